@@ -1,0 +1,72 @@
+# warmstart: a plain Makefile. The project is one library and one CLI over a
+# handful of Debian packages found with pkg-config; a configure step (CMake)
+# would add a tool and a build directory without buying anything here.
+#
+#   make demo   install what is missing (apt-get, as root), build, run the default experiment
+#   make test   install what is missing, build, run the whole suite
+#   make        build only (build/warmstart, build/libwarmstart.a)
+#   make bench  benchmarks against PyTorch (bench/README.md)
+
+CC      ?= cc
+BUILD   ?= build
+PKGS    := openblas libcjson zlib check
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -Wall -Wextra -Wshadow -Wno-unused-parameter -Wno-format-truncation -fopenmp -Isrc -Iinclude -MMD -MP
+LDLIBS  += -fopenmp -lm
+
+LIB_SRC := $(wildcard src/core/*.c src/ops/*.c src/nn/*.c src/optim/*.c src/data/*.c src/train/*.c \
+                      src/exp/*.c src/io/*.c)
+CLI_SRC := $(wildcard src/cli/*.c)
+TEST_SRC := $(wildcard tests/unit/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
+
+# pkg-config is only consulted once the packages are there (make deps).
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# rpath: use the OpenMP build of OpenBLAS even if the pthread one is installed too.
+PKG_LIBS   = $(shell pkg-config --libs openblas libcjson zlib 2>/dev/null) \
+             -Wl,-rpath,$(shell pkg-config --variable=libdir openblas 2>/dev/null)
+CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
+
+.PHONY: all deps demo test unit-tests bench clean
+all: $(BUILD)/warmstart $(BUILD)/test_unit $(BUILD)/parity_tool $(BUILD)/bench_mlp
+
+deps:
+	@./scripts/install-deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(BUILD)/libwarmstart.a: $(LIB_OBJ)
+	ar rcs $@ $^
+
+$(BUILD)/warmstart: $(CLI_OBJ) $(BUILD)/libwarmstart.a
+	$(CC) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+
+$(BUILD)/test_unit: $(TEST_OBJ) $(BUILD)/libwarmstart.a
+	$(CC) -o $@ $^ $(CHECK_LIBS) $(PKG_LIBS) $(LDLIBS)
+
+$(BUILD)/parity_tool: $(BUILD)/tests/parity/parity_tool.o $(BUILD)/libwarmstart.a
+	$(CC) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+
+$(BUILD)/bench_mlp: $(BUILD)/bench/bench_mlp.o $(BUILD)/libwarmstart.a
+	$(CC) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+
+demo: deps
+	$(MAKE) all
+	./scripts/demo.sh
+
+test: deps
+	$(MAKE) all
+	./tests/run.sh
+
+bench: deps
+	$(MAKE) all
+	./bench/run.sh
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

@@ -1,0 +1,440 @@
+// warmstart command-line interface: the only place that prints and exits.
+#define _POSIX_C_SOURCE 200809L
+#include <cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/args.h"
+#include "core/ctx.h"
+#include "exp/batch.h"
+#include "exp/stats.h"
+#include "io/atomic.h"
+
+#define WS_VERSION "0.1.0"
+
+static int die(const char *cmd, const char *msg) {
+    fprintf(stderr, "warmstart%s%s: error: %s\n", cmd ? " " : "", cmd ? cmd : "", msg);
+    return 1;
+}
+
+// ---- options shared by batch / train / eval -------------------------------------------------
+
+typedef struct {
+    const char *data, *protocol, *model, *opt, *out, *save, *init_from;
+    int_list hidden;
+    float lr, momentum, wd, beta1, beta2, eps, lr2, wd2;
+    int nesterov, adamw, batch, batch2, max_epochs, seeds, threads, keep_optim, quiet, json, help;
+    double threshold, first_fraction;
+    int64_t seed, subset, eval_subset;
+    int eval_batch;
+} cli_opts;
+
+static void opts_defaults(cli_opts *o) {
+    memset(o, 0, sizeof *o);
+    o->data = "fashion-mnist";
+    o->protocol = "default";
+    o->model = "mlp";
+    o->opt = "adam";
+    o->out = "results";
+    o->hidden = (int_list){2, {100, 100}};
+    o->lr = 1e-3f;
+    o->beta1 = 0.9f;
+    o->beta2 = 0.999f;
+    o->eps = 1e-8f;
+    o->lr2 = o->wd2 = NAN;
+    o->batch = 128;
+    o->threshold = 0.99;
+    o->max_epochs = 200;
+    o->first_fraction = 0.5;
+    o->seeds = 1;
+    o->seed = 1;
+    o->eval_batch = 1000;
+}
+
+#define COMMON_SPECS(o)                                                                                          \
+    {"--data", ARG_STRING, &(o).data, "NAME[:DIR]", "dataset: fashion-mnist (default) or mnist:DIR", 0, 0, 0},    \
+    {"--protocol", ARG_STRING, &(o).protocol, "P",                                                               \
+     "default (official test split, data's own normalisation) | paper (2/3-1/3 split, 0.5/0.5)", 0, 0, 0},      \
+    {"--model", ARG_STRING, &(o).model, "M", "mlp (default) | logreg", 0, 0, 0},                                \
+    {"--hidden", ARG_INTLIST, &(o).hidden, "N,N", "MLP hidden sizes (default 100,100, the paper's)", 0, 0, 0},   \
+    {"--subset", ARG_I64, &(o).subset, "N", "train on a random N of the training pool", 0, 1e9, 0},            \
+    {"--eval-subset", ARG_I64, &(o).eval_subset, "N", "evaluate on a random N of the evaluation split", 0, 1e9, 0}, \
+    {"--eval-batch", ARG_INT, &(o).eval_batch, "N", "evaluation batch size (default 1000)", 1, 1e6, 0},          \
+    {"--seed", ARG_I64, &(o).seed, "S", "first seed (default 1)", 0, 4e18, 0},                                   \
+    {"--threads", ARG_INT, &(o).threads, "N", "threads (default: all cores)", 0, 1024, 0},                       \
+    {"--help", ARG_FLAG, &(o).help, NULL, "this help", 0, 0, 0}
+
+#define TRAIN_SPECS(o)                                                                                           \
+    {"--opt", ARG_STRING, &(o).opt, "O", "sgd | adam (default)", 0, 0, 0},                                       \
+    {"--lr", ARG_FLOAT, &(o).lr, "X", "learning rate (default 1e-3, the paper's)", 0, 1e6, 0},                  \
+    {"--batch", ARG_INT, &(o).batch, "N", "batch size (default 128)", 1, 1e7, 0},                               \
+    {"--wd", ARG_FLOAT, &(o).wd, "X", "weight decay (default 0)", 0, 1e6, 0},                                    \
+    {"--momentum", ARG_FLOAT, &(o).momentum, "X", "SGD momentum (default 0)", 0, 0.999999, 0},                   \
+    {"--nesterov", ARG_FLAG, &(o).nesterov, NULL, "SGD: Nesterov momentum", 0, 0, 0},                            \
+    {"--beta1", ARG_FLOAT, &(o).beta1, "X", "Adam beta1 (default 0.9)", 0, 0.999999, 0},                         \
+    {"--beta2", ARG_FLOAT, &(o).beta2, "X", "Adam beta2 (default 0.999)", 0, 0.999999, 0},                       \
+    {"--eps", ARG_FLOAT, &(o).eps, "X", "Adam epsilon (default 1e-8)", 1e-30, 1, 0},                            \
+    {"--adamw", ARG_FLAG, &(o).adamw, NULL, "Adam: decoupled weight decay (AdamW)", 0, 0, 0},                    \
+    {"--threshold", ARG_DOUBLE, &(o).threshold, "A", "stop at this training accuracy (default 0.99)", 0, 1, 0}, \
+    {"--max-epochs", ARG_INT, &(o).max_epochs, "N", "cap on epochs per run (default 200)", 1, 1e6, 0},          \
+    {"--init-from", ARG_STRING, &(o).init_from, "FILE", "start from this safetensors checkpoint", 0, 0, 0},     \
+    {"--quiet", ARG_FLAG, &(o).quiet, NULL, "no progress line", 0, 0, 0}
+
+// Turn parsed options into a resolved experiment configuration.
+static int resolve(const char *cmd, cli_opts *o, ws_batch_config *cfg, ws_ctx *ctx) {
+    ws_batch_config_defaults(cfg);
+    if (!strcmp(o->protocol, "paper")) cfg->protocol = WS_PROTOCOL_PAPER;
+    else if (strcmp(o->protocol, "default")) return die(cmd, "--protocol: expected 'default' or 'paper'");
+    if (ws_model_kind_parse(ctx, o->model, &cfg->model)) return die(cmd, ctx->err);
+    cfg->nhidden = o->hidden.n;
+    memcpy(cfg->hidden, o->hidden.v, sizeof(int) * (size_t)o->hidden.n);
+    ws_opt_kind k;
+    if (ws_opt_kind_parse(ctx, o->opt, &k)) return die(cmd, ctx->err);
+    if (k == WS_OPT_ADAM && (o->momentum > 0 || o->nesterov)) return die(cmd, "--momentum/--nesterov are SGD options");
+    if (k == WS_OPT_SGD && o->adamw) return die(cmd, "--adamw is an Adam option");
+    ws_opt_config c = ws_opt_defaults(k, o->lr);
+    c.weight_decay = o->wd;
+    c.momentum = o->momentum;
+    c.nesterov = o->nesterov;
+    c.beta1 = o->beta1;
+    c.beta2 = o->beta2;
+    c.eps = o->eps;
+    c.decoupled = o->adamw;
+    if (ws_opt_config_check(ctx, &c)) return die(cmd, ctx->err);
+    cfg->opt1 = cfg->opt2 = c;
+    if (!isnan(o->lr2)) cfg->opt2.lr = o->lr2;
+    if (!isnan(o->wd2)) cfg->opt2.weight_decay = o->wd2;
+    cfg->batch1 = o->batch;
+    cfg->batch2 = o->batch2 ? o->batch2 : o->batch;
+    cfg->threshold = o->threshold;
+    cfg->max_epochs = o->max_epochs;
+    cfg->first_fraction = o->first_fraction;
+    cfg->keep_optim = o->keep_optim;
+    cfg->seeds = o->seeds;
+    cfg->seed = (uint64_t)o->seed;
+    cfg->subset = o->subset;
+    cfg->eval_subset = o->eval_subset;
+    cfg->eval_batch = o->eval_batch;
+    cfg->init_from = o->init_from;
+    cfg->save_dir = o->save;
+    return 0;
+}
+
+// ---- progress --------------------------------------------------------------------------------
+
+typedef struct {
+    int tty;
+    int seeds;
+} progress;
+
+static void on_epoch(void *user, uint64_t seed, const char *learner, const ws_epoch_record *rec) {
+    progress *p = user;
+    if (!p->tty) return;
+    fprintf(stderr, "\r\033[K  seed %llu  %-7s epoch %4d  loss %.4f  train acc %6.2f%%  (%.2fs/epoch)",
+            (unsigned long long)seed, learner, rec->epoch, rec->loss, 100 * rec->train_acc, rec->seconds);
+    fflush(stderr);
+}
+
+static void progress_done(progress *p) {
+    if (p->tty) fprintf(stderr, "\r\033[K");
+}
+
+// ---- output files ----------------------------------------------------------------------------
+
+static int ensure_dir(const char *cmd, const char *dir, ws_ctx *ctx) {
+    struct stat st;
+    if (stat(dir, &st) == 0) {
+        if (!S_ISDIR(st.st_mode)) {
+            snprintf(ctx->err, sizeof ctx->err, "%s: exists and is not a directory", dir);
+            return die(cmd, ctx->err);
+        }
+        return 0;
+    }
+    if (mkdir(dir, 0777) != 0) {
+        snprintf(ctx->err, sizeof ctx->err, "%s: cannot create directory: %s", dir, strerror(errno));
+        return die(cmd, ctx->err);
+    }
+    return 0;
+}
+
+// ---- batch -----------------------------------------------------------------------------------
+
+static void fmt_summary(char *buf, size_t cap, const double *x, int n, double scale, int decimals) {
+    double tmp[256] = {0};
+    for (int i = 0; i < n; i++) tmp[i] = x[i] * scale;
+    ws_summary s = ws_summarize(tmp, n);
+    if (n < 2) snprintf(buf, cap, "%.*f", decimals, s.mean);
+    else snprintf(buf, cap, "%.*f ± %.*f", decimals, s.mean, decimals, s.ci95);
+}
+
+static void print_table(const ws_batch_config *cfg, const ws_source *src, const ws_batch_seed_result *r, int n,
+                        const char *arch) {
+    printf("\nTwo-phase batch experiment: %s, %s, %s lr %g → %g, batch %d → %d, threshold %.3g, %d seed%s\n",
+           src->name, arch, ws_opt_kind_name(cfg->opt1.kind), cfg->opt1.lr, cfg->opt2.lr, cfg->batch1, cfg->batch2,
+           cfg->threshold, n, n == 1 ? "" : "s");
+    printf("pool %lld examples (phase 1: %lld), evaluated on %lld (%s)%s\n\n", (long long)r[0].n_pool,
+           (long long)r[0].n_first, (long long)r[0].n_eval,
+           cfg->protocol == WS_PROTOCOL_PAPER ? "random 1/3 of the official training set" : "official test set",
+           n > 1 ? "; mean ± 95% CI (Student t) over seeds" : "");
+    printf("%-8s  %-16s  %-16s  %-14s  %-14s  %s\n", "learner", "test acc %", "train acc %", "epochs", "seconds",
+           "converged");
+    const char *names[3] = {"phase 1", "warm", "random"};
+    double v[4][256];
+    for (int l = 0; l < 3; l++) {
+        int conv = 0;
+        for (int i = 0; i < n; i++) {
+            const ws_run_result *rr = l == 0 ? &r[i].phase1 : l == 1 ? &r[i].warm : &r[i].random;
+            v[0][i] = rr->test_acc;
+            v[1][i] = rr->train.train_acc;
+            v[2][i] = rr->train.nepochs;
+            v[3][i] = rr->train.seconds;
+            conv += rr->train.converged;
+        }
+        char a[64], b[64], c[64], d[64];
+        fmt_summary(a, sizeof a, v[0], n, 100, 2);
+        fmt_summary(b, sizeof b, v[1], n, 100, 2);
+        fmt_summary(c, sizeof c, v[2], n, 1, 1);
+        fmt_summary(d, sizeof d, v[3], n, 1, 1);
+        printf("%-8s  %-16s  %-16s  %-14s  %-14s  %d/%d\n", names[l], a, b, c, d, conv, n);
+    }
+    double gap[256];
+    for (int i = 0; i < n; i++) gap[i] = r[i].warm.test_acc - r[i].random.test_acc;
+    char g[64];
+    fmt_summary(g, sizeof g, gap, n, 100, 2);
+    ws_summary s = ws_summarize(gap, n);
+    const char *verdict = "";
+    if (n > 1) verdict = s.mean + s.ci95 < 0 ? "  (warm is worse; the interval excludes 0)"
+                       : s.mean - s.ci95 > 0 ? "  (warm is better; the interval excludes 0)"
+                                             : "  (the interval includes 0)";
+    printf("\ngap warm − random (test acc, paired by seed): %s points%s\n", g, verdict);
+}
+
+static int write_outputs(const char *cmd, ws_ctx *ctx, const char *dir, cJSON *config, const ws_batch_seed_result *r,
+                         int n) {
+    if (ensure_dir(cmd, dir, ctx)) return 1;
+    char path[1200];
+    ws_atomic_file af;
+    // JSONL: one object per seed, each with the full resolved configuration.
+    snprintf(path, sizeof path, "%s/batch.jsonl", dir);
+    if (ws_atomic_open(ctx, &af, path)) return die(cmd, ctx->err);
+    for (int i = 0; i < n; i++) {
+        cJSON *rec = ws_batch_seed_json(&r[i]);
+        cJSON_AddItemReferenceToObject(rec, "config", config);
+        char *line = cJSON_PrintUnformatted(rec);
+        fprintf(af.f, "%s\n", line);
+        free(line);
+        cJSON_Delete(rec);
+    }
+    if (ws_atomic_commit(ctx, &af)) return die(cmd, ctx->err);
+    // CSV: one row per (seed, learner).
+    snprintf(path, sizeof path, "%s/batch.csv", dir);
+    if (ws_atomic_open(ctx, &af, path)) return die(cmd, ctx->err);
+    fprintf(af.f, "seed,learner,n_train,test_acc,test_loss,train_acc,train_loss,epochs,steps,seconds,converged\n");
+    for (int i = 0; i < n; i++) {
+        const ws_run_result *runs[3] = {&r[i].phase1, &r[i].warm, &r[i].random};
+        for (int l = 0; l < 3; l++)
+            fprintf(af.f, "%llu,%s,%lld,%.6f,%.6f,%.6f,%.6f,%d,%lld,%.3f,%d\n", (unsigned long long)r[i].seed,
+                    runs[l]->learner, (long long)(l == 0 ? r[i].n_first : r[i].n_pool), runs[l]->test_acc,
+                    runs[l]->test_loss, runs[l]->train.train_acc, runs[l]->train.loss, runs[l]->train.nepochs,
+                    (long long)runs[l]->train.steps, runs[l]->train.seconds, runs[l]->train.converged);
+    }
+    if (ws_atomic_commit(ctx, &af)) return die(cmd, ctx->err);
+    return 0;
+}
+
+static const char *arch_string(const ws_batch_config *cfg, const ws_source *src, char *buf, size_t cap) {
+    int in = src->train.c * src->train.h * src->train.w, n = snprintf(buf, cap, "%s %d",
+                                                                       cfg->model == WS_MODEL_MLP ? "mlp" : "logreg", in);
+    for (int i = 0; cfg->model == WS_MODEL_MLP && i < cfg->nhidden; i++)
+        n += snprintf(buf + n, cap - (size_t)n, "-%d", cfg->hidden[i]);
+    snprintf(buf + n, cap - (size_t)n, "-%d", src->train.num_classes);
+    return buf;
+}
+
+static int cmd_batch(int argc, char **argv) {
+    const char *cmd = "batch";
+    cli_opts o;
+    opts_defaults(&o);
+    arg_spec specs[] = {
+        COMMON_SPECS(o),
+        TRAIN_SPECS(o),
+        {"--lr2", ARG_FLOAT, &o.lr2, "X", "phase 2 learning rate (default: --lr; the paper's lr_2)", 0, 1e6, 0},
+        {"--batch2", ARG_INT, &o.batch2, "N", "phase 2 batch size (default: --batch; batch_size_2)", 1, 1e7, 0},
+        {"--wd2", ARG_FLOAT, &o.wd2, "X", "phase 2 weight decay (default: --wd; decay_2)", 0, 1e6, 0},
+        {"--first-fraction", ARG_DOUBLE, &o.first_fraction, "F", "share of the pool in phase 1 (default 0.5)", 1e-9, 1, 0},
+        {"--keep-optim", ARG_FLAG, &o.keep_optim, NULL, "warm keeps phase 1's optimizer state (paper: rebuilt)", 0, 0, 0},
+        {"--seeds", ARG_INT, &o.seeds, "N", "repeat with N seeds: seed, seed+1, ... (default 1)", 1, 256, 0},
+        {"--out", ARG_STRING, &o.out, "DIR", "write DIR/batch.jsonl and DIR/batch.csv (default results)", 0, 0, 0},
+        {"--save", ARG_STRING, &o.save, "DIR", "save DIR/seed<S>-{phase1,warm,random}.safetensors", 0, 0, 0},
+        {NULL, 0, NULL, NULL, NULL, 0, 0, 0}};
+    char err[512];
+    if (args_parse(specs, argc, argv, err, sizeof err)) {
+        char msg[700];
+        snprintf(msg, sizeof msg, "%s (see warmstart batch --help)", err);
+        return die(cmd, msg);
+    }
+    if (o.help) {
+        args_help(specs, "usage: warmstart batch [options]\n\n"
+                         "The paper's two-phase experiment: train on a random part of the training pool, then on all\n"
+                         "of it from that model (warm) and from a fresh initialisation (random), each until the\n"
+                         "training accuracy reaches the threshold; report test accuracy with 95% CIs over seeds.");
+        return 0;
+    }
+    ws_ctx ctx;
+    ws_ctx_init(&ctx, o.threads);
+    ws_batch_config cfg;
+    if (resolve(cmd, &o, &cfg, &ctx)) return 1;
+    if (cfg.save_dir && ensure_dir(cmd, cfg.save_dir, &ctx)) return 1;
+    if (ensure_dir(cmd, o.out, &ctx)) return 1;
+    ws_source src;
+    double t0 = ws_now();
+    if (ws_source_load(&ctx, &src, o.data)) return die(cmd, ctx.err);
+    char arch[160];
+    arch_string(&cfg, &src, arch, sizeof arch);
+    fprintf(stderr, "warmstart batch: %s (%lld train, %lld test) loaded in %.2fs; %s, %d thread%s\n", src.name,
+            (long long)src.train.n, (long long)src.test.n, ws_now() - t0, arch, ctx.threads, ctx.threads == 1 ? "" : "s");
+    ws_batch_seed_result *res = calloc((size_t)cfg.seeds, sizeof *res);
+    progress pr = {isatty(2) && !o.quiet, cfg.seeds};
+    int rc = 0, done = 0;
+    for (int i = 0; i < cfg.seeds; i++, done++) {
+        if (ws_batch_run_seed(&ctx, &cfg, &src, i, on_epoch, &pr, &res[i])) {
+            progress_done(&pr);
+            rc = die(cmd, ctx.err);
+            break;
+        }
+        progress_done(&pr);
+        fprintf(stderr, "  seed %llu: warm %.2f%%, random %.2f%% (%.1fs)\n", (unsigned long long)res[i].seed,
+                100 * res[i].warm.test_acc, 100 * res[i].random.test_acc,
+                res[i].phase1.train.seconds + res[i].warm.train.seconds + res[i].random.train.seconds);
+    }
+    if (!rc) {
+        cJSON *config = ws_batch_config_json(&cfg, &src, &ctx);
+        cJSON_AddStringToObject(cJSON_GetObjectItem(config, "model"), "arch", arch);
+        rc = write_outputs(cmd, &ctx, o.out, config, res, done);
+        cJSON_Delete(config);
+        if (!rc) {
+            print_table(&cfg, &src, res, done, arch);
+            printf("\nresults: %s/batch.jsonl, %s/batch.csv%s%s\n", o.out, o.out, cfg.save_dir ? "; checkpoints in " : "",
+                   cfg.save_dir ? cfg.save_dir : "");
+        }
+    }
+    for (int i = 0; i < done; i++) ws_batch_seed_result_free(&res[i]);
+    free(res);
+    ws_source_free(&src);
+    return rc;
+}
+
+// ---- train / eval ----------------------------------------------------------------------------
+
+static int cmd_train_or_eval(int argc, char **argv, int is_eval) {
+    const char *cmd = is_eval ? "eval" : "train";
+    cli_opts o;
+    opts_defaults(&o);
+    arg_spec train_specs[] = {
+        COMMON_SPECS(o),
+        TRAIN_SPECS(o),
+        {"--save", ARG_STRING, &o.save, "FILE", "save the trained model (safetensors)", 0, 0, 0},
+        {"--json", ARG_FLAG, &o.json, NULL, "print the result as one JSON object", 0, 0, 0},
+        {NULL, 0, NULL, NULL, NULL, 0, 0, 0}};
+    arg_spec eval_specs[] = {
+        COMMON_SPECS(o),
+        {"--init-from", ARG_STRING, &o.init_from, "FILE", "the checkpoint to evaluate (required)", 0, 0, 0},
+        {"--json", ARG_FLAG, &o.json, NULL, "print the result as one JSON object", 0, 0, 0},
+        {NULL, 0, NULL, NULL, NULL, 0, 0, 0}};
+    arg_spec *specs = is_eval ? eval_specs : train_specs;
+    char err[512];
+    if (args_parse(specs, argc, argv, err, sizeof err)) {
+        char msg[700];
+        snprintf(msg, sizeof msg, "%s (see warmstart %s --help)", err, cmd);
+        return die(cmd, msg);
+    }
+    if (o.help) {
+        args_help(specs, is_eval ? "usage: warmstart eval --init-from FILE [options]\n\nAccuracy of a checkpoint on "
+                                   "the evaluation split (same --data/--protocol/--seed as it was trained with)."
+                                 : "usage: warmstart train [options]\n\nTrain one model on the training pool until "
+                                   "the threshold and evaluate it.");
+        return 0;
+    }
+    if (is_eval && !o.init_from) return die(cmd, "--init-from FILE is required");
+    ws_ctx ctx;
+    ws_ctx_init(&ctx, o.threads);
+    ws_batch_config cfg;
+    if (resolve(cmd, &o, &cfg, &ctx)) return 1;
+    ws_source src;
+    if (ws_source_load(&ctx, &src, o.data)) return die(cmd, ctx.err);
+    ws_batch_seed_result r;
+    progress pr = {isatty(2) && !o.quiet && !is_eval, 1};
+    ws_status st = is_eval ? ws_eval_checkpoint(&ctx, &cfg, &src, o.init_from, &r)
+                           : ws_single_run(&ctx, &cfg, &src, o.save, on_epoch, &pr, &r);
+    progress_done(&pr);
+    if (st) {
+        ws_source_free(&src);
+        return die(cmd, ctx.err);
+    }
+    if (o.json) {
+        cJSON *j = ws_batch_seed_json(&r);
+        cJSON *runs = cJSON_GetObjectItem(j, "runs");
+        cJSON *run = cJSON_DetachItemFromObject(runs, "phase1");
+        cJSON_DeleteItemFromObject(j, "runs");
+        if (is_eval) {
+            cJSON_DeleteItemFromObject(run, "epoch_log");
+            cJSON_AddStringToObject(run, "checkpoint", o.init_from);
+        }
+        cJSON_AddItemToObject(j, "result", run);
+        cJSON_AddItemToObject(j, "config", ws_batch_config_json(&cfg, &src, &ctx));
+        char *s = cJSON_PrintUnformatted(j);
+        printf("%s\n", s);
+        free(s);
+        cJSON_Delete(j);
+    } else if (is_eval) {
+        printf("%s: test accuracy %.2f%%, loss %.4f on %lld examples\n", o.init_from, 100 * r.phase1.test_acc,
+               r.phase1.test_loss, (long long)r.n_eval);
+    } else {
+        printf("trained %d epochs (%lld steps, %.1fs, %s): train acc %.2f%%, test acc %.2f%%%s%s\n",
+               r.phase1.train.nepochs, (long long)r.phase1.train.steps, r.phase1.train.seconds,
+               r.phase1.train.converged ? "converged" : "hit the epoch cap", 100 * r.phase1.train.train_acc,
+               100 * r.phase1.test_acc, o.save ? "; saved " : "", o.save ? o.save : "");
+    }
+    ws_batch_seed_result_free(&r);
+    ws_source_free(&src);
+    return 0;
+}
+
+static void usage(FILE *f) {
+    fprintf(f, "warmstart %s: warm-start vs random-init experiments (Ash & Adams, NeurIPS 2020)\n\n"
+               "usage: warmstart COMMAND [options]\n\n"
+               "commands:\n"
+               "  batch    the two-phase batch experiment: warm start vs random init\n"
+               "  train    train one model to the threshold (optionally --save it)\n"
+               "  eval     evaluate a saved checkpoint\n"
+               "  version  print the version\n\n"
+               "'warmstart COMMAND --help' lists a command's options.\n",
+            WS_VERSION);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *c = argv[1];
+    if (!strcmp(c, "batch")) return cmd_batch(argc - 2, argv + 2);
+    if (!strcmp(c, "train")) return cmd_train_or_eval(argc - 2, argv + 2, 0);
+    if (!strcmp(c, "eval")) return cmd_train_or_eval(argc - 2, argv + 2, 1);
+    if (!strcmp(c, "version") || !strcmp(c, "--version")) {
+        printf("warmstart %s\n", WS_VERSION);
+        return 0;
+    }
+    if (!strcmp(c, "help") || !strcmp(c, "--help") || !strcmp(c, "-h")) {
+        usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "warmstart: error: unknown command '%s'\n\n", c);
+    usage(stderr);
+    return 2;
+}

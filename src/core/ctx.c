@@ -1,0 +1,63 @@
+#define _POSIX_C_SOURCE 200809L
+#include "core/ctx.h"
+
+#include <cblas.h>
+#include <omp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ops/backend.h"
+
+void ws_ctx_init(ws_ctx *ctx, int threads) {
+    memset(ctx, 0, sizeof *ctx);
+    if (threads <= 0) threads = omp_get_num_procs();
+    ctx->threads = threads;
+    ctx->backend = ws_backend_cpu();
+    // Debian's libopenblas0-openmp runs BLAS on OpenMP's own pool, so both
+    // limits name the same threads; inside our parallel regions OpenBLAS
+    // detects omp_in_parallel() and runs single-threaded.
+    omp_set_num_threads(threads);
+    openblas_set_num_threads(threads);
+}
+
+ws_status ws_fail(ws_ctx *ctx, ws_status code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ctx->err, sizeof ctx->err, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+ws_status ws_fail_prefix(ws_ctx *ctx, ws_status code, const char *fmt, ...) {
+    char prefix[512], old[sizeof ctx->err];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    va_end(ap);
+    memcpy(old, ctx->err, sizeof old);
+    snprintf(ctx->err, sizeof ctx->err, "%s%s", prefix, old);
+    return code;
+}
+
+void *ws_alloc(ws_ctx *ctx, size_t bytes) {
+    size_t rounded = (bytes + 63) / 64 * 64;
+    if (rounded == 0) rounded = 64;
+    void *p = aligned_alloc(64, rounded);
+    if (!p) {
+        if (ctx) ws_fail(ctx, WS_ERR_NOMEM, "out of memory allocating %zu bytes", bytes);
+        return NULL;
+    }
+    memset(p, 0, rounded);
+    return p;
+}
+
+void ws_free(void *p) { free(p); }
+
+double ws_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}

@@ -1,0 +1,50 @@
+// Context: the one object every call takes instead of globals. It carries the
+// thread count, the compute backend, the base seed, and the last error message.
+// The library never prints and never exits: a failing call returns a ws_status
+// and leaves a one-line message in ctx->err for the caller (the CLI) to show.
+#ifndef WS_CORE_CTX_H
+#define WS_CORE_CTX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    WS_OK = 0,
+    WS_ERR_ARG = 1,     // bad argument or configuration
+    WS_ERR_IO = 2,      // missing / unreadable / unwritable file
+    WS_ERR_FORMAT = 3,  // corrupt or unexpected file content
+    WS_ERR_NOMEM = 4,   // allocation failed
+    WS_ERR_NUMERIC = 5, // NaN / Inf met where a number was expected
+} ws_status;
+
+struct ws_backend;
+
+typedef struct ws_ctx {
+    int threads;                      // OpenMP threads for our loops and for BLAS
+    const struct ws_backend *backend; // op implementations (reference CPU today)
+    char err[1024];                   // last error, one line
+} ws_ctx;
+
+// Initialise a context with `threads` threads (<= 0: all cores). Sets OpenMP's
+// and OpenBLAS's thread counts so that the two share one pool and never
+// oversubscribe the cores.
+void ws_ctx_init(ws_ctx *ctx, int threads);
+
+// Record an error message (printf-style) and return `code`, so that callers can
+// write `return ws_fail(ctx, WS_ERR_IO, "%s: %s", path, strerror(errno));`.
+ws_status ws_fail(ws_ctx *ctx, ws_status code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+// Prefix the current error with more context ("loading model: " + old message).
+ws_status ws_fail_prefix(ws_ctx *ctx, ws_status code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+// Allocation helpers that set the error on failure. Memory is 64-byte aligned
+// (AVX-512 lines) and zeroed.
+void *ws_alloc(ws_ctx *ctx, size_t bytes);
+void ws_free(void *p);
+
+// Monotonic wall clock in seconds.
+double ws_now(void);
+
+#endif

@@ -1,0 +1,58 @@
+// Datasets in memory: pixels as uint8 (N, C, H, W) and int32 labels, normalised
+// to float only when a batch is gathered (a 256-entry table per channel), which
+// keeps Fashion-MNIST at 47 MB instead of 188 MB and costs ~0.1 ms a batch.
+#ifndef WS_DATA_DATASET_H
+#define WS_DATA_DATASET_H
+
+#include <stdint.h>
+
+#include "core/ctx.h"
+#include "core/rng.h"
+
+#define WS_MAX_CHANNELS 4
+
+typedef struct {
+    int64_t n;
+    int c, h, w;
+    int num_classes;
+    uint8_t *x;   // (n, c, h, w)
+    int32_t *y;   // (n)
+} ws_dataset;
+
+typedef struct {
+    int channels;
+    float mean[WS_MAX_CHANNELS]; // in units of x/255
+    float std[WS_MAX_CHANNELS];
+} ws_norm;
+
+// A named source, as given by --data NAME[:PATH]: official train and test splits.
+typedef struct {
+    char name[32];          // "fashion-mnist", "mnist"
+    char root[1024];        // folder the files were read from
+    char class_names[16][32];
+    ws_dataset train, test;
+} ws_source;
+
+void ws_dataset_free(ws_dataset *d);
+static inline int64_t ws_dataset_example_size(const ws_dataset *d) { return (int64_t)d->c * d->h * d->w; }
+
+// IDX (MNIST format), plain or gzip'd, images (magic 0x803) + labels (0x801).
+// `num_classes` > 0 bounds the labels; 0 infers max+1.
+ws_status ws_idx_load(ws_ctx *ctx, ws_dataset *out, const char *images_path, const char *labels_path,
+                      int num_classes);
+
+// Load a named source: "fashion-mnist[:DIR]" or "mnist:DIR". Without a DIR,
+// fashion-mnist is read from $WARMSTART_DATA/fashion-mnist, else from Debian's
+// /usr/share/datasets/fashion-mnist.
+ws_status ws_source_load(ws_ctx *ctx, ws_source *src, const char *spec);
+void ws_source_free(ws_source *src);
+
+// Per-channel mean and std (population) of the examples idx[0..n) (all if idx NULL).
+void ws_norm_from_data(ws_norm *norm, const ws_dataset *d, const int32_t *idx, int64_t n);
+// The paper's (x/255 - 0.5) / 0.5 for every channel.
+void ws_norm_paper(ws_norm *norm, int channels);
+
+// Gather examples idx[0..B) normalised into x (B, C*H*W) and labels into y.
+void ws_gather(float *x, int32_t *y, const ws_dataset *d, const ws_norm *norm, const int32_t *idx, int B);
+
+#endif

@@ -1,0 +1,368 @@
+#include "exp/batch.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "io/safetensors.h"
+#include "ops/backend.h"
+
+#define WS_VERSION "0.1.0"
+
+void ws_batch_config_defaults(ws_batch_config *cfg) {
+    memset(cfg, 0, sizeof *cfg);
+    cfg->protocol = WS_PROTOCOL_DEFAULT;
+    cfg->model = WS_MODEL_MLP;
+    cfg->nhidden = 2;
+    cfg->hidden[0] = cfg->hidden[1] = 100; // the official code's MLP
+    cfg->opt1 = cfg->opt2 = ws_opt_defaults(WS_OPT_ADAM, 1e-3f);
+    cfg->batch1 = cfg->batch2 = 128;
+    cfg->threshold = 0.99;
+    cfg->max_epochs = 200;
+    cfg->first_fraction = 0.5;
+    cfg->seeds = 1;
+    cfg->seed = 1;
+    cfg->eval_batch = 1000;
+}
+
+void ws_batch_seed_result_free(ws_batch_seed_result *r) {
+    ws_train_result_free(&r->phase1.train);
+    ws_train_result_free(&r->warm.train);
+    ws_train_result_free(&r->random.train);
+}
+
+// Index lists for one seed: the training pool, the first phase's part of it,
+// and the evaluation examples (which dataset they index is `eval_ds`).
+typedef struct {
+    int32_t *pool, *first, *eval;
+    int64_t n_pool, n_first, n_eval;
+    const ws_dataset *eval_ds;
+} split;
+
+static void split_free(split *s) {
+    ws_free(s->pool);
+    ws_free(s->first);
+    ws_free(s->eval);
+}
+
+static int32_t *iota(ws_ctx *ctx, int64_t n) {
+    int32_t *a = ws_alloc(ctx, sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
+    if (a)
+        for (int64_t i = 0; i < n; i++) a[i] = (int32_t)i;
+    return a;
+}
+
+static ws_status make_split(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, uint64_t seed, split *s) {
+    memset(s, 0, sizeof *s);
+    const ws_dataset *tr = &src->train;
+    int32_t *all = iota(ctx, tr->n);
+    if (!all) return WS_ERR_NOMEM;
+    if (cfg->protocol == WS_PROTOCOL_PAPER) {
+        // The official code: a random 2/3 of the official training set to
+        // train, the remaining 1/3 to evaluate; the test split is unused.
+        ws_rng r = ws_rng_stream(seed, "split", 0);
+        ws_rng_shuffle(&r, all, tr->n);
+        s->n_pool = tr->n * 2 / 3;
+        s->n_eval = tr->n - s->n_pool;
+        s->pool = all;
+        s->eval = ws_alloc(ctx, sizeof(int32_t) * (size_t)(s->n_eval ? s->n_eval : 1));
+        if (!s->eval) return split_free(s), WS_ERR_NOMEM;
+        memcpy(s->eval, all + s->n_pool, sizeof(int32_t) * (size_t)s->n_eval);
+        s->eval_ds = tr;
+    } else {
+        s->pool = all;
+        s->n_pool = tr->n;
+        s->eval = iota(ctx, src->test.n);
+        if (!s->eval) return split_free(s), WS_ERR_NOMEM;
+        s->n_eval = src->test.n;
+        s->eval_ds = &src->test;
+    }
+    if (cfg->subset > 0 && cfg->subset < s->n_pool) {
+        ws_rng r = ws_rng_stream(seed, "subset", 0);
+        ws_rng_shuffle(&r, s->pool, s->n_pool);
+        s->n_pool = cfg->subset;
+    }
+    if (cfg->eval_subset > 0 && cfg->eval_subset < s->n_eval) {
+        ws_rng r = ws_rng_stream(seed, "subset", 1);
+        ws_rng_shuffle(&r, s->eval, s->n_eval);
+        s->n_eval = cfg->eval_subset;
+    }
+    // Phase 1 sees a random `first_fraction` of the pool.
+    s->first = ws_alloc(ctx, sizeof(int32_t) * (size_t)(s->n_pool ? s->n_pool : 1));
+    if (!s->first) return split_free(s), WS_ERR_NOMEM;
+    memcpy(s->first, s->pool, sizeof(int32_t) * (size_t)s->n_pool);
+    ws_rng r = ws_rng_stream(seed, "phase1", 0);
+    ws_rng_shuffle(&r, s->first, s->n_pool);
+    s->n_first = (int64_t)llround(cfg->first_fraction * (double)s->n_pool);
+    if (s->n_first < 1 || s->n_first > s->n_pool)
+        return split_free(s), ws_fail(ctx, WS_ERR_ARG, "first-phase fraction %g of %lld examples leaves no data",
+                                      cfg->first_fraction, (long long)s->n_pool);
+    return WS_OK;
+}
+
+typedef struct {
+    ws_batch_epoch_fn fn;
+    void *user;
+    uint64_t seed;
+    const char *learner;
+} epoch_relay;
+
+static void relay(void *u, const ws_epoch_record *rec) {
+    epoch_relay *r = u;
+    if (r->fn) r->fn(r->user, r->seed, r->learner, rec);
+}
+
+// Train `m` with `opt` on idx to the threshold and evaluate it.
+static ws_status train_and_eval(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, const split *s,
+                                const ws_norm *norm, ws_model *m, ws_optim *opt, const int32_t *idx, int64_t n,
+                                int batch, uint64_t seed, uint64_t order_stream, epoch_relay *rl, ws_run_result *out) {
+    ws_train_config tc = {.batch = batch, .threshold = cfg->threshold, .max_epochs = cfg->max_epochs};
+    out->learner = rl->learner;
+    ws_status st = ws_train_to_threshold(ctx, m, opt, &src->train, norm, idx, n, &tc, seed, order_stream, relay, rl,
+                                         &out->train);
+    if (st) return ws_fail_prefix(ctx, st, "seed %llu, %s: ", (unsigned long long)seed, rl->learner);
+    return ws_evaluate(ctx, m, s->eval_ds, norm, s->eval, s->n_eval, cfg->eval_batch, &out->test_acc, &out->test_loss);
+}
+
+static ws_status save_model(ws_ctx *ctx, const ws_batch_config *cfg, const ws_model *m, uint64_t seed, const char *who) {
+    if (!cfg->save_dir) return WS_OK;
+    char path[1400];
+    snprintf(path, sizeof path, "%s/seed%llu-%s.safetensors", cfg->save_dir, (unsigned long long)seed, who);
+    return ws_model_save(ctx, m, path);
+}
+
+static ws_status prepare(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, uint64_t seed, split *s,
+                         ws_batch_seed_result *out, ws_model_spec *spec);
+
+ws_status ws_batch_run_seed(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, int i,
+                            ws_batch_epoch_fn on_epoch, void *user, ws_batch_seed_result *out) {
+    const uint64_t seed = cfg->seed + (uint64_t)i;
+    split s;
+    ws_model_spec spec;
+    ws_status st = prepare(ctx, cfg, src, seed, &s, out, &spec);
+    if (st) return st;
+    ws_model *first = NULL, *warm = NULL, *fresh = NULL;
+    ws_optim opt1 = {0}, opt_warm = {0}, opt_fresh = {0};
+    epoch_relay rl = {on_epoch, user, seed, "phase1"};
+    if ((st = ws_model_create(ctx, &first, &spec)) || (st = ws_model_create(ctx, &warm, &spec)) ||
+        (st = ws_model_create(ctx, &fresh, &spec)))
+        goto done;
+    // Phase 1: fresh init (stream "init" 0) or the given checkpoint.
+    if (cfg->init_from) {
+        if ((st = ws_model_load(ctx, first, cfg->init_from))) goto done;
+    } else {
+        ws_rng r = ws_rng_stream(seed, "init", 0);
+        ws_model_init(first, &r);
+    }
+    if ((st = ws_optim_create(ctx, &opt1, &cfg->opt1, first->nweights))) goto done;
+    if ((st = train_and_eval(ctx, cfg, src, &s, &out->norm, first, &opt1, s.first, s.n_first, cfg->batch1, seed, 1, &rl,
+                             &out->phase1)))
+        goto done;
+    if ((st = save_model(ctx, cfg, first, seed, "phase1"))) goto done;
+
+    // Phase 2, warm: the phase-1 weights; the optimizer rebuilt (as the
+    // official code) unless --keep-optim, then with phase 2's hyperparameters.
+    if ((st = ws_model_copy_weights(ctx, warm, first))) goto done;
+    ws_optim *ow = &opt1;
+    if (cfg->keep_optim) {
+        ws_opt_config c = cfg->opt2;
+        if (c.kind != opt1.cfg.kind || (c.momentum > 0) != (opt1.cfg.momentum > 0)) {
+            st = ws_fail(ctx, WS_ERR_ARG, "--keep-optim needs the same optimizer (and momentum on/off) in both phases");
+            goto done;
+        }
+        opt1.cfg = c;
+    } else {
+        if ((st = ws_optim_create(ctx, &opt_warm, &cfg->opt2, warm->nweights))) goto done;
+        ow = &opt_warm;
+    }
+    rl.learner = "warm";
+    // Both phase-2 learners use order stream 2: the same batches in the same order.
+    if ((st = train_and_eval(ctx, cfg, src, &s, &out->norm, warm, ow, s.pool, s.n_pool, cfg->batch2, seed, 2, &rl,
+                             &out->warm)))
+        goto done;
+    if ((st = save_model(ctx, cfg, warm, seed, "warm"))) goto done;
+
+    // Phase 2, random: a fresh initialisation (stream "init" 1).
+    ws_rng r = ws_rng_stream(seed, "init", 1);
+    ws_model_init(fresh, &r);
+    if ((st = ws_optim_create(ctx, &opt_fresh, &cfg->opt2, fresh->nweights))) goto done;
+    rl.learner = "random";
+    if ((st = train_and_eval(ctx, cfg, src, &s, &out->norm, fresh, &opt_fresh, s.pool, s.n_pool, cfg->batch2, seed, 2,
+                             &rl, &out->random)))
+        goto done;
+    st = save_model(ctx, cfg, fresh, seed, "random");
+done:
+    ws_optim_free(&opt1);
+    ws_optim_free(&opt_warm);
+    ws_optim_free(&opt_fresh);
+    ws_model_free(first);
+    ws_model_free(warm);
+    ws_model_free(fresh);
+    split_free(&s);
+    if (st) ws_batch_seed_result_free(out);
+    return st;
+}
+
+// Shared set-up of a seed: split, normalisation and model spec.
+static ws_status prepare(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, uint64_t seed, split *s,
+                         ws_batch_seed_result *out, ws_model_spec *spec) {
+    memset(out, 0, sizeof *out);
+    out->seed = seed;
+    ws_status st = make_split(ctx, cfg, src, seed, s);
+    if (st) return st;
+    out->n_pool = s->n_pool;
+    out->n_first = s->n_first;
+    out->n_eval = s->n_eval;
+    if (cfg->protocol == WS_PROTOCOL_PAPER) ws_norm_paper(&out->norm, src->train.c);
+    else ws_norm_from_data(&out->norm, &src->train, s->pool, s->n_pool);
+    memset(spec, 0, sizeof *spec);
+    spec->kind = cfg->model;
+    spec->input = (ws_shape){src->train.c, src->train.h, src->train.w};
+    spec->num_classes = src->train.num_classes;
+    spec->nhidden = cfg->nhidden;
+    memcpy(spec->hidden, cfg->hidden, sizeof spec->hidden);
+    return WS_OK;
+}
+
+ws_status ws_single_run(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, const char *save_path,
+                        ws_batch_epoch_fn on_epoch, void *user, ws_batch_seed_result *out) {
+    split s;
+    ws_model_spec spec;
+    ws_status st = prepare(ctx, cfg, src, cfg->seed, &s, out, &spec);
+    if (st) return st;
+    ws_model *m = NULL;
+    ws_optim opt = {0};
+    epoch_relay rl = {on_epoch, user, cfg->seed, "train"};
+    if ((st = ws_model_create(ctx, &m, &spec))) goto done;
+    if (cfg->init_from) {
+        if ((st = ws_model_load(ctx, m, cfg->init_from))) goto done;
+    } else {
+        ws_rng r = ws_rng_stream(cfg->seed, "init", 0);
+        ws_model_init(m, &r);
+    }
+    if ((st = ws_optim_create(ctx, &opt, &cfg->opt1, m->nweights))) goto done;
+    if ((st = train_and_eval(ctx, cfg, src, &s, &out->norm, m, &opt, s.pool, s.n_pool, cfg->batch1, cfg->seed, 1, &rl,
+                             &out->phase1)))
+        goto done;
+    if (save_path) st = ws_model_save(ctx, m, save_path);
+done:
+    ws_optim_free(&opt);
+    ws_model_free(m);
+    split_free(&s);
+    if (st) ws_batch_seed_result_free(out);
+    return st;
+}
+
+ws_status ws_eval_checkpoint(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, const char *path,
+                             ws_batch_seed_result *out) {
+    split s;
+    ws_model_spec spec;
+    ws_status st = prepare(ctx, cfg, src, cfg->seed, &s, out, &spec);
+    if (st) return st;
+    ws_model *m = NULL;
+    out->phase1.learner = "checkpoint";
+    if (!(st = ws_model_create(ctx, &m, &spec)) && !(st = ws_model_load(ctx, m, path)))
+        st = ws_evaluate(ctx, m, s.eval_ds, &out->norm, s.eval, s.n_eval, cfg->eval_batch, &out->phase1.test_acc,
+                         &out->phase1.test_loss);
+    ws_model_free(m);
+    split_free(&s);
+    return st;
+}
+
+static cJSON *opt_json(const ws_opt_config *o, int batch) {
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "optimizer", ws_opt_kind_name(o->kind));
+    cJSON_AddNumberToObject(j, "lr", o->lr);
+    cJSON_AddNumberToObject(j, "batch_size", batch);
+    cJSON_AddNumberToObject(j, "weight_decay", o->weight_decay);
+    if (o->kind == WS_OPT_SGD) {
+        cJSON_AddNumberToObject(j, "momentum", o->momentum);
+        cJSON_AddNumberToObject(j, "dampening", o->dampening);
+        cJSON_AddBoolToObject(j, "nesterov", o->nesterov);
+    } else {
+        cJSON_AddNumberToObject(j, "beta1", o->beta1);
+        cJSON_AddNumberToObject(j, "beta2", o->beta2);
+        cJSON_AddNumberToObject(j, "eps", o->eps);
+        cJSON_AddBoolToObject(j, "decoupled_weight_decay", o->decoupled);
+    }
+    return j;
+}
+
+cJSON *ws_batch_config_json(const ws_batch_config *cfg, const ws_source *src, const ws_ctx *ctx) {
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "warmstart_version", WS_VERSION);
+    cJSON_AddStringToObject(j, "experiment", "batch");
+    cJSON *d = cJSON_AddObjectToObject(j, "data");
+    cJSON_AddStringToObject(d, "name", src->name);
+    cJSON_AddStringToObject(d, "root", src->root);
+    cJSON_AddNumberToObject(d, "train_examples", (double)src->train.n);
+    cJSON_AddNumberToObject(d, "test_examples", (double)src->test.n);
+    int shape[3] = {src->train.c, src->train.h, src->train.w};
+    cJSON_AddItemToObject(d, "shape", cJSON_CreateIntArray(shape, 3));
+    cJSON_AddNumberToObject(d, "classes", src->train.num_classes);
+    cJSON_AddNumberToObject(d, "subset", (double)cfg->subset);
+    cJSON_AddNumberToObject(d, "eval_subset", (double)cfg->eval_subset);
+    cJSON_AddStringToObject(j, "protocol", cfg->protocol == WS_PROTOCOL_PAPER ? "paper" : "default");
+    cJSON_AddStringToObject(j, "split", cfg->protocol == WS_PROTOCOL_PAPER
+                                            ? "random 2/3 of the official training set to train, 1/3 to evaluate"
+                                            : "official training set to train, official test set to evaluate");
+    cJSON_AddStringToObject(j, "normalization", cfg->protocol == WS_PROTOCOL_PAPER
+                                                    ? "(x/255 - 0.5) / 0.5"
+                                                    : "(x/255 - mean) / std, per channel, of the training pool");
+    cJSON *m = cJSON_AddObjectToObject(j, "model");
+    cJSON_AddStringToObject(m, "kind", cfg->model == WS_MODEL_MLP ? "mlp" : "logreg");
+    if (cfg->model == WS_MODEL_MLP) cJSON_AddItemToObject(m, "hidden", cJSON_CreateIntArray(cfg->hidden, cfg->nhidden));
+    cJSON_AddStringToObject(m, "init", cfg->init_from ? cfg->init_from : "pytorch-default");
+    cJSON_AddItemToObject(j, "phase1", opt_json(&cfg->opt1, cfg->batch1));
+    cJSON_AddItemToObject(j, "phase2", opt_json(&cfg->opt2, cfg->batch2));
+    cJSON_AddNumberToObject(j, "first_fraction", cfg->first_fraction);
+    cJSON_AddBoolToObject(j, "keep_optimizer_state", cfg->keep_optim);
+    cJSON_AddNumberToObject(j, "threshold", cfg->threshold);
+    cJSON_AddNumberToObject(j, "max_epochs", cfg->max_epochs);
+    cJSON_AddStringToObject(j, "train_accuracy", "measured on the fly during each epoch");
+    cJSON_AddNumberToObject(j, "eval_batch", cfg->eval_batch);
+    cJSON_AddNumberToObject(j, "seeds", cfg->seeds);
+    cJSON_AddNumberToObject(j, "first_seed", (double)cfg->seed);
+    cJSON_AddNumberToObject(j, "threads", ctx->threads);
+    cJSON_AddStringToObject(j, "backend", ctx->backend->name);
+    return j;
+}
+
+static cJSON *run_json(const ws_run_result *r) {
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "test_acc", r->test_acc);
+    cJSON_AddNumberToObject(j, "test_loss", r->test_loss);
+    cJSON_AddNumberToObject(j, "train_acc", r->train.train_acc);
+    cJSON_AddNumberToObject(j, "train_loss", r->train.loss);
+    cJSON_AddNumberToObject(j, "epochs", r->train.nepochs);
+    cJSON_AddNumberToObject(j, "steps", (double)r->train.steps);
+    cJSON_AddNumberToObject(j, "seconds", r->train.seconds);
+    cJSON_AddBoolToObject(j, "converged", r->train.converged);
+    cJSON *log = cJSON_AddArrayToObject(j, "epoch_log");
+    for (int e = 0; e < r->train.nepochs; e++) {
+        const ws_epoch_record *rec = &r->train.epochs[e];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "epoch", rec->epoch);
+        cJSON_AddNumberToObject(o, "loss", rec->loss);
+        cJSON_AddNumberToObject(o, "train_acc", rec->train_acc);
+        cJSON_AddNumberToObject(o, "seconds", rec->seconds);
+        cJSON_AddItemToArray(log, o);
+    }
+    return j;
+}
+
+cJSON *ws_batch_seed_json(const ws_batch_seed_result *r) {
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "seed", (double)r->seed);
+    cJSON_AddNumberToObject(j, "n_pool", (double)r->n_pool);
+    cJSON_AddNumberToObject(j, "n_first", (double)r->n_first);
+    cJSON_AddNumberToObject(j, "n_eval", (double)r->n_eval);
+    cJSON *n = cJSON_AddObjectToObject(j, "normalization");
+    cJSON_AddItemToObject(n, "mean", cJSON_CreateFloatArray(r->norm.mean, r->norm.channels));
+    cJSON_AddItemToObject(n, "std", cJSON_CreateFloatArray(r->norm.std, r->norm.channels));
+    cJSON *runs = cJSON_AddObjectToObject(j, "runs");
+    cJSON_AddItemToObject(runs, "phase1", run_json(&r->phase1));
+    cJSON_AddItemToObject(runs, "warm", run_json(&r->warm));
+    cJSON_AddItemToObject(runs, "random", run_json(&r->random));
+    return j;
+}

@@ -1,0 +1,82 @@
+// The paper's two-phase batch experiment (Ash & Adams 2020, section 3): split
+// the training pool, train on a first part (default: a random half) to the
+// threshold, then train on all of it twice, each to the threshold:
+//   warm   -- continuing from the phase-1 model,
+//   random -- from a fresh initialisation;
+// and compare their accuracy on the evaluation split.
+#ifndef WS_EXP_BATCH_H
+#define WS_EXP_BATCH_H
+
+#include <stdint.h>
+
+#include <cJSON.h>
+
+#include "data/dataset.h"
+#include "nn/model.h"
+#include "optim/optim.h"
+#include "train/train.h"
+
+typedef enum { WS_PROTOCOL_DEFAULT, WS_PROTOCOL_PAPER } ws_protocol;
+
+typedef struct {
+    ws_protocol protocol;     // default: official test split, data's own normalisation;
+                              // paper: random 2/3 train / 1/3 eval of the official
+                              // training set, (x/255 - 0.5)/0.5
+    ws_model_kind model;
+    int nhidden;
+    int hidden[WS_MAX_HIDDEN];
+    ws_opt_config opt1;       // phase 1
+    ws_opt_config opt2;       // phase 2 (the paper's lr_2, decay_2)
+    int batch1, batch2;       // the paper's batch_size, batch_size_2
+    double threshold;
+    int max_epochs;
+    double first_fraction;    // share of the pool seen in phase 1
+    int keep_optim;           // warm keeps phase 1's optimizer state (paper: rebuilt)
+    int seeds;
+    uint64_t seed;            // seeds are seed, seed+1, ...
+    int64_t subset;           // use a random subset of the training pool (0: all)
+    int64_t eval_subset;      // and of the evaluation split (0: all)
+    int eval_batch;
+    const char *init_from;    // phase 1 starts from this checkpoint instead of a fresh init
+    const char *save_dir;     // save seed<S>-{phase1,warm,random}.safetensors here
+} ws_batch_config;
+
+void ws_batch_config_defaults(ws_batch_config *cfg);
+
+typedef struct {
+    const char *learner;      // "phase1", "warm", "random"
+    ws_train_result train;
+    double test_acc, test_loss;
+} ws_run_result;
+
+typedef struct {
+    uint64_t seed;
+    int64_t n_pool, n_first, n_eval;
+    ws_norm norm;
+    ws_run_result phase1, warm, random;
+} ws_batch_seed_result;
+
+// Progress hook: called after every epoch of every run.
+typedef void (*ws_batch_epoch_fn)(void *user, uint64_t seed, const char *learner, const ws_epoch_record *rec);
+
+// Run seed number `i` (seed = cfg->seed + i) on `src`; fills `out`.
+ws_status ws_batch_run_seed(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, int i,
+                            ws_batch_epoch_fn on_epoch, void *user, ws_batch_seed_result *out);
+void ws_batch_seed_result_free(ws_batch_seed_result *r);
+
+// A single run (the `train` command): phase 1's settings on the whole training
+// pool of seed cfg->seed, evaluated on the evaluation split, saved to save_path
+// if given. The result is out->phase1.
+ws_status ws_single_run(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, const char *save_path,
+                        ws_batch_epoch_fn on_epoch, void *user, ws_batch_seed_result *out);
+
+// Evaluate a checkpoint on the evaluation split of seed cfg->seed.
+ws_status ws_eval_checkpoint(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, const char *path,
+                             ws_batch_seed_result *out);
+
+// The fully resolved configuration as JSON (recorded with every result).
+cJSON *ws_batch_config_json(const ws_batch_config *cfg, const ws_source *src, const ws_ctx *ctx);
+// One seed's record: seed, split sizes, normalisation, per-run epoch logs and metrics.
+cJSON *ws_batch_seed_json(const ws_batch_seed_result *r);
+
+#endif

@@ -1,0 +1,28 @@
+#include "exp/stats.h"
+
+#include <math.h>
+
+double ws_t975(int df) {
+    static const double t[] = {0,      12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+                               2.201,  2.179,  2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080,
+                               2.074,  2.069,  2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
+    if (df < 1) return NAN;
+    if (df <= 30) return t[df];
+    // Beyond the table: the Cornish-Fisher expansion around z = 1.959964.
+    double z = 1.959964, d = df;
+    return z + (z * z * z + z) / (4 * d) + (5 * pow(z, 5) + 16 * z * z * z + 3 * z) / (96 * d * d);
+}
+
+ws_summary ws_summarize(const double *x, int n) {
+    ws_summary s = {n, NAN, 0, NAN};
+    if (n < 1) return s;
+    double sum = 0;
+    for (int i = 0; i < n; i++) sum += x[i];
+    s.mean = sum / n;
+    if (n < 2) return s;
+    double ss = 0;
+    for (int i = 0; i < n; i++) ss += (x[i] - s.mean) * (x[i] - s.mean);
+    s.sd = sqrt(ss / (n - 1));
+    s.ci95 = ws_t975(n - 1) * s.sd / sqrt((double)n);
+    return s;
+}

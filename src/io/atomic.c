@@ -1,0 +1,41 @@
+#define _POSIX_C_SOURCE 200809L
+#include "io/atomic.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+ws_status ws_atomic_open(ws_ctx *ctx, ws_atomic_file *af, const char *path) {
+    memset(af, 0, sizeof *af);
+    if (strlen(path) >= sizeof af->path) return ws_fail(ctx, WS_ERR_ARG, "%s: path too long", path);
+    snprintf(af->path, sizeof af->path, "%s", path);
+    snprintf(af->tmp, sizeof af->tmp, "%s.tmp.%ld", path, (long)getpid());
+    af->f = fopen(af->tmp, "wb");
+    if (!af->f) return ws_fail(ctx, WS_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+    return WS_OK;
+}
+
+ws_status ws_atomic_commit(ws_ctx *ctx, ws_atomic_file *af) {
+    int bad = ferror(af->f) || fflush(af->f) != 0 || fsync(fileno(af->f)) != 0;
+    int err = errno;
+    if (fclose(af->f) != 0 && !bad) {
+        bad = 1;
+        err = errno;
+    }
+    af->f = NULL;
+    if (!bad && rename(af->tmp, af->path) != 0) {
+        bad = 1;
+        err = errno;
+    }
+    if (bad) {
+        unlink(af->tmp);
+        return ws_fail(ctx, WS_ERR_IO, "%s: write failed: %s", af->path, strerror(err ? err : EIO));
+    }
+    return WS_OK;
+}
+
+void ws_atomic_abort(ws_atomic_file *af) {
+    if (af->f) fclose(af->f);
+    af->f = NULL;
+    if (af->tmp[0]) unlink(af->tmp);
+}

@@ -1,0 +1,293 @@
+#define _POSIX_C_SOURCE 200809L
+#include "io/safetensors.h"
+
+#include <cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "io/atomic.h"
+
+static const struct {
+    const char *name;
+    ws_st_dtype dtype;
+    int size;
+} DTYPES[] = {{"F32", WS_ST_F32, 4}, {"F64", WS_ST_F64, 8}, {"I64", WS_ST_I64, 8}, {"I32", WS_ST_I32, 4},
+              {"U8", WS_ST_U8, 1},   {"F16", WS_ST_OTHER, 2}, {"BF16", WS_ST_OTHER, 2}, {"I16", WS_ST_OTHER, 2},
+              {"I8", WS_ST_OTHER, 1}, {"BOOL", WS_ST_OTHER, 1}, {"U16", WS_ST_OTHER, 2}, {"U32", WS_ST_OTHER, 4},
+              {"U64", WS_ST_OTHER, 8}};
+
+static int dtype_lookup(const char *name, ws_st_dtype *dt) {
+    for (size_t i = 0; i < sizeof DTYPES / sizeof DTYPES[0]; i++)
+        if (!strcmp(DTYPES[i].name, name)) {
+            *dt = DTYPES[i].dtype;
+            return DTYPES[i].size;
+        }
+    return 0;
+}
+
+static const char *dtype_name(ws_st_dtype dt) {
+    for (size_t i = 0; i < sizeof DTYPES / sizeof DTYPES[0]; i++)
+        if (DTYPES[i].dtype == dt) return DTYPES[i].name;
+    return "?";
+}
+
+void ws_st_close(ws_st_file *f) {
+    free(f->image);
+    free(f->tensors);
+    free(f->metadata_json);
+    memset(f, 0, sizeof *f);
+}
+
+static int cmp_offset(const void *a, const void *b) {
+    const ws_st_tensor *x = a, *y = b;
+    return x->data < y->data ? -1 : x->data > y->data;
+}
+
+ws_status ws_st_read(ws_ctx *ctx, ws_st_file *f, const char *path) {
+    memset(f, 0, sizeof *f);
+    struct stat sb;
+    if (stat(path, &sb) != 0) return ws_fail(ctx, WS_ERR_IO, "%s: %s", path, strerror(errno));
+    if (S_ISDIR(sb.st_mode)) return ws_fail(ctx, WS_ERR_IO, "%s: is a directory, expected a .safetensors file", path);
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return ws_fail(ctx, WS_ERR_IO, "%s: %s", path, strerror(errno));
+    f->size = (int64_t)sb.st_size;
+    f->image = malloc((size_t)f->size + 1);
+    if (!f->image) {
+        fclose(fp);
+        return ws_fail(ctx, WS_ERR_NOMEM, "%s: out of memory reading %lld bytes", path, (long long)f->size);
+    }
+    size_t got = fread(f->image, 1, (size_t)f->size, fp);
+    fclose(fp);
+    ws_status st = WS_OK;
+    cJSON *root = NULL;
+    if ((int64_t)got != f->size) { st = ws_fail(ctx, WS_ERR_IO, "%s: short read", path); goto fail; }
+    if (f->size < 8) { st = ws_fail(ctx, WS_ERR_FORMAT, "%s: truncated: %lld bytes, no header", path, (long long)f->size); goto fail; }
+    uint64_t hlen = 0;
+    for (int i = 7; i >= 0; i--) hlen = hlen << 8 | f->image[i];
+    if (hlen == 0 || hlen > (uint64_t)(f->size - 8) || hlen > (100u << 20)) {
+        st = ws_fail(ctx, WS_ERR_FORMAT, "%s: header length %llu does not fit in the %lld-byte file", path,
+                     (unsigned long long)hlen, (long long)f->size);
+        goto fail;
+    }
+    const uint8_t *data = f->image + 8 + hlen;
+    int64_t data_size = f->size - 8 - (int64_t)hlen;
+    root = cJSON_ParseWithLength((const char *)f->image + 8, (size_t)hlen);
+    if (!root || !cJSON_IsObject(root)) { st = ws_fail(ctx, WS_ERR_FORMAT, "%s: header is not a JSON object", path); goto fail; }
+    int n = cJSON_GetArraySize(root);
+    f->tensors = calloc((size_t)(n > 0 ? n : 1), sizeof *f->tensors);
+    if (!f->tensors) { st = ws_fail(ctx, WS_ERR_NOMEM, "%s: out of memory", path); goto fail; }
+    for (cJSON *e = root->child; e; e = e->next) {
+        if (!strcmp(e->string, "__metadata__")) {
+            if (!cJSON_IsObject(e)) { st = ws_fail(ctx, WS_ERR_FORMAT, "%s: __metadata__ is not an object", path); goto fail; }
+            f->metadata_json = cJSON_PrintUnformatted(e);
+            continue;
+        }
+        ws_st_tensor *t = &f->tensors[f->ntensors];
+        if (strlen(e->string) >= sizeof t->name) { st = ws_fail(ctx, WS_ERR_FORMAT, "%s: tensor name too long", path); goto fail; }
+        snprintf(t->name, sizeof t->name, "%s", e->string);
+        cJSON *dt = cJSON_GetObjectItemCaseSensitive(e, "dtype");
+        cJSON *shape = cJSON_GetObjectItemCaseSensitive(e, "shape");
+        cJSON *offs = cJSON_GetObjectItemCaseSensitive(e, "data_offsets");
+        if (!cJSON_IsObject(e) || !cJSON_IsString(dt) || !cJSON_IsArray(shape) || !cJSON_IsArray(offs) ||
+            cJSON_GetArraySize(offs) != 2) {
+            st = ws_fail(ctx, WS_ERR_FORMAT, "%s: tensor '%s' lacks dtype, shape or data_offsets", path, t->name);
+            goto fail;
+        }
+        int esize = dtype_lookup(dt->valuestring, &t->dtype);
+        if (!esize) { st = ws_fail(ctx, WS_ERR_FORMAT, "%s: tensor '%s' has unknown dtype '%s'", path, t->name, dt->valuestring); goto fail; }
+        snprintf(t->dtype_name, sizeof t->dtype_name, "%s", dt->valuestring);
+        t->ndim = cJSON_GetArraySize(shape);
+        if (t->ndim > 8) { st = ws_fail(ctx, WS_ERR_FORMAT, "%s: tensor '%s' has %d dims (max 8)", path, t->name, t->ndim); goto fail; }
+        t->numel = 1;
+        int k = 0;
+        for (cJSON *d = shape->child; d; d = d->next, k++) {
+            double v = cJSON_IsNumber(d) ? d->valuedouble : -1;
+            if (v < 0 || v != floor(v) || v > 1e12) { st = ws_fail(ctx, WS_ERR_FORMAT, "%s: tensor '%s' has a bad shape", path, t->name); goto fail; }
+            t->dims[k] = (int64_t)v;
+            t->numel *= t->dims[k];
+            if (t->numel > ((int64_t)1 << 40)) { st = ws_fail(ctx, WS_ERR_FORMAT, "%s: tensor '%s' is implausibly large", path, t->name); goto fail; }
+        }
+        double b = cJSON_IsNumber(offs->child) ? offs->child->valuedouble : -1;
+        double en = cJSON_IsNumber(offs->child->next) ? offs->child->next->valuedouble : -1;
+        if (b < 0 || en < b || b != floor(b) || en != floor(en) || en > (double)data_size) {
+            st = ws_fail(ctx, WS_ERR_FORMAT, "%s: tensor '%s' data_offsets [%g, %g] outside the %lld data bytes", path,
+                         t->name, b, en, (long long)data_size);
+            goto fail;
+        }
+        t->nbytes = (int64_t)en - (int64_t)b;
+        if (t->nbytes != t->numel * esize) {
+            st = ws_fail(ctx, WS_ERR_FORMAT, "%s: tensor '%s' has %lld bytes, but shape and dtype need %lld", path,
+                         t->name, (long long)t->nbytes, (long long)(t->numel * esize));
+            goto fail;
+        }
+        t->data = data + (int64_t)b;
+        f->ntensors++;
+    }
+    // The format has no holes and no overlaps: sorted by offset, each tensor
+    // starts where the previous ended and the last ends at the end of the file.
+    ws_st_tensor *sorted = malloc(sizeof *sorted * (size_t)(f->ntensors ? f->ntensors : 1));
+    if (!sorted) { st = ws_fail(ctx, WS_ERR_NOMEM, "%s: out of memory", path); goto fail; }
+    memcpy(sorted, f->tensors, sizeof *sorted * (size_t)f->ntensors);
+    qsort(sorted, (size_t)f->ntensors, sizeof *sorted, cmp_offset);
+    const uint8_t *at = data;
+    for (int i = 0; i < f->ntensors && !st; i++) {
+        if (sorted[i].data != at)
+            st = ws_fail(ctx, WS_ERR_FORMAT, "%s: tensor '%s' %s another tensor's data (offset %lld)", path,
+                         sorted[i].name, sorted[i].data < at ? "overlaps" : "leaves a gap before",
+                         (long long)(sorted[i].data - data));
+        at = sorted[i].data + sorted[i].nbytes;
+    }
+    if (!st && at != data + data_size)
+        st = ws_fail(ctx, WS_ERR_FORMAT, "%s: %lld bytes after the last tensor's data", path,
+                     (long long)(data + data_size - at));
+    free(sorted);
+    if (st) goto fail;
+    cJSON_Delete(root);
+    return WS_OK;
+fail:
+    cJSON_Delete(root);
+    ws_st_close(f);
+    return st;
+}
+
+const ws_st_tensor *ws_st_find(const ws_st_file *f, const char *name) {
+    for (int i = 0; i < f->ntensors; i++)
+        if (!strcmp(f->tensors[i].name, name)) return &f->tensors[i];
+    return NULL;
+}
+
+const char *ws_st_meta(const ws_st_file *f, const char *key, char *buf, int cap) {
+    if (!f->metadata_json) return NULL;
+    cJSON *m = cJSON_Parse(f->metadata_json);
+    cJSON *v = cJSON_GetObjectItemCaseSensitive(m, key);
+    const char *r = NULL;
+    if (cJSON_IsString(v)) {
+        snprintf(buf, (size_t)cap, "%s", v->valuestring);
+        r = buf;
+    }
+    cJSON_Delete(m);
+    return r;
+}
+
+static int dtype_size(ws_st_dtype dt) {
+    ws_st_dtype tmp;
+    return dtype_lookup(dtype_name(dt), &tmp);
+}
+
+ws_status ws_st_write(ws_ctx *ctx, const char *path, const ws_st_entry *entries, int n, const char *const *meta_kv,
+                      int nmeta) {
+    cJSON *root = cJSON_CreateObject();
+    if (nmeta > 0) {
+        cJSON *meta = cJSON_AddObjectToObject(root, "__metadata__");
+        for (int i = 0; i < nmeta; i++) cJSON_AddStringToObject(meta, meta_kv[2 * i], meta_kv[2 * i + 1]);
+    }
+    int64_t off = 0;
+    for (int i = 0; i < n; i++) {
+        const ws_st_entry *e = &entries[i];
+        cJSON *t = cJSON_AddObjectToObject(root, e->name);
+        cJSON_AddStringToObject(t, "dtype", dtype_name(e->dtype));
+        cJSON *shape = cJSON_AddArrayToObject(t, "shape");
+        int64_t numel = 1;
+        for (int k = 0; k < e->ndim; k++) {
+            cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)e->dims[k]));
+            numel *= e->dims[k];
+        }
+        cJSON *offs = cJSON_AddArrayToObject(t, "data_offsets");
+        int64_t bytes = numel * dtype_size(e->dtype);
+        cJSON_AddItemToArray(offs, cJSON_CreateNumber((double)off));
+        cJSON_AddItemToArray(offs, cJSON_CreateNumber((double)(off + bytes)));
+        off += bytes;
+    }
+    char *json = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    if (!json) return ws_fail(ctx, WS_ERR_NOMEM, "%s: out of memory building the header", path);
+    size_t len = strlen(json), padded = (len + 7) / 8 * 8;
+    ws_atomic_file af;
+    ws_status st = ws_atomic_open(ctx, &af, path);
+    if (st) {
+        free(json);
+        return st;
+    }
+    uint8_t hl[8];
+    for (int i = 0; i < 8; i++) hl[i] = (uint8_t)((uint64_t)padded >> (8 * i));
+    fwrite(hl, 1, 8, af.f);
+    fwrite(json, 1, len, af.f);
+    for (size_t i = len; i < padded; i++) fputc(' ', af.f);
+    free(json);
+    for (int i = 0; i < n; i++) {
+        int64_t numel = 1;
+        for (int k = 0; k < entries[i].ndim; k++) numel *= entries[i].dims[k];
+        // x86-64 is little-endian, as the format: the bytes go out as they are.
+        fwrite(entries[i].data, (size_t)dtype_size(entries[i].dtype), (size_t)numel, af.f);
+    }
+    return ws_atomic_commit(ctx, &af);
+}
+
+ws_status ws_model_save(ws_ctx *ctx, const ws_model *m, const char *path) {
+    ws_st_entry e[WS_MAX_PARAMS];
+    for (int i = 0; i < m->nparams; i++) {
+        const ws_param *p = &m->params[i];
+        e[i].name = p->name;
+        e[i].dtype = WS_ST_F32;
+        e[i].ndim = p->ndim;
+        for (int k = 0; k < p->ndim; k++) e[i].dims[k] = p->dims[k];
+        e[i].data = m->w + p->offset;
+    }
+    const char *meta[] = {"format", "pt", "warmstart_arch", m->arch};
+    return ws_st_write(ctx, path, e, m->nparams, meta, 2);
+}
+
+ws_status ws_model_load(ws_ctx *ctx, ws_model *m, const char *path) {
+    ws_st_file f;
+    ws_status st = ws_st_read(ctx, &f, path);
+    if (st) return st;
+    for (int i = 0; i < m->nparams && !st; i++) {
+        const ws_param *p = &m->params[i];
+        const ws_st_tensor *t = ws_st_find(&f, p->name);
+        if (!t) {
+            st = ws_fail(ctx, WS_ERR_FORMAT, "%s: missing tensor '%s' for model %s", path, p->name, m->arch);
+            break;
+        }
+        int same = t->dtype == WS_ST_F32 && t->ndim == p->ndim;
+        for (int k = 0; same && k < p->ndim; k++) same = t->dims[k] == p->dims[k];
+        if (!same) {
+            char want[64], got[64];
+            int a = 0, b = 0;
+            for (int k = 0; k < p->ndim; k++) a += snprintf(want + a, sizeof want - (size_t)a, k ? ",%d" : "%d", p->dims[k]);
+            for (int k = 0; k < t->ndim && b < 40; k++)
+                b += snprintf(got + b, sizeof got - (size_t)b, k ? ",%lld" : "%lld", (long long)t->dims[k]);
+            if (!t->ndim) got[0] = 0;
+            st = ws_fail(ctx, WS_ERR_FORMAT, "%s: tensor '%s' is %s (%s), model %s needs F32 (%s)", path, p->name,
+                         t->dtype_name, got, m->arch, want);
+            break;
+        }
+    }
+    if (!st && f.ntensors != m->nparams) {
+        for (int i = 0; i < f.ntensors; i++)
+            if (!ws_model_param(m, f.tensors[i].name)) {
+                st = ws_fail(ctx, WS_ERR_FORMAT, "%s: unexpected tensor '%s' for model %s", path, f.tensors[i].name, m->arch);
+                break;
+            }
+    }
+    // Check everything before touching the model: a failed load leaves it as it was.
+    for (int i = 0; i < m->nparams && !st; i++) {
+        const ws_st_tensor *t = ws_st_find(&f, m->params[i].name);
+        for (int64_t k = 0; k < t->numel && !st; k++) {
+            float v;
+            memcpy(&v, t->data + 4 * k, 4);
+            if (!isfinite(v))
+                st = ws_fail(ctx, WS_ERR_NUMERIC, "%s: tensor '%s' holds a non-finite value (NaN or Inf) at %lld", path,
+                             t->name, (long long)k);
+        }
+    }
+    for (int i = 0; i < m->nparams && !st; i++) {
+        const ws_st_tensor *t = ws_st_find(&f, m->params[i].name);
+        memcpy(m->w + m->params[i].offset, t->data, (size_t)t->nbytes);
+    }
+    ws_st_close(&f);
+    return st;
+}

@@ -1,0 +1,42 @@
+// Layers: a small vtable over a private struct. A layer knows its per-example
+// input and output shapes and which entries of the model's named-parameter
+// table are its own; the model owns all memory (parameter and gradient arenas,
+// planned activations), so a layer's forward/backward only reads and writes
+// the buffers it is handed.
+#ifndef WS_NN_LAYER_H
+#define WS_NN_LAYER_H
+
+#include <stdint.h>
+
+#include "core/ctx.h"
+#include "core/rng.h"
+
+typedef struct { int c, h, w; } ws_shape; // one example; a flat vector is (n,1,1)
+
+static inline int64_t ws_shape_numel(ws_shape s) { return (int64_t)s.c * s.h * s.w; }
+
+struct ws_model;
+typedef struct ws_layer ws_layer;
+
+typedef struct ws_layer_ops {
+    const char *kind;
+    // A view layer (Flatten) changes only the shape: its output aliases its
+    // input and the model skips its forward/backward.
+    int is_view;
+    void (*forward)(ws_layer *L, ws_ctx *ctx, struct ws_model *m, float *out, const float *in, int B, int train);
+    // din may be NULL when nothing below needs it (the first layers).
+    void (*backward)(ws_layer *L, ws_ctx *ctx, struct ws_model *m, float *din, const float *dout,
+                     const float *in, const float *out, int B);
+    // Fresh initialisation of the layer's parameters, PyTorch's default scheme.
+    void (*init)(ws_layer *L, struct ws_model *m, ws_rng *rng);
+} ws_layer_ops;
+
+struct ws_layer {
+    const ws_layer_ops *ops;
+    char name[48];   // PyTorch module name: parameters are "<name>.weight" etc.
+    ws_shape in, out;
+    int param0;      // index of its first entry in the model's parameter table
+    int nparams;     // number of entries (0 for ReLU, Flatten)
+};
+
+#endif

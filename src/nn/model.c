@@ -1,0 +1,199 @@
+#include "nn/model.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ops/backend.h"
+
+ws_status ws_model_kind_parse(ws_ctx *ctx, const char *s, ws_model_kind *out) {
+    if (!strcmp(s, "logreg")) *out = WS_MODEL_LOGREG;
+    else if (!strcmp(s, "mlp")) *out = WS_MODEL_MLP;
+    else return ws_fail(ctx, WS_ERR_ARG, "unknown model '%s' (expected logreg or mlp)", s);
+    return WS_OK;
+}
+
+int ws_model_add_param(ws_model *m, const char *layer, const char *suffix, int ndim, const int *dims) {
+    ws_param *p = &m->params[m->nparams];
+    snprintf(p->name, sizeof p->name, "%s.%s", layer, suffix);
+    p->ndim = ndim;
+    p->numel = 1;
+    for (int i = 0; i < ndim; i++) {
+        p->dims[i] = dims[i];
+        p->numel *= dims[i];
+    }
+    p->offset = m->nweights;
+    m->nweights += p->numel;
+    return m->nparams++;
+}
+
+static ws_layer *next_layer(ws_model *m) { return &m->layers[m->nlayers++]; }
+
+ws_status ws_model_create(ws_ctx *ctx, ws_model **out, const ws_model_spec *spec) {
+    *out = NULL;
+    if (spec->num_classes < 2) return ws_fail(ctx, WS_ERR_ARG, "model needs at least 2 classes, got %d", spec->num_classes);
+    if (ws_shape_numel(spec->input) <= 0) return ws_fail(ctx, WS_ERR_ARG, "model input shape is empty");
+    if (spec->kind == WS_MODEL_MLP && (spec->nhidden < 1 || spec->nhidden > WS_MAX_HIDDEN))
+        return ws_fail(ctx, WS_ERR_ARG, "MLP needs 1..%d hidden layers, got %d", WS_MAX_HIDDEN, spec->nhidden);
+    for (int i = 0; spec->kind == WS_MODEL_MLP && i < spec->nhidden; i++)
+        if (spec->hidden[i] < 1) return ws_fail(ctx, WS_ERR_ARG, "MLP hidden size %d is not positive", spec->hidden[i]);
+
+    ws_model *m = ws_alloc(ctx, sizeof *m);
+    if (!m) return WS_ERR_NOMEM;
+    m->spec = *spec;
+    int in = (int)ws_shape_numel(spec->input);
+    ws_layer_flatten(next_layer(m), "flatten", spec->input);
+    int n = snprintf(m->arch, sizeof m->arch, "%s %d", spec->kind == WS_MODEL_MLP ? "mlp" : "logreg", in);
+    if (spec->kind == WS_MODEL_LOGREG) {
+        ws_layer_linear(m, next_layer(m), "linear", in, spec->num_classes);
+    } else {
+        // The official code's MLP: lm1 .. lmK Linear layers with ReLU between.
+        char name[16];
+        int prev = in;
+        for (int i = 0; i < spec->nhidden; i++) {
+            snprintf(name, sizeof name, "lm%d", i + 1);
+            ws_layer_linear(m, next_layer(m), name, prev, spec->hidden[i]);
+            snprintf(name, sizeof name, "relu%d", i + 1);
+            ws_layer_relu(next_layer(m), name, (ws_shape){spec->hidden[i], 1, 1});
+            prev = spec->hidden[i];
+            n += snprintf(m->arch + n, sizeof m->arch - (size_t)n, "-%d", prev);
+        }
+        snprintf(name, sizeof name, "lm%d", spec->nhidden + 1);
+        ws_layer_linear(m, next_layer(m), name, prev, spec->num_classes);
+    }
+    snprintf(m->arch + n, sizeof m->arch - (size_t)n, "-%d", spec->num_classes);
+
+    m->w = ws_alloc(ctx, sizeof(float) * (size_t)m->nweights);
+    m->g = ws_alloc(ctx, sizeof(float) * (size_t)m->nweights);
+    if (!m->w || !m->g) {
+        ws_model_free(m);
+        return WS_ERR_NOMEM;
+    }
+    *out = m;
+    return WS_OK;
+}
+
+void ws_model_free(ws_model *m) {
+    if (!m) return;
+    ws_free(m->w);
+    ws_free(m->g);
+    ws_free(m->act_arena);
+    ws_free(m->dact_arena);
+    ws_free(m->probs);
+    ws_free(m->losses);
+    ws_free(m->correct);
+    ws_free(m);
+}
+
+void ws_model_init(ws_model *m, ws_rng *rng) {
+    for (int i = 0; i < m->nlayers; i++)
+        if (m->layers[i].ops->init) m->layers[i].ops->init(&m->layers[i], m, rng);
+}
+
+ws_status ws_model_plan(ws_ctx *ctx, ws_model *m, int B) {
+    if (B <= m->planned_batch) return WS_OK;
+    // One arena for all layer outputs and one for their gradients, sized once.
+    int64_t total = 0;
+    for (int i = 0; i < m->nlayers; i++)
+        if (!m->layers[i].ops->is_view) total += (int64_t)B * ws_shape_numel(m->layers[i].out);
+    int C = m->spec.num_classes;
+    float *a = ws_alloc(ctx, sizeof(float) * (size_t)total);
+    float *d = ws_alloc(ctx, sizeof(float) * (size_t)total);
+    float *probs = ws_alloc(ctx, sizeof(float) * (size_t)B * (size_t)C);
+    float *losses = ws_alloc(ctx, sizeof(float) * (size_t)B);
+    uint8_t *correct = ws_alloc(ctx, (size_t)B);
+    if (!a || !d || !probs || !losses || !correct) {
+        ws_free(a); ws_free(d); ws_free(probs); ws_free(losses); ws_free(correct);
+        return WS_ERR_NOMEM;
+    }
+    ws_free(m->act_arena); ws_free(m->dact_arena); ws_free(m->probs); ws_free(m->losses); ws_free(m->correct);
+    m->act_arena = a; m->dact_arena = d; m->probs = probs; m->losses = losses; m->correct = correct;
+    int64_t off = 0;
+    for (int i = 0; i < m->nlayers; i++) {
+        if (m->layers[i].ops->is_view) {
+            m->act[i + 1] = NULL; // aliases its input, resolved at forward time
+            m->dact[i + 1] = NULL;
+            continue;
+        }
+        m->act[i + 1] = a + off;
+        m->dact[i + 1] = d + off;
+        off += (int64_t)B * ws_shape_numel(m->layers[i].out);
+    }
+    m->planned_batch = B;
+    return WS_OK;
+}
+
+const float *ws_model_forward(ws_ctx *ctx, ws_model *m, const float *x, int B, int train) {
+    // Views (Flatten) alias the buffer below them.
+    float *acts[WS_MAX_LAYERS + 1];
+    acts[0] = (float *)x;
+    m->act[0] = (float *)x;
+    for (int i = 0; i < m->nlayers; i++) {
+        ws_layer *L = &m->layers[i];
+        if (L->ops->is_view) {
+            acts[i + 1] = acts[i];
+            continue;
+        }
+        acts[i + 1] = m->act[i + 1];
+        L->ops->forward(L, ctx, m, acts[i + 1], acts[i], B, train);
+    }
+    return acts[m->nlayers];
+}
+
+static const float *logits_of(ws_model *m) {
+    for (int i = m->nlayers; i > 0; i--)
+        if (m->act[i]) return m->act[i];
+    return m->act[0];
+}
+
+double ws_model_loss(ws_ctx *ctx, ws_model *m, const int32_t *y, int B, int *ncorrect) {
+    int C = m->spec.num_classes;
+    ctx->backend->softmax_ce_forward(ctx, m->probs, m->losses, m->correct, logits_of(m), y, B, C);
+    double sum = 0.0;
+    int hits = 0;
+    for (int r = 0; r < B; r++) {
+        sum += m->losses[r];
+        hits += m->correct[r];
+    }
+    if (ncorrect) *ncorrect = hits;
+    return sum / B;
+}
+
+void ws_model_zero_grad(ws_model *m) { memset(m->g, 0, sizeof(float) * (size_t)m->nweights); }
+
+void ws_model_backward(ws_ctx *ctx, ws_model *m, const int32_t *y, int B) {
+    int C = m->spec.num_classes;
+    // Input and gradient buffers of each layer, with views resolved.
+    float *acts[WS_MAX_LAYERS + 1], *dacts[WS_MAX_LAYERS + 1];
+    acts[0] = m->act[0];
+    dacts[0] = NULL; // nobody needs the gradient w.r.t. the data
+    int first_param_layer = m->nlayers;
+    for (int i = 0; i < m->nlayers; i++) {
+        ws_layer *L = &m->layers[i];
+        if (L->nparams > 0 && i < first_param_layer) first_param_layer = i;
+        acts[i + 1] = L->ops->is_view ? acts[i] : m->act[i + 1];
+        dacts[i + 1] = L->ops->is_view ? dacts[i] : m->dact[i + 1];
+    }
+    int last = m->nlayers; // the logits' gradient buffer
+    while (!dacts[last]) last--;
+    ctx->backend->softmax_ce_backward(ctx, dacts[last], m->probs, y, 1.0f / (float)B, B, C);
+    for (int i = m->nlayers - 1; i >= 0; i--) {
+        ws_layer *L = &m->layers[i];
+        if (L->ops->is_view) continue;
+        // Layers at or below the first parameterised one need no input gradient.
+        float *din = i <= first_param_layer ? NULL : dacts[i];
+        L->ops->backward(L, ctx, m, din, dacts[i + 1], acts[i], acts[i + 1], B);
+    }
+}
+
+const ws_param *ws_model_param(const ws_model *m, const char *name) {
+    for (int i = 0; i < m->nparams; i++)
+        if (!strcmp(m->params[i].name, name)) return &m->params[i];
+    return NULL;
+}
+
+ws_status ws_model_copy_weights(ws_ctx *ctx, ws_model *dst, const ws_model *src) {
+    if (dst->nweights != src->nweights || strcmp(dst->arch, src->arch))
+        return ws_fail(ctx, WS_ERR_ARG, "cannot copy weights of '%s' into '%s'", src->arch, dst->arch);
+    memcpy(dst->w, src->w, sizeof(float) * (size_t)src->nweights);
+    return WS_OK;
+}

@@ -1,0 +1,97 @@
+// A model: an ordered list of layers, its named parameters in one flat arena
+// (PyTorch names and layouts, so checkpoints interchange), the gradient arena of
+// the same size, and activation memory planned once for a maximum batch size.
+// Because parameters and gradients are each one contiguous array, optimizers,
+// shrink-perturb and weight statistics are single flat loops.
+#ifndef WS_NN_MODEL_H
+#define WS_NN_MODEL_H
+
+#include <stdint.h>
+
+#include "core/ctx.h"
+#include "core/rng.h"
+#include "nn/layer.h"
+
+#define WS_MAX_LAYERS 64
+#define WS_MAX_PARAMS 256
+#define WS_MAX_HIDDEN 16
+
+typedef struct {
+    char name[64];   // e.g. "lm1.weight"
+    int ndim;
+    int dims[4];     // PyTorch layout: Linear weight (out, in)
+    int64_t offset;  // into the arenas, in floats
+    int64_t numel;
+} ws_param;
+
+typedef enum { WS_MODEL_LOGREG, WS_MODEL_MLP } ws_model_kind;
+
+typedef struct {
+    ws_model_kind kind;
+    ws_shape input;          // per example, e.g. (1,28,28)
+    int num_classes;
+    int nhidden;             // MLP only
+    int hidden[WS_MAX_HIDDEN];
+} ws_model_spec;
+
+typedef struct ws_model {
+    ws_model_spec spec;
+    char arch[160];          // human/recorded description, e.g. "mlp 784-100-100-10"
+    ws_layer layers[WS_MAX_LAYERS];
+    int nlayers;
+    ws_param params[WS_MAX_PARAMS];
+    int nparams;
+    int64_t nweights;        // floats in each arena
+    float *w;                // parameters
+    float *g;                // gradients (same layout)
+
+    // Planned activation memory for batches of up to `planned_batch`.
+    int planned_batch;
+    float *act_arena, *dact_arena;
+    float *act[WS_MAX_LAYERS + 1];  // act[0] = input, act[i+1] = output of layer i
+    float *dact[WS_MAX_LAYERS + 1]; // gradients w.r.t. the same
+    float *probs, *losses;
+    uint8_t *correct;
+} ws_model;
+
+// Parse "logreg" | "mlp" into a kind. Returns WS_ERR_ARG for anything else.
+ws_status ws_model_kind_parse(ws_ctx *ctx, const char *s, ws_model_kind *out);
+
+// Build the layers and arenas (parameters zero until ws_model_init).
+ws_status ws_model_create(ws_ctx *ctx, ws_model **out, const ws_model_spec *spec);
+void ws_model_free(ws_model *m);
+
+// Fresh initialisation (PyTorch defaults) drawn from `rng`, layer by layer.
+void ws_model_init(ws_model *m, ws_rng *rng);
+
+// Allocate activation buffers for batches up to B (no-op if already enough).
+ws_status ws_model_plan(ws_ctx *ctx, ws_model *m, int B);
+
+// Forward pass of a batch x (B, numel(input)) into the planned buffers; returns
+// the logits (B, num_classes), which live until the next forward.
+const float *ws_model_forward(ws_ctx *ctx, ws_model *m, const float *x, int B, int train);
+
+// Softmax cross-entropy on the last forward's logits. Returns the mean loss
+// (summed in a fixed order, in double); *ncorrect gets the argmax hits.
+double ws_model_loss(ws_ctx *ctx, ws_model *m, const int32_t *y, int B, int *ncorrect);
+
+// Backward from the mean loss of the last ws_model_loss. Gradients ACCUMULATE
+// into m->g: call ws_model_zero_grad first for a fresh step.
+void ws_model_backward(ws_ctx *ctx, ws_model *m, const int32_t *y, int B);
+void ws_model_zero_grad(ws_model *m);
+
+// Parameter lookup by PyTorch name; NULL if absent.
+const ws_param *ws_model_param(const ws_model *m, const char *name);
+
+// Copy the weights of a model of identical architecture.
+ws_status ws_model_copy_weights(ws_ctx *ctx, ws_model *dst, const ws_model *src);
+
+// Register a parameter while building a layer (used by layer constructors).
+int ws_model_add_param(ws_model *m, const char *layer, const char *suffix, int ndim, const int *dims);
+
+// Layer constructors (nn/linear.c, nn/activations.c).
+void ws_layer_linear(ws_model *m, ws_layer *L, const char *name, int in, int out);
+void ws_layer_relu(ws_layer *L, const char *name, ws_shape s);
+void ws_layer_flatten(ws_layer *L, const char *name, ws_shape in);
+
+#endif

@@ -1,0 +1,111 @@
+#include "train/train.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ws_train_result_free(ws_train_result *r) {
+    free(r->epochs);
+    memset(r, 0, sizeof *r);
+}
+
+ws_status ws_train_to_threshold(ws_ctx *ctx, ws_model *m, ws_optim *opt, const ws_dataset *d, const ws_norm *norm,
+                                const int32_t *idx, int64_t n, const ws_train_config *cfg, uint64_t seed,
+                                uint64_t order_stream, ws_epoch_fn on_epoch, void *user, ws_train_result *out) {
+    memset(out, 0, sizeof *out);
+    if (n <= 0) return ws_fail(ctx, WS_ERR_ARG, "nothing to train on (0 examples)");
+    if (cfg->batch < 1) return ws_fail(ctx, WS_ERR_ARG, "batch size %d must be >= 1", cfg->batch);
+    if (cfg->max_epochs < 1) return ws_fail(ctx, WS_ERR_ARG, "max epochs %d must be >= 1", cfg->max_epochs);
+    if (ws_dataset_example_size(d) != ws_shape_numel(m->spec.input))
+        return ws_fail(ctx, WS_ERR_ARG, "model input (%d,%d,%d) does not match the data (%d,%d,%d)", m->spec.input.c,
+                       m->spec.input.h, m->spec.input.w, d->c, d->h, d->w);
+    const int B = cfg->batch < n ? cfg->batch : (int)n;
+    ws_status st = ws_model_plan(ctx, m, B);
+    if (st) return st;
+    int64_t ex = ws_dataset_example_size(d);
+    float *x = ws_alloc(ctx, sizeof(float) * (size_t)B * (size_t)ex);
+    int32_t *y = ws_alloc(ctx, sizeof(int32_t) * (size_t)B);
+    int32_t *order = ws_alloc(ctx, sizeof(int32_t) * (size_t)n);
+    out->epochs = calloc((size_t)cfg->max_epochs, sizeof *out->epochs);
+    if (!x || !y || !order || !out->epochs) {
+        st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the training buffers (batch %d)", B);
+        goto done;
+    }
+    double t_start = ws_now();
+    for (int e = 1; e <= cfg->max_epochs; e++) {
+        double t0 = ws_now();
+        memcpy(order, idx, sizeof(int32_t) * (size_t)n);
+        ws_rng r = ws_rng_stream(seed, "shuffle", order_stream * 1000003u + (uint64_t)e);
+        ws_rng_shuffle(&r, order, n);
+        double loss_sum = 0.0;
+        int64_t hits = 0;
+        for (int64_t s = 0; s < n; s += B) {
+            int b = (int)(n - s < B ? n - s : B);
+            ws_gather(x, y, d, norm, order + s, b);
+            ws_model_forward(ctx, m, x, b, 1);
+            int correct = 0;
+            double loss = ws_model_loss(ctx, m, y, b, &correct);
+            if (!isfinite(loss)) {
+                st = ws_fail(ctx, WS_ERR_NUMERIC, "training diverged: loss is %s at epoch %d, step %lld",
+                             isnan(loss) ? "NaN" : "infinite", e, (long long)out->steps + 1);
+                goto done;
+            }
+            ws_model_zero_grad(m);
+            ws_model_backward(ctx, m, y, b);
+            ws_optim_step(opt, m->w, m->g);
+            out->steps++;
+            loss_sum += loss * b;
+            hits += correct;
+        }
+        ws_epoch_record *rec = &out->epochs[out->nepochs++];
+        rec->epoch = e;
+        rec->loss = loss_sum / (double)n;
+        rec->train_acc = (double)hits / (double)n;
+        rec->seconds = ws_now() - t0;
+        out->train_acc = rec->train_acc;
+        out->loss = rec->loss;
+        if (on_epoch) on_epoch(user, rec);
+        if (rec->train_acc >= cfg->threshold) {
+            out->converged = 1;
+            break;
+        }
+    }
+    out->seconds = ws_now() - t_start;
+done:
+    ws_free(x);
+    ws_free(y);
+    ws_free(order);
+    if (st) ws_train_result_free(out);
+    return st;
+}
+
+ws_status ws_evaluate(ws_ctx *ctx, ws_model *m, const ws_dataset *d, const ws_norm *norm, const int32_t *idx,
+                      int64_t n, int batch, double *acc, double *loss) {
+    if (n <= 0) return ws_fail(ctx, WS_ERR_ARG, "nothing to evaluate on (0 examples)");
+    const int B = batch < n ? batch : (int)n;
+    ws_status st = ws_model_plan(ctx, m, B);
+    if (st) return st;
+    int64_t ex = ws_dataset_example_size(d);
+    float *x = ws_alloc(ctx, sizeof(float) * (size_t)B * (size_t)ex);
+    int32_t *y = ws_alloc(ctx, sizeof(int32_t) * (size_t)B);
+    if (!x || !y) {
+        ws_free(x);
+        ws_free(y);
+        return WS_ERR_NOMEM;
+    }
+    double loss_sum = 0.0;
+    int64_t hits = 0;
+    for (int64_t s = 0; s < n; s += B) {
+        int b = (int)(n - s < B ? n - s : B);
+        ws_gather(x, y, d, norm, idx + s, b);
+        ws_model_forward(ctx, m, x, b, 0);
+        int correct = 0;
+        loss_sum += ws_model_loss(ctx, m, y, b, &correct) * b;
+        hits += correct;
+    }
+    ws_free(x);
+    ws_free(y);
+    *acc = (double)hits / (double)n;
+    if (loss) *loss = loss_sum / (double)n;
+    return WS_OK;
+}

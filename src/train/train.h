@@ -1,0 +1,51 @@
+// Training to a threshold: epochs over a seeded shuffle of the given examples
+// until the training accuracy measured on the fly during the epoch (as the
+// official code) reaches the threshold, or a cap on epochs.
+#ifndef WS_TRAIN_TRAIN_H
+#define WS_TRAIN_TRAIN_H
+
+#include <stdint.h>
+
+#include "core/ctx.h"
+#include "data/dataset.h"
+#include "nn/model.h"
+#include "optim/optim.h"
+
+typedef struct {
+    int batch;          // mini-batch size; the last batch of an epoch may be smaller
+    double threshold;   // stop once the epoch's training accuracy >= threshold
+    int max_epochs;     // cap
+} ws_train_config;
+
+typedef struct {
+    int epoch;          // 1-based
+    double loss;        // mean over the epoch's examples
+    double train_acc;   // on-the-fly accuracy over the epoch
+    double seconds;     // wall time of the epoch
+} ws_epoch_record;
+
+typedef struct {
+    ws_epoch_record *epochs; // nepochs entries (owned; ws_train_result_free)
+    int nepochs;
+    int64_t steps;
+    double seconds;
+    int converged;           // reached the threshold before the cap
+    double train_acc, loss;  // of the last epoch
+} ws_train_result;
+
+// Called after every epoch (progress display); may be NULL.
+typedef void (*ws_epoch_fn)(void *user, const ws_epoch_record *rec);
+
+// The order of examples in epoch e is a shuffle of idx drawn from the stream
+// ("shuffle", order_stream, e): two runs given the same order_stream see the
+// same batches whatever their models.
+ws_status ws_train_to_threshold(ws_ctx *ctx, ws_model *m, ws_optim *opt, const ws_dataset *d, const ws_norm *norm,
+                                const int32_t *idx, int64_t n, const ws_train_config *cfg, uint64_t seed,
+                                uint64_t order_stream, ws_epoch_fn on_epoch, void *user, ws_train_result *out);
+void ws_train_result_free(ws_train_result *r);
+
+// Accuracy and mean loss of m (eval mode) on examples idx[0..n), in batches.
+ws_status ws_evaluate(ws_ctx *ctx, ws_model *m, const ws_dataset *d, const ws_norm *norm, const int32_t *idx,
+                      int64_t n, int batch, double *acc, double *loss);
+
+#endif
