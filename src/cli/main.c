@@ -289,11 +289,14 @@ static int cmd_batch(int argc, char **argv) {
     ws_ctx_init(&ctx, o.threads);
     ws_batch_config cfg;
     if (resolve(cmd, &o, &cfg, &ctx)) return 1;
-    if (cfg.save_dir && ensure_dir(cmd, cfg.save_dir, &ctx)) return 1;
-    if (ensure_dir(cmd, o.out, &ctx)) return 1;
     ws_source src;
     double t0 = ws_now();
     if (ws_source_load(&ctx, &src, o.data)) return die(cmd, ctx.err);
+    // Folders are made only once the inputs are known to be good.
+    if ((cfg.save_dir && ensure_dir(cmd, cfg.save_dir, &ctx)) || ensure_dir(cmd, o.out, &ctx)) {
+        ws_source_free(&src);
+        return 1;
+    }
     char arch[160];
     arch_string(&cfg, &src, arch, sizeof arch);
     fprintf(stderr, "warmstart batch: %s (%lld train, %lld test) loaded in %.2fs; %s, %d thread%s\n", src.name,

@@ -34,7 +34,7 @@ static void cpu_linear_backward(ws_ctx *ctx, float *din, float *dw, float *db, c
 
 static void cpu_relu_forward(ws_ctx *ctx, float *out, const float *in, int64_t n) {
     (void)ctx;
-    for (int64_t i = 0; i < n; i++) out[i] = in[i] > 0.0f ? in[i] : 0.0f;
+    for (int64_t i = 0; i < n; i++) out[i] = in[i] < 0.0f ? 0.0f : in[i]; // NaN propagates, as torch.relu
 }
 
 static void cpu_relu_backward(ws_ctx *ctx, float *din, const float *dout, const float *out, int64_t n) {

@@ -1,0 +1,87 @@
+#!/bin/sh
+# End-to-end tests of the warmstart CLI: the experiment runs and learns, the
+# outputs are complete and reproducible, and bad input gives one clear line.
+# Usage: tests/cli/test_cli.sh BUILD_DIR
+set -u
+WS="$1/warmstart"
+T=$(mktemp -d /tmp/warmstart-cli-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+fails=0
+ok() { echo "ok - $1"; }
+bad() { echo "FAIL - $1"; fails=$((fails + 1)); }
+
+# expect_error NAME PHRASE CMD...: exits non-zero, stderr is one line holding PHRASE, stdout empty.
+expect_error() {
+    name=$1 phrase=$2
+    shift 2
+    "$@" >"$T/out" 2>"$T/err"
+    rc=$?
+    if [ $rc -eq 0 ]; then bad "$name: exit 0"; return; fi
+    if [ "$(wc -l <"$T/err")" -ne 1 ]; then bad "$name: stderr is not one line: $(cat "$T/err")"; return; fi
+    if ! grep -qF -- "$phrase" "$T/err"; then bad "$name: stderr lacks '$phrase': $(cat "$T/err")"; return; fi
+    if [ -s "$T/out" ]; then bad "$name: wrote to stdout"; return; fi
+    ok "$name ($(cat "$T/err"))"
+}
+
+# --- the experiment runs and learns ---
+if "$WS" batch --subset 2000 --seeds 2 --max-epochs 60 --threads 2 --out "$T/run1" --save "$T/ck" --quiet \
+    >"$T/table" 2>"$T/log"; then
+    ok "batch on a 2,000-example subset finishes"
+else
+    bad "batch failed: $(cat "$T/log")"
+fi
+[ "$(wc -l <"$T/run1/batch.jsonl")" -eq 2 ] && ok "JSONL has one record per seed" || bad "JSONL line count"
+[ "$(wc -l <"$T/run1/batch.csv")" -eq 7 ] && ok "CSV has a header and 3 rows per seed" || bad "CSV line count"
+# Both phase-2 learners far above chance (10 %) on the test set.
+if awk -F, 'NR > 1 && ($2 == "warm" || $2 == "random") { if ($4 < 0.70) exit 1 }' "$T/run1/batch.csv"; then
+    ok "warm and random test accuracy > 70% (chance is 10%)"
+else
+    bad "an accuracy is too low: $(cat "$T/run1/batch.csv")"
+fi
+grep -q '"config":{"warmstart_version"' "$T/run1/batch.jsonl" && grep -q '"epoch_log":\[{"epoch":1' "$T/run1/batch.jsonl" \
+    && ok "JSONL records the resolved configuration and the epoch log" || bad "JSONL lacks config or epoch log"
+grep -q 'gap warm − random' "$T/table" && grep -q '±' "$T/table" && ok "table shows CIs and the gap" || bad "table: $(cat "$T/table")"
+n=$(ls "$T/ck" | grep -c safetensors)
+[ "$n" -eq 6 ] && ok "--save wrote 6 checkpoints" || bad "--save wrote $n checkpoints"
+
+# --- reproducible: same seed and threads, same numbers (all but wall times) ---
+"$WS" batch --subset 2000 --seeds 2 --max-epochs 60 --threads 2 --out "$T/run2" --quiet >/dev/null 2>&1
+if cut -d, -f1-9,11 "$T/run1/batch.csv" | cmp -s - "$(cut -d, -f1-9,11 "$T/run2/batch.csv" >"$T/c2"; echo "$T/c2")"; then
+    ok "same seed and thread count give identical results"
+else
+    bad "results differ between identical runs"
+fi
+"$WS" batch --subset 2000 --seeds 1 --seed 9 --max-epochs 60 --threads 2 --out "$T/run3" --quiet >/dev/null 2>&1
+if [ "$(sed -n 3p "$T/run1/batch.csv" | cut -d, -f4)" != "$(sed -n 3p "$T/run3/batch.csv" | cut -d, -f4)" ]; then
+    ok "another seed gives other results"
+else
+    bad "seed 9 gave the same accuracy as seed 1"
+fi
+
+# --- checkpoints: a saved model evaluates to the accuracy it was recorded with ---
+acc=$("$WS" eval --subset 2000 --init-from "$T/ck/seed1-warm.safetensors" --json | sed 's/.*"test_acc":\([0-9.e-]*\).*/\1/')
+want=$(awk -F, 'NR > 1 && $1 == 1 && $2 == "warm" { print $4 }' "$T/run1/batch.csv")
+awk -v a="$acc" -v b="$want" 'BEGIN { exit !(a - b < 1e-6 && b - a < 1e-6) }' \
+    && ok "eval of the saved warm model reproduces its test accuracy ($acc)" || bad "eval gave $acc, run recorded $want"
+
+# --- bad input: one clear line, non-zero exit, nothing written ---
+expect_error "unknown option" "unknown option '--bogus'" "$WS" batch --bogus
+expect_error "bad number" "--lr: 'fast' is not a number" "$WS" batch --lr fast
+expect_error "NaN" "--lr: 'nan' is not a finite number" "$WS" batch --lr nan
+expect_error "out of range" "--threshold: 2 is out of range" "$WS" batch --threshold 2
+expect_error "missing value" "--seeds needs a value" "$WS" batch --seeds
+expect_error "bad hidden list" "--hidden: '100,,5'" "$WS" batch --hidden 100,,5
+expect_error "unknown model" "unknown model 'resnet99'" "$WS" batch --model resnet99
+expect_error "unknown optimizer" "unknown optimizer 'lbfgs'" "$WS" batch --opt lbfgs
+expect_error "momentum with adam" "SGD options" "$WS" batch --opt adam --momentum 0.9
+expect_error "missing dataset folder" "missing train-images-idx3-ubyte[.gz] in $T/nowhere" \
+    "$WS" batch --data "fashion-mnist:$T/nowhere" --out "$T/never"
+[ ! -e "$T/never" ] && ok "a failed run creates no output folder" || bad "output folder created by a failed run"
+expect_error "missing checkpoint" "$T/none.safetensors: No such file" "$WS" eval --init-from "$T/none.safetensors"
+expect_error "checkpoint of another model" "missing tensor 'linear.weight'" \
+    "$WS" eval --model logreg --init-from "$T/ck/seed1-warm.safetensors"
+printf 'garbage-garbage!' >"$T/junk.safetensors"
+expect_error "corrupt checkpoint" "$T/junk.safetensors: header length" "$WS" eval --init-from "$T/junk.safetensors"
+expect_error "unknown command" "unknown command 'frobnicate'" sh -c "\"$WS\" frobnicate 2>&1 >/dev/null | head -1 >&2; exit 2"
+echo "$fails" >"$T/fails"
+[ "$fails" -eq 0 ]

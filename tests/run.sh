@@ -1,0 +1,29 @@
+#!/bin/sh
+# The whole suite: unit tests (Check), PyTorch parity, CLI end to end.
+# Prints a closing line "tests: N passed, N failed[, N skipped]".
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+PY=/usr/bin/python3
+passed=0 failed=0 skipped=0
+run() { # run NAME CMD...: exit 0 pass, 77 skip, else fail
+    name=$1
+    shift
+    echo "=== $name"
+    start=$(date +%s)
+    "$@"
+    rc=$?
+    secs=$(($(date +%s) - start))
+    if [ $rc -eq 0 ]; then passed=$((passed + 1)); echo "=== $name: passed (${secs}s)"
+    elif [ $rc -eq 77 ]; then skipped=$((skipped + 1)); echo "=== $name: skipped"
+    else failed=$((failed + 1)); echo "=== $name: FAILED (exit $rc)"; fi
+}
+run unit "$BUILD/test_unit"
+for t in tests/parity/test_*.py; do
+    [ -e "$t" ] || continue
+    run "parity $(basename "$t" .py)" "$PY" "$t" "$BUILD"
+done
+run cli tests/cli/test_cli.sh "$BUILD"
+echo
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

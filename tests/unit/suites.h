@@ -1,0 +1,23 @@
+// Every unit-test suite, run by test_main.c.
+#ifndef WS_TESTS_SUITES_H
+#define WS_TESTS_SUITES_H
+
+#include <check.h>
+
+Suite *core_suite(void);
+Suite *ops_suite(void);
+Suite *model_suite(void);
+Suite *optim_suite(void);
+Suite *idx_suite(void);
+Suite *safetensors_suite(void);
+Suite *train_suite(void);
+
+// Helpers shared by the suites (test_util.c).
+// A fresh temporary directory (removed by the OS's tmp cleaning; tests use unique names).
+const char *test_tmpdir(void);
+// Write bytes to dir/name; returns the full path (static buffer rotated over 8 calls).
+const char *test_write_file(const char *name, const void *data, size_t n);
+// Write bytes gzip-compressed.
+const char *test_write_gz(const char *name, const void *data, size_t n);
+
+#endif

@@ -1,0 +1,18 @@
+// Runs every unit-test suite (Check). Exit status non-zero on any failure.
+#include <stdlib.h>
+
+#include "suites.h"
+
+int main(void) {
+    SRunner *sr = srunner_create(core_suite());
+    srunner_add_suite(sr, ops_suite());
+    srunner_add_suite(sr, model_suite());
+    srunner_add_suite(sr, optim_suite());
+    srunner_add_suite(sr, idx_suite());
+    srunner_add_suite(sr, safetensors_suite());
+    srunner_add_suite(sr, train_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

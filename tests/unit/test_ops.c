@@ -1,0 +1,232 @@
+// Finite-difference gradient checks for every op of the CPU backend, with a
+// negative control proving the checker catches a wrong gradient.
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ctx.h"
+#include "core/rng.h"
+#include "ops/backend.h"
+#include "suites.h"
+
+static ws_ctx ctx;
+static void setup(void) { ws_ctx_init(&ctx, 2); }
+
+static void fill(float *a, int n, ws_rng *r, float scale) {
+    for (int i = 0; i < n; i++) a[i] = (2 * ws_rng_uniform(r) - 1) * scale;
+}
+
+// Scalar objective over the current buffers, in double.
+typedef double (*objective)(void *user);
+
+// max |analytic - numeric| / max |numeric| over the n entries of x, with
+// central differences of step h on each entry of x.
+static double fd_error(float *x, const float *analytic, int n, objective f, void *user, float h) {
+    double maxdiff = 0, maxref = 1e-12;
+    for (int i = 0; i < n; i++) {
+        float keep = x[i];
+        x[i] = keep + h;
+        double up = f(user);
+        x[i] = keep - h;
+        double down = f(user);
+        x[i] = keep;
+        double num = (up - down) / (2.0 * (double)h);
+        maxdiff = fmax(maxdiff, fabs(num - analytic[i]));
+        maxref = fmax(maxref, fabs(num));
+    }
+    return maxdiff / maxref;
+}
+
+// ---- linear -----------------------------------------------------------------
+
+enum { LB = 5, LI = 7, LO = 3 };
+typedef struct {
+    float x[LB * LI], w[LO * LI], b[LO], out[LB * LO], r[LB * LO];
+    int use_bias;
+} lin_case;
+
+static double lin_obj(void *u) {
+    lin_case *c = u;
+    ctx.backend->linear_forward(&ctx, c->out, c->x, c->w, c->use_bias ? c->b : NULL, LB, LI, LO);
+    double s = 0;
+    for (int i = 0; i < LB * LO; i++) s += (double)c->r[i] * c->out[i];
+    return s;
+}
+
+static void lin_init(lin_case *c, int use_bias) {
+    ws_rng r = ws_rng_stream(42, "test-linear", (uint64_t)use_bias);
+    fill(c->x, LB * LI, &r, 1);
+    fill(c->w, LO * LI, &r, 1);
+    fill(c->b, LO, &r, 1);
+    fill(c->r, LB * LO, &r, 1);
+    c->use_bias = use_bias;
+}
+
+START_TEST(linear_forward_values) {
+    lin_case c;
+    lin_init(&c, 1);
+    lin_obj(&c);
+    for (int b = 0; b < LB; b++)
+        for (int o = 0; o < LO; o++) {
+            double s = c.b[o];
+            for (int i = 0; i < LI; i++) s += (double)c.x[b * LI + i] * c.w[o * LI + i];
+            ck_assert_double_eq_tol(c.out[b * LO + o], s, 1e-5);
+        }
+}
+END_TEST
+
+START_TEST(linear_gradients) {
+    lin_case c;
+    lin_init(&c, _i);
+    float din[LB * LI], dw[LO * LI] = {0}, db[LO] = {0};
+    ctx.backend->linear_backward(&ctx, din, dw, db, c.r, c.x, c.w, LB, LI, LO);
+    ck_assert_double_lt(fd_error(c.x, din, LB * LI, lin_obj, &c, 1e-2f), 1e-3);
+    ck_assert_double_lt(fd_error(c.w, dw, LO * LI, lin_obj, &c, 1e-2f), 1e-3);
+    if (c.use_bias) ck_assert_double_lt(fd_error(c.b, db, LO, lin_obj, &c, 1e-2f), 1e-3);
+}
+END_TEST
+
+START_TEST(linear_backward_accumulates) {
+    lin_case c;
+    lin_init(&c, 1);
+    float dw1[LO * LI] = {0}, db1[LO] = {0}, dw2[LO * LI] = {0}, db2[LO] = {0};
+    ctx.backend->linear_backward(&ctx, NULL, dw1, db1, c.r, c.x, c.w, LB, LI, LO);
+    ctx.backend->linear_backward(&ctx, NULL, dw2, db2, c.r, c.x, c.w, LB, LI, LO);
+    ctx.backend->linear_backward(&ctx, NULL, dw2, db2, c.r, c.x, c.w, LB, LI, LO);
+    for (int i = 0; i < LO * LI; i++) ck_assert_float_eq_tol(dw2[i], 2 * dw1[i], 1e-5);
+    for (int i = 0; i < LO; i++) ck_assert_float_eq_tol(db2[i], 2 * db1[i], 1e-5);
+}
+END_TEST
+
+START_TEST(fd_checker_catches_wrong_gradient) {
+    // Negative control: a gradient off by 1% in one entry must fail the check.
+    lin_case c;
+    lin_init(&c, 1);
+    float din[LB * LI], dw[LO * LI] = {0}, db[LO] = {0};
+    ctx.backend->linear_backward(&ctx, din, dw, db, c.r, c.x, c.w, LB, LI, LO);
+    float mx = 0;
+    for (int i = 0; i < LO * LI; i++) mx = fmaxf(mx, fabsf(dw[i]));
+    dw[3] += 0.01f * mx;
+    ck_assert_double_gt(fd_error(c.w, dw, LO * LI, lin_obj, &c, 1e-2f), 1e-3);
+}
+END_TEST
+
+// ---- relu -------------------------------------------------------------------
+
+enum { RN = 40 };
+typedef struct {
+    float x[RN], out[RN], r[RN];
+} relu_case;
+
+static double relu_obj(void *u) {
+    relu_case *c = u;
+    ctx.backend->relu_forward(&ctx, c->out, c->x, RN);
+    double s = 0;
+    for (int i = 0; i < RN; i++) s += (double)c->r[i] * c->out[i];
+    return s;
+}
+
+START_TEST(relu_gradient) {
+    relu_case c;
+    ws_rng r = ws_rng_stream(7, "test-relu", 0);
+    for (int i = 0; i < RN; i++) {
+        float v = 0.1f + ws_rng_uniform(&r); // keep away from the kink at 0
+        c.x[i] = (i % 2) ? v : -v;
+    }
+    fill(c.r, RN, &r, 1);
+    relu_obj(&c);
+    for (int i = 0; i < RN; i++) ck_assert_float_eq(c.out[i], c.x[i] > 0 ? c.x[i] : 0);
+    float din[RN];
+    ctx.backend->relu_backward(&ctx, din, c.r, c.out, RN);
+    ck_assert_double_lt(fd_error(c.x, din, RN, relu_obj, &c, 1e-2f), 1e-4);
+    // NaN propagates (as torch.relu), so a diverged model cannot look healthy.
+    float nan_in[2] = {NAN, -1.0f}, nan_out[2];
+    ctx.backend->relu_forward(&ctx, nan_out, nan_in, 2);
+    ck_assert(isnan(nan_out[0]));
+    ck_assert_float_eq(nan_out[1], 0.0f);
+}
+END_TEST
+
+// ---- softmax + cross-entropy ------------------------------------------------
+
+enum { SB = 6, SC = 5 };
+typedef struct {
+    float z[SB * SC], p[SB * SC], loss[SB];
+    int32_t y[SB];
+    uint8_t correct[SB];
+} sce_case;
+
+static double sce_obj(void *u) {
+    sce_case *c = u;
+    ctx.backend->softmax_ce_forward(&ctx, c->p, c->loss, c->correct, c->z, c->y, SB, SC);
+    double s = 0;
+    for (int i = 0; i < SB; i++) s += c->loss[i];
+    return s / SB;
+}
+
+static void sce_init(sce_case *c, float scale) {
+    ws_rng r = ws_rng_stream(9, "test-sce", 0);
+    fill(c->z, SB * SC, &r, scale);
+    for (int i = 0; i < SB; i++) c->y[i] = (int32_t)ws_rng_below(&r, SC);
+}
+
+START_TEST(softmax_ce_values) {
+    sce_case c;
+    sce_init(&c, 3);
+    sce_obj(&c);
+    for (int b = 0; b < SB; b++) {
+        double mx = -INFINITY, sum = 0;
+        int arg = 0;
+        for (int k = 0; k < SC; k++)
+            if (c.z[b * SC + k] > mx) mx = c.z[b * SC + k], arg = k;
+        for (int k = 0; k < SC; k++) sum += exp(c.z[b * SC + k]);
+        ck_assert_double_eq_tol(c.loss[b], -(c.z[b * SC + c.y[b]] - log(sum)), 1e-5);
+        ck_assert_int_eq(c.correct[b], arg == c.y[b]);
+        double ps = 0;
+        for (int k = 0; k < SC; k++) ps += c.p[b * SC + k];
+        ck_assert_double_eq_tol(ps, 1.0, 1e-6);
+    }
+}
+END_TEST
+
+START_TEST(softmax_ce_gradient) {
+    sce_case c;
+    sce_init(&c, 3);
+    sce_obj(&c);
+    float d[SB * SC];
+    ctx.backend->softmax_ce_backward(&ctx, d, c.p, c.y, 1.0f / SB, SB, SC);
+    ck_assert_double_lt(fd_error(c.z, d, SB * SC, sce_obj, &c, 1e-3f), 2e-3);
+}
+END_TEST
+
+START_TEST(softmax_ce_is_stable_for_huge_logits) {
+    sce_case c;
+    sce_init(&c, 1);
+    for (int i = 0; i < SB * SC; i++) c.z[i] *= 1e4f; // exp() would overflow naively
+    double l = sce_obj(&c);
+    ck_assert(isfinite(l));
+    for (int i = 0; i < SB * SC; i++) ck_assert(isfinite(c.p[i]));
+    // A tie in the maximum: the first maximal class wins, as torch.argmax.
+    float z[3] = {2, 2, 1}, p[3], loss[1];
+    int32_t y[1] = {1};
+    uint8_t ok[1];
+    ctx.backend->softmax_ce_forward(&ctx, p, loss, ok, z, y, 1, 3);
+    ck_assert_int_eq(ok[0], 0);
+}
+END_TEST
+
+Suite *ops_suite(void) {
+    Suite *s = suite_create("ops");
+    TCase *t = tcase_create("cpu");
+    tcase_add_checked_fixture(t, setup, NULL);
+    tcase_add_test(t, linear_forward_values);
+    tcase_add_loop_test(t, linear_gradients, 0, 2);
+    tcase_add_test(t, linear_backward_accumulates);
+    tcase_add_test(t, fd_checker_catches_wrong_gradient);
+    tcase_add_test(t, relu_gradient);
+    tcase_add_test(t, softmax_ce_values);
+    tcase_add_test(t, softmax_ce_gradient);
+    tcase_add_test(t, softmax_ce_is_stable_for_huge_logits);
+    suite_add_tcase(s, t);
+    return s;
+}
