@@ -146,20 +146,27 @@ static void progress_done(progress *p) {
 
 // ---- output files ----------------------------------------------------------------------------
 
+// Create dir and any missing parents (mkdir -p).
 static int ensure_dir(const char *cmd, const char *dir, ws_ctx *ctx) {
-    struct stat st;
-    if (stat(dir, &st) == 0) {
-        if (!S_ISDIR(st.st_mode)) {
-            snprintf(ctx->err, sizeof ctx->err, "%s: exists and is not a directory", dir);
+    char path[1024];
+    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path) return die(cmd, "output folder path too long");
+    for (char *p = path + 1;; p++) {
+        if (*p != '/' && *p) continue;
+        char keep = *p;
+        *p = 0;
+        struct stat st;
+        if (stat(path, &st) == 0) {
+            if (!S_ISDIR(st.st_mode)) {
+                snprintf(ctx->err, sizeof ctx->err, "%s: exists and is not a directory", path);
+                return die(cmd, ctx->err);
+            }
+        } else if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+            snprintf(ctx->err, sizeof ctx->err, "%s: cannot create directory: %s", path, strerror(errno));
             return die(cmd, ctx->err);
         }
-        return 0;
+        if (!keep) return 0;
+        *p = keep;
     }
-    if (mkdir(dir, 0777) != 0) {
-        snprintf(ctx->err, sizeof ctx->err, "%s: cannot create directory: %s", dir, strerror(errno));
-        return die(cmd, ctx->err);
-    }
-    return 0;
 }
 
 // ---- batch -----------------------------------------------------------------------------------
@@ -172,6 +179,14 @@ static void fmt_summary(char *buf, size_t cap, const double *x, int n, double sc
     else snprintf(buf, cap, "%.*f ± %.*f", decimals, s.mean, decimals, s.ci95);
 }
 
+// Print s left-aligned in `width` columns; UTF-8 continuation bytes take no
+// column (the "±" of the intervals).
+static void print_cell(const char *s, int width) {
+    int cols = 0;
+    for (const char *p = s; *p; p++) cols += ((unsigned char)*p & 0xC0) != 0x80;
+    printf("%s%*s", s, width > cols ? width - cols : 0, "");
+}
+
 static void print_table(const ws_batch_config *cfg, const ws_source *src, const ws_batch_seed_result *r, int n,
                         const char *arch) {
     printf("\nTwo-phase batch experiment: %s, %s, %s lr %g → %g, batch %d → %d, threshold %.3g, %d seed%s\n",
@@ -181,10 +196,11 @@ static void print_table(const ws_batch_config *cfg, const ws_source *src, const 
            (long long)r[0].n_first, (long long)r[0].n_eval,
            cfg->protocol == WS_PROTOCOL_PAPER ? "random 1/3 of the official training set" : "official test set",
            n > 1 ? "; mean ± 95% CI (Student t) over seeds" : "");
-    printf("%-8s  %-16s  %-16s  %-14s  %-14s  %s\n", "learner", "test acc %", "train acc %", "epochs", "seconds",
+    printf("%-10s%-18s%-18s%-16s%-16s%s\n", "learner", "test acc %", "train acc %", "epochs", "seconds",
            "converged");
     const char *names[3] = {"phase 1", "warm", "random"};
     double v[4][256];
+    int capped = 0;
     for (int l = 0; l < 3; l++) {
         int conv = 0;
         for (int i = 0; i < n; i++) {
@@ -199,8 +215,14 @@ static void print_table(const ws_batch_config *cfg, const ws_source *src, const 
         fmt_summary(a, sizeof a, v[0], n, 100, 2);
         fmt_summary(b, sizeof b, v[1], n, 100, 2);
         fmt_summary(c, sizeof c, v[2], n, 1, 1);
-        fmt_summary(d, sizeof d, v[3], n, 1, 1);
-        printf("%-8s  %-16s  %-16s  %-14s  %-14s  %d/%d\n", names[l], a, b, c, d, conv, n);
+        fmt_summary(d, sizeof d, v[3], n, 1, 2);
+        print_cell(names[l], 10);
+        print_cell(a, 18);
+        print_cell(b, 18);
+        print_cell(c, 16);
+        print_cell(d, 16);
+        printf("%d/%d\n", conv, n);
+        capped += n - conv;
     }
     double gap[256];
     for (int i = 0; i < n; i++) gap[i] = r[i].warm.test_acc - r[i].random.test_acc;
@@ -212,6 +234,10 @@ static void print_table(const ws_batch_config *cfg, const ws_source *src, const 
                        : s.mean - s.ci95 > 0 ? "  (warm is better; the interval excludes 0)"
                                              : "  (the interval includes 0)";
     printf("\ngap warm − random (test acc, paired by seed): %s points%s\n", g, verdict);
+    if (capped)
+        printf("note: %d run%s stopped at --max-epochs %d before reaching the threshold; their comparison is not "
+               "the paper's (raise --max-epochs)\n",
+               capped, capped == 1 ? "" : "s", cfg->max_epochs);
 }
 
 static int write_outputs(const char *cmd, ws_ctx *ctx, const char *dir, cJSON *config, const ws_batch_seed_result *r,

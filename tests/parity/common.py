@@ -6,13 +6,12 @@ error measure and the ok/FAIL reporting."""
 import os
 import sys
 
-import numpy as np
-
 
 def import_torch():
     """torch, or exit 77 (skip) if python3-torch is not installed."""
     try:
-        import torch  # noqa: F401
+        import numpy  # noqa: F401  (python3-torch depends on it)
+        import torch
     except Exception:  # ImportError, or a broken install
         print("skip - python3-torch not installed")
         sys.exit(77)
@@ -29,13 +28,20 @@ def build_dir():
 
 def rel_err(a, b):
     """max|a - b| / max(max|b|, 1e-8): the error relative to the reference's scale."""
+    import numpy as np  # here, so that a python without numpy still gets to the skip
+
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
         return float("inf")
     if a.size == 0:
         return 0.0
-    return float(np.max(np.abs(a - b)) / max(float(np.max(np.abs(b))), 1e-8))
+    return nan_to_inf(float(np.max(np.abs(a - b)) / max(float(np.max(np.abs(b))), 1e-8)))
+
+
+def nan_to_inf(e):
+    """NaN errors become inf, so that they fail every bound and win every max()."""
+    return float("inf") if e != e else e
 
 
 def make_modules(torch):

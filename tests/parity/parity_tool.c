@@ -213,6 +213,8 @@ static int cmd_step(int argc, char **argv) {
             return 2;
         }
     }
+    if (kind == WS_OPT_ADAM && (momentum > 0 || nesterov)) return fail("--momentum/--nesterov are SGD options");
+    if (kind == WS_OPT_SGD && adamw) return fail("--adamw is an Adam option");
     ws_model_spec spec;
     if (parse_spec(spec_s, &spec)) return usage();
 

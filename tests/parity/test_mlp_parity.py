@@ -3,22 +3,45 @@
 
     /usr/bin/python3 tests/parity/test_mlp_parity.py BUILD_DIR
 
-For each model (the paper's MLP 3072-100-100-10, MLP 784-100-100-10 and
-logistic regression 3072-10) and batch size (128 and an odd 7): random weights,
-inputs and labels are written to a safetensors file, BUILD_DIR/parity_tool runs
-one forward/backward and 3 optimizer steps on them, and its logits, loss and
-every gradient are compared with PyTorch within 1e-4 (max|a-b| / max|ref|),
-its parameters after 1 and 3 steps within 1e-5, for torch.optim.SGD (plain,
-momentum, Nesterov, weight decay) and torch.optim.Adam / AdamW.
+For each model (the paper's MLP 3072-100-100-10, MLP 784-100-100-10, logistic
+regression 3072-10) and batch size (128 and an odd 7): PyTorch-initialised
+weights, N(0,1) inputs and random labels go into a safetensors file;
+BUILD_DIR/parity_tool runs one forward/backward and 3 optimizer steps on them.
+
+Checks, with err = max|a - b| / max(max|b|, 1e-8) per tensor (worst tensor shown):
+  * logits, loss and every gradient against a float64 PyTorch reference
+    computed from the same float32 weights and data: err <= 1e-4;
+  * parameters after 1 and after 3 steps against torch.optim.SGD (plain,
+    momentum, Nesterov, weight decay) and Adam / AdamW, err <= 1e-5, both
+      - end to end: torch computes its own gradients (float32, as in training);
+      - update rule: torch's optimizer is fed warmstart's own gradients, which
+        checks the update formulas alone.
+
+Adam and conditioning: Adam moves each weight by about lr * g / (|g| + eps).
+Where a gradient is within a few orders of magnitude of eps above 0, this
+amplifies the float32 rounding of g (different summation orders, or torch's
+fused multiply-add in g + wd*w) by up to lr/eps = 1e5, so two correct
+float32 implementations differ there by up to ~lr, far above 1e-5 * max|w|.
+For Adam the 1e-5 bound is therefore asserted on the well-conditioned
+elements, those whose bias-corrected sqrt(v) stayed >= 1e-3 of the tensor's
+largest or is exactly 0 (typically > 97% of them with B=128; the B=7 batches
+have more near-zero gradients). The others (counted in the output) must agree
+within 2*lr per step: the most two sane Adam updates can differ by. After
+3 steps the end-to-end error also carries those elements' differences into
+the next gradients, which grows with lr^2: hence lr 1e-3 (the paper's) for Adam.
+
+The tool runs single-threaded (--threads 1); one configuration is repeated
+with --threads 4, which must meet the same bounds.
 """
 
 import os
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import Report, build_dir, import_torch, make_modules, rel_err  # noqa: E402
+from common import Report, build_dir, import_torch, make_modules, nan_to_inf, rel_err  # noqa: E402
 
 torch = import_torch()
 import numpy as np  # noqa: E402
@@ -28,9 +51,11 @@ import st  # noqa: E402
 F = torch.nn.functional
 MLP, LogReg = make_modules(torch)
 
-FWD_TOL = 1e-4   # logits, loss, gradients
-OPT_TOL = 1e-5   # parameters after optimizer steps
+FWD_TOL = 1e-4     # logits, loss, gradients
+OPT_TOL = 1e-5     # parameters after optimizer steps
 STEPS = 3
+ILL_COND = 1e-3    # Adam: sqrt(v_hat) below this share of the tensor's max (and > 0)
+KINK_MARGIN = 1e-5  # hidden pre-activations kept at least this far from the ReLU kink
 
 # (label, parity_tool model spec, constructor)
 MODELS = [
@@ -50,27 +75,54 @@ OPTIMIZERS = [
      lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True)),
     ("SGD lr 0.1 wd 1e-2", ["--opt", "sgd", "--lr", "0.1", "--wd", "1e-2"],
      lambda p: torch.optim.SGD(p, lr=0.1, weight_decay=1e-2)),
-    ("SGD lr 0.1 momentum 0.9 wd 1e-2", ["--opt", "sgd", "--lr", "0.1", "--momentum", "0.9", "--wd", "1e-2"],
-     lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, weight_decay=1e-2)),
+    ("SGD lr 0.1 momentum 0.9 nesterov wd 1e-2",
+     ["--opt", "sgd", "--lr", "0.1", "--momentum", "0.9", "--nesterov", "--wd", "1e-2"],
+     lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True, weight_decay=1e-2)),
     ("Adam lr 1e-3", ["--opt", "adam", "--lr", "1e-3"],
      lambda p: torch.optim.Adam(p, lr=1e-3)),
-    ("Adam lr 1e-3 betas (0.8,0.99) eps 1e-6", ["--opt", "adam", "--lr", "1e-3", "--beta1", "0.8", "--beta2", "0.99",
-                                                 "--eps", "1e-6"],
+    ("Adam lr 1e-3 betas (0.8,0.99) eps 1e-6",
+     ["--opt", "adam", "--lr", "1e-3", "--beta1", "0.8", "--beta2", "0.99", "--eps", "1e-6"],
      lambda p: torch.optim.Adam(p, lr=1e-3, betas=(0.8, 0.99), eps=1e-6)),
     ("Adam lr 1e-3 wd 1e-2", ["--opt", "adam", "--lr", "1e-3", "--wd", "1e-2"],
      lambda p: torch.optim.Adam(p, lr=1e-3, weight_decay=1e-2)),
     ("AdamW lr 1e-3 wd 1e-2", ["--opt", "adam", "--lr", "1e-3", "--wd", "1e-2", "--adamw"],
      lambda p: torch.optim.AdamW(p, lr=1e-3, weight_decay=1e-2)),
+    # A decay large enough (1e-4 a step) that applying it wrongly cannot hide under 1e-5.
+    ("AdamW lr 1e-3 wd 0.1", ["--opt", "adam", "--lr", "1e-3", "--wd", "0.1", "--adamw"],
+     lambda p: torch.optim.AdamW(p, lr=1e-3, weight_decay=0.1)),
 ]
 
 
-def run_tool(tool, spec, in_path, out_path, flags):
-    cmd = [tool, "step", spec, in_path, out_path, "--steps", str(STEPS), "--trace", "--threads", "1", *flags]
+def run_tool(tool, spec, in_path, out_path, flags, threads=1):
+    cmd = [tool, "step", spec, in_path, out_path, "--steps", str(STEPS), "--trace", "--threads", str(threads), *flags]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} exited {r.returncode}: {r.stderr.strip()}")
     out, _ = st.load(out_path)
     return out
+
+
+def make_batch(ctor, seed, B):
+    """PyTorch-initialised weights and a batch whose hidden pre-activations all stay
+    KINK_MARGIN away from 0, so float32 rounding cannot flip a ReLU at step 1 (a
+    flip moves one example's whole contribution to a gradient row)."""
+    for s in range(seed, seed + 50):
+        torch.manual_seed(s)
+        m = ctor()
+        state = {k: v.detach().clone() for k, v in m.state_dict().items()}
+        x = torch.randn(B, state[next(iter(state))].shape[1])
+        y = torch.randint(0, 10, (B,))
+        pre = []
+        hooks = [mod.register_forward_hook(lambda _m, _i, o: pre.append(o.detach()))
+                 for name, mod in m.named_modules() if name.startswith("lm")]
+        with torch.no_grad():
+            m.double()(x.double())
+        for h in hooks:
+            h.remove()
+        margin = min([float(p.abs().min()) for p in pre[:-1]], default=np.inf)  # the last is the logits
+        if margin >= KINK_MARGIN:
+            return state, x, y
+    raise RuntimeError("no batch with a ReLU margin found")
 
 
 def reference_forward(ctor, state, x, y):
@@ -85,9 +137,9 @@ def reference_forward(ctor, state, x, y):
 
 
 def torch_steps(ctor, state, x, y, make_opt, grads_from=None):
-    """Parameters after each of STEPS torch optimizer steps on the batch (float32).
-    With grads_from (parity_tool's trace), step k uses warmstart's gradient of step k
-    instead of torch's own: that checks the update rule alone."""
+    """For each of STEPS torch optimizer steps on the batch (float32): the parameters
+    after it and, for Adam, the bias-corrected sqrt(v) (None for SGD). With
+    grads_from (parity_tool's trace), step k uses warmstart's gradient of step k."""
     m = ctor()
     m.load_state_dict(state, strict=True)
     opt = make_opt(m.parameters())
@@ -100,13 +152,38 @@ def torch_steps(ctor, state, x, y, make_opt, grads_from=None):
             for n, p in m.named_parameters():
                 p.grad = torch.from_numpy(grads_from[f"step{k}.grad.{n}"].copy())
         opt.step()
-        snaps.append({n: p.detach().numpy().copy() for n, p in m.named_parameters()})
+        params = {n: p.detach().numpy().copy() for n, p in m.named_parameters()}
+        sv = None
+        if "betas" in opt.param_groups[0]:
+            b2 = opt.param_groups[0]["betas"][1]
+            sv = {n: np.sqrt(opt.state[p]["exp_avg_sq"].numpy().astype(np.float64) / (1 - b2**k))
+                  for n, p in m.named_parameters()}
+        snaps.append((params, sv))
     return snaps
 
 
-def worst(errs):
+def compare_params(got, snaps, k, lr, ill):
+    """(worst strict err, its tensor, #ill-conditioned elements, their max |diff| / (k lr)).
+    `ill[n]` accumulates, over steps, the ill-conditioned elements of tensor n."""
+    params, sv = snaps[k - 1]
+    errs, n_ill, loose = {}, 0, 0.0
+    for n, ref in params.items():
+        a = got[n].astype(np.float64)
+        b = ref.astype(np.float64)
+        if sv is not None:
+            s = sv[n]
+            ill[n] = ill.get(n, np.zeros(s.shape, bool)) | ((s > 0) & (s < ILL_COND * s.max()))
+            keep = ~ill[n]
+            n_ill += int(ill[n].sum())
+            if ill[n].any():
+                loose = max(loose, nan_to_inf(float(np.abs(a - b)[ill[n]].max()) / (k * lr)))
+            a, b = a[keep], b[keep]
+            scale = max(float(np.abs(ref).max()), 1e-8)  # the tensor's scale, all elements
+            errs[n] = nan_to_inf(float(np.abs(a - b).max()) / scale) if a.size else 0.0
+        else:
+            errs[n] = rel_err(a, b)
     name = max(errs, key=errs.get)
-    return errs[name], name
+    return errs[name], name, n_ill, loose
 
 
 def main():
@@ -114,61 +191,74 @@ def main():
     rep = Report()
     if not rep.check(os.access(tool, os.X_OK), f"{tool} exists (make all)"):
         rep.finish()
+    t0 = time.time()
     maxima = {}
 
     def note(kind, e):
         maxima[kind] = max(maxima.get(kind, 0.0), e)
 
     with tempfile.TemporaryDirectory(prefix="ws-parity-") as tmp:
+        in_path = os.path.join(tmp, "in.safetensors")
+        out_path = os.path.join(tmp, "out.safetensors")
         for mi, (label, spec, ctor) in enumerate(MODELS):
             for B in BATCHES:
-                torch.manual_seed(1000 * mi + B)
-                ref_model = ctor()  # PyTorch's default init
-                state = {k: v.detach().clone() for k, v in ref_model.state_dict().items()}
-                in_features = state[next(iter(state))].shape[1]
-                x = torch.randn(B, in_features)
-                y = torch.randint(0, 10, (B,))
-                in_path = os.path.join(tmp, "in.safetensors")
-                out_path = os.path.join(tmp, "out.safetensors")
-                st.save({**state, "x": x, "y": y}, in_path)
                 tag = f"{label} B={B}"
-
+                state, x, y = make_batch(ctor, 1000 * mi + B, B)
+                st.save({**state, "x": x, "y": y}, in_path)
+                names = list(state)
                 r_logits, r_loss, r_grads = reference_forward(ctor, state, x, y)
-                for oi, (olabel, flags, make_opt) in enumerate(OPTIMIZERS):
+                runs = [(oi, o, 1) for oi, o in enumerate(OPTIMIZERS)]
+                if mi == 0 and B == 128:  # the paper's MLP, multi-threaded too
+                    runs.append((0, OPTIMIZERS[1], 4))
+                    runs.append((-1, OPTIMIZERS[5], 4))
+                for oi, (olabel, flags, make_opt), threads in runs:
+                    if threads != 1:
+                        tag = f"{label} B={B} threads={threads}"
                     try:
-                        out = run_tool(tool, spec, in_path, out_path, flags)
+                        out = run_tool(tool, spec, in_path, out_path, flags, threads)
                     except RuntimeError as e:
                         rep.check(False, f"{tag} {olabel}: {e}")
                         continue
                     if oi == 0:
                         e = rel_err(out["logits"], r_logits)
                         note("logits", e)
-                        rep.check(e <= FWD_TOL, f"{tag}: logits rel err {e:.2e}")
+                        rep.check(e <= FWD_TOL, f"{tag}: logits {out['logits'].shape} rel err {e:.2e}")
                         e = rel_err(out["loss"], r_loss)
                         note("loss", e)
-                        rep.check(e <= FWD_TOL, f"{tag}: loss {float(out['loss']):.6f} vs {r_loss:.6f} rel err {e:.2e}")
-                        errs = {n: rel_err(out.get(f"grad.{n}", np.empty(0)), g) for n, g in r_grads.items()}
+                        rep.check(e <= FWD_TOL and out["loss"].shape == (),
+                                  f"{tag}: loss {float(out['loss']):.6f} vs torch {r_loss:.6f}, rel err {e:.2e}")
+                        errs = {n: rel_err(out[f"grad.{n}"], g) if f"grad.{n}" in out else np.inf
+                                for n, g in r_grads.items()}
                         extra = sorted(k for k in out if k.startswith("grad.") and k[5:] not in r_grads)
-                        e, n = worst(errs)
-                        note("grad", e)
-                        rep.check(e <= FWD_TOL and not extra,
-                                  f"{tag}: gradients of {', '.join(r_grads)} rel err <= {e:.2e} (worst {n})"
+                        n = max(errs, key=errs.get)
+                        note("gradients", errs[n])
+                        rep.check(errs[n] <= FWD_TOL and not extra,
+                                  f"{tag}: gradients of {', '.join(r_grads)}: rel err <= {errs[n]:.2e} (worst {n})"
                                   + (f"; unexpected {extra}" if extra else ""))
-                    forced = torch_steps(ctor, state, x, y, make_opt, grads_from=out)
+                    lr = float(flags[flags.index("--lr") + 1])
                     free = torch_steps(ctor, state, x, y, make_opt)
-                    for k in (1, STEPS):
-                        mine = out[f"step{k}.param." + next(iter(state))] if False else None  # noqa
-                        got = {n: out[f"step{k}.param.{n}"] for n in state}
-                        if k == STEPS:
-                            assert all(np.array_equal(got[n], out[f"param.{n}"]) for n in state)
-                        ef, nf = worst({n: rel_err(got[n], forced[k - 1][n]) for n in state})
-                        ee, ne = worst({n: rel_err(got[n], free[k - 1][n]) for n in state})
-                        note("update rule", ef)
-                        note("end-to-end", ee)
-                        rep.check(ef <= OPT_TOL and ee <= OPT_TOL,
-                                  f"{tag} {olabel}: params after {k} step{'s' if k > 1 else ''}: "
-                                  f"rel err {ee:.2e} (worst {ne}), same gradients {ef:.2e} (worst {nf})")
+                    forced = torch_steps(ctor, state, x, y, make_opt, grads_from=out)
+                    ill_free, ill_forced = {}, {}
+                    for k in range(1, STEPS + 1):
+                        got = {n: out[f"step{k}.param.{n}"] for n in names}
+                        ee, ne, n_ill, loose = compare_params(got, free, k, lr, ill_free)
+                        ef, nf, n_ill2, loose2 = compare_params(got, forced, k, lr, ill_forced)
+                        if k not in (1, STEPS):
+                            continue
+                        same_final = k < STEPS or all(np.array_equal(got[n], out[f"param.{n}"]) for n in names)
+                        note("params, end to end", ee)
+                        note("params, update rule", ef)
+                        msg = (f"{tag} {olabel}: params after {k} step{'s' if k > 1 else ''}: rel err {ee:.2e} "
+                               f"(worst {ne}), update rule alone {ef:.2e} (worst {nf})")
+                        ok = ee <= OPT_TOL and ef <= OPT_TOL and same_final
+                        if free[0][1] is not None:  # Adam
+                            total = sum(v.numel() for v in state.values())
+                            msg += (f"; {n_ill}/{total} ill-conditioned elements within "
+                                    f"{max(loose, loose2):.2f}*{k}*lr")
+                            ok = ok and loose <= 2 and loose2 <= 2
+                        rep.check(ok, msg)
     print("# max rel errors: " + ", ".join(f"{k} {v:.2e}" for k, v in maxima.items()))
+    print(f"# {time.time() - t0:.1f}s")
     rep.finish()
 
 

@@ -11,6 +11,7 @@ Suite *optim_suite(void);
 Suite *idx_suite(void);
 Suite *safetensors_suite(void);
 Suite *train_suite(void);
+Suite *linear_fast_suite(void);
 
 // Helpers shared by the suites (test_util.c).
 // A fresh temporary directory (removed by the OS's tmp cleaning; tests use unique names).
