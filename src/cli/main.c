@@ -34,26 +34,38 @@ typedef struct {
     int eval_batch;
 } cli_opts;
 
+// The CLI's defaults are the library's (ws_batch_config_defaults): one place.
 static void opts_defaults(cli_opts *o) {
+    ws_batch_config d;
+    ws_batch_config_defaults(&d);
     memset(o, 0, sizeof *o);
     o->data = "fashion-mnist";
-    o->protocol = "default";
-    o->model = "mlp";
-    o->opt = "adam";
+    o->protocol = d.protocol == WS_PROTOCOL_PAPER ? "paper" : "default";
+    o->model = d.model == WS_MODEL_MLP ? "mlp" : "logreg";
+    o->opt = ws_opt_kind_name(d.opt1.kind);
     o->out = "results";
-    o->hidden = (int_list){2, {100, 100}};
-    o->lr = 1e-3f;
-    o->beta1 = 0.9f;
-    o->beta2 = 0.999f;
-    o->eps = 1e-8f;
-    o->lr2 = o->wd2 = NAN;
-    o->batch = 128;
-    o->threshold = 0.99;
-    o->max_epochs = 200;
-    o->first_fraction = 0.5;
-    o->seeds = 1;
-    o->seed = 1;
-    o->eval_batch = 1000;
+    o->hidden.n = d.nhidden;
+    memcpy(o->hidden.v, d.hidden, sizeof(int) * (size_t)d.nhidden);
+    o->lr = d.opt1.lr;
+    o->beta1 = d.opt1.beta1;
+    o->beta2 = d.opt1.beta2;
+    o->eps = d.opt1.eps;
+    o->lr2 = o->wd2 = NAN; // unset: phase 2 follows phase 1
+    o->batch = d.batch1;
+    o->threshold = d.threshold;
+    o->max_epochs = d.max_epochs;
+    o->first_fraction = d.first_fraction;
+    o->seeds = d.seeds;
+    o->seed = (int64_t)d.seed;
+    o->eval_batch = d.eval_batch;
+}
+
+// Parse options; on error print one line and return 1.
+static int parse_or_die(const char *cmd, arg_spec *specs, int argc, char **argv) {
+    char err[512], msg[700];
+    if (!args_parse(specs, argc, argv, err, sizeof err)) return 0;
+    snprintf(msg, sizeof msg, "%s (see warmstart %s --help)", err, cmd);
+    return die(cmd, msg);
 }
 
 #define COMMON_SPECS(o)                                                                                          \
@@ -298,12 +310,7 @@ static int cmd_batch(int argc, char **argv) {
         {"--out", ARG_STRING, &o.out, "DIR", "write DIR/batch.jsonl and DIR/batch.csv (default results)", 0, 0, 0},
         {"--save", ARG_STRING, &o.save, "DIR", "save DIR/seed<S>-{phase1,warm,random}.safetensors", 0, 0, 0},
         {NULL, 0, NULL, NULL, NULL, 0, 0, 0}};
-    char err[512];
-    if (args_parse(specs, argc, argv, err, sizeof err)) {
-        char msg[700];
-        snprintf(msg, sizeof msg, "%s (see warmstart batch --help)", err);
-        return die(cmd, msg);
-    }
+    if (parse_or_die(cmd, specs, argc, argv)) return 1;
     if (o.help) {
         args_help(specs, "usage: warmstart batch [options]\n\n"
                          "The paper's two-phase experiment: train on a random part of the training pool, then on all\n"
@@ -376,12 +383,7 @@ static int cmd_train_or_eval(int argc, char **argv, int is_eval) {
         {"--json", ARG_FLAG, &o.json, NULL, "print the result as one JSON object", 0, 0, 0},
         {NULL, 0, NULL, NULL, NULL, 0, 0, 0}};
     arg_spec *specs = is_eval ? eval_specs : train_specs;
-    char err[512];
-    if (args_parse(specs, argc, argv, err, sizeof err)) {
-        char msg[700];
-        snprintf(msg, sizeof msg, "%s (see warmstart %s --help)", err, cmd);
-        return die(cmd, msg);
-    }
+    if (parse_or_die(cmd, specs, argc, argv)) return 1;
     if (o.help) {
         args_help(specs, is_eval ? "usage: warmstart eval --init-from FILE [options]\n\nAccuracy of a checkpoint on "
                                    "the evaluation split (same --data/--protocol/--seed as it was trained with)."
