@@ -6,13 +6,17 @@
 #   make test   install what is missing, build, run the whole suite
 #   make        build only (build/warmstart, build/libwarmstart.a)
 #   make bench  benchmarks against PyTorch (bench/README.md)
+#   make test-asan  the suite under AddressSanitizer + UndefinedBehaviorSanitizer
 
 CC      ?= cc
 BUILD   ?= build
 PKGS    := openblas libcjson zlib check
-CFLAGS  ?= -O2 -g
+OPT     ?= -O2 -g
+# SANITIZE: e.g. -fsanitize=address,undefined (make test-asan sets it).
+SANITIZE ?=
+CFLAGS  := $(OPT) $(SANITIZE) $(CFLAGS)
 CFLAGS  += -std=c11 -Wall -Wextra -Wshadow -Wno-unused-parameter -Wno-format-truncation -fopenmp -Isrc -Iinclude -MMD -MP
-LDLIBS  += -fopenmp -lm
+LDLIBS  += -fopenmp -lm $(SANITIZE)
 
 LIB_SRC := $(wildcard src/core/*.c src/ops/*.c src/nn/*.c src/optim/*.c src/data/*.c src/train/*.c \
                       src/exp/*.c src/io/*.c)
@@ -29,7 +33,7 @@ PKG_LIBS   = $(shell pkg-config --libs openblas libcjson zlib 2>/dev/null) \
              -Wl,-rpath,$(shell pkg-config --variable=libdir openblas 2>/dev/null)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
 
-.PHONY: all deps demo test unit-tests bench clean
+.PHONY: all deps demo test test-asan bench clean
 all: $(BUILD)/warmstart $(BUILD)/test_unit $(BUILD)/parity_tool $(BUILD)/bench_mlp
 
 deps:
@@ -61,6 +65,12 @@ demo: deps
 test: deps
 	$(MAKE) all
 	./tests/run.sh
+
+# The whole suite built with AddressSanitizer + UndefinedBehaviorSanitizer.
+test-asan: deps
+	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=undefined" all
+	CK_FORK=no BUILD=build/asan ./tests/run.sh
 
 bench: deps
 	$(MAKE) all
