@@ -34,7 +34,7 @@ PKG_LIBS   = $(shell pkg-config --libs openblas libcjson zlib 2>/dev/null) \
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
 
 .PHONY: all deps demo test test-asan bench clean
-all: $(BUILD)/warmstart $(BUILD)/test_unit $(BUILD)/parity_tool $(BUILD)/bench_mlp
+all: $(BUILD)/warmstart $(BUILD)/test_unit $(BUILD)/parity_tool $(BUILD)/bench_mlp $(BUILD)/example_minimal
 
 deps:
 	@./scripts/install-deps.sh
@@ -53,6 +53,9 @@ $(BUILD)/test_unit: $(TEST_OBJ) $(BUILD)/libwarmstart.a
 	$(CC) -o $@ $^ $(CHECK_LIBS) $(PKG_LIBS) $(LDLIBS)
 
 $(BUILD)/parity_tool: $(BUILD)/tests/parity/parity_tool.o $(BUILD)/libwarmstart.a
+	$(CC) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+
+$(BUILD)/example_minimal: $(BUILD)/examples/minimal.o $(BUILD)/libwarmstart.a
 	$(CC) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
 $(BUILD)/bench_mlp: $(BUILD)/bench/bench_mlp.o $(BUILD)/libwarmstart.a

@@ -64,6 +64,34 @@ want=$(awk -F, 'NR > 1 && $1 == 1 && $2 == "warm" { print $4 }' "$T/run1/batch.c
 awk -v a="$acc" -v b="$want" 'BEGIN { exit !(a - b < 1e-6 && b - a < 1e-6) }' \
     && ok "eval of the saved warm model reproduces its test accuracy ($acc)" || bad "eval gave $acc, run recorded $want"
 
+# --- the protocol and phase options are applied and recorded ---
+"$WS" batch --protocol paper --subset 1500 --eval-subset 3000 --opt sgd --lr 0.05 --momentum 0.9 --lr2 0.02 \
+    --batch2 64 --wd2 0.001 --first-fraction 0.4 --keep-optim --max-epochs 40 --out "$T/paper" --quiet >/dev/null 2>"$T/log" \
+    || bad "paper protocol run failed: $(cat "$T/log")"
+j="$T/paper/batch.jsonl"
+grep -q '"protocol":"paper"' "$j" && grep -q '"n_pool":1500,"n_first":600,"n_eval":3000' "$j" \
+    && grep -q '"mean":\[0.5\],"std":\[0.5\]' "$j" && ok "paper protocol: split sizes and 0.5/0.5 normalisation recorded" \
+    || bad "paper protocol record: $(head -c 400 "$j")"
+grep -q '"phase2":{"optimizer":"sgd","lr":0.0199999' "$j" && grep -q '"batch_size":64,"weight_decay":0.0010000' "$j" \
+    && grep -q '"keep_optimizer_state":true' "$j" && ok "phase-2 lr, batch, decay and --keep-optim recorded" \
+    || bad "phase 2 settings not recorded"
+# The warm run's first epoch takes ceil(1500/64) steps: phase 2's batch size is used.
+awk -F, '$2 == "warm" && ($9 % 24) != 0 { exit 1 }' "$T/paper/batch.csv" && ok "phase 2 runs with --batch2" \
+    || bad "warm steps not a multiple of 24: $(cat "$T/paper/batch.csv")"
+# --init-from: phase 1 starting from a trained checkpoint converges in fewer epochs.
+"$WS" batch --subset 2000 --max-epochs 60 --init-from "$T/ck/seed1-random.safetensors" --out "$T/init" --quiet \
+    >/dev/null 2>&1 || bad "--init-from run failed"
+e0=$(awk -F, '$1 == 1 && $2 == "phase1" { print $8 }' "$T/run1/batch.csv")
+e1=$(awk -F, '$2 == "phase1" { print $8 }' "$T/init/batch.csv")
+[ "$e1" -lt "$e0" ] && ok "--init-from: phase 1 from a trained model needs $e1 epochs, not $e0" \
+    || bad "--init-from made no difference ($e1 vs $e0 epochs)"
+
+# --- the library's public header, used by an example program ---
+"$1/example_minimal" "$T/min.safetensors" >"$T/ex" 2>&1 && grep -q "test acc" "$T/ex" \
+    && "$WS" eval --init-from "$T/min.safetensors" >/dev/null 2>&1 \
+    && ok "examples/minimal.c trains through include/warmstart.h; its checkpoint evaluates" \
+    || bad "example: $(cat "$T/ex")"
+
 # --- bad input: one clear line, non-zero exit, nothing written ---
 expect_error "unknown option" "unknown option '--bogus'" "$WS" batch --bogus
 expect_error "bad number" "--lr: 'fast' is not a number" "$WS" batch --lr fast
