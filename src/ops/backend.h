@@ -13,6 +13,18 @@
 
 struct ws_ctx;
 
+// Geometry of a 2-D convolution over NCHW data with OIHW weights (as PyTorch):
+// OH = (H + 2 pad - KH) / stride + 1, OW likewise.
+typedef struct {
+    int B, C, H, W;      // input (B,C,H,W)
+    int O, KH, KW;       // weights (O,C,KH,KW)
+    int stride, pad;     // the same in both dimensions
+    int OH, OW;          // output (B,O,OH,OW)
+} ws_conv_shape;
+
+// Fill OH/OW from the rest; returns 0, or -1 if the output would be empty.
+int ws_conv_shape_resolve(ws_conv_shape *s);
+
 typedef struct ws_backend {
     const char *name;
 
@@ -37,6 +49,41 @@ typedef struct ws_backend {
     // dlogits = (probs - onehot(label)) * scale   (scale = 1/B for a mean loss)
     void (*softmax_ce_backward)(struct ws_ctx *ctx, float *dlogits, const float *probs,
                                 const int32_t *labels, float scale, int B, int C);
+
+    // ---- convolutional networks (NCHW reference path) ----
+
+    // Scratch floats conv2d_forward/backward need for this shape (e.g. im2col
+    // columns); the caller plans it once and passes it in.
+    int64_t (*conv2d_workspace)(const ws_conv_shape *s);
+    // out = conv(in, w) + b
+    void (*conv2d_forward)(struct ws_ctx *ctx, float *out,                                   // (B,O,OH,OW)
+                           const float *in, const float *w, const float *b,                  // (B,C,H,W) (O,C,KH,KW) (O) or NULL
+                           const ws_conv_shape *s, float *workspace);
+    // dw += dL/dw; db += dL/db (db may be NULL: no bias); din = dL/din (din may be NULL)
+    void (*conv2d_backward)(struct ws_ctx *ctx, float *din, float *dw, float *db,           // (B,C,H,W) (O,C,KH,KW) (O)
+                            const float *dout, const float *in, const float *w,              // (B,O,OH,OW) (B,C,H,W) (O,C,KH,KW)
+                            const ws_conv_shape *s, float *workspace);
+    // BatchNorm2d, training mode (as torch.nn.BatchNorm2d.train()): normalise
+    // with the batch's mean and biased variance over (B,H,W); update the running
+    // statistics: running = (1 - momentum) running + momentum batch, with the
+    // UNBIASED batch variance (n/(n-1)); save mean and 1/sqrt(var + eps) for backward.
+    void (*batchnorm_forward_train)(struct ws_ctx *ctx, float *out, float *save_mean, float *save_invstd, // (B,C,HW) (C) (C)
+                                    float *running_mean, float *running_var,                             // (C) (C), updated
+                                    const float *in, const float *gamma, const float *beta,              // (B,C,HW) (C) (C)
+                                    int B, int C, int HW, float momentum, float eps);
+    // Eval mode: out = (in - running_mean) / sqrt(running_var + eps) * gamma + beta.
+    void (*batchnorm_forward_eval)(struct ws_ctx *ctx, float *out,                                       // (B,C,HW)
+                                   const float *in, const float *gamma, const float *beta,
+                                   const float *running_mean, const float *running_var, int B, int C, int HW, float eps);
+    // Backward of the training-mode forward: din overwritten; dgamma, dbeta accumulate.
+    void (*batchnorm_backward)(struct ws_ctx *ctx, float *din, float *dgamma, float *dbeta,              // (B,C,HW) (C) (C)
+                               const float *dout, const float *in, const float *save_mean,
+                               const float *save_invstd, const float *gamma, int B, int C, int HW);
+    // Global average pooling: out[b,c] = mean over HW of in[b,c,:].
+    void (*avgpool_forward)(struct ws_ctx *ctx, float *out, const float *in, int B, int C, int HW); // (B,C) (B,C,HW)
+    void (*avgpool_backward)(struct ws_ctx *ctx, float *din, const float *dout, int B, int C, int HW);
+    // out = a + b, elementwise (residual add; out may alias a or b).
+    void (*add_forward)(struct ws_ctx *ctx, float *out, const float *a, const float *b, int64_t n);
 } ws_backend;
 
 const ws_backend *ws_backend_cpu(void);
