@@ -28,6 +28,7 @@ typedef struct {
     const char *data, *protocol, *model, *opt, *out, *save, *init_from;
     int_list hidden;
     float lr, momentum, wd, beta1, beta2, eps, lr2, wd2;
+    int width;
     int nesterov, adamw, batch, batch2, max_epochs, seeds, threads, keep_optim, quiet, json, help;
     double threshold, first_fraction;
     int64_t seed, subset, eval_subset;
@@ -41,7 +42,8 @@ static void opts_defaults(cli_opts *o) {
     memset(o, 0, sizeof *o);
     o->data = "fashion-mnist";
     o->protocol = d.protocol == WS_PROTOCOL_PAPER ? "paper" : "default";
-    o->model = d.model == WS_MODEL_MLP ? "mlp" : "logreg";
+    o->model = ws_model_kind_name(d.model);
+    o->width = d.width;
     o->opt = ws_opt_kind_name(d.opt1.kind);
     o->out = "results";
     o->hidden.n = d.nhidden;
@@ -72,7 +74,8 @@ static int parse_or_die(const char *cmd, arg_spec *specs, int argc, char **argv)
     {"--data", ARG_STRING, &(o).data, "NAME[:DIR]", "dataset: fashion-mnist (default) or mnist:DIR", 0, 0, 0},    \
     {"--protocol", ARG_STRING, &(o).protocol, "P",                                                               \
      "default (official test split, data's own normalisation) | paper (2/3-1/3 split, 0.5/0.5)", 0, 0, 0},      \
-    {"--model", ARG_STRING, &(o).model, "M", "mlp (default) | logreg", 0, 0, 0},                                \
+    {"--model", ARG_STRING, &(o).model, "M", "mlp (default) | logreg | resnet18", 0, 0, 0},                     \
+    {"--width", ARG_INT, &(o).width, "N", "ResNet-18 first-stage width (default 16, the paper's; 64 common)", 1, 1024, 0}, \
     {"--hidden", ARG_INTLIST, &(o).hidden, "N,N", "MLP hidden sizes (default 100,100, the paper's)", 0, 0, 0},   \
     {"--subset", ARG_I64, &(o).subset, "N", "train on a random N of the training pool", 0, 1e9, 0},            \
     {"--eval-subset", ARG_I64, &(o).eval_subset, "N", "evaluate on a random N of the evaluation split", 0, 1e9, 0}, \
@@ -103,6 +106,7 @@ static int resolve(const char *cmd, cli_opts *o, ws_batch_config *cfg, ws_ctx *c
     if (!strcmp(o->protocol, "paper")) cfg->protocol = WS_PROTOCOL_PAPER;
     else if (strcmp(o->protocol, "default")) return die(cmd, "--protocol: expected 'default' or 'paper'");
     if (ws_model_kind_parse(ctx, o->model, &cfg->model)) return die(cmd, ctx->err);
+    cfg->width = o->width;
     cfg->nhidden = o->hidden.n;
     memcpy(cfg->hidden, o->hidden.v, sizeof(int) * (size_t)o->hidden.n);
     ws_opt_kind k;
@@ -285,15 +289,6 @@ static int write_outputs(const char *cmd, ws_ctx *ctx, const char *dir, cJSON *c
     return 0;
 }
 
-static const char *arch_string(const ws_batch_config *cfg, const ws_source *src, char *buf, size_t cap) {
-    int in = src->train.c * src->train.h * src->train.w, n = snprintf(buf, cap, "%s %d",
-                                                                       cfg->model == WS_MODEL_MLP ? "mlp" : "logreg", in);
-    for (int i = 0; cfg->model == WS_MODEL_MLP && i < cfg->nhidden; i++)
-        n += snprintf(buf + n, cap - (size_t)n, "-%d", cfg->hidden[i]);
-    snprintf(buf + n, cap - (size_t)n, "-%d", src->train.num_classes);
-    return buf;
-}
-
 static int cmd_batch(int argc, char **argv) {
     const char *cmd = "batch";
     cli_opts o;
@@ -331,7 +326,8 @@ static int cmd_batch(int argc, char **argv) {
         return 1;
     }
     char arch[160];
-    arch_string(&cfg, &src, arch, sizeof arch);
+    ws_model_spec spec = ws_batch_model_spec(&cfg, &src.train);
+    ws_model_describe(&spec, arch, sizeof arch);
     fprintf(stderr, "warmstart batch: %s (%lld train, %lld test) loaded in %.2fs; %s, %d thread%s\n", src.name,
             (long long)src.train.n, (long long)src.test.n, ws_now() - t0, arch, ctx.threads, ctx.threads == 1 ? "" : "s");
     ws_batch_seed_result *res = calloc((size_t)cfg.seeds, sizeof *res);
@@ -350,7 +346,6 @@ static int cmd_batch(int argc, char **argv) {
     }
     if (!rc) {
         cJSON *config = ws_batch_config_json(&cfg, &src, &ctx);
-        cJSON_AddStringToObject(cJSON_GetObjectItem(config, "model"), "arch", arch);
         rc = write_outputs(cmd, &ctx, o.out, config, res, done);
         cJSON_Delete(config);
         if (!rc) {

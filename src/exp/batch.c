@@ -15,6 +15,7 @@ void ws_batch_config_defaults(ws_batch_config *cfg) {
     cfg->model = WS_MODEL_MLP;
     cfg->nhidden = 2;
     cfg->hidden[0] = cfg->hidden[1] = 100; // the official code's MLP
+    cfg->width = 16;                        // the official code's ResNet-18
     cfg->opt1 = cfg->opt2 = ws_opt_defaults(WS_OPT_ADAM, 1e-3f);
     cfg->batch1 = cfg->batch2 = 128;
     cfg->threshold = 0.99;
@@ -203,6 +204,18 @@ done:
     return st;
 }
 
+ws_model_spec ws_batch_model_spec(const ws_batch_config *cfg, const ws_dataset *d) {
+    ws_model_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.kind = cfg->model;
+    spec.input = (ws_shape){d->c, d->h, d->w};
+    spec.num_classes = d->num_classes;
+    spec.nhidden = cfg->nhidden;
+    memcpy(spec.hidden, cfg->hidden, sizeof spec.hidden);
+    spec.width = cfg->width;
+    return spec;
+}
+
 // Shared set-up of a seed: split, normalisation and model spec.
 static ws_status prepare(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, uint64_t seed, split *s,
                          ws_batch_seed_result *out, ws_model_spec *spec) {
@@ -215,12 +228,7 @@ static ws_status prepare(ws_ctx *ctx, const ws_batch_config *cfg, const ws_sourc
     out->n_eval = s->n_eval;
     if (cfg->protocol == WS_PROTOCOL_PAPER) ws_norm_paper(&out->norm, src->train.c);
     else ws_norm_from_data(&out->norm, &src->train, s->pool, s->n_pool);
-    memset(spec, 0, sizeof *spec);
-    spec->kind = cfg->model;
-    spec->input = (ws_shape){src->train.c, src->train.h, src->train.w};
-    spec->num_classes = src->train.num_classes;
-    spec->nhidden = cfg->nhidden;
-    memcpy(spec->hidden, cfg->hidden, sizeof spec->hidden);
+    *spec = ws_batch_model_spec(cfg, &src->train);
     return WS_OK;
 }
 
@@ -310,8 +318,13 @@ cJSON *ws_batch_config_json(const ws_batch_config *cfg, const ws_source *src, co
                                                     ? "(x/255 - 0.5) / 0.5"
                                                     : "(x/255 - mean) / std, per channel, of the training pool");
     cJSON *m = cJSON_AddObjectToObject(j, "model");
-    cJSON_AddStringToObject(m, "kind", cfg->model == WS_MODEL_MLP ? "mlp" : "logreg");
+    cJSON_AddStringToObject(m, "kind", ws_model_kind_name(cfg->model));
     if (cfg->model == WS_MODEL_MLP) cJSON_AddItemToObject(m, "hidden", cJSON_CreateIntArray(cfg->hidden, cfg->nhidden));
+    if (cfg->model == WS_MODEL_RESNET18) cJSON_AddNumberToObject(m, "width", cfg->width);
+    char arch[160];
+    ws_model_spec spec = ws_batch_model_spec(cfg, &src->train);
+    ws_model_describe(&spec, arch, sizeof arch);
+    cJSON_AddStringToObject(m, "arch", arch);
     cJSON_AddStringToObject(m, "init", cfg->init_from ? cfg->init_from : "pytorch-default");
     cJSON_AddItemToObject(j, "phase1", opt_json(&cfg->opt1, cfg->batch1));
     cJSON_AddItemToObject(j, "phase2", opt_json(&cfg->opt2, cfg->batch2));

@@ -25,6 +25,7 @@ typedef struct {
     ws_model_kind model;
     int nhidden;
     int hidden[WS_MAX_HIDDEN];
+    int width;                // ResNet-18 first-stage channels (the paper's 16)
     ws_opt_config opt1;       // phase 1
     ws_opt_config opt2;       // phase 2 (the paper's lr_2, decay_2)
     int batch1, batch2;       // the paper's batch_size, batch_size_2
@@ -55,6 +56,9 @@ typedef struct {
     ws_norm norm;
     ws_run_result phase1, warm, random;
 } ws_batch_seed_result;
+
+// The model spec for a dataset (input shape and classes from the data).
+ws_model_spec ws_batch_model_spec(const ws_batch_config *cfg, const ws_dataset *d);
 
 // Progress hook: called after every epoch of every run.
 typedef void (*ws_batch_epoch_fn)(void *user, uint64_t seed, const char *learner, const ws_epoch_record *rec);

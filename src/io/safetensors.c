@@ -227,56 +227,67 @@ ws_status ws_st_write(ws_ctx *ctx, const char *path, const ws_st_entry *entries,
     return ws_atomic_commit(ctx, &af);
 }
 
-ws_status ws_model_save(ws_ctx *ctx, const ws_model *m, const char *path) {
-    ws_st_entry e[WS_MAX_PARAMS];
-    for (int i = 0; i < m->nparams; i++) {
+// Every tensor of a model's state dict: parameters (F32) then buffers (BN
+// running statistics F32, num_batches_tracked I64), with where they live.
+static int model_entries(const ws_model *m, ws_st_entry *e) {
+    int n = 0;
+    for (int i = 0; i < m->nparams; i++, n++) {
         const ws_param *p = &m->params[i];
-        e[i].name = p->name;
-        e[i].dtype = WS_ST_F32;
-        e[i].ndim = p->ndim;
-        for (int k = 0; k < p->ndim; k++) e[i].dims[k] = p->dims[k];
-        e[i].data = m->w + p->offset;
+        e[n].name = p->name;
+        e[n].dtype = WS_ST_F32;
+        e[n].ndim = p->ndim;
+        for (int k = 0; k < p->ndim; k++) e[n].dims[k] = p->dims[k];
+        e[n].data = m->w + p->offset;
     }
+    for (int i = 0; i < m->nbuffers; i++, n++) {
+        const ws_buffer *b = &m->buffers[i];
+        e[n].name = b->name;
+        e[n].dtype = b->dtype == WS_BUF_F32 ? WS_ST_F32 : WS_ST_I64;
+        e[n].ndim = b->ndim;
+        for (int k = 0; k < b->ndim; k++) e[n].dims[k] = b->dims[k];
+        e[n].data = b->dtype == WS_BUF_F32 ? (const void *)(m->buf + b->offset) : (const void *)(m->ibuf + b->offset);
+    }
+    return n;
+}
+
+ws_status ws_model_save(ws_ctx *ctx, const ws_model *m, const char *path) {
+    ws_st_entry e[2 * WS_MAX_PARAMS];
+    int n = model_entries(m, e);
     const char *meta[] = {"format", "pt", "warmstart_arch", m->arch};
-    return ws_st_write(ctx, path, e, m->nparams, meta, 2);
+    return ws_st_write(ctx, path, e, n, meta, 2);
+}
+
+static void dims_string(char *buf, size_t cap, int ndim, const int64_t *dims) {
+    int a = 0;
+    buf[0] = 0;
+    for (int k = 0; k < ndim && a < (int)cap - 24; k++) a += snprintf(buf + a, cap - (size_t)a, k ? ",%lld" : "%lld", (long long)dims[k]);
 }
 
 ws_status ws_model_load(ws_ctx *ctx, ws_model *m, const char *path) {
     ws_st_file f;
     ws_status st = ws_st_read(ctx, &f, path);
     if (st) return st;
-    for (int i = 0; i < m->nparams && !st; i++) {
-        const ws_param *p = &m->params[i];
-        const ws_st_tensor *t = ws_st_find(&f, p->name);
-        if (!t) {
-            st = ws_fail(ctx, WS_ERR_FORMAT, "%s: missing tensor '%s' for model %s", path, p->name, m->arch);
-            break;
-        }
-        int same = t->dtype == WS_ST_F32 && t->ndim == p->ndim;
-        for (int k = 0; same && k < p->ndim; k++) same = t->dims[k] == p->dims[k];
-        if (!same) {
-            char want[64], got[64];
-            int a = 0, b = 0;
-            for (int k = 0; k < p->ndim; k++) a += snprintf(want + a, sizeof want - (size_t)a, k ? ",%d" : "%d", p->dims[k]);
-            for (int k = 0; k < t->ndim && b < 40; k++)
-                b += snprintf(got + b, sizeof got - (size_t)b, k ? ",%lld" : "%lld", (long long)t->dims[k]);
-            if (!t->ndim) got[0] = 0;
-            st = ws_fail(ctx, WS_ERR_FORMAT, "%s: tensor '%s' is %s (%s), model %s needs F32 (%s)", path, p->name,
-                         t->dtype_name, got, m->arch, want);
-            break;
-        }
-    }
-    if (!st && f.ntensors != m->nparams) {
-        for (int i = 0; i < f.ntensors; i++)
-            if (!ws_model_param(m, f.tensors[i].name)) {
-                st = ws_fail(ctx, WS_ERR_FORMAT, "%s: unexpected tensor '%s' for model %s", path, f.tensors[i].name, m->arch);
-                break;
-            }
-    }
+    ws_st_entry e[2 * WS_MAX_PARAMS];
+    const ws_st_tensor *found[2 * WS_MAX_PARAMS];
+    int n = model_entries(m, e);
     // Check everything before touching the model: a failed load leaves it as it was.
-    for (int i = 0; i < m->nparams && !st; i++) {
-        const ws_st_tensor *t = ws_st_find(&f, m->params[i].name);
-        for (int64_t k = 0; k < t->numel && !st; k++) {
+    for (int i = 0; i < n && !st; i++) {
+        const ws_st_tensor *t = found[i] = ws_st_find(&f, e[i].name);
+        if (!t) {
+            st = ws_fail(ctx, WS_ERR_FORMAT, "%s: missing tensor '%s' for model %s", path, e[i].name, m->arch);
+            break;
+        }
+        int same = t->dtype == e[i].dtype && t->ndim == e[i].ndim;
+        for (int k = 0; same && k < e[i].ndim; k++) same = t->dims[k] == e[i].dims[k];
+        if (!same) {
+            char want[96], got[96];
+            dims_string(want, sizeof want, e[i].ndim, e[i].dims);
+            dims_string(got, sizeof got, t->ndim, t->dims);
+            st = ws_fail(ctx, WS_ERR_FORMAT, "%s: tensor '%s' is %s (%s), model %s needs %s (%s)", path, e[i].name,
+                         t->dtype_name, got, m->arch, e[i].dtype == WS_ST_F32 ? "F32" : "I64", want);
+            break;
+        }
+        for (int64_t k = 0; e[i].dtype == WS_ST_F32 && k < t->numel && !st; k++) {
             float v;
             memcpy(&v, t->data + 4 * k, 4);
             if (!isfinite(v))
@@ -284,10 +295,14 @@ ws_status ws_model_load(ws_ctx *ctx, ws_model *m, const char *path) {
                              t->name, (long long)k);
         }
     }
-    for (int i = 0; i < m->nparams && !st; i++) {
-        const ws_st_tensor *t = ws_st_find(&f, m->params[i].name);
-        memcpy(m->w + m->params[i].offset, t->data, (size_t)t->nbytes);
+    if (!st && f.ntensors != n) {
+        for (int i = 0; i < f.ntensors; i++)
+            if (!ws_model_param(m, f.tensors[i].name) && !ws_model_buffer(m, f.tensors[i].name)) {
+                st = ws_fail(ctx, WS_ERR_FORMAT, "%s: unexpected tensor '%s' for model %s", path, f.tensors[i].name, m->arch);
+                break;
+            }
     }
+    for (int i = 0; i < n && !st; i++) memcpy((void *)e[i].data, found[i]->data, (size_t)found[i]->nbytes);
     ws_st_close(&f);
     return st;
 }

@@ -27,8 +27,21 @@ typedef struct ws_layer_ops {
     // din may be NULL when nothing below needs it (the first layers).
     void (*backward)(ws_layer *L, ws_ctx *ctx, struct ws_model *m, float *din, const float *dout,
                      const float *in, const float *out, int B);
-    // Fresh initialisation of the layer's parameters, PyTorch's default scheme.
+    // Fresh initialisation of the layer's parameters and buffers, PyTorch's default scheme.
     void (*init)(ws_layer *L, struct ws_model *m, ws_rng *rng);
+
+    // Optional, for layers that keep more than their output between forward
+    // and backward (BatchNorm inputs, the insides of a residual block):
+    // floats needed per batch of B, for saved activations and for their
+    // gradients alike; the model plans them with the other activations.
+    int64_t (*saved_floats)(const ws_layer *L, int B);
+    // Floats of shared scratch (e.g. im2col columns) a pass needs at batch B;
+    // the model plans one scratch buffer, the largest any layer asks for.
+    int64_t (*scratch_floats)(const ws_layer *L, const ws_ctx *ctx, int B);
+    // Hand the layer its planned saved/dsaved regions (called by ws_model_plan).
+    void (*plan)(ws_layer *L, float *saved, float *dsaved, int B);
+    // Free `priv`.
+    void (*destroy)(ws_layer *L);
 } ws_layer_ops;
 
 struct ws_layer {
@@ -37,6 +50,7 @@ struct ws_layer {
     ws_shape in, out;
     int param0;      // index of its first entry in the model's parameter table
     int nparams;     // number of entries (0 for ReLU, Flatten)
+    void *priv;      // layer-private state (conv/BN units, residual blocks), or NULL
 };
 
 #endif

@@ -9,8 +9,25 @@
 ws_status ws_model_kind_parse(ws_ctx *ctx, const char *s, ws_model_kind *out) {
     if (!strcmp(s, "logreg")) *out = WS_MODEL_LOGREG;
     else if (!strcmp(s, "mlp")) *out = WS_MODEL_MLP;
-    else return ws_fail(ctx, WS_ERR_ARG, "unknown model '%s' (expected logreg or mlp)", s);
+    else if (!strcmp(s, "resnet18")) *out = WS_MODEL_RESNET18;
+    else return ws_fail(ctx, WS_ERR_ARG, "unknown model '%s' (expected logreg, mlp or resnet18)", s);
     return WS_OK;
+}
+
+const char *ws_model_kind_name(ws_model_kind k) {
+    return k == WS_MODEL_LOGREG ? "logreg" : k == WS_MODEL_MLP ? "mlp" : "resnet18";
+}
+
+void ws_model_describe(const ws_model_spec *spec, char *buf, size_t cap) {
+    if (spec->kind == WS_MODEL_RESNET18) {
+        snprintf(buf, cap, "resnet18 w%d %dx%dx%d-%d", spec->width, spec->input.c, spec->input.h, spec->input.w,
+                 spec->num_classes);
+        return;
+    }
+    int n = snprintf(buf, cap, "%s %lld", ws_model_kind_name(spec->kind), (long long)ws_shape_numel(spec->input));
+    for (int i = 0; spec->kind == WS_MODEL_MLP && i < spec->nhidden && n < (int)cap; i++)
+        n += snprintf(buf + n, cap - (size_t)n, "-%d", spec->hidden[i]);
+    if (n < (int)cap) snprintf(buf + n, cap - (size_t)n, "-%d", spec->num_classes);
 }
 
 int ws_model_add_param(ws_model *m, const char *layer, const char *suffix, int ndim, const int *dims) {
@@ -27,7 +44,38 @@ int ws_model_add_param(ws_model *m, const char *layer, const char *suffix, int n
     return m->nparams++;
 }
 
+int ws_model_add_buffer(ws_model *m, const char *layer, const char *suffix, ws_buf_dtype dtype, int ndim,
+                        const int *dims) {
+    ws_buffer *b = &m->buffers[m->nbuffers];
+    snprintf(b->name, sizeof b->name, "%s.%s", layer, suffix);
+    b->dtype = dtype;
+    b->ndim = ndim;
+    b->numel = 1;
+    for (int i = 0; i < ndim; i++) {
+        b->dims[i] = dims[i];
+        b->numel *= dims[i];
+    }
+    int64_t *n = dtype == WS_BUF_F32 ? &m->nbuf : &m->nibuf;
+    b->offset = *n;
+    *n += b->numel;
+    return m->nbuffers++;
+}
+
 static ws_layer *next_layer(ws_model *m) { return &m->layers[m->nlayers++]; }
+
+// The parameter, gradient and buffer arenas, once every layer has registered.
+static ws_status alloc_arenas(ws_ctx *ctx, ws_model *m, ws_model **out) {
+    m->w = ws_alloc(ctx, sizeof(float) * (size_t)m->nweights);
+    m->g = ws_alloc(ctx, sizeof(float) * (size_t)m->nweights);
+    m->buf = ws_alloc(ctx, sizeof(float) * (size_t)m->nbuf);
+    m->ibuf = ws_alloc(ctx, sizeof(int64_t) * (size_t)m->nibuf);
+    if (!m->w || !m->g || !m->buf || !m->ibuf) {
+        ws_model_free(m);
+        return WS_ERR_NOMEM;
+    }
+    *out = m;
+    return WS_OK;
+}
 
 ws_status ws_model_create(ws_ctx *ctx, ws_model **out, const ws_model_spec *spec) {
     *out = NULL;
@@ -38,12 +86,23 @@ ws_status ws_model_create(ws_ctx *ctx, ws_model **out, const ws_model_spec *spec
     for (int i = 0; spec->kind == WS_MODEL_MLP && i < spec->nhidden; i++)
         if (spec->hidden[i] < 1) return ws_fail(ctx, WS_ERR_ARG, "MLP hidden size %d is not positive", spec->hidden[i]);
 
+    if (spec->kind == WS_MODEL_RESNET18 && (spec->width < 1 || spec->width > 1024))
+        return ws_fail(ctx, WS_ERR_ARG, "ResNet-18 width %d must be in [1, 1024]", spec->width);
+
     ws_model *m = ws_alloc(ctx, sizeof *m);
     if (!m) return WS_ERR_NOMEM;
     m->spec = *spec;
+    if (spec->kind == WS_MODEL_RESNET18) {
+        ws_status st = ws_build_resnet18(ctx, m);
+        if (st) {
+            ws_model_free(m);
+            return st;
+        }
+        ws_model_describe(spec, m->arch, sizeof m->arch);
+        return alloc_arenas(ctx, m, out);
+    }
     int in = (int)ws_shape_numel(spec->input);
     ws_layer_flatten(next_layer(m), "flatten", spec->input);
-    int n = snprintf(m->arch, sizeof m->arch, "%s %d", spec->kind == WS_MODEL_MLP ? "mlp" : "logreg", in);
     if (spec->kind == WS_MODEL_LOGREG) {
         ws_layer_linear(m, next_layer(m), "linear", in, spec->num_classes);
     } else {
@@ -56,27 +115,23 @@ ws_status ws_model_create(ws_ctx *ctx, ws_model **out, const ws_model_spec *spec
             snprintf(name, sizeof name, "relu%d", i + 1);
             ws_layer_relu(next_layer(m), name, (ws_shape){spec->hidden[i], 1, 1});
             prev = spec->hidden[i];
-            n += snprintf(m->arch + n, sizeof m->arch - (size_t)n, "-%d", prev);
         }
         snprintf(name, sizeof name, "lm%d", spec->nhidden + 1);
         ws_layer_linear(m, next_layer(m), name, prev, spec->num_classes);
     }
-    snprintf(m->arch + n, sizeof m->arch - (size_t)n, "-%d", spec->num_classes);
-
-    m->w = ws_alloc(ctx, sizeof(float) * (size_t)m->nweights);
-    m->g = ws_alloc(ctx, sizeof(float) * (size_t)m->nweights);
-    if (!m->w || !m->g) {
-        ws_model_free(m);
-        return WS_ERR_NOMEM;
-    }
-    *out = m;
-    return WS_OK;
+    ws_model_describe(spec, m->arch, sizeof m->arch);
+    return alloc_arenas(ctx, m, out);
 }
 
 void ws_model_free(ws_model *m) {
     if (!m) return;
+    for (int i = 0; i < m->nlayers; i++)
+        if (m->layers[i].ops->destroy) m->layers[i].ops->destroy(&m->layers[i]);
     ws_free(m->w);
     ws_free(m->g);
+    ws_free(m->buf);
+    ws_free(m->ibuf);
+    ws_free(m->scratch);
     ws_free(m->act_arena);
     ws_free(m->dact_arena);
     ws_free(m->probs);
@@ -92,32 +147,45 @@ void ws_model_init(ws_model *m, ws_rng *rng) {
 
 ws_status ws_model_plan(ws_ctx *ctx, ws_model *m, int B) {
     if (B <= m->planned_batch) return WS_OK;
-    // One arena for all layer outputs and one for their gradients, sized once.
-    int64_t total = 0;
-    for (int i = 0; i < m->nlayers; i++)
-        if (!m->layers[i].ops->is_view) total += (int64_t)B * ws_shape_numel(m->layers[i].out);
+    // One arena for all layer outputs and what layers save for backward, one
+    // for their gradients, and one shared scratch, sized once.
+    int64_t total = 0, scratch = 0;
+    for (int i = 0; i < m->nlayers; i++) {
+        const ws_layer *L = &m->layers[i];
+        if (!L->ops->is_view) total += (int64_t)B * ws_shape_numel(L->out);
+        if (L->ops->saved_floats) total += L->ops->saved_floats(L, B);
+        if (L->ops->scratch_floats && L->ops->scratch_floats(L, ctx, B) > scratch) scratch = L->ops->scratch_floats(L, ctx, B);
+    }
     int C = m->spec.num_classes;
     float *a = ws_alloc(ctx, sizeof(float) * (size_t)total);
     float *d = ws_alloc(ctx, sizeof(float) * (size_t)total);
+    float *sc = ws_alloc(ctx, sizeof(float) * (size_t)scratch);
     float *probs = ws_alloc(ctx, sizeof(float) * (size_t)B * (size_t)C);
     float *losses = ws_alloc(ctx, sizeof(float) * (size_t)B);
     uint8_t *correct = ws_alloc(ctx, (size_t)B);
-    if (!a || !d || !probs || !losses || !correct) {
-        ws_free(a); ws_free(d); ws_free(probs); ws_free(losses); ws_free(correct);
+    if (!a || !d || !sc || !probs || !losses || !correct) {
+        ws_free(a); ws_free(d); ws_free(sc); ws_free(probs); ws_free(losses); ws_free(correct);
         return WS_ERR_NOMEM;
     }
-    ws_free(m->act_arena); ws_free(m->dact_arena); ws_free(m->probs); ws_free(m->losses); ws_free(m->correct);
-    m->act_arena = a; m->dact_arena = d; m->probs = probs; m->losses = losses; m->correct = correct;
+    ws_free(m->act_arena); ws_free(m->dact_arena); ws_free(m->scratch);
+    ws_free(m->probs); ws_free(m->losses); ws_free(m->correct);
+    m->act_arena = a; m->dact_arena = d; m->scratch = sc; m->probs = probs; m->losses = losses; m->correct = correct;
     int64_t off = 0;
     for (int i = 0; i < m->nlayers; i++) {
-        if (m->layers[i].ops->is_view) {
+        ws_layer *L = &m->layers[i];
+        if (L->ops->saved_floats) {
+            int64_t n = L->ops->saved_floats(L, B);
+            L->ops->plan(L, a + off, d + off, B);
+            off += n;
+        }
+        if (L->ops->is_view) {
             m->act[i + 1] = NULL; // aliases its input, resolved at forward time
             m->dact[i + 1] = NULL;
             continue;
         }
         m->act[i + 1] = a + off;
         m->dact[i + 1] = d + off;
-        off += (int64_t)B * ws_shape_numel(m->layers[i].out);
+        off += (int64_t)B * ws_shape_numel(L->out);
     }
     m->planned_batch = B;
     return WS_OK;
@@ -206,9 +274,17 @@ const ws_param *ws_model_param(const ws_model *m, const char *name) {
     return NULL;
 }
 
+const ws_buffer *ws_model_buffer(const ws_model *m, const char *name) {
+    for (int i = 0; i < m->nbuffers; i++)
+        if (!strcmp(m->buffers[i].name, name)) return &m->buffers[i];
+    return NULL;
+}
+
 ws_status ws_model_copy_weights(ws_ctx *ctx, ws_model *dst, const ws_model *src) {
     if (dst->nweights != src->nweights || strcmp(dst->arch, src->arch))
         return ws_fail(ctx, WS_ERR_ARG, "cannot copy weights of '%s' into '%s'", src->arch, dst->arch);
     memcpy(dst->w, src->w, sizeof(float) * (size_t)src->nweights);
+    memcpy(dst->buf, src->buf, sizeof(float) * (size_t)src->nbuf);
+    memcpy(dst->ibuf, src->ibuf, sizeof(int64_t) * (size_t)src->nibuf);
     return WS_OK;
 }

@@ -6,6 +6,7 @@
 #ifndef WS_NN_MODEL_H
 #define WS_NN_MODEL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/ctx.h"
@@ -24,7 +25,21 @@ typedef struct {
     int64_t numel;
 } ws_param;
 
-typedef enum { WS_MODEL_LOGREG, WS_MODEL_MLP } ws_model_kind;
+// Non-trainable state saved with the parameters (BatchNorm's running
+// statistics): F32 buffers live in the float arena m->buf, I64 ones
+// (num_batches_tracked) in m->ibuf.
+typedef enum { WS_BUF_F32, WS_BUF_I64 } ws_buf_dtype;
+
+typedef struct {
+    char name[64];   // e.g. "bn1.running_mean"
+    ws_buf_dtype dtype;
+    int ndim;        // 0 for a scalar (num_batches_tracked)
+    int dims[4];
+    int64_t offset;  // into m->buf or m->ibuf
+    int64_t numel;
+} ws_buffer;
+
+typedef enum { WS_MODEL_LOGREG, WS_MODEL_MLP, WS_MODEL_RESNET18 } ws_model_kind;
 
 typedef struct {
     ws_model_kind kind;
@@ -32,6 +47,7 @@ typedef struct {
     int num_classes;
     int nhidden;             // MLP only
     int hidden[WS_MAX_HIDDEN];
+    int width;               // ResNet-18: channels of the first stage (paper 16; common 64)
 } ws_model_spec;
 
 typedef struct ws_model {
@@ -44,18 +60,28 @@ typedef struct ws_model {
     int64_t nweights;        // floats in each arena
     float *w;                // parameters
     float *g;                // gradients (same layout)
+    ws_buffer buffers[WS_MAX_PARAMS];
+    int nbuffers;
+    int64_t nbuf, nibuf;     // floats in m->buf, int64s in m->ibuf
+    float *buf;              // F32 buffers (BN running mean / var)
+    int64_t *ibuf;           // I64 buffers (BN num_batches_tracked)
 
     // Planned activation memory for batches of up to `planned_batch`.
     int planned_batch;
     float *act_arena, *dact_arena;
+    float *scratch;          // shared per-pass scratch (im2col), the largest a layer needs
     float *act[WS_MAX_LAYERS + 1];  // act[0] = input, act[i+1] = output of layer i
     float *dact[WS_MAX_LAYERS + 1]; // gradients w.r.t. the same
     float *probs, *losses;
     uint8_t *correct;
 } ws_model;
 
-// Parse "logreg" | "mlp" into a kind. Returns WS_ERR_ARG for anything else.
+// Parse "logreg" | "mlp" | "resnet18" into a kind. Returns WS_ERR_ARG for anything else.
 ws_status ws_model_kind_parse(ws_ctx *ctx, const char *s, ws_model_kind *out);
+
+// "mlp 784-100-100-10", "logreg 3072-10", "resnet18 w16 3x32x32-10".
+void ws_model_describe(const ws_model_spec *spec, char *buf, size_t cap);
+const char *ws_model_kind_name(ws_model_kind k);
 
 // Build the layers and arenas (parameters zero until ws_model_init).
 ws_status ws_model_create(ws_ctx *ctx, ws_model **out, const ws_model_spec *spec);
@@ -83,11 +109,19 @@ void ws_model_zero_grad(ws_model *m);
 // Parameter lookup by PyTorch name; NULL if absent.
 const ws_param *ws_model_param(const ws_model *m, const char *name);
 
-// Copy the weights of a model of identical architecture.
+// Buffer lookup by PyTorch name; NULL if absent.
+const ws_buffer *ws_model_buffer(const ws_model *m, const char *name);
+
+// Copy the weights (and buffers) of a model of identical architecture.
 ws_status ws_model_copy_weights(ws_ctx *ctx, ws_model *dst, const ws_model *src);
 
-// Register a parameter while building a layer (used by layer constructors).
+// Register a parameter / buffer while building a layer (used by layer constructors).
 int ws_model_add_param(ws_model *m, const char *layer, const char *suffix, int ndim, const int *dims);
+int ws_model_add_buffer(ws_model *m, const char *layer, const char *suffix, ws_buf_dtype dtype, int ndim,
+                        const int *dims);
+
+// ResNet-18, CIFAR variant (nn/resnet.c): appends its layers to m.
+ws_status ws_build_resnet18(ws_ctx *ctx, ws_model *m);
 
 // Layer constructors (nn/linear.c, nn/activations.c).
 void ws_layer_linear(ws_model *m, ws_layer *L, const char *name, int in, int out);

@@ -22,6 +22,7 @@
 
 #include "core/ctx.h"
 #include "ops/backend.h"
+#include "ops/cpu_conv.h"
 
 // Below this many multiply-adds a product is not worth a parallel region.
 #define PAR_MIN_FMA (64 * 1024)
@@ -393,6 +394,16 @@ static const ws_backend cpu_backend = {
     .relu_backward = cpu_relu_backward,
     .softmax_ce_forward = cpu_softmax_ce_forward,
     .softmax_ce_backward = cpu_softmax_ce_backward,
+    // convolutional networks: cpu_conv.c
+    .conv2d_workspace = ws_cpu_conv2d_workspace,
+    .conv2d_forward = ws_cpu_conv2d_forward,
+    .conv2d_backward = ws_cpu_conv2d_backward,
+    .batchnorm_forward_train = ws_cpu_batchnorm_forward_train,
+    .batchnorm_forward_eval = ws_cpu_batchnorm_forward_eval,
+    .batchnorm_backward = ws_cpu_batchnorm_backward,
+    .avgpool_forward = ws_cpu_avgpool_forward,
+    .avgpool_backward = ws_cpu_avgpool_backward,
+    .add_forward = ws_cpu_add_forward,
 };
 
 const ws_backend *ws_backend_cpu(void) { return &cpu_backend; }

@@ -1,7 +1,8 @@
 """Shared pieces of the PyTorch parity tests: the reference modules (as the
 official code of Ash & Adams 2020 defines them: Linear layers lm1, lm2, lm3
-with ReLU between; logistic regression as one Linear called `linear`), the
-error measure and the ok/FAIL reporting."""
+with ReLU between; logistic regression as one Linear called `linear`;
+ResNet-18 as kuangliu's CIFAR module), the error measure and the ok/FAIL
+reporting."""
 
 import os
 import sys
@@ -71,6 +72,84 @@ def make_modules(torch):
             return self.linear(x.view(x.size(0), -1))
 
     return MLP, LogReg
+
+
+def make_resnet(torch):
+    """The official code's ResNet-18 (kuangliu's pytorch-cifar module: BasicBlock,
+    1x1 conv + BN `shortcut` when the shape changes, avg_pool2d(out, 4), `linear`),
+    with the first stage's width and the input channels as arguments (the
+    official code, JordanAsh/warm_start resnet.py, hard-wires width 16 and 3
+    input channels; kuangliu's original, 64).
+    Returns (ResNet18, set_relu): ResNet18(num_classes, in_channels, width)
+    builds one; set_relu(fn) makes every ReLU of every such module call fn(x)
+    instead of F.relu(x), in forward order (stem, then per block the inner and
+    the output ReLU), until set_relu(None)."""
+    nn = torch.nn
+    F = torch.nn.functional
+    hook = {"fn": None}
+
+    def relu(x):
+        return F.relu(x) if hook["fn"] is None else hook["fn"](x)
+
+    class BasicBlock(nn.Module):
+        expansion = 1
+
+        def __init__(self, in_planes, planes, stride=1):
+            super().__init__()
+            self.conv1 = nn.Conv2d(in_planes, planes, kernel_size=3, stride=stride, padding=1, bias=False)
+            self.bn1 = nn.BatchNorm2d(planes)
+            self.conv2 = nn.Conv2d(planes, planes, kernel_size=3, stride=1, padding=1, bias=False)
+            self.bn2 = nn.BatchNorm2d(planes)
+            self.shortcut = nn.Sequential()
+            if stride != 1 or in_planes != self.expansion * planes:
+                self.shortcut = nn.Sequential(
+                    nn.Conv2d(in_planes, self.expansion * planes, kernel_size=1, stride=stride, bias=False),
+                    nn.BatchNorm2d(self.expansion * planes),
+                )
+
+        def forward(self, x):
+            out = relu(self.bn1(self.conv1(x)))
+            out = self.bn2(self.conv2(out))
+            out += self.shortcut(x)
+            return relu(out)
+
+    class ResNet(nn.Module):
+        def __init__(self, block, num_blocks, num_classes=10, in_channels=3, width=64):
+            super().__init__()
+            self.in_planes = width
+            self.conv1 = nn.Conv2d(in_channels, width, kernel_size=3, stride=1, padding=1, bias=False)
+            self.bn1 = nn.BatchNorm2d(width)
+            self.layer1 = self._make_layer(block, width, num_blocks[0], stride=1)
+            self.layer2 = self._make_layer(block, 2 * width, num_blocks[1], stride=2)
+            self.layer3 = self._make_layer(block, 4 * width, num_blocks[2], stride=2)
+            self.layer4 = self._make_layer(block, 8 * width, num_blocks[3], stride=2)
+            self.linear = nn.Linear(8 * width * block.expansion, num_classes)
+
+        def _make_layer(self, block, planes, num_blocks, stride):
+            strides = [stride] + [1] * (num_blocks - 1)
+            layers = []
+            for s in strides:
+                layers.append(block(self.in_planes, planes, s))
+                self.in_planes = planes * block.expansion
+            return nn.Sequential(*layers)
+
+        def forward(self, x):
+            out = relu(self.bn1(self.conv1(x)))
+            out = self.layer1(out)
+            out = self.layer2(out)
+            out = self.layer3(out)
+            out = self.layer4(out)
+            out = F.avg_pool2d(out, 4)  # a 4x4 map for 32x32 and 28x28 inputs: the global average
+            out = out.view(out.size(0), -1)
+            return self.linear(out)
+
+    def ResNet18(num_classes=10, in_channels=3, width=64):
+        return ResNet(BasicBlock, [2, 2, 2, 2], num_classes, in_channels, width)
+
+    def set_relu(fn):
+        hook["fn"] = fn
+
+    return ResNet18, set_relu
 
 
 class Report:

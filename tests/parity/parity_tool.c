@@ -2,25 +2,44 @@
 //
 //   parity_tool step MODEL IN.safetensors OUT.safetensors [options]
 //
-// MODEL is "mlp:IN:H1,H2,...:CLASSES" or "logreg:IN:CLASSES". IN holds every
-// parameter under its PyTorch name (F32, PyTorch layout), the batch `x` (F32,
-// (B, IN)) and the labels `y` (I64 or I32, (B)). The tool runs one forward pass
-// (train mode), the mean cross-entropy loss and one backward pass, and writes to
-// OUT:
+// MODEL is "mlp:IN:H1,H2,...:CLASSES", "logreg:IN:CLASSES" or
+// "resnet18:C:H:W:WIDTH:CLASSES". IN holds every parameter under its PyTorch
+// name (F32, PyTorch layout) and, for ResNet-18, every buffer too (the BN
+// running_mean / running_var F32, num_batches_tracked I64 0-dim: the whole
+// state_dict), the batch `x` (F32, (B, IN) for mlp/logreg, (B, C, H, W) for
+// resnet18) and the labels `y` (I64 or I32, (B)). With --load CKPT the model's
+// state comes from CKPT instead, through ws_model_load (the strict checkpoint
+// loader), and IN needs only x and y.
+//
+// The tool runs one forward pass (train mode), the mean cross-entropy loss and
+// one backward pass, and writes to OUT:
 //   logits            F32 (B, CLASSES)
 //   loss              F32 scalar (shape [])
 //   grad.<name>       F32, each parameter's gradient
+//   buffer.<name>     each buffer after that forward (train mode updates the
+//                     BN running statistics and counts the batch)
 // then takes --steps N optimizer steps on the same batch (each step recomputes
-// the gradients from the current weights, as a torch loop of zero_grad /
-// forward / backward / step does) and writes
-//   losses            F32 (N): the loss before each step
-//   param.<name>      F32, the parameters after the N steps
+// the gradients from the current weights with a train-mode forward, as a torch
+// loop of zero_grad / forward / backward / step does) and writes
+//   losses               F32 (N): the loss before each step
+//   param.<name>         F32, the parameters after the N steps
+//   final.buffer.<name>  the buffers after the N steps (N train-mode forwards;
+//                        the first is the one above)
 // and with --trace, for every step k = 1..N,
-//   step<k>.grad.<name>   the gradient step k applied
-//   step<k>.param.<name>  the parameters after step k
+//   step<k>.grad.<name>    the gradient step k applied
+//   step<k>.param.<name>   the parameters after step k
+//   step<k>.buffer.<name>  the buffers after step k's forward
+//   step<k>.mask.<relu>    with --masks: step k's ReLU decisions (see below)
+// With --eval, also
+//   eval_logits       F32 (B, CLASSES): an eval-mode forward (BN on its running
+//                     statistics) of the state as loaded, before anything else
+// With --masks, also the ReLU decisions of the first forward, mask.<relu> (U8,
+// see out_add_masks). With --save CKPT, the model after the N steps is saved
+// with ws_model_save.
 //
 // Options: --opt sgd|adam (default sgd) --lr X (0.01) --momentum X --nesterov
 // --wd X --adamw --beta1 X --beta2 X --eps X --steps N (0) --threads N (1) --trace
+// --eval --masks --load CKPT --save CKPT
 //
 // Exit status: 0 on success, 1 on any error (one line on stderr), 2 on usage.
 #define _DEFAULT_SOURCE // strsep, strdup
@@ -31,6 +50,7 @@
 #include "core/ctx.h"
 #include "io/safetensors.h"
 #include "nn/model.h"
+#include "ops/backend.h"
 #include "optim/optim.h"
 
 static int fail(const char *msg) {
@@ -42,8 +62,9 @@ static int usage(void) {
     fprintf(stderr,
             "usage: parity_tool step MODEL IN.safetensors OUT.safetensors [--opt sgd|adam] [--lr X]\n"
             "         [--momentum X] [--nesterov] [--wd X] [--adamw] [--beta1 X] [--beta2 X] [--eps X]\n"
-            "         [--steps N] [--threads N] [--trace]\n"
-            "MODEL: mlp:IN:H1,H2,...:CLASSES | logreg:IN:CLASSES\n");
+            "         [--steps N] [--threads N] [--trace] [--eval] [--masks]\n"
+            "         [--load CKPT] [--save CKPT]\n"
+            "MODEL: mlp:IN:H1,H2,...:CLASSES | logreg:IN:CLASSES | resnet18:C:H:W:WIDTH:CLASSES\n");
     return 2;
 }
 
@@ -61,15 +82,15 @@ static int parse_float(const char *s, float *out) {
     return end == s || *end ? -1 : 0;
 }
 
-// "mlp:784:100,100:10" | "logreg:3072:10"
+// "mlp:784:100,100:10" | "logreg:3072:10" | "resnet18:3:32:32:16:10"
 static int parse_spec(const char *s, ws_model_spec *spec) {
     memset(spec, 0, sizeof *spec);
     char buf[256];
     if (strlen(s) >= sizeof buf) return -1;
     strcpy(buf, s);
-    char *parts[4];
+    char *parts[7];
     int n = 0;
-    for (char *p = buf, *tok; n < 4 && (tok = strsep(&p, ":")); n++) parts[n] = tok;
+    for (char *p = buf, *tok; n < 7 && (tok = strsep(&p, ":")); n++) parts[n] = tok;
     int in;
     if (n == 3 && !strcmp(parts[0], "logreg")) {
         spec->kind = WS_MODEL_LOGREG;
@@ -81,6 +102,13 @@ static int parse_spec(const char *s, ws_model_spec *spec) {
             if (spec->nhidden >= WS_MAX_HIDDEN || parse_int(tok, &spec->hidden[spec->nhidden])) return -1;
             spec->nhidden++;
         }
+    } else if (n == 6 && !strcmp(parts[0], "resnet18")) {
+        spec->kind = WS_MODEL_RESNET18;
+        if (parse_int(parts[1], &spec->input.c) || parse_int(parts[2], &spec->input.h) ||
+            parse_int(parts[3], &spec->input.w) || parse_int(parts[4], &spec->width) ||
+            parse_int(parts[5], &spec->num_classes))
+            return -1;
+        return 0;
     } else {
         return -1;
     }
@@ -88,8 +116,8 @@ static int parse_spec(const char *s, ws_model_spec *spec) {
     return 0;
 }
 
-// Copy every parameter from the input file (checked: F32, exact shape).
-static ws_status load_params(ws_ctx *ctx, ws_model *m, const ws_st_file *f, const char *path) {
+// Copy every parameter and buffer from the input file (checked: dtype, exact shape).
+static ws_status load_state(ws_ctx *ctx, ws_model *m, const ws_st_file *f, const char *path) {
     for (int i = 0; i < m->nparams; i++) {
         const ws_param *p = &m->params[i];
         const ws_st_tensor *t = ws_st_find(f, p->name);
@@ -98,6 +126,16 @@ static ws_status load_params(ws_ctx *ctx, ws_model *m, const ws_st_file *f, cons
         for (int k = 0; same && k < p->ndim; k++) same = t->dims[k] == p->dims[k];
         if (!same) return ws_fail(ctx, WS_ERR_FORMAT, "%s: tensor '%s' has the wrong dtype or shape", path, p->name);
         memcpy(m->w + p->offset, t->data, (size_t)t->nbytes);
+    }
+    for (int i = 0; i < m->nbuffers; i++) {
+        const ws_buffer *b = &m->buffers[i];
+        const ws_st_tensor *t = ws_st_find(f, b->name);
+        if (!t) return ws_fail(ctx, WS_ERR_FORMAT, "%s: missing buffer '%s' for model %s", path, b->name, m->arch);
+        int same = t->dtype == (b->dtype == WS_BUF_F32 ? WS_ST_F32 : WS_ST_I64) && t->ndim == b->ndim;
+        for (int k = 0; same && k < b->ndim; k++) same = t->dims[k] == b->dims[k];
+        if (!same) return ws_fail(ctx, WS_ERR_FORMAT, "%s: buffer '%s' has the wrong dtype or shape", path, b->name);
+        if (b->dtype == WS_BUF_F32) memcpy(m->buf + b->offset, t->data, (size_t)t->nbytes);
+        else memcpy(m->ibuf + b->offset, t->data, (size_t)t->nbytes);
     }
     return WS_OK;
 }
@@ -168,9 +206,140 @@ static int out_add_arena(out_list *o, const ws_model *m, const float *arena, con
     return 0;
 }
 
-// Forward + loss + zero_grad + backward on the batch; returns the mean loss.
-static double forward_backward(ws_ctx *ctx, ws_model *m, const float *x, const int32_t *y, int B) {
-    ws_model_forward(ctx, m, x, B, 1);
+// Add every buffer (as it is now) as "<prefix><name>", in its own dtype.
+static int out_add_buffers(out_list *o, const ws_model *m, const char *prefix) {
+    for (int i = 0; i < m->nbuffers; i++) {
+        const ws_buffer *b = &m->buffers[i];
+        char name[160];
+        snprintf(name, sizeof name, "%s%s", prefix, b->name);
+        int64_t dims[4];
+        for (int k = 0; k < b->ndim; k++) dims[k] = b->dims[k];
+        int err = b->dtype == WS_BUF_F32
+                      ? out_add(o, name, WS_ST_F32, b->ndim, dims, m->buf + b->offset, sizeof(float) * (size_t)b->numel)
+                      : out_add(o, name, WS_ST_I64, b->ndim, dims, m->ibuf + b->offset, sizeof(int64_t) * (size_t)b->numel);
+        if (err) return -1;
+    }
+    return 0;
+}
+
+// ---- ReLU decisions (--masks) -------------------------------------------------------------------
+//
+// Where a ReLU's input lies within float32 rounding of 0, two correct
+// implementations can take opposite sides of the kink, and one such element
+// moves a conv or BN gradient by up to ~1e-1 of its scale. --masks therefore
+// writes, after each train-mode forward whose gradients are reported, which
+// side every ReLU took (U8, 1 where its input > 0, so where the output > 0,
+// which is what the backward passes through), for the reference to follow:
+//   mask.relu                 the stem's ReLU (model layer "relu")
+//   mask.<block>.relu1        relu(bn1(conv1 x)) inside a BasicBlock
+//   mask.<block>.relu2        the block's output ReLU, after the residual sum
+// The block's inner activation is not exposed by the model, so it is recomputed
+// with the same backend calls on the same data (bitwise what the forward
+// computed: the stem's conv + BN output, which the model does expose, is
+// recomputed the same way and must come out bitwise equal).
+
+static int add_mask(out_list *o, const char *prefix, const char *name, const float *act, int B, ws_shape s) {
+    int64_t n = (int64_t)B * ws_shape_numel(s);
+    uint8_t *mk = malloc((size_t)n);
+    if (!mk) return -1;
+    for (int64_t i = 0; i < n; i++) mk[i] = act[i] > 0.0f;
+    char full[192];
+    snprintf(full, sizeof full, "%smask.%s", prefix, name);
+    int64_t dims[4] = {B, s.c, s.h, s.w};
+    int err = out_add(o, full, WS_ST_U8, 4, dims, mk, (size_t)n);
+    free(mk);
+    return err;
+}
+
+// conv (no bias) + train-mode BN of `in` with the parameters "<conv>.weight",
+// "<bn>.weight", "<bn>.bias", as the model's forward runs them; out (B, O, OH, OW).
+// The model's running statistics are left alone. Returns 0, or -1 (shape, memory).
+static int conv_bn_again(ws_ctx *ctx, const ws_model *m, const char *conv, const char *bn, const float *in, int B,
+                         ws_shape sin, ws_shape sout, int pad, float *out) {
+    char name[192];
+    snprintf(name, sizeof name, "%s.weight", conv);
+    const ws_param *w = ws_model_param(m, name);
+    snprintf(name, sizeof name, "%s.weight", bn);
+    const ws_param *g = ws_model_param(m, name);
+    snprintf(name, sizeof name, "%s.bias", bn);
+    const ws_param *b = ws_model_param(m, name);
+    if (!w || !g || !b || w->ndim != 4 || w->dims[0] != sout.c || w->dims[1] != sin.c) return -1;
+    ws_conv_shape cs = {0};
+    int found = 0;
+    for (int stride = 1; stride <= 2 && !found; stride++) {
+        cs = (ws_conv_shape){.B = B, .C = sin.c, .H = sin.h, .W = sin.w, .O = sout.c, .KH = w->dims[2],
+                             .KW = w->dims[3], .stride = stride, .pad = pad};
+        found = !ws_conv_shape_resolve(&cs) && cs.OH == sout.h && cs.OW == sout.w;
+    }
+    if (!found) return -1;
+    const ws_backend *be = ctx->backend;
+    int64_t nz = (int64_t)B * sout.c * sout.h * sout.w, nws = be->conv2d_workspace(&cs);
+    float *z = malloc(sizeof(float) * (size_t)nz), *ws = malloc(sizeof(float) * (size_t)(nws ? nws : 1));
+    float *stats = malloc(sizeof(float) * 4 * (size_t)sout.c);
+    int rc = -1;
+    if (z && ws && stats) {
+        float *mean = stats, *invstd = stats + sout.c, *rm = stats + 2 * sout.c, *rv = stats + 3 * sout.c;
+        for (int c = 0; c < sout.c; c++) rm[c] = 0.0f, rv[c] = 1.0f; // scratch copies: the model's stay put
+        be->conv2d_forward(ctx, z, in, m->w + w->offset, NULL, &cs, ws);
+        be->batchnorm_forward_train(ctx, out, mean, invstd, rm, rv, z, m->w + g->offset, m->w + b->offset, B, sout.c,
+                                    sout.h * sout.w, 0.1f, 1e-5f);
+        rc = 0;
+    }
+    free(z);
+    free(ws);
+    free(stats);
+    return rc;
+}
+
+// The ReLU decisions of the last train-mode forward of x, as "<prefix>mask.<name>".
+// Returns 0, or one line on stderr and -1.
+static int out_add_masks(ws_ctx *ctx, out_list *o, const ws_model *m, const float *x, int B, const char *prefix) {
+    for (int i = 0; i < m->nlayers; i++) {
+        const ws_layer *L = &m->layers[i];
+        const float *in = i ? m->act[i] : x, *out = m->act[i + 1];
+        if (!strcmp(L->ops->kind, "conv_bn") && i == 0) {
+            // Self-check of the recomputation on the stem, whose output the model keeps.
+            int64_t n = (int64_t)B * ws_shape_numel(L->out);
+            float *again = malloc(sizeof(float) * (size_t)n);
+            int bad = !again || conv_bn_again(ctx, m, "conv1", "bn1", x, B, L->in, L->out, 1, again) ||
+                      memcmp(again, out, sizeof(float) * (size_t)n);
+            free(again);
+            if (bad) {
+                fprintf(stderr, "parity_tool: error: --masks: recomputing conv1 + bn1 does not reproduce the model's "
+                                "output bitwise\n");
+                return -1;
+            }
+        } else if (!strcmp(L->ops->kind, "relu")) {
+            if (!in || !out || add_mask(o, prefix, L->name, out, B, L->out)) goto oom;
+        } else if (!strcmp(L->ops->kind, "basic_block")) {
+            int64_t n = (int64_t)B * ws_shape_numel(L->out);
+            float *h1 = malloc(sizeof(float) * (size_t)n);
+            char conv[96], bn[96], name[96];
+            snprintf(conv, sizeof conv, "%s.conv1", L->name);
+            snprintf(bn, sizeof bn, "%s.bn1", L->name);
+            if (!h1 || conv_bn_again(ctx, m, conv, bn, in, B, L->in, L->out, 1, h1)) {
+                free(h1);
+                fprintf(stderr, "parity_tool: error: --masks: cannot recompute %s's first conv + BN\n", L->name);
+                return -1;
+            }
+            snprintf(name, sizeof name, "%s.relu1", L->name);
+            int err = add_mask(o, prefix, name, h1, B, L->out);
+            free(h1);
+            snprintf(name, sizeof name, "%s.relu2", L->name);
+            if (err || add_mask(o, prefix, name, out, B, L->out)) goto oom;
+        }
+    }
+    return 0;
+oom:
+    fprintf(stderr, "parity_tool: error: out of memory\n");
+    return -1;
+}
+
+// Forward (train mode) + loss + zero_grad + backward on the batch; returns the
+// mean loss. `logits_out`, if not NULL, gets a copy of the forward's logits.
+static double forward_backward(ws_ctx *ctx, ws_model *m, const float *x, const int32_t *y, int B, float *logits_out) {
+    const float *logits = ws_model_forward(ctx, m, x, B, 1);
+    if (logits_out) memcpy(logits_out, logits, sizeof(float) * (size_t)B * (size_t)m->spec.num_classes);
     double loss = ws_model_loss(ctx, m, y, B, NULL);
     ws_model_zero_grad(m);
     ws_model_backward(ctx, m, y, B);
@@ -182,13 +351,16 @@ static int cmd_step(int argc, char **argv) {
     const char *spec_s = argv[0], *in_path = argv[1], *out_path = argv[2];
     ws_opt_kind kind = WS_OPT_SGD;
     float lr = 0.01f, momentum = 0, wd = 0, beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;
-    int nesterov = 0, adamw = 0, steps = 0, threads = 1, trace = 0;
+    int nesterov = 0, adamw = 0, steps = 0, threads = 1, trace = 0, eval = 0, masks = 0;
+    const char *load_path = NULL, *save_path = NULL;
     for (int i = 3; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         int bad = 0;
         if (!strcmp(a, "--nesterov")) nesterov = 1;
         else if (!strcmp(a, "--adamw")) adamw = 1;
         else if (!strcmp(a, "--trace")) trace = 1;
+        else if (!strcmp(a, "--eval")) eval = 1;
+        else if (!strcmp(a, "--masks")) masks = 1;
         else if (!v) return usage();
         else {
             i++;
@@ -206,6 +378,8 @@ static int cmd_step(int argc, char **argv) {
                 if (!strcmp(v, "0")) steps = 0;
                 else bad = parse_int(v, &steps);
             } else if (!strcmp(a, "--threads")) bad = parse_int(v, &threads);
+            else if (!strcmp(a, "--load")) load_path = v;
+            else if (!strcmp(a, "--save")) save_path = v;
             else return usage();
         }
         if (bad) {
@@ -235,17 +409,28 @@ static int cmd_step(int argc, char **argv) {
     ws_optim opt = {0};
     ws_st_file f = {0};
     out_list out = {0};
-    float *x = NULL;
+    float *x = NULL, *logits = NULL;
     int32_t *y = NULL;
-    if (ws_model_create(&ctx, &m, &spec) || ws_st_read(&ctx, &f, in_path) || load_params(&ctx, m, &f, in_path)) {
+    if (ws_model_create(&ctx, &m, &spec) || ws_st_read(&ctx, &f, in_path) ||
+        (load_path ? ws_model_load(&ctx, m, load_path) : load_state(&ctx, m, &f, in_path))) {
         fail(ctx.err);
         goto done;
     }
     const int64_t in = ws_shape_numel(spec.input);
     const int C = spec.num_classes;
+    const int image = spec.kind == WS_MODEL_RESNET18;
     const ws_st_tensor *tx = ws_st_find(&f, "x"), *ty = ws_st_find(&f, "y");
-    if (!tx || tx->dtype != WS_ST_F32 || tx->ndim != 2 || tx->dims[1] != in || tx->dims[0] < 1) {
-        fprintf(stderr, "parity_tool: error: %s: need tensor 'x', F32 (B, %lld)\n", in_path, (long long)in);
+    int x_ok = tx && tx->dtype == WS_ST_F32 && tx->ndim == (image ? 4 : 2) && tx->dims[0] >= 1;
+    if (x_ok && image)
+        x_ok = tx->dims[1] == spec.input.c && tx->dims[2] == spec.input.h && tx->dims[3] == spec.input.w;
+    else if (x_ok)
+        x_ok = tx->dims[1] == in;
+    if (!x_ok) {
+        if (image)
+            fprintf(stderr, "parity_tool: error: %s: need tensor 'x', F32 (B, %d, %d, %d)\n", in_path, spec.input.c,
+                    spec.input.h, spec.input.w);
+        else
+            fprintf(stderr, "parity_tool: error: %s: need tensor 'x', F32 (B, %lld)\n", in_path, (long long)in);
         goto done;
     }
     const int B = (int)tx->dims[0];
@@ -279,16 +464,31 @@ static int cmd_step(int argc, char **argv) {
         goto done;
     }
 
-    // The first forward / backward: logits, loss and gradients.
-    double loss = forward_backward(&ctx, m, x, y, B);
-    const float *logits = ws_model_forward(&ctx, m, x, B, 1); // same weights: same logits
-    float loss32 = (float)loss;
     int64_t ldims[2] = {B, C};
-    if (out_add(&out, "logits", WS_ST_F32, 2, ldims, logits, sizeof(float) * (size_t)B * (size_t)C) ||
-        out_add(&out, "loss", WS_ST_F32, 0, NULL, &loss32, sizeof loss32) || out_add_arena(&out, m, m->g, "grad.")) {
+    logits = malloc(sizeof(float) * (size_t)B * (size_t)C);
+    if (!logits) {
         fail("out of memory");
         goto done;
     }
+    // Eval mode first: it reads the running statistics as loaded and changes nothing.
+    if (eval) {
+        memcpy(logits, ws_model_forward(&ctx, m, x, B, 0), sizeof(float) * (size_t)B * (size_t)C);
+        if (out_add(&out, "eval_logits", WS_ST_F32, 2, ldims, logits, sizeof(float) * (size_t)B * (size_t)C)) {
+            fail("out of memory");
+            goto done;
+        }
+    }
+
+    // The first forward / backward: logits, loss, gradients and the buffers it updated.
+    double loss = forward_backward(&ctx, m, x, y, B, logits);
+    float loss32 = (float)loss;
+    if (out_add(&out, "logits", WS_ST_F32, 2, ldims, logits, sizeof(float) * (size_t)B * (size_t)C) ||
+        out_add(&out, "loss", WS_ST_F32, 0, NULL, &loss32, sizeof loss32) || out_add_arena(&out, m, m->g, "grad.") ||
+        out_add_buffers(&out, m, "buffer.")) {
+        fail("out of memory");
+        goto done;
+    }
+    if (masks && out_add_masks(&ctx, &out, m, x, B, "")) goto done;
 
     // N optimizer steps on the same batch; the gradients of step 1 are those above.
     float *losses = calloc((size_t)(steps ? steps : 1), sizeof(float));
@@ -297,13 +497,24 @@ static int cmd_step(int argc, char **argv) {
         goto done;
     }
     for (int k = 1; k <= steps; k++) {
-        if (k > 1) loss = forward_backward(&ctx, m, x, y, B);
+        if (k > 1) loss = forward_backward(&ctx, m, x, y, B, NULL);
+        if (trace && masks) { // the decisions of this step's forward, before the step changes the weights
+            char prefix[64];
+            snprintf(prefix, sizeof prefix, "step%d.", k);
+            if (out_add_masks(&ctx, &out, m, x, B, prefix)) {
+                free(losses);
+                goto done;
+            }
+        }
         losses[k - 1] = (float)loss;
         ws_optim_step(&opt, m->w, m->g);
         if (trace) {
             char prefix[64];
             snprintf(prefix, sizeof prefix, "step%d.grad.", k);
             int err = out_add_arena(&out, m, m->g, prefix);
+            snprintf(prefix, sizeof prefix, "step%d.buffer.", k);
+            err = err || out_add_buffers(&out, m, prefix);
+
             snprintf(prefix, sizeof prefix, "step%d.param.", k);
             if (err || out_add_arena(&out, m, m->w, prefix)) {
                 free(losses);
@@ -314,10 +525,14 @@ static int cmd_step(int argc, char **argv) {
     }
     int64_t sdims[1] = {steps};
     int err = out_add(&out, "losses", WS_ST_F32, 1, sdims, losses, sizeof(float) * (size_t)steps) ||
-              out_add_arena(&out, m, m->w, "param.");
+              out_add_arena(&out, m, m->w, "param.") || out_add_buffers(&out, m, "final.buffer.");
     free(losses);
     if (err) {
         fail("out of memory");
+        goto done;
+    }
+    if (save_path && ws_model_save(&ctx, m, save_path)) {
+        fail(ctx.err);
         goto done;
     }
     if (ws_st_write(&ctx, out_path, out.e, out.n, NULL, 0)) {
@@ -329,6 +544,7 @@ done:
     out_free(&out);
     free(x);
     free(y);
+    free(logits);
     ws_st_close(&f);
     ws_optim_free(&opt);
     ws_model_free(m);

@@ -12,6 +12,7 @@ Suite *idx_suite(void);
 Suite *safetensors_suite(void);
 Suite *train_suite(void);
 Suite *linear_fast_suite(void);
+Suite *conv_ops_suite(void);
 
 // Helpers shared by the suites (test_util.c).
 // A fresh temporary directory (removed by the OS's tmp cleaning; tests use unique names).

@@ -55,6 +55,32 @@ START_TEST(round_trip_is_bitwise) {
 }
 END_TEST
 
+START_TEST(resnet_round_trip_includes_buffers) {
+    ws_model_spec spec = {.kind = WS_MODEL_RESNET18, .input = {1, 12, 12}, .num_classes = 4, .width = 2};
+    ws_model *a = NULL, *b = NULL;
+    ck_assert_int_eq(ws_model_create(&ctx, &a, &spec), WS_OK);
+    ck_assert_int_eq(ws_model_create(&ctx, &b, &spec), WS_OK);
+    ws_rng r = ws_rng_stream(1, "init", 0);
+    ws_model_init(a, &r);
+    for (int64_t i = 0; i < a->nbuf; i++) a->buf[i] = (float)i * 0.25f;
+    for (int64_t i = 0; i < a->nibuf; i++) a->ibuf[i] = 1000 + i;
+    ck_assert_int_eq(ws_model_save(&ctx, a, tmp("resnet.safetensors")), WS_OK);
+    ck_assert_int_eq(ws_model_load(&ctx, b, path), WS_OK);
+    ck_assert_mem_eq(a->w, b->w, sizeof(float) * (size_t)a->nweights);
+    ck_assert_mem_eq(a->buf, b->buf, sizeof(float) * (size_t)a->nbuf);
+    ck_assert_mem_eq(a->ibuf, b->ibuf, sizeof(int64_t) * (size_t)a->nibuf);
+    ws_st_file f;
+    ck_assert_int_eq(ws_st_read(&ctx, &f, path), WS_OK);
+    const ws_st_tensor *t = ws_st_find(&f, "layer2.0.shortcut.1.num_batches_tracked");
+    ck_assert_ptr_nonnull(t);
+    ck_assert_int_eq(t->dtype, WS_ST_I64);
+    ck_assert_int_eq(t->ndim, 0); // a 0-dim tensor, as PyTorch's
+    ws_st_close(&f);
+    ws_model_free(a);
+    ws_model_free(b);
+}
+END_TEST
+
 // Write a file with the given header JSON and `data_len` bytes of data.
 static const char *raw(const char *name, const char *json, const void *data, size_t data_len) {
     size_t len = strlen(json);
@@ -132,6 +158,7 @@ Suite *safetensors_suite(void) {
     TCase *t = tcase_create("files");
     tcase_add_checked_fixture(t, setup, NULL);
     tcase_add_test(t, round_trip_is_bitwise);
+    tcase_add_test(t, resnet_round_trip_includes_buffers);
     tcase_add_test(t, broken_files_are_refused_and_leave_the_model_alone);
     tcase_add_test(t, unwritable_destination_fails_cleanly);
     suite_add_tcase(s, t);
