@@ -86,6 +86,24 @@ e1=$(awk -F, '$2 == "phase1" { print $8 }' "$T/init/batch.csv")
 [ "$e1" -lt "$e0" ] && ok "--init-from: phase 1 from a trained model needs $e1 epochs, not $e0" \
     || bad "--init-from made no difference ($e1 vs $e0 epochs)"
 
+# --- ResNet-18 (a narrow one, on a subset): runs, learns, checkpoints with BN buffers ---
+if "$WS" batch --model resnet18 --width 4 --subset 512 --eval-subset 1000 --eval-batch 250 --max-epochs 15 \
+    --threshold 0.95 --out "$T/rn" --save "$T/rn/ck" --quiet >/dev/null 2>"$T/log"; then
+    ok "batch --model resnet18 --width 4 finishes"
+else
+    bad "resnet batch failed: $(cat "$T/log")"
+fi
+awk -F, '$2 == "random" { exit !($4 > 0.4) }' "$T/rn/batch.csv" && ok "ResNet-18 random learner > 40% on the test set" \
+    || bad "ResNet-18 accuracy too low: $(cat "$T/rn/batch.csv")"
+acc=$("$WS" eval --model resnet18 --width 4 --subset 512 --eval-subset 1000 --init-from "$T/rn/ck/seed1-warm.safetensors" \
+    --json | sed 's/.*"test_acc":\([0-9.e-]*\).*/\1/')
+want=$(awk -F, '$2 == "warm" { print $4 }' "$T/rn/batch.csv")
+awk -v a="$acc" -v b="$want" 'BEGIN { exit !(a - b < 1e-6 && b - a < 1e-6) }' \
+    && ok "eval of the saved ResNet (weights + running statistics) reproduces its accuracy ($acc)" \
+    || bad "ResNet eval gave $acc, run recorded $want"
+expect_error "ResNet checkpoint into another width" "model resnet18 w8 1x28x28-10 needs F32 (8,1,3,3)" \
+    "$WS" eval --model resnet18 --width 8 --init-from "$T/rn/ck/seed1-warm.safetensors"
+
 # --- the library's public header, used by an example program ---
 "$1/example_minimal" "$T/min.safetensors" >"$T/ex" 2>&1 && grep -q "test acc" "$T/ex" \
     && "$WS" eval --init-from "$T/min.safetensors" >/dev/null 2>&1 \
