@@ -22,6 +22,7 @@
 
 #include "core/ctx.h"
 #include "ops/backend.h"
+#include "ops/cpu_threads.h"
 #include "ops/cpu_conv.h"
 
 // Below this many multiply-adds a product is not worth a parallel region.
@@ -29,23 +30,6 @@
 // Below this many elements an elementwise pass stays on one thread.
 #define PAR_MIN_ELEMS (16 * 1024)
 
-static int threads_of(const ws_ctx *ctx) {
-    int t = ctx ? ctx->threads : 1;
-    if (t < 1 || omp_in_parallel()) t = 1;
-    return t;
-}
-
-// Thread t's block [*lo, *hi) of [0, n) split T ways, block edges rounded to a
-// multiple of `align` elements (a cache line of floats: no two threads write
-// the same line of a row-major output, and the BLAS kernels see aligned panels).
-static void block_of(int n, int T, int t, int align, int *lo, int *hi) {
-    int64_t a = ((int64_t)n * t / T + align / 2) / align * align;
-    int64_t b = ((int64_t)n * (t + 1) / T + align / 2) / align * align;
-    if (t == T - 1 || b > n) b = n;
-    if (a > n) a = n;
-    *lo = (int)a;
-    *hi = (int)b;
-}
 
 // ---------------------------------------------------------------------------
 // AVX-512 kernel for C = A B^T with A (M,K) and B (N,K) both rows of K floats

@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include "core/ctx.h"
+#include "ops/cpu_threads.h"
 
 // Below this many multiply-adds a convolution stays on one thread.
 #define PAR_MIN_FMA (64 * 1024)
@@ -46,23 +47,6 @@
 // The forward splits an image's output positions across threads when each
 // gets at least this many (or when there are more positions than channels).
 #define MIN_COLS_PER_THREAD 64
-
-static int threads_of(const ws_ctx *ctx) {
-    int t = ctx ? ctx->threads : 1;
-    if (t < 1 || omp_in_parallel()) t = 1;
-    return t;
-}
-
-// Thread t's block [*lo, *hi) of [0, n) split T ways, inner edges rounded to a
-// multiple of `align`.
-static void block_of(int n, int T, int t, int align, int *lo, int *hi) {
-    int64_t a = ((int64_t)n * t / T + align / 2) / align * align;
-    int64_t b = ((int64_t)n * (t + 1) / T + align / 2) / align * align;
-    if (t == T - 1 || b > n) b = n;
-    if (a > n) a = n;
-    *lo = (int)a;
-    *hi = (int)b;
-}
 
 int ws_conv_shape_resolve(ws_conv_shape *s) {
     if (s->B < 0 || s->C < 1 || s->H < 1 || s->W < 1 || s->O < 1 || s->KH < 1 || s->KW < 1 || s->stride < 1 ||

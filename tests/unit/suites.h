@@ -3,6 +3,8 @@
 #define WS_TESTS_SUITES_H
 
 #include <check.h>
+#include <stddef.h>
+#include <stdint.h>
 
 Suite *core_suite(void);
 Suite *ops_suite(void);
@@ -19,6 +21,12 @@ Suite *conv_ops_suite(void);
 const char *test_tmpdir(void);
 // Write bytes to dir/name; returns the full path (static buffer rotated over 8 calls).
 const char *test_write_file(const char *name, const void *data, size_t n);
+// Finite differences: max |analytic - numeric| / max |numeric| over the n
+// entries of x, each perturbed by +-h (central differences) while the
+// objective f (computed in double) is re-evaluated.
+typedef double (*objective)(void *user);
+double fd_error(float *x, const float *analytic, int64_t n, objective f, void *user, float h);
+
 // Write bytes gzip-compressed.
 const char *test_write_gz(const char *name, const void *data, size_t n);
 

@@ -42,25 +42,6 @@ static void fset(float *a, int64_t n, float v) {
     for (int64_t i = 0; i < n; i++) a[i] = v;
 }
 
-typedef double (*objective)(void *user);
-
-// max |analytic - numeric| / max |numeric| over the n entries of x.
-static double fd_error(float *x, const float *analytic, int64_t n, objective f, void *user, float h) {
-    double maxdiff = 0, maxref = 1e-12;
-    for (int64_t i = 0; i < n; i++) {
-        float keep = x[i];
-        x[i] = keep + h;
-        double up = f(user);
-        x[i] = keep - h;
-        double down = f(user);
-        x[i] = keep;
-        double num = (up - down) / (2.0 * (double)h);
-        maxdiff = fmax(maxdiff, fabs(num - analytic[i]));
-        maxref = fmax(maxref, fabs(num));
-    }
-    return maxdiff / maxref;
-}
-
 // Every got[i] within (K + 2) 2^-24 abs_sum[i] of ref[i] (one assertion per array).
 static void check_bound(const char *what, const float *got, const double *ref, const double *abs_sum, int64_t n,
                         int64_t K, int threads) {

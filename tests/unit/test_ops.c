@@ -16,27 +16,6 @@ static void fill(float *a, int n, ws_rng *r, float scale) {
     for (int i = 0; i < n; i++) a[i] = (2 * ws_rng_uniform(r) - 1) * scale;
 }
 
-// Scalar objective over the current buffers, in double.
-typedef double (*objective)(void *user);
-
-// max |analytic - numeric| / max |numeric| over the n entries of x, with
-// central differences of step h on each entry of x.
-static double fd_error(float *x, const float *analytic, int n, objective f, void *user, float h) {
-    double maxdiff = 0, maxref = 1e-12;
-    for (int i = 0; i < n; i++) {
-        float keep = x[i];
-        x[i] = keep + h;
-        double up = f(user);
-        x[i] = keep - h;
-        double down = f(user);
-        x[i] = keep;
-        double num = (up - down) / (2.0 * (double)h);
-        maxdiff = fmax(maxdiff, fabs(num - analytic[i]));
-        maxref = fmax(maxref, fabs(num));
-    }
-    return maxdiff / maxref;
-}
-
 // ---- linear -----------------------------------------------------------------
 
 enum { LB = 5, LI = 7, LO = 3 };

@@ -1,4 +1,5 @@
 #define _DEFAULT_SOURCE
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,4 +36,20 @@ const char *test_write_gz(const char *name, const void *data, size_t n) {
     gzFile f = gzopen(p, "wb");
     if (!f || gzwrite(f, data, (unsigned)n) != (int)n || gzclose(f) != Z_OK) abort();
     return p;
+}
+
+double fd_error(float *x, const float *analytic, int64_t n, objective f, void *user, float h) {
+    double maxdiff = 0, maxref = 1e-12;
+    for (int64_t i = 0; i < n; i++) {
+        float keep = x[i];
+        x[i] = keep + h;
+        double up = f(user);
+        x[i] = keep - h;
+        double down = f(user);
+        x[i] = keep;
+        double num = (up - down) / (2.0 * (double)h);
+        maxdiff = fmax(maxdiff, fabs(num - analytic[i]));
+        maxref = fmax(maxref, fabs(num));
+    }
+    return maxdiff / maxref;
 }
