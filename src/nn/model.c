@@ -145,6 +145,16 @@ void ws_model_init(ws_model *m, ws_rng *rng) {
         if (m->layers[i].ops->init) m->layers[i].ops->init(&m->layers[i], m, rng);
 }
 
+int64_t ws_model_plan_floats(const ws_model *m, int B) {
+    int64_t total = 0;
+    for (int i = 0; i < m->nlayers; i++) {
+        const ws_layer *L = &m->layers[i];
+        if (!L->ops->is_view) total += (int64_t)B * ws_shape_numel(L->out);
+        if (L->ops->saved_floats) total += L->ops->saved_floats(L, B);
+    }
+    return 2 * total; // activations and their gradients
+}
+
 ws_status ws_model_plan(ws_ctx *ctx, ws_model *m, int B) {
     if (B <= m->planned_batch) return WS_OK;
     // One arena for all layer outputs and what layers save for backward, one

@@ -90,6 +90,10 @@ void ws_model_free(ws_model *m);
 // Fresh initialisation (PyTorch defaults) drawn from `rng`, layer by layer.
 void ws_model_init(ws_model *m, ws_rng *rng);
 
+// Floats ws_model_plan(B) allocates for activations, saved state and their
+// gradients (scratch excluded): what a batch of B costs in memory.
+int64_t ws_model_plan_floats(const ws_model *m, int B);
+
 // Allocate activation buffers for batches up to B (no-op if already enough).
 ws_status ws_model_plan(ws_ctx *ctx, ws_model *m, int B);
 

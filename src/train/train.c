@@ -82,7 +82,13 @@ done:
 ws_status ws_evaluate(ws_ctx *ctx, ws_model *m, const ws_dataset *d, const ws_norm *norm, const int32_t *idx,
                       int64_t n, int batch, double *acc, double *loss) {
     if (n <= 0) return ws_fail(ctx, WS_ERR_ARG, "nothing to evaluate on (0 examples)");
-    const int B = batch < n ? batch : (int)n;
+    int B = batch < n ? batch : (int)n;
+    // A large evaluation batch may not grow the planned memory past 256 MB (a
+    // wide ResNet's activations for 1,000 images would take gigabytes): it
+    // falls back to the training batch, or 128. The accuracy is the same.
+    const int64_t budget = 64 << 20; // floats
+    const int fallback = m->planned_batch > 128 ? m->planned_batch : 128;
+    if (B > fallback && ws_model_plan_floats(m, B) > budget) B = fallback;
     ws_status st = ws_model_plan(ctx, m, B);
     if (st) return st;
     int64_t ex = ws_dataset_example_size(d);

@@ -1,0 +1,123 @@
+#!/usr/bin/python3
+"""PyTorch side of the ResNet-18 benchmark (bench/README.md, "ResNet-18").
+
+Times the same work as build/bench_resnet on the reference module of the
+parity tests (tests/parity/common.py, make_resnet: kuangliu's CIFAR
+ResNet-18 with the first stage's width and the input channels as arguments):
+
+  step: zero_grad, forward in train mode, softmax cross-entropy (mean),
+        backward, optimizer step (SGD lr 0.1 momentum 0.9, or Adam lr 1e-3);
+  eval: forward in eval mode under torch.no_grad().
+
+Warm-up, then the median of individually timed steps. Run one case per
+process (bench/run_resnet.sh does), so that the peak RSS is the case's own:
+
+    /usr/bin/python3 bench/bench_torch_resnet.py step|eval --model w16-3x32x32 [--opt sgd-momentum|adam]
+        [--threads 1] [--steps N] [--warmup N] [--batch B]
+
+Prints one line per case, in the same key=value form as bench_resnet:
+    bench impl=torch model=w16-3x32x32 opt=sgd-momentum threads=1 batch=128 median_ms=... min_ms=... steps=...
+          mean_loss=... params=... base_rss_mb=... maxrss_mb=...
+(opt=eval lines carry images_per_s instead of mean_loss). base_rss_mb is the
+peak RSS once torch is imported, before any model exists; maxrss_mb the peak
+at the end (resource.getrusage, ru_maxrss).
+"""
+import argparse
+import os
+import re
+import resource
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "parity"))
+from common import make_resnet  # noqa: E402
+
+CLASSES = 10
+
+
+def rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: kilobytes
+
+
+def parse_model(s):
+    m = re.fullmatch(r"w(\d+)-(\d+)x(\d+)x(\d+)", s)
+    if not m:
+        raise argparse.ArgumentTypeError(f"bad model '{s}' (want wWIDTH-CxHxW)")
+    w, c, h, wd = (int(g) for g in m.groups())
+    return s, w, (c, h, wd)
+
+
+def make_opt(kind, params):
+    if kind == "sgd-momentum":
+        return torch.optim.SGD(params, lr=0.1, momentum=0.9)
+    if kind == "adam":
+        return torch.optim.Adam(params, lr=1e-3)
+    raise ValueError(kind)
+
+
+def run_case(mode, model_arg, opt_kind, threads, batch, warmup, steps, base_rss):
+    name, width, inp = model_arg
+    torch.set_num_threads(threads)
+    torch.manual_seed(1)
+    ResNet18, _ = make_resnet(torch)
+    model = ResNet18(num_classes=CLASSES, in_channels=inp[0], width=width)
+    nparams = sum(p.numel() for p in model.parameters())
+    x = torch.randn(batch, *inp)
+    y = torch.randint(0, CLASSES, (batch,))
+    times = []
+    loss_sum = 0.0
+    if mode == "eval":
+        model.eval()
+        with torch.no_grad():
+            for s in range(warmup + steps):
+                t0 = time.perf_counter()
+                model(x)
+                dt = time.perf_counter() - t0
+                if s >= warmup:
+                    times.append(dt)
+        opt_kind = "eval"
+    else:
+        model.train()
+        opt = make_opt(opt_kind, model.parameters())
+        for s in range(warmup + steps):
+            t0 = time.perf_counter()
+            opt.zero_grad()  # 1.13 default: zero the .grad tensors in place
+            out = model(x)
+            loss = F.cross_entropy(out, y)
+            loss.backward()
+            opt.step()
+            dt = time.perf_counter() - t0
+            if s >= warmup:
+                times.append(dt)
+            loss_sum += loss.item()  # outside the timed region
+    med = statistics.median(times)
+    extra = (f"images_per_s={batch / med:.1f}" if mode == "eval"
+             else f"mean_loss={loss_sum / (warmup + steps):.4f}")
+    print(f"bench impl=torch model={name} opt={opt_kind} threads={threads} batch={batch} "
+          f"median_ms={med * 1e3:.3f} min_ms={min(times) * 1e3:.3f} steps={steps} {extra} "
+          f"params={nparams} base_rss_mb={base_rss:.1f} maxrss_mb={rss_mb():.1f}", flush=True)
+
+
+def main():
+    base_rss = rss_mb()
+    ap = argparse.ArgumentParser()
+    ap.add_argument("mode", choices=["step", "eval"])
+    ap.add_argument("--model", type=parse_model, required=True)
+    ap.add_argument("--opt", default="sgd-momentum", choices=["sgd-momentum", "adam"])
+    ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--threads", default="1,2")
+    a = ap.parse_args()
+    threads = [int(t) for t in a.threads.split(",") if t]
+    print(f"# torch {torch.__version__}", file=sys.stderr)
+    for t in threads:
+        run_case(a.mode, a.model, a.opt, t, a.batch, a.warmup, a.steps, base_rss)
+
+
+if __name__ == "__main__":
+    main()
