@@ -14,7 +14,7 @@
 // the peak RSS (getrusage ru_maxrss, which only ever grows) is the case's own.
 //
 // One line per case on stdout, key=value pairs:
-//   bench impl=warmstart model=w16-3x32x32 opt=sgd-momentum threads=1 batch=128 median_ms=... min_ms=... steps=... mean_loss=... base_rss_mb=... maxrss_mb=...
+//   bench impl=warmstart model=w16-3x32x32 opt=sgd-momentum threads=1 batch=128 median_ms=... min_ms=... steps=... mean_loss=... params=... plan_mb=... base_rss_mb=... maxrss_mb=...
 //   bench impl=warmstart model=w16-3x32x32 opt=eval threads=1 batch=128 median_ms=... min_ms=... images_per_s=... ...
 //   op impl=warmstart model=... threads=... batch=... layer=layer1.0.conv1 type=conv3x3 pass=fwd shape=... count=1 median_ms=... gflop=... mbytes=...
 // `layers` times each op of one training step in network order, each on its
@@ -150,7 +150,9 @@ static void run_step(const model_case *mc, const char *optname, int threads, int
         printf(" images_per_s=%.1f", B / med);
     else
         printf(" mean_loss=%.4f", loss_sum / (warmup + steps));
-    printf(" params=%lld base_rss_mb=%.1f maxrss_mb=%.1f\n", (long long)m->nweights, base_rss, rss_mb());
+    // plan_mb: the activation, saved-state and gradient arenas ws_model_plan allocated
+    printf(" params=%lld plan_mb=%.1f base_rss_mb=%.1f maxrss_mb=%.1f\n", (long long)m->nweights,
+           4.0 * (double)ws_model_plan_floats(m, B) / (1024.0 * 1024.0), base_rss, rss_mb());
     fflush(stdout);
     ws_free(t);
     ws_free(x);
@@ -224,11 +226,24 @@ static void bench_conv_bn(op_bench *ob, const char *conv_name, const char *bn_na
     TIME_OP(ob, ms, be->conv2d_forward(ob->ctx, ob->out, ob->in, ob->w, NULL, &s, ob->ws));
     op_line(ob, conv_name, type, "fwd", shape, 1, ms, gf, mb_in + mb_w + mb_out);
     if (with_din) {
-        // dW only (din NULL), for the split of the backward between dW and dX
-        TIME_OP(ob, ms, be->conv2d_backward(ob->ctx, NULL, ob->dw, NULL, ob->dout, ob->in, ob->w, &s, ob->ws));
-        op_line(ob, conv_name, type, "bwd_w", shape, 0, ms, gf, mb_out + mb_in + 2 * mb_w);
-        TIME_OP(ob, ms, be->conv2d_backward(ob->ctx, ob->din, ob->dw, NULL, ob->dout, ob->in, ob->w, &s, ob->ws));
+        // dW + dX ("bwd", what the model runs) and dW alone ("bwd_w", din
+        // NULL), alternating call by call so that a drift in the machine's
+        // speed hits both alike: their difference is the dX part.
+        double *tb = ob->t + ob->reps, ms_w;
+        be->conv2d_backward(ob->ctx, NULL, ob->dw, NULL, ob->dout, ob->in, ob->w, &s, ob->ws);
+        be->conv2d_backward(ob->ctx, ob->din, ob->dw, NULL, ob->dout, ob->in, ob->w, &s, ob->ws);
+        for (int rep = 0; rep < ob->reps; rep++) {
+            double t0 = ws_now();
+            be->conv2d_backward(ob->ctx, NULL, ob->dw, NULL, ob->dout, ob->in, ob->w, &s, ob->ws);
+            double t1 = ws_now();
+            be->conv2d_backward(ob->ctx, ob->din, ob->dw, NULL, ob->dout, ob->in, ob->w, &s, ob->ws);
+            ob->t[rep] = t1 - t0;
+            tb[rep] = ws_now() - t1;
+        }
+        ms_w = median_of(ob->t, ob->reps) * 1e3;
+        ms = median_of(tb, ob->reps) * 1e3;
         op_line(ob, conv_name, type, "bwd", shape, 1, ms, 2 * gf, mb_out + mb_in + 2 * mb_w + mb_in);
+        op_line(ob, conv_name, type, "bwd_w", shape, 0, ms_w, gf, mb_out + mb_in + 2 * mb_w);
     } else {
         // the model's stem: din is not wanted, bwd = dW only
         TIME_OP(ob, ms, be->conv2d_backward(ob->ctx, NULL, ob->dw, NULL, ob->dout, ob->in, ob->w, &s, ob->ws));
@@ -318,7 +333,7 @@ static void run_layers(const model_case *mc, int threads, int B, int reps) {
     ob.ws = xalloc(&ctx, sizeof(float) * (size_t)(wsmax > 0 ? wsmax : 1));
     float **vecs[] = {&ob.mean, &ob.invstd, &ob.rm, &ob.rv, &ob.gamma, &ob.beta, &ob.dgamma, &ob.dbeta};
     for (size_t i = 0; i < sizeof vecs / sizeof vecs[0]; i++) *vecs[i] = xalloc(&ctx, sizeof(float) * (size_t)(8 * w));
-    ob.t = xalloc(&ctx, sizeof(double) * (size_t)reps);
+    ob.t = xalloc(&ctx, sizeof(double) * 2 * (size_t)reps);
     ws_rng r = ws_rng_stream(2, "eltwise", 0);
     fill_normal(ob.in, act, &r, 1.0f);
     fill_normal(ob.dout, act, &r, 1.0f);

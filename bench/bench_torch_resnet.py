@@ -7,18 +7,23 @@ ResNet-18 with the first stage's width and the input channels as arguments):
 
   step: zero_grad, forward in train mode, softmax cross-entropy (mean),
         backward, optimizer step (SGD lr 0.1 momentum 0.9, or Adam lr 1e-3);
-  eval: forward in eval mode under torch.no_grad().
+  eval: forward in eval mode under torch.no_grad();
+  profile: the training step (SGD momentum) under torch.profiler, self time
+        of each aten op per step, for comparison with bench_resnet's per-op
+        table (a one-off: bench/run_resnet.sh does not run it).
 
 Warm-up, then the median of individually timed steps. Run one case per
 process (bench/run_resnet.sh does), so that the peak RSS is the case's own:
 
-    /usr/bin/python3 bench/bench_torch_resnet.py step|eval --model w16-3x32x32 [--opt sgd-momentum|adam]
+    /usr/bin/python3 bench/bench_torch_resnet.py step|eval|profile --model w16-3x32x32 [--opt sgd-momentum|adam]
         [--threads 1] [--steps N] [--warmup N] [--batch B]
 
 Prints one line per case, in the same key=value form as bench_resnet:
     bench impl=torch model=w16-3x32x32 opt=sgd-momentum threads=1 batch=128 median_ms=... min_ms=... steps=...
           mean_loss=... params=... base_rss_mb=... maxrss_mb=...
-(opt=eval lines carry images_per_s instead of mean_loss). base_rss_mb is the
+(opt=eval lines carry images_per_s instead of mean_loss); profile prints
+    op impl=torch model=... threads=... batch=... name=aten::mkldnn_convolution calls_per_step=... self_ms_per_step=...
+and a `total` line with the profiled steps' mean wall time. base_rss_mb is the
 peak RSS once torch is imported, before any model exists; maxrss_mb the peak
 at the end (resource.getrusage, ru_maxrss).
 """
@@ -70,6 +75,34 @@ def run_case(mode, model_arg, opt_kind, threads, batch, warmup, steps, base_rss)
     y = torch.randint(0, CLASSES, (batch,))
     times = []
     loss_sum = 0.0
+    if mode == "profile":
+        from torch.profiler import profile
+
+        model.train()
+        opt = make_opt("sgd-momentum", model.parameters())
+
+        def step():
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+
+        for _ in range(warmup):
+            step().item()
+        with profile() as prof:
+            t0 = time.perf_counter()
+            for _ in range(steps):
+                step().item()
+            wall = (time.perf_counter() - t0) / steps
+        for ev in sorted(prof.key_averages(), key=lambda e: -e.self_cpu_time_total):
+            if ev.self_cpu_time_total <= 0:
+                continue
+            print(f"op impl=torch model={name} threads={threads} batch={batch} name={ev.key.replace(' ', '_')} "
+                  f"calls_per_step={ev.count / steps:g} self_ms_per_step={ev.self_cpu_time_total / 1e3 / steps:.3f}")
+        print(f"total impl=torch model={name} threads={threads} batch={batch} steps={steps} "
+              f"wall_ms_per_step={wall * 1e3:.3f}", flush=True)
+        return
     if mode == "eval":
         model.eval()
         with torch.no_grad():
@@ -105,7 +138,7 @@ def run_case(mode, model_arg, opt_kind, threads, batch, warmup, steps, base_rss)
 def main():
     base_rss = rss_mb()
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["step", "eval"])
+    ap.add_argument("mode", choices=["step", "eval", "profile"])
     ap.add_argument("--model", type=parse_model, required=True)
     ap.add_argument("--opt", default="sgd-momentum", choices=["sgd-momentum", "adam"])
     ap.add_argument("--steps", type=int, default=10)

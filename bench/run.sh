@@ -2,6 +2,7 @@
 # Training-step benchmark, warmstart against PyTorch (bench/README.md).
 #
 #   ./bench/run.sh [--steps N] [--warmup N] [--threads 1,2] [--rounds R] [--no-build]
+#   ./bench/run.sh --resnet [...]   the ResNet-18 benchmark instead: bench/run_resnet.sh [...]
 #
 # Builds build/bench_mlp, then R times (default 3) runs it and
 # bench/bench_torch.py one after the other with the same settings, and prints
@@ -25,7 +26,8 @@ while [ $# -gt 0 ]; do
         --threads) THREADS="$2"; shift 2 ;;
         --rounds) ROUNDS="$2"; shift 2 ;;
         --no-build) BUILD=0; shift ;;
-        -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --resnet) shift; exec ./bench/run_resnet.sh "$@" ;;
+        -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench/run.sh: unknown argument '$1'" >&2; exit 2 ;;
     esac
 done
