@@ -34,7 +34,7 @@ PKG_LIBS   = $(shell pkg-config --libs openblas libcjson zlib 2>/dev/null) \
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
 
 .PHONY: all deps demo test test-asan bench clean
-all: $(BUILD)/warmstart $(BUILD)/test_unit $(BUILD)/parity_tool $(BUILD)/bench_mlp $(BUILD)/example_minimal
+all: $(BUILD)/warmstart $(BUILD)/test_unit $(BUILD)/parity_tool $(BUILD)/bench_mlp $(BUILD)/bench_resnet $(BUILD)/example_minimal
 
 deps:
 	@./scripts/install-deps.sh
@@ -56,6 +56,9 @@ $(BUILD)/parity_tool: $(BUILD)/tests/parity/parity_tool.o $(BUILD)/libwarmstart.
 	$(CC) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
 $(BUILD)/example_minimal: $(BUILD)/examples/minimal.o $(BUILD)/libwarmstart.a
+	$(CC) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+
+$(BUILD)/bench_resnet: $(BUILD)/bench/bench_resnet.o $(BUILD)/libwarmstart.a
 	$(CC) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
 $(BUILD)/bench_mlp: $(BUILD)/bench/bench_mlp.o $(BUILD)/libwarmstart.a
