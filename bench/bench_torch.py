@@ -50,16 +50,9 @@ def make_opt(kind, params):
     raise ValueError(kind)
 
 
-def run_case(name, inp, hidden, classes, opt_kind, threads, batch, warmup, steps):
-    torch.set_num_threads(threads)
-    torch.manual_seed(1)
-    model = make_model(inp, hidden, classes)
-    model.train()
-    opt = make_opt(opt_kind, model.parameters())
-    x = torch.randn(batch, *inp)
-    y = torch.randint(0, classes, (batch,))
-    times = []
-    loss_sum = 0.0
+def timed_train_steps(model, opt, x, y, warmup, steps):
+    """Time warmup + steps training steps; returns (seconds of the timed steps, loss sum)."""
+    times, loss_sum = [], 0.0
     for s in range(warmup + steps):
         t0 = time.perf_counter()
         opt.zero_grad()  # 1.13 default: zero the .grad tensors in place
@@ -71,6 +64,18 @@ def run_case(name, inp, hidden, classes, opt_kind, threads, batch, warmup, steps
         if s >= warmup:
             times.append(dt)
         loss_sum += loss.item()  # outside the timed region
+    return times, loss_sum
+
+
+def run_case(name, inp, hidden, classes, opt_kind, threads, batch, warmup, steps):
+    torch.set_num_threads(threads)
+    torch.manual_seed(1)
+    model = make_model(inp, hidden, classes)
+    model.train()
+    opt = make_opt(opt_kind, model.parameters())
+    x = torch.randn(batch, *inp)
+    y = torch.randint(0, classes, (batch,))
+    times, loss_sum = timed_train_steps(model, opt, x, y, warmup, steps)
     med = statistics.median(times)
     print(f"bench impl=torch model={name} opt={opt_kind} threads={threads} batch={batch} "
           f"median_ms={med * 1e3:.3f} min_ms={min(times) * 1e3:.3f} steps={steps} "

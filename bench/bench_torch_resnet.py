@@ -41,6 +41,9 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "parity"))
 from common import make_resnet  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_torch import timed_train_steps  # noqa: E402
+
 CLASSES = 10
 
 
@@ -116,17 +119,7 @@ def run_case(mode, model_arg, opt_kind, threads, batch, warmup, steps, base_rss)
     else:
         model.train()
         opt = make_opt(opt_kind, model.parameters())
-        for s in range(warmup + steps):
-            t0 = time.perf_counter()
-            opt.zero_grad()  # 1.13 default: zero the .grad tensors in place
-            out = model(x)
-            loss = F.cross_entropy(out, y)
-            loss.backward()
-            opt.step()
-            dt = time.perf_counter() - t0
-            if s >= warmup:
-                times.append(dt)
-            loss_sum += loss.item()  # outside the timed region
+        times, loss_sum = timed_train_steps(model, opt, x, y, warmup, steps)
     med = statistics.median(times)
     extra = (f"images_per_s={batch / med:.1f}" if mode == "eval"
              else f"mean_loss={loss_sum / (warmup + steps):.4f}")
