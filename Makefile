@@ -29,7 +29,8 @@ TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 # pkg-config is only consulted once the packages are there (make deps).
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # rpath: use the OpenMP build of OpenBLAS even if the pthread one is installed too.
-PKG_LIBS   = $(shell pkg-config --libs openblas libcjson zlib 2>/dev/null) \
+# oneDNN (libdnnl-dev) ships no pkg-config file: its header and -ldnnl are in the default paths.
+PKG_LIBS   = $(shell pkg-config --libs openblas libcjson zlib 2>/dev/null) -ldnnl \
              -Wl,-rpath,$(shell pkg-config --variable=libdir openblas 2>/dev/null)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
 
@@ -42,6 +43,9 @@ deps:
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+# The blocked-layout kernels rely on the vectoriser for their 16-lane loops.
+$(BUILD)/src/ops/blocked.o: CFLAGS += -O3
 
 $(BUILD)/libwarmstart.a: $(LIB_OBJ)
 	ar rcs $@ $^
@@ -85,4 +89,4 @@ bench: deps
 clean:
 	rm -rf $(BUILD)
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(wildcard $(BUILD)/bench/*.d $(BUILD)/tests/parity/*.d $(BUILD)/examples/*.d)

@@ -152,7 +152,7 @@ static void run_step(const model_case *mc, const char *optname, int threads, int
         printf(" mean_loss=%.4f", loss_sum / (warmup + steps));
     // plan_mb: the activation, saved-state and gradient arenas ws_model_plan allocated
     printf(" params=%lld plan_mb=%.1f base_rss_mb=%.1f maxrss_mb=%.1f\n", (long long)m->nweights,
-           4.0 * (double)ws_model_plan_floats(m, B) / (1024.0 * 1024.0), base_rss, rss_mb());
+           4.0 * (double)ws_model_plan_floats(m, B, 1) / (1024.0 * 1024.0), base_rss, rss_mb());
     fflush(stdout);
     ws_free(t);
     ws_free(x);

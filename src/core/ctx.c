@@ -15,12 +15,26 @@ void ws_ctx_init(ws_ctx *ctx, int threads) {
     memset(ctx, 0, sizeof *ctx);
     if (threads <= 0) threads = omp_get_num_procs();
     ctx->threads = threads;
-    ctx->backend = ws_backend_cpu();
+    ctx->backend = ws_backend_onednn(); // the fast path; "reference" is the oracle
     // Debian's libopenblas0-openmp runs BLAS on OpenMP's own pool, so both
     // limits name the same threads; inside our parallel regions OpenBLAS
     // detects omp_in_parallel() and runs single-threaded.
     omp_set_num_threads(threads);
     openblas_set_num_threads(threads);
+}
+
+void ws_ctx_release(ws_ctx *ctx) {
+    if (ctx->backend_state && ctx->backend_state_free) ctx->backend_state_free(ctx->backend_state);
+    ctx->backend_state = NULL;
+    ctx->backend_state_free = NULL;
+}
+
+ws_status ws_ctx_set_backend(ws_ctx *ctx, const char *name) {
+    const ws_backend *be = ws_backend_by_name(name);
+    if (!be) return ws_fail(ctx, WS_ERR_ARG, "unknown backend '%s' (expected reference or onednn)", name);
+    if (be != ctx->backend) ws_ctx_release(ctx);
+    ctx->backend = be;
+    return WS_OK;
 }
 
 ws_status ws_fail(ws_ctx *ctx, ws_status code, const char *fmt, ...) {

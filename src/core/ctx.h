@@ -21,7 +21,15 @@ struct ws_backend;
 
 typedef struct ws_ctx {
     int threads;                      // OpenMP threads for our loops and for BLAS
-    const struct ws_backend *backend; // op implementations (reference CPU today)
+    const struct ws_backend *backend; // op implementations (ops/backend.h)
+    // A backend's private state (oneDNN's engine, stream and primitive cache),
+    // created by the backend on first use; ws_ctx_release frees it.
+    void *backend_state;
+    void (*backend_state_free)(void *state);
+    // Backend ops return nothing; one that fails (cannot create a primitive)
+    // records its error here and in err, and the training / evaluation loops
+    // check it after each batch.
+    ws_status fault;
     char err[1024];                   // last error, one line
 } ws_ctx;
 
@@ -29,6 +37,13 @@ typedef struct ws_ctx {
 // and OpenBLAS's thread counts so that the two share one pool and never
 // oversubscribe the cores.
 void ws_ctx_init(ws_ctx *ctx, int threads);
+
+// Free the backend's state (a no-op when there is none); the context may be
+// used again afterwards (the state is rebuilt on demand).
+void ws_ctx_release(ws_ctx *ctx);
+
+// Switch backend ("reference" | "onednn"), releasing the old one's state.
+ws_status ws_ctx_set_backend(ws_ctx *ctx, const char *name);
 
 // Record an error message (printf-style) and return `code`, so that callers can
 // write `return ws_fail(ctx, WS_ERR_IO, "%s: %s", path, strerror(errno));`.

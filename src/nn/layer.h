@@ -30,16 +30,21 @@ typedef struct ws_layer_ops {
     // Fresh initialisation of the layer's parameters and buffers, PyTorch's default scheme.
     void (*init)(ws_layer *L, struct ws_model *m, ws_rng *rng);
 
-    // Optional, for layers that keep more than their output between forward
-    // and backward (BatchNorm inputs, the insides of a residual block):
-    // floats needed per batch of B, for saved activations and for their
-    // gradients alike; the model plans them with the other activations.
-    int64_t (*saved_floats)(const ws_layer *L, int B);
+    // Optional, for layers with insides (BatchNorm inputs, the insides of a
+    // residual block). Floats of saved state at batch B: for training (`train`:
+    // kept from forward to backward, so every layer gets its own), or for
+    // inference (needed only during the layer's own forward, so all layers share
+    // one region, the largest any asks for).
+    int64_t (*saved_floats)(const ws_layer *L, int B, int train);
+    // Floats of gradient scratch the layer's backward needs at batch B (shared
+    // by all layers: a backward leaves nothing in it).
+    int64_t (*dsaved_floats)(const ws_layer *L, int B);
     // Floats of shared scratch (e.g. im2col columns) a pass needs at batch B;
     // the model plans one scratch buffer, the largest any layer asks for.
     int64_t (*scratch_floats)(const ws_layer *L, const ws_ctx *ctx, int B);
-    // Hand the layer its planned saved/dsaved regions (called by ws_model_plan).
-    void (*plan)(ws_layer *L, float *saved, float *dsaved, int B);
+    // Hand the layer its planned regions (called by ws_model_plan /
+    // ws_model_plan_inference; dsaved is NULL for inference).
+    void (*plan)(ws_layer *L, float *saved, float *dsaved, int B, int train);
     // Free `priv`.
     void (*destroy)(ws_layer *L);
 } ws_layer_ops;

@@ -145,60 +145,116 @@ void ws_model_init(ws_model *m, ws_rng *rng) {
         if (m->layers[i].ops->init) m->layers[i].ops->init(&m->layers[i], m, rng);
 }
 
-int64_t ws_model_plan_floats(const ws_model *m, int B) {
-    int64_t total = 0;
+// What a plan for batch B needs, in floats: the activation arena, the gradient
+// arena and the shared scratch (scratch only when ctx is given: it depends on
+// the backend).
+typedef struct { int64_t act, dact, scratch, maxout; } plan_size;
+
+static plan_size plan_size_of(const ws_ctx *ctx, const ws_model *m, int B, int train) {
+    int64_t outs = 0, maxout = 0, saved = 0, maxsaved = 0, maxdsaved = 0, scratch = 0;
     for (int i = 0; i < m->nlayers; i++) {
         const ws_layer *L = &m->layers[i];
-        if (!L->ops->is_view) total += (int64_t)B * ws_shape_numel(L->out);
-        if (L->ops->saved_floats) total += L->ops->saved_floats(L, B);
+        if (!L->ops->is_view) {
+            int64_t o = (int64_t)B * ws_shape_numel(L->out);
+            outs += o;
+            if (o > maxout) maxout = o;
+        }
+        if (L->ops->saved_floats) {
+            int64_t n = L->ops->saved_floats(L, B, train);
+            saved += n;
+            if (n > maxsaved) maxsaved = n;
+        }
+        if (train && L->ops->dsaved_floats && L->ops->dsaved_floats(L, B) > maxdsaved) maxdsaved = L->ops->dsaved_floats(L, B);
+        if (ctx && L->ops->scratch_floats && L->ops->scratch_floats(L, ctx, B) > scratch)
+            scratch = L->ops->scratch_floats(L, ctx, B);
     }
-    return 2 * total; // activations and their gradients
+    plan_size p = {.scratch = scratch, .maxout = maxout};
+    if (train) {
+        p.act = outs + saved;               // everything backward will read
+        p.dact = 2 * maxout + maxdsaved;    // alternating output gradients + the layers' gradient scratch
+    } else {
+        p.act = 2 * maxout + maxsaved;      // alternating outputs + one shared saved region
+        p.dact = 0;
+    }
+    return p;
 }
 
-ws_status ws_model_plan(ws_ctx *ctx, ws_model *m, int B) {
-    if (B <= m->planned_batch) return WS_OK;
-    // One arena for all layer outputs and what layers save for backward, one
-    // for their gradients, and one shared scratch, sized once.
-    int64_t total = 0, scratch = 0;
-    for (int i = 0; i < m->nlayers; i++) {
-        const ws_layer *L = &m->layers[i];
-        if (!L->ops->is_view) total += (int64_t)B * ws_shape_numel(L->out);
-        if (L->ops->saved_floats) total += L->ops->saved_floats(L, B);
-        if (L->ops->scratch_floats && L->ops->scratch_floats(L, ctx, B) > scratch) scratch = L->ops->scratch_floats(L, ctx, B);
-    }
+int64_t ws_model_plan_floats(const ws_model *m, int B, int train) {
+    plan_size p = plan_size_of(NULL, m, B, train);
+    return p.act + p.dact;
+}
+
+// Make *arena hold at least `need` floats (contents not kept).
+static int grow(ws_ctx *ctx, float **arena, int64_t *cap, int64_t need) {
+    if (need <= *cap && *arena) return 1;
+    float *p = ws_alloc(ctx, sizeof(float) * (size_t)(need > 0 ? need : 1));
+    if (!p) return 0;
+    ws_free(*arena);
+    *arena = p;
+    *cap = need;
+    return 1;
+}
+
+static ws_status plan(ws_ctx *ctx, ws_model *m, int B, int train) {
+    plan_size p = plan_size_of(ctx, m, B, train);
     int C = m->spec.num_classes;
-    float *a = ws_alloc(ctx, sizeof(float) * (size_t)total);
-    float *d = ws_alloc(ctx, sizeof(float) * (size_t)total);
-    float *sc = ws_alloc(ctx, sizeof(float) * (size_t)scratch);
-    float *probs = ws_alloc(ctx, sizeof(float) * (size_t)B * (size_t)C);
-    float *losses = ws_alloc(ctx, sizeof(float) * (size_t)B);
-    uint8_t *correct = ws_alloc(ctx, (size_t)B);
-    if (!a || !d || !sc || !probs || !losses || !correct) {
-        ws_free(a); ws_free(d); ws_free(sc); ws_free(probs); ws_free(losses); ws_free(correct);
+    if (!grow(ctx, &m->act_arena, &m->act_cap, p.act) || !grow(ctx, &m->dact_arena, &m->dact_cap, p.dact) ||
+        !grow(ctx, &m->scratch, &m->scratch_cap, p.scratch))
         return WS_ERR_NOMEM;
+    if (B > m->head_batch) {
+        float *probs = ws_alloc(ctx, sizeof(float) * (size_t)B * (size_t)C);
+        float *losses = ws_alloc(ctx, sizeof(float) * (size_t)B);
+        uint8_t *correct = ws_alloc(ctx, (size_t)B);
+        if (!probs || !losses || !correct) {
+            ws_free(probs); ws_free(losses); ws_free(correct);
+            return WS_ERR_NOMEM;
+        }
+        ws_free(m->probs); ws_free(m->losses); ws_free(m->correct);
+        m->probs = probs; m->losses = losses; m->correct = correct;
+        m->head_batch = B;
     }
-    ws_free(m->act_arena); ws_free(m->dact_arena); ws_free(m->scratch);
-    ws_free(m->probs); ws_free(m->losses); ws_free(m->correct);
-    m->act_arena = a; m->dact_arena = d; m->scratch = sc; m->probs = probs; m->losses = losses; m->correct = correct;
+    float *a = m->act_arena, *d = m->dact_arena;
+    float *alt[2] = {train ? d : a, (train ? d : a) + p.maxout}; // the alternating buffers
+    float *shared = train ? d + 2 * p.maxout : a + 2 * p.maxout; // gradient scratch / shared saved region
     int64_t off = 0;
+    int k = 0;
     for (int i = 0; i < m->nlayers; i++) {
         ws_layer *L = &m->layers[i];
         if (L->ops->saved_floats) {
-            int64_t n = L->ops->saved_floats(L, B);
-            L->ops->plan(L, a + off, d + off, B);
-            off += n;
+            if (train) {
+                L->ops->plan(L, a + off, shared, B, 1);
+                off += L->ops->saved_floats(L, B, 1);
+            } else {
+                L->ops->plan(L, shared, NULL, B, 0);
+            }
         }
         if (L->ops->is_view) {
             m->act[i + 1] = NULL; // aliases its input, resolved at forward time
             m->dact[i + 1] = NULL;
             continue;
         }
-        m->act[i + 1] = a + off;
-        m->dact[i + 1] = d + off;
-        off += (int64_t)B * ws_shape_numel(L->out);
+        if (train) {
+            m->act[i + 1] = a + off;
+            off += (int64_t)B * ws_shape_numel(L->out);
+            m->dact[i + 1] = alt[k++ % 2];
+        } else {
+            m->act[i + 1] = alt[k++ % 2];
+            m->dact[i + 1] = NULL;
+        }
     }
     m->planned_batch = B;
+    m->planned_train = train;
     return WS_OK;
+}
+
+ws_status ws_model_plan(ws_ctx *ctx, ws_model *m, int B) {
+    if (m->planned_train && B <= m->planned_batch) return WS_OK;
+    return plan(ctx, m, B, 1);
+}
+
+ws_status ws_model_plan_inference(ws_ctx *ctx, ws_model *m, int B) {
+    if (B <= m->planned_batch) return WS_OK;
+    return plan(ctx, m, B, 0);
 }
 
 const float *ws_model_forward(ws_ctx *ctx, ws_model *m, const float *x, int B, int train) {
@@ -255,6 +311,10 @@ void ws_model_zero_grad(ws_model *m) {
 
 void ws_model_backward(ws_ctx *ctx, ws_model *m, const int32_t *y, int B) {
     int C = m->spec.num_classes;
+    if (!m->planned_train || B > m->planned_batch) { // a programming error: say so rather than corrupt memory
+        if (!ctx->fault) ctx->fault = ws_fail(ctx, WS_ERR_ARG, "backward needs a training plan for batch %d (ws_model_plan)", B);
+        return;
+    }
     // Input and gradient buffers of each layer, with views resolved.
     float *acts[WS_MAX_LAYERS + 1], *dacts[WS_MAX_LAYERS + 1];
     acts[0] = m->act[0];

@@ -66,14 +66,20 @@ typedef struct ws_model {
     float *buf;              // F32 buffers (BN running mean / var)
     int64_t *ibuf;           // I64 buffers (BN num_batches_tracked)
 
-    // Planned activation memory for batches of up to `planned_batch`.
+    // Planned activation memory for batches of up to `planned_batch`: a training
+    // plan (every layer's output and saved state kept for backward; gradients in
+    // two alternating buffers plus one shared gradient scratch) or an inference
+    // plan (outputs in two alternating buffers, one shared saved region).
     int planned_batch;
+    int planned_train;       // 1: the plan is a training plan (backward allowed)
     float *act_arena, *dact_arena;
+    int64_t act_cap, dact_cap, scratch_cap; // floats allocated (plans re-carve within them)
     float *scratch;          // shared per-pass scratch (im2col), the largest a layer needs
     float *act[WS_MAX_LAYERS + 1];  // act[0] = input, act[i+1] = output of layer i
     float *dact[WS_MAX_LAYERS + 1]; // gradients w.r.t. the same
-    float *probs, *losses;
+    float *probs, *losses;   // the softmax head, for batches up to head_batch
     uint8_t *correct;
+    int head_batch;
 } ws_model;
 
 // Parse "logreg" | "mlp" | "resnet18" into a kind. Returns WS_ERR_ARG for anything else.
@@ -90,12 +96,20 @@ void ws_model_free(ws_model *m);
 // Fresh initialisation (PyTorch defaults) drawn from `rng`, layer by layer.
 void ws_model_init(ws_model *m, ws_rng *rng);
 
-// Floats ws_model_plan(B) allocates for activations, saved state and their
-// gradients (scratch excluded): what a batch of B costs in memory.
-int64_t ws_model_plan_floats(const ws_model *m, int B);
+// Floats a plan for batch B needs for activations, saved state and gradients
+// (scratch excluded): what a batch of B costs in memory, for training or for
+// inference.
+int64_t ws_model_plan_floats(const ws_model *m, int B, int train);
 
-// Allocate activation buffers for batches up to B (no-op if already enough).
+// Plan activation memory for training batches up to B (no-op if a training
+// plan for B exists). Memory already allocated is reused when it is enough.
 ws_status ws_model_plan(ws_ctx *ctx, ws_model *m, int B);
+
+// Plan for inference only (forward with train = 0) at batches up to B: a few
+// activations' worth instead of the whole network's. No-op if any plan for B
+// exists (a training plan serves inference too). ws_model_backward needs a
+// training plan: call ws_model_plan again before training.
+ws_status ws_model_plan_inference(ws_ctx *ctx, ws_model *m, int B);
 
 // Forward pass of a batch x (B, numel(input)) into the planned buffers; returns
 // the logits (B, num_classes), which live until the next forward.

@@ -1,5 +1,5 @@
 // ResNet-18, CIFAR variant, as the official code's (kuangliu-style) module:
-//   conv1 (3x3, stride 1) -> bn1 -> relu
+//   conv1 (3x3, stride 1) -> bn1 -> relu (one layer here)
 //   layer1..layer4: two BasicBlocks each, widths w, 2w, 4w, 8w, first block of
 //   layers 2-4 with stride 2 and a 1x1 conv + BN shortcut ("shortcut.0/1")
 //   global average pool -> linear (8w -> classes)
@@ -75,7 +75,9 @@ static void cb_init(ws_model *m, conv_bn *u, ws_rng *rng) {
     m->ibuf[m->buffers[u->nbt].offset] = 0;
 }
 
-static void cb_forward(ws_ctx *ctx, ws_model *m, conv_bn *u, float *out, const float *in, int B, int train) {
+// out = act(bn(conv(in)) + res): act = ReLU when `relu`; res may be NULL.
+static void cb_forward(ws_ctx *ctx, ws_model *m, conv_bn *u, float *out, const float *in, const float *res, int relu,
+                       int B, int train) {
     const ws_backend *be = ctx->backend;
     ws_conv_shape s = u->shape;
     s.B = B;
@@ -84,41 +86,50 @@ static void cb_forward(ws_ctx *ctx, ws_model *m, conv_bn *u, float *out, const f
     float *rm = m->buf + m->buffers[u->rmean].offset, *rv = m->buf + m->buffers[u->rvar].offset;
     int HW = s.OH * s.OW;
     if (train) {
-        be->batchnorm_forward_train(ctx, out, u->save_mean, u->save_invstd, rm, rv, u->z, gamma, beta, B, s.O, HW,
-                                    BN_MOMENTUM, BN_EPS);
+        be->bn_act_forward_train(ctx, out, u->save_mean, u->save_invstd, rm, rv, u->z, res, gamma, beta, B, s.O, HW,
+                                 BN_MOMENTUM, BN_EPS, relu);
         m->ibuf[m->buffers[u->nbt].offset]++;
     } else {
-        be->batchnorm_forward_eval(ctx, out, u->z, gamma, beta, rm, rv, B, s.O, HW, BN_EPS);
+        be->bn_act_forward_eval(ctx, out, u->z, res, gamma, beta, rm, rv, B, s.O, HW, BN_EPS, relu);
     }
 }
 
-static void cb_backward(ws_ctx *ctx, ws_model *m, conv_bn *u, float *din, const float *dout, const float *in, int B) {
+// Backward of cb_forward: dout at its output, out its output (the ReLU mask);
+// dres (may be NULL) gets the gradient at the residual sum; din (may be NULL)
+// the input gradient, overwritten.
+static void cb_backward(ws_ctx *ctx, ws_model *m, conv_bn *u, float *din, float *dres, const float *dout,
+                        const float *out, int relu, const float *in, int B) {
     const ws_backend *be = ctx->backend;
     ws_conv_shape s = u->shape;
     s.B = B;
-    be->batchnorm_backward(ctx, u->dz, m->g + m->params[u->gamma].offset, m->g + m->params[u->beta].offset, dout, u->z,
-                           u->save_mean, u->save_invstd, m->w + m->params[u->gamma].offset, B, s.O, s.OH * s.OW);
+    be->bn_act_backward(ctx, u->dz, dres, m->g + m->params[u->gamma].offset, m->g + m->params[u->beta].offset, dout,
+                        out, u->z, u->save_mean, u->save_invstd, m->w + m->params[u->gamma].offset, B, s.O,
+                        s.OH * s.OW, relu);
     be->conv2d_backward(ctx, din, m->g + m->params[u->w].offset, NULL, u->dz, in, m->w + m->params[u->w].offset, &s,
                         m->scratch);
 }
 
-// ---- stem layer: conv1 + bn1 -------------------------------------------------------------------
+// ---- stem layer: relu(bn1(conv1(x))) --------------------------------------------------------
 
-static int64_t stem_saved(const ws_layer *L, int B) { return cb_out_floats(L->priv, B); }
+// Saved: the conv output z (for BN's backward); gradient scratch: dz.
+static int64_t stem_saved(const ws_layer *L, int B, int train) {
+    (void)train;
+    return cb_out_floats(L->priv, B);
+}
+static int64_t stem_dsaved(const ws_layer *L, int B) { return cb_out_floats(L->priv, B); }
 static int64_t stem_scratch(const ws_layer *L, const ws_ctx *ctx, int B) { return cb_scratch(ctx->backend, L->priv, B); }
-static void stem_plan(ws_layer *L, float *saved, float *dsaved, int B) {
+static void stem_plan(ws_layer *L, float *saved, float *dsaved, int B, int train) {
     conv_bn *u = L->priv;
-    (void)B;
+    (void)B, (void)train;
     u->z = saved;
     u->dz = dsaved;
 }
 static void stem_forward(ws_layer *L, ws_ctx *ctx, ws_model *m, float *out, const float *in, int B, int train) {
-    cb_forward(ctx, m, L->priv, out, in, B, train);
+    cb_forward(ctx, m, L->priv, out, in, NULL, 1, B, train);
 }
 static void stem_backward(ws_layer *L, ws_ctx *ctx, ws_model *m, float *din, const float *dout, const float *in,
                           const float *out, int B) {
-    (void)out;
-    cb_backward(ctx, m, L->priv, din, dout, in, B);
+    cb_backward(ctx, m, L->priv, din, NULL, dout, out, 1, in, B);
 }
 static void stem_init(ws_layer *L, ws_model *m, ws_rng *rng) { cb_init(m, L->priv, rng); }
 static void stem_destroy(ws_layer *L) {
@@ -127,16 +138,25 @@ static void stem_destroy(ws_layer *L) {
     L->priv = NULL;
 }
 
-static const ws_layer_ops stem_ops = {.kind = "conv_bn",
+static const ws_layer_ops stem_ops = {.kind = "conv_bn_relu",
                                       .forward = stem_forward,
                                       .backward = stem_backward,
                                       .init = stem_init,
                                       .saved_floats = stem_saved,
+                                      .dsaved_floats = stem_dsaved,
                                       .scratch_floats = stem_scratch,
                                       .plan = stem_plan,
                                       .destroy = stem_destroy};
 
 // ---- BasicBlock ------------------------------------------------------------------------------
+//
+// forward:  h1 = relu(bn1(conv1 x));  s = bn_sc(conv_sc x) (or x itself);
+//           out = relu(bn2(conv2 h1) + s)          (BN, add and ReLU in one op)
+// backward: dsum = dout * (out > 0) (from the fused op, as dres);
+//           dh1 -> conv2; dx = conv1's input gradient + the shortcut's (or + dsum).
+// Saved for training: z1, h1, z2 (conv outputs, BN's inputs; h1 also conv2's
+// input and the ReLU mask), and for a projection shortcut z_sc and s. For
+// inference one z serves all three convolutions in turn.
 
 typedef struct {
     conv_bn c1, c2, sc;
@@ -148,11 +168,16 @@ typedef struct {
     float *dx2;                  // the shortcut's contribution to the input gradient
 } block;
 
-enum { BLOCK_SLOTS_OUT = 6 };    // per-example slots of po floats, then one of pi
-
-static int64_t block_saved(const ws_layer *L, int B) {
+static int64_t block_saved(const ws_layer *L, int B, int train) {
     const block *k = L->priv;
-    return (int64_t)B * (BLOCK_SLOTS_OUT * k->po + k->pi);
+    int slots = train ? (k->has_shortcut ? 5 : 3) : (k->has_shortcut ? 3 : 2);
+    return (int64_t)B * slots * k->po;
+}
+
+// Gradient scratch: dz (each unit's in turn), dh1, dsum, then the shortcut's dx2.
+static int64_t block_dsaved(const ws_layer *L, int B) {
+    const block *k = L->priv;
+    return (int64_t)B * (3 * k->po + (k->has_shortcut ? k->pi : 0));
 }
 
 static int64_t block_scratch(const ws_layer *L, const ws_ctx *ctx, int B) {
@@ -162,48 +187,49 @@ static int64_t block_scratch(const ws_layer *L, const ws_ctx *ctx, int B) {
     return a > b ? (a > c ? a : c) : (b > c ? b : c);
 }
 
-// Saved and gradient regions are carved alike: slots of B*po floats, then B*pi.
-static void block_plan(ws_layer *L, float *saved, float *dsaved, int B) {
+static void block_plan(ws_layer *L, float *saved, float *dsaved, int B, int train) {
     block *k = L->priv;
     int64_t n = (int64_t)B * k->po;
-    k->c1.z = saved;          k->c1.dz = dsaved;
-    k->h1 = saved + n;        k->dh1 = dsaved + n;
-    k->c2.z = saved + 2 * n;  k->c2.dz = dsaved + 2 * n;
-    k->sc.z = saved + 3 * n;  k->sc.dz = dsaved + 3 * n;
-    k->s = saved + 4 * n;     k->dsum = dsaved + 4 * n;
-    k->dx2 = dsaved + BLOCK_SLOTS_OUT * n;
+    k->h1 = saved;
+    k->c1.z = saved + n;
+    if (train) {
+        k->c2.z = saved + 2 * n;
+        k->sc.z = saved + 3 * n;  // shortcut only
+        k->s = saved + 4 * n;     // shortcut only
+    } else {
+        k->c2.z = k->sc.z = k->c1.z;
+        k->s = saved + 2 * n;     // shortcut only
+    }
+    if (dsaved) {
+        k->c1.dz = k->c2.dz = k->sc.dz = dsaved;
+        k->dh1 = dsaved + n;
+        k->dsum = dsaved + 2 * n;
+        k->dx2 = dsaved + 3 * n;  // shortcut only
+    }
 }
 
 static void block_forward(ws_layer *L, ws_ctx *ctx, ws_model *m, float *out, const float *in, int B, int train) {
     block *k = L->priv;
-    const ws_backend *be = ctx->backend;
-    int64_t n = (int64_t)B * k->po;
-    cb_forward(ctx, m, &k->c1, k->h1, in, B, train);
-    be->relu_forward(ctx, k->h1, k->h1, n);
-    cb_forward(ctx, m, &k->c2, out, k->h1, B, train);
+    cb_forward(ctx, m, &k->c1, k->h1, in, NULL, 1, B, train);
+    const float *res = in;
     if (k->has_shortcut) {
-        cb_forward(ctx, m, &k->sc, k->s, in, B, train);
-        be->add_forward(ctx, out, out, k->s, n);
-    } else {
-        be->add_forward(ctx, out, out, in, n);
+        cb_forward(ctx, m, &k->sc, k->s, in, NULL, 0, B, train);
+        res = k->s;
     }
-    be->relu_forward(ctx, out, out, n);
+    cb_forward(ctx, m, &k->c2, out, k->h1, res, 1, B, train);
 }
 
 static void block_backward(ws_layer *L, ws_ctx *ctx, ws_model *m, float *din, const float *dout, const float *in,
                            const float *out, int B) {
     block *k = L->priv;
     const ws_backend *be = ctx->backend;
-    int64_t n = (int64_t)B * k->po;
-    be->relu_backward(ctx, k->dsum, dout, out, n);
-    cb_backward(ctx, m, &k->c2, k->dh1, k->dsum, k->h1, B);
-    be->relu_backward(ctx, k->dh1, k->dh1, k->h1, n);
-    cb_backward(ctx, m, &k->c1, din, k->dh1, in, B);
+    cb_backward(ctx, m, &k->c2, k->dh1, k->dsum, dout, out, 1, k->h1, B);
+    cb_backward(ctx, m, &k->c1, din, NULL, k->dh1, k->h1, 1, in, B);
     if (k->has_shortcut) {
-        cb_backward(ctx, m, &k->sc, din ? k->dx2 : NULL, k->dsum, in, B);
+        cb_backward(ctx, m, &k->sc, din ? k->dx2 : NULL, NULL, k->dsum, NULL, 0, in, B);
         if (din) be->add_forward(ctx, din, din, k->dx2, (int64_t)B * k->pi);
     } else if (din) {
-        be->add_forward(ctx, din, din, k->dsum, n);
+        be->add_forward(ctx, din, din, k->dsum, (int64_t)B * k->po);
     }
 }
 
@@ -230,6 +256,7 @@ static const ws_layer_ops block_ops = {.kind = "basic_block",
                                        .backward = block_backward,
                                        .init = block_init,
                                        .saved_floats = block_saved,
+                                       .dsaved_floats = block_dsaved,
                                        .scratch_floats = block_scratch,
                                        .plan = block_plan,
                                        .destroy = block_destroy};
@@ -291,9 +318,9 @@ ws_status ws_build_resnet18(ws_ctx *ctx, ws_model *m) {
     L->in = x;
     L->param0 = m->nparams;
     if ((st = cb_register(ctx, m, u, "conv1", "bn1", x.c, x.h, x.w, w, 3, 1, 1))) return st;
+    u->shape.input_nchw = 1; // it reads the data, which is NCHW whatever the backend's layout
     L->nparams = m->nparams - L->param0;
-    x = L->out = (ws_shape){w, u->shape.OH, u->shape.OW};
-    ws_layer_relu(&m->layers[m->nlayers++], "relu", x);
+    x = L->out = (ws_shape){w, u->shape.OH, u->shape.OW}; // the ReLU is fused into the stem
     // Four stages of two blocks.
     for (int stage = 0; stage < 4; stage++) {
         int planes = w << stage;

@@ -1,6 +1,16 @@
 // The backend seam. Every numerical kernel the engine runs is reached through
-// this table, so a CUDA (or oneDNN) backend slots in by providing another table;
-// the reference CPU backend stays the oracle the others are tested against.
+// this table, so a CUDA backend slots in by providing another table; the
+// reference CPU backend ("reference") stays the oracle the others are tested
+// against, and the oneDNN backend ("onednn", ops/onednn.c) is the fast CPU path.
+//
+// Activation layout. Between the layers of a convolutional network, a tensor of
+// C channels is kept in the backend's own layout (ws_backend.blocked_channels):
+// the reference backend keeps NCHW; the oneDNN backend keeps oneDNN's blocked
+// nChw16c (channel blocks of 16 innermost) whenever C is a multiple of 16, and
+// NCHW otherwise. Both hold exactly B*C*H*W floats, so memory planning is
+// layout-blind; only the network's edges convert: the first convolution reads
+// the data in NCHW (ws_conv_shape.input_nchw) and global average pooling writes
+// plain (B,C). act_to_nchw / act_from_nchw convert for tests and inspection.
 //
 // Conventions (as llm.c): outputs first, then inputs, then sizes; shapes in the
 // comments; row-major; float32. Backward kernels ACCUMULATE (+=) into parameter
@@ -20,6 +30,7 @@ typedef struct {
     int O, KH, KW;       // weights (O,C,KH,KW)
     int stride, pad;     // the same in both dimensions
     int OH, OW;          // output (B,O,OH,OW)
+    int input_nchw;      // 1: the input is NCHW data whatever the backend's layout (the first layer)
 } ws_conv_shape;
 
 // Fill OH/OW from the rest; returns 0, or -1 if the output would be empty.
@@ -27,6 +38,9 @@ int ws_conv_shape_resolve(ws_conv_shape *s);
 
 typedef struct ws_backend {
     const char *name;
+    // Activations of C channels are in a blocked layout when C is a multiple of
+    // this (16 for oneDNN's nChw16c); 0: always NCHW.
+    int blocked_channels;
 
     // out = in @ w^T + b
     void (*linear_forward)(struct ws_ctx *ctx, float *out,                  // (B,Out)
@@ -84,8 +98,42 @@ typedef struct ws_backend {
     void (*avgpool_backward)(struct ws_ctx *ctx, float *din, const float *dout, int B, int C, int HW);
     // out = a + b, elementwise (residual add; out may alias a or b).
     void (*add_forward)(struct ws_ctx *ctx, float *out, const float *a, const float *b, int64_t n);
+
+    // ---- fused BatchNorm, what a ResNet runs (one pass over memory where the backend can) ----
+
+    // out = act(bn(z) + res): BatchNorm2d in training mode (as batchnorm_forward_train,
+    // running statistics updated, batch statistics saved), then the residual add
+    // (res may be NULL), then ReLU when `relu` (identity otherwise).
+    void (*bn_act_forward_train)(struct ws_ctx *ctx, float *out, float *save_mean, float *save_invstd, // (B,C,HW) (C) (C)
+                                 float *running_mean, float *running_var,                           // (C) (C), updated
+                                 const float *z, const float *res, const float *gamma, const float *beta,
+                                 int B, int C, int HW, float momentum, float eps, int relu);
+    // Eval mode with the running statistics; out may alias z (in-place inference).
+    void (*bn_act_forward_eval)(struct ws_ctx *ctx, float *out, const float *z, const float *res,
+                                const float *gamma, const float *beta, const float *running_mean,
+                                const float *running_var, int B, int C, int HW, float eps, int relu);
+    // Backward of bn_act_forward_train: dy = relu ? dout * (out > 0) : dout, with
+    // out the forward's output (unused without relu); dres (may be NULL) = dy, the
+    // gradient reaching the residual branch; dz = BN backward of dy (overwritten);
+    // dgamma, dbeta accumulate.
+    void (*bn_act_backward)(struct ws_ctx *ctx, float *dz, float *dres, float *dgamma, float *dbeta,   // (B,C,HW) (B,C,HW) (C) (C)
+                            const float *dout, const float *out, const float *z,                        // (B,C,HW) x3
+                            const float *save_mean, const float *save_invstd, const float *gamma,
+                            int B, int C, int HW, int relu);
+
+    // ---- layout conversion (tests, inspection) ----
+    // dst (NCHW) = src (the backend's layout for C channels), and the reverse.
+    void (*act_to_nchw)(struct ws_ctx *ctx, float *dst, const float *src, int B, int C, int HW);
+    void (*act_from_nchw)(struct ws_ctx *ctx, float *dst, const float *src, int B, int C, int HW);
 } ws_backend;
 
+// The reference CPU backend (NCHW, im2col + OpenBLAS): the oracle.
 const ws_backend *ws_backend_cpu(void);
+// The oneDNN backend: blocked-layout convolutions (oneDNN 2.6) and fused
+// BatchNorm kernels over nChw16c; Linear, ReLU and softmax as the CPU backend.
+// Its primitives live in ctx->backend_state (released by ws_ctx_release).
+const ws_backend *ws_backend_onednn(void);
+// "reference" | "onednn" -> the table; NULL for anything else.
+const ws_backend *ws_backend_by_name(const char *name);
 
 #endif

@@ -23,6 +23,7 @@
 #include "core/ctx.h"
 #include "ops/backend.h"
 #include "ops/cpu_threads.h"
+#include "ops/cpu.h"
 #include "ops/cpu_conv.h"
 
 // Below this many multiply-adds a product is not worth a parallel region.
@@ -257,7 +258,7 @@ static void linear_forward_block(float *out, const float *in, const float *w, co
             Out, b ? b + lo : NULL, 0);
 }
 
-static void cpu_linear_forward(ws_ctx *ctx, float *out, const float *in, const float *w, const float *b,
+void ws_cpu_linear_forward(ws_ctx *ctx, float *out, const float *in, const float *w, const float *b,
                                int B, int In, int Out) {
     int T = threads_of(ctx);
     if (T == 1 || (int64_t)B * In * Out < PAR_MIN_FMA) {
@@ -298,7 +299,7 @@ static void bias_grad_block(float *db, const float *dout, int lo, int hi, int B,
     }
 }
 
-static void cpu_linear_backward(ws_ctx *ctx, float *din, float *dw, float *db, const float *dout,
+void ws_cpu_linear_backward(ws_ctx *ctx, float *din, float *dw, float *db, const float *dout,
                                 const float *in, const float *w, int B, int In, int Out) {
     int T = threads_of(ctx);
     if (T == 1 || (int64_t)B * In * Out < PAR_MIN_FMA) {
@@ -321,13 +322,13 @@ static void cpu_linear_backward(ws_ctx *ctx, float *din, float *dw, float *db, c
     }
 }
 
-static void cpu_relu_forward(ws_ctx *ctx, float *out, const float *in, int64_t n) {
+void ws_cpu_relu_forward(ws_ctx *ctx, float *out, const float *in, int64_t n) {
     int T = n < PAR_MIN_ELEMS ? 1 : threads_of(ctx);
     #pragma omp parallel for simd schedule(static) num_threads(T) if (parallel : T > 1)
     for (int64_t i = 0; i < n; i++) out[i] = in[i] < 0.0f ? 0.0f : in[i]; // NaN propagates, as torch.relu
 }
 
-static void cpu_relu_backward(ws_ctx *ctx, float *din, const float *dout, const float *out, int64_t n) {
+void ws_cpu_relu_backward(ws_ctx *ctx, float *din, const float *dout, const float *out, int64_t n) {
     int T = n < PAR_MIN_ELEMS ? 1 : threads_of(ctx);
     #pragma omp parallel for simd schedule(static) num_threads(T) if (parallel : T > 1)
     for (int64_t i = 0; i < n; i++) {
@@ -350,7 +351,7 @@ static void softmax_ce_row(float *p, float *loss, uint8_t *correct, const float 
     *correct = (uint8_t)(arg == y);
 }
 
-static void cpu_softmax_ce_forward(ws_ctx *ctx, float *probs, float *losses, uint8_t *correct,
+void ws_cpu_softmax_ce_forward(ws_ctx *ctx, float *probs, float *losses, uint8_t *correct,
                                    const float *logits, const int32_t *labels, int B, int C) {
     // Rows are independent: any split gives the same bits.
     int T = (int64_t)B * C < 1024 ? 1 : threads_of(ctx);
@@ -359,7 +360,7 @@ static void cpu_softmax_ce_forward(ws_ctx *ctx, float *probs, float *losses, uin
         softmax_ce_row(probs + (int64_t)r * C, &losses[r], &correct[r], logits + (int64_t)r * C, labels[r], C);
 }
 
-static void cpu_softmax_ce_backward(ws_ctx *ctx, float *dlogits, const float *probs, const int32_t *labels,
+void ws_cpu_softmax_ce_backward(ws_ctx *ctx, float *dlogits, const float *probs, const int32_t *labels,
                                     float scale, int B, int C) {
     (void)ctx;
     for (int r = 0; r < B; r++) {
@@ -371,13 +372,14 @@ static void cpu_softmax_ce_backward(ws_ctx *ctx, float *dlogits, const float *pr
 }
 
 static const ws_backend cpu_backend = {
-    .name = "cpu",
-    .linear_forward = cpu_linear_forward,
-    .linear_backward = cpu_linear_backward,
-    .relu_forward = cpu_relu_forward,
-    .relu_backward = cpu_relu_backward,
-    .softmax_ce_forward = cpu_softmax_ce_forward,
-    .softmax_ce_backward = cpu_softmax_ce_backward,
+    .name = "reference",
+    .blocked_channels = 0,
+    .linear_forward = ws_cpu_linear_forward,
+    .linear_backward = ws_cpu_linear_backward,
+    .relu_forward = ws_cpu_relu_forward,
+    .relu_backward = ws_cpu_relu_backward,
+    .softmax_ce_forward = ws_cpu_softmax_ce_forward,
+    .softmax_ce_backward = ws_cpu_softmax_ce_backward,
     // convolutional networks: cpu_conv.c
     .conv2d_workspace = ws_cpu_conv2d_workspace,
     .conv2d_forward = ws_cpu_conv2d_forward,
@@ -388,6 +390,11 @@ static const ws_backend cpu_backend = {
     .avgpool_forward = ws_cpu_avgpool_forward,
     .avgpool_backward = ws_cpu_avgpool_backward,
     .add_forward = ws_cpu_add_forward,
+    .bn_act_forward_train = ws_cpu_bn_act_forward_train,
+    .bn_act_forward_eval = ws_cpu_bn_act_forward_eval,
+    .bn_act_backward = ws_cpu_bn_act_backward,
+    .act_to_nchw = ws_cpu_act_copy,
+    .act_from_nchw = ws_cpu_act_copy,
 };
 
 const ws_backend *ws_backend_cpu(void) { return &cpu_backend; }

@@ -368,3 +368,50 @@ void ws_cpu_add_forward(ws_ctx *ctx, float *out, const float *a, const float *b,
     #pragma omp parallel for simd schedule(static) num_threads(T) if (parallel : T > 1)
     for (int64_t i = 0; i < n; i++) out[i] = a[i] + b[i];
 }
+
+// ---- fused BatchNorm (+ residual) (+ ReLU): the reference composes the plain ops ----
+
+static void add_relu(ws_ctx *ctx, float *out, const float *res, int64_t n, int relu) {
+    if (res) ws_cpu_add_forward(ctx, out, out, res, n);
+    if (!relu) return;
+    int T = n < PAR_MIN_ELEMS ? 1 : threads_of(ctx);
+    #pragma omp parallel for simd schedule(static) num_threads(T) if (parallel : T > 1)
+    for (int64_t i = 0; i < n; i++) out[i] = out[i] > 0.0f ? out[i] : 0.0f;
+}
+
+void ws_cpu_bn_act_forward_train(ws_ctx *ctx, float *out, float *save_mean, float *save_invstd, float *running_mean,
+                                 float *running_var, const float *z, const float *res, const float *gamma,
+                                 const float *beta, int B, int C, int HW, float momentum, float eps, int relu) {
+    ws_cpu_batchnorm_forward_train(ctx, out, save_mean, save_invstd, running_mean, running_var, z, gamma, beta, B, C,
+                                   HW, momentum, eps);
+    add_relu(ctx, out, res, (int64_t)B * C * HW, relu);
+}
+
+void ws_cpu_bn_act_forward_eval(ws_ctx *ctx, float *out, const float *z, const float *res, const float *gamma,
+                                const float *beta, const float *running_mean, const float *running_var, int B, int C,
+                                int HW, float eps, int relu) {
+    ws_cpu_batchnorm_forward_eval(ctx, out, z, gamma, beta, running_mean, running_var, B, C, HW, eps);
+    add_relu(ctx, out, res, (int64_t)B * C * HW, relu);
+}
+
+void ws_cpu_bn_act_backward(ws_ctx *ctx, float *dz, float *dres, float *dgamma, float *dbeta, const float *dout,
+                            const float *out, const float *z, const float *save_mean, const float *save_invstd,
+                            const float *gamma, int B, int C, int HW, int relu) {
+    const int64_t n = (int64_t)B * C * HW;
+    // dy goes to dres when wanted, else to dz; the BN backward may run in place
+    // (it reads each dy before writing that element of dz).
+    float *dy = dres ? dres : dz;
+    if (relu) {
+        int T = n < PAR_MIN_ELEMS ? 1 : threads_of(ctx);
+        #pragma omp parallel for simd schedule(static) num_threads(T) if (parallel : T > 1)
+        for (int64_t i = 0; i < n; i++) dy[i] = out[i] > 0.0f ? dout[i] : 0.0f;
+    } else if (dy != dout) {
+        memcpy(dy, dout, sizeof(float) * (size_t)n);
+    }
+    ws_cpu_batchnorm_backward(ctx, dz, dgamma, dbeta, dy, z, save_mean, save_invstd, gamma, B, C, HW);
+}
+
+void ws_cpu_act_copy(ws_ctx *ctx, float *dst, const float *src, int B, int C, int HW) {
+    (void)ctx;
+    if (dst != src) memcpy(dst, src, sizeof(float) * (size_t)B * (size_t)C * (size_t)HW);
+}

@@ -38,5 +38,17 @@ void ws_cpu_batchnorm_backward(struct ws_ctx *ctx, float *din, float *dgamma, fl
 void ws_cpu_avgpool_forward(struct ws_ctx *ctx, float *out, const float *in, int B, int C, int HW);
 void ws_cpu_avgpool_backward(struct ws_ctx *ctx, float *din, const float *dout, int B, int C, int HW);
 void ws_cpu_add_forward(struct ws_ctx *ctx, float *out, const float *a, const float *b, int64_t n);
+void ws_cpu_bn_act_forward_train(struct ws_ctx *ctx, float *out, float *save_mean, float *save_invstd,
+                                 float *running_mean, float *running_var, const float *z, const float *res,
+                                 const float *gamma, const float *beta, int B, int C, int HW, float momentum,
+                                 float eps, int relu);
+void ws_cpu_bn_act_forward_eval(struct ws_ctx *ctx, float *out, const float *z, const float *res, const float *gamma,
+                                const float *beta, const float *running_mean, const float *running_var, int B, int C,
+                                int HW, float eps, int relu);
+void ws_cpu_bn_act_backward(struct ws_ctx *ctx, float *dz, float *dres, float *dgamma, float *dbeta,
+                            const float *dout, const float *out, const float *z, const float *save_mean,
+                            const float *save_invstd, const float *gamma, int B, int C, int HW, int relu);
+// NCHW <-> NCHW: the reference layout is NCHW.
+void ws_cpu_act_copy(struct ws_ctx *ctx, float *dst, const float *src, int B, int C, int HW);
 
 #endif

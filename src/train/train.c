@@ -20,6 +20,7 @@ ws_status ws_train_to_threshold(ws_ctx *ctx, ws_model *m, ws_optim *opt, const w
         return ws_fail(ctx, WS_ERR_ARG, "model input (%d,%d,%d) does not match the data (%d,%d,%d)", m->spec.input.c,
                        m->spec.input.h, m->spec.input.w, d->c, d->h, d->w);
     const int B = cfg->batch < n ? cfg->batch : (int)n;
+    ctx->fault = WS_OK;
     ws_status st = ws_model_plan(ctx, m, B);
     if (st) return st;
     int64_t ex = ws_dataset_example_size(d);
@@ -52,6 +53,10 @@ ws_status ws_train_to_threshold(ws_ctx *ctx, ws_model *m, ws_optim *opt, const w
             }
             ws_model_zero_grad(m);
             ws_model_backward(ctx, m, y, b);
+            if (ctx->fault) { // a backend op failed (its message is in ctx->err)
+                st = ctx->fault;
+                goto done;
+            }
             ws_optim_step(opt, m->w, m->g);
             out->steps++;
             loss_sum += loss * b;
@@ -83,13 +88,15 @@ ws_status ws_evaluate(ws_ctx *ctx, ws_model *m, const ws_dataset *d, const ws_no
                       int64_t n, int batch, double *acc, double *loss) {
     if (n <= 0) return ws_fail(ctx, WS_ERR_ARG, "nothing to evaluate on (0 examples)");
     int B = batch < n ? batch : (int)n;
-    // A large evaluation batch may not grow the planned memory past 256 MB (a
-    // wide ResNet's activations for 1,000 images would take gigabytes): it
-    // falls back to the training batch, or 128. The accuracy is the same.
+    ctx->fault = WS_OK;
+    // Inference needs only a few activations' worth of memory, but a large
+    // evaluation batch may still not grow the plan past 256 MB (a wide ResNet's
+    // activations for 1,000 images take gigabytes): it falls back to the
+    // planned batch, or 128. The accuracy is the same.
     const int64_t budget = 64 << 20; // floats
     const int fallback = m->planned_batch > 128 ? m->planned_batch : 128;
-    if (B > fallback && ws_model_plan_floats(m, B) > budget) B = fallback;
-    ws_status st = ws_model_plan(ctx, m, B);
+    if (B > fallback && ws_model_plan_floats(m, B, 0) > budget) B = fallback;
+    ws_status st = ws_model_plan_inference(ctx, m, B);
     if (st) return st;
     int64_t ex = ws_dataset_example_size(d);
     float *x = ws_alloc(ctx, sizeof(float) * (size_t)B * (size_t)ex);
@@ -108,9 +115,11 @@ ws_status ws_evaluate(ws_ctx *ctx, ws_model *m, const ws_dataset *d, const ws_no
         int correct = 0;
         loss_sum += ws_model_loss(ctx, m, y, b, &correct) * b;
         hits += correct;
+        if (ctx->fault) break;
     }
     ws_free(x);
     ws_free(y);
+    if (ctx->fault) return ctx->fault;
     *acc = (double)hits / (double)n;
     if (loss) *loss = loss_sum / (double)n;
     return WS_OK;

@@ -39,6 +39,7 @@
 //
 // Options: --opt sgd|adam (default sgd) --lr X (0.01) --momentum X --nesterov
 // --wd X --adamw --beta1 X --beta2 X --eps X --steps N (0) --threads N (1) --trace
+// --backend reference|onednn (the library's default: onednn)
 // --eval --masks --load CKPT --save CKPT
 //
 // Exit status: 0 on success, 1 on any error (one line on stderr), 2 on usage.
@@ -62,7 +63,7 @@ static int usage(void) {
     fprintf(stderr,
             "usage: parity_tool step MODEL IN.safetensors OUT.safetensors [--opt sgd|adam] [--lr X]\n"
             "         [--momentum X] [--nesterov] [--wd X] [--adamw] [--beta1 X] [--beta2 X] [--eps X]\n"
-            "         [--steps N] [--threads N] [--trace] [--eval] [--masks]\n"
+            "         [--steps N] [--threads N] [--backend reference|onednn] [--trace] [--eval] [--masks]\n"
             "         [--load CKPT] [--save CKPT]\n"
             "MODEL: mlp:IN:H1,H2,...:CLASSES | logreg:IN:CLASSES | resnet18:C:H:W:WIDTH:CLASSES\n");
     return 2;
@@ -230,7 +231,7 @@ static int out_add_buffers(out_list *o, const ws_model *m, const char *prefix) {
 // writes, after each train-mode forward whose gradients are reported, which
 // side every ReLU took (U8, 1 where its input > 0, so where the output > 0,
 // which is what the backward passes through), for the reference to follow:
-//   mask.relu                 the stem's ReLU (model layer "relu")
+//   mask.relu                 the stem's ReLU (fused into the model's stem layer conv1)
 //   mask.<block>.relu1        relu(bn1(conv1 x)) inside a BasicBlock
 //   mask.<block>.relu2        the block's output ReLU, after the residual sum
 // The block's inner activation is not exposed by the model, so it is recomputed
@@ -251,11 +252,13 @@ static int add_mask(out_list *o, const char *prefix, const char *name, const flo
     return err;
 }
 
-// conv (no bias) + train-mode BN of `in` with the parameters "<conv>.weight",
-// "<bn>.weight", "<bn>.bias", as the model's forward runs them; out (B, O, OH, OW).
-// The model's running statistics are left alone. Returns 0, or -1 (shape, memory).
-static int conv_bn_again(ws_ctx *ctx, const ws_model *m, const char *conv, const char *bn, const float *in, int B,
-                         ws_shape sin, ws_shape sout, int pad, float *out) {
+// relu(train-mode BN(conv(in))) (no conv bias) with the parameters
+// "<conv>.weight", "<bn>.weight", "<bn>.bias", as the model's forward runs them
+// (the same backend calls, so bitwise the same result); in and out in the
+// backend's activation layout (in is NCHW data when input_nchw). The model's
+// running statistics are left alone. Returns 0, or -1 (shape, memory).
+static int conv_bn_relu_again(ws_ctx *ctx, const ws_model *m, const char *conv, const char *bn, const float *in,
+                              int input_nchw, int B, ws_shape sin, ws_shape sout, int pad, float *out) {
     char name[192];
     snprintf(name, sizeof name, "%s.weight", conv);
     const ws_param *w = ws_model_param(m, name);
@@ -268,7 +271,7 @@ static int conv_bn_again(ws_ctx *ctx, const ws_model *m, const char *conv, const
     int found = 0;
     for (int stride = 1; stride <= 2 && !found; stride++) {
         cs = (ws_conv_shape){.B = B, .C = sin.c, .H = sin.h, .W = sin.w, .O = sout.c, .KH = w->dims[2],
-                             .KW = w->dims[3], .stride = stride, .pad = pad};
+                             .KW = w->dims[3], .stride = stride, .pad = pad, .input_nchw = input_nchw};
         found = !ws_conv_shape_resolve(&cs) && cs.OH == sout.h && cs.OW == sout.w;
     }
     if (!found) return -1;
@@ -281,14 +284,26 @@ static int conv_bn_again(ws_ctx *ctx, const ws_model *m, const char *conv, const
         float *mean = stats, *invstd = stats + sout.c, *rm = stats + 2 * sout.c, *rv = stats + 3 * sout.c;
         for (int c = 0; c < sout.c; c++) rm[c] = 0.0f, rv[c] = 1.0f; // scratch copies: the model's stay put
         be->conv2d_forward(ctx, z, in, m->w + w->offset, NULL, &cs, ws);
-        be->batchnorm_forward_train(ctx, out, mean, invstd, rm, rv, z, m->w + g->offset, m->w + b->offset, B, sout.c,
-                                    sout.h * sout.w, 0.1f, 1e-5f);
-        rc = 0;
+        be->bn_act_forward_train(ctx, out, mean, invstd, rm, rv, z, NULL, m->w + g->offset, m->w + b->offset, B,
+                                 sout.c, sout.h * sout.w, 0.1f, 1e-5f, 1);
+        rc = ctx->fault ? -1 : 0;
     }
     free(z);
     free(ws);
     free(stats);
     return rc;
+}
+
+// add_mask of an activation in the backend's layout.
+static int add_mask_of(ws_ctx *ctx, out_list *o, const char *prefix, const char *name, const float *act, int B,
+                       ws_shape s) {
+    int64_t n = (int64_t)B * ws_shape_numel(s);
+    float *plain = malloc(sizeof(float) * (size_t)n);
+    if (!plain) return -1;
+    ctx->backend->act_to_nchw(ctx, plain, act, B, s.c, s.h * s.w);
+    int err = add_mask(o, prefix, name, plain, B, s);
+    free(plain);
+    return err;
 }
 
 // The ReLU decisions of the last train-mode forward of x, as "<prefix>mask.<name>".
@@ -297,36 +312,35 @@ static int out_add_masks(ws_ctx *ctx, out_list *o, const ws_model *m, const floa
     for (int i = 0; i < m->nlayers; i++) {
         const ws_layer *L = &m->layers[i];
         const float *in = i ? m->act[i] : x, *out = m->act[i + 1];
-        if (!strcmp(L->ops->kind, "conv_bn") && i == 0) {
+        if (!strcmp(L->ops->kind, "conv_bn_relu") && i == 0) {
             // Self-check of the recomputation on the stem, whose output the model keeps.
             int64_t n = (int64_t)B * ws_shape_numel(L->out);
             float *again = malloc(sizeof(float) * (size_t)n);
-            int bad = !again || conv_bn_again(ctx, m, "conv1", "bn1", x, B, L->in, L->out, 1, again) ||
+            int bad = !again || conv_bn_relu_again(ctx, m, "conv1", "bn1", x, 1, B, L->in, L->out, 1, again) ||
                       memcmp(again, out, sizeof(float) * (size_t)n);
             free(again);
             if (bad) {
-                fprintf(stderr, "parity_tool: error: --masks: recomputing conv1 + bn1 does not reproduce the model's "
-                                "output bitwise\n");
+                fprintf(stderr, "parity_tool: error: --masks: recomputing conv1 + bn1 + relu does not reproduce the "
+                                "model's output bitwise\n");
                 return -1;
             }
-        } else if (!strcmp(L->ops->kind, "relu")) {
-            if (!in || !out || add_mask(o, prefix, L->name, out, B, L->out)) goto oom;
+            if (add_mask_of(ctx, o, prefix, "relu", out, B, L->out)) goto oom; // the stem's ReLU, as PyTorch names it
         } else if (!strcmp(L->ops->kind, "basic_block")) {
             int64_t n = (int64_t)B * ws_shape_numel(L->out);
             float *h1 = malloc(sizeof(float) * (size_t)n);
             char conv[96], bn[96], name[96];
             snprintf(conv, sizeof conv, "%s.conv1", L->name);
             snprintf(bn, sizeof bn, "%s.bn1", L->name);
-            if (!h1 || conv_bn_again(ctx, m, conv, bn, in, B, L->in, L->out, 1, h1)) {
+            if (!h1 || conv_bn_relu_again(ctx, m, conv, bn, in, 0, B, L->in, L->out, 1, h1)) {
                 free(h1);
                 fprintf(stderr, "parity_tool: error: --masks: cannot recompute %s's first conv + BN\n", L->name);
                 return -1;
             }
             snprintf(name, sizeof name, "%s.relu1", L->name);
-            int err = add_mask(o, prefix, name, h1, B, L->out);
+            int err = add_mask_of(ctx, o, prefix, name, h1, B, L->out);
             free(h1);
             snprintf(name, sizeof name, "%s.relu2", L->name);
-            if (err || add_mask(o, prefix, name, out, B, L->out)) goto oom;
+            if (err || add_mask_of(ctx, o, prefix, name, out, B, L->out)) goto oom;
         }
     }
     return 0;
@@ -352,6 +366,7 @@ static int cmd_step(int argc, char **argv) {
     ws_opt_kind kind = WS_OPT_SGD;
     float lr = 0.01f, momentum = 0, wd = 0, beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;
     int nesterov = 0, adamw = 0, steps = 0, threads = 1, trace = 0, eval = 0, masks = 0;
+    const char *backend = NULL;
     const char *load_path = NULL, *save_path = NULL;
     for (int i = 3; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -378,6 +393,7 @@ static int cmd_step(int argc, char **argv) {
                 if (!strcmp(v, "0")) steps = 0;
                 else bad = parse_int(v, &steps);
             } else if (!strcmp(a, "--threads")) bad = parse_int(v, &threads);
+            else if (!strcmp(a, "--backend")) backend = v;
             else if (!strcmp(a, "--load")) load_path = v;
             else if (!strcmp(a, "--save")) save_path = v;
             else return usage();
@@ -394,6 +410,7 @@ static int cmd_step(int argc, char **argv) {
 
     ws_ctx ctx;
     ws_ctx_init(&ctx, threads);
+    if (backend && ws_ctx_set_backend(&ctx, backend)) return fail(ctx.err);
     ws_opt_config oc = ws_opt_defaults(kind, lr);
     oc.weight_decay = wd;
     oc.momentum = momentum;
@@ -548,6 +565,7 @@ done:
     ws_st_close(&f);
     ws_optim_free(&opt);
     ws_model_free(m);
+    ws_ctx_release(&ctx);
     return rc;
 }
 

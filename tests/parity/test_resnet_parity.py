@@ -34,8 +34,13 @@ against a float64 PyTorch reference computed from the same float32 state:
     accuracy and loss warmstart reports (skipped if the data is not installed);
     broken ResNet checkpoints (a missing BN buffer, a num_batches_tracked of the
     wrong dtype) are refused naming the tensor.
-The tool runs single-threaded (--threads 1); the SGD configuration of the
-3x32x32 net is repeated with --threads 2, which must meet the same bounds.
+Every train-mode check runs for both backends (parity_tool --backend): onednn,
+the fast path (oneDNN convolutions on the blocked nChw16c layout, our fused
+BatchNorm kernels; at width 8 the 8-channel stages stay NCHW, so mixed layouts
+are covered too), and reference (im2col + OpenBLAS, NCHW), each held to the
+same bounds. The tool runs single-threaded (--threads 1); the SGD
+configuration of the 3x32x32 net is repeated with --threads 2, which must meet
+the same bounds.
 
 Why 1e-5 for the running statistics and eval mode: the float32 errors there
 are ~1e-7 (measured), and 1e-3 would not see a wrong BN constant: the biased
@@ -97,6 +102,9 @@ CASES = [
     ("resnet18 w16 3x32x32", 3, 32, 16),
     ("resnet18 w8 1x28x28", 1, 28, 8),
 ]
+
+# warmstart's backends, each held to the same bounds (the first also saves the checkpoint)
+BACKENDS = ["onednn", "reference"]
 
 # (label, parity_tool flags, torch optimizer factory)
 OPTIMIZERS = [
@@ -169,8 +177,8 @@ def run(cmd):
     return subprocess.run(cmd, capture_output=True, text=True)
 
 
-def run_tool(tool, spec, in_path, out_path, flags, threads=1):
-    cmd = [tool, "step", spec, in_path, out_path, "--threads", str(threads), *flags]
+def run_tool(tool, spec, in_path, out_path, flags, threads=1, backend="onednn"):
+    cmd = [tool, "step", spec, in_path, out_path, "--threads", str(threads), "--backend", backend, *flags]
     r = run(cmd)
     if r.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} exited {r.returncode}: {r.stderr.strip()}")
@@ -330,16 +338,18 @@ def main():
             st.save({**state, "x": x, "y": y}, in_path)
             pnames = [n for n, _ in ref_model(C, width, state, torch.float32).named_parameters()]
             bnames = buffer_names(state)
-            runs = [(oi, o, 1) for oi, o in enumerate(OPTIMIZERS)]
+            # Both backends: the fast one (onednn, blocked layout) and the reference.
+            runs = [(oi, o, 1, be) for be in BACKENDS for oi, o in enumerate(OPTIMIZERS)]
             if ci == 0:  # the paper's net, multi-threaded too
-                runs.append((0, OPTIMIZERS[0], THREADS))
-            for oi, (olabel, flags, make_opt), threads in runs:
-                tag = label if threads == 1 else f"{tag} threads={threads}"
+                runs += [(0, OPTIMIZERS[0], THREADS, be) for be in BACKENDS]
+            for oi, (olabel, flags, make_opt), threads, backend in runs:
+                tag = f"{label} [{backend}]" + ("" if threads == 1 else f" threads={threads}")
                 ck = os.path.join(tmp, f"ws-{ci}.safetensors")
-                extra = ["--eval"] + (["--save", ck] if threads == 1 else []) if oi == 0 else []
+                save = threads == 1 and backend == BACKENDS[0]
+                extra = ["--eval"] + (["--save", ck] if save else []) if oi == 0 else []
                 try:
                     out = run_tool(tool, spec, in_path, out_path,
-                                   ["--steps", str(STEPS), "--trace", "--masks", *extra, *flags], threads)
+                                   ["--steps", str(STEPS), "--trace", "--masks", *extra, *flags], threads, backend)
                 except RuntimeError as e:
                     rep.check(False, f"{tag} {olabel}: {e}")
                     continue
@@ -349,7 +359,7 @@ def main():
                                  f"{len(relu_names())} ReLUs" + (f"; missing {missing[:3]}..." if missing else "")):
                     continue
                 if oi == 0:
-                    if threads == 1:
+                    if save:
                         saved[ci] = (state, ck, out)
                     # ---- the first train-mode forward / backward ----------------------
                     masks = masks_of(out, "")

@@ -1,4 +1,4 @@
-// The convolutional ops of the CPU backend (src/ops/cpu_conv.c): conv2d against
+// The convolutional ops of the reference CPU backend (src/ops/cpu_conv.c): conv2d against
 // a naive direct convolution in double and by finite differences, BatchNorm2d
 // (training statistics, running-statistics update, eval mode, gradients by
 // finite differences through the whole batch), global average pooling and the
@@ -20,7 +20,10 @@
 #include "suites.h"
 
 static ws_ctx ctx;
-static void setup(void) { ws_ctx_init(&ctx, 2); }
+static void setup(void) {
+    ws_ctx_init(&ctx, 2);
+    ctx.backend = ws_backend_cpu(); // this suite tests the reference backend
+}
 
 static void fill(float *a, int64_t n, ws_rng *r, float scale) {
     for (int64_t i = 0; i < n; i++) a[i] = (2 * ws_rng_uniform(r) - 1) * scale;
@@ -297,6 +300,7 @@ START_TEST(conv_threads_match_naive) {
     for (int T = 1; T <= 3; T++) {
         ws_ctx cx;
         ws_ctx_init(&cx, T);
+        cx.backend = ws_backend_cpu(); // this suite tests the reference backend
         conv_run(&c, &cx, out, din, dw, db, 1);
         check_bound("out", out, c.ref_out, c.ref_out_abs, c.nout, (int64_t)s->C * s->KH * s->KW + 1, T);
         check_bound("din", din, c.ref_din, c.ref_din_abs, c.nx, (int64_t)s->O * s->KH * s->KW, T);
@@ -314,7 +318,8 @@ START_TEST(conv_threads_match_naive) {
         for (int64_t i = 0; i < c.nx; i++) written += !isnan(din2[i]);
         ck_assert_msg(written == 0, "din written although NULL (%lld entries)", (long long)written);
     }
-    ws_ctx_init(&ctx, 2); // ws_ctx_init set the process-wide OpenMP/OpenBLAS counts
+    ws_ctx_init(&ctx, 2);
+    ctx.backend = ws_backend_cpu(); // ws_ctx_init set the process-wide OpenMP/OpenBLAS counts
     free(out), free(din), free(dw), free(db), free(out2), free(din2), free(dw2), free(db2);
     conv_free(&c);
 }
@@ -562,6 +567,7 @@ START_TEST(norm_pool_add_threads_bitwise) {
     for (int T = 1; T <= 3; T++) {
         ws_ctx cx;
         ws_ctx_init(&cx, T);
+        cx.backend = ws_backend_cpu(); // this suite tests the reference backend
         float **q = res[T - 1];
         for (int k = 0; k <= NR; k++) q[k] = fnew(sizes[k]);
         fset(q[3], C, 0), fset(q[4], C, 1), fset(q[6], C, 0), fset(q[7], C, 0);
