@@ -38,6 +38,7 @@ int main(int argc, char **argv) {
     ws_optim_free(&opt);
     ws_model_free(m);
     ws_source_free(&src);
+    ws_ctx_release(&ctx); // the backend's cached primitives
     free(train_idx);
     free(test_idx);
     return rc ? 1 : 0;

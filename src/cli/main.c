@@ -25,7 +25,7 @@ static int die(const char *cmd, const char *msg) {
 // ---- options shared by batch / train / eval -------------------------------------------------
 
 typedef struct {
-    const char *data, *protocol, *model, *opt, *out, *save, *init_from;
+    const char *data, *protocol, *model, *opt, *out, *save, *init_from, *backend, *conv_algo;
     int_list hidden;
     float lr, momentum, wd, beta1, beta2, eps, lr2, wd2;
     int width;
@@ -60,6 +60,8 @@ static void opts_defaults(cli_opts *o) {
     o->seeds = d.seeds;
     o->seed = (int64_t)d.seed;
     o->eval_batch = d.eval_batch;
+    o->backend = "onednn";
+    o->conv_algo = "auto";
 }
 
 // Parse options; on error print one line and return 1.
@@ -82,6 +84,9 @@ static int parse_or_die(const char *cmd, arg_spec *specs, int argc, char **argv)
     {"--eval-batch", ARG_INT, &(o).eval_batch, "N", "evaluation batch size (default 1000)", 1, 1e6, 0},          \
     {"--seed", ARG_I64, &(o).seed, "S", "first seed (default 1)", 0, 4e18, 0},                                   \
     {"--threads", ARG_INT, &(o).threads, "N", "threads (default: all cores)", 0, 1024, 0},                       \
+    {"--backend", ARG_STRING, &(o).backend, "B", "onednn (default: the fast CPU path) | reference (the oracle)", 0, 0, 0}, \
+    {"--conv-algo", ARG_STRING, &(o).conv_algo, "A",                                                             \
+     "onednn convolutions: auto (default; Winograd where faster) | direct (as PyTorch)", 0, 0, 0},              \
     {"--help", ARG_FLAG, &(o).help, NULL, "this help", 0, 0, 0}
 
 #define TRAIN_SPECS(o)                                                                                           \
@@ -99,6 +104,13 @@ static int parse_or_die(const char *cmd, arg_spec *specs, int argc, char **argv)
     {"--max-epochs", ARG_INT, &(o).max_epochs, "N", "cap on epochs per run (default 200)", 1, 1e6, 0},          \
     {"--init-from", ARG_STRING, &(o).init_from, "FILE", "start from this safetensors checkpoint", 0, 0, 0},     \
     {"--quiet", ARG_FLAG, &(o).quiet, NULL, "no progress line", 0, 0, 0}
+
+// The context: threads, backend and convolution algorithm from the options.
+static int make_ctx(const char *cmd, const cli_opts *o, ws_ctx *ctx) {
+    ws_ctx_init(ctx, o->threads);
+    if (ws_ctx_set_backend(ctx, o->backend) || ws_ctx_set_conv_algo(ctx, o->conv_algo)) return die(cmd, ctx->err);
+    return 0;
+}
 
 // Turn parsed options into a resolved experiment configuration.
 static int resolve(const char *cmd, cli_opts *o, ws_batch_config *cfg, ws_ctx *ctx) {
@@ -314,7 +326,7 @@ static int cmd_batch(int argc, char **argv) {
         return 0;
     }
     ws_ctx ctx;
-    ws_ctx_init(&ctx, o.threads);
+    if (make_ctx(cmd, &o, &ctx)) return 1;
     ws_batch_config cfg;
     if (resolve(cmd, &o, &cfg, &ctx)) return 1;
     ws_source src;
@@ -357,6 +369,7 @@ static int cmd_batch(int argc, char **argv) {
     for (int i = 0; i < done; i++) ws_batch_seed_result_free(&res[i]);
     free(res);
     ws_source_free(&src);
+    ws_ctx_release(&ctx);
     return rc;
 }
 
@@ -388,7 +401,7 @@ static int cmd_train_or_eval(int argc, char **argv, int is_eval) {
     }
     if (is_eval && !o.init_from) return die(cmd, "--init-from FILE is required");
     ws_ctx ctx;
-    ws_ctx_init(&ctx, o.threads);
+    if (make_ctx(cmd, &o, &ctx)) return 1;
     ws_batch_config cfg;
     if (resolve(cmd, &o, &cfg, &ctx)) return 1;
     ws_source src;
@@ -428,6 +441,7 @@ static int cmd_train_or_eval(int argc, char **argv, int is_eval) {
     }
     ws_batch_seed_result_free(&r);
     ws_source_free(&src);
+    ws_ctx_release(&ctx);
     return 0;
 }
 

@@ -37,6 +37,13 @@ ws_status ws_ctx_set_backend(ws_ctx *ctx, const char *name) {
     return WS_OK;
 }
 
+ws_status ws_ctx_set_conv_algo(ws_ctx *ctx, const char *name) {
+    if (!strcmp(name, "auto")) ctx->conv_algo = WS_CONV_AUTO;
+    else if (!strcmp(name, "direct")) ctx->conv_algo = WS_CONV_DIRECT;
+    else return ws_fail(ctx, WS_ERR_ARG, "unknown convolution algorithm '%s' (expected auto or direct)", name);
+    return WS_OK;
+}
+
 ws_status ws_fail(ws_ctx *ctx, ws_status code, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+typedef enum { WS_CONV_AUTO = 0, WS_CONV_DIRECT = 1 } ws_conv_algo;
+
 typedef enum {
     WS_OK = 0,
     WS_ERR_ARG = 1,     // bad argument or configuration
@@ -22,6 +24,11 @@ struct ws_backend;
 typedef struct ws_ctx {
     int threads;                      // OpenMP threads for our loops and for BLAS
     const struct ws_backend *backend; // op implementations (ops/backend.h)
+    // Convolution algorithm for backends that have a choice (onednn):
+    // WS_CONV_AUTO lets oneDNN pick per shape (Winograd F(4x4,3x3) for many
+    // 3x3 stride-1 layers at batch >= 16: faster, rounding ~10x coarser);
+    // WS_CONV_DIRECT always computes the direct sum, as PyTorch's CPU path does.
+    int conv_algo;
     // A backend's private state (oneDNN's engine, stream and primitive cache),
     // created by the backend on first use; ws_ctx_release frees it.
     void *backend_state;
@@ -44,6 +51,9 @@ void ws_ctx_release(ws_ctx *ctx);
 
 // Switch backend ("reference" | "onednn"), releasing the old one's state.
 ws_status ws_ctx_set_backend(ws_ctx *ctx, const char *name);
+
+// "auto" | "direct" -> ctx->conv_algo.
+ws_status ws_ctx_set_conv_algo(ws_ctx *ctx, const char *name);
 
 // Record an error message (printf-style) and return `code`, so that callers can
 // write `return ws_fail(ctx, WS_ERR_IO, "%s: %s", path, strerror(errno));`.

@@ -338,6 +338,7 @@ cJSON *ws_batch_config_json(const ws_batch_config *cfg, const ws_source *src, co
     cJSON_AddNumberToObject(j, "first_seed", (double)cfg->seed);
     cJSON_AddNumberToObject(j, "threads", ctx->threads);
     cJSON_AddStringToObject(j, "backend", ctx->backend->name);
+    cJSON_AddStringToObject(j, "conv_algorithm", ctx->conv_algo == WS_CONV_DIRECT ? "direct" : "auto");
     return j;
 }
 

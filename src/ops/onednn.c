@@ -38,6 +38,7 @@ typedef struct {
     ws_conv_shape s;
     conv_dir dir;
     int has_bias;
+    int algo;                       // ws_conv_algo
     uint64_t last_used;
     dnnl_primitive_t conv;
     dnnl_primitive_t wreorder;      // OIHW -> primitive layout (fwd, bwd-data); primitive -> OIHW += (bwd-weights)
@@ -158,9 +159,11 @@ static dnnl_status_t make_mds(conv_mds *d, const ws_conv_shape *s) {
     return dnnl_success;
 }
 
-static dnnl_status_t fwd_pd(dnnl_primitive_desc_t *pd, const conv_mds *d, int has_bias, dnnl_engine_t eng) {
+static dnnl_alg_kind_t alg_of(int algo) { return algo == WS_CONV_DIRECT ? dnnl_convolution_direct : dnnl_convolution_auto; }
+
+static dnnl_status_t fwd_pd(dnnl_primitive_desc_t *pd, const conv_mds *d, int has_bias, int algo, dnnl_engine_t eng) {
     dnnl_convolution_desc_t cd;
-    dnnl_status_t st = dnnl_convolution_forward_desc_init(&cd, dnnl_forward_training, dnnl_convolution_direct, &d->src,
+    dnnl_status_t st = dnnl_convolution_forward_desc_init(&cd, dnnl_forward_training, alg_of(algo), &d->src,
                                                           &d->w_any, has_bias ? &d->bias : NULL, &d->dst, d->strides,
                                                           d->pad_l, d->pad_r);
     return st ? st : dnnl_primitive_desc_create(pd, &cd, NULL, eng, NULL);
@@ -173,21 +176,21 @@ static dnnl_status_t build_entry(dnnl_state *S, conv_entry *e) {
     dnnl_primitive_desc_t fpd = NULL, pd = NULL, rpd = NULL;
     dnnl_primitive_attr_t attr = NULL;
     dnnl_post_ops_t po = NULL;
-    if ((st = fwd_pd(&fpd, &d, e->has_bias, S->engine))) goto done;
+    if ((st = fwd_pd(&fpd, &d, e->has_bias, e->algo, S->engine))) goto done;
     const dnnl_memory_desc_t *wmd;
     if (e->dir == DIR_FWD) {
         pd = fpd, fpd = NULL;
         wmd = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
     } else if (e->dir == DIR_BWD_DATA) {
         dnnl_convolution_desc_t cd;
-        if ((st = dnnl_convolution_backward_data_desc_init(&cd, dnnl_convolution_direct, &d.src, &d.w_any, &d.dst,
+        if ((st = dnnl_convolution_backward_data_desc_init(&cd, alg_of(e->algo), &d.src, &d.w_any, &d.dst,
                                                            d.strides, d.pad_l, d.pad_r)))
             goto done;
         if ((st = dnnl_primitive_desc_create(&pd, &cd, NULL, S->engine, fpd))) goto done;
         wmd = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
     } else {
         dnnl_convolution_desc_t cd;
-        if ((st = dnnl_convolution_backward_weights_desc_init(&cd, dnnl_convolution_direct, &d.src, &d.w_any,
+        if ((st = dnnl_convolution_backward_weights_desc_init(&cd, alg_of(e->algo), &d.src, &d.w_any,
                                                               e->has_bias ? &d.bias : NULL, &d.dst, d.strides,
                                                               d.pad_l, d.pad_r)))
             goto done;
@@ -227,7 +230,7 @@ static conv_entry *entry_for(ws_ctx *ctx, dnnl_state *S, const ws_conv_shape *s,
     S->clock++;
     for (int i = 0; i < S->nentries; i++) {
         conv_entry *e = S->entries[i];
-        if (e->dir == dir && e->has_bias == has_bias && same_shape(&e->s, s)) {
+        if (e->dir == dir && e->has_bias == has_bias && e->algo == ctx->conv_algo && same_shape(&e->s, s)) {
             e->last_used = S->clock;
             return e;
         }
@@ -240,6 +243,7 @@ static conv_entry *entry_for(ws_ctx *ctx, dnnl_state *S, const ws_conv_shape *s,
     e->s = *s;
     e->dir = dir;
     e->has_bias = has_bias;
+    e->algo = ctx->conv_algo;
     e->last_used = S->clock;
     dnnl_status_t st = build_entry(S, e);
     if (st) {

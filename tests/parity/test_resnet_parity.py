@@ -97,11 +97,14 @@ B = 8
 CLASSES = 10
 SEED = 7
 
-# (label, C, H(=W), width)
+# (label, C, H(=W), width, batch). At batch 32 oneDNN's "auto" algorithm runs
+# Winograd F(4x4,3x3) for 7 of the 17 3x3 convolutions (at batch 8, none).
 CASES = [
-    ("resnet18 w16 3x32x32", 3, 32, 16),
-    ("resnet18 w8 1x28x28", 1, 28, 8),
+    ("resnet18 w16 3x32x32", 3, 32, 16, B),
+    ("resnet18 w8 1x28x28", 1, 28, 8, B),
+    ("resnet18 w16 3x32x32 batch 32", 3, 32, 16, 32),
 ]
+WINOGRAD_CASE = 2
 
 # warmstart's backends, each held to the same bounds (the first also saves the checkpoint)
 BACKENDS = ["onednn", "reference"]
@@ -128,7 +131,7 @@ def relu_names():
     return names
 
 
-def make_state(C, H, width, seed):
+def make_state(C, H, width, seed, batch=B):
     """A float32 state_dict (PyTorch init, BN state perturbed) and a batch.
     Running variances spread over [1e-3, 2] (log-uniform) and one stem channel
     whose batch variance (~1e-7) is far below eps make eps matter in both modes."""
@@ -145,8 +148,8 @@ def make_state(C, H, width, seed):
                 mod.num_batches_tracked.fill_(int(torch.randint(1, 100, ())))
         m.conv1.weight[0] *= 1e-3
     state = {k: v.detach().clone() for k, v in m.state_dict().items()}
-    x = torch.randn(B, C, H, H)
-    y = torch.randint(0, CLASSES, (B,))
+    x = torch.randn(batch, C, H, H)
+    y = torch.randint(0, CLASSES, (batch,))
     return state, x, y
 
 
@@ -173,16 +176,19 @@ def masks_of(out, prefix, dtype=torch.float64):
     return [torch.from_numpy(out[f"{prefix}mask.{n}"].astype(np.float64)).to(dtype) for n in relu_names()]
 
 
-def run(cmd):
-    return subprocess.run(cmd, capture_output=True, text=True)
+def run(cmd, env=None):
+    return subprocess.run(cmd, capture_output=True, text=True, env=env)
 
 
-def run_tool(tool, spec, in_path, out_path, flags, threads=1, backend="onednn"):
-    cmd = [tool, "step", spec, in_path, out_path, "--threads", str(threads), "--backend", backend, *flags]
-    r = run(cmd)
+def run_tool(tool, spec, in_path, out_path, flags, threads=1, backend="onednn", algo="auto"):
+    cmd = [tool, "step", spec, in_path, out_path, "--threads", str(threads), "--backend", backend,
+           "--conv-algo", algo, *flags]
+    # oneDNN's verbose log (stdout) names the implementation of every primitive run
+    r = run(cmd, env={**os.environ, "DNNL_VERBOSE": "1"} if backend == "onednn" else None)
     if r.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} exited {r.returncode}: {r.stderr.strip()}")
     out, _ = st.load(out_path)
+    out["_impls"] = r.stdout
     return out
 
 
@@ -332,27 +338,35 @@ def main():
         in_path = os.path.join(tmp, "in.safetensors")
         out_path = os.path.join(tmp, "out.safetensors")
         saved = {}  # case index -> (state, warmstart checkpoint after the SGD steps)
-        for ci, (label, C, H, width) in enumerate(CASES):
+        for ci, (label, C, H, width, batch) in enumerate(CASES):
             spec = spec_of(C, H, width)
-            state, x, y = make_state(C, H, width, SEED + ci)
+            state, x, y = make_state(C, H, width, SEED + ci, batch)
             st.save({**state, "x": x, "y": y}, in_path)
             pnames = [n for n, _ in ref_model(C, width, state, torch.float32).named_parameters()]
             bnames = buffer_names(state)
             # Both backends: the fast one (onednn, blocked layout) and the reference.
-            runs = [(oi, o, 1, be) for be in BACKENDS for oi, o in enumerate(OPTIMIZERS)]
+            runs = [(oi, o, 1, be, "auto") for be in BACKENDS for oi, o in enumerate(OPTIMIZERS)]
             if ci == 0:  # the paper's net, multi-threaded too
-                runs += [(0, OPTIMIZERS[0], THREADS, be) for be in BACKENDS]
-            for oi, (olabel, flags, make_opt), threads, backend in runs:
-                tag = f"{label} [{backend}]" + ("" if threads == 1 else f" threads={threads}")
+                runs += [(0, OPTIMIZERS[0], THREADS, be, "auto") for be in BACKENDS]
+            if ci == WINOGRAD_CASE:  # oneDNN's algorithm choice (Winograd) and the direct sum, SGD
+                runs = [(0, OPTIMIZERS[0], 1, "onednn", algo) for algo in ("auto", "direct")]
+            for oi, (olabel, flags, make_opt), threads, backend, algo in runs:
+                tag = f"{label} [{backend}{'' if algo == 'auto' else ' ' + algo}]" + \
+                    ("" if threads == 1 else f" threads={threads}")
                 ck = os.path.join(tmp, f"ws-{ci}.safetensors")
-                save = threads == 1 and backend == BACKENDS[0]
+                save = threads == 1 and backend == BACKENDS[0] and ci != WINOGRAD_CASE
                 extra = ["--eval"] + (["--save", ck] if save else []) if oi == 0 else []
                 try:
                     out = run_tool(tool, spec, in_path, out_path,
-                                   ["--steps", str(STEPS), "--trace", "--masks", *extra, *flags], threads, backend)
+                                   ["--steps", str(STEPS), "--trace", "--masks", *extra, *flags], threads, backend,
+                                   algo)
                 except RuntimeError as e:
                     rep.check(False, f"{tag} {olabel}: {e}")
                     continue
+                if ci == WINOGRAD_CASE:
+                    wino = out["_impls"].count("wino")
+                    rep.check((wino > 0) == (algo == "auto"),
+                              f"{tag}: oneDNN ran {wino} Winograd primitive(s) (DNNL_VERBOSE)")
                 missing = [f"{pre}mask.{n}" for k in range(STEPS + 1) for pre in [f"step{k}." if k else ""]
                            for n in relu_names() if f"{pre}mask.{n}" not in out]
                 if not rep.check(not missing, f"{tag} {olabel}: parity_tool --masks wrote the decisions of all "
@@ -438,7 +452,7 @@ def main():
         # ---- checkpoints ----------------------------------------------------------------
         # 1. warmstart -> torch: the state parity_tool saved (ws_model_save) after the SGD steps.
         for ci, (state, ck, out) in saved.items():
-            label, C, H, width = CASES[ci]
+            label, C, H, width, _ = CASES[ci]
             spec = spec_of(C, H, width)
             if not rep.check(os.path.exists(ck), f"{label}: parity_tool --save wrote {os.path.basename(ck)}"):
                 continue
@@ -483,7 +497,7 @@ def main():
                       f"(torch float32 {e32:.2e}), predictions equal on {same_pred}/32")
 
         # 2. torch -> warmstart: a torch state_dict (perturbed BN state) saved with st.py.
-        for ci, (label, C, H, width) in enumerate(CASES):
+        for ci, (label, C, H, width, _) in enumerate(CASES[:WINOGRAD_CASE]):
             state, _, _ = make_state(C, H, width, 1000 + ci)
             tck = os.path.join(tmp, f"torch-{ci}.safetensors")
             st.save(state, tck, metadata={"format": "pt"})
@@ -510,7 +524,7 @@ def main():
                       f"predictions equal to torch's on {same_pred}/32")
 
         # 3. Broken ResNet checkpoints are refused, naming the tensor.
-        label, C, H, width = CASES[1]
+        label, C, H, width, _ = CASES[1]
         state, _, _ = make_state(C, H, width, 1001)
         np_state = {k: v.numpy() for k, v in state.items()}
         xy = os.path.join(tmp, "xy.safetensors")
