@@ -37,6 +37,28 @@
 
 #define CLASSES 10
 
+// --backend / --conv-algo, applied to every context the benchmark makes.
+typedef struct {
+    const char *backend, *conv_algo;
+} backend_opts;
+static backend_opts bopts = {"onednn", "auto"};
+
+static void bench_ctx(ws_ctx *ctx, int threads) {
+    ws_ctx_init(ctx, threads);
+    if (ws_ctx_set_backend(ctx, bopts.backend) || ws_ctx_set_conv_algo(ctx, bopts.conv_algo)) {
+        fprintf(stderr, "bench_resnet: %s\n", ctx->err);
+        exit(2);
+    }
+}
+
+// A backend op failed (oneDNN could not create a primitive): stop, do not time garbage.
+static void check_fault(ws_ctx *ctx) {
+    if (ctx->fault) {
+        fprintf(stderr, "bench_resnet: %s\n", ctx->err);
+        exit(1);
+    }
+}
+
 typedef struct {
     char name[32]; // "w16-3x32x32"
     int width;
@@ -80,10 +102,11 @@ static void *xalloc(ws_ctx *ctx, size_t bytes) {
     return p;
 }
 
-static ws_model *make_model(ws_ctx *ctx, const model_case *mc, int B) {
+// train: plan for training (every activation kept), else for inference only.
+static ws_model *make_model(ws_ctx *ctx, const model_case *mc, int B, int train) {
     ws_model_spec spec = {.kind = WS_MODEL_RESNET18, .input = mc->input, .num_classes = CLASSES, .width = mc->width};
     ws_model *m = NULL;
-    if (ws_model_create(ctx, &m, &spec) || ws_model_plan(ctx, m, B)) {
+    if (ws_model_create(ctx, &m, &spec) || (train ? ws_model_plan(ctx, m, B) : ws_model_plan_inference(ctx, m, B))) {
         fprintf(stderr, "bench_resnet: %s\n", ctx->err);
         exit(1);
     }
@@ -105,9 +128,9 @@ static void make_batch(ws_ctx *ctx, const model_case *mc, int B, float **x, int3
 
 static void run_step(const model_case *mc, const char *optname, int threads, int B, int warmup, int steps) {
     ws_ctx ctx;
-    ws_ctx_init(&ctx, threads);
-    ws_model *m = make_model(&ctx, mc, B);
+    bench_ctx(&ctx, threads);
     int eval = !strcmp(optname, "eval");
+    ws_model *m = make_model(&ctx, mc, B, !eval);
     ws_optim opt = {0};
     if (!eval) {
         ws_opt_config oc;
@@ -144,15 +167,16 @@ static void run_step(const model_case *mc, const char *optname, int threads, int
         loss_sum += loss;
     }
     double med = median_of(t, steps);
-    printf("bench impl=warmstart model=%s opt=%s threads=%d batch=%d median_ms=%.3f min_ms=%.3f steps=%d", mc->name,
-           optname, threads, B, med * 1e3, t[0] * 1e3, steps);
+    check_fault(&ctx);
+    printf("bench impl=warmstart backend=%s conv=%s model=%s opt=%s threads=%d batch=%d median_ms=%.3f min_ms=%.3f "
+           "steps=%d", bopts.backend, bopts.conv_algo, mc->name, optname, threads, B, med * 1e3, t[0] * 1e3, steps);
     if (eval)
         printf(" images_per_s=%.1f", B / med);
     else
         printf(" mean_loss=%.4f", loss_sum / (warmup + steps));
-    // plan_mb: the activation, saved-state and gradient arenas ws_model_plan allocated
+    // plan_mb: the activation, saved-state and gradient arenas the plan allocated
     printf(" params=%lld plan_mb=%.1f base_rss_mb=%.1f maxrss_mb=%.1f\n", (long long)m->nweights,
-           4.0 * (double)ws_model_plan_floats(m, B, 1) / (1024.0 * 1024.0), base_rss, rss_mb());
+           4.0 * (double)ws_model_plan_floats(m, B, !eval) / (1024.0 * 1024.0), base_rss, rss_mb());
     fflush(stdout);
     ws_free(t);
     ws_free(x);
@@ -168,16 +192,18 @@ typedef struct {
     ws_ctx *ctx;
     const model_case *mc;
     int B, reps;
-    float *in, *out, *din, *dout, *w, *dw, *ws;    // activations, weights, conv workspace
+    float *in, *out, *din, *dout, *dres, *w, *dw, *ws; // activations, weights, conv workspace
     float *mean, *invstd, *rm, *rv, *gamma, *beta, *dgamma, *dbeta;
     double *t;
 } op_bench;
 
 static void op_line(const op_bench *ob, const char *layer, const char *type, const char *pass, const char *shape,
                     int count, double ms, double gflop, double mbytes) {
-    printf("op impl=warmstart model=%s threads=%d batch=%d layer=%s type=%s pass=%s shape=%s count=%d median_ms=%.4f "
-           "gflop=%.5f mbytes=%.3f\n",
-           ob->mc->name, ob->ctx->threads, ob->B, layer, type, pass, shape, count, ms, gflop, mbytes);
+    printf("op impl=warmstart backend=%s conv=%s model=%s threads=%d batch=%d layer=%s type=%s pass=%s shape=%s "
+           "count=%d median_ms=%.4f gflop=%.5f mbytes=%.3f\n",
+           bopts.backend, bopts.conv_algo, ob->mc->name, ob->ctx->threads, ob->B, layer, type, pass, shape, count, ms,
+           gflop, mbytes);
+    check_fault(ob->ctx);
     fflush(stdout);
 }
 
@@ -197,13 +223,16 @@ static void fill_normal(float *p, int64_t n, ws_rng *r, float scale) {
     for (int64_t i = 0; i < n; i++) p[i] = ws_rng_normal(r) * scale;
 }
 
-// conv + BN unit, both passes, as the model runs it (cb_forward / cb_backward).
-// `with_din`: the model wants the input gradient (all but the stem).
+// conv + BN unit, both passes, as the model runs it (cb_forward / cb_backward):
+// the BatchNorm fused with a residual add (`res`) and a ReLU (`relu`) as there.
+// `with_din`: the model wants the input gradient (all but the stem, whose input
+// is the NCHW data).
 static void bench_conv_bn(op_bench *ob, const char *conv_name, const char *bn_name, int C, int H, int W, int O, int k,
-                          int stride, int pad, int with_din) {
+                          int stride, int pad, int with_din, int res, int relu) {
     const ws_backend *be = ob->ctx->backend;
     int B = ob->B;
-    ws_conv_shape s = {.B = B, .C = C, .H = H, .W = W, .O = O, .KH = k, .KW = k, .stride = stride, .pad = pad};
+    ws_conv_shape s = {.B = B, .C = C, .H = H, .W = W, .O = O, .KH = k, .KW = k, .stride = stride, .pad = pad,
+                       .input_nchw = !with_din};
     ws_conv_shape_resolve(&s);
     const int64_t nin = (int64_t)B * C * H * W, nout = (int64_t)B * O * s.OH * s.OW, nw = (int64_t)O * C * k * k;
     const int HW = s.OH * s.OW;
@@ -250,29 +279,36 @@ static void bench_conv_bn(op_bench *ob, const char *conv_name, const char *bn_na
         op_line(ob, conv_name, type, "bwd", shape, 1, ms, gf, mb_out + mb_in + 2 * mb_w);
     }
 
-    // BatchNorm on the conv output (ob->out holds it now). Nominal flops per
-    // element: train forward 7 (sum; difference, square, sum; scale and shift),
-    // eval forward 2, backward 9.
+    // BatchNorm (+ add) (+ ReLU) on the conv output (ob->out holds it now).
+    // Nominal flops per element: train forward 7 (sum; difference, square,
+    // sum; scale and shift) + 1 per fused add or ReLU, eval forward 2 + the
+    // same, backward 9 + 1 for a ReLU mask. Traffic: z read twice, out written,
+    // res read; backward dout (+ out) read twice, z twice, dz (+ dres) written.
     snprintf(shape, sizeof shape, "%dx%dx%d", O, s.OH, s.OW);
-    const double ne = (double)nout;
+    char kind[32];
+    snprintf(kind, sizeof kind, "bn%s%s", res ? "_add" : "", relu ? "_relu" : "");
+    const double ne = (double)nout, extra = (res ? 1 : 0) + (relu ? 1 : 0);
     for (int i = 0; i < O; i++) {
         ob->gamma[i] = 1.0f;
         ob->beta[i] = 0.0f;
         ob->rm[i] = 0.0f;
         ob->rv[i] = 1.0f;
     }
+    const float *resp = res ? ob->in : NULL;
+    float *dres = res ? ob->dres : NULL;
     TIME_OP(ob, ms,
-            be->batchnorm_forward_train(ob->ctx, ob->din, ob->mean, ob->invstd, ob->rm, ob->rv, ob->out, ob->gamma,
-                                        ob->beta, B, O, HW, 0.1f, 1e-5f));
-    op_line(ob, bn_name, "bn", "fwd", shape, 1, ms, 7 * ne * 1e-9, 8 * ne * 1e-6);
+            be->bn_act_forward_train(ob->ctx, ob->din, ob->mean, ob->invstd, ob->rm, ob->rv, ob->out, resp, ob->gamma,
+                                     ob->beta, B, O, HW, 0.1f, 1e-5f, relu));
+    op_line(ob, bn_name, kind, "fwd", shape, 1, ms, (7 + extra) * ne * 1e-9, (12 + 4 * (res ? 1 : 0)) * ne * 1e-6);
     TIME_OP(ob, ms,
-            be->batchnorm_forward_eval(ob->ctx, ob->din, ob->out, ob->gamma, ob->beta, ob->rm, ob->rv, B, O, HW,
-                                       1e-5f));
-    op_line(ob, bn_name, "bn", "eval", shape, 0, ms, 2 * ne * 1e-9, 8 * ne * 1e-6);
+            be->bn_act_forward_eval(ob->ctx, ob->din, ob->out, resp, ob->gamma, ob->beta, ob->rm, ob->rv, B, O, HW,
+                                    1e-5f, relu));
+    op_line(ob, bn_name, kind, "eval", shape, 0, ms, (2 + extra) * ne * 1e-9, (8 + 4 * (res ? 1 : 0)) * ne * 1e-6);
     TIME_OP(ob, ms,
-            be->batchnorm_backward(ob->ctx, ob->din, ob->dgamma, ob->dbeta, ob->dout, ob->out, ob->mean, ob->invstd,
-                                   ob->gamma, B, O, HW));
-    op_line(ob, bn_name, "bn", "bwd", shape, 1, ms, 9 * ne * 1e-9, 12 * ne * 1e-6);
+            be->bn_act_backward(ob->ctx, ob->din, dres, ob->dgamma, ob->dbeta, ob->dout, relu ? ob->in : NULL, ob->out,
+                                ob->mean, ob->invstd, ob->gamma, B, O, HW, relu));
+    op_line(ob, bn_name, kind, "bwd", shape, 1, ms, (9 + (relu ? 1 : 0)) * ne * 1e-9,
+            (16 + 8 * (relu ? 1 : 0) + 4 * (res ? 1 : 0)) * ne * 1e-6);
 }
 
 // Elementwise op lines: relu forward/backward and residual adds on n floats.
@@ -300,7 +336,7 @@ static void bench_eltwise(op_bench *ob, const char *layer, int64_t n, int relu_f
 
 static void run_layers(const model_case *mc, int threads, int B, int reps) {
     ws_ctx ctx;
-    ws_ctx_init(&ctx, threads);
+    bench_ctx(&ctx, threads);
     const ws_backend *be = ctx.backend;
     const int w = mc->width, C0 = mc->input.c, H0 = mc->input.h, W0 = mc->input.w;
     // The largest tensors: the stem's output (B, w, H0, W0) or the input; the
@@ -328,6 +364,7 @@ static void run_layers(const model_case *mc, int threads, int B, int reps) {
     ob.out = xalloc(&ctx, sizeof(float) * (size_t)act);
     ob.din = xalloc(&ctx, sizeof(float) * (size_t)act);
     ob.dout = xalloc(&ctx, sizeof(float) * (size_t)act);
+    ob.dres = xalloc(&ctx, sizeof(float) * (size_t)act);
     ob.w = xalloc(&ctx, sizeof(float) * (size_t)wmax);
     ob.dw = xalloc(&ctx, sizeof(float) * (size_t)wmax);
     ob.ws = xalloc(&ctx, sizeof(float) * (size_t)(wsmax > 0 ? wsmax : 1));
@@ -339,10 +376,8 @@ static void run_layers(const model_case *mc, int threads, int B, int reps) {
     fill_normal(ob.dout, act, &r, 1.0f);
 
     char shape[64];
-    // Stem: conv1 + bn1, then the relu layer.
-    bench_conv_bn(&ob, "conv1", "bn1", C0, H0, W0, w, 3, 1, 1, 0);
-    snprintf(shape, sizeof shape, "%dx%dx%d", w, H0, W0);
-    bench_eltwise(&ob, "relu", (int64_t)B * w * H0 * W0, 1, 1, 0, 0, shape);
+    // Stem: relu(bn1(conv1 x)).
+    bench_conv_bn(&ob, "conv1", "bn1", C0, H0, W0, w, 3, 1, 1, 0, 0, 1);
     int c = w, h = H0, wd = W0;
     for (int stage = 0; stage < 4; stage++) {
         int planes = w << stage;
@@ -352,27 +387,24 @@ static void run_layers(const model_case *mc, int threads, int B, int reps) {
             int oh = (h + 2 - 3) / st + 1, ow = (wd + 2 - 3) / st + 1;
             snprintf(name, sizeof name, "layer%d.%d.conv1", stage + 1, b);
             snprintf(bn, sizeof bn, "layer%d.%d.bn1", stage + 1, b);
-            bench_conv_bn(&ob, name, bn, c, h, wd, planes, 3, st, 1, 1);
+            bench_conv_bn(&ob, name, bn, c, h, wd, planes, 3, st, 1, 1, 0, 1);
             snprintf(name, sizeof name, "layer%d.%d.conv2", stage + 1, b);
             snprintf(bn, sizeof bn, "layer%d.%d.bn2", stage + 1, b);
-            bench_conv_bn(&ob, name, bn, planes, oh, ow, planes, 3, 1, 1, 1);
+            bench_conv_bn(&ob, name, bn, planes, oh, ow, planes, 3, 1, 1, 1, 1, 1);
             int shortcut = st != 1 || c != planes;
             if (shortcut) {
                 snprintf(name, sizeof name, "layer%d.%d.shortcut.0", stage + 1, b);
                 snprintf(bn, sizeof bn, "layer%d.%d.shortcut.1", stage + 1, b);
-                bench_conv_bn(&ob, name, bn, c, h, wd, planes, 1, st, 0, 1);
+                bench_conv_bn(&ob, name, bn, c, h, wd, planes, 1, st, 0, 1, 0, 0);
             }
-            // Block: relu after bn1 and at the output (forward and backward),
-            // the residual add forward, and in backward one add (of the
-            // shortcut's input gradient, B*pi floats, or of dsum, B*po).
+            // Block: the ReLUs and the residual add are fused into the BNs;
+            // backward adds the shortcut's input gradient (B*pi floats) or
+            // dsum (B*po) to the input gradient.
             snprintf(name, sizeof name, "layer%d.%d", stage + 1, b);
-            snprintf(shape, sizeof shape, "%dx%dx%d", planes, oh, ow);
             int64_t n = (int64_t)B * planes * oh * ow, nin = (int64_t)B * c * h * wd;
-            bench_eltwise(&ob, name, n, 2, 2, 1, shortcut ? 0 : 1, shape);
-            if (shortcut) {
-                snprintf(shape, sizeof shape, "%dx%dx%d", c, h, wd);
-                bench_eltwise(&ob, name, nin, 0, 0, 0, 1, shape);
-            }
+            if (shortcut) snprintf(shape, sizeof shape, "%dx%dx%d", c, h, wd);
+            else snprintf(shape, sizeof shape, "%dx%dx%d", planes, oh, ow);
+            bench_eltwise(&ob, name, shortcut ? nin : n, 0, 0, 0, 1, shape);
             c = planes, h = oh, wd = ow;
         }
     }
@@ -405,7 +437,7 @@ static void run_layers(const model_case *mc, int threads, int B, int reps) {
     }
 
     // Whole-arena passes: zero_grad and the optimizer steps, on the real model.
-    ws_model *m = make_model(&ctx, mc, B);
+    ws_model *m = make_model(&ctx, mc, B, 1);
     snprintf(shape, sizeof shape, "%lld", (long long)m->nweights);
     const double np = (double)m->nweights;
     TIME_OP(&ob, ms, ws_model_zero_grad(m));
@@ -428,7 +460,7 @@ static void run_layers(const model_case *mc, int threads, int B, int reps) {
     }
     ws_model_free(m);
     printf("# layers threads=%d base_rss_mb=%.1f maxrss_mb=%.1f\n", threads, base_rss, rss_mb());
-    ws_free(ob.in), ws_free(ob.out), ws_free(ob.din), ws_free(ob.dout), ws_free(ob.w), ws_free(ob.dw), ws_free(ob.ws);
+    ws_free(ob.in), ws_free(ob.out), ws_free(ob.din), ws_free(ob.dout), ws_free(ob.dres), ws_free(ob.w), ws_free(ob.dw), ws_free(ob.ws);
     for (size_t i = 0; i < sizeof vecs / sizeof vecs[0]; i++) ws_free(*vecs[i]);
     ws_free(ob.t);
 }
@@ -436,7 +468,8 @@ static void run_layers(const model_case *mc, int threads, int B, int reps) {
 static void usage(void) {
     fprintf(stderr,
             "usage: bench_resnet step|eval|layers --model wW-CxHxW [--opt sgd-momentum|adam] [--threads 1,2]\n"
-            "                    [--steps N] [--warmup N] [--reps N] [--batch B]\n");
+            "                    [--steps N] [--warmup N] [--reps N] [--batch B] [--backend onednn|reference]\n"
+            "                    [--conv-algo auto|direct]\n");
 }
 
 int main(int argc, char **argv) {
@@ -457,6 +490,8 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--reps")) reps = atoi(v);
         else if (!strcmp(a, "--batch")) B = atoi(v);
         else if (!strcmp(a, "--opt")) optname = v;
+        else if (!strcmp(a, "--backend")) bopts.backend = v;
+        else if (!strcmp(a, "--conv-algo")) bopts.conv_algo = v;
         else if (!strcmp(a, "--model")) {
             if (parse_model(v, &mc)) { usage(); return 2; }
             have_model = 1;

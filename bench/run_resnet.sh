@@ -4,6 +4,7 @@
 #   ./bench/run_resnet.sh [--rounds R] [--threads 1,2] [--models LIST] [--opts LIST] [--opts-w64 LIST]
 #                         [--steps N] [--warmup N] [--steps-w64 N] [--warmup-w64 N]
 #                         [--reps N] [--reps-w64 N] [--layer-threads LIST] [--no-layers] [--no-build]
+#                         [--backend onednn|reference] [--conv-algo auto|direct]
 #   ./bench/run.sh --resnet ...   (the same)
 #
 # Builds build/bench_resnet, then R times (default 2) runs every case, one
@@ -36,6 +37,8 @@ REPS64=2
 LTHREADS=
 LAYERS=1
 BUILD=1
+BACKEND=onednn
+CONVALGO=auto
 while [ $# -gt 0 ]; do
     case "$1" in
         --rounds) ROUNDS="$2"; shift 2 ;;
@@ -52,6 +55,8 @@ while [ $# -gt 0 ]; do
         --layer-threads) LTHREADS="$2"; shift 2 ;;
         --no-layers) LAYERS=0; shift ;;
         --no-build) BUILD=0; shift ;;
+        --backend) BACKEND="$2"; shift 2 ;;
+        --conv-algo) CONVALGO="$2"; shift 2 ;;
         -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench/run_resnet.sh: unknown argument '$1'" >&2; exit 2 ;;
     esac
@@ -66,29 +71,13 @@ if ! "$PY" -c 'import torch' 2>/dev/null; then
 fi
 
 BIN=build/bench_resnet
-if [ "$BUILD" = 1 ]; then
-    # shellcheck disable=SC2016
-    if grep -q '^$(BUILD)/bench_resnet:' Makefile; then
-        make --no-print-directory "$BIN" >/dev/null
-    else
-        # What the Makefile does for build/bench_mlp (its CFLAGS and PKG_LIBS),
-        # until it has a rule for build/bench_resnet.
-        make --no-print-directory build/libwarmstart.a >/dev/null
-        mkdir -p build/bench
-        # shellcheck disable=SC2046
-        ${CC:-cc} -O2 -g -std=c11 -Wall -Wextra -Wshadow -Wno-unused-parameter -Wno-format-truncation -fopenmp \
-            -Isrc -Iinclude $(pkg-config --cflags openblas libcjson zlib check) -c bench/bench_resnet.c -o build/bench/bench_resnet.o
-        # shellcheck disable=SC2046
-        ${CC:-cc} -o "$BIN" build/bench/bench_resnet.o build/libwarmstart.a $(pkg-config --libs openblas libcjson zlib) \
-            -Wl,-rpath,"$(pkg-config --variable=libdir openblas)" -fopenmp -lm
-    fi
-fi
+[ "$BUILD" = 1 ] && make --no-print-directory "$BIN" >/dev/null
 [ -x "$BIN" ] || { echo "bench/run_resnet.sh: $BIN is missing" >&2; exit 1; }
 
 OUT="${BENCH_OUT:-build/bench/last-run-resnet.txt}"
 mkdir -p "$(dirname "$OUT")"
 echo "# $(date '+%Y-%m-%d %H:%M:%S %Z')  $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg)" >"$OUT"
-echo "# rounds=$ROUNDS threads=$THREADS models=$MODELS opts=$OPTS opts_w64=$OPTS64 steps=$STEPS warmup=$WARMUP steps_w64=$STEPS64 warmup_w64=$WARMUP64 reps=$REPS reps_w64=$REPS64 layer_threads=$LTHREADS" >>"$OUT"
+echo "# backend=$BACKEND conv_algo=$CONVALGO rounds=$ROUNDS threads=$THREADS models=$MODELS opts=$OPTS opts_w64=$OPTS64 steps=$STEPS warmup=$WARMUP steps_w64=$STEPS64 warmup_w64=$WARMUP64 reps=$REPS reps_w64=$REPS64 layer_threads=$LTHREADS" >>"$OUT"
 START=$(date +%s)
 
 # steps/warm-up for a model: width 64 is ~16x the work of width 16
@@ -98,7 +87,7 @@ reps_for() { case "$1" in w64-*) echo "$REPS64" ;; *) echo "$REPS" ;; esac; }
 mode_of() { [ "$1" = eval ] && echo eval || echo "step --opt $1"; }
 ours() { # model threads opt
     # shellcheck disable=SC2046
-    "$BIN" $(mode_of "$3") --model "$1" --threads "$2" $(steps_for "$1") >>"$OUT"
+    "$BIN" $(mode_of "$3") --model "$1" --threads "$2" $(steps_for "$1") --backend "$BACKEND" --conv-algo "$CONVALGO" >>"$OUT"
 }
 theirs() {
     # shellcheck disable=SC2046
@@ -126,7 +115,7 @@ while [ "$r" -le "$ROUNDS" ]; do
             for t in $LTHREADS; do
                 IFS=$IFS_SAVE
                 echo "round $r/$ROUNDS: layers $m threads=$t ($(( $(date +%s) - START )) s)" >&2
-                "$BIN" layers --model "$m" --threads "$t" --reps "$(reps_for "$m")" >>"$OUT"
+                "$BIN" layers --model "$m" --threads "$t" --reps "$(reps_for "$m")" --backend "$BACKEND" --conv-algo "$CONVALGO" >>"$OUT"
                 IFS=,
             done
         done

@@ -66,10 +66,9 @@ static ws_layer *next_layer(ws_model *m) { return &m->layers[m->nlayers++]; }
 // The parameter, gradient and buffer arenas, once every layer has registered.
 static ws_status alloc_arenas(ws_ctx *ctx, ws_model *m, ws_model **out) {
     m->w = ws_alloc(ctx, sizeof(float) * (size_t)m->nweights);
-    m->g = ws_alloc(ctx, sizeof(float) * (size_t)m->nweights);
     m->buf = ws_alloc(ctx, sizeof(float) * (size_t)m->nbuf);
     m->ibuf = ws_alloc(ctx, sizeof(int64_t) * (size_t)m->nibuf);
-    if (!m->w || !m->g || !m->buf || !m->ibuf) {
+    if (!m->w || !m->buf || !m->ibuf) {
         ws_model_free(m);
         return WS_ERR_NOMEM;
     }
@@ -197,6 +196,8 @@ static int grow(ws_ctx *ctx, float **arena, int64_t *cap, int64_t need) {
 
 static ws_status plan(ws_ctx *ctx, ws_model *m, int B, int train) {
     plan_size p = plan_size_of(ctx, m, B, train);
+    // The gradient arena exists once the model is trained (inference never needs it).
+    if (train && !m->g && !(m->g = ws_alloc(ctx, sizeof(float) * (size_t)m->nweights))) return WS_ERR_NOMEM;
     int C = m->spec.num_classes;
     if (!grow(ctx, &m->act_arena, &m->act_cap, p.act) || !grow(ctx, &m->dact_arena, &m->dact_cap, p.dact) ||
         !grow(ctx, &m->scratch, &m->scratch_cap, p.scratch))
@@ -295,6 +296,7 @@ double ws_model_loss(ws_ctx *ctx, ws_model *m, const int32_t *y, int B, int *nco
 
 void ws_model_zero_grad(ws_model *m) {
     const int64_t n = m->nweights;
+    if (!m->g) return; // no training plan yet: no gradients to clear
     if (n < 64 * 1024 || omp_in_parallel() || omp_get_max_threads() == 1) {
         memset(m->g, 0, sizeof(float) * (size_t)n);
         return;

@@ -59,7 +59,7 @@ typedef struct ws_model {
     int nparams;
     int64_t nweights;        // floats in each arena
     float *w;                // parameters
-    float *g;                // gradients (same layout)
+    float *g;                // gradients (same layout); allocated by the first training plan (ws_model_plan)
     ws_buffer buffers[WS_MAX_PARAMS];
     int nbuffers;
     int64_t nbuf, nibuf;     // floats in m->buf, int64s in m->ibuf

@@ -81,16 +81,17 @@ static void cb_forward(ws_ctx *ctx, ws_model *m, conv_bn *u, float *out, const f
     const ws_backend *be = ctx->backend;
     ws_conv_shape s = u->shape;
     s.B = B;
-    be->conv2d_forward(ctx, u->z, in, m->w + m->params[u->w].offset, NULL, &s, m->scratch);
+    float *z = u->z ? u->z : out; // inference plans run the BatchNorm in place on the output
+    be->conv2d_forward(ctx, z, in, m->w + m->params[u->w].offset, NULL, &s, m->scratch);
     const float *gamma = m->w + m->params[u->gamma].offset, *beta = m->w + m->params[u->beta].offset;
     float *rm = m->buf + m->buffers[u->rmean].offset, *rv = m->buf + m->buffers[u->rvar].offset;
     int HW = s.OH * s.OW;
     if (train) {
-        be->bn_act_forward_train(ctx, out, u->save_mean, u->save_invstd, rm, rv, u->z, res, gamma, beta, B, s.O, HW,
+        be->bn_act_forward_train(ctx, out, u->save_mean, u->save_invstd, rm, rv, z, res, gamma, beta, B, s.O, HW,
                                  BN_MOMENTUM, BN_EPS, relu);
         m->ibuf[m->buffers[u->nbt].offset]++;
     } else {
-        be->bn_act_forward_eval(ctx, out, u->z, res, gamma, beta, rm, rv, B, s.O, HW, BN_EPS, relu);
+        be->bn_act_forward_eval(ctx, out, z, res, gamma, beta, rm, rv, B, s.O, HW, BN_EPS, relu);
     }
 }
 
@@ -111,17 +112,15 @@ static void cb_backward(ws_ctx *ctx, ws_model *m, conv_bn *u, float *din, float 
 
 // ---- stem layer: relu(bn1(conv1(x))) --------------------------------------------------------
 
-// Saved: the conv output z (for BN's backward); gradient scratch: dz.
-static int64_t stem_saved(const ws_layer *L, int B, int train) {
-    (void)train;
-    return cb_out_floats(L->priv, B);
-}
+// Saved for training: the conv output z (for BN's backward); for inference
+// nothing (BN runs in place on the output). Gradient scratch: dz.
+static int64_t stem_saved(const ws_layer *L, int B, int train) { return train ? cb_out_floats(L->priv, B) : 0; }
 static int64_t stem_dsaved(const ws_layer *L, int B) { return cb_out_floats(L->priv, B); }
 static int64_t stem_scratch(const ws_layer *L, const ws_ctx *ctx, int B) { return cb_scratch(ctx->backend, L->priv, B); }
 static void stem_plan(ws_layer *L, float *saved, float *dsaved, int B, int train) {
     conv_bn *u = L->priv;
-    (void)B, (void)train;
-    u->z = saved;
+    (void)B;
+    u->z = train ? saved : NULL;
     u->dz = dsaved;
 }
 static void stem_forward(ws_layer *L, ws_ctx *ctx, ws_model *m, float *out, const float *in, int B, int train) {
@@ -156,7 +155,8 @@ static const ws_layer_ops stem_ops = {.kind = "conv_bn_relu",
 //           dh1 -> conv2; dx = conv1's input gradient + the shortcut's (or + dsum).
 // Saved for training: z1, h1, z2 (conv outputs, BN's inputs; h1 also conv2's
 // input and the ReLU mask), and for a projection shortcut z_sc and s. For
-// inference one z serves all three convolutions in turn.
+// inference every BatchNorm runs in place on its conv's output: h1, and s for
+// a projection shortcut, are all the block needs beside its output.
 
 typedef struct {
     conv_bn c1, c2, sc;
@@ -170,7 +170,7 @@ typedef struct {
 
 static int64_t block_saved(const ws_layer *L, int B, int train) {
     const block *k = L->priv;
-    int slots = train ? (k->has_shortcut ? 5 : 3) : (k->has_shortcut ? 3 : 2);
+    int slots = train ? (k->has_shortcut ? 5 : 3) : (k->has_shortcut ? 2 : 1);
     return (int64_t)B * slots * k->po;
 }
 
@@ -191,14 +191,15 @@ static void block_plan(ws_layer *L, float *saved, float *dsaved, int B, int trai
     block *k = L->priv;
     int64_t n = (int64_t)B * k->po;
     k->h1 = saved;
-    k->c1.z = saved + n;
     if (train) {
+        k->c1.z = saved + n;
         k->c2.z = saved + 2 * n;
         k->sc.z = saved + 3 * n;  // shortcut only
         k->s = saved + 4 * n;     // shortcut only
-    } else {
-        k->c2.z = k->sc.z = k->c1.z;
-        k->s = saved + 2 * n;     // shortcut only
+    } else {                      // in place: conv1 -> h1, conv_sc -> s, conv2 -> the block's output
+        k->c1.z = k->h1;
+        k->s = k->sc.z = saved + n; // shortcut only
+        k->c2.z = NULL;
     }
     if (dsaved) {
         k->c1.dz = k->c2.dz = k->sc.dz = dsaved;

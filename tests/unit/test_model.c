@@ -276,15 +276,15 @@ START_TEST(evaluation_does_not_blow_up_the_plan) {
     // 200 images through a ResNet whose inference plan for 200 exceeds the
     // 256 MB budget: evaluation falls back to batches of 128 and gives the same
     // accuracy as batches of 50.
-    static uint8_t px[200 * 3 * 80 * 80];
+    static uint8_t px[200 * 3 * 96 * 96];
     static int32_t lab[200], idx[200];
     ws_rng r = ws_rng_stream(2, "test-eval", 0);
     for (size_t i = 0; i < sizeof px; i++) px[i] = (uint8_t)ws_rng_below(&r, 256);
     for (int i = 0; i < 200; i++) lab[i] = i % 10, idx[i] = i;
-    ws_dataset d = {.n = 200, .c = 3, .h = 80, .w = 80, .num_classes = 10, .x = px, .y = lab};
+    ws_dataset d = {.n = 200, .c = 3, .h = 96, .w = 96, .num_classes = 10, .x = px, .y = lab};
     ws_norm n;
     ws_norm_paper(&n, 3);
-    ws_model *m = tiny_resnet(16, (ws_shape){3, 80, 80}, 10);
+    ws_model *m = tiny_resnet(16, (ws_shape){3, 96, 96}, 10);
     ck_assert_int_gt(ws_model_plan_floats(m, 200, 0), (int64_t)64 << 20);
     // Inference plans hold a few activations, training plans all of them.
     ck_assert_int_lt(4 * ws_model_plan_floats(m, 200, 0), ws_model_plan_floats(m, 200, 1));
