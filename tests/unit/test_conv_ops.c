@@ -24,6 +24,7 @@ static void setup(void) {
     ws_ctx_init(&ctx, 2);
     ctx.backend = ws_backend_cpu(); // this suite tests the reference backend
 }
+static void teardown(void) { ws_ctx_release(&ctx); }
 
 static void fill(float *a, int64_t n, ws_rng *r, float scale) {
     for (int64_t i = 0; i < n; i++) a[i] = (2 * ws_rng_uniform(r) - 1) * scale;
@@ -592,7 +593,7 @@ END_TEST
 Suite *conv_ops_suite(void) {
     Suite *s = suite_create("conv_ops");
     TCase *t = tcase_create("cpu");
-    tcase_add_checked_fixture(t, setup, NULL);
+    tcase_add_checked_fixture(t, setup, teardown);
     tcase_set_timeout(t, 120); // the naive references and finite differences, under sanitizers too
     tcase_add_test(t, conv_shape_resolve);
     tcase_add_loop_test(t, conv_forward_matches_naive, 0, 2 * CONV_NSMALL);

@@ -9,6 +9,7 @@
 
 static ws_ctx ctx;
 static void setup(void) { ws_ctx_init(&ctx, 1); }
+static void teardown(void) { ws_ctx_release(&ctx); } // the backend's cached primitives
 
 enum { NIMG = 5, ROWS = 3, COLS = 4, HDR_I = 16, HDR_L = 8 };
 
@@ -153,7 +154,7 @@ END_TEST
 Suite *idx_suite(void) {
     Suite *s = suite_create("idx");
     TCase *t = tcase_create("files");
-    tcase_add_checked_fixture(t, setup, NULL);
+    tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, loads_plain_and_gzip);
     tcase_add_test(t, broken_files_give_clear_errors);
     tcase_add_test(t, missing_dataset_folder_says_what_and_where);

@@ -11,6 +11,7 @@
 
 static ws_ctx ctx;
 static void setup(void) { ws_ctx_init(&ctx, 2); }
+static void teardown(void) { ws_ctx_release(&ctx); } // the backend's cached primitives
 
 enum { MB = 4, MIN = 6, MC = 3 };
 
@@ -309,7 +310,7 @@ END_TEST
 Suite *model_suite(void) {
     Suite *s = suite_create("model");
     TCase *t = tcase_create("mlp");
-    tcase_add_checked_fixture(t, setup, NULL);
+    tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, mlp_names_and_layouts);
     tcase_add_test(t, init_matches_pytorch_distribution);
     tcase_add_loop_test(t, model_gradients_match_finite_differences, 0, 2);
@@ -317,7 +318,7 @@ Suite *model_suite(void) {
     tcase_add_test(t, bad_specs_are_refused);
     suite_add_tcase(s, t);
     TCase *r = tcase_create("resnet");
-    tcase_add_checked_fixture(r, setup, NULL);
+    tcase_add_checked_fixture(r, setup, teardown);
     tcase_set_timeout(r, 120);
     tcase_add_test(r, resnet_names_shapes_and_buffers);
     tcase_add_test(r, resnet_gradients_match_finite_differences);

@@ -11,6 +11,7 @@
 
 static ws_ctx ctx;
 static void setup(void) { ws_ctx_init(&ctx, 2); }
+static void teardown(void) { ws_ctx_release(&ctx); } // the backend's cached primitives
 
 static void fill(float *a, int n, ws_rng *r, float scale) {
     for (int i = 0; i < n; i++) a[i] = (2 * ws_rng_uniform(r) - 1) * scale;
@@ -197,7 +198,7 @@ END_TEST
 Suite *ops_suite(void) {
     Suite *s = suite_create("ops");
     TCase *t = tcase_create("cpu");
-    tcase_add_checked_fixture(t, setup, NULL);
+    tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, linear_forward_values);
     tcase_add_loop_test(t, linear_gradients, 0, 2);
     tcase_add_test(t, linear_backward_accumulates);

@@ -8,6 +8,7 @@
 
 static ws_ctx ctx;
 static void setup(void) { ws_ctx_init(&ctx, 2); }
+static void teardown(void) { ws_ctx_release(&ctx); } // the backend's cached primitives
 
 enum { N = 37 };
 
@@ -134,7 +135,7 @@ END_TEST
 Suite *optim_suite(void) {
     Suite *s = suite_create("optim");
     TCase *t = tcase_create("rules");
-    tcase_add_checked_fixture(t, setup, NULL);
+    tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, sgd_matches_reference);
     tcase_add_test(t, adam_matches_reference);
     tcase_add_test(t, reset_forgets_state);

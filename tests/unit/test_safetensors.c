@@ -10,6 +10,7 @@
 
 static ws_ctx ctx;
 static void setup(void) { ws_ctx_init(&ctx, 1); }
+static void teardown(void) { ws_ctx_release(&ctx); } // the backend's cached primitives
 
 static ws_model *make(int hidden) {
     ws_model_spec spec = {.kind = WS_MODEL_MLP, .input = {1, 2, 2}, .num_classes = 3, .nhidden = 1, .hidden = {hidden}};
@@ -156,7 +157,7 @@ END_TEST
 Suite *safetensors_suite(void) {
     Suite *s = suite_create("safetensors");
     TCase *t = tcase_create("files");
-    tcase_add_checked_fixture(t, setup, NULL);
+    tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, round_trip_is_bitwise);
     tcase_add_test(t, resnet_round_trip_includes_buffers);
     tcase_add_test(t, broken_files_are_refused_and_leave_the_model_alone);

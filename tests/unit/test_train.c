@@ -8,6 +8,7 @@
 
 static ws_ctx ctx;
 static void setup(void) { ws_ctx_init(&ctx, 2); }
+static void teardown(void) { ws_ctx_release(&ctx); } // the backend's cached primitives
 
 enum { TN = 600, TDIM = 8 };
 static uint8_t xs[TN * TDIM];
@@ -107,7 +108,7 @@ END_TEST
 Suite *train_suite(void) {
     Suite *s = suite_create("train");
     TCase *t = tcase_create("loop");
-    tcase_add_checked_fixture(t, setup, NULL);
+    tcase_add_checked_fixture(t, setup, teardown);
     tcase_set_timeout(t, 60);
     tcase_add_test(t, learns_to_threshold_and_evaluates);
     tcase_add_test(t, same_seed_same_bits);
