@@ -93,6 +93,14 @@ KERNEL static void image_dsums_generic(double *sdy, double *sdyx, float *dres, c
 }
 
 #if defined(__x86_64__)
+// The low and high 8 lanes of a float vector, widened to double.
+__attribute__((target("avx512f"))) static inline __m512d lo_pd(__m512 v) {
+    return _mm512_cvtps_pd(_mm512_castps512_ps256(v));
+}
+__attribute__((target("avx512f"))) static inline __m512d hi_pd(__m512 v) {
+    return _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+}
+
 // The same in AVX-512 intrinsics: GCC does not vectorise the generic loops'
 // float -> double sums (measured: a quarter of a ResNet step went there).
 __attribute__((target("avx512f"))) static void image_dsums_avx512(double *sdy, double *sdyx, float *dres,
@@ -100,18 +108,14 @@ __attribute__((target("avx512f"))) static void image_dsums_avx512(double *sdy, d
                                                                   const float *mean, int HW) {
     __m512d a0 = _mm512_setzero_pd(), a1 = a0, c0 = a0, c1 = a0;
     const __m512 m = _mm512_loadu_ps(mean), zero = _mm512_setzero_ps();
-    const __m512d m0 = _mm512_cvtps_pd(_mm512_castps512_ps256(m)),
-                  m1 = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(m), 1)));
+    const __m512d m0 = lo_pd(m), m1 = hi_pd(m);
     const int64_t n = (int64_t)HW * WS_BLK;
     for (int64_t i = 0; i < n; i += WS_BLK) {
         __m512 d = _mm512_loadu_ps(dout + i);
         if (out) d = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_loadu_ps(out + i), zero, _CMP_GT_OQ), d);
         if (dres) _mm512_storeu_ps(dres + i, d);
         __m512 x = _mm512_loadu_ps(z + i);
-        __m512d d0 = _mm512_cvtps_pd(_mm512_castps512_ps256(d)),
-                d1 = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(d), 1)));
-        __m512d x0 = _mm512_sub_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(x)), m0),
-                x1 = _mm512_sub_pd(_mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(x), 1))), m1);
+        __m512d d0 = lo_pd(d), d1 = hi_pd(d), x0 = _mm512_sub_pd(lo_pd(x), m0), x1 = _mm512_sub_pd(hi_pd(x), m1);
         a0 = _mm512_add_pd(a0, d0);
         a1 = _mm512_add_pd(a1, d1);
         c0 = _mm512_fmadd_pd(d0, x0, c0);
@@ -128,14 +132,13 @@ __attribute__((target("avx512f"))) static void image_moments_avx512(double *mean
     __m512d s0 = _mm512_setzero_pd(), s1 = s0, q0 = s0, q1 = s0;
     for (int i = 0; i < HW; i++) {
         __m512 v = _mm512_loadu_ps(x + (int64_t)i * WS_BLK);
-        s0 = _mm512_add_pd(s0, _mm512_cvtps_pd(_mm512_castps512_ps256(v)));
-        s1 = _mm512_add_pd(s1, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))));
+        s0 = _mm512_add_pd(s0, lo_pd(v));
+        s1 = _mm512_add_pd(s1, hi_pd(v));
     }
     const __m512d inv = _mm512_set1_pd(1.0 / HW), mu0 = _mm512_mul_pd(s0, inv), mu1 = _mm512_mul_pd(s1, inv);
     for (int i = 0; i < HW; i++) {
         __m512 v = _mm512_loadu_ps(x + (int64_t)i * WS_BLK);
-        __m512d d0 = _mm512_sub_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(v)), mu0),
-                d1 = _mm512_sub_pd(_mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))), mu1);
+        __m512d d0 = _mm512_sub_pd(lo_pd(v), mu0), d1 = _mm512_sub_pd(hi_pd(v), mu1);
         q0 = _mm512_fmadd_pd(d0, d0, q0);
         q1 = _mm512_fmadd_pd(d1, d1, q1);
     }
