@@ -10,7 +10,7 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS    := openblas libcjson zlib check
+PKGS    := openblas libcjson zlib matio libpng libjpeg check
 OPT     ?= -O2 -g
 # SANITIZE: e.g. -fsanitize=address,undefined (make test-asan sets it).
 SANITIZE ?=
@@ -30,7 +30,7 @@ TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # rpath: use the OpenMP build of OpenBLAS even if the pthread one is installed too.
 # oneDNN (libdnnl-dev) ships no pkg-config file: its header and -ldnnl are in the default paths.
-PKG_LIBS   = $(shell pkg-config --libs openblas libcjson zlib 2>/dev/null) -ldnnl \
+PKG_LIBS   = $(shell pkg-config --libs openblas libcjson zlib matio libpng libjpeg 2>/dev/null) -ldnnl \
              -Wl,-rpath,$(shell pkg-config --variable=libdir openblas 2>/dev/null)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
 

@@ -10,7 +10,7 @@ int main(int argc, char **argv) {
     ws_ctx ctx;
     ws_ctx_init(&ctx, 0);
     ws_source src;
-    if (ws_source_load(&ctx, &src, "fashion-mnist")) return fprintf(stderr, "%s\n", ctx.err), 1;
+    if (ws_source_load(&ctx, &src, "fashion-mnist", NULL)) return fprintf(stderr, "%s\n", ctx.err), 1;
 
     int32_t *train_idx = malloc(sizeof(int32_t) * 5000), *test_idx = malloc(sizeof(int32_t) * src.test.n);
     for (int i = 0; i < 5000; i++) train_idx[i] = i;

@@ -25,7 +25,8 @@ static int die(const char *cmd, const char *msg) {
 // ---- options shared by batch / train / eval -------------------------------------------------
 
 typedef struct {
-    const char *data, *protocol, *model, *opt, *out, *save, *init_from, *backend, *conv_algo;
+    const char *data, *protocol, *model, *opt, *out, *save, *init_from, *backend, *conv_algo, *labels;
+    int svhn_extra;
     int_list hidden;
     float lr, momentum, wd, beta1, beta2, eps, lr2, wd2;
     int width;
@@ -73,7 +74,10 @@ static int parse_or_die(const char *cmd, arg_spec *specs, int argc, char **argv)
 }
 
 #define COMMON_SPECS(o)                                                                                          \
-    {"--data", ARG_STRING, &(o).data, "NAME[:DIR]", "dataset: fashion-mnist (default) or mnist:DIR", 0, 0, 0},    \
+    {"--data", ARG_STRING, &(o).data, "NAME[:DIR]",                                                               \
+     "fashion-mnist (default) | mnist | cifar10 | cifar100 | svhn [:DIR] | folder:DIR", 0, 0, 0},                \
+    {"--labels", ARG_STRING, &(o).labels, "L", "cifar100: fine (default, 100 classes) | coarse (20)", 0, 0, 0},   \
+    {"--extra", ARG_FLAG, &(o).svhn_extra, NULL, "svhn: add extra_32x32.mat to the training pool", 0, 0, 0},     \
     {"--protocol", ARG_STRING, &(o).protocol, "P",                                                               \
      "default (official test split, data's own normalisation) | paper (2/3-1/3 split, 0.5/0.5)", 0, 0, 0},      \
     {"--model", ARG_STRING, &(o).model, "M", "mlp (default) | logreg | resnet18", 0, 0, 0},                     \
@@ -109,6 +113,17 @@ static int parse_or_die(const char *cmd, arg_spec *specs, int argc, char **argv)
 static int make_ctx(const char *cmd, const cli_opts *o, ws_ctx *ctx) {
     ws_ctx_init(ctx, o->threads);
     if (ws_ctx_set_backend(ctx, o->backend) || ws_ctx_set_conv_algo(ctx, o->conv_algo)) return die(cmd, ctx->err);
+    return 0;
+}
+
+// Load --data with its options; on error print one line and return 1.
+static int load_source(const char *cmd, const cli_opts *o, ws_ctx *ctx, ws_source *src) {
+    ws_source_opts so = {.svhn_extra = o->svhn_extra};
+    if (o->labels && !strcmp(o->labels, "coarse")) so.cifar100_coarse = 1;
+    else if (o->labels && strcmp(o->labels, "fine")) return die(cmd, "--labels: expected 'fine' or 'coarse'");
+    if (o->labels && strncmp(o->data, "cifar100", 8)) return die(cmd, "--labels is for --data cifar100");
+    if (o->svhn_extra && strncmp(o->data, "svhn", 4)) return die(cmd, "--extra is for --data svhn");
+    if (ws_source_load(ctx, src, o->data, &so)) return die(cmd, ctx->err);
     return 0;
 }
 
@@ -331,7 +346,7 @@ static int cmd_batch(int argc, char **argv) {
     if (resolve(cmd, &o, &cfg, &ctx)) return 1;
     ws_source src;
     double t0 = ws_now();
-    if (ws_source_load(&ctx, &src, o.data)) return die(cmd, ctx.err);
+    if (load_source(cmd, &o, &ctx, &src)) return 1;
     // Folders are made only once the inputs are known to be good.
     if ((cfg.save_dir && ensure_dir(cmd, cfg.save_dir, &ctx)) || ensure_dir(cmd, o.out, &ctx)) {
         ws_source_free(&src);
@@ -405,7 +420,7 @@ static int cmd_train_or_eval(int argc, char **argv, int is_eval) {
     ws_batch_config cfg;
     if (resolve(cmd, &o, &cfg, &ctx)) return 1;
     ws_source src;
-    if (ws_source_load(&ctx, &src, o.data)) return die(cmd, ctx.err);
+    if (load_source(cmd, &o, &ctx, &src)) return 1;
     ws_batch_seed_result r;
     progress pr = {isatty(2) && !o.quiet && !is_eval, 1};
     ws_status st = is_eval ? ws_eval_checkpoint(&ctx, &cfg, &src, o.init_from, &r)
@@ -445,6 +460,51 @@ static int cmd_train_or_eval(int argc, char **argv, int is_eval) {
     return 0;
 }
 
+// warmstart data info: what --data loads, counted and measured.
+static int cmd_data(int argc, char **argv) {
+    const char *cmd = "data info";
+    if (argc < 1 || strcmp(argv[0], "info")) return die("data", "expected 'warmstart data info --data NAME[:DIR]'");
+    cli_opts o;
+    opts_defaults(&o);
+    arg_spec specs[] = {
+        {"--data", ARG_STRING, &o.data, "NAME[:DIR]",
+         "fashion-mnist (default) | mnist | cifar10 | cifar100 | svhn [:DIR] | folder:DIR", 0, 0, 0},
+        {"--labels", ARG_STRING, &o.labels, "L", "cifar100: fine (default, 100 classes) | coarse (20)", 0, 0, 0},
+        {"--extra", ARG_FLAG, &o.svhn_extra, NULL, "svhn: add extra_32x32.mat to the training pool", 0, 0, 0},
+        {"--threads", ARG_INT, &o.threads, "N", "threads (default: all cores)", 0, 1024, 0},
+        {"--help", ARG_FLAG, &o.help, NULL, "this help", 0, 0, 0},
+        {NULL, 0, NULL, NULL, NULL, 0, 0, 0}};
+    if (parse_or_die(cmd, specs, argc - 1, argv + 1)) return 1;
+    if (o.help) {
+        args_help(specs, "usage: warmstart data info [--data NAME[:DIR]]\n\nLoad a dataset and print its splits, "
+                         "shape, classes with counts, per-channel mean/std and the load time.");
+        return 0;
+    }
+    ws_ctx ctx;
+    ws_ctx_init(&ctx, o.threads);
+    ws_source src;
+    if (load_source(cmd, &o, &ctx, &src)) return 1;
+    printf("%s (%s), loaded in %.3f s\n", src.name, src.root, src.load_seconds);
+    printf("shape %dx%dx%d (channels x height x width), uint8; %d classes (%s labels)\n", src.train.c, src.train.h,
+           src.train.w, src.num_classes, src.labels);
+    ws_norm nm;
+    ws_norm_from_data(&nm, &src.train, NULL, src.train.n);
+    printf("training split: per-channel mean / std of x/255:");
+    for (int c = 0; c < nm.channels; c++) printf(" %.4f / %.4f", nm.mean[c], nm.std[c]);
+    printf("\n\n%-6s %-24s %10s %10s\n", "class", "name", "train", "test");
+    int64_t *counts = calloc(2 * (size_t)src.num_classes, sizeof *counts);
+    if (!counts) return die(cmd, "out of memory");
+    for (int64_t i = 0; i < src.train.n; i++) counts[src.train.y[i]]++;
+    for (int64_t i = 0; i < src.test.n; i++) counts[src.num_classes + src.test.y[i]]++;
+    for (int k = 0; k < src.num_classes; k++)
+        printf("%-6d %-24s %10lld %10lld\n", k, src.class_names[k], (long long)counts[k],
+               (long long)counts[src.num_classes + k]);
+    printf("%-6s %-24s %10lld %10lld\n", "all", "", (long long)src.train.n, (long long)src.test.n);
+    free(counts);
+    ws_source_free(&src);
+    return 0;
+}
+
 static void usage(FILE *f) {
     fprintf(f, "warmstart %s: warm-start vs random-init experiments (Ash & Adams, NeurIPS 2020)\n\n"
                "usage: warmstart COMMAND [options]\n\n"
@@ -452,6 +512,7 @@ static void usage(FILE *f) {
                "  batch    the two-phase batch experiment: warm start vs random init\n"
                "  train    train one model to the threshold (optionally --save it)\n"
                "  eval     evaluate a saved checkpoint\n"
+               "  data     'data info --data NAME[:DIR]': a dataset's splits, classes and statistics\n"
                "  version  print the version\n\n"
                "'warmstart COMMAND --help' lists a command's options.\n",
             WS_VERSION);
@@ -466,6 +527,7 @@ int main(int argc, char **argv) {
     if (!strcmp(c, "batch")) return cmd_batch(argc - 2, argv + 2);
     if (!strcmp(c, "train")) return cmd_train_or_eval(argc - 2, argv + 2, 0);
     if (!strcmp(c, "eval")) return cmd_train_or_eval(argc - 2, argv + 2, 1);
+    if (!strcmp(c, "data")) return cmd_data(argc - 2, argv + 2);
     if (!strcmp(c, "version") || !strcmp(c, "--version")) {
         printf("warmstart %s\n", WS_VERSION);
         return 0;

@@ -10,6 +10,7 @@
 #include "core/rng.h"
 
 #define WS_MAX_CHANNELS 4
+#define WS_CLASS_NAME 64
 
 typedef struct {
     int64_t n;
@@ -27,11 +28,20 @@ typedef struct {
 
 // A named source, as given by --data NAME[:PATH]: official train and test splits.
 typedef struct {
-    char name[32];          // "fashion-mnist", "mnist"
+    char name[32];          // "fashion-mnist", "mnist", "cifar10", "cifar100", "svhn", "folder"
     char root[1024];        // folder the files were read from
-    char class_names[16][32];
+    char labels[16];        // which labels: "fine" / "coarse" (CIFAR-100), else "class"
+    int num_classes;
+    char (*class_names)[WS_CLASS_NAME]; // num_classes names (from the dataset's files, or "0", "1", ...)
     ws_dataset train, test;
+    double load_seconds;
 } ws_source;
+
+// Choices a source may offer.
+typedef struct {
+    int cifar100_coarse;    // CIFAR-100: the 20 coarse labels instead of the 100 fine ones
+    int svhn_extra;         // SVHN: add extra_32x32.mat (531,131 images) to the training split
+} ws_source_opts;
 
 void ws_dataset_free(ws_dataset *d);
 static inline int64_t ws_dataset_example_size(const ws_dataset *d) { return (int64_t)d->c * d->h * d->w; }
@@ -41,10 +51,16 @@ static inline int64_t ws_dataset_example_size(const ws_dataset *d) { return (int
 ws_status ws_idx_load(ws_ctx *ctx, ws_dataset *out, const char *images_path, const char *labels_path,
                       int num_classes);
 
-// Load a named source: "fashion-mnist[:DIR]" or "mnist:DIR". Without a DIR,
-// fashion-mnist is read from $WARMSTART_DATA/fashion-mnist, else from Debian's
-// /usr/share/datasets/fashion-mnist.
-ws_status ws_source_load(ws_ctx *ctx, ws_source *src, const char *spec);
+// Load a named source (data/source.c): NAME[:PATH] with NAME one of
+//   fashion-mnist, mnist   IDX files train-images-idx3-ubyte[.gz], ... in PATH
+//   cifar10                data_batch_1..5.bin, test_batch.bin [, batches.meta.txt]
+//   cifar100               train.bin, test.bin [, fine_label_names.txt, coarse_label_names.txt]
+//   svhn                   train_32x32.mat, test_32x32.mat [, extra_32x32.mat]
+//   folder                 PATH/train/<class>/*.png|jpg, PATH/test/<class>/...
+// Without a PATH: $WARMSTART_DATA/NAME, and for fashion-mnist Debian's
+// /usr/share/datasets/fashion-mnist. The official archives' own folder names
+// (cifar-10-batches-bin, cifar-100-binary) are looked into as well. opts may be NULL.
+ws_status ws_source_load(ws_ctx *ctx, ws_source *src, const char *spec, const ws_source_opts *opts);
 void ws_source_free(ws_source *src);
 
 // Per-channel mean and std (population) of the examples idx[0..n) (all if idx NULL).

@@ -308,6 +308,10 @@ cJSON *ws_batch_config_json(const ws_batch_config *cfg, const ws_source *src, co
     int shape[3] = {src->train.c, src->train.h, src->train.w};
     cJSON_AddItemToObject(d, "shape", cJSON_CreateIntArray(shape, 3));
     cJSON_AddNumberToObject(d, "classes", src->train.num_classes);
+    cJSON_AddStringToObject(d, "labels", src->labels);
+    cJSON *names = cJSON_AddArrayToObject(d, "class_names");
+    for (int i = 0; i < src->num_classes && src->class_names; i++)
+        cJSON_AddItemToArray(names, cJSON_CreateString(src->class_names[i]));
     cJSON_AddNumberToObject(d, "subset", (double)cfg->subset);
     cJSON_AddNumberToObject(d, "eval_subset", (double)cfg->eval_subset);
     cJSON_AddStringToObject(j, "protocol", cfg->protocol == WS_PROTOCOL_PAPER ? "paper" : "default");

@@ -122,10 +122,10 @@ END_TEST
 
 START_TEST(missing_dataset_folder_says_what_and_where) {
     ws_source src;
-    ck_assert_int_eq(ws_source_load(&ctx, &src, "fashion-mnist:/nonexistent/fm"), WS_ERR_IO);
+    ck_assert_int_eq(ws_source_load(&ctx, &src, "fashion-mnist:/nonexistent/fm", NULL), WS_ERR_IO);
     ck_assert_ptr_nonnull(strstr(ctx.err, "train-images-idx3-ubyte"));
     ck_assert_ptr_nonnull(strstr(ctx.err, "/nonexistent/fm"));
-    ck_assert_int_eq(ws_source_load(&ctx, &src, "imagenet"), WS_ERR_ARG);
+    ck_assert_int_eq(ws_source_load(&ctx, &src, "imagenet", NULL), WS_ERR_ARG);
     ck_assert_ptr_nonnull(strstr(ctx.err, "unknown dataset 'imagenet'"));
 }
 END_TEST

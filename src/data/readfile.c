@@ -1,0 +1,32 @@
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "data/loaders.h"
+
+ws_status ws_read_file(ws_ctx *ctx, const char *path, const char *what, uint8_t **buf, size_t *len) {
+    *buf = NULL;
+    *len = 0;
+    struct stat st;
+    if (stat(path, &st) != 0) return ws_fail(ctx, WS_ERR_IO, "%s: %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode)) return ws_fail(ctx, WS_ERR_IO, "%s: is a directory, expected a %s", path, what);
+    FILE *f = fopen(path, "rb");
+    if (!f) return ws_fail(ctx, WS_ERR_IO, "%s: %s", path, strerror(errno));
+    size_t cap = st.st_size > 0 ? (size_t)st.st_size : 0;
+    uint8_t *p = ws_alloc(ctx, cap ? cap : 1);
+    if (!p) {
+        fclose(f);
+        return WS_ERR_NOMEM;
+    }
+    size_t got = cap ? fread(p, 1, cap, f) : 0;
+    int err = ferror(f);
+    fclose(f);
+    if (err || got != cap) {
+        ws_free(p);
+        return ws_fail(ctx, WS_ERR_IO, "%s: read error (%zu of %zu bytes)", path, got, cap);
+    }
+    *buf = p;
+    *len = cap;
+    return WS_OK;
+}
