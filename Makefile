@@ -34,7 +34,7 @@ PKG_LIBS   = $(shell pkg-config --libs openblas libcjson zlib matio libpng libjp
              -Wl,-rpath,$(shell pkg-config --variable=libdir openblas 2>/dev/null)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
 
-.PHONY: all deps demo test test-asan bench clean
+.PHONY: all deps demo test test-asan fuzz bench clean
 all: $(BUILD)/warmstart $(BUILD)/test_unit $(BUILD)/parity_tool $(BUILD)/bench_mlp $(BUILD)/bench_resnet $(BUILD)/example_minimal
 
 deps:
@@ -68,6 +68,18 @@ $(BUILD)/bench_resnet: $(BUILD)/bench/bench_resnet.o $(BUILD)/libwarmstart.a
 $(BUILD)/bench_mlp: $(BUILD)/bench/bench_mlp.o $(BUILD)/libwarmstart.a
 	$(CC) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
+# libFuzzer harnesses (tests/fuzz), built with clang under ASan + UBSan into
+# build/fuzz; tests/fuzz/run.sh runs them (the suite does, 30 s each).
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZERS  := cifar idx svhn image
+fuzz:
+	$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SANITIZE="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" build/fuzz/libwarmstart.a
+	for h in $(FUZZERS); do \
+	    clang -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer -Isrc $(PKG_CFLAGS) tests/fuzz/fuzz_$$h.c build/fuzz/libwarmstart.a \
+	        $(PKG_LIBS) -fopenmp -lm -o build/fuzz/fuzz_$$h || exit 1; \
+	done
+
 demo: deps
 	$(MAKE) all
 	./scripts/demo.sh
@@ -80,7 +92,7 @@ test: deps
 test-asan: deps
 	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=undefined" all
-	CK_FORK=no BUILD=build/asan ./tests/run.sh
+	CK_FORK=no BUILD=build/asan FUZZ_SECONDS=0 ./tests/run.sh  # the fuzzers run under ASan already
 
 bench: deps
 	$(MAKE) all

@@ -1,5 +1,6 @@
 #!/bin/sh
-# The whole suite: unit tests (Check), PyTorch parity, CLI end to end.
+# The whole suite: unit tests (Check), PyTorch parity, CLI end to end, and a
+# short run of every loader's fuzzer (FUZZ_SECONDS each, default 30; 0 skips).
 # Prints a closing line "tests: N passed, N failed[, N skipped]".
 set -u
 cd "$(dirname "$0")/.."
@@ -24,6 +25,7 @@ for t in tests/parity/test_*.py; do
     run "parity $(basename "$t" .py)" "$PY" "$t" "$BUILD"
 done
 run cli tests/cli/test_cli.sh "$BUILD"
+if [ "${FUZZ_SECONDS:-30}" -gt 0 ]; then run fuzz tests/fuzz/run.sh "${FUZZ_SECONDS:-30}"; fi
 echo
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

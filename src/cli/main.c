@@ -26,7 +26,8 @@ static int die(const char *cmd, const char *msg) {
 
 typedef struct {
     const char *data, *protocol, *model, *opt, *out, *save, *init_from, *backend, *conv_algo, *labels;
-    int svhn_extra;
+    int svhn_extra, augment;
+    double val_fraction;
     int_list hidden;
     float lr, momentum, wd, beta1, beta2, eps, lr2, wd2;
     int width;
@@ -85,6 +86,9 @@ static int parse_or_die(const char *cmd, arg_spec *specs, int argc, char **argv)
     {"--hidden", ARG_INTLIST, &(o).hidden, "N,N", "MLP hidden sizes (default 100,100, the paper's)", 0, 0, 0},   \
     {"--subset", ARG_I64, &(o).subset, "N", "train on a random N of the training pool", 0, 1e9, 0},            \
     {"--eval-subset", ARG_I64, &(o).eval_subset, "N", "evaluate on a random N of the evaluation split", 0, 1e9, 0}, \
+    {"--val-fraction", ARG_DOUBLE, &(o).val_fraction, "F",                                                      \
+     "default protocol: evaluate on a random F of the training set, held out (default: the test split)", 1e-9, 0.999999, 0}, \
+    {"--augment", ARG_FLAG, &(o).augment, NULL, "random crop (4-pixel padding) + horizontal flip of training batches", 0, 0, 0}, \
     {"--eval-batch", ARG_INT, &(o).eval_batch, "N", "evaluation batch size (default 1000)", 1, 1e6, 0},          \
     {"--seed", ARG_I64, &(o).seed, "S", "first seed (default 1)", 0, 4e18, 0},                                   \
     {"--threads", ARG_INT, &(o).threads, "N", "threads (default: all cores)", 0, 1024, 0},                       \
@@ -163,6 +167,8 @@ static int resolve(const char *cmd, cli_opts *o, ws_batch_config *cfg, ws_ctx *c
     cfg->subset = o->subset;
     cfg->eval_subset = o->eval_subset;
     cfg->eval_batch = o->eval_batch;
+    cfg->val_fraction = o->val_fraction;
+    if (o->augment) cfg->augment = (ws_augment){.pad = 4, .flip = 1};
     cfg->init_from = o->init_from;
     cfg->save_dir = o->save;
     return 0;

@@ -71,4 +71,21 @@ void ws_norm_paper(ws_norm *norm, int channels);
 // Gather examples idx[0..B) normalised into x (B, C*H*W) and labels into y.
 void ws_gather(float *x, int32_t *y, const ws_dataset *d, const ws_norm *norm, const int32_t *idx, int B);
 
+// Training-time augmentation, as torchvision's RandomCrop(size, padding=pad)
+// then RandomHorizontalFlip(): each example is shifted by (dy, dx), both
+// uniform in [-pad, pad], with the pixels that come from outside the image
+// black (0 before normalisation), then mirrored left-right with probability
+// 1/2 when `flip`. Off (pad 0, flip 0) by default.
+typedef struct {
+    int pad;
+    int flip;
+} ws_augment;
+
+static inline int ws_augment_on(const ws_augment *a) { return a && (a->pad > 0 || a->flip); }
+
+// ws_gather with augmentation: the random choices of all B examples are drawn
+// from rng first, in order (so they depend on neither threads nor timing).
+void ws_gather_augmented(float *x, int32_t *y, const ws_dataset *d, const ws_norm *norm, const int32_t *idx, int B,
+                         const ws_augment *aug, ws_rng *rng);
+
 #endif

@@ -58,6 +58,8 @@ static ws_status make_split(ws_ctx *ctx, const ws_batch_config *cfg, const ws_so
     const ws_dataset *tr = &src->train;
     int32_t *all = iota(ctx, tr->n);
     if (!all) return WS_ERR_NOMEM;
+    if (cfg->protocol == WS_PROTOCOL_PAPER && cfg->val_fraction > 0)
+        return ws_free(all), ws_fail(ctx, WS_ERR_ARG, "--val-fraction: the paper protocol fixes its split (1/3 to evaluate)");
     if (cfg->protocol == WS_PROTOCOL_PAPER) {
         // The official code: a random 2/3 of the official training set to
         // train, the remaining 1/3 to evaluate; the test split is unused.
@@ -67,6 +69,21 @@ static ws_status make_split(ws_ctx *ctx, const ws_batch_config *cfg, const ws_so
         s->n_eval = tr->n - s->n_pool;
         s->pool = all;
         s->eval = ws_alloc(ctx, sizeof(int32_t) * (size_t)(s->n_eval ? s->n_eval : 1));
+        if (!s->eval) return split_free(s), WS_ERR_NOMEM;
+        memcpy(s->eval, all + s->n_pool, sizeof(int32_t) * (size_t)s->n_eval);
+        s->eval_ds = tr;
+    } else if (cfg->val_fraction > 0) {
+        // A held-out validation share of the official training set.
+        if (cfg->val_fraction >= 1) return ws_free(all), ws_fail(ctx, WS_ERR_ARG, "validation fraction %g must be in (0, 1)", cfg->val_fraction);
+        ws_rng r = ws_rng_stream(seed, "split", 1);
+        ws_rng_shuffle(&r, all, tr->n);
+        s->n_eval = (int64_t)llround(cfg->val_fraction * (double)tr->n);
+        s->n_pool = tr->n - s->n_eval;
+        if (s->n_eval < 1 || s->n_pool < 1)
+            return ws_free(all), ws_fail(ctx, WS_ERR_ARG, "validation fraction %g of %lld examples leaves an empty split",
+                                         cfg->val_fraction, (long long)tr->n);
+        s->pool = all;
+        s->eval = ws_alloc(ctx, sizeof(int32_t) * (size_t)s->n_eval);
         if (!s->eval) return split_free(s), WS_ERR_NOMEM;
         memcpy(s->eval, all + s->n_pool, sizeof(int32_t) * (size_t)s->n_eval);
         s->eval_ds = tr;
@@ -117,7 +134,8 @@ static void relay(void *u, const ws_epoch_record *rec) {
 static ws_status train_and_eval(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, const split *s,
                                 const ws_norm *norm, ws_model *m, ws_optim *opt, const int32_t *idx, int64_t n,
                                 int batch, uint64_t seed, uint64_t order_stream, epoch_relay *rl, ws_run_result *out) {
-    ws_train_config tc = {.batch = batch, .threshold = cfg->threshold, .max_epochs = cfg->max_epochs};
+    ws_train_config tc = {.batch = batch, .threshold = cfg->threshold, .max_epochs = cfg->max_epochs,
+                          .augment = cfg->augment};
     out->learner = rl->learner;
     ws_status st = ws_train_to_threshold(ctx, m, opt, &src->train, norm, idx, n, &tc, seed, order_stream, relay, rl,
                                          &out->train);
@@ -315,9 +333,16 @@ cJSON *ws_batch_config_json(const ws_batch_config *cfg, const ws_source *src, co
     cJSON_AddNumberToObject(d, "subset", (double)cfg->subset);
     cJSON_AddNumberToObject(d, "eval_subset", (double)cfg->eval_subset);
     cJSON_AddStringToObject(j, "protocol", cfg->protocol == WS_PROTOCOL_PAPER ? "paper" : "default");
+    char vs[160];
+    snprintf(vs, sizeof vs, "random %g of the official training set held out to evaluate, the rest to train",
+             cfg->val_fraction);
     cJSON_AddStringToObject(j, "split", cfg->protocol == WS_PROTOCOL_PAPER
                                             ? "random 2/3 of the official training set to train, 1/3 to evaluate"
-                                            : "official training set to train, official test set to evaluate");
+                                        : cfg->val_fraction > 0 ? vs
+                                                                : "official training set to train, official test set to evaluate");
+    cJSON *aug = cJSON_AddObjectToObject(j, "augmentation");
+    cJSON_AddNumberToObject(aug, "random_crop_padding", cfg->augment.pad);
+    cJSON_AddBoolToObject(aug, "horizontal_flip", cfg->augment.flip);
     cJSON_AddStringToObject(j, "normalization", cfg->protocol == WS_PROTOCOL_PAPER
                                                     ? "(x/255 - 0.5) / 0.5"
                                                     : "(x/255 - mean) / std, per channel, of the training pool");

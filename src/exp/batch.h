@@ -38,6 +38,9 @@ typedef struct {
     int64_t subset;           // use a random subset of the training pool (0: all)
     int64_t eval_subset;      // and of the evaluation split (0: all)
     int eval_batch;
+    double val_fraction;      // default protocol: evaluate on a random share of the official
+                              // training set (held out from training) instead of the test set (0: off)
+    ws_augment augment;       // training-batch augmentation (random crop / flip; off by default)
     const char *init_from;    // phase 1 starts from this checkpoint instead of a fresh init
     const char *save_dir;     // save seed<S>-{phase1,warm,random}.safetensors here
 } ws_batch_config;

@@ -38,11 +38,12 @@ ws_status ws_train_to_threshold(ws_ctx *ctx, ws_model *m, ws_optim *opt, const w
         memcpy(order, idx, sizeof(int32_t) * (size_t)n);
         ws_rng r = ws_rng_stream(seed, "shuffle", order_stream * 1000003u + (uint64_t)e);
         ws_rng_shuffle(&r, order, n);
+        ws_rng ar = ws_rng_stream(seed, "augment", order_stream * 1000003u + (uint64_t)e);
         double loss_sum = 0.0;
         int64_t hits = 0;
         for (int64_t s = 0; s < n; s += B) {
             int b = (int)(n - s < B ? n - s : B);
-            ws_gather(x, y, d, norm, order + s, b);
+            ws_gather_augmented(x, y, d, norm, order + s, b, &cfg->augment, &ar);
             ws_model_forward(ctx, m, x, b, 1);
             int correct = 0;
             double loss = ws_model_loss(ctx, m, y, b, &correct);

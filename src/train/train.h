@@ -15,6 +15,8 @@ typedef struct {
     int batch;          // mini-batch size; the last batch of an epoch may be smaller
     double threshold;   // stop once the epoch's training accuracy >= threshold
     int max_epochs;     // cap
+    ws_augment augment; // training-batch augmentation (off: zeros), drawn from the
+                        // stream ("augment", order_stream * 1000003 + epoch)
 } ws_train_config;
 
 typedef struct {

@@ -442,6 +442,45 @@ START_TEST(real_cifar10_sample) {
 }
 END_TEST
 
+// ---- augmentation -------------------------------------------------------------------------------
+
+START_TEST(augment_crop_and_flip) {
+    enum { B = 5, C = 2, H = 6, W = 7 };
+    static uint8_t px[B * C * H * W];
+    static int32_t lab[B], idx[B] = {4, 0, 3, 1, 2};
+    for (size_t i = 0; i < sizeof px; i++) px[i] = (uint8_t)(1 + i % 250); // never 0: black is recognisable
+    for (int i = 0; i < B; i++) lab[i] = i;
+    ws_dataset d = {.n = B, .c = C, .h = H, .w = W, .num_classes = 5, .x = px, .y = lab};
+    ws_norm n = {.channels = C, .mean = {0, 0}, .std = {1.0f / 255, 1.0f / 255}}; // lut[v] = v: raw pixels back
+    float x[B * C * H * W], plain[B * C * H * W];
+    int32_t y[B];
+    ws_augment aug = {.pad = 3, .flip = 1};
+    ws_rng r = ws_rng_stream(5, "test-augment", 0), r2 = r;
+    ws_gather_augmented(x, y, &d, &n, idx, B, &aug, &r);
+    // The same draws, in the same order, by an independent loop.
+    for (int b = 0; b < B; b++) {
+        int dy = (int)ws_rng_below(&r2, 7) - 3, dx = (int)ws_rng_below(&r2, 7) - 3, fl = (int)ws_rng_below(&r2, 2);
+        ck_assert_int_eq(y[b], idx[b]);
+        for (int c = 0; c < C; c++)
+            for (int i = 0; i < H; i++)
+                for (int j = 0; j < W; j++) {
+                    int sj = (fl ? W - 1 - j : j) + dx, si = i + dy;
+                    float want = si < 0 || si >= H || sj < 0 || sj >= W ? 0.0f : px[((idx[b] * C + c) * H + si) * W + sj];
+                    ck_assert_float_eq_tol(x[((b * C + c) * H + i) * W + j], want, 1e-3);
+                }
+    }
+    // Same stream, same batch; augmentation off is exactly ws_gather.
+    ws_rng r3 = ws_rng_stream(5, "test-augment", 0);
+    float again[B * C * H * W];
+    ws_gather_augmented(again, NULL, &d, &n, idx, B, &aug, &r3);
+    ck_assert_int_eq(memcmp(again, x, sizeof x), 0);
+    ws_augment off = {0};
+    ws_gather_augmented(x, NULL, &d, &n, idx, B, &off, &r3);
+    ws_gather(plain, NULL, &d, &n, idx, B);
+    ck_assert_int_eq(memcmp(plain, x, sizeof x), 0);
+}
+END_TEST
+
 Suite *loaders_suite(void) {
     Suite *s = suite_create("loaders");
     TCase *t = tcase_create("formats");
@@ -455,6 +494,7 @@ Suite *loaders_suite(void) {
     tcase_add_test(t, folder_grey_and_mixed);
     tcase_add_test(t, unknown_and_missing_sources);
     tcase_add_test(t, real_cifar10_sample);
+    tcase_add_test(t, augment_crop_and_flip);
     suite_add_tcase(s, t);
     return s;
 }
