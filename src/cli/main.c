@@ -168,6 +168,8 @@ static int resolve(const char *cmd, cli_opts *o, ws_batch_config *cfg, ws_ctx *c
     cfg->eval_subset = o->eval_subset;
     cfg->eval_batch = o->eval_batch;
     cfg->val_fraction = o->val_fraction;
+    if (cfg->val_fraction > 0 && cfg->protocol == WS_PROTOCOL_PAPER)
+        return die(cmd, "--val-fraction: the paper protocol fixes its split (1/3 to evaluate)");
     if (o->augment) cfg->augment = (ws_augment){.pad = 4, .flip = 1};
     cfg->init_from = o->init_from;
     cfg->save_dir = o->save;

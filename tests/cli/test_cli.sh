@@ -110,6 +110,36 @@ expect_error "ResNet checkpoint into another width" "model resnet18 w8 1x28x28-1
     && ok "examples/minimal.c trains through include/warmstart.h; its checkpoint evaluates" \
     || bad "example: $(cat "$T/ex")"
 
+# --- real datasets: the project's CIFAR-10 sample, as binary batches and as a PNG folder ---
+SAMPLE=../shared/data/cifar-10-sample
+if [ -d "$SAMPLE" ]; then
+    if "$WS" batch --data "cifar10:$SAMPLE" --model mlp --protocol paper --subset 1500 --max-epochs 8 --threads 2 \
+        --out "$T/c10" --quiet >"$T/c10.table" 2>"$T/c10.log" \
+        && grep -q '"name":"cifar10"' "$T/c10/batch.jsonl" && grep -q '"class_names":\["airplane"' "$T/c10/batch.jsonl" \
+        && grep -q 'random 2/3 of the official training set' "$T/c10/batch.jsonl"; then
+        ok "batch --data cifar10 --model mlp --protocol paper runs on real CIFAR-10 files; JSONL names data and classes"
+    else
+        bad "cifar10 batch: $(cat "$T/c10.log" "$T/c10.table")"
+    fi
+    "$WS" data info --data "cifar10:$SAMPLE" >"$T/info" 2>&1 && grep -q "^9 *truck *507 *95" "$T/info" \
+        && grep -q "^all *5000 *1000" "$T/info" && ok "data info counts the sample per class and split" \
+        || bad "data info: $(cat "$T/info")"
+    if /usr/bin/python3 scripts/cifar_to_folder.py "$SAMPLE" "$T/folder" --per-class 40 2>/dev/null \
+        && "$WS" batch --data "folder:$T/folder" --model mlp --augment --max-epochs 5 --threads 2 --out "$T/fold" \
+            --quiet >/dev/null 2>"$T/fold.log" \
+        && grep -q '"name":"folder"' "$T/fold/batch.jsonl" && grep -q '"horizontal_flip":true' "$T/fold/batch.jsonl"; then
+        ok "batch --data folder:DIR (PNGs of the sample, 400 + 400) runs, with --augment recorded"
+    else
+        bad "folder batch: $(cat "$T/fold.log")"
+    fi
+else
+    echo "ok - # SKIP real CIFAR-10 runs: $SAMPLE is absent (a user's clone has none)"
+fi
+expect_error "missing CIFAR-10 files" "missing data_batch_1.bin in $T/nowhere" "$WS" batch --data "cifar10:$T/nowhere"
+expect_error "--labels on CIFAR-10" "--labels is for --data cifar100" "$WS" data info --data cifar10:x --labels coarse
+expect_error "held-out split with the paper protocol" "the paper protocol fixes its split" \
+    "$WS" batch --protocol paper --val-fraction 0.1
+
 # --- bad input: one clear line, non-zero exit, nothing written ---
 expect_error "unknown option" "unknown option '--bogus'" "$WS" batch --bogus
 expect_error "bad number" "--lr: 'fast' is not a number" "$WS" batch --lr fast
