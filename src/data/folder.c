@@ -229,7 +229,10 @@ ws_status ws_folder_load(ws_ctx *ctx, ws_dataset *out, const char *root, char (*
         snprintf(dir, sizeof dir, "%s/%s", root, cls[k]);
         char **names = NULL;
         int nn = 0;
-        if ((st = list_dir(ctx, dir, 0, &names, &nn))) goto done;
+        if ((st = list_dir(ctx, dir, 0, &names, &nn))) {
+            free_names(names, nn);
+            goto done;
+        }
         if (nn == 0) {
             free_names(names, nn);
             st = ws_fail(ctx, WS_ERR_FORMAT, "%s: empty class folder (no .png, .jpg or .jpeg files)", dir);
