@@ -12,6 +12,7 @@
 #include "cli/args.h"
 #include "core/ctx.h"
 #include "exp/batch.h"
+#include "exp/online.h"
 #include "exp/stats.h"
 #include "io/atomic.h"
 
@@ -26,7 +27,8 @@ static int die(const char *cmd, const char *msg) {
 
 typedef struct {
     const char *data, *protocol, *model, *opt, *out, *save, *init_from, *backend, *conv_algo, *labels;
-    int svhn_extra, augment;
+    int svhn_extra, augment, rounds;
+    int64_t k0, k, grad_examples;
     double val_fraction;
     int_list hidden;
     float lr, momentum, wd, beta1, beta2, eps, lr2, wd2;
@@ -468,6 +470,174 @@ static int cmd_train_or_eval(int argc, char **argv, int is_eval) {
     return 0;
 }
 
+// ---- online -----------------------------------------------------------------------------------
+
+static void on_round(void *user, uint64_t seed, const char *learner, const ws_online_round *r) {
+    progress *p = user;
+    if (!p->tty) return;
+    fprintf(stderr, "\r\033[K  seed %llu  round %d  %-7s %lld examples: test acc %.2f%%, %d epochs", (unsigned long long)seed,
+            r->round, learner, (long long)r->n_seen, 100 * r->test_acc, r->train.nepochs);
+    fflush(stderr);
+}
+
+static int write_online(const char *cmd, ws_ctx *ctx, const char *dir, cJSON *config, const ws_online_seed_result *r,
+                        int n) {
+    if (ensure_dir(cmd, dir, ctx)) return 1;
+    char path[1200];
+    ws_atomic_file af;
+    snprintf(path, sizeof path, "%s/online.jsonl", dir);
+    if (ws_atomic_open(ctx, &af, path)) return die(cmd, ctx->err);
+    for (int i = 0; i < n; i++) {
+        cJSON *rec = ws_online_seed_json(&r[i]);
+        cJSON_AddItemReferenceToObject(rec, "config", config);
+        char *line = cJSON_PrintUnformatted(rec);
+        fprintf(af.f, "%s\n", line);
+        free(line);
+        cJSON_Delete(rec);
+    }
+    if (ws_atomic_commit(ctx, &af)) return die(cmd, ctx->err);
+    snprintf(path, sizeof path, "%s/online.csv", dir);
+    if (ws_atomic_open(ctx, &af, path)) return die(cmd, ctx->err);
+    fprintf(af.f, "seed,round,learner,examples_seen,test_acc,test_loss,train_acc,epochs,steps,seconds,cumulative_seconds,"
+                  "converged,corr_round_start,corr_init,cos_round_start,cos_init,l2_round_start,l2_init,grad_norm_old,"
+                  "grad_norm_new\n");
+    int nl;
+    const ws_learner_def *d = ws_learners(&nl);
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < r[i].nrounds; k++)
+            for (int l = 0; l < r[i].nlearners; l++) {
+                const ws_online_round *x = &r[i].rounds[l * r[i].nrounds + k];
+                fprintf(af.f, "%llu,%d,%s,%lld,%.6f,%.6f,%.6f,%d,%lld,%.3f,%.3f,%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6g,%.6g\n",
+                        (unsigned long long)r[i].seed, k, d[l].name, (long long)x->n_seen, x->test_acc, x->test_loss,
+                        x->train.train_acc, x->train.nepochs, (long long)x->train.steps, x->train.seconds,
+                        x->cum_seconds, x->train.converged, x->to_start.pearson, x->to_init.pearson, x->to_start.cosine,
+                        x->to_init.cosine, x->to_start.l2, x->to_init.l2, x->grad_old, x->grad_new);
+            }
+    if (ws_atomic_commit(ctx, &af)) return die(cmd, ctx->err);
+    return 0;
+}
+
+static void print_online(const ws_online_config *cfg, const ws_source *src, const ws_online_seed_result *r, int n,
+                         const char *arch) {
+    printf("\nPassive online learning: %s, %s, %s lr %g, batch %d, threshold %.3g, %lld first + %lld per round, %d "
+           "seed%s\n",
+           src->name, arch, ws_opt_kind_name(cfg->base.opt1.kind), cfg->base.opt1.lr, cfg->base.batch1,
+           cfg->base.threshold, (long long)cfg->k0, (long long)cfg->k, n, n == 1 ? "" : "s");
+    printf("evaluated on %lld examples%s\n\n", (long long)r[0].n_eval, n > 1 ? "; mean ± 95% CI over seeds" : "");
+    int nl;
+    const ws_learner_def *d = ws_learners(&nl);
+    printf("%-7s%-10s", "round", "examples");
+    for (int l = 0; l < nl; l++) {
+        char h[64];
+        snprintf(h, sizeof h, "%s acc %%", d[l].name);
+        print_cell(h, 18);
+    }
+    for (int l = 0; l < nl; l++) {
+        char h[64];
+        snprintf(h, sizeof h, "%s s", d[l].name);
+        print_cell(h, 16);
+    }
+    printf("gap warm − random\n");
+    for (int k = 0; k < r[0].nrounds; k++) {
+        printf("%-7d%-10lld", k, (long long)r[0].rounds[k].n_seen);
+        double v[256], g[256];
+        char cell[64];
+        for (int pass = 0; pass < 2; pass++)
+            for (int l = 0; l < nl; l++) {
+                for (int i = 0; i < n; i++) {
+                    const ws_online_round *x = &r[i].rounds[l * r[i].nrounds + k];
+                    v[i] = pass ? x->train.seconds : x->test_acc;
+                }
+                fmt_summary(cell, sizeof cell, v, n, pass ? 1 : 100, 2);
+                print_cell(cell, pass ? 16 : 18);
+            }
+        for (int i = 0; i < n; i++) g[i] = r[i].rounds[k].test_acc - r[i].rounds[r[i].nrounds + k].test_acc;
+        fmt_summary(cell, sizeof cell, g, n, 100, 2);
+        printf("%s\n", cell);
+    }
+}
+
+static int cmd_online(int argc, char **argv) {
+    const char *cmd = "online";
+    cli_opts o;
+    opts_defaults(&o);
+    ws_online_config ocfg;
+    ws_online_config_defaults(&ocfg);
+    o.k0 = ocfg.k0, o.k = ocfg.k, o.grad_examples = ocfg.grad_examples;
+    o.out = "results/online";
+    arg_spec specs[] = {
+        COMMON_SPECS(o),
+        TRAIN_SPECS(o),
+        {"--k0", ARG_I64, &o.k0, "N", "examples in the first round (default 1000)", 1, 1e9, 0},
+        {"--k", ARG_I64, &o.k, "N", "examples added per round (default 1000)", 1, 1e9, 0},
+        {"--rounds", ARG_INT, &o.rounds, "N", "at most N rounds (default: until the pool is used)", 0, 1e6, 0},
+        {"--grad-examples", ARG_I64, &o.grad_examples, "N",
+         "gradient norms on at most N old and N new examples (default 2000; 0: all)", 0, 1e9, 0},
+        {"--seeds", ARG_INT, &o.seeds, "N", "repeat with N seeds: seed, seed+1, ... (default 1)", 1, 256, 0},
+        {"--out", ARG_STRING, &o.out, "DIR", "write DIR/online.jsonl and DIR/online.csv (default results/online)", 0, 0, 0},
+        {NULL, 0, NULL, NULL, NULL, 0, 0, 0}};
+    if (parse_or_die(cmd, specs, argc, argv)) return 1;
+    if (o.help) {
+        args_help(specs, "usage: warmstart online [options]\n\n"
+                         "Passive online learning: the training pool arrives --k0 examples first, then --k per round;\n"
+                         "each round the warm learner continues from its last model and the random one starts fresh,\n"
+                         "both trained to the threshold on everything seen so far. Records accuracy, time to converge,\n"
+                         "weight movement and old/new gradient norms per round (online.jsonl, online.csv).");
+        return 0;
+    }
+    ws_ctx ctx;
+    if (make_ctx(cmd, &o, &ctx)) return 1;
+    if (resolve(cmd, &o, &ocfg.base, &ctx)) return 1;
+    ocfg.k0 = o.k0, ocfg.k = o.k, ocfg.rounds = o.rounds, ocfg.grad_examples = o.grad_examples;
+    ws_source src;
+    if (load_source(cmd, &o, &ctx, &src)) return 1;
+    // The rounds must fit the pool: checked before anything is printed or made.
+    ws_split sp;
+    int fits = 0;
+    if (!ws_split_make(&ctx, &ocfg.base, &src, ocfg.base.seed, &sp)) {
+        fits = ws_online_schedule(sp.n_pool, ocfg.k0, ocfg.k, ocfg.rounds, NULL, 0) > 0;
+        if (!fits)
+            ws_fail(&ctx, WS_ERR_ARG, "%lld first examples and %lld per round do not fit a pool of %lld", (long long)ocfg.k0,
+                    (long long)ocfg.k, (long long)sp.n_pool);
+        ws_split_free(&sp);
+    }
+    if (!fits || ensure_dir(cmd, o.out, &ctx)) {
+        ws_source_free(&src);
+        return fits ? 1 : die(cmd, ctx.err);
+    }
+    char arch[160];
+    ws_model_spec spec = ws_batch_model_spec(&ocfg.base, &src.train);
+    ws_model_describe(&spec, arch, sizeof arch);
+    fprintf(stderr, "warmstart online: %s (%lld train, %lld test); %s, %d thread%s\n", src.name, (long long)src.train.n,
+            (long long)src.test.n, arch, ctx.threads, ctx.threads == 1 ? "" : "s");
+    ws_online_seed_result *res = calloc((size_t)ocfg.base.seeds, sizeof *res);
+    progress pr = {isatty(2) && !o.quiet, ocfg.base.seeds};
+    int rc = 0, done = 0;
+    for (int i = 0; i < ocfg.base.seeds && !rc; i++) {
+        if (ws_online_run_seed(&ctx, &ocfg, &src, i, on_round, &pr, &res[i])) {
+            progress_done(&pr);
+            rc = die(cmd, ctx.err);
+            break;
+        }
+        done++;
+    }
+    progress_done(&pr);
+    if (!rc) {
+        cJSON *config = ws_online_config_json(&ocfg, &src, &ctx);
+        rc = write_online(cmd, &ctx, o.out, config, res, done);
+        cJSON_Delete(config);
+        if (!rc) {
+            print_online(&ocfg, &src, res, done, arch);
+            printf("\nresults: %s/online.jsonl, %s/online.csv\n", o.out, o.out);
+        }
+    }
+    for (int i = 0; i < done; i++) ws_online_seed_result_free(&res[i]);
+    free(res);
+    ws_source_free(&src);
+    ws_ctx_release(&ctx);
+    return rc;
+}
+
 // warmstart data info: what --data loads, counted and measured.
 static int cmd_data(int argc, char **argv) {
     const char *cmd = "data info";
@@ -518,6 +688,7 @@ static void usage(FILE *f) {
                "usage: warmstart COMMAND [options]\n\n"
                "commands:\n"
                "  batch    the two-phase batch experiment: warm start vs random init\n"
+               "  online   passive online learning: data arrives in rounds; warm vs random each round\n"
                "  train    train one model to the threshold (optionally --save it)\n"
                "  eval     evaluate a saved checkpoint\n"
                "  data     'data info --data NAME[:DIR]': a dataset's splits, classes and statistics\n"
@@ -533,6 +704,7 @@ int main(int argc, char **argv) {
     }
     const char *c = argv[1];
     if (!strcmp(c, "batch")) return cmd_batch(argc - 2, argv + 2);
+    if (!strcmp(c, "online")) return cmd_online(argc - 2, argv + 2);
     if (!strcmp(c, "train")) return cmd_train_or_eval(argc - 2, argv + 2, 0);
     if (!strcmp(c, "eval")) return cmd_train_or_eval(argc - 2, argv + 2, 1);
     if (!strcmp(c, "data")) return cmd_data(argc - 2, argv + 2);

@@ -32,15 +32,7 @@ void ws_batch_seed_result_free(ws_batch_seed_result *r) {
     ws_train_result_free(&r->random.train);
 }
 
-// Index lists for one seed: the training pool, the first phase's part of it,
-// and the evaluation examples (which dataset they index is `eval_ds`).
-typedef struct {
-    int32_t *pool, *first, *eval;
-    int64_t n_pool, n_first, n_eval;
-    const ws_dataset *eval_ds;
-} split;
-
-static void split_free(split *s) {
+void ws_split_free(ws_split *s) {
     ws_free(s->pool);
     ws_free(s->first);
     ws_free(s->eval);
@@ -53,7 +45,7 @@ static int32_t *iota(ws_ctx *ctx, int64_t n) {
     return a;
 }
 
-static ws_status make_split(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, uint64_t seed, split *s) {
+ws_status ws_split_make(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, uint64_t seed, ws_split *s) {
     memset(s, 0, sizeof *s);
     const ws_dataset *tr = &src->train;
     int32_t *all = iota(ctx, tr->n);
@@ -69,7 +61,7 @@ static ws_status make_split(ws_ctx *ctx, const ws_batch_config *cfg, const ws_so
         s->n_eval = tr->n - s->n_pool;
         s->pool = all;
         s->eval = ws_alloc(ctx, sizeof(int32_t) * (size_t)(s->n_eval ? s->n_eval : 1));
-        if (!s->eval) return split_free(s), WS_ERR_NOMEM;
+        if (!s->eval) return ws_split_free(s), WS_ERR_NOMEM;
         memcpy(s->eval, all + s->n_pool, sizeof(int32_t) * (size_t)s->n_eval);
         s->eval_ds = tr;
     } else if (cfg->val_fraction > 0) {
@@ -84,14 +76,14 @@ static ws_status make_split(ws_ctx *ctx, const ws_batch_config *cfg, const ws_so
                                          cfg->val_fraction, (long long)tr->n);
         s->pool = all;
         s->eval = ws_alloc(ctx, sizeof(int32_t) * (size_t)s->n_eval);
-        if (!s->eval) return split_free(s), WS_ERR_NOMEM;
+        if (!s->eval) return ws_split_free(s), WS_ERR_NOMEM;
         memcpy(s->eval, all + s->n_pool, sizeof(int32_t) * (size_t)s->n_eval);
         s->eval_ds = tr;
     } else {
         s->pool = all;
         s->n_pool = tr->n;
         s->eval = iota(ctx, src->test.n);
-        if (!s->eval) return split_free(s), WS_ERR_NOMEM;
+        if (!s->eval) return ws_split_free(s), WS_ERR_NOMEM;
         s->n_eval = src->test.n;
         s->eval_ds = &src->test;
     }
@@ -107,13 +99,13 @@ static ws_status make_split(ws_ctx *ctx, const ws_batch_config *cfg, const ws_so
     }
     // Phase 1 sees a random `first_fraction` of the pool.
     s->first = ws_alloc(ctx, sizeof(int32_t) * (size_t)(s->n_pool ? s->n_pool : 1));
-    if (!s->first) return split_free(s), WS_ERR_NOMEM;
+    if (!s->first) return ws_split_free(s), WS_ERR_NOMEM;
     memcpy(s->first, s->pool, sizeof(int32_t) * (size_t)s->n_pool);
     ws_rng r = ws_rng_stream(seed, "phase1", 0);
     ws_rng_shuffle(&r, s->first, s->n_pool);
     s->n_first = (int64_t)llround(cfg->first_fraction * (double)s->n_pool);
     if (s->n_first < 1 || s->n_first > s->n_pool)
-        return split_free(s), ws_fail(ctx, WS_ERR_ARG, "first-phase fraction %g of %lld examples leaves no data",
+        return ws_split_free(s), ws_fail(ctx, WS_ERR_ARG, "first-phase fraction %g of %lld examples leaves no data",
                                       cfg->first_fraction, (long long)s->n_pool);
     return WS_OK;
 }
@@ -131,7 +123,7 @@ static void relay(void *u, const ws_epoch_record *rec) {
 }
 
 // Train `m` with `opt` on idx to the threshold and evaluate it.
-static ws_status train_and_eval(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, const split *s,
+static ws_status train_and_eval(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, const ws_split *s,
                                 const ws_norm *norm, ws_model *m, ws_optim *opt, const int32_t *idx, int64_t n,
                                 int batch, uint64_t seed, uint64_t order_stream, epoch_relay *rl, ws_run_result *out) {
     ws_train_config tc = {.batch = batch, .threshold = cfg->threshold, .max_epochs = cfg->max_epochs,
@@ -150,13 +142,13 @@ static ws_status save_model(ws_ctx *ctx, const ws_batch_config *cfg, const ws_mo
     return ws_model_save(ctx, m, path);
 }
 
-static ws_status prepare(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, uint64_t seed, split *s,
+static ws_status prepare(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, uint64_t seed, ws_split *s,
                          ws_batch_seed_result *out, ws_model_spec *spec);
 
 ws_status ws_batch_run_seed(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, int i,
                             ws_batch_epoch_fn on_epoch, void *user, ws_batch_seed_result *out) {
     const uint64_t seed = cfg->seed + (uint64_t)i;
-    split s;
+    ws_split s;
     ws_model_spec spec;
     ws_status st = prepare(ctx, cfg, src, seed, &s, out, &spec);
     if (st) return st;
@@ -217,7 +209,7 @@ done:
     ws_model_free(first);
     ws_model_free(warm);
     ws_model_free(fresh);
-    split_free(&s);
+    ws_split_free(&s);
     if (st) ws_batch_seed_result_free(out);
     return st;
 }
@@ -235,11 +227,11 @@ ws_model_spec ws_batch_model_spec(const ws_batch_config *cfg, const ws_dataset *
 }
 
 // Shared set-up of a seed: split, normalisation and model spec.
-static ws_status prepare(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, uint64_t seed, split *s,
+static ws_status prepare(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, uint64_t seed, ws_split *s,
                          ws_batch_seed_result *out, ws_model_spec *spec) {
     memset(out, 0, sizeof *out);
     out->seed = seed;
-    ws_status st = make_split(ctx, cfg, src, seed, s);
+    ws_status st = ws_split_make(ctx, cfg, src, seed, s);
     if (st) return st;
     out->n_pool = s->n_pool;
     out->n_first = s->n_first;
@@ -252,7 +244,7 @@ static ws_status prepare(ws_ctx *ctx, const ws_batch_config *cfg, const ws_sourc
 
 ws_status ws_single_run(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, const char *save_path,
                         ws_batch_epoch_fn on_epoch, void *user, ws_batch_seed_result *out) {
-    split s;
+    ws_split s;
     ws_model_spec spec;
     ws_status st = prepare(ctx, cfg, src, cfg->seed, &s, out, &spec);
     if (st) return st;
@@ -274,14 +266,14 @@ ws_status ws_single_run(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source
 done:
     ws_optim_free(&opt);
     ws_model_free(m);
-    split_free(&s);
+    ws_split_free(&s);
     if (st) ws_batch_seed_result_free(out);
     return st;
 }
 
 ws_status ws_eval_checkpoint(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, const char *path,
                              ws_batch_seed_result *out) {
-    split s;
+    ws_split s;
     ws_model_spec spec;
     ws_status st = prepare(ctx, cfg, src, cfg->seed, &s, out, &spec);
     if (st) return st;
@@ -291,7 +283,7 @@ ws_status ws_eval_checkpoint(ws_ctx *ctx, const ws_batch_config *cfg, const ws_s
         st = ws_evaluate(ctx, m, s.eval_ds, &out->norm, s.eval, s.n_eval, cfg->eval_batch, &out->phase1.test_acc,
                          &out->phase1.test_loss);
     ws_model_free(m);
-    split_free(&s);
+    ws_split_free(&s);
     return st;
 }
 

@@ -60,6 +60,18 @@ typedef struct {
     ws_run_result phase1, warm, random;
 } ws_batch_seed_result;
 
+// Index lists for one seed: the training pool (cfg->subset of it when set), the
+// first phase's part of it, and the evaluation examples (which dataset they
+// index is `eval_ds`), by the protocol (paper, validation share, or test split).
+typedef struct {
+    int32_t *pool, *first, *eval;
+    int64_t n_pool, n_first, n_eval;
+    const ws_dataset *eval_ds;
+} ws_split;
+
+ws_status ws_split_make(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, uint64_t seed, ws_split *s);
+void ws_split_free(ws_split *s);
+
 // The model spec for a dataset (input shape and classes from the data).
 ws_model_spec ws_batch_model_spec(const ws_batch_config *cfg, const ws_dataset *d);
 

@@ -140,6 +140,26 @@ expect_error "--labels on CIFAR-10" "--labels is for --data cifar100" "$WS" data
 expect_error "held-out split with the paper protocol" "the paper protocol fixes its split" \
     "$WS" batch --protocol paper --val-fraction 0.1
 
+# --- passive online learning: rounds, learners and metrics in the outputs ---
+if "$WS" online --subset 2500 --k0 1000 --k 750 --seeds 2 --max-epochs 40 --threads 2 --out "$T/onl" --quiet \
+    >"$T/onl.table" 2>"$T/onl.log"; then
+    ok "online on a 2,500-example subset finishes"
+else
+    bad "online failed: $(cat "$T/onl.log")"
+fi
+# 2 seeds x 3 rounds (1000, 1750, 2500) x 2 learners, plus the header
+[ "$(wc -l <"$T/onl/online.csv" 2>/dev/null)" -eq 13 ] && [ "$(wc -l <"$T/onl/online.jsonl")" -eq 2 ] \
+    && awk -F, 'NR > 1 && $2 == 2 && $4 != 2500 { exit 1 }' "$T/onl/online.csv" \
+    && ok "online writes 3 rounds x 2 learners per seed; the last round sees the whole pool" \
+    || bad "online outputs: $(head -3 "$T/onl/online.csv")"
+for key in '"experiment":"online"' '"learners":{"warm":[' '"random":[' '"grad_norm_new"' '"weights_vs_init"' \
+    '"per_layer":{"lm1"' '"cumulative_seconds"'; do
+    grep -qF "$key" "$T/onl/online.jsonl" || { bad "online.jsonl lacks $key"; key=; break; }
+done
+[ -n "$key" ] && ok "online.jsonl holds the configuration, per-round metrics, weight similarities and gradient norms"
+grep -q "gap warm − random" "$T/onl.table" && ok "online prints the per-round table" || bad "online table: $(cat "$T/onl.table")"
+expect_error "online rounds that do not fit" "do not fit a pool of 500" "$WS" online --subset 500 --k0 1000
+
 # --- bad input: one clear line, non-zero exit, nothing written ---
 expect_error "unknown option" "unknown option '--bogus'" "$WS" batch --bogus
 expect_error "bad number" "--lr: 'fast' is not a number" "$WS" batch --lr fast

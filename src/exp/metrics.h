@@ -1,0 +1,36 @@
+// What the paper measures about a model beyond its accuracy: how far training
+// moved the weights (Pearson correlation, cosine similarity and L2 distance
+// between two weight vectors, for the whole model and per layer), and how large
+// the loss gradient is on a set of examples (the paper's "warm models see
+// larger gradients on new data than on old").
+#ifndef WS_EXP_METRICS_H
+#define WS_EXP_METRICS_H
+
+#include <stdint.h>
+
+#include "data/dataset.h"
+#include "nn/model.h"
+
+typedef struct {
+    double pearson;   // correlation of the entries (0 if either vector is constant)
+    double cosine;    // a.b / (|a| |b|) (0 if either is zero)
+    double l2;        // |a - b|
+} ws_similarity;
+
+// Similarity of a[0..n) and b[0..n), accumulated in double in a fixed order.
+ws_similarity ws_similarity_of(const float *a, const float *b, int64_t n);
+
+// Per layer: the parameters whose names share the part before the last '.'
+// ("lm1.weight", "lm1.bias" -> "lm1"), in model order. Returns the number of
+// layers (at most cap) and fills names and sims.
+int ws_similarity_per_layer(const ws_model *m, const float *a, const float *b, char (*names)[64], ws_similarity *sims,
+                            int cap);
+
+// L2 norm of the gradient of the mean training-mode loss over examples idx[0..n)
+// (in batches of up to `batch`; the model's own planned batch must allow it),
+// leaving the model's weights, buffers (BatchNorm statistics) and gradient
+// arena as they were. `scratch` holds m->nweights floats.
+ws_status ws_grad_norm(ws_ctx *ctx, ws_model *m, const ws_dataset *d, const ws_norm *norm, const int32_t *idx,
+                       int64_t n, int batch, float *scratch, double *out);
+
+#endif

@@ -1,0 +1,219 @@
+#include "exp/online.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const ws_learner_def LEARNERS[] = {
+    {"warm", WS_LEARNER_WARM},     // continues from its model of the last round
+    {"random", WS_LEARNER_RANDOM}, // a fresh initialisation every round
+};
+
+const ws_learner_def *ws_learners(int *n) {
+    *n = (int)(sizeof LEARNERS / sizeof LEARNERS[0]);
+    return LEARNERS;
+}
+
+void ws_online_config_defaults(ws_online_config *cfg) {
+    memset(cfg, 0, sizeof *cfg);
+    ws_batch_config_defaults(&cfg->base);
+    cfg->k0 = 1000;
+    cfg->k = 1000;
+    cfg->grad_examples = 2000;
+}
+
+int ws_online_schedule(int64_t n_pool, int64_t k0, int64_t k, int rounds, int64_t *sizes, int cap) {
+    if (k0 < 1 || k < 1 || k0 > n_pool) return 0;
+    int r = 0;
+    for (int64_t seen = k0;; seen += k) {
+        if (seen > n_pool) seen = n_pool;
+        if (sizes && r < cap) sizes[r] = seen;
+        r++;
+        if (seen == n_pool || (rounds > 0 && r == rounds)) break;
+    }
+    return r;
+}
+
+void ws_online_seed_result_free(ws_online_seed_result *r) {
+    if (!r->rounds) return;
+    for (int i = 0; i < r->nrounds * r->nlearners; i++) ws_train_result_free(&r->rounds[i].train);
+    ws_free(r->rounds);
+    r->rounds = NULL;
+}
+
+// Every learner trains on the same examples in the same order in a round:
+// order stream 100 + round (the batch experiment uses 1 and 2).
+#define ORDER_STREAM(round) (100u + (uint64_t)(round))
+
+ws_status ws_online_run_seed(ws_ctx *ctx, const ws_online_config *cfg, const ws_source *src, int i,
+                             ws_online_round_fn on_round, void *user, ws_online_seed_result *out) {
+    memset(out, 0, sizeof *out);
+    const uint64_t seed = cfg->base.seed + (uint64_t)i;
+    out->seed = seed;
+    ws_split s;
+    ws_status st = ws_split_make(ctx, &cfg->base, src, seed, &s);
+    if (st) return st;
+    int nl;
+    const ws_learner_def *defs = ws_learners(&nl);
+    ws_model *m[8] = {0};
+    float *start = NULL, *init[8] = {0}, *scratch = NULL;
+    int64_t *sizes = NULL;
+    ws_optim opt = {0};
+    // The arrival order: a seeded shuffle of the pool.
+    ws_rng ar = ws_rng_stream(seed, "arrival", 0);
+    ws_rng_shuffle(&ar, s.pool, s.n_pool);
+    int nr = ws_online_schedule(s.n_pool, cfg->k0, cfg->k, cfg->rounds, NULL, 0);
+    if (nr < 1) {
+        st = ws_fail(ctx, WS_ERR_ARG, "online: %lld first examples and %lld per round do not fit a pool of %lld",
+                     (long long)cfg->k0, (long long)cfg->k, (long long)s.n_pool);
+        goto done;
+    }
+    sizes = ws_alloc(ctx, sizeof(int64_t) * (size_t)nr);
+    out->rounds = ws_alloc(ctx, sizeof *out->rounds * (size_t)(nr * nl));
+    if (!sizes || !out->rounds) {
+        st = WS_ERR_NOMEM;
+        goto done;
+    }
+    ws_online_schedule(s.n_pool, cfg->k0, cfg->k, cfg->rounds, sizes, nr);
+    out->nrounds = nr, out->nlearners = nl, out->n_pool = s.n_pool, out->n_eval = s.n_eval;
+    if (cfg->base.protocol == WS_PROTOCOL_PAPER) ws_norm_paper(&out->norm, src->train.c);
+    else ws_norm_from_data(&out->norm, &src->train, s.pool, s.n_pool);
+    ws_model_spec spec = ws_batch_model_spec(&cfg->base, &src->train);
+    for (int l = 0; l < nl; l++) {
+        if ((st = ws_model_create(ctx, &m[l], &spec))) goto done;
+        if (!(init[l] = ws_alloc(ctx, sizeof(float) * (size_t)m[l]->nweights))) { st = WS_ERR_NOMEM; goto done; }
+    }
+    start = ws_alloc(ctx, sizeof(float) * (size_t)m[0]->nweights);
+    scratch = ws_alloc(ctx, sizeof(float) * (size_t)m[0]->nweights);
+    if (!start || !scratch) { st = WS_ERR_NOMEM; goto done; }
+    double cum[8] = {0};
+    for (int r = 0; r < nr; r++) {
+        const int64_t seen = sizes[r], old = r ? sizes[r - 1] : 0;
+        for (int l = 0; l < nl; l++) {
+            ws_online_round *rec = &out->rounds[l * nr + r];
+            ws_model *mm = m[l];
+            rec->round = r, rec->n_seen = seen, rec->n_new = seen - old;
+            // Round 0: every learner from the same initialisation ("init" 0);
+            // afterwards the random learner from "init" r, the warm one as it is.
+            if (r == 0 || defs[l].kind == WS_LEARNER_RANDOM) {
+                ws_rng ir = ws_rng_stream(seed, "init", (uint64_t)r);
+                ws_model_init(mm, &ir);
+                memcpy(init[l], mm->w, sizeof(float) * (size_t)mm->nweights);
+            }
+            memcpy(start, mm->w, sizeof(float) * (size_t)mm->nweights);
+            // Gradient norms at the start of the round, on old and on new examples.
+            int64_t cap = cfg->grad_examples > 0 ? cfg->grad_examples : INT64_MAX;
+            int64_t n_old = old < cap ? old : cap, n_new = seen - old < cap ? seen - old : cap;
+            if ((st = ws_grad_norm(ctx, mm, &src->train, &out->norm, s.pool, n_old, cfg->base.batch1, scratch,
+                                   &rec->grad_old)) ||
+                (st = ws_grad_norm(ctx, mm, &src->train, &out->norm, s.pool + old, n_new, cfg->base.batch1, scratch,
+                                   &rec->grad_new)))
+                goto done;
+            // The optimizer is rebuilt every round (the official code).
+            ws_optim_free(&opt);
+            if ((st = ws_optim_create(ctx, &opt, &cfg->base.opt1, mm->nweights))) goto done;
+            ws_train_config tc = {.batch = cfg->base.batch1, .threshold = cfg->base.threshold,
+                                  .max_epochs = cfg->base.max_epochs, .augment = cfg->base.augment};
+            st = ws_train_to_threshold(ctx, mm, &opt, &src->train, &out->norm, s.pool, seen, &tc, seed,
+                                       ORDER_STREAM(r), NULL, NULL, &rec->train);
+            if (st) {
+                ws_fail_prefix(ctx, st, "seed %llu, round %d, %s: ", (unsigned long long)seed, r, defs[l].name);
+                goto done;
+            }
+            if ((st = ws_evaluate(ctx, mm, s.eval_ds, &out->norm, s.eval, s.n_eval, cfg->base.eval_batch,
+                                  &rec->test_acc, &rec->test_loss)))
+                goto done;
+            cum[l] += rec->train.seconds;
+            rec->cum_seconds = cum[l];
+            rec->to_start = ws_similarity_of(mm->w, start, mm->nweights);
+            rec->to_init = ws_similarity_of(mm->w, init[l], mm->nweights);
+            rec->nlayers = ws_similarity_per_layer(mm, mm->w, start, rec->layer_names, rec->layer_to_start,
+                                                   WS_MAX_LAYER_STATS);
+            ws_similarity_per_layer(mm, mm->w, init[l], rec->layer_names, rec->layer_to_init, WS_MAX_LAYER_STATS);
+            if (on_round) on_round(user, seed, defs[l].name, rec);
+        }
+    }
+done:
+    for (int l = 0; l < nl; l++) {
+        ws_model_free(m[l]);
+        ws_free(init[l]);
+    }
+    ws_free(start);
+    ws_free(scratch);
+    ws_free(sizes);
+    ws_optim_free(&opt);
+    ws_split_free(&s);
+    if (st) ws_online_seed_result_free(out);
+    return st;
+}
+
+cJSON *ws_online_config_json(const ws_online_config *cfg, const ws_source *src, const ws_ctx *ctx) {
+    cJSON *j = ws_batch_config_json(&cfg->base, src, ctx);
+    cJSON_ReplaceItemInObject(j, "experiment", cJSON_CreateString("online"));
+    cJSON *o = cJSON_AddObjectToObject(j, "online");
+    cJSON_AddNumberToObject(o, "first_examples", (double)cfg->k0);
+    cJSON_AddNumberToObject(o, "examples_per_round", (double)cfg->k);
+    cJSON_AddNumberToObject(o, "max_rounds", cfg->rounds);
+    cJSON_AddNumberToObject(o, "gradient_norm_examples", (double)cfg->grad_examples);
+    cJSON_AddStringToObject(o, "arrival", "seeded shuffle of the training pool (stream 'arrival')");
+    cJSON_AddStringToObject(o, "optimizer", "rebuilt every round; settings of phase 1 (--opt, --lr, --batch, ...)");
+    int nl;
+    const ws_learner_def *d = ws_learners(&nl);
+    cJSON *ls = cJSON_AddArrayToObject(o, "learners");
+    for (int l = 0; l < nl; l++) cJSON_AddItemToArray(ls, cJSON_CreateString(d[l].name));
+    // phase-2 and first-fraction settings do not apply
+    cJSON_DeleteItemFromObject(j, "phase2");
+    cJSON_DeleteItemFromObject(j, "first_fraction");
+    cJSON_DeleteItemFromObject(j, "keep_optimizer_state");
+    return j;
+}
+
+static cJSON *sim_json(const ws_similarity *s) {
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "pearson", s->pearson);
+    cJSON_AddNumberToObject(j, "cosine", s->cosine);
+    cJSON_AddNumberToObject(j, "l2", s->l2);
+    return j;
+}
+
+cJSON *ws_online_seed_json(const ws_online_seed_result *r) {
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "seed", (double)r->seed);
+    cJSON_AddNumberToObject(j, "n_pool", (double)r->n_pool);
+    cJSON_AddNumberToObject(j, "n_eval", (double)r->n_eval);
+    cJSON *n = cJSON_AddObjectToObject(j, "normalization");
+    cJSON_AddItemToObject(n, "mean", cJSON_CreateFloatArray(r->norm.mean, r->norm.channels));
+    cJSON_AddItemToObject(n, "std", cJSON_CreateFloatArray(r->norm.std, r->norm.channels));
+    cJSON *ls = cJSON_AddObjectToObject(j, "learners");
+    int nl;
+    const ws_learner_def *d = ws_learners(&nl);
+    for (int l = 0; l < r->nlearners && l < nl; l++) {
+        cJSON *arr = cJSON_AddArrayToObject(ls, d[l].name);
+        for (int k = 0; k < r->nrounds; k++) {
+            const ws_online_round *x = &r->rounds[l * r->nrounds + k];
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddNumberToObject(o, "round", x->round);
+            cJSON_AddNumberToObject(o, "examples_seen", (double)x->n_seen);
+            cJSON_AddNumberToObject(o, "examples_new", (double)x->n_new);
+            cJSON_AddNumberToObject(o, "test_acc", x->test_acc);
+            cJSON_AddNumberToObject(o, "test_loss", x->test_loss);
+            cJSON_AddNumberToObject(o, "train_acc", x->train.train_acc);
+            cJSON_AddNumberToObject(o, "epochs", x->train.nepochs);
+            cJSON_AddNumberToObject(o, "steps", (double)x->train.steps);
+            cJSON_AddNumberToObject(o, "seconds", x->train.seconds);
+            cJSON_AddNumberToObject(o, "cumulative_seconds", x->cum_seconds);
+            cJSON_AddBoolToObject(o, "converged", x->train.converged);
+            cJSON_AddNumberToObject(o, "grad_norm_old", x->grad_old);
+            cJSON_AddNumberToObject(o, "grad_norm_new", x->grad_new);
+            cJSON_AddItemToObject(o, "weights_vs_round_start", sim_json(&x->to_start));
+            cJSON_AddItemToObject(o, "weights_vs_init", sim_json(&x->to_init));
+            cJSON *pl = cJSON_AddObjectToObject(o, "per_layer");
+            for (int q = 0; q < x->nlayers; q++) {
+                cJSON *e = cJSON_AddObjectToObject(pl, x->layer_names[q]);
+                cJSON_AddItemToObject(e, "vs_round_start", sim_json(&x->layer_to_start[q]));
+                cJSON_AddItemToObject(e, "vs_init", sim_json(&x->layer_to_init[q]));
+            }
+            cJSON_AddItemToArray(arr, o);
+        }
+    }
+    return j;
+}

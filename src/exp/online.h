@@ -1,0 +1,79 @@
+// Data that arrives over time (Ash & Adams 2020, section 4): the passive online
+// scenario. The training pool arrives in a seeded order, k0 examples first,
+// then k more each round. Each round every learner trains to the threshold on
+// everything seen so far and is evaluated; the learners are declared once
+// (ws_learners): `warm` continues from its model of the last round, `random`
+// starts from a fresh initialisation. Per round and learner the records hold
+// accuracy, epochs, steps and seconds to converge, how far the weights moved
+// (from the round's start and from the learner's initialisation, whole model
+// and per layer) and the gradient norms on the old and the new examples at the
+// round's start.
+#ifndef WS_EXP_ONLINE_H
+#define WS_EXP_ONLINE_H
+
+#include <cjson/cJSON.h>
+
+#include "exp/batch.h"
+#include "exp/metrics.h"
+
+typedef enum { WS_LEARNER_WARM, WS_LEARNER_RANDOM } ws_learner_kind;
+
+// A learner: how its model starts each round. New learners (the remedies)
+// are new entries of this table, not new code paths.
+typedef struct {
+    const char *name;
+    ws_learner_kind kind;
+} ws_learner_def;
+
+// The learners every scenario runs, in order.
+const ws_learner_def *ws_learners(int *n);
+
+typedef struct {
+    ws_batch_config base;    // data protocol, model, opt1, batch1, threshold, epochs, seeds, subsets
+    int64_t k0, k;           // examples in the first round; added per round
+    int rounds;              // 0: until the pool is used
+    int64_t grad_examples;   // gradient norms on at most this many old and new examples (0: all)
+} ws_online_config;
+
+void ws_online_config_defaults(ws_online_config *cfg);
+
+// Cumulative examples seen at each round for a pool of n_pool: k0, k0+k, ...,
+// the last round taking what is left (so the pool is used exactly), at most
+// `rounds` rounds when rounds > 0. Returns the number of rounds (0 if k0 < 1,
+// k < 1 or k0 > n_pool); sizes may be NULL, else holds cap entries.
+int ws_online_schedule(int64_t n_pool, int64_t k0, int64_t k, int rounds, int64_t *sizes, int cap);
+
+#define WS_MAX_LAYER_STATS 64
+
+typedef struct {
+    int round;                    // 0-based
+    int64_t n_seen, n_new;
+    ws_train_result train;
+    double test_acc, test_loss;
+    double cum_seconds;           // this learner's training seconds up to and including this round
+    ws_similarity to_start, to_init;
+    int nlayers;
+    char layer_names[WS_MAX_LAYER_STATS][64];
+    ws_similarity layer_to_start[WS_MAX_LAYER_STATS], layer_to_init[WS_MAX_LAYER_STATS];
+    double grad_old, grad_new;    // at the round's start (grad_old 0 at round 0)
+} ws_online_round;
+
+typedef struct {
+    uint64_t seed;
+    int64_t n_pool, n_eval;
+    ws_norm norm;
+    int nrounds, nlearners;
+    ws_online_round *rounds;      // [learner * nrounds + round]
+} ws_online_seed_result;
+
+typedef void (*ws_online_round_fn)(void *user, uint64_t seed, const char *learner, const ws_online_round *r);
+
+// Seed number i (seed = cfg->base.seed + i).
+ws_status ws_online_run_seed(ws_ctx *ctx, const ws_online_config *cfg, const ws_source *src, int i,
+                             ws_online_round_fn on_round, void *user, ws_online_seed_result *out);
+void ws_online_seed_result_free(ws_online_seed_result *r);
+
+cJSON *ws_online_config_json(const ws_online_config *cfg, const ws_source *src, const ws_ctx *ctx);
+cJSON *ws_online_seed_json(const ws_online_seed_result *r);
+
+#endif

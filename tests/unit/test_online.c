@@ -1,0 +1,186 @@
+// The online scenario's pieces: the round schedule (no example seen twice,
+// none lost, the pool used exactly), the weight-similarity metrics against
+// direct computation on small known vectors, the gradient norm against the
+// closed form of logistic regression (and leaving the model as it was), and a
+// small end-to-end run checked for structure.
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exp/online.h"
+#include "suites.h"
+
+static ws_ctx ctx;
+static void setup(void) { ws_ctx_init(&ctx, 2); }
+static void teardown(void) { ws_ctx_release(&ctx); }
+
+START_TEST(schedule) {
+    int64_t s[16];
+    ck_assert_int_eq(ws_online_schedule(5000, 1000, 1000, 0, s, 16), 5);
+    ck_assert_int_eq(s[0], 1000);
+    ck_assert_int_eq(s[4], 5000);
+    // A last partial round takes what is left: the pool is used exactly.
+    ck_assert_int_eq(ws_online_schedule(4500, 1000, 1000, 0, s, 16), 5);
+    ck_assert_int_eq(s[3], 4000);
+    ck_assert_int_eq(s[4], 4500);
+    // --rounds caps; k0 = pool is one round; impossible settings give 0.
+    ck_assert_int_eq(ws_online_schedule(4500, 1000, 1000, 2, s, 16), 2);
+    ck_assert_int_eq(s[1], 2000);
+    ck_assert_int_eq(ws_online_schedule(100, 100, 7, 0, s, 16), 1);
+    ck_assert_int_eq(ws_online_schedule(100, 101, 7, 0, NULL, 0), 0);
+    ck_assert_int_eq(ws_online_schedule(100, 10, 0, 0, NULL, 0), 0);
+    // Strictly increasing: no round repeats the last one's examples only.
+    int n = ws_online_schedule(1003, 10, 99, 0, s, 16);
+    for (int i = 1; i < n; i++) ck_assert_int_gt(s[i], s[i - 1]);
+    ck_assert_int_eq(s[n - 1], 1003);
+}
+END_TEST
+
+START_TEST(similarity_known_vectors) {
+    const float a[4] = {1, 2, 3, 4}, b[4] = {2, 4, 6, 8}, c[4] = {4, 3, 2, 1}, z[4] = {0, 0, 0, 0};
+    ws_similarity s = ws_similarity_of(a, b, 4);
+    ck_assert_double_eq_tol(s.pearson, 1.0, 1e-12);
+    ck_assert_double_eq_tol(s.cosine, 1.0, 1e-12);
+    ck_assert_double_eq_tol(s.l2, sqrt(30.0), 1e-12); // |a| = sqrt(30)
+    s = ws_similarity_of(a, c, 4);
+    ck_assert_double_eq_tol(s.pearson, -1.0, 1e-12);
+    ck_assert_double_eq_tol(s.cosine, 20.0 / 30.0, 1e-12); // 4+6+6+4 over 30
+    ck_assert_double_eq_tol(s.l2, sqrt(9 + 1 + 1 + 9.0), 1e-12);
+    s = ws_similarity_of(a, z, 4); // a zero vector: no direction, no correlation
+    ck_assert_double_eq(s.pearson, 0);
+    ck_assert_double_eq(s.cosine, 0);
+    ck_assert_double_eq_tol(s.l2, sqrt(30.0), 1e-12);
+}
+END_TEST
+
+static ws_model *small_mlp(void) {
+    ws_model_spec spec = {.kind = WS_MODEL_MLP, .input = {6, 1, 1}, .num_classes = 3, .nhidden = 1, .hidden = {4}};
+    ws_model *m;
+    ck_assert_int_eq(ws_model_create(&ctx, &m, &spec), WS_OK);
+    ws_rng r = ws_rng_stream(1, "init", 0);
+    ws_model_init(m, &r);
+    return m;
+}
+
+START_TEST(similarity_per_layer) {
+    ws_model *m = small_mlp();
+    float *b = malloc(sizeof(float) * (size_t)m->nweights);
+    for (int64_t i = 0; i < m->nweights; i++) b[i] = m->w[i];
+    const ws_param *p = ws_model_param(m, "lm2.bias");
+    b[p->offset] += 1.0f; // only lm2 moves
+    char names[8][64];
+    ws_similarity s[8];
+    int n = ws_similarity_per_layer(m, m->w, b, names, s, 8);
+    ck_assert_int_eq(n, 2);
+    ck_assert_str_eq(names[0], "lm1");
+    ck_assert_str_eq(names[1], "lm2");
+    ck_assert_double_eq(s[0].l2, 0);
+    ck_assert_double_eq_tol(s[1].l2, 1.0, 1e-6);
+    ck_assert_double_eq_tol(ws_similarity_of(m->w, b, m->nweights).l2, 1.0, 1e-6);
+    free(b);
+    ws_model_free(m);
+}
+END_TEST
+
+START_TEST(grad_norm_matches_closed_form) {
+    // Logistic regression: dL/dW = (1/N) sum_i (p_i - onehot_i) x_i^T, dL/db = (1/N) sum_i (p_i - onehot_i).
+    enum { N = 37, D = 5, K = 3 };
+    static uint8_t px[N * D];
+    static int32_t lab[N], idx[N];
+    ws_rng r = ws_rng_stream(3, "test-gradnorm", 0);
+    for (int i = 0; i < N * D; i++) px[i] = (uint8_t)ws_rng_below(&r, 256);
+    for (int i = 0; i < N; i++) lab[i] = i % K, idx[i] = (i * 7) % N;
+    ws_dataset d = {.n = N, .c = 1, .h = 1, .w = D, .num_classes = K, .x = px, .y = lab};
+    ws_norm nm;
+    ws_norm_paper(&nm, 1);
+    ws_model_spec spec = {.kind = WS_MODEL_LOGREG, .input = {1, 1, D}, .num_classes = K};
+    ws_model *m;
+    ck_assert_int_eq(ws_model_create(&ctx, &m, &spec), WS_OK);
+    ws_rng ir = ws_rng_stream(3, "init", 0);
+    ws_model_init(m, &ir);
+    float *w0 = malloc(sizeof(float) * (size_t)m->nweights), *scratch = malloc(sizeof(float) * (size_t)m->nweights);
+    memcpy(w0, m->w, sizeof(float) * (size_t)m->nweights);
+    double got;
+    ck_assert_int_eq(ws_grad_norm(&ctx, m, &d, &nm, idx, N, 8, scratch, &got), WS_OK); // batches of 8: 5 batches
+    const float *W = m->w + ws_model_param(m, "linear.weight")->offset, *bb = m->w + ws_model_param(m, "linear.bias")->offset;
+    double gW[K][D] = {{0}}, gb[K] = {0};
+    for (int i = 0; i < N; i++) {
+        double x[D], z[K], mx = -1e300, s = 0;
+        for (int j = 0; j < D; j++) x[j] = (px[idx[i] * D + j] / 255.0 - 0.5) / 0.5;
+        for (int k = 0; k < K; k++) {
+            z[k] = bb[k];
+            for (int j = 0; j < D; j++) z[k] += W[k * D + j] * x[j];
+            if (z[k] > mx) mx = z[k];
+        }
+        for (int k = 0; k < K; k++) s += exp(z[k] - mx);
+        for (int k = 0; k < K; k++) {
+            double g = exp(z[k] - mx) / s - (k == lab[idx[i]]);
+            gb[k] += g / N;
+            for (int j = 0; j < D; j++) gW[k][j] += g * x[j] / N;
+        }
+    }
+    double want = 0;
+    for (int k = 0; k < K; k++) {
+        want += gb[k] * gb[k];
+        for (int j = 0; j < D; j++) want += gW[k][j] * gW[k][j];
+    }
+    want = sqrt(want);
+    ck_assert_double_eq_tol(got, want, 1e-5 * want);
+    ck_assert_int_eq(memcmp(w0, m->w, sizeof(float) * (size_t)m->nweights), 0); // weights untouched
+    free(w0), free(scratch);
+    ws_model_free(m);
+}
+END_TEST
+
+START_TEST(online_end_to_end) {
+    ws_source src;
+    if (ws_source_load(&ctx, &src, "fashion-mnist", NULL)) {
+        fprintf(stderr, "# skipped online_end_to_end: %s\n", ctx.err);
+        return;
+    }
+    ws_online_config cfg;
+    ws_online_config_defaults(&cfg);
+    cfg.base.model = WS_MODEL_LOGREG;
+    cfg.base.subset = 700;
+    cfg.base.eval_subset = 500;
+    cfg.base.max_epochs = 3;
+    cfg.k0 = 300, cfg.k = 250; // rounds of 300, 550, 700
+    ws_online_seed_result r;
+    ck_assert_int_eq(ws_online_run_seed(&ctx, &cfg, &src, 0, NULL, NULL, &r), WS_OK);
+    ck_assert_int_eq(r.nrounds, 3);
+    ck_assert_int_eq(r.nlearners, 2);
+    int64_t total_new = 0;
+    for (int k = 0; k < 3; k++) total_new += r.rounds[k].n_new;
+    ck_assert_int_eq(total_new, 700); // every pool example arrives exactly once
+    ck_assert_int_eq(r.rounds[2].n_seen, 700);
+    // Round 0: both learners from the same initialisation on the same batches: identical.
+    ck_assert_double_eq(r.rounds[0].test_acc, r.rounds[3].test_acc);
+    ck_assert_double_eq(r.rounds[0].grad_old, 0);
+    ck_assert_double_gt(r.rounds[1].grad_old, 0);
+    // warm starts round 1 where round 0 ended; random starts from a new init.
+    ck_assert_double_lt(r.rounds[1].to_start.l2, r.rounds[1].to_init.l2 + 1e-9);
+    ck_assert_double_eq_tol(r.rounds[4].to_start.l2, r.rounds[4].to_init.l2, 1e-9);
+    ck_assert_int_eq(r.rounds[0].nlayers, 1);
+    ck_assert_double_ge(r.rounds[2].cum_seconds, r.rounds[1].cum_seconds);
+    cJSON *j = ws_online_seed_json(&r);
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "learners"), "warm")), 3);
+    cJSON_Delete(j);
+    ws_online_seed_result_free(&r);
+    ws_source_free(&src);
+}
+END_TEST
+
+Suite *online_suite(void) {
+    Suite *s = suite_create("online");
+    TCase *t = tcase_create("online");
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_set_timeout(t, 60);
+    tcase_add_test(t, schedule);
+    tcase_add_test(t, similarity_known_vectors);
+    tcase_add_test(t, similarity_per_layer);
+    tcase_add_test(t, grad_norm_matches_closed_form);
+    tcase_add_test(t, online_end_to_end);
+    suite_add_tcase(s, t);
+    return s;
+}
