@@ -519,8 +519,10 @@ static int write_online(const char *cmd, ws_ctx *ctx, const char *dir, cJSON *co
 
 static void print_online(const ws_online_config *cfg, const ws_source *src, const ws_online_seed_result *r, int n,
                          const char *arch) {
-    printf("\nPassive online learning: %s, %s, %s lr %g, batch %d, threshold %.3g, %lld first + %lld per round, %d "
+    printf("\n%s online learning: %s, %s, %s lr %g, batch %d, threshold %.3g, %lld first + %lld per round, %d "
            "seed%s\n",
+           cfg->query == WS_QUERY_PASSIVE ? "Passive" : cfg->query == WS_QUERY_MARGIN ? "Active (margin sampling)"
+                                                                                       : "Active (random queries)",
            src->name, arch, ws_opt_kind_name(cfg->base.opt1.kind), cfg->base.opt1.lr, cfg->base.batch1,
            cfg->base.threshold, (long long)cfg->k0, (long long)cfg->k, n, n == 1 ? "" : "s");
     printf("evaluated on %lld examples%s\n\n", (long long)r[0].n_eval, n > 1 ? "; mean ± 95% CI over seeds" : "");
@@ -557,14 +559,15 @@ static void print_online(const ws_online_config *cfg, const ws_source *src, cons
     }
 }
 
-static int cmd_online(int argc, char **argv) {
-    const char *cmd = "online";
+static int cmd_online(int argc, char **argv, int active) {
+    const char *cmd = active ? "active" : "online";
     cli_opts o;
     opts_defaults(&o);
     ws_online_config ocfg;
     ws_online_config_defaults(&ocfg);
     o.k0 = ocfg.k0, o.k = ocfg.k, o.grad_examples = ocfg.grad_examples;
-    o.out = "results/online";
+    o.out = active ? "results/active" : "results/online";
+    const char *query = "margin";
     arg_spec specs[] = {
         COMMON_SPECS(o),
         TRAIN_SPECS(o),
@@ -574,9 +577,23 @@ static int cmd_online(int argc, char **argv) {
         {"--grad-examples", ARG_I64, &o.grad_examples, "N",
          "gradient norms on at most N old and N new examples (default 2000; 0: all)", 0, 1e9, 0},
         {"--seeds", ARG_INT, &o.seeds, "N", "repeat with N seeds: seed, seed+1, ... (default 1)", 1, 256, 0},
-        {"--out", ARG_STRING, &o.out, "DIR", "write DIR/online.jsonl and DIR/online.csv (default results/online)", 0, 0, 0},
+        {"--out", ARG_STRING, &o.out, "DIR", "write DIR/online.jsonl and DIR/online.csv (default results/online|active)", 0, 0, 0},
+        // the table ends here for `online` (a NULL name ends it)
+        {active ? "--query" : NULL, ARG_STRING, &query, "Q", "active: margin (default) | random (the control)", 0, 0, 0},
         {NULL, 0, NULL, NULL, NULL, 0, 0, 0}};
     if (parse_or_die(cmd, specs, argc, argv)) return 1;
+    if (active) {
+        if (!strcmp(query, "margin")) ocfg.query = WS_QUERY_MARGIN;
+        else if (!strcmp(query, "random")) ocfg.query = WS_QUERY_RANDOM;
+        else return die(cmd, "--query: expected 'margin' or 'random'");
+    }
+    if (o.help && active) {
+        args_help(specs, "usage: warmstart active [options]\n\n"
+                         "Active online learning: as `online`, but each round every learner labels the --k unlabelled\n"
+                         "examples its current model is least sure of (smallest gap between its top two softmax\n"
+                         "probabilities); --query random is the control. Also records the classes picked per round.");
+        return 0;
+    }
     if (o.help) {
         args_help(specs, "usage: warmstart online [options]\n\n"
                          "Passive online learning: the training pool arrives --k0 examples first, then --k per round;\n"
@@ -608,7 +625,7 @@ static int cmd_online(int argc, char **argv) {
     char arch[160];
     ws_model_spec spec = ws_batch_model_spec(&ocfg.base, &src.train);
     ws_model_describe(&spec, arch, sizeof arch);
-    fprintf(stderr, "warmstart online: %s (%lld train, %lld test); %s, %d thread%s\n", src.name, (long long)src.train.n,
+    fprintf(stderr, "warmstart %s: %s (%lld train, %lld test); %s, %d thread%s\n", cmd, src.name, (long long)src.train.n,
             (long long)src.test.n, arch, ctx.threads, ctx.threads == 1 ? "" : "s");
     ws_online_seed_result *res = calloc((size_t)ocfg.base.seeds, sizeof *res);
     progress pr = {isatty(2) && !o.quiet, ocfg.base.seeds};
@@ -689,6 +706,7 @@ static void usage(FILE *f) {
                "commands:\n"
                "  batch    the two-phase batch experiment: warm start vs random init\n"
                "  online   passive online learning: data arrives in rounds; warm vs random each round\n"
+               "  active   active online learning: each learner picks its next examples by margin sampling\n"
                "  train    train one model to the threshold (optionally --save it)\n"
                "  eval     evaluate a saved checkpoint\n"
                "  data     'data info --data NAME[:DIR]': a dataset's splits, classes and statistics\n"
@@ -704,7 +722,8 @@ int main(int argc, char **argv) {
     }
     const char *c = argv[1];
     if (!strcmp(c, "batch")) return cmd_batch(argc - 2, argv + 2);
-    if (!strcmp(c, "online")) return cmd_online(argc - 2, argv + 2);
+    if (!strcmp(c, "online")) return cmd_online(argc - 2, argv + 2, 0);
+    if (!strcmp(c, "active")) return cmd_online(argc - 2, argv + 2, 1);
     if (!strcmp(c, "train")) return cmd_train_or_eval(argc - 2, argv + 2, 0);
     if (!strcmp(c, "eval")) return cmd_train_or_eval(argc - 2, argv + 2, 1);
     if (!strcmp(c, "data")) return cmd_data(argc - 2, argv + 2);

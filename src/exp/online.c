@@ -1,6 +1,7 @@
 #include "exp/online.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const ws_learner_def LEARNERS[] = {
@@ -33,6 +34,71 @@ int ws_online_schedule(int64_t n_pool, int64_t k0, int64_t k, int rounds, int64_
     return r;
 }
 
+ws_status ws_margins(ws_ctx *ctx, ws_model *m, const ws_dataset *d, const ws_norm *norm, const int32_t *idx, int64_t n,
+                     int batch, float *out) {
+    ws_status st = ws_model_plan_inference(ctx, m, batch);
+    if (st) return st;
+    const int64_t ex = ws_dataset_example_size(d);
+    const int C = m->spec.num_classes;
+    float *x = ws_alloc(ctx, sizeof(float) * (size_t)batch * (size_t)ex);
+    int32_t *y = ws_alloc(ctx, sizeof(int32_t) * (size_t)batch);
+    if (!x || !y) {
+        ws_free(x), ws_free(y);
+        return WS_ERR_NOMEM;
+    }
+    for (int64_t s = 0; s < n && !ctx->fault; s += batch) {
+        int b = (int)(n - s < batch ? n - s : batch);
+        ws_gather(x, y, d, norm, idx + s, b);
+        ws_model_forward(ctx, m, x, b, 0);
+        ws_model_loss(ctx, m, y, b, NULL); // fills m->probs; the labels only feed the unused loss
+        for (int i = 0; i < b; i++) {
+            const float *p = m->probs + (int64_t)i * C;
+            float p1 = -1, p2 = -1;
+            for (int c = 0; c < C; c++) {
+                if (p[c] > p1) p2 = p1, p1 = p[c];
+                else if (p[c] > p2) p2 = p[c];
+            }
+            out[s + i] = p1 - p2;
+        }
+    }
+    ws_free(x), ws_free(y);
+    return ctx->fault ? ctx->fault : WS_OK;
+}
+
+typedef struct {
+    float score;
+    int64_t pos;
+} scored;
+
+static int by_score(const void *a, const void *b) {
+    const scored *x = a, *y = b;
+    if (x->score != y->score) return x->score < y->score ? -1 : 1;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+void ws_pick_smallest(int32_t *idx, const float *score, int64_t n, int64_t k) {
+    if (k <= 0 || n <= 0) return;
+    if (k > n) k = n;
+    scored *v = malloc(sizeof *v * (size_t)n);
+    int32_t *out = malloc(sizeof *out * (size_t)n);
+    char *taken = calloc((size_t)n, 1);
+    if (!v || !out || !taken) { // out of memory: leave the order as it is (documented fallback)
+        free(v), free(out), free(taken);
+        return;
+    }
+    for (int64_t i = 0; i < n; i++) v[i] = (scored){score[i], i};
+    qsort(v, (size_t)n, sizeof *v, by_score);
+    int64_t w = 0;
+    for (int64_t i = 0; i < k; i++) {
+        out[w++] = idx[v[i].pos];
+        taken[v[i].pos] = 1;
+    }
+    for (int64_t i = 0; i < n; i++)
+        if (!taken[i]) out[w++] = idx[i];
+    memcpy(idx, out, sizeof *idx * (size_t)n);
+    free(v), free(out), free(taken);
+}
+
 void ws_online_seed_result_free(ws_online_seed_result *r) {
     if (!r->rounds) return;
     for (int i = 0; i < r->nrounds * r->nlearners; i++) ws_train_result_free(&r->rounds[i].train);
@@ -55,7 +121,8 @@ ws_status ws_online_run_seed(ws_ctx *ctx, const ws_online_config *cfg, const ws_
     int nl;
     const ws_learner_def *defs = ws_learners(&nl);
     ws_model *m[8] = {0};
-    float *start = NULL, *init[8] = {0}, *scratch = NULL;
+    float *start = NULL, *init[8] = {0}, *scratch = NULL, *margins = NULL;
+    int32_t *order[8] = {0}; // each learner's pool: its first n_seen entries are labelled
     int64_t *sizes = NULL;
     ws_optim opt = {0};
     // The arrival order: a seeded shuffle of the pool.
@@ -75,6 +142,7 @@ ws_status ws_online_run_seed(ws_ctx *ctx, const ws_online_config *cfg, const ws_
     }
     ws_online_schedule(s.n_pool, cfg->k0, cfg->k, cfg->rounds, sizes, nr);
     out->nrounds = nr, out->nlearners = nl, out->n_pool = s.n_pool, out->n_eval = s.n_eval;
+    out->num_classes = src->train.num_classes;
     if (cfg->base.protocol == WS_PROTOCOL_PAPER) ws_norm_paper(&out->norm, src->train.c);
     else ws_norm_from_data(&out->norm, &src->train, s.pool, s.n_pool);
     ws_model_spec spec = ws_batch_model_spec(&cfg->base, &src->train);
@@ -84,14 +152,30 @@ ws_status ws_online_run_seed(ws_ctx *ctx, const ws_online_config *cfg, const ws_
     }
     start = ws_alloc(ctx, sizeof(float) * (size_t)m[0]->nweights);
     scratch = ws_alloc(ctx, sizeof(float) * (size_t)m[0]->nweights);
-    if (!start || !scratch) { st = WS_ERR_NOMEM; goto done; }
+    margins = ws_alloc(ctx, sizeof(float) * (size_t)s.n_pool);
+    if (!start || !scratch || !margins) { st = WS_ERR_NOMEM; goto done; }
+    for (int l = 0; l < nl; l++) {
+        if (!(order[l] = ws_alloc(ctx, sizeof(int32_t) * (size_t)s.n_pool))) { st = WS_ERR_NOMEM; goto done; }
+        memcpy(order[l], s.pool, sizeof(int32_t) * (size_t)s.n_pool);
+    }
     double cum[8] = {0};
     for (int r = 0; r < nr; r++) {
         const int64_t seen = sizes[r], old = r ? sizes[r - 1] : 0;
         for (int l = 0; l < nl; l++) {
             ws_online_round *rec = &out->rounds[l * nr + r];
             ws_model *mm = m[l];
+            int32_t *pool = order[l];
             rec->round = r, rec->n_seen = seen, rec->n_new = seen - old;
+            // Active learning: the learner's current model (last round's)
+            // picks this round's new examples among the unlabelled ones.
+            if (r > 0 && cfg->query == WS_QUERY_MARGIN) {
+                if ((st = ws_margins(ctx, mm, &src->train, &out->norm, pool + old, s.n_pool - old,
+                                     cfg->base.batch1, margins)))
+                    goto done;
+                ws_pick_smallest(pool + old, margins, s.n_pool - old, seen - old);
+            }
+            for (int64_t q = old; q < seen; q++)
+                if (src->train.y[pool[q]] < WS_MAX_HIST_CLASSES) rec->new_per_class[src->train.y[pool[q]]]++;
             // Round 0: every learner from the same initialisation ("init" 0);
             // afterwards the random learner from "init" r, the warm one as it is.
             if (r == 0 || defs[l].kind == WS_LEARNER_RANDOM) {
@@ -103,9 +187,9 @@ ws_status ws_online_run_seed(ws_ctx *ctx, const ws_online_config *cfg, const ws_
             // Gradient norms at the start of the round, on old and on new examples.
             int64_t cap = cfg->grad_examples > 0 ? cfg->grad_examples : INT64_MAX;
             int64_t n_old = old < cap ? old : cap, n_new = seen - old < cap ? seen - old : cap;
-            if ((st = ws_grad_norm(ctx, mm, &src->train, &out->norm, s.pool, n_old, cfg->base.batch1, scratch,
+            if ((st = ws_grad_norm(ctx, mm, &src->train, &out->norm, pool, n_old, cfg->base.batch1, scratch,
                                    &rec->grad_old)) ||
-                (st = ws_grad_norm(ctx, mm, &src->train, &out->norm, s.pool + old, n_new, cfg->base.batch1, scratch,
+                (st = ws_grad_norm(ctx, mm, &src->train, &out->norm, pool + old, n_new, cfg->base.batch1, scratch,
                                    &rec->grad_new)))
                 goto done;
             // The optimizer is rebuilt every round (the official code).
@@ -113,7 +197,7 @@ ws_status ws_online_run_seed(ws_ctx *ctx, const ws_online_config *cfg, const ws_
             if ((st = ws_optim_create(ctx, &opt, &cfg->base.opt1, mm->nweights))) goto done;
             ws_train_config tc = {.batch = cfg->base.batch1, .threshold = cfg->base.threshold,
                                   .max_epochs = cfg->base.max_epochs, .augment = cfg->base.augment};
-            st = ws_train_to_threshold(ctx, mm, &opt, &src->train, &out->norm, s.pool, seen, &tc, seed,
+            st = ws_train_to_threshold(ctx, mm, &opt, &src->train, &out->norm, pool, seen, &tc, seed,
                                        ORDER_STREAM(r), NULL, NULL, &rec->train);
             if (st) {
                 ws_fail_prefix(ctx, st, "seed %llu, round %d, %s: ", (unsigned long long)seed, r, defs[l].name);
@@ -136,7 +220,9 @@ done:
     for (int l = 0; l < nl; l++) {
         ws_model_free(m[l]);
         ws_free(init[l]);
+        ws_free(order[l]);
     }
+    ws_free(margins);
     ws_free(start);
     ws_free(scratch);
     ws_free(sizes);
@@ -148,13 +234,17 @@ done:
 
 cJSON *ws_online_config_json(const ws_online_config *cfg, const ws_source *src, const ws_ctx *ctx) {
     cJSON *j = ws_batch_config_json(&cfg->base, src, ctx);
-    cJSON_ReplaceItemInObject(j, "experiment", cJSON_CreateString("online"));
+    cJSON_ReplaceItemInObject(j, "experiment", cJSON_CreateString(cfg->query == WS_QUERY_PASSIVE ? "online" : "active"));
     cJSON *o = cJSON_AddObjectToObject(j, "online");
     cJSON_AddNumberToObject(o, "first_examples", (double)cfg->k0);
     cJSON_AddNumberToObject(o, "examples_per_round", (double)cfg->k);
     cJSON_AddNumberToObject(o, "max_rounds", cfg->rounds);
     cJSON_AddNumberToObject(o, "gradient_norm_examples", (double)cfg->grad_examples);
     cJSON_AddStringToObject(o, "arrival", "seeded shuffle of the training pool (stream 'arrival')");
+    cJSON_AddStringToObject(o, "query", cfg->query == WS_QUERY_MARGIN ? "margin: each learner picks the unlabelled "
+                                                                        "examples with the smallest top-two softmax gap"
+                                        : cfg->query == WS_QUERY_RANDOM ? "random: arrival order, per learner"
+                                                                        : "passive: arrival order");
     cJSON_AddStringToObject(o, "optimizer", "rebuilt every round; settings of phase 1 (--opt, --lr, --batch, ...)");
     int nl;
     const ws_learner_def *d = ws_learners(&nl);
@@ -204,6 +294,8 @@ cJSON *ws_online_seed_json(const ws_online_seed_result *r) {
             cJSON_AddBoolToObject(o, "converged", x->train.converged);
             cJSON_AddNumberToObject(o, "grad_norm_old", x->grad_old);
             cJSON_AddNumberToObject(o, "grad_norm_new", x->grad_new);
+            int nc = r->num_classes < WS_MAX_HIST_CLASSES ? r->num_classes : WS_MAX_HIST_CLASSES;
+            cJSON_AddItemToObject(o, "new_examples_per_class", cJSON_CreateIntArray(x->new_per_class, nc));
             cJSON_AddItemToObject(o, "weights_vs_round_start", sim_json(&x->to_start));
             cJSON_AddItemToObject(o, "weights_vs_init", sim_json(&x->to_init));
             cJSON *pl = cJSON_AddObjectToObject(o, "per_layer");

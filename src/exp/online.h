@@ -28,11 +28,19 @@ typedef struct {
 // The learners every scenario runs, in order.
 const ws_learner_def *ws_learners(int *n);
 
+// How the next examples are chosen. Passive: the arrival order, the same for
+// every learner. Margin (active learning): each learner labels the k unlabelled
+// examples on which its current model is least sure, the smallest gap between
+// its two largest softmax probabilities. Random: the control for margin, k
+// examples in arrival order, through the same per-learner bookkeeping.
+typedef enum { WS_QUERY_PASSIVE, WS_QUERY_MARGIN, WS_QUERY_RANDOM } ws_query;
+
 typedef struct {
     ws_batch_config base;    // data protocol, model, opt1, batch1, threshold, epochs, seeds, subsets
     int64_t k0, k;           // examples in the first round; added per round
     int rounds;              // 0: until the pool is used
     int64_t grad_examples;   // gradient norms on at most this many old and new examples (0: all)
+    ws_query query;
 } ws_online_config;
 
 void ws_online_config_defaults(ws_online_config *cfg);
@@ -44,6 +52,17 @@ void ws_online_config_defaults(ws_online_config *cfg);
 int ws_online_schedule(int64_t n_pool, int64_t k0, int64_t k, int rounds, int64_t *sizes, int cap);
 
 #define WS_MAX_LAYER_STATS 64
+#define WS_MAX_HIST_CLASSES 128
+
+// Margins (top-1 minus top-2 softmax probability, eval mode) of m on examples
+// idx[0..n), in batches of up to `batch`, into out[0..n).
+ws_status ws_margins(ws_ctx *ctx, ws_model *m, const ws_dataset *d, const ws_norm *norm, const int32_t *idx, int64_t n,
+                     int batch, float *out);
+
+// Reorder idx[0..n) so that its first k entries are those with the smallest
+// score, ascending (ties: the earlier position first); the rest keep their
+// relative order.
+void ws_pick_smallest(int32_t *idx, const float *score, int64_t n, int64_t k);
 
 typedef struct {
     int round;                    // 0-based
@@ -56,13 +75,14 @@ typedef struct {
     char layer_names[WS_MAX_LAYER_STATS][64];
     ws_similarity layer_to_start[WS_MAX_LAYER_STATS], layer_to_init[WS_MAX_LAYER_STATS];
     double grad_old, grad_new;    // at the round's start (grad_old 0 at round 0)
+    int new_per_class[WS_MAX_HIST_CLASSES]; // the round's new examples by class (the first 128 classes)
 } ws_online_round;
 
 typedef struct {
     uint64_t seed;
     int64_t n_pool, n_eval;
     ws_norm norm;
-    int nrounds, nlearners;
+    int nrounds, nlearners, num_classes;
     ws_online_round *rounds;      // [learner * nrounds + round]
 } ws_online_seed_result;
 

@@ -159,6 +159,13 @@ done
 [ -n "$key" ] && ok "online.jsonl holds the configuration, per-round metrics, weight similarities and gradient norms"
 grep -q "gap warm − random" "$T/onl.table" && ok "online prints the per-round table" || bad "online table: $(cat "$T/onl.table")"
 expect_error "online rounds that do not fit" "do not fit a pool of 500" "$WS" online --subset 500 --k0 1000
+if "$WS" active --subset 2000 --k0 1000 --k 500 --max-epochs 30 --threads 2 --out "$T/act" --quiet >/dev/null 2>"$T/act.log" \
+    && grep -qF '"experiment":"active"' "$T/act/online.jsonl" && grep -qF '"new_examples_per_class":[' "$T/act/online.jsonl"; then
+    ok "active (margin sampling) runs and records the classes it picked"
+else
+    bad "active: $(cat "$T/act.log")"
+fi
+expect_error "unknown query" "--query: expected 'margin' or 'random'" "$WS" active --query entropy
 
 # --- bad input: one clear line, non-zero exit, nothing written ---
 expect_error "unknown option" "unknown option '--bogus'" "$WS" batch --bogus

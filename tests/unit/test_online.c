@@ -133,6 +133,42 @@ START_TEST(grad_norm_matches_closed_form) {
 }
 END_TEST
 
+START_TEST(pick_smallest) {
+    int32_t idx[6] = {10, 11, 12, 13, 14, 15};
+    const float score[6] = {0.5f, 0.1f, 0.9f, 0.1f, 0.0f, 0.7f};
+    ws_pick_smallest(idx, score, 6, 3);
+    // the three smallest ascending (tie 0.1 at positions 1 and 3: the earlier first), then the rest in order
+    const int32_t want[6] = {14, 11, 13, 10, 12, 15};
+    for (int i = 0; i < 6; i++) ck_assert_int_eq(idx[i], want[i]);
+}
+END_TEST
+
+START_TEST(margin_sampling_constructed) {
+    // Logistic regression on one pixel, 2 classes, logits (w x, 0): the margin |sigmoid(w x) - 1/2| * 2
+    // grows with |x|: the pixels closest to x = 0 (byte 128 under the paper's normalisation) are picked.
+    enum { N = 6 };
+    static uint8_t px[N] = {250, 131, 10, 126, 128, 200};
+    static int32_t lab[N] = {0, 1, 0, 1, 0, 1}, idx[N] = {0, 1, 2, 3, 4, 5};
+    ws_dataset d = {.n = N, .c = 1, .h = 1, .w = 1, .num_classes = 2, .x = px, .y = lab};
+    ws_norm nm;
+    ws_norm_paper(&nm, 1);
+    ws_model_spec spec = {.kind = WS_MODEL_LOGREG, .input = {1, 1, 1}, .num_classes = 2};
+    ws_model *m;
+    ck_assert_int_eq(ws_model_create(&ctx, &m, &spec), WS_OK);
+    m->w[ws_model_param(m, "linear.weight")->offset] = 3.0f; // class 0 logit 3x; class 1 logit 0
+    float mg[N];
+    ck_assert_int_eq(ws_margins(&ctx, m, &d, &nm, idx, N, 4, mg), WS_OK);
+    for (int i = 0; i < N; i++) {
+        double x = (px[i] / 255.0 - 0.5) / 0.5, p0 = 1 / (1 + exp(-3 * x));
+        ck_assert_double_eq_tol(mg[i], fabs(2 * p0 - 1), 1e-5);
+    }
+    ws_pick_smallest(idx, mg, N, 2);
+    ck_assert_int_eq(idx[0], 4); // byte 128: x = 0.0039
+    ck_assert_int_eq(idx[1], 3); // byte 126
+    ws_model_free(m);
+}
+END_TEST
+
 START_TEST(online_end_to_end) {
     ws_source src;
     if (ws_source_load(&ctx, &src, "fashion-mnist", NULL)) {
@@ -167,6 +203,16 @@ START_TEST(online_end_to_end) {
     ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "learners"), "warm")), 3);
     cJSON_Delete(j);
     ws_online_seed_result_free(&r);
+    // Active: each learner's new examples are its own; each round's class counts add up.
+    cfg.query = WS_QUERY_MARGIN;
+    ck_assert_int_eq(ws_online_run_seed(&ctx, &cfg, &src, 0, NULL, NULL, &r), WS_OK);
+    for (int q = 0; q < r.nrounds * r.nlearners; q++) {
+        int64_t sum = 0;
+        for (int c = 0; c < WS_MAX_HIST_CLASSES; c++) sum += r.rounds[q].new_per_class[c];
+        ck_assert_int_eq(sum, r.rounds[q].n_new);
+    }
+    ck_assert_double_eq(r.rounds[0].test_acc, r.rounds[3].test_acc); // round 0 is not queried
+    ws_online_seed_result_free(&r);
     ws_source_free(&src);
 }
 END_TEST
@@ -180,6 +226,8 @@ Suite *online_suite(void) {
     tcase_add_test(t, similarity_known_vectors);
     tcase_add_test(t, similarity_per_layer);
     tcase_add_test(t, grad_norm_matches_closed_form);
+    tcase_add_test(t, pick_smallest);
+    tcase_add_test(t, margin_sampling_constructed);
     tcase_add_test(t, online_end_to_end);
     suite_add_tcase(s, t);
     return s;
