@@ -13,6 +13,7 @@
 #include "core/ctx.h"
 #include "exp/batch.h"
 #include "exp/online.h"
+#include "exp/transfer.h"
 #include "exp/stats.h"
 #include "io/atomic.h"
 
@@ -27,7 +28,9 @@ static int die(const char *cmd, const char *msg) {
 
 typedef struct {
     const char *data, *protocol, *model, *opt, *out, *save, *init_from, *backend, *conv_algo, *labels;
-    int svhn_extra, augment, rounds;
+    int svhn_extra, augment, rounds, keep_head;
+    const char *pretrain;
+    int_list fractions;
     int64_t k0, k, grad_examples;
     double val_fraction;
     int_list hidden;
@@ -655,6 +658,149 @@ static int cmd_online(int argc, char **argv, int active) {
     return rc;
 }
 
+// ---- transfer -------------------------------------------------------------------------------
+
+static int cmd_transfer(int argc, char **argv) {
+    const char *cmd = "transfer";
+    cli_opts o;
+    opts_defaults(&o);
+    o.out = "results/transfer";
+    o.fractions = (int_list){6, {1, 5, 10, 25, 50, 100}};
+    arg_spec specs[] = {
+        COMMON_SPECS(o),
+        TRAIN_SPECS(o),
+        {"--pretrain", ARG_STRING, &o.pretrain, "NAME[:DIR]",
+         "dataset A to pretrain on (default: Fashion-MNIST classes 0-4, then --data is its classes 5-9)", 0, 0, 0},
+        {"--fractions", ARG_INTLIST, &o.fractions, "P,P", "percent of B's training pool (default 1,5,10,25,50,100)", 0, 0, 0},
+        {"--keep-head", ARG_FLAG, &o.keep_head, NULL, "warm keeps A's head (needs as many classes in A and B)", 0, 0, 0},
+        {"--seeds", ARG_INT, &o.seeds, "N", "repeat with N seeds: seed, seed+1, ... (default 1)", 1, 256, 0},
+        {"--out", ARG_STRING, &o.out, "DIR", "write DIR/transfer.jsonl and DIR/transfer.csv (default results/transfer)", 0, 0, 0},
+        {NULL, 0, NULL, NULL, NULL, 0, 0, 0}};
+    if (parse_or_die(cmd, specs, argc, argv)) return 1;
+    if (o.help) {
+        args_help(specs, "usage: warmstart transfer [--pretrain A] [--data B] [options]\n\n"
+                         "Pretrain on A to the threshold, then train on P % of B for each --fractions P: warm from A's\n"
+                         "model (a fresh head unless --keep-head) against a fresh initialisation, same batches.\n"
+                         "Without --pretrain: Fashion-MNIST classes 0-4 (A) -> 5-9 (B, relabelled 0-4).");
+        return 0;
+    }
+    ws_transfer_config tcfg;
+    ws_transfer_config_defaults(&tcfg);
+    tcfg.nfractions = o.fractions.n;
+    for (int i = 0; i < o.fractions.n; i++) {
+        if (o.fractions.v[i] < 1 || o.fractions.v[i] > 100) return die(cmd, "--fractions: each P must be in 1..100");
+        tcfg.fractions[i] = o.fractions.v[i] / 100.0;
+    }
+    tcfg.keep_head = o.keep_head;
+    ws_ctx ctx;
+    if (make_ctx(cmd, &o, &ctx)) return 1;
+    if (resolve(cmd, &o, &tcfg.base, &ctx)) return 1;
+    ws_source a, b;
+    if (!o.pretrain) {
+        if (strncmp(o.data, "fashion-mnist", 13)) return die(cmd, "--pretrain A is needed unless --data is fashion-mnist");
+        ws_source all;
+        if (load_source(cmd, &o, &ctx, &all)) return 1;
+        ws_status st = ws_source_select_classes(&ctx, &a, &all, 0, 5);
+        if (!st) st = ws_source_select_classes(&ctx, &b, &all, 5, 10);
+        ws_source_free(&all);
+        if (st) return die(cmd, ctx.err);
+    } else {
+        if (load_source(cmd, &o, &ctx, &b)) return 1;
+        cli_opts oa = o;
+        oa.data = o.pretrain, oa.labels = NULL, oa.svhn_extra = 0;
+        if (load_source(cmd, &oa, &ctx, &a)) {
+            ws_source_free(&b);
+            return 1;
+        }
+    }
+    // What ws_transfer_run_seed would refuse, refused before anything is made.
+    int rc = 0;
+    if (a.train.c != b.train.c || a.train.h != b.train.h || a.train.w != b.train.w) {
+        snprintf(ctx.err, sizeof ctx.err, "%s images are %dx%dx%d but %s's are %dx%dx%d: transfer needs one shape", a.name,
+                 a.train.c, a.train.h, a.train.w, b.name, b.train.c, b.train.h, b.train.w);
+        rc = die(cmd, ctx.err);
+    } else if (tcfg.keep_head && a.num_classes != b.num_classes) {
+        snprintf(ctx.err, sizeof ctx.err, "--keep-head: %s has %d classes but %s has %d", a.name, a.num_classes, b.name,
+                 b.num_classes);
+        rc = die(cmd, ctx.err);
+    }
+    if (!rc) rc = ensure_dir(cmd, o.out, &ctx);
+    ws_transfer_seed_result *res = calloc((size_t)tcfg.base.seeds, sizeof *res);
+    int done = 0;
+    if (!rc)
+        fprintf(stderr, "warmstart transfer: %s (%lld train) -> %s (%lld train), %d thread%s\n", a.name, (long long)a.train.n,
+            b.name, (long long)b.train.n, ctx.threads, ctx.threads == 1 ? "" : "s");
+    for (int i = 0; i < tcfg.base.seeds && !rc; i++) {
+        if (ws_transfer_run_seed(&ctx, &tcfg, &a, &b, i, &res[i])) {
+            rc = die(cmd, ctx.err);
+            break;
+        }
+        done++;
+    }
+    if (!rc) {
+        cJSON *config = ws_transfer_config_json(&tcfg, &a, &b, &ctx);
+        char path[1200];
+        ws_atomic_file af;
+        snprintf(path, sizeof path, "%s/transfer.jsonl", o.out);
+        if (ws_atomic_open(&ctx, &af, path)) rc = die(cmd, ctx.err);
+        for (int i = 0; i < done && !rc; i++) {
+            cJSON *rec = ws_transfer_seed_json(&res[i]);
+            cJSON_AddItemReferenceToObject(rec, "config", config);
+            char *line = cJSON_PrintUnformatted(rec);
+            fprintf(af.f, "%s\n", line);
+            free(line);
+            cJSON_Delete(rec);
+        }
+        if (!rc && ws_atomic_commit(&ctx, &af)) rc = die(cmd, ctx.err);
+        snprintf(path, sizeof path, "%s/transfer.csv", o.out);
+        if (!rc && ws_atomic_open(&ctx, &af, path)) rc = die(cmd, ctx.err);
+        if (!rc) {
+            fprintf(af.f, "seed,percent,train_examples,learner,test_acc,test_loss,train_acc,epochs,steps,seconds,converged\n");
+            for (int i = 0; i < done; i++)
+                for (int k = 0; k < res[i].npoints; k++) {
+                    const ws_transfer_point *p = &res[i].points[k];
+                    const ws_run_result *rr[2] = {&p->warm, &p->random};
+                    for (int l = 0; l < 2; l++)
+                        fprintf(af.f, "%llu,%g,%lld,%s,%.6f,%.6f,%.6f,%d,%lld,%.3f,%d\n", (unsigned long long)res[i].seed,
+                                100 * p->fraction, (long long)p->n_train, l ? "random" : "warm", rr[l]->test_acc,
+                                rr[l]->test_loss, rr[l]->train.train_acc, rr[l]->train.nepochs,
+                                (long long)rr[l]->train.steps, rr[l]->train.seconds, rr[l]->train.converged);
+                }
+            if (ws_atomic_commit(&ctx, &af)) rc = die(cmd, ctx.err);
+        }
+        cJSON_Delete(config);
+    }
+    if (!rc) {
+        printf("\nTransfer: pretrained on %s (test acc", a.name);
+        for (int i = 0; i < done; i++) printf(" %.2f%%", 100 * res[i].pretrain.test_acc);
+        printf("), then %s; %d seed%s%s\n\n", b.name, done, done == 1 ? "" : "s", done > 1 ? "; mean ± 95% CI" : "");
+        printf("%-9s%-10s", "percent", "examples");
+        print_cell("warm acc %", 18), print_cell("random acc %", 18);
+        printf("gap warm − random\n");
+        for (int k = 0; k < tcfg.nfractions; k++) {
+            double w[256], rd[256], g[256];
+            char c1[64], c2[64], c3[64];
+            for (int i = 0; i < done; i++) {
+                w[i] = res[i].points[k].warm.test_acc, rd[i] = res[i].points[k].random.test_acc;
+                g[i] = w[i] - rd[i];
+            }
+            fmt_summary(c1, sizeof c1, w, done, 100, 2);
+            fmt_summary(c2, sizeof c2, rd, done, 100, 2);
+            fmt_summary(c3, sizeof c3, g, done, 100, 2);
+            printf("%-9g%-10lld", 100 * tcfg.fractions[k], (long long)res[0].points[k].n_train);
+            print_cell(c1, 18), print_cell(c2, 18);
+            printf("%s\n", c3);
+        }
+        printf("\nresults: %s/transfer.jsonl, %s/transfer.csv\n", o.out, o.out);
+    }
+    for (int i = 0; i < done; i++) ws_transfer_seed_result_free(&res[i]);
+    free(res);
+    ws_source_free(&a);
+    ws_source_free(&b);
+    ws_ctx_release(&ctx);
+    return rc;
+}
+
 // warmstart data info: what --data loads, counted and measured.
 static int cmd_data(int argc, char **argv) {
     const char *cmd = "data info";
@@ -707,6 +853,7 @@ static void usage(FILE *f) {
                "  batch    the two-phase batch experiment: warm start vs random init\n"
                "  online   passive online learning: data arrives in rounds; warm vs random each round\n"
                "  active   active online learning: each learner picks its next examples by margin sampling\n"
+               "  transfer pretrain on A, then train on p%% of B: warm from A vs random\n"
                "  train    train one model to the threshold (optionally --save it)\n"
                "  eval     evaluate a saved checkpoint\n"
                "  data     'data info --data NAME[:DIR]': a dataset's splits, classes and statistics\n"
@@ -724,6 +871,7 @@ int main(int argc, char **argv) {
     if (!strcmp(c, "batch")) return cmd_batch(argc - 2, argv + 2);
     if (!strcmp(c, "online")) return cmd_online(argc - 2, argv + 2, 0);
     if (!strcmp(c, "active")) return cmd_online(argc - 2, argv + 2, 1);
+    if (!strcmp(c, "transfer")) return cmd_transfer(argc - 2, argv + 2);
     if (!strcmp(c, "train")) return cmd_train_or_eval(argc - 2, argv + 2, 0);
     if (!strcmp(c, "eval")) return cmd_train_or_eval(argc - 2, argv + 2, 1);
     if (!strcmp(c, "data")) return cmd_data(argc - 2, argv + 2);

@@ -363,7 +363,7 @@ cJSON *ws_batch_config_json(const ws_batch_config *cfg, const ws_source *src, co
     return j;
 }
 
-static cJSON *run_json(const ws_run_result *r) {
+cJSON *ws_run_json(const ws_run_result *r) {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddNumberToObject(j, "test_acc", r->test_acc);
     cJSON_AddNumberToObject(j, "test_loss", r->test_loss);
@@ -396,8 +396,8 @@ cJSON *ws_batch_seed_json(const ws_batch_seed_result *r) {
     cJSON_AddItemToObject(n, "mean", cJSON_CreateFloatArray(r->norm.mean, r->norm.channels));
     cJSON_AddItemToObject(n, "std", cJSON_CreateFloatArray(r->norm.std, r->norm.channels));
     cJSON *runs = cJSON_AddObjectToObject(j, "runs");
-    cJSON_AddItemToObject(runs, "phase1", run_json(&r->phase1));
-    cJSON_AddItemToObject(runs, "warm", run_json(&r->warm));
-    cJSON_AddItemToObject(runs, "random", run_json(&r->random));
+    cJSON_AddItemToObject(runs, "phase1", ws_run_json(&r->phase1));
+    cJSON_AddItemToObject(runs, "warm", ws_run_json(&r->warm));
+    cJSON_AddItemToObject(runs, "random", ws_run_json(&r->random));
     return j;
 }

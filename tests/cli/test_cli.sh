@@ -165,6 +165,13 @@ if "$WS" active --subset 2000 --k0 1000 --k 500 --max-epochs 30 --threads 2 --ou
 else
     bad "active: $(cat "$T/act.log")"
 fi
+"$WS" transfer --subset 2000 --fractions 10,100 --max-epochs 20 --threads 2 --out "$T/tr" --quiet >"$T/tr.table" 2>"$T/tr.log" \
+    && [ "$(wc -l <"$T/tr/transfer.csv")" -eq 5 ] && grep -qF '"pretrain_data":"fashion-mnist[0-4]"' "$T/tr/transfer.jsonl" \
+    && grep -q "gap warm − random" "$T/tr.table" \
+    && ok "transfer Fashion-MNIST 0-4 -> 5-9 at 10 % and 100 %: CSV rows, JSONL and table" \
+    || bad "transfer: $(cat "$T/tr.log" "$T/tr.table")"
+expect_error "transfer across shapes" "transfer needs one shape" \
+    "$WS" transfer --data "cifar10:../shared/data/cifar-10-sample" --pretrain fashion-mnist --out "$T/never-tr"
 expect_error "unknown query" "--query: expected 'margin' or 'random'" "$WS" active --query entropy
 
 # --- bad input: one clear line, non-zero exit, nothing written ---

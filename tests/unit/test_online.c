@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "exp/online.h"
+#include "exp/transfer.h"
 #include "suites.h"
 
 static ws_ctx ctx;
@@ -217,6 +218,45 @@ START_TEST(online_end_to_end) {
 }
 END_TEST
 
+START_TEST(transfer_structure) {
+    ws_source src;
+    if (ws_source_load(&ctx, &src, "fashion-mnist", NULL)) {
+        fprintf(stderr, "# skipped transfer_structure: %s\n", ctx.err);
+        return;
+    }
+    ws_source a, b;
+    ck_assert_int_eq(ws_source_select_classes(&ctx, &a, &src, 0, 5), WS_OK);
+    ck_assert_int_eq(ws_source_select_classes(&ctx, &b, &src, 5, 10), WS_OK);
+    ck_assert_int_eq(a.train.n + b.train.n, 60000);
+    ck_assert_int_eq(b.num_classes, 5);
+    ck_assert_str_eq(b.class_names[0], "Sandal"); // class 5 becomes label 0
+    for (int64_t i = 0; i < b.train.n; i++) ck_assert(b.train.y[i] >= 0 && b.train.y[i] < 5);
+    ws_source one;
+    ck_assert_int_eq(ws_source_select_classes(&ctx, &one, &src, 4, 5), WS_ERR_ARG); // one class is no task
+    ck_assert_ptr_null(one.train.x);
+    ws_transfer_config cfg;
+    ws_transfer_config_defaults(&cfg);
+    cfg.base.model = WS_MODEL_LOGREG;
+    cfg.base.subset = 400, cfg.base.eval_subset = 300, cfg.base.max_epochs = 3;
+    cfg.nfractions = 2, cfg.fractions[0] = 0.25, cfg.fractions[1] = 1.0;
+    ws_transfer_seed_result r;
+    ck_assert_int_eq(ws_transfer_run_seed(&ctx, &cfg, &a, &b, 0, &r), WS_OK);
+    ck_assert_int_eq(r.npoints, 2);
+    ck_assert_int_eq(r.points[0].n_train, 100);
+    ck_assert_int_eq(r.points[1].n_train, 400);
+    ck_assert_int_gt(r.pretrain.train.steps, 0);
+    ck_assert_int_eq(r.points[1].warm.train.epochs[0].epoch, 1);
+    // the same batches for both learners: as many steps per epoch
+    ck_assert_int_eq(r.points[1].warm.train.steps / r.points[1].warm.train.nepochs,
+                     r.points[1].random.train.steps / r.points[1].random.train.nepochs);
+    ws_transfer_seed_result_free(&r);
+    cfg.keep_head = 1; // 5 and 5 classes: allowed
+    ck_assert_int_eq(ws_transfer_run_seed(&ctx, &cfg, &a, &b, 0, &r), WS_OK);
+    ws_transfer_seed_result_free(&r);
+    ws_source_free(&a), ws_source_free(&b), ws_source_free(&src);
+}
+END_TEST
+
 Suite *online_suite(void) {
     Suite *s = suite_create("online");
     TCase *t = tcase_create("online");
@@ -229,6 +269,7 @@ Suite *online_suite(void) {
     tcase_add_test(t, pick_smallest);
     tcase_add_test(t, margin_sampling_constructed);
     tcase_add_test(t, online_end_to_end);
+    tcase_add_test(t, transfer_structure);
     suite_add_tcase(s, t);
     return s;
 }

@@ -1,0 +1,188 @@
+#include "exp/transfer.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+void ws_transfer_config_defaults(ws_transfer_config *cfg) {
+    memset(cfg, 0, sizeof *cfg);
+    ws_batch_config_defaults(&cfg->base);
+    const double f[6] = {0.01, 0.05, 0.10, 0.25, 0.50, 1.0};
+    cfg->nfractions = 6;
+    memcpy(cfg->fractions, f, sizeof f);
+}
+
+static ws_status select_split(ws_ctx *ctx, ws_dataset *out, const ws_dataset *d, int lo, int hi) {
+    memset(out, 0, sizeof *out);
+    int64_t n = 0;
+    for (int64_t i = 0; i < d->n; i++) n += d->y[i] >= lo && d->y[i] < hi;
+    const size_t ex = (size_t)ws_dataset_example_size(d);
+    *out = (ws_dataset){.n = n, .c = d->c, .h = d->h, .w = d->w, .num_classes = hi - lo};
+    out->x = ws_alloc(ctx, ex * (size_t)(n ? n : 1));
+    out->y = ws_alloc(ctx, sizeof(int32_t) * (size_t)(n ? n : 1));
+    if (!out->x || !out->y) {
+        ws_dataset_free(out);
+        return WS_ERR_NOMEM;
+    }
+    int64_t k = 0;
+    for (int64_t i = 0; i < d->n; i++)
+        if (d->y[i] >= lo && d->y[i] < hi) {
+            memcpy(out->x + ex * (size_t)k, d->x + ex * (size_t)i, ex);
+            out->y[k++] = d->y[i] - lo;
+        }
+    return WS_OK;
+}
+
+ws_status ws_source_select_classes(ws_ctx *ctx, ws_source *out, const ws_source *src, int lo, int hi) {
+    memset(out, 0, sizeof *out);
+    if (lo < 0 || hi > src->num_classes || hi - lo < 2)
+        return ws_fail(ctx, WS_ERR_ARG, "%s: classes %d..%d are not a range of at least 2 of its %d classes", src->name,
+                       lo, hi - 1, src->num_classes);
+    snprintf(out->name, sizeof out->name, "%.20s[%d-%d]", src->name, lo, hi - 1);
+    snprintf(out->root, sizeof out->root, "%s", src->root);
+    snprintf(out->labels, sizeof out->labels, "%s", src->labels);
+    out->num_classes = hi - lo;
+    out->class_names = ws_alloc(ctx, sizeof *out->class_names * (size_t)out->num_classes);
+    ws_status st = out->class_names ? WS_OK : WS_ERR_NOMEM;
+    for (int c = lo; c < hi && !st; c++) memcpy(out->class_names[c - lo], src->class_names[c], WS_CLASS_NAME);
+    if (!st) st = select_split(ctx, &out->train, &src->train, lo, hi);
+    if (!st) st = select_split(ctx, &out->test, &src->test, lo, hi);
+    if (st) ws_source_free(out);
+    return st;
+}
+
+void ws_transfer_seed_result_free(ws_transfer_seed_result *r) {
+    ws_train_result_free(&r->pretrain.train);
+    for (int i = 0; i < r->npoints; i++) {
+        ws_train_result_free(&r->points[i].warm.train);
+        ws_train_result_free(&r->points[i].random.train);
+    }
+    r->npoints = 0;
+}
+
+// Train m on idx[0..n) of the split's dataset to the threshold and evaluate it.
+static ws_status fit(ws_ctx *ctx, const ws_transfer_config *cfg, const ws_source *src, const ws_split *s,
+                     const ws_norm *norm, ws_model *m, const int32_t *idx, int64_t n, uint64_t seed,
+                     uint64_t order_stream, const char *who, ws_run_result *out) {
+    ws_optim opt = {0};
+    ws_status st = ws_optim_create(ctx, &opt, &cfg->base.opt1, m->nweights);
+    if (st) return st;
+    ws_train_config tc = {.batch = cfg->base.batch1, .threshold = cfg->base.threshold,
+                          .max_epochs = cfg->base.max_epochs, .augment = cfg->base.augment};
+    out->learner = who;
+    st = ws_train_to_threshold(ctx, m, &opt, &src->train, norm, idx, n, &tc, seed, order_stream, NULL, NULL, &out->train);
+    ws_optim_free(&opt);
+    if (st) return ws_fail_prefix(ctx, st, "seed %llu, %s: ", (unsigned long long)seed, who);
+    return ws_evaluate(ctx, m, s->eval_ds, norm, s->eval, s->n_eval, cfg->base.eval_batch, &out->test_acc,
+                       &out->test_loss);
+}
+
+// The head: the model's last parameterised layer (its "linear" / "lmK").
+static void head_range(const ws_model *m, int64_t *off, int64_t *len) {
+    const ws_layer *L = &m->layers[m->nlayers - 1];
+    const ws_param *p0 = &m->params[L->param0], *p1 = &m->params[L->param0 + L->nparams - 1];
+    *off = p0->offset;
+    *len = p1->offset + p1->numel - p0->offset;
+}
+
+ws_status ws_transfer_run_seed(ws_ctx *ctx, const ws_transfer_config *cfg, const ws_source *a, const ws_source *b,
+                               int i, ws_transfer_seed_result *out) {
+    memset(out, 0, sizeof *out);
+    const uint64_t seed = cfg->base.seed + (uint64_t)i;
+    out->seed = seed;
+    if (a->train.c != b->train.c || a->train.h != b->train.h || a->train.w != b->train.w)
+        return ws_fail(ctx, WS_ERR_ARG, "transfer: %s images are %dx%dx%d but %s's are %dx%dx%d", a->name, a->train.c,
+                       a->train.h, a->train.w, b->name, b->train.c, b->train.h, b->train.w);
+    if (cfg->keep_head && a->num_classes != b->num_classes)
+        return ws_fail(ctx, WS_ERR_ARG, "--keep-head: %s has %d classes, %s %d", a->name, a->num_classes, b->name,
+                       b->num_classes);
+    ws_split sa, sb;
+    ws_status st = ws_split_make(ctx, &cfg->base, a, seed, &sa);
+    if (st) return st;
+    if ((st = ws_split_make(ctx, &cfg->base, b, seed, &sb))) {
+        ws_split_free(&sa);
+        return st;
+    }
+    ws_model *pre = NULL, *m = NULL;
+    // Each dataset normalised as the protocol says, with its own statistics.
+    ws_norm na, nb;
+    if (cfg->base.protocol == WS_PROTOCOL_PAPER) ws_norm_paper(&na, a->train.c), ws_norm_paper(&nb, b->train.c);
+    else ws_norm_from_data(&na, &a->train, sa.pool, sa.n_pool), ws_norm_from_data(&nb, &b->train, sb.pool, sb.n_pool);
+    ws_model_spec spa = ws_batch_model_spec(&cfg->base, &a->train), spb = ws_batch_model_spec(&cfg->base, &b->train);
+    if ((st = ws_model_create(ctx, &pre, &spa)) || (st = ws_model_create(ctx, &m, &spb))) goto done;
+    ws_rng r = ws_rng_stream(seed, "init", 0);
+    ws_model_init(pre, &r);
+    if ((st = fit(ctx, cfg, a, &sa, &na, pre, sa.pool, sa.n_pool, seed, 1, "pretrain", &out->pretrain))) goto done;
+    // B's pool in a seeded order: p % is its first p % (the shares are nested).
+    ws_rng br = ws_rng_stream(seed, "transfer", 0);
+    ws_rng_shuffle(&br, sb.pool, sb.n_pool);
+    int64_t hoff, hlen;
+    head_range(m, &hoff, &hlen);
+    for (int k = 0; k < cfg->nfractions; k++) {
+        ws_transfer_point *pt = &out->points[out->npoints++];
+        pt->fraction = cfg->fractions[k];
+        pt->n_train = (int64_t)llround(cfg->fractions[k] * (double)sb.n_pool);
+        if (pt->n_train < 1) pt->n_train = 1;
+        // warm: A's body; the head fresh (stream "head" k), or A's with keep_head
+        ws_rng hr = ws_rng_stream(seed, "init", 100 + (uint64_t)k);
+        ws_model_init(m, &hr);
+        int64_t poff, plen;
+        head_range(pre, &poff, &plen);
+        memcpy(m->w, pre->w, sizeof(float) * (size_t)poff); // the body: same layout in both models
+        memcpy(m->buf, pre->buf, sizeof(float) * (size_t)m->nbuf);
+        memcpy(m->ibuf, pre->ibuf, sizeof(int64_t) * (size_t)m->nibuf);
+        if (cfg->keep_head) memcpy(m->w + hoff, pre->w + poff, sizeof(float) * (size_t)hlen);
+        if ((st = fit(ctx, cfg, b, &sb, &nb, m, sb.pool, pt->n_train, seed, 200 + (uint64_t)k, "warm", &pt->warm)))
+            goto done;
+        pt->warm_to_pretrained = ws_similarity_of(m->w, pre->w, poff);
+        // random: a fresh initialisation, the same batches
+        ws_rng fr = ws_rng_stream(seed, "init", 200 + (uint64_t)k);
+        ws_model_init(m, &fr);
+        if ((st = fit(ctx, cfg, b, &sb, &nb, m, sb.pool, pt->n_train, seed, 200 + (uint64_t)k, "random", &pt->random)))
+            goto done;
+    }
+done:
+    ws_model_free(pre);
+    ws_model_free(m);
+    ws_split_free(&sa);
+    ws_split_free(&sb);
+    if (st) ws_transfer_seed_result_free(out);
+    return st;
+}
+
+cJSON *ws_transfer_config_json(const ws_transfer_config *cfg, const ws_source *a, const ws_source *b, const ws_ctx *ctx) {
+    cJSON *j = ws_batch_config_json(&cfg->base, b, ctx);
+    cJSON_ReplaceItemInObject(j, "experiment", cJSON_CreateString("transfer"));
+    cJSON *t = cJSON_AddObjectToObject(j, "transfer");
+    cJSON_AddStringToObject(t, "pretrain_data", a->name);
+    cJSON_AddNumberToObject(t, "pretrain_train_examples", (double)a->train.n);
+    cJSON_AddNumberToObject(t, "pretrain_classes", a->num_classes);
+    cJSON_AddItemToObject(t, "fractions", cJSON_CreateDoubleArray(cfg->fractions, cfg->nfractions));
+    cJSON_AddBoolToObject(t, "keep_head", cfg->keep_head);
+    cJSON_AddStringToObject(t, "warm", cfg->keep_head ? "A's model, head included" : "A's model with a fresh head");
+    cJSON_DeleteItemFromObject(j, "phase2");
+    cJSON_DeleteItemFromObject(j, "first_fraction");
+    cJSON_DeleteItemFromObject(j, "keep_optimizer_state");
+    return j;
+}
+
+cJSON *ws_transfer_seed_json(const ws_transfer_seed_result *r) {
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "seed", (double)r->seed);
+    cJSON_AddItemToObject(j, "pretrain", ws_run_json(&r->pretrain));
+    cJSON *pts = cJSON_AddArrayToObject(j, "points");
+    for (int k = 0; k < r->npoints; k++) {
+        const ws_transfer_point *p = &r->points[k];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "fraction", p->fraction);
+        cJSON_AddNumberToObject(o, "train_examples", (double)p->n_train);
+        cJSON_AddItemToObject(o, "warm", ws_run_json(&p->warm));
+        cJSON_AddItemToObject(o, "random", ws_run_json(&p->random));
+        cJSON *s = cJSON_AddObjectToObject(o, "warm_body_vs_pretrained");
+        cJSON_AddNumberToObject(s, "pearson", p->warm_to_pretrained.pearson);
+        cJSON_AddNumberToObject(s, "cosine", p->warm_to_pretrained.cosine);
+        cJSON_AddNumberToObject(s, "l2", p->warm_to_pretrained.l2);
+        cJSON_AddItemToArray(pts, o);
+    }
+    return j;
+}

@@ -1,0 +1,48 @@
+// Transfer (Ash & Adams 2020, section 4.3): pretrain on dataset A to the
+// threshold, then train on p % of dataset B for several p, warm-started from
+// A's model (its head re-initialised, or kept with keep_head when A and B have
+// as many classes) against a fresh initialisation. With only built-in data the
+// pair is Fashion-MNIST's classes 0-4 (A) and 5-9 (B, relabelled 0-4).
+#ifndef WS_EXP_TRANSFER_H
+#define WS_EXP_TRANSFER_H
+
+#include <cjson/cJSON.h>
+
+#include "exp/batch.h"
+#include "exp/metrics.h"
+
+#define WS_MAX_FRACTIONS 16
+
+typedef struct {
+    ws_batch_config base;          // B's protocol, model, optimizer (opt1, batch1), threshold, seeds
+    int nfractions;
+    double fractions[WS_MAX_FRACTIONS]; // shares of B's training pool, e.g. 0.01 .. 1
+    int keep_head;
+} ws_transfer_config;
+
+void ws_transfer_config_defaults(ws_transfer_config *cfg);
+
+// A source made of the examples of classes [lo, hi) of src, relabelled 0..hi-lo-1.
+ws_status ws_source_select_classes(ws_ctx *ctx, ws_source *out, const ws_source *src, int lo, int hi);
+
+typedef struct {
+    double fraction;
+    int64_t n_train;
+    ws_run_result warm, random;
+    ws_similarity warm_to_pretrained;   // the warm model's final weights vs A's model (the body)
+} ws_transfer_point;
+
+typedef struct {
+    uint64_t seed;
+    ws_run_result pretrain;             // on A, evaluated on A's evaluation split
+    int npoints;
+    ws_transfer_point points[WS_MAX_FRACTIONS];
+} ws_transfer_seed_result;
+
+ws_status ws_transfer_run_seed(ws_ctx *ctx, const ws_transfer_config *cfg, const ws_source *a, const ws_source *b,
+                               int i, ws_transfer_seed_result *out);
+void ws_transfer_seed_result_free(ws_transfer_seed_result *r);
+cJSON *ws_transfer_config_json(const ws_transfer_config *cfg, const ws_source *a, const ws_source *b, const ws_ctx *ctx);
+cJSON *ws_transfer_seed_json(const ws_transfer_seed_result *r);
+
+#endif
