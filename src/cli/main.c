@@ -14,6 +14,7 @@
 #include "exp/batch.h"
 #include "exp/online.h"
 #include "exp/transfer.h"
+#include "report/plot.h"
 #include "exp/stats.h"
 #include "io/atomic.h"
 
@@ -801,6 +802,34 @@ static int cmd_transfer(int argc, char **argv) {
     return rc;
 }
 
+// warmstart plot RESULTS [--out DIR]
+static int cmd_plot(int argc, char **argv) {
+    const char *cmd = "plot";
+    if (argc >= 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
+        printf("usage: warmstart plot RESULTS [--out DIR]\n\nFigures (PNG and SVG, via gnuplot) from the results of online,\n"
+               "active or transfer: RESULTS is their output folder or JSONL file; DIR defaults to\n"
+               "RESULTS/figures (for a file, figures/ beside it).\n");
+        return 0;
+    }
+    if (argc != 1 && !(argc == 3 && !strcmp(argv[1], "--out")))
+        return die(cmd, "expected 'warmstart plot RESULTS [--out DIR]'");
+    char out[1200];
+    struct stat sb;
+    if (argc == 3) snprintf(out, sizeof out, "%s", argv[2]);
+    else if (stat(argv[0], &sb) == 0 && S_ISDIR(sb.st_mode)) snprintf(out, sizeof out, "%s/figures", argv[0]);
+    else {
+        const char *slash = strrchr(argv[0], '/');
+        if (slash) snprintf(out, sizeof out, "%.*s/figures", (int)(slash - argv[0]), argv[0]);
+        else snprintf(out, sizeof out, "figures");
+    }
+    ws_ctx ctx;
+    ws_ctx_init(&ctx, 1);
+    int n = 0;
+    if (ws_plot_results(&ctx, argv[0], out, &n)) return die(cmd, ctx.err);
+    printf("%d figures in %s/ (accuracy.png, accuracy.svg, ...)\n", n, out);
+    return 0;
+}
+
 // warmstart data info: what --data loads, counted and measured.
 static int cmd_data(int argc, char **argv) {
     const char *cmd = "data info";
@@ -854,6 +883,7 @@ static void usage(FILE *f) {
                "  online   passive online learning: data arrives in rounds; warm vs random each round\n"
                "  active   active online learning: each learner picks its next examples by margin sampling\n"
                "  transfer pretrain on A, then train on p%% of B: warm from A vs random\n"
+               "  plot     figures (PNG, SVG) from the results of online, active or transfer\n"
                "  train    train one model to the threshold (optionally --save it)\n"
                "  eval     evaluate a saved checkpoint\n"
                "  data     'data info --data NAME[:DIR]': a dataset's splits, classes and statistics\n"
@@ -872,6 +902,7 @@ int main(int argc, char **argv) {
     if (!strcmp(c, "online")) return cmd_online(argc - 2, argv + 2, 0);
     if (!strcmp(c, "active")) return cmd_online(argc - 2, argv + 2, 1);
     if (!strcmp(c, "transfer")) return cmd_transfer(argc - 2, argv + 2);
+    if (!strcmp(c, "plot")) return cmd_plot(argc - 2, argv + 2);
     if (!strcmp(c, "train")) return cmd_train_or_eval(argc - 2, argv + 2, 0);
     if (!strcmp(c, "eval")) return cmd_train_or_eval(argc - 2, argv + 2, 1);
     if (!strcmp(c, "data")) return cmd_data(argc - 2, argv + 2);

@@ -170,6 +170,20 @@ fi
     && grep -q "gap warm − random" "$T/tr.table" \
     && ok "transfer Fashion-MNIST 0-4 -> 5-9 at 10 % and 100 %: CSV rows, JSONL and table" \
     || bad "transfer: $(cat "$T/tr.log" "$T/tr.table")"
+# --- figures ---
+if command -v gnuplot >/dev/null 2>&1; then
+    if "$WS" plot "$T/onl" >"$T/plot.out" 2>&1 && "$WS" plot "$T/tr/transfer.jsonl" --out "$T/trfig" >>"$T/plot.out" 2>&1 \
+        && [ "$(head -c 4 "$T/onl/figures/accuracy.png" | od -An -c | tr -d ' ')" = "211PNG" ] \
+        && grep -q "examples seen" "$T/onl/figures/accuracy.svg" && grep -q "Online learning: test accuracy" "$T/onl/figures/accuracy.svg" \
+        && [ -s "$T/onl/figures/gradnorm.png" ] && [ -s "$T/trfig/accuracy.svg" ]; then
+        ok "plot renders the online and transfer figures (PNG and SVG, titled, axes labelled)"
+    else
+        bad "plot: $(cat "$T/plot.out")"
+    fi
+    expect_error "plot of a file that is not a result" "is not JSON" "$WS" plot "$T/onl/online.csv"
+else
+    echo "ok - # SKIP plot: gnuplot is not installed"
+fi
 expect_error "transfer across shapes" "transfer needs one shape" \
     "$WS" transfer --data "cifar10:../shared/data/cifar-10-sample" --pretrain fashion-mnist --out "$T/never-tr"
 expect_error "unknown query" "--query: expected 'margin' or 'random'" "$WS" active --query entropy

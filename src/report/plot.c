@@ -1,0 +1,253 @@
+// Figures from result files, in the style of the paper: one line per learner
+// with its 95 % confidence band over seeds. The numbers are summarised here
+// (mean, Student-t interval), written to a gnuplot data file, and gnuplot
+// (Debian's gnuplot-nox) renders each figure as PNG (pngcairo) and SVG.
+#define _POSIX_C_SOURCE 200809L
+#include "report/plot.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "data/loaders.h"
+#include "exp/stats.h"
+
+#define MAX_SEEDS 256
+#define MAX_POINTS 512
+#define MAX_SERIES 8
+
+static const char *const COLORS[MAX_SERIES] = {"#d62728", "#1f77b4", "#2ca02c", "#ff7f0e",
+                                               "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"};
+
+// One line with its band: per point x and the values over seeds.
+typedef struct {
+    char name[48];
+    int npoints;
+    double x[MAX_POINTS];
+    double v[MAX_POINTS][MAX_SEEDS];
+    int nv[MAX_POINTS];
+} series;
+
+typedef struct {
+    char file[64];       // base name: accuracy -> accuracy.png, accuracy.svg
+    char title[256], xlabel[96], ylabel[96];
+    int logx;
+    int nseries;
+    series *s[MAX_SERIES];
+} figure;
+
+static void add_value(series *s, int k, double x, double v) {
+    if (k >= MAX_POINTS) return;
+    if (k >= s->npoints) s->npoints = k + 1;
+    s->x[k] = x;
+    if (s->nv[k] < MAX_SEEDS) s->v[k][s->nv[k]++] = v;
+}
+
+// Data blocks (gnuplot "index" i = series i): x mean lo hi.
+static ws_status write_data(ws_ctx *ctx, const char *path, const figure *f) {
+    FILE *out = fopen(path, "w");
+    if (!out) return ws_fail(ctx, WS_ERR_IO, "%s: %s", path, strerror(errno));
+    for (int i = 0; i < f->nseries; i++) {
+        const series *s = f->s[i];
+        fprintf(out, "# %s: x mean lo hi\n", s->name);
+        for (int k = 0; k < s->npoints; k++) {
+            if (!s->nv[k]) continue;
+            ws_summary m = ws_summarize(s->v[k], s->nv[k]);
+            double h = isfinite(m.ci95) ? m.ci95 : 0.0;
+            fprintf(out, "%.9g %.9g %.9g %.9g\n", s->x[k], m.mean, m.mean - h, m.mean + h);
+        }
+        fprintf(out, "\n\n");
+    }
+    return fclose(out) ? ws_fail(ctx, WS_ERR_IO, "%s: write failed", path) : WS_OK;
+}
+
+static void gp_escape(char *dst, size_t cap, const char *src) {
+    size_t k = 0;
+    for (; *src && k + 2 < cap; src++) {
+        if (*src == '\'' ) dst[k++] = '\'';
+        dst[k++] = *src;
+    }
+    dst[k] = 0;
+}
+
+static void script_for(FILE *gp, const figure *f, const char *dir, const char *term, const char *ext) {
+    char t[600];
+    gp_escape(t, sizeof t, f->title);
+    fprintf(gp, "set terminal %s\nset output '%s/%s.%s'\n", term, dir, f->file, ext);
+    fprintf(gp, "set title '%s' noenhanced\nset xlabel '%s' noenhanced\nset ylabel '%s' noenhanced\n", t, f->xlabel,
+            f->ylabel);
+    fprintf(gp, "set grid\nset key outside right top noenhanced\n%s\n", f->logx ? "set logscale x" : "unset logscale x");
+    fprintf(gp, "plot ");
+    for (int i = 0; i < f->nseries; i++)
+        fprintf(gp, "%s'%s/%s.dat' index %d using 1:3:4 with filledcurves fc rgb '%s' fs transparent solid 0.18 notitle, "
+                    "'%s/%s.dat' index %d using 1:2 with linespoints lw 2 pt 7 ps 0.6 lc rgb '%s' title '%s'",
+                i ? ", " : "", dir, f->file, i, COLORS[i % MAX_SERIES], dir, f->file, i, COLORS[i % MAX_SERIES],
+                f->s[i]->name);
+    fprintf(gp, "\n");
+}
+
+static ws_status render(ws_ctx *ctx, const figure *f, const char *dir, int *nfigs) {
+    char path[1200];
+    snprintf(path, sizeof path, "%s/%s.dat", dir, f->file);
+    ws_status st = write_data(ctx, path, f);
+    if (st) return st;
+    snprintf(path, sizeof path, "%s/%s.gp", dir, f->file);
+    FILE *gp = fopen(path, "w");
+    if (!gp) return ws_fail(ctx, WS_ERR_IO, "%s: %s", path, strerror(errno));
+    script_for(gp, f, dir, "pngcairo size 960,600 font 'Sans,11'", "png");
+    script_for(gp, f, dir, "svg size 960,600 font 'Sans,11' background rgb 'white'", "svg");
+    fclose(gp);
+    char cmd[1400];
+    snprintf(cmd, sizeof cmd, "gnuplot '%s' 2>&1", path);
+    FILE *p = popen(cmd, "r");
+    if (!p) return ws_fail(ctx, WS_ERR_IO, "cannot run gnuplot: %s", strerror(errno));
+    char msg[512] = "";
+    size_t got = fread(msg, 1, sizeof msg - 1, p);
+    msg[got] = 0;
+    int rc = pclose(p);
+    if (rc != 0) {
+        for (char *c = msg; *c; c++)
+            if (*c == '\n') *c = ' ';
+        if (WIFEXITED(rc) && WEXITSTATUS(rc) == 127)
+            return ws_fail(ctx, WS_ERR_IO, "gnuplot is not installed (Debian: apt-get install gnuplot-nox)");
+        return ws_fail(ctx, WS_ERR_IO, "gnuplot failed on %s: %s", path, msg[0] ? msg : "no message");
+    }
+    *nfigs += 2;
+    return WS_OK;
+}
+
+static double num(const cJSON *o, const char *key) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static const cJSON *path_get(const cJSON *o, const char *a, const char *b) {
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, a);
+    return b ? cJSON_GetObjectItemCaseSensitive(x, b) : x;
+}
+
+ws_status ws_plot_results(ws_ctx *ctx, const char *input, const char *outdir, int *nfigs) {
+    *nfigs = 0;
+    char file[1200];
+    struct stat sb;
+    if (stat(input, &sb) != 0) return ws_fail(ctx, WS_ERR_IO, "%s: %s", input, strerror(errno));
+    if (S_ISDIR(sb.st_mode)) {
+        static const char *const names[3] = {"online.jsonl", "transfer.jsonl", "batch.jsonl"};
+        int found = 0;
+        for (int i = 0; i < 3 && !found; i++) {
+            snprintf(file, sizeof file, "%s/%s", input, names[i]);
+            found = stat(file, &sb) == 0;
+        }
+        if (!found) return ws_fail(ctx, WS_ERR_IO, "%s: no online.jsonl or transfer.jsonl in this folder", input);
+    } else {
+        snprintf(file, sizeof file, "%s", input);
+    }
+    uint8_t *buf;
+    size_t len;
+    ws_status st = ws_read_file(ctx, file, "results file (JSONL)", &buf, &len);
+    if (st) return st;
+    series *all = calloc(MAX_SERIES * 4, sizeof *all);
+    if (!all) {
+        ws_free(buf);
+        return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the figures");
+    }
+    char exp[32] = "", title[200] = "";
+    int nseeds = 0, nlearn = 0;
+    char learners[MAX_SERIES][48];
+    // Series: [0..nl) accuracy, [8..) seconds, [16..) correlation to init, [24..) gradient norm new/old
+    for (size_t i = 0, line = 1; i < len && !st; line++) {
+        size_t j = i;
+        while (j < len && buf[j] != '\n') j++;
+        if (j > i) {
+            cJSON *rec = cJSON_ParseWithLength((const char *)buf + i, j - i);
+            if (!rec) {
+                st = ws_fail(ctx, WS_ERR_FORMAT, "%s: line %zu is not JSON", file, line);
+                break;
+            }
+            const cJSON *e = path_get(rec, "config", "experiment");
+            if (!cJSON_IsString(e)) {
+                cJSON_Delete(rec);
+                st = ws_fail(ctx, WS_ERR_FORMAT, "%s: line %zu has no config.experiment (not a warmstart result)", file, line);
+                break;
+            }
+            snprintf(exp, sizeof exp, "%s", e->valuestring);
+            const cJSON *dn = path_get(path_get(rec, "config", "data"), "name", NULL), *ar = path_get(path_get(rec, "config", "model"), "arch", NULL);
+            snprintf(title, sizeof title, "%s, %s", cJSON_IsString(dn) ? dn->valuestring : "?", cJSON_IsString(ar) ? ar->valuestring : "?");
+            if (!strcmp(exp, "online") || !strcmp(exp, "active")) {
+                const cJSON *ls = cJSON_GetObjectItemCaseSensitive(rec, "learners");
+                int l = 0;
+                for (const cJSON *lr = ls ? ls->child : NULL; lr && l < MAX_SERIES; lr = lr->next, l++) {
+                    snprintf(learners[l], sizeof learners[l], "%s", lr->string);
+                    int k = 0;
+                    for (const cJSON *r = lr->child; r; r = r->next, k++) {
+                        double x = num(r, "examples_seen");
+                        add_value(&all[l], k, x, 100 * num(r, "test_acc"));
+                        add_value(&all[8 + l], k, x, num(r, "seconds"));
+                        add_value(&all[16 + l], k, x, num(path_get(r, "weights_vs_init", NULL), "pearson"));
+                        double go = num(r, "grad_norm_old"), gn = num(r, "grad_norm_new");
+                        if (go > 0) add_value(&all[24 + l], k, x, gn / go);
+                    }
+                }
+                nlearn = l;
+            } else if (!strcmp(exp, "transfer")) {
+                int k = 0;
+                for (const cJSON *p = path_get(rec, "points", NULL) ? path_get(rec, "points", NULL)->child : NULL; p;
+                     p = p->next, k++) {
+                    double x = 100 * num(p, "fraction");
+                    add_value(&all[0], k, x, 100 * num(path_get(p, "warm", NULL), "test_acc"));
+                    add_value(&all[1], k, x, 100 * num(path_get(p, "random", NULL), "test_acc"));
+                    add_value(&all[8], k, x, num(path_get(p, "warm", NULL), "seconds"));
+                    add_value(&all[9], k, x, num(path_get(p, "random", NULL), "seconds"));
+                }
+                nlearn = 2;
+                snprintf(learners[0], sizeof learners[0], "warm");
+                snprintf(learners[1], sizeof learners[1], "random");
+            } else {
+                cJSON_Delete(rec);
+                st = ws_fail(ctx, WS_ERR_ARG, "%s: experiment '%s' has no figures yet (online, active, transfer do)", file,
+                             exp);
+                break;
+            }
+            nseeds++;
+            cJSON_Delete(rec);
+        }
+        i = j + 1;
+    }
+    ws_free(buf);
+    if (!st && nseeds == 0) st = ws_fail(ctx, WS_ERR_FORMAT, "%s: no results in the file", file);
+    if (!st && mkdir(outdir, 0777) != 0 && errno != EEXIST)
+        st = ws_fail(ctx, WS_ERR_IO, "%s: cannot create directory: %s", outdir, strerror(errno));
+    if (!st) {
+        for (int l = 0; l < nlearn; l++)
+            for (int q = 0; q < 4; q++) snprintf(all[8 * q + l].name, sizeof all[0].name, "%s", learners[l]);
+        const int transfer = !strcmp(exp, "transfer");
+        const char *what = transfer ? "Transfer" : !strcmp(exp, "active") ? "Active online learning" : "Online learning";
+        const char *xl = transfer ? "share of the target training set (%)" : "examples seen";
+        char band[64];
+        snprintf(band, sizeof band, "%d seed%s%s", nseeds, nseeds == 1 ? "" : "s", nseeds > 1 ? ", 95% CI" : "");
+        figure f;
+        const char *files[4] = {"accuracy", "seconds", "weights", "gradnorm"};
+        const char *ylab[4] = {"test accuracy (%)", "time to converge (s)", "Pearson correlation of weights with init",
+                               "gradient norm, new / old examples"};
+        const char *what4[4] = {"test accuracy", "time to converge", "weights vs initialisation",
+                                "gradient norm on new over old examples, at the round's start"};
+        for (int q = 0; q < (transfer ? 2 : 4) && !st; q++) {
+            memset(&f, 0, sizeof f);
+            snprintf(f.file, sizeof f.file, "%s", files[q]);
+            snprintf(f.title, sizeof f.title, "%s: %s (%s; %s)", what, what4[q], title, band);
+            snprintf(f.xlabel, sizeof f.xlabel, "%s", xl);
+            snprintf(f.ylabel, sizeof f.ylabel, "%s", ylab[q]);
+            f.logx = transfer;
+            for (int l = 0; l < nlearn; l++)
+                if (all[8 * q + l].npoints) f.s[f.nseries++] = &all[8 * q + l];
+            if (f.nseries) st = render(ctx, &f, outdir, nfigs);
+        }
+    }
+    free(all);
+    return st;
+}
