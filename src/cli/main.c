@@ -504,18 +504,19 @@ static int write_online(const char *cmd, ws_ctx *ctx, const char *dir, cJSON *co
     if (ws_atomic_open(ctx, &af, path)) return die(cmd, ctx->err);
     fprintf(af.f, "seed,round,learner,examples_seen,test_acc,test_loss,train_acc,epochs,steps,seconds,cumulative_seconds,"
                   "converged,corr_round_start,corr_init,cos_round_start,cos_init,l2_round_start,l2_init,grad_norm_old,"
-                  "grad_norm_new\n");
+                  "grad_norm_new,grad_norm_old_after_epoch1,grad_norm_new_after_epoch1\n");
     int nl;
     const ws_learner_def *d = ws_learners(&nl);
     for (int i = 0; i < n; i++)
         for (int k = 0; k < r[i].nrounds; k++)
             for (int l = 0; l < r[i].nlearners; l++) {
                 const ws_online_round *x = &r[i].rounds[l * r[i].nrounds + k];
-                fprintf(af.f, "%llu,%d,%s,%lld,%.6f,%.6f,%.6f,%d,%lld,%.3f,%.3f,%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6g,%.6g\n",
+                fprintf(af.f, "%llu,%d,%s,%lld,%.6f,%.6f,%.6f,%d,%lld,%.3f,%.3f,%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6g,%.6g,%.6g,%.6g\n",
                         (unsigned long long)r[i].seed, k, d[l].name, (long long)x->n_seen, x->test_acc, x->test_loss,
                         x->train.train_acc, x->train.nepochs, (long long)x->train.steps, x->train.seconds,
                         x->cum_seconds, x->train.converged, x->to_start.pearson, x->to_init.pearson, x->to_start.cosine,
-                        x->to_init.cosine, x->to_start.l2, x->to_init.l2, x->grad_old, x->grad_new);
+                        x->to_init.cosine, x->to_start.l2, x->to_init.l2, x->grad_old, x->grad_new, x->grad_old_epoch1,
+                        x->grad_new_epoch1);
             }
     if (ws_atomic_commit(ctx, &af)) return die(cmd, ctx->err);
     return 0;

@@ -106,6 +106,28 @@ void ws_online_seed_result_free(ws_online_seed_result *r) {
     r->rounds = NULL;
 }
 
+// Gradient norms on the old and new examples after a round's first epoch.
+typedef struct {
+    ws_ctx *ctx;
+    const ws_dataset *d;
+    const ws_norm *norm;
+    const int32_t *pool;
+    int64_t old, n_old, n_new;
+    int batch;
+    float *scratch;
+    ws_online_round *rec;
+    ws_status st;
+} epoch1_probe;
+
+static void after_epoch(void *user, ws_model *m, const ws_epoch_record *e) {
+    epoch1_probe *p = user;
+    if (e->epoch != 1 || p->st) return;
+    p->st = ws_grad_norm(p->ctx, m, p->d, p->norm, p->pool, p->n_old, p->batch, p->scratch, &p->rec->grad_old_epoch1);
+    if (!p->st)
+        p->st = ws_grad_norm(p->ctx, m, p->d, p->norm, p->pool + p->old, p->n_new, p->batch, p->scratch,
+                             &p->rec->grad_new_epoch1);
+}
+
 // Every learner trains on the same examples in the same order in a round:
 // order stream 100 + round (the batch experiment uses 1 and 2).
 #define ORDER_STREAM(round) (100u + (uint64_t)(round))
@@ -195,10 +217,14 @@ ws_status ws_online_run_seed(ws_ctx *ctx, const ws_online_config *cfg, const ws_
             // The optimizer is rebuilt every round (the official code).
             ws_optim_free(&opt);
             if ((st = ws_optim_create(ctx, &opt, &cfg->base.opt1, mm->nweights))) goto done;
+            epoch1_probe probe = {ctx, &src->train, &out->norm, pool, old, n_old, n_new, cfg->base.batch1, scratch, rec,
+                                  WS_OK};
             ws_train_config tc = {.batch = cfg->base.batch1, .threshold = cfg->base.threshold,
-                                  .max_epochs = cfg->base.max_epochs, .augment = cfg->base.augment};
+                                  .max_epochs = cfg->base.max_epochs, .augment = cfg->base.augment,
+                                  .after_epoch = after_epoch, .after_epoch_user = &probe};
             st = ws_train_to_threshold(ctx, mm, &opt, &src->train, &out->norm, pool, seen, &tc, seed,
                                        ORDER_STREAM(r), NULL, NULL, &rec->train);
+            if (!st) st = probe.st;
             if (st) {
                 ws_fail_prefix(ctx, st, "seed %llu, round %d, %s: ", (unsigned long long)seed, r, defs[l].name);
                 goto done;
@@ -294,6 +320,8 @@ cJSON *ws_online_seed_json(const ws_online_seed_result *r) {
             cJSON_AddBoolToObject(o, "converged", x->train.converged);
             cJSON_AddNumberToObject(o, "grad_norm_old", x->grad_old);
             cJSON_AddNumberToObject(o, "grad_norm_new", x->grad_new);
+            cJSON_AddNumberToObject(o, "grad_norm_old_after_epoch1", x->grad_old_epoch1);
+            cJSON_AddNumberToObject(o, "grad_norm_new_after_epoch1", x->grad_new_epoch1);
             int nc = r->num_classes < WS_MAX_HIST_CLASSES ? r->num_classes : WS_MAX_HIST_CLASSES;
             cJSON_AddItemToObject(o, "new_examples_per_class", cJSON_CreateIntArray(x->new_per_class, nc));
             cJSON_AddItemToObject(o, "weights_vs_round_start", sim_json(&x->to_start));

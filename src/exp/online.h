@@ -75,6 +75,7 @@ typedef struct {
     char layer_names[WS_MAX_LAYER_STATS][64];
     ws_similarity layer_to_start[WS_MAX_LAYER_STATS], layer_to_init[WS_MAX_LAYER_STATS];
     double grad_old, grad_new;    // at the round's start (grad_old 0 at round 0)
+    double grad_old_epoch1, grad_new_epoch1; // the same after the round's first epoch
     int new_per_class[WS_MAX_HIST_CLASSES]; // the round's new examples by class (the first 128 classes)
 } ws_online_round;
 

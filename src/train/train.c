@@ -71,6 +71,7 @@ ws_status ws_train_to_threshold(ws_ctx *ctx, ws_model *m, ws_optim *opt, const w
         out->train_acc = rec->train_acc;
         out->loss = rec->loss;
         if (on_epoch) on_epoch(user, rec);
+        if (cfg->after_epoch) cfg->after_epoch(cfg->after_epoch_user, m, rec);
         if (rec->train_acc >= cfg->threshold) {
             out->converged = 1;
             break;

@@ -11,15 +11,22 @@
 #include "nn/model.h"
 #include "optim/optim.h"
 
+struct ws_epoch_record;
+// Called with the model after every epoch (measurements between epochs); it
+// may run forwards and backwards but must leave the weights as they are.
+typedef void (*ws_epoch_model_fn)(void *user, ws_model *m, const struct ws_epoch_record *rec);
+
 typedef struct {
     int batch;          // mini-batch size; the last batch of an epoch may be smaller
     double threshold;   // stop once the epoch's training accuracy >= threshold
     int max_epochs;     // cap
     ws_augment augment; // training-batch augmentation (off: zeros), drawn from the
                         // stream ("augment", order_stream * 1000003 + epoch)
+    ws_epoch_model_fn after_epoch; // optional
+    void *after_epoch_user;
 } ws_train_config;
 
-typedef struct {
+typedef struct ws_epoch_record {
     int epoch;          // 1-based
     double loss;        // mean over the epoch's examples
     double train_acc;   // on-the-fly accuracy over the epoch

@@ -195,6 +195,9 @@ START_TEST(online_end_to_end) {
     ck_assert_double_eq(r.rounds[0].test_acc, r.rounds[3].test_acc);
     ck_assert_double_eq(r.rounds[0].grad_old, 0);
     ck_assert_double_gt(r.rounds[1].grad_old, 0);
+    ck_assert_double_gt(r.rounds[1].grad_old_epoch1, 0);
+    ck_assert_double_gt(r.rounds[0].grad_new_epoch1, 0);
+    ck_assert_double_eq(r.rounds[0].grad_old_epoch1, 0); // nothing old at round 0
     // warm starts round 1 where round 0 ended; random starts from a new init.
     ck_assert_double_lt(r.rounds[1].to_start.l2, r.rounds[1].to_init.l2 + 1e-9);
     ck_assert_double_eq_tol(r.rounds[4].to_start.l2, r.rounds[4].to_init.l2, 1e-9);
