@@ -761,12 +761,13 @@ static int cmd_transfer(int argc, char **argv) {
             for (int i = 0; i < done; i++)
                 for (int k = 0; k < res[i].npoints; k++) {
                     const ws_transfer_point *p = &res[i].points[k];
-                    const ws_run_result *rr[2] = {&p->warm, &p->random};
-                    for (int l = 0; l < 2; l++)
+                    int nl;
+                    const ws_learner_def *defs = ws_learners(&nl);
+                    for (int l = 0; l < p->nlearners; l++)
                         fprintf(af.f, "%llu,%g,%lld,%s,%.6f,%.6f,%.6f,%d,%lld,%.3f,%d\n", (unsigned long long)res[i].seed,
-                                100 * p->fraction, (long long)p->n_train, l ? "random" : "warm", rr[l]->test_acc,
-                                rr[l]->test_loss, rr[l]->train.train_acc, rr[l]->train.nepochs,
-                                (long long)rr[l]->train.steps, rr[l]->train.seconds, rr[l]->train.converged);
+                                100 * p->fraction, (long long)p->n_train, defs[l].name, p->runs[l].test_acc,
+                                p->runs[l].test_loss, p->runs[l].train.train_acc, p->runs[l].train.nepochs,
+                                (long long)p->runs[l].train.steps, p->runs[l].train.seconds, p->runs[l].train.converged);
                 }
             if (ws_atomic_commit(&ctx, &af)) rc = die(cmd, ctx.err);
         }
@@ -783,7 +784,8 @@ static int cmd_transfer(int argc, char **argv) {
             double w[256], rd[256], g[256];
             char c1[64], c2[64], c3[64];
             for (int i = 0; i < done; i++) {
-                w[i] = res[i].points[k].warm.test_acc, rd[i] = res[i].points[k].random.test_acc;
+                // the learner table's first two: warm, random
+                w[i] = res[i].points[k].runs[0].test_acc, rd[i] = res[i].points[k].runs[1].test_acc;
                 g[i] = w[i] - rd[i];
             }
             fmt_summary(c1, sizeof c1, w, done, 100, 2);

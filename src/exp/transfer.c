@@ -53,10 +53,8 @@ ws_status ws_source_select_classes(ws_ctx *ctx, ws_source *out, const ws_source 
 
 void ws_transfer_seed_result_free(ws_transfer_seed_result *r) {
     ws_train_result_free(&r->pretrain.train);
-    for (int i = 0; i < r->npoints; i++) {
-        ws_train_result_free(&r->points[i].warm.train);
-        ws_train_result_free(&r->points[i].random.train);
-    }
+    for (int i = 0; i < r->npoints; i++)
+        for (int l = 0; l < r->points[i].nlearners; l++) ws_train_result_free(&r->points[i].runs[l].train);
     r->npoints = 0;
 }
 
@@ -123,23 +121,27 @@ ws_status ws_transfer_run_seed(ws_ctx *ctx, const ws_transfer_config *cfg, const
         pt->fraction = cfg->fractions[k];
         pt->n_train = (int64_t)llround(cfg->fractions[k] * (double)sb.n_pool);
         if (pt->n_train < 1) pt->n_train = 1;
-        // warm: A's body; the head fresh (stream "head" k), or A's with keep_head
-        ws_rng hr = ws_rng_stream(seed, "init", 100 + (uint64_t)k);
-        ws_model_init(m, &hr);
+        int nl;
+        const ws_learner_def *defs = ws_learners(&nl);
+        pt->nlearners = nl;
         int64_t poff, plen;
         head_range(pre, &poff, &plen);
-        memcpy(m->w, pre->w, sizeof(float) * (size_t)poff); // the body: same layout in both models
-        memcpy(m->buf, pre->buf, sizeof(float) * (size_t)m->nbuf);
-        memcpy(m->ibuf, pre->ibuf, sizeof(int64_t) * (size_t)m->nibuf);
-        if (cfg->keep_head) memcpy(m->w + hoff, pre->w + poff, sizeof(float) * (size_t)hlen);
-        if ((st = fit(ctx, cfg, b, &sb, &nb, m, sb.pool, pt->n_train, seed, 200 + (uint64_t)k, "warm", &pt->warm)))
-            goto done;
-        pt->warm_to_pretrained = ws_similarity_of(m->w, pre->w, poff);
-        // random: a fresh initialisation, the same batches
-        ws_rng fr = ws_rng_stream(seed, "init", 200 + (uint64_t)k);
-        ws_model_init(m, &fr);
-        if ((st = fit(ctx, cfg, b, &sb, &nb, m, sb.pool, pt->n_train, seed, 200 + (uint64_t)k, "random", &pt->random)))
-            goto done;
+        for (int l = 0; l < nl; l++) {
+            // Every learner starts from a fresh initialisation (its head's, for warm) ...
+            ws_rng hr = ws_rng_stream(seed, "init", 100 * (uint64_t)(l + 1) + (uint64_t)k);
+            ws_model_init(m, &hr);
+            if (defs[l].kind == WS_LEARNER_WARM) { // ... warm then takes A's body (and head with keep_head)
+                memcpy(m->w, pre->w, sizeof(float) * (size_t)poff); // the body: the same layout in both models
+                memcpy(m->buf, pre->buf, sizeof(float) * (size_t)m->nbuf);
+                memcpy(m->ibuf, pre->ibuf, sizeof(int64_t) * (size_t)m->nibuf);
+                if (cfg->keep_head) memcpy(m->w + hoff, pre->w + poff, sizeof(float) * (size_t)hlen);
+            }
+            // the same batches for every learner: order stream 200 + k
+            if ((st = fit(ctx, cfg, b, &sb, &nb, m, sb.pool, pt->n_train, seed, 200 + (uint64_t)k, defs[l].name,
+                          &pt->runs[l])))
+                goto done;
+            if (defs[l].kind == WS_LEARNER_WARM) pt->warm_to_pretrained = ws_similarity_of(m->w, pre->w, poff);
+        }
     }
 done:
     ws_model_free(pre);
@@ -176,8 +178,9 @@ cJSON *ws_transfer_seed_json(const ws_transfer_seed_result *r) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddNumberToObject(o, "fraction", p->fraction);
         cJSON_AddNumberToObject(o, "train_examples", (double)p->n_train);
-        cJSON_AddItemToObject(o, "warm", ws_run_json(&p->warm));
-        cJSON_AddItemToObject(o, "random", ws_run_json(&p->random));
+        int nl;
+        const ws_learner_def *defs = ws_learners(&nl);
+        for (int l = 0; l < p->nlearners && l < nl; l++) cJSON_AddItemToObject(o, defs[l].name, ws_run_json(&p->runs[l]));
         cJSON *s = cJSON_AddObjectToObject(o, "warm_body_vs_pretrained");
         cJSON_AddNumberToObject(s, "pearson", p->warm_to_pretrained.pearson);
         cJSON_AddNumberToObject(s, "cosine", p->warm_to_pretrained.cosine);

@@ -10,6 +10,7 @@
 
 #include "exp/batch.h"
 #include "exp/metrics.h"
+#include "exp/online.h"
 
 #define WS_MAX_FRACTIONS 16
 
@@ -28,8 +29,9 @@ ws_status ws_source_select_classes(ws_ctx *ctx, ws_source *out, const ws_source 
 typedef struct {
     double fraction;
     int64_t n_train;
-    ws_run_result warm, random;
-    ws_similarity warm_to_pretrained;   // the warm model's final weights vs A's model (the body)
+    int nlearners;
+    ws_run_result runs[8];              // one per learner of ws_learners(), in its order
+    ws_similarity warm_to_pretrained;   // the warm learner's final body vs A's model
 } ws_transfer_point;
 
 typedef struct {

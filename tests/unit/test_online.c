@@ -248,10 +248,11 @@ START_TEST(transfer_structure) {
     ck_assert_int_eq(r.points[0].n_train, 100);
     ck_assert_int_eq(r.points[1].n_train, 400);
     ck_assert_int_gt(r.pretrain.train.steps, 0);
-    ck_assert_int_eq(r.points[1].warm.train.epochs[0].epoch, 1);
+    ck_assert_int_eq(r.points[1].runs[0].train.epochs[0].epoch, 1);
     // the same batches for both learners: as many steps per epoch
-    ck_assert_int_eq(r.points[1].warm.train.steps / r.points[1].warm.train.nepochs,
-                     r.points[1].random.train.steps / r.points[1].random.train.nepochs);
+    ck_assert_int_eq(r.points[1].nlearners, 2);
+    ck_assert_int_eq(r.points[1].runs[0].train.steps / r.points[1].runs[0].train.nepochs,
+                     r.points[1].runs[1].train.steps / r.points[1].runs[1].train.nepochs);
     ws_transfer_seed_result_free(&r);
     cfg.keep_head = 1; // 5 and 5 classes: allowed
     ck_assert_int_eq(ws_transfer_run_seed(&ctx, &cfg, &a, &b, 0, &r), WS_OK);
