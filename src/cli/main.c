@@ -297,23 +297,36 @@ static void print_table(const ws_batch_config *cfg, const ws_source *src, const 
                capped, capped == 1 ? "" : "s", cfg->max_epochs);
 }
 
+// DIR/NAME as JSONL, written atomically: one line per record (each consumed:
+// deleted here), each with the full resolved configuration attached.
+static int write_jsonl(const char *cmd, ws_ctx *ctx, const char *dir, const char *name, cJSON *config, cJSON **recs,
+                       int n) {
+    char path[1200];
+    ws_atomic_file af;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    int rc = ws_atomic_open(ctx, &af, path) ? die(cmd, ctx->err) : 0;
+    for (int i = 0; i < n; i++) {
+        if (!rc) {
+            cJSON_AddItemReferenceToObject(recs[i], "config", config);
+            char *line = cJSON_PrintUnformatted(recs[i]);
+            fprintf(af.f, "%s\n", line);
+            free(line);
+        }
+        cJSON_Delete(recs[i]);
+    }
+    if (!rc && ws_atomic_commit(ctx, &af)) rc = die(cmd, ctx->err);
+    return rc;
+}
+
 static int write_outputs(const char *cmd, ws_ctx *ctx, const char *dir, cJSON *config, const ws_batch_seed_result *r,
                          int n) {
     if (ensure_dir(cmd, dir, ctx)) return 1;
     char path[1200];
     ws_atomic_file af;
     // JSONL: one object per seed, each with the full resolved configuration.
-    snprintf(path, sizeof path, "%s/batch.jsonl", dir);
-    if (ws_atomic_open(ctx, &af, path)) return die(cmd, ctx->err);
-    for (int i = 0; i < n; i++) {
-        cJSON *rec = ws_batch_seed_json(&r[i]);
-        cJSON_AddItemReferenceToObject(rec, "config", config);
-        char *line = cJSON_PrintUnformatted(rec);
-        fprintf(af.f, "%s\n", line);
-        free(line);
-        cJSON_Delete(rec);
-    }
-    if (ws_atomic_commit(ctx, &af)) return die(cmd, ctx->err);
+    cJSON *recs[256];
+    for (int i = 0; i < n; i++) recs[i] = ws_batch_seed_json(&r[i]);
+    if (write_jsonl(cmd, ctx, dir, "batch.jsonl", config, recs, n)) return 1;
     // CSV: one row per (seed, learner).
     snprintf(path, sizeof path, "%s/batch.csv", dir);
     if (ws_atomic_open(ctx, &af, path)) return die(cmd, ctx->err);
@@ -489,17 +502,9 @@ static int write_online(const char *cmd, ws_ctx *ctx, const char *dir, cJSON *co
     if (ensure_dir(cmd, dir, ctx)) return 1;
     char path[1200];
     ws_atomic_file af;
-    snprintf(path, sizeof path, "%s/online.jsonl", dir);
-    if (ws_atomic_open(ctx, &af, path)) return die(cmd, ctx->err);
-    for (int i = 0; i < n; i++) {
-        cJSON *rec = ws_online_seed_json(&r[i]);
-        cJSON_AddItemReferenceToObject(rec, "config", config);
-        char *line = cJSON_PrintUnformatted(rec);
-        fprintf(af.f, "%s\n", line);
-        free(line);
-        cJSON_Delete(rec);
-    }
-    if (ws_atomic_commit(ctx, &af)) return die(cmd, ctx->err);
+    cJSON *recs[256];
+    for (int i = 0; i < n; i++) recs[i] = ws_online_seed_json(&r[i]);
+    if (write_jsonl(cmd, ctx, dir, "online.jsonl", config, recs, n)) return 1;
     snprintf(path, sizeof path, "%s/online.csv", dir);
     if (ws_atomic_open(ctx, &af, path)) return die(cmd, ctx->err);
     fprintf(af.f, "seed,round,learner,examples_seen,test_acc,test_loss,train_acc,epochs,steps,seconds,cumulative_seconds,"
@@ -743,17 +748,9 @@ static int cmd_transfer(int argc, char **argv) {
         cJSON *config = ws_transfer_config_json(&tcfg, &a, &b, &ctx);
         char path[1200];
         ws_atomic_file af;
-        snprintf(path, sizeof path, "%s/transfer.jsonl", o.out);
-        if (ws_atomic_open(&ctx, &af, path)) rc = die(cmd, ctx.err);
-        for (int i = 0; i < done && !rc; i++) {
-            cJSON *rec = ws_transfer_seed_json(&res[i]);
-            cJSON_AddItemReferenceToObject(rec, "config", config);
-            char *line = cJSON_PrintUnformatted(rec);
-            fprintf(af.f, "%s\n", line);
-            free(line);
-            cJSON_Delete(rec);
-        }
-        if (!rc && ws_atomic_commit(&ctx, &af)) rc = die(cmd, ctx.err);
+        cJSON *recs[256];
+        for (int i = 0; i < done; i++) recs[i] = ws_transfer_seed_json(&res[i]);
+        rc = write_jsonl(cmd, &ctx, o.out, "transfer.jsonl", config, recs, done);
         snprintf(path, sizeof path, "%s/transfer.csv", o.out);
         if (!rc && ws_atomic_open(&ctx, &af, path)) rc = die(cmd, ctx.err);
         if (!rc) {
