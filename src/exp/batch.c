@@ -386,15 +386,20 @@ cJSON *ws_run_json(const ws_run_result *r) {
     return j;
 }
 
+cJSON *ws_norm_json(const ws_norm *n) {
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddItemToObject(j, "mean", cJSON_CreateFloatArray(n->mean, n->channels));
+    cJSON_AddItemToObject(j, "std", cJSON_CreateFloatArray(n->std, n->channels));
+    return j;
+}
+
 cJSON *ws_batch_seed_json(const ws_batch_seed_result *r) {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddNumberToObject(j, "seed", (double)r->seed);
     cJSON_AddNumberToObject(j, "n_pool", (double)r->n_pool);
     cJSON_AddNumberToObject(j, "n_first", (double)r->n_first);
     cJSON_AddNumberToObject(j, "n_eval", (double)r->n_eval);
-    cJSON *n = cJSON_AddObjectToObject(j, "normalization");
-    cJSON_AddItemToObject(n, "mean", cJSON_CreateFloatArray(r->norm.mean, r->norm.channels));
-    cJSON_AddItemToObject(n, "std", cJSON_CreateFloatArray(r->norm.std, r->norm.channels));
+    cJSON_AddItemToObject(j, "normalization", ws_norm_json(&r->norm));
     cJSON *runs = cJSON_AddObjectToObject(j, "runs");
     cJSON_AddItemToObject(runs, "phase1", ws_run_json(&r->phase1));
     cJSON_AddItemToObject(runs, "warm", ws_run_json(&r->warm));

@@ -95,6 +95,8 @@ ws_status ws_eval_checkpoint(ws_ctx *ctx, const ws_batch_config *cfg, const ws_s
 
 // The fully resolved configuration as JSON (recorded with every result).
 cJSON *ws_batch_config_json(const ws_batch_config *cfg, const ws_source *src, const ws_ctx *ctx);
+// {"mean": [..], "std": [..]} of a normalisation.
+cJSON *ws_norm_json(const ws_norm *n);
 // One run's record: accuracy, loss, epochs, steps, seconds, the epoch log.
 cJSON *ws_run_json(const ws_run_result *r);
 // One seed's record: seed, split sizes, normalisation, per-run epoch logs and metrics.

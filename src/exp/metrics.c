@@ -4,6 +4,14 @@
 #include <stdio.h>
 #include <string.h>
 
+cJSON *ws_similarity_json(const ws_similarity *s) {
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "pearson", s->pearson);
+    cJSON_AddNumberToObject(j, "cosine", s->cosine);
+    cJSON_AddNumberToObject(j, "l2", s->l2);
+    return j;
+}
+
 ws_similarity ws_similarity_of(const float *a, const float *b, int64_t n) {
     ws_similarity s = {0, 0, 0};
     if (n <= 0) return s;

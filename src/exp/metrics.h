@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 #include "data/dataset.h"
 #include "nn/model.h"
 
@@ -16,6 +18,9 @@ typedef struct {
     double cosine;    // a.b / (|a| |b|) (0 if either is zero)
     double l2;        // |a - b|
 } ws_similarity;
+
+// {"pearson": .., "cosine": .., "l2": ..}
+cJSON *ws_similarity_json(const ws_similarity *s);
 
 // Similarity of a[0..n) and b[0..n), accumulated in double in a fixed order.
 ws_similarity ws_similarity_of(const float *a, const float *b, int64_t n);

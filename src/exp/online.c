@@ -283,22 +283,12 @@ cJSON *ws_online_config_json(const ws_online_config *cfg, const ws_source *src, 
     return j;
 }
 
-static cJSON *sim_json(const ws_similarity *s) {
-    cJSON *j = cJSON_CreateObject();
-    cJSON_AddNumberToObject(j, "pearson", s->pearson);
-    cJSON_AddNumberToObject(j, "cosine", s->cosine);
-    cJSON_AddNumberToObject(j, "l2", s->l2);
-    return j;
-}
-
 cJSON *ws_online_seed_json(const ws_online_seed_result *r) {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddNumberToObject(j, "seed", (double)r->seed);
     cJSON_AddNumberToObject(j, "n_pool", (double)r->n_pool);
     cJSON_AddNumberToObject(j, "n_eval", (double)r->n_eval);
-    cJSON *n = cJSON_AddObjectToObject(j, "normalization");
-    cJSON_AddItemToObject(n, "mean", cJSON_CreateFloatArray(r->norm.mean, r->norm.channels));
-    cJSON_AddItemToObject(n, "std", cJSON_CreateFloatArray(r->norm.std, r->norm.channels));
+    cJSON_AddItemToObject(j, "normalization", ws_norm_json(&r->norm));
     cJSON *ls = cJSON_AddObjectToObject(j, "learners");
     int nl;
     const ws_learner_def *d = ws_learners(&nl);
@@ -324,13 +314,13 @@ cJSON *ws_online_seed_json(const ws_online_seed_result *r) {
             cJSON_AddNumberToObject(o, "grad_norm_new_after_epoch1", x->grad_new_epoch1);
             int nc = r->num_classes < WS_MAX_HIST_CLASSES ? r->num_classes : WS_MAX_HIST_CLASSES;
             cJSON_AddItemToObject(o, "new_examples_per_class", cJSON_CreateIntArray(x->new_per_class, nc));
-            cJSON_AddItemToObject(o, "weights_vs_round_start", sim_json(&x->to_start));
-            cJSON_AddItemToObject(o, "weights_vs_init", sim_json(&x->to_init));
+            cJSON_AddItemToObject(o, "weights_vs_round_start", ws_similarity_json(&x->to_start));
+            cJSON_AddItemToObject(o, "weights_vs_init", ws_similarity_json(&x->to_init));
             cJSON *pl = cJSON_AddObjectToObject(o, "per_layer");
             for (int q = 0; q < x->nlayers; q++) {
                 cJSON *e = cJSON_AddObjectToObject(pl, x->layer_names[q]);
-                cJSON_AddItemToObject(e, "vs_round_start", sim_json(&x->layer_to_start[q]));
-                cJSON_AddItemToObject(e, "vs_init", sim_json(&x->layer_to_init[q]));
+                cJSON_AddItemToObject(e, "vs_round_start", ws_similarity_json(&x->layer_to_start[q]));
+                cJSON_AddItemToObject(e, "vs_init", ws_similarity_json(&x->layer_to_init[q]));
             }
             cJSON_AddItemToArray(arr, o);
         }

@@ -181,10 +181,7 @@ cJSON *ws_transfer_seed_json(const ws_transfer_seed_result *r) {
         int nl;
         const ws_learner_def *defs = ws_learners(&nl);
         for (int l = 0; l < p->nlearners && l < nl; l++) cJSON_AddItemToObject(o, defs[l].name, ws_run_json(&p->runs[l]));
-        cJSON *s = cJSON_AddObjectToObject(o, "warm_body_vs_pretrained");
-        cJSON_AddNumberToObject(s, "pearson", p->warm_to_pretrained.pearson);
-        cJSON_AddNumberToObject(s, "cosine", p->warm_to_pretrained.cosine);
-        cJSON_AddNumberToObject(s, "l2", p->warm_to_pretrained.l2);
+        cJSON_AddItemToObject(o, "warm_body_vs_pretrained", ws_similarity_json(&p->warm_to_pretrained));
         cJSON_AddItemToArray(pts, o);
     }
     return j;
