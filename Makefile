@@ -19,7 +19,7 @@ CFLAGS  += -std=c11 -Wall -Wextra -Wshadow -Wno-unused-parameter -Wno-format-tru
 LDLIBS  += -fopenmp -lm $(SANITIZE)
 
 LIB_SRC := $(wildcard src/core/*.c src/ops/*.c src/nn/*.c src/optim/*.c src/data/*.c src/train/*.c \
-                      src/exp/*.c src/io/*.c src/report/*.c)
+                      src/learn/*.c src/exp/*.c src/io/*.c src/report/*.c)
 CLI_SRC := $(wildcard src/cli/*.c)
 TEST_SRC := $(wildcard tests/unit/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/args.h"
+#include "cli/cli.h"
 #include "core/ctx.h"
 #include "exp/batch.h"
 #include "exp/online.h"
@@ -20,7 +21,7 @@
 
 #define WS_VERSION "0.1.0"
 
-static int die(const char *cmd, const char *msg) {
+int die(const char *cmd, const char *msg) {
     fprintf(stderr, "warmstart%s%s: error: %s\n", cmd ? " " : "", cmd ? cmd : "", msg);
     return 1;
 }
@@ -28,7 +29,8 @@ static int die(const char *cmd, const char *msg) {
 // ---- options shared by batch / train / eval -------------------------------------------------
 
 typedef struct {
-    const char *data, *protocol, *model, *opt, *out, *save, *init_from, *backend, *conv_algo, *labels;
+    const char *data, *protocol, *model, *opt, *out, *save, *init_from, *backend, *conv_algo, *labels, *learners;
+    int phase1_epochs;
     int svhn_extra, augment, rounds, keep_head;
     const char *pretrain;
     int_list fractions;
@@ -119,6 +121,13 @@ static int parse_or_die(const char *cmd, arg_spec *specs, int argc, char **argv)
     {"--init-from", ARG_STRING, &(o).init_from, "FILE", "start from this safetensors checkpoint", 0, 0, 0},     \
     {"--quiet", ARG_FLAG, &(o).quiet, NULL, "no progress line", 0, 0, 0}
 
+// Options of the scenarios that run learners side by side.
+#define LEARNER_SPECS(o)                                                                                         \
+    {"--learners", ARG_STRING, &(o).learners, "L,L",                                                             \
+     "learners side by side (default warm,random); each NAME[:KEY=VALUE...]; see --help", 0, 0, 0},          \
+    {"--keep-optim", ARG_FLAG, &(o).keep_optim, NULL,                                                            \
+     "learners other than random keep their optimizer state across rounds (paper: rebuilt)", 0, 0, 0}
+
 // The context: threads, backend and convolution algorithm from the options.
 static int make_ctx(const char *cmd, const cli_opts *o, ws_ctx *ctx) {
     ws_ctx_init(ctx, o->threads);
@@ -179,7 +188,18 @@ static int resolve(const char *cmd, cli_opts *o, ws_batch_config *cfg, ws_ctx *c
     if (o->augment) cfg->augment = (ws_augment){.pad = 4, .flip = 1};
     cfg->init_from = o->init_from;
     cfg->save_dir = o->save;
+    cfg->phase1_epochs = o->phase1_epochs;
+    if (o->learners && ws_learner_parse_list(ctx, o->learners, cfg->learners, WS_MAX_LEARNERS, &cfg->nlearners))
+        return die(cmd, ctx->err);
+    for (int l = 0; l < cfg->nlearners && o->keep_optim; l++)
+        if (cfg->learners[l].kind != WS_LEARNER_RANDOM) cfg->learners[l].keep_optim = 1;
     return 0;
+}
+
+// The help text of the scenarios that run learners.
+static void learner_help(void) {
+    printf("\nlearners (--learners, comma-separated; parameters as NAME:KEY=VALUE:KEY=VALUE; every learner also\n"
+           "takes keep-optim=1; docs/LEARNERS.md has the details and sources):\n%s", ws_learner_help());
 }
 
 // ---- progress --------------------------------------------------------------------------------
@@ -204,7 +224,7 @@ static void progress_done(progress *p) {
 // ---- output files ----------------------------------------------------------------------------
 
 // Create dir and any missing parents (mkdir -p).
-static int ensure_dir(const char *cmd, const char *dir, ws_ctx *ctx) {
+int ensure_dir(const char *cmd, const char *dir, ws_ctx *ctx) {
     char path[1024];
     if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path) return die(cmd, "output folder path too long");
     for (char *p = path + 1;; p++) {
@@ -228,7 +248,7 @@ static int ensure_dir(const char *cmd, const char *dir, ws_ctx *ctx) {
 
 // ---- batch -----------------------------------------------------------------------------------
 
-static void fmt_summary(char *buf, size_t cap, const double *x, int n, double scale, int decimals) {
+void fmt_summary(char *buf, size_t cap, const double *x, int n, double scale, int decimals) {
     double tmp[256] = {0};
     for (int i = 0; i < n; i++) tmp[i] = x[i] * scale;
     ws_summary s = ws_summarize(tmp, n);
@@ -238,10 +258,58 @@ static void fmt_summary(char *buf, size_t cap, const double *x, int n, double sc
 
 // Print s left-aligned in `width` columns; UTF-8 continuation bytes take no
 // column (the "±" of the intervals).
-static void print_cell(const char *s, int width) {
+void print_cell(const char *s, int width) {
     int cols = 0;
     for (const char *p = s; *p; p++) cols += ((unsigned char)*p & 0xC0) != 0x80;
     printf("%s%*s", s, width > cols ? width - cols : 0, "");
+}
+
+// One learner's numbers over seeds, for the summary tables.
+typedef struct {
+    const char *name;
+    double acc[256], seconds[256], epochs[256];
+    int converged;
+} learner_col;
+
+// Rows: learner, test acc, epochs, seconds, converged and, when a learner
+// named "random" is among them, each other learner's gap to it (paired by
+// seed) from row first_gap on.
+static void print_learner_rows(const learner_col *cols, int nl, int n, const char *seconds_label, int first_gap) {
+    int random = -1, width = 10;
+    for (int l = 0; l < nl; l++) {
+        if (!strcmp(cols[l].name, "random")) random = l;
+        if ((int)strlen(cols[l].name) + 2 > width) width = (int)strlen(cols[l].name) + 2;
+    }
+    print_cell("learner", width);
+    printf("%-18s%-16s%-18s%-11s%s\n", "test acc %", "epochs", seconds_label, "converged",
+           random >= 0 ? "gap vs random (points)" : "");
+    for (int l = 0; l < nl; l++) {
+        char a[64], c[64], d[64], conv[32];
+        fmt_summary(a, sizeof a, cols[l].acc, n, 100, 2);
+        fmt_summary(c, sizeof c, cols[l].epochs, n, 1, 1);
+        fmt_summary(d, sizeof d, cols[l].seconds, n, 1, 2);
+        snprintf(conv, sizeof conv, "%d/%d", cols[l].converged, n);
+        print_cell(cols[l].name, width);
+        print_cell(a, 18), print_cell(c, 16), print_cell(d, 18), print_cell(conv, 11);
+        if (random >= 0 && l != random && l >= first_gap) {
+            double gap[256];
+            for (int i = 0; i < n; i++) gap[i] = cols[l].acc[i] - cols[random].acc[i];
+            char g[64];
+            fmt_summary(g, sizeof g, gap, n, 100, 2);
+            ws_summary sm = ws_summarize(gap, n);
+            printf("%s%s", g, n < 2 ? "" : sm.mean + sm.ci95 < 0 ? "  (worse; the interval excludes 0)"
+                                   : sm.mean - sm.ci95 > 0 ? "  (better; the interval excludes 0)"
+                                                           : "");
+        }
+        printf("\n");
+    }
+}
+
+static void run_col(learner_col *c, int i, const ws_run_result *r) {
+    c->acc[i] = r->test_acc;
+    c->seconds[i] = r->train.seconds;
+    c->epochs[i] = r->train.nepochs;
+    c->converged += r->train.converged;
 }
 
 static void print_table(const ws_batch_config *cfg, const ws_source *src, const ws_batch_seed_result *r, int n,
@@ -249,57 +317,30 @@ static void print_table(const ws_batch_config *cfg, const ws_source *src, const 
     printf("\nTwo-phase batch experiment: %s, %s, %s lr %g → %g, batch %d → %d, threshold %.3g, %d seed%s\n",
            src->name, arch, ws_opt_kind_name(cfg->opt1.kind), cfg->opt1.lr, cfg->opt2.lr, cfg->batch1, cfg->batch2,
            cfg->threshold, n, n == 1 ? "" : "s");
-    printf("pool %lld examples (phase 1: %lld), evaluated on %lld (%s)%s\n\n", (long long)r[0].n_pool,
-           (long long)r[0].n_first, (long long)r[0].n_eval,
+    printf("pool %lld examples (phase 1: %lld%s), evaluated on %lld (%s)%s\n\n", (long long)r[0].n_pool,
+           (long long)r[0].n_first, cfg->phase1_epochs ? ", capped epochs" : "", (long long)r[0].n_eval,
            cfg->protocol == WS_PROTOCOL_PAPER ? "random 1/3 of the official training set" : "official test set",
            n > 1 ? "; mean ± 95% CI (Student t) over seeds" : "");
-    printf("%-10s%-18s%-18s%-16s%-16s%s\n", "learner", "test acc %", "train acc %", "epochs", "seconds",
-           "converged");
-    const char *names[3] = {"phase 1", "warm", "random"};
-    double v[4][256];
+    static learner_col cols[WS_MAX_LEARNERS + 1];
+    memset(cols, 0, sizeof cols);
+    cols[0].name = "phase 1";
+    for (int l = 0; l < cfg->nlearners; l++) cols[l + 1].name = cfg->learners[l].name;
     int capped = 0;
-    for (int l = 0; l < 3; l++) {
-        int conv = 0;
-        for (int i = 0; i < n; i++) {
-            const ws_run_result *rr = l == 0 ? &r[i].phase1 : l == 1 ? &r[i].warm : &r[i].random;
-            v[0][i] = rr->test_acc;
-            v[1][i] = rr->train.train_acc;
-            v[2][i] = rr->train.nepochs;
-            v[3][i] = rr->train.seconds;
-            conv += rr->train.converged;
-        }
-        char a[64], b[64], c[64], d[64];
-        fmt_summary(a, sizeof a, v[0], n, 100, 2);
-        fmt_summary(b, sizeof b, v[1], n, 100, 2);
-        fmt_summary(c, sizeof c, v[2], n, 1, 1);
-        fmt_summary(d, sizeof d, v[3], n, 1, 2);
-        print_cell(names[l], 10);
-        print_cell(a, 18);
-        print_cell(b, 18);
-        print_cell(c, 16);
-        print_cell(d, 16);
-        printf("%d/%d\n", conv, n);
-        capped += n - conv;
+    for (int i = 0; i < n; i++) {
+        run_col(&cols[0], i, &r[i].phase1);
+        for (int l = 0; l < r[i].nruns; l++) run_col(&cols[l + 1], i, &r[i].runs[l]);
     }
-    double gap[256];
-    for (int i = 0; i < n; i++) gap[i] = r[i].warm.test_acc - r[i].random.test_acc;
-    char g[64];
-    fmt_summary(g, sizeof g, gap, n, 100, 2);
-    ws_summary s = ws_summarize(gap, n);
-    const char *verdict = "";
-    if (n > 1) verdict = s.mean + s.ci95 < 0 ? "  (warm is worse; the interval excludes 0)"
-                       : s.mean - s.ci95 > 0 ? "  (warm is better; the interval excludes 0)"
-                                             : "  (the interval includes 0)";
-    printf("\ngap warm − random (test acc, paired by seed): %s points%s\n", g, verdict);
-    if (capped)
-        printf("note: %d run%s stopped at --max-epochs %d before reaching the threshold; their comparison is not "
+    for (int l = 0; l <= cfg->nlearners; l++) capped += n - cols[l].converged;
+    print_learner_rows(cols, cfg->nlearners + 1, n, "seconds", 1);
+    if (capped && !cfg->phase1_epochs)
+        printf("\nnote: %d run%s stopped at --max-epochs %d before reaching the threshold; their comparison is not "
                "the paper's (raise --max-epochs)\n",
                capped, capped == 1 ? "" : "s", cfg->max_epochs);
 }
 
 // DIR/NAME as JSONL, written atomically: one line per record (each consumed:
 // deleted here), each with the full resolved configuration attached.
-static int write_jsonl(const char *cmd, ws_ctx *ctx, const char *dir, const char *name, cJSON *config, cJSON **recs,
+int write_jsonl(const char *cmd, ws_ctx *ctx, const char *dir, const char *name, cJSON *config, cJSON **recs,
                        int n) {
     char path[1200];
     ws_atomic_file af;
@@ -331,14 +372,14 @@ static int write_outputs(const char *cmd, ws_ctx *ctx, const char *dir, cJSON *c
     snprintf(path, sizeof path, "%s/batch.csv", dir);
     if (ws_atomic_open(ctx, &af, path)) return die(cmd, ctx->err);
     fprintf(af.f, "seed,learner,n_train,test_acc,test_loss,train_acc,train_loss,epochs,steps,seconds,converged\n");
-    for (int i = 0; i < n; i++) {
-        const ws_run_result *runs[3] = {&r[i].phase1, &r[i].warm, &r[i].random};
-        for (int l = 0; l < 3; l++)
+    for (int i = 0; i < n; i++)
+        for (int l = -1; l < r[i].nruns; l++) {
+            const ws_run_result *run = l < 0 ? &r[i].phase1 : &r[i].runs[l];
             fprintf(af.f, "%llu,%s,%lld,%.6f,%.6f,%.6f,%.6f,%d,%lld,%.3f,%d\n", (unsigned long long)r[i].seed,
-                    runs[l]->learner, (long long)(l == 0 ? r[i].n_first : r[i].n_pool), runs[l]->test_acc,
-                    runs[l]->test_loss, runs[l]->train.train_acc, runs[l]->train.loss, runs[l]->train.nepochs,
-                    (long long)runs[l]->train.steps, runs[l]->train.seconds, runs[l]->train.converged);
-    }
+                    run->learner, (long long)(l < 0 ? r[i].n_first : r[i].n_pool), run->test_acc, run->test_loss,
+                    run->train.train_acc, run->train.loss, run->train.nepochs, (long long)run->train.steps,
+                    run->train.seconds, run->train.converged);
+        }
     if (ws_atomic_commit(ctx, &af)) return die(cmd, ctx->err);
     return 0;
 }
@@ -354,17 +395,21 @@ static int cmd_batch(int argc, char **argv) {
         {"--batch2", ARG_INT, &o.batch2, "N", "phase 2 batch size (default: --batch; batch_size_2)", 1, 1e7, 0},
         {"--wd2", ARG_FLOAT, &o.wd2, "X", "phase 2 weight decay (default: --wd; decay_2)", 0, 1e6, 0},
         {"--first-fraction", ARG_DOUBLE, &o.first_fraction, "F", "share of the pool in phase 1 (default 0.5)", 1e-9, 1, 0},
-        {"--keep-optim", ARG_FLAG, &o.keep_optim, NULL, "warm keeps phase 1's optimizer state (paper: rebuilt)", 0, 0, 0},
+        {"--phase1-epochs", ARG_INT, &o.phase1_epochs, "E",
+         "stop phase 1 after E epochs even below the threshold (default 0: train it to the threshold)", 0, 1e6, 0},
+        LEARNER_SPECS(o),
         {"--seeds", ARG_INT, &o.seeds, "N", "repeat with N seeds: seed, seed+1, ... (default 1)", 1, 256, 0},
         {"--out", ARG_STRING, &o.out, "DIR", "write DIR/batch.jsonl and DIR/batch.csv (default results)", 0, 0, 0},
-        {"--save", ARG_STRING, &o.save, "DIR", "save DIR/seed<S>-{phase1,warm,random}.safetensors", 0, 0, 0},
+        {"--save", ARG_STRING, &o.save, "DIR", "save DIR/seed<S>-{phase1,<learner>}.safetensors", 0, 0, 0},
         {NULL, 0, NULL, NULL, NULL, 0, 0, 0}};
     if (parse_or_die(cmd, specs, argc, argv)) return 1;
     if (o.help) {
         args_help(specs, "usage: warmstart batch [options]\n\n"
                          "The paper's two-phase experiment: train on a random part of the training pool, then on all\n"
-                         "of it from that model (warm) and from a fresh initialisation (random), each until the\n"
-                         "training accuracy reaches the threshold; report test accuracy with 95% CIs over seeds.");
+                         "of it from that model (warm) and from a fresh initialisation (random) -- or any --learners --\n"
+                         "each until the training accuracy reaches the threshold; report test accuracy with 95% CIs\n"
+                         "over seeds.");
+        learner_help();
         return 0;
     }
     ws_ctx ctx;
@@ -394,9 +439,13 @@ static int cmd_batch(int argc, char **argv) {
             break;
         }
         progress_done(&pr);
-        fprintf(stderr, "  seed %llu: warm %.2f%%, random %.2f%% (%.1fs)\n", (unsigned long long)res[i].seed,
-                100 * res[i].warm.test_acc, 100 * res[i].random.test_acc,
-                res[i].phase1.train.seconds + res[i].warm.train.seconds + res[i].random.train.seconds);
+        double secs = res[i].phase1.train.seconds;
+        fprintf(stderr, "  seed %llu:", (unsigned long long)res[i].seed);
+        for (int l = 0; l < res[i].nruns; l++) {
+            fprintf(stderr, "%s %s %.2f%%", l ? "," : "", res[i].runs[l].learner, 100 * res[i].runs[l].test_acc);
+            secs += res[i].runs[l].train.seconds;
+        }
+        fprintf(stderr, " (%.1fs)\n", secs);
     }
     if (!rc) {
         cJSON *config = ws_batch_config_json(&cfg, &src, &ctx);
@@ -509,19 +558,17 @@ static int write_online(const char *cmd, ws_ctx *ctx, const char *dir, cJSON *co
     if (ws_atomic_open(ctx, &af, path)) return die(cmd, ctx->err);
     fprintf(af.f, "seed,round,learner,examples_seen,test_acc,test_loss,train_acc,epochs,steps,seconds,cumulative_seconds,"
                   "converged,corr_round_start,corr_init,cos_round_start,cos_init,l2_round_start,l2_init,grad_norm_old,"
-                  "grad_norm_new,grad_norm_old_after_epoch1,grad_norm_new_after_epoch1\n");
-    int nl;
-    const ws_learner_def *d = ws_learners(&nl);
+                  "grad_norm_new,grad_norm_old_after_epoch1,grad_norm_new_after_epoch1,units_replaced\n");
     for (int i = 0; i < n; i++)
         for (int k = 0; k < r[i].nrounds; k++)
             for (int l = 0; l < r[i].nlearners; l++) {
                 const ws_online_round *x = &r[i].rounds[l * r[i].nrounds + k];
-                fprintf(af.f, "%llu,%d,%s,%lld,%.6f,%.6f,%.6f,%d,%lld,%.3f,%.3f,%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6g,%.6g,%.6g,%.6g\n",
-                        (unsigned long long)r[i].seed, k, d[l].name, (long long)x->n_seen, x->test_acc, x->test_loss,
+                fprintf(af.f, "%llu,%d,%s,%lld,%.6f,%.6f,%.6f,%d,%lld,%.3f,%.3f,%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6g,%.6g,%.6g,%.6g,%lld\n",
+                        (unsigned long long)r[i].seed, k, r[i].learner_names[l], (long long)x->n_seen, x->test_acc, x->test_loss,
                         x->train.train_acc, x->train.nepochs, (long long)x->train.steps, x->train.seconds,
                         x->cum_seconds, x->train.converged, x->to_start.pearson, x->to_init.pearson, x->to_start.cosine,
                         x->to_init.cosine, x->to_start.l2, x->to_init.l2, x->grad_old, x->grad_new, x->grad_old_epoch1,
-                        x->grad_new_epoch1);
+                        x->grad_new_epoch1, (long long)x->units_replaced);
             }
     if (ws_atomic_commit(ctx, &af)) return die(cmd, ctx->err);
     return 0;
@@ -536,37 +583,40 @@ static void print_online(const ws_online_config *cfg, const ws_source *src, cons
            src->name, arch, ws_opt_kind_name(cfg->base.opt1.kind), cfg->base.opt1.lr, cfg->base.batch1,
            cfg->base.threshold, (long long)cfg->k0, (long long)cfg->k, n, n == 1 ? "" : "s");
     printf("evaluated on %lld examples%s\n\n", (long long)r[0].n_eval, n > 1 ? "; mean ± 95% CI over seeds" : "");
-    int nl;
-    const ws_learner_def *d = ws_learners(&nl);
+    const int nl = r[0].nlearners, nr = r[0].nrounds;
+    // Test accuracy per round (rows) and learner (columns).
+    int width[WS_MAX_LEARNERS];
     printf("%-7s%-10s", "round", "examples");
     for (int l = 0; l < nl; l++) {
-        char h[64];
-        snprintf(h, sizeof h, "%s acc %%", d[l].name);
-        print_cell(h, 18);
+        width[l] = (int)strlen(r[0].learner_names[l]) + 2 > 18 ? (int)strlen(r[0].learner_names[l]) + 2 : 18;
+        print_cell(r[0].learner_names[l], width[l]);
     }
-    for (int l = 0; l < nl; l++) {
-        char h[64];
-        snprintf(h, sizeof h, "%s s", d[l].name);
-        print_cell(h, 16);
-    }
-    printf("gap warm − random\n");
-    for (int k = 0; k < r[0].nrounds; k++) {
+    printf("(test acc %%)\n");
+    for (int k = 0; k < nr; k++) {
         printf("%-7d%-10lld", k, (long long)r[0].rounds[k].n_seen);
-        double v[256], g[256];
-        char cell[64];
-        for (int pass = 0; pass < 2; pass++)
-            for (int l = 0; l < nl; l++) {
-                for (int i = 0; i < n; i++) {
-                    const ws_online_round *x = &r[i].rounds[l * r[i].nrounds + k];
-                    v[i] = pass ? x->train.seconds : x->test_acc;
-                }
-                fmt_summary(cell, sizeof cell, v, n, pass ? 1 : 100, 2);
-                print_cell(cell, pass ? 16 : 18);
-            }
-        for (int i = 0; i < n; i++) g[i] = r[i].rounds[k].test_acc - r[i].rounds[r[i].nrounds + k].test_acc;
-        fmt_summary(cell, sizeof cell, g, n, 100, 2);
-        printf("%s\n", cell);
+        for (int l = 0; l < nl; l++) {
+            double v[256];
+            char cell[64];
+            for (int i = 0; i < n; i++) v[i] = r[i].rounds[l * nr + k].test_acc;
+            fmt_summary(cell, sizeof cell, v, n, 100, 2);
+            print_cell(cell, width[l]);
+        }
+        printf("\n");
     }
+    // The last round, with each learner's training time over all rounds.
+    printf("\nafter the last round (%lld examples); seconds: training time summed over the rounds\n",
+           (long long)r[0].rounds[nr - 1].n_seen);
+    static learner_col cols[WS_MAX_LEARNERS];
+    memset(cols, 0, sizeof cols);
+    for (int l = 0; l < nl; l++) {
+        cols[l].name = r[0].learner_names[l];
+        for (int i = 0; i < n; i++) {
+            const ws_online_round *x = &r[i].rounds[l * nr + nr - 1];
+            run_col(&cols[l], i, &(ws_run_result){.train = x->train, .test_acc = x->test_acc});
+            cols[l].seconds[i] = x->cum_seconds;
+        }
+    }
+    print_learner_rows(cols, nl, n, "seconds (all)", 0);
 }
 
 static int cmd_online(int argc, char **argv, int active) {
@@ -586,6 +636,7 @@ static int cmd_online(int argc, char **argv, int active) {
         {"--rounds", ARG_INT, &o.rounds, "N", "at most N rounds (default: until the pool is used)", 0, 1e6, 0},
         {"--grad-examples", ARG_I64, &o.grad_examples, "N",
          "gradient norms on at most N old and N new examples (default 2000; 0: all)", 0, 1e9, 0},
+        LEARNER_SPECS(o),
         {"--seeds", ARG_INT, &o.seeds, "N", "repeat with N seeds: seed, seed+1, ... (default 1)", 1, 256, 0},
         {"--out", ARG_STRING, &o.out, "DIR", "write DIR/online.jsonl and DIR/online.csv (default results/online|active)", 0, 0, 0},
         // the table ends here for `online` (a NULL name ends it)
@@ -602,6 +653,7 @@ static int cmd_online(int argc, char **argv, int active) {
                          "Active online learning: as `online`, but each round every learner labels the --k unlabelled\n"
                          "examples its current model is least sure of (smallest gap between its top two softmax\n"
                          "probabilities); --query random is the control. Also records the classes picked per round.");
+        learner_help();
         return 0;
     }
     if (o.help) {
@@ -610,6 +662,7 @@ static int cmd_online(int argc, char **argv, int active) {
                          "each round the warm learner continues from its last model and the random one starts fresh,\n"
                          "both trained to the threshold on everything seen so far. Records accuracy, time to converge,\n"
                          "weight movement and old/new gradient norms per round (online.jsonl, online.csv).");
+        learner_help();
         return 0;
     }
     ws_ctx ctx;
@@ -680,6 +733,8 @@ static int cmd_transfer(int argc, char **argv) {
          "dataset A to pretrain on (default: Fashion-MNIST classes 0-4, then --data is its classes 5-9)", 0, 0, 0},
         {"--fractions", ARG_INTLIST, &o.fractions, "P,P", "percent of B's training pool (default 1,5,10,25,50,100)", 0, 0, 0},
         {"--keep-head", ARG_FLAG, &o.keep_head, NULL, "warm keeps A's head (needs as many classes in A and B)", 0, 0, 0},
+        {"--learners", ARG_STRING, &o.learners, "L,L",
+         "learners side by side (default warm,random); each NAME[:KEY=VALUE...]; see --help", 0, 0, 0},
         {"--seeds", ARG_INT, &o.seeds, "N", "repeat with N seeds: seed, seed+1, ... (default 1)", 1, 256, 0},
         {"--out", ARG_STRING, &o.out, "DIR", "write DIR/transfer.jsonl and DIR/transfer.csv (default results/transfer)", 0, 0, 0},
         {NULL, 0, NULL, NULL, NULL, 0, 0, 0}};
@@ -689,6 +744,7 @@ static int cmd_transfer(int argc, char **argv) {
                          "Pretrain on A to the threshold, then train on P % of B for each --fractions P: warm from A's\n"
                          "model (a fresh head unless --keep-head) against a fresh initialisation, same batches.\n"
                          "Without --pretrain: Fashion-MNIST classes 0-4 (A) -> 5-9 (B, relabelled 0-4).");
+        learner_help();
         return 0;
     }
     ws_transfer_config tcfg;
@@ -758,11 +814,9 @@ static int cmd_transfer(int argc, char **argv) {
             for (int i = 0; i < done; i++)
                 for (int k = 0; k < res[i].npoints; k++) {
                     const ws_transfer_point *p = &res[i].points[k];
-                    int nl;
-                    const ws_learner_def *defs = ws_learners(&nl);
                     for (int l = 0; l < p->nlearners; l++)
                         fprintf(af.f, "%llu,%g,%lld,%s,%.6f,%.6f,%.6f,%d,%lld,%.3f,%d\n", (unsigned long long)res[i].seed,
-                                100 * p->fraction, (long long)p->n_train, defs[l].name, p->runs[l].test_acc,
+                                100 * p->fraction, (long long)p->n_train, p->runs[l].learner, p->runs[l].test_acc,
                                 p->runs[l].test_loss, p->runs[l].train.train_acc, p->runs[l].train.nepochs,
                                 (long long)p->runs[l].train.steps, p->runs[l].train.seconds, p->runs[l].train.converged);
                 }
@@ -774,24 +828,36 @@ static int cmd_transfer(int argc, char **argv) {
         printf("\nTransfer: pretrained on %s (test acc", a.name);
         for (int i = 0; i < done; i++) printf(" %.2f%%", 100 * res[i].pretrain.test_acc);
         printf("), then %s; %d seed%s%s\n\n", b.name, done, done == 1 ? "" : "s", done > 1 ? "; mean ± 95% CI" : "");
+        const int nl = tcfg.base.nlearners;
         printf("%-9s%-10s", "percent", "examples");
-        print_cell("warm acc %", 18), print_cell("random acc %", 18);
-        printf("gap warm − random\n");
-        for (int k = 0; k < tcfg.nfractions; k++) {
-            double w[256], rd[256], g[256];
-            char c1[64], c2[64], c3[64];
-            for (int i = 0; i < done; i++) {
-                // the learner table's first two: warm, random
-                w[i] = res[i].points[k].runs[0].test_acc, rd[i] = res[i].points[k].runs[1].test_acc;
-                g[i] = w[i] - rd[i];
-            }
-            fmt_summary(c1, sizeof c1, w, done, 100, 2);
-            fmt_summary(c2, sizeof c2, rd, done, 100, 2);
-            fmt_summary(c3, sizeof c3, g, done, 100, 2);
-            printf("%-9g%-10lld", 100 * tcfg.fractions[k], (long long)res[0].points[k].n_train);
-            print_cell(c1, 18), print_cell(c2, 18);
-            printf("%s\n", c3);
+        int width[WS_MAX_LEARNERS];
+        for (int l = 0; l < nl; l++) {
+            const char *nm = tcfg.base.learners[l].name;
+            width[l] = (int)strlen(nm) + 2 > 18 ? (int)strlen(nm) + 2 : 18;
+            print_cell(nm, width[l]);
         }
+        printf("(test acc %%)\n");
+        for (int k = 0; k < tcfg.nfractions; k++) {
+            printf("%-9g%-10lld", 100 * tcfg.fractions[k], (long long)res[0].points[k].n_train);
+            for (int l = 0; l < nl; l++) {
+                double v[256];
+                char c[64];
+                for (int i = 0; i < done; i++) v[i] = res[i].points[k].runs[l].test_acc;
+                fmt_summary(c, sizeof c, v, done, 100, 2);
+                print_cell(c, width[l]);
+            }
+            printf("\n");
+        }
+        // The largest share in detail, gaps to random included.
+        const int last = tcfg.nfractions - 1;
+        printf("\nat %g %% of B:\n", 100 * tcfg.fractions[last]);
+        static learner_col cols[WS_MAX_LEARNERS];
+        memset(cols, 0, sizeof cols);
+        for (int l = 0; l < nl; l++) {
+            cols[l].name = tcfg.base.learners[l].name;
+            for (int i = 0; i < done; i++) run_col(&cols[l], i, &res[i].points[last].runs[l]);
+        }
+        print_learner_rows(cols, nl, done, "seconds", 0);
         printf("\nresults: %s/transfer.jsonl, %s/transfer.csv\n", o.out, o.out);
     }
     for (int i = 0; i < done; i++) ws_transfer_seed_result_free(&res[i]);
@@ -883,6 +949,7 @@ static void usage(FILE *f) {
                "  online   passive online learning: data arrives in rounds; warm vs random each round\n"
                "  active   active online learning: each learner picks its next examples by margin sampling\n"
                "  transfer pretrain on A, then train on p%% of B: warm from A vs random\n"
+               "  sweep    a grid (lr x batch, learner parameters, ...) over a scenario: accuracy vs compute, Pareto front\n"
                "  plot     figures (PNG, SVG) from the results of online, active or transfer\n"
                "  train    train one model to the threshold (optionally --save it)\n"
                "  eval     evaluate a saved checkpoint\n"
@@ -892,16 +959,23 @@ static void usage(FILE *f) {
             WS_VERSION);
 }
 
+int cli_run_scenario(const char *c, int argc, char **argv) {
+    if (!strcmp(c, "batch")) return cmd_batch(argc, argv);
+    if (!strcmp(c, "online")) return cmd_online(argc, argv, 0);
+    if (!strcmp(c, "active")) return cmd_online(argc, argv, 1);
+    if (!strcmp(c, "transfer")) return cmd_transfer(argc, argv);
+    return -1;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         usage(stderr);
         return 2;
     }
     const char *c = argv[1];
-    if (!strcmp(c, "batch")) return cmd_batch(argc - 2, argv + 2);
-    if (!strcmp(c, "online")) return cmd_online(argc - 2, argv + 2, 0);
-    if (!strcmp(c, "active")) return cmd_online(argc - 2, argv + 2, 1);
-    if (!strcmp(c, "transfer")) return cmd_transfer(argc - 2, argv + 2);
+    int rc = cli_run_scenario(c, argc - 2, argv + 2);
+    if (rc >= 0) return rc;
+    if (!strcmp(c, "sweep")) return cmd_sweep(argc - 2, argv + 2);
     if (!strcmp(c, "plot")) return cmd_plot(argc - 2, argv + 2);
     if (!strcmp(c, "train")) return cmd_train_or_eval(argc - 2, argv + 2, 0);
     if (!strcmp(c, "eval")) return cmd_train_or_eval(argc - 2, argv + 2, 1);

@@ -24,12 +24,13 @@ void ws_batch_config_defaults(ws_batch_config *cfg) {
     cfg->seeds = 1;
     cfg->seed = 1;
     cfg->eval_batch = 1000;
+    cfg->nlearners = ws_learner_default_list(cfg->learners, WS_MAX_LEARNERS);
 }
 
 void ws_batch_seed_result_free(ws_batch_seed_result *r) {
     ws_train_result_free(&r->phase1.train);
-    ws_train_result_free(&r->warm.train);
-    ws_train_result_free(&r->random.train);
+    for (int l = 0; l < r->nruns; l++) ws_train_result_free(&r->runs[l].train);
+    r->nruns = 0;
 }
 
 void ws_split_free(ws_split *s) {
@@ -122,12 +123,15 @@ static void relay(void *u, const ws_epoch_record *rec) {
     if (r->fn) r->fn(r->user, r->seed, r->learner, rec);
 }
 
-// Train `m` with `opt` on idx to the threshold and evaluate it.
+// Train `m` with `opt` on idx to the threshold (at most max_epochs, with the
+// learner's hooks when given) and evaluate it.
 static ws_status train_and_eval(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, const ws_split *s,
                                 const ws_norm *norm, ws_model *m, ws_optim *opt, const int32_t *idx, int64_t n,
-                                int batch, uint64_t seed, uint64_t order_stream, epoch_relay *rl, ws_run_result *out) {
-    ws_train_config tc = {.batch = batch, .threshold = cfg->threshold, .max_epochs = cfg->max_epochs,
+                                int batch, int max_epochs, ws_learner_state *ls, uint64_t seed, uint64_t order_stream,
+                                epoch_relay *rl, ws_run_result *out) {
+    ws_train_config tc = {.batch = batch, .threshold = cfg->threshold, .max_epochs = max_epochs,
                           .augment = cfg->augment};
+    if (ls) ws_learner_hooks(ls, &tc);
     out->learner = rl->learner;
     ws_status st = ws_train_to_threshold(ctx, m, opt, &src->train, norm, idx, n, &tc, seed, order_stream, relay, rl,
                                          &out->train);
@@ -137,13 +141,53 @@ static ws_status train_and_eval(ws_ctx *ctx, const ws_batch_config *cfg, const w
 
 static ws_status save_model(ws_ctx *ctx, const ws_batch_config *cfg, const ws_model *m, uint64_t seed, const char *who) {
     if (!cfg->save_dir) return WS_OK;
-    char path[1400];
-    snprintf(path, sizeof path, "%s/seed%llu-%s.safetensors", cfg->save_dir, (unsigned long long)seed, who);
+    char path[1400], file[80];
+    ws_learner_file_name(who, file, sizeof file);
+    snprintf(path, sizeof path, "%s/seed%llu-%s.safetensors", cfg->save_dir, (unsigned long long)seed, file);
     return ws_model_save(ctx, m, path);
 }
 
 static ws_status prepare(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, uint64_t seed, ws_split *s,
                          ws_batch_seed_result *out, ws_model_spec *spec);
+
+// Phase 2 for learner l: from the phase-1 model `first` (trained by opt1 on
+// the first part), begin as the learner declares, train on the whole pool.
+static ws_status run_learner(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, const ws_split *s,
+                             ws_batch_seed_result *out, const ws_model *first, const float *first_init,
+                             const ws_optim *opt1, ws_model *m, int l, epoch_relay *rl) {
+    const ws_learner *def = &cfg->learners[l];
+    const uint64_t seed = out->seed;
+    ws_learner_state ls;
+    ws_status st = ws_learner_state_init(ctx, &ls, def, m);
+    if (st) return ws_fail_prefix(ctx, st, "seed %llu: ", (unsigned long long)seed);
+    // The learner's life began with phase 1 (L2-init's theta_0 is phase 1's
+    // initialisation); phase 1 ends it as a round ends (EWC: anchor, Fisher).
+    memcpy(m->w, first_init, sizeof(float) * (size_t)m->nweights);
+    ws_learner_start(&ls, m);
+    if ((st = ws_model_copy_weights(ctx, m, first))) goto done;
+    const int paper = cfg->protocol == WS_PROTOCOL_PAPER;
+    ws_round_env phase1 = {.seed = seed, .round = 0, .paper = paper, .d = &src->train, .norm = &out->norm,
+                           .idx = s->first, .n = s->n_first, .batch = cfg->batch1};
+    if ((st = ws_learner_end(&ls, m, &phase1))) goto done;
+    // Phase 2: a fresh initialisation from stream "init" 1 (the random learner's).
+    ws_round_env phase2 = {.seed = seed, .round = 1, .fresh_stream = 1, .paper = paper, .d = &src->train,
+                           .norm = &out->norm, .idx = s->pool, .n = s->n_pool, .batch = cfg->batch2};
+    if ((st = ws_learner_adopt_optimizer(&ls, opt1)) || (st = ws_learner_begin(&ls, m, &phase2))) goto done;
+    ws_optim *opt;
+    if ((st = ws_learner_optimizer(&ls, &cfg->opt2, &opt))) goto done;
+    rl->learner = def->name;
+    // Every phase-2 learner uses order stream 2: the same batches in the same order.
+    ws_run_result *run = &out->runs[out->nruns++];
+    if ((st = train_and_eval(ctx, cfg, src, s, &out->norm, m, opt, s->pool, s->n_pool, cfg->batch2, cfg->max_epochs,
+                             &ls, seed, 2, rl, run)))
+        goto done;
+    run->units_replaced = ls.replaced;
+    st = save_model(ctx, cfg, m, seed, def->name);
+done:
+    if (st && !strstr(ctx->err, def->name)) ws_fail_prefix(ctx, st, "%s: ", def->name);
+    ws_learner_state_free(&ls);
+    return st;
+}
 
 ws_status ws_batch_run_seed(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, int i,
                             ws_batch_epoch_fn on_epoch, void *user, ws_batch_seed_result *out) {
@@ -152,12 +196,15 @@ ws_status ws_batch_run_seed(ws_ctx *ctx, const ws_batch_config *cfg, const ws_so
     ws_model_spec spec;
     ws_status st = prepare(ctx, cfg, src, seed, &s, out, &spec);
     if (st) return st;
-    ws_model *first = NULL, *warm = NULL, *fresh = NULL;
-    ws_optim opt1 = {0}, opt_warm = {0}, opt_fresh = {0};
+    ws_model *first = NULL, *m = NULL;
+    float *first_init = NULL;
+    ws_optim opt1 = {0};
     epoch_relay rl = {on_epoch, user, seed, "phase1"};
-    if ((st = ws_model_create(ctx, &first, &spec)) || (st = ws_model_create(ctx, &warm, &spec)) ||
-        (st = ws_model_create(ctx, &fresh, &spec)))
+    if ((st = ws_model_create(ctx, &first, &spec)) || (st = ws_model_create(ctx, &m, &spec))) goto done;
+    if (cfg->keep_optim && (cfg->opt2.kind != cfg->opt1.kind || (cfg->opt2.momentum > 0) != (cfg->opt1.momentum > 0))) {
+        st = ws_fail(ctx, WS_ERR_ARG, "--keep-optim needs the same optimizer (and momentum on/off) in both phases");
         goto done;
+    }
     // Phase 1: fresh init (stream "init" 0) or the given checkpoint.
     if (cfg->init_from) {
         if ((st = ws_model_load(ctx, first, cfg->init_from))) goto done;
@@ -165,50 +212,24 @@ ws_status ws_batch_run_seed(ws_ctx *ctx, const ws_batch_config *cfg, const ws_so
         ws_rng r = ws_rng_stream(seed, "init", 0);
         ws_model_init(first, &r);
     }
+    if (!(first_init = ws_alloc(ctx, sizeof(float) * (size_t)first->nweights))) {
+        st = WS_ERR_NOMEM;
+        goto done;
+    }
+    memcpy(first_init, first->w, sizeof(float) * (size_t)first->nweights);
     if ((st = ws_optim_create(ctx, &opt1, &cfg->opt1, first->nweights))) goto done;
-    if ((st = train_and_eval(ctx, cfg, src, &s, &out->norm, first, &opt1, s.first, s.n_first, cfg->batch1, seed, 1, &rl,
-                             &out->phase1)))
+    const int e1 = cfg->phase1_epochs > 0 && cfg->phase1_epochs < cfg->max_epochs ? cfg->phase1_epochs : cfg->max_epochs;
+    if ((st = train_and_eval(ctx, cfg, src, &s, &out->norm, first, &opt1, s.first, s.n_first, cfg->batch1, e1, NULL,
+                             seed, 1, &rl, &out->phase1)))
         goto done;
     if ((st = save_model(ctx, cfg, first, seed, "phase1"))) goto done;
-
-    // Phase 2, warm: the phase-1 weights; the optimizer rebuilt (as the
-    // official code) unless --keep-optim, then with phase 2's hyperparameters.
-    if ((st = ws_model_copy_weights(ctx, warm, first))) goto done;
-    ws_optim *ow = &opt1;
-    if (cfg->keep_optim) {
-        ws_opt_config c = cfg->opt2;
-        if (c.kind != opt1.cfg.kind || (c.momentum > 0) != (opt1.cfg.momentum > 0)) {
-            st = ws_fail(ctx, WS_ERR_ARG, "--keep-optim needs the same optimizer (and momentum on/off) in both phases");
-            goto done;
-        }
-        opt1.cfg = c;
-    } else {
-        if ((st = ws_optim_create(ctx, &opt_warm, &cfg->opt2, warm->nweights))) goto done;
-        ow = &opt_warm;
-    }
-    rl.learner = "warm";
-    // Both phase-2 learners use order stream 2: the same batches in the same order.
-    if ((st = train_and_eval(ctx, cfg, src, &s, &out->norm, warm, ow, s.pool, s.n_pool, cfg->batch2, seed, 2, &rl,
-                             &out->warm)))
-        goto done;
-    if ((st = save_model(ctx, cfg, warm, seed, "warm"))) goto done;
-
-    // Phase 2, random: a fresh initialisation (stream "init" 1).
-    ws_rng r = ws_rng_stream(seed, "init", 1);
-    ws_model_init(fresh, &r);
-    if ((st = ws_optim_create(ctx, &opt_fresh, &cfg->opt2, fresh->nweights))) goto done;
-    rl.learner = "random";
-    if ((st = train_and_eval(ctx, cfg, src, &s, &out->norm, fresh, &opt_fresh, s.pool, s.n_pool, cfg->batch2, seed, 2,
-                             &rl, &out->random)))
-        goto done;
-    st = save_model(ctx, cfg, fresh, seed, "random");
+    for (int l = 0; l < cfg->nlearners && !st; l++)
+        st = run_learner(ctx, cfg, src, &s, out, first, first_init, &opt1, m, l, &rl);
 done:
     ws_optim_free(&opt1);
-    ws_optim_free(&opt_warm);
-    ws_optim_free(&opt_fresh);
     ws_model_free(first);
-    ws_model_free(warm);
-    ws_model_free(fresh);
+    ws_model_free(m);
+    ws_free(first_init);
     ws_split_free(&s);
     if (st) ws_batch_seed_result_free(out);
     return st;
@@ -259,8 +280,8 @@ ws_status ws_single_run(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source
         ws_model_init(m, &r);
     }
     if ((st = ws_optim_create(ctx, &opt, &cfg->opt1, m->nweights))) goto done;
-    if ((st = train_and_eval(ctx, cfg, src, &s, &out->norm, m, &opt, s.pool, s.n_pool, cfg->batch1, cfg->seed, 1, &rl,
-                             &out->phase1)))
+    if ((st = train_and_eval(ctx, cfg, src, &s, &out->norm, m, &opt, s.pool, s.n_pool, cfg->batch1, cfg->max_epochs,
+                             NULL, cfg->seed, 1, &rl, &out->phase1)))
         goto done;
     if (save_path) st = ws_model_save(ctx, m, save_path);
 done:
@@ -350,7 +371,10 @@ cJSON *ws_batch_config_json(const ws_batch_config *cfg, const ws_source *src, co
     cJSON_AddItemToObject(j, "phase1", opt_json(&cfg->opt1, cfg->batch1));
     cJSON_AddItemToObject(j, "phase2", opt_json(&cfg->opt2, cfg->batch2));
     cJSON_AddNumberToObject(j, "first_fraction", cfg->first_fraction);
+    cJSON_AddNumberToObject(j, "phase1_epochs", cfg->phase1_epochs);
     cJSON_AddBoolToObject(j, "keep_optimizer_state", cfg->keep_optim);
+    cJSON *ls = cJSON_AddArrayToObject(j, "learners");
+    for (int l = 0; l < cfg->nlearners; l++) cJSON_AddItemToArray(ls, ws_learner_json(&cfg->learners[l]));
     cJSON_AddNumberToObject(j, "threshold", cfg->threshold);
     cJSON_AddNumberToObject(j, "max_epochs", cfg->max_epochs);
     cJSON_AddStringToObject(j, "train_accuracy", "measured on the fly during each epoch");
@@ -373,6 +397,7 @@ cJSON *ws_run_json(const ws_run_result *r) {
     cJSON_AddNumberToObject(j, "steps", (double)r->train.steps);
     cJSON_AddNumberToObject(j, "seconds", r->train.seconds);
     cJSON_AddBoolToObject(j, "converged", r->train.converged);
+    if (r->units_replaced) cJSON_AddNumberToObject(j, "units_replaced", (double)r->units_replaced);
     cJSON *log = cJSON_AddArrayToObject(j, "epoch_log");
     for (int e = 0; e < r->train.nepochs; e++) {
         const ws_epoch_record *rec = &r->train.epochs[e];
@@ -402,7 +427,6 @@ cJSON *ws_batch_seed_json(const ws_batch_seed_result *r) {
     cJSON_AddItemToObject(j, "normalization", ws_norm_json(&r->norm));
     cJSON *runs = cJSON_AddObjectToObject(j, "runs");
     cJSON_AddItemToObject(runs, "phase1", ws_run_json(&r->phase1));
-    cJSON_AddItemToObject(runs, "warm", ws_run_json(&r->warm));
-    cJSON_AddItemToObject(runs, "random", ws_run_json(&r->random));
+    for (int l = 0; l < r->nruns; l++) cJSON_AddItemToObject(runs, r->runs[l].learner, ws_run_json(&r->runs[l]));
     return j;
 }

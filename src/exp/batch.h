@@ -1,9 +1,9 @@
 // The paper's two-phase batch experiment (Ash & Adams 2020, section 3): split
 // the training pool, train on a first part (default: a random half) to the
-// threshold, then train on all of it twice, each to the threshold:
-//   warm   -- continuing from the phase-1 model,
-//   random -- from a fresh initialisation;
-// and compare their accuracy on the evaluation split.
+// threshold, then train on all of it once per learner, each to the threshold
+// (by default warm -- continuing from the phase-1 model -- and random -- from
+// a fresh initialisation; any learner of learn/learner.h), and compare their
+// accuracy on the evaluation split.
 #ifndef WS_EXP_BATCH_H
 #define WS_EXP_BATCH_H
 
@@ -12,6 +12,7 @@
 #include <cJSON.h>
 
 #include "data/dataset.h"
+#include "learn/learner.h"
 #include "nn/model.h"
 #include "optim/optim.h"
 #include "train/train.h"
@@ -32,7 +33,11 @@ typedef struct {
     double threshold;
     int max_epochs;
     double first_fraction;    // share of the pool seen in phase 1
-    int keep_optim;           // warm keeps phase 1's optimizer state (paper: rebuilt)
+    int keep_optim;           // learners other than random keep their optimizer state (paper: rebuilt)
+    int phase1_epochs;        // phase 1 stops after this many epochs even below the threshold (0: no cap
+                              // but max_epochs): the paper's "warm start from a briefly trained model"
+    int nlearners;            // the learners run side by side (default: warm, random)
+    ws_learner learners[WS_MAX_LEARNERS];
     int seeds;
     uint64_t seed;            // seeds are seed, seed+1, ...
     int64_t subset;           // use a random subset of the training pool (0: all)
@@ -42,22 +47,25 @@ typedef struct {
                               // training set (held out from training) instead of the test set (0: off)
     ws_augment augment;       // training-batch augmentation (random crop / flip; off by default)
     const char *init_from;    // phase 1 starts from this checkpoint instead of a fresh init
-    const char *save_dir;     // save seed<S>-{phase1,warm,random}.safetensors here
+    const char *save_dir;     // save seed<S>-{phase1,<learner>}.safetensors here
 } ws_batch_config;
 
 void ws_batch_config_defaults(ws_batch_config *cfg);
 
 typedef struct {
-    const char *learner;      // "phase1", "warm", "random"
+    const char *learner;      // "phase1" or a learner's name (owned by the configuration)
     ws_train_result train;
     double test_acc, test_loss;
+    int64_t units_replaced;   // continual backprop
 } ws_run_result;
 
 typedef struct {
     uint64_t seed;
     int64_t n_pool, n_first, n_eval;
     ws_norm norm;
-    ws_run_result phase1, warm, random;
+    ws_run_result phase1;
+    int nruns;
+    ws_run_result runs[WS_MAX_LEARNERS]; // phase 2, one per learner, in the configuration's order
 } ws_batch_seed_result;
 
 // Index lists for one seed: the training pool (cfg->subset of it when set), the

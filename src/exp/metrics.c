@@ -1,5 +1,7 @@
 #include "exp/metrics.h"
 
+#include "train/train.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -54,48 +56,28 @@ int ws_similarity_per_layer(const ws_model *m, const float *a, const float *b, c
     return nl < cap ? nl : cap;
 }
 
+typedef struct {
+    float *sum;
+    int64_t n;
+} grad_mean;
+
+// Each batch's mean-loss gradient, weighted by its share of the n examples.
+static void add_batch_gradient(void *user, const ws_model *m, int b) {
+    grad_mean *a = user;
+    const float w = (float)b / (float)a->n;
+    for (int64_t i = 0; i < m->nweights; i++) a->sum[i] += w * m->g[i];
+}
+
 ws_status ws_grad_norm(ws_ctx *ctx, ws_model *m, const ws_dataset *d, const ws_norm *norm, const int32_t *idx,
                        int64_t n, int batch, float *scratch, double *out) {
     *out = 0;
     if (n <= 0) return WS_OK;
-    ws_status st = ws_model_plan(ctx, m, batch);
-    if (st) return st;
-    const int64_t ex = ws_dataset_example_size(d);
-    float *x = ws_alloc(ctx, sizeof(float) * (size_t)batch * (size_t)ex);
-    int32_t *y = ws_alloc(ctx, sizeof(int32_t) * (size_t)batch);
-    float *keep_buf = ws_alloc(ctx, sizeof(float) * (size_t)(m->nbuf ? m->nbuf : 1));
-    int64_t *keep_ibuf = ws_alloc(ctx, sizeof(int64_t) * (size_t)(m->nibuf ? m->nibuf : 1));
-    if (!x || !y || !keep_buf || !keep_ibuf) {
-        st = WS_ERR_NOMEM;
-        goto done;
-    }
-    // Train-mode forwards update BatchNorm's running statistics: put them back after.
-    memcpy(keep_buf, m->buf, sizeof(float) * (size_t)m->nbuf);
-    memcpy(keep_ibuf, m->ibuf, sizeof(int64_t) * (size_t)m->nibuf);
     memset(scratch, 0, sizeof(float) * (size_t)m->nweights);
-    ctx->fault = WS_OK;
-    for (int64_t s = 0; s < n; s += batch) {
-        int b = (int)(n - s < batch ? n - s : batch);
-        ws_gather(x, y, d, norm, idx + s, b);
-        ws_model_forward(ctx, m, x, b, 1);
-        ws_model_loss(ctx, m, y, b, NULL);
-        ws_model_zero_grad(m);
-        ws_model_backward(ctx, m, y, b);
-        if (ctx->fault) {
-            st = ctx->fault;
-            break;
-        }
-        // The batch's mean-loss gradient, weighted by its share of the n examples.
-        const float w = (float)b / (float)n;
-        for (int64_t i = 0; i < m->nweights; i++) scratch[i] += w * m->g[i];
-    }
+    grad_mean a = {scratch, n};
+    ws_status st = ws_each_batch_gradient(ctx, m, d, norm, idx, n, batch, add_batch_gradient, &a);
+    if (st) return st;
     double s2 = 0;
     for (int64_t i = 0; i < m->nweights; i++) s2 += (double)scratch[i] * scratch[i];
     *out = sqrt(s2);
-    memcpy(m->buf, keep_buf, sizeof(float) * (size_t)m->nbuf);
-    memcpy(m->ibuf, keep_ibuf, sizeof(int64_t) * (size_t)m->nibuf);
-    ws_model_zero_grad(m);
-done:
-    ws_free(x), ws_free(y), ws_free(keep_buf), ws_free(keep_ibuf);
-    return st;
+    return WS_OK;
 }

@@ -4,16 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const ws_learner_def LEARNERS[] = {
-    {"warm", WS_LEARNER_WARM},     // continues from its model of the last round
-    {"random", WS_LEARNER_RANDOM}, // a fresh initialisation every round
-};
-
-const ws_learner_def *ws_learners(int *n) {
-    *n = (int)(sizeof LEARNERS / sizeof LEARNERS[0]);
-    return LEARNERS;
-}
-
 void ws_online_config_defaults(ws_online_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
     ws_batch_config_defaults(&cfg->base);
@@ -140,13 +130,13 @@ ws_status ws_online_run_seed(ws_ctx *ctx, const ws_online_config *cfg, const ws_
     ws_split s;
     ws_status st = ws_split_make(ctx, &cfg->base, src, seed, &s);
     if (st) return st;
-    int nl;
-    const ws_learner_def *defs = ws_learners(&nl);
-    ws_model *m[8] = {0};
-    float *start = NULL, *init[8] = {0}, *scratch = NULL, *margins = NULL;
-    int32_t *order[8] = {0}; // each learner's pool: its first n_seen entries are labelled
+    const int nl = cfg->base.nlearners;
+    const ws_learner *defs = cfg->base.learners;
+    ws_model *m[WS_MAX_LEARNERS] = {0};
+    ws_learner_state ls[WS_MAX_LEARNERS] = {0};
+    float *start = NULL, *init[WS_MAX_LEARNERS] = {0}, *scratch = NULL, *margins = NULL;
+    int32_t *order[WS_MAX_LEARNERS] = {0}; // each learner's pool: its first n_seen entries are labelled
     int64_t *sizes = NULL;
-    ws_optim opt = {0};
     // The arrival order: a seeded shuffle of the pool.
     ws_rng ar = ws_rng_stream(seed, "arrival", 0);
     ws_rng_shuffle(&ar, s.pool, s.n_pool);
@@ -169,7 +159,9 @@ ws_status ws_online_run_seed(ws_ctx *ctx, const ws_online_config *cfg, const ws_
     else ws_norm_from_data(&out->norm, &src->train, s.pool, s.n_pool);
     ws_model_spec spec = ws_batch_model_spec(&cfg->base, &src->train);
     for (int l = 0; l < nl; l++) {
+        snprintf(out->learner_names[l], sizeof out->learner_names[l], "%s", defs[l].name);
         if ((st = ws_model_create(ctx, &m[l], &spec))) goto done;
+        if ((st = ws_learner_state_init(ctx, &ls[l], &defs[l], m[l]))) goto done;
         if (!(init[l] = ws_alloc(ctx, sizeof(float) * (size_t)m[l]->nweights))) { st = WS_ERR_NOMEM; goto done; }
     }
     start = ws_alloc(ctx, sizeof(float) * (size_t)m[0]->nweights);
@@ -180,7 +172,7 @@ ws_status ws_online_run_seed(ws_ctx *ctx, const ws_online_config *cfg, const ws_
         if (!(order[l] = ws_alloc(ctx, sizeof(int32_t) * (size_t)s.n_pool))) { st = WS_ERR_NOMEM; goto done; }
         memcpy(order[l], s.pool, sizeof(int32_t) * (size_t)s.n_pool);
     }
-    double cum[8] = {0};
+    double cum[WS_MAX_LEARNERS] = {0};
     for (int r = 0; r < nr; r++) {
         const int64_t seen = sizes[r], old = r ? sizes[r - 1] : 0;
         for (int l = 0; l < nl; l++) {
@@ -199,12 +191,17 @@ ws_status ws_online_run_seed(ws_ctx *ctx, const ws_online_config *cfg, const ws_
             for (int64_t q = old; q < seen; q++)
                 if (src->train.y[pool[q]] < WS_MAX_HIST_CLASSES) rec->new_per_class[src->train.y[pool[q]]]++;
             // Round 0: every learner from the same initialisation ("init" 0);
-            // afterwards the random learner from "init" r, the warm one as it is.
-            if (r == 0 || defs[l].kind == WS_LEARNER_RANDOM) {
-                ws_rng ir = ws_rng_stream(seed, "init", (uint64_t)r);
+            // afterwards each begins as it declares (random: "init" r).
+            if (r == 0) {
+                ws_rng ir = ws_rng_stream(seed, "init", 0);
                 ws_model_init(mm, &ir);
-                memcpy(init[l], mm->w, sizeof(float) * (size_t)mm->nweights);
             }
+            ws_round_env env = {.seed = seed, .round = r, .fresh_stream = (uint64_t)r,
+                                .paper = cfg->base.protocol == WS_PROTOCOL_PAPER, .d = &src->train,
+                                .norm = &out->norm, .idx = pool, .n = seen, .batch = cfg->base.batch1};
+            if ((st = ws_learner_begin(&ls[l], mm, &env))) goto round_failed;
+            if (r == 0 || defs[l].kind == WS_LEARNER_RANDOM)
+                memcpy(init[l], mm->w, sizeof(float) * (size_t)mm->nweights);
             memcpy(start, mm->w, sizeof(float) * (size_t)mm->nweights);
             // Gradient norms at the start of the round, on old and on new examples.
             int64_t cap = cfg->grad_examples > 0 ? cfg->grad_examples : INT64_MAX;
@@ -214,21 +211,26 @@ ws_status ws_online_run_seed(ws_ctx *ctx, const ws_online_config *cfg, const ws_
                 (st = ws_grad_norm(ctx, mm, &src->train, &out->norm, pool + old, n_new, cfg->base.batch1, scratch,
                                    &rec->grad_new)))
                 goto done;
-            // The optimizer is rebuilt every round (the official code).
-            ws_optim_free(&opt);
-            if ((st = ws_optim_create(ctx, &opt, &cfg->base.opt1, mm->nweights))) goto done;
+            // The optimizer is rebuilt every round (the official code) unless the learner keeps it.
+            ws_optim *opt;
+            if ((st = ws_learner_optimizer(&ls[l], &cfg->base.opt1, &opt))) goto done;
             epoch1_probe probe = {ctx, &src->train, &out->norm, pool, old, n_old, n_new, cfg->base.batch1, scratch, rec,
                                   WS_OK};
             ws_train_config tc = {.batch = cfg->base.batch1, .threshold = cfg->base.threshold,
                                   .max_epochs = cfg->base.max_epochs, .augment = cfg->base.augment,
                                   .after_epoch = after_epoch, .after_epoch_user = &probe};
-            st = ws_train_to_threshold(ctx, mm, &opt, &src->train, &out->norm, pool, seen, &tc, seed,
-                                       ORDER_STREAM(r), NULL, NULL, &rec->train);
+            ws_learner_hooks(&ls[l], &tc);
+            const int64_t replaced0 = ls[l].replaced;
+            st = ws_train_to_threshold(ctx, mm, opt, &src->train, &out->norm, pool, seen, &tc, seed, ORDER_STREAM(r),
+                                       NULL, NULL, &rec->train);
             if (!st) st = probe.st;
+            if (!st) st = ws_learner_end(&ls[l], mm, &env);
+        round_failed:
             if (st) {
                 ws_fail_prefix(ctx, st, "seed %llu, round %d, %s: ", (unsigned long long)seed, r, defs[l].name);
                 goto done;
             }
+            rec->units_replaced = ls[l].replaced - replaced0;
             if ((st = ws_evaluate(ctx, mm, s.eval_ds, &out->norm, s.eval, s.n_eval, cfg->base.eval_batch,
                                   &rec->test_acc, &rec->test_loss)))
                 goto done;
@@ -245,6 +247,7 @@ ws_status ws_online_run_seed(ws_ctx *ctx, const ws_online_config *cfg, const ws_
 done:
     for (int l = 0; l < nl; l++) {
         ws_model_free(m[l]);
+        ws_learner_state_free(&ls[l]);
         ws_free(init[l]);
         ws_free(order[l]);
     }
@@ -252,7 +255,6 @@ done:
     ws_free(start);
     ws_free(scratch);
     ws_free(sizes);
-    ws_optim_free(&opt);
     ws_split_free(&s);
     if (st) ws_online_seed_result_free(out);
     return st;
@@ -271,14 +273,12 @@ cJSON *ws_online_config_json(const ws_online_config *cfg, const ws_source *src, 
                                                                         "examples with the smallest top-two softmax gap"
                                         : cfg->query == WS_QUERY_RANDOM ? "random: arrival order, per learner"
                                                                         : "passive: arrival order");
-    cJSON_AddStringToObject(o, "optimizer", "rebuilt every round; settings of phase 1 (--opt, --lr, --batch, ...)");
-    int nl;
-    const ws_learner_def *d = ws_learners(&nl);
-    cJSON *ls = cJSON_AddArrayToObject(o, "learners");
-    for (int l = 0; l < nl; l++) cJSON_AddItemToArray(ls, cJSON_CreateString(d[l].name));
+    cJSON_AddStringToObject(o, "optimizer", "rebuilt every round unless a learner keeps it; settings of phase 1 "
+                                            "(--opt, --lr, --batch, ...)");
     // phase-2 and first-fraction settings do not apply
     cJSON_DeleteItemFromObject(j, "phase2");
     cJSON_DeleteItemFromObject(j, "first_fraction");
+    cJSON_DeleteItemFromObject(j, "phase1_epochs");
     cJSON_DeleteItemFromObject(j, "keep_optimizer_state");
     return j;
 }
@@ -290,10 +290,8 @@ cJSON *ws_online_seed_json(const ws_online_seed_result *r) {
     cJSON_AddNumberToObject(j, "n_eval", (double)r->n_eval);
     cJSON_AddItemToObject(j, "normalization", ws_norm_json(&r->norm));
     cJSON *ls = cJSON_AddObjectToObject(j, "learners");
-    int nl;
-    const ws_learner_def *d = ws_learners(&nl);
-    for (int l = 0; l < r->nlearners && l < nl; l++) {
-        cJSON *arr = cJSON_AddArrayToObject(ls, d[l].name);
+    for (int l = 0; l < r->nlearners; l++) {
+        cJSON *arr = cJSON_AddArrayToObject(ls, r->learner_names[l]);
         for (int k = 0; k < r->nrounds; k++) {
             const ws_online_round *x = &r->rounds[l * r->nrounds + k];
             cJSON *o = cJSON_CreateObject();
@@ -312,6 +310,7 @@ cJSON *ws_online_seed_json(const ws_online_seed_result *r) {
             cJSON_AddNumberToObject(o, "grad_norm_new", x->grad_new);
             cJSON_AddNumberToObject(o, "grad_norm_old_after_epoch1", x->grad_old_epoch1);
             cJSON_AddNumberToObject(o, "grad_norm_new_after_epoch1", x->grad_new_epoch1);
+            cJSON_AddNumberToObject(o, "units_replaced", (double)x->units_replaced);
             int nc = r->num_classes < WS_MAX_HIST_CLASSES ? r->num_classes : WS_MAX_HIST_CLASSES;
             cJSON_AddItemToObject(o, "new_examples_per_class", cJSON_CreateIntArray(x->new_per_class, nc));
             cJSON_AddItemToObject(o, "weights_vs_round_start", ws_similarity_json(&x->to_start));

@@ -7,7 +7,7 @@
 // accuracy, epochs, steps and seconds to converge, how far the weights moved
 // (from the round's start and from the learner's initialisation, whole model
 // and per layer) and the gradient norms on the old and the new examples at the
-// round's start.
+// round's start. The learners are the configuration's (base.learners).
 #ifndef WS_EXP_ONLINE_H
 #define WS_EXP_ONLINE_H
 
@@ -15,18 +15,6 @@
 
 #include "exp/batch.h"
 #include "exp/metrics.h"
-
-typedef enum { WS_LEARNER_WARM, WS_LEARNER_RANDOM } ws_learner_kind;
-
-// A learner: how its model starts each round. New learners (the remedies)
-// are new entries of this table, not new code paths.
-typedef struct {
-    const char *name;
-    ws_learner_kind kind;
-} ws_learner_def;
-
-// The learners every scenario runs, in order.
-const ws_learner_def *ws_learners(int *n);
 
 // How the next examples are chosen. Passive: the arrival order, the same for
 // every learner. Margin (active learning): each learner labels the k unlabelled
@@ -77,6 +65,7 @@ typedef struct {
     double grad_old, grad_new;    // at the round's start (grad_old 0 at round 0)
     double grad_old_epoch1, grad_new_epoch1; // the same after the round's first epoch
     int new_per_class[WS_MAX_HIST_CLASSES]; // the round's new examples by class (the first 128 classes)
+    int64_t units_replaced;       // continual backprop: hidden units replaced during the round
 } ws_online_round;
 
 typedef struct {
@@ -84,6 +73,7 @@ typedef struct {
     int64_t n_pool, n_eval;
     ws_norm norm;
     int nrounds, nlearners, num_classes;
+    char learner_names[WS_MAX_LEARNERS][64];
     ws_online_round *rounds;      // [learner * nrounds + round]
 } ws_online_seed_result;
 

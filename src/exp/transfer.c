@@ -58,29 +58,60 @@ void ws_transfer_seed_result_free(ws_transfer_seed_result *r) {
     r->npoints = 0;
 }
 
-// Train m on idx[0..n) of the split's dataset to the threshold and evaluate it.
+// Train m with opt (and a learner's hooks) on idx[0..n) of the split's
+// dataset to the threshold and evaluate it.
 static ws_status fit(ws_ctx *ctx, const ws_transfer_config *cfg, const ws_source *src, const ws_split *s,
-                     const ws_norm *norm, ws_model *m, const int32_t *idx, int64_t n, uint64_t seed,
-                     uint64_t order_stream, const char *who, ws_run_result *out) {
-    ws_optim opt = {0};
-    ws_status st = ws_optim_create(ctx, &opt, &cfg->base.opt1, m->nweights);
-    if (st) return st;
+                     const ws_norm *norm, ws_model *m, ws_optim *opt, ws_learner_state *ls, const int32_t *idx,
+                     int64_t n, uint64_t seed, uint64_t order_stream, const char *who, ws_run_result *out) {
     ws_train_config tc = {.batch = cfg->base.batch1, .threshold = cfg->base.threshold,
                           .max_epochs = cfg->base.max_epochs, .augment = cfg->base.augment};
+    if (ls) ws_learner_hooks(ls, &tc);
     out->learner = who;
-    st = ws_train_to_threshold(ctx, m, &opt, &src->train, norm, idx, n, &tc, seed, order_stream, NULL, NULL, &out->train);
-    ws_optim_free(&opt);
+    ws_status st =
+        ws_train_to_threshold(ctx, m, opt, &src->train, norm, idx, n, &tc, seed, order_stream, NULL, NULL, &out->train);
     if (st) return ws_fail_prefix(ctx, st, "seed %llu, %s: ", (unsigned long long)seed, who);
     return ws_evaluate(ctx, m, s->eval_ds, norm, s->eval, s->n_eval, cfg->base.eval_batch, &out->test_acc,
                        &out->test_loss);
 }
 
-// The head: the model's last parameterised layer (its "linear" / "lmK").
-static void head_range(const ws_model *m, int64_t *off, int64_t *len) {
-    const ws_layer *L = &m->layers[m->nlayers - 1];
-    const ws_param *p0 = &m->params[L->param0], *p1 = &m->params[L->param0 + L->nparams - 1];
-    *off = p0->offset;
-    *len = p1->offset + p1->numel - p0->offset;
+// One learner at one share of B: from A's model (its body, and a fresh head
+// from stream "init" 100 + k unless keep_head), begun as the learner declares
+// -- random takes the fresh model whole -- then trained on the share.
+static ws_status run_point(ws_ctx *ctx, const ws_transfer_config *cfg, const ws_source *a, const ws_source *b,
+                           const ws_split *sa, const ws_split *sb, const ws_norm *na, const ws_norm *nb,
+                           const ws_model *pre, ws_model *m, int k, int l, uint64_t seed, ws_transfer_point *pt) {
+    const ws_learner *def = &cfg->base.learners[l];
+    int64_t hoff, hlen, poff, plen;
+    ws_model_head_range(m, &hoff, &hlen);
+    ws_model_head_range(pre, &poff, &plen);
+    ws_rng hr = ws_rng_stream(seed, "init", 100 + (uint64_t)k);
+    ws_model_init(m, &hr);
+    memcpy(m->w, pre->w, sizeof(float) * (size_t)poff); // the body: the same layout in both models
+    memcpy(m->buf, pre->buf, sizeof(float) * (size_t)m->nbuf);
+    memcpy(m->ibuf, pre->ibuf, sizeof(int64_t) * (size_t)m->nibuf);
+    if (cfg->keep_head) memcpy(m->w + hoff, pre->w + poff, sizeof(float) * (size_t)hlen);
+    ws_learner_state ls;
+    ws_status st = ws_learner_state_init(ctx, &ls, def, m);
+    if (st) return st;
+    const int paper = cfg->base.protocol == WS_PROTOCOL_PAPER;
+    // Pretraining on A was the learner's round 0 (EWC: anchor and Fisher on A,
+    // for the body -- and the head if kept).
+    ws_round_env on_a = {.seed = seed, .round = 0, .paper = paper, .d = &a->train, .norm = na, .idx = sa->pool,
+                         .n = sa->n_pool, .batch = cfg->base.batch1, .anchor_len = cfg->keep_head ? 0 : poff};
+    ws_round_env on_b = {.seed = seed, .round = 1, .fresh_stream = 100 + (uint64_t)k, .paper = paper, .d = &b->train,
+                         .norm = nb, .idx = sb->pool, .n = pt->n_train, .batch = cfg->base.batch1};
+    ws_optim *opt;
+    if (def->kind == WS_LEARNER_EWC) st = ws_learner_end(&ls, (ws_model *)pre, &on_a);
+    if (!st) st = ws_learner_begin(&ls, m, &on_b);
+    if (!st) st = ws_learner_optimizer(&ls, &cfg->base.opt1, &opt);
+    // the same batches for every learner: order stream 200 + k
+    if (!st)
+        st = fit(ctx, cfg, b, sb, nb, m, opt, &ls, sb->pool, pt->n_train, seed, 200 + (uint64_t)k, def->name,
+                 &pt->runs[l]);
+    if (!st) pt->runs[l].units_replaced = ls.replaced;
+    if (!st && def->kind == WS_LEARNER_WARM) pt->warm_to_pretrained = ws_similarity_of(m->w, pre->w, poff);
+    ws_learner_state_free(&ls);
+    return st;
 }
 
 ws_status ws_transfer_run_seed(ws_ctx *ctx, const ws_transfer_config *cfg, const ws_source *a, const ws_source *b,
@@ -110,37 +141,22 @@ ws_status ws_transfer_run_seed(ws_ctx *ctx, const ws_transfer_config *cfg, const
     if ((st = ws_model_create(ctx, &pre, &spa)) || (st = ws_model_create(ctx, &m, &spb))) goto done;
     ws_rng r = ws_rng_stream(seed, "init", 0);
     ws_model_init(pre, &r);
-    if ((st = fit(ctx, cfg, a, &sa, &na, pre, sa.pool, sa.n_pool, seed, 1, "pretrain", &out->pretrain))) goto done;
+    ws_optim opt = {0};
+    if (!(st = ws_optim_create(ctx, &opt, &cfg->base.opt1, pre->nweights)))
+        st = fit(ctx, cfg, a, &sa, &na, pre, &opt, NULL, sa.pool, sa.n_pool, seed, 1, "pretrain", &out->pretrain);
+    ws_optim_free(&opt);
+    if (st) goto done;
     // B's pool in a seeded order: p % is its first p % (the shares are nested).
     ws_rng br = ws_rng_stream(seed, "transfer", 0);
     ws_rng_shuffle(&br, sb.pool, sb.n_pool);
-    int64_t hoff, hlen;
-    head_range(m, &hoff, &hlen);
     for (int k = 0; k < cfg->nfractions; k++) {
         ws_transfer_point *pt = &out->points[out->npoints++];
         pt->fraction = cfg->fractions[k];
         pt->n_train = (int64_t)llround(cfg->fractions[k] * (double)sb.n_pool);
         if (pt->n_train < 1) pt->n_train = 1;
-        int nl;
-        const ws_learner_def *defs = ws_learners(&nl);
-        pt->nlearners = nl;
-        int64_t poff, plen;
-        head_range(pre, &poff, &plen);
-        for (int l = 0; l < nl; l++) {
-            // Every learner starts from a fresh initialisation (its head's, for warm) ...
-            ws_rng hr = ws_rng_stream(seed, "init", 100 * (uint64_t)(l + 1) + (uint64_t)k);
-            ws_model_init(m, &hr);
-            if (defs[l].kind == WS_LEARNER_WARM) { // ... warm then takes A's body (and head with keep_head)
-                memcpy(m->w, pre->w, sizeof(float) * (size_t)poff); // the body: the same layout in both models
-                memcpy(m->buf, pre->buf, sizeof(float) * (size_t)m->nbuf);
-                memcpy(m->ibuf, pre->ibuf, sizeof(int64_t) * (size_t)m->nibuf);
-                if (cfg->keep_head) memcpy(m->w + hoff, pre->w + poff, sizeof(float) * (size_t)hlen);
-            }
-            // the same batches for every learner: order stream 200 + k
-            if ((st = fit(ctx, cfg, b, &sb, &nb, m, sb.pool, pt->n_train, seed, 200 + (uint64_t)k, defs[l].name,
-                          &pt->runs[l])))
-                goto done;
-            if (defs[l].kind == WS_LEARNER_WARM) pt->warm_to_pretrained = ws_similarity_of(m->w, pre->w, poff);
+        for (int l = 0; l < cfg->base.nlearners; l++) {
+            if ((st = run_point(ctx, cfg, a, b, &sa, &sb, &na, &nb, pre, m, k, l, seed, pt))) goto done;
+            pt->nlearners = l + 1;
         }
     }
 done:
@@ -164,6 +180,7 @@ cJSON *ws_transfer_config_json(const ws_transfer_config *cfg, const ws_source *a
     cJSON_AddStringToObject(t, "warm", cfg->keep_head ? "A's model, head included" : "A's model with a fresh head");
     cJSON_DeleteItemFromObject(j, "phase2");
     cJSON_DeleteItemFromObject(j, "first_fraction");
+    cJSON_DeleteItemFromObject(j, "phase1_epochs");
     cJSON_DeleteItemFromObject(j, "keep_optimizer_state");
     return j;
 }
@@ -178,9 +195,7 @@ cJSON *ws_transfer_seed_json(const ws_transfer_seed_result *r) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddNumberToObject(o, "fraction", p->fraction);
         cJSON_AddNumberToObject(o, "train_examples", (double)p->n_train);
-        int nl;
-        const ws_learner_def *defs = ws_learners(&nl);
-        for (int l = 0; l < p->nlearners && l < nl; l++) cJSON_AddItemToObject(o, defs[l].name, ws_run_json(&p->runs[l]));
+        for (int l = 0; l < p->nlearners; l++) cJSON_AddItemToObject(o, p->runs[l].learner, ws_run_json(&p->runs[l]));
         cJSON_AddItemToObject(o, "warm_body_vs_pretrained", ws_similarity_json(&p->warm_to_pretrained));
         cJSON_AddItemToArray(pts, o);
     }

@@ -30,7 +30,7 @@ typedef struct {
     double fraction;
     int64_t n_train;
     int nlearners;
-    ws_run_result runs[8];              // one per learner of ws_learners(), in its order
+    ws_run_result runs[WS_MAX_LEARNERS]; // one per learner of the configuration, in its order
     ws_similarity warm_to_pretrained;   // the warm learner's final body vs A's model
 } ws_transfer_point;
 

@@ -58,7 +58,9 @@ ws_status ws_train_to_threshold(ws_ctx *ctx, ws_model *m, ws_optim *opt, const w
                 st = ctx->fault;
                 goto done;
             }
+            if (cfg->after_backward && (st = cfg->after_backward(cfg->hook_user, m, opt, b))) goto done;
             ws_optim_step(opt, m->w, m->g);
+            if (cfg->after_step && (st = cfg->after_step(cfg->hook_user, m, opt, b))) goto done;
             out->steps++;
             loss_sum += loss * b;
             hits += correct;
@@ -125,4 +127,44 @@ ws_status ws_evaluate(ws_ctx *ctx, ws_model *m, const ws_dataset *d, const ws_no
     *acc = (double)hits / (double)n;
     if (loss) *loss = loss_sum / (double)n;
     return WS_OK;
+}
+
+ws_status ws_each_batch_gradient(ws_ctx *ctx, ws_model *m, const ws_dataset *d, const ws_norm *norm,
+                                 const int32_t *idx, int64_t n, int batch, ws_batch_grad_fn fn, void *user) {
+    if (n <= 0) return WS_OK;
+    if (batch < 1) return ws_fail(ctx, WS_ERR_ARG, "batch size %d must be >= 1", batch);
+    ws_status st = ws_model_plan(ctx, m, batch); // a training plan for a larger batch serves too
+    if (st) return st;
+    const int64_t ex = ws_dataset_example_size(d);
+    float *x = ws_alloc(ctx, sizeof(float) * (size_t)batch * (size_t)ex);
+    int32_t *y = ws_alloc(ctx, sizeof(int32_t) * (size_t)batch);
+    float *keep_buf = ws_alloc(ctx, sizeof(float) * (size_t)(m->nbuf ? m->nbuf : 1));
+    int64_t *keep_ibuf = ws_alloc(ctx, sizeof(int64_t) * (size_t)(m->nibuf ? m->nibuf : 1));
+    if (!x || !y || !keep_buf || !keep_ibuf) {
+        st = WS_ERR_NOMEM;
+        goto done;
+    }
+    // Train-mode forwards update BatchNorm's running statistics: put them back after.
+    memcpy(keep_buf, m->buf, sizeof(float) * (size_t)m->nbuf);
+    memcpy(keep_ibuf, m->ibuf, sizeof(int64_t) * (size_t)m->nibuf);
+    ctx->fault = WS_OK;
+    for (int64_t s = 0; s < n; s += batch) {
+        int b = (int)(n - s < batch ? n - s : batch);
+        ws_gather(x, y, d, norm, idx + s, b);
+        ws_model_forward(ctx, m, x, b, 1);
+        ws_model_loss(ctx, m, y, b, NULL);
+        ws_model_zero_grad(m);
+        ws_model_backward(ctx, m, y, b);
+        if (ctx->fault) {
+            st = ctx->fault;
+            break;
+        }
+        fn(user, m, b);
+    }
+    memcpy(m->buf, keep_buf, sizeof(float) * (size_t)m->nbuf);
+    memcpy(m->ibuf, keep_ibuf, sizeof(int64_t) * (size_t)m->nibuf);
+    ws_model_zero_grad(m);
+done:
+    ws_free(x), ws_free(y), ws_free(keep_buf), ws_free(keep_ibuf);
+    return st;
 }

@@ -15,6 +15,8 @@ struct ws_epoch_record;
 // Called with the model after every epoch (measurements between epochs); it
 // may run forwards and backwards but must leave the weights as they are.
 typedef void (*ws_epoch_model_fn)(void *user, ws_model *m, const struct ws_epoch_record *rec);
+// A hook inside each step, given the batch size b (a learner's: learn/learner.h).
+typedef ws_status (*ws_step_hook)(void *user, ws_model *m, ws_optim *opt, int b);
 
 typedef struct {
     int batch;          // mini-batch size; the last batch of an epoch may be smaller
@@ -24,6 +26,9 @@ typedef struct {
                         // stream ("augment", order_stream * 1000003 + epoch)
     ws_epoch_model_fn after_epoch; // optional
     void *after_epoch_user;
+    ws_step_hook after_backward;   // optional: after the gradient, before the update (a penalty's gradient)
+    ws_step_hook after_step;       // optional: after the update (continual backprop's replacements)
+    void *hook_user;
 } ws_train_config;
 
 typedef struct ws_epoch_record {
@@ -52,6 +57,15 @@ ws_status ws_train_to_threshold(ws_ctx *ctx, ws_model *m, ws_optim *opt, const w
                                 const int32_t *idx, int64_t n, const ws_train_config *cfg, uint64_t seed,
                                 uint64_t order_stream, ws_epoch_fn on_epoch, void *user, ws_train_result *out);
 void ws_train_result_free(ws_train_result *r);
+
+// Measurements that need gradients without training: for each batch of
+// idx[0..n) (in that order, up to `batch` examples), a training-mode forward
+// and backward of the batch's mean loss, then fn(user, m, b) reads m->g. The
+// weights are not touched; BatchNorm's running statistics are restored and
+// the gradient arena zeroed at the end.
+typedef void (*ws_batch_grad_fn)(void *user, const ws_model *m, int b);
+ws_status ws_each_batch_gradient(ws_ctx *ctx, ws_model *m, const ws_dataset *d, const ws_norm *norm,
+                                 const int32_t *idx, int64_t n, int batch, ws_batch_grad_fn fn, void *user);
 
 // Accuracy and mean loss of m (eval mode) on examples idx[0..n), in batches.
 ws_status ws_evaluate(ws_ctx *ctx, ws_model *m, const ws_dataset *d, const ws_norm *norm, const int32_t *idx,

@@ -40,7 +40,7 @@ else
 fi
 grep -q '"config":{"warmstart_version"' "$T/run1/batch.jsonl" && grep -q '"epoch_log":\[{"epoch":1' "$T/run1/batch.jsonl" \
     && ok "JSONL records the resolved configuration and the epoch log" || bad "JSONL lacks config or epoch log"
-grep -q 'gap warm − random' "$T/table" && grep -q '±' "$T/table" && ok "table shows CIs and the gap" || bad "table: $(cat "$T/table")"
+grep -q 'gap vs random' "$T/table" && grep -q '±' "$T/table" && ok "table shows CIs and the gap" || bad "table: $(cat "$T/table")"
 n=$(ls "$T/ck" | grep -c safetensors)
 [ "$n" -eq 6 ] && ok "--save wrote 6 checkpoints" || bad "--save wrote $n checkpoints"
 
@@ -157,7 +157,7 @@ for key in '"experiment":"online"' '"learners":{"warm":[' '"random":[' '"grad_no
     grep -qF "$key" "$T/onl/online.jsonl" || { bad "online.jsonl lacks $key"; key=; break; }
 done
 [ -n "$key" ] && ok "online.jsonl holds the configuration, per-round metrics, weight similarities and gradient norms"
-grep -q "gap warm − random" "$T/onl.table" && ok "online prints the per-round table" || bad "online table: $(cat "$T/onl.table")"
+grep -q "gap vs random" "$T/onl.table" && ok "online prints the per-round table" || bad "online table: $(cat "$T/onl.table")"
 expect_error "online rounds that do not fit" "do not fit a pool of 500" "$WS" online --subset 500 --k0 1000
 if "$WS" active --subset 2000 --k0 1000 --k 500 --max-epochs 30 --threads 2 --out "$T/act" --quiet >/dev/null 2>"$T/act.log" \
     && grep -qF '"experiment":"active"' "$T/act/online.jsonl" && grep -qF '"new_examples_per_class":[' "$T/act/online.jsonl"; then
@@ -167,7 +167,7 @@ else
 fi
 "$WS" transfer --subset 2000 --fractions 10,100 --max-epochs 20 --threads 2 --out "$T/tr" --quiet >"$T/tr.table" 2>"$T/tr.log" \
     && [ "$(wc -l <"$T/tr/transfer.csv")" -eq 5 ] && grep -qF '"pretrain_data":"fashion-mnist[0-4]"' "$T/tr/transfer.jsonl" \
-    && grep -q "gap warm − random" "$T/tr.table" \
+    && grep -q "gap vs random" "$T/tr.table" \
     && ok "transfer Fashion-MNIST 0-4 -> 5-9 at 10 % and 100 %: CSV rows, JSONL and table" \
     || bad "transfer: $(cat "$T/tr.log" "$T/tr.table")"
 # --- figures ---

@@ -1,0 +1,27 @@
+// What the CLI's commands share (main.c): error lines, folders, tables,
+// JSONL output, and running a scenario command from another (sweep).
+#ifndef WS_CLI_CLI_H
+#define WS_CLI_CLI_H
+
+#include <cJSON.h>
+#include <stddef.h>
+
+#include "core/ctx.h"
+
+// "warmstart CMD: error: MSG" on stderr; returns 1 (the exit status).
+int die(const char *cmd, const char *msg);
+// mkdir -p; on failure prints one line and returns 1.
+int ensure_dir(const char *cmd, const char *dir, ws_ctx *ctx);
+// "mean ± ci" (or the mean alone for one value) of x[0..n) * scale.
+void fmt_summary(char *buf, size_t cap, const double *x, int n, double scale, int decimals);
+// s left-aligned in `width` columns (UTF-8 aware).
+void print_cell(const char *s, int width);
+// DIR/NAME as JSONL, atomically, each record with `config` attached (records consumed).
+int write_jsonl(const char *cmd, ws_ctx *ctx, const char *dir, const char *name, cJSON *config, cJSON **recs, int n);
+// Run scenario command `cmd` (batch, online, active, transfer) with its
+// arguments; -1 if cmd is not one. Returns the command's exit status.
+int cli_run_scenario(const char *cmd, int argc, char **argv);
+// warmstart sweep (cli/sweep.c).
+int cmd_sweep(int argc, char **argv);
+
+#endif

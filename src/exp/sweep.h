@@ -1,0 +1,44 @@
+// Sweeps: one scenario run per point of a grid (lr x batch x weight decay, a
+// learner's parameters, phase-1 epochs, augmentation on/off, ...), each point
+// reduced to what the paper compares -- per learner, the test accuracy and the
+// compute it took to converge -- and the Pareto front of accuracy against
+// seconds over every (point, learner).
+#ifndef WS_EXP_SWEEP_H
+#define WS_EXP_SWEEP_H
+
+#include <stdint.h>
+
+#include "core/ctx.h"
+#include "exp/stats.h"
+#include "learn/learner.h"
+
+#define WS_SWEEP_MAX_SEEDS 256
+
+// One learner at one point, over seeds.
+typedef struct {
+    char learner[64];
+    int n;                               // seeds
+    double acc[WS_SWEEP_MAX_SEEDS];      // test accuracy (online: the last round; transfer: the largest share)
+    double seconds[WS_SWEEP_MAX_SEEDS];  // training seconds (online: all rounds; transfer: all shares)
+    double epochs[WS_SWEEP_MAX_SEEDS];   // epochs (same sums)
+    uint8_t converged_seed[WS_SWEEP_MAX_SEEDS]; // reached the threshold in every run of the seed
+} ws_sweep_cell;
+
+// Seeds (of n) whose runs all reached the threshold.
+int ws_sweep_converged(const ws_sweep_cell *c);
+
+typedef struct {
+    int ncells;
+    ws_sweep_cell cells[WS_MAX_LEARNERS];
+} ws_sweep_point;
+
+// Read a scenario's results file (batch.jsonl, online.jsonl or transfer.jsonl)
+// into per-learner cells. WS_ERR_FORMAT names the file and line of anything
+// unexpected.
+ws_status ws_sweep_read(ws_ctx *ctx, const char *jsonl, ws_sweep_point *out);
+
+// pareto[i] = 1 when no other entry has accuracy >= acc[i] and seconds <=
+// seconds[i] with one of the two strict (higher accuracy, fewer seconds).
+void ws_pareto(const double *acc, const double *seconds, int n, uint8_t *pareto);
+
+#endif

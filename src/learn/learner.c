@@ -1,0 +1,531 @@
+// The learner table: names, defaults, parsing, and the round-begin transforms
+// of the learners that only re-initialise (warm, random, shrink-perturb,
+// partial, head reset, noise). Penalties live in learn/penalty.c, DASH in
+// learn/dash.c, continual backprop in learn/cbp.c.
+#define _POSIX_C_SOURCE 200809L
+#include "learn/learner.h"
+
+#include <fnmatch.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "learn/cbp.h"
+
+typedef struct {
+    ws_learner_kind kind;
+    const char *name;
+    const char *keys;  // the parameters it accepts (besides keep-optim)
+    const char *help;
+} kind_info;
+
+static const kind_info KINDS[] = {
+    {WS_LEARNER_WARM, "warm", "", "continues from its last model (Ash & Adams 2020)"},
+    {WS_LEARNER_RANDOM, "random", "", "a fresh initialisation every round"},
+    {WS_LEARNER_SHRINK_PERTURB, "shrink-perturb", "lambda sigma noise bn",
+     "p <- lambda p + sigma p_fresh before each round (Ash & Adams 2020); lambda 0.4, sigma 0.1; noise=gauss: "
+     "p <- lambda p + N(0, sigma^2) instead; bn=reset|keep (auto: reset under --protocol paper, as the "
+     "official code, else keep)"},
+    {WS_LEARNER_PARTIAL, "partial", "layers pattern",
+     "warm for the first `layers` parameterised modules (default 1) or for the parameters whose names match "
+     "`pattern` (a glob, e.g. 'layer1.*'), fresh for the rest"},
+    {WS_LEARNER_HEAD_RESET, "head-reset", "", "warm with a fresh last layer"},
+    {WS_LEARNER_NOISE, "noise", "sigma", "warm plus Gaussian noise N(0, sigma^2) before each round; sigma 0.01"},
+    {WS_LEARNER_EWC, "ewc", "lambda fisher-examples fisher-batch",
+     "warm plus lambda/2 sum F_i (theta_i - theta*_i)^2 toward the last round's model, F its diagonal empirical "
+     "Fisher on the data seen (Kirkpatrick et al. 2017); lambda 100, fisher-examples 1000 (0: all), "
+     "fisher-batch 1"},
+    {WS_LEARNER_L2_INIT, "l2-init", "lambda",
+     "warm plus lambda/2 |theta - theta_0|^2 toward its first weights (Kumar et al. 2023); lambda 0.01"},
+    {WS_LEARNER_DASH, "dash", "alpha lambda",
+     "before each round, an EMA (alpha) of the negative gradient over the round's batches; each Linear row / "
+     "Conv2d kernel slice (each bias whole) scaled by clamp(cos(-g, w), lambda, 1) (Shin et al. 2024); "
+     "alpha 0.3, lambda 0.3"},
+    {WS_LEARNER_CBP, "cbp", "rate decay maturity",
+     "continual backprop (Dohare et al. 2024): each step, replace a `rate` share of each hidden layer's mature "
+     "units of lowest contribution utility (EMA `decay` of |h| sum|w_out|, bias-corrected by age) with fresh "
+     "ones (outgoing weights zero, optimizer state reset); rate 1e-4, decay 0.99, maturity 100; MLP models"},
+};
+#define NKINDS ((int)(sizeof KINDS / sizeof KINDS[0]))
+
+const char *ws_learner_kind_name(ws_learner_kind k) {
+    for (int i = 0; i < NKINDS; i++)
+        if (KINDS[i].kind == k) return KINDS[i].name;
+    return "?";
+}
+
+ws_learner ws_learner_default(ws_learner_kind kind) {
+    ws_learner l;
+    memset(&l, 0, sizeof l);
+    l.kind = kind;
+    snprintf(l.name, sizeof l.name, "%s", ws_learner_kind_name(kind));
+    switch (kind) {
+    case WS_LEARNER_SHRINK_PERTURB: l.lambda = 0.4, l.sigma = 0.1; break;
+    case WS_LEARNER_PARTIAL: l.layers = 1; break;
+    case WS_LEARNER_NOISE: l.sigma = 0.01; break;
+    case WS_LEARNER_EWC: l.lambda = 100, l.fisher_examples = 1000, l.fisher_batch = 1; break;
+    case WS_LEARNER_L2_INIT: l.lambda = 0.01; break;
+    case WS_LEARNER_DASH: l.alpha = 0.3, l.lambda = 0.3; break;
+    case WS_LEARNER_CBP: l.replace_rate = 1e-4, l.decay = 0.99, l.maturity = 100; break;
+    default: break;
+    }
+    return l;
+}
+
+int ws_learner_default_list(ws_learner *out, int cap) {
+    if (cap < 2) return 0;
+    out[0] = ws_learner_default(WS_LEARNER_WARM);
+    out[1] = ws_learner_default(WS_LEARNER_RANDOM);
+    return 2;
+}
+
+const char *ws_learner_help(void) {
+    static char buf[4096];
+    if (buf[0]) return buf;
+    size_t w = 0;
+    for (int i = 0; i < NKINDS && w < sizeof buf; i++)
+        w += (size_t)snprintf(buf + w, sizeof buf - w, "  %-15s %s\n", KINDS[i].name, KINDS[i].help);
+    return buf;
+}
+
+static int parse_number(const char *v, double lo, double hi, double *out) {
+    char *end;
+    double x = strtod(v, &end);
+    if (end == v || *end || !isfinite(x) || x < lo || x > hi) return 0;
+    *out = x;
+    return 1;
+}
+
+// One KEY=VALUE of spec `spec` into l.
+static ws_status parse_param(ws_ctx *ctx, const char *spec, const kind_info *k, const char *key, const char *val,
+                             ws_learner *l) {
+    // the key must be one the kind accepts
+    size_t kl = strlen(key);
+    int ok = !strcmp(key, "keep-optim");
+    for (const char *p = k->keys; *p && !ok;) {
+        const char *e = strchr(p, ' ');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        ok = n == kl && !strncmp(p, key, n);
+        p += n + (e ? 1 : 0);
+    }
+    if (!ok)
+        return ws_fail(ctx, WS_ERR_ARG, "learner '%s': %s takes no '%s' (its parameters: %s%skeep-optim)", spec,
+                       k->name, key, k->keys, *k->keys ? " " : "");
+    double x;
+    const char *bad = NULL;
+    if (!strcmp(key, "keep-optim")) {
+        if (!strcmp(val, "1") || !strcmp(val, "yes")) l->keep_optim = 1;
+        else if (!strcmp(val, "0") || !strcmp(val, "no")) l->keep_optim = 0;
+        else bad = "0 or 1";
+    } else if (!strcmp(key, "lambda")) {
+        double hi = l->kind == WS_LEARNER_SHRINK_PERTURB || l->kind == WS_LEARNER_DASH ? 1 : 1e12;
+        if (parse_number(val, 0, hi, &x)) l->lambda = x;
+        else bad = hi == 1 ? "a number in [0, 1]" : "a number >= 0";
+    } else if (!strcmp(key, "sigma")) {
+        if (parse_number(val, 0, 1e6, &x)) l->sigma = x;
+        else bad = "a number >= 0";
+    } else if (!strcmp(key, "alpha")) {
+        if (parse_number(val, 0, 1, &x) && x > 0) l->alpha = x;
+        else bad = "a number in (0, 1]";
+    } else if (!strcmp(key, "noise")) {
+        if (!strcmp(val, "fresh")) l->gauss = 0;
+        else if (!strcmp(val, "gauss")) l->gauss = 1;
+        else bad = "'fresh' or 'gauss'";
+    } else if (!strcmp(key, "bn")) {
+        if (!strcmp(val, "auto")) l->bn = WS_BN_AUTO;
+        else if (!strcmp(val, "reset")) l->bn = WS_BN_RESET;
+        else if (!strcmp(val, "keep")) l->bn = WS_BN_KEEP;
+        else bad = "'auto', 'reset' or 'keep'";
+    } else if (!strcmp(key, "layers")) {
+        if (parse_number(val, 0, 1e6, &x) && x == floor(x)) l->layers = (int)x, l->pattern[0] = 0;
+        else bad = "a whole number >= 0";
+    } else if (!strcmp(key, "pattern")) {
+        if (*val && strlen(val) < sizeof l->pattern) snprintf(l->pattern, sizeof l->pattern, "%s", val);
+        else bad = "a glob of 1 to 47 characters";
+    } else if (!strcmp(key, "fisher-examples")) {
+        if (parse_number(val, 0, 1e12, &x) && x == floor(x)) l->fisher_examples = (int64_t)x;
+        else bad = "a whole number >= 0";
+    } else if (!strcmp(key, "fisher-batch")) {
+        if (parse_number(val, 1, 1e6, &x) && x == floor(x)) l->fisher_batch = (int)x;
+        else bad = "a whole number >= 1";
+    } else if (!strcmp(key, "rate")) {
+        if (parse_number(val, 0, 1, &x)) l->replace_rate = x;
+        else bad = "a number in [0, 1]";
+    } else if (!strcmp(key, "decay")) {
+        if (parse_number(val, 0, 1, &x) && x < 1) l->decay = x;
+        else bad = "a number in [0, 1)";
+    } else if (!strcmp(key, "maturity")) {
+        if (parse_number(val, 0, 1e9, &x) && x == floor(x)) l->maturity = (int)x;
+        else bad = "a whole number >= 0";
+    }
+    if (bad) return ws_fail(ctx, WS_ERR_ARG, "learner '%s': %s=%s: expected %s", spec, key, val, bad);
+    return WS_OK;
+}
+
+ws_status ws_learner_parse(ws_ctx *ctx, const char *spec, ws_learner *out) {
+    char buf[256];
+    if (!*spec) return ws_fail(ctx, WS_ERR_ARG, "empty learner name");
+    if (strlen(spec) >= sizeof out->name)
+        return ws_fail(ctx, WS_ERR_ARG, "learner '%.40s...': longer than %d characters", spec, (int)sizeof out->name - 1);
+    snprintf(buf, sizeof buf, "%s", spec);
+    char *colon = strchr(buf, ':');
+    if (colon) *colon = 0;
+    const kind_info *k = NULL;
+    for (int i = 0; i < NKINDS; i++)
+        if (!strcmp(KINDS[i].name, buf)) k = &KINDS[i];
+    if (!k) {
+        char names[512];
+        size_t w = 0;
+        for (int i = 0; i < NKINDS; i++) w += (size_t)snprintf(names + w, sizeof names - w, "%s%s", i ? ", " : "", KINDS[i].name);
+        return ws_fail(ctx, WS_ERR_ARG, "unknown learner '%s' (known: %s)", buf, names);
+    }
+    ws_learner l = ws_learner_default(k->kind);
+    snprintf(l.name, sizeof l.name, "%s", spec);
+    for (char *p = colon ? colon + 1 : NULL; p;) {
+        char *next = strchr(p, ':');
+        if (next) *next++ = 0;
+        char *eq = strchr(p, '=');
+        if (!eq || eq == p || !eq[1])
+            return ws_fail(ctx, WS_ERR_ARG, "learner '%s': '%s' is not KEY=VALUE", spec, p);
+        *eq = 0;
+        ws_status st = parse_param(ctx, spec, k, p, eq + 1, &l);
+        if (st) return st;
+        p = next;
+    }
+    if (l.kind == WS_LEARNER_RANDOM && l.keep_optim)
+        return ws_fail(ctx, WS_ERR_ARG, "learner '%s': random starts afresh, optimizer included", spec);
+    *out = l;
+    return WS_OK;
+}
+
+ws_status ws_learner_parse_list(ws_ctx *ctx, const char *text, ws_learner *out, int cap, int *n) {
+    *n = 0;
+    char buf[2048];
+    if (strlen(text) >= sizeof buf) return ws_fail(ctx, WS_ERR_ARG, "learner list longer than %d characters", (int)sizeof buf - 1);
+    snprintf(buf, sizeof buf, "%s", text);
+    for (char *p = buf; p;) {
+        char *next = strchr(p, ',');
+        if (next) *next++ = 0;
+        if (*n == cap) return ws_fail(ctx, WS_ERR_ARG, "more than %d learners", cap);
+        ws_status st = ws_learner_parse(ctx, p, &out[*n]);
+        if (st) return st;
+        for (int i = 0; i < *n; i++)
+            if (!strcmp(out[i].name, out[*n].name)) return ws_fail(ctx, WS_ERR_ARG, "learner '%s' listed twice", p);
+        (*n)++;
+        p = next;
+    }
+    return WS_OK;
+}
+
+int ws_learner_index(const ws_learner *ls, int n, const char *name) {
+    for (int i = 0; i < n; i++)
+        if (!strcmp(ls[i].name, name)) return i;
+    return -1;
+}
+
+void ws_learner_file_name(const char *name, char *out, size_t cap) {
+    size_t i = 0;
+    for (; name[i] && i + 1 < cap; i++) {
+        char c = name[i];
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '=';
+        out[i] = ok ? c : '_';
+    }
+    if (cap) out[i] = 0;
+}
+
+cJSON *ws_learner_json(const ws_learner *l) {
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "name", l->name);
+    cJSON_AddStringToObject(j, "kind", ws_learner_kind_name(l->kind));
+    switch (l->kind) {
+    case WS_LEARNER_SHRINK_PERTURB:
+        cJSON_AddNumberToObject(j, "lambda", l->lambda);
+        cJSON_AddNumberToObject(j, "sigma", l->sigma);
+        cJSON_AddStringToObject(j, "noise", l->gauss ? "gauss: N(0, sigma^2)" : "fresh: sigma * a fresh initialisation");
+        cJSON_AddStringToObject(j, "bn", l->bn == WS_BN_RESET ? "reset" : l->bn == WS_BN_KEEP ? "keep"
+                                                                                          : "auto (reset under --protocol paper, else keep)");
+        break;
+    case WS_LEARNER_PARTIAL:
+        if (l->pattern[0]) cJSON_AddStringToObject(j, "pattern", l->pattern);
+        else cJSON_AddNumberToObject(j, "layers", l->layers);
+        break;
+    case WS_LEARNER_NOISE: cJSON_AddNumberToObject(j, "sigma", l->sigma); break;
+    case WS_LEARNER_EWC:
+        cJSON_AddNumberToObject(j, "lambda", l->lambda);
+        cJSON_AddNumberToObject(j, "fisher_examples", (double)l->fisher_examples);
+        cJSON_AddNumberToObject(j, "fisher_batch", l->fisher_batch);
+        break;
+    case WS_LEARNER_L2_INIT: cJSON_AddNumberToObject(j, "lambda", l->lambda); break;
+    case WS_LEARNER_DASH:
+        cJSON_AddNumberToObject(j, "alpha", l->alpha);
+        cJSON_AddNumberToObject(j, "lambda", l->lambda);
+        break;
+    case WS_LEARNER_CBP:
+        cJSON_AddNumberToObject(j, "replacement_rate", l->replace_rate);
+        cJSON_AddNumberToObject(j, "utility_decay", l->decay);
+        cJSON_AddNumberToObject(j, "maturity", l->maturity);
+        break;
+    default: break;
+    }
+    cJSON_AddBoolToObject(j, "keep_optimizer_state", l->keep_optim);
+    return j;
+}
+
+// Parameterised modules: runs of parameters sharing the prefix before the last
+// '.' ("lm1.weight", "lm1.bias" -> "lm1"). module[p] gets each parameter's
+// module number; returns the number of modules.
+static int modules_of(const ws_model *m, int *module) {
+    int nm = 0;
+    for (int p = 0; p < m->nparams; p++) {
+        if (p > 0) {
+            const char *a = m->params[p - 1].name, *b = m->params[p].name;
+            const char *da = strrchr(a, '.'), *db = strrchr(b, '.');
+            size_t la = da ? (size_t)(da - a) : strlen(a), lb = db ? (size_t)(db - b) : strlen(b);
+            if (la != lb || strncmp(a, b, la)) nm++;
+        }
+        module[p] = nm;
+    }
+    return m->nparams ? nm + 1 : 0;
+}
+
+ws_status ws_learner_check(ws_ctx *ctx, const ws_learner *l, const ws_model *m) {
+    if (l->kind == WS_LEARNER_PARTIAL && !l->pattern[0]) {
+        int module[WS_MAX_PARAMS];
+        int nm = modules_of(m, module);
+        if (l->layers > nm)
+            return ws_fail(ctx, WS_ERR_ARG, "learner '%s': layers=%d but %s has %d parameterised modules", l->name,
+                           l->layers, m->arch, nm);
+    }
+    if (l->kind == WS_LEARNER_PARTIAL && l->pattern[0]) {
+        int any = 0;
+        for (int p = 0; p < m->nparams; p++) any |= !fnmatch(l->pattern, m->params[p].name, 0);
+        if (!any)
+            return ws_fail(ctx, WS_ERR_ARG, "learner '%s': pattern '%s' matches no parameter of %s (names like '%s')",
+                           l->name, l->pattern, m->arch, m->params[0].name);
+    }
+    if (l->kind == WS_LEARNER_CBP) return ws_cbp_check(ctx, l, m);
+    return WS_OK;
+}
+
+void ws_shrink_perturb(float *p, const float *f, int64_t n, float lambda, float sigma) {
+    if (lambda == 0) {
+        for (int64_t i = 0; i < n; i++) p[i] = sigma == 1 ? f[i] : sigma * f[i];
+    } else if (sigma == 0) {
+        if (lambda != 1)
+            for (int64_t i = 0; i < n; i++) p[i] *= lambda;
+    } else {
+        for (int64_t i = 0; i < n; i++) p[i] = lambda * p[i] + sigma * f[i];
+    }
+}
+
+void ws_model_head_range(const ws_model *m, int64_t *off, int64_t *len) {
+    const ws_layer *L = &m->layers[m->nlayers - 1];
+    const ws_param *p0 = &m->params[L->param0], *p1 = &m->params[L->param0 + L->nparams - 1];
+    *off = p0->offset;
+    *len = p1->offset + p1->numel - p0->offset;
+}
+
+ws_status ws_partial_mask(ws_ctx *ctx, const ws_learner *l, const ws_model *m, uint8_t *keep) {
+    int module[WS_MAX_PARAMS];
+    int nm = modules_of(m, module);
+    for (int p = 0; p < m->nparams; p++) {
+        if (l->kind == WS_LEARNER_HEAD_RESET) keep[p] = module[p] < nm - 1;
+        else if (l->pattern[0]) keep[p] = !fnmatch(l->pattern, m->params[p].name, 0);
+        else keep[p] = module[p] < l->layers;
+    }
+    return WS_OK;
+}
+
+ws_status ws_learner_state_init(ws_ctx *ctx, ws_learner_state *s, const ws_learner *def, const ws_model *m) {
+    memset(s, 0, sizeof *s);
+    s->def = def;
+    s->ctx = ctx;
+    s->n = m->nweights;
+    ws_status st = ws_learner_check(ctx, def, m);
+    if (st) return st;
+    if (def->kind != WS_LEARNER_WARM && def->kind != WS_LEARNER_EWC && def->kind != WS_LEARNER_L2_INIT &&
+        def->kind != WS_LEARNER_CBP && def->kind != WS_LEARNER_DASH && def->kind != WS_LEARNER_NOISE)
+        if ((st = ws_model_create(ctx, &s->fresh, &m->spec))) return st;
+    if (def->kind == WS_LEARNER_L2_INIT && !(s->theta0 = ws_alloc(ctx, sizeof(float) * (size_t)s->n))) st = WS_ERR_NOMEM;
+    if (def->kind == WS_LEARNER_EWC && (!(s->anchor = ws_alloc(ctx, sizeof(float) * (size_t)s->n)) ||
+                                        !(s->fisher = ws_alloc(ctx, sizeof(float) * (size_t)s->n))))
+        st = WS_ERR_NOMEM;
+    if (!st && def->kind == WS_LEARNER_CBP) st = ws_cbp_create(ctx, def, m, &s->cbp);
+    if (st) ws_learner_state_free(s);
+    return st;
+}
+
+void ws_learner_state_free(ws_learner_state *s) {
+    ws_model_free(s->fresh);
+    ws_free(s->theta0);
+    ws_free(s->anchor);
+    ws_free(s->fisher);
+    ws_optim_free(&s->opt);
+    ws_cbp_free(s->cbp);
+    memset(s, 0, sizeof *s);
+}
+
+// Copy the fresh model's buffers (BatchNorm running statistics) into m.
+static void take_fresh_buffers(ws_model *m, const ws_model *f) {
+    memcpy(m->buf, f->buf, sizeof(float) * (size_t)m->nbuf);
+    memcpy(m->ibuf, f->ibuf, sizeof(int64_t) * (size_t)m->nibuf);
+}
+
+// The buffers of modules whose parameters are all fresh follow them ("bn1.running_mean" with "bn1.weight").
+static void take_fresh_module_buffers(ws_model *m, const ws_model *f, const uint8_t *keep) {
+    for (int b = 0; b < m->nbuffers; b++) {
+        const ws_buffer *B = &m->buffers[b];
+        const char *dot = strrchr(B->name, '.');
+        size_t len = dot ? (size_t)(dot - B->name) : strlen(B->name);
+        int kept = 0;
+        for (int p = 0; p < m->nparams; p++)
+            if (keep[p] && !strncmp(m->params[p].name, B->name, len) && m->params[p].name[len] == '.' &&
+                !strchr(m->params[p].name + len + 1, '.'))
+                kept = 1;
+        if (kept) continue;
+        if (B->dtype == WS_BUF_F32) memcpy(m->buf + B->offset, f->buf + B->offset, sizeof(float) * (size_t)B->numel);
+        else memcpy(m->ibuf + B->offset, f->ibuf + B->offset, sizeof(int64_t) * (size_t)B->numel);
+    }
+}
+
+ws_status ws_learner_begin(ws_learner_state *s, ws_model *m, const ws_round_env *env) {
+    const ws_learner *l = s->def;
+    ws_ctx *ctx = s->ctx;
+    ws_status st = WS_OK;
+    const int later = env->round > 0;
+    // The official code shrink-perturbs before every round, the first included.
+    const int sp_now = l->kind == WS_LEARNER_SHRINK_PERTURB && (later || env->paper);
+    if (s->fresh && (later || sp_now)) {
+        // Round 0 under the paper protocol: a fresh model other than the shared
+        // initialisation (the official code builds a new one).
+        ws_rng r = later ? ws_rng_stream(env->seed, "init", env->fresh_stream) : ws_rng_stream(env->seed, "perturb", 0);
+        ws_model_init(s->fresh, &r);
+    }
+    switch (l->kind) {
+    case WS_LEARNER_RANDOM:
+        if (later) {
+            memcpy(m->w, s->fresh->w, sizeof(float) * (size_t)m->nweights);
+            take_fresh_buffers(m, s->fresh);
+        }
+        break;
+    case WS_LEARNER_SHRINK_PERTURB:
+        if (!sp_now) break;
+        if (l->gauss) {
+            ws_rng r = ws_rng_stream(env->seed, "perturb", 1000 + (uint64_t)env->round);
+            for (int64_t i = 0; i < m->nweights; i++) m->w[i] = (float)l->lambda * m->w[i] + (float)l->sigma * ws_rng_normal(&r);
+        } else {
+            ws_shrink_perturb(m->w, s->fresh->w, m->nweights, (float)l->lambda, (float)l->sigma);
+        }
+        if (l->bn == WS_BN_RESET || (l->bn == WS_BN_AUTO && env->paper)) take_fresh_buffers(m, s->fresh);
+        break;
+    case WS_LEARNER_PARTIAL:
+    case WS_LEARNER_HEAD_RESET:
+        if (later) {
+            uint8_t keep[WS_MAX_PARAMS];
+            ws_partial_mask(ctx, l, m, keep);
+            for (int p = 0; p < m->nparams; p++)
+                if (!keep[p])
+                    memcpy(m->w + m->params[p].offset, s->fresh->w + m->params[p].offset,
+                           sizeof(float) * (size_t)m->params[p].numel);
+            take_fresh_module_buffers(m, s->fresh, keep);
+        }
+        break;
+    case WS_LEARNER_NOISE:
+        if (later) {
+            ws_rng r = ws_rng_stream(env->seed, "noise", (uint64_t)env->round);
+            for (int64_t i = 0; i < m->nweights; i++) m->w[i] += (float)l->sigma * ws_rng_normal(&r);
+        }
+        break;
+    case WS_LEARNER_DASH:
+        if (later) st = ws_dash(ctx, m, env->d, env->norm, env->idx, env->n, env->batch, (float)l->alpha, (float)l->lambda);
+        break;
+    default: break; // warm, ewc, l2-init, cbp begin where they ended
+    }
+    if (st) return st;
+    if (s->cbp) ws_cbp_seed(s->cbp, env->seed, env->round);
+    if (!s->started) ws_learner_start(s, m);
+    return WS_OK;
+}
+
+void ws_learner_start(ws_learner_state *s, const ws_model *m) {
+    if (s->theta0) memcpy(s->theta0, m->w, sizeof(float) * (size_t)m->nweights);
+    s->started = 1;
+}
+
+ws_status ws_learner_adopt_optimizer(ws_learner_state *s, const ws_optim *src) {
+    if (!s->def->keep_optim || s->def->kind == WS_LEARNER_RANDOM) return WS_OK;
+    ws_optim_free(&s->opt);
+    ws_status st = ws_optim_create(s->ctx, &s->opt, &src->cfg, s->n);
+    if (st) return st;
+    s->opt.step = src->step;
+    if (src->buf1) memcpy(s->opt.buf1, src->buf1, sizeof(float) * (size_t)s->n);
+    if (src->buf2) memcpy(s->opt.buf2, src->buf2, sizeof(float) * (size_t)s->n);
+    s->opt_ready = 1;
+    return WS_OK;
+}
+
+ws_status ws_learner_optimizer(ws_learner_state *s, const ws_opt_config *cfg, ws_optim **out) {
+    *out = &s->opt;
+    if (!s->opt_ready) {
+        ws_status st = ws_optim_create(s->ctx, &s->opt, cfg, s->n);
+        if (st) return st;
+        s->opt_ready = 1;
+        return WS_OK;
+    }
+    if (!s->def->keep_optim || s->def->kind == WS_LEARNER_RANDOM) ws_optim_reset(&s->opt);
+    s->opt.cfg = *cfg;
+    return WS_OK;
+}
+
+static ws_status penalty_hook(void *user, ws_model *m, ws_optim *opt, int b) {
+    ws_learner_state *s = user;
+    const float *anchor = s->def->kind == WS_LEARNER_EWC ? s->anchor : s->theta0;
+    ws_penalty_apply(m->g, m->w, anchor, s->def->kind == WS_LEARNER_EWC ? s->fisher : NULL, m->nweights,
+                     (float)s->def->lambda);
+    return WS_OK;
+}
+
+static ws_status cbp_hook(void *user, ws_model *m, ws_optim *opt, int b) {
+    ws_learner_state *s = user;
+    s->replaced += ws_cbp_step(s->cbp, m, opt, b);
+    return WS_OK;
+}
+
+void ws_learner_hooks(ws_learner_state *s, ws_train_config *tc) {
+    tc->hook_user = s;
+    tc->after_backward = NULL;
+    tc->after_step = NULL;
+    if (s->def->kind == WS_LEARNER_L2_INIT || (s->def->kind == WS_LEARNER_EWC && s->fisher_ready))
+        tc->after_backward = penalty_hook;
+    if (s->def->kind == WS_LEARNER_CBP) tc->after_step = cbp_hook;
+}
+
+ws_status ws_learner_end(ws_learner_state *s, ws_model *m, const ws_round_env *env) {
+    if (s->def->kind != WS_LEARNER_EWC) return WS_OK;
+    const ws_learner *l = s->def;
+    int64_t n = env->n;
+    if (l->fisher_examples > 0 && l->fisher_examples < n) n = l->fisher_examples;
+    // The first n of a seeded shuffle of the examples seen.
+    int32_t *idx = ws_alloc(s->ctx, sizeof(int32_t) * (size_t)env->n);
+    if (!idx) return WS_ERR_NOMEM;
+    memcpy(idx, env->idx, sizeof(int32_t) * (size_t)env->n);
+    ws_rng r = ws_rng_stream(env->seed, "fisher", (uint64_t)env->round);
+    ws_rng_shuffle(&r, idx, env->n);
+    float *f = ws_alloc(s->ctx, sizeof(float) * (size_t)m->nweights);
+    ws_status st = f ? ws_fisher_diag(s->ctx, m, env->d, env->norm, idx, n, l->fisher_batch, f) : WS_ERR_NOMEM;
+    ws_free(idx);
+    if (!st) {
+        // Anchored: all of m, or its first anchor_len floats (transfer: A's body;
+        // the rest, a fresh head, unpenalised).
+        int64_t body = m->nweights < s->n ? m->nweights : s->n;
+        if (env->anchor_len > 0 && env->anchor_len < body) body = env->anchor_len;
+        memset(s->fisher, 0, sizeof(float) * (size_t)s->n);
+        memset(s->anchor, 0, sizeof(float) * (size_t)s->n);
+        memcpy(s->fisher, f, sizeof(float) * (size_t)body);
+        memcpy(s->anchor, m->w, sizeof(float) * (size_t)body);
+        s->fisher_ready = 1; // from now on the penalty applies
+    }
+    ws_free(f);
+    return st;
+}

@@ -1,0 +1,178 @@
+// Learners: how each round's model and optimizer begin, and what, if anything,
+// changes while a round trains. Every scenario (batch, online, active,
+// transfer) runs a list of learners side by side on the same rounds and the
+// same batches; a learner is a short declaration (its kind and parameters)
+// and a remedy is one more kind. docs/LEARNERS.md documents each with its
+// source and defaults.
+//
+// A learner's life in a scenario:
+//   begin(round 0)  the shared initialisation (every learner the same), or the
+//                   model the scenario hands over (transfer: A's body, fresh head);
+//                   records the learner's first weights (L2-init's theta_0)
+//   train           with the learner's hooks: a penalty gradient after each
+//                   backward (EWC, L2-init), a step hook (continual backprop)
+//   end             after the round: EWC's anchor and Fisher on the data seen
+//   begin(round r)  from its own last model and a fresh initialisation drawn for
+//                   the round (the random learner's: shrink-perturb with
+//                   lambda 0, sigma 1 equals it bit for bit)
+#ifndef WS_LEARN_LEARNER_H
+#define WS_LEARN_LEARNER_H
+
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "core/ctx.h"
+#include "data/dataset.h"
+#include "nn/model.h"
+#include "optim/optim.h"
+#include "train/train.h"
+
+#define WS_MAX_LEARNERS 16
+
+typedef enum {
+    WS_LEARNER_WARM,           // continue from the last model
+    WS_LEARNER_RANDOM,         // a fresh initialisation every round
+    WS_LEARNER_SHRINK_PERTURB, // p <- lambda p + sigma p_fresh (Ash & Adams 2020)
+    WS_LEARNER_PARTIAL,        // warm for the first L modules (or names matching a pattern), fresh for the rest
+    WS_LEARNER_HEAD_RESET,     // warm with a fresh last layer
+    WS_LEARNER_NOISE,          // warm plus N(0, sigma^2)
+    WS_LEARNER_EWC,            // warm plus lambda/2 sum F_i (theta_i - theta*_i)^2
+    WS_LEARNER_L2_INIT,        // warm plus lambda/2 |theta - theta_0|^2 (Kumar et al. 2023)
+    WS_LEARNER_DASH,           // direction-aware shrinking (Shin et al. 2024)
+    WS_LEARNER_CBP,            // continual backprop (Dohare et al. 2024)
+} ws_learner_kind;
+
+// BatchNorm running statistics when shrink-perturb begins a round: taken from
+// the fresh model (the official code: it combines parameters() only) or kept.
+typedef enum { WS_BN_AUTO, WS_BN_RESET, WS_BN_KEEP } ws_bn_policy;
+
+typedef struct {
+    ws_learner_kind kind;
+    char name[64];          // unique in a list: the spec as written ("shrink-perturb:lambda=0.2")
+    double lambda;          // shrink-perturb: shrink (0.4); ewc, l2-init: strength (100, 0.01); dash: floor (0.3)
+    double sigma;           // shrink-perturb: perturbation (0.1); noise: std (0.01)
+    double alpha;           // dash: EMA weight of each new batch's gradient (0.3)
+    int gauss;              // shrink-perturb: perturb with N(0, sigma^2) instead of sigma * p_fresh
+    ws_bn_policy bn;        // shrink-perturb: auto = reset under --protocol paper, else keep
+    int layers;             // partial: the first N parameterised modules stay warm (N >= 0)
+    char pattern[48];       // partial: or the parameters whose names match this glob stay warm
+    int64_t fisher_examples;// ewc: examples for the diagonal Fisher (1000; 0: all seen)
+    int fisher_batch;       // ewc: examples per gradient (1: the exact empirical Fisher)
+    double replace_rate;    // cbp: units replaced per step per layer, as a fraction (1e-4)
+    double decay;           // cbp: utility EMA decay (0.99)
+    int maturity;           // cbp: steps before a unit may be replaced (100)
+    int keep_optim;         // carry the optimizer state into the next round (random: never)
+} ws_learner;
+
+// The kinds' names ("warm", "shrink-perturb", ...) and parsing.
+const char *ws_learner_kind_name(ws_learner_kind k);
+// A learner of `kind` with its defaults (name = the kind's name).
+ws_learner ws_learner_default(ws_learner_kind kind);
+// One spec: NAME[:KEY=VALUE...], e.g. "shrink-perturb:lambda=0.2:sigma=0.01:bn=keep".
+ws_status ws_learner_parse(ws_ctx *ctx, const char *spec, ws_learner *out);
+// A comma-separated list of specs; names must be unique. At most cap.
+ws_status ws_learner_parse_list(ws_ctx *ctx, const char *text, ws_learner *out, int cap, int *n);
+// The default list: warm, random.
+int ws_learner_default_list(ws_learner *out, int cap);
+// A learner's index in ls[0..n) by name, or -1.
+int ws_learner_index(const ws_learner *ls, int n, const char *name);
+// A name fit for a file name: characters other than letters, digits, '-',
+// '.' and '=' become '_' ("shrink-perturb:lambda=0.2" -> "shrink-perturb_lambda=0.2").
+void ws_learner_file_name(const char *name, char *out, size_t cap);
+// Every resolved parameter, for the record.
+cJSON *ws_learner_json(const ws_learner *l);
+// One paragraph per kind: what it does, its parameters and defaults (CLI help).
+const char *ws_learner_help(void);
+// Refuse learners the model cannot run (continual backprop needs hidden
+// ReLU units, partial layers within range, ...): one message naming both.
+ws_status ws_learner_check(ws_ctx *ctx, const ws_learner *l, const ws_model *m);
+
+// What a learner may need of the round that begins: the seed, the round (0
+// for the first), where its fresh initialisation comes from, the protocol,
+// and the round's training examples (DASH reads their gradients).
+typedef struct {
+    uint64_t seed;
+    int round;
+    uint64_t fresh_stream;   // the fresh initialisation is ws_rng_stream(seed, "init", fresh_stream)
+    int paper;               // --protocol paper (shrink-perturb's official-code defaults)
+    const ws_dataset *d;
+    const ws_norm *norm;
+    const int32_t *idx;      // the round's training examples
+    int64_t n;
+    int batch;
+    int64_t anchor_len;      // ws_learner_end: anchor only the first anchor_len floats (0: all)
+} ws_round_env;
+
+// A learner's state across rounds (its optimizer, EWC's anchor and Fisher,
+// L2-init's theta_0, continual backprop's unit utilities).
+typedef struct ws_learner_state {
+    const ws_learner *def;
+    ws_ctx *ctx;
+    int64_t n;               // floats in the model's arena
+    ws_model *fresh;         // the round's fresh initialisation (same architecture)
+    float *theta0;           // l2-init
+    float *anchor, *fisher;  // ewc
+    ws_optim opt;
+    int opt_ready;
+    int started;             // theta_0 recorded
+    struct ws_cbp *cbp;      // continual backprop (learn/cbp.c)
+    int fisher_ready;        // ewc: an anchor exists (the penalty applies)
+    int64_t replaced;        // cbp: units replaced so far
+} ws_learner_state;
+
+ws_status ws_learner_state_init(ws_ctx *ctx, ws_learner_state *s, const ws_learner *def, const ws_model *m);
+void ws_learner_state_free(ws_learner_state *s);
+
+// Record m's weights as the learner's first (L2-init's theta_0). begin does
+// this at its first call; a scenario that trains a shared first phase itself
+// (batch) calls it with the model that phase starts from.
+void ws_learner_start(ws_learner_state *s, const ws_model *m);
+
+// Carry the optimizer state `src` into the learner, if it keeps its state
+// (batch: phase 1's optimizer into phase 2 under --keep-optim).
+ws_status ws_learner_adopt_optimizer(ws_learner_state *s, const ws_optim *src);
+
+// Begin a round: m holds the learner's model from the last round (round 0:
+// the shared initialisation or the scenario's model); on return it holds the
+// model this round starts from.
+ws_status ws_learner_begin(ws_learner_state *s, ws_model *m, const ws_round_env *env);
+
+// The optimizer for the round: rebuilt from cfg (the official code) unless the
+// learner keeps its state, in which case only the hyperparameters change.
+ws_status ws_learner_optimizer(ws_learner_state *s, const ws_opt_config *cfg, ws_optim **out);
+
+// Install the learner's training hooks (penalties, continual backprop) in tc.
+void ws_learner_hooks(ws_learner_state *s, ws_train_config *tc);
+
+// After a round has trained on env's examples: EWC's anchor and Fisher.
+ws_status ws_learner_end(ws_learner_state *s, ws_model *m, const ws_round_env *env);
+
+// ---- the pieces, exposed for tests ----
+
+// shrink-perturb's transform of params (n): p <- lambda p + sigma f, a zero
+// coefficient's term left out (so lambda 1, sigma 0 is the identity and
+// lambda 0, sigma 1 copies f, bit for bit).
+void ws_shrink_perturb(float *p, const float *f, int64_t n, float lambda, float sigma);
+// The parameter indices [off, off+len) of the model's last parameterised layer (its head).
+void ws_model_head_range(const ws_model *m, int64_t *off, int64_t *len);
+// Which parameters a partial learner keeps warm (1) rather than fresh (0): keep[nparams].
+ws_status ws_partial_mask(ws_ctx *ctx, const ws_learner *l, const ws_model *m, uint8_t *keep);
+// The penalty gradient added after each backward: g += lambda F (w - anchor)
+// (EWC; fisher NULL means F = 1: L2-init toward anchor = theta_0). Returns the
+// penalty lambda/2 sum F (w - anchor)^2 (in double).
+double ws_penalty_apply(float *g, const float *w, const float *anchor, const float *fisher, int64_t n, float lambda);
+// The diagonal empirical Fisher of m on idx[0..n): the mean over examples (in
+// batches of `batch`) of the squared gradient of the loss; BatchNorm statistics
+// left as they were.
+ws_status ws_fisher_diag(ws_ctx *ctx, ws_model *m, const ws_dataset *d, const ws_norm *norm, const int32_t *idx,
+                         int64_t n, int batch, float *out);
+// DASH on m: the EMA (alpha) of the negative mean-loss gradient over the
+// batches of idx (in that order), then each Linear row / Conv2d kernel slice
+// (and each bias as a whole) scaled by clamp(cos(-g_ema, w), lambda, 1).
+ws_status ws_dash(ws_ctx *ctx, ws_model *m, const ws_dataset *d, const ws_norm *norm, const int32_t *idx, int64_t n,
+                  int batch, float alpha, float lambda);
+// DASH's shrink alone, given the gradient EMA (n floats, the model's layout).
+void ws_dash_shrink(ws_model *m, const float *gema, float lambda);
+
+#endif

@@ -1,0 +1,477 @@
+// Learners (learn/): parsing; each transform on small known parameters; the
+// two shrink-perturb identities (lambda 1, sigma 0 is warm; lambda 0, sigma 1
+// is a fresh initialisation, the random learner's) both on the transform and
+// through whole online runs; EWC / L2-init gradients by finite differences;
+// the Fisher against logistic regression's closed form; DASH's per-row /
+// per-slice factors; continual backprop replacing exactly the expected units.
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exp/online.h"
+#include "learn/cbp.h"
+#include "learn/learner.h"
+#include "suites.h"
+
+static ws_ctx ctx;
+static void setup(void) { ws_ctx_init(&ctx, 2); }
+static void teardown(void) { ws_ctx_release(&ctx); }
+
+static ws_model *make(ws_model_spec spec, uint64_t seed) {
+    ws_model *m;
+    ck_assert_int_eq(ws_model_create(&ctx, &m, &spec), WS_OK);
+    ws_rng r = ws_rng_stream(seed, "init", 0);
+    ws_model_init(m, &r);
+    return m;
+}
+
+static ws_model_spec mlp_spec(void) {
+    return (ws_model_spec){.kind = WS_MODEL_MLP, .input = {1, 3, 4}, .num_classes = 3, .nhidden = 2, .hidden = {8, 6}};
+}
+
+static ws_model_spec resnet_spec(void) {
+    return (ws_model_spec){.kind = WS_MODEL_RESNET18, .input = {3, 8, 8}, .num_classes = 4, .width = 4};
+}
+
+START_TEST(parse_specs) {
+    ws_learner l;
+    ck_assert_int_eq(ws_learner_parse(&ctx, "shrink-perturb", &l), WS_OK);
+    ck_assert_int_eq(l.kind, WS_LEARNER_SHRINK_PERTURB);
+    ck_assert_double_eq(l.lambda, 0.4);
+    ck_assert_double_eq(l.sigma, 0.1);
+    ck_assert_int_eq(ws_learner_parse(&ctx, "shrink-perturb:lambda=0.2:sigma=0.01:noise=gauss:bn=keep", &l), WS_OK);
+    ck_assert_double_eq(l.lambda, 0.2);
+    ck_assert_double_eq(l.sigma, 0.01);
+    ck_assert_int_eq(l.gauss, 1);
+    ck_assert_int_eq(l.bn, WS_BN_KEEP);
+    ck_assert_str_eq(l.name, "shrink-perturb:lambda=0.2:sigma=0.01:noise=gauss:bn=keep");
+    ck_assert_int_eq(ws_learner_parse(&ctx, "dash", &l), WS_OK);
+    ck_assert_double_eq(l.alpha, 0.3);
+    ck_assert_double_eq(l.lambda, 0.3);
+    ck_assert_int_eq(ws_learner_parse(&ctx, "cbp:rate=0.001:maturity=5", &l), WS_OK);
+    ck_assert_int_eq(l.maturity, 5);
+    ck_assert_int_eq(ws_learner_parse(&ctx, "warm:keep-optim=1", &l), WS_OK);
+    ck_assert_int_eq(l.keep_optim, 1);
+    // Errors name the learner and the reason.
+    ck_assert_int_eq(ws_learner_parse(&ctx, "sgd-warm", &l), WS_ERR_ARG);
+    ck_assert_ptr_nonnull(strstr(ctx.err, "unknown learner 'sgd-warm'"));
+    ck_assert_int_eq(ws_learner_parse(&ctx, "noise:lambda=0.1", &l), WS_ERR_ARG);
+    ck_assert_ptr_nonnull(strstr(ctx.err, "noise takes no 'lambda'"));
+    ck_assert_int_eq(ws_learner_parse(&ctx, "shrink-perturb:lambda=1.5", &l), WS_ERR_ARG);
+    ck_assert_ptr_nonnull(strstr(ctx.err, "lambda=1.5: expected a number in [0, 1]"));
+    ck_assert_int_eq(ws_learner_parse(&ctx, "ewc:lambda", &l), WS_ERR_ARG);
+    ck_assert_int_eq(ws_learner_parse(&ctx, "random:keep-optim=1", &l), WS_ERR_ARG);
+    ws_learner ls[4];
+    int n;
+    ck_assert_int_eq(ws_learner_parse_list(&ctx, "warm,random,ewc", ls, 4, &n), WS_OK);
+    ck_assert_int_eq(n, 3);
+    ck_assert_int_eq(ws_learner_parse_list(&ctx, "warm,warm", ls, 4, &n), WS_ERR_ARG);
+    ck_assert_ptr_nonnull(strstr(ctx.err, "listed twice"));
+    ck_assert_int_eq(ws_learner_parse_list(&ctx, "warm,,random", ls, 4, &n), WS_ERR_ARG);
+    char f[64];
+    ws_learner_file_name("shrink-perturb:lambda=0.2/x", f, sizeof f);
+    ck_assert_str_eq(f, "shrink-perturb_lambda=0.2_x");
+}
+END_TEST
+
+START_TEST(shrink_perturb_known_values) {
+    float p[4] = {1, -2, 4, 0.5f};
+    const float f[4] = {10, 20, -30, 40};
+    ws_shrink_perturb(p, f, 4, 0.5f, 0.1f);
+    const float want[4] = {0.5f + 1, -1 + 2, 2 - 3, 0.25f + 4};
+    for (int i = 0; i < 4; i++) ck_assert_float_eq_tol(p[i], want[i], 1e-6);
+    // The identities, bit for bit, -0.0 included.
+    float q[3] = {-0.0f, 1e-30f, -3.25f}, keep[3];
+    memcpy(keep, q, sizeof q);
+    ws_shrink_perturb(q, f, 3, 1, 0);
+    ck_assert_int_eq(memcmp(q, keep, sizeof q), 0);
+    ws_shrink_perturb(q, f, 3, 0, 1);
+    ck_assert_int_eq(memcmp(q, f, sizeof q), 0);
+}
+END_TEST
+
+// Begin round 1 of learner `spec` on a copy of m; returns the copy.
+static ws_model *begin_round1(const char *spec, const ws_model *m, int paper) {
+    ws_learner l;
+    ck_assert_int_eq(ws_learner_parse(&ctx, spec, &l), WS_OK);
+    ws_model *c;
+    ck_assert_int_eq(ws_model_create(&ctx, &c, &m->spec), WS_OK);
+    ck_assert_int_eq(ws_model_copy_weights(&ctx, c, m), WS_OK);
+    ws_learner_state s;
+    ck_assert_int_eq(ws_learner_state_init(&ctx, &s, &l, c), WS_OK);
+    ws_round_env env = {.seed = 9, .round = 1, .fresh_stream = 1, .paper = paper};
+    ck_assert_int_eq(ws_learner_begin(&s, c, &env), WS_OK);
+    ws_learner_state_free(&s);
+    return c;
+}
+
+static int same_model(const ws_model *a, const ws_model *b) {
+    return !memcmp(a->w, b->w, sizeof(float) * (size_t)a->nweights) &&
+           !memcmp(a->buf, b->buf, sizeof(float) * (size_t)a->nbuf) &&
+           !memcmp(a->ibuf, b->ibuf, sizeof(int64_t) * (size_t)a->nibuf);
+}
+
+START_TEST(identities_on_models) {
+    ws_model *m = make(resnet_spec(), 5);
+    for (int64_t i = 0; i < m->nbuf; i++) m->buf[i] = 0.25f + (float)i; // "trained" running statistics
+    for (int64_t i = 0; i < m->nibuf; i++) m->ibuf[i] = 77;
+    ws_model *warm = begin_round1("warm", m, 0), *rnd = begin_round1("random", m, 0);
+    ws_model *sp10 = begin_round1("shrink-perturb:lambda=1:sigma=0", m, 0);
+    ws_model *sp01 = begin_round1("shrink-perturb:lambda=0:sigma=1:bn=reset", m, 0);
+    ws_model *sp01p = begin_round1("shrink-perturb:lambda=0:sigma=1", m, 1); // paper: bn reset by default
+    ck_assert(same_model(warm, m));
+    ck_assert(same_model(sp10, warm));
+    ck_assert(same_model(sp01, rnd));
+    ck_assert(same_model(sp01p, rnd));
+    ck_assert(!same_model(rnd, m));
+    // The random learner's model is the init stream of the round.
+    ws_model *f = make(resnet_spec(), 0);
+    ws_rng r = ws_rng_stream(9, "init", 1);
+    ws_model_init(f, &r);
+    ck_assert(same_model(rnd, f));
+    // Default shrink-perturb: 0.4 p + 0.1 fresh, statistics kept outside the paper protocol.
+    ws_model *sp = begin_round1("shrink-perturb", m, 0);
+    for (int64_t i = 0; i < m->nweights; i += 97)
+        ck_assert_float_eq_tol(sp->w[i], 0.4f * m->w[i] + 0.1f * f->w[i], 1e-6);
+    ck_assert_int_eq(memcmp(sp->buf, m->buf, sizeof(float) * (size_t)m->nbuf), 0);
+    ws_model *spg = begin_round1("shrink-perturb:noise=gauss:sigma=0.5:lambda=0.5", m, 0);
+    double s2 = 0;
+    for (int64_t i = 0; i < m->nweights; i++) s2 += pow(spg->w[i] - 0.5 * m->w[i], 2);
+    ck_assert_double_eq_tol(sqrt(s2 / (double)m->nweights), 0.5, 0.05);
+    ws_model *models[] = {m, warm, rnd, sp10, sp01, sp01p, f, sp, spg};
+    for (int i = 0; i < 9; i++) ws_model_free(models[i]);
+}
+END_TEST
+
+START_TEST(partial_and_head_reset) {
+    ws_model *m = make(resnet_spec(), 5);
+    for (int64_t i = 0; i < m->nbuf; i++) m->buf[i] = 3.0f;
+    ws_model *f = make(resnet_spec(), 0);
+    ws_rng r = ws_rng_stream(9, "init", 1);
+    ws_model_init(f, &r);
+    ws_model *p2 = begin_round1("partial:layers=2", m, 0), *hr = begin_round1("head-reset", m, 0);
+    ws_model *pat = begin_round1("partial:pattern=layer1.*", m, 0);
+    for (int p = 0; p < m->nparams; p++) {
+        const ws_param *P = &m->params[p];
+        size_t bytes = sizeof(float) * (size_t)P->numel;
+        // conv1 and bn1 (the first two modules) warm, the rest fresh
+        int first2 = !strncmp(P->name, "conv1.", 6) || !strncmp(P->name, "bn1.", 4);
+        ck_assert_int_eq(memcmp(p2->w + P->offset, (first2 ? m : f)->w + P->offset, bytes), 0);
+        int head = !strncmp(P->name, "linear.", 7);
+        ck_assert_int_eq(memcmp(hr->w + P->offset, (head ? f : m)->w + P->offset, bytes), 0);
+        int l1 = !strncmp(P->name, "layer1.", 7);
+        ck_assert_int_eq(memcmp(pat->w + P->offset, (l1 ? m : f)->w + P->offset, bytes), 0);
+    }
+    // BatchNorm statistics follow their module.
+    const ws_buffer *b1 = ws_model_buffer(m, "bn1.running_mean"), *b2 = ws_model_buffer(m, "layer2.0.bn1.running_var");
+    ck_assert_float_eq(p2->buf[b1->offset], 3.0f);
+    ck_assert_float_eq(p2->buf[b2->offset], f->buf[b2->offset]);
+    ck_assert_float_eq(hr->buf[b2->offset], 3.0f);
+    // Out-of-range layers and patterns matching nothing are refused.
+    ws_learner l;
+    ws_learner_state s;
+    ck_assert_int_eq(ws_learner_parse(&ctx, "partial:layers=999", &l), WS_OK);
+    ck_assert_int_eq(ws_learner_state_init(&ctx, &s, &l, m), WS_ERR_ARG);
+    ck_assert_int_eq(ws_learner_parse(&ctx, "partial:pattern=lm*", &l), WS_OK);
+    ck_assert_int_eq(ws_learner_state_init(&ctx, &s, &l, m), WS_ERR_ARG);
+    ck_assert_ptr_nonnull(strstr(ctx.err, "matches no parameter"));
+    ws_model *models[] = {m, f, p2, hr, pat};
+    for (int i = 0; i < 5; i++) ws_model_free(models[i]);
+}
+END_TEST
+
+START_TEST(noise_adds_gaussian) {
+    ws_model *m = make(resnet_spec(), 5);
+    ws_model *a = begin_round1("noise:sigma=0.02", m, 0), *b = begin_round1("noise:sigma=0.02", m, 0);
+    ck_assert(same_model(a, b)); // seeded
+    double s1 = 0, s2 = 0;
+    for (int64_t i = 0; i < m->nweights; i++) {
+        double d = a->w[i] - m->w[i];
+        s1 += d, s2 += d * d;
+    }
+    const double n = (double)m->nweights;
+    ck_assert_double_lt(fabs(s1 / n), 0.002);
+    ck_assert_double_eq_tol(sqrt(s2 / n), 0.02, 0.002);
+    ck_assert_int_eq(memcmp(a->buf, m->buf, sizeof(float) * (size_t)m->nbuf), 0);
+    ws_model_free(m), ws_model_free(a), ws_model_free(b);
+}
+END_TEST
+
+// Loss on a fixed batch plus a penalty toward `anchor` weighted by `fisher`.
+typedef struct {
+    ws_model *m;
+    const float *x, *anchor, *fisher;
+    const int32_t *y;
+    int B;
+    float lambda;
+} penalised;
+
+static double penalised_loss(void *u) {
+    penalised *p = u;
+    ws_model_forward(&ctx, p->m, p->x, p->B, 1);
+    double loss = ws_model_loss(&ctx, p->m, p->y, p->B, NULL), pen = 0;
+    for (int64_t i = 0; i < p->m->nweights; i++) {
+        double d = (double)p->m->w[i] - p->anchor[i];
+        pen += (p->fisher ? p->fisher[i] : 1.0) * d * d;
+    }
+    return loss + 0.5 * p->lambda * pen;
+}
+
+START_TEST(penalty_gradients_fd) {
+    ws_model *m = make(mlp_spec(), 3);
+    const int B = 5;
+    float x[5 * 12], *anchor = malloc(sizeof(float) * (size_t)m->nweights), *fisher = malloc(sizeof(float) * (size_t)m->nweights);
+    int32_t y[5] = {0, 1, 2, 1, 0};
+    ws_rng r = ws_rng_stream(4, "test", 0);
+    for (int i = 0; i < B * 12; i++) x[i] = ws_rng_normal(&r);
+    for (int64_t i = 0; i < m->nweights; i++) anchor[i] = m->w[i] + 0.3f * ws_rng_normal(&r), fisher[i] = ws_rng_uniform(&r);
+    ck_assert_int_eq(ws_model_plan(&ctx, m, B), WS_OK);
+    for (int ewc = 0; ewc < 2; ewc++) {
+        penalised p = {m, x, anchor, ewc ? fisher : NULL, y, B, ewc ? 3.0f : 0.7f};
+        ws_model_forward(&ctx, m, x, B, 1);
+        ws_model_loss(&ctx, m, y, B, NULL);
+        ws_model_zero_grad(m);
+        ws_model_backward(&ctx, m, y, B);
+        double pen = ws_penalty_apply(m->g, m->w, anchor, p.fisher, m->nweights, p.lambda);
+        ck_assert_double_gt(pen, 0);
+        float *g = malloc(sizeof(float) * (size_t)m->nweights);
+        memcpy(g, m->g, sizeof(float) * (size_t)m->nweights);
+        double err = fd_error(m->w, g, m->nweights, penalised_loss, &p, 1e-4f);
+        ck_assert_msg(err < 2e-3, "%s gradient rel err %g", ewc ? "ewc" : "l2-init", err);
+        // Negative control: without the penalty term the check must fail.
+        ws_model_forward(&ctx, m, x, B, 1);
+        ws_model_loss(&ctx, m, y, B, NULL);
+        ws_model_zero_grad(m);
+        ws_model_backward(&ctx, m, y, B);
+        memcpy(g, m->g, sizeof(float) * (size_t)m->nweights);
+        ck_assert_double_gt(fd_error(m->w, g, m->nweights, penalised_loss, &p, 1e-4f), 0.05);
+        free(g);
+    }
+    free(anchor), free(fisher);
+    ws_model_free(m);
+}
+END_TEST
+
+START_TEST(fisher_matches_closed_form) {
+    // Logistic regression, one example per gradient: F = mean_i g_i^2 with
+    // g_i = (p_i - onehot_i) x_i^T for W and (p_i - onehot_i) for b.
+    enum { N = 23, D = 4, K = 3 };
+    static uint8_t px[N * D];
+    static int32_t lab[N], idx[N];
+    ws_rng r = ws_rng_stream(8, "test-fisher", 0);
+    for (int i = 0; i < N * D; i++) px[i] = (uint8_t)ws_rng_below(&r, 256);
+    for (int i = 0; i < N; i++) lab[i] = (i * 5) % K, idx[i] = (i * 7) % N;
+    ws_dataset d = {.n = N, .c = 1, .h = 1, .w = D, .num_classes = K, .x = px, .y = lab};
+    ws_norm nm;
+    ws_norm_paper(&nm, 1);
+    ws_model *m = make((ws_model_spec){.kind = WS_MODEL_LOGREG, .input = {1, 1, D}, .num_classes = K}, 8);
+    float *F = malloc(sizeof(float) * (size_t)m->nweights);
+    ck_assert_int_eq(ws_fisher_diag(&ctx, m, &d, &nm, idx, N, 1, F), WS_OK);
+    const float *W = m->w + ws_model_param(m, "linear.weight")->offset, *bb = m->w + ws_model_param(m, "linear.bias")->offset;
+    double fW[K][D] = {{0}}, fb[K] = {0};
+    for (int i = 0; i < N; i++) {
+        double x[D], z[K], mx = -1e300, s = 0;
+        for (int j = 0; j < D; j++) x[j] = (px[idx[i] * D + j] / 255.0 - 0.5) / 0.5;
+        for (int k = 0; k < K; k++) {
+            z[k] = bb[k];
+            for (int j = 0; j < D; j++) z[k] += W[k * D + j] * x[j];
+            mx = fmax(mx, z[k]);
+        }
+        for (int k = 0; k < K; k++) s += exp(z[k] - mx);
+        for (int k = 0; k < K; k++) {
+            double g = exp(z[k] - mx) / s - (k == lab[idx[i]]);
+            fb[k] += g * g / N;
+            for (int j = 0; j < D; j++) fW[k][j] += g * x[j] * g * x[j] / N;
+        }
+    }
+    const float *FW = F + ws_model_param(m, "linear.weight")->offset, *Fb = F + ws_model_param(m, "linear.bias")->offset;
+    for (int k = 0; k < K; k++) {
+        ck_assert_double_eq_tol(Fb[k], fb[k], 1e-5 + 1e-4 * fb[k]);
+        for (int j = 0; j < D; j++) ck_assert_double_eq_tol(FW[k * D + j], fW[k][j], 1e-5 + 1e-4 * fW[k][j]);
+    }
+    free(F);
+    ws_model_free(m);
+}
+END_TEST
+
+START_TEST(dash_factors) {
+    // MLP lm1 (8 x 12): row 0 with gradient along w (cos 1: kept), row 1
+    // against it (cos -1: lambda), row 2 at 60 degrees (cos 0.5: halved),
+    // row 3 orthogonal (cos 0: lambda); biases one factor for the vector.
+    ws_model *m = make(mlp_spec(), 3);
+    float *g = calloc((size_t)m->nweights, sizeof(float)), *w0 = malloc(sizeof(float) * (size_t)m->nweights);
+    const ws_param *W = ws_model_param(m, "lm1.weight"), *b = ws_model_param(m, "lm1.bias");
+    float *w = m->w + W->offset, *gw = g + W->offset;
+    for (int j = 0; j < 12; j++) {
+        w[j] = 1, gw[j] = 2;                                      // row 0
+        w[12 + j] = 1, gw[12 + j] = -1;                           // row 1
+        w[24 + j] = j < 6 ? 1 : 0, gw[24 + j] = j < 3 ? 1 : j < 6 ? 0 : (j < 9 ? 1 : 0); // cos 0.5
+        w[36 + j] = j < 6 ? 1 : 0, gw[36 + j] = j < 6 ? 0 : 1;    // row 3: cos 0
+    }
+    for (int o = 0; o < 8; o++) g[b->offset + o] = m->w[b->offset + o]; // bias: cos 1
+    memcpy(w0, m->w, sizeof(float) * (size_t)m->nweights);
+    ws_dash_shrink(m, g, 0.3f);
+    for (int j = 0; j < 12; j++) {
+        ck_assert_float_eq(w[j], w0[W->offset + j]);
+        ck_assert_float_eq_tol(w[12 + j], 0.3f * w0[W->offset + 12 + j], 1e-7);
+        ck_assert_float_eq_tol(w[24 + j], 0.5f * w0[W->offset + 24 + j], 1e-6);
+        ck_assert_float_eq_tol(w[36 + j], 0.3f * w0[W->offset + 36 + j], 1e-7);
+    }
+    for (int o = 0; o < 8; o++) ck_assert_float_eq_tol(m->w[b->offset + o], w0[b->offset + o], 1e-6);
+    free(g), free(w0);
+    ws_model_free(m);
+    // ResNet: Conv2d kernel slices w[o, i] each their own factor; BatchNorm untouched.
+    ws_model *rn = make(resnet_spec(), 4);
+    g = calloc((size_t)rn->nweights, sizeof(float));
+    w0 = malloc(sizeof(float) * (size_t)rn->nweights);
+    const ws_param *c = ws_model_param(rn, "conv1.weight"), *bn = ws_model_param(rn, "bn1.weight");
+    for (int k = 0; k < 9; k++) {
+        g[c->offset + k] = rn->w[c->offset + k];          // slice (0,0): cos 1
+        g[c->offset + 9 + k] = -rn->w[c->offset + 9 + k]; // slice (0,1): cos -1
+    }
+    memcpy(w0, rn->w, sizeof(float) * (size_t)rn->nweights);
+    ws_dash_shrink(rn, g, 0.25f);
+    for (int k = 0; k < 9; k++) {
+        ck_assert_float_eq_tol(rn->w[c->offset + k], w0[c->offset + k], 1e-6);
+        ck_assert_float_eq_tol(rn->w[c->offset + 9 + k], 0.25f * w0[c->offset + 9 + k], 1e-7);
+    }
+    ck_assert_int_eq(memcmp(rn->w + bn->offset, w0 + bn->offset, sizeof(float) * (size_t)bn->numel), 0);
+    free(g), free(w0);
+    ws_model_free(rn);
+}
+END_TEST
+
+START_TEST(cbp_replaces_expected_units) {
+    ws_model *m = make(mlp_spec(), 3);
+    ws_learner l;
+    ck_assert_int_eq(ws_learner_parse(&ctx, "cbp:rate=0.25:maturity=10:decay=0.99", &l), WS_OK);
+    ws_cbp *c;
+    ck_assert_int_eq(ws_cbp_create(&ctx, &l, m, &c), WS_OK);
+    ck_assert_int_eq(ws_cbp_nlayers(c), 2); // lm1 (8 units), lm2 (6 units); lm3 is the head
+    ws_cbp_seed(c, 1, 0);
+    ws_optim opt;
+    ws_opt_config oc = ws_opt_defaults(WS_OPT_ADAM, 1e-3f);
+    ck_assert_int_eq(ws_optim_create(&ctx, &opt, &oc, m->nweights), WS_OK);
+    for (int64_t i = 0; i < m->nweights; i++) opt.buf1[i] = opt.buf2[i] = 1;
+    // A forward in training mode leaves the ReLU outputs the utilities read.
+    float x[4 * 12];
+    ws_rng r = ws_rng_stream(2, "test", 0);
+    for (int i = 0; i < 48; i++) x[i] = ws_rng_normal(&r);
+    ck_assert_int_eq(ws_model_plan(&ctx, m, 4), WS_OK);
+    ws_model_forward(&ctx, m, x, 4, 1);
+    // lm1: every unit mature with a high utility except units 2 and 5 (lowest)
+    // and unit 7 (lowest of all, but immature: must survive). 7 mature units
+    // at rate 0.25 make 1.75 due: one replaced now, 0.75 carried.
+    double *u;
+    int64_t *age;
+    int n1 = ws_cbp_units(c, 0, &u, &age);
+    ck_assert_int_eq(n1, 8);
+    for (int k = 0; k < 8; k++) u[k] = 100, age[k] = 50;
+    u[2] = 0.5, u[5] = 0.1, u[7] = 0, age[7] = 3;
+    int n2 = ws_cbp_units(c, 1, &u, &age);
+    for (int k = 0; k < n2; k++) u[k] = 100, age[k] = 5; // lm2: none mature
+    float *w0 = malloc(sizeof(float) * (size_t)m->nweights);
+    memcpy(w0, m->w, sizeof(float) * (size_t)m->nweights);
+    ck_assert_int_eq(ws_cbp_step(c, m, &opt, 4), 1);
+    const ws_param *W1 = ws_model_param(m, "lm1.weight"), *b1 = ws_model_param(m, "lm1.bias"),
+                   *W2 = ws_model_param(m, "lm2.weight");
+    for (int k = 0; k < 8; k++) {
+        int replaced = k == 5;
+        int row_same = !memcmp(m->w + W1->offset + k * 12, w0 + W1->offset + k * 12, sizeof(float) * 12);
+        ck_assert_int_eq(row_same, !replaced);
+        for (int o = 0; o < 6; o++) {
+            float out = m->w[W2->offset + o * 8 + k];
+            if (replaced) ck_assert_float_eq(out, 0);
+            else ck_assert_float_eq(out, w0[W2->offset + o * 8 + k]);
+            ck_assert_float_eq(opt.buf1[W2->offset + o * 8 + k], replaced ? 0 : 1);
+        }
+        ck_assert_float_eq(opt.buf2[W1->offset + k * 12], replaced ? 0 : 1);
+        ck_assert_float_eq(opt.buf1[b1->offset + k], replaced ? 0 : 1);
+    }
+    ws_cbp_units(c, 0, &u, &age);
+    ck_assert_int_eq(age[5], 0);
+    ck_assert_double_eq(u[5], 0);
+    // Next step: 0.75 carried + 6 mature * 0.25 = 2.25: two more, the lowest
+    // bias-corrected utilities among the mature (unit 2, then the next).
+    ck_assert_int_eq(ws_cbp_step(c, m, &opt, 4), 2);
+    ck_assert_double_eq(u[2], 0);
+    ck_assert_int_eq(age[2], 0);
+    ck_assert_int_eq(age[7], 5); // still immature: kept
+    free(w0);
+    ws_optim_free(&opt);
+    ws_cbp_free(c);
+    // No hidden ReLU units: refused by name.
+    ws_model *lr = make((ws_model_spec){.kind = WS_MODEL_LOGREG, .input = {1, 3, 4}, .num_classes = 3}, 1);
+    ws_learner_state s;
+    ck_assert_int_eq(ws_learner_state_init(&ctx, &s, &l, lr), WS_ERR_ARG);
+    ck_assert_ptr_nonnull(strstr(ctx.err, "continual backprop"));
+    ws_model_free(lr);
+    ws_model_free(m);
+}
+END_TEST
+
+// Whole online runs: shrink-perturb (1, 0) reproduces warm and (0, 1) random,
+// bit for bit, round after round; every learner runs.
+START_TEST(online_identities_end_to_end) {
+    ws_source src;
+    if (ws_source_load(&ctx, &src, "fashion-mnist", NULL)) {
+        fprintf(stderr, "learners: Fashion-MNIST not installed, end-to-end check skipped\n");
+        return;
+    }
+    ws_online_config cfg;
+    ws_online_config_defaults(&cfg);
+    cfg.base.subset = 600;
+    cfg.base.eval_subset = 300;
+    cfg.base.max_epochs = 3;
+    cfg.base.hidden[0] = cfg.base.hidden[1] = 16;
+    cfg.k0 = 300, cfg.k = 150;
+    ck_assert_int_eq(ws_learner_parse_list(&ctx,
+                                           "warm,random,shrink-perturb:lambda=1:sigma=0,shrink-perturb:lambda=0:sigma=1,"
+                                           "shrink-perturb,partial,head-reset,noise,ewc:fisher-examples=50,l2-init,dash,"
+                                           "cbp:rate=0.01:maturity=2",
+                                           cfg.base.learners, WS_MAX_LEARNERS, &cfg.base.nlearners),
+                     WS_OK);
+    ws_online_seed_result r;
+    ck_assert_int_eq(ws_online_run_seed(&ctx, &cfg, &src, 0, NULL, NULL, &r), WS_OK);
+    const int nr = r.nrounds;
+    ck_assert_int_eq(nr, 3);
+    ck_assert_int_eq(r.nlearners, 12);
+    for (int k = 0; k < nr; k++) {
+        const ws_online_round *w = &r.rounds[0 * nr + k], *rd = &r.rounds[1 * nr + k], *s10 = &r.rounds[2 * nr + k],
+                              *s01 = &r.rounds[3 * nr + k];
+        ck_assert_double_eq(s10->test_acc, w->test_acc);
+        ck_assert_double_eq(s10->train.loss, w->train.loss);
+        ck_assert_double_eq(s10->to_init.l2, w->to_init.l2);
+        ck_assert_double_eq(s01->test_acc, rd->test_acc);
+        ck_assert_double_eq(s01->train.loss, rd->train.loss);
+        for (int l = 0; l < r.nlearners; l++) ck_assert_int_ge(r.rounds[l * nr + k].train.nepochs, 1);
+    }
+    // Round 0 is shared: every learner the same there (the penalties start at round 1).
+    for (int l = 1; l < r.nlearners; l++) ck_assert_double_eq(r.rounds[l * nr].test_acc, r.rounds[0].test_acc);
+    // The remedies change round 1 (their begin or their training differs from warm's).
+    for (int l = 4; l < r.nlearners; l++) ck_assert_double_ne(r.rounds[l * nr + 1].train.loss, r.rounds[1].train.loss);
+    ck_assert_int_gt(r.rounds[11 * nr + 2].units_replaced, 0); // cbp replaced units
+    ws_online_seed_result_free(&r);
+    ws_source_free(&src);
+}
+END_TEST
+
+Suite *learners_suite(void) {
+    Suite *s = suite_create("learners");
+    TCase *t = tcase_create("learners");
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_set_timeout(t, 120);
+    tcase_add_test(t, parse_specs);
+    tcase_add_test(t, shrink_perturb_known_values);
+    tcase_add_test(t, identities_on_models);
+    tcase_add_test(t, partial_and_head_reset);
+    tcase_add_test(t, noise_adds_gaussian);
+    tcase_add_test(t, penalty_gradients_fd);
+    tcase_add_test(t, fisher_matches_closed_form);
+    tcase_add_test(t, dash_factors);
+    tcase_add_test(t, cbp_replaces_expected_units);
+    tcase_add_test(t, online_identities_end_to_end);
+    suite_add_tcase(s, t);
+    return s;
+}
