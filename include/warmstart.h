@@ -34,6 +34,7 @@ extern "C" {
 #include "nn/model.h"
 #include "optim/optim.h"
 #include "report/plot.h"
+#include "report/report.h"
 #include "train/train.h"
 
 #define WARMSTART_VERSION "0.1.0"

@@ -16,6 +16,7 @@
 #include "exp/online.h"
 #include "exp/transfer.h"
 #include "report/plot.h"
+#include "report/report.h"
 #include "exp/stats.h"
 #include "io/atomic.h"
 
@@ -896,6 +897,27 @@ static int cmd_plot(int argc, char **argv) {
     return 0;
 }
 
+// warmstart report DIR
+static int cmd_report(int argc, char **argv) {
+    const char *cmd = "report";
+    if (argc >= 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
+        printf("usage: warmstart report DIR\n\nOne page with the tables and figures of every experiment in DIR and its\n"
+               "subfolders (batch, online, active, transfer, sweep results; figures from 'warmstart plot'):\n"
+               "DIR/report.md (GitHub markdown) and DIR/report.html (self-contained, images linked relatively).\n");
+        return 0;
+    }
+    if (argc != 1) return die(cmd, "expected 'warmstart report DIR'");
+    ws_ctx ctx;
+    ws_ctx_init(&ctx, 1);
+    int n = 0;
+    if (ws_report_write(&ctx, argv[0], &n)) return die(cmd, ctx.err);
+    int len = (int)strlen(argv[0]); // "results/" names the same files as "results"
+    while (len > 1 && argv[0][len - 1] == '/') len--;
+    printf("report: %.*s/report.md, %.*s/report.html (%d experiment%s)\n", len, argv[0], len, argv[0], n,
+           n == 1 ? "" : "s");
+    return 0;
+}
+
 // warmstart data info: what --data loads, counted and measured.
 static int cmd_data(int argc, char **argv) {
     const char *cmd = "data info";
@@ -951,6 +973,7 @@ static void usage(FILE *f) {
                "  transfer pretrain on A, then train on p%% of B: warm from A vs random\n"
                "  sweep    a grid (lr x batch, learner parameters, ...) over a scenario: accuracy vs compute, Pareto front\n"
                "  plot     figures (PNG, SVG) from the results of online, active or transfer\n"
+               "  report   one page (report.md, report.html) with the tables and figures of a results folder\n"
                "  train    train one model to the threshold (optionally --save it)\n"
                "  eval     evaluate a saved checkpoint\n"
                "  data     'data info --data NAME[:DIR]': a dataset's splits, classes and statistics\n"
@@ -977,6 +1000,7 @@ int main(int argc, char **argv) {
     if (rc >= 0) return rc;
     if (!strcmp(c, "sweep")) return cmd_sweep(argc - 2, argv + 2);
     if (!strcmp(c, "plot")) return cmd_plot(argc - 2, argv + 2);
+    if (!strcmp(c, "report")) return cmd_report(argc - 2, argv + 2);
     if (!strcmp(c, "train")) return cmd_train_or_eval(argc - 2, argv + 2, 0);
     if (!strcmp(c, "eval")) return cmd_train_or_eval(argc - 2, argv + 2, 1);
     if (!strcmp(c, "data")) return cmd_data(argc - 2, argv + 2);

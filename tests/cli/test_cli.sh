@@ -184,6 +184,20 @@ if command -v gnuplot >/dev/null 2>&1; then
 else
     echo "ok - # SKIP plot: gnuplot is not installed"
 fi
+# --- the report: every experiment run above on one page ---
+if "$WS" report "$T" >"$T/report.out" 2>"$T/report.err" \
+    && grep -q "^report: $T/report.md, $T/report.html ([0-9]* experiments)$" "$T/report.out" \
+    && grep -q "^## batch: run1$" "$T/report.md" && grep -q "^## online: onl$" "$T/report.md" \
+    && grep -q "^## active: act$" "$T/report.md" && grep -q "^## transfer: tr$" "$T/report.md" \
+    && grep -q "^| warm | [0-9.]* ± [0-9.]* |" "$T/report.md" && grep -q "<th>vs random (points)</th>" "$T/report.html" \
+    && { ! command -v gnuplot >/dev/null 2>&1 || grep -q '<img src="onl/figures/accuracy.png"' "$T/report.html"; }; then
+    ok "report writes report.md and report.html with every experiment's tables and figures ($(cat "$T/report.out"))"
+else
+    bad "report: $(cat "$T/report.out" "$T/report.err")"
+fi
+expect_error "report of a missing folder" "$T/nowhere: No such file or directory" "$WS" report "$T/nowhere"
+expect_error "report of a folder without results" "$T/ck: no results found" "$WS" report "$T/ck"
+[ ! -e "$T/ck/report.md" ] && ok "a failed report writes nothing" || bad "report.md written by a failed report"
 expect_error "transfer across shapes" "transfer needs one shape" \
     "$WS" transfer --data "cifar10:../shared/data/cifar-10-sample" --pretrain fashion-mnist --out "$T/never-tr"
 expect_error "unknown query" "--query: expected 'margin' or 'random'" "$WS" active --query entropy

@@ -1,0 +1,141 @@
+#include "report/page.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+void ws_row_add(ws_page_row *r, const char *fmt, ...) {
+    if (r->n >= WS_PAGE_MAX_COLS) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->cell[r->n++], sizeof r->cell[0], fmt, ap);
+    va_end(ap);
+}
+
+static void html_text(FILE *f, const char *s) {
+    for (; *s; s++) {
+        switch (*s) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '"': fputs("&quot;", f); break;
+        case '\'': fputs("&#39;", f); break;
+        default: fputc(*s, f);
+        }
+    }
+}
+
+// Markdown: a '|' would split a table cell, a line break would end the block,
+// and a leading '#', '-' or digit-dot could turn text into a heading or list;
+// backslash-escaping the punctuation that matters keeps text literal.
+static void md_text(FILE *f, const char *s) {
+    for (; *s; s++) {
+        if (*s == '\n' || *s == '\r') fputc(' ', f);
+        else {
+            if (strchr("\\|*_`[]<>#", *s)) fputc('\\', f);
+            fputc(*s, f);
+        }
+    }
+}
+
+// Paths in links: keep the characters safe in a URL path, percent-encode the
+// rest (spaces, parentheses, quotes and non-ASCII bytes).
+static void url_path(FILE *f, const char *s) {
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || strchr("-._~/", *c))
+            fputc(*c, f);
+        else fprintf(f, "%%%02X", *c);
+    }
+}
+
+void ws_page_begin(ws_page *p, const char *title) {
+    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>", p->html);
+    html_text(p->html, title);
+    fputs("</title>\n<style>\n"
+          "body { font-family: sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }\n"
+          "table { border-collapse: collapse; margin: 0.5em 0 1.5em; }\n"
+          "th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }\n"
+          "th:first-child, td:first-child { text-align: left; }\n"
+          "th { background: #f3f3f3; }\n"
+          "h2 { border-top: 1px solid #ddd; padding-top: 0.8em; margin-top: 1.6em; }\n"
+          "figure { display: inline-block; margin: 0 1em 1em 0; }\n"
+          "img { max-width: 520px; border: 1px solid #eee; }\n"
+          "figcaption { font-size: 0.85em; color: #555; }\n"
+          "</style>\n</head>\n<body>\n",
+          p->html);
+    ws_page_heading(p, 1, title);
+}
+
+void ws_page_end(ws_page *p) { fputs("</body>\n</html>\n", p->html); }
+
+void ws_page_heading(ws_page *p, int level, const char *text) {
+    for (int i = 0; i < level; i++) fputc('#', p->md);
+    fputc(' ', p->md);
+    md_text(p->md, text);
+    fputs("\n\n", p->md);
+    fprintf(p->html, "<h%d>", level);
+    html_text(p->html, text);
+    fprintf(p->html, "</h%d>\n", level);
+}
+
+void ws_page_text(ws_page *p, const char *text) {
+    md_text(p->md, text);
+    fputs("\n\n", p->md);
+    fputs("<p>", p->html);
+    html_text(p->html, text);
+    fputs("</p>\n", p->html);
+}
+
+static void md_row(FILE *f, const ws_page_row *r) {
+    fputc('|', f);
+    for (int i = 0; i < r->n; i++) {
+        fputc(' ', f);
+        md_text(f, r->cell[i]);
+        fputs(" |", f);
+    }
+    fputc('\n', f);
+}
+
+static void html_row(FILE *f, const ws_page_row *r, const char *tag) {
+    fputs("<tr>", f);
+    for (int i = 0; i < r->n; i++) {
+        fprintf(f, "<%s>", tag);
+        html_text(f, r->cell[i]);
+        fprintf(f, "</%s>", tag);
+    }
+    fputs("</tr>\n", f);
+}
+
+void ws_page_table(ws_page *p, const ws_page_row *header) {
+    md_row(p->md, header);
+    fputc('|', p->md);
+    for (int i = 0; i < header->n; i++) fputs(i ? "---:|" : "---|", p->md);
+    fputc('\n', p->md);
+    fputs("<table>\n<thead>\n", p->html);
+    html_row(p->html, header, "th");
+    fputs("</thead>\n<tbody>\n", p->html);
+}
+
+void ws_page_row_write(ws_page *p, const ws_page_row *row) {
+    md_row(p->md, row);
+    html_row(p->html, row, "td");
+}
+
+void ws_page_table_end(ws_page *p) {
+    fputc('\n', p->md);
+    fputs("</tbody>\n</table>\n", p->html);
+}
+
+void ws_page_image(ws_page *p, const char *src, const char *caption) {
+    fputs("![", p->md);
+    md_text(p->md, caption);
+    fputs("](", p->md);
+    url_path(p->md, src);
+    fputs(")\n\n", p->md);
+    fputs("<figure><img src=\"", p->html);
+    url_path(p->html, src);
+    fputs("\" alt=\"", p->html);
+    html_text(p->html, caption);
+    fputs("\"><figcaption>", p->html);
+    html_text(p->html, caption);
+    fputs("</figcaption></figure>\n", p->html);
+}

@@ -1,0 +1,737 @@
+// warmstart report: every experiment of a results folder on one page.
+// Records are read with the shared JSONL reader, summarised over seeds with
+// ws_summarize (mean, Student-t 95 % interval) and written through the page
+// writer, which renders Markdown and HTML together. Learners are whatever the
+// records name, in their order: nothing here assumes "warm" and "random" only;
+// a learner called "random" is the baseline that gaps are measured against.
+#define _POSIX_C_SOURCE 200809L
+#include "report/report.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "exp/stats.h"
+#include "io/atomic.h"
+#include "report/jsonl.h"
+#include "report/page.h"
+
+#define MAX_DEPTH 4 // folders below DIR searched for results
+#define MAX_LEARNERS 32
+#define MAX_POINTS 512 // rounds (online) or fractions (transfer)
+#define MAX_PARAMS 16  // sweep grid parameters
+#define NAME_CAP 64
+#define PATH_CAP 1024
+
+enum { BATCH, ONLINE, TRANSFER, SWEEP, NKINDS };
+static const char *const RESULT_FILES[NKINDS] = {"batch.jsonl", "online.jsonl", "transfer.jsonl", "sweep.jsonl"};
+static const char *const KIND_NAMES[NKINDS] = {"batch", "online", "transfer", "sweep"};
+static const char *const BASELINE = "random";
+
+// ---- values over seeds ----------------------------------------------------------------------
+
+typedef struct {
+    double *v;
+    int n, cap;
+} samples;
+
+static ws_status samples_add(ws_ctx *ctx, samples *s, double x) {
+    if (!isfinite(x)) return WS_OK; // an optional field absent from this record: nothing to average
+    if (s->n == s->cap) {
+        int cap = s->cap ? 2 * s->cap : 8;
+        double *v = realloc(s->v, (size_t)cap * sizeof *v);
+        if (!v) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the report");
+        s->v = v;
+        s->cap = cap;
+    }
+    s->v[s->n++] = x;
+    return WS_OK;
+}
+
+static ws_summary summary_of(const samples *s) { return ws_summarize(s->v, s->n); }
+
+// "mean ± ci" over several seeds, the mean alone for one, "–" for none.
+static void add_stat(ws_page_row *r, ws_summary s, int decimals, int sign) {
+    if (!isfinite(s.mean)) ws_row_add(r, "–");
+    else if (s.n >= 2 && isfinite(s.ci95))
+        ws_row_add(r, sign ? "%+.*f ± %.*f" : "%.*f ± %.*f", decimals, s.mean, decimals, s.ci95);
+    else ws_row_add(r, sign ? "%+.*f" : "%.*f", decimals, s.mean);
+}
+
+// ---- JSON access ----------------------------------------------------------------------------
+
+static cJSON *item(const cJSON *o, const char *key) { return cJSON_GetObjectItemCaseSensitive(o, key); }
+
+static double num(const cJSON *o, const char *key) {
+    const cJSON *v = item(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static const char *str(const cJSON *o, const char *key) {
+    const cJSON *v = item(o, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+// ---- one experiment, summarised ------------------------------------------------------------
+
+typedef struct {
+    char name[NAME_CAP];
+    samples acc;             // test accuracy %: batch, the run's; online, the final round's
+    samples epochs, seconds; // online: seconds are cumulative over the rounds
+    samples gap;             // test accuracy minus the baseline's, points, paired by seed
+    int converged, runs;
+    samples *per_point; // online: test acc % per round; transfer: per fraction
+} learner;
+
+typedef struct {
+    int point;
+    char learner[NAME_CAP];
+    cJSON *params; // detached from its record
+    ws_summary acc, seconds, epochs;
+    int pareto;
+} sweep_row;
+
+typedef struct {
+    int kind;
+    char name[24];  // config.experiment: batch, online, active, transfer, sweep
+    cJSON *config;  // the first record's configuration
+    int nrecords;   // seeds, except for a sweep (one record per point and learner)
+    int nlearners;
+    learner learners[MAX_LEARNERS];
+    int npoints;
+    double x[MAX_POINTS];        // online: examples seen in the round; transfer: share of B, %
+    double examples[MAX_POINTS]; // transfer: training examples at that share
+    samples pretrain_acc;        // transfer
+    sweep_row *rows;
+    int nrows, cap_rows;
+    int nparams;
+    char params[MAX_PARAMS][NAME_CAP];
+    int max_seeds; // sweep: the most seeds behind one row
+} experiment;
+
+static void experiment_free(experiment *e) {
+    for (int i = 0; i < e->nlearners; i++) {
+        learner *l = &e->learners[i];
+        free(l->acc.v);
+        free(l->epochs.v);
+        free(l->seconds.v);
+        free(l->gap.v);
+        if (l->per_point)
+            for (int k = 0; k < MAX_POINTS; k++) free(l->per_point[k].v);
+        free(l->per_point);
+    }
+    for (int i = 0; i < e->nrows; i++) cJSON_Delete(e->rows[i].params);
+    free(e->rows);
+    free(e->pretrain_acc.v);
+    cJSON_Delete(e->config);
+    free(e);
+}
+
+// The learner of that name, added (last) on first sight.
+static ws_status learner_named(ws_ctx *ctx, experiment *e, const char *name, int with_points, learner **out) {
+    for (int i = 0; i < e->nlearners; i++)
+        if (!strcmp(e->learners[i].name, name)) {
+            *out = &e->learners[i];
+            return WS_OK;
+        }
+    if (e->nlearners == MAX_LEARNERS) return ws_fail(ctx, WS_ERR_FORMAT, "more than %d learners", MAX_LEARNERS);
+    learner *l = &e->learners[e->nlearners];
+    snprintf(l->name, sizeof l->name, "%s", name);
+    if (with_points && !(l->per_point = calloc(MAX_POINTS, sizeof *l->per_point)))
+        return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the report");
+    e->nlearners++;
+    *out = l;
+    return WS_OK;
+}
+
+static const learner *baseline_of(const experiment *e) {
+    for (int i = 0; i < e->nlearners; i++)
+        if (!strcmp(e->learners[i].name, BASELINE)) return &e->learners[i];
+    return NULL;
+}
+
+// batch.jsonl: one run per key of "runs", phase 1 first; learners' gaps to the
+// baseline run of the same record (the same seed).
+static ws_status add_batch_run(ws_ctx *ctx, experiment *e, const cJSON *run, double baseline_acc) {
+    double acc = num(run, "test_acc");
+    if (!isfinite(acc)) return ws_fail(ctx, WS_ERR_FORMAT, "runs.%s has no test_acc", run->string);
+    learner *l;
+    ws_status st = learner_named(ctx, e, run->string, 0, &l);
+    if (st) return st;
+    l->runs++;
+    l->converged += cJSON_IsTrue(item(run, "converged"));
+    if (samples_add(ctx, &l->acc, 100 * acc) || samples_add(ctx, &l->epochs, num(run, "epochs")) ||
+        samples_add(ctx, &l->seconds, num(run, "seconds")))
+        return WS_ERR_NOMEM;
+    if (strcmp(run->string, BASELINE)) return samples_add(ctx, &l->gap, 100 * (acc - baseline_acc));
+    return WS_OK;
+}
+
+static ws_status add_batch(ws_ctx *ctx, experiment *e, const cJSON *rec) {
+    const cJSON *runs = item(rec, "runs");
+    if (!cJSON_IsObject(runs) || !runs->child)
+        return ws_fail(ctx, WS_ERR_FORMAT, "no \"runs\" object (not a batch result)");
+    double baseline_acc = num(item(runs, BASELINE), "test_acc");
+    ws_status st = WS_OK;
+    for (int pass = 0; pass < 2; pass++) // phase 1, then the learners in the record's order
+        for (const cJSON *r = runs->child; r && !st; r = r->next)
+            if ((pass == 0) == !strcmp(r->string, "phase1")) st = add_batch_run(ctx, e, r, pass ? baseline_acc : NAN);
+    return st;
+}
+
+static const cJSON *last_child(const cJSON *o) {
+    const cJSON *c = o ? o->child : NULL;
+    while (c && c->next) c = c->next;
+    return c;
+}
+
+// online.jsonl: per learner a list of rounds; the table shows the final one.
+static ws_status add_online_learner(ws_ctx *ctx, experiment *e, const cJSON *rounds, double baseline_acc) {
+    if (!cJSON_IsArray(rounds) || !rounds->child)
+        return ws_fail(ctx, WS_ERR_FORMAT, "learners.%s is not a list of rounds", rounds->string);
+    learner *l;
+    ws_status st = learner_named(ctx, e, rounds->string, 1, &l);
+    int k = 0;
+    for (const cJSON *r = rounds->child; r && !st; r = r->next, k++) {
+        double acc = num(r, "test_acc"), seen = num(r, "examples_seen");
+        if (!isfinite(acc) || !isfinite(seen))
+            return ws_fail(ctx, WS_ERR_FORMAT, "learners.%s round %d has no test_acc or examples_seen",
+                           rounds->string, k);
+        if (k == MAX_POINTS) return ws_fail(ctx, WS_ERR_FORMAT, "more than %d rounds", MAX_POINTS);
+        if (k >= e->npoints) e->x[e->npoints++] = seen;
+        st = samples_add(ctx, &l->per_point[k], 100 * acc);
+    }
+    if (st) return st;
+    const cJSON *last = last_child(rounds);
+    double acc = num(last, "test_acc");
+    l->runs++;
+    l->converged += cJSON_IsTrue(item(last, "converged"));
+    if (samples_add(ctx, &l->acc, 100 * acc) || samples_add(ctx, &l->seconds, num(last, "cumulative_seconds")))
+        return WS_ERR_NOMEM;
+    if (strcmp(rounds->string, BASELINE)) return samples_add(ctx, &l->gap, 100 * (acc - baseline_acc));
+    return WS_OK;
+}
+
+static ws_status add_online(ws_ctx *ctx, experiment *e, const cJSON *rec) {
+    const cJSON *ls = item(rec, "learners");
+    if (!cJSON_IsObject(ls) || !ls->child)
+        return ws_fail(ctx, WS_ERR_FORMAT, "no \"learners\" object (not an online result)");
+    double baseline_acc = num(last_child(item(ls, BASELINE)), "test_acc");
+    ws_status st = WS_OK;
+    for (const cJSON *l = ls->child; l && !st; l = l->next) st = add_online_learner(ctx, e, l, baseline_acc);
+    return st;
+}
+
+// transfer.jsonl: per fraction, one run per learner: the point's keys whose
+// values are runs (objects with test_acc); warm_body_vs_pretrained is not one.
+static ws_status add_transfer(ws_ctx *ctx, experiment *e, const cJSON *rec) {
+    const cJSON *points = item(rec, "points");
+    if (!cJSON_IsArray(points) || !points->child)
+        return ws_fail(ctx, WS_ERR_FORMAT, "no \"points\" list (not a transfer result)");
+    ws_status st = samples_add(ctx, &e->pretrain_acc, 100 * num(item(rec, "pretrain"), "test_acc"));
+    int k = 0;
+    for (const cJSON *p = points->child; p && !st; p = p->next, k++) {
+        double fraction = num(p, "fraction");
+        if (!isfinite(fraction)) return ws_fail(ctx, WS_ERR_FORMAT, "points[%d] has no fraction", k);
+        if (k == MAX_POINTS) return ws_fail(ctx, WS_ERR_FORMAT, "more than %d fractions", MAX_POINTS);
+        if (k >= e->npoints) {
+            e->x[k] = 100 * fraction;
+            e->examples[k] = num(p, "train_examples");
+            e->npoints++;
+        }
+        int runs = 0;
+        for (const cJSON *v = p->child; v && !st; v = v->next) {
+            double acc = num(v, "test_acc");
+            if (!cJSON_IsObject(v) || !isfinite(acc)) continue;
+            learner *l;
+            st = learner_named(ctx, e, v->string, 1, &l);
+            if (!st) st = samples_add(ctx, &l->per_point[k], 100 * acc);
+            runs++;
+        }
+        if (!st && !runs)
+            return ws_fail(ctx, WS_ERR_FORMAT, "points[%d] has no learner's run (an object with test_acc)", k);
+    }
+    return st;
+}
+
+// A sweep record's {"mean", "ci95", "n"}, scaled (accuracy to %).
+static ws_summary stat_of(const cJSON *o, double scale) {
+    double n = num(o, "n");
+    ws_summary s = {isfinite(n) ? (int)n : 1, scale * num(o, "mean"), 0, scale * num(o, "ci95")};
+    return s;
+}
+
+static ws_status add_param_names(ws_ctx *ctx, experiment *e, const cJSON *params) {
+    for (const cJSON *p = params->child; p; p = p->next) {
+        int known = 0;
+        for (int i = 0; i < e->nparams && !known; i++) known = !strcmp(e->params[i], p->string);
+        if (known) continue;
+        if (e->nparams == MAX_PARAMS) return ws_fail(ctx, WS_ERR_FORMAT, "more than %d grid parameters", MAX_PARAMS);
+        snprintf(e->params[e->nparams++], NAME_CAP, "%s", p->string);
+    }
+    return WS_OK;
+}
+
+// sweep.jsonl: one record per (grid point, learner), already summarised over seeds.
+static ws_status add_sweep(ws_ctx *ctx, experiment *e, cJSON *rec) {
+    const char *name = str(rec, "learner");
+    double point = num(rec, "point");
+    if (!name || !isfinite(point) || !isfinite(num(item(rec, "test_acc"), "mean")) ||
+        !isfinite(num(item(rec, "seconds"), "mean")))
+        return ws_fail(ctx, WS_ERR_FORMAT, "a sweep record needs point, learner, test_acc.mean and seconds.mean");
+    if (e->nrows == e->cap_rows) {
+        int cap = e->cap_rows ? 2 * e->cap_rows : 16;
+        sweep_row *rows = realloc(e->rows, (size_t)cap * sizeof *rows);
+        if (!rows) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the report");
+        e->rows = rows;
+        e->cap_rows = cap;
+    }
+    sweep_row *r = &e->rows[e->nrows++];
+    memset(r, 0, sizeof *r);
+    r->point = (int)point;
+    snprintf(r->learner, sizeof r->learner, "%s", name);
+    r->acc = stat_of(item(rec, "test_acc"), 100);
+    r->seconds = stat_of(item(rec, "seconds"), 1);
+    r->epochs = stat_of(item(rec, "epochs"), 1);
+    r->pareto = cJSON_IsTrue(item(rec, "pareto"));
+    if (r->acc.n > e->max_seeds) e->max_seeds = r->acc.n;
+    cJSON *params = item(rec, "params");
+    if (cJSON_IsObject(params)) {
+        r->params = cJSON_DetachItemViaPointer(rec, params);
+        ws_status st = add_param_names(ctx, e, r->params);
+        if (st) return st;
+    }
+    learner *l; // only for the list of learners in the summary line
+    return learner_named(ctx, e, name, 0, &l);
+}
+
+static ws_status add_record(ws_ctx *ctx, cJSON *rec, void *user) {
+    experiment *e = user;
+    cJSON *config = item(rec, "config");
+    if (!cJSON_IsObject(config)) return ws_fail(ctx, WS_ERR_FORMAT, "no \"config\" object (not a warmstart result)");
+    if (!e->config) {
+        e->config = cJSON_DetachItemViaPointer(rec, config);
+        const char *name = str(e->config, "experiment");
+        if (name) snprintf(e->name, sizeof e->name, "%s", name);
+    }
+    switch (e->kind) {
+    case BATCH: return add_batch(ctx, e, rec);
+    case ONLINE: return add_online(ctx, e, rec);
+    case TRANSFER: return add_transfer(ctx, e, rec);
+    default: return add_sweep(ctx, e, rec);
+    }
+}
+
+// ---- writing --------------------------------------------------------------------------------
+
+static void append(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void append(char *buf, size_t cap, const char *fmt, ...) {
+    size_t used = strlen(buf);
+    if (used + 1 >= cap) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + used, cap - used, fmt, ap);
+    va_end(ap);
+}
+
+static int swept(const experiment *e, const char *param) {
+    for (int i = 0; i < e->nparams; i++)
+        if (!strcmp(e->params[i], param)) return 1;
+    return 0;
+}
+
+// "lr 0.001" or, when phase 2 differs (batch's --lr2), "lr 0.001 → 0.0005".
+static void describe_setting(char *buf, size_t cap, const char *label, const cJSON *c, const char *key) {
+    double a = num(item(c, "phase1"), key), b = num(item(c, "phase2"), key);
+    if (!isfinite(a)) return;
+    append(buf, cap, ", %s %g", label, a);
+    if (isfinite(b) && b != a) append(buf, cap, " → %g", b);
+}
+
+// The configuration in one line: data, model, optimizer, threshold, protocol,
+// seeds and learners.
+static void describe(const experiment *e, char *buf, size_t cap) {
+    const cJSON *c = e->config, *data = item(c, "data");
+    const char *dname = str(data, "name"), *arch = str(item(c, "model"), "arch");
+    const char *opt = str(item(c, "phase1"), "optimizer");
+    buf[0] = 0;
+    append(buf, cap, "%s", dname ? dname : "data ?");
+    if (num(data, "subset") > 0) append(buf, cap, " (subset %g)", num(data, "subset"));
+    append(buf, cap, "; %s; %s", arch ? arch : "model ?", opt ? opt : "optimizer ?");
+    if (!swept(e, "lr")) describe_setting(buf, cap, "lr", c, "lr");
+    if (!swept(e, "batch")) describe_setting(buf, cap, "batch", c, "batch_size");
+    if (isfinite(num(c, "threshold"))) append(buf, cap, "; threshold %g", num(c, "threshold"));
+    if (str(c, "protocol")) append(buf, cap, "; protocol %s", str(c, "protocol"));
+    if (e->kind == TRANSFER) {
+        const char *from = str(item(c, "transfer"), "pretrain_data");
+        char acc[128] = "";
+        ws_page_row r = {0};
+        add_stat(&r, summary_of(&e->pretrain_acc), 2, 0);
+        snprintf(acc, sizeof acc, "%s", r.cell[0]);
+        append(buf, cap, "; pretrained on %s: test acc %s %%", from ? from : "?", acc);
+    }
+    int seeds = e->kind == SWEEP ? e->max_seeds : e->nrecords;
+    append(buf, cap, "; %d seed%s", seeds, seeds == 1 ? "" : "s");
+    if (e->kind == SWEEP) {
+        append(buf, cap, "; grid over");
+        for (int i = 0; i < e->nparams; i++) append(buf, cap, "%s %s", i ? "," : "", e->params[i]);
+        append(buf, cap, " (%d rows)", e->nrows);
+    }
+    append(buf, cap, "; learners:");
+    int first = 1;
+    for (int i = 0; i < e->nlearners; i++) {
+        if (e->kind == BATCH && !strcmp(e->learners[i].name, "phase1")) continue;
+        append(buf, cap, "%s %s", first ? "" : ",", e->learners[i].name);
+        first = 0;
+    }
+}
+
+static void add_gap_cell(ws_page_row *r, const experiment *e, const learner *l) {
+    if (!baseline_of(e)) return;
+    if (!strcmp(l->name, BASELINE) || !l->gap.n) ws_row_add(r, "–");
+    else add_stat(r, summary_of(&l->gap), 2, 1);
+}
+
+static void write_batch(ws_page *p, const experiment *e) {
+    ws_page_row h = {0};
+    ws_row_add(&h, "run");
+    ws_row_add(&h, "test acc %%");
+    ws_row_add(&h, "epochs");
+    ws_row_add(&h, "seconds");
+    ws_row_add(&h, "converged");
+    if (baseline_of(e)) ws_row_add(&h, "vs %s (points)", BASELINE);
+    ws_page_table(p, &h);
+    for (int i = 0; i < e->nlearners; i++) {
+        const learner *l = &e->learners[i];
+        ws_page_row r = {0};
+        ws_row_add(&r, "%s", strcmp(l->name, "phase1") ? l->name : "phase 1");
+        add_stat(&r, summary_of(&l->acc), 2, 0);
+        add_stat(&r, summary_of(&l->epochs), 1, 0);
+        add_stat(&r, summary_of(&l->seconds), 2, 0);
+        ws_row_add(&r, "%d/%d", l->converged, l->runs);
+        add_gap_cell(&r, e, l);
+        ws_page_row_write(p, &r);
+    }
+    ws_page_table_end(p);
+}
+
+static void write_online(ws_page *p, const experiment *e) {
+    char text[160];
+    snprintf(text, sizeof text, "Final round (%.0f examples seen):", e->npoints ? e->x[e->npoints - 1] : 0.0);
+    ws_page_text(p, text);
+    ws_page_row h = {0};
+    ws_row_add(&h, "learner");
+    ws_row_add(&h, "test acc %%");
+    ws_row_add(&h, "cumulative seconds");
+    ws_row_add(&h, "converged");
+    if (baseline_of(e)) ws_row_add(&h, "vs %s (points)", BASELINE);
+    ws_page_table(p, &h);
+    for (int i = 0; i < e->nlearners; i++) {
+        const learner *l = &e->learners[i];
+        ws_page_row r = {0};
+        ws_row_add(&r, "%s", l->name);
+        add_stat(&r, summary_of(&l->acc), 2, 0);
+        add_stat(&r, summary_of(&l->seconds), 2, 0);
+        ws_row_add(&r, "%d/%d", l->converged, l->runs);
+        add_gap_cell(&r, e, l);
+        ws_page_row_write(p, &r);
+    }
+    ws_page_table_end(p);
+    ws_page_text(p, "Test accuracy (%) per round:");
+    ws_page_row t = {0};
+    ws_row_add(&t, "examples seen");
+    for (int i = 0; i < e->nlearners; i++) ws_row_add(&t, "%s", e->learners[i].name);
+    ws_page_table(p, &t);
+    for (int k = 0; k < e->npoints; k++) {
+        ws_page_row r = {0};
+        ws_row_add(&r, "%.0f", e->x[k]);
+        for (int i = 0; i < e->nlearners; i++) add_stat(&r, summary_of(&e->learners[i].per_point[k]), 2, 0);
+        ws_page_row_write(p, &r);
+    }
+    ws_page_table_end(p);
+}
+
+static void write_transfer(ws_page *p, const experiment *e) {
+    ws_page_text(p, "Test accuracy (%) on the target per share of its training pool:");
+    ws_page_row h = {0};
+    ws_row_add(&h, "share %%");
+    ws_row_add(&h, "examples");
+    for (int i = 0; i < e->nlearners; i++) ws_row_add(&h, "%s", e->learners[i].name);
+    ws_page_table(p, &h);
+    for (int k = 0; k < e->npoints; k++) {
+        ws_page_row r = {0};
+        ws_row_add(&r, "%g", e->x[k]);
+        if (isfinite(e->examples[k])) ws_row_add(&r, "%.0f", e->examples[k]);
+        else ws_row_add(&r, "–");
+        for (int i = 0; i < e->nlearners; i++) add_stat(&r, summary_of(&e->learners[i].per_point[k]), 2, 0);
+        ws_page_row_write(p, &r);
+    }
+    ws_page_table_end(p);
+}
+
+static void add_param_cell(ws_page_row *r, const cJSON *params, const char *name) {
+    const cJSON *v = item(params, name);
+    if (cJSON_IsString(v)) ws_row_add(r, "%s", v->valuestring);
+    else if (cJSON_IsNumber(v)) ws_row_add(r, "%g", v->valuedouble);
+    else ws_row_add(r, "–");
+}
+
+static int by_seconds(const void *a, const void *b) {
+    double x = (*(const sweep_row *const *)a)->seconds.mean, y = (*(const sweep_row *const *)b)->seconds.mean;
+    return (x > y) - (x < y);
+}
+
+// The rows marked Pareto-optimal (no other row both more accurate and
+// faster), fastest first: the trade-off a reader picks a setting from.
+static ws_status write_pareto_front(ws_ctx *ctx, ws_page *p, const experiment *e) {
+    const sweep_row **front = malloc((size_t)(e->nrows ? e->nrows : 1) * sizeof *front);
+    if (!front) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the report");
+    int n = 0;
+    for (int i = 0; i < e->nrows; i++)
+        if (e->rows[i].pareto) front[n++] = &e->rows[i];
+    qsort(front, (size_t)n, sizeof *front, by_seconds);
+    ws_page_text(p, n ? "Pareto front, test accuracy against seconds (fastest first):"
+                      : "No row is marked on the Pareto front.");
+    if (n) {
+        ws_page_row h = {0};
+        ws_row_add(&h, "seconds");
+        ws_row_add(&h, "test acc %%");
+        ws_row_add(&h, "learner");
+        ws_row_add(&h, "point");
+        ws_row_add(&h, "settings");
+        ws_page_table(p, &h);
+    }
+    for (int i = 0; i < n; i++) {
+        ws_page_row r = {0};
+        add_stat(&r, front[i]->seconds, 2, 0);
+        add_stat(&r, front[i]->acc, 2, 0);
+        ws_row_add(&r, "%s", front[i]->learner);
+        ws_row_add(&r, "%d", front[i]->point);
+        char settings[128] = "";
+        for (int k = 0; k < e->nparams; k++) {
+            ws_page_row v = {0};
+            add_param_cell(&v, front[i]->params, e->params[k]);
+            append(settings, sizeof settings, "%s%s=%s", k ? ", " : "", e->params[k], v.cell[0]);
+        }
+        ws_row_add(&r, "%s", settings);
+        ws_page_row_write(p, &r);
+    }
+    if (n) ws_page_table_end(p);
+    free(front);
+    return WS_OK;
+}
+
+static ws_status write_sweep(ws_ctx *ctx, ws_page *p, const experiment *e) {
+    ws_page_row h = {0};
+    ws_row_add(&h, "point");
+    for (int k = 0; k < e->nparams; k++) ws_row_add(&h, "%s", e->params[k]);
+    ws_row_add(&h, "learner");
+    ws_row_add(&h, "test acc %%");
+    ws_row_add(&h, "seconds");
+    ws_row_add(&h, "epochs");
+    ws_row_add(&h, "seeds");
+    ws_row_add(&h, "Pareto");
+    ws_page_table(p, &h);
+    for (int i = 0; i < e->nrows; i++) {
+        const sweep_row *row = &e->rows[i];
+        ws_page_row r = {0};
+        ws_row_add(&r, "%d", row->point);
+        for (int k = 0; k < e->nparams; k++) add_param_cell(&r, row->params, e->params[k]);
+        ws_row_add(&r, "%s", row->learner);
+        add_stat(&r, row->acc, 2, 0);
+        add_stat(&r, row->seconds, 2, 0);
+        add_stat(&r, row->epochs, 1, 0);
+        ws_row_add(&r, "%d", row->acc.n);
+        ws_row_add(&r, "%s", row->pareto ? "★" : "");
+        ws_page_row_write(p, &r);
+    }
+    ws_page_table_end(p);
+    return write_pareto_front(ctx, p, e);
+}
+
+// ---- paths and folders ----------------------------------------------------------------------
+
+// a/b, or the other alone when one is empty (DIR itself is the empty relative path).
+static ws_status path_join(ws_ctx *ctx, char out[PATH_CAP], const char *a, const char *b) {
+    int n = a[0] && b[0] ? snprintf(out, PATH_CAP, "%s/%s", a, b) : snprintf(out, PATH_CAP, "%s", a[0] ? a : b);
+    return n < 0 || n >= PATH_CAP ? ws_fail(ctx, WS_ERR_ARG, "%s/%s: path too long", a, b) : WS_OK;
+}
+
+static int is_png(const struct dirent *d) {
+    size_t n = strlen(d->d_name);
+    return d->d_name[0] != '.' && n > 4 && !strcmp(d->d_name + n - 4, ".png");
+}
+
+// Every PNG in root/rel/sub, linked as rel/sub/NAME (relative to the page).
+static ws_status write_images_in(ws_ctx *ctx, ws_page *p, const char *root, const char *rel, const char *sub) {
+    char folder_rel[PATH_CAP], folder[PATH_CAP], src[PATH_CAP];
+    ws_status st = path_join(ctx, folder_rel, rel, sub);
+    if (!st) st = path_join(ctx, folder, root, folder_rel);
+    if (st) return st;
+    struct dirent **names;
+    int n = scandir(folder, &names, is_png, alphasort);
+    if (n < 0) return WS_OK; // no such folder: no figures
+    for (int i = 0; i < n; i++) {
+        if (!st) st = path_join(ctx, src, folder_rel, names[i]->d_name);
+        if (!st) ws_page_image(p, src, names[i]->d_name);
+        free(names[i]);
+    }
+    free(names);
+    return st;
+}
+
+typedef struct {
+    char rel[PATH_CAP]; // folder relative to DIR; "" is DIR itself
+    int kind;
+} found;
+
+typedef struct {
+    found *v;
+    int n, cap;
+} found_list;
+
+static ws_status found_add(ws_ctx *ctx, found_list *l, const char *rel, int kind) {
+    if (l->n == l->cap) {
+        int cap = l->cap ? 2 * l->cap : 16;
+        found *v = realloc(l->v, (size_t)cap * sizeof *v);
+        if (!v) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the report");
+        l->v = v;
+        l->cap = cap;
+    }
+    snprintf(l->v[l->n].rel, PATH_CAP, "%s", rel);
+    l->v[l->n++].kind = kind;
+    return WS_OK;
+}
+
+static int is_file(const char *path) {
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+static int is_folder(const char *path) {
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+// Depth first in sorted order, so that the page's order is the same every
+// time: a folder's own results, then its subfolders'.
+static ws_status find_experiments(ws_ctx *ctx, const char *root, const char *rel, int depth, found_list *out) {
+    char dir[PATH_CAP], path[PATH_CAP];
+    ws_status st = path_join(ctx, dir, root, rel);
+    int sweep = 0;
+    for (int k = 0; k < NKINDS && !st; k++) {
+        st = path_join(ctx, path, dir, RESULT_FILES[k]);
+        if (!st && is_file(path)) {
+            st = found_add(ctx, out, rel, k);
+            sweep |= k == SWEEP;
+        }
+    }
+    if (st || depth == MAX_DEPTH) return st;
+    struct dirent **names;
+    int n = scandir(dir, &names, NULL, alphasort);
+    if (n < 0) return ws_fail(ctx, WS_ERR_IO, "%s: cannot list the folder: %s", dir, strerror(errno));
+    for (int i = 0; i < n; i++) {
+        const char *name = names[i]->d_name;
+        // Hidden folders (and . ..) are not results; a sweep's points are its table's rows.
+        if (!st && name[0] != '.' && !(sweep && !strcmp(name, "points"))) {
+            char sub[PATH_CAP];
+            st = path_join(ctx, sub, rel, name);
+            if (!st) st = path_join(ctx, path, dir, name);
+            if (!st && is_folder(path)) st = find_experiments(ctx, root, sub, depth + 1, out);
+        }
+        free(names[i]);
+    }
+    free(names);
+    return st;
+}
+
+// ---- the page -------------------------------------------------------------------------------
+
+static ws_status write_experiment_body(ws_ctx *ctx, ws_page *p, const char *root, const found *f, const experiment *e) {
+    char text[2048];
+    snprintf(text, sizeof text, "%s: %s", e->name, f->rel[0] ? f->rel : ".");
+    ws_page_heading(p, 2, text);
+    describe(e, text, sizeof text);
+    ws_page_text(p, text);
+    ws_status st = WS_OK;
+    switch (e->kind) {
+    case BATCH: write_batch(p, e); break;
+    case ONLINE: write_online(p, e); break;
+    case TRANSFER: write_transfer(p, e); break;
+    default: st = write_sweep(ctx, p, e);
+    }
+    if (!st) st = write_images_in(ctx, p, root, f->rel, "");
+    if (!st) st = write_images_in(ctx, p, root, f->rel, "figures");
+    return st;
+}
+
+static ws_status write_experiment(ws_ctx *ctx, ws_page *p, const char *root, const found *f) {
+    experiment *e = calloc(1, sizeof *e);
+    if (!e) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the report");
+    e->kind = f->kind;
+    snprintf(e->name, sizeof e->name, "%s", KIND_NAMES[f->kind]);
+    char dir[PATH_CAP], path[PATH_CAP];
+    ws_status st = path_join(ctx, dir, root, f->rel);
+    if (!st) st = path_join(ctx, path, dir, RESULT_FILES[f->kind]);
+    if (!st) st = ws_jsonl_each(ctx, path, add_record, e, &e->nrecords);
+    if (!st && !e->nrecords) st = ws_fail(ctx, WS_ERR_FORMAT, "%s: no results in the file", path);
+    if (!st) st = write_experiment_body(ctx, p, root, f, e);
+    experiment_free(e);
+    return st;
+}
+
+static ws_status write_pages(ws_ctx *ctx, const char *dir, const found_list *list) {
+    char md_path[PATH_CAP], html_path[PATH_CAP], text[PATH_CAP + 400];
+    ws_status st = path_join(ctx, md_path, dir, "report.md");
+    if (!st) st = path_join(ctx, html_path, dir, "report.html");
+    if (st) return st;
+    ws_atomic_file md, html;
+    if (ws_atomic_open(ctx, &md, md_path)) return WS_ERR_IO;
+    if (ws_atomic_open(ctx, &html, html_path)) {
+        ws_atomic_abort(&md);
+        return WS_ERR_IO;
+    }
+    ws_page p = {md.f, html.f};
+    snprintf(text, sizeof text, "warmstart report: %s", dir);
+    ws_page_begin(&p, text);
+    snprintf(text, sizeof text,
+             "%d experiment%s. Numbers are means over seeds ± the half-width of a 95 %% confidence interval "
+             "(Student's t); a single seed shows its value alone. Accuracies in %%; gaps to the learner named "
+             "\"%s\" in points, paired by seed.",
+             list->n, list->n == 1 ? "" : "s", BASELINE);
+    ws_page_text(&p, text);
+    for (int i = 0; i < list->n && !st; i++) st = write_experiment(ctx, &p, dir, &list->v[i]);
+    ws_page_end(&p);
+    if (st) {
+        ws_atomic_abort(&md);
+        ws_atomic_abort(&html);
+        return st;
+    }
+    st = ws_atomic_commit(ctx, &md);
+    if (st) {
+        ws_atomic_abort(&html);
+        return st;
+    }
+    return ws_atomic_commit(ctx, &html);
+}
+
+ws_status ws_report_write(ws_ctx *ctx, const char *dir, int *nexperiments) {
+    *nexperiments = 0;
+    struct stat sb;
+    if (stat(dir, &sb) != 0) return ws_fail(ctx, WS_ERR_IO, "%s: %s", dir, strerror(errno));
+    if (!S_ISDIR(sb.st_mode)) return ws_fail(ctx, WS_ERR_ARG, "%s: not a folder", dir);
+    found_list list = {0};
+    ws_status st = find_experiments(ctx, dir, "", 0, &list);
+    if (!st && !list.n)
+        st = ws_fail(ctx, WS_ERR_IO, "%s: no results found (batch.jsonl, online.jsonl, transfer.jsonl or sweep.jsonl)",
+                     dir);
+    if (!st) st = write_pages(ctx, dir, &list);
+    if (!st) *nexperiments = list.n;
+    free(list.v);
+    return st;
+}

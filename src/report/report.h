@@ -1,0 +1,18 @@
+// warmstart report: one page (Markdown and HTML) with the tables and figures of
+// every experiment in a results folder.
+#ifndef WS_REPORT_REPORT_H
+#define WS_REPORT_REPORT_H
+
+#include "core/ctx.h"
+
+// Find the experiments in dir and its subfolders (up to 4 levels down, in
+// sorted order): folders holding batch.jsonl, online.jsonl (online or active),
+// transfer.jsonl or sweep.jsonl; a sweep's points/ folder belongs to the sweep.
+// Write dir/report.md and dir/report.html, whole or not at all: per experiment
+// its configuration in one line, its tables (mean ± 95 % CI over seeds, gaps
+// to the learner named "random" paired by seed) and its figures (PNG files in
+// its figures/ folder or beside its JSONL, linked by relative path).
+// *nexperiments gets the number of experiments on the page.
+ws_status ws_report_write(ws_ctx *ctx, const char *dir, int *nexperiments);
+
+#endif

@@ -1,0 +1,274 @@
+// warmstart report on hand-made results: the page holds the numbers computed
+// by hand (means, Student-t intervals, gaps paired by seed), every learner the
+// records name (not only warm and random), the sweep's Pareto marks and front,
+// and the figures by relative path; broken input gives one line naming the
+// file and line, and leaves no page behind.
+#define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "report/report.h"
+#include "suites.h"
+
+static ws_ctx ctx;
+static void setup(void) { ws_ctx_init(&ctx, 1); }
+static void teardown(void) { ws_ctx_release(&ctx); }
+
+// test_tmpdir()/rel, with its folders created.
+static const char *mkdirs(const char *rel) {
+    static char path[512];
+    snprintf(path, sizeof path, "%s/%s", test_tmpdir(), rel);
+    for (char *c = path + strlen(test_tmpdir()) + 1; *c; c++) {
+        if (*c != '/') continue;
+        *c = 0;
+        mkdir(path, 0777);
+        *c = '/';
+    }
+    mkdir(path, 0777);
+    return path;
+}
+
+// Write JSON written with single quotes (readable in C) as real JSON.
+static void write_json(const char *name, const char *text) {
+    char *s = strdup(text);
+    for (char *c = s; *c; c++)
+        if (*c == '\'') *c = '"';
+    test_write_file(name, s, strlen(s));
+    free(s);
+}
+
+static char *slurp(const char *dir, const char *name) {
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = calloc((size_t)n + 1, 1);
+    if (fread(s, 1, (size_t)n, f) != (size_t)n) abort();
+    fclose(f);
+    return s;
+}
+
+#define CONFIG(exp)                                                                                                   \
+    "'config':{'experiment':'" exp "','data':{'name':'fashion-mnist'},'model':{'arch':'mlp 784-100-100-10'},"        \
+    "'phase1':{'optimizer':'adam','lr':0.001,'batch_size':128},'threshold':0.99,'protocol':'default'}"
+
+#define RUN(acc, epochs, secs, conv) "{'test_acc':" #acc ",'epochs':" #epochs ",'seconds':" #secs ",'converged':" #conv "}"
+
+// Two seeds, an extra learner between warm and random. By hand: warm 80, 84 ->
+// 82.00 ± t(1) 12.706 * sd 2.828 / sqrt 2 = 25.41; gaps to random (82, 85) per
+// seed: warm -2, -1 -> -1.50 ± 6.35; shrink-perturb +4, +3 -> +3.50 ± 6.35.
+static void write_batch(const char *rel) {
+    char name[256];
+    mkdirs(rel);
+    snprintf(name, sizeof name, "%s/batch.jsonl", rel);
+    write_json(name, "{'seed':1,'n_pool':100,'n_first':50,'n_eval':100,'runs':{'phase1':" RUN(0.70, 10, 1, true)
+                     ",'warm':" RUN(0.80, 4, 2, true) ",'shrink-perturb':" RUN(0.86, 6, 2.5, true)
+                     ",'random':" RUN(0.82, 12, 3, true) "}," CONFIG("batch") "}\n"
+                     "{'seed':2,'n_pool':100,'n_first':50,'n_eval':100,'runs':{'phase1':" RUN(0.72, 12, 1, true)
+                     ",'warm':" RUN(0.84, 6, 2, true) ",'shrink-perturb':" RUN(0.88, 8, 2.5, true)
+                     ",'random':" RUN(0.85, 14, 3, false) "}," CONFIG("batch") "}\n");
+    snprintf(name, sizeof name, "%s/figures", rel);
+    mkdirs(name);
+    snprintf(name, sizeof name, "%s/figures/accuracy.png", rel);
+    test_write_file(name, "\x89PNG", 4);
+}
+
+#define ROUND(seen, acc, cum) "{'round':0,'examples_seen':" #seen ",'test_acc':" #acc ",'cumulative_seconds':" #cum ",'converged':true}"
+
+// Two seeds, two rounds; final round warm 80, 82 -> 81.00 ± 12.71, random 84, 84
+// -> 84.00 ± 0.00, gap -4, -2 -> -3.00 ± 12.71.
+static void write_online(const char *rel) {
+    char name[256];
+    mkdirs(rel);
+    snprintf(name, sizeof name, "%s/online.jsonl", rel);
+    write_json(name, "{'seed':1,'n_pool':2000,'n_eval':100,'learners':{'warm':[" ROUND(1000, 0.7, 1) "," ROUND(2000, 0.80, 2)
+                     "],'random':[" ROUND(1000, 0.7, 1) "," ROUND(2000, 0.84, 4) "]}," CONFIG("active") "}\n"
+                     "{'seed':2,'n_pool':2000,'n_eval':100,'learners':{'warm':[" ROUND(1000, 0.72, 1) "," ROUND(2000, 0.82, 2)
+                     "],'random':[" ROUND(1000, 0.72, 1) "," ROUND(2000, 0.84, 4) "]}," CONFIG("active") "}\n");
+}
+
+// One seed: means alone, no interval. A learner name that HTML must escape.
+static void write_transfer(const char *rel) {
+    char name[256];
+    mkdirs(rel);
+    snprintf(name, sizeof name, "%s/transfer.jsonl", rel);
+    write_json(name, "{'seed':1,'pretrain':" RUN(0.9, 5, 1, true) ",'points':["
+                     "{'fraction':0.1,'train_examples':300,'warm':" RUN(0.8866, 3, 1, true) ",'random':" RUN(0.884, 3, 1, true)
+                     ",'a<b&c':" RUN(0.5, 1, 1, true) ",'warm_body_vs_pretrained':{'pearson':0.9}},"
+                     "{'fraction':0.5,'train_examples':1500,'warm':" RUN(0.9252, 3, 1, true) ",'random':" RUN(0.9256, 3, 1, true)
+                     ",'a<b&c':" RUN(0.6, 1, 1, true) ",'warm_body_vs_pretrained':{'pearson':0.8}}]," CONFIG("transfer") "}\n");
+}
+
+#define SWEEP_ROW(pt, lr, learner, acc, ci, secs, pareto)                                                             \
+    "{'point':" #pt ",'params':{'lr':'" lr "','batch':'32'},'learner':'" learner "','test_acc':{'mean':" #acc         \
+    ",'ci95':" #ci ",'n':3},'seconds':{'mean':" #secs ",'ci95':0.5,'n':3},'epochs':{'mean':7,'ci95':1,'n':3},"      \
+    "'pareto':" #pareto ",'dir':'points/00" #pt "'," CONFIG("sweep") "}\n"
+
+static void write_sweep(const char *rel) {
+    char name[256];
+    mkdirs(rel);
+    snprintf(name, sizeof name, "%s/sweep.jsonl", rel);
+    write_json(name, SWEEP_ROW(0, "0.1", "random", 0.92, 0.01, 5, true) SWEEP_ROW(0, "0.1", "warm", 0.90, 0.01, 2, true)
+                         SWEEP_ROW(1, "0.01", "warm", 0.85, 0.02, 3, false));
+    snprintf(name, sizeof name, "%s/sweep.png", rel);
+    test_write_file(name, "\x89PNG", 4);
+    // A point's own results are the sweep's rows, not another experiment.
+    char points[300];
+    snprintf(points, sizeof points, "%s/points/000", rel);
+    write_batch(points);
+}
+
+// s holds a then b (both present).
+static int in_order(const char *s, const char *a, const char *b) {
+    const char *x = strstr(s, a), *y = strstr(s, b);
+    return x && y && x < y;
+}
+
+START_TEST(every_kind_on_one_page) {
+    write_batch("all/a-batch");
+    write_online("all/b-online");
+    write_transfer("all/c-transfer");
+    write_sweep("all/d-sweep");
+    const char *dir = mkdirs("all");
+    int n = -1;
+    ck_assert_msg(ws_report_write(&ctx, dir, &n) == WS_OK, "%s", ctx.err);
+    ck_assert_int_eq(n, 4);
+    char *md = slurp(dir, "report.md"), *html = slurp(dir, "report.html");
+    ck_assert_ptr_nonnull(md);
+    ck_assert_ptr_nonnull(html);
+    // Sorted folders, one section each; the sweep's points/ is not a section.
+    ck_assert(in_order(md, "## batch: a-batch", "## active: b-online"));
+    ck_assert(in_order(md, "## active: b-online", "## transfer: c-transfer"));
+    ck_assert(in_order(md, "## transfer: c-transfer", "## sweep: d-sweep"));
+    ck_assert_ptr_null(strstr(md, "points/000"));
+    // The configuration line.
+    ck_assert_ptr_nonnull(strstr(md, "fashion-mnist; mlp 784-100-100-10; adam, lr 0.001, batch 128; threshold 0.99; "
+                                     "protocol default; 2 seeds; learners: warm, shrink-perturb, random"));
+    // Batch: every run in order, hand-computed means, intervals and gaps.
+    ck_assert_ptr_nonnull(strstr(md, "| phase 1 | 71.00 ± 12.71 | 11.0 ± 12.7 | 1.00 ± 0.00 | 2/2 | – |"));
+    ck_assert_ptr_nonnull(strstr(md, "| warm | 82.00 ± 25.41 | 5.0 ± 12.7 | 2.00 ± 0.00 | 2/2 | -1.50 ± 6.35 |"));
+    ck_assert_ptr_nonnull(strstr(md, "| shrink-perturb | 87.00 ± 12.71 | 7.0 ± 12.7 | 2.50 ± 0.00 | 2/2 | +3.50 ± 6.35 |"));
+    ck_assert_ptr_nonnull(strstr(md, "| random | 83.50 ± 19.06 | 13.0 ± 12.7 | 3.00 ± 0.00 | 1/2 | – |"));
+    ck_assert(in_order(md, "| shrink-perturb |", "| random |"));
+    // Online (here active): final round with the paired gap, then per round.
+    ck_assert_ptr_nonnull(strstr(md, "| warm | 81.00 ± 12.71 | 2.00 ± 0.00 | 2/2 | -3.00 ± 12.71 |"));
+    ck_assert_ptr_nonnull(strstr(md, "| 1000 | 71.00 ± 12.71 | 71.00 ± 12.71 |"));
+    ck_assert_ptr_nonnull(strstr(md, "| 2000 | 81.00 ± 12.71 | 84.00 ± 0.00 |"));
+    // Transfer, one seed: the means alone; warm_body_vs_pretrained is no learner.
+    ck_assert_ptr_nonnull(strstr(md, "pretrained on ?: test acc 90.00 %; 1 seed; learners: warm, random, a"));
+    ck_assert_ptr_nonnull(strstr(md, "| 10 | 300 | 88.66 | 88.40 | 50.00 |"));
+    ck_assert_ptr_null(strstr(md, "warm_body"));
+    ck_assert_ptr_nonnull(strstr(html, "<th>a&lt;b&amp;c</th>"));
+    ck_assert_ptr_null(strstr(html, "a<b"));
+    // Sweep: params, acc ± ci in %, the Pareto mark; the front fastest first.
+    ck_assert_ptr_nonnull(strstr(md, "| 0 | 0.1 | 32 | warm | 90.00 ± 1.00 | 2.00 ± 0.50 | 7.0 ± 1.0 | 3 | ★ |"));
+    ck_assert_ptr_nonnull(strstr(md, "| 1 | 0.01 | 32 | warm | 85.00 ± 2.00 | 3.00 ± 0.50 | 7.0 ± 1.0 | 3 |  |"));
+    ck_assert_ptr_nonnull(strstr(md, "grid over lr, batch (3 rows); learners: random, warm"));
+    ck_assert(in_order(md, "| 2.00 ± 0.50 | 90.00 ± 1.00 | warm | 0 | lr=0.1, batch=32 |",
+                       "| 5.00 ± 0.50 | 92.00 ± 1.00 | random | 0 | lr=0.1, batch=32 |"));
+    // Figures by path relative to the page.
+    ck_assert_ptr_nonnull(strstr(md, "](a-batch/figures/accuracy.png)"));
+    ck_assert_ptr_nonnull(strstr(html, "<img src=\"a-batch/figures/accuracy.png\""));
+    ck_assert_ptr_nonnull(strstr(html, "<img src=\"d-sweep/sweep.png\""));
+    ck_assert_ptr_nonnull(strstr(html, "<table>"));
+    ck_assert_ptr_nonnull(strstr(html, "</html>"));
+    free(md);
+    free(html);
+}
+END_TEST
+
+START_TEST(results_in_the_folder_itself) {
+    write_online("self");
+    const char *dir = mkdirs("self");
+    int n = 0;
+    ck_assert_msg(ws_report_write(&ctx, dir, &n) == WS_OK, "%s", ctx.err);
+    ck_assert_int_eq(n, 1);
+    char *md = slurp(dir, "report.md");
+    ck_assert_ptr_nonnull(strstr(md, "## active: ."));
+    free(md);
+}
+END_TEST
+
+// Four levels below DIR are searched, not five; hidden folders are skipped.
+START_TEST(search_depth) {
+    write_online("deep/1/2/3/4");
+    write_online("deep/1/2/3/4/5");
+    write_online("deep/.hidden");
+    const char *dir = mkdirs("deep");
+    int n = 0;
+    ck_assert_msg(ws_report_write(&ctx, dir, &n) == WS_OK, "%s", ctx.err);
+    ck_assert_int_eq(n, 1);
+    char *md = slurp(dir, "report.md");
+    ck_assert_ptr_nonnull(strstr(md, "## active: 1/2/3/4\n"));
+    free(md);
+}
+END_TEST
+
+START_TEST(missing_or_empty_folder) {
+    int n = 7;
+    char missing[300];
+    snprintf(missing, sizeof missing, "%s/no-such-folder", test_tmpdir());
+    ck_assert_int_eq(ws_report_write(&ctx, missing, &n), WS_ERR_IO);
+    ck_assert_ptr_nonnull(strstr(ctx.err, "no-such-folder: No such file or directory"));
+    ck_assert_int_eq(n, 0);
+    const char *empty = mkdirs("empty/sub");
+    ck_assert_int_eq(ws_report_write(&ctx, empty, &n), WS_ERR_IO);
+    ck_assert_ptr_nonnull(strstr(ctx.err, "no results found (batch.jsonl, online.jsonl, transfer.jsonl or sweep.jsonl)"));
+    const char *file = test_write_file("not-a-folder", "x", 1);
+    ck_assert_int_eq(ws_report_write(&ctx, file, &n), WS_ERR_ARG);
+    ck_assert_ptr_nonnull(strstr(ctx.err, "not a folder"));
+}
+END_TEST
+
+// No page at all, and no temporary file left, after a failure.
+static void assert_no_page(const char *dir) {
+    DIR *d = opendir(dir);
+    ck_assert_ptr_nonnull(d);
+    for (struct dirent *e; (e = readdir(d));) ck_assert_msg(strncmp(e->d_name, "report.", 7), "left %s", e->d_name);
+    closedir(d);
+}
+
+START_TEST(corrupt_line_names_file_and_line) {
+    write_online("bad/a");
+    mkdirs("bad/b");
+    write_json("bad/b/batch.jsonl", "{'seed':1,'runs':{'warm':" RUN(0.8, 1, 1, true) "}," CONFIG("batch") "}\n{'seed':2,'runs':\n");
+    const char *dir = mkdirs("bad");
+    int n = 0;
+    ck_assert_int_eq(ws_report_write(&ctx, dir, &n), WS_ERR_FORMAT);
+    ck_assert_msg(strstr(ctx.err, "bad/b/batch.jsonl: line 2: not JSON"), "%s", ctx.err);
+    assert_no_page(dir);
+    // Valid JSON without the fields a batch record needs.
+    write_json("bad/b/batch.jsonl", "\n{'seed':1," CONFIG("batch") "}\n");
+    ck_assert_int_eq(ws_report_write(&ctx, dir, &n), WS_ERR_FORMAT);
+    ck_assert_msg(strstr(ctx.err, "bad/b/batch.jsonl: line 2: no \"runs\" object"), "%s", ctx.err);
+    write_json("bad/b/batch.jsonl", "{'seed':1,'runs':{'warm':{'epochs':3}}}\n");
+    ck_assert_int_eq(ws_report_write(&ctx, dir, &n), WS_ERR_FORMAT);
+    ck_assert_msg(strstr(ctx.err, "batch.jsonl: line 1: no \"config\" object"), "%s", ctx.err);
+    write_json("bad/b/batch.jsonl", "{'seed':1,'runs':{'warm':{'epochs':3}}," CONFIG("batch") "}\n");
+    ck_assert_int_eq(ws_report_write(&ctx, dir, &n), WS_ERR_FORMAT);
+    ck_assert_msg(strstr(ctx.err, "batch.jsonl: line 1: runs.warm has no test_acc"), "%s", ctx.err);
+    write_json("bad/b/batch.jsonl", "");
+    ck_assert_int_eq(ws_report_write(&ctx, dir, &n), WS_ERR_FORMAT);
+    ck_assert_msg(strstr(ctx.err, "batch.jsonl: no results in the file"), "%s", ctx.err);
+    assert_no_page(dir);
+}
+END_TEST
+
+Suite *report_suite(void) {
+    Suite *s = suite_create("report");
+    TCase *t = tcase_create("report");
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_add_test(t, every_kind_on_one_page);
+    tcase_add_test(t, results_in_the_folder_itself);
+    tcase_add_test(t, search_depth);
+    tcase_add_test(t, missing_or_empty_folder);
+    tcase_add_test(t, corrupt_line_names_file_and_line);
+    suite_add_tcase(s, t);
+    return s;
+}
