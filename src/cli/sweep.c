@@ -20,6 +20,7 @@
 #include "cli/cli.h"
 #include "exp/sweep.h"
 #include "io/atomic.h"
+#include "io/jsonl.h"
 
 #define MAX_AXES 8
 #define MAX_VALUES 32
@@ -105,6 +106,27 @@ static int run_point(const char *scenario, int argc, char **argv, const char *di
     dup2(saved, 1);
     close(saved);
     return rc;
+}
+
+// The first record's configuration (the scenario's, at point 0).
+static ws_status first_config(ws_ctx *ctx, cJSON *rec, void *user) {
+    cJSON **keep = user;
+    if (!*keep) *keep = cJSON_DetachItemFromObject(rec, "config");
+    return WS_OK;
+}
+
+// What all points share, from point 0's resolved configuration (the grid's
+// keys vary by point: their values are in each entry's params).
+static void add_shared_config(ws_ctx *ctx, cJSON *config, const char *point0_results) {
+    cJSON *c0 = NULL;
+    if (ws_jsonl_each(ctx, point0_results, first_config, &c0, NULL) || !c0) return;
+    const char *keys[] = {"warmstart_version", "data", "protocol", "split", "normalization", "model", "phase1",
+                          "threshold", "max_epochs", "seeds", "first_seed", "threads", "backend"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        cJSON *v = cJSON_DetachItemFromObject(c0, keys[i]);
+        if (v) cJSON_AddItemToObject(config, keys[i], v);
+    }
+    cJSON_Delete(c0);
 }
 
 static void print_help(void) {
@@ -258,6 +280,9 @@ int cmd_sweep(int argc, char **argv) {
         cJSON_AddStringToObject(config, "accuracy", "test accuracy (online/active: the last round; transfer: the largest share)");
         cJSON_AddStringToObject(config, "seconds", "training seconds to converge (online/active: all rounds; transfer: all shares)");
         cJSON_AddStringToObject(config, "point_results", "points/NNN/ (each with its full resolved configuration)");
+        char p0[1400];
+        snprintf(p0, sizeof p0, "%s/000/%s", pdir, results);
+        add_shared_config(&ctx, config, p0);
         cJSON **recs = calloc((size_t)nentries + 1, sizeof *recs);
         for (int i = 0; i < nentries; i++) {
             const entry *e = &entries[i];

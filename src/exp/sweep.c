@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "data/loaders.h"
+#include "io/jsonl.h"
 
 void ws_pareto(const double *acc, const double *seconds, int n, uint8_t *pareto) {
     for (int i = 0; i < n; i++) {
@@ -91,30 +91,14 @@ static int read_record(const cJSON *rec, ws_sweep_point *p) {
     return 0;
 }
 
+static ws_status sweep_record(ws_ctx *ctx, cJSON *rec, void *user) {
+    if (!read_record(rec, user)) return ws_fail(ctx, WS_ERR_FORMAT, "not a batch, online or transfer result record");
+    return WS_OK;
+}
+
 ws_status ws_sweep_read(ws_ctx *ctx, const char *jsonl, ws_sweep_point *out) {
     memset(out, 0, sizeof *out);
-    uint8_t *data;
-    size_t n;
-    ws_status st = ws_read_file(ctx, jsonl, "results file", &data, &n);
-    if (st) return st;
-    char *text = malloc(n + 1); // ws_read_file's buffer is aligned: copy it to end it with a NUL
-    if (text) memcpy(text, data, n), text[n] = 0;
-    ws_free(data);
-    if (!text) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory reading %s", jsonl);
-    int line = 0;
-    for (char *p = text; *p && !st;) {
-        char *end = strchr(p, '\n');
-        if (end) *end = 0;
-        line++;
-        if (*p) {
-            cJSON *rec = cJSON_Parse(p);
-            if (!rec || !read_record(rec, out))
-                st = ws_fail(ctx, WS_ERR_FORMAT, "%s:%d: not a batch, online or transfer result record", jsonl, line);
-            cJSON_Delete(rec);
-        }
-        p = end ? end + 1 : p + strlen(p);
-    }
-    free(text);
+    ws_status st = ws_jsonl_each(ctx, jsonl, sweep_record, out, NULL);
     if (!st && out->ncells == 0) st = ws_fail(ctx, WS_ERR_FORMAT, "%s: no results in it", jsonl);
     return st;
 }

@@ -17,12 +17,14 @@
 #include "data/loaders.h"
 #include "exp/stats.h"
 
-#define MAX_SEEDS 256
+#define MAX_SEEDS 64
 #define MAX_POINTS 512
-#define MAX_SERIES 8
+#define MAX_SERIES 16   // learners per figure
+#define NQUANT 5        // accuracy, seconds, cumulative seconds, weights vs init, gradient norm ratio
 
-static const char *const COLORS[MAX_SERIES] = {"#d62728", "#1f77b4", "#2ca02c", "#ff7f0e",
-                                               "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"};
+static const char *const COLORS[MAX_SERIES] = {"#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b",
+                                               "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939",
+                                               "#8c6d31", "#843c39", "#7b4173", "#3182bd"};
 
 // One line with its band: per point x and the values over seeds.
 typedef struct {
@@ -151,7 +153,7 @@ ws_status ws_plot_results(ws_ctx *ctx, const char *input, const char *outdir, in
     size_t len;
     ws_status st = ws_read_file(ctx, file, "results file (JSONL)", &buf, &len);
     if (st) return st;
-    series *all = calloc(MAX_SERIES * 4, sizeof *all);
+    series *all = calloc(MAX_SERIES * NQUANT, sizeof *all);
     if (!all) {
         ws_free(buf);
         return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the figures");
@@ -159,7 +161,8 @@ ws_status ws_plot_results(ws_ctx *ctx, const char *input, const char *outdir, in
     char exp[32] = "", title[200] = "";
     int nseeds = 0, nlearn = 0;
     char learners[MAX_SERIES][48];
-    // Series: [0..nl) accuracy, [8..) seconds, [16..) correlation to init, [24..) gradient norm new/old
+    // Series q * MAX_SERIES + l: quantity q of learner l.
+#define SERIES(q, l) (&all[(q) * MAX_SERIES + (l)])
     for (size_t i = 0, line = 1; i < len && !st; line++) {
         size_t j = i;
         while (j < len && buf[j] != '\n') j++;
@@ -186,11 +189,12 @@ ws_status ws_plot_results(ws_ctx *ctx, const char *input, const char *outdir, in
                     int k = 0;
                     for (const cJSON *r = lr->child; r; r = r->next, k++) {
                         double x = num(r, "examples_seen");
-                        add_value(&all[l], k, x, 100 * num(r, "test_acc"));
-                        add_value(&all[8 + l], k, x, num(r, "seconds"));
-                        add_value(&all[16 + l], k, x, num(path_get(r, "weights_vs_init", NULL), "pearson"));
+                        add_value(SERIES(0, l), k, x, 100 * num(r, "test_acc"));
+                        add_value(SERIES(1, l), k, x, num(r, "seconds"));
+                        add_value(SERIES(2, l), k, x, num(r, "cumulative_seconds"));
+                        add_value(SERIES(3, l), k, x, num(path_get(r, "weights_vs_init", NULL), "pearson"));
                         double go = num(r, "grad_norm_old"), gn = num(r, "grad_norm_new");
-                        if (go > 0) add_value(&all[24 + l], k, x, gn / go);
+                        if (go > 0) add_value(SERIES(4, l), k, x, gn / go);
                     }
                 }
                 nlearn = l;
@@ -199,14 +203,16 @@ ws_status ws_plot_results(ws_ctx *ctx, const char *input, const char *outdir, in
                 for (const cJSON *p = path_get(rec, "points", NULL) ? path_get(rec, "points", NULL)->child : NULL; p;
                      p = p->next, k++) {
                     double x = 100 * num(p, "fraction");
-                    add_value(&all[0], k, x, 100 * num(path_get(p, "warm", NULL), "test_acc"));
-                    add_value(&all[1], k, x, 100 * num(path_get(p, "random", NULL), "test_acc"));
-                    add_value(&all[8], k, x, num(path_get(p, "warm", NULL), "seconds"));
-                    add_value(&all[9], k, x, num(path_get(p, "random", NULL), "seconds"));
+                    int l = 0;
+                    for (const cJSON *r = p->child; r && l < MAX_SERIES; r = r->next) {
+                        if (!cJSON_IsObject(r) || !cJSON_GetObjectItemCaseSensitive(r, "test_acc")) continue;
+                        snprintf(learners[l], sizeof learners[l], "%s", r->string);
+                        add_value(SERIES(0, l), k, x, 100 * num(r, "test_acc"));
+                        add_value(SERIES(1, l), k, x, num(r, "seconds"));
+                        l++;
+                    }
+                    nlearn = l;
                 }
-                nlearn = 2;
-                snprintf(learners[0], sizeof learners[0], "warm");
-                snprintf(learners[1], sizeof learners[1], "random");
             } else {
                 cJSON_Delete(rec);
                 st = ws_fail(ctx, WS_ERR_ARG, "%s: experiment '%s' has no figures yet (online, active, transfer do)", file,
@@ -224,19 +230,20 @@ ws_status ws_plot_results(ws_ctx *ctx, const char *input, const char *outdir, in
         st = ws_fail(ctx, WS_ERR_IO, "%s: cannot create directory: %s", outdir, strerror(errno));
     if (!st) {
         for (int l = 0; l < nlearn; l++)
-            for (int q = 0; q < 4; q++) snprintf(all[8 * q + l].name, sizeof all[0].name, "%s", learners[l]);
+            for (int q = 0; q < NQUANT; q++) snprintf(SERIES(q, l)->name, sizeof all[0].name, "%s", learners[l]);
         const int transfer = !strcmp(exp, "transfer");
         const char *what = transfer ? "Transfer" : !strcmp(exp, "active") ? "Active online learning" : "Online learning";
         const char *xl = transfer ? "share of the target training set (%)" : "examples seen";
         char band[64];
         snprintf(band, sizeof band, "%d seed%s%s", nseeds, nseeds == 1 ? "" : "s", nseeds > 1 ? ", 95% CI" : "");
         figure f;
-        const char *files[4] = {"accuracy", "seconds", "weights", "gradnorm"};
-        const char *ylab[4] = {"test accuracy (%)", "time to converge (s)", "Pearson correlation of weights with init",
-                               "gradient norm, new / old examples"};
-        const char *what4[4] = {"test accuracy", "time to converge", "weights vs initialisation",
-                                "gradient norm on new over old examples, at the round's start"};
-        for (int q = 0; q < (transfer ? 2 : 4) && !st; q++) {
+        const char *files[NQUANT] = {"accuracy", "seconds", "cumulative_seconds", "weights", "gradnorm"};
+        const char *ylab[NQUANT] = {"test accuracy (%)", "time to converge (s)", "training time so far (s)",
+                                    "Pearson correlation of weights with init", "gradient norm, new / old examples"};
+        const char *what4[NQUANT] = {"test accuracy", "time to converge", "cumulative training time",
+                                     "weights vs initialisation",
+                                     "gradient norm on new over old examples, at the round's start"};
+        for (int q = 0; q < (transfer ? 2 : NQUANT) && !st; q++) {
             memset(&f, 0, sizeof f);
             snprintf(f.file, sizeof f.file, "%s", files[q]);
             snprintf(f.title, sizeof f.title, "%s: %s (%s; %s)", what, what4[q], title, band);
@@ -244,10 +251,11 @@ ws_status ws_plot_results(ws_ctx *ctx, const char *input, const char *outdir, in
             snprintf(f.ylabel, sizeof f.ylabel, "%s", ylab[q]);
             f.logx = transfer;
             for (int l = 0; l < nlearn; l++)
-                if (all[8 * q + l].npoints) f.s[f.nseries++] = &all[8 * q + l];
+                if (SERIES(q, l)->npoints) f.s[f.nseries++] = SERIES(q, l);
             if (f.nseries) st = render(ctx, &f, outdir, nfigs);
         }
     }
+#undef SERIES
     free(all);
     return st;
 }

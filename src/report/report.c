@@ -18,7 +18,7 @@
 
 #include "exp/stats.h"
 #include "io/atomic.h"
-#include "report/jsonl.h"
+#include "io/jsonl.h"
 #include "report/page.h"
 
 #define MAX_DEPTH 4 // folders below DIR searched for results

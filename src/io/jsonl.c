@@ -1,4 +1,4 @@
-#include "report/jsonl.h"
+#include "io/jsonl.h"
 
 #include <stdint.h>
 

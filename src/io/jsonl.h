@@ -1,7 +1,7 @@
 // Results files hold one JSON record a line (JSONL): one seed of batch, online
 // or transfer, one (grid point, learner) of a sweep. This is their one reader.
-#ifndef WS_REPORT_JSONL_H
-#define WS_REPORT_JSONL_H
+#ifndef WS_IO_JSONL_H
+#define WS_IO_JSONL_H
 
 #include <cjson/cJSON.h>
 
