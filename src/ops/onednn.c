@@ -59,6 +59,8 @@ typedef struct {
     int64_t npartials;
     float *dbias;                   // a bias gradient before it is accumulated
     int64_t ndbias;
+    float *dplain;                  // an output gradient in NCHW (mixed-layout backward)
+    int64_t ndplain;
 } dnnl_state;
 
 static int is_blocked(int C) { return C % WS_BLK == 0; }
@@ -89,6 +91,7 @@ static void state_free(void *p) {
     ws_free(S->wbuf);
     ws_free(S->partials);
     ws_free(S->dbias);
+    ws_free(S->dplain);
     free(S);
 }
 
@@ -139,12 +142,19 @@ typedef struct {
     dnnl_dims_t strides, pad_l, pad_r;
 } conv_mds;
 
-static dnnl_status_t make_mds(conv_mds *d, const ws_conv_shape *s) {
+// A convolution from a plain (NCHW) activation to a blocked one inside the
+// network (a stage of 8 channels into one of 16): oneDNN 2.6 has only its
+// naive reference implementation for the backward of that layout pair, 10-50x
+// slower than the rest of the step. Its backward runs with the output
+// gradient reordered to NCHW (plain to plain has a fast kernel).
+static int mixed_layout(const ws_conv_shape *s) { return !s->input_nchw && !is_blocked(s->C) && is_blocked(s->O); }
+
+static dnnl_status_t make_mds(conv_mds *d, const ws_conv_shape *s, int plain_dst) {
     dnnl_dims_t src = {s->B, s->C, s->H, s->W}, dst = {s->B, s->O, s->OH, s->OW}, w = {s->O, s->C, s->KH, s->KW},
                 b = {s->O};
     dnnl_status_t st;
     dnnl_format_tag_t src_tag = s->input_nchw || !is_blocked(s->C) ? dnnl_nchw : dnnl_nChw16c;
-    dnnl_format_tag_t dst_tag = is_blocked(s->O) ? dnnl_nChw16c : dnnl_nchw;
+    dnnl_format_tag_t dst_tag = is_blocked(s->O) && !plain_dst ? dnnl_nChw16c : dnnl_nchw;
     if ((st = dnnl_memory_desc_init_by_tag(&d->src, 4, src, dnnl_f32, src_tag))) return st;
     if ((st = dnnl_memory_desc_init_by_tag(&d->dst, 4, dst, dnnl_f32, dst_tag))) return st;
     if ((st = dnnl_memory_desc_init_by_tag(&d->w_user, 4, w, dnnl_f32, dnnl_oihw))) return st;
@@ -171,7 +181,7 @@ static dnnl_status_t fwd_pd(dnnl_primitive_desc_t *pd, const conv_mds *d, int ha
 
 static dnnl_status_t build_entry(dnnl_state *S, conv_entry *e) {
     conv_mds d;
-    dnnl_status_t st = make_mds(&d, &e->s);
+    dnnl_status_t st = make_mds(&d, &e->s, e->dir != DIR_FWD && mixed_layout(&e->s));
     if (st) return st;
     dnnl_primitive_desc_t fpd = NULL, pd = NULL, rpd = NULL;
     dnnl_primitive_attr_t attr = NULL;
@@ -310,6 +320,12 @@ static void onednn_conv2d_backward(ws_ctx *ctx, float *din, float *dw, float *db
     (void)workspace;
     dnnl_state *S = state_of(ctx);
     if (!S) return;
+    if (mixed_layout(s)) { // the output gradient in NCHW for the backward primitives (make_mds)
+        const int64_t n = (int64_t)s->B * s->O * s->OH * s->OW;
+        if (!reserve(ctx, (void **)&S->dplain, &S->ndplain, n, sizeof(float))) return;
+        ws_blk_to_nchw(ctx, S->dplain, dout, s->B, s->O, s->OH * s->OW);
+        dout = S->dplain;
+    }
     if (dw || db) {
         conv_entry *e = entry_for(ctx, S, s, DIR_BWD_WEIGHTS, db != NULL);
         if (!e || !bind_wbuf(ctx, S, e)) return;

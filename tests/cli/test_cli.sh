@@ -170,6 +170,43 @@ fi
     && grep -q "gap vs random" "$T/tr.table" \
     && ok "transfer Fashion-MNIST 0-4 -> 5-9 at 10 % and 100 %: CSV rows, JSONL and table" \
     || bad "transfer: $(cat "$T/tr.log" "$T/tr.table")"
+# --- learners: every remedy runs by name; shrink-perturb (1, 0) is warm and (0, 1, bn reset) is random ---
+SP10=shrink-perturb:lambda=1:sigma=0 SP01=shrink-perturb:lambda=0:sigma=1:bn=reset
+if "$WS" batch --subset 1500 --seeds 1 --max-epochs 30 --threads 2 --out "$T/lrn" --quiet \
+    --learners "warm,random,$SP10,$SP01,shrink-perturb,partial,head-reset,noise,ewc:fisher-examples=200,l2-init,dash,cbp" \
+    >"$T/lrn.table" 2>"$T/lrn.log"; then
+    ok "batch runs all ten learner kinds side by side"
+else
+    bad "learners: $(cat "$T/lrn.log")"
+fi
+[ "$(wc -l <"$T/lrn/batch.csv")" -eq 14 ] && ok "batch.csv: phase 1 and 12 learners" || bad "learners CSV: $(cat "$T/lrn/batch.csv")"
+same() { awk -F, -v a="$1" -v b="$2" '$2 == a { x = $4 FS $8 FS $9 } $2 == b { y = $4 FS $8 FS $9 } END { exit !(x != "" && x == y) }' "$T/lrn/batch.csv"; }
+same warm "$SP10" && same random "$SP01" \
+    && ok "shrink-perturb lambda 1, sigma 0 reproduces warm and lambda 0, sigma 1 random (accuracy, epochs, steps)" \
+    || bad "shrink-perturb identities: $(cat "$T/lrn/batch.csv")"
+grep -qF '"learners":[{"name":"warm","kind":"warm"' "$T/lrn/batch.jsonl" && grep -qF '"kind":"cbp","replacement_rate":0.0001' "$T/lrn/batch.jsonl" \
+    && ok "the configuration records every learner's resolved parameters" || bad "learners not recorded in batch.jsonl"
+expect_error "unknown learner" "unknown learner 'sgdr'" "$WS" batch --learners warm,sgdr --out "$T/never-l"
+expect_error "bad learner parameter" "learner 'noise:lambda=1': noise takes no 'lambda'" "$WS" online --learners noise:lambda=1
+expect_error "cbp on logistic regression" "continual backprop replaces hidden units" \
+    "$WS" batch --model logreg --subset 500 --learners cbp --out "$T/never-l"
+[ ! -e "$T/never-l" ] && ok "a refused learner writes nothing" || bad "output written for a refused learner"
+# --- sweep: a grid over a scenario, accuracy against compute, the Pareto front ---
+if "$WS" sweep batch --subset 1000 --max-epochs 15 --threads 2 --grid lr=0.001,0.01 --grid batch=64,128 \
+    --out "$T/sw" >"$T/sw.table" 2>"$T/sw.log" \
+    && [ "$(wc -l <"$T/sw/sweep.jsonl")" -eq 8 ] && [ "$(wc -l <"$T/sw/sweep.csv")" -eq 9 ] \
+    && [ -s "$T/sw/points/003/batch.jsonl" ] && grep -q '"pareto":true' "$T/sw/sweep.jsonl" \
+    && grep -q "^best random: " "$T/sw.table" && grep -qF '"params":{"lr":"0.01","batch":"128"}' "$T/sw/sweep.jsonl"; then
+    ok "sweep batch over lr x batch: 4 points x 2 learners, Pareto marks, per-point results"
+else
+    bad "sweep: $(cat "$T/sw.log" "$T/sw.table")"
+fi
+"$WS" sweep online --subset 1500 --k0 500 --k 500 --max-epochs 10 --threads 2 --learners warm,shrink-perturb \
+    --grid shrink-perturb.lambda=0.2,0.8 --out "$T/swo" >"$T/swo.table" 2>"$T/swo.log" \
+    && grep -q "shrink-perturb:lambda=0.8" "$T/swo/sweep.csv" && ok "sweep over a learner parameter (shrink-perturb.lambda)" \
+    || bad "sweep over a learner parameter: $(cat "$T/swo.log")"
+expect_error "sweep without a grid" "no --grid" "$WS" sweep batch --subset 100
+expect_error "sweep over a learner not in the list" "no learner of kind 'ewc'" "$WS" sweep online --grid ewc.lambda=1,10
 # --- figures ---
 if command -v gnuplot >/dev/null 2>&1; then
     if "$WS" plot "$T/onl" >"$T/plot.out" 2>&1 && "$WS" plot "$T/tr/transfer.jsonl" --out "$T/trfig" >>"$T/plot.out" 2>&1 \
