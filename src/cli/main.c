@@ -197,6 +197,18 @@ static int resolve(const char *cmd, cli_opts *o, ws_batch_config *cfg, ws_ctx *c
     return 0;
 }
 
+// Refuse learners the model cannot run (before any output is made).
+static int check_learners(const char *cmd, const ws_batch_config *cfg, const ws_dataset *d, ws_ctx *ctx) {
+    ws_model_spec spec = ws_batch_model_spec(cfg, d);
+    ws_model *m;
+    if (ws_model_create(ctx, &m, &spec)) return die(cmd, ctx->err);
+    int rc = 0;
+    for (int l = 0; l < cfg->nlearners && !rc; l++)
+        if (ws_learner_check(ctx, &cfg->learners[l], m)) rc = die(cmd, ctx->err);
+    ws_model_free(m);
+    return rc;
+}
+
 // The help text of the scenarios that run learners.
 static void learner_help(void) {
     printf("\nlearners (--learners, comma-separated; parameters as NAME:KEY=VALUE:KEY=VALUE; every learner also\n"
@@ -421,7 +433,8 @@ static int cmd_batch(int argc, char **argv) {
     double t0 = ws_now();
     if (load_source(cmd, &o, &ctx, &src)) return 1;
     // Folders are made only once the inputs are known to be good.
-    if ((cfg.save_dir && ensure_dir(cmd, cfg.save_dir, &ctx)) || ensure_dir(cmd, o.out, &ctx)) {
+    if (check_learners(cmd, &cfg, &src.train, &ctx) || (cfg.save_dir && ensure_dir(cmd, cfg.save_dir, &ctx)) ||
+        ensure_dir(cmd, o.out, &ctx)) {
         ws_source_free(&src);
         return 1;
     }
@@ -605,7 +618,7 @@ static void print_online(const ws_online_config *cfg, const ws_source *src, cons
         printf("\n");
     }
     // The last round, with each learner's training time over all rounds.
-    printf("\nafter the last round (%lld examples); seconds: training time summed over the rounds\n",
+    printf("\nafter the last round (%lld examples); epochs and seconds: summed over the rounds\n",
            (long long)r[0].rounds[nr - 1].n_seen);
     static learner_col cols[WS_MAX_LEARNERS];
     memset(cols, 0, sizeof cols);
@@ -615,9 +628,11 @@ static void print_online(const ws_online_config *cfg, const ws_source *src, cons
             const ws_online_round *x = &r[i].rounds[l * nr + nr - 1];
             run_col(&cols[l], i, &(ws_run_result){.train = x->train, .test_acc = x->test_acc});
             cols[l].seconds[i] = x->cum_seconds;
+            cols[l].epochs[i] = 0;
+            for (int k = 0; k < nr; k++) cols[l].epochs[i] += r[i].rounds[l * nr + k].train.nepochs;
         }
     }
-    print_learner_rows(cols, nl, n, "seconds (all)", 0);
+    print_learner_rows(cols, nl, n, "seconds", 0);
 }
 
 static int cmd_online(int argc, char **argv, int active) {
@@ -682,9 +697,13 @@ static int cmd_online(int argc, char **argv, int active) {
                     (long long)ocfg.k, (long long)sp.n_pool);
         ws_split_free(&sp);
     }
-    if (!fits || ensure_dir(cmd, o.out, &ctx)) {
+    if (!fits) {
         ws_source_free(&src);
-        return fits ? 1 : die(cmd, ctx.err);
+        return die(cmd, ctx.err);
+    }
+    if (check_learners(cmd, &ocfg.base, &src.train, &ctx) || ensure_dir(cmd, o.out, &ctx)) {
+        ws_source_free(&src);
+        return 1;
     }
     char arch[160];
     ws_model_spec spec = ws_batch_model_spec(&ocfg.base, &src.train);
@@ -788,6 +807,7 @@ static int cmd_transfer(int argc, char **argv) {
                  b.num_classes);
         rc = die(cmd, ctx.err);
     }
+    if (!rc) rc = check_learners(cmd, &tcfg.base, &b.train, &ctx);
     if (!rc) rc = ensure_dir(cmd, o.out, &ctx);
     ws_transfer_seed_result *res = calloc((size_t)tcfg.base.seeds, sizeof *res);
     int done = 0;
