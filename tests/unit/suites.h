@@ -32,6 +32,10 @@ const char *test_write_file(const char *name, const void *data, size_t n);
 typedef double (*objective)(void *user);
 double fd_error(float *x, const float *analytic, int64_t n, objective f, void *user, float h);
 
+// Logistic regression on one example, in double: g[k] = softmax(W x + b)[k] - [k == label]
+// (the loss gradient is g for the bias and g x^T for the weights); W is (K, D).
+void test_logreg_residual(const float *W, const float *b, const double *x, int D, int K, int label, double *g);
+
 // Write bytes gzip-compressed.
 const char *test_write_gz(const char *name, const void *data, size_t n);
 

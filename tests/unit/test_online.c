@@ -107,18 +107,12 @@ START_TEST(grad_norm_matches_closed_form) {
     const float *W = m->w + ws_model_param(m, "linear.weight")->offset, *bb = m->w + ws_model_param(m, "linear.bias")->offset;
     double gW[K][D] = {{0}}, gb[K] = {0};
     for (int i = 0; i < N; i++) {
-        double x[D], z[K], mx = -1e300, s = 0;
+        double x[D], g[K];
         for (int j = 0; j < D; j++) x[j] = (px[idx[i] * D + j] / 255.0 - 0.5) / 0.5;
+        test_logreg_residual(W, bb, x, D, K, lab[idx[i]], g);
         for (int k = 0; k < K; k++) {
-            z[k] = bb[k];
-            for (int j = 0; j < D; j++) z[k] += W[k * D + j] * x[j];
-            if (z[k] > mx) mx = z[k];
-        }
-        for (int k = 0; k < K; k++) s += exp(z[k] - mx);
-        for (int k = 0; k < K; k++) {
-            double g = exp(z[k] - mx) / s - (k == lab[idx[i]]);
-            gb[k] += g / N;
-            for (int j = 0; j < D; j++) gW[k][j] += g * x[j] / N;
+            gb[k] += g[k] / N;
+            for (int j = 0; j < D; j++) gW[k][j] += g[k] * x[j] / N;
         }
     }
     double want = 0;

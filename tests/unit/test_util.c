@@ -53,3 +53,14 @@ double fd_error(float *x, const float *analytic, int64_t n, objective f, void *u
     }
     return maxdiff / maxref;
 }
+
+void test_logreg_residual(const float *W, const float *b, const double *x, int D, int K, int label, double *g) {
+    double mx = -1e300, s = 0;
+    for (int k = 0; k < K; k++) {
+        g[k] = b[k];
+        for (int j = 0; j < D; j++) g[k] += W[k * D + j] * x[j];
+        if (g[k] > mx) mx = g[k];
+    }
+    for (int k = 0; k < K; k++) s += exp(g[k] - mx);
+    for (int k = 0; k < K; k++) g[k] = exp(g[k] - mx) / s - (k == label);
+}
