@@ -186,6 +186,12 @@ same warm "$SP10" && same random "$SP01" \
     || bad "shrink-perturb identities: $(cat "$T/lrn/batch.csv")"
 grep -qF '"learners":[{"name":"warm","kind":"warm"' "$T/lrn/batch.jsonl" && grep -qF '"kind":"cbp","replacement_rate":0.0001' "$T/lrn/batch.jsonl" \
     && ok "the configuration records every learner's resolved parameters" || bad "learners not recorded in batch.jsonl"
+ALL=warm,random,shrink-perturb,partial,head-reset,noise,ewc:fisher-examples=100,l2-init,dash,cbp:maturity=5
+"$WS" transfer --subset 1000 --fractions 50 --max-epochs 5 --threads 2 --learners "$ALL" --out "$T/trl" --quiet \
+    >/dev/null 2>"$T/trl.log" && [ "$(wc -l <"$T/trl/transfer.csv")" -eq 11 ] \
+    && "$WS" active --subset 1000 --k0 500 --k 250 --max-epochs 5 --threads 2 --learners "$ALL" --out "$T/actl" --quiet \
+    >/dev/null 2>>"$T/trl.log" && [ "$(wc -l <"$T/actl/online.csv")" -eq 31 ] \
+    && ok "transfer and active run all ten learner kinds" || bad "learners in transfer/active: $(cat "$T/trl.log")"
 expect_error "unknown learner" "unknown learner 'sgdr'" "$WS" batch --learners warm,sgdr --out "$T/never-l"
 expect_error "bad learner parameter" "learner 'noise:lambda=1': noise takes no 'lambda'" "$WS" online --learners noise:lambda=1
 expect_error "cbp on logistic regression" "continual backprop replaces hidden units" \

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "exp/online.h"
+#include "exp/sweep.h"
 #include "exp/transfer.h"
 #include "suites.h"
 
@@ -215,6 +216,42 @@ START_TEST(online_end_to_end) {
 }
 END_TEST
 
+
+START_TEST(sweep_reduction) {
+    // Pareto: (acc, seconds) -- 0 (0.9, 10) front; 1 (0.8, 5) front; 2 (0.8, 6) dominated by 1;
+    // 3 (0.9, 10) ties 0: neither dominates; 4 (0.95, 20) front.
+    const double acc[5] = {0.9, 0.8, 0.8, 0.9, 0.95}, secs[5] = {10, 5, 6, 10, 20};
+    uint8_t front[5];
+    ws_pareto(acc, secs, 5, front);
+    const uint8_t want[5] = {1, 1, 0, 1, 1};
+    ck_assert_int_eq(memcmp(front, want, 5), 0);
+    // A batch result (phase 1 left out) and an online one (the last round's accuracy, summed seconds).
+    const char *batch = "{\"runs\":{\"phase1\":{\"test_acc\":0.5,\"seconds\":9,\"epochs\":9,\"converged\":true},"
+                        "\"warm\":{\"test_acc\":0.8,\"seconds\":2,\"epochs\":4,\"converged\":true},"
+                        "\"ewc:lambda=1\":{\"test_acc\":0.7,\"seconds\":3,\"epochs\":5,\"converged\":false}}}\n"
+                        "{\"runs\":{\"warm\":{\"test_acc\":0.6,\"seconds\":4,\"epochs\":6,\"converged\":true},"
+                        "\"ewc:lambda=1\":{\"test_acc\":0.9,\"seconds\":1,\"epochs\":2,\"converged\":true}}}\n";
+    ws_sweep_point p;
+    ck_assert_int_eq(ws_sweep_read(&ctx, test_write_file("batch.jsonl", batch, strlen(batch)), &p), WS_OK);
+    ck_assert_int_eq(p.ncells, 2);
+    ck_assert_str_eq(p.cells[1].learner, "ewc:lambda=1");
+    ck_assert_int_eq(p.cells[1].n, 2);
+    ck_assert_double_eq(p.cells[1].acc[1], 0.9);
+    ck_assert_int_eq(ws_sweep_converged(&p.cells[1]), 1);
+    const char *online = "{\"learners\":{\"warm\":[{\"test_acc\":0.5,\"seconds\":1,\"epochs\":3,\"converged\":true},"
+                         "{\"test_acc\":0.75,\"seconds\":2.5,\"epochs\":4,\"converged\":false}]}}\n";
+    ck_assert_int_eq(ws_sweep_read(&ctx, test_write_file("online.jsonl", online, strlen(online)), &p), WS_OK);
+    ck_assert_int_eq(p.cells[0].n, 1);
+    ck_assert_double_eq(p.cells[0].acc[0], 0.75);
+    ck_assert_double_eq(p.cells[0].seconds[0], 3.5);
+    ck_assert_double_eq(p.cells[0].epochs[0], 7);
+    ck_assert_int_eq(ws_sweep_converged(&p.cells[0]), 0);
+    const char *junk = "{\"runs\":{\"warm\":{\"seconds\":1}}}\n";
+    ck_assert_int_eq(ws_sweep_read(&ctx, test_write_file("bad.jsonl", junk, strlen(junk)), &p), WS_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(ctx.err, "bad.jsonl: line 1"));
+}
+END_TEST
+
 START_TEST(transfer_structure) {
     ws_source src;
     if (ws_source_load(&ctx, &src, "fashion-mnist", NULL)) {
@@ -268,6 +305,7 @@ Suite *online_suite(void) {
     tcase_add_test(t, margin_sampling_constructed);
     tcase_add_test(t, online_end_to_end);
     tcase_add_test(t, transfer_structure);
+    tcase_add_test(t, sweep_reduction);
     suite_add_tcase(s, t);
     return s;
 }
