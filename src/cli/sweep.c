@@ -338,7 +338,7 @@ int cmd_sweep(int argc, char **argv) {
             if ((int)strlen(entries[i].cell.learner) + 2 > lw) lw = (int)strlen(entries[i].cell.learner) + 2;
         }
         print_cell("params", pw), print_cell("learner", lw);
-        printf("%-18s%-18s%-10s%s\n", "test acc %", "seconds", "epochs", "pareto");
+        printf("%-18s%-18s%-10s%-11s%s\n", "test acc %", "seconds", "epochs", "converged", "pareto");
         for (int i = 0; i < nentries; i++) {
             const entry *e = &entries[i];
             char a[64], s[64], ep[32];
@@ -347,6 +347,8 @@ int cmd_sweep(int argc, char **argv) {
             snprintf(ep, sizeof ep, "%.1f", e->epochs.mean);
             print_cell(e->params, pw), print_cell(e->cell.learner, lw), print_cell(a, 18), print_cell(s, 18);
             print_cell(ep, 10);
+            snprintf(ep, sizeof ep, "%d/%d", ws_sweep_converged(&e->cell), e->cell.n);
+            print_cell(ep, 11);
             printf("%s\n", e->pareto ? "*" : "");
         }
         // The paper's finding: warm models that generalise as well as random ones take as long to train.

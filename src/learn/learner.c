@@ -34,10 +34,10 @@ static const kind_info KINDS[] = {
     {WS_LEARNER_NOISE, "noise", "sigma", "warm plus Gaussian noise N(0, sigma^2) before each round; sigma 0.01"},
     {WS_LEARNER_EWC, "ewc", "lambda fisher-examples fisher-batch",
      "warm plus lambda/2 sum F_i (theta_i - theta*_i)^2 toward the last round's model, F its diagonal empirical "
-     "Fisher on the data seen (Kirkpatrick et al. 2017); lambda 100, fisher-examples 1000 (0: all), "
+     "Fisher on the data seen (Kirkpatrick et al. 2017); lambda 10, fisher-examples 1000 (0: all), "
      "fisher-batch 1"},
     {WS_LEARNER_L2_INIT, "l2-init", "lambda",
-     "warm plus lambda/2 |theta - theta_0|^2 toward its first weights (Kumar et al. 2023); lambda 0.01"},
+     "warm plus lambda/2 |theta - theta_0|^2 toward its first weights (Kumar et al. 2023); lambda 0.001"},
     {WS_LEARNER_DASH, "dash", "alpha lambda",
      "before each round, an EMA (alpha) of the negative gradient over the round's batches; each Linear row / "
      "Conv2d kernel slice (each bias whole) scaled by clamp(cos(-g, w), lambda, 1) (Shin et al. 2024); "
@@ -64,8 +64,8 @@ ws_learner ws_learner_default(ws_learner_kind kind) {
     case WS_LEARNER_SHRINK_PERTURB: l.lambda = 0.4, l.sigma = 0.1; break;
     case WS_LEARNER_PARTIAL: l.layers = 1; break;
     case WS_LEARNER_NOISE: l.sigma = 0.01; break;
-    case WS_LEARNER_EWC: l.lambda = 100, l.fisher_examples = 1000, l.fisher_batch = 1; break;
-    case WS_LEARNER_L2_INIT: l.lambda = 0.01; break;
+    case WS_LEARNER_EWC: l.lambda = 10, l.fisher_examples = 1000, l.fisher_batch = 1; break;
+    case WS_LEARNER_L2_INIT: l.lambda = 1e-3; break;
     case WS_LEARNER_DASH: l.alpha = 0.3, l.lambda = 0.3; break;
     case WS_LEARNER_CBP: l.replace_rate = 1e-4, l.decay = 0.99, l.maturity = 100; break;
     default: break;
@@ -344,9 +344,10 @@ ws_status ws_learner_state_init(ws_ctx *ctx, ws_learner_state *s, const ws_learn
     s->n = m->nweights;
     ws_status st = ws_learner_check(ctx, def, m);
     if (st) return st;
-    if (def->kind != WS_LEARNER_WARM && def->kind != WS_LEARNER_EWC && def->kind != WS_LEARNER_L2_INIT &&
-        def->kind != WS_LEARNER_CBP && def->kind != WS_LEARNER_DASH && def->kind != WS_LEARNER_NOISE)
-        if ((st = ws_model_create(ctx, &s->fresh, &m->spec))) return st;
+    // The learners that take (some of) a fresh initialisation hold a model to draw it in.
+    const int takes_fresh = def->kind == WS_LEARNER_RANDOM || def->kind == WS_LEARNER_SHRINK_PERTURB ||
+                            def->kind == WS_LEARNER_PARTIAL || def->kind == WS_LEARNER_HEAD_RESET;
+    if (takes_fresh && (st = ws_model_create(ctx, &s->fresh, &m->spec))) return st;
     if (def->kind == WS_LEARNER_L2_INIT && !(s->theta0 = ws_alloc(ctx, sizeof(float) * (size_t)s->n))) st = WS_ERR_NOMEM;
     if (def->kind == WS_LEARNER_EWC && (!(s->anchor = ws_alloc(ctx, sizeof(float) * (size_t)s->n)) ||
                                         !(s->fisher = ws_alloc(ctx, sizeof(float) * (size_t)s->n))))

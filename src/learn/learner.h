@@ -50,7 +50,7 @@ typedef enum { WS_BN_AUTO, WS_BN_RESET, WS_BN_KEEP } ws_bn_policy;
 typedef struct {
     ws_learner_kind kind;
     char name[64];          // unique in a list: the spec as written ("shrink-perturb:lambda=0.2")
-    double lambda;          // shrink-perturb: shrink (0.4); ewc, l2-init: strength (100, 0.01); dash: floor (0.3)
+    double lambda;          // shrink-perturb: shrink (0.4); ewc, l2-init: strength (10, 0.001); dash: floor (0.3)
     double sigma;           // shrink-perturb: perturbation (0.1); noise: std (0.01)
     double alpha;           // dash: EMA weight of each new batch's gradient (0.3)
     int gauss;              // shrink-perturb: perturb with N(0, sigma^2) instead of sigma * p_fresh
