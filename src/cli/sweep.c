@@ -21,6 +21,7 @@
 #include "exp/sweep.h"
 #include "io/atomic.h"
 #include "io/jsonl.h"
+#include "report/plot.h"
 
 #define MAX_AXES 8
 #define MAX_VALUES 32
@@ -377,8 +378,13 @@ int cmd_sweep(int argc, char **argv) {
             else if (nwarm)
                 printf("warm is never within 1 point of it (%d points)\n", nwarm);
         }
-        printf("\nresults: %s/sweep.jsonl, %s/sweep.csv; each point's results and table in %s/points/NNN/\n", out, out,
-               out);
+        // The figure of accuracy against seconds (gnuplot; a sweep without it is still whole).
+        char figdir[1300];
+        int nfigs = 0;
+        snprintf(figdir, sizeof figdir, "%s/figures", out);
+        if (ws_plot_results(&ctx, out, figdir, &nfigs)) fprintf(stderr, "warmstart sweep: note: no figure: %s\n", ctx.err);
+        printf("\nresults: %s/sweep.jsonl, %s/sweep.csv%s%s%s; each point's results and table in %s/points/NNN/\n", out,
+               out, nfigs ? ", " : "", nfigs ? figdir : "", nfigs ? "/sweep.png" : "", out);
     }
     free(entries);
     free(base);

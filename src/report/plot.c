@@ -39,6 +39,7 @@ typedef struct {
     char file[64];       // base name: accuracy -> accuracy.png, accuracy.svg
     char title[256], xlabel[96], ylabel[96];
     int logx;
+    int scatter;         // points only, no bands (a sweep's accuracy against seconds); the last series a line
     int nseries;
     series *s[MAX_SERIES];
 } figure;
@@ -85,7 +86,11 @@ static void script_for(FILE *gp, const figure *f, const char *dir, const char *t
             f->ylabel);
     fprintf(gp, "set grid\nset key outside right top noenhanced\n%s\n", f->logx ? "set logscale x" : "unset logscale x");
     fprintf(gp, "plot ");
-    for (int i = 0; i < f->nseries; i++)
+    for (int i = 0; i < f->nseries && f->scatter; i++)
+        fprintf(gp, "%s'%s/%s.dat' index %d using 1:2 with %s lc rgb '%s' title '%s'", i ? ", " : "", dir, f->file, i,
+                i == f->nseries - 1 ? "lines lw 1.5 dt 2" : "points pt 7 ps 1.2", i == f->nseries - 1 ? "#000000" : COLORS[i % MAX_SERIES],
+                f->s[i]->name);
+    for (int i = 0; i < f->nseries && !f->scatter; i++)
         fprintf(gp, "%s'%s/%s.dat' index %d using 1:3:4 with filledcurves fc rgb '%s' fs transparent solid 0.18 notitle, "
                     "'%s/%s.dat' index %d using 1:2 with linespoints lw 2 pt 7 ps 0.6 lc rgb '%s' title '%s'",
                 i ? ", " : "", dir, f->file, i, COLORS[i % MAX_SERIES], dir, f->file, i, COLORS[i % MAX_SERIES],
@@ -139,13 +144,13 @@ ws_status ws_plot_results(ws_ctx *ctx, const char *input, const char *outdir, in
     struct stat sb;
     if (stat(input, &sb) != 0) return ws_fail(ctx, WS_ERR_IO, "%s: %s", input, strerror(errno));
     if (S_ISDIR(sb.st_mode)) {
-        static const char *const names[3] = {"online.jsonl", "transfer.jsonl", "batch.jsonl"};
+        static const char *const names[4] = {"online.jsonl", "transfer.jsonl", "sweep.jsonl", "batch.jsonl"};
         int found = 0;
-        for (int i = 0; i < 3 && !found; i++) {
+        for (int i = 0; i < 4 && !found; i++) {
             snprintf(file, sizeof file, "%s/%s", input, names[i]);
             found = stat(file, &sb) == 0;
         }
-        if (!found) return ws_fail(ctx, WS_ERR_IO, "%s: no online.jsonl or transfer.jsonl in this folder", input);
+        if (!found) return ws_fail(ctx, WS_ERR_IO, "%s: no online.jsonl, transfer.jsonl or sweep.jsonl in this folder", input);
     } else {
         snprintf(file, sizeof file, "%s", input);
     }
@@ -213,10 +218,32 @@ ws_status ws_plot_results(ws_ctx *ctx, const char *input, const char *outdir, in
                     }
                     nlearn = l;
                 }
+            } else if (!strcmp(exp, "sweep")) {
+                // One point per (grid point, learner): accuracy against seconds; the
+                // Pareto front, sorted by seconds, as the last series.
+                const cJSON *ln = path_get(rec, "learner", NULL);
+                double x = num(path_get(rec, "seconds", NULL), "mean"), y = 100 * num(path_get(rec, "test_acc", NULL), "mean");
+                int l = 0;
+                while (l < nlearn && cJSON_IsString(ln) && strcmp(learners[l], ln->valuestring)) l++;
+                if (l == nlearn && l < MAX_SERIES - 1 && cJSON_IsString(ln))
+                    snprintf(learners[nlearn++], sizeof learners[0], "%s", ln->valuestring);
+                if (l < nlearn) add_value(SERIES(0, l), SERIES(0, l)->npoints, x, y);
+                if (cJSON_IsTrue(path_get(rec, "pareto", NULL))) {
+                    series *front = SERIES(1, 0);
+                    int k = front->npoints;
+                    while (k > 0 && front->x[k - 1] > x && k < MAX_POINTS) { // insertion by seconds
+                        front->x[k] = front->x[k - 1], front->v[k][0] = front->v[k - 1][0], front->nv[k] = 1;
+                        k--;
+                    }
+                    if (front->npoints < MAX_POINTS) {
+                        front->x[k] = x, front->v[k][0] = y, front->nv[k] = 1;
+                        front->npoints++;
+                    }
+                }
             } else {
                 cJSON_Delete(rec);
-                st = ws_fail(ctx, WS_ERR_ARG, "%s: experiment '%s' has no figures yet (online, active, transfer do)", file,
-                             exp);
+                st = ws_fail(ctx, WS_ERR_ARG, "%s: experiment '%s' has no figures yet (online, active, transfer, sweep do)",
+                             file, exp);
                 break;
             }
             nseeds++;
@@ -228,7 +255,22 @@ ws_status ws_plot_results(ws_ctx *ctx, const char *input, const char *outdir, in
     if (!st && nseeds == 0) st = ws_fail(ctx, WS_ERR_FORMAT, "%s: no results in the file", file);
     if (!st && mkdir(outdir, 0777) != 0 && errno != EEXIST)
         st = ws_fail(ctx, WS_ERR_IO, "%s: cannot create directory: %s", outdir, strerror(errno));
-    if (!st) {
+    if (!st && !strcmp(exp, "sweep")) {
+        figure f;
+        memset(&f, 0, sizeof f);
+        snprintf(f.file, sizeof f.file, "sweep");
+        snprintf(f.title, sizeof f.title, "Sweep: test accuracy against training time (%s; means over seeds)", title);
+        snprintf(f.xlabel, sizeof f.xlabel, "training seconds to converge");
+        snprintf(f.ylabel, sizeof f.ylabel, "test accuracy (%%)");
+        f.scatter = 1;
+        for (int l = 0; l < nlearn; l++) {
+            snprintf(SERIES(0, l)->name, sizeof all[0].name, "%s", learners[l]);
+            f.s[f.nseries++] = SERIES(0, l);
+        }
+        snprintf(SERIES(1, 0)->name, sizeof all[0].name, "Pareto front");
+        f.s[f.nseries++] = SERIES(1, 0);
+        st = render(ctx, &f, outdir, nfigs);
+    } else if (!st) {
         for (int l = 0; l < nlearn; l++)
             for (int q = 0; q < NQUANT; q++) snprintf(SERIES(q, l)->name, sizeof all[0].name, "%s", learners[l]);
         const int transfer = !strcmp(exp, "transfer");

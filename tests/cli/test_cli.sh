@@ -204,6 +204,10 @@ if "$WS" sweep batch --subset 1000 --max-epochs 15 --threads 2 --grid lr=0.001,0
     && [ -s "$T/sw/points/003/batch.jsonl" ] && grep -q '"pareto":true' "$T/sw/sweep.jsonl" \
     && grep -q "^best random: " "$T/sw.table" && grep -qF '"params":{"lr":"0.01","batch":"128"}' "$T/sw/sweep.jsonl"; then
     ok "sweep batch over lr x batch: 4 points x 2 learners, Pareto marks, per-point results"
+    if command -v gnuplot >/dev/null 2>&1; then
+        grep -q "Sweep: test accuracy against training time" "$T/sw/figures/sweep.svg" && ok "sweep draws accuracy against seconds" \
+            || bad "sweep figure missing"
+    fi
 else
     bad "sweep: $(cat "$T/sw.log" "$T/sw.table")"
 fi
