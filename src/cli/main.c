@@ -992,7 +992,7 @@ static void usage(FILE *f) {
                "  active   active online learning: each learner picks its next examples by margin sampling\n"
                "  transfer pretrain on A, then train on p%% of B: warm from A vs random\n"
                "  sweep    a grid (lr x batch, learner parameters, ...) over a scenario: accuracy vs compute, Pareto front\n"
-               "  plot     figures (PNG, SVG) from the results of online, active or transfer\n"
+               "  plot     figures (PNG, SVG) from the results of online, active, transfer or sweep\n"
                "  report   one page (report.md, report.html) with the tables and figures of a results folder\n"
                "  train    train one model to the threshold (optionally --save it)\n"
                "  eval     evaluate a saved checkpoint\n"

@@ -80,12 +80,33 @@ int ws_learner_default_list(ws_learner *out, int cap) {
     return 2;
 }
 
+// Append `text` to buf at *w, wrapped at 100 columns with an 18-column indent.
+static void append_wrapped(char *buf, size_t cap, size_t *w, const char *text) {
+    int col = 18;
+    for (const char *p = text; *p && *w + 32 < cap;) {
+        const char *sp = strchr(p, ' ');
+        int len = sp ? (int)(sp - p) : (int)strlen(p);
+        if (col > 18 && col + 1 + len > 100) {
+            *w += (size_t)snprintf(buf + *w, cap - *w, "\n%18s", "");
+            col = 18;
+        } else if (col > 18) {
+            buf[(*w)++] = ' ', col++;
+        }
+        *w += (size_t)snprintf(buf + *w, cap - *w, "%.*s", len, p);
+        col += len;
+        p += len + (sp ? 1 : 0);
+    }
+    *w += (size_t)snprintf(buf + *w, cap - *w, "\n");
+}
+
 const char *ws_learner_help(void) {
-    static char buf[4096];
+    static char buf[6144];
     if (buf[0]) return buf;
     size_t w = 0;
-    for (int i = 0; i < NKINDS && w < sizeof buf; i++)
-        w += (size_t)snprintf(buf + w, sizeof buf - w, "  %-15s %s\n", KINDS[i].name, KINDS[i].help);
+    for (int i = 0; i < NKINDS && w + 64 < sizeof buf; i++) {
+        w += (size_t)snprintf(buf + w, sizeof buf - w, "  %-15s ", KINDS[i].name);
+        append_wrapped(buf, sizeof buf, &w, KINDS[i].help);
+    }
     return buf;
 }
 
