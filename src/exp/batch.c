@@ -387,6 +387,11 @@ cJSON *ws_batch_config_json(const ws_batch_config *cfg, const ws_source *src, co
     return j;
 }
 
+void ws_config_drop_two_phase(cJSON *j) {
+    const char *keys[] = {"phase2", "first_fraction", "phase1_epochs", "keep_optimizer_state"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) cJSON_DeleteItemFromObject(j, keys[i]);
+}
+
 cJSON *ws_run_json(const ws_run_result *r) {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddNumberToObject(j, "test_acc", r->test_acc);

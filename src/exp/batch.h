@@ -103,6 +103,10 @@ ws_status ws_eval_checkpoint(ws_ctx *ctx, const ws_batch_config *cfg, const ws_s
 
 // The fully resolved configuration as JSON (recorded with every result).
 cJSON *ws_batch_config_json(const ws_batch_config *cfg, const ws_source *src, const ws_ctx *ctx);
+// Remove the settings only the two-phase experiment has (phase 2, the first
+// fraction, phase-1 epochs, keep-optim) from a configuration built by
+// ws_batch_config_json, for scenarios without them (online, transfer).
+void ws_config_drop_two_phase(cJSON *config);
 // {"mean": [..], "std": [..]} of a normalisation.
 cJSON *ws_norm_json(const ws_norm *n);
 // One run's record: accuracy, loss, epochs, steps, seconds, the epoch log.

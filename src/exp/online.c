@@ -275,11 +275,7 @@ cJSON *ws_online_config_json(const ws_online_config *cfg, const ws_source *src, 
                                                                         : "passive: arrival order");
     cJSON_AddStringToObject(o, "optimizer", "rebuilt every round unless a learner keeps it; settings of phase 1 "
                                             "(--opt, --lr, --batch, ...)");
-    // phase-2 and first-fraction settings do not apply
-    cJSON_DeleteItemFromObject(j, "phase2");
-    cJSON_DeleteItemFromObject(j, "first_fraction");
-    cJSON_DeleteItemFromObject(j, "phase1_epochs");
-    cJSON_DeleteItemFromObject(j, "keep_optimizer_state");
+    ws_config_drop_two_phase(j);
     return j;
 }
 

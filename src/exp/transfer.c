@@ -178,10 +178,7 @@ cJSON *ws_transfer_config_json(const ws_transfer_config *cfg, const ws_source *a
     cJSON_AddItemToObject(t, "fractions", cJSON_CreateDoubleArray(cfg->fractions, cfg->nfractions));
     cJSON_AddBoolToObject(t, "keep_head", cfg->keep_head);
     cJSON_AddStringToObject(t, "warm", cfg->keep_head ? "A's model, head included" : "A's model with a fresh head");
-    cJSON_DeleteItemFromObject(j, "phase2");
-    cJSON_DeleteItemFromObject(j, "first_fraction");
-    cJSON_DeleteItemFromObject(j, "phase1_epochs");
-    cJSON_DeleteItemFromObject(j, "keep_optimizer_state");
+    ws_config_drop_two_phase(j);
     return j;
 }
 

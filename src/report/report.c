@@ -157,19 +157,25 @@ static const learner *baseline_of(const experiment *e) {
 
 // batch.jsonl: one run per key of "runs", phase 1 first; learners' gaps to the
 // baseline run of the same record (the same seed).
+// A learner's final run of a seed: its accuracy, seconds, convergence and,
+// unless it is the baseline, its gap to the baseline's accuracy (points).
+static ws_status add_final(ws_ctx *ctx, learner *l, const cJSON *run, const char *name, double acc, double seconds,
+                           double baseline_acc) {
+    l->runs++;
+    l->converged += cJSON_IsTrue(item(run, "converged"));
+    if (samples_add(ctx, &l->acc, 100 * acc) || samples_add(ctx, &l->seconds, seconds)) return WS_ERR_NOMEM;
+    if (strcmp(name, BASELINE)) return samples_add(ctx, &l->gap, 100 * (acc - baseline_acc));
+    return WS_OK;
+}
+
 static ws_status add_batch_run(ws_ctx *ctx, experiment *e, const cJSON *run, double baseline_acc) {
     double acc = num(run, "test_acc");
     if (!isfinite(acc)) return ws_fail(ctx, WS_ERR_FORMAT, "runs.%s has no test_acc", run->string);
     learner *l;
     ws_status st = learner_named(ctx, e, run->string, 0, &l);
     if (st) return st;
-    l->runs++;
-    l->converged += cJSON_IsTrue(item(run, "converged"));
-    if (samples_add(ctx, &l->acc, 100 * acc) || samples_add(ctx, &l->epochs, num(run, "epochs")) ||
-        samples_add(ctx, &l->seconds, num(run, "seconds")))
-        return WS_ERR_NOMEM;
-    if (strcmp(run->string, BASELINE)) return samples_add(ctx, &l->gap, 100 * (acc - baseline_acc));
-    return WS_OK;
+    if (samples_add(ctx, &l->epochs, num(run, "epochs"))) return WS_ERR_NOMEM;
+    return add_final(ctx, l, run, run->string, acc, num(run, "seconds"), baseline_acc);
 }
 
 static ws_status add_batch(ws_ctx *ctx, experiment *e, const cJSON *rec) {
@@ -209,12 +215,7 @@ static ws_status add_online_learner(ws_ctx *ctx, experiment *e, const cJSON *rou
     if (st) return st;
     const cJSON *last = last_child(rounds);
     double acc = num(last, "test_acc");
-    l->runs++;
-    l->converged += cJSON_IsTrue(item(last, "converged"));
-    if (samples_add(ctx, &l->acc, 100 * acc) || samples_add(ctx, &l->seconds, num(last, "cumulative_seconds")))
-        return WS_ERR_NOMEM;
-    if (strcmp(rounds->string, BASELINE)) return samples_add(ctx, &l->gap, 100 * (acc - baseline_acc));
-    return WS_OK;
+    return add_final(ctx, l, last, rounds->string, acc, num(last, "cumulative_seconds"), baseline_acc);
 }
 
 static ws_status add_online(ws_ctx *ctx, experiment *e, const cJSON *rec) {
