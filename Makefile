@@ -71,7 +71,7 @@ $(BUILD)/bench_mlp: $(BUILD)/bench/bench_mlp.o $(BUILD)/libwarmstart.a
 # libFuzzer harnesses (tests/fuzz), built with clang under ASan + UBSan into
 # build/fuzz; tests/fuzz/run.sh runs them (the suite does, 30 s each).
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
-FUZZERS  := cifar idx svhn image
+FUZZERS  := cifar idx svhn image safetensors
 fuzz:
 	$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SANITIZE="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" build/fuzz/libwarmstart.a

@@ -81,13 +81,19 @@ ws_status ws_st_read(ws_ctx *ctx, ws_st_file *f, const char *path) {
     f->tensors = calloc((size_t)(n > 0 ? n : 1), sizeof *f->tensors);
     if (!f->tensors) { st = ws_fail(ctx, WS_ERR_NOMEM, "%s: out of memory", path); goto fail; }
     for (cJSON *e = root->child; e; e = e->next) {
+        // JSON allows a key twice (cJSON keeps both); the format does not.
         if (!strcmp(e->string, "__metadata__")) {
             if (!cJSON_IsObject(e)) { st = ws_fail(ctx, WS_ERR_FORMAT, "%s: __metadata__ is not an object", path); goto fail; }
+            if (f->metadata_json) { st = ws_fail(ctx, WS_ERR_FORMAT, "%s: __metadata__ appears twice", path); goto fail; }
             f->metadata_json = cJSON_PrintUnformatted(e);
             continue;
         }
         ws_st_tensor *t = &f->tensors[f->ntensors];
         if (strlen(e->string) >= sizeof t->name) { st = ws_fail(ctx, WS_ERR_FORMAT, "%s: tensor name too long", path); goto fail; }
+        if (ws_st_find(f, e->string)) {
+            st = ws_fail(ctx, WS_ERR_FORMAT, "%s: tensor '%s' appears twice", path, e->string);
+            goto fail;
+        }
         snprintf(t->name, sizeof t->name, "%s", e->string);
         cJSON *dt = cJSON_GetObjectItemCaseSensitive(e, "dtype");
         cJSON *shape = cJSON_GetObjectItemCaseSensitive(e, "shape");

@@ -125,6 +125,17 @@ START_TEST(broken_files_are_refused_and_leave_the_model_alone) {
              "\"extra\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[76,80]}}", ok_tail);
     ck_assert_int_eq(ws_model_load(&ctx, m, raw("extra", json, data, 80)), WS_ERR_FORMAT);
     ck_assert_ptr_nonnull(strstr(ctx.err, "unexpected tensor 'extra'"));
+    // A key twice (JSON allows it; the format does not): a tensor, the metadata.
+    snprintf(json, sizeof json,
+             "{\"lm1.weight\":{\"dtype\":\"F32\",\"shape\":[2,4],\"data_offsets\":[0,32]},%s,"
+             "\"lm1.bias\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[76,80]}}", ok_tail);
+    ck_assert_int_eq(ws_model_load(&ctx, m, raw("twice", json, data, 80)), WS_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(ctx.err, "tensor 'lm1.bias' appears twice"));
+    snprintf(json, sizeof json,
+             "{\"__metadata__\":{\"a\":\"1\"},\"lm1.weight\":{\"dtype\":\"F32\",\"shape\":[2,4],\"data_offsets\":[0,32]},"
+             "%s,\"__metadata__\":{\"b\":\"2\"}}", ok_tail);
+    ck_assert_int_eq(ws_model_load(&ctx, m, raw("meta2", json, data, 76)), WS_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(ctx.err, "__metadata__ appears twice"));
     // A NaN weight.
     snprintf(json, sizeof json, "{\"lm1.weight\":{\"dtype\":\"F32\",\"shape\":[2,4],\"data_offsets\":[0,32]},%s}", ok_tail);
     float nan_data[19] = {0};
