@@ -19,6 +19,7 @@
 #include "report/report.h"
 #include "exp/stats.h"
 #include "io/atomic.h"
+#include "io/lock.h"
 
 #define WS_VERSION "0.1.0"
 
@@ -259,6 +260,14 @@ int ensure_dir(const char *cmd, const char *dir, ws_ctx *ctx) {
     }
 }
 
+// The output folder, made and locked for this process (lock released by
+// ws_dir_unlock, or by the kernel when the process ends).
+static int open_out(const char *cmd, const char *dir, ws_ctx *ctx, int *lockfd) {
+    if (ensure_dir(cmd, dir, ctx)) return 1;
+    if (ws_dir_lock(ctx, dir, lockfd)) return die(cmd, ctx->err);
+    return 0;
+}
+
 // ---- batch -----------------------------------------------------------------------------------
 
 void fmt_summary(char *buf, size_t cap, const double *x, int n, double scale, int decimals) {
@@ -430,11 +439,12 @@ static int cmd_batch(int argc, char **argv) {
     ws_batch_config cfg;
     if (resolve(cmd, &o, &cfg, &ctx)) return 1;
     ws_source src;
+    int lockfd = -1;
     double t0 = ws_now();
     if (load_source(cmd, &o, &ctx, &src)) return 1;
     // Folders are made only once the inputs are known to be good.
     if (check_learners(cmd, &cfg, &src.train, &ctx) || (cfg.save_dir && ensure_dir(cmd, cfg.save_dir, &ctx)) ||
-        ensure_dir(cmd, o.out, &ctx)) {
+        open_out(cmd, o.out, &ctx, &lockfd)) {
         ws_source_free(&src);
         return 1;
     }
@@ -474,6 +484,7 @@ static int cmd_batch(int argc, char **argv) {
     for (int i = 0; i < done; i++) ws_batch_seed_result_free(&res[i]);
     free(res);
     ws_source_free(&src);
+    ws_dir_unlock(lockfd);
     ws_ctx_release(&ctx);
     return rc;
 }
@@ -701,7 +712,8 @@ static int cmd_online(int argc, char **argv, int active) {
         ws_source_free(&src);
         return die(cmd, ctx.err);
     }
-    if (check_learners(cmd, &ocfg.base, &src.train, &ctx) || ensure_dir(cmd, o.out, &ctx)) {
+    int lockfd = -1;
+    if (check_learners(cmd, &ocfg.base, &src.train, &ctx) || open_out(cmd, o.out, &ctx, &lockfd)) {
         ws_source_free(&src);
         return 1;
     }
@@ -734,6 +746,7 @@ static int cmd_online(int argc, char **argv, int active) {
     for (int i = 0; i < done; i++) ws_online_seed_result_free(&res[i]);
     free(res);
     ws_source_free(&src);
+    ws_dir_unlock(lockfd);
     ws_ctx_release(&ctx);
     return rc;
 }
@@ -808,7 +821,8 @@ static int cmd_transfer(int argc, char **argv) {
         rc = die(cmd, ctx.err);
     }
     if (!rc) rc = check_learners(cmd, &tcfg.base, &b.train, &ctx);
-    if (!rc) rc = ensure_dir(cmd, o.out, &ctx);
+    int lockfd = -1;
+    if (!rc) rc = open_out(cmd, o.out, &ctx, &lockfd);
     ws_transfer_seed_result *res = calloc((size_t)tcfg.base.seeds, sizeof *res);
     int done = 0;
     if (!rc)
@@ -885,6 +899,7 @@ static int cmd_transfer(int argc, char **argv) {
     free(res);
     ws_source_free(&a);
     ws_source_free(&b);
+    ws_dir_unlock(lockfd);
     ws_ctx_release(&ctx);
     return rc;
 }

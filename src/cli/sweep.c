@@ -21,6 +21,7 @@
 #include "exp/sweep.h"
 #include "io/atomic.h"
 #include "io/jsonl.h"
+#include "io/lock.h"
 #include "report/plot.h"
 
 #define MAX_AXES 8
@@ -193,7 +194,9 @@ int cmd_sweep(int argc, char **argv) {
     ws_ctx_init(&ctx, 1);
     char pdir[1200];
     snprintf(pdir, sizeof pdir, "%s/points", out);
+    int lockfd = -1;
     if (ensure_dir(cmd, pdir, &ctx)) return free(base), 1;
+    if (ws_dir_lock(&ctx, out, &lockfd)) return free(base), die(cmd, ctx.err);
     entry *entries = calloc((size_t)npoints * WS_MAX_LEARNERS, sizeof *entries);
     int nentries = 0, rc = 0;
     const char *results = !strcmp(scenario, "batch") ? "batch.jsonl" : !strcmp(scenario, "transfer") ? "transfer.jsonl"
@@ -388,6 +391,7 @@ int cmd_sweep(int argc, char **argv) {
     }
     free(entries);
     free(base);
+    ws_dir_unlock(lockfd);
     ws_ctx_release(&ctx);
     return rc;
 }

@@ -249,6 +249,16 @@ expect_error "transfer across shapes" "transfer needs one shape" \
     "$WS" transfer --data "cifar10:../shared/data/cifar-10-sample" --pretrain fashion-mnist --out "$T/never-tr"
 expect_error "unknown query" "--query: expected 'margin' or 'random'" "$WS" active --query entropy
 
+# --- one writer per results folder ---
+"$WS" batch --subset 20000 --seeds 3 --threads 1 --out "$T/locked" --quiet >/dev/null 2>&1 &
+holder=$!
+for i in $(seq 100); do [ -e "$T/locked/.warmstart.lock" ] && break; sleep 0.1; done
+expect_error "a results folder another run is writing" "another warmstart process (pid $holder) is writing results here" \
+    "$WS" batch --subset 100 --out "$T/locked"
+kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+"$WS" batch --subset 500 --max-epochs 2 --threads 2 --out "$T/locked" --quiet >/dev/null 2>&1 \
+    && ok "the folder is free again once that run has ended (killed)" || bad "folder still locked after its run was killed"
+
 # --- bad input: one clear line, non-zero exit, nothing written ---
 expect_error "unknown option" "unknown option '--bogus'" "$WS" batch --bogus
 expect_error "bad number" "--lr: 'fast' is not a number" "$WS" batch --lr fast

@@ -1,0 +1,36 @@
+#define _POSIX_C_SOURCE 200809L
+#include "io/lock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+ws_status ws_dir_lock(ws_ctx *ctx, const char *dir, int *fd) {
+    *fd = -1;
+    char path[1200];
+    if (snprintf(path, sizeof path, "%s/.warmstart.lock", dir) >= (int)sizeof path)
+        return ws_fail(ctx, WS_ERR_ARG, "%s: path too long", dir);
+    int f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (f < 0) return ws_fail(ctx, WS_ERR_IO, "%s: cannot create its lock file: %s", dir, strerror(errno));
+    struct flock l = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+    if (fcntl(f, F_SETLK, &l) != 0) {
+        int err = errno;
+        struct flock who = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+        long pid = fcntl(f, F_GETLK, &who) == 0 && who.l_type != F_UNLCK ? (long)who.l_pid : 0;
+        close(f);
+        if (err == EACCES || err == EAGAIN)
+            return ws_fail(ctx, WS_ERR_IO,
+                           "%s: another warmstart process (pid %ld) is writing results here; wait for it or choose "
+                           "another --out",
+                           dir, pid);
+        return ws_fail(ctx, WS_ERR_IO, "%s: cannot lock: %s", dir, strerror(err));
+    }
+    *fd = f;
+    return WS_OK;
+}
+
+void ws_dir_unlock(int fd) {
+    if (fd >= 0) close(fd); // closing drops the process's record locks on the file
+}

@@ -1,0 +1,16 @@
+// A results folder is written by one process at a time: an exclusive POSIX
+// record lock on DIR/.warmstart.lock, taken when a command starts writing
+// there and dropped when it ends (or dies: the kernel releases it), so two
+// runs pointed at one --out by accident fail fast instead of interleaving.
+#ifndef WS_IO_LOCK_H
+#define WS_IO_LOCK_H
+
+#include "core/ctx.h"
+
+// Lock dir (which must exist); *fd gets the lock's descriptor. A folder
+// locked by another process fails with WS_ERR_IO naming it and its pid.
+ws_status ws_dir_lock(ws_ctx *ctx, const char *dir, int *fd);
+// Release (fd < 0: nothing to do).
+void ws_dir_unlock(int fd);
+
+#endif
