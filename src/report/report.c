@@ -398,12 +398,14 @@ static void add_gap_cell(ws_page_row *r, const experiment *e, const learner *l) 
     else add_stat(r, summary_of(&l->gap), 2, 1);
 }
 
-static void write_batch(ws_page *p, const experiment *e) {
+// One row per learner: its final accuracy, seconds (and epochs, for batch),
+// converged runs and the paired gap to the baseline.
+static void write_final_table(ws_page *p, const experiment *e, const char *first, const char *seconds, int epochs) {
     ws_page_row h = {0};
-    ws_row_add(&h, "run");
+    ws_row_add(&h, "%s", first);
     ws_row_add(&h, "test acc %%");
-    ws_row_add(&h, "epochs");
-    ws_row_add(&h, "seconds");
+    if (epochs) ws_row_add(&h, "epochs");
+    ws_row_add(&h, "%s", seconds);
     ws_row_add(&h, "converged");
     if (baseline_of(e)) ws_row_add(&h, "vs %s (points)", BASELINE);
     ws_page_table(p, &h);
@@ -412,7 +414,7 @@ static void write_batch(ws_page *p, const experiment *e) {
         ws_page_row r = {0};
         ws_row_add(&r, "%s", strcmp(l->name, "phase1") ? l->name : "phase 1");
         add_stat(&r, summary_of(&l->acc), 2, 0);
-        add_stat(&r, summary_of(&l->epochs), 1, 0);
+        if (epochs) add_stat(&r, summary_of(&l->epochs), 1, 0);
         add_stat(&r, summary_of(&l->seconds), 2, 0);
         ws_row_add(&r, "%d/%d", l->converged, l->runs);
         add_gap_cell(&r, e, l);
@@ -420,59 +422,39 @@ static void write_batch(ws_page *p, const experiment *e) {
     }
     ws_page_table_end(p);
 }
+
+// One row per point (a round's examples seen, a share of the target): each
+// learner's accuracy there; `examples` adds the share's example count.
+static void write_per_point(ws_page *p, const experiment *e, const char *text, const char *key, int examples) {
+    ws_page_text(p, text);
+    ws_page_row h = {0};
+    ws_row_add(&h, "%s", key);
+    if (examples) ws_row_add(&h, "examples");
+    for (int i = 0; i < e->nlearners; i++) ws_row_add(&h, "%s", e->learners[i].name);
+    ws_page_table(p, &h);
+    for (int k = 0; k < e->npoints; k++) {
+        ws_page_row r = {0};
+        ws_row_add(&r, examples ? "%g" : "%.0f", e->x[k]);
+        if (examples && isfinite(e->examples[k])) ws_row_add(&r, "%.0f", e->examples[k]);
+        else if (examples) ws_row_add(&r, "–");
+        for (int i = 0; i < e->nlearners; i++) add_stat(&r, summary_of(&e->learners[i].per_point[k]), 2, 0);
+        ws_page_row_write(p, &r);
+    }
+    ws_page_table_end(p);
+}
+
+static void write_batch(ws_page *p, const experiment *e) { write_final_table(p, e, "run", "seconds", 1); }
 
 static void write_online(ws_page *p, const experiment *e) {
     char text[160];
     snprintf(text, sizeof text, "Final round (%.0f examples seen):", e->npoints ? e->x[e->npoints - 1] : 0.0);
     ws_page_text(p, text);
-    ws_page_row h = {0};
-    ws_row_add(&h, "learner");
-    ws_row_add(&h, "test acc %%");
-    ws_row_add(&h, "cumulative seconds");
-    ws_row_add(&h, "converged");
-    if (baseline_of(e)) ws_row_add(&h, "vs %s (points)", BASELINE);
-    ws_page_table(p, &h);
-    for (int i = 0; i < e->nlearners; i++) {
-        const learner *l = &e->learners[i];
-        ws_page_row r = {0};
-        ws_row_add(&r, "%s", l->name);
-        add_stat(&r, summary_of(&l->acc), 2, 0);
-        add_stat(&r, summary_of(&l->seconds), 2, 0);
-        ws_row_add(&r, "%d/%d", l->converged, l->runs);
-        add_gap_cell(&r, e, l);
-        ws_page_row_write(p, &r);
-    }
-    ws_page_table_end(p);
-    ws_page_text(p, "Test accuracy (%) per round:");
-    ws_page_row t = {0};
-    ws_row_add(&t, "examples seen");
-    for (int i = 0; i < e->nlearners; i++) ws_row_add(&t, "%s", e->learners[i].name);
-    ws_page_table(p, &t);
-    for (int k = 0; k < e->npoints; k++) {
-        ws_page_row r = {0};
-        ws_row_add(&r, "%.0f", e->x[k]);
-        for (int i = 0; i < e->nlearners; i++) add_stat(&r, summary_of(&e->learners[i].per_point[k]), 2, 0);
-        ws_page_row_write(p, &r);
-    }
-    ws_page_table_end(p);
+    write_final_table(p, e, "learner", "cumulative seconds", 0);
+    write_per_point(p, e, "Test accuracy (%) per round:", "examples seen", 0);
 }
 
 static void write_transfer(ws_page *p, const experiment *e) {
-    ws_page_text(p, "Test accuracy (%) on the target per share of its training pool:");
-    ws_page_row h = {0};
-    ws_row_add(&h, "share %%");
-    ws_row_add(&h, "examples");
-    for (int i = 0; i < e->nlearners; i++) ws_row_add(&h, "%s", e->learners[i].name);
-    ws_page_table(p, &h);
-    for (int k = 0; k < e->npoints; k++) {
-        ws_page_row r = {0};
-        ws_row_add(&r, "%g", e->x[k]);
-        if (isfinite(e->examples[k])) ws_row_add(&r, "%.0f", e->examples[k]);
-        else ws_row_add(&r, "–");
-        for (int i = 0; i < e->nlearners; i++) add_stat(&r, summary_of(&e->learners[i].per_point[k]), 2, 0);
-        ws_page_row_write(p, &r);
-    }
-    ws_page_table_end(p);
+    write_per_point(p, e, "Test accuracy (%) on the target per share of its training pool:", "share %", 1);
 }
 
 static void add_param_cell(ws_page_row *r, const cJSON *params, const char *name) {
