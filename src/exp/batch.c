@@ -2,8 +2,10 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "io/checkpoint.h"
 #include "io/safetensors.h"
 #include "ops/backend.h"
 
@@ -153,8 +155,8 @@ static ws_status prepare(ws_ctx *ctx, const ws_batch_config *cfg, const ws_sourc
 // Phase 2 for learner l: from the phase-1 model `first` (trained by opt1 on
 // the first part), begin as the learner declares, train on the whole pool.
 static ws_status run_learner(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, const ws_split *s,
-                             ws_batch_seed_result *out, const ws_model *first, const float *first_init,
-                             const ws_optim *opt1, ws_model *m, int l, epoch_relay *rl) {
+                             const ws_batch_seed_result *out, const ws_model *first, const float *first_init,
+                             const ws_optim *opt1, ws_model *m, int l, epoch_relay *rl, ws_run_result *run) {
     const ws_learner *def = &cfg->learners[l];
     const uint64_t seed = out->seed;
     ws_learner_state ls;
@@ -177,7 +179,6 @@ static ws_status run_learner(ws_ctx *ctx, const ws_batch_config *cfg, const ws_s
     if ((st = ws_learner_optimizer(&ls, &cfg->opt2, &opt))) goto done;
     rl->learner = def->name;
     // Every phase-2 learner uses order stream 2: the same batches in the same order.
-    ws_run_result *run = &out->runs[out->nruns++];
     if ((st = train_and_eval(ctx, cfg, src, s, &out->norm, m, opt, s->pool, s->n_pool, cfg->batch2, cfg->max_epochs,
                              &ls, seed, 2, rl, run)))
         goto done;
@@ -189,48 +190,144 @@ done:
     return st;
 }
 
-ws_status ws_batch_run_seed(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, int i,
-                            ws_batch_epoch_fn on_epoch, void *user, ws_batch_seed_result *out) {
-    const uint64_t seed = cfg->seed + (uint64_t)i;
+struct ws_batch_seed {
+    ws_ctx *ctx;
+    const ws_batch_config *cfg;
+    const ws_source *src;
     ws_split s;
+    ws_batch_seed_result info;  // seed, sizes, normalisation (no runs)
+    ws_model *first, *m;        // phase 1's model; the phase-2 learner's
+    float *first_init;          // phase 1's initialisation
+    ws_optim opt1;
+    int phase1_ready;
+};
+
+void ws_batch_seed_close(ws_batch_seed *b) {
+    if (!b) return;
+    ws_optim_free(&b->opt1);
+    ws_model_free(b->first);
+    ws_model_free(b->m);
+    ws_free(b->first_init);
+    ws_split_free(&b->s);
+    free(b);
+}
+
+ws_status ws_batch_seed_open(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, int i, ws_batch_seed **out) {
+    *out = NULL;
+    ws_batch_seed *b = calloc(1, sizeof *b);
+    if (!b) return WS_ERR_NOMEM;
+    b->ctx = ctx, b->cfg = cfg, b->src = src;
     ws_model_spec spec;
-    ws_status st = prepare(ctx, cfg, src, seed, &s, out, &spec);
-    if (st) return st;
-    ws_model *first = NULL, *m = NULL;
-    float *first_init = NULL;
-    ws_optim opt1 = {0};
-    epoch_relay rl = {on_epoch, user, seed, "phase1"};
-    if ((st = ws_model_create(ctx, &first, &spec)) || (st = ws_model_create(ctx, &m, &spec))) goto done;
+    ws_status st = prepare(ctx, cfg, src, cfg->seed + (uint64_t)i, &b->s, &b->info, &spec);
+    if (st) {
+        free(b);
+        return st;
+    }
+    if ((st = ws_model_create(ctx, &b->first, &spec)) || (st = ws_model_create(ctx, &b->m, &spec))) goto fail;
     if (cfg->keep_optim && (cfg->opt2.kind != cfg->opt1.kind || (cfg->opt2.momentum > 0) != (cfg->opt1.momentum > 0))) {
         st = ws_fail(ctx, WS_ERR_ARG, "--keep-optim needs the same optimizer (and momentum on/off) in both phases");
-        goto done;
+        goto fail;
     }
+    if (!(b->first_init = ws_alloc(ctx, sizeof(float) * (size_t)b->first->nweights))) {
+        st = WS_ERR_NOMEM;
+        goto fail;
+    }
+    if ((st = ws_optim_create(ctx, &b->opt1, &cfg->opt1, b->first->nweights))) goto fail;
+    *out = b;
+    return WS_OK;
+fail:
+    ws_batch_seed_close(b);
+    return st;
+}
+
+void ws_batch_seed_info(const ws_batch_seed *b, ws_batch_seed_result *info) { *info = b->info; }
+
+ws_status ws_batch_seed_phase1(ws_batch_seed *b, ws_batch_epoch_fn on_epoch, void *user, ws_run_result *out) {
+    ws_ctx *ctx = b->ctx;
+    const ws_batch_config *cfg = b->cfg;
+    const uint64_t seed = b->info.seed;
+    epoch_relay rl = {on_epoch, user, seed, "phase1"};
+    ws_status st;
+    memset(out, 0, sizeof *out);
     // Phase 1: fresh init (stream "init" 0) or the given checkpoint.
     if (cfg->init_from) {
-        if ((st = ws_model_load(ctx, first, cfg->init_from))) goto done;
+        if ((st = ws_model_load(ctx, b->first, cfg->init_from))) return st;
     } else {
         ws_rng r = ws_rng_stream(seed, "init", 0);
-        ws_model_init(first, &r);
+        ws_model_init(b->first, &r);
     }
-    if (!(first_init = ws_alloc(ctx, sizeof(float) * (size_t)first->nweights))) {
-        st = WS_ERR_NOMEM;
-        goto done;
-    }
-    memcpy(first_init, first->w, sizeof(float) * (size_t)first->nweights);
-    if ((st = ws_optim_create(ctx, &opt1, &cfg->opt1, first->nweights))) goto done;
+    memcpy(b->first_init, b->first->w, sizeof(float) * (size_t)b->first->nweights);
+    ws_optim_reset(&b->opt1);
     const int e1 = cfg->phase1_epochs > 0 && cfg->phase1_epochs < cfg->max_epochs ? cfg->phase1_epochs : cfg->max_epochs;
-    if ((st = train_and_eval(ctx, cfg, src, &s, &out->norm, first, &opt1, s.first, s.n_first, cfg->batch1, e1, NULL,
-                             seed, 1, &rl, &out->phase1)))
+    if ((st = train_and_eval(ctx, cfg, b->src, &b->s, &b->info.norm, b->first, &b->opt1, b->s.first, b->s.n_first,
+                             cfg->batch1, e1, NULL, seed, 1, &rl, out)))
+        return st;
+    if ((st = save_model(ctx, cfg, b->first, seed, "phase1"))) return st;
+    b->phase1_ready = 1;
+    return WS_OK;
+}
+
+ws_status ws_batch_seed_save_phase1(ws_batch_seed *b, const char *path) {
+    if (!b->phase1_ready) return ws_fail(b->ctx, WS_ERR_ARG, "%s: phase 1 has not run", path);
+    ws_ckpt k;
+    ws_ckpt_init(&k);
+    ws_ckpt_str(&k, "kind", "warmstart batch phase 1");
+    ws_ckpt_int(&k, "seed", (int64_t)b->info.seed);
+    ws_ckpt_model(&k, "model", b->first);
+    ws_ckpt_f32(&k, "init", b->first_init, b->first->nweights);
+    ws_ckpt_int(&k, "opt_step", b->opt1.step);
+    ws_ckpt_f32(&k, "opt.buf1", b->opt1.buf1, b->opt1.buf1 ? b->first->nweights : 0);
+    ws_ckpt_f32(&k, "opt.buf2", b->opt1.buf2, b->opt1.buf2 ? b->first->nweights : 0);
+    return ws_ckpt_write(b->ctx, &k, path);
+}
+
+ws_status ws_batch_seed_load_phase1(ws_batch_seed *b, const char *path) {
+    ws_ctx *ctx = b->ctx;
+    ws_st_file f;
+    ws_status st = ws_st_read(ctx, &f, path);
+    if (st) return st;
+    int64_t seed, step;
+    const int64_t n = b->first->nweights;
+    if ((st = ws_ckpt_get_int(ctx, &f, path, "seed", &seed))) goto done;
+    if ((uint64_t)seed != b->info.seed) {
+        st = ws_fail(ctx, WS_ERR_FORMAT, "%s: phase 1 of seed %lld, not %llu", path, (long long)seed,
+                     (unsigned long long)b->info.seed);
         goto done;
-    if ((st = save_model(ctx, cfg, first, seed, "phase1"))) goto done;
-    for (int l = 0; l < cfg->nlearners && !st; l++)
-        st = run_learner(ctx, cfg, src, &s, out, first, first_init, &opt1, m, l, &rl);
+    }
+    if ((st = ws_ckpt_get_model(ctx, &f, path, "model", b->first)) ||
+        (st = ws_ckpt_get_f32(ctx, &f, path, "init", b->first_init, n)) ||
+        (st = ws_ckpt_get_int(ctx, &f, path, "opt_step", &step)) ||
+        (st = ws_ckpt_get_f32(ctx, &f, path, "opt.buf1", b->opt1.buf1, b->opt1.buf1 ? n : 0)) ||
+        (st = ws_ckpt_get_f32(ctx, &f, path, "opt.buf2", b->opt1.buf2, b->opt1.buf2 ? n : 0)))
+        goto done;
+    b->opt1.step = step;
+    b->phase1_ready = 1;
 done:
-    ws_optim_free(&opt1);
-    ws_model_free(first);
-    ws_model_free(m);
-    ws_free(first_init);
-    ws_split_free(&s);
+    ws_st_close(&f);
+    return st;
+}
+
+ws_status ws_batch_seed_learner(ws_batch_seed *b, int l, ws_batch_epoch_fn on_epoch, void *user, ws_run_result *out) {
+    if (!b->phase1_ready) return ws_fail(b->ctx, WS_ERR_ARG, "batch: phase 2 before phase 1");
+    if (l < 0 || l >= b->cfg->nlearners) return ws_fail(b->ctx, WS_ERR_ARG, "batch: no learner %d", l);
+    epoch_relay rl = {on_epoch, user, b->info.seed, "phase1"};
+    memset(out, 0, sizeof *out);
+    return run_learner(b->ctx, b->cfg, b->src, &b->s, &b->info, b->first, b->first_init, &b->opt1, b->m, l, &rl, out);
+}
+
+ws_status ws_batch_run_seed(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, int i,
+                            ws_batch_epoch_fn on_epoch, void *user, ws_batch_seed_result *out) {
+    ws_batch_seed *b;
+    memset(out, 0, sizeof *out);
+    ws_status st = ws_batch_seed_open(ctx, cfg, src, i, &b);
+    if (st) return st;
+    ws_batch_seed_info(b, out);
+    st = ws_batch_seed_phase1(b, on_epoch, user, &out->phase1);
+    for (int l = 0; l < cfg->nlearners && !st; l++) {
+        st = ws_batch_seed_learner(b, l, on_epoch, user, &out->runs[l]);
+        if (!st) out->nruns++;
+    }
+    ws_batch_seed_close(b);
     if (st) ws_batch_seed_result_free(out);
     return st;
 }

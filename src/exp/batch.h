@@ -86,6 +86,20 @@ ws_model_spec ws_batch_model_spec(const ws_batch_config *cfg, const ws_dataset *
 // Progress hook: called after every epoch of every run.
 typedef void (*ws_batch_epoch_fn)(void *user, uint64_t seed, const char *learner, const ws_epoch_record *rec);
 
+// A seed's runs one at a time: phase 1 (shared by the learners), then each
+// learner's phase 2 from it. Phase 1's outcome (model, initialisation,
+// optimizer state) can be saved and loaded instead of rerun.
+typedef struct ws_batch_seed ws_batch_seed;
+ws_status ws_batch_seed_open(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, int i, ws_batch_seed **out);
+void ws_batch_seed_close(ws_batch_seed *b);
+// The seed's facts (seed, pool / first / evaluation sizes, normalisation; no runs).
+void ws_batch_seed_info(const ws_batch_seed *b, ws_batch_seed_result *info);
+ws_status ws_batch_seed_phase1(ws_batch_seed *b, ws_batch_epoch_fn on_epoch, void *user, ws_run_result *out);
+ws_status ws_batch_seed_save_phase1(ws_batch_seed *b, const char *path);
+ws_status ws_batch_seed_load_phase1(ws_batch_seed *b, const char *path);
+// Learner l's phase 2 (phase 1 run or loaded first).
+ws_status ws_batch_seed_learner(ws_batch_seed *b, int l, ws_batch_epoch_fn on_epoch, void *user, ws_run_result *out);
+
 // Run seed number `i` (seed = cfg->seed + i) on `src`; fills `out`.
 ws_status ws_batch_run_seed(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, int i,
                             ws_batch_epoch_fn on_epoch, void *user, ws_batch_seed_result *out);

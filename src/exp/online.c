@@ -122,140 +122,224 @@ static void after_epoch(void *user, ws_model *m, const ws_epoch_record *e) {
 // order stream 100 + round (the batch experiment uses 1 and 2).
 #define ORDER_STREAM(round) (100u + (uint64_t)(round))
 
+struct ws_online_chain {
+    ws_ctx *ctx;
+    const ws_online_config *cfg;
+    const ws_source *src;
+    const ws_learner *def;
+    uint64_t seed;
+    ws_split s;
+    int nr, next;            // rounds; the next one to run
+    int64_t *sizes;          // examples seen at each round
+    ws_norm norm;
+    ws_model *m;
+    ws_learner_state ls;
+    float *init;             // the learner's initialisation (random: this round's)
+    float *start, *scratch;  // the round's starting weights; gradient scratch
+    float *margins;          // active learning
+    int32_t *order;          // the learner's pool: its first sizes[next-1] entries are labelled
+    double cum;              // training seconds so far
+};
+
+void ws_online_chain_close(ws_online_chain *c) {
+    if (!c) return;
+    ws_model_free(c->m);
+    ws_learner_state_free(&c->ls);
+    ws_free(c->init), ws_free(c->start), ws_free(c->scratch), ws_free(c->margins), ws_free(c->order);
+    ws_free(c->sizes);
+    ws_split_free(&c->s);
+    free(c);
+}
+
+ws_status ws_online_chain_open(ws_ctx *ctx, const ws_online_config *cfg, const ws_source *src, int seed_index,
+                               int learner, ws_online_chain **out) {
+    *out = NULL;
+    if (learner < 0 || learner >= cfg->base.nlearners) return ws_fail(ctx, WS_ERR_ARG, "online: no learner %d", learner);
+    ws_online_chain *c = calloc(1, sizeof *c);
+    if (!c) return WS_ERR_NOMEM;
+    c->ctx = ctx, c->cfg = cfg, c->src = src, c->def = &cfg->base.learners[learner];
+    c->seed = cfg->base.seed + (uint64_t)seed_index;
+    ws_status st = ws_split_make(ctx, &cfg->base, src, c->seed, &c->s);
+    if (st) {
+        free(c);
+        return st;
+    }
+    // The arrival order: a seeded shuffle of the pool.
+    ws_rng ar = ws_rng_stream(c->seed, "arrival", 0);
+    ws_rng_shuffle(&ar, c->s.pool, c->s.n_pool);
+    c->nr = ws_online_schedule(c->s.n_pool, cfg->k0, cfg->k, cfg->rounds, NULL, 0);
+    if (c->nr < 1) {
+        st = ws_fail(ctx, WS_ERR_ARG, "online: %lld first examples and %lld per round do not fit a pool of %lld",
+                     (long long)cfg->k0, (long long)cfg->k, (long long)c->s.n_pool);
+        goto fail;
+    }
+    if (!(c->sizes = ws_alloc(ctx, sizeof(int64_t) * (size_t)c->nr))) goto nomem;
+    ws_online_schedule(c->s.n_pool, cfg->k0, cfg->k, cfg->rounds, c->sizes, c->nr);
+    if (cfg->base.protocol == WS_PROTOCOL_PAPER) ws_norm_paper(&c->norm, src->train.c);
+    else ws_norm_from_data(&c->norm, &src->train, c->s.pool, c->s.n_pool);
+    ws_model_spec spec = ws_batch_model_spec(&cfg->base, &src->train);
+    if ((st = ws_model_create(ctx, &c->m, &spec)) || (st = ws_learner_state_init(ctx, &c->ls, c->def, c->m))) goto fail;
+    const size_t nw = sizeof(float) * (size_t)c->m->nweights;
+    if (!(c->init = ws_alloc(ctx, nw)) || !(c->start = ws_alloc(ctx, nw)) || !(c->scratch = ws_alloc(ctx, nw)) ||
+        !(c->margins = ws_alloc(ctx, sizeof(float) * (size_t)c->s.n_pool)) ||
+        !(c->order = ws_alloc(ctx, sizeof(int32_t) * (size_t)c->s.n_pool)))
+        goto nomem;
+    memcpy(c->order, c->s.pool, sizeof(int32_t) * (size_t)c->s.n_pool);
+    *out = c;
+    return WS_OK;
+nomem:
+    st = WS_ERR_NOMEM;
+fail:
+    ws_online_chain_close(c);
+    return st;
+}
+
+int ws_online_chain_rounds(const ws_online_chain *c) { return c->nr; }
+int ws_online_chain_next(const ws_online_chain *c) { return c->next; }
+
+void ws_online_chain_info(const ws_online_chain *c, ws_online_seed_result *info) {
+    memset(info, 0, sizeof *info);
+    info->seed = c->seed;
+    info->n_pool = c->s.n_pool;
+    info->n_eval = c->s.n_eval;
+    info->norm = c->norm;
+    info->nrounds = c->nr;
+    info->num_classes = c->src->train.num_classes;
+}
+
+ws_status ws_online_chain_step(ws_online_chain *c, ws_online_round *rec) {
+    ws_ctx *ctx = c->ctx;
+    const ws_online_config *cfg = c->cfg;
+    const ws_dataset *tr = &c->src->train;
+    const int r = c->next;
+    memset(rec, 0, sizeof *rec);
+    if (r >= c->nr) return ws_fail(ctx, WS_ERR_ARG, "online: the chain has run all %d rounds", c->nr);
+    const int64_t seen = c->sizes[r], old = r ? c->sizes[r - 1] : 0;
+    ws_model *mm = c->m;
+    int32_t *pool = c->order;
+    ws_status st = WS_OK;
+    rec->round = r, rec->n_seen = seen, rec->n_new = seen - old;
+    // Active learning: the learner's current model (last round's) picks this
+    // round's new examples among the unlabelled ones.
+    if (r > 0 && cfg->query == WS_QUERY_MARGIN) {
+        if ((st = ws_margins(ctx, mm, tr, &c->norm, pool + old, c->s.n_pool - old, cfg->base.batch1, c->margins)))
+            goto failed;
+        ws_pick_smallest(pool + old, c->margins, c->s.n_pool - old, seen - old);
+    }
+    for (int64_t q = old; q < seen; q++)
+        if (tr->y[pool[q]] < WS_MAX_HIST_CLASSES) rec->new_per_class[tr->y[pool[q]]]++;
+    // Round 0: every learner from the same initialisation ("init" 0);
+    // afterwards each begins as it declares (random: "init" r).
+    if (r == 0) {
+        ws_rng ir = ws_rng_stream(c->seed, "init", 0);
+        ws_model_init(mm, &ir);
+    }
+    ws_round_env env = {.seed = c->seed, .round = r, .fresh_stream = (uint64_t)r,
+                        .paper = cfg->base.protocol == WS_PROTOCOL_PAPER, .d = tr, .norm = &c->norm, .idx = pool,
+                        .n = seen, .batch = cfg->base.batch1};
+    if ((st = ws_learner_begin(&c->ls, mm, &env))) goto failed;
+    if (r == 0 || c->def->kind == WS_LEARNER_RANDOM) memcpy(c->init, mm->w, sizeof(float) * (size_t)mm->nweights);
+    memcpy(c->start, mm->w, sizeof(float) * (size_t)mm->nweights);
+    // Gradient norms at the start of the round, on old and on new examples.
+    int64_t cap = cfg->grad_examples > 0 ? cfg->grad_examples : INT64_MAX;
+    int64_t n_old = old < cap ? old : cap, n_new = seen - old < cap ? seen - old : cap;
+    if ((st = ws_grad_norm(ctx, mm, tr, &c->norm, pool, n_old, cfg->base.batch1, c->scratch, &rec->grad_old)) ||
+        (st = ws_grad_norm(ctx, mm, tr, &c->norm, pool + old, n_new, cfg->base.batch1, c->scratch, &rec->grad_new)))
+        goto failed;
+    // The optimizer is rebuilt every round (the official code) unless the learner keeps it.
+    ws_optim *opt;
+    if ((st = ws_learner_optimizer(&c->ls, &cfg->base.opt1, &opt))) goto failed;
+    epoch1_probe probe = {ctx, tr, &c->norm, pool, old, n_old, n_new, cfg->base.batch1, c->scratch, rec, WS_OK};
+    ws_train_config tc = {.batch = cfg->base.batch1, .threshold = cfg->base.threshold, .max_epochs = cfg->base.max_epochs,
+                          .augment = cfg->base.augment, .after_epoch = after_epoch, .after_epoch_user = &probe};
+    ws_learner_hooks(&c->ls, &tc);
+    const int64_t replaced0 = c->ls.replaced;
+    st = ws_train_to_threshold(ctx, mm, opt, tr, &c->norm, pool, seen, &tc, c->seed, ORDER_STREAM(r), NULL, NULL,
+                               &rec->train);
+    if (!st) st = probe.st;
+    if (!st) st = ws_learner_end(&c->ls, mm, &env);
+    if (st) goto failed;
+    rec->units_replaced = c->ls.replaced - replaced0;
+    if ((st = ws_evaluate(ctx, mm, c->s.eval_ds, &c->norm, c->s.eval, c->s.n_eval, cfg->base.eval_batch, &rec->test_acc,
+                          &rec->test_loss)))
+        goto failed;
+    c->cum += rec->train.seconds;
+    rec->cum_seconds = c->cum;
+    rec->to_start = ws_similarity_of(mm->w, c->start, mm->nweights);
+    rec->to_init = ws_similarity_of(mm->w, c->init, mm->nweights);
+    rec->nlayers =
+        ws_similarity_per_layer(mm, mm->w, c->start, rec->layer_names, rec->layer_to_start, WS_MAX_LAYER_STATS);
+    ws_similarity_per_layer(mm, mm->w, c->init, rec->layer_names, rec->layer_to_init, WS_MAX_LAYER_STATS);
+    c->next++;
+    return WS_OK;
+failed:
+    ws_fail_prefix(ctx, st, "seed %llu, round %d, %s: ", (unsigned long long)c->seed, r, c->def->name);
+    return st;
+}
+
+// The chain's state after its last round: everything the next round reads.
+ws_status ws_online_chain_save(ws_online_chain *c, const char *path) {
+    ws_ckpt k;
+    ws_ckpt_init(&k);
+    ws_ckpt_str(&k, "kind", "warmstart online chain");
+    ws_ckpt_str(&k, "learner", c->def->name);
+    ws_ckpt_int(&k, "seed", (int64_t)c->seed);
+    ws_ckpt_int(&k, "next_round", c->next);
+    ws_ckpt_num(&k, "cumulative_seconds", c->cum);
+    ws_ckpt_model(&k, "model", c->m);
+    ws_ckpt_f32(&k, "init", c->init, c->m->nweights);
+    ws_ckpt_i32(&k, "order", c->order, c->s.n_pool);
+    ws_learner_state_save(&c->ls, &k);
+    return ws_ckpt_write(c->ctx, &k, path);
+}
+
+ws_status ws_online_chain_load(ws_online_chain *c, const char *path) {
+    ws_ctx *ctx = c->ctx;
+    ws_st_file f;
+    ws_status st = ws_st_read(ctx, &f, path);
+    if (st) return st;
+    int64_t seed, next;
+    char who[96];
+    if ((st = ws_ckpt_get_int(ctx, &f, path, "seed", &seed)) || (st = ws_ckpt_get_int(ctx, &f, path, "next_round", &next)))
+        goto done;
+    if (!ws_st_meta(&f, "learner", who, sizeof who) || strcmp(who, c->def->name) || (uint64_t)seed != c->seed ||
+        next < 1 || next > c->nr) {
+        st = ws_fail(ctx, WS_ERR_FORMAT, "%s: a checkpoint of another chain (not seed %llu, %s, rounds 1..%d)", path,
+                     (unsigned long long)c->seed, c->def->name, c->nr);
+        goto done;
+    }
+    if ((st = ws_ckpt_get_num(ctx, &f, path, "cumulative_seconds", &c->cum)) ||
+        (st = ws_ckpt_get_model(ctx, &f, path, "model", c->m)) ||
+        (st = ws_ckpt_get_f32(ctx, &f, path, "init", c->init, c->m->nweights)) ||
+        (st = ws_ckpt_get_i32(ctx, &f, path, "order", c->order, c->s.n_pool)) ||
+        (st = ws_learner_state_load(&c->ls, &c->cfg->base.opt1, &f, path)))
+        goto done;
+    c->next = (int)next;
+done:
+    ws_st_close(&f);
+    return st;
+}
+
 ws_status ws_online_run_seed(ws_ctx *ctx, const ws_online_config *cfg, const ws_source *src, int i,
                              ws_online_round_fn on_round, void *user, ws_online_seed_result *out) {
     memset(out, 0, sizeof *out);
-    const uint64_t seed = cfg->base.seed + (uint64_t)i;
-    out->seed = seed;
-    ws_split s;
-    ws_status st = ws_split_make(ctx, &cfg->base, src, seed, &s);
-    if (st) return st;
     const int nl = cfg->base.nlearners;
-    const ws_learner *defs = cfg->base.learners;
-    ws_model *m[WS_MAX_LEARNERS] = {0};
-    ws_learner_state ls[WS_MAX_LEARNERS] = {0};
-    float *start = NULL, *init[WS_MAX_LEARNERS] = {0}, *scratch = NULL, *margins = NULL;
-    int32_t *order[WS_MAX_LEARNERS] = {0}; // each learner's pool: its first n_seen entries are labelled
-    int64_t *sizes = NULL;
-    // The arrival order: a seeded shuffle of the pool.
-    ws_rng ar = ws_rng_stream(seed, "arrival", 0);
-    ws_rng_shuffle(&ar, s.pool, s.n_pool);
-    int nr = ws_online_schedule(s.n_pool, cfg->k0, cfg->k, cfg->rounds, NULL, 0);
-    if (nr < 1) {
-        st = ws_fail(ctx, WS_ERR_ARG, "online: %lld first examples and %lld per round do not fit a pool of %lld",
-                     (long long)cfg->k0, (long long)cfg->k, (long long)s.n_pool);
-        goto done;
-    }
-    sizes = ws_alloc(ctx, sizeof(int64_t) * (size_t)nr);
-    out->rounds = ws_alloc(ctx, sizeof *out->rounds * (size_t)(nr * nl));
-    if (!sizes || !out->rounds) {
-        st = WS_ERR_NOMEM;
-        goto done;
-    }
-    ws_online_schedule(s.n_pool, cfg->k0, cfg->k, cfg->rounds, sizes, nr);
-    out->nrounds = nr, out->nlearners = nl, out->n_pool = s.n_pool, out->n_eval = s.n_eval;
-    out->num_classes = src->train.num_classes;
-    if (cfg->base.protocol == WS_PROTOCOL_PAPER) ws_norm_paper(&out->norm, src->train.c);
-    else ws_norm_from_data(&out->norm, &src->train, s.pool, s.n_pool);
-    ws_model_spec spec = ws_batch_model_spec(&cfg->base, &src->train);
-    for (int l = 0; l < nl; l++) {
-        snprintf(out->learner_names[l], sizeof out->learner_names[l], "%s", defs[l].name);
-        if ((st = ws_model_create(ctx, &m[l], &spec))) goto done;
-        if ((st = ws_learner_state_init(ctx, &ls[l], &defs[l], m[l]))) goto done;
-        if (!(init[l] = ws_alloc(ctx, sizeof(float) * (size_t)m[l]->nweights))) { st = WS_ERR_NOMEM; goto done; }
-    }
-    start = ws_alloc(ctx, sizeof(float) * (size_t)m[0]->nweights);
-    scratch = ws_alloc(ctx, sizeof(float) * (size_t)m[0]->nweights);
-    margins = ws_alloc(ctx, sizeof(float) * (size_t)s.n_pool);
-    if (!start || !scratch || !margins) { st = WS_ERR_NOMEM; goto done; }
-    for (int l = 0; l < nl; l++) {
-        if (!(order[l] = ws_alloc(ctx, sizeof(int32_t) * (size_t)s.n_pool))) { st = WS_ERR_NOMEM; goto done; }
-        memcpy(order[l], s.pool, sizeof(int32_t) * (size_t)s.n_pool);
-    }
-    double cum[WS_MAX_LEARNERS] = {0};
-    for (int r = 0; r < nr; r++) {
-        const int64_t seen = sizes[r], old = r ? sizes[r - 1] : 0;
-        for (int l = 0; l < nl; l++) {
-            ws_online_round *rec = &out->rounds[l * nr + r];
-            ws_model *mm = m[l];
-            int32_t *pool = order[l];
-            rec->round = r, rec->n_seen = seen, rec->n_new = seen - old;
-            // Active learning: the learner's current model (last round's)
-            // picks this round's new examples among the unlabelled ones.
-            if (r > 0 && cfg->query == WS_QUERY_MARGIN) {
-                if ((st = ws_margins(ctx, mm, &src->train, &out->norm, pool + old, s.n_pool - old,
-                                     cfg->base.batch1, margins)))
-                    goto done;
-                ws_pick_smallest(pool + old, margins, s.n_pool - old, seen - old);
-            }
-            for (int64_t q = old; q < seen; q++)
-                if (src->train.y[pool[q]] < WS_MAX_HIST_CLASSES) rec->new_per_class[src->train.y[pool[q]]]++;
-            // Round 0: every learner from the same initialisation ("init" 0);
-            // afterwards each begins as it declares (random: "init" r).
-            if (r == 0) {
-                ws_rng ir = ws_rng_stream(seed, "init", 0);
-                ws_model_init(mm, &ir);
-            }
-            ws_round_env env = {.seed = seed, .round = r, .fresh_stream = (uint64_t)r,
-                                .paper = cfg->base.protocol == WS_PROTOCOL_PAPER, .d = &src->train,
-                                .norm = &out->norm, .idx = pool, .n = seen, .batch = cfg->base.batch1};
-            if ((st = ws_learner_begin(&ls[l], mm, &env))) goto round_failed;
-            if (r == 0 || defs[l].kind == WS_LEARNER_RANDOM)
-                memcpy(init[l], mm->w, sizeof(float) * (size_t)mm->nweights);
-            memcpy(start, mm->w, sizeof(float) * (size_t)mm->nweights);
-            // Gradient norms at the start of the round, on old and on new examples.
-            int64_t cap = cfg->grad_examples > 0 ? cfg->grad_examples : INT64_MAX;
-            int64_t n_old = old < cap ? old : cap, n_new = seen - old < cap ? seen - old : cap;
-            if ((st = ws_grad_norm(ctx, mm, &src->train, &out->norm, pool, n_old, cfg->base.batch1, scratch,
-                                   &rec->grad_old)) ||
-                (st = ws_grad_norm(ctx, mm, &src->train, &out->norm, pool + old, n_new, cfg->base.batch1, scratch,
-                                   &rec->grad_new)))
-                goto done;
-            // The optimizer is rebuilt every round (the official code) unless the learner keeps it.
-            ws_optim *opt;
-            if ((st = ws_learner_optimizer(&ls[l], &cfg->base.opt1, &opt))) goto done;
-            epoch1_probe probe = {ctx, &src->train, &out->norm, pool, old, n_old, n_new, cfg->base.batch1, scratch, rec,
-                                  WS_OK};
-            ws_train_config tc = {.batch = cfg->base.batch1, .threshold = cfg->base.threshold,
-                                  .max_epochs = cfg->base.max_epochs, .augment = cfg->base.augment,
-                                  .after_epoch = after_epoch, .after_epoch_user = &probe};
-            ws_learner_hooks(&ls[l], &tc);
-            const int64_t replaced0 = ls[l].replaced;
-            st = ws_train_to_threshold(ctx, mm, opt, &src->train, &out->norm, pool, seen, &tc, seed, ORDER_STREAM(r),
-                                       NULL, NULL, &rec->train);
-            if (!st) st = probe.st;
-            if (!st) st = ws_learner_end(&ls[l], mm, &env);
-        round_failed:
-            if (st) {
-                ws_fail_prefix(ctx, st, "seed %llu, round %d, %s: ", (unsigned long long)seed, r, defs[l].name);
-                goto done;
-            }
-            rec->units_replaced = ls[l].replaced - replaced0;
-            if ((st = ws_evaluate(ctx, mm, s.eval_ds, &out->norm, s.eval, s.n_eval, cfg->base.eval_batch,
-                                  &rec->test_acc, &rec->test_loss)))
-                goto done;
-            cum[l] += rec->train.seconds;
-            rec->cum_seconds = cum[l];
-            rec->to_start = ws_similarity_of(mm->w, start, mm->nweights);
-            rec->to_init = ws_similarity_of(mm->w, init[l], mm->nweights);
-            rec->nlayers = ws_similarity_per_layer(mm, mm->w, start, rec->layer_names, rec->layer_to_start,
-                                                   WS_MAX_LAYER_STATS);
-            ws_similarity_per_layer(mm, mm->w, init[l], rec->layer_names, rec->layer_to_init, WS_MAX_LAYER_STATS);
-            if (on_round) on_round(user, seed, defs[l].name, rec);
+    ws_status st = WS_OK;
+    for (int l = 0; l < nl && !st; l++) {
+        ws_online_chain *c;
+        if ((st = ws_online_chain_open(ctx, cfg, src, i, l, &c))) break;
+        if (l == 0) {
+            ws_online_chain_info(c, out);
+            out->nlearners = nl;
+            if (!(out->rounds = ws_alloc(ctx, sizeof *out->rounds * (size_t)(out->nrounds * nl)))) st = WS_ERR_NOMEM;
         }
+        snprintf(out->learner_names[l], sizeof out->learner_names[l], "%s", cfg->base.learners[l].name);
+        for (int r = 0; r < out->nrounds && !st; r++) {
+            ws_online_round *rec = &out->rounds[l * out->nrounds + r];
+            if (!(st = ws_online_chain_step(c, rec)) && on_round) on_round(user, out->seed, cfg->base.learners[l].name, rec);
+        }
+        ws_online_chain_close(c);
     }
-done:
-    for (int l = 0; l < nl; l++) {
-        ws_model_free(m[l]);
-        ws_learner_state_free(&ls[l]);
-        ws_free(init[l]);
-        ws_free(order[l]);
-    }
-    ws_free(margins);
-    ws_free(start);
-    ws_free(scratch);
-    ws_free(sizes);
-    ws_split_free(&s);
     if (st) ws_online_seed_result_free(out);
     return st;
 }

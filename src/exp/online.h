@@ -79,7 +79,24 @@ typedef struct {
 
 typedef void (*ws_online_round_fn)(void *user, uint64_t seed, const char *learner, const ws_online_round *r);
 
-// Seed number i (seed = cfg->base.seed + i).
+// One learner's rounds on one seed: a chain. Open it, step it round by round;
+// its state after a round can be saved and loaded into a new chain of the same
+// configuration, which then continues bit for bit as the first would have.
+typedef struct ws_online_chain ws_online_chain;
+ws_status ws_online_chain_open(ws_ctx *ctx, const ws_online_config *cfg, const ws_source *src, int seed_index,
+                               int learner, ws_online_chain **out);
+void ws_online_chain_close(ws_online_chain *c);
+int ws_online_chain_rounds(const ws_online_chain *c);
+int ws_online_chain_next(const ws_online_chain *c);   // the round the next step runs
+// The seed's facts (seed, pool and evaluation sizes, normalisation, rounds, classes) into info (no rounds).
+void ws_online_chain_info(const ws_online_chain *c, ws_online_seed_result *info);
+// Run the next round into rec (rec->train owned by the caller). On failure
+// (WS_ERR_NUMERIC: diverged, rec->train.diverged_epoch) the chain stays at that round.
+ws_status ws_online_chain_step(ws_online_chain *c, ws_online_round *rec);
+ws_status ws_online_chain_save(ws_online_chain *c, const char *path);
+ws_status ws_online_chain_load(ws_online_chain *c, const char *path);
+
+// Seed number i (seed = cfg->base.seed + i): every learner's chain in turn.
 ws_status ws_online_run_seed(ws_ctx *ctx, const ws_online_config *cfg, const ws_source *src, int i,
                              ws_online_round_fn on_round, void *user, ws_online_seed_result *out);
 void ws_online_seed_result_free(ws_online_seed_result *r);

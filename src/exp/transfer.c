@@ -2,7 +2,10 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "io/checkpoint.h"
 
 void ws_transfer_config_defaults(ws_transfer_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
@@ -114,56 +117,122 @@ static ws_status run_point(ws_ctx *ctx, const ws_transfer_config *cfg, const ws_
     return st;
 }
 
-ws_status ws_transfer_run_seed(ws_ctx *ctx, const ws_transfer_config *cfg, const ws_source *a, const ws_source *b,
-                               int i, ws_transfer_seed_result *out) {
-    memset(out, 0, sizeof *out);
-    const uint64_t seed = cfg->base.seed + (uint64_t)i;
-    out->seed = seed;
+struct ws_transfer_seed {
+    ws_ctx *ctx;
+    const ws_transfer_config *cfg;
+    const ws_source *a, *b;
+    uint64_t seed;
+    ws_split sa, sb;            // sb.pool in the seeded order whose first p % is share p
+    ws_norm na, nb;             // each dataset normalised with its own statistics
+    ws_model *pre, *m;          // A's model; the learner's on B
+    int pretrained;
+};
+
+void ws_transfer_seed_close(ws_transfer_seed *t) {
+    if (!t) return;
+    ws_model_free(t->pre);
+    ws_model_free(t->m);
+    ws_split_free(&t->sa);
+    ws_split_free(&t->sb);
+    free(t);
+}
+
+ws_status ws_transfer_seed_open(ws_ctx *ctx, const ws_transfer_config *cfg, const ws_source *a, const ws_source *b,
+                                int i, ws_transfer_seed **out) {
+    *out = NULL;
     if (a->train.c != b->train.c || a->train.h != b->train.h || a->train.w != b->train.w)
         return ws_fail(ctx, WS_ERR_ARG, "transfer: %s images are %dx%dx%d but %s's are %dx%dx%d", a->name, a->train.c,
                        a->train.h, a->train.w, b->name, b->train.c, b->train.h, b->train.w);
     if (cfg->keep_head && a->num_classes != b->num_classes)
         return ws_fail(ctx, WS_ERR_ARG, "--keep-head: %s has %d classes, %s %d", a->name, a->num_classes, b->name,
                        b->num_classes);
-    ws_split sa, sb;
-    ws_status st = ws_split_make(ctx, &cfg->base, a, seed, &sa);
-    if (st) return st;
-    if ((st = ws_split_make(ctx, &cfg->base, b, seed, &sb))) {
-        ws_split_free(&sa);
-        return st;
-    }
-    ws_model *pre = NULL, *m = NULL;
-    // Each dataset normalised as the protocol says, with its own statistics.
-    ws_norm na, nb;
-    if (cfg->base.protocol == WS_PROTOCOL_PAPER) ws_norm_paper(&na, a->train.c), ws_norm_paper(&nb, b->train.c);
-    else ws_norm_from_data(&na, &a->train, sa.pool, sa.n_pool), ws_norm_from_data(&nb, &b->train, sb.pool, sb.n_pool);
+    ws_transfer_seed *t = calloc(1, sizeof *t);
+    if (!t) return WS_ERR_NOMEM;
+    t->ctx = ctx, t->cfg = cfg, t->a = a, t->b = b;
+    t->seed = cfg->base.seed + (uint64_t)i;
+    ws_status st;
+    if ((st = ws_split_make(ctx, &cfg->base, a, t->seed, &t->sa)) || (st = ws_split_make(ctx, &cfg->base, b, t->seed, &t->sb)))
+        goto fail;
+    if (cfg->base.protocol == WS_PROTOCOL_PAPER) ws_norm_paper(&t->na, a->train.c), ws_norm_paper(&t->nb, b->train.c);
+    else
+        ws_norm_from_data(&t->na, &a->train, t->sa.pool, t->sa.n_pool),
+            ws_norm_from_data(&t->nb, &b->train, t->sb.pool, t->sb.n_pool);
     ws_model_spec spa = ws_batch_model_spec(&cfg->base, &a->train), spb = ws_batch_model_spec(&cfg->base, &b->train);
-    if ((st = ws_model_create(ctx, &pre, &spa)) || (st = ws_model_create(ctx, &m, &spb))) goto done;
-    ws_rng r = ws_rng_stream(seed, "init", 0);
-    ws_model_init(pre, &r);
-    ws_optim opt = {0};
-    if (!(st = ws_optim_create(ctx, &opt, &cfg->base.opt1, pre->nweights)))
-        st = fit(ctx, cfg, a, &sa, &na, pre, &opt, NULL, sa.pool, sa.n_pool, seed, 1, "pretrain", &out->pretrain);
-    ws_optim_free(&opt);
-    if (st) goto done;
+    if ((st = ws_model_create(ctx, &t->pre, &spa)) || (st = ws_model_create(ctx, &t->m, &spb))) goto fail;
     // B's pool in a seeded order: p % is its first p % (the shares are nested).
-    ws_rng br = ws_rng_stream(seed, "transfer", 0);
-    ws_rng_shuffle(&br, sb.pool, sb.n_pool);
-    for (int k = 0; k < cfg->nfractions; k++) {
+    ws_rng br = ws_rng_stream(t->seed, "transfer", 0);
+    ws_rng_shuffle(&br, t->sb.pool, t->sb.n_pool);
+    *out = t;
+    return WS_OK;
+fail:
+    ws_transfer_seed_close(t);
+    return st;
+}
+
+uint64_t ws_transfer_seed_value(const ws_transfer_seed *t) { return t->seed; }
+
+ws_status ws_transfer_seed_pretrain(ws_transfer_seed *t, ws_run_result *out) {
+    memset(out, 0, sizeof *out);
+    ws_rng r = ws_rng_stream(t->seed, "init", 0);
+    ws_model_init(t->pre, &r);
+    ws_optim opt = {0};
+    ws_status st = ws_optim_create(t->ctx, &opt, &t->cfg->base.opt1, t->pre->nweights);
+    if (!st)
+        st = fit(t->ctx, t->cfg, t->a, &t->sa, &t->na, t->pre, &opt, NULL, t->sa.pool, t->sa.n_pool, t->seed, 1,
+                 "pretrain", out);
+    ws_optim_free(&opt);
+    if (!st) t->pretrained = 1;
+    return st;
+}
+
+ws_status ws_transfer_seed_save_pretrained(ws_transfer_seed *t, const char *path) {
+    if (!t->pretrained) return ws_fail(t->ctx, WS_ERR_ARG, "%s: pretraining has not run", path);
+    ws_ckpt k;
+    ws_ckpt_init(&k);
+    ws_ckpt_str(&k, "kind", "warmstart transfer pretrained model");
+    ws_ckpt_int(&k, "seed", (int64_t)t->seed);
+    ws_ckpt_model(&k, "model", t->pre);
+    return ws_ckpt_write(t->ctx, &k, path);
+}
+
+ws_status ws_transfer_seed_load_pretrained(ws_transfer_seed *t, const char *path) {
+    ws_st_file f;
+    ws_status st = ws_st_read(t->ctx, &f, path);
+    if (st) return st;
+    int64_t seed;
+    if (!(st = ws_ckpt_get_int(t->ctx, &f, path, "seed", &seed)) && (uint64_t)seed != t->seed)
+        st = ws_fail(t->ctx, WS_ERR_FORMAT, "%s: pretrained for seed %lld, not %llu", path, (long long)seed,
+                     (unsigned long long)t->seed);
+    if (!st) st = ws_ckpt_get_model(t->ctx, &f, path, "model", t->pre);
+    if (!st) t->pretrained = 1;
+    ws_st_close(&f);
+    return st;
+}
+
+ws_status ws_transfer_seed_point(ws_transfer_seed *t, int k, int l, ws_transfer_point *pt) {
+    if (!t->pretrained) return ws_fail(t->ctx, WS_ERR_ARG, "transfer: a share of B before pretraining on A");
+    if (k < 0 || k >= t->cfg->nfractions || l < 0 || l >= t->cfg->base.nlearners)
+        return ws_fail(t->ctx, WS_ERR_ARG, "transfer: no share %d / learner %d", k, l);
+    pt->fraction = t->cfg->fractions[k];
+    pt->n_train = (int64_t)llround(t->cfg->fractions[k] * (double)t->sb.n_pool);
+    if (pt->n_train < 1) pt->n_train = 1;
+    return run_point(t->ctx, t->cfg, t->a, t->b, &t->sa, &t->sb, &t->na, &t->nb, t->pre, t->m, k, l, t->seed, pt);
+}
+
+ws_status ws_transfer_run_seed(ws_ctx *ctx, const ws_transfer_config *cfg, const ws_source *a, const ws_source *b,
+                               int i, ws_transfer_seed_result *out) {
+    memset(out, 0, sizeof *out);
+    ws_transfer_seed *t;
+    ws_status st = ws_transfer_seed_open(ctx, cfg, a, b, i, &t);
+    if (st) return st;
+    out->seed = t->seed;
+    st = ws_transfer_seed_pretrain(t, &out->pretrain);
+    for (int k = 0; k < cfg->nfractions && !st; k++) {
         ws_transfer_point *pt = &out->points[out->npoints++];
-        pt->fraction = cfg->fractions[k];
-        pt->n_train = (int64_t)llround(cfg->fractions[k] * (double)sb.n_pool);
-        if (pt->n_train < 1) pt->n_train = 1;
-        for (int l = 0; l < cfg->base.nlearners; l++) {
-            if ((st = run_point(ctx, cfg, a, b, &sa, &sb, &na, &nb, pre, m, k, l, seed, pt))) goto done;
-            pt->nlearners = l + 1;
-        }
+        for (int l = 0; l < cfg->base.nlearners && !st; l++)
+            if (!(st = ws_transfer_seed_point(t, k, l, pt))) pt->nlearners = l + 1;
     }
-done:
-    ws_model_free(pre);
-    ws_model_free(m);
-    ws_split_free(&sa);
-    ws_split_free(&sb);
+    ws_transfer_seed_close(t);
     if (st) ws_transfer_seed_result_free(out);
     return st;
 }

@@ -41,6 +41,21 @@ typedef struct {
     ws_transfer_point points[WS_MAX_FRACTIONS];
 } ws_transfer_seed_result;
 
+// A seed's runs one at a time: pretraining on A (shared), then each (share,
+// learner) point from A's model. A's model can be saved and loaded instead of
+// retrained.
+typedef struct ws_transfer_seed ws_transfer_seed;
+ws_status ws_transfer_seed_open(ws_ctx *ctx, const ws_transfer_config *cfg, const ws_source *a, const ws_source *b,
+                                int i, ws_transfer_seed **out);
+void ws_transfer_seed_close(ws_transfer_seed *t);
+uint64_t ws_transfer_seed_value(const ws_transfer_seed *t);
+ws_status ws_transfer_seed_pretrain(ws_transfer_seed *t, ws_run_result *out);
+ws_status ws_transfer_seed_save_pretrained(ws_transfer_seed *t, const char *path);
+ws_status ws_transfer_seed_load_pretrained(ws_transfer_seed *t, const char *path);
+// Share k, learner l into pt (its fraction, size, runs[l]; warm: the body's similarity to A's model).
+ws_status ws_transfer_seed_point(ws_transfer_seed *t, int k, int l, ws_transfer_point *pt);
+
+// Every unit of seed i in turn.
 ws_status ws_transfer_run_seed(ws_ctx *ctx, const ws_transfer_config *cfg, const ws_source *a, const ws_source *b,
                                int i, ws_transfer_seed_result *out);
 void ws_transfer_seed_result_free(ws_transfer_seed_result *r);

@@ -2,6 +2,8 @@
 #include "io/atomic.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -30,6 +32,15 @@ ws_status ws_atomic_commit(ws_ctx *ctx, ws_atomic_file *af) {
     if (bad) {
         unlink(af->tmp);
         return ws_fail(ctx, WS_ERR_IO, "%s: write failed: %s", af->path, strerror(err ? err : EIO));
+    }
+    // The rename itself reaches the disk with the directory's own fsync (best
+    // effort: some filesystems refuse to fsync a directory).
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s", af->path);
+    int fd = open(dirname(dir), O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
     }
     return WS_OK;
 }

@@ -73,6 +73,8 @@ void ws_cbp_seed(ws_cbp *c, uint64_t seed, int round) { c->rng = ws_rng_stream(s
 
 int ws_cbp_nlayers(const ws_cbp *c) { return c->nlayers; }
 
+double *ws_cbp_due(ws_cbp *c, int k) { return &c->layers[k].due; }
+
 int ws_cbp_units(const ws_cbp *c, int k, double **utility, int64_t **age) {
     *utility = c->layers[k].utility;
     *age = c->layers[k].age;

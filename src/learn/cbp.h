@@ -32,5 +32,7 @@ int64_t ws_cbp_step(ws_cbp *c, ws_model *m, ws_optim *opt, int b);
 // For tests: the hidden layers, and layer k's units, utilities and ages.
 int ws_cbp_nlayers(const ws_cbp *c);
 int ws_cbp_units(const ws_cbp *c, int k, double **utility, int64_t **age);
+// Layer k's replacements owed (carried between steps; a chain's checkpoint keeps it).
+double *ws_cbp_due(ws_cbp *c, int k);
 
 #endif

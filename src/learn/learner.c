@@ -551,3 +551,76 @@ ws_status ws_learner_end(ws_learner_state *s, ws_model *m, const ws_round_env *e
     ws_free(f);
     return st;
 }
+
+// ---- checkpoints ------------------------------------------------------------------------------
+
+void ws_learner_state_save(const ws_learner_state *s, ws_ckpt *c) {
+    ws_ckpt_int(c, "learner.opt_ready", s->opt_ready);
+    ws_ckpt_int(c, "learner.started", s->started);
+    ws_ckpt_int(c, "learner.fisher_ready", s->fisher_ready);
+    ws_ckpt_int(c, "learner.replaced", s->replaced);
+    if (s->opt_ready) {
+        ws_ckpt_int(c, "learner.opt_step", s->opt.step);
+        ws_ckpt_f32(c, "learner.opt.buf1", s->opt.buf1, s->opt.buf1 ? s->n : 0);
+        ws_ckpt_f32(c, "learner.opt.buf2", s->opt.buf2, s->opt.buf2 ? s->n : 0);
+    }
+    ws_ckpt_f32(c, "learner.theta0", s->theta0, s->theta0 ? s->n : 0);
+    ws_ckpt_f32(c, "learner.anchor", s->anchor, s->anchor ? s->n : 0);
+    ws_ckpt_f32(c, "learner.fisher", s->fisher, s->fisher ? s->n : 0);
+    for (int k = 0; s->cbp && k < ws_cbp_nlayers(s->cbp); k++) {
+        double *u;
+        int64_t *age;
+        int units = ws_cbp_units(s->cbp, k, &u, &age);
+        char name[64];
+        snprintf(name, sizeof name, "learner.cbp.%d.utility", k);
+        ws_ckpt_f64(c, name, u, units);
+        snprintf(name, sizeof name, "learner.cbp.%d.age", k);
+        ws_ckpt_i64(c, name, age, units);
+        snprintf(name, sizeof name, "learner.cbp.%d.due", k);
+        ws_ckpt_f64(c, name, ws_cbp_due(s->cbp, k), 1);
+    }
+}
+
+ws_status ws_learner_state_load(ws_learner_state *s, const ws_opt_config *opt_cfg, const ws_st_file *f,
+                                const char *path) {
+    ws_ctx *ctx = s->ctx;
+    int64_t opt_ready, started, fisher_ready, replaced, step = 0;
+    ws_status st;
+    if ((st = ws_ckpt_get_int(ctx, f, path, "learner.opt_ready", &opt_ready)) ||
+        (st = ws_ckpt_get_int(ctx, f, path, "learner.started", &started)) ||
+        (st = ws_ckpt_get_int(ctx, f, path, "learner.fisher_ready", &fisher_ready)) ||
+        (st = ws_ckpt_get_int(ctx, f, path, "learner.replaced", &replaced)))
+        return st;
+    ws_optim_free(&s->opt);
+    s->opt_ready = 0;
+    if (opt_ready) {
+        if ((st = ws_ckpt_get_int(ctx, f, path, "learner.opt_step", &step)) ||
+            (st = ws_optim_create(ctx, &s->opt, opt_cfg, s->n)))
+            return st;
+        s->opt.step = step;
+        if ((st = ws_ckpt_get_f32(ctx, f, path, "learner.opt.buf1", s->opt.buf1, s->opt.buf1 ? s->n : 0)) ||
+            (st = ws_ckpt_get_f32(ctx, f, path, "learner.opt.buf2", s->opt.buf2, s->opt.buf2 ? s->n : 0)))
+            return st;
+        s->opt_ready = 1;
+    }
+    if ((st = ws_ckpt_get_f32(ctx, f, path, "learner.theta0", s->theta0, s->theta0 ? s->n : 0)) ||
+        (st = ws_ckpt_get_f32(ctx, f, path, "learner.anchor", s->anchor, s->anchor ? s->n : 0)) ||
+        (st = ws_ckpt_get_f32(ctx, f, path, "learner.fisher", s->fisher, s->fisher ? s->n : 0)))
+        return st;
+    for (int k = 0; s->cbp && k < ws_cbp_nlayers(s->cbp); k++) {
+        double *u;
+        int64_t *age;
+        int units = ws_cbp_units(s->cbp, k, &u, &age);
+        char name[64];
+        snprintf(name, sizeof name, "learner.cbp.%d.utility", k);
+        if ((st = ws_ckpt_get_f64(ctx, f, path, name, u, units))) return st;
+        snprintf(name, sizeof name, "learner.cbp.%d.age", k);
+        if ((st = ws_ckpt_get_i64(ctx, f, path, name, age, units))) return st;
+        snprintf(name, sizeof name, "learner.cbp.%d.due", k);
+        if ((st = ws_ckpt_get_f64(ctx, f, path, name, ws_cbp_due(s->cbp, k), 1))) return st;
+    }
+    s->started = (int)started;
+    s->fisher_ready = (int)fisher_ready;
+    s->replaced = replaced;
+    return WS_OK;
+}

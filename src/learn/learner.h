@@ -25,6 +25,7 @@
 #include "core/ctx.h"
 #include "data/dataset.h"
 #include "nn/model.h"
+#include "io/checkpoint.h"
 #include "optim/optim.h"
 #include "train/train.h"
 
@@ -147,6 +148,15 @@ void ws_learner_hooks(ws_learner_state *s, ws_train_config *tc);
 
 // After a round has trained on env's examples: EWC's anchor and Fisher.
 ws_status ws_learner_end(ws_learner_state *s, ws_model *m, const ws_round_env *env);
+
+// A learner's state in a chain's checkpoint (names "learner.*"): optimizer
+// moments and step, theta_0, EWC's anchor and Fisher, continual backprop's
+// utilities, ages and carried replacements, and the flags. Load into a state
+// made by ws_learner_state_init for the same learner and model; opt_cfg is the
+// optimizer the learner trains with (it decides which moments exist).
+void ws_learner_state_save(const ws_learner_state *s, ws_ckpt *c);
+ws_status ws_learner_state_load(ws_learner_state *s, const ws_opt_config *opt_cfg, const ws_st_file *f,
+                                const char *path);
 
 // ---- the pieces, exposed for tests ----
 

@@ -50,6 +50,7 @@ ws_status ws_train_to_threshold(ws_ctx *ctx, ws_model *m, ws_optim *opt, const w
             if (!isfinite(loss)) {
                 st = ws_fail(ctx, WS_ERR_NUMERIC, "training diverged: loss is %s at epoch %d, step %lld",
                              isnan(loss) ? "NaN" : "infinite", e, (long long)out->steps + 1);
+                out->diverged_epoch = e;
                 goto done;
             }
             ws_model_zero_grad(m);
@@ -65,6 +66,14 @@ ws_status ws_train_to_threshold(ws_ctx *ctx, ws_model *m, ws_optim *opt, const w
             loss_sum += loss * b;
             hits += correct;
         }
+        // Weights that overflowed show in the next loss, but not after the last step.
+        for (int64_t i = 0; i < m->nweights; i++)
+            if (!isfinite(m->w[i])) {
+                st = ws_fail(ctx, WS_ERR_NUMERIC, "training diverged: a weight is %s after epoch %d",
+                             isnan(m->w[i]) ? "NaN" : "infinite", e);
+                out->diverged_epoch = e;
+                goto done;
+            }
         ws_epoch_record *rec = &out->epochs[out->nepochs++];
         rec->epoch = e;
         rec->loss = loss_sum / (double)n;
@@ -84,7 +93,11 @@ done:
     ws_free(x);
     ws_free(y);
     ws_free(order);
-    if (st) ws_train_result_free(out);
+    if (st) {
+        int diverged = out->diverged_epoch;
+        ws_train_result_free(out);
+        out->diverged_epoch = diverged;
+    }
     return st;
 }
 

@@ -45,6 +45,7 @@ typedef struct {
     double seconds;
     int converged;           // reached the threshold before the cap
     double train_acc, loss;  // of the last epoch
+    int diverged_epoch;      // set when training stopped with WS_ERR_NUMERIC (loss or weights not finite)
 } ws_train_result;
 
 // Called after every epoch (progress display); may be NULL.

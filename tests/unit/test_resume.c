@@ -1,0 +1,267 @@
+// Resumable runs: a chain's state saved after a round and loaded into a new
+// chain continues bit for bit as the uninterrupted chain (every learner kind
+// whose state spans rounds: optimizer moments kept, EWC's anchor and Fisher,
+// L2-init's theta_0, continual backprop's utilities; active learning's
+// labelled set); batch phase 1 and transfer pretraining likewise; foreign or
+// damaged checkpoints refused by name; divergence reported with its epoch.
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exp/online.h"
+#include "exp/transfer.h"
+#include "io/checkpoint.h"
+#include "suites.h"
+
+static ws_ctx ctx;
+static ws_source src;
+static int have_data;
+
+static void setup(void) {
+    ws_ctx_init(&ctx, 2);
+    have_data = ws_source_load(&ctx, &src, "fashion-mnist", NULL) == WS_OK;
+    if (!have_data) fprintf(stderr, "# skipped resume tests: %s\n", ctx.err);
+}
+static void teardown(void) {
+    if (have_data) ws_source_free(&src);
+    ws_ctx_release(&ctx);
+}
+
+static void small_online(ws_online_config *cfg) {
+    ws_online_config_defaults(cfg);
+    cfg->base.nhidden = 1;
+    cfg->base.hidden[0] = 24;
+    cfg->base.subset = 600;
+    cfg->base.eval_subset = 300;
+    cfg->base.max_epochs = 3;
+    cfg->k0 = 200, cfg->k = 200; // rounds of 200, 400, 600
+    cfg->grad_examples = 100;
+    const char *spec = "warm,random,shrink-perturb,ewc:keep-optim=1,l2-init,cbp:maturity=3:rate=0.01,dash,noise";
+    ck_assert_int_eq(ws_learner_parse_list(&ctx, spec, cfg->base.learners, WS_MAX_LEARNERS, &cfg->base.nlearners), WS_OK);
+}
+
+// Every number of a round that depends on the weights, compared exactly.
+static void same_round(const ws_online_round *a, const ws_online_round *b) {
+    ck_assert_int_eq(a->round, b->round);
+    ck_assert_int_eq(a->train.steps, b->train.steps);
+    ck_assert_int_eq(a->train.nepochs, b->train.nepochs);
+    ck_assert(a->test_acc == b->test_acc && a->test_loss == b->test_loss);
+    ck_assert(a->train.loss == b->train.loss && a->train.train_acc == b->train.train_acc);
+    ck_assert(a->to_init.l2 == b->to_init.l2 && a->to_start.pearson == b->to_start.pearson);
+    ck_assert(a->grad_old == b->grad_old && a->grad_new_epoch1 == b->grad_new_epoch1);
+    ck_assert_int_eq(a->units_replaced, b->units_replaced);
+    ck_assert_int_eq(memcmp(a->new_per_class, b->new_per_class, sizeof a->new_per_class), 0);
+}
+
+static void resume_every_learner(ws_query query) {
+    ws_online_config cfg;
+    small_online(&cfg);
+    cfg.query = query;
+    const char *path = test_write_file("chain.safetensors", "", 0);
+    for (int l = 0; l < cfg.base.nlearners; l++) {
+        ws_online_chain *a, *b;
+        ws_online_round ra[3], rb[3];
+        ck_assert_int_eq(ws_online_chain_open(&ctx, &cfg, &src, 0, l, &a), WS_OK);
+        ck_assert_int_eq(ws_online_chain_rounds(a), 3);
+        for (int r = 0; r < 3; r++) ck_assert_int_eq(ws_online_chain_step(a, &ra[r]), WS_OK);
+        ws_online_chain_close(a);
+        // Interrupted after round 0 and again after round 1, each time into a new chain.
+        for (int stop = 1; stop < 3; stop++) {
+            ck_assert_int_eq(ws_online_chain_open(&ctx, &cfg, &src, 0, l, &b), WS_OK);
+            if (stop == 2) ck_assert_int_eq(ws_online_chain_load(b, path), WS_OK);
+            for (int r = ws_online_chain_next(b); r < stop; r++) {
+                ck_assert_int_eq(ws_online_chain_step(b, &rb[r]), WS_OK);
+                same_round(&ra[r], &rb[r]);
+                ws_train_result_free(&rb[r].train);
+            }
+            ck_assert_int_eq(ws_online_chain_save(b, path), WS_OK);
+            ws_online_chain_close(b);
+        }
+        ck_assert_int_eq(ws_online_chain_open(&ctx, &cfg, &src, 0, l, &b), WS_OK);
+        ck_assert_int_eq(ws_online_chain_load(b, path), WS_OK);
+        ck_assert_int_eq(ws_online_chain_next(b), 2);
+        ck_assert_int_eq(ws_online_chain_step(b, &rb[2]), WS_OK);
+        same_round(&ra[2], &rb[2]);
+        ck_assert_int_eq(ws_online_chain_step(b, &rb[0]), WS_ERR_ARG); // nothing left to run
+        ws_online_chain_close(b);
+        ws_train_result_free(&rb[2].train);
+        for (int r = 0; r < 3; r++) ws_train_result_free(&ra[r].train);
+    }
+}
+
+START_TEST(online_chain_resumes_bitwise) {
+    if (!have_data) return;
+    resume_every_learner(WS_QUERY_PASSIVE);
+}
+END_TEST
+
+START_TEST(active_chain_resumes_bitwise) {
+    if (!have_data) return;
+    resume_every_learner(WS_QUERY_MARGIN);
+}
+END_TEST
+
+START_TEST(foreign_checkpoints_refused) {
+    if (!have_data) return;
+    ws_online_config cfg;
+    small_online(&cfg);
+    ws_online_chain *a, *b;
+    ws_online_round r;
+    const char *path = test_write_file("warm.safetensors", "", 0);
+    ck_assert_int_eq(ws_online_chain_open(&ctx, &cfg, &src, 0, 0, &a), WS_OK);
+    ck_assert_int_eq(ws_online_chain_step(a, &r), WS_OK);
+    ws_train_result_free(&r.train);
+    ck_assert_int_eq(ws_online_chain_save(a, path), WS_OK);
+    ws_online_chain_close(a);
+    // Another learner, another seed: refused, naming the file.
+    ck_assert_int_eq(ws_online_chain_open(&ctx, &cfg, &src, 0, 1, &b), WS_OK);
+    ck_assert_int_eq(ws_online_chain_load(b, path), WS_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(ctx.err, "another chain"));
+    ck_assert_ptr_nonnull(strstr(ctx.err, path));
+    ws_online_chain_close(b);
+    ck_assert_int_eq(ws_online_chain_open(&ctx, &cfg, &src, 1, 0, &b), WS_OK);
+    ck_assert_int_eq(ws_online_chain_load(b, path), WS_ERR_FORMAT);
+    ws_online_chain_close(b);
+    // A different architecture: the model's tensor has the wrong size.
+    ws_online_config wide = cfg;
+    wide.base.hidden[0] = 25;
+    ck_assert_int_eq(ws_online_chain_open(&ctx, &wide, &src, 0, 0, &b), WS_OK);
+    ck_assert_int_eq(ws_online_chain_load(b, path), WS_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(ctx.err, "'model.w'"));
+    ws_online_chain_close(b);
+    // Truncated: refused by the reader.
+    FILE *f = fopen(path, "r+b");
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fclose(f);
+    ck_assert_int_eq(truncate(path, n / 2), 0);
+    ck_assert_int_eq(ws_online_chain_open(&ctx, &cfg, &src, 0, 0, &b), WS_OK);
+    ck_assert_int_ne(ws_online_chain_load(b, path), WS_OK);
+    ck_assert_int_eq(ws_online_chain_next(b), 0); // nothing half-loaded
+    ws_online_chain_close(b);
+}
+END_TEST
+
+START_TEST(batch_phase1_and_transfer_pretraining_reload) {
+    if (!have_data) return;
+    ws_batch_config cfg;
+    ws_batch_config_defaults(&cfg);
+    cfg.nhidden = 1, cfg.hidden[0] = 24, cfg.subset = 500, cfg.eval_subset = 300, cfg.max_epochs = 4;
+    ck_assert_int_eq(ws_learner_parse_list(&ctx, "warm:keep-optim=1,random,ewc", cfg.learners, WS_MAX_LEARNERS,
+                                           &cfg.nlearners), WS_OK);
+    const char *path = test_write_file("phase1.safetensors", "", 0);
+    ws_batch_seed *a, *b;
+    ws_run_result p1, ra, rb;
+    ck_assert_int_eq(ws_batch_seed_open(&ctx, &cfg, &src, 0, &a), WS_OK);
+    ck_assert_int_eq(ws_batch_seed_learner(a, 0, NULL, NULL, &ra), WS_ERR_ARG); // phase 1 first
+    ck_assert_int_eq(ws_batch_seed_phase1(a, NULL, NULL, &p1), WS_OK);
+    ck_assert_int_eq(ws_batch_seed_save_phase1(a, path), WS_OK);
+    ck_assert_int_eq(ws_batch_seed_open(&ctx, &cfg, &src, 0, &b), WS_OK);
+    ck_assert_int_eq(ws_batch_seed_load_phase1(b, path), WS_OK);
+    for (int l = cfg.nlearners - 1; l >= 0; l--) { // any order: learners do not share state
+        ck_assert_int_eq(ws_batch_seed_learner(a, l, NULL, NULL, &ra), WS_OK);
+        ck_assert_int_eq(ws_batch_seed_learner(b, l, NULL, NULL, &rb), WS_OK);
+        ck_assert(ra.test_acc == rb.test_acc && ra.test_loss == rb.test_loss && ra.train.loss == rb.train.loss);
+        ck_assert_int_eq(ra.train.steps, rb.train.steps);
+        ws_train_result_free(&ra.train), ws_train_result_free(&rb.train);
+    }
+    ws_batch_seed_close(b);
+    ck_assert_int_eq(ws_batch_seed_open(&ctx, &cfg, &src, 1, &b), WS_OK); // seed 2
+    ck_assert_int_eq(ws_batch_seed_load_phase1(b, path), WS_ERR_FORMAT);
+    ws_batch_seed_close(b);
+    ws_batch_seed_close(a);
+    ws_train_result_free(&p1.train);
+
+    ws_source sa, sb;
+    ck_assert_int_eq(ws_source_select_classes(&ctx, &sa, &src, 0, 5), WS_OK);
+    ck_assert_int_eq(ws_source_select_classes(&ctx, &sb, &src, 5, 10), WS_OK);
+    ws_transfer_config tc;
+    ws_transfer_config_defaults(&tc);
+    tc.base = cfg;
+    tc.nfractions = 2, tc.fractions[0] = 0.5, tc.fractions[1] = 1;
+    ws_transfer_seed *ta, *tb;
+    ws_transfer_point pa = {0}, pb = {0};
+    ck_assert_int_eq(ws_transfer_seed_open(&ctx, &tc, &sa, &sb, 0, &ta), WS_OK);
+    ck_assert_int_eq(ws_transfer_seed_pretrain(ta, &p1), WS_OK);
+    ck_assert_int_eq(ws_transfer_seed_save_pretrained(ta, path), WS_OK);
+    ck_assert_int_eq(ws_transfer_seed_open(&ctx, &tc, &sa, &sb, 0, &tb), WS_OK);
+    ck_assert_int_eq(ws_transfer_seed_load_pretrained(tb, path), WS_OK);
+    for (int l = 0; l < tc.base.nlearners; l++) {
+        ck_assert_int_eq(ws_transfer_seed_point(ta, 1, l, &pa), WS_OK);
+        ck_assert_int_eq(ws_transfer_seed_point(tb, 1, l, &pb), WS_OK);
+        ck_assert(pa.runs[l].test_acc == pb.runs[l].test_acc && pa.runs[l].train.loss == pb.runs[l].train.loss);
+        ws_train_result_free(&pa.runs[l].train), ws_train_result_free(&pb.runs[l].train);
+    }
+    ck_assert(pa.warm_to_pretrained.l2 == pb.warm_to_pretrained.l2 && pa.warm_to_pretrained.l2 > 0);
+    ws_transfer_seed_close(ta), ws_transfer_seed_close(tb);
+    ws_train_result_free(&p1.train);
+    ws_source_free(&sa), ws_source_free(&sb);
+}
+END_TEST
+
+START_TEST(divergence_reports_its_epoch) {
+    if (!have_data) return;
+    ws_online_config cfg;
+    small_online(&cfg);
+    cfg.base.opt1 = ws_opt_defaults(WS_OPT_SGD, 1e30f);
+    ws_online_chain *c;
+    ws_online_round r;
+    ck_assert_int_eq(ws_online_chain_open(&ctx, &cfg, &src, 0, 0, &c), WS_OK);
+    ck_assert_int_eq(ws_online_chain_step(c, &r), WS_ERR_NUMERIC);
+    ck_assert_int_eq(r.train.diverged_epoch, 1);
+    ck_assert_ptr_nonnull(strstr(ctx.err, "diverged"));
+    ck_assert_ptr_nonnull(strstr(ctx.err, "round 0, warm"));
+    ck_assert_int_eq(ws_online_chain_next(c), 0);
+    ws_online_chain_close(c);
+}
+END_TEST
+
+START_TEST(checkpoint_numbers_round_trip) {
+    ws_ckpt k;
+    ws_ckpt_init(&k);
+    const double x[3] = {0.1, -0.0, 1e-310};
+    const float w[2] = {1.5f, NAN};
+    ws_ckpt_num(&k, "a", 0.1 + 0.2);
+    ws_ckpt_int(&k, "b", -1234567890123LL);
+    ws_ckpt_f64(&k, "x", x, 3);
+    ws_ckpt_f32(&k, "w", w, 2);
+    const char *path = test_write_file("numbers.safetensors", "", 0);
+    ck_assert_int_eq(ws_ckpt_write(&ctx, &k, path), WS_OK);
+    ws_st_file f;
+    ck_assert_int_eq(ws_st_read(&ctx, &f, path), WS_OK);
+    double a, y[3];
+    int64_t b;
+    float v[2];
+    ck_assert_int_eq(ws_ckpt_get_num(&ctx, &f, path, "a", &a), WS_OK);
+    ck_assert(a == 0.1 + 0.2);
+    ck_assert_int_eq(ws_ckpt_get_int(&ctx, &f, path, "b", &b), WS_OK);
+    ck_assert_int_eq(b, -1234567890123LL);
+    ck_assert_int_eq(ws_ckpt_get_f64(&ctx, &f, path, "x", y, 3), WS_OK);
+    ck_assert_int_eq(memcmp(x, y, sizeof x), 0);
+    ck_assert_int_eq(ws_ckpt_get_f32(&ctx, &f, path, "w", v, 2), WS_OK);
+    ck_assert(v[0] == 1.5f && isnan(v[1]));
+    ck_assert_int_eq(ws_ckpt_get_f32(&ctx, &f, path, "x", v, 2), WS_ERR_FORMAT); // F64, 3 elements
+    ck_assert_ptr_nonnull(strstr(ctx.err, "'x' is F64 with 3 elements, expected 2"));
+    ck_assert_int_eq(ws_ckpt_get_num(&ctx, &f, path, "missing", &a), WS_ERR_FORMAT);
+    ck_assert_int_eq(ws_ckpt_get_int(&ctx, &f, path, "a", &b), WS_ERR_FORMAT); // a hex float is no integer
+    ws_st_close(&f);
+}
+END_TEST
+
+Suite *resume_suite(void) {
+    Suite *s = suite_create("resume");
+    TCase *t = tcase_create("resume");
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_set_timeout(t, 120);
+    tcase_add_test(t, checkpoint_numbers_round_trip);
+    tcase_add_test(t, online_chain_resumes_bitwise);
+    tcase_add_test(t, active_chain_resumes_bitwise);
+    tcase_add_test(t, foreign_checkpoints_refused);
+    tcase_add_test(t, batch_phase1_and_transfer_pretraining_reload);
+    tcase_add_test(t, divergence_reports_its_epoch);
+    suite_add_tcase(s, t);
+    return s;
+}
