@@ -20,6 +20,7 @@ Suite *loaders_suite(void);
 Suite *online_suite(void);
 Suite *learners_suite(void);
 Suite *report_suite(void);
+Suite *config_suite(void);
 
 // Helpers shared by the suites (test_util.c).
 // A fresh temporary directory (removed by the OS's tmp cleaning; tests use unique names).
