@@ -10,7 +10,7 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS    := openblas libcjson zlib matio libpng libjpeg check
+PKGS    := openblas libcjson zlib matio libpng libjpeg inih check
 OPT     ?= -O2 -g
 # SANITIZE: e.g. -fsanitize=address,undefined (make test-asan sets it).
 SANITIZE ?=
@@ -30,7 +30,7 @@ TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # rpath: use the OpenMP build of OpenBLAS even if the pthread one is installed too.
 # oneDNN (libdnnl-dev) ships no pkg-config file: its header and -ldnnl are in the default paths.
-PKG_LIBS   = $(shell pkg-config --libs openblas libcjson zlib matio libpng libjpeg 2>/dev/null) -ldnnl \
+PKG_LIBS   = $(shell pkg-config --libs openblas libcjson zlib matio libpng libjpeg inih 2>/dev/null) -ldnnl \
              -Wl,-rpath,$(shell pkg-config --variable=libdir openblas 2>/dev/null)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
 
@@ -71,7 +71,7 @@ $(BUILD)/bench_mlp: $(BUILD)/bench/bench_mlp.o $(BUILD)/libwarmstart.a
 # libFuzzer harnesses (tests/fuzz), built with clang under ASan + UBSan into
 # build/fuzz; tests/fuzz/run.sh runs them (the suite does, 30 s each).
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
-FUZZERS  := cifar idx svhn image safetensors
+FUZZERS  := cifar idx svhn image safetensors config
 fuzz:
 	$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SANITIZE="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" build/fuzz/libwarmstart.a

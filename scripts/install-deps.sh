@@ -2,7 +2,7 @@
 # Install the Debian packages warmstart needs, only those missing. apt-get runs
 # only when something is missing, so a second `make test` costs nothing.
 set -e
-PKGS="build-essential pkg-config libopenblas-openmp-dev libopenblas0-openmp libcjson-dev zlib1g-dev libdnnl-dev libmatio-dev libpng-dev libjpeg-dev check
+PKGS="build-essential pkg-config libopenblas-openmp-dev libopenblas0-openmp libcjson-dev zlib1g-dev libdnnl-dev libmatio-dev libpng-dev libjpeg-dev libinih-dev check
       clang libclang-rt-dev libomp-dev gnuplot-nox
       python3 python3-numpy python3-torch dataset-fashion-mnist"
 missing=""

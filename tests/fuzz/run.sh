@@ -16,7 +16,7 @@ set -u
 cd "$(dirname "$0")/../.."
 SECS=${1:-30}
 [ $# -gt 0 ] && shift
-NAMES=${*:-cifar idx svhn image safetensors}
+NAMES=${*:-cifar idx svhn image safetensors config}
 command -v clang >/dev/null 2>&1 || { echo "fuzz: clang not installed: skipped"; exit 77; }
 mkdir -p build/fuzz
 make --no-print-directory fuzz >build/fuzz/build.log 2>&1 || { cat build/fuzz/build.log; echo "fuzz: build failed"; exit 1; }

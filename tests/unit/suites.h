@@ -21,6 +21,7 @@ Suite *online_suite(void);
 Suite *learners_suite(void);
 Suite *report_suite(void);
 Suite *resume_suite(void);
+Suite *config_suite(void);
 
 // Helpers shared by the suites (test_util.c).
 // A fresh temporary directory (removed by the OS's tmp cleaning; tests use unique names).
