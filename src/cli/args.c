@@ -88,6 +88,7 @@ int args_parse(arg_spec *specs, int argc, char **argv, char *err, int errcap) {
 void args_help(const arg_spec *specs, const char *usage) {
     printf("%s\n\nOptions:\n", usage);
     for (const arg_spec *s = specs; s->name; s++) {
+        if (!s->help) continue; // internal options (a sweep's points, merge)
         char left[64];
         snprintf(left, sizeof left, "%s%s%s", s->name, s->kind == ARG_FLAG ? "" : " ", s->kind == ARG_FLAG ? "" : s->meta);
         printf("  %-24s %s\n", left, s->help);

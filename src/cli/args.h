@@ -13,7 +13,7 @@ typedef struct {
     arg_kind kind;
     void *dest;          // int*, int64_t*, float*, double*, const char**, or int_list*
     const char *meta;    // "X" in "--lr X"
-    const char *help;
+    const char *help;    // NULL: an internal option, left out of --help
     double min, max;     // numeric bounds (inclusive) when min < max
     int seen;
 } arg_spec;

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "core/ctx.h"
+#include "exp/online.h"
 
 // "warmstart CMD: error: MSG" on stderr; returns 1 (the exit status).
 int die(const char *cmd, const char *msg);
@@ -18,6 +19,15 @@ void fmt_summary(char *buf, size_t cap, const double *x, int n, double scale, in
 void print_cell(const char *s, int width);
 // DIR/NAME as JSONL, atomically, each record with `config` attached (records consumed).
 int write_jsonl(const char *cmd, ws_ctx *ctx, const char *dir, const char *name, cJSON *config, cJSON **recs, int n);
+// Progress on stderr (a terminal only): epochs, rounds.
+typedef struct {
+    int tty;
+    int seeds;
+} progress;
+void on_epoch(void *user, uint64_t seed, const char *learner, const ws_epoch_record *rec);
+void on_round(void *user, uint64_t seed, const char *learner, const ws_online_round *r);
+void progress_done(progress *p);
+
 // Run scenario command `cmd` (batch, online, active, transfer) with its
 // arguments; -1 if cmd is not one. Returns the command's exit status.
 int cli_run_scenario(const char *cmd, int argc, char **argv);

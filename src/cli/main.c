@@ -11,6 +11,7 @@
 
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "cli/units.h"
 #include "core/ctx.h"
 #include "exp/batch.h"
 #include "exp/online.h"
@@ -218,12 +219,7 @@ static void learner_help(void) {
 
 // ---- progress --------------------------------------------------------------------------------
 
-typedef struct {
-    int tty;
-    int seeds;
-} progress;
-
-static void on_epoch(void *user, uint64_t seed, const char *learner, const ws_epoch_record *rec) {
+void on_epoch(void *user, uint64_t seed, const char *learner, const ws_epoch_record *rec) {
     progress *p = user;
     if (!p->tty) return;
     fprintf(stderr, "\r\033[K  seed %llu  %-7s epoch %4d  loss %.4f  train acc %6.2f%%  (%.2fs/epoch)",
@@ -231,7 +227,7 @@ static void on_epoch(void *user, uint64_t seed, const char *learner, const ws_ep
     fflush(stderr);
 }
 
-static void progress_done(progress *p) {
+void progress_done(progress *p) {
     if (p->tty) fprintf(stderr, "\r\033[K");
 }
 
@@ -258,14 +254,6 @@ int ensure_dir(const char *cmd, const char *dir, ws_ctx *ctx) {
         if (!keep) return 0;
         *p = keep;
     }
-}
-
-// The output folder, made and locked for this process (lock released by
-// ws_dir_unlock, or by the kernel when the process ends).
-static int open_out(const char *cmd, const char *dir, ws_ctx *ctx, int *lockfd) {
-    if (ensure_dir(cmd, dir, ctx)) return 1;
-    if (ws_dir_lock(ctx, dir, lockfd)) return die(cmd, ctx->err);
-    return 0;
 }
 
 // ---- batch -----------------------------------------------------------------------------------
@@ -410,6 +398,7 @@ static int cmd_batch(int argc, char **argv) {
     const char *cmd = "batch";
     cli_opts o;
     opts_defaults(&o);
+    run_opts ro = {0};
     arg_spec specs[] = {
         COMMON_SPECS(o),
         TRAIN_SPECS(o),
@@ -423,6 +412,7 @@ static int cmd_batch(int argc, char **argv) {
         {"--seeds", ARG_INT, &o.seeds, "N", "repeat with N seeds: seed, seed+1, ... (default 1)", 1, 256, 0},
         {"--out", ARG_STRING, &o.out, "DIR", "write DIR/batch.jsonl and DIR/batch.csv (default results)", 0, 0, 0},
         {"--save", ARG_STRING, &o.save, "DIR", "save DIR/seed<S>-{phase1,<learner>}.safetensors", 0, 0, 0},
+        RUN_SPECS(ro),
         {NULL, 0, NULL, NULL, NULL, 0, 0, 0}};
     if (parse_or_die(cmd, specs, argc, argv)) return 1;
     if (o.help) {
@@ -438,53 +428,56 @@ static int cmd_batch(int argc, char **argv) {
     if (make_ctx(cmd, &o, &ctx)) return 1;
     ws_batch_config cfg;
     if (resolve(cmd, &o, &cfg, &ctx)) return 1;
+    if (ro.plan) {
+        units_plan_batch(&ro, &cfg);
+        return 0;
+    }
     ws_source src;
-    int lockfd = -1;
     double t0 = ws_now();
     if (load_source(cmd, &o, &ctx, &src)) return 1;
     // Folders are made only once the inputs are known to be good.
-    if (check_learners(cmd, &cfg, &src.train, &ctx) || (cfg.save_dir && ensure_dir(cmd, cfg.save_dir, &ctx)) ||
-        open_out(cmd, o.out, &ctx, &lockfd)) {
+    unit_run u;
+    cJSON *config = NULL;
+    if (check_learners(cmd, &cfg, &src.train, &ctx) || (cfg.save_dir && ensure_dir(cmd, cfg.save_dir, &ctx))) {
+        ws_source_free(&src);
+        return 1;
+    }
+    config = ws_batch_config_json(&cfg, &src, &ctx);
+    int rc = unit_run_open(&u, cmd, &ctx, &ro, o.out, config, units_count_batch(&cfg));
+    cJSON_Delete(config);
+    if (rc || (!ro.merge && write_run_json(cmd, &ctx, o.out, "batch", argc, argv))) {
+        if (!rc) unit_run_close(&u);
         ws_source_free(&src);
         return 1;
     }
     char arch[160];
     ws_model_spec spec = ws_batch_model_spec(&cfg, &src.train);
     ws_model_describe(&spec, arch, sizeof arch);
-    fprintf(stderr, "warmstart batch: %s (%lld train, %lld test) loaded in %.2fs; %s, %d thread%s\n", src.name,
-            (long long)src.train.n, (long long)src.test.n, ws_now() - t0, arch, ctx.threads, ctx.threads == 1 ? "" : "s");
+    if (!ro.merge)
+        fprintf(stderr, "warmstart batch: %s (%lld train, %lld test) loaded in %.2fs; %s, %d thread%s\n", src.name,
+                (long long)src.train.n, (long long)src.test.n, ws_now() - t0, arch, ctx.threads,
+                ctx.threads == 1 ? "" : "s");
     ws_batch_seed_result *res = calloc((size_t)cfg.seeds, sizeof *res);
     progress pr = {isatty(2) && !o.quiet, cfg.seeds};
-    int rc = 0, done = 0;
-    for (int i = 0; i < cfg.seeds; i++, done++) {
-        if (ws_batch_run_seed(&ctx, &cfg, &src, i, on_epoch, &pr, &res[i])) {
-            progress_done(&pr);
-            rc = die(cmd, ctx.err);
-            break;
-        }
-        progress_done(&pr);
-        double secs = res[i].phase1.train.seconds;
-        fprintf(stderr, "  seed %llu:", (unsigned long long)res[i].seed);
-        for (int l = 0; l < res[i].nruns; l++) {
-            fprintf(stderr, "%s %s %.2f%%", l ? "," : "", res[i].runs[l].learner, 100 * res[i].runs[l].test_acc);
-            secs += res[i].runs[l].train.seconds;
-        }
-        fprintf(stderr, " (%.1fs)\n", secs);
-    }
-    if (!rc) {
-        cJSON *config = ws_batch_config_json(&cfg, &src, &ctx);
-        rc = write_outputs(cmd, &ctx, o.out, config, res, done);
-        cJSON_Delete(config);
+    int done = 0;
+    rc = units_batch(&u, &cfg, &src, &pr, res, &done);
+    if (!rc && u.complete && done) {
+        rc = write_outputs(cmd, &ctx, o.out, u.run.config, res, done);
         if (!rc) {
             print_table(&cfg, &src, res, done, arch);
+            if (u.excluded[0]) printf("\nnote: %s\n", u.excluded);
             printf("\nresults: %s/batch.jsonl, %s/batch.csv%s%s\n", o.out, o.out, cfg.save_dir ? "; checkpoints in " : "",
                    cfg.save_dir ? cfg.save_dir : "");
         }
+    } else if (!rc && u.complete) {
+        printf("no results: every seed has a diverged unit\n%s\n", u.excluded);
+        rc = 1;
     }
+    if (!rc) unit_run_summary(&u);
     for (int i = 0; i < done; i++) ws_batch_seed_result_free(&res[i]);
     free(res);
     ws_source_free(&src);
-    ws_dir_unlock(lockfd);
+    unit_run_close(&u);
     ws_ctx_release(&ctx);
     return rc;
 }
@@ -563,7 +556,7 @@ static int cmd_train_or_eval(int argc, char **argv, int is_eval) {
 
 // ---- online -----------------------------------------------------------------------------------
 
-static void on_round(void *user, uint64_t seed, const char *learner, const ws_online_round *r) {
+void on_round(void *user, uint64_t seed, const char *learner, const ws_online_round *r) {
     progress *p = user;
     if (!p->tty) return;
     fprintf(stderr, "\r\033[K  seed %llu  round %d  %-7s %lld examples: test acc %.2f%%, %d epochs", (unsigned long long)seed,
@@ -655,6 +648,7 @@ static int cmd_online(int argc, char **argv, int active) {
     o.k0 = ocfg.k0, o.k = ocfg.k, o.grad_examples = ocfg.grad_examples;
     o.out = active ? "results/active" : "results/online";
     const char *query = "margin";
+    run_opts ro = {0};
     arg_spec specs[] = {
         COMMON_SPECS(o),
         TRAIN_SPECS(o),
@@ -666,6 +660,7 @@ static int cmd_online(int argc, char **argv, int active) {
         LEARNER_SPECS(o),
         {"--seeds", ARG_INT, &o.seeds, "N", "repeat with N seeds: seed, seed+1, ... (default 1)", 1, 256, 0},
         {"--out", ARG_STRING, &o.out, "DIR", "write DIR/online.jsonl and DIR/online.csv (default results/online|active)", 0, 0, 0},
+        RUN_SPECS(ro),
         // the table ends here for `online` (a NULL name ends it)
         {active ? "--query" : NULL, ARG_STRING, &query, "Q", "active: margin (default) | random (the control)", 0, 0, 0},
         {NULL, 0, NULL, NULL, NULL, 0, 0, 0}};
@@ -696,6 +691,10 @@ static int cmd_online(int argc, char **argv, int active) {
     if (make_ctx(cmd, &o, &ctx)) return 1;
     if (resolve(cmd, &o, &ocfg.base, &ctx)) return 1;
     ocfg.k0 = o.k0, ocfg.k = o.k, ocfg.rounds = o.rounds, ocfg.grad_examples = o.grad_examples;
+    if (ro.plan) {
+        units_plan_online(&ro, &ocfg);
+        return 0;
+    }
     ws_source src;
     if (load_source(cmd, &o, &ctx, &src)) return 1;
     // The rounds must fit the pool: checked before anything is printed or made.
@@ -712,41 +711,45 @@ static int cmd_online(int argc, char **argv, int active) {
         ws_source_free(&src);
         return die(cmd, ctx.err);
     }
-    int lockfd = -1;
-    if (check_learners(cmd, &ocfg.base, &src.train, &ctx) || open_out(cmd, o.out, &ctx, &lockfd)) {
+    unit_run u;
+    if (check_learners(cmd, &ocfg.base, &src.train, &ctx)) {
+        ws_source_free(&src);
+        return 1;
+    }
+    cJSON *config = ws_online_config_json(&ocfg, &src, &ctx);
+    int rc = unit_run_open(&u, cmd, &ctx, &ro, o.out, config, units_count_online(&ocfg));
+    cJSON_Delete(config);
+    if (rc || (!ro.merge && write_run_json(cmd, &ctx, o.out, cmd, argc, argv))) {
+        if (!rc) unit_run_close(&u);
         ws_source_free(&src);
         return 1;
     }
     char arch[160];
     ws_model_spec spec = ws_batch_model_spec(&ocfg.base, &src.train);
     ws_model_describe(&spec, arch, sizeof arch);
-    fprintf(stderr, "warmstart %s: %s (%lld train, %lld test); %s, %d thread%s\n", cmd, src.name, (long long)src.train.n,
-            (long long)src.test.n, arch, ctx.threads, ctx.threads == 1 ? "" : "s");
+    if (!ro.merge)
+        fprintf(stderr, "warmstart %s: %s (%lld train, %lld test); %s, %d thread%s\n", cmd, src.name,
+                (long long)src.train.n, (long long)src.test.n, arch, ctx.threads, ctx.threads == 1 ? "" : "s");
     ws_online_seed_result *res = calloc((size_t)ocfg.base.seeds, sizeof *res);
     progress pr = {isatty(2) && !o.quiet, ocfg.base.seeds};
-    int rc = 0, done = 0;
-    for (int i = 0; i < ocfg.base.seeds && !rc; i++) {
-        if (ws_online_run_seed(&ctx, &ocfg, &src, i, on_round, &pr, &res[i])) {
-            progress_done(&pr);
-            rc = die(cmd, ctx.err);
-            break;
-        }
-        done++;
-    }
-    progress_done(&pr);
-    if (!rc) {
-        cJSON *config = ws_online_config_json(&ocfg, &src, &ctx);
-        rc = write_online(cmd, &ctx, o.out, config, res, done);
-        cJSON_Delete(config);
+    int done = 0;
+    rc = units_online(&u, &ocfg, &src, &pr, res, &done);
+    if (!rc && u.complete && done) {
+        rc = write_online(cmd, &ctx, o.out, u.run.config, res, done);
         if (!rc) {
             print_online(&ocfg, &src, res, done, arch);
+            if (u.excluded[0]) printf("\nnote: %s\n", u.excluded);
             printf("\nresults: %s/online.jsonl, %s/online.csv\n", o.out, o.out);
         }
+    } else if (!rc && u.complete) {
+        printf("no results: every seed has a diverged unit\n%s\n", u.excluded);
+        rc = 1;
     }
+    if (!rc) unit_run_summary(&u);
     for (int i = 0; i < done; i++) ws_online_seed_result_free(&res[i]);
     free(res);
     ws_source_free(&src);
-    ws_dir_unlock(lockfd);
+    unit_run_close(&u);
     ws_ctx_release(&ctx);
     return rc;
 }
@@ -759,6 +762,7 @@ static int cmd_transfer(int argc, char **argv) {
     opts_defaults(&o);
     o.out = "results/transfer";
     o.fractions = (int_list){6, {1, 5, 10, 25, 50, 100}};
+    run_opts ro = {0};
     arg_spec specs[] = {
         COMMON_SPECS(o),
         TRAIN_SPECS(o),
@@ -770,6 +774,7 @@ static int cmd_transfer(int argc, char **argv) {
          "learners side by side (default warm,random); each NAME[:KEY=VALUE...]; see --help", 0, 0, 0},
         {"--seeds", ARG_INT, &o.seeds, "N", "repeat with N seeds: seed, seed+1, ... (default 1)", 1, 256, 0},
         {"--out", ARG_STRING, &o.out, "DIR", "write DIR/transfer.jsonl and DIR/transfer.csv (default results/transfer)", 0, 0, 0},
+        RUN_SPECS(ro),
         {NULL, 0, NULL, NULL, NULL, 0, 0, 0}};
     if (parse_or_die(cmd, specs, argc, argv)) return 1;
     if (o.help) {
@@ -791,6 +796,10 @@ static int cmd_transfer(int argc, char **argv) {
     ws_ctx ctx;
     if (make_ctx(cmd, &o, &ctx)) return 1;
     if (resolve(cmd, &o, &tcfg.base, &ctx)) return 1;
+    if (ro.plan) {
+        units_plan_transfer(&ro, &tcfg);
+        return 0;
+    }
     ws_source a, b;
     if (!o.pretrain) {
         if (strncmp(o.data, "fashion-mnist", 13)) return die(cmd, "--pretrain A is needed unless --data is fashion-mnist");
@@ -821,22 +830,27 @@ static int cmd_transfer(int argc, char **argv) {
         rc = die(cmd, ctx.err);
     }
     if (!rc) rc = check_learners(cmd, &tcfg.base, &b.train, &ctx);
-    int lockfd = -1;
-    if (!rc) rc = open_out(cmd, o.out, &ctx, &lockfd);
-    ws_transfer_seed_result *res = calloc((size_t)tcfg.base.seeds, sizeof *res);
-    int done = 0;
-    if (!rc)
-        fprintf(stderr, "warmstart transfer: %s (%lld train) -> %s (%lld train), %d thread%s\n", a.name, (long long)a.train.n,
-            b.name, (long long)b.train.n, ctx.threads, ctx.threads == 1 ? "" : "s");
-    for (int i = 0; i < tcfg.base.seeds && !rc; i++) {
-        if (ws_transfer_run_seed(&ctx, &tcfg, &a, &b, i, &res[i])) {
-            rc = die(cmd, ctx.err);
-            break;
-        }
-        done++;
-    }
+    unit_run u;
+    int opened = 0;
     if (!rc) {
         cJSON *config = ws_transfer_config_json(&tcfg, &a, &b, &ctx);
+        rc = unit_run_open(&u, cmd, &ctx, &ro, o.out, config, units_count_transfer(&tcfg));
+        cJSON_Delete(config);
+        opened = !rc;
+        if (!rc && !ro.merge) rc = write_run_json(cmd, &ctx, o.out, cmd, argc, argv);
+    }
+    ws_transfer_seed_result *res = calloc((size_t)tcfg.base.seeds, sizeof *res);
+    int done = 0;
+    if (!rc && !ro.merge)
+        fprintf(stderr, "warmstart transfer: %s (%lld train) -> %s (%lld train), %d thread%s\n", a.name, (long long)a.train.n,
+            b.name, (long long)b.train.n, ctx.threads, ctx.threads == 1 ? "" : "s");
+    if (!rc) rc = units_transfer(&u, &tcfg, &a, &b, res, &done);
+    if (!rc && u.complete && !done) {
+        printf("no results: every seed has a diverged unit\n%s\n", u.excluded);
+        rc = 1;
+    }
+    if (!rc && u.complete) {
+        cJSON *config = u.run.config;
         char path[1200];
         ws_atomic_file af;
         cJSON *recs[256];
@@ -857,9 +871,8 @@ static int cmd_transfer(int argc, char **argv) {
                 }
             if (ws_atomic_commit(&ctx, &af)) rc = die(cmd, ctx.err);
         }
-        cJSON_Delete(config);
     }
-    if (!rc) {
+    if (!rc && u.complete) {
         printf("\nTransfer: pretrained on %s (test acc", a.name);
         for (int i = 0; i < done; i++) printf(" %.2f%%", 100 * res[i].pretrain.test_acc);
         printf("), then %s; %d seed%s%s\n\n", b.name, done, done == 1 ? "" : "s", done > 1 ? "; mean ± 95% CI" : "");
@@ -893,13 +906,15 @@ static int cmd_transfer(int argc, char **argv) {
             for (int i = 0; i < done; i++) run_col(&cols[l], i, &res[i].points[last].runs[l]);
         }
         print_learner_rows(cols, nl, done, "seconds", 0);
+        if (u.excluded[0]) printf("\nnote: %s\n", u.excluded);
         printf("\nresults: %s/transfer.jsonl, %s/transfer.csv\n", o.out, o.out);
     }
+    if (!rc && opened) unit_run_summary(&u);
     for (int i = 0; i < done; i++) ws_transfer_seed_result_free(&res[i]);
     free(res);
     ws_source_free(&a);
     ws_source_free(&b);
-    ws_dir_unlock(lockfd);
+    if (opened) unit_run_close(&u);
     ws_ctx_release(&ctx);
     return rc;
 }
@@ -1034,6 +1049,7 @@ int main(int argc, char **argv) {
     int rc = cli_run_scenario(c, argc - 2, argv + 2);
     if (rc >= 0) return rc;
     if (!strcmp(c, "sweep")) return cmd_sweep(argc - 2, argv + 2);
+    if (!strcmp(c, "merge")) return cmd_merge(argc - 2, argv + 2);
     if (!strcmp(c, "plot")) return cmd_plot(argc - 2, argv + 2);
     if (!strcmp(c, "report")) return cmd_report(argc - 2, argv + 2);
     if (!strcmp(c, "train")) return cmd_train_or_eval(argc - 2, argv + 2, 0);

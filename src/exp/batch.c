@@ -532,3 +532,64 @@ cJSON *ws_batch_seed_json(const ws_batch_seed_result *r) {
     for (int l = 0; l < r->nruns; l++) cJSON_AddItemToObject(runs, r->runs[l].learner, ws_run_json(&r->runs[l]));
     return j;
 }
+
+ws_status ws_json_number(ws_ctx *ctx, const cJSON *j, const char *key, double *out) {
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(j, key);
+    if (cJSON_IsBool(x)) {
+        *out = cJSON_IsTrue(x);
+        return WS_OK;
+    }
+    if (!cJSON_IsNumber(x)) return ws_fail(ctx, WS_ERR_FORMAT, "record field '%s' missing or not a number", key);
+    *out = x->valuedouble;
+    return WS_OK;
+}
+
+ws_status ws_run_from_json(ws_ctx *ctx, const cJSON *j, ws_run_result *r) {
+    memset(r, 0, sizeof *r);
+    double epochs, steps, conv, replaced = 0;
+    ws_status st;
+    if ((st = ws_json_number(ctx, j, "test_acc", &r->test_acc)) || (st = ws_json_number(ctx, j, "test_loss", &r->test_loss)) ||
+        (st = ws_json_number(ctx, j, "train_acc", &r->train.train_acc)) ||
+        (st = ws_json_number(ctx, j, "train_loss", &r->train.loss)) || (st = ws_json_number(ctx, j, "epochs", &epochs)) ||
+        (st = ws_json_number(ctx, j, "steps", &steps)) || (st = ws_json_number(ctx, j, "seconds", &r->train.seconds)) ||
+        (st = ws_json_number(ctx, j, "converged", &conv)))
+        return st;
+    if (cJSON_GetObjectItemCaseSensitive(j, "units_replaced") && (st = ws_json_number(ctx, j, "units_replaced", &replaced)))
+        return st;
+    r->train.steps = (int64_t)steps;
+    r->train.converged = conv != 0;
+    r->units_replaced = (int64_t)replaced;
+    const cJSON *log = cJSON_GetObjectItemCaseSensitive(j, "epoch_log");
+    if (!cJSON_IsArray(log) || cJSON_GetArraySize(log) != (int)epochs)
+        return ws_fail(ctx, WS_ERR_FORMAT, "record field 'epoch_log' missing or not %d epochs long", (int)epochs);
+    r->train.epochs = calloc((size_t)(epochs > 0 ? epochs : 1), sizeof *r->train.epochs);
+    if (!r->train.epochs) return WS_ERR_NOMEM;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, log) {
+        ws_epoch_record *rec = &r->train.epochs[r->train.nepochs];
+        double ep;
+        if ((st = ws_json_number(ctx, e, "epoch", &ep)) || (st = ws_json_number(ctx, e, "loss", &rec->loss)) ||
+            (st = ws_json_number(ctx, e, "train_acc", &rec->train_acc)) ||
+            (st = ws_json_number(ctx, e, "seconds", &rec->seconds))) {
+            ws_train_result_free(&r->train);
+            return st;
+        }
+        rec->epoch = (int)ep;
+        r->train.nepochs++;
+    }
+    return WS_OK;
+}
+
+ws_status ws_norm_from_json(ws_ctx *ctx, const cJSON *j, ws_norm *n) {
+    memset(n, 0, sizeof *n);
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "mean"), *s = cJSON_GetObjectItemCaseSensitive(j, "std");
+    int c = cJSON_GetArraySize(m);
+    if (!cJSON_IsArray(m) || !cJSON_IsArray(s) || c < 1 || c > WS_MAX_CHANNELS || cJSON_GetArraySize(s) != c)
+        return ws_fail(ctx, WS_ERR_FORMAT, "record field 'normalization' is not {mean: [..], std: [..]}");
+    n->channels = c;
+    for (int i = 0; i < c; i++) {
+        n->mean[i] = (float)cJSON_GetArrayItem(m, i)->valuedouble;
+        n->std[i] = (float)cJSON_GetArrayItem(s, i)->valuedouble;
+    }
+    return WS_OK;
+}

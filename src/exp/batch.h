@@ -125,6 +125,12 @@ void ws_config_drop_two_phase(cJSON *config);
 cJSON *ws_norm_json(const ws_norm *n);
 // One run's record: accuracy, loss, epochs, steps, seconds, the epoch log.
 cJSON *ws_run_json(const ws_run_result *r);
+// A run's record read back (ws_run_json's inverse, epoch log included;
+// learner left NULL); WS_ERR_FORMAT naming the missing field.
+ws_status ws_run_from_json(ws_ctx *ctx, const cJSON *j, ws_run_result *r);
+ws_status ws_norm_from_json(ws_ctx *ctx, const cJSON *j, ws_norm *n);
+// A number field of a record (WS_ERR_FORMAT naming it when absent).
+ws_status ws_json_number(ws_ctx *ctx, const cJSON *j, const char *key, double *out);
 // One seed's record: seed, split sizes, normalisation, per-run epoch logs and metrics.
 cJSON *ws_batch_seed_json(const ws_batch_seed_result *r);
 

@@ -14,6 +14,14 @@ cJSON *ws_similarity_json(const ws_similarity *s) {
     return j;
 }
 
+int ws_similarity_from_json(const cJSON *j, ws_similarity *s) {
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(j, "pearson"), *c = cJSON_GetObjectItemCaseSensitive(j, "cosine"),
+                *l = cJSON_GetObjectItemCaseSensitive(j, "l2");
+    if (!cJSON_IsNumber(p) || !cJSON_IsNumber(c) || !cJSON_IsNumber(l)) return 0;
+    *s = (ws_similarity){p->valuedouble, c->valuedouble, l->valuedouble};
+    return 1;
+}
+
 ws_similarity ws_similarity_of(const float *a, const float *b, int64_t n) {
     ws_similarity s = {0, 0, 0};
     if (n <= 0) return s;

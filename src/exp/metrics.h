@@ -21,6 +21,8 @@ typedef struct {
 
 // {"pearson": .., "cosine": .., "l2": ..}
 cJSON *ws_similarity_json(const ws_similarity *s);
+// And back (0 if j is not such an object).
+int ws_similarity_from_json(const cJSON *j, ws_similarity *s);
 
 // Similarity of a[0..n) and b[0..n), accumulated in double in a fixed order.
 ws_similarity ws_similarity_of(const float *a, const float *b, int64_t n);

@@ -363,6 +363,37 @@ cJSON *ws_online_config_json(const ws_online_config *cfg, const ws_source *src, 
     return j;
 }
 
+cJSON *ws_online_round_json(const ws_online_round *x, int num_classes) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "round", x->round);
+    cJSON_AddNumberToObject(o, "examples_seen", (double)x->n_seen);
+    cJSON_AddNumberToObject(o, "examples_new", (double)x->n_new);
+    cJSON_AddNumberToObject(o, "test_acc", x->test_acc);
+    cJSON_AddNumberToObject(o, "test_loss", x->test_loss);
+    cJSON_AddNumberToObject(o, "train_acc", x->train.train_acc);
+    cJSON_AddNumberToObject(o, "epochs", x->train.nepochs);
+    cJSON_AddNumberToObject(o, "steps", (double)x->train.steps);
+    cJSON_AddNumberToObject(o, "seconds", x->train.seconds);
+    cJSON_AddNumberToObject(o, "cumulative_seconds", x->cum_seconds);
+    cJSON_AddBoolToObject(o, "converged", x->train.converged);
+    cJSON_AddNumberToObject(o, "grad_norm_old", x->grad_old);
+    cJSON_AddNumberToObject(o, "grad_norm_new", x->grad_new);
+    cJSON_AddNumberToObject(o, "grad_norm_old_after_epoch1", x->grad_old_epoch1);
+    cJSON_AddNumberToObject(o, "grad_norm_new_after_epoch1", x->grad_new_epoch1);
+    cJSON_AddNumberToObject(o, "units_replaced", (double)x->units_replaced);
+    int nc = num_classes < WS_MAX_HIST_CLASSES ? num_classes : WS_MAX_HIST_CLASSES;
+    cJSON_AddItemToObject(o, "new_examples_per_class", cJSON_CreateIntArray(x->new_per_class, nc));
+    cJSON_AddItemToObject(o, "weights_vs_round_start", ws_similarity_json(&x->to_start));
+    cJSON_AddItemToObject(o, "weights_vs_init", ws_similarity_json(&x->to_init));
+    cJSON *pl = cJSON_AddObjectToObject(o, "per_layer");
+    for (int q = 0; q < x->nlayers; q++) {
+        cJSON *e = cJSON_AddObjectToObject(pl, x->layer_names[q]);
+        cJSON_AddItemToObject(e, "vs_round_start", ws_similarity_json(&x->layer_to_start[q]));
+        cJSON_AddItemToObject(e, "vs_init", ws_similarity_json(&x->layer_to_init[q]));
+    }
+    return o;
+}
+
 cJSON *ws_online_seed_json(const ws_online_seed_result *r) {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddNumberToObject(j, "seed", (double)r->seed);
@@ -373,36 +404,45 @@ cJSON *ws_online_seed_json(const ws_online_seed_result *r) {
     for (int l = 0; l < r->nlearners; l++) {
         cJSON *arr = cJSON_AddArrayToObject(ls, r->learner_names[l]);
         for (int k = 0; k < r->nrounds; k++) {
-            const ws_online_round *x = &r->rounds[l * r->nrounds + k];
-            cJSON *o = cJSON_CreateObject();
-            cJSON_AddNumberToObject(o, "round", x->round);
-            cJSON_AddNumberToObject(o, "examples_seen", (double)x->n_seen);
-            cJSON_AddNumberToObject(o, "examples_new", (double)x->n_new);
-            cJSON_AddNumberToObject(o, "test_acc", x->test_acc);
-            cJSON_AddNumberToObject(o, "test_loss", x->test_loss);
-            cJSON_AddNumberToObject(o, "train_acc", x->train.train_acc);
-            cJSON_AddNumberToObject(o, "epochs", x->train.nepochs);
-            cJSON_AddNumberToObject(o, "steps", (double)x->train.steps);
-            cJSON_AddNumberToObject(o, "seconds", x->train.seconds);
-            cJSON_AddNumberToObject(o, "cumulative_seconds", x->cum_seconds);
-            cJSON_AddBoolToObject(o, "converged", x->train.converged);
-            cJSON_AddNumberToObject(o, "grad_norm_old", x->grad_old);
-            cJSON_AddNumberToObject(o, "grad_norm_new", x->grad_new);
-            cJSON_AddNumberToObject(o, "grad_norm_old_after_epoch1", x->grad_old_epoch1);
-            cJSON_AddNumberToObject(o, "grad_norm_new_after_epoch1", x->grad_new_epoch1);
-            cJSON_AddNumberToObject(o, "units_replaced", (double)x->units_replaced);
-            int nc = r->num_classes < WS_MAX_HIST_CLASSES ? r->num_classes : WS_MAX_HIST_CLASSES;
-            cJSON_AddItemToObject(o, "new_examples_per_class", cJSON_CreateIntArray(x->new_per_class, nc));
-            cJSON_AddItemToObject(o, "weights_vs_round_start", ws_similarity_json(&x->to_start));
-            cJSON_AddItemToObject(o, "weights_vs_init", ws_similarity_json(&x->to_init));
-            cJSON *pl = cJSON_AddObjectToObject(o, "per_layer");
-            for (int q = 0; q < x->nlayers; q++) {
-                cJSON *e = cJSON_AddObjectToObject(pl, x->layer_names[q]);
-                cJSON_AddItemToObject(e, "vs_round_start", ws_similarity_json(&x->layer_to_start[q]));
-                cJSON_AddItemToObject(e, "vs_init", ws_similarity_json(&x->layer_to_init[q]));
-            }
-            cJSON_AddItemToArray(arr, o);
+            cJSON_AddItemToArray(arr, ws_online_round_json(&r->rounds[l * r->nrounds + k], r->num_classes));
         }
     }
     return j;
+}
+
+ws_status ws_online_round_from_json(ws_ctx *ctx, const cJSON *o, ws_online_round *x) {
+    memset(x, 0, sizeof *x);
+    double round, seen, added, epochs, steps, conv, replaced;
+    ws_status st;
+    if ((st = ws_json_number(ctx, o, "round", &round)) || (st = ws_json_number(ctx, o, "examples_seen", &seen)) ||
+        (st = ws_json_number(ctx, o, "examples_new", &added)) || (st = ws_json_number(ctx, o, "test_acc", &x->test_acc)) ||
+        (st = ws_json_number(ctx, o, "test_loss", &x->test_loss)) ||
+        (st = ws_json_number(ctx, o, "train_acc", &x->train.train_acc)) || (st = ws_json_number(ctx, o, "epochs", &epochs)) ||
+        (st = ws_json_number(ctx, o, "steps", &steps)) || (st = ws_json_number(ctx, o, "seconds", &x->train.seconds)) ||
+        (st = ws_json_number(ctx, o, "cumulative_seconds", &x->cum_seconds)) ||
+        (st = ws_json_number(ctx, o, "converged", &conv)) || (st = ws_json_number(ctx, o, "grad_norm_old", &x->grad_old)) ||
+        (st = ws_json_number(ctx, o, "grad_norm_new", &x->grad_new)) ||
+        (st = ws_json_number(ctx, o, "grad_norm_old_after_epoch1", &x->grad_old_epoch1)) ||
+        (st = ws_json_number(ctx, o, "grad_norm_new_after_epoch1", &x->grad_new_epoch1)) ||
+        (st = ws_json_number(ctx, o, "units_replaced", &replaced)))
+        return st;
+    x->round = (int)round, x->n_seen = (int64_t)seen, x->n_new = (int64_t)added;
+    x->train.nepochs = (int)epochs, x->train.steps = (int64_t)steps, x->train.converged = conv != 0;
+    x->units_replaced = (int64_t)replaced;
+    const cJSON *h = cJSON_GetObjectItemCaseSensitive(o, "new_examples_per_class"), *v;
+    int c = 0;
+    cJSON_ArrayForEach(v, h) if (c < WS_MAX_HIST_CLASSES) x->new_per_class[c++] = v->valueint;
+    if (!ws_similarity_from_json(cJSON_GetObjectItemCaseSensitive(o, "weights_vs_round_start"), &x->to_start) ||
+        !ws_similarity_from_json(cJSON_GetObjectItemCaseSensitive(o, "weights_vs_init"), &x->to_init))
+        return ws_fail(ctx, WS_ERR_FORMAT, "record field 'weights_vs_round_start' or 'weights_vs_init' missing");
+    const cJSON *pl = cJSON_GetObjectItemCaseSensitive(o, "per_layer"), *e;
+    cJSON_ArrayForEach(e, pl) {
+        if (x->nlayers == WS_MAX_LAYER_STATS) break;
+        snprintf(x->layer_names[x->nlayers], sizeof x->layer_names[0], "%s", e->string);
+        if (!ws_similarity_from_json(cJSON_GetObjectItemCaseSensitive(e, "vs_round_start"), &x->layer_to_start[x->nlayers]) ||
+            !ws_similarity_from_json(cJSON_GetObjectItemCaseSensitive(e, "vs_init"), &x->layer_to_init[x->nlayers]))
+            return ws_fail(ctx, WS_ERR_FORMAT, "record field 'per_layer.%s' incomplete", e->string);
+        x->nlayers++;
+    }
+    return WS_OK;
 }

@@ -103,5 +103,8 @@ void ws_online_seed_result_free(ws_online_seed_result *r);
 
 cJSON *ws_online_config_json(const ws_online_config *cfg, const ws_source *src, const ws_ctx *ctx);
 cJSON *ws_online_seed_json(const ws_online_seed_result *r);
+// One round's record, and back (the epoch log is not kept per round: train.epochs stays NULL).
+cJSON *ws_online_round_json(const ws_online_round *x, int num_classes);
+ws_status ws_online_round_from_json(ws_ctx *ctx, const cJSON *o, ws_online_round *x);
 
 #endif

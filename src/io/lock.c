@@ -7,17 +7,19 @@
 #include <string.h>
 #include <unistd.h>
 
-ws_status ws_dir_lock(ws_ctx *ctx, const char *dir, int *fd) {
+ws_status ws_dir_lock(ws_ctx *ctx, const char *dir, int *fd) { return ws_dir_lock_named(ctx, dir, ".warmstart.lock", 0, fd); }
+
+ws_status ws_dir_lock_named(ws_ctx *ctx, const char *dir, const char *name, int shared, int *fd) {
     *fd = -1;
     char path[1200];
-    if (snprintf(path, sizeof path, "%s/.warmstart.lock", dir) >= (int)sizeof path)
+    if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
         return ws_fail(ctx, WS_ERR_ARG, "%s: path too long", dir);
     int f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (f < 0) return ws_fail(ctx, WS_ERR_IO, "%s: cannot create its lock file: %s", dir, strerror(errno));
-    struct flock l = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+    struct flock l = {.l_type = shared ? F_RDLCK : F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
     if (fcntl(f, F_SETLK, &l) != 0) {
         int err = errno;
-        struct flock who = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+        struct flock who = {.l_type = shared ? F_RDLCK : F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
         long pid = fcntl(f, F_GETLK, &who) == 0 && who.l_type != F_UNLCK ? (long)who.l_pid : 0;
         close(f);
         if (err == EACCES || err == EAGAIN)

@@ -10,6 +10,9 @@
 // Lock dir (which must exist); *fd gets the lock's descriptor. A folder
 // locked by another process fails with WS_ERR_IO naming it and its pid.
 ws_status ws_dir_lock(ws_ctx *ctx, const char *dir, int *fd);
+// Lock DIR/name, exclusively or shared (shards of one run share the folder's
+// lock and each holds its own shard's exclusively; a whole run excludes them).
+ws_status ws_dir_lock_named(ws_ctx *ctx, const char *dir, const char *name, int shared, int *fd);
 // Release (fd < 0: nothing to do).
 void ws_dir_unlock(int fd);
 
