@@ -74,8 +74,15 @@ int args_parse(arg_spec *specs, int argc, char **argv, char *err, int errcap) {
         if (!s) return snprintf(err, (size_t)errcap, "unknown option '%s'", name), -1;
         s->seen = 1;
         if (s->kind == ARG_FLAG) {
-            if (eq) return snprintf(err, (size_t)errcap, "%s takes no value", name), -1;
-            *(int *)s->dest = 1;
+            // "--flag" turns it on; "--flag=false" (an experiment file's `flag = false`) off.
+            int on = 1;
+            if (eq) {
+                const char *v = eq + 1;
+                if (!strcmp(v, "true") || !strcmp(v, "on") || !strcmp(v, "yes") || !strcmp(v, "1")) on = 1;
+                else if (!strcmp(v, "false") || !strcmp(v, "off") || !strcmp(v, "no") || !strcmp(v, "0")) on = 0;
+                else return snprintf(err, (size_t)errcap, "%s is a flag: true or false, not '%s'", name, v), -1;
+            }
+            *(int *)s->dest = on;
             continue;
         }
         const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);

@@ -3,6 +3,7 @@
 #include <cJSON.h>
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "report/report.h"
 #include "exp/stats.h"
 #include "io/atomic.h"
+#include "io/config.h"
 #include "io/lock.h"
 
 #define WS_VERSION "0.1.0"
@@ -428,6 +430,7 @@ static int cmd_batch(int argc, char **argv) {
     if (make_ctx(cmd, &o, &ctx)) return 1;
     ws_batch_config cfg;
     if (resolve(cmd, &o, &cfg, &ctx)) return 1;
+    if (run_opts_check(cmd, &ro)) return 1;
     if (ro.plan) {
         units_plan_batch(&ro, &cfg);
         return 0;
@@ -471,7 +474,7 @@ static int cmd_batch(int argc, char **argv) {
         }
     } else if (!rc && u.complete) {
         printf("no results: every seed has a diverged unit\n%s\n", u.excluded);
-        rc = 1;
+        rc = WS_EXIT_ALL_DIVERGED;
     }
     if (!rc) unit_run_summary(&u);
     for (int i = 0; i < done; i++) ws_batch_seed_result_free(&res[i]);
@@ -691,6 +694,7 @@ static int cmd_online(int argc, char **argv, int active) {
     if (make_ctx(cmd, &o, &ctx)) return 1;
     if (resolve(cmd, &o, &ocfg.base, &ctx)) return 1;
     ocfg.k0 = o.k0, ocfg.k = o.k, ocfg.rounds = o.rounds, ocfg.grad_examples = o.grad_examples;
+    if (run_opts_check(cmd, &ro)) return 1;
     if (ro.plan) {
         units_plan_online(&ro, &ocfg);
         return 0;
@@ -743,7 +747,7 @@ static int cmd_online(int argc, char **argv, int active) {
         }
     } else if (!rc && u.complete) {
         printf("no results: every seed has a diverged unit\n%s\n", u.excluded);
-        rc = 1;
+        rc = WS_EXIT_ALL_DIVERGED;
     }
     if (!rc) unit_run_summary(&u);
     for (int i = 0; i < done; i++) ws_online_seed_result_free(&res[i]);
@@ -796,6 +800,7 @@ static int cmd_transfer(int argc, char **argv) {
     ws_ctx ctx;
     if (make_ctx(cmd, &o, &ctx)) return 1;
     if (resolve(cmd, &o, &tcfg.base, &ctx)) return 1;
+    if (run_opts_check(cmd, &ro)) return 1;
     if (ro.plan) {
         units_plan_transfer(&ro, &tcfg);
         return 0;
@@ -847,7 +852,7 @@ static int cmd_transfer(int argc, char **argv) {
     if (!rc) rc = units_transfer(&u, &tcfg, &a, &b, res, &done);
     if (!rc && u.complete && !done) {
         printf("no results: every seed has a diverged unit\n%s\n", u.excluded);
-        rc = 1;
+        rc = WS_EXIT_ALL_DIVERGED;
     }
     if (!rc && u.complete) {
         cJSON *config = u.run.config;
@@ -1022,6 +1027,9 @@ static void usage(FILE *f) {
                "  active   active online learning: each learner picks its next examples by margin sampling\n"
                "  transfer pretrain on A, then train on p%% of B: warm from A vs random\n"
                "  sweep    a grid (lr x batch, learner parameters, ...) over a scenario: accuracy vs compute, Pareto front\n"
+               "  run      run the experiment an INI file describes (docs/EXPERIMENT-FILES.md); resumable, shardable\n"
+               "  plan     list the units of an experiment file (what --shard and --unit split)\n"
+               "  merge    combine the folders of a sharded run into its results\n"
                "  plot     figures (PNG, SVG) from the results of online, active, transfer or sweep\n"
                "  report   one page (report.md, report.html) with the tables and figures of a results folder\n"
                "  train    train one model to the threshold (optionally --save it)\n"
@@ -1040,11 +1048,137 @@ int cli_run_scenario(const char *c, int argc, char **argv) {
     return -1;
 }
 
+// An experiment file as the command line it stands for, spliced into argv at
+// `at` (replacing `drop` arguments there: "--config FILE", or "run FILE"):
+// [options] as --key=value, [grid] as --grid key=V,V (a sweep only).
+// The new argv (and its strings) live in *keep until the process ends.
+typedef struct {
+    char **argv;
+    char **strings;
+    int nstrings;
+} expanded;
+
+static void expanded_free(expanded *e) {
+    for (int i = 0; i < e->nstrings; i++) free(e->strings[i]);
+    free(e->strings);
+    free(e->argv);
+}
+
+static int expand_file(const char *cmd, const char *path, const ws_experiment_file *f, int argc, char **argv, int at,
+                       int drop, char **head, int nhead, expanded *e, int *out_argc) {
+    int cap = argc + nhead + 2 * (f->noptions + f->naxes) + 4;
+    e->argv = calloc((size_t)cap, sizeof *e->argv);
+    e->strings = calloc((size_t)(f->noptions + f->naxes + 1), sizeof *e->strings);
+    if (!e->argv || !e->strings) return die(cmd, "out of memory");
+    int n = 0;
+    for (int i = 0; i < at; i++) e->argv[n++] = argv[i];
+    for (int i = 0; i < nhead; i++) e->argv[n++] = head[i];
+    for (int i = 0; i < f->noptions; i++) {
+        size_t len = strlen(f->options[i].key) + strlen(f->options[i].value) + 4;
+        char *a = e->strings[e->nstrings++] = malloc(len);
+        snprintf(a, len, "--%s=%s", f->options[i].key, f->options[i].value);
+        e->argv[n++] = a;
+    }
+    for (int i = 0; i < f->naxes; i++) {
+        size_t len = strlen(f->axes[i].key) + strlen(f->axes[i].value) + 2;
+        char *a = e->strings[e->nstrings++] = malloc(len);
+        snprintf(a, len, "%s=%s", f->axes[i].key, f->axes[i].value);
+        e->argv[n++] = "--grid";
+        e->argv[n++] = a;
+    }
+    for (int i = at + drop; i < argc; i++) e->argv[n++] = argv[i];
+    (void)path;
+    *out_argc = n;
+    return 0;
+}
+
+static int dispatch(int argc, char **argv);
+
+// warmstart run|plan FILE [options]: the file's scenario (a sweep when it has a [grid]).
+static int cmd_run_file(int argc, char **argv, int plan) {
+    const char *cmd = plan ? "plan" : "run";
+    if (argc < 3 || !strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")) {
+        printf("usage: warmstart %s FILE [options]\n\n%s\n", cmd,
+               plan ? "List the units of the experiment FILE describes (docs/EXPERIMENT-FILES.md), one id a line:\n"
+                      "what --shard I/N splits and --unit ID runs. Options as for `warmstart run`."
+                    : "Run the experiment FILE describes (docs/EXPERIMENT-FILES.md): its scenario with its [options],\n"
+                      "a sweep when it has a [grid]. Options after FILE override the file's (--lr 0.01, --augment=false)\n"
+                      "and take the runner's: --out DIR, --resume, --shard I/N, --unit ID (docs/RUNNING.md).");
+        return argc < 3 ? 2 : 0;
+    }
+    ws_ctx ctx;
+    ws_ctx_init(&ctx, 1);
+    ws_experiment_file *f = malloc(sizeof *f);
+    if (!f) return die(cmd, "out of memory");
+    if (ws_experiment_read(&ctx, argv[2], f)) {
+        free(f);
+        return die(cmd, ctx.err);
+    }
+    char *head[3];
+    int nh = 0;
+    if (f->naxes) head[nh++] = "sweep";
+    head[nh++] = f->scenario;
+    expanded e = {0};
+    int n;
+    int rc = expand_file(cmd, argv[2], f, argc, argv, 1, 2, head, nh, &e, &n);
+    if (!rc && plan) e.argv[n++] = "--plan";
+    if (!rc) rc = dispatch(n, e.argv);
+    expanded_free(&e);
+    free(f);
+    return rc;
+}
+
+// `warmstart COMMAND ... --config FILE ...`: the file's options in place of the pair.
+static int with_config(int argc, char **argv) {
+    const char *c = argv[1];
+    int at = -1, drop = 0;
+    const char *path = NULL;
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--config") && i + 1 < argc) at = i, drop = 2, path = argv[i + 1];
+        else if (!strncmp(argv[i], "--config=", 9)) at = i, drop = 1, path = argv[i] + 9;
+        if (at >= 0) break;
+    }
+    if (at < 0) return dispatch(argc, argv);
+    ws_ctx ctx;
+    ws_ctx_init(&ctx, 1);
+    ws_experiment_file *f = malloc(sizeof *f);
+    if (!f) return die(c, "out of memory");
+    if (ws_experiment_read(&ctx, path, f)) {
+        free(f);
+        return die(c, ctx.err);
+    }
+    const int sweep = !strcmp(c, "sweep");
+    const char *scenario = sweep && argc > 2 ? argv[2] : c;
+    int rc = 0;
+    if (strcmp(f->scenario, scenario)) {
+        snprintf(ctx.err, sizeof ctx.err, "%s describes a %s experiment, not %s", path, f->scenario, scenario);
+        rc = die(c, ctx.err);
+    } else if (f->naxes && !sweep) {
+        snprintf(ctx.err, sizeof ctx.err, "%s has a [grid]: run it with 'warmstart run %s' (a sweep)", path, path);
+        rc = die(c, ctx.err);
+    }
+    expanded e = {0};
+    int n;
+    if (!rc) rc = expand_file(c, path, f, argc, argv, at, drop, NULL, 0, &e, &n);
+    if (!rc) rc = dispatch(n, e.argv);
+    expanded_free(&e);
+    free(f);
+    return rc;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         usage(stderr);
         return 2;
     }
+    // A full disk or a file-size limit is an error to report, not a signal to die of.
+    signal(SIGXFSZ, SIG_IGN);
+    if (!strcmp(argv[1], "run")) return cmd_run_file(argc, argv, 0);
+    if (!strcmp(argv[1], "plan")) return cmd_run_file(argc, argv, 1);
+    return with_config(argc, argv);
+}
+
+static int dispatch(int argc, char **argv) {
     const char *c = argv[1];
     int rc = cli_run_scenario(c, argc - 2, argv + 2);
     if (rc >= 0) return rc;

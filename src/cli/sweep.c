@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/units.h"
 #include "exp/sweep.h"
 #include "io/atomic.h"
 #include "io/jsonl.h"
@@ -91,10 +92,13 @@ typedef struct {
     uint8_t pareto;
 } entry;
 
-// Run one point with stdout into DIR/table.txt.
-static int run_point(const char *scenario, int argc, char **argv, const char *dir) {
+// Run one point with stdout into DIR/table.txt (a shard's or a unit's
+// progress note: nowhere; the plan: stdout itself).
+static int run_point(const char *scenario, int argc, char **argv, const char *dir, int to_table, int plan) {
+    if (plan) return cli_run_scenario(scenario, argc, argv);
     char path[1200];
-    snprintf(path, sizeof path, "%s/table.txt", dir);
+    if (to_table) snprintf(path, sizeof path, "%s/table.txt", dir);
+    else snprintf(path, sizeof path, "/dev/null");
     fflush(stdout);
     int saved = dup(1), fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (saved < 0 || fd < 0) {
@@ -144,7 +148,7 @@ static void print_help(void) {
            "example: warmstart sweep batch --subset 10000 --seeds 3 --grid lr=0.0001,0.001,0.01 --grid batch=32,128\n");
 }
 
-int cmd_sweep(int argc, char **argv) {
+static int sweep_run(int argc, char **argv) {
     const char *cmd = "sweep";
     if (argc >= 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) return print_help(), 0;
     if (argc < 1 || (strcmp(argv[0], "batch") && strcmp(argv[0], "online") && strcmp(argv[0], "active") &&
@@ -156,8 +160,30 @@ int cmd_sweep(int argc, char **argv) {
     char **base = calloc((size_t)argc + 8, sizeof *base);
     int nbase = 0;
     char err[600];
+    run_opts ro = {0};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help")) return free(base), print_help(), 0;
+        // The runner's options apply to every point's units.
+        const char *value_opts[] = {"--shard", "--unit", "--merge"};
+        const char **dest[] = {&ro.shard, &ro.unit, &ro.merge};
+        int taken = 0;
+        for (int k = 0; k < 3; k++)
+            if (!strcmp(argv[i], value_opts[k])) {
+                if (i + 1 == argc) {
+                    snprintf(err, sizeof err, "%s needs a value", argv[i]);
+                    return free(base), die(cmd, err);
+                }
+                *dest[k] = argv[++i], taken = 1;
+            }
+        if (taken) continue;
+        if (!strcmp(argv[i], "--resume")) {
+            ro.resume = 1;
+            continue;
+        }
+        if (!strcmp(argv[i], "--plan")) {
+            ro.plan = 1;
+            continue;
+        }
         if ((!strcmp(argv[i], "--grid") || !strcmp(argv[i], "--out")) && i + 1 == argc) {
             snprintf(err, sizeof err, "%s needs a value", argv[i]);
             return free(base), die(cmd, err);
@@ -190,13 +216,27 @@ int cmd_sweep(int argc, char **argv) {
             }
         }
     }
+    if (run_opts_check(cmd, &ro)) return free(base), 1;
+    const int whole = !ro.shard && !ro.unit; // this process runs every unit (or merges): it reduces
     ws_ctx ctx;
     ws_ctx_init(&ctx, 1);
     char pdir[1200];
     snprintf(pdir, sizeof pdir, "%s/points", out);
-    int lockfd = -1;
-    if (ensure_dir(cmd, pdir, &ctx)) return free(base), 1;
-    if (ws_dir_lock(&ctx, out, &lockfd)) return free(base), die(cmd, ctx.err);
+    int lockfd = -1, shardfd = -1;
+    if (!ro.plan) {
+        if (ensure_dir(cmd, pdir, &ctx)) return free(base), 1;
+        // Shards share the sweep's folder; each holds its own shard's lock.
+        char name[96];
+        int I = 0, N = 0;
+        if (ro.shard && parse_shard(ro.shard, &I, &N, err, sizeof err)) return free(base), die(cmd, err);
+        snprintf(name, sizeof name, ".warmstart-shard-%d-of-%d.lock", I, N);
+        if (ws_dir_lock_named(&ctx, out, ".warmstart.lock", ro.shard != NULL, &lockfd) ||
+            (ro.shard && ws_dir_lock_named(&ctx, out, name, 0, &shardfd)))
+            return free(base), ws_dir_unlock(lockfd), die(cmd, ctx.err);
+        if (!ro.merge && write_run_json(cmd, &ctx, out, "sweep", argc, argv)) return free(base), ws_dir_unlock(lockfd), 1;
+    }
+    int missing_points = 0;
+    char merge_list[4096];
     entry *entries = calloc((size_t)npoints * WS_MAX_LEARNERS, sizeof *entries);
     int nentries = 0, rc = 0;
     const char *results = !strcmp(scenario, "batch") ? "batch.jsonl" : !strcmp(scenario, "transfer") ? "transfer.jsonl"
@@ -235,16 +275,42 @@ int cmd_sweep(int argc, char **argv) {
         args[na++] = "--out";
         args[na++] = dir;
         args[na++] = "--quiet";
-        if (ensure_dir(cmd, dir, &ctx)) {
+        // Units: "pNNN/s1/warm"; shards rotate over all points' units.
+        char prefix[32], point[16];
+        snprintf(prefix, sizeof prefix, "p%03d/", p);
+        snprintf(point, sizeof point, "%d", p);
+        args[na++] = "--unit-prefix", args[na++] = prefix, args[na++] = "--point", args[na++] = point;
+        if (ro.resume) args[na++] = "--resume";
+        if (ro.plan) args[na++] = "--plan";
+        if (ro.shard) args[na++] = "--shard", args[na++] = (char *)ro.shard;
+        if (ro.unit) args[na++] = "--unit", args[na++] = (char *)ro.unit;
+        if (ro.merge) { // each merged folder's point p
+            merge_list[0] = 0;
+            char tmp[4096], *save = NULL;
+            snprintf(tmp, sizeof tmp, "%s", ro.merge);
+            for (char *d = strtok_r(tmp, ",", &save); d; d = strtok_r(NULL, ",", &save))
+                snprintf(merge_list + strlen(merge_list), sizeof merge_list - strlen(merge_list), "%s%s/points/%03d",
+                         merge_list[0] ? "," : "", d, p);
+            args[na++] = "--merge", args[na++] = merge_list;
+        }
+        if (!ro.plan && ensure_dir(cmd, dir, &ctx)) {
             rc = 1;
             break;
         }
-        fprintf(stderr, "warmstart sweep: point %d/%d: %s\n", p + 1, npoints, params);
-        if (run_point(scenario, na, args, dir)) {
+        if (!ro.plan) fprintf(stderr, "warmstart sweep: point %d/%d: %s\n", p + 1, npoints, params);
+        int prc = run_point(scenario, na, args, dir, whole, ro.plan);
+        if (prc == WS_EXIT_ALL_DIVERGED && whole) {
+            fprintf(stderr, "warmstart sweep: point %d (%s) has no results: every seed had a diverged unit (%s/table.txt)\n",
+                    p + 1, params, dir);
+            missing_points++;
+            continue;
+        }
+        if (prc) {
             snprintf(err, sizeof err, "point %d (%s) failed (its message above)", p + 1, params);
             rc = die(cmd, err);
             break;
         }
+        if (!whole || ro.plan) continue;
         char path[1400];
         snprintf(path, sizeof path, "%s/%s", dir, results);
         ws_sweep_point pt;
@@ -261,6 +327,17 @@ int cmd_sweep(int argc, char **argv) {
             e->seconds = ws_summarize(e->cell.seconds, e->cell.n);
             e->epochs = ws_summarize(e->cell.epochs, e->cell.n);
         }
+    }
+    if (!rc && (!whole || ro.plan)) { // the shard's or unit's part is done; the reduction waits for the merge
+        if (!ro.plan)
+            printf("sweep %s: %s %s done; when every shard has run: warmstart merge %s\n", out,
+                   ro.shard ? "shard" : "unit", ro.shard ? ro.shard : ro.unit, out);
+        free(entries);
+        free(base);
+        ws_dir_unlock(shardfd);
+        ws_dir_unlock(lockfd);
+        ws_ctx_release(&ctx);
+        return 0;
     }
     if (!rc) {
         double *acc = malloc(sizeof(double) * (size_t)(nentries + 1)), *secs = malloc(sizeof(double) * (size_t)(nentries + 1));
@@ -336,6 +413,9 @@ int cmd_sweep(int argc, char **argv) {
         printf("\nSweep over %s: %d points x learners; mean ± 95%% CI over seeds; * = on the Pareto front "
                "(no entry both more accurate and faster)\n\n",
                scenario, npoints);
+        if (missing_points)
+            printf("note: %d point%s left out: every seed had a diverged unit (see points/NNN/table.txt)\n\n",
+                   missing_points, missing_points == 1 ? "" : "s");
         int pw = 8, lw = 9;
         for (int i = 0; i < nentries; i++) {
             if ((int)strlen(entries[i].params) + 2 > pw) pw = (int)strlen(entries[i].params) + 2;
@@ -391,7 +471,36 @@ int cmd_sweep(int argc, char **argv) {
     }
     free(entries);
     free(base);
+    ws_dir_unlock(shardfd);
     ws_dir_unlock(lockfd);
     ws_ctx_release(&ctx);
+    return rc;
+}
+
+int cmd_sweep(int argc, char **argv) {
+    // "--key=value" (an experiment file's options) as "--key value" for the options read here.
+    char **split = calloc(2 * (size_t)argc + 1, sizeof *split), *eqs[256];
+    int ns = 0, neq = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *mine[] = {"--grid=", "--out=", "--learners=", "--shard=", "--unit=", "--merge="};
+        const char *flags[] = {"--resume=", "--plan=", "--quiet="};
+        int done = 0;
+        for (size_t k = 0; k < sizeof mine / sizeof *mine && !done && neq < 256; k++)
+            if (!strncmp(argv[i], mine[k], strlen(mine[k]))) {
+                char *name = eqs[neq++] = strndup(argv[i], strlen(mine[k]) - 1);
+                split[ns++] = name, split[ns++] = argv[i] + strlen(mine[k]), done = 1;
+            }
+        for (size_t k = 0; k < sizeof flags / sizeof *flags && !done && neq < 256; k++)
+            if (!strncmp(argv[i], flags[k], strlen(flags[k]))) {
+                const char *v = argv[i] + strlen(flags[k]);
+                if (!strcmp(v, "true") || !strcmp(v, "on") || !strcmp(v, "yes") || !strcmp(v, "1"))
+                    split[ns++] = eqs[neq++] = strndup(argv[i], strlen(flags[k]) - 1);
+                done = 1;
+            }
+        if (!done) split[ns++] = argv[i];
+    }
+    int rc = sweep_run(ns, split);
+    for (int i = 0; i < neq; i++) free(eqs[i]);
+    free(split);
     return rc;
 }

@@ -11,6 +11,36 @@
 
 #include "io/atomic.h"
 
+int parse_shard(const char *text, int *shard, int *nshards, char *err, size_t cap) {
+    int used = 0, i = 0, n = 0;
+    if (!strncmp(text, "slurm/", 6)) {
+        // A Slurm job array's task: SLURM_ARRAY_TASK_ID, counted from the array's first index.
+        const char *id = getenv("SLURM_ARRAY_TASK_ID"), *min = getenv("SLURM_ARRAY_TASK_MIN");
+        char *end;
+        long v = id ? strtol(id, &end, 10) : -1, lo = min ? strtol(min, NULL, 10) : 1;
+        if (!id || end == id || *end)
+            return snprintf(err, cap, "--shard %s: SLURM_ARRAY_TASK_ID is not set to a number (run it as a job array "
+                                      "task, or give I/N)", text), 1;
+        i = (int)(v - lo + 1);
+        if (sscanf(text + 6, "%d%n", &n, &used) != 1 || text[6 + used])
+            return snprintf(err, cap, "--shard %s: expected slurm/N", text), 1;
+    } else if (sscanf(text, "%d/%d%n", &i, &n, &used) != 2 || text[used]) {
+        return snprintf(err, cap, "--shard %s: expected I/N (e.g. 2/4) or slurm/N", text), 1;
+    }
+    if (n < 1 || i < 1 || i > n)
+        return snprintf(err, cap, "--shard %s: shard %d of %d: expected 1 <= I <= N", text, i, n), 1;
+    *shard = i, *nshards = n;
+    return 0;
+}
+
+int run_opts_check(const char *cmd, const run_opts *ro) {
+    int I, N;
+    char err[600];
+    if (ro->shard && ro->unit) return die(cmd, "--shard and --unit: give one of them");
+    if (ro->shard && parse_shard(ro->shard, &I, &N, err, sizeof err)) return die(cmd, err);
+    return 0;
+}
+
 // ---- opening, ids, plan ------------------------------------------------------------------------
 
 int unit_run_open(unit_run *u, const char *cmd, ws_ctx *ctx, const run_opts *ro, const char *out, const cJSON *config,
@@ -19,14 +49,7 @@ int unit_run_open(unit_run *u, const char *cmd, ws_ctx *ctx, const run_opts *ro,
     u->cmd = cmd, u->ctx = ctx, u->ro = *ro, u->out = out, u->nunits = nunits;
     ws_run_opts o = {.dir = out, .resume = ro->resume, .unit = ro->unit, .prefix = ro->prefix, .point = ro->point,
                      .point_units = nunits};
-    if (ro->shard) {
-        int used = 0;
-        if (sscanf(ro->shard, "%d/%d%n", &o.shard, &o.nshards, &used) != 2 || ro->shard[used] || o.nshards < 1 ||
-            o.shard < 1 || o.shard > o.nshards) {
-            snprintf(ctx->err, sizeof ctx->err, "--shard %s: expected I/N with 1 <= I <= N (e.g. 2/4)", ro->shard);
-            return die(cmd, ctx->err);
-        }
-    }
+    if (ro->shard && parse_shard(ro->shard, &o.shard, &o.nshards, ctx->err, sizeof ctx->err)) return die(cmd, ctx->err);
     if (ro->shard && ro->unit) return die(cmd, "--shard and --unit: give one of them");
     if (ro->merge) {
         char *list = strdup(ro->merge), *save = NULL;
@@ -38,6 +61,15 @@ int unit_run_open(unit_run *u, const char *cmd, ws_ctx *ctx, const run_opts *ro,
     u->whole = ro->merge || (!ro->shard && !ro->unit);
     if (ensure_dir(cmd, out, ctx)) return 1;
     if (ws_runner_open(ctx, &u->run, &o, config)) return die(cmd, ctx->err);
+    if (!ro->resume && u->whole && !ro->merge) {
+        // A fresh run: the results of the last one go with its records.
+        const char *outputs[] = {"batch.jsonl", "batch.csv", "online.jsonl", "online.csv", "transfer.jsonl", "transfer.csv"};
+        for (size_t i = 0; i < sizeof outputs / sizeof *outputs; i++) {
+            char path[1400];
+            snprintf(path, sizeof path, "%s/%s", out, outputs[i]);
+            unlink(path);
+        }
+    }
     return 0;
 }
 
@@ -75,39 +107,51 @@ int units_count_transfer(const ws_transfer_config *cfg) {
     return cfg->base.seeds * (1 + cfg->nfractions * cfg->base.nlearners);
 }
 
-static void plan_line(const run_opts *ro, const char *id) { printf("%s%s\n", ro->prefix ? ro->prefix : "", id); }
+// A plan line, for unit k of n: all of them, or those of --shard / --unit.
+static void plan_line(const run_opts *ro, int k, int n, const char *id) {
+    char full[300];
+    snprintf(full, sizeof full, "%s%s", ro->prefix ? ro->prefix : "", id);
+    int I = 0, N = 0;
+    char err[300];
+    if (ro->unit && strcmp(ro->unit, full)) return;
+    if (ro->shard && (parse_shard(ro->shard, &I, &N, err, sizeof err) || !ws_unit_in_shard(I, N, ro->point, n, k))) return;
+    printf("%s\n", full);
+}
 
 void units_plan_batch(const run_opts *ro, const ws_batch_config *cfg) {
     char id[200];
+    int k = 0, n = units_count_batch(cfg);
     for (int i = 0; i < cfg->seeds; i++) {
         seed_id(id, sizeof id, cfg->seed + (uint64_t)i, "phase1");
-        plan_line(ro, id);
+        plan_line(ro, k++, n, id);
         for (int l = 0; l < cfg->nlearners; l++) {
             seed_id(id, sizeof id, cfg->seed + (uint64_t)i, cfg->learners[l].name);
-            plan_line(ro, id);
+            plan_line(ro, k++, n, id);
         }
     }
 }
 
 void units_plan_online(const run_opts *ro, const ws_online_config *cfg) {
     char id[200];
+    int k = 0, n = units_count_online(cfg);
     for (int i = 0; i < cfg->base.seeds; i++)
         for (int l = 0; l < cfg->base.nlearners; l++) {
             seed_id(id, sizeof id, cfg->base.seed + (uint64_t)i, cfg->base.learners[l].name);
-            plan_line(ro, id);
+            plan_line(ro, k++, n, id);
         }
 }
 
 void units_plan_transfer(const run_opts *ro, const ws_transfer_config *cfg) {
     char id[200];
+    int j = 0, n = units_count_transfer(cfg);
     for (int i = 0; i < cfg->base.seeds; i++) {
         const uint64_t seed = cfg->base.seed + (uint64_t)i;
         seed_id(id, sizeof id, seed, "pretrain");
-        plan_line(ro, id);
+        plan_line(ro, j++, n, id);
         for (int k = 0; k < cfg->nfractions; k++)
             for (int l = 0; l < cfg->base.nlearners; l++) {
                 point_id(id, sizeof id, seed, cfg->fractions[k], cfg->base.learners[l].name);
-                plan_line(ro, id);
+                plan_line(ro, j++, n, id);
             }
     }
 }

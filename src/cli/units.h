@@ -13,6 +13,10 @@
 #include "exp/runner.h"
 #include "exp/transfer.h"
 
+// The exit status of a run whose every seed had a diverged unit: it ran, its
+// records say what happened, but there are no results to assemble.
+#define WS_EXIT_ALL_DIVERGED 3
+
 typedef struct {
     int resume, plan;
     const char *shard, *unit;
@@ -25,7 +29,7 @@ typedef struct {
     {"--resume", ARG_FLAG, &(r).resume, NULL,                                                                    \
      "continue the results in --out: finished units are skipped, chains resume at their last round", 0, 0, 0},  \
     {"--shard", ARG_STRING, &(r).shard, "I/N",                                                                   \
-     "run the I-th of N disjoint slices of the units (SLURM_ARRAY_TASK_ID for I: I/N as %/N); then merge", 0, 0, 0}, \
+     "run the I-th of N disjoint slices of the units (slurm/N: I from SLURM_ARRAY_TASK_ID); then merge", 0, 0, 0}, \
     {"--unit", ARG_STRING, &(r).unit, "ID", "run this unit only (ids: --plan)", 0, 0, 0},                          \
     {"--plan", ARG_FLAG, &(r).plan, NULL, "list the units, one id a line, and exit", 0, 0, 0},                   \
     {"--merge", ARG_STRING, &(r).merge, "DIR,DIR", NULL, 0, 0, 0},                                               \
@@ -46,6 +50,12 @@ typedef struct {
     int nmerge;
     char excluded[2048];         // seeds left out (a unit diverged), for the table's note
 } unit_run;
+
+// "I/N" or "slurm/N" (I from SLURM_ARRAY_TASK_ID, counted from SLURM_ARRAY_TASK_MIN, else 1).
+int parse_shard(const char *text, int *shard, int *nshards, char *err, size_t cap);
+
+// The runner options' own checks (prints and returns 1 on error).
+int run_opts_check(const char *cmd, const run_opts *ro);
 
 // Open the run in `out` for `config` (prints and returns 1 on error).
 int unit_run_open(unit_run *u, const char *cmd, ws_ctx *ctx, const run_opts *ro, const char *out, const cJSON *config,

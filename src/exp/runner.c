@@ -218,6 +218,11 @@ void ws_runner_close(ws_runner *r) {
     r->lockfd = r->shardfd = -1;
 }
 
+int ws_unit_in_shard(int shard, int nshards, int point, int point_units, int k) {
+    if (nshards <= 0) return 1;
+    return ((int64_t)point * point_units + k) % nshards == shard - 1;
+}
+
 int ws_runner_mine(const ws_runner *r, int k, const char *id) {
     if (r->o.merge) return 0;
     if (r->o.unit) {
@@ -225,9 +230,7 @@ int ws_runner_mine(const ws_runner *r, int k, const char *id) {
         snprintf(full, sizeof full, "%s%s", r->o.prefix ? r->o.prefix : "", id);
         return !strcmp(full, r->o.unit);
     }
-    if (r->o.nshards <= 0) return 1;
-    const int64_t global = (int64_t)r->o.point * r->o.point_units + k;
-    return global % r->o.nshards == r->o.shard - 1;
+    return ws_unit_in_shard(r->o.shard, r->o.nshards, r->o.point, r->o.point_units, k);
 }
 
 static int is_unit(const cJSON *rec, const char *id) {

@@ -50,6 +50,9 @@ typedef struct {
 ws_status ws_runner_open(ws_ctx *ctx, ws_runner *r, const ws_run_opts *o, const cJSON *config);
 void ws_runner_close(ws_runner *r);
 
+// Shards take units round robin over the whole plan: unit k of a point
+// (point_units units each) is shard I's when (point * point_units + k) % N == I - 1.
+int ws_unit_in_shard(int shard, int nshards, int point, int point_units, int k);
 // Is unit number k of the plan (local id) this process's to run?
 int ws_runner_mine(const ws_runner *r, int k, const char *id);
 // The unit's finishing record ("status": "done" or "diverged"), or NULL.

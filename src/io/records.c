@@ -39,7 +39,8 @@ ws_status ws_records_open(ws_ctx *ctx, ws_records *r, const char *path) {
     if (fd < 0) return ws_fail(ctx, WS_ERR_IO, "%s: cannot open for appending: %s", path, strerror(errno));
     off_t whole;
     ws_status st = whole_length(ctx, fd, path, &whole);
-    if (!st && ftruncate(fd, whole) != 0)
+    struct stat sb;
+    if (!st && fstat(fd, &sb) == 0 && sb.st_size != whole && ftruncate(fd, whole) != 0)
         st = ws_fail(ctx, WS_ERR_IO, "%s: cannot drop a torn last line: %s", path, strerror(errno));
     if (!st && lseek(fd, 0, SEEK_END) < 0) st = ws_fail(ctx, WS_ERR_IO, "%s: %s", path, strerror(errno));
     if (st) {
