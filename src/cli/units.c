@@ -59,8 +59,13 @@ int unit_run_open(unit_run *u, const char *cmd, ws_ctx *ctx, const run_opts *ro,
         o.merge = 1, o.merge_dirs = (const char *const *)u->merge_dirs, o.nmerge = u->nmerge;
     }
     u->whole = ro->merge || (!ro->shard && !ro->unit);
-    if (ensure_dir(cmd, out, ctx)) return 1;
-    if (ws_runner_open(ctx, &u->run, &o, config)) return die(cmd, ctx->err);
+    int failed = ensure_dir(cmd, out, ctx);
+    if (!failed && ws_runner_open(ctx, &u->run, &o, config)) failed = die(cmd, ctx->err);
+    if (failed) {
+        for (int i = 0; i < u->nmerge; i++) free(u->merge_dirs[i]);
+        u->nmerge = 0;
+        return 1;
+    }
     if (!ro->resume && u->whole && !ro->merge) {
         // A fresh run: the results of the last one go with its records.
         const char *outputs[] = {"batch.jsonl", "batch.csv", "online.jsonl", "online.csv", "transfer.jsonl", "transfer.csv"};

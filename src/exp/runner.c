@@ -122,7 +122,15 @@ static ws_status keep_record(ws_ctx *ctx, cJSON *rec, void *user) {
     return WS_OK;
 }
 
+static ws_status open_folder(ws_ctx *ctx, ws_runner *r, const ws_run_opts *o, const cJSON *config);
+
 ws_status ws_runner_open(ws_ctx *ctx, ws_runner *r, const ws_run_opts *o, const cJSON *config) {
+    ws_status st = open_folder(ctx, r, o, config);
+    if (st) ws_runner_close(r); // locks released, nothing kept
+    return st;
+}
+
+static ws_status open_folder(ws_ctx *ctx, ws_runner *r, const ws_run_opts *o, const cJSON *config) {
     memset(r, 0, sizeof *r);
     r->ctx = ctx;
     r->o = *o;
@@ -203,8 +211,9 @@ ws_status ws_runner_open(ws_ctx *ctx, ws_runner *r, const ws_run_opts *o, const 
     records_name(o, path, sizeof path);
     if (!keep || (o->nshards > 0 && !o->resume)) unlink(path); // a shard's fresh start: its own records only
     if ((st = ws_records_open(ctx, &r->out, path))) return st;
-    // What this process continues from: its own records (a --unit run: the folder's).
-    if (o->unit) return ws_runner_gather(r);
+    // What this process continues from: a shard, its own records; a --unit run or a
+    // whole run resumed, every records file of the folder (shards' included).
+    if (o->unit || (o->resume && o->nshards == 0)) return ws_runner_gather(r);
     return ws_records_each(ctx, path, keep_record, r, NULL);
 }
 

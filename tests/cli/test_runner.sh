@@ -133,6 +133,15 @@ if "$WS" merge "$T/slurm1" "$T/slurm2" --out "$T/slurm" >/dev/null 2>"$T/slurm.e
 else
     bad "slurm merge: $(cat "$T/slurm.err")"
 fi
+# A shard's folder finished by one whole --resume run: only the other shard's units run.
+cp -r "$T/slurm1" "$T/slurm_whole"
+"$WS" run "$T/sweep.ini" --out "$T/slurm_whole" --resume >/dev/null 2>"$T/err"
+n_resumed=$(grep -c "resumed .*: 5 units already finished" "$T/err")
+if [ "$n_resumed" -eq 2 ] && canon "$T/slurm_whole" | cmp -s - "$T/ref.canon"; then
+    ok "a shard's folder completed by a whole --resume run (5 units per point skipped): equal to the one-process run"
+else
+    bad "whole resume over a shard: $(cat "$T/err")"
+fi
 sh -n scripts/slurm-array.sh 2>/dev/null && grep -q 'shard "slurm/' scripts/slurm-array.sh \
     && ok "the example sbatch script parses and shards by the array task" || bad "scripts/slurm-array.sh"
 
