@@ -51,6 +51,14 @@ for f in files:
 EOF
 }
 
+# A JSONL file with its wall times left out, keys sorted.
+strip_file() { "$PY" -c 'import json,sys
+def s(x):
+    if isinstance(x, dict): return {k: s(v) for k, v in x.items() if "seconds" not in k}
+    if isinstance(x, list): return [s(v) for v in x]
+    return x
+for l in open(sys.argv[1]): print(json.dumps(s(json.loads(l)), sort_keys=True))' "$1" 2>/dev/null; }
+
 # No (unit, round) and no unit's end recorded twice, in every records file under a folder.
 no_repeats() {
     "$PY" - "$1" <<'EOF'
@@ -162,14 +170,8 @@ sed 's/^seeds = 2/seeds = 3/' "$T/sweep.ini" >"$T/other.ini"
 
 # --- determinism: one unit run twice, the same bytes ---
 for d in u1 u2; do "$WS" run "$T/sweep.ini" --out "$T/$d" --unit p001/s2/ewc >/dev/null 2>&1; done
-strip_rec() { "$PY" -c 'import json,sys
-def s(x):
-    if isinstance(x, dict): return {k: s(v) for k, v in x.items() if "seconds" not in k}
-    if isinstance(x, list): return [s(v) for v in x]
-    return x
-for l in open(sys.argv[1]): print(json.dumps(s(json.loads(l))))' "$1"; }
-strip_rec "$T/u1/points/001/units/records.jsonl" >"$T/u1.rec"
-strip_rec "$T/u2/points/001/units/records.jsonl" >"$T/u2.rec"
+strip_file "$T/u1/points/001/units/records.jsonl" >"$T/u1.rec"
+strip_file "$T/u2/points/001/units/records.jsonl" >"$T/u2.rec"
 if [ "$(grep -cF '"unit": "s2/ewc"' "$T/u1.rec")" -eq 5 ] && cmp -s "$T/u1.rec" "$T/u2.rec"; then
     ok "one unit (4 rounds and its end) run twice: identical records"
 else
@@ -229,28 +231,23 @@ kill_loop() { # kill_loop NAME KILLS CMD...: run CMD --resume, killing it KILLS 
     "$@" --resume >/dev/null 2>&1
     echo $k
 }
-strip_file() { "$PY" -c 'import json,sys
-def s(x):
-    if isinstance(x, dict): return {k: s(v) for k, v in x.items() if "seconds" not in k}
-    if isinstance(x, list): return [s(v) for v in x]
-    return x
-for l in open(sys.argv[1]): print(json.dumps(s(json.loads(l)), sort_keys=True))' "$1" 2>/dev/null; }
-B="batch --subset 2000 --seeds 3 --hidden 32 --threads 1 --quiet --learners warm,random,shrink-perturb,ewc"
-"$WS" $B --out "$T/bref" >/dev/null 2>&1
-k=$(kill_loop batch 6 "$WS" $B --out "$T/bkill")
-if [ "$k" -ge 4 ] && [ "$(strip_file "$T/bkill/batch.jsonl")" = "$(strip_file "$T/bref/batch.jsonl")" ] && [ -s "$T/bref/batch.jsonl" ]; then
-    ok "batch killed $k times and resumed: equal to the uninterrupted run"
-else
-    bad "batch killed $k times: results differ"
-fi
-X="transfer --subset 1500 --seeds 2 --hidden 32 --fractions 10,50,100 --threads 1 --quiet --learners warm,random,ewc"
-"$WS" $X --out "$T/xref" >/dev/null 2>&1
-k=$(kill_loop transfer 6 "$WS" $X --out "$T/xkill")
-if [ "$k" -ge 4 ] && [ "$(strip_file "$T/xkill/transfer.jsonl")" = "$(strip_file "$T/xref/transfer.jsonl")" ] && [ -s "$T/xref/transfer.jsonl" ]; then
-    ok "transfer killed $k times and resumed: equal to the uninterrupted run"
-else
-    bad "transfer killed $k times: results differ"
-fi
+# kill_compare NAME RESULTS ARGS...: killed and resumed equals uninterrupted, for one scenario.
+kill_compare() {
+    name=$1 file=$2
+    shift 2
+    "$WS" "$@" --out "$T/$name-ref" >/dev/null 2>&1
+    k=$(kill_loop "$name" 6 "$WS" "$@" --out "$T/$name-kill")
+    if [ "$k" -ge 4 ] && [ -s "$T/$name-ref/$file" ] \
+        && [ "$(strip_file "$T/$name-kill/$file")" = "$(strip_file "$T/$name-ref/$file")" ]; then
+        ok "$name killed $k times and resumed: equal to the uninterrupted run"
+    else
+        bad "$name killed $k times: results differ"
+    fi
+}
+kill_compare batch batch.jsonl batch --subset 2000 --seeds 3 --hidden 32 --threads 1 --quiet \
+    --learners warm,random,shrink-perturb,ewc
+kill_compare transfer transfer.jsonl transfer --subset 1500 --seeds 2 --hidden 32 --fractions 10,50,100 --threads 1 \
+    --quiet --learners warm,random,ewc
 
 echo
 [ $fails -eq 0 ] && echo "runner tests: all passed" || echo "runner tests: $fails failed"
