@@ -26,6 +26,7 @@ for t in tests/parity/test_*.py; do
 done
 run cli tests/cli/test_cli.sh "$BUILD"
 run runner tests/cli/test_runner.sh "$BUILD"
+run reproduce tests/cli/test_reproduce.sh "$BUILD"
 if [ "${FUZZ_SECONDS:-30}" -gt 0 ]; then run fuzz tests/fuzz/run.sh "${FUZZ_SECONDS:-30}"; fi
 echo
 echo "tests: $passed passed, $failed failed, $skipped skipped"

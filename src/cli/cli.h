@@ -9,6 +9,8 @@
 #include "core/ctx.h"
 #include "exp/online.h"
 
+#define WS_CLI_VERSION "0.1.0"
+
 // "warmstart CMD: error: MSG" on stderr; returns 1 (the exit status).
 int die(const char *cmd, const char *msg);
 // mkdir -p; on failure prints one line and returns 1.
@@ -33,5 +35,9 @@ void progress_done(progress *p);
 int cli_run_scenario(const char *cmd, int argc, char **argv);
 // warmstart sweep (cli/sweep.c).
 int cmd_sweep(int argc, char **argv);
+// warmstart run|plan FILE [options]: argv as main's (argv[1] is "run" or "plan", argv[2] the file).
+int cli_run_file(int argc, char **argv, int plan);
+// warmstart reproduce (cli/reproduce.c).
+int cmd_reproduce(int argc, char **argv);
 
 #endif

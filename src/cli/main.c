@@ -24,7 +24,7 @@
 #include "io/config.h"
 #include "io/lock.h"
 
-#define WS_VERSION "0.1.0"
+#define WS_VERSION WS_CLI_VERSION
 
 int die(const char *cmd, const char *msg) {
     fprintf(stderr, "warmstart%s%s: error: %s\n", cmd ? " " : "", cmd ? cmd : "", msg);
@@ -36,7 +36,7 @@ int die(const char *cmd, const char *msg) {
 typedef struct {
     const char *data, *protocol, *model, *opt, *out, *save, *init_from, *backend, *conv_algo, *labels, *learners;
     int phase1_epochs;
-    int svhn_extra, augment, rounds, keep_head;
+    int svhn_extra, augment, rounds, keep_head, pretrain_percent;
     const char *pretrain;
     int_list fractions;
     int64_t k0, k, grad_examples;
@@ -774,6 +774,8 @@ static int cmd_transfer(int argc, char **argv) {
          "dataset A to pretrain on (default: Fashion-MNIST classes 0-4, then --data is its classes 5-9)", 0, 0, 0},
         {"--fractions", ARG_INTLIST, &o.fractions, "P,P", "percent of B's training pool (default 1,5,10,25,50,100)", 0, 0, 0},
         {"--keep-head", ARG_FLAG, &o.keep_head, NULL, "warm keeps A's head (needs as many classes in A and B)", 0, 0, 0},
+        {"--pretrain-percent", ARG_INT, &o.pretrain_percent, "P",
+         "pretrain on a random P % of A's training pool (default 100; the paper's 10, 30, 60, 100)", 1, 100, 0},
         {"--learners", ARG_STRING, &o.learners, "L,L",
          "learners side by side (default warm,random); each NAME[:KEY=VALUE...]; see --help", 0, 0, 0},
         {"--seeds", ARG_INT, &o.seeds, "N", "repeat with N seeds: seed, seed+1, ... (default 1)", 1, 256, 0},
@@ -797,6 +799,7 @@ static int cmd_transfer(int argc, char **argv) {
         tcfg.fractions[i] = o.fractions.v[i] / 100.0;
     }
     tcfg.keep_head = o.keep_head;
+    if (o.pretrain_percent) tcfg.pretrain_fraction = o.pretrain_percent / 100.0;
     ws_ctx ctx;
     if (make_ctx(cmd, &o, &ctx)) return 1;
     if (resolve(cmd, &o, &tcfg.base, &ctx)) return 1;
@@ -806,6 +809,7 @@ static int cmd_transfer(int argc, char **argv) {
         return 0;
     }
     ws_source a, b;
+    if (o.pretrain && !o.pretrain[0]) o.pretrain = NULL; // --pretrain= : the default pair
     if (!o.pretrain) {
         if (strncmp(o.data, "fashion-mnist", 13)) return die(cmd, "--pretrain A is needed unless --data is fashion-mnist");
         ws_source all;
@@ -1030,6 +1034,7 @@ static void usage(FILE *f) {
                "  run      run the experiment an INI file describes (docs/EXPERIMENT-FILES.md); resumable, shardable\n"
                "  plan     list the units of an experiment file (what --shard and --unit split)\n"
                "  merge    combine the folders of a sharded run into its results\n"
+               "  reproduce  every table and figure of the paper (and the remedies) into one report\n"
                "  plot     figures (PNG, SVG) from the results of online, active, transfer or sweep\n"
                "  report   one page (report.md, report.html) with the tables and figures of a results folder\n"
                "  train    train one model to the threshold (optionally --save it)\n"
@@ -1095,7 +1100,7 @@ static int expand_file(const char *cmd, const char *path, const ws_experiment_fi
 static int dispatch(int argc, char **argv);
 
 // warmstart run|plan FILE [options]: the file's scenario (a sweep when it has a [grid]).
-static int cmd_run_file(int argc, char **argv, int plan) {
+int cli_run_file(int argc, char **argv, int plan) {
     const char *cmd = plan ? "plan" : "run";
     if (argc < 3 || !strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")) {
         printf("usage: warmstart %s FILE [options]\n\n%s\n", cmd,
@@ -1173,8 +1178,8 @@ int main(int argc, char **argv) {
     }
     // A full disk or a file-size limit is an error to report, not a signal to die of.
     signal(SIGXFSZ, SIG_IGN);
-    if (!strcmp(argv[1], "run")) return cmd_run_file(argc, argv, 0);
-    if (!strcmp(argv[1], "plan")) return cmd_run_file(argc, argv, 1);
+    if (!strcmp(argv[1], "run")) return cli_run_file(argc, argv, 0);
+    if (!strcmp(argv[1], "plan")) return cli_run_file(argc, argv, 1);
     return with_config(argc, argv);
 }
 
@@ -1184,6 +1189,7 @@ static int dispatch(int argc, char **argv) {
     if (rc >= 0) return rc;
     if (!strcmp(c, "sweep")) return cmd_sweep(argc - 2, argv + 2);
     if (!strcmp(c, "merge")) return cmd_merge(argc - 2, argv + 2);
+    if (!strcmp(c, "reproduce")) return cmd_reproduce(argc - 2, argv + 2);
     if (!strcmp(c, "plot")) return cmd_plot(argc - 2, argv + 2);
     if (!strcmp(c, "report")) return cmd_report(argc - 2, argv + 2);
     if (!strcmp(c, "train")) return cmd_train_or_eval(argc - 2, argv + 2, 0);

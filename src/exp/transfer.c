@@ -13,6 +13,7 @@ void ws_transfer_config_defaults(ws_transfer_config *cfg) {
     const double f[6] = {0.01, 0.05, 0.10, 0.25, 0.50, 1.0};
     cfg->nfractions = 6;
     memcpy(cfg->fractions, f, sizeof f);
+    cfg->pretrain_fraction = 1;
 }
 
 static ws_status select_split(ws_ctx *ctx, ws_dataset *out, const ws_dataset *d, int lo, int hi) {
@@ -159,6 +160,13 @@ ws_status ws_transfer_seed_open(ws_ctx *ctx, const ws_transfer_config *cfg, cons
             ws_norm_from_data(&t->nb, &b->train, t->sb.pool, t->sb.n_pool);
     ws_model_spec spa = ws_batch_model_spec(&cfg->base, &a->train), spb = ws_batch_model_spec(&cfg->base, &b->train);
     if ((st = ws_model_create(ctx, &t->pre, &spa)) || (st = ws_model_create(ctx, &t->m, &spb))) goto fail;
+    // Pretraining on a share of A: the first share of a seeded order of A's pool.
+    if (cfg->pretrain_fraction > 0 && cfg->pretrain_fraction < 1) {
+        ws_rng pr = ws_rng_stream(t->seed, "transfer", 1);
+        ws_rng_shuffle(&pr, t->sa.pool, t->sa.n_pool);
+        int64_t n = (int64_t)llround(cfg->pretrain_fraction * (double)t->sa.n_pool);
+        t->sa.n_pool = n < 1 ? 1 : n;
+    }
     // B's pool in a seeded order: p % is its first p % (the shares are nested).
     ws_rng br = ws_rng_stream(t->seed, "transfer", 0);
     ws_rng_shuffle(&br, t->sb.pool, t->sb.n_pool);
@@ -246,6 +254,7 @@ cJSON *ws_transfer_config_json(const ws_transfer_config *cfg, const ws_source *a
     cJSON_AddNumberToObject(t, "pretrain_classes", a->num_classes);
     cJSON_AddItemToObject(t, "fractions", cJSON_CreateDoubleArray(cfg->fractions, cfg->nfractions));
     cJSON_AddBoolToObject(t, "keep_head", cfg->keep_head);
+    cJSON_AddNumberToObject(t, "pretrain_fraction", cfg->pretrain_fraction);
     cJSON_AddStringToObject(t, "warm", cfg->keep_head ? "A's model, head included" : "A's model with a fresh head");
     ws_config_drop_two_phase(j);
     return j;

@@ -19,6 +19,7 @@ typedef struct {
     int nfractions;
     double fractions[WS_MAX_FRACTIONS]; // shares of B's training pool, e.g. 0.01 .. 1
     int keep_head;
+    double pretrain_fraction;      // share of A's training pool pretrained on (a seeded subset; default 1)
 } ws_transfer_config;
 
 void ws_transfer_config_defaults(ws_transfer_config *cfg);

@@ -641,7 +641,21 @@ static ws_status write_experiment_body(ws_ctx *ctx, ws_page *p, const char *root
     ws_page_heading(p, 2, text);
     describe(e, text, sizeof text);
     ws_page_text(p, text);
-    ws_status st = WS_OK;
+    // `warmstart reproduce` ran this on stand-in data: say so first.
+    char dir[PATH_CAP], path[PATH_CAP];
+    ws_status st = path_join(ctx, dir, root, f->rel);
+    if (!st) st = path_join(ctx, path, dir, "STAND-IN.txt");
+    FILE *standin = st ? NULL : fopen(path, "r");
+    if (standin) {
+        char note[1500] = "Stand-in data: ";
+        size_t len = strlen(note), got = fread(note + len, 1, sizeof note - len - 1, standin);
+        note[len + got] = 0;
+        for (char *c = note; *c; c++)
+            if (*c == '\n') *c = ' ';
+        fclose(standin);
+        ws_page_text(p, note);
+    }
+    if (st) return st;
     switch (e->kind) {
     case BATCH: write_batch(p, e); break;
     case ONLINE: write_online(p, e); break;

@@ -1,0 +1,96 @@
+#!/bin/sh
+# warmstart reproduce on a small set of experiment files: artefacts run into
+# their folders with one report over them; a missing dataset is skipped at
+# paper scale and stood in for by Fashion-MNIST at CPU scale (labelled), and
+# identical stand-ins run once; --only, --list, --resume and bad options; the
+# shipped experiment files all parse and plan.
+# Usage: tests/cli/test_reproduce.sh BUILD_DIR
+set -u
+WS="$(cd "$1" && pwd)/warmstart"
+PY=/usr/bin/python3
+T=$(mktemp -d /tmp/warmstart-reproduce-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+fails=0
+ok() { echo "ok - $1"; }
+bad() { echo "FAIL - $1"; fails=$((fails + 1)); }
+
+mkdir -p "$T/exp/cpu" "$T/exp/paper"
+for scale in cpu paper; do
+    cat >"$T/exp/$scale/alpha.ini" <<'EOF'
+# Alpha: a small online run on the built-in data.
+scenario = online
+[options]
+subset = 600
+k0 = 300
+k = 300
+hidden = 16
+threads = 1
+EOF
+    for name in beta gamma; do
+        cat >"$T/exp/$scale/$name.ini" <<EOF
+# ${name}: a batch run on a dataset that is not there.
+scenario = batch
+[options]
+data = cifar10:$T/nowhere
+subset = 500
+hidden = 16
+threads = 1
+max-epochs = 20
+EOF
+    done
+done
+
+"$WS" reproduce --experiments "$T/exp" --list >"$T/list" 2>&1
+grep -q "alpha .*present" "$T/list" && grep -q "beta .*missing: Fashion-MNIST stands in" "$T/list" \
+    && ok "--list: each artefact, its data and whether it is there" || bad "--list: $(cat "$T/list")"
+
+if "$WS" reproduce --experiments "$T/exp" --out "$T/cpu" >"$T/out" 2>"$T/err"; then
+    ok "reproduce at CPU scale runs"
+else
+    bad "reproduce failed: $(tail -3 "$T/err")"
+fi
+status() { "$PY" -c 'import json,sys
+j = json.load(open(sys.argv[1]))
+print(" ".join("%s:%s%s" % (a["name"], a["status"], ":standin" if a["stand_in"] else "") for a in j["artefacts"]))' "$1"; }
+s=$(status "$T/cpu/reproduce.json")
+[ "$s" = "alpha:ok beta:ok:standin gamma:same run:standin" ] && ok "statuses: $s" || bad "statuses: $s"
+[ -s "$T/cpu/alpha/online.jsonl" ] && [ -s "$T/cpu/beta/batch.jsonl" ] && [ ! -e "$T/cpu/gamma/batch.jsonl" ] \
+    && ok "each artefact in its folder; the identical stand-in run once" || bad "folders: $(ls -R "$T/cpu" | head)"
+grep -q "Fashion-MNIST instead" "$T/cpu/beta/STAND-IN.txt" && grep -q "beta: .*cifar10" "$T/err" \
+    && ok "the stand-in is labelled (STAND-IN.txt) and said" || bad "stand-in label: $(cat "$T/err")"
+grep -q '"machine":' "$T/cpu/reproduce.json" && grep -q '"command":	"warmstart run .*beta.ini --out' "$T/cpu/reproduce.json" \
+    && ok "reproduce.json records the machine and each exact command" || bad "reproduce.json: $(head -c 400 "$T/cpu/reproduce.json")"
+[ -s "$T/cpu/report.html" ] && grep -q "alpha" "$T/cpu/report.md" && grep -q "Stand-in data: beta:" "$T/cpu/report.md" \
+    && ok "one report over the artefacts, the stand-in labelled" \
+    || bad "report: $(ls "$T/cpu")"
+
+"$WS" reproduce --experiments "$T/exp" --out "$T/cpu" --resume >/dev/null 2>"$T/err"
+grep -q "resumed .*alpha: 2 units already finished" "$T/err" && ok "--resume skips what is finished" \
+    || bad "--resume: $(cat "$T/err")"
+
+"$WS" reproduce --experiments "$T/exp" --scale paper --out "$T/paper" >/dev/null 2>"$T/err"
+s=$(status "$T/paper/reproduce.json")
+[ "$s" = "alpha:ok beta:skipped gamma:skipped" ] && grep -q "beta: skipped: .*cifar10" "$T/err" \
+    && ok "paper scale: missing data skipped with the reason ($s)" || bad "paper scale: $s $(cat "$T/err")"
+
+"$WS" reproduce --experiments "$T/exp" --only gamma --out "$T/only" >/dev/null 2>&1
+s=$(status "$T/only/reproduce.json")
+[ "$s" = "gamma:ok:standin" ] && [ -s "$T/only/gamma/batch.jsonl" ] && [ ! -e "$T/only/alpha" ] \
+    && ok "--only runs the named artefacts ($s)" || bad "--only: $s $(ls "$T/only")"
+
+for args in "--scale huge" "--only nope" "--shard 3/2" "--bogus"; do
+    # shellcheck disable=SC2086
+    "$WS" reproduce --experiments "$T/exp" $args >"$T/out" 2>"$T/err"
+    [ $? -ne 0 ] && [ "$(wc -l <"$T/err")" -eq 1 ] && ok "reproduce $args: $(cat "$T/err")" || bad "reproduce $args: $(cat "$T/err")"
+done
+
+# The shipped experiment files: every one parses and plans, at both scales.
+n=0
+for f in experiments/cpu/*.ini experiments/paper/*.ini; do
+    "$WS" plan "$f" >/dev/null 2>"$T/err" && n=$((n + 1)) || bad "$f: $(cat "$T/err")"
+done
+[ "$n" -ge 20 ] && ok "all $n shipped experiment files parse and plan" || bad "only $n experiment files plan"
+
+echo
+[ $fails -eq 0 ] && echo "reproduce tests: all passed" || echo "reproduce tests: $fails failed"
+[ $fails -eq 0 ]
