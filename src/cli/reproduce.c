@@ -19,6 +19,7 @@
 #include "data/dataset.h"
 #include "io/atomic.h"
 #include "io/config.h"
+#include "report/plot.h"
 #include "report/report.h"
 
 #define MAX_ARTEFACTS 64
@@ -333,6 +334,14 @@ int cmd_reproduce(int argc, char **argv) {
             r = cli_run_file(na, args, 0);
         }
         x->seconds = ws_now() - t0;
+        // The figures of an online, active or transfer artefact (a sweep draws its own).
+        char res[1500], fig[1500];
+        snprintf(res, sizeof res, "%s/online.jsonl", dir);
+        if (access(res, F_OK)) snprintf(res, sizeof res, "%s/transfer.jsonl", dir);
+        snprintf(fig, sizeof fig, "%s/figures", dir);
+        int nfig = 0;
+        if (r == 0 && !shard && !access(res, F_OK) && ws_plot_results(&ctx, res, fig, &nfig))
+            fprintf(stderr, "warmstart reproduce: %s: no figures: %s\n", x->name, ctx.err);
         snprintf(x->status, sizeof x->status, "%s", r == 0 ? (shard ? "shard done" : "ok") : r == WS_EXIT_ALL_DIVERGED ? "diverged" : "failed");
         if (r && r != WS_EXIT_ALL_DIVERGED) failures++;
         if (x->standin) {

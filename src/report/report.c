@@ -19,6 +19,7 @@
 #include "exp/stats.h"
 #include "io/atomic.h"
 #include "io/jsonl.h"
+#include "report/claims.h"
 #include "report/page.h"
 
 #define MAX_DEPTH 4 // folders below DIR searched for results
@@ -682,6 +683,91 @@ static ws_status write_experiment(ws_ctx *ctx, ws_page *p, const char *root, con
     return st;
 }
 
+// `warmstart reproduce`'s folder: its reproduce.json, or NULL.
+static cJSON *read_reproduce(const char *dir) {
+    char path[PATH_CAP + 32];
+    snprintf(path, sizeof path, "%s/reproduce.json", dir);
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *text = n > 0 ? malloc((size_t)n + 1) : NULL;
+    cJSON *j = NULL;
+    if (text && fread(text, 1, (size_t)n, f) == (size_t)n) {
+        text[n] = 0;
+        j = cJSON_Parse(text);
+    }
+    free(text);
+    fclose(f);
+    return cJSON_IsObject(j) ? j : (cJSON_Delete(j), NULL);
+}
+
+// The claims section: per artefact, what it ran and how, and each claim of
+// the paper with our measurement and the verdict the data give.
+static const char *text_of(const cJSON *o, const char *key) {
+    const char *v = str(o, key);
+    return v ? v : "";
+}
+
+static ws_status write_claims(ws_ctx *ctx, ws_page *p, const char *dir, const cJSON *rep) {
+    char text[4096];
+    ws_page_heading(p, 2, "The paper's claims, checked");
+    snprintf(text, sizeof text,
+             "Scale: %s. warmstart %s on %s. Each claim is tested on the artefact's results, paired by seed: "
+             "\"yes\" when the 95 %% interval of the difference lies on the claim's side of zero, \"not shown\" when "
+             "it includes zero, \"no: the opposite\" when it lies on the other side. Differences in accuracy points "
+             "or training seconds.",
+             text_of(rep, "scale"), text_of(rep, "warmstart_version"), text_of(rep, "machine"));
+    ws_page_text(p, text);
+    const cJSON *a;
+    ws_claim *claims = malloc(sizeof *claims * 256);
+    if (!claims) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the claims");
+    ws_status st = WS_OK;
+    cJSON_ArrayForEach(a, item(rep, "artefacts")) {
+        const char *name = text_of(a, "name"), *status = text_of(a, "status"), *same = text_of(a, "same_run_as");
+        snprintf(text, sizeof text, "%s", name);
+        ws_page_heading(p, 3, text);
+        snprintf(text, sizeof text, "%s", text_of(a, "title"));
+        ws_page_text(p, text);
+        snprintf(text, sizeof text, "Status: %s%s%s; %.0f s. Command: %s", status, same[0] ? " as " : "", same,
+                 num(a, "seconds"), text_of(a, "command"));
+        ws_page_text(p, text);
+        if (cJSON_IsTrue(item(a, "stand_in"))) {
+            snprintf(text, sizeof text, "Stand-in data: Fashion-MNIST, not the paper's (%s).", text_of(a, "missing_data"));
+            ws_page_text(p, text);
+        } else if (!strcmp(status, "skipped")) {
+            snprintf(text, sizeof text, "Skipped: %s", text_of(a, "missing_data"));
+            ws_page_text(p, text);
+            continue;
+        }
+        char adir[PATH_CAP];
+        if ((st = path_join(ctx, adir, dir, same[0] ? same : name))) break;
+        int n = 0;
+        if ((st = ws_claims_check(ctx, name, adir, claims, 256, &n))) {
+            ws_fail_prefix(ctx, st, "%s: ", name);
+            break;
+        }
+        if (!n) continue;
+        ws_page_row h = {0};
+        ws_row_add(&h, "where"), ws_row_add(&h, "claim"), ws_row_add(&h, "paper"), ws_row_add(&h, "measured");
+        ws_row_add(&h, "holds?");
+        ws_page_table(p, &h);
+        for (int i = 0; i < n; i++) {
+            ws_page_row r = {0};
+            ws_row_add(&r, "%s", claims[i].where[0] ? claims[i].where : "-");
+            ws_row_add(&r, "%.127s", claims[i].claim);
+            ws_row_add(&r, "%.127s", claims[i].paper);
+            ws_row_add(&r, "%.127s", claims[i].measured);
+            ws_row_add(&r, "%s", ws_verdict_word(claims[i].verdict));
+            ws_page_row_write(p, &r);
+        }
+        ws_page_table_end(p);
+    }
+    free(claims);
+    return st;
+}
+
 static ws_status write_pages(ws_ctx *ctx, const char *dir, const found_list *list) {
     char md_path[PATH_CAP], html_path[PATH_CAP], text[PATH_CAP + 400];
     ws_status st = path_join(ctx, md_path, dir, "report.md");
@@ -702,6 +788,9 @@ static ws_status write_pages(ws_ctx *ctx, const char *dir, const found_list *lis
              "\"%s\" in points, paired by seed.",
              list->n, list->n == 1 ? "" : "s", BASELINE);
     ws_page_text(&p, text);
+    cJSON *rep = read_reproduce(dir);
+    if (rep) st = write_claims(ctx, &p, dir, rep);
+    cJSON_Delete(rep);
     for (int i = 0; i < list->n && !st; i++) st = write_experiment(ctx, &p, dir, &list->v[i]);
     ws_page_end(&p);
     if (st) {

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "report/claims.h"
 #include "report/report.h"
 #include "suites.h"
 
@@ -260,6 +261,81 @@ START_TEST(corrupt_line_names_file_and_line) {
 }
 END_TEST
 
+START_TEST(verdicts_from_paired_differences) {
+    ws_summary sm;
+    const double above[3] = {2, 3, 4}, around[3] = {-1, 0.5, 1}, below[3] = {-3, -2.5, -2.8};
+    ck_assert_int_eq(ws_verdict_paired(above, 3, 0, &sm), WS_VERDICT_HOLDS);
+    ck_assert_double_eq_tol(sm.mean, 3, 1e-12);
+    ck_assert_int_eq(ws_verdict_paired(around, 3, 0, &sm), WS_VERDICT_NOT_SHOWN);
+    ck_assert_int_eq(ws_verdict_paired(below, 3, 0, &sm), WS_VERDICT_OPPOSITE);
+    // "within 1 point": -0.5 +- small holds with the margin, not without.
+    const double close[3] = {-0.5, -0.45, -0.55};
+    ck_assert_int_eq(ws_verdict_paired(close, 3, 1, &sm), WS_VERDICT_HOLDS);
+    ck_assert_int_eq(ws_verdict_paired(close, 3, 0, &sm), WS_VERDICT_OPPOSITE);
+    ck_assert_int_eq(ws_verdict_paired(above, 1, 0, &sm), WS_VERDICT_NOT_SHOWN); // one seed: no interval
+    ck_assert_int_eq(ws_verdict_paired(above, 0, 0, &sm), WS_VERDICT_NO_DATA);
+}
+END_TEST
+
+#define SWEEP_STATS                                                                                               \
+    "'test_acc':{'mean':0.37,'ci95':0.01,'n':2},'seconds':{'mean':1,'ci95':0,'n':2},'epochs':{'mean':5,'ci95':0,'n':2},"  \
+    "'converged_seeds':2,'pareto':true,'dir':'points/000'"
+
+// Synthetic results where the paper's claim fails: the report must say so.
+START_TEST(claims_say_when_the_data_disagree) {
+    const char *dir = mkdirs("claims/partial-noise-ewc");
+    char name[600];
+    // warm above random in every seed (the claim "warm is worse" fails); noise below random
+    // (its claim holds); partial on either side (not shown).
+    snprintf(name, sizeof name, "claims/partial-noise-ewc/batch.jsonl");
+    write_json(name, "{'runs':{'phase1':{'test_acc':0.5,'seconds':1},'warm':{'test_acc':0.82,'seconds':1},"
+                     "'random':{'test_acc':0.80,'seconds':2},'noise':{'test_acc':0.70,'seconds':1},"
+                     "'partial':{'test_acc':0.81,'seconds':1}}," CONFIG("batch") "}\n"
+                     "{'runs':{'warm':{'test_acc':0.83,'seconds':1},'random':{'test_acc':0.805,'seconds':2},"
+                     "'noise':{'test_acc':0.71,'seconds':1},'partial':{'test_acc':0.79,'seconds':1}}," CONFIG("batch") "}\n"
+                     "{'runs':{'warm':{'test_acc':0.81,'seconds':1},'random':{'test_acc':0.79,'seconds':2},"
+                     "'noise':{'test_acc':0.69,'seconds':1},'partial':{'test_acc':0.80,'seconds':1}}," CONFIG("batch") "}\n");
+    ws_claim c[16];
+    int n = 0;
+    ck_assert_int_eq(ws_claims_check(&ctx, "partial-noise-ewc", dir, c, 16, &n), WS_OK);
+    ck_assert_int_eq(n, 4);
+    ck_assert_ptr_nonnull(strstr(c[0].claim, "warm start generalises worse"));
+    ck_assert_int_eq(c[0].verdict, WS_VERDICT_OPPOSITE);
+    ck_assert_str_eq(c[0].measured, "-2.17 ± 0.72 points (3 seeds)");
+    ck_assert_ptr_nonnull(strstr(c[1].claim, "partial does not close the gap"));
+    ck_assert_int_eq(c[1].verdict, WS_VERDICT_NOT_SHOWN);
+    ck_assert_ptr_nonnull(strstr(c[2].claim, "noise does not close the gap"));
+    ck_assert_int_eq(c[2].verdict, WS_VERDICT_HOLDS);
+    ck_assert_int_eq(c[3].verdict, WS_VERDICT_NO_DATA); // no ewc in these results
+    // A sweep-shaped artefact: each point checked, the paper's Table 1 number found by its params.
+    dir = mkdirs("claims/table1-cifar10/points/000");
+    write_json("claims/table1-cifar10/points/000/batch.jsonl",
+               "{'runs':{'warm':{'test_acc':0.36,'seconds':1},'random':{'test_acc':0.39,'seconds':2}}," CONFIG("batch") "}\n"
+               "{'runs':{'warm':{'test_acc':0.35,'seconds':1},'random':{'test_acc':0.385,'seconds':2}}," CONFIG("batch") "}\n");
+    write_json("claims/table1-cifar10/sweep.jsonl",
+               "{'point':0,'params':{'model':'mlp','opt':'adam'},'learner':'warm'," SWEEP_STATS "," CONFIG("sweep") "}\n"
+               "{'point':0,'params':{'model':'mlp','opt':'adam'},'learner':'random'," SWEEP_STATS "," CONFIG("sweep") "}\n");
+    ck_assert_int_eq(ws_claims_check(&ctx, "table1-cifar10", mkdirs("claims/table1-cifar10"), c, 16, &n), WS_OK);
+    ck_assert_int_eq(n, 1);
+    ck_assert_str_eq(c[0].where, "model=mlp opt=adam");
+    ck_assert_str_eq(c[0].paper, "cifar10: random 39.4, warm 36.1 (gap 3.3 points)");
+    ck_assert_str_eq(c[0].measured, "+3.25 ± 3.18 points (2 seeds)");
+    ck_assert_int_eq(c[0].verdict, WS_VERDICT_HOLDS);
+    // The report over a reproduce folder states the verdicts.
+    write_json("claims/reproduce.json", "{'scale':'cpu','warmstart_version':'0.1.0','machine':'test',"
+               "'artefacts':[{'name':'partial-noise-ewc','title':'t','status':'ok','command':'c','stand_in':false,'seconds':1},"
+               "{'name':'table1-cifar10','title':'t','status':'ok','command':'c','stand_in':true,'missing_data':'m','seconds':1}]}");
+    const char *root = mkdirs("claims");
+    if (ws_report_write(&ctx, root, &n)) ck_abort_msg("%s", ctx.err);
+    char *md = slurp(root, "report.md");
+    ck_assert_ptr_nonnull(md);
+    ck_assert_ptr_nonnull(strstr(md, "| - | warm start generalises worse than random initialisation (random - warm, test accuracy) | a gap | -2.17 ± 0.72 points (3 seeds) | no: the opposite |"));
+    ck_assert_ptr_nonnull(strstr(md, "noise does not close the gap: below random (random - noise) | none of these closes the gap | +9.83 ± 0.72 points (3 seeds) | yes |"));
+    ck_assert_ptr_nonnull(strstr(md, "Stand-in data: Fashion-MNIST, not the paper's (m)."));
+    free(md);
+}
+END_TEST
+
 Suite *report_suite(void) {
     Suite *s = suite_create("report");
     TCase *t = tcase_create("report");
@@ -269,6 +345,8 @@ Suite *report_suite(void) {
     tcase_add_test(t, search_depth);
     tcase_add_test(t, missing_or_empty_folder);
     tcase_add_test(t, corrupt_line_names_file_and_line);
+    tcase_add_test(t, verdicts_from_paired_differences);
+    tcase_add_test(t, claims_say_when_the_data_disagree);
     suite_add_tcase(s, t);
     return s;
 }

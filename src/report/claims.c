@@ -1,0 +1,306 @@
+#define _POSIX_C_SOURCE 200809L
+#include "report/claims.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "io/jsonl.h"
+
+#define MAX_COLS 20
+#define MAX_SEEDS 256
+
+const char *ws_verdict_word(ws_verdict v) {
+    switch (v) {
+    case WS_VERDICT_HOLDS: return "yes";
+    case WS_VERDICT_NOT_SHOWN: return "not shown (the interval includes 0)";
+    case WS_VERDICT_OPPOSITE: return "no: the opposite";
+    default: return "no data";
+    }
+}
+
+ws_verdict ws_verdict_paired(const double *d, int n, double margin, ws_summary *s) {
+    double x[MAX_SEEDS];
+    if (n < 1) return WS_VERDICT_NO_DATA;
+    if (n > MAX_SEEDS) n = MAX_SEEDS;
+    for (int i = 0; i < n; i++) x[i] = d[i] + margin;
+    *s = ws_summarize(d, n);
+    ws_summary m = ws_summarize(x, n);
+    if (n < 2 || !isfinite(m.ci95)) return WS_VERDICT_NOT_SHOWN;
+    if (m.mean - m.ci95 > 0) return WS_VERDICT_HOLDS;
+    if (m.mean + m.ci95 < 0) return WS_VERDICT_OPPOSITE;
+    return WS_VERDICT_NOT_SHOWN;
+}
+
+// ---- one point's results: per learner, per seed ------------------------------------------------
+
+typedef struct {
+    char name[64];
+    int n;
+    double acc[MAX_SEEDS], secs[MAX_SEEDS];
+} column;
+
+typedef struct {
+    int ncols;
+    column cols[MAX_COLS];
+    int share;     // transfer: which share of B (-1: the largest)
+} table;
+
+static column *col_named(table *t, const char *name) {
+    for (int i = 0; i < t->ncols; i++)
+        if (!strcmp(t->cols[i].name, name)) return &t->cols[i];
+    if (t->ncols == MAX_COLS) return NULL;
+    column *c = &t->cols[t->ncols++];
+    memset(c, 0, sizeof *c);
+    snprintf(c->name, sizeof c->name, "%s", name);
+    return c;
+}
+
+static double num(const cJSON *o, const char *key) {
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(x) ? x->valuedouble : NAN;
+}
+
+static void put(table *t, const char *name, double acc, double secs) {
+    column *c = col_named(t, name);
+    if (c && c->n < MAX_SEEDS) c->acc[c->n] = acc, c->secs[c->n] = secs, c->n++;
+}
+
+// A seed's record of batch.jsonl (runs), online.jsonl (learners' rounds: the
+// last round's accuracy, the rounds' seconds summed) or transfer.jsonl (the share's runs).
+static ws_status add_seed(ws_ctx *ctx, cJSON *rec, void *user) {
+    table *t = user;
+    const cJSON *x, *runs = cJSON_GetObjectItemCaseSensitive(rec, "runs");
+    const cJSON *learners = cJSON_GetObjectItemCaseSensitive(rec, "learners");
+    const cJSON *points = cJSON_GetObjectItemCaseSensitive(rec, "points");
+    if (cJSON_IsObject(runs)) {
+        cJSON_ArrayForEach(x, runs) if (strcmp(x->string, "phase1")) put(t, x->string, num(x, "test_acc"), num(x, "seconds"));
+    } else if (cJSON_IsObject(learners)) {
+        cJSON_ArrayForEach(x, learners) {
+            double secs = 0;
+            const cJSON *r, *last = NULL;
+            cJSON_ArrayForEach(r, x) secs += num(r, "seconds"), last = r;
+            if (last) put(t, x->string, num(last, "test_acc"), secs);
+        }
+    } else if (cJSON_IsArray(points)) {
+        int k = t->share < 0 ? cJSON_GetArraySize(points) - 1 : t->share;
+        const cJSON *p = cJSON_GetArrayItem(points, k);
+        cJSON_ArrayForEach(x, p) if (cJSON_IsObject(x) && cJSON_GetObjectItemCaseSensitive(x, "test_acc"))
+            put(t, x->string, num(x, "test_acc"), num(x, "seconds"));
+    } else {
+        return ws_fail(ctx, WS_ERR_FORMAT, "not a batch, online or transfer record");
+    }
+    return WS_OK;
+}
+
+static ws_status read_point(ws_ctx *ctx, const char *dir, table *t) {
+    const char *files[] = {"batch.jsonl", "online.jsonl", "transfer.jsonl"};
+    memset(t, 0, sizeof *t);
+    t->share = -1;
+    for (int k = 0; k < 3; k++) {
+        char path[1400];
+        snprintf(path, sizeof path, "%s/%s", dir, files[k]);
+        if (access(path, F_OK) == 0) return ws_jsonl_each(ctx, path, add_seed, t, NULL);
+    }
+    return WS_OK; // no results (a point whose seeds all diverged): its claims have no data
+}
+
+// ---- claims ------------------------------------------------------------------------------------
+
+typedef struct {
+    ws_claim *out;
+    int cap, n;
+    const char *artefact;
+    const char *where;
+    const char *data;       // the point's dataset, for Table 1's numbers
+} sink;
+
+static ws_claim *next(sink *s) {
+    if (s->n == s->cap) return NULL;
+    ws_claim *c = &s->out[s->n++];
+    memset(c, 0, sizeof *c);
+    snprintf(c->where, sizeof c->where, "%s", s->where);
+    return c;
+}
+
+// Paired differences b - a of accuracy (points) or seconds, over the seeds both have.
+static int paired(const column *a, const column *b, int secs, double *d) {
+    int n = a->n < b->n ? a->n : b->n;
+    for (int i = 0; i < n; i++) d[i] = secs ? b->secs[i] - a->secs[i] : 100 * (b->acc[i] - a->acc[i]);
+    return n;
+}
+
+static void fill(ws_claim *c, const char *claim, const char *paper, const double *d, int n, double margin,
+                 const char *unit) {
+    ws_summary s = {0};
+    snprintf(c->claim, sizeof c->claim, "%s", claim);
+    snprintf(c->paper, sizeof c->paper, "%s", paper);
+    c->verdict = ws_verdict_paired(d, n, margin, &s);
+    if (c->verdict == WS_VERDICT_NO_DATA) snprintf(c->measured, sizeof c->measured, "no results");
+    else if (n < 2) snprintf(c->measured, sizeof c->measured, "%+.2f %s (1 seed: no interval)", s.mean, unit);
+    else snprintf(c->measured, sizeof c->measured, "%+.2f ± %.2f %s (%d seeds)", s.mean, s.ci95, unit, n);
+}
+
+// "warm start generalises worse than random": random - warm accuracy > 0.
+static void claim_gap(sink *s, table *t, const char *paper) {
+    column *w = col_named(t, "warm"), *r = col_named(t, "random");
+    ws_claim *c = next(s);
+    if (!c || !w || !r) return;
+    double d[MAX_SEEDS];
+    int n = paired(w, r, 0, d);
+    fill(c, "warm start generalises worse than random initialisation (random - warm, test accuracy)", paper, d, n, 0,
+         "points");
+}
+
+static void claim_faster(sink *s, table *t, const char *paper) {
+    column *w = col_named(t, "warm"), *r = col_named(t, "random");
+    ws_claim *c = next(s);
+    if (!c || !w || !r) return;
+    double d[MAX_SEEDS];
+    int n = paired(w, r, 1, d);
+    fill(c, "warm start trains faster than random initialisation (random - warm, training seconds)", paper, d, n, 0,
+         "s");
+}
+
+// A remedy against random: "closes the gap" = within 1 point of random, or "does not" = below random.
+static void claim_remedy(sink *s, table *t, const char *name, int closes, const char *paper) {
+    column *x = col_named(t, name), *r = col_named(t, "random");
+    ws_claim *c = next(s);
+    if (!c || !x || !r) return;
+    double d[MAX_SEEDS];
+    char text[200];
+    int n;
+    if (closes) {
+        n = paired(r, x, 0, d); // remedy - random
+        snprintf(text, sizeof text, "%s generalises as well as random, within 1 point (%s - random)", name, name);
+        fill(c, text, paper, d, n, 1.0, "points");
+    } else {
+        n = paired(x, r, 0, d); // random - remedy
+        snprintf(text, sizeof text, "%s does not close the gap: below random (random - %s)", name, name);
+        fill(c, text, paper, d, n, 0, "points");
+    }
+}
+
+static void claim_cheaper(sink *s, table *t, const char *name, const char *paper) {
+    column *x = col_named(t, name), *r = col_named(t, "random");
+    ws_claim *c = next(s);
+    if (!c || !x || !r) return;
+    double d[MAX_SEEDS];
+    char text[200];
+    int n = paired(x, r, 1, d); // random - remedy seconds
+    snprintf(text, sizeof text, "%s trains in less time than random (random - %s, training seconds)", name, name);
+    fill(c, text, paper, d, n, 0, "s");
+}
+
+// Table 1 (NeurIPS 2020), random / warm test accuracy.
+static const struct {
+    const char *data, *model, *opt;
+    double random, warm;
+} TABLE1[] = {
+    {"cifar10", "resnet18", "sgd", 56.2, 51.7},  {"cifar10", "resnet18", "adam", 78.0, 74.4},
+    {"cifar10", "mlp", "sgd", 39.0, 37.4},       {"cifar10", "mlp", "adam", 39.4, 36.1},
+    {"cifar100", "resnet18", "sgd", 18.2, 15.5}, {"cifar100", "resnet18", "adam", 41.4, 35.0},
+    {"cifar100", "mlp", "sgd", 10.3, 9.4},       {"cifar100", "mlp", "adam", 11.6, 9.9},
+    {"svhn", "resnet18", "sgd", 89.4, 87.5},     {"svhn", "resnet18", "adam", 93.6, 93.5},
+    {"svhn", "mlp", "sgd", 76.5, 75.4},          {"svhn", "mlp", "adam", 76.7, 69.4},
+};
+
+static void table1_paper(const char *artefact, const char *where, char *out, size_t cap) {
+    const char *data = artefact + strlen("table1-");
+    snprintf(out, cap, "a gap (Table 1)");
+    for (size_t i = 0; i < sizeof TABLE1 / sizeof *TABLE1; i++) {
+        char m[64], o[64];
+        snprintf(m, sizeof m, "model=%s", TABLE1[i].model);
+        snprintf(o, sizeof o, "opt=%s", TABLE1[i].opt);
+        if (!strcmp(data, TABLE1[i].data) && strstr(where, m) && strstr(where, o))
+            snprintf(out, cap, "%s: random %.1f, warm %.1f (gap %.1f points)", data, TABLE1[i].random, TABLE1[i].warm,
+                     TABLE1[i].random - TABLE1[i].warm);
+    }
+    if (strstr(where, "model=logreg")) snprintf(out, cap, "not in the paper; reproductions: no gap (39.8 vs 39.7 on CIFAR-10)");
+}
+
+static void point_claims(sink *s, table *t) {
+    const char *a = s->artefact;
+    char paper[200];
+    if (!strncmp(a, "table1-", 7)) {
+        table1_paper(a, s->where, paper, sizeof paper);
+        claim_gap(s, t, paper);
+    } else if (!strcmp(a, "online") || !strcmp(a, "active")) {
+        claim_gap(s, t, "warm below random at every round (the online figures)");
+        claim_faster(s, t, "warm converges in fewer epochs and seconds");
+    } else if (!strcmp(a, "transfer")) {
+        claim_gap(s, t, "warm from A below random on B, more so the more A was trained on");
+        claim_remedy(s, t, "shrink-perturb:lambda=0.3:sigma=0.0001", 1, "shrink-perturb closes the gap");
+    } else if (!strcmp(a, "lr-batch")) {
+        claim_gap(s, t, "a gap at every lr and batch size");
+    } else if (!strcmp(a, "phase1-epochs")) {
+        claim_gap(s, t, "a gap even when phase 1 trained only briefly");
+    } else if (!strcmp(a, "partial-noise-ewc")) {
+        claim_gap(s, t, "a gap");
+        const char *rem[] = {"partial", "noise", "ewc"};
+        for (int k = 0; k < 3; k++) claim_remedy(s, t, rem[k], 0, "none of these closes the gap");
+    } else if (!strcmp(a, "shrink-perturb")) {
+        claim_gap(s, t, "a gap");
+        for (int i = 0; i < t->ncols; i++)
+            if (!strncmp(t->cols[i].name, "shrink-perturb", 14)) {
+                claim_remedy(s, t, t->cols[i].name, 1, "shrink-perturb (lambda < 1) matches random");
+                claim_cheaper(s, t, t->cols[i].name, "at a fraction of random's training time");
+            }
+    } else if (!strcmp(a, "remedies")) {
+        claim_gap(s, t, "a gap");
+        const char *rem[] = {"shrink-perturb", "dash", "l2-init", "cbp"};
+        for (int k = 0; k < 4; k++) claim_remedy(s, t, rem[k], 1, "each remedy: generalisation of a fresh start");
+    }
+}
+
+typedef struct {
+    ws_ctx *ctx;
+    sink *s;
+    const char *dir;
+    int last_point;
+} sweep_walk;
+
+// sweep.jsonl has a line per (point, learner): each point once, its params as "where".
+static ws_status sweep_point(ws_ctx *ctx, cJSON *rec, void *user) {
+    sweep_walk *w = user;
+    int p = (int)num(rec, "point");
+    if (p == w->last_point) return WS_OK;
+    w->last_point = p;
+    char where[160] = "", dir[1400];
+    const cJSON *x, *params = cJSON_GetObjectItemCaseSensitive(rec, "params");
+    cJSON_ArrayForEach(x, params) if (cJSON_IsString(x)) {
+        size_t len = strlen(where);
+        snprintf(where + len, sizeof where - len, "%s%s=%s", len ? " " : "", x->string, x->valuestring);
+    }
+    snprintf(dir, sizeof dir, "%s/points/%03d", w->dir, p);
+    table *t = malloc(sizeof *t);
+    if (!t) return WS_ERR_NOMEM;
+    ws_status st = read_point(ctx, dir, t);
+    if (!st) {
+        w->s->where = where;
+        point_claims(w->s, t);
+    }
+    free(t);
+    return st;
+}
+
+ws_status ws_claims_check(ws_ctx *ctx, const char *name, const char *dir, ws_claim *out, int cap, int *n) {
+    sink s = {.out = out, .cap = cap, .artefact = name, .where = ""};
+    char path[1400];
+    snprintf(path, sizeof path, "%s/sweep.jsonl", dir);
+    ws_status st;
+    if (access(path, F_OK) == 0) {
+        sweep_walk w = {ctx, &s, dir, -1};
+        st = ws_jsonl_each(ctx, path, sweep_point, &w, NULL);
+    } else {
+        table *t = malloc(sizeof *t);
+        if (!t) return WS_ERR_NOMEM;
+        st = read_point(ctx, dir, t);
+        if (!st) point_claims(&s, t);
+        free(t);
+    }
+    *n = s.n;
+    return st;
+}
