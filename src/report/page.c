@@ -54,7 +54,7 @@ void ws_page_begin(ws_page *p, const char *title) {
           "body { font-family: sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }\n"
           "table { border-collapse: collapse; margin: 0.5em 0 1.5em; }\n"
           "th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }\n"
-          "th:first-child, td:first-child { text-align: left; }\n"
+          "th:first-child, td:first-child, table.text th, table.text td { text-align: left; }\n"
           "th { background: #f3f3f3; }\n"
           "h2 { border-top: 1px solid #ddd; padding-top: 0.8em; margin-top: 1.6em; }\n"
           "figure { display: inline-block; margin: 0 1em 1em 0; }\n"
@@ -105,15 +105,18 @@ static void html_row(FILE *f, const ws_page_row *r, const char *tag) {
     fputs("</tr>\n", f);
 }
 
-void ws_page_table(ws_page *p, const ws_page_row *header) {
+static void table_begin(ws_page *p, const ws_page_row *header, int numbers) {
     md_row(p->md, header);
     fputc('|', p->md);
-    for (int i = 0; i < header->n; i++) fputs(i ? "---:|" : "---|", p->md);
+    for (int i = 0; i < header->n; i++) fputs(i && numbers ? "---:|" : "---|", p->md);
     fputc('\n', p->md);
-    fputs("<table>\n<thead>\n", p->html);
+    fputs(numbers ? "<table>\n<thead>\n" : "<table class=\"text\">\n<thead>\n", p->html);
     html_row(p->html, header, "th");
     fputs("</thead>\n<tbody>\n", p->html);
 }
+
+void ws_page_table(ws_page *p, const ws_page_row *header) { table_begin(p, header, 1); }
+void ws_page_text_table(ws_page *p, const ws_page_row *header) { table_begin(p, header, 0); }
 
 void ws_page_row_write(ws_page *p, const ws_page_row *row) {
     md_row(p->md, row);

@@ -25,7 +25,9 @@ void ws_page_begin(ws_page *p, const char *title);
 void ws_page_end(ws_page *p);
 void ws_page_heading(ws_page *p, int level, const char *text);
 void ws_page_text(ws_page *p, const char *text);
+// A table of numbers (columns after the first right-aligned), or of text (all left-aligned).
 void ws_page_table(ws_page *p, const ws_page_row *header);
+void ws_page_text_table(ws_page *p, const ws_page_row *header);
 void ws_page_row_write(ws_page *p, const ws_page_row *row);
 void ws_page_table_end(ws_page *p);
 // An image at src, a path relative to the page.

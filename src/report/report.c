@@ -665,6 +665,18 @@ static ws_status write_experiment_body(ws_ctx *ctx, ws_page *p, const char *root
     }
     if (!st) st = write_images_in(ctx, p, root, f->rel, "");
     if (!st) st = write_images_in(ctx, p, root, f->rel, "figures");
+    // A sweep's points drawn one by one (warmstart reproduce plots them): under their number.
+    for (int k = 0; e->kind == SWEEP && !st && k < 1000; k++) {
+        char sub[64], rel[PATH_CAP], abs[PATH_CAP];
+        snprintf(sub, sizeof sub, "points/%03d", k);
+        if ((st = path_join(ctx, rel, f->rel, sub)) || (st = path_join(ctx, abs, root, rel))) break;
+        if (!is_folder(abs)) break;
+        if ((st = path_join(ctx, abs, abs, "figures"))) break;
+        if (!is_folder(abs)) continue;
+        snprintf(text, sizeof text, "Point %03d (its row in the table above):", k);
+        ws_page_text(p, text);
+        st = write_images_in(ctx, p, root, rel, "figures");
+    }
     return st;
 }
 
@@ -752,7 +764,7 @@ static ws_status write_claims(ws_ctx *ctx, ws_page *p, const char *dir, const cJ
         ws_page_row h = {0};
         ws_row_add(&h, "where"), ws_row_add(&h, "claim"), ws_row_add(&h, "paper"), ws_row_add(&h, "measured");
         ws_row_add(&h, "holds?");
-        ws_page_table(p, &h);
+        ws_page_text_table(p, &h);
         for (int i = 0; i < n; i++) {
             ws_page_row r = {0};
             ws_row_add(&r, "%s", claims[i].where[0] ? claims[i].where : "-");

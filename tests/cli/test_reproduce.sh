@@ -84,6 +84,17 @@ for args in "--scale huge" "--only nope" "--shard 3/2" "--bogus"; do
     [ $? -ne 0 ] && [ "$(wc -l <"$T/err")" -eq 1 ] && ok "reproduce $args: $(cat "$T/err")" || bad "reproduce $args: $(cat "$T/err")"
 done
 
+# A real browser draws the report (where Debian's chromium is installed).
+if command -v chromium >/dev/null 2>&1; then
+    if scripts/check-report-render.sh "$T/cpu/report.html" "$T/cpu/report.png" >"$T/out" 2>&1; then
+        ok "$(cat "$T/out")"
+    else
+        bad "render: $(cat "$T/out")"
+    fi
+else
+    echo "# skipped the browser check: no chromium (apt-get install chromium; scripts/check-report-render.sh)"
+fi
+
 # The shipped experiment files: every one parses and plans, at both scales.
 n=0
 for f in experiments/cpu/*.ini experiments/paper/*.ini; do
