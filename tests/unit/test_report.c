@@ -321,6 +321,14 @@ START_TEST(claims_say_when_the_data_disagree) {
     ck_assert_str_eq(c[0].paper, "cifar10: random 39.4, warm 36.1 (gap 3.3 points)");
     ck_assert_str_eq(c[0].measured, "+3.25 ± 3.18 points (2 seeds)");
     ck_assert_int_eq(c[0].verdict, WS_VERDICT_HOLDS);
+    // Logistic regression's claim is the absence of a gap: this clear gap says the opposite.
+    write_json("claims/table1-cifar10/sweep.jsonl",
+               "{'point':0,'params':{'model':'logreg','opt':'adam'},'learner':'warm'," SWEEP_STATS "," CONFIG("sweep") "}\n");
+    ck_assert_int_eq(ws_claims_check(&ctx, "table1-cifar10", mkdirs("claims/table1-cifar10"), c, 16, &n), WS_OK);
+    ck_assert_ptr_nonnull(strstr(c[0].claim, "no gap"));
+    ck_assert_int_eq(c[0].verdict, WS_VERDICT_OPPOSITE);
+    write_json("claims/table1-cifar10/sweep.jsonl",
+               "{'point':0,'params':{'model':'mlp','opt':'adam'},'learner':'warm'," SWEEP_STATS "," CONFIG("sweep") "}\n");
     // The report over a reproduce folder states the verdicts.
     write_json("claims/reproduce.json", "{'scale':'cpu','warmstart_version':'0.1.0','machine':'test',"
                "'artefacts':[{'name':'partial-noise-ewc','title':'t','status':'ok','command':'c','stand_in':false,'seconds':1},"
