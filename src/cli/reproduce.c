@@ -274,6 +274,7 @@ int cmd_reproduce(int argc, char **argv) {
         }
     }
     free(f);
+    if (rc || list) ws_ctx_release(&ctx);
     if (rc) return rc;
     if (list) {
         printf("%-20s %-26s %s\n", "artefact", "data", "");
@@ -287,7 +288,7 @@ int cmd_reproduce(int argc, char **argv) {
         }
         return 0;
     }
-    if (ensure_dir(cmd, out, &ctx)) return 1;
+    if (ensure_dir(cmd, out, &ctx)) return ws_ctx_release(&ctx), 1;
     int failures = 0;
     for (int i = 0; i < m; i++) {
         artefact *x = sel[i];
@@ -368,14 +369,19 @@ int cmd_reproduce(int argc, char **argv) {
             }
         }
     }
-    if (write_summary(&ctx, out, scale, sel, m)) return 1;
+    if (write_summary(&ctx, out, scale, sel, m)) return ws_ctx_release(&ctx), 1;
     if (!shard) {
         int nr = 0;
-        if (ws_report_write(&ctx, out, &nr)) return die(cmd, ctx.err);
+        if (ws_report_write(&ctx, out, &nr)) {
+            rc = die(cmd, ctx.err);
+            ws_ctx_release(&ctx);
+            return rc;
+        }
         printf("\nreproduce (%s scale): %d artefact%s; report: %s/report.html, %s/report.md; summary: %s/reproduce.json\n",
                scale, m, m == 1 ? "" : "s", out, out, out);
     } else {
         printf("\nreproduce: shard %s done; when every shard has run: warmstart reproduce --merge --out %s\n", shard, out);
     }
+    ws_ctx_release(&ctx);
     return failures ? 1 : 0;
 }
