@@ -809,7 +809,7 @@ static int cmd_transfer(int argc, char **argv) {
         return 0;
     }
     ws_source a, b;
-    if (o.pretrain && !o.pretrain[0]) o.pretrain = NULL; // --pretrain= : the default pair
+    if (o.pretrain && !strcmp(o.pretrain, "default")) o.pretrain = NULL; // the built-in pair, named
     if (!o.pretrain) {
         if (strncmp(o.data, "fashion-mnist", 13)) return die(cmd, "--pretrain A is needed unless --data is fashion-mnist");
         ws_source all;

@@ -300,7 +300,7 @@ int cmd_reproduce(int argc, char **argv) {
         args[na++] = "warmstart", args[na++] = "run", args[na++] = x->path, args[na++] = "--out", args[na++] = dir;
         if (x->standin) {
             args[na++] = "--data=fashion-mnist";
-            if (x->pretrain[0]) args[na++] = "--pretrain="; // Fashion-MNIST's classes 0-4 -> 5-9
+            if (x->pretrain[0]) args[na++] = "--pretrain=default"; // Fashion-MNIST's classes 0-4 -> 5-9
         }
         if (threads) args[na++] = "--threads", args[na++] = (char *)threads;
         if (resume) args[na++] = "--resume";

@@ -174,11 +174,11 @@ static void claim_remedy(sink *s, table *t, const char *name, int closes, const 
     int n;
     if (closes) {
         n = paired(r, x, 0, d); // remedy - random
-        snprintf(text, sizeof text, "%s generalises as well as random, within 1 point (%s - random)", name, name);
+        snprintf(text, sizeof text, "%s: as accurate as random, within 1 point (it - random)", name);
         fill(c, text, paper, d, n, 1.0, "points");
     } else {
         n = paired(x, r, 0, d); // random - remedy
-        snprintf(text, sizeof text, "%s does not close the gap: below random (random - %s)", name, name);
+        snprintf(text, sizeof text, "%s does not close the gap: below random (random - it)", name);
         fill(c, text, paper, d, n, 0, "points");
     }
 }
@@ -190,7 +190,7 @@ static void claim_cheaper(sink *s, table *t, const char *name, const char *paper
     double d[MAX_SEEDS];
     char text[200];
     int n = paired(x, r, 1, d); // random - remedy seconds
-    snprintf(text, sizeof text, "%s trains in less time than random (random - %s, training seconds)", name, name);
+    snprintf(text, sizeof text, "%s: less training time than random (random - it, seconds)", name);
     fill(c, text, paper, d, n, 0, "s");
 }
 

@@ -26,6 +26,17 @@ k = 300
 hidden = 16
 threads = 1
 EOF
+    cat >"$T/exp/$scale/delta.ini" <<EOF
+# Delta: transfer between two datasets that are not there.
+scenario = transfer
+[options]
+pretrain = cifar10:$T/nowhere
+data = svhn:$T/nowhere
+subset = 400
+fractions = 100
+hidden = 16
+threads = 1
+EOF
     for name in beta gamma; do
         cat >"$T/exp/$scale/$name.ini" <<EOF
 # ${name}: a batch run on a dataset that is not there.
@@ -53,7 +64,8 @@ status() { "$PY" -c 'import json,sys
 j = json.load(open(sys.argv[1]))
 print(" ".join("%s:%s%s" % (a["name"], a["status"], ":standin" if a["stand_in"] else "") for a in j["artefacts"]))' "$1"; }
 s=$(status "$T/cpu/reproduce.json")
-[ "$s" = "alpha:ok beta:ok:standin gamma:same run:standin" ] && ok "statuses: $s" || bad "statuses: $s"
+[ "$s" = "alpha:ok beta:ok:standin delta:ok:standin gamma:same run:standin" ] && [ -s "$T/cpu/delta/transfer.jsonl" ] \
+    && ok "statuses: $s" || bad "statuses: $s"
 [ -s "$T/cpu/alpha/online.jsonl" ] && [ -s "$T/cpu/beta/batch.jsonl" ] && [ ! -e "$T/cpu/gamma/batch.jsonl" ] \
     && ok "each artefact in its folder; the identical stand-in run once" || bad "folders: $(ls -R "$T/cpu" | head)"
 grep -q "Fashion-MNIST instead" "$T/cpu/beta/STAND-IN.txt" && grep -q "beta: .*cifar10" "$T/err" \
@@ -70,7 +82,7 @@ grep -q "resumed .*alpha: 2 units already finished" "$T/err" && ok "--resume ski
 
 "$WS" reproduce --experiments "$T/exp" --scale paper --out "$T/paper" >/dev/null 2>"$T/err"
 s=$(status "$T/paper/reproduce.json")
-[ "$s" = "alpha:ok beta:skipped gamma:skipped" ] && grep -q "beta: skipped: .*cifar10" "$T/err" \
+[ "$s" = "alpha:ok beta:skipped delta:skipped gamma:skipped" ] && grep -q "beta: skipped: .*cifar10" "$T/err" \
     && ok "paper scale: missing data skipped with the reason ($s)" || bad "paper scale: $s $(cat "$T/err")"
 
 "$WS" reproduce --experiments "$T/exp" --only gamma --out "$T/only" >/dev/null 2>&1
