@@ -273,6 +273,10 @@ typedef struct {
     sink *s;
     const char *dir;
     int last_point;
+    // transfer: random - warm per seed at the first and the last point (the least and most pretraining)
+    int npoints, n_first, n_last;
+    double gap_first[MAX_SEEDS], gap_last[MAX_SEEDS];
+    char where_first[160], where_last[160];
 } sweep_walk;
 
 // sweep.jsonl has a line per (point, learner): each point once, its params as "where".
@@ -294,9 +298,32 @@ static ws_status sweep_point(ws_ctx *ctx, cJSON *rec, void *user) {
     if (!st) {
         w->s->where = where;
         point_claims(w->s, t);
+        column *wc = col_named(t, "warm"), *rc = col_named(t, "random");
+        if (wc && rc) {
+            int first = w->npoints++ == 0;
+            int n = paired(wc, rc, 0, first ? w->gap_first : w->gap_last);
+            if (first) w->n_first = n, snprintf(w->where_first, sizeof w->where_first, "%s", where);
+            else w->n_last = n, snprintf(w->where_last, sizeof w->where_last, "%s", where);
+        }
     }
     free(t);
     return st;
+}
+
+// Transfer: "the more A was trained on, the larger the gap": the gap at the most
+// pretraining (the last point) minus the gap at the least (the first), paired by seed.
+static void claim_gap_grows(sweep_walk *w) {
+    if (strcmp(w->s->artefact, "transfer") || w->npoints < 2) return;
+    char where[400];
+    snprintf(where, sizeof where, "%s vs %s", w->where_last, w->where_first);
+    w->s->where = where;
+    ws_claim *c = next(w->s);
+    if (!c) return;
+    int n = w->n_first < w->n_last ? w->n_first : w->n_last;
+    double d[MAX_SEEDS];
+    for (int i = 0; i < n; i++) d[i] = w->gap_last[i] - w->gap_first[i];
+    fill(c, "the more of A pretrained on, the larger the gap (gap at the most - gap at the least)",
+         "warm start hurts more the more it was pretrained", d, n, 0, "points");
 }
 
 ws_status ws_claims_check(ws_ctx *ctx, const char *name, const char *dir, ws_claim *out, int cap, int *n) {
@@ -305,8 +332,12 @@ ws_status ws_claims_check(ws_ctx *ctx, const char *name, const char *dir, ws_cla
     snprintf(path, sizeof path, "%s/sweep.jsonl", dir);
     ws_status st;
     if (access(path, F_OK) == 0) {
-        sweep_walk w = {ctx, &s, dir, -1};
-        st = ws_jsonl_each(ctx, path, sweep_point, &w, NULL);
+        sweep_walk *w = calloc(1, sizeof *w);
+        if (!w) return WS_ERR_NOMEM;
+        *w = (sweep_walk){.ctx = ctx, .s = &s, .dir = dir, .last_point = -1};
+        st = ws_jsonl_each(ctx, path, sweep_point, w, NULL);
+        if (!st) claim_gap_grows(w);
+        free(w);
     } else {
         table *t = malloc(sizeof *t);
         if (!t) return WS_ERR_NOMEM;

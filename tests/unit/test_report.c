@@ -329,6 +329,25 @@ START_TEST(claims_say_when_the_data_disagree) {
     ck_assert_int_eq(c[0].verdict, WS_VERDICT_OPPOSITE);
     write_json("claims/table1-cifar10/sweep.jsonl",
                "{'point':0,'params':{'model':'mlp','opt':'adam'},'learner':'warm'," SWEEP_STATS "," CONFIG("sweep") "}\n");
+    // Transfer's trend: the gap at the most pretraining against the least, paired by seed.
+    mkdirs("claims/transfer/points/000"), mkdirs("claims/transfer/points/001");
+    write_json("claims/transfer/points/000/transfer.jsonl",
+               "{'points':[{'warm':{'test_acc':0.80,'seconds':1},'random':{'test_acc':0.81,'seconds':1}}]," CONFIG("transfer") "}\n"
+               "{'points':[{'warm':{'test_acc':0.79,'seconds':1},'random':{'test_acc':0.80,'seconds':1}}]," CONFIG("transfer") "}\n"
+               "{'points':[{'warm':{'test_acc':0.80,'seconds':1},'random':{'test_acc':0.805,'seconds':1}}]," CONFIG("transfer") "}\n");
+    write_json("claims/transfer/points/001/transfer.jsonl",
+               "{'points':[{'warm':{'test_acc':0.75,'seconds':1},'random':{'test_acc':0.81,'seconds':1}}]," CONFIG("transfer") "}\n"
+               "{'points':[{'warm':{'test_acc':0.74,'seconds':1},'random':{'test_acc':0.80,'seconds':1}}]," CONFIG("transfer") "}\n"
+               "{'points':[{'warm':{'test_acc':0.76,'seconds':1},'random':{'test_acc':0.805,'seconds':1}}]," CONFIG("transfer") "}\n");
+    write_json("claims/transfer/sweep.jsonl",
+               "{'point':0,'params':{'pretrain-percent':'10'},'learner':'warm'," SWEEP_STATS "," CONFIG("sweep") "}\n"
+               "{'point':1,'params':{'pretrain-percent':'100'},'learner':'warm'," SWEEP_STATS "," CONFIG("sweep") "}\n");
+    ck_assert_int_eq(ws_claims_check(&ctx, "transfer", mkdirs("claims/transfer"), c, 16, &n), WS_OK);
+    ck_assert_int_eq(n, 5); // per point: the gap and shrink-perturb's (no data); then the trend
+    ck_assert_str_eq(c[4].where, "pretrain-percent=100 vs pretrain-percent=10");
+    ck_assert_ptr_nonnull(strstr(c[4].claim, "the larger the gap"));
+    ck_assert_str_eq(c[4].measured, "+4.67 ± 1.43 points (3 seeds)");
+    ck_assert_int_eq(c[4].verdict, WS_VERDICT_HOLDS);
     // The report over a reproduce folder states the verdicts.
     write_json("claims/reproduce.json", "{'scale':'cpu','warmstart_version':'0.1.0','machine':'test',"
                "'artefacts':[{'name':'partial-noise-ewc','title':'t','status':'ok','command':'c','stand_in':false,'seconds':1},"
