@@ -277,7 +277,17 @@ typedef struct {
     int npoints, n_first, n_last;
     double gap_first[MAX_SEEDS], gap_last[MAX_SEEDS];
     char where_first[160], where_last[160];
+    // lr x batch: each point's mean accuracy and seconds of warm and of random
+    int nmeans;
+    double warm_acc[1000], warm_secs[1000], random_acc[1000], random_secs[1000];
+    char where_at[1000][80];
 } sweep_walk;
+
+static double mean_of(const double *x, int n) {
+    double s = 0;
+    for (int i = 0; i < n; i++) s += x[i];
+    return n ? s / n : NAN;
+}
 
 // sweep.jsonl has a line per (point, learner): each point once, its params as "where".
 static ws_status sweep_point(ws_ctx *ctx, cJSON *rec, void *user) {
@@ -299,6 +309,12 @@ static ws_status sweep_point(ws_ctx *ctx, cJSON *rec, void *user) {
         w->s->where = where;
         point_claims(w->s, t);
         column *wc = col_named(t, "warm"), *rc = col_named(t, "random");
+        if (wc && rc && wc->n && rc->n && w->nmeans < 1000) {
+            int k = w->nmeans++;
+            w->warm_acc[k] = mean_of(wc->acc, wc->n), w->warm_secs[k] = mean_of(wc->secs, wc->n);
+            w->random_acc[k] = mean_of(rc->acc, rc->n), w->random_secs[k] = mean_of(rc->secs, rc->n);
+            snprintf(w->where_at[k], sizeof w->where_at[k], "%s", where);
+        }
         if (wc && rc) {
             int first = w->npoints++ == 0;
             int n = paired(wc, rc, 0, first ? w->gap_first : w->gap_last);
@@ -312,6 +328,35 @@ static ws_status sweep_point(ws_ctx *ctx, cJSON *rec, void *user) {
 
 // Transfer: "the more A was trained on, the larger the gap": the gap at the most
 // pretraining (the last point) minus the gap at the least (the first), paired by seed.
+// lr x batch: "warm models that generalise as well as random ones take as long to train": the
+// fastest warm point within 1 point of the best random accuracy is no faster than that random
+// point (by the means over seeds: the points are different settings, not pairs).
+static void claim_no_free_lunch(sweep_walk *w) {
+    if (strcmp(w->s->artefact, "lr-batch") || !w->nmeans) return;
+    int best = 0, fast = -1;
+    for (int k = 1; k < w->nmeans; k++)
+        if (w->random_acc[k] > w->random_acc[best]) best = k;
+    for (int k = 0; k < w->nmeans; k++)
+        if (w->warm_acc[k] >= w->random_acc[best] - 0.01 && (fast < 0 || w->warm_secs[k] < w->warm_secs[fast])) fast = k;
+    char where[400];
+    snprintf(where, sizeof where, "best random: %s", w->where_at[best]);
+    w->s->where = where;
+    ws_claim *c = next(w->s);
+    if (!c) return;
+    snprintf(c->claim, sizeof c->claim, "no warm setting within 1 point of the best random accuracy trains faster than it");
+    snprintf(c->paper, sizeof c->paper, "warm models that generalise as well as random ones take as long to train");
+    if (fast < 0) {
+        snprintf(c->measured, sizeof c->measured, "no warm point within 1 point of random's %.2f %% (means)",
+                 100 * w->random_acc[best]);
+        c->verdict = WS_VERDICT_HOLDS;
+    } else {
+        snprintf(c->measured, sizeof c->measured, "fastest such warm (%s): %.2f %% in %.2f s vs random %.2f %% in %.2f s "
+                 "(%.2fx; means)", w->where_at[fast], 100 * w->warm_acc[fast], w->warm_secs[fast],
+                 100 * w->random_acc[best], w->random_secs[best], w->warm_secs[fast] / w->random_secs[best]);
+        c->verdict = w->warm_secs[fast] < w->random_secs[best] ? WS_VERDICT_OPPOSITE : WS_VERDICT_HOLDS;
+    }
+}
+
 static void claim_gap_grows(sweep_walk *w) {
     if (strcmp(w->s->artefact, "transfer") || w->npoints < 2) return;
     char where[400];
@@ -336,7 +381,7 @@ ws_status ws_claims_check(ws_ctx *ctx, const char *name, const char *dir, ws_cla
         if (!w) return WS_ERR_NOMEM;
         *w = (sweep_walk){.ctx = ctx, .s = &s, .dir = dir, .last_point = -1};
         st = ws_jsonl_each(ctx, path, sweep_point, w, NULL);
-        if (!st) claim_gap_grows(w);
+        if (!st) claim_gap_grows(w), claim_no_free_lunch(w);
         free(w);
     } else {
         table *t = malloc(sizeof *t);

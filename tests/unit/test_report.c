@@ -348,6 +348,24 @@ START_TEST(claims_say_when_the_data_disagree) {
     ck_assert_ptr_nonnull(strstr(c[4].claim, "the larger the gap"));
     ck_assert_str_eq(c[4].measured, "+4.67 ± 1.43 points (3 seeds)");
     ck_assert_int_eq(c[4].verdict, WS_VERDICT_HOLDS);
+    // lr x batch: a warm setting as accurate as the best random and faster says the opposite.
+    mkdirs("claims/lr-batch/points/000"), mkdirs("claims/lr-batch/points/001");
+    write_json("claims/lr-batch/points/000/batch.jsonl",
+               "{'runs':{'warm':{'test_acc':0.80,'seconds':4},'random':{'test_acc':0.83,'seconds':10}}," CONFIG("batch") "}\n");
+    write_json("claims/lr-batch/points/001/batch.jsonl",
+               "{'runs':{'warm':{'test_acc':0.825,'seconds':3},'random':{'test_acc':0.82,'seconds':8}}," CONFIG("batch") "}\n");
+    write_json("claims/lr-batch/sweep.jsonl",
+               "{'point':0,'params':{'lr':'0.01'},'learner':'warm'," SWEEP_STATS "," CONFIG("sweep") "}\n"
+               "{'point':1,'params':{'lr':'0.1'},'learner':'warm'," SWEEP_STATS "," CONFIG("sweep") "}\n");
+    ck_assert_int_eq(ws_claims_check(&ctx, "lr-batch", mkdirs("claims/lr-batch"), c, 16, &n), WS_OK);
+    ck_assert_int_eq(n, 3); // a gap per point, then the question
+    ck_assert_str_eq(c[2].where, "best random: lr=0.01");
+    ck_assert_str_eq(c[2].measured, "fastest such warm (lr=0.1): 82.50 % in 3.00 s vs random 83.00 % in 10.00 s (0.30x; means)");
+    ck_assert_int_eq(c[2].verdict, WS_VERDICT_OPPOSITE);
+    write_json("claims/lr-batch/points/001/batch.jsonl",
+               "{'runs':{'warm':{'test_acc':0.81,'seconds':3},'random':{'test_acc':0.82,'seconds':8}}," CONFIG("batch") "}\n");
+    ck_assert_int_eq(ws_claims_check(&ctx, "lr-batch", mkdirs("claims/lr-batch"), c, 16, &n), WS_OK);
+    ck_assert_int_eq(c[2].verdict, WS_VERDICT_HOLDS); // no warm point within 1 point
     // The report over a reproduce folder states the verdicts.
     write_json("claims/reproduce.json", "{'scale':'cpu','warmstart_version':'0.1.0','machine':'test',"
                "'artefacts':[{'name':'partial-noise-ewc','title':'t','status':'ok','command':'c','stand_in':false,'seconds':1},"
