@@ -552,6 +552,12 @@ ws_status ws_learner_end(ws_learner_state *s, ws_model *m, const ws_round_env *e
     return st;
 }
 
+// The checkpoint name of continual backprop's layer k's `what`.
+static const char *cbp_key(char *buf, size_t cap, int k, const char *what) {
+    snprintf(buf, cap, "learner.cbp.%d.%s", k, what);
+    return buf;
+}
+
 // ---- checkpoints ------------------------------------------------------------------------------
 
 void ws_learner_state_save(const ws_learner_state *s, ws_ckpt *c) {
@@ -572,12 +578,9 @@ void ws_learner_state_save(const ws_learner_state *s, ws_ckpt *c) {
         int64_t *age;
         int units = ws_cbp_units(s->cbp, k, &u, &age);
         char name[64];
-        snprintf(name, sizeof name, "learner.cbp.%d.utility", k);
-        ws_ckpt_f64(c, name, u, units);
-        snprintf(name, sizeof name, "learner.cbp.%d.age", k);
-        ws_ckpt_i64(c, name, age, units);
-        snprintf(name, sizeof name, "learner.cbp.%d.due", k);
-        ws_ckpt_f64(c, name, ws_cbp_due(s->cbp, k), 1);
+        ws_ckpt_f64(c, cbp_key(name, sizeof name, k, "utility"), u, units);
+        ws_ckpt_i64(c, cbp_key(name, sizeof name, k, "age"), age, units);
+        ws_ckpt_f64(c, cbp_key(name, sizeof name, k, "due"), ws_cbp_due(s->cbp, k), 1);
     }
 }
 
@@ -612,12 +615,10 @@ ws_status ws_learner_state_load(ws_learner_state *s, const ws_opt_config *opt_cf
         int64_t *age;
         int units = ws_cbp_units(s->cbp, k, &u, &age);
         char name[64];
-        snprintf(name, sizeof name, "learner.cbp.%d.utility", k);
-        if ((st = ws_ckpt_get_f64(ctx, f, path, name, u, units))) return st;
-        snprintf(name, sizeof name, "learner.cbp.%d.age", k);
-        if ((st = ws_ckpt_get_i64(ctx, f, path, name, age, units))) return st;
-        snprintf(name, sizeof name, "learner.cbp.%d.due", k);
-        if ((st = ws_ckpt_get_f64(ctx, f, path, name, ws_cbp_due(s->cbp, k), 1))) return st;
+        if ((st = ws_ckpt_get_f64(ctx, f, path, cbp_key(name, sizeof name, k, "utility"), u, units)) ||
+            (st = ws_ckpt_get_i64(ctx, f, path, cbp_key(name, sizeof name, k, "age"), age, units)) ||
+            (st = ws_ckpt_get_f64(ctx, f, path, cbp_key(name, sizeof name, k, "due"), ws_cbp_due(s->cbp, k), 1)))
+            return st;
     }
     s->started = (int)started;
     s->fisher_ready = (int)fisher_ready;

@@ -143,26 +143,21 @@ static void fill(ws_claim *c, const char *claim, const char *paper, const double
     else snprintf(c->measured, sizeof c->measured, "%+.2f ± %.2f %s (%d seeds)", s.mean, s.ci95, unit, n);
 }
 
-// "warm start generalises worse than random": random - warm accuracy > 0.
-static void claim_gap(sink *s, table *t, const char *paper) {
+// Warm against random, paired by seed: random - warm in accuracy (points) or
+// in training seconds; positive supports "warm generalises worse" / "warm trains faster".
+static void claim_warm(sink *s, table *t, int secs, const char *paper) {
     column *w = col_named(t, "warm"), *r = col_named(t, "random");
     ws_claim *c = next(s);
     if (!c || !w || !r) return;
     double d[MAX_SEEDS];
-    int n = paired(w, r, 0, d);
-    fill(c, "warm start generalises worse than random initialisation (random - warm, test accuracy)", paper, d, n, 0,
-         "points");
+    int n = paired(w, r, secs, d);
+    fill(c,
+         secs ? "warm start trains faster than random initialisation (random - warm, training seconds)"
+              : "warm start generalises worse than random initialisation (random - warm, test accuracy)",
+         paper, d, n, 0, secs ? "s" : "points");
 }
-
-static void claim_faster(sink *s, table *t, const char *paper) {
-    column *w = col_named(t, "warm"), *r = col_named(t, "random");
-    ws_claim *c = next(s);
-    if (!c || !w || !r) return;
-    double d[MAX_SEEDS];
-    int n = paired(w, r, 1, d);
-    fill(c, "warm start trains faster than random initialisation (random - warm, training seconds)", paper, d, n, 0,
-         "s");
-}
+static void claim_gap(sink *s, table *t, const char *paper) { claim_warm(s, t, 0, paper); }
+static void claim_faster(sink *s, table *t, const char *paper) { claim_warm(s, t, 1, paper); }
 
 // A remedy against random: "closes the gap" = within 1 point of random, or "does not" = below random.
 static void claim_remedy(sink *s, table *t, const char *name, int closes, const char *paper) {
