@@ -34,7 +34,7 @@ PKG_LIBS   = $(shell pkg-config --libs openblas libcjson zlib matio libpng libjp
              -Wl,-rpath,$(shell pkg-config --variable=libdir openblas 2>/dev/null)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
 
-.PHONY: all deps demo test test-asan fuzz bench clean
+.PHONY: all deps demo test test-asan fuzz bench clean FORCE
 all: $(BUILD)/warmstart $(BUILD)/test_unit $(BUILD)/parity_tool $(BUILD)/bench_mlp $(BUILD)/bench_resnet $(BUILD)/example_minimal
 
 deps:
@@ -46,6 +46,17 @@ $(BUILD)/%.o: %.c
 
 # The blocked-layout kernels rely on the vectoriser for their 16-lane loops.
 $(BUILD)/src/ops/blocked.o: CFLAGS += -O3
+
+# The source revision (git describe, "unknown" outside a git checkout) for results' provenance:
+# rewritten only when it changes, so that a rebuild recompiles only what records it.
+$(BUILD)/revision.h: FORCE
+	@mkdir -p $(BUILD)
+	@r=$$(git describe --always --dirty --abbrev=12 2>/dev/null || echo unknown); \
+	 printf '#define WS_REVISION "%s"\n' "$$r" >$@.tmp; \
+	 cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+FORCE:
+$(BUILD)/src/cli/reproduce.o: $(BUILD)/revision.h
+$(BUILD)/src/cli/reproduce.o: CFLAGS += -I$(BUILD)
 
 $(BUILD)/libwarmstart.a: $(LIB_OBJ)
 	ar rcs $@ $^

@@ -2,7 +2,7 @@
 # Render a report page in a real browser (headless Chromium, Debian's `chromium`) and
 # check what it drew: a screenshot of the whole page, that it is not blank, and the
 # page's DOM after loading (every figure loaded, the claims table there).
-#   scripts/check-report-render.sh results/demo/report.html [OUT.png]
+#   scripts/check-report-render.sh results/demo/report/index.html [OUT.png]
 # Prints what it checked; exits non-zero if the page did not render as expected.
 set -eu
 page=${1:?usage: scripts/check-report-render.sh REPORT.html [OUT.png]}

@@ -7,4 +7,4 @@
 set -eu
 cd "$(dirname "$0")/.."
 ./build/warmstart reproduce --scale demo --out results/demo "$@"
-echo "report: results/demo/report.html (and report.md); figures: results/demo/shrink-perturb/figures/"
+echo "report: results/demo/report/index.html (and report.md); raw results and figures: results/demo/*/"

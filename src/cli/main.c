@@ -97,8 +97,8 @@ static int parse_or_die(const char *cmd, arg_spec *specs, int argc, char **argv)
     {"--model", ARG_STRING, &(o).model, "M", "mlp (default) | logreg | resnet18", 0, 0, 0},                     \
     {"--width", ARG_INT, &(o).width, "N", "ResNet-18 first-stage width (default 16, the paper's; 64 common)", 1, 1024, 0}, \
     {"--hidden", ARG_INTLIST, &(o).hidden, "N,N", "MLP hidden sizes (default 100,100, the paper's)", 0, 0, 0},   \
-    {"--subset", ARG_I64, &(o).subset, "N", "train on a random N of the training pool", 0, 1e9, 0},            \
-    {"--eval-subset", ARG_I64, &(o).eval_subset, "N", "evaluate on a random N of the evaluation split", 0, 1e9, 0}, \
+    {"--subset", ARG_I64, &(o).subset, "N", "train on a random N of the training pool (all of it if it has fewer)", 0, 1e9, 0}, \
+    {"--eval-subset", ARG_I64, &(o).eval_subset, "N", "evaluate on a random N of the evaluation split (all if fewer)", 0, 1e9, 0}, \
     {"--val-fraction", ARG_DOUBLE, &(o).val_fraction, "F",                                                      \
      "default protocol: evaluate on a random F of the training set, held out (default: the test split)", 1e-9, 0.999999, 0}, \
     {"--augment", ARG_FLAG, &(o).augment, NULL, "random crop (4-pixel padding) + horizontal flip of training batches", 0, 0, 0}, \
@@ -446,7 +446,7 @@ static int cmd_batch(int argc, char **argv) {
         return 1;
     }
     config = ws_batch_config_json(&cfg, &src, &ctx);
-    int rc = unit_run_open(&u, cmd, &ctx, &ro, o.out, config, units_count_batch(&cfg));
+    int rc = unit_run_open(&u, cmd, &ctx, &ro, o.out, config, units_count_batch(&cfg), units_group_batch(&cfg));
     cJSON_Delete(config);
     if (rc || (!ro.merge && write_run_json(cmd, &ctx, o.out, "batch", argc, argv))) {
         if (!rc) unit_run_close(&u);
@@ -721,7 +721,7 @@ static int cmd_online(int argc, char **argv, int active) {
         return 1;
     }
     cJSON *config = ws_online_config_json(&ocfg, &src, &ctx);
-    int rc = unit_run_open(&u, cmd, &ctx, &ro, o.out, config, units_count_online(&ocfg));
+    int rc = unit_run_open(&u, cmd, &ctx, &ro, o.out, config, units_count_online(&ocfg), 1);
     cJSON_Delete(config);
     if (rc || (!ro.merge && write_run_json(cmd, &ctx, o.out, cmd, argc, argv))) {
         if (!rc) unit_run_close(&u);
@@ -843,7 +843,8 @@ static int cmd_transfer(int argc, char **argv) {
     int opened = 0;
     if (!rc) {
         cJSON *config = ws_transfer_config_json(&tcfg, &a, &b, &ctx);
-        rc = unit_run_open(&u, cmd, &ctx, &ro, o.out, config, units_count_transfer(&tcfg));
+        rc = unit_run_open(&u, cmd, &ctx, &ro, o.out, config, units_count_transfer(&tcfg),
+                           units_group_transfer(&tcfg));
         cJSON_Delete(config);
         opened = !rc;
         if (!rc && !ro.merge) rc = write_run_json(cmd, &ctx, o.out, cmd, argc, argv);

@@ -276,10 +276,12 @@ static int sweep_run(int argc, char **argv) {
         args[na++] = dir;
         args[na++] = "--quiet";
         // Units: "pNNN/s1/warm"; shards rotate over all points' units.
-        char prefix[32], point[16];
+        char prefix[32], point[16], points[16];
         snprintf(prefix, sizeof prefix, "p%03d/", p);
         snprintf(point, sizeof point, "%d", p);
+        snprintf(points, sizeof points, "%d", npoints);
         args[na++] = "--unit-prefix", args[na++] = prefix, args[na++] = "--point", args[na++] = point;
+        args[na++] = "--points", args[na++] = points;
         if (ro.resume) args[na++] = "--resume";
         if (ro.plan) args[na++] = "--plan";
         if (ro.shard) args[na++] = "--shard", args[na++] = (char *)ro.shard;

@@ -44,11 +44,11 @@ int run_opts_check(const char *cmd, const run_opts *ro) {
 // ---- opening, ids, plan ------------------------------------------------------------------------
 
 int unit_run_open(unit_run *u, const char *cmd, ws_ctx *ctx, const run_opts *ro, const char *out, const cJSON *config,
-                  int nunits) {
+                  int nunits, int group_units) {
     memset(u, 0, sizeof *u);
     u->cmd = cmd, u->ctx = ctx, u->ro = *ro, u->out = out, u->nunits = nunits;
     ws_run_opts o = {.dir = out, .resume = ro->resume, .unit = ro->unit, .prefix = ro->prefix, .point = ro->point,
-                     .point_units = nunits};
+                     .point_units = nunits, .npoints = ro->npoints, .group_units = group_units};
     if (ro->shard && parse_shard(ro->shard, &o.shard, &o.nshards, ctx->err, sizeof ctx->err)) return die(cmd, ctx->err);
     if (ro->shard && ro->unit) return die(cmd, "--shard and --unit: give one of them");
     if (ro->merge) {
@@ -106,57 +106,59 @@ static void point_id(char *buf, size_t cap, uint64_t seed, double fraction, cons
     snprintf(buf, cap, "s%llu/%gpct/%s", (unsigned long long)seed, 100 * fraction, learner);
 }
 
-int units_count_batch(const ws_batch_config *cfg) { return cfg->seeds * (1 + cfg->nlearners); }
+int units_count_batch(const ws_batch_config *cfg) { return cfg->seeds * units_group_batch(cfg); }
 int units_count_online(const ws_online_config *cfg) { return cfg->base.seeds * cfg->base.nlearners; }
 int units_count_transfer(const ws_transfer_config *cfg) {
-    return cfg->base.seeds * (1 + cfg->nfractions * cfg->base.nlearners);
+    return cfg->base.seeds * units_group_transfer(cfg);
 }
+int units_group_batch(const ws_batch_config *cfg) { return 1 + cfg->nlearners; }
+int units_group_transfer(const ws_transfer_config *cfg) { return 1 + cfg->nfractions * cfg->base.nlearners; }
 
-// A plan line, for unit k of n: all of them, or those of --shard / --unit.
-static void plan_line(const run_opts *ro, int k, int n, const char *id) {
+// A plan line, for unit k of n (in groups of g): all of them, or those of --shard / --unit.
+static void plan_line(const run_opts *ro, int k, int n, int g, const char *id) {
     char full[300];
     snprintf(full, sizeof full, "%s%s", ro->prefix ? ro->prefix : "", id);
-    int I = 0, N = 0;
+    ws_run_opts o = {.point = ro->point, .npoints = ro->npoints, .point_units = n, .group_units = g};
     char err[300];
     if (ro->unit && strcmp(ro->unit, full)) return;
-    if (ro->shard && (parse_shard(ro->shard, &I, &N, err, sizeof err) || !ws_unit_in_shard(I, N, ro->point, n, k))) return;
+    if (ro->shard && (parse_shard(ro->shard, &o.shard, &o.nshards, err, sizeof err) || !ws_unit_in_shard(&o, k))) return;
     printf("%s\n", full);
 }
 
 void units_plan_batch(const run_opts *ro, const ws_batch_config *cfg) {
     char id[200];
-    int k = 0, n = units_count_batch(cfg);
+    int k = 0, n = units_count_batch(cfg), g = units_group_batch(cfg);
     for (int i = 0; i < cfg->seeds; i++) {
         seed_id(id, sizeof id, cfg->seed + (uint64_t)i, "phase1");
-        plan_line(ro, k++, n, id);
+        plan_line(ro, k++, n, g, id);
         for (int l = 0; l < cfg->nlearners; l++) {
             seed_id(id, sizeof id, cfg->seed + (uint64_t)i, cfg->learners[l].name);
-            plan_line(ro, k++, n, id);
+            plan_line(ro, k++, n, g, id);
         }
     }
 }
 
 void units_plan_online(const run_opts *ro, const ws_online_config *cfg) {
     char id[200];
-    int k = 0, n = units_count_online(cfg);
+    int k = 0, n = units_count_online(cfg), g = 1; // chains are independent
     for (int i = 0; i < cfg->base.seeds; i++)
         for (int l = 0; l < cfg->base.nlearners; l++) {
             seed_id(id, sizeof id, cfg->base.seed + (uint64_t)i, cfg->base.learners[l].name);
-            plan_line(ro, k++, n, id);
+            plan_line(ro, k++, n, g, id);
         }
 }
 
 void units_plan_transfer(const run_opts *ro, const ws_transfer_config *cfg) {
     char id[200];
-    int j = 0, n = units_count_transfer(cfg);
+    int j = 0, n = units_count_transfer(cfg), g = units_group_transfer(cfg);
     for (int i = 0; i < cfg->base.seeds; i++) {
         const uint64_t seed = cfg->base.seed + (uint64_t)i;
         seed_id(id, sizeof id, seed, "pretrain");
-        plan_line(ro, j++, n, id);
+        plan_line(ro, j++, n, g, id);
         for (int k = 0; k < cfg->nfractions; k++)
             for (int l = 0; l < cfg->base.nlearners; l++) {
                 point_id(id, sizeof id, seed, cfg->fractions[k], cfg->base.learners[l].name);
-                plan_line(ro, j++, n, id);
+                plan_line(ro, j++, n, g, id);
             }
     }
 }

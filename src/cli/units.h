@@ -23,6 +23,7 @@ typedef struct {
     const char *merge;        // internal: gather the records of these folders (warmstart merge)
     const char *prefix;       // internal: a sweep point's unit id prefix ("p003/")
     int point;                // internal: a sweep point's index (shards rotate across points)
+    int npoints;              // internal: the sweep's number of points
 } run_opts;
 
 #define RUN_SPECS(r)                                                                                             \
@@ -34,7 +35,8 @@ typedef struct {
     {"--plan", ARG_FLAG, &(r).plan, NULL, "list the units, one id a line, and exit", 0, 0, 0},                   \
     {"--merge", ARG_STRING, &(r).merge, "DIR,DIR", NULL, 0, 0, 0},                                               \
     {"--unit-prefix", ARG_STRING, &(r).prefix, "P", NULL, 0, 0, 0},                                              \
-    {"--point", ARG_INT, &(r).point, "K", NULL, 0, 1e9, 0}
+    {"--point", ARG_INT, &(r).point, "K", NULL, 0, 1e9, 0},                                                      \
+    {"--points", ARG_INT, &(r).npoints, "N", NULL, 0, 1e9, 0}
 
 typedef struct {
     const char *cmd;
@@ -42,7 +44,7 @@ typedef struct {
     run_opts ro;
     ws_runner run;
     const char *out;
-    int nunits, units_per_seed;
+    int nunits;
     int ran, skipped, partial;   // units run now, found finished, chains resumed mid-way
     int whole;                   // this process covers every unit (no shard, no --unit) or merges
     int complete;                // every unit has finished: results assembled
@@ -57,9 +59,13 @@ int parse_shard(const char *text, int *shard, int *nshards, char *err, size_t ca
 // The runner options' own checks (prints and returns 1 on error).
 int run_opts_check(const char *cmd, const run_opts *ro);
 
-// Open the run in `out` for `config` (prints and returns 1 on error).
+// Open the run in `out` for `config`: nunits units, in groups of group_units that share a
+// start (1: independent), for the shards (prints and returns 1 on error).
 int unit_run_open(unit_run *u, const char *cmd, ws_ctx *ctx, const run_opts *ro, const char *out, const cJSON *config,
-                  int nunits);
+                  int nunits, int group_units);
+// Units per group: a batch seed's phase 1 and learners, a transfer seed's pretraining and shares.
+int units_group_batch(const ws_batch_config *cfg);
+int units_group_transfer(const ws_transfer_config *cfg);
 void unit_run_close(unit_run *u);
 // After the run: what this process did, and what to do next when not complete.
 void unit_run_summary(const unit_run *u);

@@ -57,9 +57,9 @@ ws_status ws_idx_load(ws_ctx *ctx, ws_dataset *out, const char *images_path, con
 //   cifar100               train.bin, test.bin [, fine_label_names.txt, coarse_label_names.txt]
 //   svhn                   train_32x32.mat, test_32x32.mat [, extra_32x32.mat]
 //   folder                 PATH/train/<class>/*.png|jpg, PATH/test/<class>/...
-// Without a PATH: $WARMSTART_DATA/NAME, and for fashion-mnist Debian's
-// /usr/share/datasets/fashion-mnist. The official archives' own folder names
-// (cifar-10-batches-bin, cifar-100-binary) are looked into as well. opts may be NULL.
+// Without a PATH: $WARMSTART_DATA/NAME, and for fashion-mnist (when that folder is not
+// there) Debian's /usr/share/datasets/fashion-mnist. The official archives' own folder
+// names (cifar-10-batches-bin, cifar-100-binary) are looked into as well. opts may be NULL.
 ws_status ws_source_load(ws_ctx *ctx, ws_source *src, const char *spec, const ws_source_opts *opts);
 void ws_source_free(ws_source *src);
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "data/dataset.h"
 #include "data/loaders.h"
@@ -226,10 +227,18 @@ ws_status ws_source_load(ws_ctx *ctx, ws_source *src, const char *spec, const ws
     if (colon && colon[1]) snprintf(src->root, sizeof src->root, "%s", colon + 1);
     else if (kind == 5) return ws_fail(ctx, WS_ERR_ARG, "--data folder needs its root: --data folder:DIR");
     else if (env && *env) snprintf(src->root, sizeof src->root, "%s/%s", env, src->name);
-    else if (kind == 0) snprintf(src->root, sizeof src->root, "/usr/share/datasets/fashion-mnist");
-    else
-        return ws_fail(ctx, WS_ERR_ARG, "--data %s needs a folder: --data %s:DIR, or $WARMSTART_DATA/%s", src->name,
-                       src->name, src->name);
+    // Fashion-MNIST is always there (Debian's package): $WARMSTART_DATA holding the other
+    // datasets does not hide it.
+    if (kind == 0 && !(colon && colon[1]) && (!env || !*env || access(src->root, F_OK)))
+        snprintf(src->root, sizeof src->root, "/usr/share/datasets/fashion-mnist");
+    else if (!src->root[0]) {
+        static const char *const from[] = {"", "http://yann.lecun.com/exdb/mnist/",
+                                           "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz",
+                                           "https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz",
+                                           "http://ufldl.stanford.edu/housenumbers/ (train_32x32.mat, test_32x32.mat)"};
+        return ws_fail(ctx, WS_ERR_ARG, "--data %s needs a folder: --data %s:DIR, or $WARMSTART_DATA/%s (the files: %s)",
+                       src->name, src->name, src->name, from[kind]);
+    }
     snprintf(src->labels, sizeof src->labels, "%s", kind == 3 ? (opts->cifar100_coarse ? "coarse" : "fine") : "class");
     ws_status st;
     switch (kind) {

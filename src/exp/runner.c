@@ -227,9 +227,12 @@ void ws_runner_close(ws_runner *r) {
     r->lockfd = r->shardfd = -1;
 }
 
-int ws_unit_in_shard(int shard, int nshards, int point, int point_units, int k) {
-    if (nshards <= 0) return 1;
-    return ((int64_t)point * point_units + k) % nshards == shard - 1;
+int ws_unit_in_shard(const ws_run_opts *o, int k) {
+    if (o->nshards <= 0) return 1;
+    const int g = o->group_units > 1 && o->point_units % o->group_units == 0 ? o->group_units : 1;
+    const int64_t groups = (int64_t)(o->npoints > 1 ? o->npoints : 1) * (o->point_units / g);
+    if (g > 1 && groups >= o->nshards) return ((int64_t)o->point * (o->point_units / g) + k / g) % o->nshards == o->shard - 1;
+    return ((int64_t)o->point * o->point_units + k) % o->nshards == o->shard - 1;
 }
 
 int ws_runner_mine(const ws_runner *r, int k, const char *id) {
@@ -239,7 +242,7 @@ int ws_runner_mine(const ws_runner *r, int k, const char *id) {
         snprintf(full, sizeof full, "%s%s", r->o.prefix ? r->o.prefix : "", id);
         return !strcmp(full, r->o.unit);
     }
-    return ws_unit_in_shard(r->o.shard, r->o.nshards, r->o.point, r->o.point_units, k);
+    return ws_unit_in_shard(&r->o, k);
 }
 
 static int is_unit(const cJSON *rec, const char *id) {

@@ -31,6 +31,8 @@ typedef struct {
     int resume;                // continue what the folder holds
     const char *prefix;        // unit id prefix (a sweep's "p003/"), for ids shown and --unit
     int point, point_units;    // a sweep: this point's index and units, so shards rotate across points
+    int npoints;               // a sweep: its number of points (0 or 1: a single run)
+    int group_units;           // units that share a start (a seed's phase 1 and its learners; 0 or 1: none)
     int merge;                 // run nothing: gather the records of dir and merge_dirs
     const char *const *merge_dirs;
     int nmerge;
@@ -50,9 +52,14 @@ typedef struct {
 ws_status ws_runner_open(ws_ctx *ctx, ws_runner *r, const ws_run_opts *o, const cJSON *config);
 void ws_runner_close(ws_runner *r);
 
-// Shards take units round robin over the whole plan: unit k of a point
-// (point_units units each) is shard I's when (point * point_units + k) % N == I - 1.
-int ws_unit_in_shard(int shard, int nshards, int point, int point_units, int k);
+// Shards take units round robin over the whole plan: unit k of a point (point_units units
+// each) is shard I's when (point * point_units + k) % N == I - 1 -- or, where units come in
+// groups that share a start (a seed's phase 1 and its learners, a seed's pretraining and its
+// shares) and the plan holds at least N groups, whole groups round robin, so that the shared
+// start runs once: group k / group_units of a point is shard I's when
+// (point * groups_per_point + k / group_units) % N == I - 1. o: shard, nshards, point,
+// npoints, point_units and group_units.
+int ws_unit_in_shard(const ws_run_opts *o, int k);
 // Is unit number k of the plan (local id) this process's to run?
 int ws_runner_mine(const ws_runner *r, int k, const char *id);
 // The unit's finishing record ("status": "done" or "diverged"), or NULL.

@@ -19,6 +19,7 @@
 #ifndef WS_OPS_BACKEND_H
 #define WS_OPS_BACKEND_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct ws_ctx;
@@ -133,6 +134,9 @@ const ws_backend *ws_backend_cpu(void);
 // BatchNorm kernels over nChw16c; Linear, ReLU and softmax as the CPU backend.
 // Its primitives live in ctx->backend_state (released by ws_ctx_release).
 const ws_backend *ws_backend_onednn(void);
+// The numerical libraries linked, their versions and builds, in one line (for results'
+// provenance): "OpenBLAS 0.3.21 ... ; oneDNN 2.7.3 (hash)".
+void ws_backend_libraries(char *out, size_t cap);
 // "reference" | "onednn" -> the table; NULL for anything else.
 const ws_backend *ws_backend_by_name(const char *name);
 

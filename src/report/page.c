@@ -128,17 +128,42 @@ void ws_page_table_end(ws_page *p) {
     fputs("</tbody>\n</table>\n", p->html);
 }
 
+static void link_path(const ws_page *p, FILE *f, const char *src) {
+    if (p->base) url_path(f, p->base);
+    url_path(f, src);
+}
+
 void ws_page_image(ws_page *p, const char *src, const char *caption) {
     fputs("![", p->md);
     md_text(p->md, caption);
     fputs("](", p->md);
-    url_path(p->md, src);
+    link_path(p, p->md, src);
     fputs(")\n\n", p->md);
     fputs("<figure><img src=\"", p->html);
-    url_path(p->html, src);
+    link_path(p, p->html, src);
     fputs("\" alt=\"", p->html);
     html_text(p->html, caption);
     fputs("\"><figcaption>", p->html);
     html_text(p->html, caption);
     fputs("</figcaption></figure>\n", p->html);
+}
+
+void ws_page_links(ws_page *p, const char *label, int n, const char *const *paths, const char *const *texts) {
+    md_text(p->md, label);
+    fputs("<p>", p->html);
+    html_text(p->html, label);
+    for (int i = 0; i < n; i++) {
+        fputs(i ? ", [" : " [", p->md);
+        md_text(p->md, texts[i]);
+        fputs("](", p->md);
+        link_path(p, p->md, paths[i]);
+        fputc(')', p->md);
+        fputs(i ? ", <a href=\"" : " <a href=\"", p->html);
+        link_path(p, p->html, paths[i]);
+        fputs("\">", p->html);
+        html_text(p->html, texts[i]);
+        fputs("</a>", p->html);
+    }
+    fputs("\n\n", p->md);
+    fputs("</p>\n", p->html);
 }

@@ -10,6 +10,7 @@
 
 typedef struct {
     FILE *md, *html;
+    const char *base; // prefixed to every link ("../" for a page one folder below the results), or NULL
 } ws_page;
 
 // A table row (or header) built cell by cell.
@@ -30,7 +31,9 @@ void ws_page_table(ws_page *p, const ws_page_row *header);
 void ws_page_text_table(ws_page *p, const ws_page_row *header);
 void ws_page_row_write(ws_page *p, const ws_page_row *row);
 void ws_page_table_end(ws_page *p);
-// An image at src, a path relative to the page.
+// An image at src, a path relative to the results (the page's base is prefixed).
 void ws_page_image(ws_page *p, const char *src, const char *caption);
+// A line of links: label, then each text linked to its path (relative to the results, as images).
+void ws_page_links(ws_page *p, const char *label, int n, const char *const *paths, const char *const *texts);
 
 #endif

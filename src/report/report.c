@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "exp/stats.h"
 #include "io/atomic.h"
@@ -636,6 +637,25 @@ static ws_status find_experiments(ws_ctx *ctx, const char *root, const char *rel
 
 // ---- the page -------------------------------------------------------------------------------
 
+// The files behind an experiment's tables, linked: its JSONL and CSV, the resolved configuration.
+static ws_status write_raw_links(ws_ctx *ctx, ws_page *p, const char *root, const char *rel, int kind) {
+    char csv[32], names[4][32], paths[4][PATH_CAP], abs[PATH_CAP];
+    snprintf(csv, sizeof csv, "%.*s.csv", (int)(strlen(RESULT_FILES[kind]) - strlen(".jsonl")), RESULT_FILES[kind]);
+    const char *candidates[] = {RESULT_FILES[kind], csv, "config.json", "run.json"};
+    const char *path_ptrs[4], *text_ptrs[4];
+    int n = 0;
+    for (int i = 0; i < 4; i++) {
+        ws_status st = path_join(ctx, paths[n], rel, candidates[i]);
+        if (!st) st = path_join(ctx, abs, root, paths[n]);
+        if (st) return st;
+        if (access(abs, F_OK)) continue;
+        snprintf(names[n], sizeof names[n], "%s", candidates[i]);
+        path_ptrs[n] = paths[n], text_ptrs[n] = names[n], n++;
+    }
+    if (n) ws_page_links(p, "Raw results:", n, path_ptrs, text_ptrs);
+    return WS_OK;
+}
+
 static ws_status write_experiment_body(ws_ctx *ctx, ws_page *p, const char *root, const found *f, const experiment *e) {
     char text[2048];
     snprintf(text, sizeof text, "%s: %s", e->name, f->rel[0] ? f->rel : ".");
@@ -663,6 +683,7 @@ static ws_status write_experiment_body(ws_ctx *ctx, ws_page *p, const char *root
     case TRANSFER: write_transfer(p, e); break;
     default: st = write_sweep(ctx, p, e);
     }
+    if (!st) st = write_raw_links(ctx, p, root, f->rel, e->kind);
     if (!st) st = write_images_in(ctx, p, root, f->rel, "");
     if (!st) st = write_images_in(ctx, p, root, f->rel, "figures");
     // A sweep's points drawn one by one (warmstart reproduce plots them): under their number.
@@ -695,8 +716,7 @@ static ws_status write_experiment(ws_ctx *ctx, ws_page *p, const char *root, con
     return st;
 }
 
-// `warmstart reproduce`'s folder: its reproduce.json, or NULL.
-static cJSON *read_reproduce(const char *dir) {
+cJSON *ws_reproduce_summary_read(const char *dir) {
     char path[PATH_CAP + 32];
     snprintf(path, sizeof path, "%s/reproduce.json", dir);
     FILE *f = fopen(path, "rb");
@@ -726,16 +746,46 @@ static ws_status write_claims(ws_ctx *ctx, ws_page *p, const char *dir, const cJ
     char text[4096];
     ws_page_heading(p, 2, "The paper's claims, checked");
     snprintf(text, sizeof text,
-             "Scale: %s. warmstart %s on %s. Each claim is tested on the artefact's results, paired by seed: "
+             "Scale: %s. Machine: %s. Each claim is tested on the artefact's results, paired by seed: "
              "\"yes\" when the 95 %% interval of the difference lies on the claim's side of zero, \"not shown\" when "
              "it includes zero, \"no: the opposite\" when it lies on the other side. Differences in accuracy points "
              "or training seconds.",
-             text_of(rep, "scale"), text_of(rep, "warmstart_version"), text_of(rep, "machine"));
+             text_of(rep, "scale"), text_of(rep, "machine"));
+    ws_page_text(p, text);
+    const cJSON *sw = item(rep, "software");
+    if (cJSON_IsString(sw)) snprintf(text, sizeof text, "Software: %s.", sw->valuestring);
+    else snprintf(text, sizeof text, "Software: warmstart %s.", text_of(rep, "warmstart_version"));
     ws_page_text(p, text);
     const cJSON *a;
     ws_claim *claims = malloc(sizeof *claims * 256);
     if (!claims) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the claims");
     ws_status st = WS_OK;
+    // At a glance: per artefact, its data and how many claims each verdict got.
+    ws_page_row h = {0};
+    ws_row_add(&h, "artefact"), ws_row_add(&h, "data"), ws_row_add(&h, "claims"), ws_row_add(&h, "yes");
+    ws_row_add(&h, "not shown"), ws_row_add(&h, "the opposite"), ws_row_add(&h, "no data");
+    ws_page_table(p, &h);
+    cJSON_ArrayForEach(a, item(rep, "artefacts")) {
+        const char *name = text_of(a, "name"), *status = text_of(a, "status"), *same = text_of(a, "same_run_as");
+        ws_page_row r = {0};
+        ws_row_add(&r, "%s", name);
+        int skipped = !strcmp(status, "skipped");
+        ws_row_add(&r, "%s", skipped ? "missing: skipped" : cJSON_IsTrue(item(a, "stand_in")) ? "stand-in (Fashion-MNIST)"
+                                                                                            : "the paper's");
+        int n = 0, count[4] = {0};
+        char adir[PATH_CAP];
+        if (!skipped && !(st = path_join(ctx, adir, dir, same[0] ? same : name)) &&
+            (st = ws_claims_check(ctx, name, adir, claims, 256, &n)))
+            ws_fail_prefix(ctx, st, "%s: ", name);
+        if (st) break;
+        for (int i = 0; i < n; i++) count[claims[i].verdict]++;
+        ws_row_add(&r, "%d", n);
+        ws_row_add(&r, "%d", count[WS_VERDICT_HOLDS]), ws_row_add(&r, "%d", count[WS_VERDICT_NOT_SHOWN]);
+        ws_row_add(&r, "%d", count[WS_VERDICT_OPPOSITE]), ws_row_add(&r, "%d", count[WS_VERDICT_NO_DATA]);
+        ws_page_row_write(p, &r);
+    }
+    ws_page_table_end(p);
+    if (st) return free(claims), st;
     cJSON_ArrayForEach(a, item(rep, "artefacts")) {
         const char *name = text_of(a, "name"), *status = text_of(a, "status"), *same = text_of(a, "same_run_as");
         snprintf(text, sizeof text, "%s", name);
@@ -761,7 +811,7 @@ static ws_status write_claims(ws_ctx *ctx, ws_page *p, const char *dir, const cJ
             break;
         }
         if (!n) continue;
-        ws_page_row h = {0};
+        h = (ws_page_row){0};
         ws_row_add(&h, "where"), ws_row_add(&h, "claim"), ws_row_add(&h, "paper"), ws_row_add(&h, "measured");
         ws_row_add(&h, "holds?");
         ws_page_text_table(p, &h);
@@ -780,18 +830,22 @@ static ws_status write_claims(ws_ctx *ctx, ws_page *p, const char *dir, const cJ
     return st;
 }
 
-static ws_status write_pages(ws_ctx *ctx, const char *dir, const found_list *list) {
-    char md_path[PATH_CAP], html_path[PATH_CAP], text[PATH_CAP + 400];
-    ws_status st = path_join(ctx, md_path, dir, "report.md");
-    if (!st) st = path_join(ctx, html_path, dir, "report.html");
+// The pages in dir (report.md, report.html) or, with a subfolder, in dir/sub (report.md,
+// index.html) linking one folder up.
+static ws_status write_pages(ws_ctx *ctx, const char *dir, const char *sub, const found_list *list) {
+    char pages[PATH_CAP], md_path[PATH_CAP], html_path[PATH_CAP], text[PATH_CAP + 400];
+    ws_status st = path_join(ctx, pages, dir, sub ? sub : "");
+    if (!st) st = path_join(ctx, md_path, pages, "report.md");
+    if (!st) st = path_join(ctx, html_path, pages, sub ? "index.html" : "report.html");
     if (st) return st;
+    if (sub && mkdir(pages, 0777) && errno != EEXIST) return ws_fail(ctx, WS_ERR_IO, "%s: %s", pages, strerror(errno));
     ws_atomic_file md, html;
     if (ws_atomic_open(ctx, &md, md_path)) return WS_ERR_IO;
     if (ws_atomic_open(ctx, &html, html_path)) {
         ws_atomic_abort(&md);
         return WS_ERR_IO;
     }
-    ws_page p = {md.f, html.f};
+    ws_page p = {md.f, html.f, sub ? "../" : NULL};
     snprintf(text, sizeof text, "warmstart report: %s", dir);
     ws_page_begin(&p, text);
     snprintf(text, sizeof text,
@@ -800,7 +854,7 @@ static ws_status write_pages(ws_ctx *ctx, const char *dir, const found_list *lis
              "\"%s\" in points, paired by seed.",
              list->n, list->n == 1 ? "" : "s", BASELINE);
     ws_page_text(&p, text);
-    cJSON *rep = read_reproduce(dir);
+    cJSON *rep = ws_reproduce_summary_read(dir);
     if (rep) st = write_claims(ctx, &p, dir, rep);
     cJSON_Delete(rep);
     for (int i = 0; i < list->n && !st; i++) st = write_experiment(ctx, &p, dir, &list->v[i]);
@@ -818,7 +872,7 @@ static ws_status write_pages(ws_ctx *ctx, const char *dir, const found_list *lis
     return ws_atomic_commit(ctx, &html);
 }
 
-ws_status ws_report_write(ws_ctx *ctx, const char *dir, int *nexperiments) {
+ws_status ws_report_write_in(ws_ctx *ctx, const char *dir, const char *sub, int *nexperiments) {
     *nexperiments = 0;
     struct stat sb;
     if (stat(dir, &sb) != 0) return ws_fail(ctx, WS_ERR_IO, "%s: %s", dir, strerror(errno));
@@ -828,8 +882,12 @@ ws_status ws_report_write(ws_ctx *ctx, const char *dir, int *nexperiments) {
     if (!st && !list.n)
         st = ws_fail(ctx, WS_ERR_IO, "%s: no results found (batch.jsonl, online.jsonl, transfer.jsonl or sweep.jsonl)",
                      dir);
-    if (!st) st = write_pages(ctx, dir, &list);
+    if (!st) st = write_pages(ctx, dir, sub, &list);
     if (!st) *nexperiments = list.n;
     free(list.v);
     return st;
+}
+
+ws_status ws_report_write(ws_ctx *ctx, const char *dir, int *nexperiments) {
+    return ws_report_write_in(ctx, dir, NULL, nexperiments);
 }

@@ -3,6 +3,8 @@
 #ifndef WS_REPORT_REPORT_H
 #define WS_REPORT_REPORT_H
 
+#include <cjson/cJSON.h>
+
 #include "core/ctx.h"
 
 // Find the experiments in dir and its subfolders (up to 4 levels down, in
@@ -14,5 +16,13 @@
 // its figures/ folder or beside its JSONL, linked by relative path).
 // *nexperiments gets the number of experiments on the page.
 ws_status ws_report_write(ws_ctx *ctx, const char *dir, int *nexperiments);
+
+// The same pages in the subfolder dir/sub, as dir/sub/index.html and dir/sub/report.md, their
+// links one folder up (`warmstart reproduce` writes OUT/report/ beside its raw results).
+ws_status ws_report_write_in(ws_ctx *ctx, const char *dir, const char *sub, int *nexperiments);
+
+// `warmstart reproduce`'s summary in dir (its reproduce.json), or NULL where there is none or
+// it does not parse as an object.
+cJSON *ws_reproduce_summary_read(const char *dir);
 
 #endif

@@ -72,13 +72,25 @@ grep -q "Fashion-MNIST instead" "$T/cpu/beta/STAND-IN.txt" && grep -q "beta: .*c
     && ok "the stand-in is labelled (STAND-IN.txt) and said" || bad "stand-in label: $(cat "$T/err")"
 grep -q '"machine":' "$T/cpu/reproduce.json" && grep -q '"command":	"warmstart run .*beta.ini --out' "$T/cpu/reproduce.json" \
     && ok "reproduce.json records the machine and each exact command" || bad "reproduce.json: $(head -c 400 "$T/cpu/reproduce.json")"
-[ -s "$T/cpu/report.html" ] && grep -q "alpha" "$T/cpu/report.md" && grep -q "Stand-in data: beta:" "$T/cpu/report.md" \
-    && ok "one report over the artefacts, the stand-in labelled" \
-    || bad "report: $(ls "$T/cpu")"
+[ -s "$T/cpu/report/index.html" ] && grep -q "alpha" "$T/cpu/report/report.md" \
+    && grep -q "Stand-in data: beta:" "$T/cpu/report/report.md" \
+    && grep -q 'Raw results: <a href="../alpha/online.jsonl">' "$T/cpu/report/index.html" \
+    && ok "one report over the artefacts (report/index.html, report.md), the stand-in labelled, the raw results linked" \
+    || bad "report: $(ls "$T/cpu" "$T/cpu/report")"
 
+secs() { "$PY" -c 'import json,sys
+print([a["seconds"] for a in json.load(open(sys.argv[1]))["artefacts"] if a["name"] == "alpha"][0])' "$1"; }
+before=$(secs "$T/cpu/reproduce.json")
 "$WS" reproduce --experiments "$T/exp" --out "$T/cpu" --resume >/dev/null 2>"$T/err"
 grep -q "resumed .*alpha: 2 units already finished" "$T/err" && ok "--resume skips what is finished" \
     || bad "--resume: $(cat "$T/err")"
+after=$(secs "$T/cpu/reproduce.json")
+awk -v a="$after" -v b="$before" 'BEGIN { exit !(a >= b && b > 0) }' \
+    && ok "--resume adds to each artefact's wall time ($before s -> $after s)" || bad "seconds: $before -> $after"
+grep -q '"software":	"warmstart [0-9.]* (revision [^,]*, [a-z]* [0-9]' "$T/cpu/reproduce.json" \
+    && grep -q "OpenBLAS .*oneDNN [0-9]" "$T/cpu/reproduce.json" && grep -q "^Software: warmstart" "$T/cpu/report/report.md" \
+    && ok "reproduce.json and the report name the software: revision, compiler, OpenBLAS, oneDNN" \
+    || bad "software: $(grep software "$T/cpu/reproduce.json")"
 
 "$WS" reproduce --experiments "$T/exp" --scale paper --out "$T/paper" >/dev/null 2>"$T/err"
 s=$(status "$T/paper/reproduce.json")
@@ -98,7 +110,7 @@ done
 
 # A real browser draws the report (where Debian's chromium is installed).
 if command -v chromium >/dev/null 2>&1; then
-    if scripts/check-report-render.sh "$T/cpu/report.html" "$T/cpu/report.png" >"$T/out" 2>&1; then
+    if scripts/check-report-render.sh "$T/cpu/report/index.html" "$T/cpu/report/screenshot.png" >"$T/out" 2>&1; then
         ok "$(cat "$T/out")"
     else
         bad "render: $(cat "$T/out")"

@@ -249,6 +249,28 @@ kill_compare batch batch.jsonl batch --subset 2000 --seeds 3 --hidden 32 --threa
 kill_compare transfer transfer.jsonl transfer --subset 1500 --seeds 2 --hidden 32 --fractions 10,50,100 --threads 1 \
     --quiet --learners warm,random,ewc
 
+# --- batch shards take whole seeds (phase 1 and its learners) when there are enough of them ---
+B="batch --subset 1200 --seeds 3 --hidden 16 --max-epochs 30 --threads 1 --quiet --learners warm,random"
+# shellcheck disable=SC2086
+p1=$("$WS" $B --out "$T/bs" --plan --shard 1/3 | tr '\n' ' ')
+# shellcheck disable=SC2086
+p4=$("$WS" $B --out "$T/bs" --plan --shard 1/4 | wc -l)
+[ "$p1" = "s1/phase1 s1/warm s1/random " ] && [ "$p4" -ge 2 ] \
+    && ok "3 seeds over 3 shards: one seed whole a shard ($p1); over 4: unit by unit, no shard idle" \
+    || bad "batch shard plans: '$p1' / $p4"
+for i in 1 2 3; do
+    # shellcheck disable=SC2086
+    "$WS" $B --out "$T/bs" --shard $i/3 >/dev/null 2>"$T/err" || bad "batch shard $i: $(cat "$T/err")"
+done
+"$WS" merge "$T/bs" >/dev/null 2>"$T/err"
+# shellcheck disable=SC2086
+"$WS" $B --out "$T/bs1" >/dev/null 2>&1
+seeds_per_shard=$(for f in "$T"/bs/units/records-shard-*-of-3.jsonl; do
+    grep -o '"unit":"s[0-9]*/' "$f" | sort -u | wc -l; done | tr '\n' ' ')
+[ "$(strip_file "$T/bs/batch.jsonl")" = "$(strip_file "$T/bs1/batch.jsonl")" ] && [ "$seeds_per_shard" = "1 1 1 " ] \
+    && ok "batch over 3 shards, merged: equal to one process; each shard's records are one seed's" \
+    || bad "batch shards: $(cat "$T/err"); seeds per shard: $seeds_per_shard"
+
 echo
 [ $fails -eq 0 ] && echo "runner tests: all passed" || echo "runner tests: $fails failed"
 [ $fails -eq 0 ]

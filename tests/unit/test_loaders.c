@@ -418,8 +418,17 @@ START_TEST(unknown_and_missing_sources) {
     expect_fail("svhn:/nonexistent/s", NULL, WS_ERR_IO, "missing train_32x32.mat", NULL);
     unsetenv("WARMSTART_DATA");
     expect_fail("cifar10", NULL, WS_ERR_ARG, "needs a folder", "$WARMSTART_DATA/cifar10");
+    expect_fail("svhn", NULL, WS_ERR_ARG, "needs a folder", "ufldl.stanford.edu/housenumbers");
     setenv("WARMSTART_DATA", "/nonexistent/root", 1);
     expect_fail("cifar10", NULL, WS_ERR_IO, "/nonexistent/root/cifar10", NULL);
+    // $WARMSTART_DATA without a fashion-mnist folder does not hide Debian's (reproduce's stand-in).
+    if (access("/usr/share/datasets/fashion-mnist", F_OK) == 0) {
+        ws_source src;
+        ck_assert_int_eq(ws_source_load(&ctx, &src, "fashion-mnist", NULL), WS_OK);
+        ck_assert_str_eq(src.root, "/usr/share/datasets/fashion-mnist");
+        ws_source_free(&src);
+    }
+    expect_fail("fashion-mnist:/nonexistent/f", NULL, WS_ERR_IO, "/nonexistent/f", NULL); // named: no fallback
     unsetenv("WARMSTART_DATA");
 }
 END_TEST

@@ -366,6 +366,41 @@ START_TEST(claims_say_when_the_data_disagree) {
                "{'runs':{'warm':{'test_acc':0.81,'seconds':3},'random':{'test_acc':0.82,'seconds':8}}," CONFIG("batch") "}\n");
     ck_assert_int_eq(ws_claims_check(&ctx, "lr-batch", mkdirs("claims/lr-batch"), c, 16, &n), WS_OK);
     ck_assert_int_eq(c[2].verdict, WS_VERDICT_HOLDS); // no warm point within 1 point
+    // Online: warm below random in rounds 2 and 3 but level at the last (round 4) -- the last
+    // round shows nothing, the mean over rounds 2 on does (random - warm per seed: 2, 2.67, 2.83).
+    dir = mkdirs("claims/online");
+#define OROUND(acc, seen) "{'test_acc':" #acc ",'examples_seen':" #seen ",'seconds':1}"
+    write_json("claims/online/online.jsonl",
+               "{'learners':{'warm':[" OROUND(0.5, 100) "," OROUND(0.60, 200) "," OROUND(0.66, 300) "," OROUND(0.70, 400) "],"
+               "'random':[" OROUND(0.5, 100) "," OROUND(0.63, 200) "," OROUND(0.69, 300) "," OROUND(0.70, 400) "]}," CONFIG("online") "}\n"
+               "{'learners':{'warm':[" OROUND(0.5, 100) "," OROUND(0.60, 200) "," OROUND(0.65, 300) "," OROUND(0.71, 400) "],"
+               "'random':[" OROUND(0.5, 100) "," OROUND(0.645, 200) "," OROUND(0.695, 300) "," OROUND(0.70, 400) "]}," CONFIG("online") "}\n"
+               "{'learners':{'warm':[" OROUND(0.5, 100) "," OROUND(0.61, 200) "," OROUND(0.66, 300) "," OROUND(0.69, 400) "],"
+               "'random':[" OROUND(0.5, 100) "," OROUND(0.65, 200) "," OROUND(0.695, 300) "," OROUND(0.70, 400) "]}," CONFIG("online") "}\n");
+#undef OROUND
+    ck_assert_int_eq(ws_claims_check(&ctx, "online", dir, c, 16, &n), WS_OK);
+    ck_assert_int_eq(n, 3); // the last round, over the rounds, the speed
+    ck_assert_ptr_nonnull(strstr(c[0].claim, "at the last round"));
+    ck_assert_str_eq(c[0].measured, "+0.00 ± 2.48 points (3 seeds)");
+    ck_assert_int_eq(c[0].verdict, WS_VERDICT_NOT_SHOWN);
+    ck_assert_ptr_nonnull(strstr(c[1].claim, "over the rounds"));
+    ck_assert_str_eq(c[1].measured, "+2.50 ± 1.10 points (3 seeds); warm below at 2 of 3 rounds (means)");
+    ck_assert_int_eq(c[1].verdict, WS_VERDICT_HOLDS);
+    // Shrink-perturb at lambda 1 shrinks nothing: its claim is the paper's "does not close the gap".
+    dir = mkdirs("claims/sp");
+#define SP(w, r, a, b) "{'learners':{'warm':[" OROUND(w, 100) "],'random':[" OROUND(r, 100) "],"                     \
+    "'shrink-perturb:lambda=0.4:sigma=0.01':[" OROUND(a, 100) "],'shrink-perturb:lambda=1:sigma=0.01':[" OROUND(b, 100) \
+    "]}," CONFIG("online") "}\n"
+#define OROUND(acc, seen) "{'test_acc':" #acc ",'examples_seen':" #seen ",'seconds':1}"
+    write_json("claims/sp/online.jsonl", SP(0.60, 0.63, 0.632, 0.60) SP(0.61, 0.64, 0.641, 0.61) SP(0.60, 0.635, 0.634, 0.605));
+#undef OROUND
+#undef SP
+    ck_assert_int_eq(ws_claims_check(&ctx, "shrink-perturb", dir, c, 16, &n), WS_OK);
+    ck_assert_int_eq(n, 5); // the gap; per SP column: accuracy, time
+    ck_assert_ptr_nonnull(strstr(c[1].claim, "lambda=0.4:sigma=0.01: as accurate as random"));
+    ck_assert_int_eq(c[1].verdict, WS_VERDICT_HOLDS);
+    ck_assert_ptr_nonnull(strstr(c[3].claim, "lambda=1:sigma=0.01 does not close the gap"));
+    ck_assert_int_eq(c[3].verdict, WS_VERDICT_HOLDS);
     // The report over a reproduce folder states the verdicts.
     write_json("claims/reproduce.json", "{'scale':'cpu','warmstart_version':'0.1.0','machine':'test',"
                "'artefacts':[{'name':'partial-noise-ewc','title':'t','status':'ok','command':'c','stand_in':false,'seconds':1},"
@@ -377,6 +412,18 @@ START_TEST(claims_say_when_the_data_disagree) {
     ck_assert_ptr_nonnull(strstr(md, "| - | warm start generalises worse than random initialisation (random - warm, test accuracy) | a gap | -2.17 ± 0.72 points (3 seeds) | no: the opposite |"));
     ck_assert_ptr_nonnull(strstr(md, "noise does not close the gap: below random (random - it) | none of these closes the gap | +9.83 ± 0.72 points (3 seeds) | yes |"));
     ck_assert_ptr_nonnull(strstr(md, "Stand-in data: Fashion-MNIST, not the paper's (m)."));
+    ck_assert_ptr_nonnull(strstr(md, "Raw results: [batch.jsonl](partial-noise-ewc/batch.jsonl)"));
+    free(md);
+    // reproduce's pages: in report/, as index.html, linking one folder up to the raw results.
+    if (ws_report_write_in(&ctx, root, "report", &n)) ck_abort_msg("%s", ctx.err);
+    char *html = slurp(root, "report/index.html");
+    md = slurp(root, "report/report.md");
+    ck_assert_ptr_nonnull(html);
+    ck_assert_ptr_nonnull(md);
+    ck_assert_ptr_nonnull(strstr(html, "Raw results: <a href=\"../partial-noise-ewc/batch.jsonl\">batch.jsonl</a>"));
+    ck_assert_ptr_nonnull(strstr(md, "[batch.jsonl](../partial-noise-ewc/batch.jsonl)"));
+    ck_assert_ptr_nonnull(strstr(md, "no: the opposite"));
+    free(html);
     free(md);
 }
 END_TEST

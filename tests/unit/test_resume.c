@@ -322,15 +322,44 @@ START_TEST(config_difference_named) {
     ck_assert_int_eq(ws_json_first_difference(a, b, d, sizeof d), 1);
     ck_assert_str_eq(d, "lr: present vs absent");
     cJSON_Delete(a), cJSON_Delete(b);
-    ck_assert_int_eq(ws_unit_in_shard(1, 0, 5, 7, 3), 1); // no shards: everything
+    ws_run_opts o = {.nshards = 0, .point = 5, .point_units = 7};
+    ck_assert_int_eq(ws_unit_in_shard(&o, 3), 1); // no shards: everything
     int count[3] = {0};
-    for (int p = 0; p < 4; p++)
+    o = (ws_run_opts){.nshards = 3, .npoints = 4, .point_units = 5};
+    for (o.point = 0; o.point < 4; o.point++)
         for (int k = 0; k < 5; k++)
-            for (int s = 1; s <= 3; s++) count[s - 1] += ws_unit_in_shard(s, 3, p, 5, k);
+            for (o.shard = 1; o.shard <= 3; o.shard++) count[o.shard - 1] += ws_unit_in_shard(&o, k);
     ck_assert_int_eq(count[0] + count[1] + count[2], 20); // each unit in exactly one shard ...
     ck_assert_int_eq(count[0], 7); // ... balanced
     ck_assert_int_eq(count[1], 7);
     ck_assert_int_eq(count[2], 6);
+    // Groups (a seed's phase 1 and its 2 learners): 2 points x 3 seeds = 6 groups over 4 shards;
+    // every unit of a group in one shard, the groups balanced (2, 2, 1, 1).
+    o = (ws_run_opts){.nshards = 4, .npoints = 2, .point_units = 9, .group_units = 3};
+    int groups[4] = {0};
+    for (o.point = 0; o.point < 2; o.point++)
+        for (int g = 0; g < 3; g++) {
+            int owner = 0, owners = 0;
+            for (o.shard = 1; o.shard <= 4; o.shard++) {
+                int mine = 0;
+                for (int k = 3 * g; k < 3 * g + 3; k++) mine += ws_unit_in_shard(&o, k);
+                ck_assert(mine == 0 || mine == 3); // the group is not split
+                if (mine) owner = o.shard, owners++;
+            }
+            ck_assert_int_eq(owners, 1);
+            groups[owner - 1]++;
+        }
+    ck_assert_int_eq(groups[0], 2);
+    ck_assert_int_eq(groups[1], 2);
+    ck_assert_int_eq(groups[2], 1);
+    ck_assert_int_eq(groups[3], 1);
+    // Fewer groups than shards (one point, 3 seeds, 4 shards): unit by unit, so no shard idles.
+    o = (ws_run_opts){.nshards = 4, .npoints = 1, .point_units = 9, .group_units = 3};
+    for (o.shard = 1; o.shard <= 4; o.shard++) {
+        int mine = 0;
+        for (int k = 0; k < 9; k++) mine += ws_unit_in_shard(&o, k);
+        ck_assert_int_ge(mine, 2);
+    }
 }
 END_TEST
 
