@@ -139,6 +139,11 @@ static int write_summary(ws_ctx *ctx, const char *out, const char *scale, artefa
         cJSON_AddStringToObject(o, "name", x->name);
         cJSON_AddStringToObject(o, "title", x->title);
         cJSON_AddStringToObject(o, "experiment_file", x->path);
+        // The file's (the paper's) datasets by name, stood in for or not: "cifar10", "cifar10 -> svhn".
+        char data[600];
+        snprintf(data, sizeof data, "%.*s%s%.*s", (int)strcspn(x->pretrain, ":"), x->pretrain, x->pretrain[0] ? " -> " : "",
+                 (int)strcspn(x->data, ":"), x->data);
+        cJSON_AddStringToObject(o, "data", data);
         cJSON_AddStringToObject(o, "status", x->status[0] ? x->status : "pending");
         cJSON_AddStringToObject(o, "command", x->command);
         if (x->missing[0]) cJSON_AddStringToObject(o, "missing_data", x->missing);

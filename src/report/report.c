@@ -770,8 +770,10 @@ static ws_status write_claims(ws_ctx *ctx, ws_page *p, const char *dir, const cJ
         ws_page_row r = {0};
         ws_row_add(&r, "%s", name);
         int skipped = !strcmp(status, "skipped");
-        ws_row_add(&r, "%s", skipped ? "missing: skipped" : cJSON_IsTrue(item(a, "stand_in")) ? "stand-in (Fashion-MNIST)"
-                                                                                            : "the paper's");
+        const char *data = text_of(a, "data");
+        if (skipped) ws_row_add(&r, "%s%smissing, skipped", data, data[0] ? ": " : "");
+        else if (cJSON_IsTrue(item(a, "stand_in"))) ws_row_add(&r, "fashion-mnist, standing in for %s", data[0] ? data : "?");
+        else ws_row_add(&r, "%s", data[0] ? data : "as in its file");
         int n = 0, count[4] = {0};
         char adir[PATH_CAP];
         if (!skipped && !(st = path_join(ctx, adir, dir, same[0] ? same : name)) &&

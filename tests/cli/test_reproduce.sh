@@ -95,6 +95,8 @@ grep -q '"software":	"warmstart [0-9.]* (revision [^,]*, [a-z]* [0-9]' "$T/cpu/r
 "$WS" reproduce --experiments "$T/exp" --scale paper --out "$T/paper" >/dev/null 2>"$T/err"
 s=$(status "$T/paper/reproduce.json")
 [ "$s" = "alpha:ok beta:skipped delta:skipped gamma:skipped" ] && grep -q "beta: skipped: .*cifar10" "$T/err" \
+    && grep -q "^| beta | cifar10: missing, skipped | 0 | 0 | 0 | 0 | 0 |$" "$T/paper/report/report.md" \
+    && grep -q "^| alpha | fashion-mnist | 0 | 0 |" "$T/paper/report/report.md" \
     && ok "paper scale: missing data skipped with the reason ($s)" || bad "paper scale: $s $(cat "$T/err")"
 
 "$WS" reproduce --experiments "$T/exp" --only gamma --out "$T/only" >/dev/null 2>&1
