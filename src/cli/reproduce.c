@@ -34,6 +34,7 @@ typedef struct {
     char missing[1400];       // why a dataset is not there ("" when all are)
     int standin;              // runs on Fashion-MNIST instead
     char same_as[64];         // the artefact whose run this one is (identical stand-ins), or ""
+    int was_standin;          // resumed: the run before stood in (1), used its data (0), or is unknown (-1)
     char status[32];          // ok, skipped, failed, diverged, same run, shard done ("" not yet: pending)
     double seconds;           // wall time, summed over the invocations (--resume) that recorded it
     char command[2400];
@@ -312,10 +313,17 @@ int cmd_reproduce(int argc, char **argv) {
     if (ensure_dir(cmd, out, &ctx)) return ws_ctx_release(&ctx), 1;
     // Resumed: each artefact's wall time so far, from the summary of the runs before.
     cJSON *before = resume || merge ? ws_reproduce_summary_read(out) : NULL, *a;
+    for (int i = 0; i < m; i++) sel[i]->was_standin = -1;
     cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(before, "artefacts")) {
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(a, "name"), *secs = cJSON_GetObjectItemCaseSensitive(a, "seconds");
-        for (int i = 0; i < m && cJSON_IsString(name) && cJSON_IsNumber(secs); i++)
-            if (!strcmp(sel[i]->name, name->valuestring)) sel[i]->seconds = secs->valuedouble;
+        const cJSON *status = cJSON_GetObjectItemCaseSensitive(a, "status");
+        for (int i = 0; i < m && cJSON_IsString(name); i++) {
+            if (strcmp(sel[i]->name, name->valuestring)) continue;
+            if (cJSON_IsNumber(secs)) sel[i]->seconds = secs->valuedouble;
+            // Only a run that got going says which data it used.
+            if (cJSON_IsString(status) && strcmp(status->valuestring, "pending") && strcmp(status->valuestring, "skipped"))
+                sel[i]->was_standin = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "stand_in"));
+        }
     }
     cJSON_Delete(before);
     int failures = 0;
@@ -337,6 +345,22 @@ int cmd_reproduce(int argc, char **argv) {
         x->command[0] = 0;
         for (int k = 0; k < na; k++)
             snprintf(x->command + strlen(x->command), sizeof x->command - strlen(x->command), "%s%s", k ? " " : "", args[k]);
+        // Resumed with other data than the run before (e.g. $WARMSTART_DATA not set this time):
+        // its folder holds another configuration; say so plainly rather than as a mismatch.
+        if (x->was_standin == 0 && x->standin) {
+            fprintf(stderr, "warmstart reproduce: %s: the run in %s used its own data (%s), which is not there now (%s); "
+                    "give it as then (e.g. the same $WARMSTART_DATA)\n", x->name, dir, x->data, x->missing);
+            snprintf(x->status, sizeof x->status, "failed");
+            failures++;
+            continue;
+        }
+        if (x->was_standin == 1 && !x->standin) {
+            fprintf(stderr, "warmstart reproduce: %s: the run in %s stood in with Fashion-MNIST, but %s is there now: "
+                    "start a new --out to run it on its own data\n", x->name, dir, x->data);
+            snprintf(x->status, sizeof x->status, "failed");
+            failures++;
+            continue;
+        }
         if (x->missing[0] && !x->standin) {
             fprintf(stderr, "warmstart reproduce: %s: skipped: %s\n", x->name, x->missing);
             snprintf(x->status, sizeof x->status, "skipped");

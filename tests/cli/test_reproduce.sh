@@ -92,6 +92,19 @@ grep -q '"software":	"warmstart [0-9.]* (revision [^,]*, [a-z]* [0-9]' "$T/cpu/r
     && ok "reproduce.json and the report name the software: revision, compiler, OpenBLAS, oneDNN" \
     || bad "software: $(grep software "$T/cpu/reproduce.json")"
 
+# Resumed where the data has changed: beta stood in before, now its CIFAR-10 is there (tiny files).
+cp -r "$T/cpu" "$T/cpu2"
+mkdir -p "$T/nowhere"
+"$PY" -c 'import os, sys
+for name in ["data_batch_%d.bin" % i for i in range(1, 6)] + ["test_batch.bin"]:
+    with open(os.path.join(sys.argv[1], name), "wb") as f:
+        for k in range(10): f.write(bytes([k]) + bytes([(7 * k + j) % 256 for j in range(3072)]))' "$T/nowhere"
+"$WS" reproduce --experiments "$T/exp" --out "$T/cpu2" --resume --only beta >/dev/null 2>"$T/err"
+rc=$?
+rm -rf "$T/nowhere"
+[ $rc -ne 0 ] && grep -q "beta: the run in .* stood in with Fashion-MNIST, but cifar10.* is there now" "$T/err" \
+    && ok "--resume when the data has appeared since: refused, saying why" || bad "data changed: rc $rc $(cat "$T/err")"
+
 "$WS" reproduce --experiments "$T/exp" --scale paper --out "$T/paper" >/dev/null 2>"$T/err"
 s=$(status "$T/paper/reproduce.json")
 [ "$s" = "alpha:ok beta:skipped delta:skipped gamma:skipped" ] && grep -q "beta: skipped: .*cifar10" "$T/err" \
