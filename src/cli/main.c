@@ -963,18 +963,27 @@ static int cmd_report(int argc, char **argv) {
     if (argc >= 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
         printf("usage: warmstart report DIR\n\nOne page with the tables and figures of every experiment in DIR and its\n"
                "subfolders (batch, online, active, transfer, sweep results; figures from 'warmstart plot'):\n"
-               "DIR/report.md (GitHub markdown) and DIR/report.html (self-contained, images linked relatively).\n");
+               "DIR/report.md (GitHub markdown) and DIR/report.html (self-contained, images linked relatively).\n"
+               "A 'warmstart reproduce' folder (DIR/reproduce.json) gets its report where reproduce writes it,\n"
+               "DIR/report/index.html and DIR/report/report.md, the paper's claims first.\n");
         return 0;
     }
     if (argc != 1) return die(cmd, "expected 'warmstart report DIR'");
     ws_ctx ctx;
     ws_ctx_init(&ctx, 1);
     int n = 0;
-    if (ws_report_write(&ctx, argv[0], &n)) return die(cmd, ctx.err);
+    cJSON *rep = ws_reproduce_summary_read(argv[0]);
+    const char *sub = rep ? "report" : NULL;
+    cJSON_Delete(rep);
+    if (ws_report_write_in(&ctx, argv[0], sub, &n)) return die(cmd, ctx.err);
     int len = (int)strlen(argv[0]); // "results/" names the same files as "results"
     while (len > 1 && argv[0][len - 1] == '/') len--;
-    printf("report: %.*s/report.md, %.*s/report.html (%d experiment%s)\n", len, argv[0], len, argv[0], n,
-           n == 1 ? "" : "s");
+    if (sub)
+        printf("report: %.*s/report/index.html, %.*s/report/report.md (%d experiment%s)\n", len, argv[0], len, argv[0], n,
+               n == 1 ? "" : "s");
+    else
+        printf("report: %.*s/report.md, %.*s/report.html (%d experiment%s)\n", len, argv[0], len, argv[0], n,
+               n == 1 ? "" : "s");
     return 0;
 }
 

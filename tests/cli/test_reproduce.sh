@@ -92,6 +92,11 @@ grep -q '"software":	"warmstart [0-9.]* (revision [^,]*, [a-z]* [0-9]' "$T/cpu/r
     && ok "reproduce.json and the report name the software: revision, compiler, OpenBLAS, oneDNN" \
     || bad "software: $(grep software "$T/cpu/reproduce.json")"
 
+rm -rf "$T/cpu/report"
+"$WS" report "$T/cpu" >"$T/out" 2>&1 && [ -s "$T/cpu/report/index.html" ] && [ ! -e "$T/cpu/report.html" ] \
+    && grep -q "^| alpha |" "$T/cpu/report/report.md" \
+    && ok "warmstart report over a reproduce folder rewrites its report/ ($(cat "$T/out"))" || bad "report: $(cat "$T/out")"
+
 # Resumed where the data has changed: beta stood in before, now its CIFAR-10 is there (tiny files).
 cp -r "$T/cpu" "$T/cpu2"
 mkdir -p "$T/nowhere"

@@ -369,23 +369,30 @@ START_TEST(claims_say_when_the_data_disagree) {
     // Online: warm below random in rounds 2 and 3 but level at the last (round 4) -- the last
     // round shows nothing, the mean over rounds 2 on does (random - warm per seed: 2, 2.67, 2.83).
     dir = mkdirs("claims/online");
-#define OROUND(acc, seen) "{'test_acc':" #acc ",'examples_seen':" #seen ",'seconds':1}"
+#define OROUND(acc, seen) "{'test_acc':" #acc ",'examples_seen':" #seen ",'seconds':1,'steps':20}"
+#define WROUND(acc, seen) "{'test_acc':" #acc ",'examples_seen':" #seen ",'seconds':1,'steps':10}"
     write_json("claims/online/online.jsonl",
-               "{'learners':{'warm':[" OROUND(0.5, 100) "," OROUND(0.60, 200) "," OROUND(0.66, 300) "," OROUND(0.70, 400) "],"
+               "{'learners':{'warm':[" WROUND(0.5, 100) "," WROUND(0.60, 200) "," WROUND(0.66, 300) "," WROUND(0.70, 400) "],"
                "'random':[" OROUND(0.5, 100) "," OROUND(0.63, 200) "," OROUND(0.69, 300) "," OROUND(0.70, 400) "]}," CONFIG("online") "}\n"
-               "{'learners':{'warm':[" OROUND(0.5, 100) "," OROUND(0.60, 200) "," OROUND(0.65, 300) "," OROUND(0.71, 400) "],"
+               "{'learners':{'warm':[" WROUND(0.5, 100) "," WROUND(0.60, 200) "," WROUND(0.65, 300) "," WROUND(0.71, 400) "],"
                "'random':[" OROUND(0.5, 100) "," OROUND(0.645, 200) "," OROUND(0.695, 300) "," OROUND(0.70, 400) "]}," CONFIG("online") "}\n"
-               "{'learners':{'warm':[" OROUND(0.5, 100) "," OROUND(0.61, 200) "," OROUND(0.66, 300) "," OROUND(0.69, 400) "],"
+               "{'learners':{'warm':[" WROUND(0.5, 100) "," WROUND(0.61, 200) "," WROUND(0.66, 300) "," WROUND(0.69, 400) "],"
                "'random':[" OROUND(0.5, 100) "," OROUND(0.65, 200) "," OROUND(0.695, 300) "," OROUND(0.70, 400) "]}," CONFIG("online") "}\n");
 #undef OROUND
+#undef WROUND
     ck_assert_int_eq(ws_claims_check(&ctx, "online", dir, c, 16, &n), WS_OK);
-    ck_assert_int_eq(n, 3); // the last round, over the rounds, the speed
+    ck_assert_int_eq(n, 4); // the last round, over the rounds, the speed in seconds and in steps
     ck_assert_ptr_nonnull(strstr(c[0].claim, "at the last round"));
     ck_assert_str_eq(c[0].measured, "+0.00 ± 2.48 points (3 seeds)");
     ck_assert_int_eq(c[0].verdict, WS_VERDICT_NOT_SHOWN);
     ck_assert_ptr_nonnull(strstr(c[1].claim, "over the rounds"));
     ck_assert_str_eq(c[1].measured, "+2.50 ± 1.10 points (3 seeds); warm below at 2 of 3 rounds (means)");
     ck_assert_int_eq(c[1].verdict, WS_VERDICT_HOLDS);
+    ck_assert_str_eq(c[2].measured, "+0.00 ± 0.00 s (3 seeds)"); // equal seconds: not shown
+    ck_assert_int_eq(c[2].verdict, WS_VERDICT_NOT_SHOWN);
+    ck_assert_ptr_nonnull(strstr(c[3].claim, "fewer gradient steps"));
+    ck_assert_str_eq(c[3].measured, "+40.00 ± 0.00 steps (3 seeds)"); // 4 rounds of 20 - 10
+    ck_assert_int_eq(c[3].verdict, WS_VERDICT_HOLDS);
     // Shrink-perturb at lambda 1 shrinks nothing: its claim is the paper's "does not close the gap".
     dir = mkdirs("claims/sp");
 #define SP(w, r, a, b) "{'learners':{'warm':[" OROUND(w, 100) "],'random':[" OROUND(r, 100) "],"                     \
@@ -396,11 +403,11 @@ START_TEST(claims_say_when_the_data_disagree) {
 #undef OROUND
 #undef SP
     ck_assert_int_eq(ws_claims_check(&ctx, "shrink-perturb", dir, c, 16, &n), WS_OK);
-    ck_assert_int_eq(n, 5); // the gap; per SP column: accuracy, time
+    ck_assert_int_eq(n, 7); // the gap; per SP column: accuracy, seconds, steps
     ck_assert_ptr_nonnull(strstr(c[1].claim, "lambda=0.4:sigma=0.01: as accurate as random"));
     ck_assert_int_eq(c[1].verdict, WS_VERDICT_HOLDS);
-    ck_assert_ptr_nonnull(strstr(c[3].claim, "lambda=1:sigma=0.01 does not close the gap"));
-    ck_assert_int_eq(c[3].verdict, WS_VERDICT_HOLDS);
+    ck_assert_ptr_nonnull(strstr(c[4].claim, "lambda=1:sigma=0.01 does not close the gap"));
+    ck_assert_int_eq(c[4].verdict, WS_VERDICT_HOLDS);
     // The report over a reproduce folder states the verdicts.
     write_json("claims/reproduce.json", "{'scale':'cpu','warmstart_version':'0.1.0','machine':'test',"
                "'artefacts':[{'name':'partial-noise-ewc','title':'t','status':'ok','command':'c','stand_in':false,'seconds':1},"
