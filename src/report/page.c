@@ -55,6 +55,7 @@ void ws_page_begin(ws_page *p, const char *title) {
           "table { border-collapse: collapse; margin: 0.5em 0 1.5em; }\n"
           "th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }\n"
           "th:first-child, td:first-child, table.text th, table.text td { text-align: left; }\n"
+          "table.text2 th:nth-child(2), table.text2 td:nth-child(2) { text-align: left; }\n"
           "th { background: #f3f3f3; }\n"
           "h2 { border-top: 1px solid #ddd; padding-top: 0.8em; margin-top: 1.6em; }\n"
           "figure { display: inline-block; margin: 0 1em 1em 0; }\n"
@@ -105,18 +106,21 @@ static void html_row(FILE *f, const ws_page_row *r, const char *tag) {
     fputs("</tr>\n", f);
 }
 
-static void table_begin(ws_page *p, const ws_page_row *header, int numbers) {
+// The first `text` columns left-aligned, the rest (numbers) right-aligned.
+static void table_begin(ws_page *p, const ws_page_row *header, int text) {
     md_row(p->md, header);
     fputc('|', p->md);
-    for (int i = 0; i < header->n; i++) fputs(i && numbers ? "---:|" : "---|", p->md);
+    for (int i = 0; i < header->n; i++) fputs(i >= text ? "---:|" : "---|", p->md);
     fputc('\n', p->md);
-    fputs(numbers ? "<table>\n<thead>\n" : "<table class=\"text\">\n<thead>\n", p->html);
+    fputs(text >= header->n ? "<table class=\"text\">\n<thead>\n" : text == 2 ? "<table class=\"text2\">\n<thead>\n"
+                                                                            : "<table>\n<thead>\n", p->html);
     html_row(p->html, header, "th");
     fputs("</thead>\n<tbody>\n", p->html);
 }
 
 void ws_page_table(ws_page *p, const ws_page_row *header) { table_begin(p, header, 1); }
-void ws_page_text_table(ws_page *p, const ws_page_row *header) { table_begin(p, header, 0); }
+void ws_page_table2(ws_page *p, const ws_page_row *header) { table_begin(p, header, header->n > 2 ? 2 : header->n); }
+void ws_page_text_table(ws_page *p, const ws_page_row *header) { table_begin(p, header, header->n); }
 
 void ws_page_row_write(ws_page *p, const ws_page_row *row) {
     md_row(p->md, row);

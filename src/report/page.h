@@ -28,6 +28,8 @@ void ws_page_heading(ws_page *p, int level, const char *text);
 void ws_page_text(ws_page *p, const char *text);
 // A table of numbers (columns after the first right-aligned), or of text (all left-aligned).
 void ws_page_table(ws_page *p, const ws_page_row *header);
+// A table of numbers after two text columns (both left-aligned).
+void ws_page_table2(ws_page *p, const ws_page_row *header);
 void ws_page_text_table(ws_page *p, const ws_page_row *header);
 void ws_page_row_write(ws_page *p, const ws_page_row *row);
 void ws_page_table_end(ws_page *p);

@@ -764,7 +764,7 @@ static ws_status write_claims(ws_ctx *ctx, ws_page *p, const char *dir, const cJ
     ws_page_row h = {0};
     ws_row_add(&h, "artefact"), ws_row_add(&h, "data"), ws_row_add(&h, "claims"), ws_row_add(&h, "yes");
     ws_row_add(&h, "not shown"), ws_row_add(&h, "the opposite"), ws_row_add(&h, "no data");
-    ws_page_table(p, &h);
+    ws_page_table2(p, &h);
     cJSON_ArrayForEach(a, item(rep, "artefacts")) {
         const char *name = text_of(a, "name"), *status = text_of(a, "status"), *same = text_of(a, "same_run_as");
         ws_page_row r = {0};
