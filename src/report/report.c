@@ -749,46 +749,56 @@ static ws_status write_claims(ws_ctx *ctx, ws_page *p, const char *dir, const cJ
              "Scale: %s. Machine: %s. Each claim is tested on the artefact's results, paired by seed: "
              "\"yes\" when the 95 %% interval of the difference lies on the claim's side of zero, \"not shown\" when "
              "it includes zero, \"no: the opposite\" when it lies on the other side. Differences in accuracy points "
-             "or training seconds.",
+             "or training seconds or gradient steps.",
              text_of(rep, "scale"), text_of(rep, "machine"));
     ws_page_text(p, text);
     const cJSON *sw = item(rep, "software");
     if (cJSON_IsString(sw)) snprintf(text, sizeof text, "Software: %s.", sw->valuestring);
     else snprintf(text, sizeof text, "Software: warmstart %s.", text_of(rep, "warmstart_version"));
     ws_page_text(p, text);
-    const cJSON *a;
-    ws_claim *claims = malloc(sizeof *claims * 256);
-    if (!claims) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the claims");
+    // Each artefact's claims, checked once: for the table at a glance, then artefact by artefact.
+    enum { CAP = 256 };
+    const cJSON *a, *arts = item(rep, "artefacts");
+    const int nart = cJSON_GetArraySize(arts);
+    ws_claim *claims = malloc(sizeof *claims * CAP * (size_t)(nart > 0 ? nart : 1));
+    int *nclaims = calloc((size_t)(nart > 0 ? nart : 1), sizeof *nclaims);
+    if (!claims || !nclaims) return free(claims), free(nclaims), ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the claims");
     ws_status st = WS_OK;
+    int k = 0;
+    cJSON_ArrayForEach(a, arts) {
+        const char *name = text_of(a, "name"), *same = text_of(a, "same_run_as");
+        char adir[PATH_CAP];
+        if (strcmp(text_of(a, "status"), "skipped") && !(st = path_join(ctx, adir, dir, same[0] ? same : name)) &&
+            (st = ws_claims_check(ctx, name, adir, claims + (size_t)k * CAP, CAP, &nclaims[k])))
+            ws_fail_prefix(ctx, st, "%s: ", name);
+        if (st) return free(claims), free(nclaims), st;
+        k++;
+    }
     // At a glance: per artefact, its data and how many claims each verdict got.
     ws_page_row h = {0};
     ws_row_add(&h, "artefact"), ws_row_add(&h, "data"), ws_row_add(&h, "claims"), ws_row_add(&h, "yes");
     ws_row_add(&h, "not shown"), ws_row_add(&h, "the opposite"), ws_row_add(&h, "no data");
     ws_page_table2(p, &h);
-    cJSON_ArrayForEach(a, item(rep, "artefacts")) {
-        const char *name = text_of(a, "name"), *status = text_of(a, "status"), *same = text_of(a, "same_run_as");
+    k = 0;
+    cJSON_ArrayForEach(a, arts) {
         ws_page_row r = {0};
-        ws_row_add(&r, "%s", name);
-        int skipped = !strcmp(status, "skipped");
+        ws_row_add(&r, "%s", text_of(a, "name"));
         const char *data = text_of(a, "data");
-        if (skipped) ws_row_add(&r, "%s%smissing, skipped", data, data[0] ? ": " : "");
+        if (!strcmp(text_of(a, "status"), "skipped")) ws_row_add(&r, "%s%smissing, skipped", data, data[0] ? ": " : "");
         else if (cJSON_IsTrue(item(a, "stand_in"))) ws_row_add(&r, "fashion-mnist, standing in for %s", data[0] ? data : "?");
         else ws_row_add(&r, "%s", data[0] ? data : "as in its file");
-        int n = 0, count[4] = {0};
-        char adir[PATH_CAP];
-        if (!skipped && !(st = path_join(ctx, adir, dir, same[0] ? same : name)) &&
-            (st = ws_claims_check(ctx, name, adir, claims, 256, &n)))
-            ws_fail_prefix(ctx, st, "%s: ", name);
-        if (st) break;
-        for (int i = 0; i < n; i++) count[claims[i].verdict]++;
-        ws_row_add(&r, "%d", n);
+        int count[4] = {0};
+        for (int i = 0; i < nclaims[k]; i++) count[claims[(size_t)k * CAP + i].verdict]++;
+        ws_row_add(&r, "%d", nclaims[k]);
         ws_row_add(&r, "%d", count[WS_VERDICT_HOLDS]), ws_row_add(&r, "%d", count[WS_VERDICT_NOT_SHOWN]);
         ws_row_add(&r, "%d", count[WS_VERDICT_OPPOSITE]), ws_row_add(&r, "%d", count[WS_VERDICT_NO_DATA]);
         ws_page_row_write(p, &r);
+        k++;
     }
     ws_page_table_end(p);
-    if (st) return free(claims), st;
-    cJSON_ArrayForEach(a, item(rep, "artefacts")) {
+    k = -1;
+    cJSON_ArrayForEach(a, arts) {
+        k++;
         const char *name = text_of(a, "name"), *status = text_of(a, "status"), *same = text_of(a, "same_run_as");
         snprintf(text, sizeof text, "%s", name);
         ws_page_heading(p, 3, text);
@@ -805,13 +815,8 @@ static ws_status write_claims(ws_ctx *ctx, ws_page *p, const char *dir, const cJ
             ws_page_text(p, text);
             continue;
         }
-        char adir[PATH_CAP];
-        if ((st = path_join(ctx, adir, dir, same[0] ? same : name))) break;
-        int n = 0;
-        if ((st = ws_claims_check(ctx, name, adir, claims, 256, &n))) {
-            ws_fail_prefix(ctx, st, "%s: ", name);
-            break;
-        }
+        const int n = nclaims[k];
+        const ws_claim *c = claims + (size_t)k * CAP;
         if (!n) continue;
         h = (ws_page_row){0};
         ws_row_add(&h, "where"), ws_row_add(&h, "claim"), ws_row_add(&h, "paper"), ws_row_add(&h, "measured");
@@ -819,17 +824,18 @@ static ws_status write_claims(ws_ctx *ctx, ws_page *p, const char *dir, const cJ
         ws_page_text_table(p, &h);
         for (int i = 0; i < n; i++) {
             ws_page_row r = {0};
-            ws_row_add(&r, "%s", claims[i].where[0] ? claims[i].where : "-");
-            ws_row_add(&r, "%.127s", claims[i].claim);
-            ws_row_add(&r, "%.127s", claims[i].paper);
-            ws_row_add(&r, "%.127s", claims[i].measured);
-            ws_row_add(&r, "%s", ws_verdict_word(claims[i].verdict));
+            ws_row_add(&r, "%s", c[i].where[0] ? c[i].where : "-");
+            ws_row_add(&r, "%.127s", c[i].claim);
+            ws_row_add(&r, "%.127s", c[i].paper);
+            ws_row_add(&r, "%.127s", c[i].measured);
+            ws_row_add(&r, "%s", ws_verdict_word(c[i].verdict));
             ws_page_row_write(p, &r);
         }
         ws_page_table_end(p);
     }
     free(claims);
-    return st;
+    free(nclaims);
+    return WS_OK;
 }
 
 // The pages in dir (report.md, report.html) or, with a subfolder, in dir/sub (report.md,
