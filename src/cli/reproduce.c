@@ -34,7 +34,7 @@ typedef struct {
     char missing[1400];       // why a dataset is not there ("" when all are)
     int standin;              // runs on Fashion-MNIST instead
     char same_as[64];         // the artefact whose run this one is (identical stand-ins), or ""
-    int was_standin;          // resumed: the run before stood in (1), used its data (0), or is unknown (-1)
+    int was_standin;          // resumed: its folder's run stood in (1), used its own data (0), or there is none (-1)
     char status[32];          // ok, skipped, failed, diverged, same run, shard done ("" not yet: pending)
     double seconds;           // wall time, summed over the invocations (--resume) that recorded it
     char command[2400];
@@ -311,21 +311,24 @@ int cmd_reproduce(int argc, char **argv) {
         return 0;
     }
     if (ensure_dir(cmd, out, &ctx)) return ws_ctx_release(&ctx), 1;
-    // Resumed: each artefact's wall time so far, from the summary of the runs before.
+    // Resumed: each artefact's wall time so far, from the summary of the runs before; which
+    // data its folder's run used, from the folder (a stand-in's holds STAND-IN.txt from its start).
     cJSON *before = resume || merge ? ws_reproduce_summary_read(out) : NULL, *a;
-    for (int i = 0; i < m; i++) sel[i]->was_standin = -1;
     cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(before, "artefacts")) {
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(a, "name"), *secs = cJSON_GetObjectItemCaseSensitive(a, "seconds");
-        const cJSON *status = cJSON_GetObjectItemCaseSensitive(a, "status");
-        for (int i = 0; i < m && cJSON_IsString(name); i++) {
-            if (strcmp(sel[i]->name, name->valuestring)) continue;
-            if (cJSON_IsNumber(secs)) sel[i]->seconds = secs->valuedouble;
-            // Only a run that got going says which data it used.
-            if (cJSON_IsString(status) && strcmp(status->valuestring, "pending") && strcmp(status->valuestring, "skipped"))
-                sel[i]->was_standin = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "stand_in"));
-        }
+        for (int i = 0; i < m && cJSON_IsString(name) && cJSON_IsNumber(secs); i++)
+            if (!strcmp(sel[i]->name, name->valuestring)) sel[i]->seconds = secs->valuedouble;
     }
     cJSON_Delete(before);
+    for (int i = 0; i < m; i++) {
+        char path[1500];
+        snprintf(path, sizeof path, "%s/%s/run.json", out, sel[i]->name); // a run (or sweep) has started there
+        sel[i]->was_standin = -1;
+        if ((resume || merge) && access(path, F_OK) == 0) {
+            snprintf(path, sizeof path, "%s/%s/STAND-IN.txt", out, sel[i]->name);
+            sel[i]->was_standin = access(path, F_OK) == 0;
+        }
+    }
     int failures = 0;
     for (int i = 0; i < m; i++) {
         artefact *x = sel[i];
@@ -380,6 +383,19 @@ int cmd_reproduce(int argc, char **argv) {
                 continue;
             }
         }
+        // The label first, so that the folder says what its run is from the start (and a run
+        // over a former stand-in's folder does not keep its label).
+        char label[1500];
+        snprintf(label, sizeof label, "%s/STAND-IN.txt", dir);
+        if (!x->standin) unlink(label);
+        else {
+            FILE *s = ensure_dir(cmd, dir, &ctx) ? NULL : fopen(label, "w");
+            if (s) {
+                fprintf(s, "%s: %s\nThis artefact ran on the built-in Fashion-MNIST instead: its numbers are not the "
+                           "paper's data.\n", x->name, x->missing);
+                fclose(s);
+            }
+        }
         double t0 = ws_now();
         int r;
         if (merge) {
@@ -411,16 +427,6 @@ int cmd_reproduce(int argc, char **argv) {
         }
         snprintf(x->status, sizeof x->status, "%s", r == 0 ? (shard ? "shard done" : "ok") : r == WS_EXIT_ALL_DIVERGED ? "diverged" : "failed");
         if (r && r != WS_EXIT_ALL_DIVERGED) failures++;
-        if (x->standin) {
-            char path[1500];
-            snprintf(path, sizeof path, "%s/STAND-IN.txt", dir);
-            FILE *s = fopen(path, "w");
-            if (s) {
-                fprintf(s, "%s: %s\nThis artefact ran on the built-in Fashion-MNIST instead: its numbers are not the "
-                           "paper's data.\n", x->name, x->missing);
-                fclose(s);
-            }
-        }
         // The summary so far, so that a killed run keeps the wall times of what it finished.
         if (write_summary(&ctx, out, scale, sel, m)) return ws_ctx_release(&ctx), 1;
     }

@@ -109,6 +109,9 @@ rc=$?
 rm -rf "$T/nowhere"
 [ $rc -ne 0 ] && grep -q "beta: the run in .* stood in with Fashion-MNIST, but cifar10.* is there now" "$T/err" \
     && ok "--resume when the data has appeared since: refused, saying why" || bad "data changed: rc $rc $(cat "$T/err")"
+"$WS" reproduce --experiments "$T/exp" --out "$T/cpu2" --resume --only beta >/dev/null 2>"$T/err" \
+    && [ -s "$T/cpu2/beta/STAND-IN.txt" ] && ok "... and resumed as before once the data is as it was" \
+    || bad "resume after the refusal: $(cat "$T/err")"
 
 "$WS" reproduce --experiments "$T/exp" --scale paper --out "$T/paper" >/dev/null 2>"$T/err"
 s=$(status "$T/paper/reproduce.json")
