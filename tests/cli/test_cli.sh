@@ -3,12 +3,8 @@
 # outputs are complete and reproducible, and bad input gives one clear line.
 # Usage: tests/cli/test_cli.sh BUILD_DIR
 set -u
-WS="$1/warmstart"
-T=$(mktemp -d /tmp/warmstart-cli-XXXXXX)
-trap 'rm -rf "$T"' EXIT
-fails=0
-ok() { echo "ok - $1"; }
-bad() { echo "FAIL - $1"; fails=$((fails + 1)); }
+SUITE=cli
+. "$(dirname "$0")/common.sh"
 
 # expect_error NAME PHRASE CMD...: exits non-zero, stderr is one line holding PHRASE, stdout empty.
 expect_error() {

@@ -6,13 +6,8 @@
 # shipped experiment files all parse and plan.
 # Usage: tests/cli/test_reproduce.sh BUILD_DIR
 set -u
-WS="$(cd "$1" && pwd)/warmstart"
-PY=/usr/bin/python3
-T=$(mktemp -d /tmp/warmstart-reproduce-XXXXXX)
-trap 'rm -rf "$T"' EXIT
-fails=0
-ok() { echo "ok - $1"; }
-bad() { echo "FAIL - $1"; fails=$((fails + 1)); }
+SUITE=reproduce
+. "$(dirname "$0")/common.sh"
 
 mkdir -p "$T/exp/cpu" "$T/exp/paper"
 for scale in cpu paper; do
@@ -149,6 +144,4 @@ for f in experiments/cpu/*.ini experiments/paper/*.ini; do
 done
 [ "$n" -ge 20 ] && ok "all $n shipped experiment files parse and plan" || bad "only $n experiment files plan"
 
-echo
-[ $fails -eq 0 ] && echo "reproduce tests: all passed" || echo "reproduce tests: $fails failed"
-[ $fails -eq 0 ]
+finish

@@ -9,13 +9,8 @@
 # records before it intact, and the run resumes from them.
 # Usage: tests/cli/test_runner.sh BUILD_DIR
 set -u
-WS="$(cd "$1" && pwd)/warmstart"
-PY=/usr/bin/python3
-T=$(mktemp -d /tmp/warmstart-runner-XXXXXX)
-trap 'rm -rf "$T"' EXIT
-fails=0
-ok() { echo "ok - $1"; }
-bad() { echo "FAIL - $1"; fails=$((fails + 1)); }
+SUITE=runner
+. "$(dirname "$0")/common.sh"
 
 cat >"$T/sweep.ini" <<'EOF'
 # 2 points x 2 seeds x 5 learners: 20 chains of 4 rounds
@@ -271,6 +266,4 @@ seeds_per_shard=$(for f in "$T"/bs/units/records-shard-*-of-3.jsonl; do
     && ok "batch over 3 shards, merged: equal to one process; each shard's records are one seed's" \
     || bad "batch shards: $(cat "$T/err"); seeds per shard: $seeds_per_shard"
 
-echo
-[ $fails -eq 0 ] && echo "runner tests: all passed" || echo "runner tests: $fails failed"
-[ $fails -eq 0 ]
+finish
