@@ -4,7 +4,8 @@
 #
 #   make demo   install what is missing (apt-get, as root), build, run the default experiment
 #   make test   install what is missing, build, run the whole suite
-#   make        build only (build/warmstart, build/libwarmstart.a)
+#   make        build only (build/warmstart, build/libwarmstart.a, build/libwarmstart.so*, examples)
+#   make install    install into $(DESTDIR)$(PREFIX) (default /usr/local); make uninstall removes it
 #   make bench  benchmarks against PyTorch (bench/README.md)
 #   make test-asan  the suite under AddressSanitizer + UndefinedBehaviorSanitizer
 
@@ -25,6 +26,40 @@ TEST_SRC := $(wildcard tests/unit/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
+# The shared library's position-independent objects: a tree of their own ($(BUILD)/pic), so that
+# the static library, the CLI and the benchmarks keep their non-PIC code.
+LIB_PIC_OBJ := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
+# Every examples/NAME.c becomes $(BUILD)/example_NAME.
+EXAMPLE_SRC := $(wildcard examples/*.c)
+EXAMPLES := $(EXAMPLE_SRC:examples/%.c=$(BUILD)/example_%)
+
+# The version, from one place: src/core/version.h (WARMSTART_VERSION "X.Y.Z",
+# WARMSTART_VERSION_MAJOR N); 0.1.0 while that file does not exist.
+VERSION_H := src/core/version.h
+VERSION := $(shell sed -nE 's/^[[:space:]]*.[[:space:]]*define[[:space:]]+WARMSTART_VERSION[[:space:]]+"([^"]+)".*/\1/p' \
+                   $(VERSION_H) 2>/dev/null | head -n 1)
+MAJOR   := $(shell sed -nE 's/^[[:space:]]*.[[:space:]]*define[[:space:]]+WARMSTART_VERSION_MAJOR[[:space:]]+([0-9]+).*/\1/p' \
+                   $(VERSION_H) 2>/dev/null | head -n 1)
+VERSION := $(or $(VERSION),0.1.0)
+MAJOR   := $(or $(MAJOR),$(firstword $(subst ., ,$(VERSION))))
+SONAME  := libwarmstart.so.$(MAJOR)
+SHLIB   := $(BUILD)/libwarmstart.so.$(VERSION)
+
+# make install: the GNU directory variables, all under PREFIX; DESTDIR for staged installs.
+# The libraries go to $(PREFIX)/lib (not lib/<multiarch>: /usr/local/lib is on Debian's
+# loader and pkg-config paths); LIBDIR=$(PREFIX)/lib/x86_64-linux-gnu is the multiarch choice.
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+DATADIR    ?= $(PREFIX)/share
+MANDIR     ?= $(DATADIR)/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+INSTALL    ?= install
+# The folders whose headers are installed, as $(INCLUDEDIR)/warmstart/FOLDER/*.h
+# (include/warmstart.h includes them as "core/ctx.h", ...; the CLI's are not installed).
+HEADER_DIRS := core ops nn optim data io train learn exp report
+EXPERIMENT_FILES = $(shell find experiments -type f ! -name '.*' ! -name '*~' 2>/dev/null | LC_ALL=C sort)
 
 # pkg-config is only consulted once the packages are there (make deps).
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -34,8 +69,9 @@ PKG_LIBS   = $(shell pkg-config --libs openblas libcjson zlib matio libpng libjp
              -Wl,-rpath,$(shell pkg-config --variable=libdir openblas 2>/dev/null)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
 
-.PHONY: all deps demo test test-asan fuzz bench clean FORCE
-all: $(BUILD)/warmstart $(BUILD)/test_unit $(BUILD)/parity_tool $(BUILD)/bench_mlp $(BUILD)/bench_resnet $(BUILD)/example_minimal
+.PHONY: all deps demo test test-asan fuzz bench clean install uninstall FORCE
+all: $(BUILD)/warmstart $(BUILD)/libwarmstart.a $(BUILD)/libwarmstart.so $(BUILD)/test_unit $(BUILD)/parity_tool \
+     $(BUILD)/bench_mlp $(BUILD)/bench_resnet $(EXAMPLES)
 
 deps:
 	@./scripts/install-deps.sh
@@ -44,8 +80,12 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC $(PKG_CFLAGS) -c $< -o $@
+
 # The blocked-layout kernels rely on the vectoriser for their 16-lane loops.
-$(BUILD)/src/ops/blocked.o: CFLAGS += -O3
+$(BUILD)/src/ops/blocked.o $(BUILD)/pic/src/ops/blocked.o: CFLAGS += -O3
 
 # The source revision (git describe, "unknown" outside a git checkout) for results' provenance:
 # rewritten only when it changes, so that a rebuild recompiles only what records it.
@@ -55,8 +95,8 @@ $(BUILD)/revision.h: FORCE
 	 printf '#define WS_REVISION "%s"\n' "$$r" >$@.tmp; \
 	 cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 FORCE:
-$(BUILD)/src/cli/reproduce.o: $(BUILD)/revision.h
-$(BUILD)/src/cli/reproduce.o: CFLAGS += -I$(BUILD)
+$(BUILD)/src/core/version.o $(BUILD)/pic/src/core/version.o: $(BUILD)/revision.h
+$(BUILD)/src/core/version.o $(BUILD)/pic/src/core/version.o: CFLAGS += -I$(BUILD)
 
 $(BUILD)/libwarmstart.a: $(LIB_OBJ)
 	ar rcs $@ $^
@@ -70,7 +110,19 @@ $(BUILD)/test_unit: $(TEST_OBJ) $(BUILD)/libwarmstart.a
 $(BUILD)/parity_tool: $(BUILD)/tests/parity/parity_tool.o $(BUILD)/libwarmstart.a
 	$(CC) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
-$(BUILD)/example_minimal: $(BUILD)/examples/minimal.o $(BUILD)/libwarmstart.a
+# The shared library links its dependencies (and the rpath to the OpenMP OpenBLAS), so that
+# a program needs only -lwarmstart (pkg-config --libs warmstart). --no-undefined checks that
+# nothing is left out (not under a sanitizer, whose runtime the program brings).
+$(SHLIB): $(LIB_PIC_OBJ)
+	$(CC) -shared -Wl,-soname,$(SONAME) $(if $(SANITIZE),,-Wl,--no-undefined) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+
+$(BUILD)/$(SONAME): $(SHLIB)
+	ln -sf $(notdir $<) $@
+
+$(BUILD)/libwarmstart.so: $(BUILD)/$(SONAME)
+	ln -sf $(notdir $<) $@
+
+$(EXAMPLES): $(BUILD)/example_%: $(BUILD)/examples/%.o $(BUILD)/libwarmstart.a
 	$(CC) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
 $(BUILD)/bench_resnet: $(BUILD)/bench/bench_resnet.o $(BUILD)/libwarmstart.a
@@ -99,11 +151,14 @@ test: deps
 	$(MAKE) all
 	./tests/run.sh
 
-# The whole suite built with AddressSanitizer + UndefinedBehaviorSanitizer.
+# The whole suite built with AddressSanitizer + UndefinedBehaviorSanitizer. OPT and SANITIZE
+# go to the suite too: the install test's make and its example programs use them.
+ASAN_OPT := -O1 -g -fno-omit-frame-pointer
+ASAN_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 test-asan: deps
-	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
-	    SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=undefined" all
-	CK_FORK=no BUILD=build/asan FUZZ_SECONDS=0 ./tests/run.sh  # the fuzzers run under ASan already
+	$(MAKE) BUILD=build/asan OPT="$(ASAN_OPT)" SANITIZE="$(ASAN_SAN)" all
+	CK_FORK=no BUILD=build/asan FUZZ_SECONDS=0 OPT="$(ASAN_OPT)" SANITIZE="$(ASAN_SAN)" \
+	    ./tests/run.sh  # the fuzzers run under ASan already
 
 bench: deps
 	$(MAKE) all
@@ -112,4 +167,54 @@ bench: deps
 clean:
 	rm -rf $(BUILD)
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(wildcard $(BUILD)/bench/*.d $(BUILD)/tests/parity/*.d $(BUILD)/examples/*.d)
+# warmstart.pc from warmstart.pc.in: rewritten only when it changes (PREFIX, LIBDIR, VERSION...).
+# Paths under PREFIX are written relative to ${prefix}, so that
+# pkg-config --define-variable=prefix=DESTDIR/PREFIX reads a staged install (tests/install).
+comma := ,
+pc_rel = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
+BLAS_LIBDIR = $(shell pkg-config --variable=libdir openblas 2>/dev/null)
+$(BUILD)/warmstart.pc: warmstart.pc.in FORCE
+	@mkdir -p $(BUILD)
+	@sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(call pc_rel,$(LIBDIR))|g' \
+	     -e 's|@INCLUDEDIR@|$(call pc_rel,$(INCLUDEDIR))|g' -e 's|@DATADIR@|$(call pc_rel,$(DATADIR))|g' \
+	     -e 's|@VERSION@|$(VERSION)|g' -e 's|@BLAS_RPATH@|$(if $(BLAS_LIBDIR),-Wl$(comma)-rpath$(comma)$(BLAS_LIBDIR))|g' \
+	     $< >$@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+# make install [PREFIX=/usr/local] [DESTDIR=/staging] [BUILD=build]: installs what is built
+# (building it first if needed). The headers' and the experiment files' folders are warmstart's
+# own: an install replaces them whole. ldconfig runs for a real install by root.
+install: $(BUILD)/warmstart $(BUILD)/libwarmstart.a $(SHLIB) $(BUILD)/warmstart.pc
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(INCLUDEDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)/warmstart
+	$(INSTALL) -m 755 $(BUILD)/warmstart $(DESTDIR)$(BINDIR)/warmstart
+	$(INSTALL) -m 644 $(BUILD)/libwarmstart.a $(DESTDIR)$(LIBDIR)/libwarmstart.a
+	$(INSTALL) -m 755 $(SHLIB) $(DESTDIR)$(LIBDIR)/libwarmstart.so.$(VERSION)
+	ln -sf libwarmstart.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libwarmstart.so
+	$(INSTALL) -m 644 $(BUILD)/warmstart.pc $(DESTDIR)$(PKGCONFIGDIR)/warmstart.pc
+	$(INSTALL) -m 644 include/warmstart.h $(DESTDIR)$(INCLUDEDIR)/warmstart.h
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/warmstart
+	for d in $(HEADER_DIRS); do \
+	    $(INSTALL) -d $(DESTDIR)$(INCLUDEDIR)/warmstart/$$d && \
+	    $(INSTALL) -m 644 src/$$d/*.h $(DESTDIR)$(INCLUDEDIR)/warmstart/$$d/ || exit 1; \
+	done
+	$(INSTALL) -m 644 docs/warmstart.1 $(DESTDIR)$(MANDIR)/man1/warmstart.1
+	rm -rf $(DESTDIR)$(DATADIR)/warmstart/experiments
+	for f in $(EXPERIMENT_FILES); do \
+	    $(INSTALL) -d $(DESTDIR)$(DATADIR)/warmstart/$$(dirname $$f) && \
+	    $(INSTALL) -m 644 $$f $(DESTDIR)$(DATADIR)/warmstart/$$f || exit 1; \
+	done
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig 2>/dev/null || true; fi
+
+# Removes what install puts there (any libwarmstart.so.MAJOR.* of this major) and warmstart's
+# own folders (include/warmstart, share/warmstart); the shared folders (bin, lib, lib/pkgconfig,
+# include, share/man/man1) stay, even when empty.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/warmstart $(DESTDIR)$(LIBDIR)/libwarmstart.a $(DESTDIR)$(LIBDIR)/libwarmstart.so \
+	    $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/$(SONAME).* \
+	    $(DESTDIR)$(PKGCONFIGDIR)/warmstart.pc $(DESTDIR)$(INCLUDEDIR)/warmstart.h $(DESTDIR)$(MANDIR)/man1/warmstart.1
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/warmstart $(DESTDIR)$(DATADIR)/warmstart
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig 2>/dev/null || true; fi
+
+-include $(LIB_OBJ:.o=.d) $(LIB_PIC_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(wildcard $(BUILD)/bench/*.d $(BUILD)/tests/parity/*.d $(BUILD)/examples/*.d)

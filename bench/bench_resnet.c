@@ -229,7 +229,7 @@ static void fill_normal(float *p, int64_t n, ws_rng *r, float scale) {
 // is the NCHW data).
 static void bench_conv_bn(op_bench *ob, const char *conv_name, const char *bn_name, int C, int H, int W, int O, int k,
                           int stride, int pad, int with_din, int res, int relu) {
-    const ws_backend *be = ob->ctx->backend;
+    const ws_backend *be = ws_backend_of(ob->ctx);
     int B = ob->B;
     ws_conv_shape s = {.B = B, .C = C, .H = H, .W = W, .O = O, .KH = k, .KW = k, .stride = stride, .pad = pad,
                        .input_nchw = !with_din};
@@ -314,7 +314,7 @@ static void bench_conv_bn(op_bench *ob, const char *conv_name, const char *bn_na
 // Elementwise op lines: relu forward/backward and residual adds on n floats.
 static void bench_eltwise(op_bench *ob, const char *layer, int64_t n, int relu_f, int relu_b, int add_f, int add_b,
                           const char *shape) {
-    const ws_backend *be = ob->ctx->backend;
+    const ws_backend *be = ws_backend_of(ob->ctx);
     double ms, mb = 4.0 * n * 1e-6;
     if (relu_f) {
         TIME_OP(ob, ms, be->relu_forward(ob->ctx, ob->out, ob->in, n));
@@ -337,7 +337,7 @@ static void bench_eltwise(op_bench *ob, const char *layer, int64_t n, int relu_f
 static void run_layers(const model_case *mc, int threads, int B, int reps) {
     ws_ctx ctx;
     bench_ctx(&ctx, threads);
-    const ws_backend *be = ctx.backend;
+    const ws_backend *be = ws_backend_of(&ctx);
     const int w = mc->width, C0 = mc->input.c, H0 = mc->input.h, W0 = mc->input.w;
     // The largest tensors: the stem's output (B, w, H0, W0) or the input; the
     // largest weight: layer4's 3x3 (8w, 8w, 3, 3); the largest workspace: the

@@ -24,6 +24,7 @@ extern "C" {
 
 #include "core/ctx.h"
 #include "core/rng.h"
+#include "core/version.h"
 #include "data/dataset.h"
 #include "exp/batch.h"
 #include "exp/metrics.h"
@@ -39,8 +40,6 @@ extern "C" {
 #include "report/plot.h"
 #include "report/report.h"
 #include "train/train.h"
-
-#define WARMSTART_VERSION "0.1.0"
 
 #ifdef __cplusplus
 }

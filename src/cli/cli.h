@@ -1,43 +1,61 @@
-// What the CLI's commands share (main.c): error lines, folders, tables,
-// JSONL output, and running a scenario command from another (sweep).
+// The command-line interface: the only code that prints and exits. Each command
+// reads its options into the library's structs, calls the library, prints what
+// came back. What the commands share: error lines, help, the hooks that show
+// progress and print the tables (out.c, tables.c).
 #ifndef WS_CLI_CLI_H
 #define WS_CLI_CLI_H
 
-#include <cJSON.h>
-#include <stddef.h>
+#include <stdio.h>
 
-#include "core/ctx.h"
-#include "exp/online.h"
+#include "exp/run.h"
 
-#define WS_CLI_VERSION "0.1.0"
+// The exit status of a run whose every seed had a diverged unit: it ran, its records say
+// what happened, but there are no results to assemble.
+#define WS_EXIT_ALL_DIVERGED 3
 
 // "warmstart CMD: error: MSG" on stderr; returns 1 (the exit status).
 int die(const char *cmd, const char *msg);
-// mkdir -p; on failure prints one line and returns 1.
-int ensure_dir(const char *cmd, const char *dir, ws_ctx *ctx);
+// An experiment's error: with "(see warmstart CMD --help)" when an option or its value was bad.
+int die_experiment(const char *cmd, const ws_experiment *e, const ws_ctx *ctx);
+// Is "--help" or "-h" among argv?
+int wants_help(int argc, char **argv);
+// "usage" and the options of cmd (the library's table), as --help shows them; the learners'
+// paragraph for the scenarios.
+void print_help(ws_command cmd, const char *usage);
+
+// How a command's hooks print.
+typedef struct {
+    const char *cmd;    // the command, for its notes ("warmstart CMD: ...")
+    int tty;            // progress lines on stderr (a terminal, not --quiet)
+    int draw_sweep;     // draw a sweep's figure when its table is printed
+} cli_out;
+
+// The CLI's hooks: progress and notes on stderr, the tables on stdout (a sweep point's into
+// its folder's table.txt), the plan's ids on stdout.
+ws_hooks cli_hooks(cli_out *o);
+
+// What a scenario or sweep run leaves to say once it has returned (shards, single units).
+void print_outcome(const ws_experiment *e, const ws_outcome *o);
+
+// Tables (tables.c).
+ws_status print_results(void *user, ws_ctx *ctx, const ws_scenario_results *r);
+ws_status print_sweep(void *user, ws_ctx *ctx, const ws_sweep_results *s);
+
 // "mean ± ci" (or the mean alone for one value) of x[0..n) * scale.
 void fmt_summary(char *buf, size_t cap, const double *x, int n, double scale, int decimals);
 // s left-aligned in `width` columns (UTF-8 aware).
-void print_cell(const char *s, int width);
-// DIR/NAME as JSONL, atomically, each record with `config` attached (records consumed).
-int write_jsonl(const char *cmd, ws_ctx *ctx, const char *dir, const char *name, cJSON *config, cJSON **recs, int n);
-// Progress on stderr (a terminal only): epochs, rounds.
-typedef struct {
-    int tty;
-    int seeds;
-} progress;
-void on_epoch(void *user, uint64_t seed, const char *learner, const ws_epoch_record *rec);
-void on_round(void *user, uint64_t seed, const char *learner, const ws_online_round *r);
-void progress_done(progress *p);
+void print_cell(FILE *f, const char *s, int width);
 
-// Run scenario command `cmd` (batch, online, active, transfer) with its
-// arguments; -1 if cmd is not one. Returns the command's exit status.
-int cli_run_scenario(const char *cmd, int argc, char **argv);
-// warmstart sweep (cli/sweep.c).
+// The commands.
+int cmd_scenario(ws_command scenario, int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
-// warmstart run|plan FILE [options]: argv as main's (argv[1] is "run" or "plan", argv[2] the file).
-int cli_run_file(int argc, char **argv, int plan);
-// warmstart reproduce (cli/reproduce.c).
+int cmd_run_file(int argc, char **argv, int plan);
+int cmd_merge(int argc, char **argv);
 int cmd_reproduce(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_data(int argc, char **argv);
 
 #endif

@@ -1,7 +1,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "core/ctx.h"
 
-#include <cblas.h>
 #include <omp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,39 +8,22 @@
 #include <string.h>
 #include <time.h>
 
-#include "ops/backend.h"
-
 void ws_ctx_init(ws_ctx *ctx, int threads) {
     memset(ctx, 0, sizeof *ctx);
     if (threads <= 0) threads = omp_get_num_procs();
     ctx->threads = threads;
-    ctx->backend = ws_backend_onednn(); // the fast path; "reference" is the oracle
-    // Debian's libopenblas0-openmp runs BLAS on OpenMP's own pool, so both
-    // limits name the same threads; inside our parallel regions OpenBLAS
+    // backend stays NULL: the ops layer's default (oneDNN), see ws_backend_of.
+    // Debian's libopenblas0-openmp runs BLAS on OpenMP's own pool and, at each
+    // call, takes omp_get_max_threads() threads (its num_cpu_avail), so this one
+    // limit names the threads of both; inside our parallel regions OpenBLAS
     // detects omp_in_parallel() and runs single-threaded.
     omp_set_num_threads(threads);
-    openblas_set_num_threads(threads);
 }
 
 void ws_ctx_release(ws_ctx *ctx) {
     if (ctx->backend_state && ctx->backend_state_free) ctx->backend_state_free(ctx->backend_state);
     ctx->backend_state = NULL;
     ctx->backend_state_free = NULL;
-}
-
-ws_status ws_ctx_set_backend(ws_ctx *ctx, const char *name) {
-    const ws_backend *be = ws_backend_by_name(name);
-    if (!be) return ws_fail(ctx, WS_ERR_ARG, "unknown backend '%s' (expected reference or onednn)", name);
-    if (be != ctx->backend) ws_ctx_release(ctx);
-    ctx->backend = be;
-    return WS_OK;
-}
-
-ws_status ws_ctx_set_conv_algo(ws_ctx *ctx, const char *name) {
-    if (!strcmp(name, "auto")) ctx->conv_algo = WS_CONV_AUTO;
-    else if (!strcmp(name, "direct")) ctx->conv_algo = WS_CONV_DIRECT;
-    else return ws_fail(ctx, WS_ERR_ARG, "unknown convolution algorithm '%s' (expected auto or direct)", name);
-    return WS_OK;
 }
 
 ws_status ws_fail(ws_ctx *ctx, ws_status code, const char *fmt, ...) {

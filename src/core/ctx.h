@@ -23,7 +23,9 @@ struct ws_backend;
 
 typedef struct ws_ctx {
     int threads;                      // OpenMP threads for our loops and for BLAS
-    const struct ws_backend *backend; // op implementations (ops/backend.h)
+    // The op implementations (ops/backend.h), opaque here: NULL stands for the
+    // ops layer's default (ws_backend_of resolves it; ws_ctx_set_backend sets it).
+    const struct ws_backend *backend;
     // Convolution algorithm for backends that have a choice (onednn):
     // WS_CONV_AUTO lets oneDNN pick per shape (Winograd F(4x4,3x3) for many
     // 3x3 stride-1 layers at batch >= 16: faster, rounding ~10x coarser);
@@ -40,8 +42,9 @@ typedef struct ws_ctx {
     char err[1024];                   // last error, one line
 } ws_ctx;
 
-// Initialise a context with `threads` threads (<= 0: all cores). Sets OpenMP's
-// and OpenBLAS's thread counts so that the two share one pool and never
+// Initialise a context with `threads` threads (<= 0: all cores) and the
+// default backend. Sets OpenMP's thread count, which OpenBLAS's OpenMP build
+// follows at every call, so that the two share one pool and never
 // oversubscribe the cores.
 void ws_ctx_init(ws_ctx *ctx, int threads);
 
@@ -49,11 +52,8 @@ void ws_ctx_init(ws_ctx *ctx, int threads);
 // used again afterwards (the state is rebuilt on demand).
 void ws_ctx_release(ws_ctx *ctx);
 
-// Switch backend ("reference" | "onednn"), releasing the old one's state.
-ws_status ws_ctx_set_backend(ws_ctx *ctx, const char *name);
-
-// "auto" | "direct" -> ctx->conv_algo.
-ws_status ws_ctx_set_conv_algo(ws_ctx *ctx, const char *name);
+// Choosing a backend or a convolution algorithm by name (ws_ctx_set_backend,
+// ws_ctx_set_conv_algo) is the ops layer's: ops/backend.h.
 
 // Record an error message (printf-style) and return `code`, so that callers can
 // write `return ws_fail(ctx, WS_ERR_IO, "%s: %s", path, strerror(errno));`.

@@ -5,6 +5,7 @@
 // project's sample 1,000), and every label must be in range.
 #include <string.h>
 
+#include "core/file.h"
 #include "data/loaders.h"
 
 static size_t record_size(const ws_cifar_format *fmt) { return (size_t)fmt->label_bytes + WS_CIFAR_PIXELS; }
@@ -39,7 +40,7 @@ ws_status ws_cifar_load(ws_ctx *ctx, ws_dataset *out, const char *const *paths, 
     ws_status st = WS_OK;
     if (npaths < 1 || npaths > 16) return ws_fail(ctx, WS_ERR_ARG, "CIFAR: %d files (1 to 16)", npaths);
     for (int f = 0; f < npaths && !st; f++) {
-        st = ws_read_file(ctx, paths[f], "CIFAR binary batch", &bufs[f], &lens[f]);
+        st = ws_file_read(ctx, paths[f], "CIFAR binary batch", &bufs[f], &lens[f]);
         if (!st) st = ws_cifar_check(ctx, bufs[f], lens[f], paths[f], fmt, &counts[f]);
         total += counts[f];
     }

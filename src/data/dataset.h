@@ -63,6 +63,9 @@ ws_status ws_idx_load(ws_ctx *ctx, ws_dataset *out, const char *images_path, con
 ws_status ws_source_load(ws_ctx *ctx, ws_source *src, const char *spec, const ws_source_opts *opts);
 void ws_source_free(ws_source *src);
 
+// A source made of the examples of classes [lo, hi) of src, relabelled 0..hi-lo-1.
+ws_status ws_source_select_classes(ws_ctx *ctx, ws_source *out, const ws_source *src, int lo, int hi);
+
 // Per-channel mean and std (population) of the examples idx[0..n) (all if idx NULL).
 void ws_norm_from_data(ws_norm *norm, const ws_dataset *d, const int32_t *idx, int64_t n);
 // The paper's (x/255 - 0.5) / 0.5 for every channel.

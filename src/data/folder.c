@@ -17,6 +17,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "core/file.h"
 #include "data/loaders.h"
 
 #define MAX_SIDE 16384
@@ -255,7 +256,7 @@ ws_status ws_folder_load(ws_ctx *ctx, ws_dataset *out, const char *root, char (*
     {
         uint8_t *buf, *px;
         size_t len;
-        if ((st = ws_read_file(ctx, files[0].path, "image file", &buf, &len))) goto done;
+        if ((st = ws_file_read(ctx, files[0].path, "image file", &buf, &len))) goto done;
         st = ws_image_decode(ctx, buf, len, files[0].path, &c, &h, &w, &px);
         ws_free(buf);
         if (st) goto done;
@@ -278,7 +279,7 @@ ws_status ws_folder_load(ws_ctx *ctx, ws_dataset *out, const char *root, char (*
         uint8_t *buf = NULL, *px = NULL;
         size_t len;
         int ci = c, hi = 0, wi = 0;
-        ws_status s = ws_read_file(&local, files[i].path, "image file", &buf, &len);
+        ws_status s = ws_file_read(&local, files[i].path, "image file", &buf, &len);
         if (!s) s = ws_image_decode(&local, buf, len, files[i].path, &ci, &hi, &wi, &px);
         if (!s && (hi != h || wi != w))
             s = ws_fail(&local, WS_ERR_FORMAT, "%s: image is %dx%d, but %s (the first) is %dx%d; images are never resized",

@@ -10,10 +10,6 @@
 
 #include "data/dataset.h"
 
-// Read a whole regular file (not a directory) into *buf (ws_alloc'd; free with
-// ws_free). `what` names the file's role in messages ("CIFAR-10 batch").
-ws_status ws_read_file(ws_ctx *ctx, const char *path, const char *what, uint8_t **buf, size_t *len);
-
 // ---- CIFAR binary (data/cifar.c) ----
 // Records of `label_bytes` label bytes then 3,072 pixel bytes (R, G, B planes of
 // 32x32, row-major). CIFAR-10: label_bytes 1, label 0, 10 classes; CIFAR-100:

@@ -8,6 +8,7 @@
 #include <matio.h>
 #include <string.h>
 
+#include "core/file.h"
 #include "data/loaders.h"
 
 #define SVHN_MAX_N (1 << 24)
@@ -41,7 +42,7 @@ ws_status ws_svhn_load(ws_ctx *ctx, ws_dataset *out, const char *path) {
     uint8_t *probe;
     size_t plen;
     // The same missing / directory / unreadable messages as every other loader.
-    ws_status st = ws_read_file(ctx, path, "SVHN .mat file", &probe, &plen);
+    ws_status st = ws_file_read(ctx, path, "SVHN .mat file", &probe, &plen);
     if (st) return st;
     ws_free(probe);
     mat_t *mat = Mat_Open(path, MAT_ACC_RDONLY);

@@ -5,11 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/version.h"
 #include "io/checkpoint.h"
 #include "io/safetensors.h"
 #include "ops/backend.h"
-
-#define WS_VERSION "0.1.0"
 
 void ws_batch_config_defaults(ws_batch_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
@@ -426,7 +425,7 @@ static cJSON *opt_json(const ws_opt_config *o, int batch) {
 
 cJSON *ws_batch_config_json(const ws_batch_config *cfg, const ws_source *src, const ws_ctx *ctx) {
     cJSON *j = cJSON_CreateObject();
-    cJSON_AddStringToObject(j, "warmstart_version", WS_VERSION);
+    cJSON_AddStringToObject(j, "warmstart_version", ws_version());
     cJSON_AddStringToObject(j, "experiment", "batch");
     cJSON *d = cJSON_AddObjectToObject(j, "data");
     cJSON_AddStringToObject(d, "name", src->name);
@@ -479,7 +478,7 @@ cJSON *ws_batch_config_json(const ws_batch_config *cfg, const ws_source *src, co
     cJSON_AddNumberToObject(j, "seeds", cfg->seeds);
     cJSON_AddNumberToObject(j, "first_seed", (double)cfg->seed);
     cJSON_AddNumberToObject(j, "threads", ctx->threads);
-    cJSON_AddStringToObject(j, "backend", ctx->backend->name);
+    cJSON_AddStringToObject(j, "backend", ws_backend_of(ctx)->name);
     cJSON_AddStringToObject(j, "conv_algorithm", ctx->conv_algo == WS_CONV_DIRECT ? "direct" : "auto");
     return j;
 }

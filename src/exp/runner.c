@@ -227,6 +227,27 @@ void ws_runner_close(ws_runner *r) {
     r->lockfd = r->shardfd = -1;
 }
 
+ws_status ws_shard_parse(ws_ctx *ctx, const char *text, int *shard, int *nshards) {
+    int used = 0, i = 0, n = 0;
+    if (!strncmp(text, "slurm/", 6)) {
+        // A Slurm job array's task: SLURM_ARRAY_TASK_ID, counted from the array's first index.
+        const char *id = getenv("SLURM_ARRAY_TASK_ID"), *min = getenv("SLURM_ARRAY_TASK_MIN");
+        char *end;
+        long v = id ? strtol(id, &end, 10) : -1, lo = min ? strtol(min, NULL, 10) : 1;
+        if (!id || end == id || *end)
+            return ws_fail(ctx, WS_ERR_ARG, "--shard %s: SLURM_ARRAY_TASK_ID is not set to a number (run it as a job "
+                                            "array task, or give I/N)", text);
+        i = (int)(v - lo + 1);
+        if (sscanf(text + 6, "%d%n", &n, &used) != 1 || text[6 + used])
+            return ws_fail(ctx, WS_ERR_ARG, "--shard %s: expected slurm/N", text);
+    } else if (sscanf(text, "%d/%d%n", &i, &n, &used) != 2 || text[used]) {
+        return ws_fail(ctx, WS_ERR_ARG, "--shard %s: expected I/N (e.g. 2/4) or slurm/N", text);
+    }
+    if (n < 1 || i < 1 || i > n) return ws_fail(ctx, WS_ERR_ARG, "--shard %s: shard %d of %d: expected 1 <= I <= N", text, i, n);
+    *shard = i, *nshards = n;
+    return WS_OK;
+}
+
 int ws_unit_in_shard(const ws_run_opts *o, int k) {
     if (o->nshards <= 0) return 1;
     const int g = o->group_units > 1 && o->point_units % o->group_units == 0 ? o->group_units : 1;

@@ -52,6 +52,10 @@ typedef struct {
 ws_status ws_runner_open(ws_ctx *ctx, ws_runner *r, const ws_run_opts *o, const cJSON *config);
 void ws_runner_close(ws_runner *r);
 
+// "I/N" or "slurm/N" (I from SLURM_ARRAY_TASK_ID, counted from SLURM_ARRAY_TASK_MIN, else 1):
+// shard I of N (1-based); WS_ERR_ARG naming what is wrong.
+ws_status ws_shard_parse(ws_ctx *ctx, const char *text, int *shard, int *nshards);
+
 // Shards take units round robin over the whole plan: unit k of a point (point_units units
 // each) is shard I's when (point * point_units + k) % N == I - 1 -- or, where units come in
 // groups that share a start (a seed's phase 1 and its learners, a seed's pretraining and its

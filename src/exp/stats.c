@@ -2,6 +2,8 @@
 
 #include <math.h>
 
+#define MAX_SEEDS 256
+
 double ws_t975(int df) {
     static const double t[] = {0,      12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
                                2.201,  2.179,  2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080,
@@ -25,4 +27,17 @@ ws_summary ws_summarize(const double *x, int n) {
     s.sd = sqrt(ss / (n - 1));
     s.ci95 = ws_t975(n - 1) * s.sd / sqrt((double)n);
     return s;
+}
+
+ws_verdict ws_verdict_paired(const double *d, int n, double margin, ws_summary *s) {
+    double x[MAX_SEEDS];
+    if (n < 1) return WS_VERDICT_NO_DATA;
+    if (n > MAX_SEEDS) n = MAX_SEEDS;
+    for (int i = 0; i < n; i++) x[i] = d[i] + margin;
+    *s = ws_summarize(d, n);
+    ws_summary m = ws_summarize(x, n);
+    if (n < 2 || !isfinite(m.ci95)) return WS_VERDICT_NOT_SHOWN;
+    if (m.mean - m.ci95 > 0) return WS_VERDICT_HOLDS;
+    if (m.mean + m.ci95 < 0) return WS_VERDICT_OPPOSITE;
+    return WS_VERDICT_NOT_SHOWN;
 }

@@ -102,3 +102,17 @@ ws_status ws_sweep_read(ws_ctx *ctx, const char *jsonl, ws_sweep_point *out) {
     if (!st && out->ncells == 0) st = ws_fail(ctx, WS_ERR_FORMAT, "%s: no results in it", jsonl);
     return st;
 }
+
+ws_sweep_match ws_sweep_match_random(const double *random_acc, int nrandom, const double *warm_acc,
+                                     const double *warm_seconds, int nwarm, double margin) {
+    ws_sweep_match m = {-1, -1, 0};
+    for (int k = 0; k < nrandom; k++)
+        if (m.best_random < 0 || random_acc[k] > random_acc[m.best_random]) m.best_random = k;
+    if (m.best_random < 0) return m;
+    for (int k = 0; k < nwarm; k++)
+        if (warm_acc[k] >= random_acc[m.best_random] - margin) {
+            m.nmatched++;
+            if (m.fastest_match < 0 || warm_seconds[k] < warm_seconds[m.fastest_match]) m.fastest_match = k;
+        }
+    return m;
+}

@@ -41,4 +41,15 @@ ws_status ws_sweep_read(ws_ctx *ctx, const char *jsonl, ws_sweep_point *out);
 // seconds[i] with one of the two strict (higher accuracy, fewer seconds).
 void ws_pareto(const double *acc, const double *seconds, int n, uint8_t *pareto);
 
+// The paper's lr x batch finding (its section 3: warm models that generalise as well as
+// random ones take as long to train), on points' means: the best random point by accuracy
+// (the first of equals), and among the warm points whose accuracy is within `margin` of it
+// the fastest (-1: none), with how many there are.
+typedef struct {
+    int best_random, fastest_match, nmatched;
+} ws_sweep_match;
+
+ws_sweep_match ws_sweep_match_random(const double *random_acc, int nrandom, const double *warm_acc,
+                                     const double *warm_seconds, int nwarm, double margin);
+
 #endif

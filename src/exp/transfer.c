@@ -16,45 +16,6 @@ void ws_transfer_config_defaults(ws_transfer_config *cfg) {
     cfg->pretrain_fraction = 1;
 }
 
-static ws_status select_split(ws_ctx *ctx, ws_dataset *out, const ws_dataset *d, int lo, int hi) {
-    memset(out, 0, sizeof *out);
-    int64_t n = 0;
-    for (int64_t i = 0; i < d->n; i++) n += d->y[i] >= lo && d->y[i] < hi;
-    const size_t ex = (size_t)ws_dataset_example_size(d);
-    *out = (ws_dataset){.n = n, .c = d->c, .h = d->h, .w = d->w, .num_classes = hi - lo};
-    out->x = ws_alloc(ctx, ex * (size_t)(n ? n : 1));
-    out->y = ws_alloc(ctx, sizeof(int32_t) * (size_t)(n ? n : 1));
-    if (!out->x || !out->y) {
-        ws_dataset_free(out);
-        return WS_ERR_NOMEM;
-    }
-    int64_t k = 0;
-    for (int64_t i = 0; i < d->n; i++)
-        if (d->y[i] >= lo && d->y[i] < hi) {
-            memcpy(out->x + ex * (size_t)k, d->x + ex * (size_t)i, ex);
-            out->y[k++] = d->y[i] - lo;
-        }
-    return WS_OK;
-}
-
-ws_status ws_source_select_classes(ws_ctx *ctx, ws_source *out, const ws_source *src, int lo, int hi) {
-    memset(out, 0, sizeof *out);
-    if (lo < 0 || hi > src->num_classes || hi - lo < 2)
-        return ws_fail(ctx, WS_ERR_ARG, "%s: classes %d..%d are not a range of at least 2 of its %d classes", src->name,
-                       lo, hi - 1, src->num_classes);
-    snprintf(out->name, sizeof out->name, "%.20s[%d-%d]", src->name, lo, hi - 1);
-    snprintf(out->root, sizeof out->root, "%s", src->root);
-    snprintf(out->labels, sizeof out->labels, "%s", src->labels);
-    out->num_classes = hi - lo;
-    out->class_names = ws_alloc(ctx, sizeof *out->class_names * (size_t)out->num_classes);
-    ws_status st = out->class_names ? WS_OK : WS_ERR_NOMEM;
-    for (int c = lo; c < hi && !st; c++) memcpy(out->class_names[c - lo], src->class_names[c], WS_CLASS_NAME);
-    if (!st) st = select_split(ctx, &out->train, &src->train, lo, hi);
-    if (!st) st = select_split(ctx, &out->test, &src->test, lo, hi);
-    if (st) ws_source_free(out);
-    return st;
-}
-
 void ws_transfer_seed_result_free(ws_transfer_seed_result *r) {
     ws_train_result_free(&r->pretrain.train);
     for (int i = 0; i < r->npoints; i++)

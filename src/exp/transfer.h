@@ -24,9 +24,6 @@ typedef struct {
 
 void ws_transfer_config_defaults(ws_transfer_config *cfg);
 
-// A source made of the examples of classes [lo, hi) of src, relabelled 0..hi-lo-1.
-ws_status ws_source_select_classes(ws_ctx *ctx, ws_source *out, const ws_source *src, int lo, int hi);
-
 typedef struct {
     double fraction;
     int64_t n_train;

@@ -25,7 +25,7 @@
 
 typedef struct {
     ws_ctx *ctx;
-    ws_experiment_file *out;
+    ws_config_file *out;
     const char *name;
     const char *text;
     size_t len, pos;
@@ -33,7 +33,7 @@ typedef struct {
     const char *cur;   // that line, without its '\n' (and its BOM on line 1)
     size_t curlen;
     int key_in_section; // a key since the last section header: an indented line continues it
-    ws_exp_entry *last; // the entry an indented line would continue (NULL: the scenario, or none)
+    ws_config_entry *last; // the entry an indented line would continue (NULL: the scenario, or none)
     ws_status err;
 } parse_state;
 
@@ -138,7 +138,7 @@ static int continuation(const parse_state *s, const char *name) {
     return p == e || (*p != '=' && *p != ':');
 }
 
-static const ws_exp_entry *find(const ws_exp_entry *list, int n, const char *key) {
+static const ws_config_entry *find(const ws_config_entry *list, int n, const char *key) {
     for (int i = 0; i < n; i++)
         if (!strcmp(list[i].key, key)) return &list[i];
     return NULL;
@@ -159,7 +159,7 @@ static int hash_comment(parse_state *s, int line, const char *name, const char *
 // An indented line after a value that ends in ',' continues it (a long list
 // over several lines); any other indented line is refused.
 static int on_continuation(parse_state *s, int line, const char *name, const char *value) {
-    ws_exp_entry *e = s->last;
+    ws_config_entry *e = s->last;
     size_t have = e ? strlen(e->value) : 0, add = 0;
     // Debian's libinih (55) keeps a ' ;' comment in a continued line: drop it as on a key's line.
     while (value[add] && !(value[add] == ';' && add > 0 && is_space(value[add - 1]))) add++;
@@ -214,7 +214,7 @@ static int on_entry(void *user, const char *section, const char *name, const cha
         return 0;
     }
     if (hash_comment(s, line, name, value)) return 0;
-    ws_experiment_file *out = s->out;
+    ws_config_file *out = s->out;
     if (!section[0]) {
         if (strcmp(name, "scenario")) {
             fail(s, line, "'%s' before any section: only 'scenario = ...' goes there (options go under "
@@ -237,7 +237,7 @@ static int on_entry(void *user, const char *section, const char *name, const cha
         s->last = NULL;
         return 1;
     }
-    ws_exp_entry *list;
+    ws_config_entry *list;
     int *n;
     if (!strcmp(section, "options")) list = out->options, n = &out->noptions;
     else if (!strcmp(section, "grid")) list = out->axes, n = &out->naxes;
@@ -245,7 +245,7 @@ static int on_entry(void *user, const char *section, const char *name, const cha
         fail(s, line, "unknown section [%.64s] (expected [options] or [grid])", section);
         return 0;
     }
-    const ws_exp_entry *dup = find(list, *n, name);
+    const ws_config_entry *dup = find(list, *n, name);
     if (dup) {
         fail(s, line, "'%s' given twice in [%s] (first on line %d)", name, section, dup->line);
         return 0;
@@ -254,7 +254,7 @@ static int on_entry(void *user, const char *section, const char *name, const cha
         fail(s, line, "too many entries in [%s] (at most %d)", section, WS_EXP_MAX_ENTRIES);
         return 0;
     }
-    ws_exp_entry *e = &list[(*n)++];
+    ws_config_entry *e = &list[(*n)++];
     memcpy(e->key, name, klen + 1);
     memcpy(e->value, value, vlen + 1);
     e->line = line;
@@ -278,7 +278,7 @@ static void syntax_error(parse_state *s, int line) {
          n > 60 ? "..." : "");
 }
 
-ws_status ws_experiment_parse(ws_ctx *ctx, const char *text, size_t len, const char *name, ws_experiment_file *out) {
+ws_status ws_config_parse(ws_ctx *ctx, const char *text, size_t len, const char *name, ws_config_file *out) {
     if (!name) name = "experiment file";
     memset(out, 0, sizeof *out);
     snprintf(out->path, sizeof out->path, "%s", name);
@@ -304,7 +304,7 @@ ws_status ws_experiment_parse(ws_ctx *ctx, const char *text, size_t len, const c
     return WS_OK;
 }
 
-ws_status ws_experiment_read(ws_ctx *ctx, const char *path, ws_experiment_file *out) {
+ws_status ws_config_read(ws_ctx *ctx, const char *path, ws_config_file *out) {
     memset(out, 0, sizeof *out);
     snprintf(out->path, sizeof out->path, "%s", path);
     FILE *f = fopen(path, "rb");
@@ -321,7 +321,7 @@ ws_status ws_experiment_read(ws_ctx *ctx, const char *path, ws_experiment_file *
     if (err) st = ws_fail(ctx, WS_ERR_IO, "%s: %s", path, strerror(err));
     else if (n > MAX_FILE_BYTES)
         st = ws_fail(ctx, WS_ERR_FORMAT, "%s: too large for an experiment file (over %u bytes)", path, MAX_FILE_BYTES);
-    else st = ws_experiment_parse(ctx, buf, n, path, out);
+    else st = ws_config_parse(ctx, buf, n, path, out);
     ws_free(buf);
     return st;
 }

@@ -27,24 +27,24 @@ typedef struct {
     char key[64];
     char value[1024];
     int line; // 1-based line in the file
-} ws_exp_entry;
+} ws_config_entry;
 
 typedef struct {
     char path[512]; // the name given (the file's path), for messages
     char scenario[32];
     int scenario_line;
     int noptions, naxes;
-    ws_exp_entry options[WS_EXP_MAX_ENTRIES]; // [options], in file order
-    ws_exp_entry axes[WS_EXP_MAX_ENTRIES];    // [grid], in file order
-} ws_experiment_file;
+    ws_config_entry options[WS_EXP_MAX_ENTRIES]; // [options], in file order
+    ws_config_entry axes[WS_EXP_MAX_ENTRIES];    // [grid], in file order
+} ws_config_file;
 
 // Parse text (len bytes, need not be NUL-terminated; `name` used in messages).
 // A failure (WS_ERR_FORMAT) leaves one message "NAME:LINE: reason" in ctx->err
 // and *out empty (no scenario, no entries).
-ws_status ws_experiment_parse(ws_ctx *ctx, const char *text, size_t len, const char *name, ws_experiment_file *out);
+ws_status ws_config_parse(ws_ctx *ctx, const char *text, size_t len, const char *name, ws_config_file *out);
 
 // Read and parse a file (at most 1 MiB). A missing or unreadable file fails
 // with WS_ERR_IO naming the path and the system's reason.
-ws_status ws_experiment_read(ws_ctx *ctx, const char *path, ws_experiment_file *out);
+ws_status ws_config_read(ws_ctx *ctx, const char *path, ws_config_file *out);
 
 #endif

@@ -2,7 +2,7 @@
 
 #include <stdint.h>
 
-#include "data/loaders.h"
+#include "core/file.h"
 
 static int blank(const uint8_t *s, size_t n) {
     for (size_t i = 0; i < n; i++)
@@ -14,7 +14,7 @@ ws_status ws_jsonl_each(ws_ctx *ctx, const char *path, ws_jsonl_record_fn fn, vo
     if (nrecords) *nrecords = 0;
     uint8_t *buf;
     size_t len;
-    ws_status st = ws_read_file(ctx, path, "results file (JSONL)", &buf, &len);
+    ws_status st = ws_file_read(ctx, path, "results file (JSONL)", &buf, &len);
     if (st) return st;
     size_t line = 1;
     for (size_t i = 0; i < len && !st; line++) {

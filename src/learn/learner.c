@@ -17,37 +17,47 @@ typedef struct {
     ws_learner_kind kind;
     const char *name;
     const char *keys;  // the parameters it accepts (besides keep-optim)
-    const char *help;
 } kind_info;
 
 static const kind_info KINDS[] = {
-    {WS_LEARNER_WARM, "warm", "", "continues from its last model (Ash & Adams 2020)"},
-    {WS_LEARNER_RANDOM, "random", "", "a fresh initialisation every round"},
-    {WS_LEARNER_SHRINK_PERTURB, "shrink-perturb", "lambda sigma noise bn",
-     "p <- lambda p + sigma p_fresh before each round (Ash & Adams 2020); lambda 0.4, sigma 0.1; noise=gauss: "
-     "p <- lambda p + N(0, sigma^2) instead; bn=reset|keep (auto: reset under --protocol paper, as the "
-     "official code, else keep)"},
-    {WS_LEARNER_PARTIAL, "partial", "layers pattern",
-     "warm for the first `layers` parameterised modules (default 1) or for the parameters whose names match "
-     "`pattern` (a glob, e.g. 'layer1.*'), fresh for the rest"},
-    {WS_LEARNER_HEAD_RESET, "head-reset", "", "warm with a fresh last layer"},
-    {WS_LEARNER_NOISE, "noise", "sigma", "warm plus Gaussian noise N(0, sigma^2) before each round; sigma 0.01"},
-    {WS_LEARNER_EWC, "ewc", "lambda fisher-examples fisher-batch",
-     "warm plus lambda/2 sum F_i (theta_i - theta*_i)^2 toward the last round's model, F its diagonal empirical "
-     "Fisher on the data seen (Kirkpatrick et al. 2017); lambda 10, fisher-examples 1000 (0: all), "
-     "fisher-batch 1"},
-    {WS_LEARNER_L2_INIT, "l2-init", "lambda",
-     "warm plus lambda/2 |theta - theta_0|^2 toward its first weights (Kumar et al. 2023); lambda 0.001"},
-    {WS_LEARNER_DASH, "dash", "alpha lambda",
-     "before each round, an EMA (alpha) of the negative gradient over the round's batches; each Linear row / "
-     "Conv2d kernel slice (each bias whole) scaled by clamp(cos(-g, w), lambda, 1) (Shin et al. 2024); "
-     "alpha 0.3, lambda 0.3"},
-    {WS_LEARNER_CBP, "cbp", "rate decay maturity",
-     "continual backprop (Dohare et al. 2024): each step, replace a `rate` share of each hidden layer's mature "
-     "units of lowest contribution utility (EMA `decay` of |h| sum|w_out|, bias-corrected by age) with fresh "
-     "ones (outgoing weights zero, optimizer state reset); rate 1e-4, decay 0.99, maturity 100; MLP models"},
+    {WS_LEARNER_WARM, "warm", ""},
+    {WS_LEARNER_RANDOM, "random", ""},
+    {WS_LEARNER_SHRINK_PERTURB, "shrink-perturb", "lambda sigma noise bn"},
+    {WS_LEARNER_PARTIAL, "partial", "layers pattern"},
+    {WS_LEARNER_HEAD_RESET, "head-reset", ""},
+    {WS_LEARNER_NOISE, "noise", "sigma"},
+    {WS_LEARNER_EWC, "ewc", "lambda fisher-examples fisher-batch"},
+    {WS_LEARNER_L2_INIT, "l2-init", "lambda"},
+    {WS_LEARNER_DASH, "dash", "alpha lambda"},
+    {WS_LEARNER_CBP, "cbp", "rate decay maturity"},
 };
 #define NKINDS ((int)(sizeof KINDS / sizeof KINDS[0]))
+
+// One paragraph per kind, wrapped at 100 columns under an 18-column indent
+// (the CLI prints it under "learners"); keep a new kind's paragraph in that shape.
+static const char HELP[] =
+    "  warm            continues from its last model (Ash & Adams 2020)\n"
+    "  random          a fresh initialisation every round\n"
+    "  shrink-perturb  p <- lambda p + sigma p_fresh before each round (Ash & Adams 2020); lambda 0.4,\n"
+    "                  sigma 0.1; noise=gauss: p <- lambda p + N(0, sigma^2) instead; bn=reset|keep\n"
+    "                  (auto: reset under --protocol paper, as the official code, else keep)\n"
+    "  partial         warm for the first `layers` parameterised modules (default 1) or for the\n"
+    "                  parameters whose names match `pattern` (a glob, e.g. 'layer1.*'), fresh for the\n"
+    "                  rest\n"
+    "  head-reset      warm with a fresh last layer\n"
+    "  noise           warm plus Gaussian noise N(0, sigma^2) before each round; sigma 0.01\n"
+    "  ewc             warm plus lambda/2 sum F_i (theta_i - theta*_i)^2 toward the last round's model, F\n"
+    "                  its diagonal empirical Fisher on the data seen (Kirkpatrick et al. 2017); lambda\n"
+    "                  10, fisher-examples 1000 (0: all), fisher-batch 1\n"
+    "  l2-init         warm plus lambda/2 |theta - theta_0|^2 toward its first weights (Kumar et al.\n"
+    "                  2023); lambda 0.001\n"
+    "  dash            before each round, an EMA (alpha) of the negative gradient over the round's\n"
+    "                  batches; each Linear row / Conv2d kernel slice (each bias whole) scaled by\n"
+    "                  clamp(cos(-g, w), lambda, 1) (Shin et al. 2024); alpha 0.3, lambda 0.3\n"
+    "  cbp             continual backprop (Dohare et al. 2024): each step, replace a `rate` share of each\n"
+    "                  hidden layer's mature units of lowest contribution utility (EMA `decay` of |h|\n"
+    "                  sum|w_out|, bias-corrected by age) with fresh ones (outgoing weights zero,\n"
+    "                  optimizer state reset); rate 1e-4, decay 0.99, maturity 100; MLP models\n";
 
 const char *ws_learner_kind_name(ws_learner_kind k) {
     for (int i = 0; i < NKINDS; i++)
@@ -80,35 +90,7 @@ int ws_learner_default_list(ws_learner *out, int cap) {
     return 2;
 }
 
-// Append `text` to buf at *w, wrapped at 100 columns with an 18-column indent.
-static void append_wrapped(char *buf, size_t cap, size_t *w, const char *text) {
-    int col = 18;
-    for (const char *p = text; *p && *w + 32 < cap;) {
-        const char *sp = strchr(p, ' ');
-        int len = sp ? (int)(sp - p) : (int)strlen(p);
-        if (col > 18 && col + 1 + len > 100) {
-            *w += (size_t)snprintf(buf + *w, cap - *w, "\n%18s", "");
-            col = 18;
-        } else if (col > 18) {
-            buf[(*w)++] = ' ', col++;
-        }
-        *w += (size_t)snprintf(buf + *w, cap - *w, "%.*s", len, p);
-        col += len;
-        p += len + (sp ? 1 : 0);
-    }
-    *w += (size_t)snprintf(buf + *w, cap - *w, "\n");
-}
-
-const char *ws_learner_help(void) {
-    static char buf[6144];
-    if (buf[0]) return buf;
-    size_t w = 0;
-    for (int i = 0; i < NKINDS && w + 64 < sizeof buf; i++) {
-        w += (size_t)snprintf(buf + w, sizeof buf - w, "  %-15s ", KINDS[i].name);
-        append_wrapped(buf, sizeof buf, &w, KINDS[i].help);
-    }
-    return buf;
-}
+const char *ws_learner_help(void) { return HELP; }
 
 static int parse_number(const char *v, double lo, double hi, double *out) {
     char *end;

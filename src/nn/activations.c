@@ -6,13 +6,13 @@
 
 static void relu_forward(ws_layer *L, ws_ctx *ctx, ws_model *m, float *out, const float *in, int B, int train) {
     (void)m; (void)train;
-    ctx->backend->relu_forward(ctx, out, in, (int64_t)B * ws_shape_numel(L->in));
+    ws_backend_of(ctx)->relu_forward(ctx, out, in, (int64_t)B * ws_shape_numel(L->in));
 }
 
 static void relu_backward(ws_layer *L, ws_ctx *ctx, ws_model *m, float *din, const float *dout,
                           const float *in, const float *out, int B) {
     (void)m; (void)in;
-    if (din) ctx->backend->relu_backward(ctx, din, dout, out, (int64_t)B * ws_shape_numel(L->in));
+    if (din) ws_backend_of(ctx)->relu_backward(ctx, din, dout, out, (int64_t)B * ws_shape_numel(L->in));
 }
 
 static const ws_layer_ops relu_ops = {.kind = "relu", .forward = relu_forward, .backward = relu_backward};

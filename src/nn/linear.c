@@ -8,14 +8,14 @@
 static void linear_forward(ws_layer *L, ws_ctx *ctx, ws_model *m, float *out, const float *in, int B, int train) {
     (void)train;
     const ws_param *W = &m->params[L->param0], *b = &m->params[L->param0 + 1];
-    ctx->backend->linear_forward(ctx, out, in, m->w + W->offset, m->w + b->offset, B, W->dims[1], W->dims[0]);
+    ws_backend_of(ctx)->linear_forward(ctx, out, in, m->w + W->offset, m->w + b->offset, B, W->dims[1], W->dims[0]);
 }
 
 static void linear_backward(ws_layer *L, ws_ctx *ctx, ws_model *m, float *din, const float *dout,
                             const float *in, const float *out, int B) {
     (void)out;
     const ws_param *W = &m->params[L->param0], *b = &m->params[L->param0 + 1];
-    ctx->backend->linear_backward(ctx, din, m->g + W->offset, m->g + b->offset, dout, in, m->w + W->offset, B,
+    ws_backend_of(ctx)->linear_backward(ctx, din, m->g + W->offset, m->g + b->offset, dout, in, m->w + W->offset, B,
                                   W->dims[1], W->dims[0]);
 }
 

@@ -6,30 +6,6 @@
 
 #include "ops/backend.h"
 
-ws_status ws_model_kind_parse(ws_ctx *ctx, const char *s, ws_model_kind *out) {
-    if (!strcmp(s, "logreg")) *out = WS_MODEL_LOGREG;
-    else if (!strcmp(s, "mlp")) *out = WS_MODEL_MLP;
-    else if (!strcmp(s, "resnet18")) *out = WS_MODEL_RESNET18;
-    else return ws_fail(ctx, WS_ERR_ARG, "unknown model '%s' (expected logreg, mlp or resnet18)", s);
-    return WS_OK;
-}
-
-const char *ws_model_kind_name(ws_model_kind k) {
-    return k == WS_MODEL_LOGREG ? "logreg" : k == WS_MODEL_MLP ? "mlp" : "resnet18";
-}
-
-void ws_model_describe(const ws_model_spec *spec, char *buf, size_t cap) {
-    if (spec->kind == WS_MODEL_RESNET18) {
-        snprintf(buf, cap, "resnet18 w%d %dx%dx%d-%d", spec->width, spec->input.c, spec->input.h, spec->input.w,
-                 spec->num_classes);
-        return;
-    }
-    int n = snprintf(buf, cap, "%s %lld", ws_model_kind_name(spec->kind), (long long)ws_shape_numel(spec->input));
-    for (int i = 0; spec->kind == WS_MODEL_MLP && i < spec->nhidden && n < (int)cap; i++)
-        n += snprintf(buf + n, cap - (size_t)n, "-%d", spec->hidden[i]);
-    if (n < (int)cap) snprintf(buf + n, cap - (size_t)n, "-%d", spec->num_classes);
-}
-
 int ws_model_add_param(ws_model *m, const char *layer, const char *suffix, int ndim, const int *dims) {
     ws_param *p = &m->params[m->nparams];
     snprintf(p->name, sizeof p->name, "%s.%s", layer, suffix);
@@ -61,10 +37,15 @@ int ws_model_add_buffer(ws_model *m, const char *layer, const char *suffix, ws_b
     return m->nbuffers++;
 }
 
-static ws_layer *next_layer(ws_model *m) { return &m->layers[m->nlayers++]; }
+ws_model *ws_model_new(ws_ctx *ctx, const ws_model_spec *spec) {
+    ws_model *m = ws_alloc(ctx, sizeof *m);
+    if (m) m->spec = *spec;
+    return m;
+}
 
-// The parameter, gradient and buffer arenas, once every layer has registered.
-static ws_status alloc_arenas(ws_ctx *ctx, ws_model *m, ws_model **out) {
+ws_layer *ws_model_add_layer(ws_model *m) { return &m->layers[m->nlayers++]; }
+
+ws_status ws_model_finish(ws_ctx *ctx, ws_model *m, ws_model **out) {
     m->w = ws_alloc(ctx, sizeof(float) * (size_t)m->nweights);
     m->buf = ws_alloc(ctx, sizeof(float) * (size_t)m->nbuf);
     m->ibuf = ws_alloc(ctx, sizeof(int64_t) * (size_t)m->nibuf);
@@ -74,52 +55,6 @@ static ws_status alloc_arenas(ws_ctx *ctx, ws_model *m, ws_model **out) {
     }
     *out = m;
     return WS_OK;
-}
-
-ws_status ws_model_create(ws_ctx *ctx, ws_model **out, const ws_model_spec *spec) {
-    *out = NULL;
-    if (spec->num_classes < 2) return ws_fail(ctx, WS_ERR_ARG, "model needs at least 2 classes, got %d", spec->num_classes);
-    if (ws_shape_numel(spec->input) <= 0) return ws_fail(ctx, WS_ERR_ARG, "model input shape is empty");
-    if (spec->kind == WS_MODEL_MLP && (spec->nhidden < 1 || spec->nhidden > WS_MAX_HIDDEN))
-        return ws_fail(ctx, WS_ERR_ARG, "MLP needs 1..%d hidden layers, got %d", WS_MAX_HIDDEN, spec->nhidden);
-    for (int i = 0; spec->kind == WS_MODEL_MLP && i < spec->nhidden; i++)
-        if (spec->hidden[i] < 1) return ws_fail(ctx, WS_ERR_ARG, "MLP hidden size %d is not positive", spec->hidden[i]);
-
-    if (spec->kind == WS_MODEL_RESNET18 && (spec->width < 1 || spec->width > 1024))
-        return ws_fail(ctx, WS_ERR_ARG, "ResNet-18 width %d must be in [1, 1024]", spec->width);
-
-    ws_model *m = ws_alloc(ctx, sizeof *m);
-    if (!m) return WS_ERR_NOMEM;
-    m->spec = *spec;
-    if (spec->kind == WS_MODEL_RESNET18) {
-        ws_status st = ws_build_resnet18(ctx, m);
-        if (st) {
-            ws_model_free(m);
-            return st;
-        }
-        ws_model_describe(spec, m->arch, sizeof m->arch);
-        return alloc_arenas(ctx, m, out);
-    }
-    int in = (int)ws_shape_numel(spec->input);
-    ws_layer_flatten(next_layer(m), "flatten", spec->input);
-    if (spec->kind == WS_MODEL_LOGREG) {
-        ws_layer_linear(m, next_layer(m), "linear", in, spec->num_classes);
-    } else {
-        // The official code's MLP: lm1 .. lmK Linear layers with ReLU between.
-        char name[16];
-        int prev = in;
-        for (int i = 0; i < spec->nhidden; i++) {
-            snprintf(name, sizeof name, "lm%d", i + 1);
-            ws_layer_linear(m, next_layer(m), name, prev, spec->hidden[i]);
-            snprintf(name, sizeof name, "relu%d", i + 1);
-            ws_layer_relu(next_layer(m), name, (ws_shape){spec->hidden[i], 1, 1});
-            prev = spec->hidden[i];
-        }
-        snprintf(name, sizeof name, "lm%d", spec->nhidden + 1);
-        ws_layer_linear(m, next_layer(m), name, prev, spec->num_classes);
-    }
-    ws_model_describe(spec, m->arch, sizeof m->arch);
-    return alloc_arenas(ctx, m, out);
 }
 
 void ws_model_free(ws_model *m) {
@@ -283,7 +218,7 @@ static const float *logits_of(ws_model *m) {
 
 double ws_model_loss(ws_ctx *ctx, ws_model *m, const int32_t *y, int B, int *ncorrect) {
     int C = m->spec.num_classes;
-    ctx->backend->softmax_ce_forward(ctx, m->probs, m->losses, m->correct, logits_of(m), y, B, C);
+    ws_backend_of(ctx)->softmax_ce_forward(ctx, m->probs, m->losses, m->correct, logits_of(m), y, B, C);
     double sum = 0.0;
     int hits = 0;
     for (int r = 0; r < B; r++) {
@@ -330,7 +265,7 @@ void ws_model_backward(ws_ctx *ctx, ws_model *m, const int32_t *y, int B) {
     }
     int last = m->nlayers; // the logits' gradient buffer
     while (!dacts[last]) last--;
-    ctx->backend->softmax_ce_backward(ctx, dacts[last], m->probs, y, 1.0f / (float)B, B, C);
+    ws_backend_of(ctx)->softmax_ce_backward(ctx, dacts[last], m->probs, y, 1.0f / (float)B, B, C);
     for (int i = m->nlayers - 1; i >= 0; i--) {
         ws_layer *L = &m->layers[i];
         if (L->ops->is_view) continue;

@@ -1,8 +1,10 @@
-// A model: an ordered list of layers, its named parameters in one flat arena
-// (PyTorch names and layouts, so checkpoints interchange), the gradient arena of
-// the same size, and activation memory planned once for a maximum batch size.
-// Because parameters and gradients are each one contiguous array, optimizers,
-// shrink-perturb and weight statistics are single flat loops.
+// A model, the container: an ordered list of layers, its named parameters in
+// one flat arena (PyTorch names and layouts, so checkpoints interchange), the
+// gradient arena of the same size, and activation memory planned once for a
+// maximum batch size. Because parameters and gradients are each one contiguous
+// array, optimizers, shrink-perturb and weight statistics are single flat loops.
+// Which networks there are (logreg, MLP, ResNet-18) and how each is built into a
+// container is the zoo's (nn/zoo.h, included at the end for callers).
 #ifndef WS_NN_MODEL_H
 #define WS_NN_MODEL_H
 
@@ -12,6 +14,7 @@
 #include "core/ctx.h"
 #include "core/rng.h"
 #include "nn/layer.h"
+#include "ops/backend.h" // the backend a model runs on: ws_ctx_set_backend, ws_backend_of
 
 #define WS_MAX_LAYERS 64
 #define WS_MAX_PARAMS 256
@@ -82,15 +85,28 @@ typedef struct ws_model {
     int head_batch;
 } ws_model;
 
-// Parse "logreg" | "mlp" | "resnet18" into a kind. Returns WS_ERR_ARG for anything else.
-ws_status ws_model_kind_parse(ws_ctx *ctx, const char *s, ws_model_kind *out);
+// ---- building a container (the zoo's builders, nn/zoo.c and nn/resnet.c) ----
 
-// "mlp 784-100-100-10", "logreg 3072-10", "resnet18 w16 3x32x32-10".
-void ws_model_describe(const ws_model_spec *spec, char *buf, size_t cap);
-const char *ws_model_kind_name(ws_model_kind k);
+// An empty model recording the spec it is built from (no layers, no arenas);
+// NULL when out of memory (ctx->err says so).
+ws_model *ws_model_new(ws_ctx *ctx, const ws_model_spec *spec);
+// The next layer slot, for a layer constructor to fill.
+ws_layer *ws_model_add_layer(ws_model *m);
+// Register a parameter / buffer while building a layer (used by layer constructors).
+int ws_model_add_param(ws_model *m, const char *layer, const char *suffix, int ndim, const int *dims);
+int ws_model_add_buffer(ws_model *m, const char *layer, const char *suffix, ws_buf_dtype dtype, int ndim,
+                        const int *dims);
+// Once every layer has registered: allocate the parameter and buffer arenas
+// (zero) and hand the model to *out; on failure m is freed.
+ws_status ws_model_finish(ws_ctx *ctx, ws_model *m, ws_model **out);
 
-// Build the layers and arenas (parameters zero until ws_model_init).
-ws_status ws_model_create(ws_ctx *ctx, ws_model **out, const ws_model_spec *spec);
+// Layer constructors (nn/linear.c, nn/activations.c).
+void ws_layer_linear(ws_model *m, ws_layer *L, const char *name, int in, int out);
+void ws_layer_relu(ws_layer *L, const char *name, ws_shape s);
+void ws_layer_flatten(ws_layer *L, const char *name, ws_shape in);
+
+// ---- using a container ----
+
 void ws_model_free(ws_model *m);
 
 // Fresh initialisation (PyTorch defaults) drawn from `rng`, layer by layer.
@@ -133,17 +149,8 @@ const ws_buffer *ws_model_buffer(const ws_model *m, const char *name);
 // Copy the weights (and buffers) of a model of identical architecture.
 ws_status ws_model_copy_weights(ws_ctx *ctx, ws_model *dst, const ws_model *src);
 
-// Register a parameter / buffer while building a layer (used by layer constructors).
-int ws_model_add_param(ws_model *m, const char *layer, const char *suffix, int ndim, const int *dims);
-int ws_model_add_buffer(ws_model *m, const char *layer, const char *suffix, ws_buf_dtype dtype, int ndim,
-                        const int *dims);
-
-// ResNet-18, CIFAR variant (nn/resnet.c): appends its layers to m.
-ws_status ws_build_resnet18(ws_ctx *ctx, ws_model *m);
-
-// Layer constructors (nn/linear.c, nn/activations.c).
-void ws_layer_linear(ws_model *m, ws_layer *L, const char *name, int in, int out);
-void ws_layer_relu(ws_layer *L, const char *name, ws_shape s);
-void ws_layer_flatten(ws_layer *L, const char *name, ws_shape in);
+// The zoo (ws_model_create by kind, kind names, descriptions), for callers
+// that include only this header.
+#include "nn/zoo.h"
 
 #endif

@@ -5,12 +5,15 @@
 //   global average pool -> linear (8w -> classes)
 // BasicBlock: relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)).
 // Parameter and buffer names are PyTorch's, so checkpoints load with strict=True.
+// Part of the zoo (nn/zoo.h): ws_build_resnet18 appends these layers to a model
+// container (nn/model.h), which owns their parameters and memory.
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "nn/model.h"
+#include "nn/zoo.h"
 #include "ops/backend.h"
 
 #define BN_MOMENTUM 0.1f
@@ -78,7 +81,7 @@ static void cb_init(ws_model *m, conv_bn *u, ws_rng *rng) {
 // out = act(bn(conv(in)) + res): act = ReLU when `relu`; res may be NULL.
 static void cb_forward(ws_ctx *ctx, ws_model *m, conv_bn *u, float *out, const float *in, const float *res, int relu,
                        int B, int train) {
-    const ws_backend *be = ctx->backend;
+    const ws_backend *be = ws_backend_of(ctx);
     ws_conv_shape s = u->shape;
     s.B = B;
     float *z = u->z ? u->z : out; // inference plans run the BatchNorm in place on the output
@@ -100,7 +103,7 @@ static void cb_forward(ws_ctx *ctx, ws_model *m, conv_bn *u, float *out, const f
 // the input gradient, overwritten.
 static void cb_backward(ws_ctx *ctx, ws_model *m, conv_bn *u, float *din, float *dres, const float *dout,
                         const float *out, int relu, const float *in, int B) {
-    const ws_backend *be = ctx->backend;
+    const ws_backend *be = ws_backend_of(ctx);
     ws_conv_shape s = u->shape;
     s.B = B;
     be->bn_act_backward(ctx, u->dz, dres, m->g + m->params[u->gamma].offset, m->g + m->params[u->beta].offset, dout,
@@ -116,7 +119,9 @@ static void cb_backward(ws_ctx *ctx, ws_model *m, conv_bn *u, float *din, float 
 // nothing (BN runs in place on the output). Gradient scratch: dz.
 static int64_t stem_saved(const ws_layer *L, int B, int train) { return train ? cb_out_floats(L->priv, B) : 0; }
 static int64_t stem_dsaved(const ws_layer *L, int B) { return cb_out_floats(L->priv, B); }
-static int64_t stem_scratch(const ws_layer *L, const ws_ctx *ctx, int B) { return cb_scratch(ctx->backend, L->priv, B); }
+static int64_t stem_scratch(const ws_layer *L, const ws_ctx *ctx, int B) {
+    return cb_scratch(ws_backend_of(ctx), L->priv, B);
+}
 static void stem_plan(ws_layer *L, float *saved, float *dsaved, int B, int train) {
     conv_bn *u = L->priv;
     (void)B;
@@ -182,7 +187,7 @@ static int64_t block_dsaved(const ws_layer *L, int B) {
 
 static int64_t block_scratch(const ws_layer *L, const ws_ctx *ctx, int B) {
     const block *k = L->priv;
-    const ws_backend *be = ctx->backend;
+    const ws_backend *be = ws_backend_of(ctx);
     int64_t a = cb_scratch(be, &k->c1, B), b = cb_scratch(be, &k->c2, B), c = k->has_shortcut ? cb_scratch(be, &k->sc, B) : 0;
     return a > b ? (a > c ? a : c) : (b > c ? b : c);
 }
@@ -223,7 +228,7 @@ static void block_forward(ws_layer *L, ws_ctx *ctx, ws_model *m, float *out, con
 static void block_backward(ws_layer *L, ws_ctx *ctx, ws_model *m, float *din, const float *dout, const float *in,
                            const float *out, int B) {
     block *k = L->priv;
-    const ws_backend *be = ctx->backend;
+    const ws_backend *be = ws_backend_of(ctx);
     cb_backward(ctx, m, &k->c2, k->dh1, k->dsum, dout, out, 1, k->h1, B);
     cb_backward(ctx, m, &k->c1, din, NULL, k->dh1, k->h1, 1, in, B);
     if (k->has_shortcut) {
@@ -293,12 +298,12 @@ static ws_status add_block(ws_ctx *ctx, ws_model *m, ws_layer *L, const char *na
 
 static void pool_forward(ws_layer *L, ws_ctx *ctx, ws_model *m, float *out, const float *in, int B, int train) {
     (void)m, (void)train;
-    ctx->backend->avgpool_forward(ctx, out, in, B, L->in.c, L->in.h * L->in.w);
+    ws_backend_of(ctx)->avgpool_forward(ctx, out, in, B, L->in.c, L->in.h * L->in.w);
 }
 static void pool_backward(ws_layer *L, ws_ctx *ctx, ws_model *m, float *din, const float *dout, const float *in,
                           const float *out, int B) {
     (void)m, (void)in, (void)out;
-    if (din) ctx->backend->avgpool_backward(ctx, din, dout, B, L->in.c, L->in.h * L->in.w);
+    if (din) ws_backend_of(ctx)->avgpool_backward(ctx, din, dout, B, L->in.c, L->in.h * L->in.w);
 }
 static const ws_layer_ops pool_ops = {.kind = "avgpool", .forward = pool_forward, .backward = pool_backward};
 
@@ -310,7 +315,7 @@ ws_status ws_build_resnet18(ws_ctx *ctx, ws_model *m) {
     int w = sp->width;
     ws_status st;
     // Stem.
-    ws_layer *L = &m->layers[m->nlayers++];
+    ws_layer *L = ws_model_add_layer(m);
     conv_bn *u = calloc(1, sizeof *u);
     if (!u) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory building conv1");
     L->ops = &stem_ops;
@@ -328,18 +333,18 @@ ws_status ws_build_resnet18(ws_ctx *ctx, ws_model *m) {
         for (int b = 0; b < 2; b++) {
             char name[32];
             snprintf(name, sizeof name, "layer%d.%d", stage + 1, b);
-            L = &m->layers[m->nlayers++];
+            L = ws_model_add_layer(m);
             if ((st = add_block(ctx, m, L, name, x, planes, b == 0 && stage > 0 ? 2 : 1))) return st;
             x = L->out;
         }
     }
     // Global average pool (the official avg_pool2d(out, 4) on a 4x4 map), head.
-    L = &m->layers[m->nlayers++];
+    L = ws_model_add_layer(m);
     L->ops = &pool_ops;
     snprintf(L->name, sizeof L->name, "avgpool");
     L->in = x;
     L->out = (ws_shape){x.c, 1, 1};
     L->param0 = -1;
-    ws_layer_linear(m, &m->layers[m->nlayers++], "linear", x.c, sp->num_classes);
+    ws_layer_linear(m, ws_model_add_layer(m), "linear", x.c, sp->num_classes);
     return WS_OK;
 }

@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct ws_ctx;
+#include "core/ctx.h"
 
 // Geometry of a 2-D convolution over NCHW data with OIHW weights (as PyTorch):
 // OH = (H + 2 pad - KH) / stride + 1, OW likewise.
@@ -134,10 +134,25 @@ const ws_backend *ws_backend_cpu(void);
 // BatchNorm kernels over nChw16c; Linear, ReLU and softmax as the CPU backend.
 // Its primitives live in ctx->backend_state (released by ws_ctx_release).
 const ws_backend *ws_backend_onednn(void);
+
+// ---- the registry (ops/registry.c): backends by name, the default, a context's choice ----
+
+// "reference" | "onednn" -> the table; NULL for anything else.
+const ws_backend *ws_backend_by_name(const char *name);
+// The backend of a context that chose none: oneDNN, the fast path ("reference" is the oracle).
+const ws_backend *ws_backend_default(void);
+// The backend a context runs on: the one ws_ctx_set_backend chose, else the
+// default (ws_ctx_init leaves ctx->backend NULL, core knowing no backend).
+// Every call site reaches the ops through this.
+static inline const ws_backend *ws_backend_of(const struct ws_ctx *ctx) {
+    return ctx->backend ? ctx->backend : ws_backend_default();
+}
+// Switch backend ("reference" | "onednn"), releasing the old one's state.
+ws_status ws_ctx_set_backend(ws_ctx *ctx, const char *name);
+// "auto" | "direct" -> ctx->conv_algo.
+ws_status ws_ctx_set_conv_algo(ws_ctx *ctx, const char *name);
 // The numerical libraries linked, their versions and builds, in one line (for results'
 // provenance): "OpenBLAS 0.3.21 ... ; oneDNN 2.7.3 (hash)".
 void ws_backend_libraries(char *out, size_t cap);
-// "reference" | "onednn" -> the table; NULL for anything else.
-const ws_backend *ws_backend_by_name(const char *name);
 
 #endif

@@ -18,7 +18,6 @@
 // Failures (oneDNN cannot create a primitive, out of memory) are recorded in
 // ctx->fault / ctx->err; the op then leaves its outputs unspecified and the
 // training and evaluation loops stop with that error.
-#include <cblas.h>
 #include <oneapi/dnnl/dnnl.h>
 #include <oneapi/dnnl/dnnl_debug.h>
 #include <stdio.h>
@@ -472,15 +471,3 @@ static const ws_backend onednn_backend = {
 };
 
 const ws_backend *ws_backend_onednn(void) { return &onednn_backend; }
-
-void ws_backend_libraries(char *out, size_t cap) {
-    const dnnl_version_t *v = dnnl_version();
-    int n = snprintf(out, cap, "%s; oneDNN %d.%d.%d", openblas_get_config(), v->major, v->minor, v->patch);
-    if (v->hash && strcmp(v->hash, "N/A") && n > 0 && (size_t)n < cap) snprintf(out + n, cap - (size_t)n, " (%.12s)", v->hash);
-}
-
-const ws_backend *ws_backend_by_name(const char *name) {
-    if (!strcmp(name, "reference")) return ws_backend_cpu();
-    if (!strcmp(name, "onednn")) return &onednn_backend;
-    return NULL;
-}

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "exp/sweep.h"
 #include "io/jsonl.h"
 
 #define MAX_COLS 20
@@ -20,19 +21,6 @@ const char *ws_verdict_word(ws_verdict v) {
     case WS_VERDICT_OPPOSITE: return "no: the opposite";
     default: return "no data";
     }
-}
-
-ws_verdict ws_verdict_paired(const double *d, int n, double margin, ws_summary *s) {
-    double x[MAX_SEEDS];
-    if (n < 1) return WS_VERDICT_NO_DATA;
-    if (n > MAX_SEEDS) n = MAX_SEEDS;
-    for (int i = 0; i < n; i++) x[i] = d[i] + margin;
-    *s = ws_summarize(d, n);
-    ws_summary m = ws_summarize(x, n);
-    if (n < 2 || !isfinite(m.ci95)) return WS_VERDICT_NOT_SHOWN;
-    if (m.mean - m.ci95 > 0) return WS_VERDICT_HOLDS;
-    if (m.mean + m.ci95 < 0) return WS_VERDICT_OPPOSITE;
-    return WS_VERDICT_NOT_SHOWN;
 }
 
 // ---- one point's results: per learner, per seed ------------------------------------------------
@@ -388,11 +376,8 @@ static ws_status sweep_point(ws_ctx *ctx, cJSON *rec, void *user) {
 // point (by the means over seeds: the points are different settings, not pairs).
 static void claim_no_free_lunch(sweep_walk *w) {
     if (strcmp(w->s->artefact, "lr-batch") || !w->nmeans) return;
-    int best = 0, fast = -1;
-    for (int k = 1; k < w->nmeans; k++)
-        if (w->random_acc[k] > w->random_acc[best]) best = k;
-    for (int k = 0; k < w->nmeans; k++)
-        if (w->warm_acc[k] >= w->random_acc[best] - 0.01 && (fast < 0 || w->warm_secs[k] < w->warm_secs[fast])) fast = k;
+    ws_sweep_match m = ws_sweep_match_random(w->random_acc, w->nmeans, w->warm_acc, w->warm_secs, w->nmeans, 0.01);
+    const int best = m.best_random, fast = m.fastest_match;
     char where[400];
     snprintf(where, sizeof where, "best random: %s", w->where_at[best]);
     w->s->where = where;

@@ -12,8 +12,6 @@
 #include "core/ctx.h"
 #include "exp/stats.h"
 
-typedef enum { WS_VERDICT_HOLDS, WS_VERDICT_NOT_SHOWN, WS_VERDICT_OPPOSITE, WS_VERDICT_NO_DATA } ws_verdict;
-
 typedef struct {
     char where[160];      // the grid point or share ("model=mlp opt=adam"), or ""
     char claim[200];      // what is claimed
@@ -24,10 +22,6 @@ typedef struct {
 
 // "yes", "not shown", "no: the opposite", "no data".
 const char *ws_verdict_word(ws_verdict v);
-
-// The verdict on per-seed differences d[0..n) that are positive where the
-// claim holds (margin: the claim is d > -margin, e.g. "within 1 point").
-ws_verdict ws_verdict_paired(const double *d, int n, double margin, ws_summary *s);
 
 // Check artefact `name`'s claims on its results in dir (a scenario's folder,
 // or a sweep's, whose every point is checked). Unknown names have none.

@@ -8,13 +8,16 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
-#include "data/loaders.h"
+#include "core/file.h"
 #include "exp/stats.h"
 
 #define MAX_SEEDS 64
@@ -78,9 +81,10 @@ static void gp_escape(char *dst, size_t cap, const char *src) {
     dst[k] = 0;
 }
 
-static void script_for(FILE *gp, const figure *f, const char *dir, const char *term, const char *ext) {
-    char t[600];
+static void script_for(FILE *gp, const figure *f, const char *folder, const char *term, const char *ext) {
+    char t[600], dir[2400];
     gp_escape(t, sizeof t, f->title);
+    gp_escape(dir, sizeof dir, folder); // a quote in the folder's name stays inside gnuplot's strings
     fprintf(gp, "set terminal %s\nset output '%s/%s.%s'\n", term, dir, f->file, ext);
     fprintf(gp, "set title '%s' noenhanced\nset xlabel '%s' noenhanced\nset ylabel '%s' noenhanced\n", t, f->xlabel,
             f->ylabel);
@@ -98,6 +102,56 @@ static void script_for(FILE *gp, const figure *f, const char *dir, const char *t
     fprintf(gp, "\n");
 }
 
+extern char **environ;
+
+#define GNUPLOT_MISSING "gnuplot is not installed (Debian: apt-get install gnuplot-nox)"
+
+// Run `gnuplot SCRIPT` with no shell in between (the path is one argument,
+// whatever characters it holds), its stdout and stderr read through one pipe.
+// A failure's message holds the first 511 bytes of that output, on one line;
+// gnuplot missing from the PATH has its own message.
+static ws_status run_gnuplot(ws_ctx *ctx, const char *script) {
+    int fd[2];
+    if (pipe(fd) != 0) return ws_fail(ctx, WS_ERR_IO, "cannot run gnuplot: %s", strerror(errno));
+    char *argv[] = {(char *)"gnuplot", (char *)script, NULL};
+    pid_t pid;
+    posix_spawn_file_actions_t fa;
+    int err = posix_spawn_file_actions_init(&fa);
+    if (!err) {
+        posix_spawn_file_actions_addclose(&fa, fd[0]);
+        posix_spawn_file_actions_adddup2(&fa, fd[1], STDOUT_FILENO);
+        posix_spawn_file_actions_adddup2(&fa, fd[1], STDERR_FILENO);
+        if (fd[1] > STDERR_FILENO) posix_spawn_file_actions_addclose(&fa, fd[1]);
+        err = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
+        posix_spawn_file_actions_destroy(&fa);
+    }
+    close(fd[1]);
+    if (err) {
+        close(fd[0]);
+        if (err == ENOENT) return ws_fail(ctx, WS_ERR_IO, GNUPLOT_MISSING);
+        return ws_fail(ctx, WS_ERR_IO, "cannot run gnuplot: %s", strerror(err));
+    }
+    // Read to the end (gnuplot never blocks on a full pipe), keeping the first bytes.
+    char msg[512] = "", sink[4096];
+    size_t got = 0;
+    for (;;) {
+        ssize_t r = got < sizeof msg - 1 ? read(fd[0], msg + got, sizeof msg - 1 - got) : read(fd[0], sink, sizeof sink);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        if (got < sizeof msg - 1) got += (size_t)r;
+    }
+    msg[got] = 0;
+    close(fd[0]);
+    int status = 0;
+    pid_t w;
+    while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR) {}
+    if (w == pid && status == 0) return WS_OK;
+    for (char *c = msg; *c; c++)
+        if (*c == '\n') *c = ' ';
+    if (w == pid && WIFEXITED(status) && WEXITSTATUS(status) == 127) return ws_fail(ctx, WS_ERR_IO, GNUPLOT_MISSING);
+    return ws_fail(ctx, WS_ERR_IO, "gnuplot failed on %s: %s", script, msg[0] ? msg : "no message");
+}
+
 static ws_status render(ws_ctx *ctx, const figure *f, const char *dir, int *nfigs) {
     char path[1200];
     snprintf(path, sizeof path, "%s/%s.dat", dir, f->file);
@@ -109,21 +163,8 @@ static ws_status render(ws_ctx *ctx, const figure *f, const char *dir, int *nfig
     script_for(gp, f, dir, "pngcairo size 960,600 font 'Sans,11'", "png");
     script_for(gp, f, dir, "svg size 960,600 font 'Sans,11' background rgb 'white'", "svg");
     fclose(gp);
-    char cmd[1400];
-    snprintf(cmd, sizeof cmd, "gnuplot '%s' 2>&1", path);
-    FILE *p = popen(cmd, "r");
-    if (!p) return ws_fail(ctx, WS_ERR_IO, "cannot run gnuplot: %s", strerror(errno));
-    char msg[512] = "";
-    size_t got = fread(msg, 1, sizeof msg - 1, p);
-    msg[got] = 0;
-    int rc = pclose(p);
-    if (rc != 0) {
-        for (char *c = msg; *c; c++)
-            if (*c == '\n') *c = ' ';
-        if (WIFEXITED(rc) && WEXITSTATUS(rc) == 127)
-            return ws_fail(ctx, WS_ERR_IO, "gnuplot is not installed (Debian: apt-get install gnuplot-nox)");
-        return ws_fail(ctx, WS_ERR_IO, "gnuplot failed on %s: %s", path, msg[0] ? msg : "no message");
-    }
+    ws_status run = run_gnuplot(ctx, path);
+    if (run) return run;
     *nfigs += 2;
     return WS_OK;
 }
@@ -156,7 +197,7 @@ ws_status ws_plot_results(ws_ctx *ctx, const char *input, const char *outdir, in
     }
     uint8_t *buf;
     size_t len;
-    ws_status st = ws_read_file(ctx, file, "results file (JSONL)", &buf, &len);
+    ws_status st = ws_file_read(ctx, file, "results file (JSONL)", &buf, &len);
     if (st) return st;
     series *all = calloc(MAX_SERIES * NQUANT, sizeof *all);
     if (!all) {

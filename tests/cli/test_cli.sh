@@ -241,8 +241,14 @@ fi
 expect_error "report of a missing folder" "$T/nowhere: No such file or directory" "$WS" report "$T/nowhere"
 expect_error "report of a folder without results" "$T/ck: no results found" "$WS" report "$T/ck"
 [ ! -e "$T/ck/report.md" ] && ok "a failed report writes nothing" || bad "report.md written by a failed report"
+# Tiny CIFAR-10 files made here (10 images a batch), so that the check needs nothing from outside.
+mkdir -p "$T/tiny-cifar"
+"$PY" -c 'import os, sys
+for name in ["data_batch_%d.bin" % i for i in range(1, 6)] + ["test_batch.bin"]:
+    with open(os.path.join(sys.argv[1], name), "wb") as f:
+        for k in range(10): f.write(bytes([k]) + bytes([(7 * k + j) % 256 for j in range(3072)]))' "$T/tiny-cifar"
 expect_error "transfer across shapes" "transfer needs one shape" \
-    "$WS" transfer --data "cifar10:../shared/data/cifar-10-sample" --pretrain fashion-mnist --out "$T/never-tr"
+    "$WS" transfer --data "cifar10:$T/tiny-cifar" --pretrain fashion-mnist --out "$T/never-tr"
 expect_error "unknown query" "--query: expected 'margin' or 'random'" "$WS" active --query entropy
 
 # --- one writer per results folder ---

@@ -7,7 +7,7 @@
 #include "fuzz_common.h"
 #include "io/config.h"
 
-static void check_entries(const ws_exp_entry *e, int n, int nlines) {
+static void check_entries(const ws_config_entry *e, int n, int nlines) {
     if (n < 0 || n > WS_EXP_MAX_ENTRIES) abort();
     for (int i = 0; i < n; i++) {
         if (!e[i].key[0] || !e[i].value[0] || e[i].line < 1 || e[i].line > nlines) abort();
@@ -22,10 +22,10 @@ static void check_entries(const ws_exp_entry *e, int n, int nlines) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     ws_ctx ctx;
     fuzz_ctx(&ctx);
-    static ws_experiment_file f; // 280 KB
+    static ws_config_file f; // 280 KB
     int nlines = 1;
     for (size_t i = 0; i < size; i++) nlines += data[i] == '\n';
-    ws_status st = ws_experiment_parse(&ctx, (const char *)data, size, "fuzz.ini", &f);
+    ws_status st = ws_config_parse(&ctx, (const char *)data, size, "fuzz.ini", &f);
     if (st == WS_OK) {
         if (strcmp(f.scenario, "batch") && strcmp(f.scenario, "online") && strcmp(f.scenario, "active") &&
             strcmp(f.scenario, "transfer"))

@@ -275,7 +275,7 @@ static int conv_bn_relu_again(ws_ctx *ctx, const ws_model *m, const char *conv, 
         found = !ws_conv_shape_resolve(&cs) && cs.OH == sout.h && cs.OW == sout.w;
     }
     if (!found) return -1;
-    const ws_backend *be = ctx->backend;
+    const ws_backend *be = ws_backend_of(ctx);
     int64_t nz = (int64_t)B * sout.c * sout.h * sout.w, nws = be->conv2d_workspace(&cs);
     float *z = malloc(sizeof(float) * (size_t)nz), *ws = malloc(sizeof(float) * (size_t)(nws ? nws : 1));
     float *stats = malloc(sizeof(float) * 4 * (size_t)sout.c);
@@ -300,7 +300,7 @@ static int add_mask_of(ws_ctx *ctx, out_list *o, const char *prefix, const char 
     int64_t n = (int64_t)B * ws_shape_numel(s);
     float *plain = malloc(sizeof(float) * (size_t)n);
     if (!plain) return -1;
-    ctx->backend->act_to_nchw(ctx, plain, act, B, s.c, s.h * s.w);
+    ws_backend_of(ctx)->act_to_nchw(ctx, plain, act, B, s.c, s.h * s.w);
     int err = add_mask(o, prefix, name, plain, B, s);
     free(plain);
     return err;

@@ -11,12 +11,12 @@
 static ws_ctx ctx;
 static void setup(void) { ws_ctx_init(&ctx, 1); }
 
-static ws_experiment_file xf; // 280 KB: not on the stack
+static ws_config_file xf; // 280 KB: not on the stack
 
-static ws_status parse_n(const char *text, size_t len) { return ws_experiment_parse(&ctx, text, len, "exp.ini", &xf); }
+static ws_status parse_n(const char *text, size_t len) { return ws_config_parse(&ctx, text, len, "exp.ini", &xf); }
 static ws_status parse(const char *text) { return parse_n(text, strlen(text)); }
 
-static void assert_entry(const ws_exp_entry *e, const char *key, const char *value, int line) {
+static void assert_entry(const ws_config_entry *e, const char *key, const char *value, int line) {
     ck_assert_str_eq(e->key, key);
     ck_assert_str_eq(e->value, value);
     ck_assert_int_eq(e->line, line);
@@ -266,14 +266,14 @@ END_TEST
 
 START_TEST(read_file) {
     const char *path = test_write_file("exp.ini", good, strlen(good));
-    ck_assert_int_eq(ws_experiment_read(&ctx, path, &xf), WS_OK);
+    ck_assert_int_eq(ws_config_read(&ctx, path, &xf), WS_OK);
     ck_assert_str_eq(xf.path, path);
     ck_assert_str_eq(xf.scenario, "online");
     ck_assert_int_eq(xf.noptions, 5);
     assert_entry(&xf.axes[1], "learners", "warm,random", 15);
     const char bad[] = "scenario = batch\n[options]\nlr = 1\nlr = 2\n";
     path = test_write_file("bad.ini", bad, sizeof bad - 1);
-    ck_assert_int_eq(ws_experiment_read(&ctx, path, &xf), WS_ERR_FORMAT);
+    ck_assert_int_eq(ws_config_read(&ctx, path, &xf), WS_ERR_FORMAT);
     char want[1024];
     snprintf(want, sizeof want, "%s:4: 'lr' given twice in [options] (first on line 3)", path);
     ck_assert_str_eq(ctx.err, want);
@@ -283,11 +283,11 @@ END_TEST
 START_TEST(missing_file) {
     char path[600];
     snprintf(path, sizeof path, "%s/no-such.ini", test_tmpdir());
-    ck_assert_int_eq(ws_experiment_read(&ctx, path, &xf), WS_ERR_IO);
+    ck_assert_int_eq(ws_config_read(&ctx, path, &xf), WS_ERR_IO);
     char want[1024];
     snprintf(want, sizeof want, "%s: No such file or directory", path);
     ck_assert_str_eq(ctx.err, want);
-    ck_assert_int_eq(ws_experiment_read(&ctx, test_tmpdir(), &xf), WS_ERR_IO);
+    ck_assert_int_eq(ws_config_read(&ctx, test_tmpdir(), &xf), WS_ERR_IO);
     snprintf(want, sizeof want, "%s: Is a directory", test_tmpdir());
     ck_assert_str_eq(ctx.err, want);
 }

@@ -67,20 +67,20 @@ START_TEST(conv_shape_resolve) {
     ws_conv_shape s = {.B = 2, .C = 3, .H = 7, .W = 5, .O = 4, .KH = 3, .KW = 3, .stride = 1, .pad = 1};
     ck_assert_int_eq(ws_conv_shape_resolve(&s), 0);
     ck_assert_int_eq(s.OH, 7); ck_assert_int_eq(s.OW, 5);
-    ck_assert_int_eq(ctx.backend->conv2d_workspace(&s), 3 * 9 * 7 * 5);
+    ck_assert_int_eq(ws_backend_of(&ctx)->conv2d_workspace(&s), 3 * 9 * 7 * 5);
     s.stride = 2;
     ck_assert_int_eq(ws_conv_shape_resolve(&s), 0);
     ck_assert_int_eq(s.OH, 4); ck_assert_int_eq(s.OW, 3);
     s.KH = s.KW = 1, s.pad = 0; // the ResNet shortcut: 1x1 stride 2
     ck_assert_int_eq(ws_conv_shape_resolve(&s), 0);
     ck_assert_int_eq(s.OH, 4); ck_assert_int_eq(s.OW, 3);
-    ck_assert_int_eq(ctx.backend->conv2d_workspace(&s), 3 * 4 * 3);
+    ck_assert_int_eq(ws_backend_of(&ctx)->conv2d_workspace(&s), 3 * 4 * 3);
     s.stride = 1; // 1x1 stride 1: no columns needed
     ck_assert_int_eq(ws_conv_shape_resolve(&s), 0);
-    ck_assert_int_eq(ctx.backend->conv2d_workspace(&s), 0);
+    ck_assert_int_eq(ws_backend_of(&ctx)->conv2d_workspace(&s), 0);
     ws_conv_shape big = {.B = 128, .C = 64, .H = 32, .W = 32, .O = 64, .KH = 3, .KW = 3, .stride = 1, .pad = 1};
     ck_assert_int_eq(ws_conv_shape_resolve(&big), 0);
-    ck_assert_int_eq(ctx.backend->conv2d_workspace(&big), 64 * 9 * 32 * 32); // one image, any thread count
+    ck_assert_int_eq(ws_backend_of(&ctx)->conv2d_workspace(&big), 64 * 9 * 32 * 32); // one image, any thread count
     // Empty outputs and nonsense are refused.
     ws_conv_shape bad = {.B = 1, .C = 1, .H = 2, .W = 5, .O = 1, .KH = 3, .KW = 3, .stride = 1, .pad = 0};
     ck_assert_int_eq(ws_conv_shape_resolve(&bad), -1);
@@ -143,7 +143,7 @@ static void conv_init(conv_case *c, ws_conv_shape s, int use_bias, uint64_t seed
     c->nx = (int64_t)s.B * s.C * s.H * s.W;
     c->nw = (int64_t)s.O * s.C * s.KH * s.KW;
     c->nout = (int64_t)s.B * s.O * s.OH * s.OW;
-    c->nws = ctx.backend->conv2d_workspace(&s);
+    c->nws = ws_backend_of(&ctx)->conv2d_workspace(&s);
     ws_rng r = ws_rng_stream(seed, "test-conv", (uint64_t)(c->nx * 7919 + c->nw * 31 + c->nout + use_bias));
     c->x = fnew(c->nx), c->w = fnew(c->nw), c->b = fnew(s.O), c->r = fnew(c->nout), c->out = fnew(c->nout);
     fill(c->x, c->nx, &r, 1), fill(c->w, c->nw, &r, 1), fill(c->b, s.O, &r, 1), fill(c->r, c->nout, &r, 1);
@@ -176,7 +176,7 @@ static const ws_conv_shape conv_small[] = {
 
 static double conv_obj(void *u) {
     conv_case *c = u;
-    ctx.backend->conv2d_forward(&ctx, c->out, c->x, c->w, c->use_bias ? c->b : NULL, &c->s, c->ws);
+    ws_backend_of(&ctx)->conv2d_forward(&ctx, c->out, c->x, c->w, c->use_bias ? c->b : NULL, &c->s, c->ws);
     double sum = 0;
     for (int64_t i = 0; i < c->nout; i++) sum += (double)c->r[i] * c->out[i];
     return sum;
@@ -199,7 +199,7 @@ START_TEST(conv_gradients) {
     conv_init(&c, conv_small[_i / 2], _i % 2, 2);
     float *din = fnew(c.nx), *dw = fnew(c.nw), *db = fnew(c.s.O);
     fset(din, c.nx, NAN), fset(dw, c.nw, 0), fset(db, c.s.O, 0);
-    ctx.backend->conv2d_backward(&ctx, din, dw, c.use_bias ? db : NULL, c.r, c.x, c.w, &c.s, c.ws);
+    ws_backend_of(&ctx)->conv2d_backward(&ctx, din, dw, c.use_bias ? db : NULL, c.r, c.x, c.w, &c.s, c.ws);
     ck_assert_double_lt(fd_error(c.x, din, c.nx, conv_obj, &c, 1e-2f), 1e-3);
     ck_assert_double_lt(fd_error(c.w, dw, c.nw, conv_obj, &c, 1e-2f), 1e-3);
     if (c.use_bias) ck_assert_double_lt(fd_error(c.b, db, c.s.O, conv_obj, &c, 1e-2f), 1e-3);
@@ -222,18 +222,18 @@ START_TEST(conv_backward_accumulates) {
     float *din1 = fnew(c.nx), *dw1 = fnew(c.nw), *db1 = fnew(c.s.O);
     float *din2 = fnew(c.nx), *dw2 = fnew(c.nw), *db2 = fnew(c.s.O), *dw0 = fnew(c.nw), *db0 = fnew(c.s.O);
     fset(dw1, c.nw, 0), fset(db1, c.s.O, 0);
-    ctx.backend->conv2d_backward(&ctx, din1, dw1, db1, c.r, c.x, c.w, &c.s, c.ws);
+    ws_backend_of(&ctx)->conv2d_backward(&ctx, din1, dw1, db1, c.r, c.x, c.w, &c.s, c.ws);
     fill(dw0, c.nw, &r, 1), fill(db0, c.s.O, &r, 1);
     memcpy(dw2, dw0, sizeof(float) * (size_t)c.nw), memcpy(db2, db0, sizeof(float) * (size_t)c.s.O);
     fill(din2, c.nx, &r, 1e3f); // garbage: din is overwritten, not accumulated
-    ctx.backend->conv2d_backward(&ctx, din2, dw2, db2, c.r, c.x, c.w, &c.s, c.ws);
-    ctx.backend->conv2d_backward(&ctx, din2, dw2, db2, c.r, c.x, c.w, &c.s, c.ws);
+    ws_backend_of(&ctx)->conv2d_backward(&ctx, din2, dw2, db2, c.r, c.x, c.w, &c.s, c.ws);
+    ws_backend_of(&ctx)->conv2d_backward(&ctx, din2, dw2, db2, c.r, c.x, c.w, &c.s, c.ws);
     for (int64_t i = 0; i < c.nw; i++) ck_assert_float_eq_tol(dw2[i], dw0[i] + 2 * dw1[i], 1e-5);
     for (int i = 0; i < c.s.O; i++) ck_assert_float_eq_tol(db2[i], db0[i] + 2 * db1[i], 1e-5);
     ck_assert(!memcmp(din1, din2, sizeof(float) * (size_t)c.nx));
     // Without din (a first layer) dw is the same gradient.
     fset(dw2, c.nw, 0);
-    ctx.backend->conv2d_backward(&ctx, NULL, dw2, NULL, c.r, c.x, c.w, &c.s, c.ws);
+    ws_backend_of(&ctx)->conv2d_backward(&ctx, NULL, dw2, NULL, c.r, c.x, c.w, &c.s, c.ws);
     for (int64_t i = 0; i < c.nw; i++) ck_assert_float_eq_tol(dw2[i], dw1[i], 1e-5);
     free(din1), free(dw1), free(db1), free(din2), free(dw2), free(db2), free(dw0), free(db0);
     conv_free(&c);
@@ -248,7 +248,7 @@ START_TEST(conv_fd_checker_catches_wrong_gradient) {
     conv_init(&c, conv_small[1], 1, 4);
     float *din = fnew(c.nx), *dw = fnew(c.nw), *db = fnew(c.s.O);
     fset(dw, c.nw, 0), fset(db, c.s.O, 0);
-    ctx.backend->conv2d_backward(&ctx, din, dw, db, c.r, c.x, c.w, &c.s, c.ws);
+    ws_backend_of(&ctx)->conv2d_backward(&ctx, din, dw, db, c.r, c.x, c.w, &c.s, c.ws);
     float mx = 0;
     for (int64_t i = 0; i < c.nw; i++) mx = fmaxf(mx, fabsf(dw[i]));
     dw[5] += 0.01f * mx;
@@ -286,9 +286,9 @@ static const ws_conv_shape conv_big[] = {
 static void conv_run(conv_case *c, ws_ctx *cx, float *out, float *din, float *dw, float *db, int with_din) {
     fset(out, c->nout, NAN);
     if (c->ws) fset(c->ws, c->nws, NAN); // nothing may be read from it before it is written
-    cx->backend->conv2d_forward(cx, out, c->x, c->w, c->b, &c->s, c->ws);
+    ws_backend_of(cx)->conv2d_forward(cx, out, c->x, c->w, c->b, &c->s, c->ws);
     fset(din, c->nx, NAN), fset(dw, c->nw, 0), fset(db, c->s.O, 0);
-    cx->backend->conv2d_backward(cx, with_din ? din : NULL, dw, db, c->r, c->x, c->w, &c->s, c->ws);
+    ws_backend_of(cx)->conv2d_backward(cx, with_din ? din : NULL, dw, db, c->r, c->x, c->w, &c->s, c->ws);
 }
 
 START_TEST(conv_threads_match_naive) {
@@ -320,7 +320,7 @@ START_TEST(conv_threads_match_naive) {
         ck_assert_msg(written == 0, "din written although NULL (%lld entries)", (long long)written);
     }
     ws_ctx_init(&ctx, 2);
-    ctx.backend = ws_backend_cpu(); // ws_ctx_init set the process-wide OpenMP/OpenBLAS counts
+    ctx.backend = ws_backend_cpu(); // ws_ctx_init set the process-wide OpenMP count (OpenBLAS follows it)
     free(out), free(din), free(dw), free(db), free(out2), free(din2), free(dw2), free(db2);
     conv_free(&c);
 }
@@ -377,7 +377,7 @@ static void bn_stats(const bn_case *c, const float *x, int ch, double *mean, dou
 
 static double bn_obj(void *u) {
     bn_case *c = u; // the whole training forward: every output depends on the whole batch
-    ctx.backend->batchnorm_forward_train(&ctx, c->out, c->mean, c->invstd, c->rmean, c->rvar, c->x, c->gamma, c->beta,
+    ws_backend_of(&ctx)->batchnorm_forward_train(&ctx, c->out, c->mean, c->invstd, c->rmean, c->rvar, c->x, c->gamma, c->beta,
                                          c->B, c->C, c->HW, bn_mom, bn_eps);
     double s = 0;
     for (int i = 0; i < c->n; i++) s += (double)c->r[i] * c->out[i];
@@ -389,7 +389,7 @@ START_TEST(bn_train_forward_values) {
     bn_init(&c, 1, _i);
     float g1[BN_MAXC], b0[BN_MAXC];
     fset(g1, c.C, 1), fset(b0, c.C, 0);
-    ctx.backend->batchnorm_forward_train(&ctx, c.out, c.mean, c.invstd, c.rmean, c.rvar, c.x, g1, b0, c.B, c.C, c.HW,
+    ws_backend_of(&ctx)->batchnorm_forward_train(&ctx, c.out, c.mean, c.invstd, c.rmean, c.rvar, c.x, g1, b0, c.B, c.C, c.HW,
                                          bn_mom, bn_eps);
     for (int ch = 0; ch < c.C; ch++) { // normalised: mean 0, biased variance 1 (less eps's share)
         double mean, var, uvar, om, ov, ou;
@@ -434,7 +434,7 @@ START_TEST(bn_running_stats) {
     }
     // NULL running statistics (track_running_stats=False): not written, same output.
     float out2[BN_MAXN];
-    ctx.backend->batchnorm_forward_train(&ctx, out2, NULL, NULL, NULL, NULL, c2.x, c2.gamma, c2.beta, c.B, c.C, c.HW,
+    ws_backend_of(&ctx)->batchnorm_forward_train(&ctx, out2, NULL, NULL, NULL, NULL, c2.x, c2.gamma, c2.beta, c.B, c.C, c.HW,
                                          bn_mom, bn_eps);
     ck_assert(!memcmp(out2, c2.out, sizeof(float) * (size_t)c.n));
 }
@@ -447,7 +447,7 @@ START_TEST(bn_eval_forward_values) {
     for (int ch = 0; ch < c.C; ch++)
         c.rmean[ch] = 2 * ws_rng_uniform(&r) - 1, c.rvar[ch] = 0.1f + 2 * ws_rng_uniform(&r);
     fset(c.out, c.n, NAN);
-    ctx.backend->batchnorm_forward_eval(&ctx, c.out, c.x, c.gamma, c.beta, c.rmean, c.rvar, c.B, c.C, c.HW, bn_eps);
+    ws_backend_of(&ctx)->batchnorm_forward_eval(&ctx, c.out, c.x, c.gamma, c.beta, c.rmean, c.rvar, c.B, c.C, c.HW, bn_eps);
     for (int b = 0; b < c.B; b++)
         for (int ch = 0; ch < c.C; ch++)
             for (int i = 0; i < c.HW; i++) {
@@ -459,7 +459,7 @@ START_TEST(bn_eval_forward_values) {
     // In place.
     float y[BN_MAXN];
     memcpy(y, c.x, sizeof y);
-    ctx.backend->batchnorm_forward_eval(&ctx, y, y, c.gamma, c.beta, c.rmean, c.rvar, c.B, c.C, c.HW, bn_eps);
+    ws_backend_of(&ctx)->batchnorm_forward_eval(&ctx, y, y, c.gamma, c.beta, c.rmean, c.rvar, c.B, c.C, c.HW, bn_eps);
     ck_assert(!memcmp(y, c.out, sizeof(float) * (size_t)c.n));
 }
 END_TEST
@@ -473,7 +473,7 @@ START_TEST(bn_gradients) {
     bn_obj(&c);
     float din[BN_MAXN], dgamma[BN_MAXC], dbeta[BN_MAXC];
     fset(din, c.n, NAN), fset(dgamma, c.C, 0), fset(dbeta, c.C, 0);
-    ctx.backend->batchnorm_backward(&ctx, din, dgamma, dbeta, c.r, c.x, c.mean, c.invstd, c.gamma, c.B, c.C, c.HW);
+    ws_backend_of(&ctx)->batchnorm_backward(&ctx, din, dgamma, dbeta, c.r, c.x, c.mean, c.invstd, c.gamma, c.B, c.C, c.HW);
     if (_i % 2) {
         for (int b = 0; b < c.B; b++)
             for (int ch = 0; ch < c.C; ch++)
@@ -490,7 +490,7 @@ START_TEST(bn_gradients) {
     // dgamma, dbeta accumulate; din is overwritten.
     float din2[BN_MAXN], dgamma2[BN_MAXC], dbeta2[BN_MAXC];
     fset(din2, c.n, 1e3f), fset(dgamma2, c.C, 1), fset(dbeta2, c.C, -1);
-    ctx.backend->batchnorm_backward(&ctx, din2, dgamma2, dbeta2, c.r, c.x, c.mean, c.invstd, c.gamma, c.B, c.C, c.HW);
+    ws_backend_of(&ctx)->batchnorm_backward(&ctx, din2, dgamma2, dbeta2, c.r, c.x, c.mean, c.invstd, c.gamma, c.B, c.C, c.HW);
     ck_assert(!memcmp(din, din2, sizeof(float) * (size_t)c.n));
     for (int ch = 0; ch < c.C; ch++) {
         ck_assert_float_eq_tol(dgamma2[ch], 1 + dgamma[ch], 1e-6);
@@ -498,7 +498,7 @@ START_TEST(bn_gradients) {
     }
     // din NULL: only the parameter gradients.
     fset(dgamma2, c.C, 0), fset(dbeta2, c.C, 0);
-    ctx.backend->batchnorm_backward(&ctx, NULL, dgamma2, dbeta2, c.r, c.x, c.mean, c.invstd, c.gamma, c.B, c.C, c.HW);
+    ws_backend_of(&ctx)->batchnorm_backward(&ctx, NULL, dgamma2, dbeta2, c.r, c.x, c.mean, c.invstd, c.gamma, c.B, c.C, c.HW);
     ck_assert(!memcmp(dgamma, dgamma2, sizeof(float) * (size_t)c.C));
     ck_assert(!memcmp(dbeta, dbeta2, sizeof(float) * (size_t)c.C));
 }
@@ -513,7 +513,7 @@ typedef struct {
 
 static double pool_obj(void *u) {
     pool_case *c = u;
-    ctx.backend->avgpool_forward(&ctx, c->out, c->x, PB, PC, PHW);
+    ws_backend_of(&ctx)->avgpool_forward(&ctx, c->out, c->x, PB, PC, PHW);
     double s = 0;
     for (int i = 0; i < PB * PC; i++) s += (double)c->r[i] * c->out[i];
     return s;
@@ -531,7 +531,7 @@ START_TEST(avgpool_values_and_gradient) {
     }
     float din[PB * PC * PHW];
     fset(din, PB * PC * PHW, NAN);
-    ctx.backend->avgpool_backward(&ctx, din, c.r, PB, PC, PHW);
+    ws_backend_of(&ctx)->avgpool_backward(&ctx, din, c.r, PB, PC, PHW);
     ck_assert_double_lt(fd_error(c.x, din, PB * PC * PHW, pool_obj, &c, 1e-2f), 1e-3);
     din[7] *= 1.02f; // negative control
     ck_assert_double_gt(fd_error(c.x, din, PB * PC * PHW, pool_obj, &c, 1e-2f), 1e-3);
@@ -543,13 +543,13 @@ START_TEST(add_values) {
     float a[N], b[N], out[N];
     ws_rng r = ws_rng_stream(6, "test-add", 0);
     fill(a, N, &r, 1), fill(b, N, &r, 1);
-    ctx.backend->add_forward(&ctx, out, a, b, N);
+    ws_backend_of(&ctx)->add_forward(&ctx, out, a, b, N);
     for (int i = 0; i < N; i++) ck_assert_float_eq(out[i], a[i] + b[i]);
-    ctx.backend->add_forward(&ctx, a, a, b, N); // out aliases a
+    ws_backend_of(&ctx)->add_forward(&ctx, a, a, b, N); // out aliases a
     ck_assert(!memcmp(a, out, sizeof out));
     fill(a, N, &r, 1);
     for (int i = 0; i < N; i++) out[i] = a[i] + b[i];
-    ctx.backend->add_forward(&ctx, b, a, b, N); // out aliases b
+    ws_backend_of(&ctx)->add_forward(&ctx, b, a, b, N); // out aliases b
     ck_assert(!memcmp(b, out, sizeof out));
 }
 END_TEST
@@ -572,12 +572,12 @@ START_TEST(norm_pool_add_threads_bitwise) {
         float **q = res[T - 1];
         for (int k = 0; k <= NR; k++) q[k] = fnew(sizes[k]);
         fset(q[3], C, 0), fset(q[4], C, 1), fset(q[6], C, 0), fset(q[7], C, 0);
-        cx.backend->batchnorm_forward_train(&cx, q[0], q[1], q[2], q[3], q[4], x, g, be, B, C, HW, bn_mom, bn_eps);
-        cx.backend->batchnorm_backward(&cx, q[5], q[6], q[7], dy, x, q[1], q[2], g, B, C, HW);
-        cx.backend->batchnorm_forward_eval(&cx, q[8], x, g, be, q[3], q[4], B, C, HW, bn_eps);
-        cx.backend->add_forward(&cx, q[8], q[8], q[5], n);
-        cx.backend->avgpool_forward(&cx, q[9], q[0], B, C, HW);
-        cx.backend->avgpool_backward(&cx, q[10], q[9], B, C, HW);
+        ws_backend_of(&cx)->batchnorm_forward_train(&cx, q[0], q[1], q[2], q[3], q[4], x, g, be, B, C, HW, bn_mom, bn_eps);
+        ws_backend_of(&cx)->batchnorm_backward(&cx, q[5], q[6], q[7], dy, x, q[1], q[2], g, B, C, HW);
+        ws_backend_of(&cx)->batchnorm_forward_eval(&cx, q[8], x, g, be, q[3], q[4], B, C, HW, bn_eps);
+        ws_backend_of(&cx)->add_forward(&cx, q[8], q[8], q[5], n);
+        ws_backend_of(&cx)->avgpool_forward(&cx, q[9], q[0], B, C, HW);
+        ws_backend_of(&cx)->avgpool_backward(&cx, q[10], q[9], B, C, HW);
     }
     for (int T = 2; T <= 3; T++)
         for (int k = 0; k <= NR; k++)

@@ -1,10 +1,13 @@
-// Core: random streams, statistics, errors.
+// Core: random streams, statistics, errors, whole-file reads, the version.
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/ctx.h"
+#include "core/file.h"
 #include "core/rng.h"
+#include "core/version.h"
 #include "exp/stats.h"
 #include "suites.h"
 
@@ -74,6 +77,53 @@ START_TEST(errors_carry_messages) {
 }
 END_TEST
 
+START_TEST(context_knows_no_backend) {
+    // core leaves the choice to the ops layer: NULL stands for its default
+    ws_ctx ctx;
+    ws_ctx_init(&ctx, 1);
+    ck_assert_ptr_null(ctx.backend);
+    ck_assert_ptr_null(ctx.backend_state);
+    ck_assert_int_eq(ctx.conv_algo, WS_CONV_AUTO);
+    ws_ctx_release(&ctx); // no state: a no-op
+}
+END_TEST
+
+START_TEST(file_read_whole_files_or_says_why) {
+    ws_ctx ctx;
+    ws_ctx_init(&ctx, 1);
+    uint8_t *buf = (uint8_t *)"x";
+    size_t len = 7;
+    const char *p = test_write_file("core-file.bin", "abc\0def", 7);
+    ck_assert_int_eq(ws_file_read(&ctx, p, "test file", &buf, &len), WS_OK);
+    ck_assert_uint_eq(len, 7);
+    ck_assert(!memcmp(buf, "abc\0def", 7));
+    ws_free(buf);
+    p = test_write_file("core-empty.bin", "", 0);
+    ck_assert_int_eq(ws_file_read(&ctx, p, "test file", &buf, &len), WS_OK);
+    ck_assert_uint_eq(len, 0);
+    ck_assert_ptr_nonnull(buf);
+    ws_free(buf);
+    char missing[600], msg[700];
+    snprintf(missing, sizeof missing, "%s/no-such-file", test_tmpdir());
+    ck_assert_int_eq(ws_file_read(&ctx, missing, "test file", &buf, &len), WS_ERR_IO);
+    ck_assert_ptr_null(buf);
+    ck_assert_uint_eq(len, 0);
+    snprintf(msg, sizeof msg, "%s: No such file or directory", missing);
+    ck_assert_str_eq(ctx.err, msg);
+    ck_assert_int_eq(ws_file_read(&ctx, test_tmpdir(), "CIFAR-10 batch", &buf, &len), WS_ERR_IO);
+    snprintf(msg, sizeof msg, "%s: is a directory, expected a CIFAR-10 batch", test_tmpdir());
+    ck_assert_str_eq(ctx.err, msg);
+}
+END_TEST
+
+START_TEST(one_version) {
+    char v[32];
+    snprintf(v, sizeof v, "%d.%d.%d", WARMSTART_VERSION_MAJOR, WARMSTART_VERSION_MINOR, WARMSTART_VERSION_PATCH);
+    ck_assert_str_eq(v, WARMSTART_VERSION);
+    ck_assert_str_eq(ws_version(), WARMSTART_VERSION);
+}
+END_TEST
+
 Suite *core_suite(void) {
     Suite *s = suite_create("core");
     TCase *t = tcase_create("core");
@@ -81,6 +131,9 @@ Suite *core_suite(void) {
     tcase_add_test(t, distributions);
     tcase_add_test(t, summary_statistics);
     tcase_add_test(t, errors_carry_messages);
+    tcase_add_test(t, context_knows_no_backend);
+    tcase_add_test(t, file_read_whole_files_or_says_why);
+    tcase_add_test(t, one_version);
     suite_add_tcase(s, t);
     return s;
 }

@@ -75,6 +75,32 @@ START_TEST(parse_specs) {
 }
 END_TEST
 
+// The help text (a constant): one paragraph per kind, in the table's order,
+// each starting "  NAME" padded to column 18, no line over 100 columns.
+START_TEST(help_lists_every_kind) {
+    const char *h = ws_learner_help();
+    ck_assert_ptr_eq(h, ws_learner_help());
+    const char *prev = h;
+    for (int k = WS_LEARNER_WARM; k <= WS_LEARNER_CBP; k++) {
+        char head[32];
+        snprintf(head, sizeof head, "  %-15s ", ws_learner_kind_name((ws_learner_kind)k));
+        const char *at = strstr(h, head);
+        ck_assert_msg(at && (at == h || at[-1] == '\n'), "no paragraph for %s", head);
+        ck_assert_msg(at >= prev, "%s out of order", head);
+        prev = at;
+    }
+    int lines = 0;
+    for (const char *l = h; *l; lines++) {
+        const char *e = strchr(l, '\n');
+        ck_assert_ptr_nonnull(e); // every line ends
+        ck_assert_int_le(e - l, 100);
+        ck_assert(e - l > 18 && (l[0] == ' ' && l[1] == ' '));
+        l = e + 1;
+    }
+    ck_assert_int_eq(lines, 22);
+}
+END_TEST
+
 START_TEST(shrink_perturb_known_values) {
     float p[4] = {1, -2, 4, 0.5f};
     const float f[4] = {10, 20, -30, 40};
@@ -457,6 +483,7 @@ Suite *learners_suite(void) {
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_set_timeout(t, 120);
     tcase_add_test(t, parse_specs);
+    tcase_add_test(t, help_lists_every_kind);
     tcase_add_test(t, shrink_perturb_known_values);
     tcase_add_test(t, identities_on_models);
     tcase_add_test(t, partial_and_head_reset);

@@ -136,11 +136,11 @@ static void lf_run(const lf_case *c, int threads, int with_bias, int with_din, f
     ws_ctx_init(&ctx, threads);
     int B = c->B, In = c->In, Out = c->Out;
     for (int64_t i = 0; i < (int64_t)B * Out; i++) out[i] = NAN; // must be overwritten
-    ctx.backend->linear_forward(&ctx, out, c->x, c->w, with_bias ? c->b : NULL, B, In, Out);
+    ws_backend_of(&ctx)->linear_forward(&ctx, out, c->x, c->w, with_bias ? c->b : NULL, B, In, Out);
     memcpy(dw, c->dw0, sizeof(float) * (size_t)Out * (size_t)In);
     memcpy(db, c->db0, sizeof(float) * (size_t)Out);
     for (int64_t i = 0; i < (int64_t)B * In; i++) din[i] = NAN;
-    ctx.backend->linear_backward(&ctx, with_din ? din : NULL, dw, db, c->dout, c->x, c->w, B, In, Out);
+    ws_backend_of(&ctx)->linear_backward(&ctx, with_din ? din : NULL, dw, db, c->dout, c->x, c->w, B, In, Out);
 }
 
 START_TEST(linear_fast_matches_naive) {

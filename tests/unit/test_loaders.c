@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/file.h"
 #include "data/dataset.h"
 #include "data/loaders.h"
 #include "suites.h"
@@ -246,7 +247,7 @@ START_TEST(svhn_loads_and_refuses) {
     write_mat(te, 32, 32, 3, 2, y6, 2, 1);
     uint8_t *buf;
     size_t len;
-    ck_assert_int_eq(ws_read_file(&ctx, te, "t", &buf, &len), WS_OK);
+    ck_assert_int_eq(ws_file_read(&ctx, te, "t", &buf, &len), WS_OK);
     write_at(d, "test_32x32.mat", buf, len / 2);
     expect_fail(spec, NULL, WS_ERR_FORMAT, "test_32x32.mat", NULL);
     ws_free(buf);
@@ -356,13 +357,13 @@ START_TEST(folder_broken) {
     uint8_t *buf;
     size_t len;
     snprintf(p, sizeof p, "%s/train/dog/a.png", root);
-    ck_assert_int_eq(ws_read_file(&ctx, p, "t", &buf, &len), WS_OK);
+    ck_assert_int_eq(ws_file_read(&ctx, p, "t", &buf, &len), WS_OK);
     snprintf(p, sizeof p, "%s/train/dog", root);
     write_at(p, "odd.png", buf, len / 2);
     expect_fail(spec, NULL, WS_ERR_FORMAT, "dog/odd.png", "corrupt PNG");
     ws_free(buf);
     snprintf(p, sizeof p, "%s/train/dog/c.jpg", root);
-    ck_assert_int_eq(ws_read_file(&ctx, p, "t", &buf, &len), WS_OK);
+    ck_assert_int_eq(ws_file_read(&ctx, p, "t", &buf, &len), WS_OK);
     snprintf(p, sizeof p, "%s/train/dog", root);
     write_at(p, "odd.png", buf, len / 2); // a JPEG named .png: recognised by its signature, then found cut short
     expect_fail(spec, NULL, WS_ERR_FORMAT, "dog/odd.png", "corrupt JPEG");

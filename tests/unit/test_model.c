@@ -60,6 +60,48 @@ START_TEST(mlp_names_and_layouts) {
 }
 END_TEST
 
+// The container apart from the zoo: logistic regression put together by hand
+// (ws_model_new, a layer at a time, ws_model_finish) is the zoo's, parameter
+// for parameter, and computes the same logits.
+START_TEST(container_built_by_hand_matches_the_zoo) {
+    ws_model_spec spec = {.kind = WS_MODEL_LOGREG, .input = {1, 2, 3}, .num_classes = MC};
+    ws_model *zoo = make(WS_MODEL_LOGREG), *m = ws_model_new(&ctx, &spec), *built = NULL;
+    ck_assert_ptr_nonnull(m);
+    ck_assert_int_eq(m->nlayers, 0);
+    ws_layer_flatten(ws_model_add_layer(m), "flatten", spec.input);
+    ws_layer_linear(m, ws_model_add_layer(m), "linear", MIN, MC);
+    ck_assert_int_eq(ws_model_finish(&ctx, m, &built), WS_OK);
+    ck_assert_ptr_eq(built, m);
+    ck_assert_int_eq(m->nlayers, zoo->nlayers);
+    ck_assert_int_eq(m->nparams, zoo->nparams);
+    ck_assert_int_eq(m->nweights, zoo->nweights);
+    for (int i = 0; i < m->nparams; i++) {
+        ck_assert_str_eq(m->params[i].name, zoo->params[i].name);
+        ck_assert_int_eq(m->params[i].offset, zoo->params[i].offset);
+    }
+    ck_assert_int_eq(ws_model_plan(&ctx, m, MB), WS_OK);
+    ws_rng r = ws_rng_stream(3, "init", 0);
+    ws_model_init(m, &r);
+    ck_assert(!memcmp(m->w, zoo->w, sizeof(float) * (size_t)m->nweights));
+    float x[MB * MIN];
+    for (int i = 0; i < MB * MIN; i++) x[i] = (float)i / 10 - 1;
+    float logits[MB * MC];
+    memcpy(logits, ws_model_forward(&ctx, zoo, x, MB, 1), sizeof logits);
+    ck_assert(!memcmp(ws_model_forward(&ctx, m, x, MB, 1), logits, sizeof logits));
+    ws_model_free(m);
+    ws_model_free(zoo);
+    // The zoo's names for its kinds read back.
+    for (int k = WS_MODEL_LOGREG; k <= WS_MODEL_RESNET18; k++) {
+        ws_model_kind back;
+        ck_assert_int_eq(ws_model_kind_parse(&ctx, ws_model_kind_name((ws_model_kind)k), &back), WS_OK);
+        ck_assert_int_eq(back, k);
+    }
+    ws_model_kind back;
+    ck_assert_int_eq(ws_model_kind_parse(&ctx, "vgg", &back), WS_ERR_ARG);
+    ck_assert_str_eq(ctx.err, "unknown model 'vgg' (expected logreg, mlp or resnet18)");
+}
+END_TEST
+
 START_TEST(init_matches_pytorch_distribution) {
     // Linear(784, 300): weights and biases U(-1/sqrt(784), 1/sqrt(784)).
     ws_model_spec spec = {.kind = WS_MODEL_MLP, .input = {1, 28, 28}, .num_classes = 10, .nhidden = 1, .hidden = {300}};
@@ -312,6 +354,7 @@ Suite *model_suite(void) {
     TCase *t = tcase_create("mlp");
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, mlp_names_and_layouts);
+    tcase_add_test(t, container_built_by_hand_matches_the_zoo);
     tcase_add_test(t, init_matches_pytorch_distribution);
     tcase_add_loop_test(t, model_gradients_match_finite_differences, 0, 2);
     tcase_add_test(t, copy_weights_requires_same_architecture);

@@ -68,12 +68,12 @@ static double rel_err(const float *a, const float *b, int64_t n) {
 // Into / out of the oneDNN context's layout.
 static float *to_dn(const float *nchw, int B, int C, int HW) {
     float *p = fnew((int64_t)B * C * HW);
-    dn.backend->act_from_nchw(&dn, p, nchw, B, C, HW);
+    ws_backend_of(&dn)->act_from_nchw(&dn, p, nchw, B, C, HW);
     return p;
 }
 static float *from_dn(const float *act, int B, int C, int HW) {
     float *p = fnew((int64_t)B * C * HW);
-    dn.backend->act_to_nchw(&dn, p, act, B, C, HW);
+    ws_backend_of(&dn)->act_to_nchw(&dn, p, act, B, C, HW);
     return p;
 }
 
@@ -110,18 +110,18 @@ START_TEST(conv_matches_reference) {
     float *x = frand(nx, &r, 1), *w = frand(nw, &r, 0.3f), *b = frand(s.O, &r, 0.5f), *dy = frand(ny, &r, 1);
     const float *bias = g.bias ? b : NULL;
     // reference
-    float *ws = fnew(ref.backend->conv2d_workspace(&s));
+    float *ws = fnew(ws_backend_of(&ref)->conv2d_workspace(&s));
     float *y_ref = fnew(ny), *dx_ref = fnew(nx), *dw_ref = frand(nw, &r, 1), *db_ref = frand(s.O, &r, 1);
     float *dw_dn = fnew(nw), *db_dn = fnew(s.O);
     memcpy(dw_dn, dw_ref, sizeof(float) * (size_t)nw); // both accumulate onto the same start
     memcpy(db_dn, db_ref, sizeof(float) * (size_t)s.O);
-    ref.backend->conv2d_forward(&ref, y_ref, x, w, bias, &s, ws);
-    ref.backend->conv2d_backward(&ref, dx_ref, dw_ref, g.bias ? db_ref : NULL, dy, x, w, &s, ws);
+    ws_backend_of(&ref)->conv2d_forward(&ref, y_ref, x, w, bias, &s, ws);
+    ws_backend_of(&ref)->conv2d_backward(&ref, dx_ref, dw_ref, g.bias ? db_ref : NULL, dy, x, w, &s, ws);
     // oneDNN, in its layouts
     float *x_dn = s.input_nchw ? x : to_dn(x, s.B, s.C, HWi), *dy_dn = to_dn(dy, s.B, s.O, HWo);
     float *y_dn = fnew(ny), *dx_dn = fnew(nx);
-    dn.backend->conv2d_forward(&dn, y_dn, x_dn, w, bias, &s, NULL);
-    dn.backend->conv2d_backward(&dn, s.input_nchw ? NULL : dx_dn, dw_dn, g.bias ? db_dn : NULL, dy_dn, x_dn, w, &s,
+    ws_backend_of(&dn)->conv2d_forward(&dn, y_dn, x_dn, w, bias, &s, NULL);
+    ws_backend_of(&dn)->conv2d_backward(&dn, s.input_nchw ? NULL : dx_dn, dw_dn, g.bias ? db_dn : NULL, dy_dn, x_dn, w, &s,
                                 NULL);
     ck_assert_msg(!dn.fault, "oneDNN failed: %s", dn.err);
     float *y = from_dn(y_dn, s.B, s.O, HWo), *dx = from_dn(dx_dn, s.B, s.C, HWi);
@@ -131,7 +131,7 @@ START_TEST(conv_matches_reference) {
     if (g.bias) CHECK_CLOSE("bias gradient (accumulated)", db_dn, db_ref, s.O, tol);
     // Repeatable bitwise with the same context and threads.
     float *y2 = fnew(ny);
-    dn.backend->conv2d_forward(&dn, y2, x_dn, w, bias, &s, NULL);
+    ws_backend_of(&dn)->conv2d_forward(&dn, y2, x_dn, w, bias, &s, NULL);
     ck_assert_msg(!memcmp(y2, y_dn, sizeof(float) * (size_t)ny), "forward not bitwise repeatable");
     free(y2);
     free(x), free(w), free(b), free(dy), free(ws), free(y_ref), free(dx_ref), free(dw_ref), free(db_ref);
@@ -147,9 +147,9 @@ START_TEST(conv_weight_gradient_accumulates) {
     int64_t nx = (int64_t)s.B * s.C * 36, nw = (int64_t)s.O * s.C * 9;
     ws_rng r = ws_rng_stream(12, "test-onednn-acc", 0);
     float *x = frand(nx, &r, 1), *w = frand(nw, &r, 1), *dy = frand(nx, &r, 1), *dw1 = fnew(nw), *dw2 = fnew(nw);
-    dn.backend->conv2d_backward(&dn, NULL, dw1, NULL, dy, x, w, &s, NULL);
-    dn.backend->conv2d_backward(&dn, NULL, dw2, NULL, dy, x, w, &s, NULL);
-    dn.backend->conv2d_backward(&dn, NULL, dw2, NULL, dy, x, w, &s, NULL);
+    ws_backend_of(&dn)->conv2d_backward(&dn, NULL, dw1, NULL, dy, x, w, &s, NULL);
+    ws_backend_of(&dn)->conv2d_backward(&dn, NULL, dw2, NULL, dy, x, w, &s, NULL);
+    ws_backend_of(&dn)->conv2d_backward(&dn, NULL, dw2, NULL, dy, x, w, &s, NULL);
     for (int64_t i = 0; i < nw; i++) dw1[i] *= 2;
     CHECK_CLOSE("2 x dW", dw2, dw1, nw, 1e-6);
     free(x), free(w), free(dy), free(dw1), free(dw2);
@@ -175,15 +175,15 @@ START_TEST(bn_act_matches_reference) {
     for (int c = 0; c < C; c++) stats[0][3][c] = stats[1][3][c] = 1.0f;
     const float *rp = use_res ? res : NULL;
     float *out_ref = fnew(n), *dz_ref = fnew(n), *dres_ref = fnew(n), *dg_ref = fnew(C), *db_ref = fnew(C);
-    ref.backend->bn_act_forward_train(&ref, out_ref, stats[0][0], stats[0][1], stats[0][2], stats[0][3], z, rp, g, bt,
+    ws_backend_of(&ref)->bn_act_forward_train(&ref, out_ref, stats[0][0], stats[0][1], stats[0][2], stats[0][3], z, rp, g, bt,
                                       B, C, HW, 0.1f, 1e-5f, relu);
-    ref.backend->bn_act_backward(&ref, dz_ref, use_res ? dres_ref : NULL, dg_ref, db_ref, dout, out_ref, z, stats[0][0],
+    ws_backend_of(&ref)->bn_act_backward(&ref, dz_ref, use_res ? dres_ref : NULL, dg_ref, db_ref, dout, out_ref, z, stats[0][0],
                                  stats[0][1], g, B, C, HW, relu);
     float *z_dn = to_dn(z, B, C, HW), *res_dn = to_dn(res, B, C, HW), *dout_dn = to_dn(dout, B, C, HW);
     float *o_dn = fnew(n), *dz_dn = fnew(n), *dres_dn = fnew(n), *dg = fnew(C), *db = fnew(C);
-    dn.backend->bn_act_forward_train(&dn, o_dn, stats[1][0], stats[1][1], stats[1][2], stats[1][3], z_dn,
+    ws_backend_of(&dn)->bn_act_forward_train(&dn, o_dn, stats[1][0], stats[1][1], stats[1][2], stats[1][3], z_dn,
                                      use_res ? res_dn : NULL, g, bt, B, C, HW, 0.1f, 1e-5f, relu);
-    dn.backend->bn_act_backward(&dn, dz_dn, use_res ? dres_dn : NULL, dg, db, dout_dn, o_dn, z_dn, stats[1][0],
+    ws_backend_of(&dn)->bn_act_backward(&dn, dz_dn, use_res ? dres_dn : NULL, dg, db, dout_dn, o_dn, z_dn, stats[1][0],
                                 stats[1][1], g, B, C, HW, relu);
     ck_assert_msg(!dn.fault, "oneDNN backend failed: %s", dn.err);
     float *o = from_dn(o_dn, B, C, HW), *dz = from_dn(dz_dn, B, C, HW), *dres = from_dn(dres_dn, B, C, HW);
@@ -197,8 +197,8 @@ START_TEST(bn_act_matches_reference) {
     CHECK_CLOSE("dbeta", db, db_ref, C, 1e-5);
     if (use_res) CHECK_CLOSE("dres", dres, dres_ref, n, 0);
     // Eval mode, in place on the oneDNN side.
-    ref.backend->bn_act_forward_eval(&ref, out_ref, z, rp, g, bt, stats[0][2], stats[0][3], B, C, HW, 1e-5f, relu);
-    dn.backend->bn_act_forward_eval(&dn, z_dn, z_dn, use_res ? res_dn : NULL, g, bt, stats[0][2], stats[0][3], B, C,
+    ws_backend_of(&ref)->bn_act_forward_eval(&ref, out_ref, z, rp, g, bt, stats[0][2], stats[0][3], B, C, HW, 1e-5f, relu);
+    ws_backend_of(&dn)->bn_act_forward_eval(&dn, z_dn, z_dn, use_res ? res_dn : NULL, g, bt, stats[0][2], stats[0][3], B, C,
                                     HW, 1e-5f, relu);
     float *e = from_dn(z_dn, B, C, HW);
     CHECK_CLOSE("eval forward (in place)", e, out_ref, n, 1e-6);
@@ -232,13 +232,13 @@ START_TEST(bn_act_reference_gradients) {
     const int B = 3, C = 4, HW = 5, relu = _i;
     const int64_t n = (int64_t)B * C * HW;
     ws_rng rr = ws_rng_stream(14, "test-onednn-bn-fd", (uint64_t)_i);
-    bn_fd f = {.be = ref.backend, .cx = &ref, .B = B, .C = C, .HW = HW, .relu = relu};
+    bn_fd f = {.be = ws_backend_of(&ref), .cx = &ref, .B = B, .C = C, .HW = HW, .relu = relu};
     f.z = frand(n, &rr, 2), f.res = frand(n, &rr, 1), f.g = frand(C, &rr, 1), f.bt = frand(C, &rr, 1);
     f.r = frand(n, &rr, 1), f.out = fnew(n);
     float mean[4], invstd[4], *dz = fnew(n), *dres = fnew(n), dg[4] = {0}, db[4] = {0};
-    ref.backend->bn_act_forward_train(&ref, f.out, mean, invstd, NULL, NULL, f.z, f.res, f.g, f.bt, B, C, HW, 0.1f,
+    ws_backend_of(&ref)->bn_act_forward_train(&ref, f.out, mean, invstd, NULL, NULL, f.z, f.res, f.g, f.bt, B, C, HW, 0.1f,
                                       1e-5f, relu);
-    ref.backend->bn_act_backward(&ref, dz, dres, dg, db, f.r, f.out, f.z, mean, invstd, f.g, B, C, HW, relu);
+    ws_backend_of(&ref)->bn_act_backward(&ref, dz, dres, dg, db, f.r, f.out, f.z, mean, invstd, f.g, B, C, HW, relu);
     ck_assert_double_le(fd_error(f.z, dz, n, bn_objective, &f, 1e-2f), 2e-3);
     ck_assert_double_le(fd_error(f.res, dres, n, bn_objective, &f, 1e-2f), 2e-3);
     ck_assert_double_le(fd_error(f.g, dg, C, bn_objective, &f, 1e-2f), 2e-3);
@@ -246,7 +246,7 @@ START_TEST(bn_act_reference_gradients) {
     // Negative control: a wrong gradient (dz of the un-rectified output) is caught.
     if (relu) {
         float *dz_bad = fnew(n);
-        ref.backend->bn_act_backward(&ref, dz_bad, NULL, NULL, NULL, f.r, f.out, f.z, mean, invstd, f.g, B, C, HW, 0);
+        ws_backend_of(&ref)->bn_act_backward(&ref, dz_bad, NULL, NULL, NULL, f.r, f.out, f.z, mean, invstd, f.g, B, C, HW, 0);
         ck_assert_double_gt(fd_error(f.z, dz_bad, n, bn_objective, &f, 1e-2f), 1e-1);
         free(dz_bad);
     }
@@ -265,11 +265,11 @@ START_TEST(pool_and_layout) {
     ck_assert_msg(!memcmp(back, x, sizeof(float) * (size_t)n), "layout round trip changed the data");
     ck_assert_msg(memcmp(x_dn, x, sizeof(float) * (size_t)n), "48 channels should be blocked, not NCHW");
     float *p_ref = fnew((int64_t)B * C), *p = fnew((int64_t)B * C), *dx_ref = fnew(n), *dx_dn = fnew(n);
-    ref.backend->avgpool_forward(&ref, p_ref, x, B, C, HW);
-    dn.backend->avgpool_forward(&dn, p, x_dn, B, C, HW);
+    ws_backend_of(&ref)->avgpool_forward(&ref, p_ref, x, B, C, HW);
+    ws_backend_of(&dn)->avgpool_forward(&dn, p, x_dn, B, C, HW);
     CHECK_CLOSE("pool forward", p, p_ref, (int64_t)B * C, 1e-7);
-    ref.backend->avgpool_backward(&ref, dx_ref, dy, B, C, HW);
-    dn.backend->avgpool_backward(&dn, dx_dn, dy, B, C, HW);
+    ws_backend_of(&ref)->avgpool_backward(&ref, dx_ref, dy, B, C, HW);
+    ws_backend_of(&dn)->avgpool_backward(&dn, dx_dn, dy, B, C, HW);
     float *dx = from_dn(dx_dn, B, C, HW);
     CHECK_CLOSE("pool backward", dx, dx_ref, n, 0);
     free(x), free(dy), free(x_dn), free(back), free(p_ref), free(p), free(dx_ref), free(dx_dn), free(dx);
@@ -292,6 +292,45 @@ START_TEST(backend_names) {
 }
 END_TEST
 
+static int released;
+static void count_release(void *state) { (void)state, released++; }
+
+// A plain ws_ctx_init context runs on oneDNN (core leaves the pointer NULL; the
+// registry resolves it); switching backend releases the old one's state, and
+// choosing the backend already in use (the default included) keeps it.
+START_TEST(default_backend_and_switching) {
+    ws_ctx c;
+    ws_ctx_init(&c, 1);
+    ck_assert_ptr_eq(ws_backend_default(), ws_backend_onednn());
+    ck_assert_ptr_eq(ws_backend_of(&c), ws_backend_onednn());
+    ck_assert_str_eq(ws_backend_of(&c)->name, "onednn");
+    int dummy;
+    released = 0;
+    c.backend_state = &dummy, c.backend_state_free = count_release;
+    ck_assert_int_eq(ws_ctx_set_backend(&c, "onednn"), WS_OK); // the default already: state kept
+    ck_assert_int_eq(released, 0);
+    ck_assert_ptr_eq(c.backend_state, &dummy);
+    ck_assert_int_eq(ws_ctx_set_backend(&c, "reference"), WS_OK);
+    ck_assert_int_eq(released, 1);
+    ck_assert_ptr_null(c.backend_state);
+    ck_assert_ptr_eq(ws_backend_of(&c), ws_backend_cpu());
+    ck_assert_str_eq(ws_backend_of(&c)->name, "reference");
+    ck_assert_int_eq(ws_ctx_set_backend(&c, "cuda"), WS_ERR_ARG); // a failed switch changes nothing
+    ck_assert_ptr_eq(ws_backend_of(&c), ws_backend_cpu());
+    ck_assert_str_eq(c.err, "unknown backend 'cuda' (expected reference or onednn)");
+    ck_assert_int_eq(ws_ctx_set_backend(&c, "onednn"), WS_OK);
+    ck_assert_ptr_eq(ws_backend_of(&c), ws_backend_onednn());
+    ck_assert_int_eq(ws_ctx_set_conv_algo(&c, "auto"), WS_OK);
+    ck_assert_int_eq(c.conv_algo, WS_CONV_AUTO);
+    char libs[512];
+    ws_backend_libraries(libs, sizeof libs);
+    ck_assert_ptr_nonnull(strstr(libs, "OpenBLAS"));
+    ck_assert_ptr_nonnull(strstr(libs, "; oneDNN "));
+    ws_ctx_release(&c);
+    ws_ctx_init(&c, 2); // back to the suites' thread count
+}
+END_TEST
+
 Suite *onednn_suite(void) {
     Suite *s = suite_create("onednn");
     TCase *t = tcase_create("vs_reference");
@@ -303,6 +342,7 @@ Suite *onednn_suite(void) {
     tcase_add_loop_test(t, bn_act_reference_gradients, 0, 2);
     tcase_add_test(t, pool_and_layout);
     tcase_add_test(t, backend_names);
+    tcase_add_test(t, default_backend_and_switching);
     suite_add_tcase(s, t);
     return s;
 }

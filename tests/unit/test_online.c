@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/version.h"
 #include "exp/online.h"
 #include "exp/sweep.h"
 #include "exp/transfer.h"
@@ -292,12 +293,30 @@ START_TEST(transfer_structure) {
 }
 END_TEST
 
+// What a result records of the software: the version from core/version.h, and
+// the backend, "onednn" for a plain ws_ctx_init context.
+START_TEST(config_records_version_and_backend) {
+    ws_batch_config cfg;
+    ws_batch_config_defaults(&cfg);
+    ws_source src;
+    memset(&src, 0, sizeof src);
+    for (int k = 0; k < 2; k++) {
+        cJSON *j = ws_batch_config_json(&cfg, &src, &ctx);
+        ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(j, "warmstart_version")->valuestring, WARMSTART_VERSION);
+        ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(j, "backend")->valuestring, k ? "reference" : "onednn");
+        cJSON_Delete(j);
+        ck_assert_int_eq(ws_ctx_set_backend(&ctx, "reference"), WS_OK);
+    }
+}
+END_TEST
+
 Suite *online_suite(void) {
     Suite *s = suite_create("online");
     TCase *t = tcase_create("online");
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_set_timeout(t, 60);
     tcase_add_test(t, schedule);
+    tcase_add_test(t, config_records_version_and_backend);
     tcase_add_test(t, similarity_known_vectors);
     tcase_add_test(t, similarity_per_layer);
     tcase_add_test(t, grad_norm_matches_closed_form);

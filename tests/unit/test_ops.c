@@ -27,7 +27,7 @@ typedef struct {
 
 static double lin_obj(void *u) {
     lin_case *c = u;
-    ctx.backend->linear_forward(&ctx, c->out, c->x, c->w, c->use_bias ? c->b : NULL, LB, LI, LO);
+    ws_backend_of(&ctx)->linear_forward(&ctx, c->out, c->x, c->w, c->use_bias ? c->b : NULL, LB, LI, LO);
     double s = 0;
     for (int i = 0; i < LB * LO; i++) s += (double)c->r[i] * c->out[i];
     return s;
@@ -59,7 +59,7 @@ START_TEST(linear_gradients) {
     lin_case c;
     lin_init(&c, _i);
     float din[LB * LI], dw[LO * LI] = {0}, db[LO] = {0};
-    ctx.backend->linear_backward(&ctx, din, dw, db, c.r, c.x, c.w, LB, LI, LO);
+    ws_backend_of(&ctx)->linear_backward(&ctx, din, dw, db, c.r, c.x, c.w, LB, LI, LO);
     ck_assert_double_lt(fd_error(c.x, din, LB * LI, lin_obj, &c, 1e-2f), 1e-3);
     ck_assert_double_lt(fd_error(c.w, dw, LO * LI, lin_obj, &c, 1e-2f), 1e-3);
     if (c.use_bias) ck_assert_double_lt(fd_error(c.b, db, LO, lin_obj, &c, 1e-2f), 1e-3);
@@ -70,9 +70,9 @@ START_TEST(linear_backward_accumulates) {
     lin_case c;
     lin_init(&c, 1);
     float dw1[LO * LI] = {0}, db1[LO] = {0}, dw2[LO * LI] = {0}, db2[LO] = {0};
-    ctx.backend->linear_backward(&ctx, NULL, dw1, db1, c.r, c.x, c.w, LB, LI, LO);
-    ctx.backend->linear_backward(&ctx, NULL, dw2, db2, c.r, c.x, c.w, LB, LI, LO);
-    ctx.backend->linear_backward(&ctx, NULL, dw2, db2, c.r, c.x, c.w, LB, LI, LO);
+    ws_backend_of(&ctx)->linear_backward(&ctx, NULL, dw1, db1, c.r, c.x, c.w, LB, LI, LO);
+    ws_backend_of(&ctx)->linear_backward(&ctx, NULL, dw2, db2, c.r, c.x, c.w, LB, LI, LO);
+    ws_backend_of(&ctx)->linear_backward(&ctx, NULL, dw2, db2, c.r, c.x, c.w, LB, LI, LO);
     for (int i = 0; i < LO * LI; i++) ck_assert_float_eq_tol(dw2[i], 2 * dw1[i], 1e-5);
     for (int i = 0; i < LO; i++) ck_assert_float_eq_tol(db2[i], 2 * db1[i], 1e-5);
 }
@@ -83,7 +83,7 @@ START_TEST(fd_checker_catches_wrong_gradient) {
     lin_case c;
     lin_init(&c, 1);
     float din[LB * LI], dw[LO * LI] = {0}, db[LO] = {0};
-    ctx.backend->linear_backward(&ctx, din, dw, db, c.r, c.x, c.w, LB, LI, LO);
+    ws_backend_of(&ctx)->linear_backward(&ctx, din, dw, db, c.r, c.x, c.w, LB, LI, LO);
     float mx = 0;
     for (int i = 0; i < LO * LI; i++) mx = fmaxf(mx, fabsf(dw[i]));
     dw[3] += 0.01f * mx;
@@ -100,7 +100,7 @@ typedef struct {
 
 static double relu_obj(void *u) {
     relu_case *c = u;
-    ctx.backend->relu_forward(&ctx, c->out, c->x, RN);
+    ws_backend_of(&ctx)->relu_forward(&ctx, c->out, c->x, RN);
     double s = 0;
     for (int i = 0; i < RN; i++) s += (double)c->r[i] * c->out[i];
     return s;
@@ -117,11 +117,11 @@ START_TEST(relu_gradient) {
     relu_obj(&c);
     for (int i = 0; i < RN; i++) ck_assert_float_eq(c.out[i], c.x[i] > 0 ? c.x[i] : 0);
     float din[RN];
-    ctx.backend->relu_backward(&ctx, din, c.r, c.out, RN);
+    ws_backend_of(&ctx)->relu_backward(&ctx, din, c.r, c.out, RN);
     ck_assert_double_lt(fd_error(c.x, din, RN, relu_obj, &c, 1e-2f), 1e-4);
     // NaN propagates (as torch.relu), so a diverged model cannot look healthy.
     float nan_in[2] = {NAN, -1.0f}, nan_out[2];
-    ctx.backend->relu_forward(&ctx, nan_out, nan_in, 2);
+    ws_backend_of(&ctx)->relu_forward(&ctx, nan_out, nan_in, 2);
     ck_assert(isnan(nan_out[0]));
     ck_assert_float_eq(nan_out[1], 0.0f);
 }
@@ -138,7 +138,7 @@ typedef struct {
 
 static double sce_obj(void *u) {
     sce_case *c = u;
-    ctx.backend->softmax_ce_forward(&ctx, c->p, c->loss, c->correct, c->z, c->y, SB, SC);
+    ws_backend_of(&ctx)->softmax_ce_forward(&ctx, c->p, c->loss, c->correct, c->z, c->y, SB, SC);
     double s = 0;
     for (int i = 0; i < SB; i++) s += c->loss[i];
     return s / SB;
@@ -174,7 +174,7 @@ START_TEST(softmax_ce_gradient) {
     sce_init(&c, 3);
     sce_obj(&c);
     float d[SB * SC];
-    ctx.backend->softmax_ce_backward(&ctx, d, c.p, c.y, 1.0f / SB, SB, SC);
+    ws_backend_of(&ctx)->softmax_ce_backward(&ctx, d, c.p, c.y, 1.0f / SB, SB, SC);
     ck_assert_double_lt(fd_error(c.z, d, SB * SC, sce_obj, &c, 1e-3f), 2e-3);
 }
 END_TEST
@@ -190,7 +190,7 @@ START_TEST(softmax_ce_is_stable_for_huge_logits) {
     float z[3] = {2, 2, 1}, p[3], loss[1];
     int32_t y[1] = {1};
     uint8_t ok[1];
-    ctx.backend->softmax_ce_forward(&ctx, p, loss, ok, z, y, 1, 3);
+    ws_backend_of(&ctx)->softmax_ce_forward(&ctx, p, loss, ok, z, y, 1, 3);
     ck_assert_int_eq(ok[0], 0);
 }
 END_TEST

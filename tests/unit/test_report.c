@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "report/claims.h"
+#include "report/plot.h"
 #include "report/report.h"
 #include "suites.h"
 
@@ -435,6 +437,87 @@ START_TEST(claims_say_when_the_data_disagree) {
 }
 END_TEST
 
+// ---- the gnuplot launcher (report/plot.c): no shell between us and gnuplot ----
+
+// A folder name a shell would split or unquote, and a quote gnuplot's strings must escape.
+#define ODD_DIR "plot dir/it's \"odd\" $HOME; x"
+
+static int gnuplot_on_path(void) {
+    const char *path = getenv("PATH");
+    char dir[4096], exe[4200];
+    snprintf(dir, sizeof dir, "%s", path ? path : "");
+    for (char *d = strtok(dir, ":"); d; d = strtok(NULL, ":")) {
+        snprintf(exe, sizeof exe, "%s/gnuplot", d);
+        if (!access(exe, X_OK)) return 1;
+    }
+    return 0;
+}
+
+static long file_size(const char *dir, const char *name) {
+    char p[1200];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    struct stat sb;
+    return stat(p, &sb) ? -1 : (long)sb.st_size;
+}
+
+// A stand-in gnuplot in its own folder, made PATH: appends its argument count
+// and first argument to args.txt, prints `say` and exits with `rc`.
+static const char *fake_gnuplot(const char *rel, const char *say, int rc) {
+    const char *bin = mkdirs(rel);
+    static char dir[600];
+    snprintf(dir, sizeof dir, "%s", bin);
+    char script[1600], name[700];
+    snprintf(script, sizeof script,
+             "#!/bin/sh\nprintf '%%s\\n' \"$#\" \"$1\" >> '%s/args.txt'\nprintf '%%s\\n' '%s'\nexit %d\n", dir, say, rc);
+    snprintf(name, sizeof name, "%s/gnuplot", rel);
+    const char *p = test_write_file(name, script, strlen(script));
+    chmod(p, 0755);
+    setenv("PATH", dir, 1);
+    return dir;
+}
+
+START_TEST(plot_runs_gnuplot_without_a_shell) {
+    write_transfer("plot in"); // two figures: accuracy, seconds
+    char in[600], out[700];
+    snprintf(in, sizeof in, "%s", mkdirs("plot in"));
+    snprintf(out, sizeof out, "%s", mkdirs(ODD_DIR));
+    int n = -1;
+    if (gnuplot_on_path()) { // the real one: figures in the odd folder
+        ck_assert_msg(ws_plot_results(&ctx, in, out, &n) == WS_OK, "%s", ctx.err);
+        ck_assert_int_eq(n, 4);
+        ck_assert_int_gt(file_size(out, "accuracy.png"), 0);
+        ck_assert_int_gt(file_size(out, "seconds.svg"), 0);
+        ck_assert_int_gt(file_size(out, "accuracy.svg"), 0);
+    }
+    char *path = strdup(getenv("PATH") ? getenv("PATH") : "");
+    // The script's path reaches gnuplot as one argument, as it is.
+    const char *bin = fake_gnuplot("fake-ok", "", 0);
+    ck_assert_msg(ws_plot_results(&ctx, in, out, &n) == WS_OK, "%s", ctx.err);
+    char *args = slurp(bin, "args.txt"), want[2000];
+    snprintf(want, sizeof want, "1\n%s/accuracy.gp\n1\n%s/seconds.gp\n", out, out);
+    ck_assert_str_eq(args, want);
+    free(args);
+    char *gp = slurp(out, "accuracy.gp");
+    ck_assert_ptr_nonnull(strstr(gp, "/plot dir/it''s \"odd\" $HOME; x/accuracy.png'"));
+    free(gp);
+    // A failure: its output, on one line, in the message.
+    fake_gnuplot("fake-fail", "line 3: bad", 3);
+    ck_assert_int_eq(ws_plot_results(&ctx, in, out, &n), WS_ERR_IO);
+    snprintf(want, sizeof want, "gnuplot failed on %s/accuracy.gp: line 3: bad ", out);
+    ck_assert_str_eq(ctx.err, want);
+    // Missing: not on the PATH, or a wrapper's 127.
+    setenv("PATH", mkdirs("empty-bin"), 1);
+    ck_assert_int_eq(ws_plot_results(&ctx, in, out, &n), WS_ERR_IO);
+    ck_assert_str_eq(ctx.err, "gnuplot is not installed (Debian: apt-get install gnuplot-nox)");
+    ck_assert_int_eq(n, 0);
+    fake_gnuplot("fake-127", "gnuplot: not found", 127);
+    ck_assert_int_eq(ws_plot_results(&ctx, in, out, &n), WS_ERR_IO);
+    ck_assert_str_eq(ctx.err, "gnuplot is not installed (Debian: apt-get install gnuplot-nox)");
+    setenv("PATH", path, 1);
+    free(path);
+}
+END_TEST
+
 Suite *report_suite(void) {
     Suite *s = suite_create("report");
     TCase *t = tcase_create("report");
@@ -446,6 +529,7 @@ Suite *report_suite(void) {
     tcase_add_test(t, corrupt_line_names_file_and_line);
     tcase_add_test(t, verdicts_from_paired_differences);
     tcase_add_test(t, claims_say_when_the_data_disagree);
+    tcase_add_test(t, plot_runs_gnuplot_without_a_shell);
     suite_add_tcase(s, t);
     return s;
 }

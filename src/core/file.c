@@ -3,9 +3,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "data/loaders.h"
+#include "core/file.h"
 
-ws_status ws_read_file(ws_ctx *ctx, const char *path, const char *what, uint8_t **buf, size_t *len) {
+ws_status ws_file_read(ws_ctx *ctx, const char *path, const char *what, uint8_t **buf, size_t *len) {
     *buf = NULL;
     *len = 0;
     struct stat st;

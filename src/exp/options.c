@@ -1,0 +1,370 @@
+// The option table (options.h) and the resolution of option values into the
+// scenarios' configurations.
+#include "exp/options.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ALL_RUN (WS_CMD_SCENARIOS | WS_CMD_TRAIN | WS_CMD_EVAL)
+#define TRAINING (WS_CMD_SCENARIOS | WS_CMD_TRAIN)
+#define ROUNDS (WS_CMD_ONLINE | WS_CMD_ACTIVE)
+#define STR(f) offsetof(ws_options, f), sizeof(((ws_options *)0)->f)
+#define VAL(f) offsetof(ws_options, f), 0
+
+// In help order: every command's options are the entries whose mask holds it, in this order.
+static const ws_option_def OPTIONS[] = {
+    {"data", WS_ARG_STRING, "NAME[:DIR]", "fashion-mnist (default) | mnist | cifar10 | cifar100 | svhn [:DIR] | folder:DIR",
+     0, 0, ALL_RUN | WS_CMD_DATA, 0, STR(data)},
+    {"labels", WS_ARG_STRING, "L", "cifar100: fine (default, 100 classes) | coarse (20)", 0, 0, ALL_RUN | WS_CMD_DATA, 0,
+     STR(labels)},
+    {"extra", WS_ARG_FLAG, NULL, "svhn: add extra_32x32.mat to the training pool", 0, 0, ALL_RUN | WS_CMD_DATA, 0,
+     VAL(svhn_extra)},
+    {"protocol", WS_ARG_STRING, "P",
+     "default (official test split, data's own normalisation) | paper (2/3-1/3 split, 0.5/0.5)", 0, 0, ALL_RUN, 0,
+     STR(protocol)},
+    {"model", WS_ARG_STRING, "M", "mlp (default) | logreg | resnet18", 0, 0, ALL_RUN, 0, STR(model)},
+    {"width", WS_ARG_INT, "N", "ResNet-18 first-stage width (default 16, the paper's; 64 common)", 1, 1024, ALL_RUN, 0,
+     VAL(width)},
+    {"hidden", WS_ARG_INTLIST, "N,N", "MLP hidden sizes (default 100,100, the paper's)", 0, 0, ALL_RUN, 0, VAL(hidden)},
+    {"subset", WS_ARG_I64, "N", "train on a random N of the training pool (all of it if it has fewer)", 0, 1e9, ALL_RUN, 0,
+     VAL(subset)},
+    {"eval-subset", WS_ARG_I64, "N", "evaluate on a random N of the evaluation split (all if fewer)", 0, 1e9, ALL_RUN, 0,
+     VAL(eval_subset)},
+    {"val-fraction", WS_ARG_DOUBLE, "F",
+     "default protocol: evaluate on a random F of the training set, held out (default: the test split)", 1e-9, 0.999999,
+     ALL_RUN, 0, VAL(val_fraction)},
+    {"augment", WS_ARG_FLAG, NULL, "random crop (4-pixel padding) + horizontal flip of training batches", 0, 0, ALL_RUN, 0,
+     VAL(augment)},
+    {"eval-batch", WS_ARG_INT, "N", "evaluation batch size (default 1000)", 1, 1e6, ALL_RUN, 0, VAL(eval_batch)},
+    {"seed", WS_ARG_I64, "S", "first seed (default 1)", 0, 4e18, ALL_RUN, 0, VAL(seed)},
+    {"threads", WS_ARG_INT, "N", "threads (default: all cores)", 0, 1024, ALL_RUN | WS_CMD_DATA, 0, VAL(threads)},
+    {"backend", WS_ARG_STRING, "B", "onednn (default: the fast CPU path) | reference (the oracle)", 0, 0, ALL_RUN, 0,
+     STR(backend)},
+    {"conv-algo", WS_ARG_STRING, "A", "onednn convolutions: auto (default; Winograd where faster) | direct (as PyTorch)",
+     0, 0, ALL_RUN, 0, STR(conv_algo)},
+    {"help", WS_ARG_FLAG, NULL, "this help", 0, 0, ALL_RUN | WS_CMD_DATA, 0, VAL(help)},
+    // Training.
+    {"opt", WS_ARG_STRING, "O", "sgd | adam (default)", 0, 0, TRAINING, 0, STR(opt)},
+    {"lr", WS_ARG_FLOAT, "X", "learning rate (default 1e-3, the paper's)", 0, 1e6, TRAINING, 0, VAL(lr)},
+    {"batch", WS_ARG_INT, "N", "batch size (default 128)", 1, 1e7, TRAINING, 0, VAL(batch)},
+    {"wd", WS_ARG_FLOAT, "X", "weight decay (default 0)", 0, 1e6, TRAINING, 0, VAL(wd)},
+    {"momentum", WS_ARG_FLOAT, "X", "SGD momentum (default 0)", 0, 0.999999, TRAINING, 0, VAL(momentum)},
+    {"nesterov", WS_ARG_FLAG, NULL, "SGD: Nesterov momentum", 0, 0, TRAINING, 0, VAL(nesterov)},
+    {"beta1", WS_ARG_FLOAT, "X", "Adam beta1 (default 0.9)", 0, 0.999999, TRAINING, 0, VAL(beta1)},
+    {"beta2", WS_ARG_FLOAT, "X", "Adam beta2 (default 0.999)", 0, 0.999999, TRAINING, 0, VAL(beta2)},
+    {"eps", WS_ARG_FLOAT, "X", "Adam epsilon (default 1e-8)", 1e-30, 1, TRAINING, 0, VAL(eps)},
+    {"adamw", WS_ARG_FLAG, NULL, "Adam: decoupled weight decay (AdamW)", 0, 0, TRAINING, 0, VAL(adamw)},
+    {"threshold", WS_ARG_DOUBLE, "A", "stop at this training accuracy (default 0.99)", 0, 1, TRAINING, 0, VAL(threshold)},
+    {"max-epochs", WS_ARG_INT, "N", "cap on epochs per run (default 200)", 1, 1e6, TRAINING, 0, VAL(max_epochs)},
+    {"init-from", WS_ARG_STRING, "FILE", "start from this safetensors checkpoint", 0, 0, TRAINING, 0, STR(init_from)},
+    {"quiet", WS_ARG_FLAG, NULL, "no progress line", 0, 0, TRAINING, 1, VAL(quiet)},
+    {"init-from", WS_ARG_STRING, "FILE", "the checkpoint to evaluate (required)", 0, 0, WS_CMD_EVAL, 0, STR(init_from)},
+    // The two-phase experiment.
+    {"lr2", WS_ARG_FLOAT, "X", "phase 2 learning rate (default: --lr; the paper's lr_2)", 0, 1e6, WS_CMD_BATCH, 0,
+     VAL(lr2)},
+    {"batch2", WS_ARG_INT, "N", "phase 2 batch size (default: --batch; batch_size_2)", 1, 1e7, WS_CMD_BATCH, 0,
+     VAL(batch2)},
+    {"wd2", WS_ARG_FLOAT, "X", "phase 2 weight decay (default: --wd; decay_2)", 0, 1e6, WS_CMD_BATCH, 0, VAL(wd2)},
+    {"first-fraction", WS_ARG_DOUBLE, "F", "share of the pool in phase 1 (default 0.5)", 1e-9, 1, WS_CMD_BATCH, 0,
+     VAL(first_fraction)},
+    {"phase1-epochs", WS_ARG_INT, "E",
+     "stop phase 1 after E epochs even below the threshold (default 0: train it to the threshold)", 0, 1e6,
+     WS_CMD_BATCH, 0, VAL(phase1_epochs)},
+    // Data arriving in rounds.
+    {"k0", WS_ARG_I64, "N", "examples in the first round (default 1000)", 1, 1e9, ROUNDS, 0, VAL(k0)},
+    {"k", WS_ARG_I64, "N", "examples added per round (default 1000)", 1, 1e9, ROUNDS, 0, VAL(k)},
+    {"rounds", WS_ARG_INT, "N", "at most N rounds (default: until the pool is used)", 0, 1e6, ROUNDS, 0, VAL(rounds)},
+    {"grad-examples", WS_ARG_I64, "N", "gradient norms on at most N old and N new examples (default 2000; 0: all)", 0,
+     1e9, ROUNDS, 0, VAL(grad_examples)},
+    // Transfer.
+    {"pretrain", WS_ARG_STRING, "NAME[:DIR]",
+     "dataset A to pretrain on (default: Fashion-MNIST classes 0-4, then --data is its classes 5-9)", 0, 0,
+     WS_CMD_TRANSFER, 0, STR(pretrain)},
+    {"fractions", WS_ARG_INTLIST, "P,P", "percent of B's training pool (default 1,5,10,25,50,100)", 0, 0,
+     WS_CMD_TRANSFER, 0, VAL(fractions)},
+    {"keep-head", WS_ARG_FLAG, NULL, "warm keeps A's head (needs as many classes in A and B)", 0, 0, WS_CMD_TRANSFER, 0,
+     VAL(keep_head)},
+    {"pretrain-percent", WS_ARG_INT, "P",
+     "pretrain on a random P % of A's training pool (default 100; the paper's 10, 30, 60, 100)", 1, 100,
+     WS_CMD_TRANSFER, 0, VAL(pretrain_percent)},
+    // Learners, seeds, outputs.
+    {"learners", WS_ARG_STRING, "L,L", "learners side by side (default warm,random); each NAME[:KEY=VALUE...]; see --help",
+     0, 0, WS_CMD_SCENARIOS, 0, STR(learners)},
+    {"keep-optim", WS_ARG_FLAG, NULL,
+     "learners other than random keep their optimizer state across rounds (paper: rebuilt)", 0, 0,
+     WS_CMD_BATCH | ROUNDS, 0, VAL(keep_optim)},
+    {"seeds", WS_ARG_INT, "N", "repeat with N seeds: seed, seed+1, ... (default 1)", 1, 256, WS_CMD_SCENARIOS, 0,
+     VAL(seeds)},
+    {"out", WS_ARG_STRING, "DIR", "write DIR/batch.jsonl and DIR/batch.csv (default results)", 0, 0, WS_CMD_BATCH, 1,
+     STR(out)},
+    {"out", WS_ARG_STRING, "DIR", "write DIR/online.jsonl and DIR/online.csv (default results/online|active)", 0, 0,
+     ROUNDS, 1, STR(out)},
+    {"out", WS_ARG_STRING, "DIR", "write DIR/transfer.jsonl and DIR/transfer.csv (default results/transfer)", 0, 0,
+     WS_CMD_TRANSFER, 1, STR(out)},
+    {"save", WS_ARG_STRING, "DIR", "save DIR/seed<S>-{phase1,<learner>}.safetensors", 0, 0, WS_CMD_BATCH, 0, STR(save)},
+    {"save", WS_ARG_STRING, "FILE", "save the trained model (safetensors)", 0, 0, WS_CMD_TRAIN, 0, STR(save)},
+    {"json", WS_ARG_FLAG, NULL, "print the result as one JSON object", 0, 0, WS_CMD_TRAIN | WS_CMD_EVAL, 0, VAL(json)},
+    // The runner (docs/RUNNING.md).
+    {"resume", WS_ARG_FLAG, NULL,
+     "continue the results in --out: finished units are skipped, chains resume at their last round", 0, 0,
+     WS_CMD_SCENARIOS, 1, VAL(resume)},
+    {"shard", WS_ARG_STRING, "I/N",
+     "run the I-th of N disjoint slices of the units (slurm/N: I from SLURM_ARRAY_TASK_ID); then merge", 0, 0,
+     WS_CMD_SCENARIOS, 1, STR(shard)},
+    {"unit", WS_ARG_STRING, "ID", "run this unit only (ids: --plan)", 0, 0, WS_CMD_SCENARIOS, 1, STR(unit)},
+    {"plan", WS_ARG_FLAG, NULL, "list the units, one id a line, and exit", 0, 0, WS_CMD_SCENARIOS, 1, VAL(plan)},
+    {"query", WS_ARG_STRING, "Q", "active: margin (default) | random (the control)", 0, 0, WS_CMD_ACTIVE, 0, STR(query)},
+};
+#define NOPTIONS ((int)(sizeof OPTIONS / sizeof OPTIONS[0]))
+
+static const struct {
+    ws_command cmd;
+    const char *name;
+} COMMANDS[] = {{WS_CMD_BATCH, "batch"}, {WS_CMD_ONLINE, "online"}, {WS_CMD_ACTIVE, "active"},
+                {WS_CMD_TRANSFER, "transfer"}, {WS_CMD_TRAIN, "train"}, {WS_CMD_EVAL, "eval"},
+                {WS_CMD_DATA, "data"}};
+
+const char *ws_command_name(ws_command cmd) {
+    for (size_t i = 0; i < sizeof COMMANDS / sizeof *COMMANDS; i++)
+        if (COMMANDS[i].cmd == cmd) return COMMANDS[i].name;
+    return "?";
+}
+
+ws_command ws_command_parse(const char *name) {
+    for (size_t i = 0; i < sizeof COMMANDS / sizeof *COMMANDS; i++)
+        if (!strcmp(COMMANDS[i].name, name)) return COMMANDS[i].cmd;
+    return 0;
+}
+
+const ws_option_def *ws_option_find(ws_command cmd, const char *name) {
+    for (int i = 0; i < NOPTIONS; i++)
+        if ((OPTIONS[i].commands & cmd) && !strcmp(OPTIONS[i].name, name)) return &OPTIONS[i];
+    return NULL;
+}
+
+void ws_options_each(ws_command cmd, void (*fn)(void *user, const ws_option_def *d), void *user) {
+    for (int i = 0; i < NOPTIONS; i++)
+        if (OPTIONS[i].commands & cmd) fn(user, &OPTIONS[i]);
+}
+
+// The CLI's defaults are the library's (ws_batch_config_defaults and friends): one place.
+void ws_options_defaults(ws_options *o, ws_command cmd) {
+    ws_batch_config d;
+    ws_batch_config_defaults(&d);
+    ws_online_config on;
+    ws_online_config_defaults(&on);
+    memset(o, 0, sizeof *o);
+    snprintf(o->data, sizeof o->data, "fashion-mnist");
+    snprintf(o->protocol, sizeof o->protocol, "%s", d.protocol == WS_PROTOCOL_PAPER ? "paper" : "default");
+    snprintf(o->model, sizeof o->model, "%s", ws_model_kind_name(d.model));
+    o->width = d.width;
+    snprintf(o->opt, sizeof o->opt, "%s", ws_opt_kind_name(d.opt1.kind));
+    snprintf(o->out, sizeof o->out, "%s",
+             cmd == WS_CMD_ONLINE ? "results/online" : cmd == WS_CMD_ACTIVE ? "results/active"
+                                                   : cmd == WS_CMD_TRANSFER ? "results/transfer"
+                                                                            : "results");
+    o->hidden.n = d.nhidden;
+    memcpy(o->hidden.v, d.hidden, sizeof(int) * (size_t)d.nhidden);
+    o->lr = d.opt1.lr;
+    o->beta1 = d.opt1.beta1;
+    o->beta2 = d.opt1.beta2;
+    o->eps = d.opt1.eps;
+    o->lr2 = o->wd2 = NAN; // unset: phase 2 follows phase 1
+    o->batch = d.batch1;
+    o->threshold = d.threshold;
+    o->max_epochs = d.max_epochs;
+    o->first_fraction = d.first_fraction;
+    o->seeds = d.seeds;
+    o->seed = (int64_t)d.seed;
+    o->eval_batch = d.eval_batch;
+    snprintf(o->backend, sizeof o->backend, "onednn");
+    snprintf(o->conv_algo, sizeof o->conv_algo, "auto");
+    o->k0 = on.k0, o->k = on.k, o->grad_examples = on.grad_examples;
+    o->fractions = (ws_int_list){6, {1, 5, 10, 25, 50, 100}};
+    snprintf(o->query, sizeof o->query, "margin");
+}
+
+int ws_flag_value(const char *v) {
+    if (!strcmp(v, "true") || !strcmp(v, "on") || !strcmp(v, "yes") || !strcmp(v, "1")) return 1;
+    if (!strcmp(v, "false") || !strcmp(v, "off") || !strcmp(v, "no") || !strcmp(v, "0")) return 0;
+    return -1;
+}
+
+static int parse_double(const char *s, double *out) {
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end || errno == ERANGE) return -1;
+    *out = v;
+    return 0;
+}
+
+static ws_status parse_int_list(ws_ctx *ctx, const char *name, const char *v, ws_int_list *l) {
+    l->n = 0;
+    const char *p = v;
+    while (*p) {
+        char *end;
+        errno = 0;
+        long x = strtol(p, &end, 10);
+        if (end == p || errno || x < 1 || x > 1 << 20 || (*end && *end != ','))
+            return ws_fail(ctx, WS_ERR_ARG, "--%s: '%s' is not a comma-separated list of positive integers", name, v);
+        if (l->n == WS_MAX_INTLIST) return ws_fail(ctx, WS_ERR_ARG, "--%s: at most %d values", name, WS_MAX_INTLIST);
+        l->v[l->n++] = (int)x;
+        p = *end ? end + 1 : end;
+        if (*end == ',' && !*p) return ws_fail(ctx, WS_ERR_ARG, "--%s: trailing comma in '%s'", name, v);
+    }
+    if (!l->n) return ws_fail(ctx, WS_ERR_ARG, "--%s: empty list", name);
+    return WS_OK;
+}
+
+ws_status ws_options_set(ws_ctx *ctx, ws_command cmd, ws_options *o, const char *name, const char *v) {
+    const ws_option_def *d = ws_option_find(cmd, name);
+    if (!d) return ws_fail(ctx, WS_ERR_ARG, "unknown option '--%s'", name);
+    void *dest = (char *)o + d->offset;
+    if (d->kind == WS_ARG_FLAG) {
+        // "--flag" turns it on; "--flag=false" (an experiment file's `flag = false`) off.
+        int on = v ? ws_flag_value(v) : 1;
+        if (on < 0) return ws_fail(ctx, WS_ERR_ARG, "--%s is a flag: true or false, not '%s'", name, v);
+        *(int *)dest = on;
+        return WS_OK;
+    }
+    if (!v) return ws_fail(ctx, WS_ERR_ARG, "--%s needs a value (%s)", name, d->meta ? d->meta : "X");
+    if (d->kind == WS_ARG_STRING) {
+        if (!*v) return ws_fail(ctx, WS_ERR_ARG, "--%s: empty value", name);
+        if (strlen(v) >= d->size) return ws_fail(ctx, WS_ERR_ARG, "--%s: value too long (at most %zu characters)", name, d->size - 1);
+        memcpy(dest, v, strlen(v) + 1);
+        return WS_OK;
+    }
+    if (d->kind == WS_ARG_INTLIST) return parse_int_list(ctx, name, v, dest);
+    double x;
+    if (parse_double(v, &x)) return ws_fail(ctx, WS_ERR_ARG, "--%s: '%s' is not a number", name, v);
+    if (!isfinite(x)) return ws_fail(ctx, WS_ERR_ARG, "--%s: '%s' is not a finite number", name, v);
+    if ((d->kind == WS_ARG_INT || d->kind == WS_ARG_I64) && x != floor(x))
+        return ws_fail(ctx, WS_ERR_ARG, "--%s: '%s' is not an integer", name, v);
+    if (d->min < d->max && (x < d->min || x > d->max))
+        return ws_fail(ctx, WS_ERR_ARG, "--%s: %s is out of range [%g, %g]", name, v, d->min, d->max);
+    if (d->kind == WS_ARG_INT) *(int *)dest = (int)x;
+    else if (d->kind == WS_ARG_I64) *(int64_t *)dest = (int64_t)x;
+    else if (d->kind == WS_ARG_FLOAT) *(float *)dest = (float)x;
+    else *(double *)dest = x;
+    return WS_OK;
+}
+
+ws_status ws_options_source(ws_ctx *ctx, const ws_options *o, const char *data, ws_source_opts *so) {
+    memset(so, 0, sizeof *so);
+    so->svhn_extra = o->svhn_extra;
+    if (o->labels[0] && !strcmp(o->labels, "coarse")) so->cifar100_coarse = 1;
+    else if (o->labels[0] && strcmp(o->labels, "fine")) return ws_fail(ctx, WS_ERR_ARG, "--labels: expected 'fine' or 'coarse'");
+    if (o->labels[0] && strncmp(data, "cifar100", 8)) return ws_fail(ctx, WS_ERR_ARG, "--labels is for --data cifar100");
+    if (o->svhn_extra && strncmp(data, "svhn", 4)) return ws_fail(ctx, WS_ERR_ARG, "--extra is for --data svhn");
+    return WS_OK;
+}
+
+// What every scenario shares (the batch configuration, online's and transfer's base).
+static ws_status resolve_base(ws_ctx *ctx, const ws_options *o, ws_batch_config *cfg) {
+    ws_batch_config_defaults(cfg);
+    if (!strcmp(o->protocol, "paper")) cfg->protocol = WS_PROTOCOL_PAPER;
+    else if (strcmp(o->protocol, "default")) return ws_fail(ctx, WS_ERR_ARG, "--protocol: expected 'default' or 'paper'");
+    ws_status st;
+    if ((st = ws_model_kind_parse(ctx, o->model, &cfg->model))) return st;
+    cfg->width = o->width;
+    cfg->nhidden = o->hidden.n;
+    memcpy(cfg->hidden, o->hidden.v, sizeof(int) * (size_t)o->hidden.n);
+    ws_opt_kind k;
+    if ((st = ws_opt_kind_parse(ctx, o->opt, &k))) return st;
+    if (k == WS_OPT_ADAM && (o->momentum > 0 || o->nesterov))
+        return ws_fail(ctx, WS_ERR_ARG, "--momentum/--nesterov are SGD options");
+    if (k == WS_OPT_SGD && o->adamw) return ws_fail(ctx, WS_ERR_ARG, "--adamw is an Adam option");
+    ws_opt_config c = ws_opt_defaults(k, o->lr);
+    c.weight_decay = o->wd;
+    c.momentum = o->momentum;
+    c.nesterov = o->nesterov;
+    c.beta1 = o->beta1;
+    c.beta2 = o->beta2;
+    c.eps = o->eps;
+    c.decoupled = o->adamw;
+    if ((st = ws_opt_config_check(ctx, &c))) return st;
+    cfg->opt1 = cfg->opt2 = c;
+    if (!isnan(o->lr2)) cfg->opt2.lr = o->lr2;
+    if (!isnan(o->wd2)) cfg->opt2.weight_decay = o->wd2;
+    cfg->batch1 = o->batch;
+    cfg->batch2 = o->batch2 ? o->batch2 : o->batch;
+    cfg->threshold = o->threshold;
+    cfg->max_epochs = o->max_epochs;
+    cfg->first_fraction = o->first_fraction;
+    cfg->keep_optim = o->keep_optim;
+    cfg->seeds = o->seeds;
+    cfg->seed = (uint64_t)o->seed;
+    cfg->subset = o->subset;
+    cfg->eval_subset = o->eval_subset;
+    cfg->eval_batch = o->eval_batch;
+    cfg->val_fraction = o->val_fraction;
+    if (cfg->val_fraction > 0 && cfg->protocol == WS_PROTOCOL_PAPER)
+        return ws_fail(ctx, WS_ERR_ARG, "--val-fraction: the paper protocol fixes its split (1/3 to evaluate)");
+    if (o->augment) cfg->augment = (ws_augment){.pad = 4, .flip = 1};
+    cfg->init_from = o->init_from[0] ? o->init_from : NULL;
+    cfg->save_dir = o->save[0] ? o->save : NULL;
+    cfg->phase1_epochs = o->phase1_epochs;
+    if (o->learners[0] && (st = ws_learner_parse_list(ctx, o->learners, cfg->learners, WS_MAX_LEARNERS, &cfg->nlearners)))
+        return st;
+    for (int l = 0; l < cfg->nlearners && o->keep_optim; l++)
+        if (cfg->learners[l].kind != WS_LEARNER_RANDOM) cfg->learners[l].keep_optim = 1;
+    return WS_OK;
+}
+
+ws_status ws_options_resolve(ws_ctx *ctx, ws_command cmd, const ws_options *o, ws_batch_config *batch,
+                             ws_online_config *online, ws_transfer_config *transfer) {
+    ws_status st;
+    if (cmd == WS_CMD_ONLINE || cmd == WS_CMD_ACTIVE) {
+        ws_online_config_defaults(online);
+        if (cmd == WS_CMD_ACTIVE) {
+            if (!strcmp(o->query, "margin")) online->query = WS_QUERY_MARGIN;
+            else if (!strcmp(o->query, "random")) online->query = WS_QUERY_RANDOM;
+            else return ws_fail(ctx, WS_ERR_ARG, "--query: expected 'margin' or 'random'");
+        }
+        if ((st = resolve_base(ctx, o, &online->base))) return st;
+        online->k0 = o->k0, online->k = o->k, online->rounds = o->rounds, online->grad_examples = o->grad_examples;
+        *batch = online->base;
+        return WS_OK;
+    }
+    if (cmd == WS_CMD_TRANSFER) {
+        ws_transfer_config_defaults(transfer);
+        transfer->nfractions = o->fractions.n;
+        for (int i = 0; i < o->fractions.n; i++) {
+            if (o->fractions.v[i] < 1 || o->fractions.v[i] > 100)
+                return ws_fail(ctx, WS_ERR_ARG, "--fractions: each P must be in 1..100");
+            transfer->fractions[i] = o->fractions.v[i] / 100.0;
+        }
+        transfer->keep_head = o->keep_head;
+        if (o->pretrain_percent) transfer->pretrain_fraction = o->pretrain_percent / 100.0;
+        if ((st = resolve_base(ctx, o, &transfer->base))) return st;
+        *batch = transfer->base;
+        return WS_OK;
+    }
+    return resolve_base(ctx, o, batch);
+}
+
+int ws_arg_split(const char *arg, char *name, size_t cap, const char **inline_value) {
+    const char *eq = strchr(arg, '=');
+    size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+    *inline_value = eq ? eq + 1 : NULL;
+    if (strncmp(arg, "--", 2) || len < 3 || len - 2 >= cap) return -1;
+    snprintf(name, cap, "%.*s", (int)(len - 2), arg + 2);
+    return 0;
+}
+
+ws_status ws_options_parse(ws_ctx *ctx, ws_command cmd, ws_options *o, int argc, char **argv) {
+    for (int i = 0; i < argc; i++) {
+        char name[64];
+        const char *value;
+        if (ws_arg_split(argv[i], name, sizeof name, &value)) return ws_fail(ctx, WS_ERR_ARG, "unexpected argument '%s'", argv[i]);
+        const ws_option_def *d = ws_option_find(cmd, name);
+        if (d && d->kind != WS_ARG_FLAG && !value && i + 1 < argc) value = argv[++i];
+        ws_status st = ws_options_set(ctx, cmd, o, name, value);
+        if (st) return st;
+    }
+    return WS_OK;
+}

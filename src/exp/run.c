@@ -1,0 +1,474 @@
+// Running experiments: a scenario's run (its data loaded and checked, its units run
+// through the runner, its results written), a sweep's points, a merge (run.h).
+#define _POSIX_C_SOURCE 200809L
+#include "exp/run.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exp/results.h"
+#include "exp/units.h"
+#include "io/atomic.h"
+#include "io/dir.h"
+#include "io/json.h"
+#include "io/jsonl.h"
+#include "io/lock.h"
+
+static void note(const ws_hooks *h, const char *who, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void note(const ws_hooks *h, const char *who, const char *fmt, ...) {
+    if (!h || !h->note) return;
+    char line[2400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    h->note(h->user, who, line);
+}
+
+ws_status ws_experiment_ctx(ws_ctx *ctx, const ws_options *o) {
+    ws_ctx_release(ctx);
+    ws_ctx_init(ctx, o->threads);
+    ws_status st = ws_ctx_set_backend(ctx, o->backend);
+    if (!st) st = ws_ctx_set_conv_algo(ctx, o->conv_algo);
+    return st;
+}
+
+// --data (with --labels, --extra) into src.
+static ws_status load_source(ws_ctx *ctx, const ws_options *o, const char *data, int own_options, ws_source *src) {
+    ws_source_opts so;
+    memset(&so, 0, sizeof so);
+    ws_status st = own_options ? ws_options_source(ctx, o, data, &so) : WS_OK;
+    if (!st) st = ws_source_load(ctx, src, data, &so);
+    return st;
+}
+
+// Refuse learners the model cannot run (before any output is made).
+static ws_status check_learners(ws_ctx *ctx, const ws_batch_config *cfg, const ws_dataset *d) {
+    ws_model_spec spec = ws_batch_model_spec(cfg, d);
+    ws_model *m;
+    ws_status st = ws_model_create(ctx, &m, &spec);
+    for (int l = 0; l < cfg->nlearners && !st; l++) st = ws_learner_check(ctx, &cfg->learners[l], m);
+    ws_model_free(m);
+    return st;
+}
+
+// The scenario's data: B (and A for transfer), checked against the configuration before
+// anything is made. *t0: when loading began.
+static ws_status load_data(ws_ctx *ctx, const ws_experiment *e, ws_source *src, ws_source *pre, int *have_pre) {
+    const ws_options *o = &e->opt;
+    ws_status st;
+    *have_pre = 0;
+    if (e->scenario != WS_CMD_TRANSFER) {
+        if ((st = load_source(ctx, o, o->data, 1, src))) return st;
+        if (e->scenario != WS_CMD_BATCH) {
+            // The rounds must fit the pool.
+            ws_split sp;
+            if ((st = ws_split_make(ctx, &e->online.base, src, e->online.base.seed, &sp))) goto fail;
+            int fits = ws_online_schedule(sp.n_pool, e->online.k0, e->online.k, e->online.rounds, NULL, 0) > 0;
+            ws_split_free(&sp);
+            if (!fits) {
+                st = ws_fail(ctx, WS_ERR_ARG, "%lld first examples and %lld per round do not fit a pool of %lld",
+                             (long long)e->online.k0, (long long)e->online.k, (long long)sp.n_pool);
+                goto fail;
+            }
+        }
+        if ((st = check_learners(ctx, &e->batch, &src->train))) goto fail;
+        if (e->batch.save_dir && (st = ws_dir_make(ctx, e->batch.save_dir))) goto fail;
+        return WS_OK;
+    fail:
+        ws_source_free(src);
+        return st;
+    }
+    // Transfer: A and B, or without --pretrain Fashion-MNIST's classes 0-4 and 5-9.
+    const char *pretrain = o->pretrain[0] && strcmp(o->pretrain, "default") ? o->pretrain : NULL;
+    if (!pretrain) {
+        if (strncmp(o->data, "fashion-mnist", 13))
+            return ws_fail(ctx, WS_ERR_ARG, "--pretrain A is needed unless --data is fashion-mnist");
+        ws_source all;
+        if ((st = load_source(ctx, o, o->data, 1, &all))) return st;
+        st = ws_source_select_classes(ctx, pre, &all, 0, 5);
+        if (!st && (st = ws_source_select_classes(ctx, src, &all, 5, 10))) ws_source_free(pre);
+        ws_source_free(&all);
+        if (st) return st;
+    } else {
+        if ((st = load_source(ctx, o, o->data, 1, src))) return st;
+        if ((st = load_source(ctx, o, pretrain, 0, pre))) {
+            ws_source_free(src);
+            return st;
+        }
+    }
+    *have_pre = 1;
+    const ws_dataset *a = &pre->train, *b = &src->train;
+    if (a->c != b->c || a->h != b->h || a->w != b->w)
+        st = ws_fail(ctx, WS_ERR_ARG, "%s images are %dx%dx%d but %s's are %dx%dx%d: transfer needs one shape", pre->name,
+                     a->c, a->h, a->w, src->name, b->c, b->h, b->w);
+    else if (e->transfer.keep_head && pre->num_classes != src->num_classes)
+        st = ws_fail(ctx, WS_ERR_ARG, "--keep-head: %s has %d classes but %s has %d", pre->name, pre->num_classes,
+                     src->name, src->num_classes);
+    if (!st) st = check_learners(ctx, &e->transfer.base, b);
+    if (st) {
+        ws_source_free(src);
+        ws_source_free(pre);
+        *have_pre = 0;
+    }
+    return st;
+}
+
+static ws_status write_run_json(ws_ctx *ctx, const ws_experiment *e, const char *dir) {
+    char path[1200];
+    snprintf(path, sizeof path, "%s/run.json", dir);
+    cJSON *j = ws_experiment_run_json(e);
+    ws_status st = ws_json_write_file(ctx, path, j);
+    cJSON_Delete(j);
+    return st;
+}
+
+static cJSON *config_json(const ws_experiment *e, const ws_source *src, const ws_source *pre, const ws_ctx *ctx) {
+    if (e->scenario == WS_CMD_BATCH) return ws_batch_config_json(&e->batch, src, ctx);
+    if (e->scenario == WS_CMD_TRANSFER) return ws_transfer_config_json(&e->transfer, pre, src, ctx);
+    return ws_online_config_json(&e->online, src, ctx);
+}
+
+// One scenario run into e->opt.out (units.h): data, units, results, hooks.
+static ws_status run_scenario(ws_ctx *ctx, const ws_experiment *e, const ws_hooks *h, ws_outcome *o) {
+    const char *who = ws_command_name(e->scenario);
+    const int seeds = e->batch.seeds;
+    ws_source src, pre;
+    int have_pre;
+    double t0 = ws_now();
+    ws_status st = load_data(ctx, e, &src, &pre, &have_pre);
+    if (st) return st;
+    // Folders are made only once the inputs are known to be good.
+    cJSON *config = config_json(e, &src, &pre, ctx);
+    ws_units u;
+    st = ws_units_open(&u, ctx, e, h, config, o);
+    cJSON_Delete(config);
+    int opened = !st;
+    if (!st && !e->nmerge) st = write_run_json(ctx, e, e->opt.out);
+    char arch[160];
+    const ws_batch_config *base = e->scenario == WS_CMD_TRANSFER ? &e->transfer.base : &e->batch;
+    ws_model_spec spec = ws_batch_model_spec(base, &src.train);
+    ws_model_describe(&spec, arch, sizeof arch);
+    if (!st && !e->nmerge) {
+        const int th = ctx->threads;
+        if (e->scenario == WS_CMD_BATCH)
+            note(h, who, "%s (%lld train, %lld test) loaded in %.2fs; %s, %d thread%s", src.name, (long long)src.train.n,
+                 (long long)src.test.n, ws_now() - t0, arch, th, th == 1 ? "" : "s");
+        else if (e->scenario == WS_CMD_TRANSFER)
+            note(h, who, "%s (%lld train) -> %s (%lld train), %d thread%s", pre.name, (long long)pre.train.n, src.name,
+                 (long long)src.train.n, th, th == 1 ? "" : "s");
+        else
+            note(h, who, "%s (%lld train, %lld test); %s, %d thread%s", src.name, (long long)src.train.n,
+                 (long long)src.test.n, arch, th, th == 1 ? "" : "s");
+    }
+    ws_scenario_results r = {.e = e, .data = &src, .pretrain = have_pre ? &pre : NULL, .arch = arch};
+    ws_batch_seed_result *rb = NULL;
+    ws_online_seed_result *ro = NULL;
+    ws_transfer_seed_result *rt = NULL;
+    int n = 0;
+    if (!st) {
+        if (e->scenario == WS_CMD_BATCH) {
+            if (!(rb = calloc((size_t)seeds, sizeof *rb))) st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
+            else st = ws_units_batch(&u, &src, rb, &n);
+        } else if (e->scenario == WS_CMD_TRANSFER) {
+            if (!(rt = calloc((size_t)seeds, sizeof *rt))) st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
+            else st = ws_units_transfer(&u, &pre, &src, rt, &n);
+        } else {
+            if (!(ro = calloc((size_t)seeds, sizeof *ro))) st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
+            else st = ws_units_online(&u, &src, ro, &n);
+        }
+    }
+    if (!st && o->complete && n) {
+        const char *dir = e->opt.out;
+        if (rb) st = ws_results_write_batch(ctx, dir, u.run.config, rb, n);
+        else if (rt) st = ws_results_write_transfer(ctx, dir, u.run.config, rt, n);
+        else st = ws_results_write_online(ctx, dir, u.run.config, ro, n);
+    }
+    o->results = n;
+    o->all_diverged = !st && o->complete && !n;
+    if (!st && o->complete && h && h->results) {
+        r.n = n, r.batch = rb, r.online = ro, r.transfer = rt, r.excluded = u.excluded;
+        st = h->results(h->user, ctx, &r);
+    }
+    if (!st && !e->nmerge && (o->skipped || o->partial))
+        note(h, who, "resumed %s: %d unit%s already finished, %d chain%s continued mid-way", e->opt.out, o->skipped,
+             o->skipped == 1 ? "" : "s", o->partial, o->partial == 1 ? "" : "s");
+    for (int i = 0; i < n; i++) {
+        if (rb) ws_batch_seed_result_free(&rb[i]);
+        if (ro) ws_online_seed_result_free(&ro[i]);
+        if (rt) ws_transfer_seed_result_free(&rt[i]);
+    }
+    free(rb), free(ro), free(rt);
+    if (opened) ws_units_close(&u);
+    ws_source_free(&src);
+    if (have_pre) ws_source_free(&pre);
+    return st;
+}
+
+ws_status ws_experiment_plan(ws_ctx *ctx, ws_experiment *e, const ws_hooks *h) {
+    if (!e->sweep) {
+        ws_units_plan(e, h);
+        return WS_OK;
+    }
+    for (int p = 0; p < ws_experiment_npoints(e); p++) {
+        ws_experiment *pe;
+        ws_status st = ws_experiment_point(ctx, e, p, &pe);
+        if (st) return st;
+        ws_units_plan(pe, h);
+        ws_experiment_free(pe);
+    }
+    return WS_OK;
+}
+
+static ws_status run_sweep(ws_ctx *ctx, ws_experiment *e, const ws_hooks *h, ws_outcome *o);
+
+ws_status ws_experiment_run(ws_ctx *ctx, ws_experiment *e, const ws_hooks *h, ws_outcome *o) {
+    memset(o, 0, sizeof *o);
+    ws_status st = ws_experiment_ctx(ctx, &e->opt);
+    if (st) return st;
+    if (e->opt.plan) return ws_experiment_plan(ctx, e, h);
+    return e->sweep ? run_sweep(ctx, e, h, o) : run_scenario(ctx, e, h, o);
+}
+
+// ---- sweeps ------------------------------------------------------------------------------------
+
+// The first record's configuration (the scenario's, at point 0).
+static ws_status first_config(ws_ctx *ctx, cJSON *rec, void *user) {
+    cJSON **keep = user;
+    if (!*keep) *keep = cJSON_DetachItemFromObject(rec, "config");
+    return WS_OK;
+}
+
+static const char *results_file(ws_command scenario) {
+    return scenario == WS_CMD_BATCH ? "batch.jsonl" : scenario == WS_CMD_TRANSFER ? "transfer.jsonl" : "online.jsonl";
+}
+
+// The record of the sweep itself, attached to every line of sweep.jsonl: its grid, and what
+// all points share, from point 0's resolved configuration (the grid's keys vary by point).
+static cJSON *sweep_config(ws_ctx *ctx, const ws_experiment *e) {
+    cJSON *config = cJSON_CreateObject();
+    cJSON_AddStringToObject(config, "experiment", "sweep");
+    cJSON_AddStringToObject(config, "scenario", ws_command_name(e->scenario));
+    cJSON *b = cJSON_AddArrayToObject(config, "base_arguments");
+    for (int i = 0; i < e->nargs; i++) {
+        if ((!strcmp(e->args[i], "--grid") || !strcmp(e->args[i], "--learners")) && i + 1 < e->nargs) {
+            i++;
+            continue;
+        }
+        cJSON_AddItemToArray(b, cJSON_CreateString(e->args[i]));
+    }
+    cJSON_AddStringToObject(config, "learners", e->learners);
+    cJSON *g = cJSON_AddObjectToObject(config, "grid");
+    for (int a = 0; a < e->naxes; a++) {
+        cJSON *v = cJSON_AddArrayToObject(g, e->axes[a].key);
+        for (int k = 0; k < e->axes[a].nvalues; k++) cJSON_AddItemToArray(v, cJSON_CreateString(e->axes[a].values[k]));
+    }
+    cJSON_AddStringToObject(config, "accuracy", "test accuracy (online/active: the last round; transfer: the largest share)");
+    cJSON_AddStringToObject(config, "seconds", "training seconds to converge (online/active: all rounds; transfer: all shares)");
+    cJSON_AddStringToObject(config, "point_results", "points/NNN/ (each with its full resolved configuration)");
+    char p0[1400];
+    snprintf(p0, sizeof p0, "%s/points/000/%s", e->opt.out, results_file(e->scenario));
+    cJSON *c0 = NULL;
+    if (!ws_jsonl_each(ctx, p0, first_config, &c0, NULL) && c0) {
+        const char *keys[] = {"warmstart_version", "data", "protocol", "split", "normalization", "model", "phase1",
+                              "threshold", "max_epochs", "seeds", "first_seed", "threads", "backend"};
+        for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+            cJSON *v = cJSON_DetachItemFromObject(c0, keys[i]);
+            if (v) cJSON_AddItemToObject(config, keys[i], v);
+        }
+    }
+    cJSON_Delete(c0);
+    return config;
+}
+
+static ws_status write_sweep(ws_ctx *ctx, const ws_experiment *e, ws_sweep_entry *entries, int n) {
+    double *acc = malloc(sizeof(double) * (size_t)(n + 1)), *secs = malloc(sizeof(double) * (size_t)(n + 1));
+    uint8_t *front = malloc((size_t)n + 1);
+    if (!acc || !secs || !front) {
+        free(acc), free(secs), free(front);
+        return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
+    }
+    for (int i = 0; i < n; i++) acc[i] = entries[i].acc.mean, secs[i] = entries[i].seconds.mean;
+    ws_pareto(acc, secs, n, front);
+    for (int i = 0; i < n; i++) entries[i].pareto = front[i];
+    free(acc), free(secs), free(front);
+    cJSON *config = sweep_config(ctx, e);
+    cJSON **recs = calloc((size_t)n + 1, sizeof *recs);
+    if (!recs) {
+        cJSON_Delete(config);
+        return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
+    }
+    for (int i = 0; i < n; i++) {
+        const ws_sweep_entry *x = &entries[i];
+        cJSON *o = recs[i] = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "point", x->point);
+        cJSON *pa = cJSON_AddObjectToObject(o, "params");
+        char tmp[512], *save = NULL;
+        snprintf(tmp, sizeof tmp, "%s", x->params);
+        for (char *tok = strtok_r(tmp, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+            char *eq = strchr(tok, '=');
+            *eq = 0;
+            cJSON_AddStringToObject(pa, tok, eq + 1);
+        }
+        cJSON_AddStringToObject(o, "learner", x->cell.learner);
+        const ws_summary *sm[3] = {&x->acc, &x->seconds, &x->epochs};
+        const char *names[3] = {"test_acc", "seconds", "epochs"};
+        for (int k = 0; k < 3; k++) {
+            cJSON *s = cJSON_AddObjectToObject(o, names[k]);
+            cJSON_AddNumberToObject(s, "mean", sm[k]->mean);
+            cJSON_AddNumberToObject(s, "ci95", sm[k]->n > 1 ? sm[k]->ci95 : 0);
+            cJSON_AddNumberToObject(s, "n", sm[k]->n);
+        }
+        cJSON_AddNumberToObject(o, "converged_seeds", ws_sweep_converged(&x->cell));
+        cJSON_AddBoolToObject(o, "pareto", x->pareto);
+        snprintf(tmp, sizeof tmp, "points/%03d", x->point);
+        cJSON_AddStringToObject(o, "dir", tmp);
+    }
+    ws_status st = ws_results_write_jsonl(ctx, e->opt.out, "sweep.jsonl", config, recs, n);
+    free(recs);
+    cJSON_Delete(config);
+    char path[1300];
+    ws_atomic_file af;
+    snprintf(path, sizeof path, "%s/sweep.csv", e->opt.out);
+    if (!st) st = ws_atomic_open(ctx, &af, path);
+    if (st) return st;
+    fprintf(af.f, "point,params,learner,seeds,test_acc,test_acc_ci95,seconds,seconds_ci95,epochs,converged_seeds,pareto\n");
+    for (int i = 0; i < n; i++) {
+        const ws_sweep_entry *x = &entries[i];
+        fprintf(af.f, "%d,%s,%s,%d,%.6f,%.6f,%.3f,%.3f,%.2f,%d,%d\n", x->point, x->params, x->cell.learner, x->cell.n,
+                x->acc.mean, x->acc.n > 1 ? x->acc.ci95 : 0, x->seconds.mean, x->seconds.n > 1 ? x->seconds.ci95 : 0,
+                x->epochs.mean, ws_sweep_converged(&x->cell), x->pareto);
+    }
+    return ws_atomic_commit(ctx, &af);
+}
+
+// Every point of the grid as a run of the scenario into OUT/points/NNN (its unit ids
+// "pNNN/s1/warm"; shards rotate over all points' units), then -- a whole run or a merge --
+// each point reduced to, per learner, accuracy and compute (ws_sweep_read), with the
+// Pareto front, into OUT/sweep.jsonl and OUT/sweep.csv.
+static ws_status run_sweep(ws_ctx *ctx, ws_experiment *e, const ws_hooks *h, ws_outcome *o) {
+    const int npoints = ws_experiment_npoints(e);
+    o->whole = e->nmerge || (!e->opt.shard[0] && !e->opt.unit[0]);
+    char pdir[1200];
+    snprintf(pdir, sizeof pdir, "%s/points", e->opt.out);
+    int lockfd = -1, shardfd = -1;
+    ws_status st = ws_dir_make(ctx, pdir);
+    if (st) return st;
+    // Shards share the sweep's folder; each holds its own shard's lock.
+    int I = 0, N = 0;
+    char name[96];
+    if (e->opt.shard[0] && (st = ws_shard_parse(ctx, e->opt.shard, &I, &N))) return st;
+    snprintf(name, sizeof name, ".warmstart-shard-%d-of-%d.lock", I, N);
+    if ((st = ws_dir_lock_named(ctx, e->opt.out, ".warmstart.lock", e->opt.shard[0] != 0, &lockfd)) ||
+        (e->opt.shard[0] && (st = ws_dir_lock_named(ctx, e->opt.out, name, 0, &shardfd))))
+        goto done;
+    if (!e->nmerge && (st = write_run_json(ctx, e, e->opt.out))) goto done;
+    ws_sweep_entry *entries = calloc((size_t)npoints * WS_MAX_LEARNERS, sizeof *entries);
+    if (!entries) {
+        st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    int nentries = 0, missing = 0;
+    for (int p = 0; p < npoints && !st; p++) {
+        ws_experiment *pe;
+        if ((st = ws_experiment_point(ctx, e, p, &pe))) break;
+        note(h, "sweep", "point %d/%d: %s", p + 1, npoints, pe->params);
+        ws_outcome po;
+        memset(&po, 0, sizeof po);
+        if ((st = ws_dir_make(ctx, pe->opt.out)) || (st = ws_experiment_ctx(ctx, &pe->opt)) ||
+            (st = run_scenario(ctx, pe, h, &po))) {
+            ws_fail_prefix(ctx, st, "point %d (%s): ", p + 1, pe->params);
+        } else if (po.all_diverged) {
+            note(h, "sweep", "point %d (%s) has no results: every seed had a diverged unit (%s/table.txt)", p + 1,
+                 pe->params, pe->opt.out);
+            missing++;
+        } else if (o->whole) {
+            char path[1400];
+            snprintf(path, sizeof path, "%s/%s", pe->opt.out, results_file(e->scenario));
+            ws_sweep_point pt;
+            if (!(st = ws_sweep_read(ctx, path, &pt)))
+                for (int c = 0; c < pt.ncells; c++) {
+                    ws_sweep_entry *x = &entries[nentries++];
+                    x->point = p;
+                    snprintf(x->params, sizeof x->params, "%s", pe->params);
+                    x->cell = pt.cells[c];
+                    x->acc = ws_summarize(x->cell.acc, x->cell.n);
+                    x->seconds = ws_summarize(x->cell.seconds, x->cell.n);
+                    x->epochs = ws_summarize(x->cell.epochs, x->cell.n);
+                }
+        }
+        o->ran += po.ran, o->skipped += po.skipped, o->partial += po.partial;
+        ws_experiment_free(pe);
+    }
+    // A shard's or a unit's part is done; the reduction waits for the merge.
+    if (!st && o->whole) {
+        o->complete = 1;
+        o->results = npoints - missing;
+        st = write_sweep(ctx, e, entries, nentries);
+        ws_sweep_results sr = {.e = e, .npoints = npoints, .missing_points = missing, .nentries = nentries, .entries = entries};
+        if (!st && h && h->sweep) st = h->sweep(h->user, ctx, &sr);
+    }
+    free(entries);
+done:
+    ws_dir_unlock(shardfd);
+    ws_dir_unlock(lockfd);
+    return st;
+}
+
+// ---- merge -------------------------------------------------------------------------------------
+
+// A folder's run.json: its command and options (WS_ERR_IO or WS_ERR_FORMAT naming it).
+static cJSON *read_run_json(ws_ctx *ctx, const char *dir) {
+    char path[1200];
+    snprintf(path, sizeof path, "%s/run.json", dir);
+    cJSON *j = ws_json_read_file(ctx, path);
+    if (!j && strstr(ctx->err, ": not JSON")) {
+        ws_fail(ctx, WS_ERR_FORMAT, "%s: not a warmstart run description", path);
+    } else if (!j) {
+        char why[1100];
+        snprintf(why, sizeof why, "%s", ctx->err);
+        ws_fail(ctx, WS_ERR_IO, "%s (not a warmstart results folder?)", why);
+    } else if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "command")) ||
+               !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(j, "options"))) {
+        ws_fail(ctx, WS_ERR_FORMAT, "%s: not a warmstart run description", path);
+        cJSON_Delete(j);
+        j = NULL;
+    }
+    return j;
+}
+
+ws_status ws_merge(ws_ctx *ctx, const char *const *dirs, int ndirs, const char *out, const ws_hooks *h, ws_outcome *o) {
+    memset(o, 0, sizeof *o);
+    if (ndirs < 1) return ws_fail(ctx, WS_ERR_ARG, "expected 'warmstart merge DIR [DIR...] [--out OUT]'");
+    if (ndirs > WS_MAX_MERGE) return ws_fail(ctx, WS_ERR_ARG, "at most %d folders", WS_MAX_MERGE);
+    cJSON *run = read_run_json(ctx, dirs[0]);
+    if (!run) return WS_ERR_IO;
+    for (int k = 1; k < ndirs; k++) {
+        cJSON *other = read_run_json(ctx, dirs[k]);
+        int same = other && cJSON_Compare(run, other, 1);
+        cJSON_Delete(other);
+        if (!same) {
+            cJSON_Delete(run);
+            if (!other) return WS_ERR_IO;
+            return ws_fail(ctx, WS_ERR_ARG, "%s was run with another command or options than %s; merge only the shards "
+                                            "of one experiment", dirs[k], dirs[0]);
+        }
+    }
+    // Replay the experiment over the gathered records: nothing is trained.
+    char where[1200];
+    snprintf(where, sizeof where, "%s/run.json", dirs[0]);
+    ws_experiment *e;
+    ws_status st = ws_experiment_from_run_json(ctx, run, where, &e);
+    cJSON_Delete(run);
+    if (st) return st;
+    snprintf(e->opt.out, sizeof e->opt.out, "%s", out ? out : dirs[0]);
+    for (int k = 0; k < ndirs && !st; k++)
+        if (!(e->merge_dirs[k] = strdup(dirs[k]))) st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
+        else e->nmerge++;
+    if (!st) st = ws_experiment_check(ctx, e);
+    if (!st) st = ws_experiment_run(ctx, e, h, o);
+    ws_experiment_free(e);
+    return st;
+}

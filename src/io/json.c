@@ -1,0 +1,52 @@
+#define _POSIX_C_SOURCE 200809L
+#include "io/json.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/atomic.h"
+
+ws_status ws_json_write_file(ws_ctx *ctx, const char *path, const cJSON *j) {
+    ws_atomic_file af;
+    ws_status st = ws_atomic_open(ctx, &af, path);
+    if (st) return st;
+    char *text = cJSON_Print(j);
+    if (!text) {
+        ws_atomic_abort(&af);
+        return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
+    }
+    fprintf(af.f, "%s\n", text);
+    free(text);
+    return ws_atomic_commit(ctx, &af);
+}
+
+cJSON *ws_json_read_file(ws_ctx *ctx, const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        ws_fail(ctx, WS_ERR_IO, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        n += fread(buf + n, 1, cap - 1 - n, f);
+        if (n < cap - 1 || cap >= (16u << 20)) break;
+        char *grown = realloc(buf, cap * 2);
+        if (!grown) free(buf);
+        buf = grown, cap *= 2;
+    }
+    int failed = ferror(f);
+    fclose(f);
+    if (!buf || failed) {
+        free(buf);
+        ws_fail(ctx, failed ? WS_ERR_IO : WS_ERR_NOMEM, "%s: %s", path, failed ? "read error" : "out of memory");
+        return NULL;
+    }
+    buf[n] = 0;
+    cJSON *j = cJSON_Parse(buf);
+    free(buf);
+    if (!j) ws_fail(ctx, WS_ERR_FORMAT, "%s: not JSON", path);
+    return j;
+}

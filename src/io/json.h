@@ -1,0 +1,16 @@
+// JSON files: written whole or not at all, read back.
+#ifndef WS_IO_JSON_H
+#define WS_IO_JSON_H
+
+#include <cjson/cJSON.h>
+
+#include "core/ctx.h"
+
+// path as j's indented text and a newline, atomically (io/atomic.h).
+ws_status ws_json_write_file(ws_ctx *ctx, const char *path, const cJSON *j);
+
+// The JSON in path (at most 16 MiB), or NULL with the reason in ctx->err (WS_ERR_IO naming
+// the file and the system's reason; WS_ERR_FORMAT when it does not parse).
+cJSON *ws_json_read_file(ws_ctx *ctx, const char *path);
+
+#endif

@@ -1,0 +1,27 @@
+// The model zoo: the networks warmstart knows (logistic regression, the
+// official code's MLP, ResNet-18), by kind, and how each is built into a model
+// container (nn/model.h) from a ws_model_spec.
+#ifndef WS_NN_ZOO_H
+#define WS_NN_ZOO_H
+
+#include <stddef.h>
+
+#include "core/ctx.h"
+#include "nn/model.h"
+
+// Parse "logreg" | "mlp" | "resnet18" into a kind. Returns WS_ERR_ARG for anything else.
+ws_status ws_model_kind_parse(ws_ctx *ctx, const char *s, ws_model_kind *out);
+
+// "mlp 784-100-100-10", "logreg 3072-10", "resnet18 w16 3x32x32-10".
+void ws_model_describe(const ws_model_spec *spec, char *buf, size_t cap);
+const char *ws_model_kind_name(ws_model_kind k);
+
+// Check the spec and build its layers and arenas (parameters zero until
+// ws_model_init).
+ws_status ws_model_create(ws_ctx *ctx, ws_model **out, const ws_model_spec *spec);
+
+// ResNet-18, CIFAR variant (nn/resnet.c): appends its layers to m, whose spec
+// gives the input shape, the width and the classes.
+ws_status ws_build_resnet18(ws_ctx *ctx, ws_model *m);
+
+#endif
