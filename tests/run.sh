@@ -27,6 +27,7 @@ done
 run cli tests/cli/test_cli.sh "$BUILD"
 run runner tests/cli/test_runner.sh "$BUILD"
 run reproduce tests/cli/test_reproduce.sh "$BUILD"
+run examples tests/cli/test_examples.sh "$BUILD"
 run install tests/install/test_install.sh "$BUILD"
 run layers tests/install/test_layers.sh
 if [ "${FUZZ_SECONDS:-30}" -gt 0 ]; then run fuzz tests/fuzz/run.sh "${FUZZ_SECONDS:-30}"; fi

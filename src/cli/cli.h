@@ -1,7 +1,7 @@
 // The command-line interface: the only code that prints and exits. Each command
 // reads its options into the library's structs, calls the library, prints what
 // came back. What the commands share: error lines, help, the hooks that show
-// progress and print the tables (out.c, tables.c).
+// progress and print the tables (out.c).
 #ifndef WS_CLI_CLI_H
 #define WS_CLI_CLI_H
 
@@ -37,14 +37,9 @@ ws_hooks cli_hooks(cli_out *o);
 // What a scenario or sweep run leaves to say once it has returned (shards, single units).
 void print_outcome(const ws_experiment *e, const ws_outcome *o);
 
-// Tables (tables.c).
+// The hooks that print a scenario's and a sweep's tables (report/tables.h).
 ws_status print_results(void *user, ws_ctx *ctx, const ws_scenario_results *r);
 ws_status print_sweep(void *user, ws_ctx *ctx, const ws_sweep_results *s);
-
-// "mean ± ci" (or the mean alone for one value) of x[0..n) * scale.
-void fmt_summary(char *buf, size_t cap, const double *x, int n, double scale, int decimals);
-// s left-aligned in `width` columns (UTF-8 aware).
-void print_cell(FILE *f, const char *s, int width);
 
 // The commands.
 int cmd_scenario(ws_command scenario, int argc, char **argv);

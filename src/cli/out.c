@@ -4,6 +4,8 @@
 
 #include "cli/cli.h"
 #include "learn/learner.h"
+#include "report/plot.h"
+#include "report/tables.h"
 
 int die(const char *cmd, const char *msg) {
     fprintf(stderr, "warmstart%s%s: error: %s\n", cmd ? " " : "", cmd ? cmd : "", msg);
@@ -98,19 +100,35 @@ void print_outcome(const ws_experiment *e, const ws_outcome *o) {
     }
 }
 
-// ---- cells ---------------------------------------------------------------------------------------
+// ---- the tables (report/tables.h) -------------------------------------------------------------
 
-void fmt_summary(char *buf, size_t cap, const double *x, int n, double scale, int decimals) {
-    double tmp[256] = {0};
-    for (int i = 0; i < n && i < 256; i++) tmp[i] = x[i] * scale;
-    ws_summary s = ws_summarize(tmp, n < 256 ? n : 256);
-    if (n < 2) snprintf(buf, cap, "%.*f", decimals, s.mean);
-    else snprintf(buf, cap, "%.*f ± %.*f", decimals, s.mean, decimals, s.ci95);
+// A scenario's tables on stdout; a sweep point's into its folder's table.txt.
+ws_status print_results(void *user, ws_ctx *ctx, const ws_scenario_results *x) {
+    (void)user;
+    if (!x->e->prefix[0]) {
+        ws_table_results(stdout, x);
+        return WS_OK;
+    }
+    char path[1200];
+    snprintf(path, sizeof path, "%s/table.txt", x->e->opt.out);
+    FILE *f = fopen(path, "w");
+    if (!f) return ws_fail(ctx, WS_ERR_IO, "%s: cannot write a point's table", path);
+    ws_table_results(f, x);
+    if (fclose(f)) return ws_fail(ctx, WS_ERR_IO, "%s: cannot write a point's table", path);
+    return WS_OK;
 }
 
-// UTF-8 continuation bytes take no column (the "±" of the intervals).
-void print_cell(FILE *f, const char *s, int width) {
-    int cols = 0;
-    for (const char *p = s; *p; p++) cols += ((unsigned char)*p & 0xC0) != 0x80;
-    fprintf(f, "%s%*s", s, width > cols ? width - cols : 0, "");
+// A sweep's table, and its figure of accuracy against seconds (gnuplot; a sweep without it is still whole).
+ws_status print_sweep(void *user, ws_ctx *ctx, const ws_sweep_results *s) {
+    const cli_out *o = user;
+    const char *out = s->e->opt.out;
+    ws_table_sweep(stdout, s);
+    char figdir[1300];
+    int nfigs = 0;
+    snprintf(figdir, sizeof figdir, "%s/figures", out);
+    if (o->draw_sweep && ws_plot_results(ctx, out, figdir, &nfigs))
+        fprintf(stderr, "warmstart sweep: note: no figure: %s\n", ctx->err);
+    printf("\nresults: %s/sweep.jsonl, %s/sweep.csv%s%s%s; each point's results and table in %s/points/NNN/\n", out, out,
+           nfigs ? ", " : "", nfigs ? figdir : "", nfigs ? "/sweep.png" : "", out);
+    return WS_OK;
 }

@@ -196,7 +196,23 @@ ws_status ws_experiment_set(ws_ctx *ctx, ws_experiment *e, const char *key, cons
 
 ws_status ws_experiment_add_learner(ws_ctx *ctx, ws_experiment *e, const ws_learner *l) {
     if (e->ncustom == WS_MAX_LEARNERS) return ws_fail(ctx, WS_ERR_ARG, "more than %d learners", WS_MAX_LEARNERS);
+    if (l->kind == WS_LEARNER_CUSTOM && (!l->name[0] || strpbrk(l->name, ",:/ ") || !l->ops || !l->ops->begin))
+        return ws_fail(ctx, WS_ERR_ARG, "custom learner '%s': it needs a name without ',', ':', '/' or spaces, and a "
+                                        "begin function", l->name);
     e->custom[e->ncustom++] = *l;
+    return WS_OK;
+}
+
+const ws_setup *ws_experiment_setup(const ws_experiment *e) {
+    return e->scenario == WS_CMD_TRANSFER ? &e->transfer.base
+         : e->scenario == WS_CMD_BATCH    ? &e->batch.base
+                                          : &e->online.base;
+}
+
+ws_status ws_experiment_add_merge(ws_ctx *ctx, ws_experiment *e, const char *dir) {
+    if (e->nmerge == WS_MAX_MERGE) return ws_fail(ctx, WS_ERR_ARG, "at most %d folders to merge", WS_MAX_MERGE);
+    if (!(e->merge_dirs[e->nmerge] = strdup(dir))) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
+    e->nmerge++;
     return WS_OK;
 }
 
@@ -240,10 +256,10 @@ static ws_status check_runner(ws_ctx *ctx, const ws_experiment *e) {
 static ws_status resolve(ws_ctx *ctx, ws_experiment *e) {
     ws_status st = ws_options_resolve(ctx, e->scenario, &e->opt, &e->batch, &e->online, &e->transfer);
     if (st) return st;
-    ws_batch_config *cfgs[3] = {&e->batch, &e->online.base, &e->transfer.base};
+    ws_setup *setups[3] = {&e->batch.base, &e->online.base, &e->transfer.base};
     for (int k = 0; k < 3; k++)
         for (int i = 0; i < e->ncustom; i++) {
-            ws_batch_config *c = cfgs[k];
+            ws_setup *c = setups[k];
             if (ws_learner_index(c->learners, c->nlearners, e->custom[i].name) >= 0)
                 return ws_fail(ctx, WS_ERR_ARG, "learner '%s' is listed twice", e->custom[i].name);
             if (c->nlearners == WS_MAX_LEARNERS) return ws_fail(ctx, WS_ERR_ARG, "more than %d learners", WS_MAX_LEARNERS);

@@ -54,8 +54,8 @@ typedef struct ws_experiment {
     int point, npoints;
     char prefix[16], params[512];
     int bad_arg;               // the last ws_experiment_args failed on an option or its value
-    // The resolved configuration (ws_experiment_check): batch (its base for online,
-    // active, transfer), online (online, active), transfer.
+    // The resolved configuration (ws_experiment_check): batch, online (online, active),
+    // transfer; batch.base is every scenario's shared settings (ws_experiment_setup).
     ws_batch_config batch;
     ws_online_config online;
     ws_transfer_config transfer;
@@ -83,9 +83,17 @@ ws_status ws_experiment_add_axis(ws_ctx *ctx, ws_experiment *e, const char *text
 // A learner defined in C, run after the listed learners (ws_learner_custom, learn/learner.h).
 ws_status ws_experiment_add_learner(ws_ctx *ctx, ws_experiment *e, const ws_learner *l);
 
+// Merge instead of running: gather the records of the folder dir (a shard's, another
+// machine's) with the others added so; the results go to e->opt.out (warmstart merge does
+// this from run.json; a program whose learners are its own does it itself).
+ws_status ws_experiment_add_merge(ws_ctx *ctx, ws_experiment *e, const char *dir);
+
 // Resolve the options into the configuration and check everything that needs no data:
 // a sweep's every point (a bad value anywhere is refused before the first point runs).
 ws_status ws_experiment_check(ws_ctx *ctx, ws_experiment *e);
+
+// The settings every scenario has (seeds, learners, model, ...) of e's scenario (resolved).
+const ws_setup *ws_experiment_setup(const ws_experiment *e);
 
 // A sweep's number of points (1 without a grid).
 int ws_experiment_npoints(const ws_experiment *e);

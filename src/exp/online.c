@@ -1,4 +1,5 @@
 #include "exp/online.h"
+#include "io/json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,7 +7,7 @@
 
 void ws_online_config_defaults(ws_online_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
-    ws_batch_config_defaults(&cfg->base);
+    ws_setup_defaults(&cfg->base);
     cfg->k0 = 1000;
     cfg->k = 1000;
     cfg->grad_examples = 2000;
@@ -175,9 +176,8 @@ ws_status ws_online_chain_open(ws_ctx *ctx, const ws_online_config *cfg, const w
     }
     if (!(c->sizes = ws_alloc(ctx, sizeof(int64_t) * (size_t)c->nr))) goto nomem;
     ws_online_schedule(c->s.n_pool, cfg->k0, cfg->k, cfg->rounds, c->sizes, c->nr);
-    if (cfg->base.protocol == WS_PROTOCOL_PAPER) ws_norm_paper(&c->norm, src->train.c);
-    else ws_norm_from_data(&c->norm, &src->train, c->s.pool, c->s.n_pool);
-    ws_model_spec spec = ws_batch_model_spec(&cfg->base, &src->train);
+    ws_setup_norm(&cfg->base, src, &c->s, &c->norm);
+    ws_model_spec spec = ws_setup_model_spec(&cfg->base, &src->train);
     if ((st = ws_model_create(ctx, &c->m, &spec)) || (st = ws_learner_state_init(ctx, &c->ls, c->def, c->m))) goto fail;
     const size_t nw = sizeof(float) * (size_t)c->m->nweights;
     if (!(c->init = ws_alloc(ctx, nw)) || !(c->start = ws_alloc(ctx, nw)) || !(c->scratch = ws_alloc(ctx, nw)) ||
@@ -222,7 +222,7 @@ ws_status ws_online_chain_step(ws_online_chain *c, ws_online_round *rec) {
     // Active learning: the learner's current model (last round's) picks this
     // round's new examples among the unlabelled ones.
     if (r > 0 && cfg->query == WS_QUERY_MARGIN) {
-        if ((st = ws_margins(ctx, mm, tr, &c->norm, pool + old, c->s.n_pool - old, cfg->base.batch1, c->margins)))
+        if ((st = ws_margins(ctx, mm, tr, &c->norm, pool + old, c->s.n_pool - old, cfg->base.batch, c->margins)))
             goto failed;
         ws_pick_smallest(pool + old, c->margins, c->s.n_pool - old, seen - old);
     }
@@ -236,21 +236,21 @@ ws_status ws_online_chain_step(ws_online_chain *c, ws_online_round *rec) {
     }
     ws_round_env env = {.seed = c->seed, .round = r, .fresh_stream = (uint64_t)r,
                         .paper = cfg->base.protocol == WS_PROTOCOL_PAPER, .d = tr, .norm = &c->norm, .idx = pool,
-                        .n = seen, .batch = cfg->base.batch1};
+                        .n = seen, .batch = cfg->base.batch};
     if ((st = ws_learner_begin(&c->ls, mm, &env))) goto failed;
     if (r == 0 || c->def->kind == WS_LEARNER_RANDOM) memcpy(c->init, mm->w, sizeof(float) * (size_t)mm->nweights);
     memcpy(c->start, mm->w, sizeof(float) * (size_t)mm->nweights);
     // Gradient norms at the start of the round, on old and on new examples.
     int64_t cap = cfg->grad_examples > 0 ? cfg->grad_examples : INT64_MAX;
     int64_t n_old = old < cap ? old : cap, n_new = seen - old < cap ? seen - old : cap;
-    if ((st = ws_grad_norm(ctx, mm, tr, &c->norm, pool, n_old, cfg->base.batch1, c->scratch, &rec->grad_old)) ||
-        (st = ws_grad_norm(ctx, mm, tr, &c->norm, pool + old, n_new, cfg->base.batch1, c->scratch, &rec->grad_new)))
+    if ((st = ws_grad_norm(ctx, mm, tr, &c->norm, pool, n_old, cfg->base.batch, c->scratch, &rec->grad_old)) ||
+        (st = ws_grad_norm(ctx, mm, tr, &c->norm, pool + old, n_new, cfg->base.batch, c->scratch, &rec->grad_new)))
         goto failed;
     // The optimizer is rebuilt every round (the official code) unless the learner keeps it.
     ws_optim *opt;
-    if ((st = ws_learner_optimizer(&c->ls, &cfg->base.opt1, &opt))) goto failed;
-    epoch1_probe probe = {ctx, tr, &c->norm, pool, old, n_old, n_new, cfg->base.batch1, c->scratch, rec, WS_OK};
-    ws_train_config tc = {.batch = cfg->base.batch1, .threshold = cfg->base.threshold, .max_epochs = cfg->base.max_epochs,
+    if ((st = ws_learner_optimizer(&c->ls, &cfg->base.opt, &opt))) goto failed;
+    epoch1_probe probe = {ctx, tr, &c->norm, pool, old, n_old, n_new, cfg->base.batch, c->scratch, rec, WS_OK};
+    ws_train_config tc = {.batch = cfg->base.batch, .threshold = cfg->base.threshold, .max_epochs = cfg->base.max_epochs,
                           .augment = cfg->base.augment, .after_epoch = after_epoch, .after_epoch_user = &probe};
     ws_learner_hooks(&c->ls, &tc);
     const int64_t replaced0 = c->ls.replaced;
@@ -312,7 +312,7 @@ ws_status ws_online_chain_load(ws_online_chain *c, const char *path) {
         (st = ws_ckpt_get_model(ctx, &f, path, "model", c->m)) ||
         (st = ws_ckpt_get_f32(ctx, &f, path, "init", c->init, c->m->nweights)) ||
         (st = ws_ckpt_get_i32(ctx, &f, path, "order", c->order, c->s.n_pool)) ||
-        (st = ws_learner_state_load(&c->ls, &c->cfg->base.opt1, &f, path)))
+        (st = ws_learner_state_load(&c->ls, &c->cfg->base.opt, &f, path)))
         goto done;
     c->next = (int)next;
 done:
@@ -345,8 +345,7 @@ ws_status ws_online_run_seed(ws_ctx *ctx, const ws_online_config *cfg, const ws_
 }
 
 cJSON *ws_online_config_json(const ws_online_config *cfg, const ws_source *src, const ws_ctx *ctx) {
-    cJSON *j = ws_batch_config_json(&cfg->base, src, ctx);
-    cJSON_ReplaceItemInObject(j, "experiment", cJSON_CreateString(cfg->query == WS_QUERY_PASSIVE ? "online" : "active"));
+    cJSON *j = ws_setup_json(&cfg->base, cfg->query == WS_QUERY_PASSIVE ? "online" : "active", src, ctx, NULL);
     cJSON *o = cJSON_AddObjectToObject(j, "online");
     cJSON_AddNumberToObject(o, "first_examples", (double)cfg->k0);
     cJSON_AddNumberToObject(o, "examples_per_round", (double)cfg->k);
@@ -359,7 +358,6 @@ cJSON *ws_online_config_json(const ws_online_config *cfg, const ws_source *src, 
                                                                         : "passive: arrival order");
     cJSON_AddStringToObject(o, "optimizer", "rebuilt every round unless a learner keeps it; settings of phase 1 "
                                             "(--opt, --lr, --batch, ...)");
-    ws_config_drop_two_phase(j);
     return j;
 }
 

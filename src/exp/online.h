@@ -13,7 +13,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "exp/batch.h"
+#include "exp/setup.h"
 #include "exp/metrics.h"
 
 // How the next examples are chosen. Passive: the arrival order, the same for
@@ -24,7 +24,7 @@
 typedef enum { WS_QUERY_PASSIVE, WS_QUERY_MARGIN, WS_QUERY_RANDOM } ws_query;
 
 typedef struct {
-    ws_batch_config base;    // data protocol, model, opt1, batch1, threshold, epochs, seeds, subsets
+    ws_setup base;           // data protocol, model, optimizer, batch, threshold, epochs, learners, seeds, subsets
     int64_t k0, k;           // examples in the first round; added per round
     int rounds;              // 0: until the pool is used
     int64_t grad_examples;   // gradient norms on at most this many old and new examples (0: all)

@@ -158,28 +158,28 @@ void ws_options_defaults(ws_options *o, ws_command cmd) {
     ws_online_config_defaults(&on);
     memset(o, 0, sizeof *o);
     snprintf(o->data, sizeof o->data, "fashion-mnist");
-    snprintf(o->protocol, sizeof o->protocol, "%s", d.protocol == WS_PROTOCOL_PAPER ? "paper" : "default");
-    snprintf(o->model, sizeof o->model, "%s", ws_model_kind_name(d.model));
-    o->width = d.width;
-    snprintf(o->opt, sizeof o->opt, "%s", ws_opt_kind_name(d.opt1.kind));
+    snprintf(o->protocol, sizeof o->protocol, "%s", d.base.protocol == WS_PROTOCOL_PAPER ? "paper" : "default");
+    snprintf(o->model, sizeof o->model, "%s", ws_model_kind_name(d.base.model));
+    o->width = d.base.width;
+    snprintf(o->opt, sizeof o->opt, "%s", ws_opt_kind_name(d.base.opt.kind));
     snprintf(o->out, sizeof o->out, "%s",
              cmd == WS_CMD_ONLINE ? "results/online" : cmd == WS_CMD_ACTIVE ? "results/active"
                                                    : cmd == WS_CMD_TRANSFER ? "results/transfer"
                                                                             : "results");
-    o->hidden.n = d.nhidden;
-    memcpy(o->hidden.v, d.hidden, sizeof(int) * (size_t)d.nhidden);
-    o->lr = d.opt1.lr;
-    o->beta1 = d.opt1.beta1;
-    o->beta2 = d.opt1.beta2;
-    o->eps = d.opt1.eps;
+    o->hidden.n = d.base.nhidden;
+    memcpy(o->hidden.v, d.base.hidden, sizeof(int) * (size_t)d.base.nhidden);
+    o->lr = d.base.opt.lr;
+    o->beta1 = d.base.opt.beta1;
+    o->beta2 = d.base.opt.beta2;
+    o->eps = d.base.opt.eps;
     o->lr2 = o->wd2 = NAN; // unset: phase 2 follows phase 1
-    o->batch = d.batch1;
-    o->threshold = d.threshold;
-    o->max_epochs = d.max_epochs;
+    o->batch = d.base.batch;
+    o->threshold = d.base.threshold;
+    o->max_epochs = d.base.max_epochs;
     o->first_fraction = d.first_fraction;
-    o->seeds = d.seeds;
-    o->seed = (int64_t)d.seed;
-    o->eval_batch = d.eval_batch;
+    o->seeds = d.base.seeds;
+    o->seed = (int64_t)d.base.seed;
+    o->eval_batch = d.base.eval_batch;
     snprintf(o->backend, sizeof o->backend, "onednn");
     snprintf(o->conv_algo, sizeof o->conv_algo, "auto");
     o->k0 = on.k0, o->k = on.k, o->grad_examples = on.grad_examples;
@@ -263,9 +263,9 @@ ws_status ws_options_source(ws_ctx *ctx, const ws_options *o, const char *data, 
     return WS_OK;
 }
 
-// What every scenario shares (the batch configuration, online's and transfer's base).
-static ws_status resolve_base(ws_ctx *ctx, const ws_options *o, ws_batch_config *cfg) {
-    ws_batch_config_defaults(cfg);
+// What every scenario shares (ws_setup: the batch configuration's, online's and transfer's base).
+static ws_status resolve_setup(ws_ctx *ctx, const ws_options *o, ws_setup *cfg) {
+    ws_setup_defaults(cfg);
     if (!strcmp(o->protocol, "paper")) cfg->protocol = WS_PROTOCOL_PAPER;
     else if (strcmp(o->protocol, "default")) return ws_fail(ctx, WS_ERR_ARG, "--protocol: expected 'default' or 'paper'");
     ws_status st;
@@ -287,14 +287,10 @@ static ws_status resolve_base(ws_ctx *ctx, const ws_options *o, ws_batch_config 
     c.eps = o->eps;
     c.decoupled = o->adamw;
     if ((st = ws_opt_config_check(ctx, &c))) return st;
-    cfg->opt1 = cfg->opt2 = c;
-    if (!isnan(o->lr2)) cfg->opt2.lr = o->lr2;
-    if (!isnan(o->wd2)) cfg->opt2.weight_decay = o->wd2;
-    cfg->batch1 = o->batch;
-    cfg->batch2 = o->batch2 ? o->batch2 : o->batch;
+    cfg->opt = c;
+    cfg->batch = o->batch;
     cfg->threshold = o->threshold;
     cfg->max_epochs = o->max_epochs;
-    cfg->first_fraction = o->first_fraction;
     cfg->keep_optim = o->keep_optim;
     cfg->seeds = o->seeds;
     cfg->seed = (uint64_t)o->seed;
@@ -307,7 +303,6 @@ static ws_status resolve_base(ws_ctx *ctx, const ws_options *o, ws_batch_config 
     if (o->augment) cfg->augment = (ws_augment){.pad = 4, .flip = 1};
     cfg->init_from = o->init_from[0] ? o->init_from : NULL;
     cfg->save_dir = o->save[0] ? o->save : NULL;
-    cfg->phase1_epochs = o->phase1_epochs;
     if (o->learners[0] && (st = ws_learner_parse_list(ctx, o->learners, cfg->learners, WS_MAX_LEARNERS, &cfg->nlearners)))
         return st;
     for (int l = 0; l < cfg->nlearners && o->keep_optim; l++)
@@ -318,6 +313,7 @@ static ws_status resolve_base(ws_ctx *ctx, const ws_options *o, ws_batch_config 
 ws_status ws_options_resolve(ws_ctx *ctx, ws_command cmd, const ws_options *o, ws_batch_config *batch,
                              ws_online_config *online, ws_transfer_config *transfer) {
     ws_status st;
+    ws_batch_config_defaults(batch);
     if (cmd == WS_CMD_ONLINE || cmd == WS_CMD_ACTIVE) {
         ws_online_config_defaults(online);
         if (cmd == WS_CMD_ACTIVE) {
@@ -325,9 +321,9 @@ ws_status ws_options_resolve(ws_ctx *ctx, ws_command cmd, const ws_options *o, w
             else if (!strcmp(o->query, "random")) online->query = WS_QUERY_RANDOM;
             else return ws_fail(ctx, WS_ERR_ARG, "--query: expected 'margin' or 'random'");
         }
-        if ((st = resolve_base(ctx, o, &online->base))) return st;
+        if ((st = resolve_setup(ctx, o, &online->base))) return st;
         online->k0 = o->k0, online->k = o->k, online->rounds = o->rounds, online->grad_examples = o->grad_examples;
-        *batch = online->base;
+        batch->base = online->base;
         return WS_OK;
     }
     if (cmd == WS_CMD_TRANSFER) {
@@ -340,11 +336,19 @@ ws_status ws_options_resolve(ws_ctx *ctx, ws_command cmd, const ws_options *o, w
         }
         transfer->keep_head = o->keep_head;
         if (o->pretrain_percent) transfer->pretrain_fraction = o->pretrain_percent / 100.0;
-        if ((st = resolve_base(ctx, o, &transfer->base))) return st;
-        *batch = transfer->base;
+        if ((st = resolve_setup(ctx, o, &transfer->base))) return st;
+        batch->base = transfer->base;
         return WS_OK;
     }
-    return resolve_base(ctx, o, batch);
+    // The two-phase experiment (and train, eval): phase 2 follows phase 1 unless told otherwise.
+    if ((st = resolve_setup(ctx, o, &batch->base))) return st;
+    batch->opt2 = batch->base.opt;
+    if (!isnan(o->lr2)) batch->opt2.lr = o->lr2;
+    if (!isnan(o->wd2)) batch->opt2.weight_decay = o->wd2;
+    batch->batch2 = o->batch2 ? o->batch2 : o->batch;
+    batch->first_fraction = o->first_fraction;
+    batch->phase1_epochs = o->phase1_epochs;
+    return WS_OK;
 }
 
 int ws_arg_split(const char *arg, char *name, size_t cap, const char **inline_value) {

@@ -45,8 +45,8 @@ static ws_status load_source(ws_ctx *ctx, const ws_options *o, const char *data,
 }
 
 // Refuse learners the model cannot run (before any output is made).
-static ws_status check_learners(ws_ctx *ctx, const ws_batch_config *cfg, const ws_dataset *d) {
-    ws_model_spec spec = ws_batch_model_spec(cfg, d);
+static ws_status check_learners(ws_ctx *ctx, const ws_setup *cfg, const ws_dataset *d) {
+    ws_model_spec spec = ws_setup_model_spec(cfg, d);
     ws_model *m;
     ws_status st = ws_model_create(ctx, &m, &spec);
     for (int l = 0; l < cfg->nlearners && !st; l++) st = ws_learner_check(ctx, &cfg->learners[l], m);
@@ -74,8 +74,8 @@ static ws_status load_data(ws_ctx *ctx, const ws_experiment *e, ws_source *src, 
                 goto fail;
             }
         }
-        if ((st = check_learners(ctx, &e->batch, &src->train))) goto fail;
-        if (e->batch.save_dir && (st = ws_dir_make(ctx, e->batch.save_dir))) goto fail;
+        if ((st = check_learners(ctx, &e->batch.base, &src->train))) goto fail;
+        if (e->batch.base.save_dir && (st = ws_dir_make(ctx, e->batch.base.save_dir))) goto fail;
         return WS_OK;
     fail:
         ws_source_free(src);
@@ -134,7 +134,7 @@ static cJSON *config_json(const ws_experiment *e, const ws_source *src, const ws
 // One scenario run into e->opt.out (units.h): data, units, results, hooks.
 static ws_status run_scenario(ws_ctx *ctx, const ws_experiment *e, const ws_hooks *h, ws_outcome *o) {
     const char *who = ws_command_name(e->scenario);
-    const int seeds = e->batch.seeds;
+    const int seeds = e->batch.base.seeds;
     ws_source src, pre;
     int have_pre;
     double t0 = ws_now();
@@ -148,8 +148,7 @@ static ws_status run_scenario(ws_ctx *ctx, const ws_experiment *e, const ws_hook
     int opened = !st;
     if (!st && !e->nmerge) st = write_run_json(ctx, e, e->opt.out);
     char arch[160];
-    const ws_batch_config *base = e->scenario == WS_CMD_TRANSFER ? &e->transfer.base : &e->batch;
-    ws_model_spec spec = ws_batch_model_spec(base, &src.train);
+    ws_model_spec spec = ws_setup_model_spec(ws_experiment_setup(e), &src.train);
     ws_model_describe(&spec, arch, sizeof arch);
     if (!st && !e->nmerge) {
         const int th = ctx->threads;
@@ -464,9 +463,7 @@ ws_status ws_merge(ws_ctx *ctx, const char *const *dirs, int ndirs, const char *
     cJSON_Delete(run);
     if (st) return st;
     snprintf(e->opt.out, sizeof e->opt.out, "%s", out ? out : dirs[0]);
-    for (int k = 0; k < ndirs && !st; k++)
-        if (!(e->merge_dirs[k] = strdup(dirs[k]))) st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
-        else e->nmerge++;
+    for (int k = 0; k < ndirs && !st; k++) st = ws_experiment_add_merge(ctx, e, dirs[k]);
     if (!st) st = ws_experiment_check(ctx, e);
     if (!st) st = ws_experiment_run(ctx, e, h, o);
     ws_experiment_free(e);

@@ -6,10 +6,11 @@
 #include <string.h>
 
 #include "io/checkpoint.h"
+#include "io/json.h"
 
 void ws_transfer_config_defaults(ws_transfer_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
-    ws_batch_config_defaults(&cfg->base);
+    ws_setup_defaults(&cfg->base);
     const double f[6] = {0.01, 0.05, 0.10, 0.25, 0.50, 1.0};
     cfg->nfractions = 6;
     memcpy(cfg->fractions, f, sizeof f);
@@ -28,7 +29,7 @@ void ws_transfer_seed_result_free(ws_transfer_seed_result *r) {
 static ws_status fit(ws_ctx *ctx, const ws_transfer_config *cfg, const ws_source *src, const ws_split *s,
                      const ws_norm *norm, ws_model *m, ws_optim *opt, ws_learner_state *ls, const int32_t *idx,
                      int64_t n, uint64_t seed, uint64_t order_stream, const char *who, ws_run_result *out) {
-    ws_train_config tc = {.batch = cfg->base.batch1, .threshold = cfg->base.threshold,
+    ws_train_config tc = {.batch = cfg->base.batch, .threshold = cfg->base.threshold,
                           .max_epochs = cfg->base.max_epochs, .augment = cfg->base.augment};
     if (ls) ws_learner_hooks(ls, &tc);
     out->learner = who;
@@ -62,13 +63,13 @@ static ws_status run_point(ws_ctx *ctx, const ws_transfer_config *cfg, const ws_
     // Pretraining on A was the learner's round 0 (EWC: anchor and Fisher on A,
     // for the body -- and the head if kept).
     ws_round_env on_a = {.seed = seed, .round = 0, .paper = paper, .d = &a->train, .norm = na, .idx = sa->pool,
-                         .n = sa->n_pool, .batch = cfg->base.batch1, .anchor_len = cfg->keep_head ? 0 : poff};
+                         .n = sa->n_pool, .batch = cfg->base.batch, .anchor_len = cfg->keep_head ? 0 : poff};
     ws_round_env on_b = {.seed = seed, .round = 1, .fresh_stream = 100 + (uint64_t)k, .paper = paper, .d = &b->train,
-                         .norm = nb, .idx = sb->pool, .n = pt->n_train, .batch = cfg->base.batch1};
+                         .norm = nb, .idx = sb->pool, .n = pt->n_train, .batch = cfg->base.batch};
     ws_optim *opt;
     if (def->kind == WS_LEARNER_EWC) st = ws_learner_end(&ls, (ws_model *)pre, &on_a);
     if (!st) st = ws_learner_begin(&ls, m, &on_b);
-    if (!st) st = ws_learner_optimizer(&ls, &cfg->base.opt1, &opt);
+    if (!st) st = ws_learner_optimizer(&ls, &cfg->base.opt, &opt);
     // the same batches for every learner: order stream 200 + k
     if (!st)
         st = fit(ctx, cfg, b, sb, nb, m, opt, &ls, sb->pool, pt->n_train, seed, 200 + (uint64_t)k, def->name,
@@ -115,11 +116,9 @@ ws_status ws_transfer_seed_open(ws_ctx *ctx, const ws_transfer_config *cfg, cons
     ws_status st;
     if ((st = ws_split_make(ctx, &cfg->base, a, t->seed, &t->sa)) || (st = ws_split_make(ctx, &cfg->base, b, t->seed, &t->sb)))
         goto fail;
-    if (cfg->base.protocol == WS_PROTOCOL_PAPER) ws_norm_paper(&t->na, a->train.c), ws_norm_paper(&t->nb, b->train.c);
-    else
-        ws_norm_from_data(&t->na, &a->train, t->sa.pool, t->sa.n_pool),
-            ws_norm_from_data(&t->nb, &b->train, t->sb.pool, t->sb.n_pool);
-    ws_model_spec spa = ws_batch_model_spec(&cfg->base, &a->train), spb = ws_batch_model_spec(&cfg->base, &b->train);
+    ws_setup_norm(&cfg->base, a, &t->sa, &t->na);
+    ws_setup_norm(&cfg->base, b, &t->sb, &t->nb);
+    ws_model_spec spa = ws_setup_model_spec(&cfg->base, &a->train), spb = ws_setup_model_spec(&cfg->base, &b->train);
     if ((st = ws_model_create(ctx, &t->pre, &spa)) || (st = ws_model_create(ctx, &t->m, &spb))) goto fail;
     // Pretraining on a share of A: the first share of a seeded order of A's pool.
     if (cfg->pretrain_fraction > 0 && cfg->pretrain_fraction < 1) {
@@ -145,7 +144,7 @@ ws_status ws_transfer_seed_pretrain(ws_transfer_seed *t, ws_run_result *out) {
     ws_rng r = ws_rng_stream(t->seed, "init", 0);
     ws_model_init(t->pre, &r);
     ws_optim opt = {0};
-    ws_status st = ws_optim_create(t->ctx, &opt, &t->cfg->base.opt1, t->pre->nweights);
+    ws_status st = ws_optim_create(t->ctx, &opt, &t->cfg->base.opt, t->pre->nweights);
     if (!st)
         st = fit(t->ctx, t->cfg, t->a, &t->sa, &t->na, t->pre, &opt, NULL, t->sa.pool, t->sa.n_pool, t->seed, 1,
                  "pretrain", out);
@@ -207,8 +206,7 @@ ws_status ws_transfer_run_seed(ws_ctx *ctx, const ws_transfer_config *cfg, const
 }
 
 cJSON *ws_transfer_config_json(const ws_transfer_config *cfg, const ws_source *a, const ws_source *b, const ws_ctx *ctx) {
-    cJSON *j = ws_batch_config_json(&cfg->base, b, ctx);
-    cJSON_ReplaceItemInObject(j, "experiment", cJSON_CreateString("transfer"));
+    cJSON *j = ws_setup_json(&cfg->base, "transfer", b, ctx, NULL);
     cJSON *t = cJSON_AddObjectToObject(j, "transfer");
     cJSON_AddStringToObject(t, "pretrain_data", a->name);
     cJSON_AddNumberToObject(t, "pretrain_train_examples", (double)a->train.n);
@@ -217,7 +215,6 @@ cJSON *ws_transfer_config_json(const ws_transfer_config *cfg, const ws_source *a
     cJSON_AddBoolToObject(t, "keep_head", cfg->keep_head);
     cJSON_AddNumberToObject(t, "pretrain_fraction", cfg->pretrain_fraction);
     cJSON_AddStringToObject(t, "warm", cfg->keep_head ? "A's model, head included" : "A's model with a fresh head");
-    ws_config_drop_two_phase(j);
     return j;
 }
 

@@ -8,14 +8,14 @@
 
 #include <cjson/cJSON.h>
 
-#include "exp/batch.h"
+#include "exp/setup.h"
 #include "exp/metrics.h"
 #include "exp/online.h"
 
 #define WS_MAX_FRACTIONS 16
 
 typedef struct {
-    ws_batch_config base;          // B's protocol, model, optimizer (opt1, batch1), threshold, seeds
+    ws_setup base;                 // B's protocol, model, optimizer, batch, threshold, learners, seeds
     int nfractions;
     double fractions[WS_MAX_FRACTIONS]; // shares of B's training pool, e.g. 0.01 .. 1
     int keep_head;

@@ -34,13 +34,13 @@ static void run_end(const ws_hooks *h) {
 
 int ws_units_group(const ws_experiment *e) {
     switch (e->scenario) {
-    case WS_CMD_BATCH: return 1 + e->batch.nlearners;
+    case WS_CMD_BATCH: return 1 + e->batch.base.nlearners;
     case WS_CMD_TRANSFER: return 1 + e->transfer.nfractions * e->transfer.base.nlearners;
     default: return e->online.base.nlearners; // a seed's chains (independent: shards split them)
     }
 }
 
-static int seeds_of(const ws_experiment *e) { return e->batch.seeds; }
+static int seeds_of(const ws_experiment *e) { return e->batch.base.seeds; }
 
 int ws_units_count(const ws_experiment *e) { return seeds_of(e) * ws_units_group(e); }
 
@@ -53,11 +53,11 @@ static unit_id *plan_ids(ws_ctx *ctx, const ws_experiment *e) {
         return NULL;
     }
     for (int i = 0; i < seeds_of(e); i++) {
-        const unsigned long long seed = e->batch.seed + (uint64_t)i;
+        const unsigned long long seed = e->batch.base.seed + (uint64_t)i;
         unit_id *s = ids + i * per;
         if (e->scenario == WS_CMD_BATCH) {
             snprintf(s[0], sizeof *s, "s%llu/phase1", seed);
-            for (int l = 0; l < e->batch.nlearners; l++) snprintf(s[1 + l], sizeof *s, "s%llu/%s", seed, e->batch.learners[l].name);
+            for (int l = 0; l < e->batch.base.nlearners; l++) snprintf(s[1 + l], sizeof *s, "s%llu/%s", seed, e->batch.base.learners[l].name);
         } else if (e->scenario == WS_CMD_TRANSFER) {
             const ws_transfer_config *c = &e->transfer;
             snprintf(s[0], sizeof *s, "s%llu/pretrain", seed);
@@ -203,7 +203,7 @@ static ws_status frame(ws_units *u, group_fn run, take_fn take, void *arg, int *
         unit_id *sid = ids + i * per;
         int ok = 1;
         for (int j = 0; j < per && ok; j++)
-            if (!is_done(ws_runner_finished(&u->run, sid[j]))) note_excluded(u, u->e->batch.seed + (uint64_t)i, sid[j]), ok = 0;
+            if (!is_done(ws_runner_finished(&u->run, sid[j]))) note_excluded(u, u->e->batch.base.seed + (uint64_t)i, sid[j]), ok = 0;
         if (ok && !(st = take(u, arg, i, sid, *n))) (*n)++;
     }
 done:
@@ -274,7 +274,7 @@ static ws_status batch_group(ws_units *u, void *arg, int i, unit_id *ids, int k0
         }
         ws_train_result_free(&r.train);
     }
-    for (int l = 0; l < cfg->nlearners && !st; l++) {
+    for (int l = 0; l < cfg->base.nlearners && !st; l++) {
         const char *id = ids[1 + l];
         if (!todo(u, k0 + 1 + l, id)) continue;
         if ((st = ensure_phase1(u, b, ids[0], ckpt, &p1))) break;
@@ -314,10 +314,10 @@ static ws_status batch_take(ws_units *u, void *arg, int i, unit_id *sid, int slo
         return st;
     r->seed = (uint64_t)s, r->n_pool = (int64_t)pool, r->n_first = (int64_t)first, r->n_eval = (int64_t)ev;
     r->phase1.learner = "phase1";
-    for (int l = 0; l < cfg->nlearners; l++) {
+    for (int l = 0; l < cfg->base.nlearners; l++) {
         const cJSON *rec = ws_runner_finished(&u->run, sid[1 + l]);
         st = ws_run_from_json(ctx, cJSON_GetObjectItemCaseSensitive(rec, "data"), &r->runs[l]);
-        r->runs[l].learner = cfg->learners[l].name;
+        r->runs[l].learner = cfg->base.learners[l].name;
         r->nruns = l + 1;
         if (st) return ws_batch_seed_result_free(r), st;
     }

@@ -50,3 +50,14 @@ cJSON *ws_json_read_file(ws_ctx *ctx, const char *path) {
     if (!j) ws_fail(ctx, WS_ERR_FORMAT, "%s: not JSON", path);
     return j;
 }
+
+ws_status ws_json_number(ws_ctx *ctx, const cJSON *j, const char *key, double *out) {
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(j, key);
+    if (cJSON_IsBool(x)) {
+        *out = cJSON_IsTrue(x);
+        return WS_OK;
+    }
+    if (!cJSON_IsNumber(x)) return ws_fail(ctx, WS_ERR_FORMAT, "record field '%s' missing or not a number", key);
+    *out = x->valuedouble;
+    return WS_OK;
+}

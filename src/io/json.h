@@ -13,4 +13,7 @@ ws_status ws_json_write_file(ws_ctx *ctx, const char *path, const cJSON *j);
 // the file and the system's reason; WS_ERR_FORMAT when it does not parse).
 cJSON *ws_json_read_file(ws_ctx *ctx, const char *path);
 
+// A number field of a record (a boolean reads as 0 or 1); WS_ERR_FORMAT naming it when absent.
+ws_status ws_json_number(ws_ctx *ctx, const cJSON *j, const char *key, double *out);
+
 #endif

@@ -60,6 +60,7 @@ static const char HELP[] =
     "                  optimizer state reset); rate 1e-4, decay 0.99, maturity 100; MLP models\n";
 
 const char *ws_learner_kind_name(ws_learner_kind k) {
+    if (k == WS_LEARNER_CUSTOM) return "custom"; // not a name to parse: made in C (ws_learner_custom)
     for (int i = 0; i < NKINDS; i++)
         if (KINDS[i].kind == k) return KINDS[i].name;
     return "?";
@@ -80,6 +81,16 @@ ws_learner ws_learner_default(ws_learner_kind kind) {
     case WS_LEARNER_CBP: l.replace_rate = 1e-4, l.decay = 0.99, l.maturity = 100; break;
     default: break;
     }
+    return l;
+}
+
+ws_learner ws_learner_custom(const char *name, const ws_learner_ops *ops, void *user) {
+    ws_learner l;
+    memset(&l, 0, sizeof l);
+    l.kind = WS_LEARNER_CUSTOM;
+    snprintf(l.name, sizeof l.name, "%s", name);
+    l.ops = ops;
+    l.user = user;
     return l;
 }
 
@@ -264,6 +275,9 @@ cJSON *ws_learner_json(const ws_learner *l) {
         cJSON_AddNumberToObject(j, "alpha", l->alpha);
         cJSON_AddNumberToObject(j, "lambda", l->lambda);
         break;
+    case WS_LEARNER_CUSTOM:
+        if (l->ops && l->ops->record) l->ops->record(l->user, j);
+        break;
     case WS_LEARNER_CBP:
         cJSON_AddNumberToObject(j, "replacement_rate", l->replace_rate);
         cJSON_AddNumberToObject(j, "utility_decay", l->decay);
@@ -349,7 +363,8 @@ ws_status ws_learner_state_init(ws_ctx *ctx, ws_learner_state *s, const ws_learn
     if (st) return st;
     // The learners that take (some of) a fresh initialisation hold a model to draw it in.
     const int takes_fresh = def->kind == WS_LEARNER_RANDOM || def->kind == WS_LEARNER_SHRINK_PERTURB ||
-                            def->kind == WS_LEARNER_PARTIAL || def->kind == WS_LEARNER_HEAD_RESET;
+                            def->kind == WS_LEARNER_PARTIAL || def->kind == WS_LEARNER_HEAD_RESET ||
+                            def->kind == WS_LEARNER_CUSTOM;
     if (takes_fresh && (st = ws_model_create(ctx, &s->fresh, &m->spec))) return st;
     if (def->kind == WS_LEARNER_L2_INIT && !(s->theta0 = ws_alloc(ctx, sizeof(float) * (size_t)s->n))) st = WS_ERR_NOMEM;
     if (def->kind == WS_LEARNER_EWC && (!(s->anchor = ws_alloc(ctx, sizeof(float) * (size_t)s->n)) ||
@@ -443,6 +458,10 @@ ws_status ws_learner_begin(ws_learner_state *s, ws_model *m, const ws_round_env 
         break;
     case WS_LEARNER_DASH:
         if (later) st = ws_dash(ctx, m, env->d, env->norm, env->idx, env->n, env->batch, (float)l->alpha, (float)l->lambda);
+        break;
+    case WS_LEARNER_CUSTOM:
+        if (later && l->ops && l->ops->begin) st = l->ops->begin(l->user, ctx, m, s->fresh, env);
+        if (st && !strstr(ctx->err, l->name)) ws_fail_prefix(ctx, st, "learner '%s': ", l->name);
         break;
     default: break; // warm, ewc, l2-init, cbp begin where they ended
     }

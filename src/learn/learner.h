@@ -42,7 +42,10 @@ typedef enum {
     WS_LEARNER_L2_INIT,        // warm plus lambda/2 |theta - theta_0|^2 (Kumar et al. 2023)
     WS_LEARNER_DASH,           // direction-aware shrinking (Shin et al. 2024)
     WS_LEARNER_CBP,            // continual backprop (Dohare et al. 2024)
+    WS_LEARNER_CUSTOM,         // defined by the program that runs the experiment (ws_learner_custom)
 } ws_learner_kind;
+
+struct ws_learner_ops;
 
 // BatchNorm running statistics when shrink-perturb begins a round: taken from
 // the fresh model (the official code: it combines parameters() only) or kept.
@@ -64,6 +67,8 @@ typedef struct {
     double decay;           // cbp: utility EMA decay (0.99)
     int maturity;           // cbp: steps before a unit may be replaced (100)
     int keep_optim;         // carry the optimizer state into the next round (random: never)
+    const struct ws_learner_ops *ops; // custom: what it does, and its own data
+    void *user;
 } ws_learner;
 
 // The kinds' names ("warm", "shrink-perturb", ...) and parsing.
@@ -92,7 +97,7 @@ ws_status ws_learner_check(ws_ctx *ctx, const ws_learner *l, const ws_model *m);
 // What a learner may need of the round that begins: the seed, the round (0
 // for the first), where its fresh initialisation comes from, the protocol,
 // and the round's training examples (DASH reads their gradients).
-typedef struct {
+typedef struct ws_round_env {
     uint64_t seed;
     int round;
     uint64_t fresh_stream;   // the fresh initialisation is ws_rng_stream(seed, "init", fresh_stream)
@@ -121,6 +126,23 @@ typedef struct ws_learner_state {
     int fisher_ready;        // ewc: an anchor exists (the penalty applies)
     int64_t replaced;        // cbp: units replaced so far
 } ws_learner_state;
+
+// A learner defined by the program that runs the experiment: a new remedy in a few lines,
+// run side by side with the built-in ones, recorded, resumed and reported as they are.
+// `begin` is called where the built-in learners act: when a round after the first begins
+// (the two-phase experiment's phase 2; transfer's training on B), with the learner's model
+// from the last round in m and, in `fresh`, a fresh initialisation drawn for the round (the
+// random learner's, bit for bit); on return m holds the model the round starts from. Its
+// optimizer is rebuilt every round unless keep_optim. State it keeps across rounds beyond
+// the model is its own (not in the chains' checkpoints): keep it derivable from the model
+// and env, or accept that a resumed chain starts it over.
+typedef struct ws_learner_ops {
+    ws_status (*begin)(void *user, ws_ctx *ctx, ws_model *m, const ws_model *fresh, const struct ws_round_env *env);
+    void (*record)(void *user, cJSON *rec); // optional: its parameters, added to its configuration record
+} ws_learner_ops;
+
+// A custom learner named `name` (unique among an experiment's learners; no ',' or ':').
+ws_learner ws_learner_custom(const char *name, const ws_learner_ops *ops, void *user);
 
 ws_status ws_learner_state_init(ws_ctx *ctx, ws_learner_state *s, const ws_learner *def, const ws_model *m);
 void ws_learner_state_free(ws_learner_state *s);

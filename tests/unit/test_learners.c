@@ -477,6 +477,71 @@ START_TEST(online_identities_end_to_end) {
 }
 END_TEST
 
+// A custom learner (ws_learner_custom): one that takes the fresh initialisation it is handed
+// reproduces the random learner bit for bit; one that keeps its model reproduces warm; one
+// that fails names itself; its record carries its own parameters.
+static ws_status take_fresh(void *user, ws_ctx *c, ws_model *m, const ws_model *fresh, const ws_round_env *env) {
+    int *calls = user;
+    (*calls)++;
+    ck_assert_int_gt(env->round, 0);
+    return ws_model_copy_weights(c, m, fresh);
+}
+static ws_status keep(void *user, ws_ctx *c, ws_model *m, const ws_model *fresh, const ws_round_env *env) {
+    (void)c, (void)m, (void)fresh, (void)env;
+    (*(int *)user)++;
+    return WS_OK;
+}
+static ws_status refuse(void *user, ws_ctx *c, ws_model *m, const ws_model *fresh, const ws_round_env *env) {
+    (void)user, (void)m, (void)fresh, (void)env;
+    return ws_fail(c, WS_ERR_ARG, "no thanks");
+}
+static void describe(void *user, cJSON *rec) {
+    (void)user;
+    cJSON_AddNumberToObject(rec, "k", 2);
+}
+
+START_TEST(custom_learner_identities) {
+    ws_source src;
+    if (ws_source_load(&ctx, &src, "fashion-mnist", NULL)) {
+        fprintf(stderr, "learners: Fashion-MNIST not installed, custom learner check skipped\n");
+        return;
+    }
+    ws_online_config cfg;
+    ws_online_config_defaults(&cfg);
+    cfg.base.subset = 600, cfg.base.eval_subset = 300, cfg.base.max_epochs = 3;
+    cfg.base.hidden[0] = cfg.base.hidden[1] = 16;
+    cfg.k0 = 300, cfg.k = 150;
+    int fresh_calls = 0, keep_calls = 0;
+    const ws_learner_ops as_random = {take_fresh, describe}, as_warm = {keep, NULL};
+    cfg.base.learners[2] = ws_learner_custom("fresh", &as_random, &fresh_calls);
+    cfg.base.learners[3] = ws_learner_custom("kept", &as_warm, &keep_calls);
+    cfg.base.nlearners = 4; // warm, random, then the two
+    ws_online_seed_result r;
+    ck_assert_int_eq(ws_online_run_seed(&ctx, &cfg, &src, 0, NULL, NULL, &r), WS_OK);
+    const int nr = r.nrounds;
+    ck_assert_int_eq(fresh_calls, nr - 1);
+    ck_assert_int_eq(keep_calls, nr - 1);
+    for (int k = 0; k < nr; k++) {
+        ck_assert_double_eq(r.rounds[2 * nr + k].test_acc, r.rounds[1 * nr + k].test_acc);
+        ck_assert_double_eq(r.rounds[2 * nr + k].train.loss, r.rounds[1 * nr + k].train.loss);
+        ck_assert_double_eq(r.rounds[3 * nr + k].test_acc, r.rounds[0 * nr + k].test_acc);
+        ck_assert_double_eq(r.rounds[3 * nr + k].train.loss, r.rounds[0 * nr + k].train.loss);
+    }
+    ck_assert_double_ne(r.rounds[2 * nr + 2].train.loss, r.rounds[0 * nr + 2].train.loss); // not warm
+    ws_online_seed_result_free(&r);
+    cJSON *j = ws_learner_json(&cfg.base.learners[2]);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(j, "kind")->valuestring, "custom");
+    ck_assert_int_eq(cJSON_GetObjectItemCaseSensitive(j, "k")->valueint, 2);
+    cJSON_Delete(j);
+    const ws_learner_ops no = {refuse, NULL};
+    cfg.base.learners[0] = ws_learner_custom("picky", &no, NULL);
+    cfg.base.nlearners = 1;
+    ck_assert_int_ne(ws_online_run_seed(&ctx, &cfg, &src, 0, NULL, NULL, &r), WS_OK);
+    ck_assert_ptr_nonnull(strstr(ctx.err, "learner 'picky': no thanks"));
+    ws_source_free(&src);
+}
+END_TEST
+
 Suite *learners_suite(void) {
     Suite *s = suite_create("learners");
     TCase *t = tcase_create("learners");
@@ -493,6 +558,7 @@ Suite *learners_suite(void) {
     tcase_add_test(t, dash_factors);
     tcase_add_test(t, cbp_replaces_expected_units);
     tcase_add_test(t, online_identities_end_to_end);
+    tcase_add_test(t, custom_learner_identities);
     suite_add_tcase(s, t);
     return s;
 }

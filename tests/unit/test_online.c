@@ -296,12 +296,12 @@ END_TEST
 // What a result records of the software: the version from core/version.h, and
 // the backend, "onednn" for a plain ws_ctx_init context.
 START_TEST(config_records_version_and_backend) {
-    ws_batch_config cfg;
-    ws_batch_config_defaults(&cfg);
+    ws_setup cfg;
+    ws_setup_defaults(&cfg);
     ws_source src;
     memset(&src, 0, sizeof src);
     for (int k = 0; k < 2; k++) {
-        cJSON *j = ws_batch_config_json(&cfg, &src, &ctx);
+        cJSON *j = ws_setup_json(&cfg, "batch", &src, &ctx, NULL);
         ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(j, "warmstart_version")->valuestring, WARMSTART_VERSION);
         ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(j, "backend")->valuestring, k ? "reference" : "onednn");
         cJSON_Delete(j);

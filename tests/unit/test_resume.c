@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "exp/batch.h"
 #include "exp/online.h"
 #include "exp/transfer.h"
 #include "exp/runner.h"
@@ -151,9 +152,9 @@ START_TEST(batch_phase1_and_transfer_pretraining_reload) {
     if (!have_data) return;
     ws_batch_config cfg;
     ws_batch_config_defaults(&cfg);
-    cfg.nhidden = 1, cfg.hidden[0] = 24, cfg.subset = 500, cfg.eval_subset = 300, cfg.max_epochs = 4;
-    ck_assert_int_eq(ws_learner_parse_list(&ctx, "warm:keep-optim=1,random,ewc", cfg.learners, WS_MAX_LEARNERS,
-                                           &cfg.nlearners), WS_OK);
+    cfg.base.nhidden = 1, cfg.base.hidden[0] = 24, cfg.base.subset = 500, cfg.base.eval_subset = 300, cfg.base.max_epochs = 4;
+    ck_assert_int_eq(ws_learner_parse_list(&ctx, "warm:keep-optim=1,random,ewc", cfg.base.learners, WS_MAX_LEARNERS,
+                                           &cfg.base.nlearners), WS_OK);
     const char *path = test_write_file("phase1.safetensors", "", 0);
     ws_batch_seed *a, *b;
     ws_run_result p1, ra, rb;
@@ -163,7 +164,7 @@ START_TEST(batch_phase1_and_transfer_pretraining_reload) {
     ck_assert_int_eq(ws_batch_seed_save_phase1(a, path), WS_OK);
     ck_assert_int_eq(ws_batch_seed_open(&ctx, &cfg, &src, 0, &b), WS_OK);
     ck_assert_int_eq(ws_batch_seed_load_phase1(b, path), WS_OK);
-    for (int l = cfg.nlearners - 1; l >= 0; l--) { // any order: learners do not share state
+    for (int l = cfg.base.nlearners - 1; l >= 0; l--) { // any order: learners do not share state
         ck_assert_int_eq(ws_batch_seed_learner(a, l, NULL, NULL, &ra), WS_OK);
         ck_assert_int_eq(ws_batch_seed_learner(b, l, NULL, NULL, &rb), WS_OK);
         ck_assert(ra.test_acc == rb.test_acc && ra.test_loss == rb.test_loss && ra.train.loss == rb.train.loss);
@@ -182,7 +183,7 @@ START_TEST(batch_phase1_and_transfer_pretraining_reload) {
     ck_assert_int_eq(ws_source_select_classes(&ctx, &sb, &src, 5, 10), WS_OK);
     ws_transfer_config tc;
     ws_transfer_config_defaults(&tc);
-    tc.base = cfg;
+    tc.base = cfg.base;
     tc.nfractions = 2, tc.fractions[0] = 0.5, tc.fractions[1] = 1;
     ws_transfer_seed *ta, *tb;
     ws_transfer_point pa = {0}, pb = {0};
@@ -208,7 +209,7 @@ START_TEST(divergence_reports_its_epoch) {
     if (!have_data) return;
     ws_online_config cfg;
     small_online(&cfg);
-    cfg.base.opt1 = ws_opt_defaults(WS_OPT_SGD, 1e30f);
+    cfg.base.opt = ws_opt_defaults(WS_OPT_SGD, 1e30f);
     ws_online_chain *c;
     ws_online_round r;
     ck_assert_int_eq(ws_online_chain_open(&ctx, &cfg, &src, 0, 0, &c), WS_OK);

@@ -1,12 +1,23 @@
-// The human tables of a scenario's results and of a sweep: mean ± 95 % CI over
-// seeds, and each learner's gap to the one named "random", paired by seed, with
-// its verdict (exp/stats.h).
-#include <stdio.h>
+// The text tables (tables.h).
+#include "report/tables.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
-#include "report/plot.h"
+void ws_table_summary(char *buf, size_t cap, const double *x, int n, double scale, int decimals) {
+    double tmp[256] = {0};
+    for (int i = 0; i < n && i < 256; i++) tmp[i] = x[i] * scale;
+    ws_summary s = ws_summarize(tmp, n < 256 ? n : 256);
+    if (n < 2) snprintf(buf, cap, "%.*f", decimals, s.mean);
+    else snprintf(buf, cap, "%.*f ± %.*f", decimals, s.mean, decimals, s.ci95);
+}
+
+// UTF-8 continuation bytes take no column (the "±" of the intervals).
+void ws_table_cell(FILE *f, const char *s, int width) {
+    int cols = 0;
+    for (const char *p = s; *p; p++) cols += ((unsigned char)*p & 0xC0) != 0x80;
+    fprintf(f, "%s%*s", s, width > cols ? width - cols : 0, "");
+}
 
 // One learner's numbers over seeds, for the summary rows.
 typedef struct {
@@ -23,22 +34,22 @@ static void print_learner_rows(FILE *f, const learner_col *cols, int nl, int n, 
         if (!strcmp(cols[l].name, "random")) random = l;
         if ((int)strlen(cols[l].name) + 2 > width) width = (int)strlen(cols[l].name) + 2;
     }
-    print_cell(f, "learner", width);
+    ws_table_cell(f, "learner", width);
     fprintf(f, "%-18s%-16s%-18s%-11s%s\n", "test acc %", "epochs", "seconds", "converged",
             random >= 0 ? "gap vs random (points)" : "");
     for (int l = 0; l < nl; l++) {
         char a[64], c[64], d[64], conv[32];
-        fmt_summary(a, sizeof a, cols[l].acc, n, 100, 2);
-        fmt_summary(c, sizeof c, cols[l].epochs, n, 1, 1);
-        fmt_summary(d, sizeof d, cols[l].seconds, n, 1, 2);
+        ws_table_summary(a, sizeof a, cols[l].acc, n, 100, 2);
+        ws_table_summary(c, sizeof c, cols[l].epochs, n, 1, 1);
+        ws_table_summary(d, sizeof d, cols[l].seconds, n, 1, 2);
         snprintf(conv, sizeof conv, "%d/%d", cols[l].converged, n);
-        print_cell(f, cols[l].name, width);
-        print_cell(f, a, 18), print_cell(f, c, 16), print_cell(f, d, 18), print_cell(f, conv, 11);
+        ws_table_cell(f, cols[l].name, width);
+        ws_table_cell(f, a, 18), ws_table_cell(f, c, 16), ws_table_cell(f, d, 18), ws_table_cell(f, conv, 11);
         if (random >= 0 && l != random && l >= first_gap) {
             double gap[256];
             for (int i = 0; i < n; i++) gap[i] = cols[l].acc[i] - cols[random].acc[i];
             char g[64];
-            fmt_summary(g, sizeof g, gap, n, 100, 2);
+            ws_table_summary(g, sizeof g, gap, n, 100, 2);
             ws_summary sm;
             ws_verdict v = ws_verdict_paired(gap, n, 0, &sm);
             fprintf(f, "%s%s", g, v == WS_VERDICT_OPPOSITE ? "  (worse; the interval excludes 0)"
@@ -61,25 +72,25 @@ static void batch_table(FILE *f, const ws_scenario_results *x, learner_col *cols
     const ws_batch_seed_result *r = x->batch;
     const int n = x->n;
     fprintf(f, "\nTwo-phase batch experiment: %s, %s, %s lr %g → %g, batch %d → %d, threshold %.3g, %d seed%s\n",
-            x->data->name, x->arch, ws_opt_kind_name(cfg->opt1.kind), cfg->opt1.lr, cfg->opt2.lr, cfg->batch1,
-            cfg->batch2, cfg->threshold, n, n == 1 ? "" : "s");
+            x->data->name, x->arch, ws_opt_kind_name(cfg->base.opt.kind), cfg->base.opt.lr, cfg->opt2.lr, cfg->base.batch,
+            cfg->batch2, cfg->base.threshold, n, n == 1 ? "" : "s");
     fprintf(f, "pool %lld examples (phase 1: %lld%s), evaluated on %lld (%s)%s\n\n", (long long)r[0].n_pool,
             (long long)r[0].n_first, cfg->phase1_epochs ? ", capped epochs" : "", (long long)r[0].n_eval,
-            cfg->protocol == WS_PROTOCOL_PAPER ? "random 1/3 of the official training set" : "official test set",
+            cfg->base.protocol == WS_PROTOCOL_PAPER ? "random 1/3 of the official training set" : "official test set",
             n > 1 ? "; mean ± 95% CI (Student t) over seeds" : "");
     cols[0].name = "phase 1";
-    for (int l = 0; l < cfg->nlearners; l++) cols[l + 1].name = cfg->learners[l].name;
+    for (int l = 0; l < cfg->base.nlearners; l++) cols[l + 1].name = cfg->base.learners[l].name;
     int capped = 0;
     for (int i = 0; i < n; i++) {
         run_col(&cols[0], i, &r[i].phase1);
         for (int l = 0; l < r[i].nruns; l++) run_col(&cols[l + 1], i, &r[i].runs[l]);
     }
-    for (int l = 0; l <= cfg->nlearners; l++) capped += n - cols[l].converged;
-    print_learner_rows(f, cols, cfg->nlearners + 1, n, 1);
+    for (int l = 0; l <= cfg->base.nlearners; l++) capped += n - cols[l].converged;
+    print_learner_rows(f, cols, cfg->base.nlearners + 1, n, 1);
     if (capped && !cfg->phase1_epochs)
         fprintf(f, "\nnote: %d run%s stopped at --max-epochs %d before reaching the threshold; their comparison is not "
                    "the paper's (raise --max-epochs)\n",
-                capped, capped == 1 ? "" : "s", cfg->max_epochs);
+                capped, capped == 1 ? "" : "s", cfg->base.max_epochs);
 }
 
 static void online_table(FILE *f, const ws_scenario_results *x, learner_col *cols) {
@@ -89,7 +100,7 @@ static void online_table(FILE *f, const ws_scenario_results *x, learner_col *col
     fprintf(f, "\n%s online learning: %s, %s, %s lr %g, batch %d, threshold %.3g, %lld first + %lld per round, %d seed%s\n",
             cfg->query == WS_QUERY_PASSIVE ? "Passive" : cfg->query == WS_QUERY_MARGIN ? "Active (margin sampling)"
                                                                                         : "Active (random queries)",
-            x->data->name, x->arch, ws_opt_kind_name(cfg->base.opt1.kind), cfg->base.opt1.lr, cfg->base.batch1,
+            x->data->name, x->arch, ws_opt_kind_name(cfg->base.opt.kind), cfg->base.opt.lr, cfg->base.batch,
             cfg->base.threshold, (long long)cfg->k0, (long long)cfg->k, n, n == 1 ? "" : "s");
     fprintf(f, "evaluated on %lld examples%s\n\n", (long long)r[0].n_eval, n > 1 ? "; mean ± 95% CI over seeds" : "");
     const int nl = r[0].nlearners, nr = r[0].nrounds;
@@ -98,7 +109,7 @@ static void online_table(FILE *f, const ws_scenario_results *x, learner_col *col
     fprintf(f, "%-7s%-10s", "round", "examples");
     for (int l = 0; l < nl; l++) {
         width[l] = (int)strlen(r[0].learner_names[l]) + 2 > 18 ? (int)strlen(r[0].learner_names[l]) + 2 : 18;
-        print_cell(f, r[0].learner_names[l], width[l]);
+        ws_table_cell(f, r[0].learner_names[l], width[l]);
     }
     fprintf(f, "(test acc %%)\n");
     for (int k = 0; k < nr; k++) {
@@ -107,8 +118,8 @@ static void online_table(FILE *f, const ws_scenario_results *x, learner_col *col
             double v[256];
             char cell[64];
             for (int i = 0; i < n; i++) v[i] = r[i].rounds[l * nr + k].test_acc;
-            fmt_summary(cell, sizeof cell, v, n, 100, 2);
-            print_cell(f, cell, width[l]);
+            ws_table_summary(cell, sizeof cell, v, n, 100, 2);
+            ws_table_cell(f, cell, width[l]);
         }
         fprintf(f, "\n");
     }
@@ -140,7 +151,7 @@ static void transfer_table(FILE *f, const ws_scenario_results *x, learner_col *c
     for (int l = 0; l < nl; l++) {
         const char *nm = cfg->base.learners[l].name;
         width[l] = (int)strlen(nm) + 2 > 18 ? (int)strlen(nm) + 2 : 18;
-        print_cell(f, nm, width[l]);
+        ws_table_cell(f, nm, width[l]);
     }
     fprintf(f, "(test acc %%)\n");
     for (int k = 0; k < cfg->nfractions; k++) {
@@ -149,8 +160,8 @@ static void transfer_table(FILE *f, const ws_scenario_results *x, learner_col *c
             double v[256];
             char c[64];
             for (int i = 0; i < done; i++) v[i] = res[i].points[k].runs[l].test_acc;
-            fmt_summary(c, sizeof c, v, done, 100, 2);
-            print_cell(f, c, width[l]);
+            ws_table_summary(c, sizeof c, v, done, 100, 2);
+            ws_table_cell(f, c, width[l]);
         }
         fprintf(f, "\n");
     }
@@ -164,40 +175,30 @@ static void transfer_table(FILE *f, const ws_scenario_results *x, learner_col *c
     print_learner_rows(f, cols, nl, done, 0);
 }
 
-// A scenario's table on stdout; a sweep point's into its folder's table.txt.
-ws_status print_results(void *user, ws_ctx *ctx, const ws_scenario_results *x) {
-    (void)user;
+void ws_table_results(FILE *f, const ws_scenario_results *x) {
     const char *out = x->e->opt.out;
-    FILE *f = stdout;
-    char path[1200];
-    if (x->e->prefix[0]) {
-        snprintf(path, sizeof path, "%s/table.txt", out);
-        if (!(f = fopen(path, "w"))) return ws_fail(ctx, WS_ERR_IO, "%s: cannot write a point's table", path);
-    }
     if (!x->n) {
         fprintf(f, "no results: every seed has a diverged unit\n%s\n", x->excluded);
-    } else {
-        learner_col *cols = calloc(WS_MAX_LEARNERS + 1, sizeof *cols);
-        if (!cols) {
-            if (f != stdout) fclose(f);
-            return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
-        }
-        if (x->batch) batch_table(f, x, cols);
-        else if (x->online) online_table(f, x, cols);
-        else transfer_table(f, x, cols);
-        free(cols);
-        if (x->excluded[0]) fprintf(f, "\nnote: %s\n", x->excluded);
-        const char *file = x->batch ? "batch" : x->online ? "online" : "transfer";
-        const char *save = x->batch ? x->e->batch.save_dir : NULL;
-        fprintf(f, "\nresults: %s/%s.jsonl, %s/%s.csv%s%s\n", out, file, out, file, save ? "; checkpoints in " : "",
-                save ? save : "");
+        return;
     }
-    if (f != stdout && fclose(f)) return ws_fail(ctx, WS_ERR_IO, "%s: cannot write a point's table", path);
-    return WS_OK;
+    learner_col *cols = calloc(WS_MAX_LEARNERS + 1, sizeof *cols);
+    if (!cols) {
+        fprintf(f, "(out of memory: no table)\n");
+        return;
+    }
+    if (x->batch) batch_table(f, x, cols);
+    else if (x->online) online_table(f, x, cols);
+    else transfer_table(f, x, cols);
+    free(cols);
+    if (x->excluded[0]) fprintf(f, "\nnote: %s\n", x->excluded);
+    const char *file = x->batch ? "batch" : x->online ? "online" : "transfer";
+    const char *save = x->batch ? x->e->batch.base.save_dir : NULL;
+    fprintf(f, "\nresults: %s/%s.jsonl, %s/%s.csv%s%s\n", out, file, out, file, save ? "; checkpoints in " : "",
+            save ? save : "");
 }
 
 // The paper's finding: warm models that generalise as well as random ones take as long to train.
-static void print_match(const ws_sweep_results *s) {
+static void print_match(FILE *f, const ws_sweep_results *s) {
     const int n = s->nentries;
     double racc[WS_MAX_POINTS], wacc[WS_MAX_POINTS], wsec[WS_MAX_POINTS];
     int ri[WS_MAX_POINTS], wi[WS_MAX_POINTS], nr = 0, nw = 0;
@@ -209,53 +210,43 @@ static void print_match(const ws_sweep_results *s) {
     ws_sweep_match m = ws_sweep_match_random(racc, nr, wacc, wsec, nw, 0.01);
     if (m.best_random < 0) return;
     const ws_sweep_entry *best = &s->entries[ri[m.best_random]];
-    printf("\nbest random: %.2f%% in %.2fs (%s)\n", 100 * best->acc.mean, best->seconds.mean, best->params);
+    fprintf(f, "\nbest random: %.2f%% in %.2fs (%s)\n", 100 * best->acc.mean, best->seconds.mean, best->params);
     if (nw && m.fastest_match >= 0) {
         const ws_sweep_entry *fast = &s->entries[wi[m.fastest_match]];
-        printf("warm within 1 point of it at %d of %d points; the fastest of those: %.2f%% in %.2fs (%s), %.2fx random's "
+        fprintf(f, "warm within 1 point of it at %d of %d points; the fastest of those: %.2f%% in %.2fs (%s), %.2fx random's "
                "time\n",
                m.nmatched, nw, 100 * fast->acc.mean, fast->seconds.mean, fast->params, fast->seconds.mean / best->seconds.mean);
     } else if (nw) {
-        printf("warm is never within 1 point of it (%d points)\n", nw);
+        fprintf(f, "warm is never within 1 point of it (%d points)\n", nw);
     }
 }
 
-ws_status print_sweep(void *user, ws_ctx *ctx, const ws_sweep_results *s) {
-    const cli_out *o = user;
+void ws_table_sweep(FILE *f, const ws_sweep_results *s) {
     const ws_experiment *e = s->e;
-    printf("\nSweep over %s: %d points x learners; mean ± 95%% CI over seeds; * = on the Pareto front "
+    fprintf(f, "\nSweep over %s: %d points x learners; mean ± 95%% CI over seeds; * = on the Pareto front "
            "(no entry both more accurate and faster)\n\n",
            ws_command_name(e->scenario), s->npoints);
     if (s->missing_points)
-        printf("note: %d point%s left out: every seed had a diverged unit (see points/NNN/table.txt)\n\n", s->missing_points,
+        fprintf(f, "note: %d point%s left out: every seed had a diverged unit (see points/NNN/table.txt)\n\n", s->missing_points,
                s->missing_points == 1 ? "" : "s");
     int pw = 8, lw = 9;
     for (int i = 0; i < s->nentries; i++) {
         if ((int)strlen(s->entries[i].params) + 2 > pw) pw = (int)strlen(s->entries[i].params) + 2;
         if ((int)strlen(s->entries[i].cell.learner) + 2 > lw) lw = (int)strlen(s->entries[i].cell.learner) + 2;
     }
-    print_cell(stdout, "params", pw), print_cell(stdout, "learner", lw);
-    printf("%-18s%-18s%-10s%-11s%s\n", "test acc %", "seconds", "epochs", "converged", "pareto");
+    ws_table_cell(f, "params", pw), ws_table_cell(f, "learner", lw);
+    fprintf(f, "%-18s%-18s%-10s%-11s%s\n", "test acc %", "seconds", "epochs", "converged", "pareto");
     for (int i = 0; i < s->nentries; i++) {
         const ws_sweep_entry *x = &s->entries[i];
         char a[64], sec[64], ep[32];
-        fmt_summary(a, sizeof a, x->cell.acc, x->cell.n, 100, 2);
-        fmt_summary(sec, sizeof sec, x->cell.seconds, x->cell.n, 1, 2);
+        ws_table_summary(a, sizeof a, x->cell.acc, x->cell.n, 100, 2);
+        ws_table_summary(sec, sizeof sec, x->cell.seconds, x->cell.n, 1, 2);
         snprintf(ep, sizeof ep, "%.1f", x->epochs.mean);
-        print_cell(stdout, x->params, pw), print_cell(stdout, x->cell.learner, lw), print_cell(stdout, a, 18);
-        print_cell(stdout, sec, 18), print_cell(stdout, ep, 10);
+        ws_table_cell(f, x->params, pw), ws_table_cell(f, x->cell.learner, lw), ws_table_cell(f, a, 18);
+        ws_table_cell(f, sec, 18), ws_table_cell(f, ep, 10);
         snprintf(ep, sizeof ep, "%d/%d", ws_sweep_converged(&x->cell), x->cell.n);
-        print_cell(stdout, ep, 11);
-        printf("%s\n", x->pareto ? "*" : "");
+        ws_table_cell(f, ep, 11);
+        fprintf(f, "%s\n", x->pareto ? "*" : "");
     }
-    print_match(s);
-    // The figure of accuracy against seconds (gnuplot; a sweep without it is still whole).
-    char figdir[1300];
-    int nfigs = 0;
-    snprintf(figdir, sizeof figdir, "%s/figures", e->opt.out);
-    if (o->draw_sweep && ws_plot_results(ctx, e->opt.out, figdir, &nfigs))
-        fprintf(stderr, "warmstart sweep: note: no figure: %s\n", ctx->err);
-    printf("\nresults: %s/sweep.jsonl, %s/sweep.csv%s%s%s; each point's results and table in %s/points/NNN/\n", e->opt.out,
-           e->opt.out, nfigs ? ", " : "", nfigs ? figdir : "", nfigs ? "/sweep.png" : "", e->opt.out);
-    return WS_OK;
+    print_match(f, s);
 }

@@ -1,0 +1,274 @@
+// The experiment kit (setup.h).
+#include "exp/setup.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/version.h"
+#include "io/json.h"
+#include "ops/backend.h"
+
+void ws_setup_defaults(ws_setup *cfg) {
+    memset(cfg, 0, sizeof *cfg);
+    cfg->protocol = WS_PROTOCOL_DEFAULT;
+    cfg->model = WS_MODEL_MLP;
+    cfg->nhidden = 2;
+    cfg->hidden[0] = cfg->hidden[1] = 100; // the official code's MLP
+    cfg->width = 16;                        // the official code's ResNet-18
+    cfg->opt = ws_opt_defaults(WS_OPT_ADAM, 1e-3f);
+    cfg->batch = 128;
+    cfg->threshold = 0.99;
+    cfg->max_epochs = 200;
+    cfg->seeds = 1;
+    cfg->seed = 1;
+    cfg->eval_batch = 1000;
+    cfg->nlearners = ws_learner_default_list(cfg->learners, WS_MAX_LEARNERS);
+}
+
+void ws_split_free(ws_split *s) {
+    ws_free(s->pool);
+    ws_free(s->eval);
+}
+
+static int32_t *iota(ws_ctx *ctx, int64_t n) {
+    int32_t *a = ws_alloc(ctx, sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
+    if (a)
+        for (int64_t i = 0; i < n; i++) a[i] = (int32_t)i;
+    return a;
+}
+
+ws_status ws_split_make(ws_ctx *ctx, const ws_setup *cfg, const ws_source *src, uint64_t seed, ws_split *s) {
+    memset(s, 0, sizeof *s);
+    const ws_dataset *tr = &src->train;
+    int32_t *all = iota(ctx, tr->n);
+    if (!all) return WS_ERR_NOMEM;
+    if (cfg->protocol == WS_PROTOCOL_PAPER && cfg->val_fraction > 0)
+        return ws_free(all), ws_fail(ctx, WS_ERR_ARG, "--val-fraction: the paper protocol fixes its split (1/3 to evaluate)");
+    if (cfg->protocol == WS_PROTOCOL_PAPER) {
+        // The official code: a random 2/3 of the official training set to
+        // train, the remaining 1/3 to evaluate; the test split is unused.
+        ws_rng r = ws_rng_stream(seed, "split", 0);
+        ws_rng_shuffle(&r, all, tr->n);
+        s->n_pool = tr->n * 2 / 3;
+        s->n_eval = tr->n - s->n_pool;
+        s->pool = all;
+        s->eval = ws_alloc(ctx, sizeof(int32_t) * (size_t)(s->n_eval ? s->n_eval : 1));
+        if (!s->eval) return ws_split_free(s), WS_ERR_NOMEM;
+        memcpy(s->eval, all + s->n_pool, sizeof(int32_t) * (size_t)s->n_eval);
+        s->eval_ds = tr;
+    } else if (cfg->val_fraction > 0) {
+        // A held-out validation share of the official training set.
+        if (cfg->val_fraction >= 1) return ws_free(all), ws_fail(ctx, WS_ERR_ARG, "validation fraction %g must be in (0, 1)", cfg->val_fraction);
+        ws_rng r = ws_rng_stream(seed, "split", 1);
+        ws_rng_shuffle(&r, all, tr->n);
+        s->n_eval = (int64_t)llround(cfg->val_fraction * (double)tr->n);
+        s->n_pool = tr->n - s->n_eval;
+        if (s->n_eval < 1 || s->n_pool < 1)
+            return ws_free(all), ws_fail(ctx, WS_ERR_ARG, "validation fraction %g of %lld examples leaves an empty split",
+                                         cfg->val_fraction, (long long)tr->n);
+        s->pool = all;
+        s->eval = ws_alloc(ctx, sizeof(int32_t) * (size_t)s->n_eval);
+        if (!s->eval) return ws_split_free(s), WS_ERR_NOMEM;
+        memcpy(s->eval, all + s->n_pool, sizeof(int32_t) * (size_t)s->n_eval);
+        s->eval_ds = tr;
+    } else {
+        s->pool = all;
+        s->n_pool = tr->n;
+        s->eval = iota(ctx, src->test.n);
+        if (!s->eval) return ws_split_free(s), WS_ERR_NOMEM;
+        s->n_eval = src->test.n;
+        s->eval_ds = &src->test;
+    }
+    if (cfg->subset > 0 && cfg->subset < s->n_pool) {
+        ws_rng r = ws_rng_stream(seed, "subset", 0);
+        ws_rng_shuffle(&r, s->pool, s->n_pool);
+        s->n_pool = cfg->subset;
+    }
+    if (cfg->eval_subset > 0 && cfg->eval_subset < s->n_eval) {
+        ws_rng r = ws_rng_stream(seed, "subset", 1);
+        ws_rng_shuffle(&r, s->eval, s->n_eval);
+        s->n_eval = cfg->eval_subset;
+    }
+    return WS_OK;
+}
+
+void ws_setup_norm(const ws_setup *s, const ws_source *src, const ws_split *sp, ws_norm *out) {
+    if (s->protocol == WS_PROTOCOL_PAPER) ws_norm_paper(out, src->train.c);
+    else ws_norm_from_data(out, &src->train, sp->pool, sp->n_pool);
+}
+
+ws_model_spec ws_setup_model_spec(const ws_setup *cfg, const ws_dataset *d) {
+    ws_model_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.kind = cfg->model;
+    spec.input = (ws_shape){d->c, d->h, d->w};
+    spec.num_classes = d->num_classes;
+    spec.nhidden = cfg->nhidden;
+    memcpy(spec.hidden, cfg->hidden, sizeof spec.hidden);
+    spec.width = cfg->width;
+    return spec;
+}
+
+cJSON *ws_opt_json(const ws_opt_config *o, int batch) {
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "optimizer", ws_opt_kind_name(o->kind));
+    cJSON_AddNumberToObject(j, "lr", o->lr);
+    cJSON_AddNumberToObject(j, "batch_size", batch);
+    cJSON_AddNumberToObject(j, "weight_decay", o->weight_decay);
+    if (o->kind == WS_OPT_SGD) {
+        cJSON_AddNumberToObject(j, "momentum", o->momentum);
+        cJSON_AddNumberToObject(j, "dampening", o->dampening);
+        cJSON_AddBoolToObject(j, "nesterov", o->nesterov);
+    } else {
+        cJSON_AddNumberToObject(j, "beta1", o->beta1);
+        cJSON_AddNumberToObject(j, "beta2", o->beta2);
+        cJSON_AddNumberToObject(j, "eps", o->eps);
+        cJSON_AddBoolToObject(j, "decoupled_weight_decay", o->decoupled);
+    }
+    return j;
+}
+
+cJSON *ws_setup_json(const ws_setup *cfg, const char *experiment, const ws_source *src, const ws_ctx *ctx,
+                     cJSON *after_phase1) {
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "warmstart_version", ws_version());
+    cJSON_AddStringToObject(j, "experiment", experiment);
+    cJSON *d = cJSON_AddObjectToObject(j, "data");
+    cJSON_AddStringToObject(d, "name", src->name);
+    cJSON_AddStringToObject(d, "root", src->root);
+    cJSON_AddNumberToObject(d, "train_examples", (double)src->train.n);
+    cJSON_AddNumberToObject(d, "test_examples", (double)src->test.n);
+    int shape[3] = {src->train.c, src->train.h, src->train.w};
+    cJSON_AddItemToObject(d, "shape", cJSON_CreateIntArray(shape, 3));
+    cJSON_AddNumberToObject(d, "classes", src->train.num_classes);
+    cJSON_AddStringToObject(d, "labels", src->labels);
+    cJSON *names = cJSON_AddArrayToObject(d, "class_names");
+    for (int i = 0; i < src->num_classes && src->class_names; i++)
+        cJSON_AddItemToArray(names, cJSON_CreateString(src->class_names[i]));
+    cJSON_AddNumberToObject(d, "subset", (double)cfg->subset);
+    cJSON_AddNumberToObject(d, "eval_subset", (double)cfg->eval_subset);
+    cJSON_AddStringToObject(j, "protocol", cfg->protocol == WS_PROTOCOL_PAPER ? "paper" : "default");
+    char vs[160];
+    snprintf(vs, sizeof vs, "random %g of the official training set held out to evaluate, the rest to train",
+             cfg->val_fraction);
+    cJSON_AddStringToObject(j, "split", cfg->protocol == WS_PROTOCOL_PAPER
+                                            ? "random 2/3 of the official training set to train, 1/3 to evaluate"
+                                        : cfg->val_fraction > 0 ? vs
+                                                                : "official training set to train, official test set to evaluate");
+    cJSON *aug = cJSON_AddObjectToObject(j, "augmentation");
+    cJSON_AddNumberToObject(aug, "random_crop_padding", cfg->augment.pad);
+    cJSON_AddBoolToObject(aug, "horizontal_flip", cfg->augment.flip);
+    cJSON_AddStringToObject(j, "normalization", cfg->protocol == WS_PROTOCOL_PAPER
+                                                    ? "(x/255 - 0.5) / 0.5"
+                                                    : "(x/255 - mean) / std, per channel, of the training pool");
+    cJSON *m = cJSON_AddObjectToObject(j, "model");
+    cJSON_AddStringToObject(m, "kind", ws_model_kind_name(cfg->model));
+    if (cfg->model == WS_MODEL_MLP) cJSON_AddItemToObject(m, "hidden", cJSON_CreateIntArray(cfg->hidden, cfg->nhidden));
+    if (cfg->model == WS_MODEL_RESNET18) cJSON_AddNumberToObject(m, "width", cfg->width);
+    char arch[160];
+    ws_model_spec spec = ws_setup_model_spec(cfg, &src->train);
+    ws_model_describe(&spec, arch, sizeof arch);
+    cJSON_AddStringToObject(m, "arch", arch);
+    cJSON_AddStringToObject(m, "init", cfg->init_from ? cfg->init_from : "pytorch-default");
+    cJSON_AddItemToObject(j, "phase1", ws_opt_json(&cfg->opt, cfg->batch));
+    // The scenario's own settings (the two-phase experiment's phase 2), where they have always been.
+    while (after_phase1 && after_phase1->child) {
+        cJSON *item = cJSON_DetachItemViaPointer(after_phase1, after_phase1->child);
+        cJSON_AddItemToObject(j, item->string, item);
+    }
+    cJSON *ls = cJSON_AddArrayToObject(j, "learners");
+    for (int l = 0; l < cfg->nlearners; l++) cJSON_AddItemToArray(ls, ws_learner_json(&cfg->learners[l]));
+    cJSON_AddNumberToObject(j, "threshold", cfg->threshold);
+    cJSON_AddNumberToObject(j, "max_epochs", cfg->max_epochs);
+    cJSON_AddStringToObject(j, "train_accuracy", "measured on the fly during each epoch");
+    cJSON_AddNumberToObject(j, "eval_batch", cfg->eval_batch);
+    cJSON_AddNumberToObject(j, "seeds", cfg->seeds);
+    cJSON_AddNumberToObject(j, "first_seed", (double)cfg->seed);
+    cJSON_AddNumberToObject(j, "threads", ctx->threads);
+    cJSON_AddStringToObject(j, "backend", ws_backend_of(ctx)->name);
+    cJSON_AddStringToObject(j, "conv_algorithm", ctx->conv_algo == WS_CONV_DIRECT ? "direct" : "auto");
+    return j;
+}
+
+cJSON *ws_run_json(const ws_run_result *r) {
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "test_acc", r->test_acc);
+    cJSON_AddNumberToObject(j, "test_loss", r->test_loss);
+    cJSON_AddNumberToObject(j, "train_acc", r->train.train_acc);
+    cJSON_AddNumberToObject(j, "train_loss", r->train.loss);
+    cJSON_AddNumberToObject(j, "epochs", r->train.nepochs);
+    cJSON_AddNumberToObject(j, "steps", (double)r->train.steps);
+    cJSON_AddNumberToObject(j, "seconds", r->train.seconds);
+    cJSON_AddBoolToObject(j, "converged", r->train.converged);
+    if (r->units_replaced) cJSON_AddNumberToObject(j, "units_replaced", (double)r->units_replaced);
+    cJSON *log = cJSON_AddArrayToObject(j, "epoch_log");
+    for (int e = 0; e < r->train.nepochs; e++) {
+        const ws_epoch_record *rec = &r->train.epochs[e];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "epoch", rec->epoch);
+        cJSON_AddNumberToObject(o, "loss", rec->loss);
+        cJSON_AddNumberToObject(o, "train_acc", rec->train_acc);
+        cJSON_AddNumberToObject(o, "seconds", rec->seconds);
+        cJSON_AddItemToArray(log, o);
+    }
+    return j;
+}
+
+cJSON *ws_norm_json(const ws_norm *n) {
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddItemToObject(j, "mean", cJSON_CreateFloatArray(n->mean, n->channels));
+    cJSON_AddItemToObject(j, "std", cJSON_CreateFloatArray(n->std, n->channels));
+    return j;
+}
+
+ws_status ws_run_from_json(ws_ctx *ctx, const cJSON *j, ws_run_result *r) {
+    memset(r, 0, sizeof *r);
+    double epochs, steps, conv, replaced = 0;
+    ws_status st;
+    if ((st = ws_json_number(ctx, j, "test_acc", &r->test_acc)) || (st = ws_json_number(ctx, j, "test_loss", &r->test_loss)) ||
+        (st = ws_json_number(ctx, j, "train_acc", &r->train.train_acc)) ||
+        (st = ws_json_number(ctx, j, "train_loss", &r->train.loss)) || (st = ws_json_number(ctx, j, "epochs", &epochs)) ||
+        (st = ws_json_number(ctx, j, "steps", &steps)) || (st = ws_json_number(ctx, j, "seconds", &r->train.seconds)) ||
+        (st = ws_json_number(ctx, j, "converged", &conv)))
+        return st;
+    if (cJSON_GetObjectItemCaseSensitive(j, "units_replaced") && (st = ws_json_number(ctx, j, "units_replaced", &replaced)))
+        return st;
+    r->train.steps = (int64_t)steps;
+    r->train.converged = conv != 0;
+    r->units_replaced = (int64_t)replaced;
+    const cJSON *log = cJSON_GetObjectItemCaseSensitive(j, "epoch_log");
+    if (!cJSON_IsArray(log) || cJSON_GetArraySize(log) != (int)epochs)
+        return ws_fail(ctx, WS_ERR_FORMAT, "record field 'epoch_log' missing or not %d epochs long", (int)epochs);
+    r->train.epochs = calloc((size_t)(epochs > 0 ? epochs : 1), sizeof *r->train.epochs);
+    if (!r->train.epochs) return WS_ERR_NOMEM;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, log) {
+        ws_epoch_record *rec = &r->train.epochs[r->train.nepochs];
+        double ep;
+        if ((st = ws_json_number(ctx, e, "epoch", &ep)) || (st = ws_json_number(ctx, e, "loss", &rec->loss)) ||
+            (st = ws_json_number(ctx, e, "train_acc", &rec->train_acc)) ||
+            (st = ws_json_number(ctx, e, "seconds", &rec->seconds))) {
+            ws_train_result_free(&r->train);
+            return st;
+        }
+        rec->epoch = (int)ep;
+        r->train.nepochs++;
+    }
+    return WS_OK;
+}
+
+ws_status ws_norm_from_json(ws_ctx *ctx, const cJSON *j, ws_norm *n) {
+    memset(n, 0, sizeof *n);
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "mean"), *s = cJSON_GetObjectItemCaseSensitive(j, "std");
+    int c = cJSON_GetArraySize(m);
+    if (!cJSON_IsArray(m) || !cJSON_IsArray(s) || c < 1 || c > WS_MAX_CHANNELS || cJSON_GetArraySize(s) != c)
+        return ws_fail(ctx, WS_ERR_FORMAT, "record field 'normalization' is not {mean: [..], std: [..]}");
+    n->channels = c;
+    for (int i = 0; i < c; i++) {
+        n->mean[i] = (float)cJSON_GetArrayItem(m, i)->valuedouble;
+        n->std[i] = (float)cJSON_GetArrayItem(s, i)->valuedouble;
+    }
+    return WS_OK;
+}

@@ -1,0 +1,96 @@
+// The kit every scenario is built from: the settings all of them share (data
+// protocol, model, optimizer, stopping rule, learners, seeds: ws_setup), the
+// split of a dataset into a training pool and an evaluation set, the model a
+// dataset calls for, one run's result and its record. The scenarios (batch.h,
+// online.h, transfer.h) each add their own settings to a ws_setup.
+#ifndef WS_EXP_SETUP_H
+#define WS_EXP_SETUP_H
+
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "data/dataset.h"
+#include "learn/learner.h"
+#include "nn/model.h"
+#include "optim/optim.h"
+#include "train/train.h"
+
+typedef enum { WS_PROTOCOL_DEFAULT, WS_PROTOCOL_PAPER } ws_protocol;
+
+typedef struct {
+    ws_protocol protocol;     // default: official test split, data's own normalisation;
+                              // paper: random 2/3 train / 1/3 eval of the official
+                              // training set, (x/255 - 0.5)/0.5
+    ws_model_kind model;
+    int nhidden;
+    int hidden[WS_MAX_HIDDEN];
+    int width;                // ResNet-18 first-stage channels (the paper's 16)
+    ws_opt_config opt;        // the optimizer (the two-phase experiment: phase 1's)
+    int batch;                // the batch size (the paper's batch_size)
+    double threshold;
+    int max_epochs;
+    int keep_optim;           // learners other than random keep their optimizer state (paper: rebuilt)
+    int nlearners;            // the learners run side by side (default: warm, random)
+    ws_learner learners[WS_MAX_LEARNERS];
+    int seeds;
+    uint64_t seed;            // seeds are seed, seed+1, ...
+    int64_t subset;           // use a random subset of the training pool (0: all)
+    int64_t eval_subset;      // and of the evaluation split (0: all)
+    int eval_batch;
+    double val_fraction;      // default protocol: evaluate on a random share of the official
+                              // training set (held out from training) instead of the test set (0: off)
+    ws_augment augment;       // training-batch augmentation (random crop / flip; off by default)
+    const char *init_from;    // the first model starts from this checkpoint instead of a fresh init
+    const char *save_dir;     // the two-phase experiment: save its models here
+} ws_setup;
+
+// The official code's: its MLP (100, 100) or ResNet-18 (width 16), Adam at 1e-3, batch 128,
+// to 99 % training accuracy (at most 200 epochs), warm and random, one seed.
+void ws_setup_defaults(ws_setup *s);
+
+// Index lists for one seed: the training pool (s->subset of it when set) and the evaluation
+// examples (which dataset they index is `eval_ds`), by the protocol (paper, validation
+// share, or test split).
+typedef struct {
+    int32_t *pool, *eval;
+    int64_t n_pool, n_eval;
+    const ws_dataset *eval_ds;
+} ws_split;
+
+ws_status ws_split_make(ws_ctx *ctx, const ws_setup *s, const ws_source *src, uint64_t seed, ws_split *out);
+void ws_split_free(ws_split *s);
+
+// The normalisation of a seed's data: the paper's 0.5/0.5, or the pool's own mean/std.
+void ws_setup_norm(const ws_setup *s, const ws_source *src, const ws_split *sp, ws_norm *out);
+
+// The model spec for a dataset (input shape and classes from the data).
+ws_model_spec ws_setup_model_spec(const ws_setup *s, const ws_dataset *d);
+
+// One run's result: trained to the threshold (or the cap), then evaluated.
+typedef struct {
+    const char *learner;      // "phase1" or a learner's name (owned by the configuration)
+    ws_train_result train;
+    double test_acc, test_loss;
+    int64_t units_replaced;   // continual backprop
+} ws_run_result;
+
+// Progress hook: called after every epoch of every run.
+typedef void (*ws_run_epoch_fn)(void *user, uint64_t seed, const char *learner, const ws_epoch_record *rec);
+
+// The resolved configuration as JSON (recorded with every result): "experiment" names the
+// scenario; `after_phase1`, when given, holds the scenario's own settings, moved in after
+// the optimizer's ("phase1") and emptied.
+cJSON *ws_setup_json(const ws_setup *s, const char *experiment, const ws_source *src, const ws_ctx *ctx,
+                     cJSON *after_phase1);
+// An optimizer's settings with its batch size.
+cJSON *ws_opt_json(const ws_opt_config *o, int batch);
+// {"mean": [..], "std": [..]} of a normalisation, and back.
+cJSON *ws_norm_json(const ws_norm *n);
+ws_status ws_norm_from_json(ws_ctx *ctx, const cJSON *j, ws_norm *n);
+// One run's record: accuracy, loss, epochs, steps, seconds, the epoch log; and back
+// (epoch log included; learner left NULL; WS_ERR_FORMAT naming the missing field).
+cJSON *ws_run_json(const ws_run_result *r);
+ws_status ws_run_from_json(ws_ctx *ctx, const cJSON *j, ws_run_result *r);
+
+#endif

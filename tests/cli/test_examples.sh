@@ -1,0 +1,55 @@
+#!/bin/sh
+# The examples, built against the public header only (include/warmstart.h): an online
+# experiment with built-in learners runs the same units and writes the same records as
+# the CLI, resumes, and reports; a learner defined in the program (examples/custom_learner.c)
+# runs beside the built-in ones with the same records, tables and report, and at K = 1
+# equals the built-in head-reset bit for bit.
+# Usage: tests/cli/test_examples.sh BUILD_DIR
+set -u
+SUITE=examples
+. "$(dirname "$0")/common.sh"
+B="$(cd "$1" && pwd)"
+
+# JSONL with its wall times left out, keys sorted.
+strip_file() { "$PY" -c 'import json,sys
+def s(x):
+    if isinstance(x, dict): return {k: s(v) for k, v in x.items() if "seconds" not in k}
+    if isinstance(x, list): return [s(v) for v in x]
+    return x
+for l in open(sys.argv[1]): print(json.dumps(s(json.loads(l)), sort_keys=True))' "$1" 2>/dev/null; }
+
+if "$B/example_online" "$T/on" >"$T/on.out" 2>"$T/on.err" && [ "$(wc -l <"$T/on/online.jsonl")" -eq 2 ] \
+    && grep -q "gap vs random" "$T/on.out" && grep -q "^## online: " "$T/on/report.md" \
+    && grep -q "6 units trained, 0 found finished" "$T/on.out"; then
+    ok "examples/online.c runs an online experiment through the public header: records, tables, report"
+else
+    bad "example_online: $(cat "$T/on.err" "$T/on.out" | tail -5)"
+fi
+"$WS" online --subset 3000 --k0 1000 --k 1000 --seeds 2 --hidden 32,32 --max-epochs 40 \
+    --learners warm,random,shrink-perturb --out "$T/cli" --quiet >/dev/null 2>&1
+[ -s "$T/cli/online.jsonl" ] && [ "$(strip_file "$T/on/online.jsonl")" = "$(strip_file "$T/cli/online.jsonl")" ] \
+    && ok "... the same records as 'warmstart online' with the same options" || bad "example vs CLI records differ"
+"$B/example_online" "$T/on" --resume >"$T/on2.out" 2>&1 && grep -q "0 units trained, 6 found finished" "$T/on2.out" \
+    && [ "$(strip_file "$T/on/online.jsonl")" = "$(strip_file "$T/cli/online.jsonl")" ] \
+    && ok "... resumed: every unit found finished, the same results" || bad "example resume: $(tail -3 "$T/on2.out")"
+
+if "$B/example_custom_learner" "$T/cu" >"$T/cu.out" 2>"$T/cu.err" && grep -q "^reset-last-1 " "$T/cu.out" \
+    && grep -qF '"name":"reset-last-1","kind":"custom","layers_reset":1' "$T/cu/online.jsonl" \
+    && grep -q "reset-last-1" "$T/cu/report.md" && grep -q "reset-last-1" "$T/cu/report.html" \
+    && grep -q '"unit":"s2/reset-last-1"' "$T/cu/units/records.jsonl"; then
+    ok "examples/custom_learner.c: its learner runs beside warm, random and head-reset, in the table, records and report"
+else
+    bad "example_custom_learner: $(cat "$T/cu.err" "$T/cu.out" | tail -5)"
+fi
+# Columns 5-9 of online.csv: test acc, loss, train acc, epochs, steps.
+rows() { awk -F, -v l="$2" '$3 == l { print $1, $2, $5, $6, $7, $8, $9 }' "$1"; }
+[ -n "$(rows "$T/cu/online.csv" head-reset)" ] && [ "$(rows "$T/cu/online.csv" head-reset)" = "$(rows "$T/cu/online.csv" reset-last-1)" ] \
+    && ok "... at K = 1 it equals the built-in head-reset, round by round, bit for bit" \
+    || bad "reset-last-1 vs head-reset: $(rows "$T/cu/online.csv" reset-last-1)"
+"$B/example_custom_learner" "$T/cu2" 2 >/dev/null 2>&1
+[ "$(rows "$T/cu2/online.csv" reset-last-2 | cut -d' ' -f3-)" != "$(rows "$T/cu2/online.csv" head-reset | cut -d' ' -f3-)" ] \
+    && ok "... at K = 2 it does something else" || bad "reset-last-2 equals head-reset"
+"$B/example_custom_learner" "$T/cu3" 0 >"$T/out" 2>"$T/err"
+[ $? -ne 0 ] && grep -q "K must be at least 1" "$T/err" && [ ! -e "$T/cu3" ] \
+    && ok "... a bad K: one line, nothing written" || bad "bad K: $(cat "$T/err")"
+finish
