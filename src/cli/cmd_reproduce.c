@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -97,11 +98,12 @@ int cmd_reproduce(int argc, char **argv) {
     }
     ws_ctx ctx;
     ws_ctx_init(&ctx, 1);
-    static ws_artefact arts[WS_MAX_ARTEFACTS]; // the CLI's own: large, and one per process
+    ws_artefact *arts = calloc(WS_MAX_ARTEFACTS, sizeof *arts);
     int n = 0, failures = 0, rc = 0;
+    if (!arts) return die(cmd, "out of memory");
     if (o.shard) {
         int I, N;
-        if (ws_shard_parse(&ctx, o.shard, &I, &N)) return die(cmd, ctx.err);
+        if (ws_shard_parse(&ctx, o.shard, &I, &N)) return free(arts), die(cmd, ctx.err);
     }
     if (ws_reproduce_list(&ctx, &o, arts, &n)) rc = die(cmd, ctx.err);
     else if (listing) list(arts, n);
@@ -119,5 +121,6 @@ int cmd_reproduce(int argc, char **argv) {
         if (!rc && failures) rc = 1;
     }
     ws_ctx_release(&ctx);
+    free(arts);
     return rc;
 }

@@ -16,10 +16,10 @@
 #include "io/jsonl.h"
 #include "io/lock.h"
 
-static void note(const ws_hooks *h, const char *who, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void note(const ws_hooks *h, const char *who, const char *fmt, ...) {
+
+void ws_hooks_note(const ws_hooks *h, const char *who, const char *fmt, ...) {
     if (!h || !h->note) return;
-    char line[2400];
+    char line[4000];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
@@ -153,13 +153,13 @@ static ws_status run_scenario(ws_ctx *ctx, const ws_experiment *e, const ws_hook
     if (!st && !e->nmerge) {
         const int th = ctx->threads;
         if (e->scenario == WS_CMD_BATCH)
-            note(h, who, "%s (%lld train, %lld test) loaded in %.2fs; %s, %d thread%s", src.name, (long long)src.train.n,
+            ws_hooks_note(h, who, "%s (%lld train, %lld test) loaded in %.2fs; %s, %d thread%s", src.name, (long long)src.train.n,
                  (long long)src.test.n, ws_now() - t0, arch, th, th == 1 ? "" : "s");
         else if (e->scenario == WS_CMD_TRANSFER)
-            note(h, who, "%s (%lld train) -> %s (%lld train), %d thread%s", pre.name, (long long)pre.train.n, src.name,
+            ws_hooks_note(h, who, "%s (%lld train) -> %s (%lld train), %d thread%s", pre.name, (long long)pre.train.n, src.name,
                  (long long)src.train.n, th, th == 1 ? "" : "s");
         else
-            note(h, who, "%s (%lld train, %lld test); %s, %d thread%s", src.name, (long long)src.train.n,
+            ws_hooks_note(h, who, "%s (%lld train, %lld test); %s, %d thread%s", src.name, (long long)src.train.n,
                  (long long)src.test.n, arch, th, th == 1 ? "" : "s");
     }
     ws_scenario_results r = {.e = e, .data = &src, .pretrain = have_pre ? &pre : NULL, .arch = arch};
@@ -192,7 +192,7 @@ static ws_status run_scenario(ws_ctx *ctx, const ws_experiment *e, const ws_hook
         st = h->results(h->user, ctx, &r);
     }
     if (!st && !e->nmerge && (o->skipped || o->partial))
-        note(h, who, "resumed %s: %d unit%s already finished, %d chain%s continued mid-way", e->opt.out, o->skipped,
+        ws_hooks_note(h, who, "resumed %s: %d unit%s already finished, %d chain%s continued mid-way", e->opt.out, o->skipped,
              o->skipped == 1 ? "" : "s", o->partial, o->partial == 1 ? "" : "s");
     for (int i = 0; i < n; i++) {
         if (rb) ws_batch_seed_result_free(&rb[i]);
@@ -373,14 +373,14 @@ static ws_status run_sweep(ws_ctx *ctx, ws_experiment *e, const ws_hooks *h, ws_
     for (int p = 0; p < npoints && !st; p++) {
         ws_experiment *pe;
         if ((st = ws_experiment_point(ctx, e, p, &pe))) break;
-        note(h, "sweep", "point %d/%d: %s", p + 1, npoints, pe->params);
+        ws_hooks_note(h, "sweep", "point %d/%d: %s", p + 1, npoints, pe->params);
         ws_outcome po;
         memset(&po, 0, sizeof po);
         if ((st = ws_dir_make(ctx, pe->opt.out)) || (st = ws_experiment_ctx(ctx, &pe->opt)) ||
             (st = run_scenario(ctx, pe, h, &po))) {
             ws_fail_prefix(ctx, st, "point %d (%s): ", p + 1, pe->params);
         } else if (po.all_diverged) {
-            note(h, "sweep", "point %d (%s) has no results: every seed had a diverged unit (%s/table.txt)", p + 1,
+            ws_hooks_note(h, "sweep", "point %d (%s) has no results: every seed had a diverged unit (%s/table.txt)", p + 1,
                  pe->params, pe->opt.out);
             missing++;
         } else if (o->whole) {

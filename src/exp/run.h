@@ -58,6 +58,9 @@ typedef struct ws_hooks {
     ws_status (*sweep)(void *user, ws_ctx *ctx, const ws_sweep_results *s);
 } ws_hooks;
 
+// Pass a note (printf-style) to h->note, from `who` (NULL: a line of its own); nothing without one.
+void ws_hooks_note(const ws_hooks *h, const char *who, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 // What a run did.
 typedef struct {
     int ran, skipped, partial;     // units run now, found finished, chains resumed mid-way

@@ -2,7 +2,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "exp/units.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,17 +13,6 @@
 
 typedef char unit_id[200];
 
-// A note for the user, printf-style, from `who` (NULL: a line of its own).
-static void note(const ws_hooks *h, const char *who, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void note(const ws_hooks *h, const char *who, const char *fmt, ...) {
-    if (!h || !h->note) return;
-    char line[2400];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    h->note(h->user, who, line);
-}
 
 static void run_end(const ws_hooks *h) {
     if (h && h->run_end) h->run_end(h->user);
@@ -142,7 +130,7 @@ static ws_status record_diverged(ws_units *u, const char *id, int round, int epo
     if (round >= 0) cJSON_AddNumberToObject(rec, "round", round);
     cJSON_AddNumberToObject(rec, "epoch", epoch);
     cJSON_AddStringToObject(rec, "error", u->ctx->err);
-    note(u->h, u->who, "unit %s%s diverged (%s); the other units go on", u->e->prefix, id, u->ctx->err);
+    ws_hooks_note(u->h, u->who, "unit %s%s diverged (%s); the other units go on", u->e->prefix, id, u->ctx->err);
     return ws_runner_append(&u->run, id, rec);
 }
 
@@ -288,7 +276,7 @@ static ws_status batch_group(ws_units *u, void *arg, int i, unit_id *ids, int k0
         run_end(u->h);
         if (st == WS_ERR_NUMERIC) st = record_diverged(u, id, -1, r.train.diverged_epoch);
         else if (!st) {
-            note(u->h, NULL, "  seed %llu: %s %.2f%% (%.1fs)", (unsigned long long)info.seed, id + strcspn(id, "/") + 1,
+            ws_hooks_note(u->h, NULL, "  seed %llu: %s %.2f%% (%.1fs)", (unsigned long long)info.seed, id + strcspn(id, "/") + 1,
                  100 * r.test_acc, r.train.seconds);
             st = record_done(u, id, ws_run_json(&r), NULL);
         }
@@ -361,7 +349,7 @@ static ws_status run_chain(ws_units *u, const ws_source *src, int i, int l, cons
         ws_runner_ckpt(&u->run, id, last, ckpt, sizeof ckpt);
         if (ws_online_chain_load(c, ckpt) != WS_OK) {
             // No usable checkpoint: rerun the recorded rounds (the same bits) without recording them again.
-            note(u->h, u->who, "%s; unit %s starts over (its recorded rounds are kept)", ctx->err, id);
+            ws_hooks_note(u->h, u->who, "%s; unit %s starts over (its recorded rounds are kept)", ctx->err, id);
             ws_online_chain_close(c);
             if ((st = ws_online_chain_open(ctx, cfg, src, i, l, &c))) return st;
         }

@@ -4,7 +4,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,16 +21,6 @@
 #include "report/report.h"
 
 
-static void note(const ws_hooks *h, const char *who, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void note(const ws_hooks *h, const char *who, const char *fmt, ...) {
-    if (!h || !h->note) return;
-    char line[4000];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    h->note(h->user, who, line);
-}
 
 static int by_name(const void *a, const void *b) {
     return strcmp(((const ws_artefact *)a)->name, ((const ws_artefact *)b)->name);
@@ -241,11 +230,11 @@ static void draw(ws_ctx *ctx, const ws_hooks *h, const char *name, const char *d
     snprintf(res, sizeof res, "%s/sweep.jsonl", dir);
     snprintf(fig, sizeof fig, "%s/figures", dir);
     if (!access(res, F_OK) && ws_plot_results(ctx, dir, fig, &nfig))
-        note(h, "reproduce", "%s: no figure: %s", name, ctx->err);
+        ws_hooks_note(h, "reproduce", "%s: no figure: %s", name, ctx->err);
     snprintf(res, sizeof res, "%s/online.jsonl", dir);
     if (access(res, F_OK)) snprintf(res, sizeof res, "%s/transfer.jsonl", dir);
     if (!access(res, F_OK) && ws_plot_results(ctx, res, fig, &nfig))
-        note(h, "reproduce", "%s: no figures: %s", name, ctx->err);
+        ws_hooks_note(h, "reproduce", "%s: no figures: %s", name, ctx->err);
     for (int k = 0; k < WS_MAX_POINTS; k++) {
         char pdir[1500];
         snprintf(pdir, sizeof pdir, "%s/points/%03d", dir, k);
@@ -254,7 +243,7 @@ static void draw(ws_ctx *ctx, const ws_hooks *h, const char *name, const char *d
         if (access(res, F_OK)) snprintf(res, sizeof res, "%s/transfer.jsonl", pdir);
         snprintf(fig, sizeof fig, "%s/figures", pdir);
         if (!access(res, F_OK) && ws_plot_results(ctx, res, fig, &nfig))
-            note(h, "reproduce", "%s, point %d: no figures: %s", name, k, ctx->err);
+            ws_hooks_note(h, "reproduce", "%s, point %d: no figures: %s", name, k, ctx->err);
     }
 }
 
@@ -289,7 +278,7 @@ static int run_one(ws_ctx *ctx, const ws_reproduce_opts *o, const ws_hooks *h, w
         }
     }
     if (st) {
-        note(h, who, "error: %s", ctx->err);
+        ws_hooks_note(h, who, "error: %s", ctx->err);
         return 1;
     }
     return out.all_diverged ? 2 : 0;
@@ -315,32 +304,32 @@ ws_status ws_reproduce_run(ws_ctx *ctx, const ws_reproduce_opts *o, const ws_hoo
         // Resumed with other data than the run before (e.g. $WARMSTART_DATA not set this time):
         // its folder holds another configuration; say so plainly rather than as a mismatch.
         if (x->was_standin == 0 && x->standin) {
-            note(h, "reproduce", "%s: the run in %s used its own data (%s), which is not there now (%s); give it as then "
+            ws_hooks_note(h, "reproduce", "%s: the run in %s used its own data (%s), which is not there now (%s); give it as then "
                  "(e.g. the same $WARMSTART_DATA)", x->name, dir, x->data, x->missing);
             snprintf(x->status, sizeof x->status, "failed");
             (*failures)++;
             continue;
         }
         if (x->was_standin == 1 && !x->standin) {
-            note(h, "reproduce", "%s: the run in %s stood in with Fashion-MNIST, but %s is there now: start a new --out "
+            ws_hooks_note(h, "reproduce", "%s: the run in %s stood in with Fashion-MNIST, but %s is there now: start a new --out "
                  "to run it on its own data", x->name, dir, x->data);
             snprintf(x->status, sizeof x->status, "failed");
             (*failures)++;
             continue;
         }
         if (x->missing[0] && !x->standin) {
-            note(h, "reproduce", "%s: skipped: %s", x->name, x->missing);
+            ws_hooks_note(h, "reproduce", "%s: skipped: %s", x->name, x->missing);
             snprintf(x->status, sizeof x->status, "skipped");
             continue;
         }
         if (x->standin) {
-            note(h, "reproduce", "%s: %s; Fashion-MNIST stands in (labelled in the report)", x->name, x->missing);
+            ws_hooks_note(h, "reproduce", "%s: %s; Fashion-MNIST stands in (labelled in the report)", x->name, x->missing);
             // Identical stand-in runs (Table 1's datasets) run once.
             for (int k = 0; k < i && !x->same_as[0]; k++)
                 if (arts[k].standin && !arts[k].same_as[0] && !strcmp(arts[k].signature, x->signature))
                     snprintf(x->same_as, sizeof x->same_as, "%s", arts[k].name);
             if (x->same_as[0]) {
-                note(h, "reproduce", "%s: the same stand-in run as %s: not run again", x->name, x->same_as);
+                ws_hooks_note(h, "reproduce", "%s: the same stand-in run as %s: not run again", x->name, x->same_as);
                 snprintf(x->status, sizeof x->status, "same run");
                 continue;
             }
@@ -359,7 +348,7 @@ ws_status ws_reproduce_run(ws_ctx *ctx, const ws_reproduce_opts *o, const ws_hoo
             }
         }
         double t0 = ws_now();
-        if (!o->merge) note(h, "reproduce", "%s (%d of %d): %s", x->name, i + 1, n, x->title);
+        if (!o->merge) ws_hooks_note(h, "reproduce", "%s (%d of %d): %s", x->name, i + 1, n, x->title);
         int r = run_one(ctx, o, h, x, dir);
         x->seconds += ws_now() - t0;
         if (r == 0 && !o->shard) draw(ctx, h, x->name, dir);

@@ -8,6 +8,13 @@ trap 'rm -rf "$T"' EXIT
 fails=0
 ok() { echo "ok - $1"; }
 bad() { echo "FAIL - $1"; fails=$((fails + 1)); }
+# A JSONL file with its wall times left out, keys sorted, a line a record.
+strip_file() { "$PY" -c 'import json,sys
+def s(x):
+    if isinstance(x, dict): return {k: s(v) for k, v in x.items() if "seconds" not in k}
+    if isinstance(x, list): return [s(v) for v in x]
+    return x
+for l in open(sys.argv[1]): print(json.dumps(s(json.loads(l)), sort_keys=True))' "$1" 2>/dev/null; }
 # The closing lines: a summary, and the exit status.
 finish() {
     echo

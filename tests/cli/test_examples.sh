@@ -10,13 +10,6 @@ SUITE=examples
 . "$(dirname "$0")/common.sh"
 B="$(cd "$1" && pwd)"
 
-# JSONL with its wall times left out, keys sorted.
-strip_file() { "$PY" -c 'import json,sys
-def s(x):
-    if isinstance(x, dict): return {k: s(v) for k, v in x.items() if "seconds" not in k}
-    if isinstance(x, list): return [s(v) for v in x]
-    return x
-for l in open(sys.argv[1]): print(json.dumps(s(json.loads(l)), sort_keys=True))' "$1" 2>/dev/null; }
 
 if "$B/example_online" "$T/on" >"$T/on.out" 2>"$T/on.err" && [ "$(wc -l <"$T/on/online.jsonl")" -eq 2 ] \
     && grep -q "gap vs random" "$T/on.out" && grep -q "^## online: " "$T/on/report.md" \

@@ -46,13 +46,6 @@ for f in files:
 EOF
 }
 
-# A JSONL file with its wall times left out, keys sorted.
-strip_file() { "$PY" -c 'import json,sys
-def s(x):
-    if isinstance(x, dict): return {k: s(v) for k, v in x.items() if "seconds" not in k}
-    if isinstance(x, list): return [s(v) for v in x]
-    return x
-for l in open(sys.argv[1]): print(json.dumps(s(json.loads(l)), sort_keys=True))' "$1" 2>/dev/null; }
 
 # No (unit, round) and no unit's end recorded twice, in every records file under a folder.
 no_repeats() {
