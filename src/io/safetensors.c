@@ -114,6 +114,11 @@ ws_status ws_st_read(ws_ctx *ctx, ws_st_file *f, const char *path) {
             double v = cJSON_IsNumber(d) ? d->valuedouble : -1;
             if (v < 0 || v != floor(v) || v > 1e12) { st = ws_fail(ctx, WS_ERR_FORMAT, "%s: tensor '%s' has a bad shape", path, t->name); goto fail; }
             t->dims[k] = (int64_t)v;
+            // Checked before the product, which could overflow (found by the fuzzer: 3222222222 x 222222222222).
+            if (t->dims[k] > 0 && t->numel > ((int64_t)1 << 40) / t->dims[k]) {
+                st = ws_fail(ctx, WS_ERR_FORMAT, "%s: tensor '%s' is implausibly large", path, t->name);
+                goto fail;
+            }
             t->numel *= t->dims[k];
             if (t->numel > ((int64_t)1 << 40)) { st = ws_fail(ctx, WS_ERR_FORMAT, "%s: tensor '%s' is implausibly large", path, t->name); goto fail; }
         }

@@ -110,6 +110,9 @@ START_TEST(broken_files_are_refused_and_leave_the_model_alone) {
         {"overlap", "\"lm1.weight\":{\"dtype\":\"F32\",\"shape\":[2,4],\"data_offsets\":[4,36]}", "another tensor's data", 76},
         {"size", "\"lm1.weight\":{\"dtype\":\"F32\",\"shape\":[2,4],\"data_offsets\":[0,28]}", "but shape and dtype need", 76},
         {"unknown", "\"lm1.weight\":{\"dtype\":\"Q4\",\"shape\":[2,4],\"data_offsets\":[0,32]}", "unknown dtype 'Q4'", 76},
+        // Dims each under the bound whose product overflows int64 (the fuzzer's find).
+        {"overflow", "\"lm1.weight\":{\"dtype\":\"F32\",\"shape\":[3222222222,222222222222],\"data_offsets\":[0,32]}",
+         "implausibly large", 76},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         snprintf(json, sizeof json, "{%s,%s}", cases[k].head, ok_tail);
