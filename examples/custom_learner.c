@@ -61,6 +61,10 @@ static ws_status table(void *user, ws_ctx *ctx, const ws_scenario_results *r) {
 }
 
 int main(int argc, char **argv) {
+    if (argc > 1 && argv[1][0] == '-') { // --help, or a flag taken for OUT: no folder named after it
+        fprintf(stderr, "usage: %s [OUT [K]]   (OUT: results/example-custom; K: layers reset, 1)\n", argv[0]);
+        return strcmp(argv[1], "--help") && strcmp(argv[1], "-h") ? 2 : 0;
+    }
     const char *out = argc > 1 ? argv[1] : "results/example-custom";
     reset_last params = {.k = argc > 2 ? atoi(argv[2]) : 1};
     char name[32];

@@ -23,6 +23,10 @@ static ws_status table(void *user, ws_ctx *ctx, const ws_scenario_results *r) {
 }
 
 int main(int argc, char **argv) {
+    if (argc > 1 && argv[1][0] == '-') { // --help, or a flag taken for OUT: no folder named after it
+        fprintf(stderr, "usage: %s [OUT [--resume]]   (OUT: results/example-online)\n", argv[0]);
+        return strcmp(argv[1], "--help") && strcmp(argv[1], "-h") ? 2 : 0;
+    }
     const char *out = argc > 1 ? argv[1] : "results/example-online";
     const int resume = argc > 2 && !strcmp(argv[2], "--resume");
     const char *options[][2] = {{"subset", "3000"}, {"k0", "1000"}, {"k", "1000"}, {"seeds", "2"}, {"hidden", "32,32"},

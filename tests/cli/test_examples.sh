@@ -45,4 +45,9 @@ rows() { awk -F, -v l="$2" '$3 == l { print $1, $2, $5, $6, $7, $8, $9 }' "$1"; 
 "$B/example_custom_learner" "$T/cu3" 0 >"$T/out" 2>"$T/err"
 [ $? -ne 0 ] && grep -q "K must be at least 1" "$T/err" && [ ! -e "$T/cu3" ] \
     && ok "... a bad K: one line, nothing written" || bad "bad K: $(cat "$T/err")"
+(cd "$T" && "$B/example_custom_learner" --help >out 2>err; echo $? >rc; "$B/example_online" --bogus >out2 2>err2; echo $? >rc2)
+[ "$(cat "$T/rc")" = 0 ] && grep -q "^usage: " "$T/err" && [ "$(cat "$T/rc2")" = 2 ] && grep -q "^usage: " "$T/err2" \
+    && [ ! -e "$T/--help" ] && [ ! -e "$T/--bogus" ] \
+    && ok "--help prints the usage (exit 0), another flag is refused (exit 2); no folder named after either" \
+    || bad "examples' usage: rc $(cat "$T/rc") $(cat "$T/rc2"); $(ls "$T")"
 finish
