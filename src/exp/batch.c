@@ -19,8 +19,8 @@ void ws_batch_config_defaults(ws_batch_config *cfg) {
 }
 
 void ws_batch_seed_result_free(ws_batch_seed_result *r) {
-    ws_train_result_free(&r->phase1.train);
-    for (int l = 0; l < r->nruns; l++) ws_train_result_free(&r->runs[l].train);
+    ws_run_result_free(&r->phase1);
+    for (int l = 0; l < r->nruns; l++) ws_run_result_free(&r->runs[l]);
     r->nruns = 0;
 }
 
@@ -36,14 +36,15 @@ static void relay(void *u, const ws_epoch_record *rec) {
     if (r->fn) r->fn(r->user, r->seed, r->learner, rec);
 }
 
-// Train `m` with `opt` on idx to the threshold (at most max_epochs, with the
-// learner's hooks when given) and evaluate it.
+// Train `m` with `opt` on idx by the setup's stopping rule (fixed_epochs > 0: exactly that
+// many instead; with the learner's hooks when given) and evaluate it.
 static ws_status train_and_eval(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, const ws_split *s,
                                 const ws_norm *norm, ws_model *m, ws_optim *opt, const int32_t *idx, int64_t n,
-                                int batch, int max_epochs, ws_learner_state *ls, uint64_t seed, uint64_t order_stream,
+                                int batch, int fixed_epochs, ws_learner_state *ls, uint64_t seed, uint64_t order_stream,
                                 epoch_relay *rl, ws_run_result *out) {
-    ws_train_config tc = {.batch = batch, .threshold = cfg->base.threshold, .max_epochs = max_epochs,
-                          .augment = cfg->base.augment};
+    ws_train_config tc = ws_setup_train_config(&cfg->base, batch, s);
+    if (fixed_epochs > 0) // --phase1-epochs: a warm start taken after exactly that many epochs
+        tc.epochs = fixed_epochs, tc.max_epochs = 0, tc.plateau = 0;
     if (ls) ws_learner_hooks(ls, &tc);
     out->learner = rl->learner;
     ws_status st = ws_train_to_threshold(ctx, m, opt, &src->train, norm, idx, n, &tc, seed, order_stream, relay, rl,
@@ -76,6 +77,19 @@ static void batch_split_free(batch_split *b) {
 static ws_status prepare(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, uint64_t seed, batch_split *s,
                          ws_batch_seed_result *out, ws_model_spec *spec);
 
+// Phase 1's starting model: a fresh initialisation (stream "init" 0) or the given checkpoint.
+static ws_status start_phase1(ws_ctx *ctx, const ws_batch_config *cfg, uint64_t seed, ws_model *m) {
+    if (cfg->base.init_from) return ws_model_load(ctx, m, cfg->base.init_from);
+    ws_rng r = ws_rng_stream(seed, "init", 0);
+    ws_model_init(m, &r);
+    return WS_OK;
+}
+
+int ws_batch_own_phase1(const ws_batch_config *cfg, const ws_learner *l) {
+    return cfg->base.protocol == WS_PROTOCOL_PAPER && l->kind == WS_LEARNER_SHRINK_PERTURB &&
+           !(l->lambda == 1 && l->sigma == 0 && !l->gauss); // lambda 1, sigma 0 leaves the initialisation as it is
+}
+
 // Phase 2 for learner l: from the phase-1 model `first` (trained by opt1 on
 // the first part), begin as the learner declares, train on the whole pool.
 static ws_status run_learner(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, const batch_split *bs,
@@ -89,22 +103,47 @@ static ws_status run_learner(ws_ctx *ctx, const ws_batch_config *cfg, const ws_s
     if (st) return ws_fail_prefix(ctx, st, "seed %llu: ", (unsigned long long)seed);
     // The learner's life began with phase 1 (L2-init's theta_0 is phase 1's
     // initialisation); phase 1 ends it as a round ends (EWC: anchor, Fisher).
-    memcpy(m->w, first_init, sizeof(float) * (size_t)m->nweights);
-    ws_learner_start(&ls, m);
-    if ((st = ws_model_copy_weights(ctx, m, first))) goto done;
     const int paper = cfg->base.protocol == WS_PROTOCOL_PAPER;
     ws_round_env phase1 = {.seed = seed, .round = 0, .paper = paper, .d = &src->train, .norm = &out->norm,
                            .idx = bs->first, .n = bs->n_first, .batch = cfg->base.batch};
+    const ws_optim *carried = opt1; // the optimizer state phase 2 may keep (--keep-optim)
+    if (ws_batch_own_phase1(cfg, def)) {
+        // The official code shrink-perturbs before the first round too: this learner's phase 1
+        // starts from lambda * init + sigma * fresh and is its own (same examples, same batches).
+        if ((st = start_phase1(ctx, cfg, seed, m))) goto done;
+        memcpy(m->w, first_init, sizeof(float) * (size_t)m->nweights);
+        ws_learner_start(&ls, m);
+        ws_optim *o1;
+        char who[96];
+        snprintf(who, sizeof who, "%s (own phase 1)", def->name);
+        rl->learner = who;
+        if (!(run->own_phase1 = calloc(1, sizeof *run->own_phase1))) {
+            st = WS_ERR_NOMEM;
+            goto done;
+        }
+        if ((st = ws_learner_begin(&ls, m, &phase1)) || (st = ws_learner_optimizer(&ls, &cfg->base.opt, &o1)) ||
+            (st = train_and_eval(ctx, cfg, src, &bs->s, &out->norm, m, o1, bs->first, bs->n_first, cfg->base.batch,
+                                 cfg->phase1_epochs, &ls, seed, 1, rl, run->own_phase1)))
+            goto done;
+        run->own_phase1->learner = "phase1";
+        carried = NULL; // its own optimizer holds its state
+    } else {
+        // The learner's life began with phase 1 (L2-init's theta_0 is phase 1's
+        // initialisation); phase 1 ends it as a round ends (EWC: anchor, Fisher).
+        memcpy(m->w, first_init, sizeof(float) * (size_t)m->nweights);
+        ws_learner_start(&ls, m);
+        if ((st = ws_model_copy_weights(ctx, m, first))) goto done;
+    }
     if ((st = ws_learner_end(&ls, m, &phase1))) goto done;
     // Phase 2: a fresh initialisation from stream "init" 1 (the random learner's).
     ws_round_env phase2 = {.seed = seed, .round = 1, .fresh_stream = 1, .paper = paper, .d = &src->train,
                            .norm = &out->norm, .idx = s->pool, .n = s->n_pool, .batch = cfg->batch2};
-    if ((st = ws_learner_adopt_optimizer(&ls, opt1)) || (st = ws_learner_begin(&ls, m, &phase2))) goto done;
+    if ((carried && (st = ws_learner_adopt_optimizer(&ls, carried))) || (st = ws_learner_begin(&ls, m, &phase2))) goto done;
     ws_optim *opt;
     if ((st = ws_learner_optimizer(&ls, &cfg->opt2, &opt))) goto done;
     rl->learner = def->name;
     // Every phase-2 learner uses order stream 2: the same batches in the same order.
-    if ((st = train_and_eval(ctx, cfg, src, s, &out->norm, m, opt, s->pool, s->n_pool, cfg->batch2, cfg->base.max_epochs,
+    if ((st = train_and_eval(ctx, cfg, src, s, &out->norm, m, opt, s->pool, s->n_pool, cfg->batch2, 0,
                              &ls, seed, 2, rl, run)))
         goto done;
     run->units_replaced = ls.replaced;
@@ -174,16 +213,10 @@ ws_status ws_batch_seed_phase1(ws_batch_seed *b, ws_run_epoch_fn on_epoch, void 
     epoch_relay rl = {on_epoch, user, seed, "phase1"};
     ws_status st;
     memset(out, 0, sizeof *out);
-    // Phase 1: fresh init (stream "init" 0) or the given checkpoint.
-    if (cfg->base.init_from) {
-        if ((st = ws_model_load(ctx, b->first, cfg->base.init_from))) return st;
-    } else {
-        ws_rng r = ws_rng_stream(seed, "init", 0);
-        ws_model_init(b->first, &r);
-    }
+    if ((st = start_phase1(ctx, cfg, seed, b->first))) return st;
     memcpy(b->first_init, b->first->w, sizeof(float) * (size_t)b->first->nweights);
     ws_optim_reset(&b->opt1);
-    const int e1 = cfg->phase1_epochs > 0 && cfg->phase1_epochs < cfg->base.max_epochs ? cfg->phase1_epochs : cfg->base.max_epochs;
+    const int e1 = cfg->phase1_epochs;
     if ((st = train_and_eval(ctx, cfg, b->src, &b->s.s, &b->info.norm, b->first, &b->opt1, b->s.first, b->s.n_first,
                              cfg->base.batch, e1, NULL, seed, 1, &rl, out)))
         return st;
@@ -251,6 +284,7 @@ ws_status ws_batch_run_seed(ws_ctx *ctx, const ws_batch_config *cfg, const ws_so
     for (int l = 0; l < cfg->base.nlearners && !st; l++) {
         st = ws_batch_seed_learner(b, l, on_epoch, user, &out->runs[l]);
         if (!st) out->nruns++;
+        else ws_run_result_free(&out->runs[l]);
     }
     ws_batch_seed_close(b);
     if (st) ws_batch_seed_result_free(out);
@@ -302,7 +336,7 @@ ws_status ws_single_run(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source
         ws_model_init(m, &r);
     }
     if ((st = ws_optim_create(ctx, &opt, &cfg->base.opt, m->nweights))) goto done;
-    if ((st = train_and_eval(ctx, cfg, src, &s, &out->norm, m, &opt, s.pool, s.n_pool, cfg->base.batch, cfg->base.max_epochs,
+    if ((st = train_and_eval(ctx, cfg, src, &s, &out->norm, m, &opt, s.pool, s.n_pool, cfg->base.batch, 0,
                              NULL, cfg->base.seed, 1, &rl, &out->phase1)))
         goto done;
     if (save_path) st = ws_model_save(ctx, m, save_path);

@@ -16,8 +16,8 @@ typedef struct {
     ws_opt_config opt2;       // phase 2 (the paper's lr_2, decay_2)
     int batch2;               // the paper's batch_size_2
     double first_fraction;    // share of the pool seen in phase 1
-    int phase1_epochs;        // phase 1 stops after this many epochs even below the threshold (0: no cap
-                              // but max_epochs): the paper's "warm start from a briefly trained model"
+    int phase1_epochs;        // > 0: phase 1 trains exactly this many epochs, threshold or not (0: by the
+                              // setup's stopping rule): warm starts taken along phase 1 (the paper's Figure 4)
 } ws_batch_config;            // base.save_dir: save seed<S>-{phase1,<learner>}.safetensors there
 
 void ws_batch_config_defaults(ws_batch_config *cfg);
@@ -44,6 +44,11 @@ ws_status ws_batch_seed_save_phase1(ws_batch_seed *b, const char *path);
 ws_status ws_batch_seed_load_phase1(ws_batch_seed *b, const char *path);
 // Learner l's phase 2 (phase 1 run or loaded first).
 ws_status ws_batch_seed_learner(ws_batch_seed *b, int l, ws_run_epoch_fn on_epoch, void *user, ws_run_result *out);
+
+// Whether learner l trains its own phase 1 rather than continue from the shared one: under
+// --protocol paper, shrink-perturb (other than lambda 1, sigma 0), which the official code
+// applies before the first round too.
+int ws_batch_own_phase1(const ws_batch_config *cfg, const ws_learner *l);
 
 // Run seed number `i` (seed = cfg->base.seed + i) on `src`; fills `out`.
 ws_status ws_batch_run_seed(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, int i,

@@ -250,8 +250,8 @@ ws_status ws_online_chain_step(ws_online_chain *c, ws_online_round *rec) {
     ws_optim *opt;
     if ((st = ws_learner_optimizer(&c->ls, &cfg->base.opt, &opt))) goto failed;
     epoch1_probe probe = {ctx, tr, &c->norm, pool, old, n_old, n_new, cfg->base.batch, c->scratch, rec, WS_OK};
-    ws_train_config tc = {.batch = cfg->base.batch, .threshold = cfg->base.threshold, .max_epochs = cfg->base.max_epochs,
-                          .augment = cfg->base.augment, .after_epoch = after_epoch, .after_epoch_user = &probe};
+    ws_train_config tc = ws_setup_train_config(&cfg->base, cfg->base.batch, &c->s);
+    tc.after_epoch = after_epoch, tc.after_epoch_user = &probe;
     ws_learner_hooks(&c->ls, &tc);
     const int64_t replaced0 = c->ls.replaced;
     st = ws_train_to_threshold(ctx, mm, opt, tr, &c->norm, pool, seen, &tc, c->seed, ORDER_STREAM(r), NULL, NULL,
@@ -374,6 +374,7 @@ cJSON *ws_online_round_json(const ws_online_round *x, int num_classes) {
     cJSON_AddNumberToObject(o, "seconds", x->train.seconds);
     cJSON_AddNumberToObject(o, "cumulative_seconds", x->cum_seconds);
     cJSON_AddBoolToObject(o, "converged", x->train.converged);
+    cJSON_AddStringToObject(o, "stop", ws_stop_reason_name(x->train.stop));
     cJSON_AddNumberToObject(o, "grad_norm_old", x->grad_old);
     cJSON_AddNumberToObject(o, "grad_norm_new", x->grad_new);
     cJSON_AddNumberToObject(o, "grad_norm_old_after_epoch1", x->grad_old_epoch1);
@@ -389,6 +390,7 @@ cJSON *ws_online_round_json(const ws_online_round *x, int num_classes) {
         cJSON_AddItemToObject(e, "vs_round_start", ws_similarity_json(&x->layer_to_start[q]));
         cJSON_AddItemToObject(e, "vs_init", ws_similarity_json(&x->layer_to_init[q]));
     }
+    cJSON_AddItemToObject(o, "epoch_log", ws_epoch_log_json(&x->train));
     return o;
 }
 
@@ -426,6 +428,11 @@ ws_status ws_online_round_from_json(ws_ctx *ctx, const cJSON *o, ws_online_round
         return st;
     x->round = (int)round, x->n_seen = (int64_t)seen, x->n_new = (int64_t)added;
     x->train.nepochs = (int)epochs, x->train.steps = (int64_t)steps, x->train.converged = conv != 0;
+    x->train.stop = ws_stop_reason_parse(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "stop")), conv != 0);
+    // The epoch log (records from before it have none: the count alone).
+    const cJSON *log = cJSON_GetObjectItemCaseSensitive(o, "epoch_log");
+    if (log && (st = ws_epoch_log_from_json(ctx, log, (int)epochs, &x->train))) return st;
+    x->train.nepochs = (int)epochs;
     x->units_replaced = (int64_t)replaced;
     const cJSON *h = cJSON_GetObjectItemCaseSensitive(o, "new_examples_per_class"), *v;
     int c = 0;

@@ -58,7 +58,18 @@ static const ws_option_def OPTIONS[] = {
     {"eps", WS_ARG_FLOAT, "X", "Adam epsilon (default 1e-8)", 1e-30, 1, TRAINING, 0, VAL(eps)},
     {"adamw", WS_ARG_FLAG, NULL, "Adam: decoupled weight decay (AdamW)", 0, 0, TRAINING, 0, VAL(adamw)},
     {"threshold", WS_ARG_DOUBLE, "A", "stop at this training accuracy (default 0.99)", 0, 1, TRAINING, 0, VAL(threshold)},
-    {"max-epochs", WS_ARG_INT, "N", "cap on epochs per run (default 200)", 1, 1e6, TRAINING, 0, VAL(max_epochs)},
+    {"max-epochs", WS_ARG_INT, "N", "cap on epochs per run (default 200; under --protocol paper none; 0: none)", 0, 1e6,
+     TRAINING, 0, VAL(max_epochs)},
+    {"epochs", WS_ARG_INT, "N", "train exactly N epochs per run: no threshold, plateau or cap (default: to the threshold)",
+     1, 1e6, TRAINING, 0, VAL(epochs)},
+    {"plateau", WS_ARG_INT, "N", "also stop a run when its training accuracy has not improved for N epochs (default off)",
+     1, 1e6, TRAINING, 0, VAL(plateau)},
+    {"train-acc", WS_ARG_STRING, "K",
+     "training accuracy the threshold reads: epoch (hits/n) | official (run.py's weighted figure); default: official "
+     "under --protocol paper, else epoch",
+     0, 0, TRAINING, 0, STR(train_acc)},
+    {"eval-every", WS_ARG_INT, "E", "record test accuracy and loss in the epoch log every E epochs (default off)", 1, 1e6,
+     TRAINING, 0, VAL(eval_every)},
     {"init-from", WS_ARG_STRING, "FILE", "start from this safetensors checkpoint", 0, 0, TRAINING, 0, STR(init_from)},
     {"quiet", WS_ARG_FLAG, NULL, "no progress line", 0, 0, TRAINING, 1, VAL(quiet)},
     {"init-from", WS_ARG_STRING, "FILE", "the checkpoint to evaluate (required)", 0, 0, WS_CMD_EVAL, 0, STR(init_from)},
@@ -71,7 +82,7 @@ static const ws_option_def OPTIONS[] = {
     {"first-fraction", WS_ARG_DOUBLE, "F", "share of the pool in phase 1 (default 0.5)", 1e-9, 1, WS_CMD_BATCH, 0,
      VAL(first_fraction)},
     {"phase1-epochs", WS_ARG_INT, "E",
-     "stop phase 1 after E epochs even below the threshold (default 0: train it to the threshold)", 0, 1e6,
+     "phase 1 trains exactly E epochs, threshold or not (default 0: by the stopping rule)", 0, 1e6,
      WS_CMD_BATCH, 0, VAL(phase1_epochs)},
     // Data arriving in rounds.
     {"k0", WS_ARG_I64, "N", "examples in the first round (default 1000)", 1, 1e9, ROUNDS, 0, VAL(k0)},
@@ -291,6 +302,13 @@ static ws_status resolve_setup(ws_ctx *ctx, const ws_options *o, ws_setup *cfg) 
     cfg->batch = o->batch;
     cfg->threshold = o->threshold;
     cfg->max_epochs = o->max_epochs;
+    cfg->epochs = o->epochs;
+    cfg->plateau = o->plateau;
+    cfg->eval_every = o->eval_every;
+    if (!o->train_acc[0]) cfg->train_acc = WS_AUTO;
+    else if (!strcmp(o->train_acc, "official")) cfg->train_acc = WS_TRAIN_ACC_OFFICIAL;
+    else if (!strcmp(o->train_acc, "epoch")) cfg->train_acc = WS_TRAIN_ACC_EPOCH;
+    else return ws_fail(ctx, WS_ERR_ARG, "--train-acc: expected 'epoch' or 'official', not '%s'", o->train_acc);
     cfg->keep_optim = o->keep_optim;
     cfg->seeds = o->seeds;
     cfg->seed = (uint64_t)o->seed;
@@ -307,7 +325,7 @@ static ws_status resolve_setup(ws_ctx *ctx, const ws_options *o, ws_setup *cfg) 
         return st;
     for (int l = 0; l < cfg->nlearners && o->keep_optim; l++)
         if (cfg->learners[l].kind != WS_LEARNER_RANDOM) cfg->learners[l].keep_optim = 1;
-    return WS_OK;
+    return ws_setup_check(ctx, cfg);
 }
 
 ws_status ws_options_resolve(ws_ctx *ctx, ws_command cmd, const ws_options *o, ws_batch_config *batch,

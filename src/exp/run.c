@@ -272,7 +272,8 @@ static cJSON *sweep_config(ws_ctx *ctx, const ws_experiment *e) {
     cJSON *c0 = NULL;
     if (!ws_jsonl_each(ctx, p0, first_config, &c0, NULL) && c0) {
         const char *keys[] = {"warmstart_version", "data", "protocol", "split", "normalization", "model", "phase1",
-                              "threshold", "max_epochs", "seeds", "first_seed", "threads", "backend"};
+                              "threshold", "max_epochs", "epochs", "plateau", "train_acc", "eval_every", "seeds",
+                              "first_seed", "threads", "backend"};
         for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
             cJSON *v = cJSON_DetachItemFromObject(c0, keys[i]);
             if (v) cJSON_AddItemToObject(config, keys[i], v);

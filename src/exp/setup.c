@@ -20,11 +20,47 @@ void ws_setup_defaults(ws_setup *cfg) {
     cfg->opt = ws_opt_defaults(WS_OPT_ADAM, 1e-3f);
     cfg->batch = 128;
     cfg->threshold = 0.99;
-    cfg->max_epochs = 200;
+    cfg->max_epochs = WS_AUTO;
+    cfg->train_acc = WS_AUTO;
     cfg->seeds = 1;
     cfg->seed = 1;
     cfg->eval_batch = 1000;
     cfg->nlearners = ws_learner_default_list(cfg->learners, WS_MAX_LEARNERS);
+}
+
+int ws_setup_max_epochs(const ws_setup *s) {
+    if (s->max_epochs != WS_AUTO) return s->max_epochs;
+    return s->protocol == WS_PROTOCOL_PAPER ? 0 : 200;
+}
+
+ws_train_acc_kind ws_setup_train_acc(const ws_setup *s) {
+    if (s->train_acc != WS_AUTO) return (ws_train_acc_kind)s->train_acc;
+    return s->protocol == WS_PROTOCOL_PAPER ? WS_TRAIN_ACC_OFFICIAL : WS_TRAIN_ACC_EPOCH;
+}
+
+ws_status ws_setup_check(ws_ctx *ctx, const ws_setup *s) {
+    if (s->max_epochs < 0 && s->max_epochs != WS_AUTO)
+        return ws_fail(ctx, WS_ERR_ARG, "max epochs %d: expected >= 0 (0: no cap)", s->max_epochs);
+    if (s->epochs < 0 || s->plateau < 0 || s->eval_every < 0)
+        return ws_fail(ctx, WS_ERR_ARG, "epochs, plateau and eval-every must be >= 0");
+    if (s->epochs > 0 && s->plateau > 0)
+        return ws_fail(ctx, WS_ERR_ARG, "--epochs trains exactly N epochs: it takes no --plateau");
+    if (s->epochs > 0 && s->max_epochs != WS_AUTO)
+        return ws_fail(ctx, WS_ERR_ARG, "--epochs trains exactly N epochs: it takes no --max-epochs");
+    if (s->train_acc != WS_AUTO && s->train_acc != WS_TRAIN_ACC_EPOCH && s->train_acc != WS_TRAIN_ACC_OFFICIAL)
+        return ws_fail(ctx, WS_ERR_ARG, "training accuracy kind %d: expected epoch or official", s->train_acc);
+    if (s->protocol == WS_PROTOCOL_PAPER && s->val_fraction > 0)
+        return ws_fail(ctx, WS_ERR_ARG, "--val-fraction: the paper protocol fixes its split (1/3 to evaluate)");
+    return WS_OK;
+}
+
+ws_train_config ws_setup_train_config(const ws_setup *s, int batch, const ws_split *sp) {
+    ws_train_config tc = {.batch = batch, .threshold = s->threshold, .max_epochs = ws_setup_max_epochs(s),
+                          .epochs = s->epochs, .plateau = s->plateau, .train_acc = ws_setup_train_acc(s),
+                          .augment = s->augment, .eval_every = s->eval_every, .eval_batch = s->eval_batch};
+    if (s->epochs > 0) tc.max_epochs = 0;
+    if (sp) tc.eval_d = sp->eval_ds, tc.eval_idx = sp->eval, tc.eval_n = sp->n_eval;
+    return tc;
 }
 
 void ws_split_free(ws_split *s) {
@@ -181,7 +217,11 @@ cJSON *ws_setup_json(const ws_setup *cfg, const char *experiment, const ws_sourc
     cJSON *ls = cJSON_AddArrayToObject(j, "learners");
     for (int l = 0; l < cfg->nlearners; l++) cJSON_AddItemToArray(ls, ws_learner_json(&cfg->learners[l]));
     cJSON_AddNumberToObject(j, "threshold", cfg->threshold);
-    cJSON_AddNumberToObject(j, "max_epochs", cfg->max_epochs);
+    cJSON_AddNumberToObject(j, "max_epochs", cfg->epochs > 0 ? 0 : ws_setup_max_epochs(cfg)); // 0: no cap
+    cJSON_AddNumberToObject(j, "epochs", cfg->epochs);         // 0: to the threshold
+    cJSON_AddNumberToObject(j, "plateau", cfg->plateau);       // 0: off
+    cJSON_AddStringToObject(j, "train_acc", ws_train_acc_kind_name(ws_setup_train_acc(cfg)));
+    cJSON_AddNumberToObject(j, "eval_every", cfg->eval_every); // 0: off
     cJSON_AddStringToObject(j, "train_accuracy", "measured on the fly during each epoch");
     cJSON_AddNumberToObject(j, "eval_batch", cfg->eval_batch);
     cJSON_AddNumberToObject(j, "seeds", cfg->seeds);
@@ -190,6 +230,15 @@ cJSON *ws_setup_json(const ws_setup *cfg, const char *experiment, const ws_sourc
     cJSON_AddStringToObject(j, "backend", ws_backend_of(ctx)->name);
     cJSON_AddStringToObject(j, "conv_algorithm", ctx->conv_algo == WS_CONV_DIRECT ? "direct" : "auto");
     return j;
+}
+
+void ws_run_result_free(ws_run_result *r) {
+    ws_train_result_free(&r->train);
+    if (r->own_phase1) {
+        ws_run_result_free(r->own_phase1);
+        free(r->own_phase1);
+        r->own_phase1 = NULL;
+    }
 }
 
 cJSON *ws_run_json(const ws_run_result *r) {
@@ -202,18 +251,69 @@ cJSON *ws_run_json(const ws_run_result *r) {
     cJSON_AddNumberToObject(j, "steps", (double)r->train.steps);
     cJSON_AddNumberToObject(j, "seconds", r->train.seconds);
     cJSON_AddBoolToObject(j, "converged", r->train.converged);
+    cJSON_AddStringToObject(j, "stop", ws_stop_reason_name(r->train.stop));
     if (r->units_replaced) cJSON_AddNumberToObject(j, "units_replaced", (double)r->units_replaced);
-    cJSON *log = cJSON_AddArrayToObject(j, "epoch_log");
-    for (int e = 0; e < r->train.nepochs; e++) {
-        const ws_epoch_record *rec = &r->train.epochs[e];
+    cJSON_AddItemToObject(j, "epoch_log", ws_epoch_log_json(&r->train));
+    if (r->own_phase1) cJSON_AddItemToObject(j, "own_phase1", ws_run_json(r->own_phase1));
+    return j;
+}
+
+cJSON *ws_epoch_log_json(const ws_train_result *t) {
+    cJSON *log = cJSON_CreateArray();
+    for (int e = 0; e < t->nepochs; e++) {
+        const ws_epoch_record *rec = &t->epochs[e];
         cJSON *o = cJSON_CreateObject();
         cJSON_AddNumberToObject(o, "epoch", rec->epoch);
         cJSON_AddNumberToObject(o, "loss", rec->loss);
         cJSON_AddNumberToObject(o, "train_acc", rec->train_acc);
+        if (rec->hit_rate != rec->train_acc) cJSON_AddNumberToObject(o, "hit_rate", rec->hit_rate);
         cJSON_AddNumberToObject(o, "seconds", rec->seconds);
+        if (rec->evaluated) {
+            cJSON_AddNumberToObject(o, "test_acc", rec->test_acc);
+            cJSON_AddNumberToObject(o, "test_loss", rec->test_loss);
+        }
         cJSON_AddItemToArray(log, o);
     }
-    return j;
+    return log;
+}
+
+ws_stop_reason ws_stop_reason_parse(const char *name, int converged) {
+    for (int r = WS_STOP_THRESHOLD; r <= WS_STOP_CAP; r++)
+        if (name && !strcmp(name, ws_stop_reason_name((ws_stop_reason)r))) return (ws_stop_reason)r;
+    return converged ? WS_STOP_THRESHOLD : WS_STOP_CAP; // records from before the field
+}
+
+ws_status ws_epoch_log_from_json(ws_ctx *ctx, const cJSON *log, int nepochs, ws_train_result *t) {
+    if (!cJSON_IsArray(log) || cJSON_GetArraySize(log) != nepochs)
+        return ws_fail(ctx, WS_ERR_FORMAT, "record field 'epoch_log' missing or not %d epochs long", nepochs);
+    t->epochs = calloc((size_t)(nepochs > 0 ? nepochs : 1), sizeof *t->epochs);
+    if (!t->epochs) return WS_ERR_NOMEM;
+    t->nepochs = 0;
+    const cJSON *e;
+    ws_status st;
+    cJSON_ArrayForEach(e, log) {
+        ws_epoch_record *rec = &t->epochs[t->nepochs];
+        double ep;
+        if ((st = ws_json_number(ctx, e, "epoch", &ep)) || (st = ws_json_number(ctx, e, "loss", &rec->loss)) ||
+            (st = ws_json_number(ctx, e, "train_acc", &rec->train_acc)) ||
+            (st = ws_json_number(ctx, e, "seconds", &rec->seconds)))
+            goto bad;
+        rec->hit_rate = rec->train_acc;
+        if (cJSON_GetObjectItemCaseSensitive(e, "hit_rate") && (st = ws_json_number(ctx, e, "hit_rate", &rec->hit_rate)))
+            goto bad;
+        if (cJSON_GetObjectItemCaseSensitive(e, "test_acc")) {
+            if ((st = ws_json_number(ctx, e, "test_acc", &rec->test_acc)) ||
+                (st = ws_json_number(ctx, e, "test_loss", &rec->test_loss)))
+                goto bad;
+            rec->evaluated = 1;
+        }
+        rec->epoch = (int)ep;
+        t->nepochs++;
+    }
+    return WS_OK;
+bad:
+    ws_train_result_free(t);
+    return st;
 }
 
 cJSON *ws_norm_json(const ws_norm *n) {
@@ -237,26 +337,17 @@ ws_status ws_run_from_json(ws_ctx *ctx, const cJSON *j, ws_run_result *r) {
         return st;
     r->train.steps = (int64_t)steps;
     r->train.converged = conv != 0;
+    r->train.stop = ws_stop_reason_parse(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "stop")), conv != 0);
     r->units_replaced = (int64_t)replaced;
-    const cJSON *log = cJSON_GetObjectItemCaseSensitive(j, "epoch_log");
-    if (!cJSON_IsArray(log) || cJSON_GetArraySize(log) != (int)epochs)
-        return ws_fail(ctx, WS_ERR_FORMAT, "record field 'epoch_log' missing or not %d epochs long", (int)epochs);
-    r->train.epochs = calloc((size_t)(epochs > 0 ? epochs : 1), sizeof *r->train.epochs);
-    if (!r->train.epochs) return WS_ERR_NOMEM;
-    const cJSON *e;
-    cJSON_ArrayForEach(e, log) {
-        ws_epoch_record *rec = &r->train.epochs[r->train.nepochs];
-        double ep;
-        if ((st = ws_json_number(ctx, e, "epoch", &ep)) || (st = ws_json_number(ctx, e, "loss", &rec->loss)) ||
-            (st = ws_json_number(ctx, e, "train_acc", &rec->train_acc)) ||
-            (st = ws_json_number(ctx, e, "seconds", &rec->seconds))) {
-            ws_train_result_free(&r->train);
-            return st;
-        }
-        rec->epoch = (int)ep;
-        r->train.nepochs++;
+    if ((st = ws_epoch_log_from_json(ctx, cJSON_GetObjectItemCaseSensitive(j, "epoch_log"), (int)epochs, &r->train)))
+        return st;
+    const cJSON *own = cJSON_GetObjectItemCaseSensitive(j, "own_phase1");
+    if (own) {
+        if (!(r->own_phase1 = calloc(1, sizeof *r->own_phase1))) st = WS_ERR_NOMEM;
+        else st = ws_run_from_json(ctx, own, r->own_phase1);
+        if (st) ws_run_result_free(r);
     }
-    return WS_OK;
+    return st;
 }
 
 ws_status ws_norm_from_json(ws_ctx *ctx, const cJSON *j, ws_norm *n) {

@@ -18,6 +18,9 @@
 
 typedef enum { WS_PROTOCOL_DEFAULT, WS_PROTOCOL_PAPER } ws_protocol;
 
+// A setting left to the protocol (ws_setup's max_epochs and train_acc).
+#define WS_AUTO (-1)
+
 typedef struct {
     ws_protocol protocol;     // default: official test split, data's own normalisation;
                               // paper: random 2/3 train / 1/3 eval of the official
@@ -28,8 +31,15 @@ typedef struct {
     int width;                // ResNet-18 first-stage channels (the paper's 16)
     ws_opt_config opt;        // the optimizer (the two-phase experiment: phase 1's)
     int batch;                // the batch size (the paper's batch_size)
-    double threshold;
-    int max_epochs;
+    double threshold;         // a run stops once its training accuracy reaches this
+    int max_epochs;           // cap on a run's epochs (0: none; WS_AUTO: 200, none under --protocol paper
+                              // as the official code)
+    int epochs;               // > 0: every run trains exactly this many epochs (no threshold, plateau or cap)
+    int plateau;              // > 0: a run also stops when its training accuracy has not improved for this
+                              // many epochs (the authors' rule for models that cannot reach the threshold)
+    int train_acc;            // ws_train_acc_kind, or WS_AUTO: official under --protocol paper, else epoch
+    int eval_every;           // > 0: every E epochs (and after the last) the test accuracy and loss go
+                              // into the epoch log
     int keep_optim;           // learners other than random keep their optimizer state (paper: rebuilt)
     int nlearners;            // the learners run side by side (default: warm, random)
     ws_learner learners[WS_MAX_LEARNERS];
@@ -46,8 +56,15 @@ typedef struct {
 } ws_setup;
 
 // The official code's: its MLP (100, 100) or ResNet-18 (width 16), Adam at 1e-3, batch 128,
-// to 99 % training accuracy (at most 200 epochs), warm and random, one seed.
+// to 99 % training accuracy (at most 200 epochs; no cap under --protocol paper), warm and
+// random, one seed.
 void ws_setup_defaults(ws_setup *s);
+
+// The settings WS_AUTO leaves to the protocol, resolved.
+int ws_setup_max_epochs(const ws_setup *s);
+ws_train_acc_kind ws_setup_train_acc(const ws_setup *s);
+// Refuse settings that contradict each other (fixed epochs with a plateau or a cap, ...).
+ws_status ws_setup_check(ws_ctx *ctx, const ws_setup *s);
 
 // Index lists for one seed: the training pool (s->subset of it when set) and the evaluation
 // examples (which dataset they index is `eval_ds`), by the protocol (paper, validation
@@ -61,19 +78,27 @@ typedef struct {
 ws_status ws_split_make(ws_ctx *ctx, const ws_setup *s, const ws_source *src, uint64_t seed, ws_split *out);
 void ws_split_free(ws_split *s);
 
+// The stopping rule, accuracy measure, augmentation and evaluation of one run trained with
+// batch size `batch`, evaluated (eval_every) on the split's evaluation examples.
+ws_train_config ws_setup_train_config(const ws_setup *s, int batch, const ws_split *sp);
+
 // The normalisation of a seed's data: the paper's 0.5/0.5, or the pool's own mean/std.
 void ws_setup_norm(const ws_setup *s, const ws_source *src, const ws_split *sp, ws_norm *out);
 
 // The model spec for a dataset (input shape and classes from the data).
 ws_model_spec ws_setup_model_spec(const ws_setup *s, const ws_dataset *d);
 
-// One run's result: trained to the threshold (or the cap), then evaluated.
-typedef struct {
+// One run's result: trained by its stopping rule, then evaluated.
+typedef struct ws_run_result {
     const char *learner;      // "phase1" or a learner's name (owned by the configuration)
     ws_train_result train;
     double test_acc, test_loss;
     int64_t units_replaced;   // continual backprop
+    struct ws_run_result *own_phase1; // the two-phase experiment under --protocol paper: a learner whose
+                                      // first round is not the shared phase 1 (shrink-perturb) trains its
+                                      // own first phase, recorded here (owned; NULL otherwise)
 } ws_run_result;
+void ws_run_result_free(ws_run_result *r);
 
 // Progress hook: called after every epoch of every run.
 typedef void (*ws_run_epoch_fn)(void *user, uint64_t seed, const char *learner, const ws_epoch_record *rec);
@@ -91,6 +116,11 @@ ws_status ws_norm_from_json(ws_ctx *ctx, const cJSON *j, ws_norm *n);
 // One run's record: accuracy, loss, epochs, steps, seconds, the epoch log; and back
 // (epoch log included; learner left NULL; WS_ERR_FORMAT naming the missing field).
 cJSON *ws_run_json(const ws_run_result *r);
+// A run's epoch log (epoch, loss, train_acc, [hit_rate], seconds, [test_acc, test_loss]) and back.
+cJSON *ws_epoch_log_json(const ws_train_result *t);
+ws_status ws_epoch_log_from_json(ws_ctx *ctx, const cJSON *log, int nepochs, ws_train_result *t);
+// A record's "stop" (older records have none: the cap unless converged).
+ws_stop_reason ws_stop_reason_parse(const char *name, int converged);
 ws_status ws_run_from_json(ws_ctx *ctx, const cJSON *j, ws_run_result *r);
 
 #endif

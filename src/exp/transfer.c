@@ -18,9 +18,9 @@ void ws_transfer_config_defaults(ws_transfer_config *cfg) {
 }
 
 void ws_transfer_seed_result_free(ws_transfer_seed_result *r) {
-    ws_train_result_free(&r->pretrain.train);
+    ws_run_result_free(&r->pretrain);
     for (int i = 0; i < r->npoints; i++)
-        for (int l = 0; l < r->points[i].nlearners; l++) ws_train_result_free(&r->points[i].runs[l].train);
+        for (int l = 0; l < r->points[i].nlearners; l++) ws_run_result_free(&r->points[i].runs[l]);
     r->npoints = 0;
 }
 
@@ -29,8 +29,7 @@ void ws_transfer_seed_result_free(ws_transfer_seed_result *r) {
 static ws_status fit(ws_ctx *ctx, const ws_transfer_config *cfg, const ws_source *src, const ws_split *s,
                      const ws_norm *norm, ws_model *m, ws_optim *opt, ws_learner_state *ls, const int32_t *idx,
                      int64_t n, uint64_t seed, uint64_t order_stream, const char *who, ws_run_result *out) {
-    ws_train_config tc = {.batch = cfg->base.batch, .threshold = cfg->base.threshold,
-                          .max_epochs = cfg->base.max_epochs, .augment = cfg->base.augment};
+    ws_train_config tc = ws_setup_train_config(&cfg->base, cfg->base.batch, s);
     if (ls) ws_learner_hooks(ls, &tc);
     out->learner = who;
     ws_status st =

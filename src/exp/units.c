@@ -231,7 +231,7 @@ static ws_status ensure_phase1(ws_units *u, ws_batch_seed *b, const char *id, co
     ws_run_result r;
     ws_status st = ws_batch_seed_phase1(b, epoch_hook, (void *)u->h, &r);
     run_end(u->h);
-    ws_train_result_free(&r.train);
+    ws_run_result_free(&r);
     if (st == WS_ERR_NUMERIC) return *state = -1, WS_OK;
     if (st || (st = ws_batch_seed_save_phase1(b, ckpt))) return st;
     return *state = 1, WS_OK;
@@ -260,7 +260,7 @@ static ws_status batch_group(ws_units *u, void *arg, int i, unit_id *ids, int k0
             st = record_done(u, ids[0], ws_run_json(&r), batch_seed_json(&info));
             p1 = 1;
         }
-        ws_train_result_free(&r.train);
+        ws_run_result_free(&r);
     }
     for (int l = 0; l < cfg->base.nlearners && !st; l++) {
         const char *id = ids[1 + l];
@@ -280,7 +280,7 @@ static ws_status batch_group(ws_units *u, void *arg, int i, unit_id *ids, int k0
                  100 * r.test_acc, r.train.seconds);
             st = record_done(u, id, ws_run_json(&r), NULL);
         }
-        ws_train_result_free(&r.train);
+        ws_run_result_free(&r);
     }
     ws_batch_seed_close(b);
     return st;
@@ -449,7 +449,7 @@ static ws_status ensure_pretrained(ws_units *u, ws_transfer_seed *t, const char 
     if (access(ckpt, F_OK) == 0 && ws_transfer_seed_load_pretrained(t, ckpt) == WS_OK) return *state = 1, WS_OK;
     ws_run_result r;
     ws_status st = ws_transfer_seed_pretrain(t, &r);
-    ws_train_result_free(&r.train);
+    ws_run_result_free(&r);
     if (st == WS_ERR_NUMERIC) return *state = -1, WS_OK;
     if (st || (st = ws_transfer_seed_save_pretrained(t, ckpt))) return st;
     return *state = 1, WS_OK;
@@ -471,7 +471,7 @@ static ws_status transfer_group(ws_units *u, void *arg, int i, unit_id *ids, int
         if (st == WS_ERR_NUMERIC) st = record_diverged(u, ids[0], -1, r.train.diverged_epoch), pre = -1;
         else if (!st && !(st = ws_transfer_seed_save_pretrained(t, ckpt)))
             st = record_done(u, ids[0], ws_run_json(&r), NULL), pre = 1;
-        ws_train_result_free(&r.train);
+        ws_run_result_free(&r);
     }
     const int nl = cfg->base.nlearners;
     for (int k = 0; k < cfg->nfractions && !st; k++)
@@ -496,7 +496,7 @@ static ws_status transfer_group(ws_units *u, void *arg, int i, unit_id *ids, int
                     cJSON_AddItemToObject(data, "warm_body_vs_pretrained", ws_similarity_json(&pt.warm_to_pretrained));
                 st = record_done(u, id, data, NULL);
             }
-            ws_train_result_free(&pt.runs[l].train);
+            ws_run_result_free(&pt.runs[l]);
         }
     ws_transfer_seed_close(t);
     return st;

@@ -22,10 +22,10 @@ typedef struct {
 static const kind_info KINDS[] = {
     {WS_LEARNER_WARM, "warm", ""},
     {WS_LEARNER_RANDOM, "random", ""},
-    {WS_LEARNER_SHRINK_PERTURB, "shrink-perturb", "lambda sigma noise bn"},
+    {WS_LEARNER_SHRINK_PERTURB, "shrink-perturb", "lambda sigma noise"},
     {WS_LEARNER_PARTIAL, "partial", "layers pattern"},
     {WS_LEARNER_HEAD_RESET, "head-reset", ""},
-    {WS_LEARNER_NOISE, "noise", "sigma"},
+    {WS_LEARNER_NOISE, "noise", "sigma var"},
     {WS_LEARNER_EWC, "ewc", "lambda fisher-examples fisher-batch"},
     {WS_LEARNER_L2_INIT, "l2-init", "lambda"},
     {WS_LEARNER_DASH, "dash", "alpha lambda"},
@@ -36,16 +36,20 @@ static const kind_info KINDS[] = {
 // One paragraph per kind, wrapped at 100 columns under an 18-column indent
 // (the CLI prints it under "learners"); keep a new kind's paragraph in that shape.
 static const char HELP[] =
+    "  Every learner but random also takes keep-optim=1 (carry its optimizer state into the next round)\n"
+    "  and bn=reset|keep: BatchNorm running statistics when a round begins, taken from a freshly built\n"
+    "  model (reset: the official code, whose every round builds a new model) or kept; default reset\n"
+    "  under --protocol paper, else keep.\n"
     "  warm            continues from its last model (Ash & Adams 2020)\n"
     "  random          a fresh initialisation every round\n"
     "  shrink-perturb  p <- lambda p + sigma p_fresh before each round (Ash & Adams 2020); lambda 0.4,\n"
-    "                  sigma 0.1; noise=gauss: p <- lambda p + N(0, sigma^2) instead; bn=reset|keep\n"
-    "                  (auto: reset under --protocol paper, as the official code, else keep)\n"
+    "                  sigma 0.1; noise=gauss: p <- lambda p + N(0, sigma^2) instead\n"
     "  partial         warm for the first `layers` parameterised modules (default 1) or for the\n"
     "                  parameters whose names match `pattern` (a glob, e.g. 'layer1.*'), fresh for the\n"
     "                  rest\n"
     "  head-reset      warm with a fresh last layer\n"
-    "  noise           warm plus Gaussian noise N(0, sigma^2) before each round; sigma 0.01\n"
+    "  noise           warm plus Gaussian noise N(0, sigma^2) before each round; sigma 0.01, or var=V\n"
+    "                  (sigma = sqrt(V): the authors' two-phase code takes its noise as a variance)\n"
     "  ewc             warm plus lambda/2 sum F_i (theta_i - theta*_i)^2 toward the last round's model, F\n"
     "                  its diagonal empirical Fisher on the data seen (Kirkpatrick et al. 2017); lambda\n"
     "                  10, fisher-examples 1000 (0: all), fisher-batch 1\n"
@@ -116,7 +120,8 @@ static ws_status parse_param(ws_ctx *ctx, const char *spec, const kind_info *k, 
                              ws_learner *l) {
     // the key must be one the kind accepts
     size_t kl = strlen(key);
-    int ok = !strcmp(key, "keep-optim");
+    // keep-optim and bn are every kind's but random's (which starts afresh, its optimizer and buffers too)
+    int ok = !strcmp(key, "keep-optim") || (!strcmp(key, "bn") && l->kind != WS_LEARNER_RANDOM);
     for (const char *p = k->keys; *p && !ok;) {
         const char *e = strchr(p, ' ');
         size_t n = e ? (size_t)(e - p) : strlen(p);
@@ -124,8 +129,8 @@ static ws_status parse_param(ws_ctx *ctx, const char *spec, const kind_info *k, 
         p += n + (e ? 1 : 0);
     }
     if (!ok)
-        return ws_fail(ctx, WS_ERR_ARG, "learner '%s': %s takes no '%s' (its parameters: %s%skeep-optim)", spec,
-                       k->name, key, k->keys, *k->keys ? " " : "");
+        return ws_fail(ctx, WS_ERR_ARG, "learner '%s': %s takes no '%s' (its parameters: %s%skeep-optim%s)", spec,
+                       k->name, key, k->keys, *k->keys ? " " : "", l->kind == WS_LEARNER_RANDOM ? "" : " bn");
     double x;
     const char *bad = NULL;
     if (!strcmp(key, "keep-optim")) {
@@ -138,6 +143,9 @@ static ws_status parse_param(ws_ctx *ctx, const char *spec, const kind_info *k, 
         else bad = hi == 1 ? "a number in [0, 1]" : "a number >= 0";
     } else if (!strcmp(key, "sigma")) {
         if (parse_number(val, 0, 1e6, &x)) l->sigma = x;
+        else bad = "a number >= 0";
+    } else if (!strcmp(key, "var")) { // the authors' two-phase code: paramNoise is a variance
+        if (parse_number(val, 0, 1e12, &x)) l->var = x, l->sigma = sqrt(x);
         else bad = "a number >= 0";
     } else if (!strcmp(key, "alpha")) {
         if (parse_number(val, 0, 1, &x) && x > 0) l->alpha = x;
@@ -257,14 +265,15 @@ cJSON *ws_learner_json(const ws_learner *l) {
         cJSON_AddNumberToObject(j, "lambda", l->lambda);
         cJSON_AddNumberToObject(j, "sigma", l->sigma);
         cJSON_AddStringToObject(j, "noise", l->gauss ? "gauss: N(0, sigma^2)" : "fresh: sigma * a fresh initialisation");
-        cJSON_AddStringToObject(j, "bn", l->bn == WS_BN_RESET ? "reset" : l->bn == WS_BN_KEEP ? "keep"
-                                                                                          : "auto (reset under --protocol paper, else keep)");
         break;
     case WS_LEARNER_PARTIAL:
         if (l->pattern[0]) cJSON_AddStringToObject(j, "pattern", l->pattern);
         else cJSON_AddNumberToObject(j, "layers", l->layers);
         break;
-    case WS_LEARNER_NOISE: cJSON_AddNumberToObject(j, "sigma", l->sigma); break;
+    case WS_LEARNER_NOISE:
+        cJSON_AddNumberToObject(j, "sigma", l->sigma);
+        if (l->var > 0) cJSON_AddNumberToObject(j, "var", l->var); // given as a variance: sigma = sqrt(var)
+        break;
     case WS_LEARNER_EWC:
         cJSON_AddNumberToObject(j, "lambda", l->lambda);
         cJSON_AddNumberToObject(j, "fisher_examples", (double)l->fisher_examples);
@@ -285,6 +294,9 @@ cJSON *ws_learner_json(const ws_learner *l) {
         break;
     default: break;
     }
+    if (l->kind != WS_LEARNER_RANDOM)
+        cJSON_AddStringToObject(j, "bn", l->bn == WS_BN_RESET ? "reset" : l->bn == WS_BN_KEEP ? "keep"
+                                                                                          : "auto (reset under --protocol paper, else keep)");
     cJSON_AddBoolToObject(j, "keep_optimizer_state", l->keep_optim);
     return j;
 }
@@ -408,6 +420,25 @@ static void take_fresh_module_buffers(ws_model *m, const ws_model *f, const uint
     }
 }
 
+// The learner restarts BatchNorm's running statistics when a round begins (its bn policy).
+static int bn_resets(const ws_learner *l, const ws_round_env *env) {
+    return l->bn == WS_BN_RESET || (l->bn == WS_BN_AUTO && env->paper);
+}
+
+// BatchNorm running statistics restarted as in a freshly built model (the fresh
+// initialisation's when the learner draws one; built for the purpose otherwise).
+static ws_status reset_buffers(ws_learner_state *s, ws_model *m, const ws_round_env *env) {
+    if (!m->nbuf && !m->nibuf) return WS_OK; // no BatchNorm
+    if (!s->fresh) {
+        ws_status st = ws_model_create(s->ctx, &s->fresh, &m->spec);
+        if (st) return st;
+        ws_rng r = ws_rng_stream(env->seed, "init", env->fresh_stream);
+        ws_model_init(s->fresh, &r); // only its buffers are read: their defaults
+    }
+    take_fresh_buffers(m, s->fresh);
+    return WS_OK;
+}
+
 ws_status ws_learner_begin(ws_learner_state *s, ws_model *m, const ws_round_env *env) {
     const ws_learner *l = s->def;
     ws_ctx *ctx = s->ctx;
@@ -436,7 +467,7 @@ ws_status ws_learner_begin(ws_learner_state *s, ws_model *m, const ws_round_env 
         } else {
             ws_shrink_perturb(m->w, s->fresh->w, m->nweights, (float)l->lambda, (float)l->sigma);
         }
-        if (l->bn == WS_BN_RESET || (l->bn == WS_BN_AUTO && env->paper)) take_fresh_buffers(m, s->fresh);
+        if (bn_resets(l, env)) take_fresh_buffers(m, s->fresh);
         break;
     case WS_LEARNER_PARTIAL:
     case WS_LEARNER_HEAD_RESET:
@@ -466,6 +497,12 @@ ws_status ws_learner_begin(ws_learner_state *s, ws_model *m, const ws_round_env 
     default: break; // warm, ewc, l2-init, cbp begin where they ended
     }
     if (st) return st;
+    // Every learner that begins where it ended (all but random and shrink-perturb, which took
+    // theirs above) restarts BatchNorm's buffers under its bn policy, as the official code's
+    // warm start (shrink-perturb with lambda 1, sigma 0: a freshly built model) does.
+    if (later && l->kind != WS_LEARNER_RANDOM && l->kind != WS_LEARNER_SHRINK_PERTURB && bn_resets(l, env) &&
+        (st = reset_buffers(s, m, env)))
+        return st;
     if (s->cbp) ws_cbp_seed(s->cbp, env->seed, env->round);
     if (!s->started) ws_learner_start(s, m);
     return WS_OK;

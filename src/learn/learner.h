@@ -47,8 +47,9 @@ typedef enum {
 
 struct ws_learner_ops;
 
-// BatchNorm running statistics when shrink-perturb begins a round: taken from
-// the fresh model (the official code: it combines parameters() only) or kept.
+// BatchNorm running statistics when a learner begins a round after the first: taken
+// from a freshly built model (the official code: every round builds a new model and
+// combines parameters() only) or kept. Random always takes its fresh model's.
 typedef enum { WS_BN_AUTO, WS_BN_RESET, WS_BN_KEEP } ws_bn_policy;
 
 typedef struct {
@@ -56,9 +57,10 @@ typedef struct {
     char name[64];          // unique in a list: the spec as written ("shrink-perturb:lambda=0.2")
     double lambda;          // shrink-perturb: shrink (0.4); ewc, l2-init: strength (10, 0.001); dash: floor (0.3)
     double sigma;           // shrink-perturb: perturbation (0.1); noise: std (0.01)
+    double var;             // noise: given as a variance (var=V: sigma = sqrt(V)); 0 otherwise
     double alpha;           // dash: EMA weight of each new batch's gradient (0.3)
     int gauss;              // shrink-perturb: perturb with N(0, sigma^2) instead of sigma * p_fresh
-    ws_bn_policy bn;        // shrink-perturb: auto = reset under --protocol paper, else keep
+    ws_bn_policy bn;        // every learner but random: auto = reset under --protocol paper, else keep
     int layers;             // partial: the first N parameterised modules stay warm (N >= 0)
     char pattern[48];       // partial: or the parameters whose names match this glob stay warm
     int64_t fisher_examples;// ewc: examples for the diagonal Fisher (1000; 0: all seen)

@@ -90,7 +90,7 @@ static void batch_table(FILE *f, const ws_scenario_results *x, learner_col *cols
     if (capped && !cfg->phase1_epochs)
         fprintf(f, "\nnote: %d run%s stopped at --max-epochs %d before reaching the threshold; their comparison is not "
                    "the paper's (raise --max-epochs)\n",
-                capped, capped == 1 ? "" : "s", cfg->base.max_epochs);
+                capped, capped == 1 ? "" : "s", ws_setup_max_epochs(&cfg->base));
 }
 
 static void online_table(FILE *f, const ws_scenario_results *x, learner_col *cols) {

@@ -9,31 +9,87 @@ void ws_train_result_free(ws_train_result *r) {
     memset(r, 0, sizeof *r);
 }
 
+const char *ws_stop_reason_name(ws_stop_reason r) {
+    switch (r) {
+    case WS_STOP_THRESHOLD: return "threshold";
+    case WS_STOP_EPOCHS: return "epochs";
+    case WS_STOP_PLATEAU: return "plateau";
+    case WS_STOP_CAP: return "cap";
+    }
+    return "?";
+}
+
+const char *ws_train_acc_kind_name(ws_train_acc_kind k) { return k == WS_TRAIN_ACC_OFFICIAL ? "official" : "epoch"; }
+
+void ws_official_acc_begin(ws_official_acc *a) { memset(a, 0, sizeof *a); }
+
+void ws_official_acc_add(ws_official_acc *a, int correct, int b) {
+    a->correct += correct;
+    a->total += b;
+    a->acc_sum += (double)a->correct;
+    a->samples_sum += (double)a->total;
+    if (a->batch_index % 10 == 0 && a->batch_index != 0) a->correct = a->total = 0;
+    a->batch_index++;
+}
+
+double ws_official_acc_value(const ws_official_acc *a) { return a->samples_sum > 0 ? a->acc_sum / a->samples_sum : 0.0; }
+
+// Which rule, if any, stops training after epoch e (best: the best training accuracy
+// before this epoch; since: epochs since it was last exceeded, this one included).
+static int stop_after(const ws_train_config *cfg, int e, double acc, double *best, int *since, ws_stop_reason *why) {
+    if (cfg->epochs > 0) {
+        *why = WS_STOP_EPOCHS;
+        return e >= cfg->epochs;
+    }
+    if (acc >= cfg->threshold) return *why = WS_STOP_THRESHOLD, 1;
+    if (e == 1 || acc > *best) *best = acc, *since = 0;
+    else ++*since;
+    if (cfg->plateau > 0 && *since >= cfg->plateau) return *why = WS_STOP_PLATEAU, 1;
+    if (cfg->max_epochs > 0 && e >= cfg->max_epochs) return *why = WS_STOP_CAP, 1;
+    return 0;
+}
+
+// Room for one more epoch record (the log grows when there is no cap).
+static int grow_log(ws_train_result *out, int *cap) {
+    if (out->nepochs < *cap) return 1;
+    int n = *cap ? 2 * *cap : 64;
+    ws_epoch_record *e = realloc(out->epochs, sizeof *e * (size_t)n);
+    if (!e) return 0;
+    out->epochs = e, *cap = n;
+    return 1;
+}
+
 ws_status ws_train_to_threshold(ws_ctx *ctx, ws_model *m, ws_optim *opt, const ws_dataset *d, const ws_norm *norm,
                                 const int32_t *idx, int64_t n, const ws_train_config *cfg, uint64_t seed,
                                 uint64_t order_stream, ws_epoch_fn on_epoch, void *user, ws_train_result *out) {
     memset(out, 0, sizeof *out);
     if (n <= 0) return ws_fail(ctx, WS_ERR_ARG, "nothing to train on (0 examples)");
     if (cfg->batch < 1) return ws_fail(ctx, WS_ERR_ARG, "batch size %d must be >= 1", cfg->batch);
-    if (cfg->max_epochs < 1) return ws_fail(ctx, WS_ERR_ARG, "max epochs %d must be >= 1", cfg->max_epochs);
+    if (cfg->max_epochs < 0) return ws_fail(ctx, WS_ERR_ARG, "max epochs %d must be >= 0 (0: no cap)", cfg->max_epochs);
+    if (cfg->epochs < 0 || cfg->plateau < 0 || cfg->eval_every < 0)
+        return ws_fail(ctx, WS_ERR_ARG, "epochs, plateau and eval-every must be >= 0");
+    if (cfg->eval_every > 0 && (!cfg->eval_d || !cfg->eval_idx || cfg->eval_n <= 0))
+        return ws_fail(ctx, WS_ERR_ARG, "evaluation during training needs evaluation examples");
     if (ws_dataset_example_size(d) != ws_shape_numel(m->spec.input))
         return ws_fail(ctx, WS_ERR_ARG, "model input (%d,%d,%d) does not match the data (%d,%d,%d)", m->spec.input.c,
                        m->spec.input.h, m->spec.input.w, d->c, d->h, d->w);
     const int B = cfg->batch < n ? cfg->batch : (int)n;
     ctx->fault = WS_OK;
-    ws_status st = ws_model_plan(ctx, m, B);
-    if (st) return st;
     int64_t ex = ws_dataset_example_size(d);
     float *x = ws_alloc(ctx, sizeof(float) * (size_t)B * (size_t)ex);
     int32_t *y = ws_alloc(ctx, sizeof(int32_t) * (size_t)B);
     int32_t *order = ws_alloc(ctx, sizeof(int32_t) * (size_t)n);
-    out->epochs = calloc((size_t)cfg->max_epochs, sizeof *out->epochs);
-    if (!x || !y || !order || !out->epochs) {
+    int log_cap = 0;
+    ws_status st = WS_OK;
+    if (!x || !y || !order || !grow_log(out, &log_cap)) {
         st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the training buffers (batch %d)", B);
         goto done;
     }
-    double t_start = ws_now();
-    for (int e = 1; e <= cfg->max_epochs; e++) {
+    double t_start = ws_now(), best = 0.0, eval_seconds = 0.0;
+    int since = 0;
+    for (int e = 1;; e++) {
+        // Evaluation plans the model for inference: plan it for training again (a no-op otherwise).
+        if ((st = ws_model_plan(ctx, m, B))) goto done;
         double t0 = ws_now();
         memcpy(order, idx, sizeof(int32_t) * (size_t)n);
         ws_rng r = ws_rng_stream(seed, "shuffle", order_stream * 1000003u + (uint64_t)e);
@@ -41,6 +97,8 @@ ws_status ws_train_to_threshold(ws_ctx *ctx, ws_model *m, ws_optim *opt, const w
         ws_rng ar = ws_rng_stream(seed, "augment", order_stream * 1000003u + (uint64_t)e);
         double loss_sum = 0.0;
         int64_t hits = 0;
+        ws_official_acc official;
+        ws_official_acc_begin(&official);
         for (int64_t s = 0; s < n; s += B) {
             int b = (int)(n - s < B ? n - s : B);
             ws_gather_augmented(x, y, d, norm, order + s, b, &cfg->augment, &ar);
@@ -65,6 +123,8 @@ ws_status ws_train_to_threshold(ws_ctx *ctx, ws_model *m, ws_optim *opt, const w
             out->steps++;
             loss_sum += loss * b;
             hits += correct;
+            ws_official_acc_add(&official, correct, b);
+            if (cfg->on_batch) cfg->on_batch(cfg->on_batch_user, out->steps, b, correct, loss);
         }
         // Weights that overflowed show in the next loss, but not after the last step.
         for (int64_t i = 0; i < m->nweights; i++)
@@ -74,21 +134,38 @@ ws_status ws_train_to_threshold(ws_ctx *ctx, ws_model *m, ws_optim *opt, const w
                 out->diverged_epoch = e;
                 goto done;
             }
+        if (!grow_log(out, &log_cap)) {
+            st = WS_ERR_NOMEM;
+            goto done;
+        }
         ws_epoch_record *rec = &out->epochs[out->nepochs++];
+        memset(rec, 0, sizeof *rec);
         rec->epoch = e;
         rec->loss = loss_sum / (double)n;
-        rec->train_acc = (double)hits / (double)n;
+        rec->hit_rate = (double)hits / (double)n;
+        rec->train_acc = cfg->train_acc == WS_TRAIN_ACC_OFFICIAL ? ws_official_acc_value(&official) : rec->hit_rate;
         rec->seconds = ws_now() - t0;
         out->train_acc = rec->train_acc;
         out->loss = rec->loss;
+        ws_stop_reason why = WS_STOP_CAP;
+        const int stop = stop_after(cfg, e, rec->train_acc, &best, &since, &why);
+        if (cfg->eval_every > 0 && (e % cfg->eval_every == 0 || stop)) {
+            double t_eval = ws_now();
+            if ((st = ws_evaluate(ctx, m, cfg->eval_d, norm, cfg->eval_idx, cfg->eval_n,
+                                  cfg->eval_batch > 0 ? cfg->eval_batch : 1000, &rec->test_acc, &rec->test_loss)))
+                goto done;
+            rec->evaluated = 1;
+            eval_seconds += ws_now() - t_eval;
+        }
         if (on_epoch) on_epoch(user, rec);
         if (cfg->after_epoch) cfg->after_epoch(cfg->after_epoch_user, m, rec);
-        if (rec->train_acc >= cfg->threshold) {
-            out->converged = 1;
+        if (stop) {
+            out->stop = why;
+            out->converged = why != WS_STOP_CAP;
             break;
         }
     }
-    out->seconds = ws_now() - t_start;
+    out->seconds = ws_now() - t_start - eval_seconds; // the time to train, not to look
 done:
     ws_free(x);
     ws_free(y);

@@ -1,6 +1,9 @@
-// Training to a threshold: epochs over a seeded shuffle of the given examples
-// until the training accuracy measured on the fly during the epoch (as the
-// official code) reaches the threshold, or a cap on epochs.
+// Training: epochs over a seeded shuffle of the given examples until a stopping
+// rule holds -- the training accuracy measured on the fly during the epoch
+// reaches the threshold; or exactly N epochs (fixed-epoch training); or the
+// training accuracy has stopped improving (plateau); or a cap on epochs. The
+// on-the-fly accuracy is hits/n over the epoch, or the official code's figure
+// (ws_official_acc). Optionally the model is evaluated every E epochs.
 #ifndef WS_TRAIN_TRAIN_H
 #define WS_TRAIN_TRAIN_H
 
@@ -18,10 +21,43 @@ typedef void (*ws_epoch_model_fn)(void *user, ws_model *m, const struct ws_epoch
 // A hook inside each step, given the batch size b (a learner's: learn/learner.h).
 typedef ws_status (*ws_step_hook)(void *user, ws_model *m, ws_optim *opt, int b);
 
+// How an epoch's training accuracy is measured on the fly.
+typedef enum {
+    WS_TRAIN_ACC_EPOCH,    // hits / examples over the epoch
+    WS_TRAIN_ACC_OFFICIAL, // the official run.py's weighted figure (ws_official_acc)
+} ws_train_acc_kind;
+
+// Why a run stopped.
+typedef enum {
+    WS_STOP_THRESHOLD, // the training accuracy reached the threshold
+    WS_STOP_EPOCHS,    // fixed-epoch training: the N epochs are done
+    WS_STOP_PLATEAU,   // the training accuracy did not improve for `plateau` epochs
+    WS_STOP_CAP,       // max_epochs before any of the above
+} ws_stop_reason;
+const char *ws_stop_reason_name(ws_stop_reason r); // "threshold", "epochs", "plateau", "cap"
+const char *ws_train_acc_kind_name(ws_train_acc_kind k); // "epoch", "official"
+
+// Per step, after the update: the batch's size, its correct predictions and mean loss
+// (measured in the forward before the update, as the official code does).
+typedef void (*ws_batch_fn)(void *user, int64_t step, int b, int correct, double loss);
+
 typedef struct {
     int batch;          // mini-batch size; the last batch of an epoch may be smaller
     double threshold;   // stop once the epoch's training accuracy >= threshold
-    int max_epochs;     // cap
+    int max_epochs;     // cap (0: none, as the official code)
+    int epochs;         // > 0: exactly this many epochs; no threshold, plateau or cap
+    int plateau;        // > 0: stop when the training accuracy has not exceeded its best for this many epochs
+    ws_train_acc_kind train_acc;
+    // Evaluation during training: every `eval_every` epochs (and after the last), the test
+    // accuracy and loss on eval_idx[0..eval_n) of eval_d go into the epoch's record. It
+    // changes nothing of the training (eval-mode forwards only).
+    int eval_every;
+    const ws_dataset *eval_d;
+    const int32_t *eval_idx;
+    int64_t eval_n;
+    int eval_batch;
+    ws_batch_fn on_batch; // optional: every step's batch result
+    void *on_batch_user;
     ws_augment augment; // training-batch augmentation (off: zeros), drawn from the
                         // stream ("augment", order_stream * 1000003 + epoch)
     ws_epoch_model_fn after_epoch; // optional
@@ -34,8 +70,11 @@ typedef struct {
 typedef struct ws_epoch_record {
     int epoch;          // 1-based
     double loss;        // mean over the epoch's examples
-    double train_acc;   // on-the-fly accuracy over the epoch
-    double seconds;     // wall time of the epoch
+    double train_acc;   // on-the-fly accuracy over the epoch (the config's kind: the stopping rules read it)
+    double hit_rate;    // hits / examples over the epoch (= train_acc when that is the epoch's kind)
+    double seconds;     // wall time of the epoch (evaluation excluded)
+    int evaluated;      // test_acc and test_loss hold the evaluation after this epoch (eval_every)
+    double test_acc, test_loss;
 } ws_epoch_record;
 
 typedef struct {
@@ -43,10 +82,25 @@ typedef struct {
     int nepochs;
     int64_t steps;
     double seconds;
-    int converged;           // reached the threshold before the cap
+    int converged;           // stopped by its rule (threshold, epochs or plateau), not by the cap
+    ws_stop_reason stop;
     double train_acc, loss;  // of the last epoch
     int diverged_epoch;      // set when training stopped with WS_ERR_NUMERIC (loss or weights not finite)
 } ws_train_result;
+
+// The official code's on-the-fly training accuracy (JordanAsh/warm_start run.py,
+// train()): after every batch, the running correct and total of the current window
+// are added to the epoch's sums, and the window restarts after batch indices 10, 20,
+// 30, ... (0-based): the first window holds 11 batches, the others 10. The figure
+// is the ratio of the sums, so a window's earlier batches weigh more.
+typedef struct {
+    double acc_sum, samples_sum; // the epoch's totalAcc and totalSamps
+    int64_t correct, total;      // the window's running counts
+    int64_t batch_index;         // 0-based batch index in the epoch
+} ws_official_acc;
+void ws_official_acc_begin(ws_official_acc *a); // a new epoch
+void ws_official_acc_add(ws_official_acc *a, int correct, int b);
+double ws_official_acc_value(const ws_official_acc *a);
 
 // Called after every epoch (progress display); may be NULL.
 typedef void (*ws_epoch_fn)(void *user, const ws_epoch_record *rec);

@@ -74,6 +74,35 @@ grep -q '"phase2":{"optimizer":"sgd","lr":0.0199999' "$j" && grep -q '"batch_siz
 # The warm run's first epoch takes ceil(1500/64) steps: phase 2's batch size is used.
 awk -F, '$2 == "warm" && ($9 % 24) != 0 { exit 1 }' "$T/paper/batch.csv" && ok "phase 2 runs with --batch2" \
     || bad "warm steps not a multiple of 24: $(cat "$T/paper/batch.csv")"
+# The paper protocol's stopping rule and accuracy: no epoch cap, run.py's training accuracy.
+"$WS" batch --protocol paper --subset 600 --hidden 16 --threshold 0.6 --threads 2 --out "$T/nocap" --quiet \
+    >/dev/null 2>"$T/log" || bad "paper run to 60 % failed: $(cat "$T/log")"
+grep -q '"threshold":0.6,"max_epochs":0,"epochs":0,"plateau":0,"train_acc":"official"' "$T/nocap/batch.jsonl" \
+    && ok "--protocol paper: no epoch cap, run.py's training accuracy (recorded)" \
+    || bad "paper defaults: $(head -c 900 "$T/nocap/batch.jsonl")"
+"$WS" batch --protocol paper --subset 600 --hidden 16 --epochs 2 --eval-every 1 --threads 2 --out "$T/fixed" --quiet \
+    >/dev/null 2>"$T/log" || bad "fixed-epoch run failed: $(cat "$T/log")"
+j="$T/fixed/batch.jsonl"
+grep -q '"max_epochs":0,"epochs":2,"plateau":0,"train_acc":"official","eval_every":1' "$j" \
+    && ok "--epochs, --eval-every and the paper's defaults (no cap, official training accuracy) recorded" \
+    || bad "fixed-epoch configuration: $(head -c 600 "$j")"
+[ "$(grep -o '"epochs":2,"steps"' "$j" | wc -l)" -eq 3 ] && [ "$(grep -o '"stop":"epochs"' "$j" | wc -l)" -eq 3 ] \
+    && ok "--epochs 2: every run (phase 1, warm, random) trains exactly 2 epochs" \
+    || bad "fixed-epoch runs: $(head -c 900 "$j")"
+[ "$(grep -o '"test_acc":[0-9.e-]*,"test_loss"' "$j" | wc -l)" -ge 9 ] && grep -q '"hit_rate":' "$j" \
+    && ok "--eval-every 1: each epoch's log holds test accuracy and loss; the hit rate beside the official figure" \
+    || bad "epoch log: $(head -c 900 "$j")"
+"$WS" batch --subset 600 --hidden 16 --threshold 1 --plateau 2 --lr 0 --opt sgd --threads 2 --out "$T/plat" --quiet \
+    >/dev/null 2>"$T/log" || bad "plateau run failed: $(cat "$T/log")"
+[ "$(grep -o '"epochs":3,"steps":[0-9]*,"seconds":[0-9.e-]*,"converged":true,"stop":"plateau"' "$T/plat/batch.jsonl" | wc -l)" -eq 3 ] \
+    && ok "--plateau 2 at lr 0: every run stops after 3 epochs, recorded as a plateau" \
+    || bad "plateau: $(head -c 900 "$T/plat/batch.jsonl")"
+expect_error "--epochs with --plateau refused" "--epochs trains exactly N epochs: it takes no --plateau" \
+    "$WS" batch --epochs 3 --plateau 2 --out "$T/x1"
+expect_error "--epochs with --max-epochs refused" "it takes no --max-epochs" "$WS" batch --epochs 3 --max-epochs 9 --out "$T/x2"
+expect_error "--train-acc names its kinds" "--train-acc: expected 'epoch' or 'official', not 'hits'" \
+    "$WS" online --train-acc hits --out "$T/x3"
+[ ! -e "$T/x1" ] && [ ! -e "$T/x2" ] && [ ! -e "$T/x3" ] && ok "refused runs leave no output folder" || bad "a refused run wrote output"
 # --init-from: phase 1 starting from a trained checkpoint converges in fewer epochs.
 "$WS" batch --subset 2000 --max-epochs 60 --init-from "$T/ck/seed1-random.safetensors" --out "$T/init" --quiet \
     >/dev/null 2>&1 || bad "--init-from run failed"

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exp/batch.h"
 #include "exp/online.h"
 #include "learn/cbp.h"
 #include "learn/learner.h"
@@ -97,7 +98,7 @@ START_TEST(help_lists_every_kind) {
         ck_assert(e - l > 18 && (l[0] == ' ' && l[1] == ' '));
         l = e + 1;
     }
-    ck_assert_int_eq(lines, 22);
+    ck_assert_int_eq(lines, 26);
 }
 END_TEST
 
@@ -165,8 +166,24 @@ START_TEST(identities_on_models) {
     double s2 = 0;
     for (int64_t i = 0; i < m->nweights; i++) s2 += pow(spg->w[i] - 0.5 * m->w[i], 2);
     ck_assert_double_eq_tol(sqrt(s2 / (double)m->nweights), 0.5, 0.05);
-    ws_model *models[] = {m, warm, rnd, sp10, sp01, sp01p, f, sp, spg};
-    for (int i = 0; i < 9; i++) ws_model_free(models[i]);
+    // BatchNorm buffers when a warm-starting learner begins: kept under the default protocol,
+    // restarted as in a freshly built model under paper (or bn=reset), as shrink-perturb (1, 0).
+    ws_model *warm_p = begin_round1("warm", m, 1), *warm_r = begin_round1("warm:bn=reset", m, 0);
+    ws_model *sp10_r = begin_round1("shrink-perturb:lambda=1:sigma=0:bn=reset", m, 0);
+    ws_model *warm_k = begin_round1("warm:bn=keep", m, 1), *noise_p = begin_round1("noise", m, 1);
+    ck_assert(same_model(warm_r, sp10_r));
+    ck_assert(same_model(warm_p, sp10_r));
+    ck_assert(same_model(warm_k, m));
+    ck_assert_int_eq(memcmp(warm_p->w, m->w, sizeof(float) * (size_t)m->nweights), 0);
+    ck_assert_int_eq(memcmp(warm_p->buf, f->buf, sizeof(float) * (size_t)m->nbuf), 0); // fresh: mean 0, var 1
+    ck_assert_int_eq(memcmp(warm_p->ibuf, f->ibuf, sizeof(int64_t) * (size_t)m->nibuf), 0);
+    ck_assert_int_eq(memcmp(noise_p->buf, f->buf, sizeof(float) * (size_t)m->nbuf), 0);
+    ws_learner l;
+    ck_assert_int_eq(ws_learner_parse(&ctx, "random:bn=keep", &l), WS_ERR_ARG); // random starts afresh
+    ck_assert_int_eq(ws_learner_parse(&ctx, "ewc:bn=reset", &l), WS_OK);
+    ck_assert_int_eq(l.bn, WS_BN_RESET);
+    ws_model *models[] = {m, warm, rnd, sp10, sp01, sp01p, f, sp, spg, warm_p, warm_r, sp10_r, warm_k, noise_p};
+    for (int i = 0; i < 14; i++) ws_model_free(models[i]);
 }
 END_TEST
 
@@ -220,7 +237,15 @@ START_TEST(noise_adds_gaussian) {
     ck_assert_double_lt(fabs(s1 / n), 0.002);
     ck_assert_double_eq_tol(sqrt(s2 / n), 0.02, 0.002);
     ck_assert_int_eq(memcmp(a->buf, m->buf, sizeof(float) * (size_t)m->nbuf), 0);
-    ws_model_free(m), ws_model_free(a), ws_model_free(b);
+    // Given as a variance (the authors' two-phase code): var=4e-4 is sigma 0.02, bit for bit.
+    ws_model *v = begin_round1("noise:var=4e-4", m, 0);
+    ck_assert_int_eq(memcmp(v->w, a->w, sizeof(float) * (size_t)m->nweights), 0);
+    ws_learner l;
+    ck_assert_int_eq(ws_learner_parse(&ctx, "noise:var=4e-4", &l), WS_OK);
+    cJSON *j = ws_learner_json(&l);
+    ck_assert_double_eq(cJSON_GetObjectItemCaseSensitive(j, "var")->valuedouble, 4e-4);
+    cJSON_Delete(j);
+    ws_model_free(m), ws_model_free(a), ws_model_free(b), ws_model_free(v);
 }
 END_TEST
 
@@ -542,6 +567,90 @@ START_TEST(custom_learner_identities) {
 }
 END_TEST
 
+// Under --protocol paper, a whole online run of a ResNet: warm (BatchNorm buffers restarted
+// each round, as the official code's shrink_perturb(net, 1, 0)) equals shrink-perturb with
+// lambda 1, sigma 0 bit for bit, round after round; warm keeping its buffers does not.
+START_TEST(paper_warm_is_shrink_perturb_1_0) {
+    ws_source src;
+    if (ws_source_load(&ctx, &src, "fashion-mnist", NULL)) {
+        fprintf(stderr, "learners: Fashion-MNIST not installed, BatchNorm reset check skipped\n");
+        return;
+    }
+    ws_online_config cfg;
+    ws_online_config_defaults(&cfg);
+    cfg.base.protocol = WS_PROTOCOL_PAPER;
+    cfg.base.model = WS_MODEL_RESNET18, cfg.base.width = 4;
+    cfg.base.subset = 256, cfg.base.eval_subset = 128, cfg.base.epochs = 2, cfg.base.batch = 64;
+    cfg.k0 = 128, cfg.k = 128;
+    ck_assert_int_eq(ws_learner_parse_list(&ctx, "warm,shrink-perturb:lambda=1:sigma=0,warm:bn=keep", cfg.base.learners,
+                                           WS_MAX_LEARNERS, &cfg.base.nlearners),
+                     WS_OK);
+    ws_online_seed_result r;
+    ck_assert_int_eq(ws_online_run_seed(&ctx, &cfg, &src, 0, NULL, NULL, &r), WS_OK);
+    const int nr = r.nrounds;
+    ck_assert_int_eq(nr, 2);
+    for (int k = 0; k < nr; k++) {
+        const ws_online_round *w = &r.rounds[k], *sp = &r.rounds[nr + k];
+        ck_assert_double_eq(sp->test_acc, w->test_acc);
+        ck_assert_double_eq(sp->test_loss, w->test_loss);
+        ck_assert_double_eq(sp->train.loss, w->train.loss);
+        ck_assert_double_eq(sp->to_init.l2, w->to_init.l2);
+        ck_assert_int_eq(w->train.nepochs, 2);
+    }
+    ck_assert_double_eq(r.rounds[2 * nr].test_loss, r.rounds[0].test_loss); // round 0: the same
+    ck_assert_double_ne(r.rounds[2 * nr + 1].test_loss, r.rounds[1].test_loss); // kept buffers show at eval
+    ws_online_seed_result_free(&r);
+    ws_source_free(&src);
+}
+END_TEST
+
+// The two-phase experiment under --protocol paper: shrink-perturb other than (1, 0) trains
+// its own phase 1 from lambda init + sigma fresh (the official code perturbs before the first
+// round too), recorded with its run and read back; (1, 0) continues from the shared phase 1
+// and equals warm.
+START_TEST(paper_batch_own_phase1) {
+    ws_source src;
+    if (ws_source_load(&ctx, &src, "fashion-mnist", NULL)) {
+        fprintf(stderr, "learners: Fashion-MNIST not installed, own phase 1 check skipped\n");
+        return;
+    }
+    ws_batch_config cfg;
+    ws_batch_config_defaults(&cfg);
+    cfg.base.protocol = WS_PROTOCOL_PAPER;
+    cfg.base.subset = 400, cfg.base.eval_subset = 200, cfg.base.epochs = 2;
+    cfg.base.hidden[0] = cfg.base.hidden[1] = 16;
+    ck_assert_int_eq(ws_learner_parse_list(&ctx, "warm,shrink-perturb:lambda=1:sigma=0,shrink-perturb:lambda=0.5:sigma=0.01",
+                                           cfg.base.learners, WS_MAX_LEARNERS, &cfg.base.nlearners),
+                     WS_OK);
+    ck_assert(!ws_batch_own_phase1(&cfg, &cfg.base.learners[1]));
+    ck_assert(ws_batch_own_phase1(&cfg, &cfg.base.learners[2]));
+    ws_batch_seed_result r;
+    ck_assert_int_eq(ws_batch_run_seed(&ctx, &cfg, &src, 0, NULL, NULL, &r), WS_OK);
+    ck_assert_ptr_null(r.runs[0].own_phase1);
+    ck_assert_ptr_null(r.runs[1].own_phase1);
+    ck_assert_double_eq(r.runs[1].test_acc, r.runs[0].test_acc);
+    ck_assert_double_eq(r.runs[1].train.loss, r.runs[0].train.loss);
+    const ws_run_result *own = r.runs[2].own_phase1;
+    ck_assert_ptr_nonnull(own);
+    ck_assert_int_eq(own->train.nepochs, 2);
+    ck_assert_int_eq(own->train.steps, r.phase1.train.steps); // the same examples and batches
+    ck_assert_double_ne(own->train.loss, r.phase1.train.loss);  // from another start
+    cJSON *j = ws_run_json(&r.runs[2]);
+    ck_assert_ptr_nonnull(cJSON_GetObjectItemCaseSensitive(j, "own_phase1"));
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(j, "stop")->valuestring, "epochs");
+    ws_run_result back;
+    ck_assert_int_eq(ws_run_from_json(&ctx, j, &back), WS_OK);
+    ck_assert_ptr_nonnull(back.own_phase1);
+    ck_assert_double_eq(back.own_phase1->test_acc, own->test_acc);
+    ck_assert_int_eq(back.own_phase1->train.nepochs, 2);
+    ck_assert_int_eq(back.train.stop, WS_STOP_EPOCHS);
+    ws_run_result_free(&back);
+    cJSON_Delete(j);
+    ws_batch_seed_result_free(&r);
+    ws_source_free(&src);
+}
+END_TEST
+
 Suite *learners_suite(void) {
     Suite *s = suite_create("learners");
     TCase *t = tcase_create("learners");
@@ -558,6 +667,8 @@ Suite *learners_suite(void) {
     tcase_add_test(t, dash_factors);
     tcase_add_test(t, cbp_replaces_expected_units);
     tcase_add_test(t, online_identities_end_to_end);
+    tcase_add_test(t, paper_warm_is_shrink_perturb_1_0);
+    tcase_add_test(t, paper_batch_own_phase1);
     tcase_add_test(t, custom_learner_identities);
     suite_add_tcase(s, t);
     return s;

@@ -1,5 +1,9 @@
 // Training: learns a separable problem to the threshold, is bitwise
-// reproducible for a seed, stops cleanly on divergence.
+// reproducible for a seed, stops cleanly on divergence; the official code's
+// training-accuracy figure against an independent computation (on hand-made
+// sequences and on the batches a real run records); each stopping rule (fixed
+// epochs, plateau, cap, no cap); evaluation during training leaves the training
+// as it was.
 #include <math.h>
 #include <string.h>
 
@@ -105,6 +109,172 @@ START_TEST(divergence_stops_with_a_clear_error) {
 }
 END_TEST
 
+// run.py's figure computed another way: batch i (0-based) of an epoch of nb batches is
+// counted once for itself and once more for every later batch of its window, so it
+// weighs (last batch of its window) - i + 1; windows are batches 0..10, 11..20, 21..30, ...
+static double official_closed_form(const int *correct, const int *size, int nb) {
+    double num = 0, den = 0;
+    for (int i = 0; i < nb; i++) {
+        int last = i <= 10 ? 10 : 10 * ((i - 1) / 10 + 1);
+        if (last > nb - 1) last = nb - 1;
+        num += (double)correct[i] * (last - i + 1);
+        den += (double)size[i] * (last - i + 1);
+    }
+    return num / den;
+}
+
+START_TEST(official_accuracy_formula) {
+    // By hand: three batches of 10, all right, then all wrong twice. The window's running
+    // counts are (10/10), (10/20), (10/30): 30 / 60 = 0.5, where hits/n is 1/3.
+    ws_official_acc a;
+    ws_official_acc_begin(&a);
+    ws_official_acc_add(&a, 10, 10);
+    ws_official_acc_add(&a, 0, 10);
+    ws_official_acc_add(&a, 0, 10);
+    ck_assert_double_eq(ws_official_acc_value(&a), 0.5);
+    // Random sequences of every length around the window edges, a short last batch included.
+    ws_rng r = ws_rng_stream(3, "official", 0);
+    int correct[64], size[64];
+    const int lengths[] = {1, 2, 10, 11, 12, 20, 21, 22, 31, 40, 41, 64};
+    for (size_t t = 0; t < sizeof lengths / sizeof *lengths; t++) {
+        int nb = lengths[t];
+        ws_official_acc_begin(&a);
+        for (int i = 0; i < nb; i++) {
+            size[i] = i == nb - 1 ? 1 + (int)ws_rng_below(&r, 128) : 128;
+            correct[i] = (int)ws_rng_below(&r, (uint32_t)size[i] + 1);
+            ws_official_acc_add(&a, correct[i], size[i]);
+        }
+        ck_assert_double_eq_tol(ws_official_acc_value(&a), official_closed_form(correct, size, nb), 1e-12);
+    }
+    // Window 1 (batches 0..10) vs window 2: the 12th batch starts afresh.
+    ws_official_acc_begin(&a);
+    for (int i = 0; i < 11; i++) ws_official_acc_add(&a, 0, 1);
+    ws_official_acc_add(&a, 1, 1); // running (1/1) in a new window
+    ck_assert_double_eq_tol(ws_official_acc_value(&a), 1.0 / (66 + 1), 1e-15);
+}
+END_TEST
+
+// A run's recorded batches, epoch by epoch.
+typedef struct {
+    int correct[4][64], size[4][64], nb[4];
+    int64_t steps;
+} batch_log;
+
+static void log_batch(void *user, int64_t step, int b, int correct, double loss) {
+    batch_log *l = user;
+    int e = (int)((step - 1) / 19); // 600 examples in batches of 32: 19 a epoch
+    l->correct[e][l->nb[e]] = correct, l->size[e][l->nb[e]++] = b;
+    l->steps = step;
+    ck_assert(isfinite(loss));
+}
+
+START_TEST(official_accuracy_in_training) {
+    ws_dataset d = toy();
+    ws_norm n;
+    ws_norm_from_data(&n, &d, NULL, 0);
+    ws_model *m = mlp(4);
+    ws_opt_config oc = ws_opt_defaults(WS_OPT_ADAM, 3e-3f);
+    ws_optim o;
+    ws_optim_create(&ctx, &o, &oc, m->nweights);
+    batch_log log = {0};
+    ws_train_config tc = {.batch = 32, .epochs = 4, .train_acc = WS_TRAIN_ACC_OFFICIAL, .on_batch = log_batch,
+                          .on_batch_user = &log};
+    ws_train_result r;
+    ck_assert_int_eq(ws_train_to_threshold(&ctx, m, &o, &d, &n, idx, TN, &tc, 1, 1, NULL, NULL, &r), WS_OK);
+    ck_assert_int_eq(log.steps, 4 * 19);
+    int differs = 0;
+    for (int e = 0; e < 4; e++) {
+        ck_assert_int_eq(log.nb[e], 19);
+        ck_assert_double_eq_tol(r.epochs[e].train_acc, official_closed_form(log.correct[e], log.size[e], 19), 1e-12);
+        int hits = 0;
+        for (int i = 0; i < 19; i++) hits += log.correct[e][i];
+        ck_assert_double_eq(r.epochs[e].hit_rate, hits / 600.0);
+        differs += r.epochs[e].train_acc != r.epochs[e].hit_rate;
+    }
+    ck_assert_int_gt(differs, 0); // the two figures are not the same number
+    ws_train_result_free(&r);
+    ws_optim_free(&o);
+    ws_model_free(m);
+}
+END_TEST
+
+// Train a fresh toy MLP with SGD at `lr` under tc; returns the result (caller frees).
+static ws_train_result run_toy(ws_train_config tc, float lr, ws_model **keep) {
+    ws_dataset d = toy();
+    ws_norm n;
+    ws_norm_from_data(&n, &d, NULL, 0);
+    ws_model *m = mlp(5);
+    ws_opt_config oc = ws_opt_defaults(WS_OPT_SGD, lr);
+    ws_optim o;
+    ws_optim_create(&ctx, &o, &oc, m->nweights);
+    ws_train_result r;
+    tc.eval_d = &d, tc.eval_idx = idx, tc.eval_n = 300, tc.eval_batch = 64;
+    ck_assert_int_eq(ws_train_to_threshold(&ctx, m, &o, &d, &n, idx, TN, &tc, 1, 1, NULL, NULL, &r), WS_OK);
+    ws_optim_free(&o);
+    if (keep) *keep = m;
+    else ws_model_free(m);
+    return r;
+}
+
+START_TEST(stopping_rules) {
+    // Exactly N epochs, the threshold ignored.
+    ws_train_result r = run_toy((ws_train_config){.batch = 32, .epochs = 4, .threshold = 0.0}, 0.05f, NULL);
+    ck_assert_int_eq(r.nepochs, 4);
+    ck_assert_int_eq(r.stop, WS_STOP_EPOCHS);
+    ck_assert(r.converged);
+    ws_train_result_free(&r);
+    // A cap below the threshold.
+    r = run_toy((ws_train_config){.batch = 32, .threshold = 1.1, .max_epochs = 3}, 0.05f, NULL);
+    ck_assert_int_eq(r.nepochs, 3);
+    ck_assert_int_eq(r.stop, WS_STOP_CAP);
+    ck_assert(!r.converged);
+    ws_train_result_free(&r);
+    // Learning rate 0: the accuracy never moves, so a plateau of 3 ends it after epoch 4 (the
+    // first sets the best); with no cap (0) a plateau of 250 shows the run goes past 200.
+    r = run_toy((ws_train_config){.batch = 32, .threshold = 1.1, .plateau = 3}, 0.0f, NULL);
+    ck_assert_int_eq(r.nepochs, 4);
+    ck_assert_int_eq(r.stop, WS_STOP_PLATEAU);
+    ck_assert(r.converged);
+    ws_train_result_free(&r);
+    r = run_toy((ws_train_config){.batch = 200, .threshold = 1.1, .plateau = 250, .max_epochs = 0}, 0.0f, NULL);
+    ck_assert_int_eq(r.nepochs, 251);
+    ck_assert_int_eq(r.stop, WS_STOP_PLATEAU);
+    ws_train_result_free(&r);
+    // The threshold.
+    r = run_toy((ws_train_config){.batch = 32, .threshold = 0.9, .plateau = 50}, 0.1f, NULL);
+    ck_assert_int_eq(r.stop, WS_STOP_THRESHOLD);
+    ck_assert_double_ge(r.train_acc, 0.9);
+    ws_train_result_free(&r);
+    ck_assert_str_eq(ws_stop_reason_name(WS_STOP_PLATEAU), "plateau");
+}
+END_TEST
+
+START_TEST(eval_every_records_without_changing_training) {
+    ws_model *a, *b;
+    ws_train_result plain = run_toy((ws_train_config){.batch = 32, .epochs = 5}, 0.05f, &a);
+    ws_train_result seen = run_toy((ws_train_config){.batch = 32, .epochs = 5, .eval_every = 2}, 0.05f, &b);
+    ck_assert_mem_eq(a->w, b->w, sizeof(float) * (size_t)a->nweights);
+    for (int e = 0; e < 5; e++) {
+        ck_assert_double_eq(plain.epochs[e].loss, seen.epochs[e].loss);
+        ck_assert_int_eq(plain.epochs[e].evaluated, 0);
+        ck_assert_int_eq(seen.epochs[e].evaluated, e == 1 || e == 3 || e == 4); // epochs 2, 4 and the last
+    }
+    // The last record is the final model's evaluation.
+    ws_dataset d = toy();
+    ws_norm n;
+    ws_norm_from_data(&n, &d, NULL, 0);
+    double acc, loss;
+    ck_assert_int_eq(ws_evaluate(&ctx, b, &d, &n, idx, 300, 64, &acc, &loss), WS_OK);
+    ck_assert_double_eq(seen.epochs[4].test_acc, acc);
+    ck_assert_double_eq(seen.epochs[4].test_loss, loss);
+    ck_assert_double_ne(seen.epochs[1].test_loss, loss);
+    ws_train_result_free(&plain);
+    ws_train_result_free(&seen);
+    ws_model_free(a);
+    ws_model_free(b);
+}
+END_TEST
+
 Suite *train_suite(void) {
     Suite *s = suite_create("train");
     TCase *t = tcase_create("loop");
@@ -113,6 +283,10 @@ Suite *train_suite(void) {
     tcase_add_test(t, learns_to_threshold_and_evaluates);
     tcase_add_test(t, same_seed_same_bits);
     tcase_add_test(t, divergence_stops_with_a_clear_error);
+    tcase_add_test(t, official_accuracy_formula);
+    tcase_add_test(t, official_accuracy_in_training);
+    tcase_add_test(t, stopping_rules);
+    tcase_add_test(t, eval_every_records_without_changing_training);
     suite_add_tcase(s, t);
     return s;
 }
