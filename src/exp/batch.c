@@ -98,6 +98,11 @@ static ws_status run_learner(ws_ctx *ctx, const ws_batch_config *cfg, const ws_s
     const ws_learner *def = &cfg->base.learners[l];
     const ws_split *s = &bs->s;
     const uint64_t seed = out->seed;
+    // Phase 2's settings: the seed's (drawn or configured); with drawn ones random trains with
+    // phase 1's, the grid point's.
+    const int own_settings = out->drawn && def->kind == WS_LEARNER_RANDOM;
+    const ws_opt_config *opt2 = own_settings ? &cfg->base.opt : &out->opt2;
+    const int batch2 = own_settings ? cfg->base.batch : out->batch2;
     ws_learner_state ls;
     ws_status st = ws_learner_state_init(ctx, &ls, def, m);
     if (st) return ws_fail_prefix(ctx, st, "seed %llu: ", (unsigned long long)seed);
@@ -137,13 +142,13 @@ static ws_status run_learner(ws_ctx *ctx, const ws_batch_config *cfg, const ws_s
     if ((st = ws_learner_end(&ls, m, &phase1))) goto done;
     // Phase 2: a fresh initialisation from stream "init" 1 (the random learner's).
     ws_round_env phase2 = {.seed = seed, .round = 1, .fresh_stream = 1, .paper = paper, .d = &src->train,
-                           .norm = &out->norm, .idx = s->pool, .n = s->n_pool, .batch = cfg->batch2};
+                           .norm = &out->norm, .idx = s->pool, .n = s->n_pool, .batch = batch2};
     if ((carried && (st = ws_learner_adopt_optimizer(&ls, carried))) || (st = ws_learner_begin(&ls, m, &phase2))) goto done;
     ws_optim *opt;
-    if ((st = ws_learner_optimizer(&ls, &cfg->opt2, &opt))) goto done;
+    if ((st = ws_learner_optimizer(&ls, opt2, &opt))) goto done;
     rl->learner = def->name;
     // Every phase-2 learner uses order stream 2: the same batches in the same order.
-    if ((st = train_and_eval(ctx, cfg, src, s, &out->norm, m, opt, s->pool, s->n_pool, cfg->batch2, 0,
+    if ((st = train_and_eval(ctx, cfg, src, s, &out->norm, m, opt, s->pool, s->n_pool, batch2, 0,
                              &ls, seed, 2, rl, run)))
         goto done;
     run->units_replaced = ls.replaced;
@@ -310,6 +315,13 @@ static ws_status prepare(ws_ctx *ctx, const ws_batch_config *cfg, const ws_sourc
     if (bs->n_first < 1 || bs->n_first > s->n_pool)
         return batch_split_free(bs), ws_fail(ctx, WS_ERR_ARG, "first-phase fraction %g of %lld examples leaves no data",
                                              cfg->first_fraction, (long long)s->n_pool);
+    out->opt2 = cfg->opt2, out->batch2 = cfg->batch2;
+    if (cfg->nlr2_draw || cfg->nbatch2_draw) { // the seed's phase-2 settings, drawn
+        ws_rng dr = ws_rng_stream(seed, "draw2", 0);
+        if (cfg->nlr2_draw) out->opt2.lr = (float)cfg->lr2_draw[ws_rng_below(&dr, (uint32_t)cfg->nlr2_draw)];
+        if (cfg->nbatch2_draw) out->batch2 = cfg->batch2_draw[ws_rng_below(&dr, (uint32_t)cfg->nbatch2_draw)];
+        out->drawn = 1;
+    }
     out->n_pool = s->n_pool;
     out->n_first = bs->n_first;
     out->n_eval = s->n_eval;
@@ -370,6 +382,13 @@ cJSON *ws_batch_config_json(const ws_batch_config *cfg, const ws_source *src, co
     cJSON_AddItemToObject(own, "phase2", ws_opt_json(&cfg->opt2, cfg->batch2));
     cJSON_AddNumberToObject(own, "first_fraction", cfg->first_fraction);
     cJSON_AddNumberToObject(own, "phase1_epochs", cfg->phase1_epochs);
+    if (cfg->nlr2_draw || cfg->nbatch2_draw) {
+        cJSON *d = cJSON_AddObjectToObject(own, "phase2_drawn_from");
+        cJSON_AddItemToObject(d, "lr", cJSON_CreateDoubleArray(cfg->lr2_draw, cfg->nlr2_draw));
+        cJSON_AddItemToObject(d, "batch_size", cJSON_CreateIntArray(cfg->batch2_draw, cfg->nbatch2_draw));
+        cJSON_AddStringToObject(d, "rule", "per seed, uniformly, for the learners that continue from phase 1; "
+                                           "random trains with phase 1's settings");
+    }
     cJSON_AddBoolToObject(own, "keep_optimizer_state", cfg->base.keep_optim);
     cJSON *j = ws_setup_json(&cfg->base, "batch", src, ctx, own);
     cJSON_Delete(own);
@@ -383,6 +402,7 @@ cJSON *ws_batch_seed_json(const ws_batch_seed_result *r) {
     cJSON_AddNumberToObject(j, "n_first", (double)r->n_first);
     cJSON_AddNumberToObject(j, "n_eval", (double)r->n_eval);
     cJSON_AddItemToObject(j, "normalization", ws_norm_json(&r->norm));
+    if (r->drawn) cJSON_AddItemToObject(j, "phase2", ws_opt_json(&r->opt2, r->batch2));
     cJSON *runs = cJSON_AddObjectToObject(j, "runs");
     cJSON_AddItemToObject(runs, "phase1", ws_run_json(&r->phase1));
     for (int l = 0; l < r->nruns; l++) cJSON_AddItemToObject(runs, r->runs[l].learner, ws_run_json(&r->runs[l]));

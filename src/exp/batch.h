@@ -11,6 +11,8 @@
 
 #include "exp/setup.h"
 
+#define WS_MAX_DRAW 16
+
 typedef struct {
     ws_setup base;            // all but phase 2: phase 1 trains with base.opt and base.batch
     ws_opt_config opt2;       // phase 2 (the paper's lr_2, decay_2)
@@ -18,6 +20,12 @@ typedef struct {
     double first_fraction;    // share of the pool seen in phase 1
     int phase1_epochs;        // > 0: phase 1 trains exactly this many epochs, threshold or not (0: by the
                               // setup's stopping rule): warm starts taken along phase 1 (the paper's Figure 4)
+    // Phase 2's lr and batch drawn per seed, uniformly, from these values (0 values: not drawn)
+    // for the learners that continue from phase 1; random then trains with phase 1's settings
+    // (the grid point's). The lr x batch sweep as the [Re] reproduction ran the paper's.
+    int nlr2_draw, nbatch2_draw;
+    double lr2_draw[WS_MAX_DRAW];
+    int batch2_draw[WS_MAX_DRAW];
 } ws_batch_config;            // base.save_dir: save seed<S>-{phase1,<learner>}.safetensors there
 
 void ws_batch_config_defaults(ws_batch_config *cfg);
@@ -26,6 +34,9 @@ typedef struct {
     uint64_t seed;
     int64_t n_pool, n_first, n_eval;
     ws_norm norm;
+    ws_opt_config opt2;       // phase 2's settings for this seed (drawn, or the configuration's)
+    int batch2;
+    int drawn;                // opt2.lr / batch2 were drawn (ws_batch_config's *_draw)
     ws_run_result phase1;
     int nruns;
     ws_run_result runs[WS_MAX_LEARNERS]; // phase 2, one per learner, in the configuration's order

@@ -79,6 +79,12 @@ static const ws_option_def OPTIONS[] = {
     {"batch2", WS_ARG_INT, "N", "phase 2 batch size (default: --batch; batch_size_2)", 1, 1e7, WS_CMD_BATCH, 0,
      VAL(batch2)},
     {"wd2", WS_ARG_FLOAT, "X", "phase 2 weight decay (default: --wd; decay_2)", 0, 1e6, WS_CMD_BATCH, 0, VAL(wd2)},
+    {"lr2-draw", WS_ARG_STRING, "X,X",
+     "draw phase 2's lr per seed from these (learners continuing from phase 1; random keeps --lr)", 0, 0, WS_CMD_BATCH,
+     0, STR(lr2_draw)},
+    {"batch2-draw", WS_ARG_INTLIST, "N,N",
+     "draw phase 2's batch size per seed from these (as --lr2-draw; random keeps --batch)", 0, 0, WS_CMD_BATCH, 0,
+     VAL(batch2_draw)},
     {"first-fraction", WS_ARG_DOUBLE, "F", "share of the pool in phase 1 (default 0.5)", 1e-9, 1, WS_CMD_BATCH, 0,
      VAL(first_fraction)},
     {"phase1-epochs", WS_ARG_INT, "E",
@@ -365,6 +371,19 @@ ws_status ws_options_resolve(ws_ctx *ctx, ws_command cmd, const ws_options *o, w
     if (!isnan(o->wd2)) batch->opt2.weight_decay = o->wd2;
     batch->batch2 = o->batch2 ? o->batch2 : o->batch;
     batch->first_fraction = o->first_fraction;
+    if ((o->lr2_draw[0] && !isnan(o->lr2)) || (o->batch2_draw.n && o->batch2))
+        return ws_fail(ctx, WS_ERR_ARG, "--lr2/--batch2 and --lr2-draw/--batch2-draw: choose one");
+    for (const char *p = o->lr2_draw; *p;) {
+        char *end;
+        errno = 0;
+        double x = strtod(p, &end);
+        if (end == p || errno || !isfinite(x) || x < 0 || (*end && *end != ',') || (*end == ',' && !end[1]))
+            return ws_fail(ctx, WS_ERR_ARG, "--lr2-draw: '%s' is not a comma-separated list of learning rates", o->lr2_draw);
+        if (batch->nlr2_draw == WS_MAX_DRAW) return ws_fail(ctx, WS_ERR_ARG, "--lr2-draw: at most %d values", WS_MAX_DRAW);
+        batch->lr2_draw[batch->nlr2_draw++] = x;
+        p = *end ? end + 1 : end;
+    }
+    for (int i = 0; i < o->batch2_draw.n; i++) batch->batch2_draw[batch->nbatch2_draw++] = o->batch2_draw.v[i];
     batch->phase1_epochs = o->phase1_epochs;
     return WS_OK;
 }

@@ -40,9 +40,9 @@ typedef struct {
 // Option values as given (strings are copied in), before resolution.
 typedef struct {
     char data[1024], labels[16], protocol[16], model[16], opt[16], out[1024], save[1024], init_from[1024];
-    char backend[16], conv_algo[16], learners[4096], pretrain[1024], query[16], train_acc[16];
+    char backend[16], conv_algo[16], learners[4096], pretrain[1024], query[16], train_acc[16], lr2_draw[256];
     int phase1_epochs, svhn_extra, augment, rounds, keep_head, pretrain_percent;
-    ws_int_list fractions, hidden;
+    ws_int_list fractions, hidden, batch2_draw;
     int64_t k0, k, grad_examples;
     double val_fraction;
     float lr, momentum, wd, beta1, beta2, eps, lr2, wd2; // lr2, wd2: NAN when not given

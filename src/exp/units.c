@@ -218,6 +218,7 @@ static cJSON *batch_seed_json(const ws_batch_seed_result *info) {
     cJSON_AddNumberToObject(j, "n_first", (double)info->n_first);
     cJSON_AddNumberToObject(j, "n_eval", (double)info->n_eval);
     cJSON_AddItemToObject(j, "normalization", ws_norm_json(&info->norm));
+    if (info->drawn) cJSON_AddItemToObject(j, "phase2", ws_opt_json(&info->opt2, info->batch2)); // drawn for this seed
     return j;
 }
 
@@ -302,6 +303,14 @@ static ws_status batch_take(ws_units *u, void *arg, int i, unit_id *sid, int slo
         return st;
     r->seed = (uint64_t)s, r->n_pool = (int64_t)pool, r->n_first = (int64_t)first, r->n_eval = (int64_t)ev;
     r->phase1.learner = "phase1";
+    r->opt2 = cfg->opt2, r->batch2 = cfg->batch2;
+    const cJSON *drawn = cJSON_GetObjectItemCaseSensitive(seed, "phase2"); // this seed's drawn phase-2 settings
+    double lr2, b2;
+    if (drawn) {
+        if ((st = ws_json_number(ctx, drawn, "lr", &lr2)) || (st = ws_json_number(ctx, drawn, "batch_size", &b2)))
+            return st;
+        r->opt2.lr = (float)lr2, r->batch2 = (int)b2, r->drawn = 1;
+    }
     for (int l = 0; l < cfg->base.nlearners; l++) {
         const cJSON *rec = ws_runner_finished(&u->run, sid[1 + l]);
         st = ws_run_from_json(ctx, cJSON_GetObjectItemCaseSensitive(rec, "data"), &r->runs[l]);

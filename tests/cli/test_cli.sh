@@ -97,12 +97,48 @@ grep -q '"max_epochs":0,"epochs":2,"plateau":0,"train_acc":"official","eval_ever
 [ "$(grep -o '"epochs":3,"steps":[0-9]*,"seconds":[0-9.e-]*,"converged":true,"stop":"plateau"' "$T/plat/batch.jsonl" | wc -l)" -eq 3 ] \
     && ok "--plateau 2 at lr 0: every run stops after 3 epochs, recorded as a plateau" \
     || bad "plateau: $(head -c 900 "$T/plat/batch.jsonl")"
+# The lr x batch sweep's draw: phase 2's lr and batch per seed from the lists, for warm;
+# random keeps phase 1's (batch 128: ceil(600/128) = 5 steps an epoch).
+"$WS" batch --subset 600 --hidden 16 --lr2-draw 0.001,0.01,0.1 --batch2-draw 16,32,64,128 --seeds 3 --epochs 1 \
+    --threads 2 --out "$T/draw" --quiet >/dev/null 2>"$T/log" || bad "drawn phase 2 failed: $(cat "$T/log")"
+if "$PY" - "$T/draw/batch.jsonl" <<'PYEOF'
+import json, math, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+ok = len(rs) == 3 and rs[0]["config"]["phase2_drawn_from"]["batch_size"] == [16, 32, 64, 128]
+for r in rs:
+    b, lr = r["phase2"]["batch_size"], r["phase2"]["lr"]
+    ok = ok and b in (16, 32, 64, 128) and any(abs(lr - x) < 1e-6 for x in (0.001, 0.01, 0.1))
+    ok = ok and r["runs"]["warm"]["steps"] == math.ceil(600 / b) and r["runs"]["random"]["steps"] == 5
+ok = ok and len({(r["phase2"]["batch_size"], r["phase2"]["lr"]) for r in rs}) > 1
+sys.exit(0 if ok else 1)
+PYEOF
+then ok "--lr2-draw/--batch2-draw: each seed's phase 2 drawn and recorded; warm trains with it, random with phase 1's"
+else bad "drawn phase 2: $(head -c 600 "$T/draw/batch.jsonl")"; fi
+expect_error "--lr2 with --lr2-draw refused" "choose one" "$WS" batch --lr2 0.1 --lr2-draw 0.1,0.01 --out "$T/x4"
 expect_error "--epochs with --plateau refused" "--epochs trains exactly N epochs: it takes no --plateau" \
     "$WS" batch --epochs 3 --plateau 2 --out "$T/x1"
 expect_error "--epochs with --max-epochs refused" "it takes no --max-epochs" "$WS" batch --epochs 3 --max-epochs 9 --out "$T/x2"
 expect_error "--train-acc names its kinds" "--train-acc: expected 'epoch' or 'official', not 'hits'" \
     "$WS" online --train-acc hits --out "$T/x3"
 [ ! -e "$T/x1" ] && [ ! -e "$T/x2" ] && [ ! -e "$T/x3" ] && ok "refused runs leave no output folder" || bad "a refused run wrote output"
+# Fixed epochs and evaluation during training in the round scenarios too.
+"$WS" online --subset 900 --hidden 16 --k0 450 --k 450 --epochs 2 --eval-every 1 --threads 2 --out "$T/onle" --quiet \
+    >/dev/null 2>"$T/log" && "$WS" transfer --subset 600 --hidden 16 --fractions 50,100 --epochs 2 --eval-every 2 \
+    --threads 2 --out "$T/tre" --quiet >/dev/null 2>>"$T/log" || bad "online/transfer with --epochs: $(cat "$T/log")"
+if "$PY" - "$T/onle/online.jsonl" "$T/tre/transfer.jsonl" <<'PYEOF'
+import json, sys
+on = json.loads(open(sys.argv[1]).readline())
+rounds = [r for l in on["learners"].values() for r in l]
+ok = len(rounds) == 4 and all(r["epochs"] == 2 and r["stop"] == "epochs" and len(r["epoch_log"]) == 2
+                              and all("test_acc" in e for e in r["epoch_log"]) for r in rounds)
+tr = json.loads(open(sys.argv[2]).readline())
+runs = [tr["pretrain"]] + [v for p in tr["points"] for k, v in p.items() if isinstance(v, dict) and "epoch_log" in v]
+ok = ok and len(runs) == 5 and all(r["epochs"] == 2 and "test_acc" in r["epoch_log"][1] and "test_acc" not in r["epoch_log"][0]
+                                   for r in runs)
+sys.exit(0 if ok else 1)
+PYEOF
+then ok "online and transfer: --epochs 2 trains every round and share exactly 2 epochs; --eval-every records test accuracy"
+else bad "online/transfer epoch logs: $(head -c 600 "$T/onle/online.jsonl")"; fi
 # --init-from: phase 1 starting from a trained checkpoint converges in fewer epochs.
 "$WS" batch --subset 2000 --max-epochs 60 --init-from "$T/ck/seed1-random.safetensors" --out "$T/init" --quiet \
     >/dev/null 2>&1 || bad "--init-from run failed"
