@@ -8,6 +8,7 @@
 set -u
 BUILD=${1:-build}
 OUT=${2:-$(mktemp -d /tmp/warmstart-paper-smoke-XXXXXX)}
+mkdir -p "$OUT" || exit 1
 WS="$BUILD/warmstart"
 SAMPLE=${SAMPLE:-$(dirname "$0")/../../shared/data/cifar-10-sample}
 if [ ! -f "$SAMPLE/data_batch_1.bin" ]; then

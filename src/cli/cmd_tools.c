@@ -88,7 +88,11 @@ static int train_or_eval(int argc, char **argv, int is_eval) {
     } else {
         printf("trained %d epochs (%lld steps, %.1fs, %s): train acc %.2f%%, test acc %.2f%%%s%s\n",
                r.phase1.train.nepochs, (long long)r.phase1.train.steps, r.phase1.train.seconds,
-               r.phase1.train.converged ? "converged" : "hit the epoch cap", 100 * r.phase1.train.train_acc,
+               r.phase1.train.stop == WS_STOP_THRESHOLD ? "converged"
+               : r.phase1.train.stop == WS_STOP_CAP    ? "hit the epoch cap"
+               : r.phase1.train.stop == WS_STOP_PLATEAU ? "stopped on a plateau"
+                                                        : "the epochs given",
+               100 * r.phase1.train.train_acc,
                100 * r.phase1.test_acc, save ? "; saved " : "", save ? save : "");
     }
     ws_batch_seed_result_free(&r);

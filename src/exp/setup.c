@@ -222,7 +222,11 @@ cJSON *ws_setup_json(const ws_setup *cfg, const char *experiment, const ws_sourc
     cJSON_AddNumberToObject(j, "plateau", cfg->plateau);       // 0: off
     cJSON_AddStringToObject(j, "train_acc", ws_train_acc_kind_name(ws_setup_train_acc(cfg)));
     cJSON_AddNumberToObject(j, "eval_every", cfg->eval_every); // 0: off
-    cJSON_AddStringToObject(j, "train_accuracy", "measured on the fly during each epoch");
+    cJSON_AddStringToObject(j, "train_accuracy",
+                            ws_setup_train_acc(cfg) == WS_TRAIN_ACC_OFFICIAL
+                                ? "measured on the fly during each epoch, as run.py's train(): the running "
+                                  "correct/total of each 10-batch window summed after every batch"
+                                : "measured on the fly during each epoch: hits / examples");
     cJSON_AddNumberToObject(j, "eval_batch", cfg->eval_batch);
     cJSON_AddNumberToObject(j, "seeds", cfg->seeds);
     cJSON_AddNumberToObject(j, "first_seed", (double)cfg->seed);
