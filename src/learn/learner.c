@@ -142,7 +142,7 @@ static ws_status parse_param(ws_ctx *ctx, const char *spec, const kind_info *k, 
         if (parse_number(val, 0, hi, &x)) l->lambda = x;
         else bad = hi == 1 ? "a number in [0, 1]" : "a number >= 0";
     } else if (!strcmp(key, "sigma")) {
-        if (parse_number(val, 0, 1e6, &x)) l->sigma = x;
+        if (parse_number(val, 0, 1e6, &x)) l->sigma = x, l->var = 0; // the last of sigma= / var= given wins
         else bad = "a number >= 0";
     } else if (!strcmp(key, "var")) { // the authors' two-phase code: paramNoise is a variance
         if (parse_number(val, 0, 1e12, &x)) l->var = x, l->sigma = sqrt(x);

@@ -245,6 +245,9 @@ START_TEST(noise_adds_gaussian) {
     cJSON *j = ws_learner_json(&l);
     ck_assert_double_eq(cJSON_GetObjectItemCaseSensitive(j, "var")->valuedouble, 4e-4);
     cJSON_Delete(j);
+    ck_assert_int_eq(ws_learner_parse(&ctx, "noise:var=4e-4:sigma=0.5", &l), WS_OK); // the last one wins
+    ck_assert_double_eq(l.sigma, 0.5);
+    ck_assert_double_eq(l.var, 0);
     ws_model_free(m), ws_model_free(a), ws_model_free(b), ws_model_free(v);
 }
 END_TEST
