@@ -17,18 +17,25 @@ typedef struct {
     double pearson;   // correlation of the entries (0 if either vector is constant)
     double cosine;    // a.b / (|a| |b|) (0 if either is zero)
     double l2;        // |a - b|
+    double spearman;  // rank correlation (ties averaged); NAN where not computed (per layer)
 } ws_similarity;
 
-// {"pearson": .., "cosine": .., "l2": ..}
+// {"pearson": .., "cosine": .., "l2": .., ["spearman": ..]}
 cJSON *ws_similarity_json(const ws_similarity *s);
 // And back (0 if j is not such an object).
 int ws_similarity_from_json(const cJSON *j, ws_similarity *s);
 
-// Similarity of a[0..n) and b[0..n), accumulated in double in a fixed order.
+// Similarity of a[0..n) and b[0..n), accumulated in double in a fixed order: Pearson, cosine,
+// L2 and Spearman's rank correlation (the authors' two-phase code printed it beside Pearson).
 ws_similarity ws_similarity_of(const float *a, const float *b, int64_t n);
 
+// Spearman's rank correlation of a[0..n) and b[0..n): Pearson's of their ranks, tied entries
+// sharing their mean rank (0 if either is constant; NAN without memory for the ranks).
+double ws_spearman(const float *a, const float *b, int64_t n);
+
 // Per layer: the parameters whose names share the part before the last '.'
-// ("lm1.weight", "lm1.bias" -> "lm1"), in model order. Returns the number of
+// ("lm1.weight", "lm1.bias" -> "lm1"), in model order; Spearman left out (NAN: a sort per
+// layer per round is the whole model's cost again, for little). Returns the number of
 // layers (at most cap) and fills names and sims.
 int ws_similarity_per_layer(const ws_model *m, const float *a, const float *b, char (*names)[64], ws_similarity *sims,
                             int cap);

@@ -36,6 +36,10 @@ static const ws_option_def OPTIONS[] = {
     {"val-fraction", WS_ARG_DOUBLE, "F",
      "default protocol: evaluate on a random F of the training set, held out (default: the test split)", 1e-9, 0.999999,
      ALL_RUN, 0, VAL(val_fraction)},
+    {"norm", WS_ARG_STRING, "K",
+     "input normalisation: half ((x/255-0.5)/0.5) | pool (the pool's mean/std) | cifar (CIFAR-10's, the authors' "
+     "earlier code); default: half under --protocol paper, else pool",
+     0, 0, ALL_RUN, 0, STR(norm)},
     {"augment", WS_ARG_FLAG, NULL, "random crop (4-pixel padding) + horizontal flip of training batches", 0, 0, ALL_RUN, 0,
      VAL(augment)},
     {"eval-batch", WS_ARG_INT, "N", "evaluation batch size (default 1000)", 1, 1e6, ALL_RUN, 0, VAL(eval_batch)},
@@ -311,6 +315,11 @@ static ws_status resolve_setup(ws_ctx *ctx, const ws_options *o, ws_setup *cfg) 
     cfg->epochs = o->epochs;
     cfg->plateau = o->plateau;
     cfg->eval_every = o->eval_every;
+    if (!o->norm[0]) cfg->norm = WS_AUTO;
+    else if (!strcmp(o->norm, "half")) cfg->norm = WS_NORM_HALF;
+    else if (!strcmp(o->norm, "pool")) cfg->norm = WS_NORM_POOL;
+    else if (!strcmp(o->norm, "cifar")) cfg->norm = WS_NORM_CIFAR;
+    else return ws_fail(ctx, WS_ERR_ARG, "--norm: expected 'half', 'pool' or 'cifar', not '%s'", o->norm);
     if (!o->train_acc[0]) cfg->train_acc = WS_AUTO;
     else if (!strcmp(o->train_acc, "official")) cfg->train_acc = WS_TRAIN_ACC_OFFICIAL;
     else if (!strcmp(o->train_acc, "epoch")) cfg->train_acc = WS_TRAIN_ACC_EPOCH;

@@ -44,8 +44,12 @@ static ws_status load_source(ws_ctx *ctx, const ws_options *o, const char *data,
     return st;
 }
 
-// Refuse learners the model cannot run (before any output is made).
+// Refuse settings the data cannot take (CIFAR-10's normalisation on grey images) and learners
+// the model cannot run (before any output is made).
 static ws_status check_learners(ws_ctx *ctx, const ws_setup *cfg, const ws_dataset *d) {
+    if (ws_setup_norm_kind(cfg) == WS_NORM_CIFAR && d->c != 3)
+        return ws_fail(ctx, WS_ERR_ARG, "--norm cifar: CIFAR-10's per-channel mean and std are for colour images, not "
+                                        "%d-channel ones", d->c);
     ws_model_spec spec = ws_setup_model_spec(cfg, d);
     ws_model *m;
     ws_status st = ws_model_create(ctx, &m, &spec);

@@ -22,6 +22,7 @@ void ws_setup_defaults(ws_setup *cfg) {
     cfg->threshold = 0.99;
     cfg->max_epochs = WS_AUTO;
     cfg->train_acc = WS_AUTO;
+    cfg->norm = WS_AUTO;
     cfg->seeds = 1;
     cfg->seed = 1;
     cfg->eval_batch = 1000;
@@ -31,6 +32,15 @@ void ws_setup_defaults(ws_setup *cfg) {
 int ws_setup_max_epochs(const ws_setup *s) {
     if (s->max_epochs != WS_AUTO) return s->max_epochs;
     return s->protocol == WS_PROTOCOL_PAPER ? 0 : 200;
+}
+
+const char *ws_norm_kind_name(ws_norm_kind k) {
+    return k == WS_NORM_HALF ? "half" : k == WS_NORM_POOL ? "pool" : k == WS_NORM_CIFAR ? "cifar" : "?";
+}
+
+ws_norm_kind ws_setup_norm_kind(const ws_setup *s) {
+    if (s->norm != WS_AUTO) return (ws_norm_kind)s->norm;
+    return s->protocol == WS_PROTOCOL_PAPER ? WS_NORM_HALF : WS_NORM_POOL;
 }
 
 ws_train_acc_kind ws_setup_train_acc(const ws_setup *s) {
@@ -78,6 +88,9 @@ static int32_t *iota(ws_ctx *ctx, int64_t n) {
 ws_status ws_split_make(ws_ctx *ctx, const ws_setup *cfg, const ws_source *src, uint64_t seed, ws_split *s) {
     memset(s, 0, sizeof *s);
     const ws_dataset *tr = &src->train;
+    if (ws_setup_norm_kind(cfg) == WS_NORM_CIFAR && tr->c != 3)
+        return ws_fail(ctx, WS_ERR_ARG, "--norm cifar: CIFAR-10's per-channel mean and std are for colour images, not "
+                                        "%d-channel ones (%s)", tr->c, src->name);
     int32_t *all = iota(ctx, tr->n);
     if (!all) return WS_ERR_NOMEM;
     if (cfg->protocol == WS_PROTOCOL_PAPER && cfg->val_fraction > 0)
@@ -131,8 +144,15 @@ ws_status ws_split_make(ws_ctx *ctx, const ws_setup *cfg, const ws_source *src, 
 }
 
 void ws_setup_norm(const ws_setup *s, const ws_source *src, const ws_split *sp, ws_norm *out) {
-    if (s->protocol == WS_PROTOCOL_PAPER) ws_norm_paper(out, src->train.c);
-    else ws_norm_from_data(out, &src->train, sp->pool, sp->n_pool);
+    static const float cifar_mean[3] = {0.4914f, 0.4822f, 0.4465f}, cifar_std[3] = {0.2023f, 0.1994f, 0.2010f};
+    switch (ws_setup_norm_kind(s)) {
+    case WS_NORM_HALF: ws_norm_paper(out, src->train.c); break;
+    case WS_NORM_CIFAR: // the authors' earlier code (JordanAsh/warminit); 3 channels (ws_split_make checks)
+        ws_norm_paper(out, src->train.c);
+        for (int c = 0; c < 3 && c < src->train.c; c++) out->mean[c] = cifar_mean[c], out->std[c] = cifar_std[c];
+        break;
+    default: ws_norm_from_data(out, &src->train, sp->pool, sp->n_pool); break;
+    }
 }
 
 ws_model_spec ws_setup_model_spec(const ws_setup *cfg, const ws_dataset *d) {
@@ -196,9 +216,12 @@ cJSON *ws_setup_json(const ws_setup *cfg, const char *experiment, const ws_sourc
     cJSON *aug = cJSON_AddObjectToObject(j, "augmentation");
     cJSON_AddNumberToObject(aug, "random_crop_padding", cfg->augment.pad);
     cJSON_AddBoolToObject(aug, "horizontal_flip", cfg->augment.flip);
-    cJSON_AddStringToObject(j, "normalization", cfg->protocol == WS_PROTOCOL_PAPER
-                                                    ? "(x/255 - 0.5) / 0.5"
-                                                    : "(x/255 - mean) / std, per channel, of the training pool");
+    const ws_norm_kind nk = ws_setup_norm_kind(cfg);
+    cJSON_AddStringToObject(j, "normalization",
+                            nk == WS_NORM_HALF    ? "(x/255 - 0.5) / 0.5"
+                            : nk == WS_NORM_CIFAR ? "(x/255 - mean) / std, CIFAR-10's (0.4914, 0.4822, 0.4465) and "
+                                                    "(0.2023, 0.1994, 0.2010), as the authors' earlier code"
+                                                  : "(x/255 - mean) / std, per channel, of the training pool");
     cJSON *m = cJSON_AddObjectToObject(j, "model");
     cJSON_AddStringToObject(m, "kind", ws_model_kind_name(cfg->model));
     if (cfg->model == WS_MODEL_MLP) cJSON_AddItemToObject(m, "hidden", cJSON_CreateIntArray(cfg->hidden, cfg->nhidden));

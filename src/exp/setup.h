@@ -21,6 +21,14 @@ typedef enum { WS_PROTOCOL_DEFAULT, WS_PROTOCOL_PAPER } ws_protocol;
 // A setting left to the protocol (ws_setup's max_epochs and train_acc).
 #define WS_AUTO (-1)
 
+// How inputs are normalised: (x/255 - mean) / std per channel, with mean and std
+typedef enum {
+    WS_NORM_HALF,  // 0.5 and 0.5 (the official code's)
+    WS_NORM_POOL,  // the training pool's own
+    WS_NORM_CIFAR, // CIFAR-10's, as the authors' earlier code: (0.4914, 0.4822, 0.4465), (0.2023, 0.1994, 0.2010)
+} ws_norm_kind;
+const char *ws_norm_kind_name(ws_norm_kind k); // "half", "pool", "cifar"
+
 typedef struct {
     ws_protocol protocol;     // default: official test split, data's own normalisation;
                               // paper: random 2/3 train / 1/3 eval of the official
@@ -40,6 +48,7 @@ typedef struct {
     int train_acc;            // ws_train_acc_kind, or WS_AUTO: official under --protocol paper, else epoch
     int eval_every;           // > 0: every E epochs (and after the last) the test accuracy and loss go
                               // into the epoch log
+    int norm;                 // ws_norm_kind, or WS_AUTO: half under --protocol paper, else pool
     int keep_optim;           // learners other than random keep their optimizer state (paper: rebuilt)
     int nlearners;            // the learners run side by side (default: warm, random)
     ws_learner learners[WS_MAX_LEARNERS];
@@ -62,6 +71,7 @@ void ws_setup_defaults(ws_setup *s);
 
 // The settings WS_AUTO leaves to the protocol, resolved.
 int ws_setup_max_epochs(const ws_setup *s);
+ws_norm_kind ws_setup_norm_kind(const ws_setup *s);
 ws_train_acc_kind ws_setup_train_acc(const ws_setup *s);
 // Refuse settings that contradict each other (fixed epochs with a plateau or a cap, ...).
 ws_status ws_setup_check(ws_ctx *ctx, const ws_setup *s);
@@ -82,7 +92,7 @@ void ws_split_free(ws_split *s);
 // batch size `batch`, evaluated (eval_every) on the split's evaluation examples.
 ws_train_config ws_setup_train_config(const ws_setup *s, int batch, const ws_split *sp);
 
-// The normalisation of a seed's data: the paper's 0.5/0.5, or the pool's own mean/std.
+// The normalisation of a seed's data: 0.5/0.5, the pool's own mean/std, or CIFAR-10's (ws_norm_kind).
 void ws_setup_norm(const ws_setup *s, const ws_source *src, const ws_split *sp, ws_norm *out);
 
 // The model spec for a dataset (input shape and classes from the data).

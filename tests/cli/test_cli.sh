@@ -315,6 +315,15 @@ for name in ["data_batch_%d.bin" % i for i in range(1, 6)] + ["test_batch.bin"]:
 expect_error "transfer across shapes" "transfer needs one shape" \
     "$WS" transfer --data "cifar10:$T/tiny-cifar" --pretrain fashion-mnist --out "$T/never-tr"
 expect_error "unknown query" "--query: expected 'margin' or 'random'" "$WS" active --query entropy
+# --norm: CIFAR-10's constants, as the authors' earlier code, recorded; refused on grey images.
+"$WS" batch --data "cifar10:$T/tiny-cifar" --norm cifar --hidden 8 --epochs 1 --threads 1 --out "$T/normc" --quiet \
+    >/dev/null 2>"$T/log" || bad "--norm cifar run failed: $(cat "$T/log")"
+grep -q '"mean":\[0.491[0-9]*,0.482[0-9]*,0.446[0-9]*\],"std":\[0.202[0-9]*,0.199[0-9]*,0.20[01][0-9]*\]' "$T/normc/batch.jsonl" \
+    && grep -q "CIFAR-10's (0.4914" "$T/normc/batch.jsonl" && ok "--norm cifar: CIFAR-10's mean and std used and recorded" \
+    || bad "--norm cifar record: $(head -c 700 "$T/normc/batch.jsonl")"
+expect_error "--norm cifar on grey images" "--norm cifar: CIFAR-10's per-channel mean and std are for colour images" \
+    "$WS" batch --norm cifar --subset 100 --quiet --out "$T/never-norm"
+expect_error "--norm names its kinds" "--norm: expected 'half', 'pool' or 'cifar', not 'z'" "$WS" batch --norm z
 
 # --- one writer per results folder ---
 "$WS" batch --subset 20000 --seeds 3 --threads 1 --out "$T/locked" --quiet >/dev/null 2>&1 &

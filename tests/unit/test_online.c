@@ -50,10 +50,28 @@ START_TEST(similarity_known_vectors) {
     ck_assert_double_eq_tol(s.pearson, -1.0, 1e-12);
     ck_assert_double_eq_tol(s.cosine, 20.0 / 30.0, 1e-12); // 4+6+6+4 over 30
     ck_assert_double_eq_tol(s.l2, sqrt(9 + 1 + 1 + 9.0), 1e-12);
+    ck_assert_double_eq_tol(s.spearman, -1.0, 1e-12);
     s = ws_similarity_of(a, z, 4); // a zero vector: no direction, no correlation
     ck_assert_double_eq(s.pearson, 0);
     ck_assert_double_eq(s.cosine, 0);
+    ck_assert_double_eq(s.spearman, 0);
     ck_assert_double_eq_tol(s.l2, sqrt(30.0), 1e-12);
+    // Spearman: monotone but not linear is 1 (Pearson is not); ties share their mean rank, by
+    // hand: ranks (1..5) and (1, 2, 3.5, 5, 3.5): covariance 8, variances 10 and 9.5.
+    const float m1[3] = {1, 2, 3}, m2[3] = {1, 10, 100}, t1[5] = {1, 2, 3, 4, 5}, t2[5] = {5, 6, 7, 8, 7};
+    s = ws_similarity_of(m1, m2, 3);
+    ck_assert_double_eq_tol(s.spearman, 1.0, 1e-12);
+    ck_assert_double_lt(s.pearson, 0.95);
+    ck_assert_double_eq_tol(ws_spearman(t1, t2, 5), 8 / sqrt(95.0), 1e-12);
+    // Its record: written when computed, read back; older records without it read as NAN.
+    cJSON *j = ws_similarity_json(&s);
+    ws_similarity back;
+    ck_assert(ws_similarity_from_json(j, &back));
+    ck_assert_double_eq(back.spearman, s.spearman);
+    cJSON_DeleteItemFromObject(j, "spearman");
+    ck_assert(ws_similarity_from_json(j, &back));
+    ck_assert(isnan(back.spearman));
+    cJSON_Delete(j);
 }
 END_TEST
 
