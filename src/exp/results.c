@@ -61,14 +61,14 @@ ws_status ws_results_write_batch(ws_ctx *ctx, const char *dir, const cJSON *conf
     free(recs);
     if (st) return st;
     // One row per (seed, learner), phase 1 first.
-    fprintf(af.f, "seed,learner,n_train,test_acc,test_loss,train_acc,train_loss,epochs,steps,seconds,converged\n");
+    fprintf(af.f, "seed,learner,n_train,test_acc,test_loss,train_acc,train_loss,epochs,steps,seconds,converged,stop\n");
     for (int i = 0; i < n; i++)
         for (int l = -1; l < r[i].nruns; l++) {
             const ws_run_result *run = l < 0 ? &r[i].phase1 : &r[i].runs[l];
-            fprintf(af.f, "%llu,%s,%lld,%.6f,%.6f,%.6f,%.6f,%d,%lld,%.3f,%d\n", (unsigned long long)r[i].seed,
+            fprintf(af.f, "%llu,%s,%lld,%.6f,%.6f,%.6f,%.6f,%d,%lld,%.3f,%d,%s\n", (unsigned long long)r[i].seed,
                     run->learner, (long long)(l < 0 ? r[i].n_first : r[i].n_pool), run->test_acc, run->test_loss,
                     run->train.train_acc, run->train.loss, run->train.nepochs, (long long)run->train.steps,
-                    run->train.seconds, run->train.converged);
+                    run->train.seconds, run->train.converged, ws_stop_reason_name(run->train.stop));
         }
     return ws_atomic_commit(ctx, &af);
 }
@@ -84,19 +84,19 @@ ws_status ws_results_write_online(ws_ctx *ctx, const char *dir, const cJSON *con
     if (st) return st;
     fprintf(af.f, "seed,round,learner,examples_seen,test_acc,test_loss,train_acc,epochs,steps,seconds,cumulative_seconds,"
                   "converged,corr_round_start,corr_init,cos_round_start,cos_init,l2_round_start,l2_init,grad_norm_old,"
-                  "grad_norm_new,grad_norm_old_after_epoch1,grad_norm_new_after_epoch1,units_replaced\n");
+                  "grad_norm_new,grad_norm_old_after_epoch1,grad_norm_new_after_epoch1,units_replaced,stop\n");
     for (int i = 0; i < n; i++)
         for (int k = 0; k < r[i].nrounds; k++)
             for (int l = 0; l < r[i].nlearners; l++) {
                 const ws_online_round *x = &r[i].rounds[l * r[i].nrounds + k];
                 fprintf(af.f,
                         "%llu,%d,%s,%lld,%.6f,%.6f,%.6f,%d,%lld,%.3f,%.3f,%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6g,%.6g,%.6g,"
-                        "%.6g,%lld\n",
+                        "%.6g,%lld,%s\n",
                         (unsigned long long)r[i].seed, k, r[i].learner_names[l], (long long)x->n_seen, x->test_acc,
                         x->test_loss, x->train.train_acc, x->train.nepochs, (long long)x->train.steps, x->train.seconds,
                         x->cum_seconds, x->train.converged, x->to_start.pearson, x->to_init.pearson, x->to_start.cosine,
                         x->to_init.cosine, x->to_start.l2, x->to_init.l2, x->grad_old, x->grad_new, x->grad_old_epoch1,
-                        x->grad_new_epoch1, (long long)x->units_replaced);
+                        x->grad_new_epoch1, (long long)x->units_replaced, ws_stop_reason_name(x->train.stop));
             }
     return ws_atomic_commit(ctx, &af);
 }
@@ -110,15 +110,16 @@ ws_status ws_results_write_transfer(ws_ctx *ctx, const char *dir, const cJSON *c
     ws_status st = open_outputs(ctx, dir, "transfer.jsonl", "transfer.csv", config, recs, n, &af);
     free(recs);
     if (st) return st;
-    fprintf(af.f, "seed,percent,train_examples,learner,test_acc,test_loss,train_acc,epochs,steps,seconds,converged\n");
+    fprintf(af.f, "seed,percent,train_examples,learner,test_acc,test_loss,train_acc,epochs,steps,seconds,converged,stop\n");
     for (int i = 0; i < n; i++)
         for (int k = 0; k < r[i].npoints; k++) {
             const ws_transfer_point *p = &r[i].points[k];
             for (int l = 0; l < p->nlearners; l++)
-                fprintf(af.f, "%llu,%g,%lld,%s,%.6f,%.6f,%.6f,%d,%lld,%.3f,%d\n", (unsigned long long)r[i].seed,
+                fprintf(af.f, "%llu,%g,%lld,%s,%.6f,%.6f,%.6f,%d,%lld,%.3f,%d,%s\n", (unsigned long long)r[i].seed,
                         100 * p->fraction, (long long)p->n_train, p->runs[l].learner, p->runs[l].test_acc,
                         p->runs[l].test_loss, p->runs[l].train.train_acc, p->runs[l].train.nepochs,
-                        (long long)p->runs[l].train.steps, p->runs[l].train.seconds, p->runs[l].train.converged);
+                        (long long)p->runs[l].train.steps, p->runs[l].train.seconds, p->runs[l].train.converged,
+                        ws_stop_reason_name(p->runs[l].train.stop));
         }
     return ws_atomic_commit(ctx, &af);
 }

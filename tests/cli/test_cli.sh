@@ -95,7 +95,8 @@ grep -q '"max_epochs":0,"epochs":2,"plateau":0,"train_acc":"official","eval_ever
 "$WS" batch --subset 600 --hidden 16 --threshold 1 --plateau 2 --lr 0 --opt sgd --threads 2 --out "$T/plat" --quiet \
     >/dev/null 2>"$T/log" || bad "plateau run failed: $(cat "$T/log")"
 [ "$(grep -o '"epochs":3,"steps":[0-9]*,"seconds":[0-9.e-]*,"converged":true,"stop":"plateau"' "$T/plat/batch.jsonl" | wc -l)" -eq 3 ] \
-    && ok "--plateau 2 at lr 0: every run stops after 3 epochs, recorded as a plateau" \
+    && awk -F, 'NR == 1 && $12 != "stop" { exit 1 } NR > 1 && $12 != "plateau" { exit 1 }' "$T/plat/batch.csv" \
+    && ok "--plateau 2 at lr 0: every run stops after 3 epochs, recorded as a plateau (JSONL and CSV)" \
     || bad "plateau: $(head -c 900 "$T/plat/batch.jsonl")"
 # The lr x batch sweep's draw: phase 2's lr and batch per seed from the lists, for warm;
 # random keeps phase 1's (batch 128: ceil(600/128) = 5 steps an epoch).
