@@ -44,6 +44,42 @@ static ws_status idx_read(ws_ctx *ctx, idx_file *f, void *buf, size_t n, const c
     return WS_OK;
 }
 
+// Read exactly n bytes into a buffer of its own (*out, ws_free), grown as the data arrives:
+// a header that promises more than the file holds costs no more memory than the file does.
+static ws_status idx_read_alloc(ws_ctx *ctx, idx_file *f, size_t n, const char *what, uint8_t **out) {
+    *out = NULL;
+    size_t cap = n < ((size_t)64 << 20) ? n : ((size_t)64 << 20), done = 0;
+    uint8_t *buf = ws_alloc(ctx, cap ? cap : 1);
+    if (!buf) return WS_ERR_NOMEM;
+    while (done < n) {
+        if (done == cap) { // the data so far filled the buffer: double it, up to n
+            size_t grown = cap > n / 2 ? n : 2 * cap;
+            uint8_t *b = ws_alloc(ctx, grown);
+            if (!b) return ws_free(buf), WS_ERR_NOMEM;
+            memcpy(b, buf, done);
+            ws_free(buf);
+            buf = b, cap = grown;
+        }
+        size_t want = cap - done;
+        unsigned chunk = (unsigned)(want > (1u << 30) ? (1u << 30) : want);
+        int got = gzread(f->f, buf + done, chunk);
+        if (got < 0) {
+            int errnum;
+            const char *msg = gzerror(f->f, &errnum);
+            ws_free(buf);
+            return ws_fail(ctx, WS_ERR_FORMAT, "%s: corrupt compressed data while reading %s (%s)", f->path, what, msg);
+        }
+        if (got == 0) {
+            ws_free(buf);
+            return ws_fail(ctx, WS_ERR_FORMAT, "%s: truncated: %s needs %zu bytes, file has only %zu", f->path, what, n,
+                           done);
+        }
+        done += (size_t)got;
+    }
+    *out = buf;
+    return WS_OK;
+}
+
 static ws_status idx_expect_end(ws_ctx *ctx, idx_file *f) {
     char extra[64];
     int got = gzread(f->f, extra, sizeof extra);
@@ -91,14 +127,14 @@ ws_status ws_idx_load(ws_ctx *ctx, ws_dataset *out, const char *images_path, con
     out->h = (int)di[1];
     out->w = (int)di[2];
     size_t bytes = (size_t)out->n * di[1] * di[2];
-    out->x = ws_alloc(ctx, bytes);
-    out->y = ws_alloc(ctx, sizeof(int32_t) * (size_t)out->n);
-    labels8 = ws_alloc(ctx, (size_t)out->n);
-    if (!out->x || !out->y || !labels8) { st = WS_ERR_NOMEM; goto done; }
-    if ((st = idx_read(ctx, &fi, out->x, bytes, "the pixels"))) goto done;
+    // Memory follows the data read, not the header's promise (a corrupt header asked for 4 GB).
+    uint8_t *pixels = NULL;
+    if ((st = idx_read_alloc(ctx, &fi, bytes, "the pixels", &pixels))) goto done;
+    out->x = pixels;
     if ((st = idx_expect_end(ctx, &fi))) goto done;
-    if ((st = idx_read(ctx, &fl, labels8, (size_t)out->n, "the labels"))) goto done;
+    if ((st = idx_read_alloc(ctx, &fl, (size_t)out->n, "the labels", &labels8))) goto done;
     if ((st = idx_expect_end(ctx, &fl))) goto done;
+    if (!(out->y = ws_alloc(ctx, sizeof(int32_t) * (size_t)out->n))) { st = WS_ERR_NOMEM; goto done; }
     int maxlabel = 0;
     for (int64_t i = 0; i < out->n; i++) {
         if (num_classes > 0 && labels8[i] >= num_classes) {

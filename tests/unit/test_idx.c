@@ -117,6 +117,16 @@ START_TEST(broken_files_give_clear_errors) {
     fclose(f);
     ck_assert_int_ne(load(gz, good_l), WS_OK);
     ck_assert_ptr_nonnull(strstr(ctx.err, "corrupt.gz"));
+
+    // A header promising 4.5 PB over a few bytes of data: refused as truncated, memory following
+    // the data read (an input like it made the IDX fuzzer ask for 4 GB at once).
+    uint8_t huge_i[16 + 8], huge_l[8];
+    memset(huge_i, 7, sizeof huge_i);
+    be32(huge_i, 0x803), be32(huge_i + 4, 1u << 28), be32(huge_i + 8, 4096), be32(huge_i + 12, 4096);
+    be32(huge_l, 0x801), be32(huge_l + 4, 1u << 28);
+    ck_assert_int_eq(load(test_write_file("huge-i", huge_i, sizeof huge_i), test_write_file("huge-l", huge_l, sizeof huge_l)),
+                     WS_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(ctx.err, "truncated: the pixels needs 4503599627370496 bytes, file has only 8"));
 }
 END_TEST
 
