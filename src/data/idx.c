@@ -25,23 +25,34 @@ static ws_status idx_open(ws_ctx *ctx, idx_file *f, const char *path) {
     return WS_OK;
 }
 
-// Read exactly n bytes, or fail naming what was being read.
-static ws_status idx_read(ws_ctx *ctx, idx_file *f, void *buf, size_t n, const char *what) {
-    size_t done = 0;
-    while (done < n) {
-        unsigned chunk = (unsigned)((n - done) > (1u << 30) ? (1u << 30) : (n - done));
-        int got = gzread(f->f, (char *)buf + done, chunk);
+// Read up to n bytes into buf, stopping early only at the end of the file; *done: bytes read.
+// Fails (naming what was being read) only on corrupt compressed data.
+static ws_status idx_read_upto(ws_ctx *ctx, idx_file *f, uint8_t *buf, size_t n, const char *what, size_t *done) {
+    *done = 0;
+    while (*done < n) {
+        unsigned chunk = (unsigned)((n - *done) > (1u << 30) ? (1u << 30) : (n - *done));
+        int got = gzread(f->f, buf + *done, chunk);
         if (got < 0) {
             int errnum;
             const char *msg = gzerror(f->f, &errnum);
             return ws_fail(ctx, WS_ERR_FORMAT, "%s: corrupt compressed data while reading %s (%s)", f->path, what, msg);
         }
         if (got == 0) break;
-        done += (size_t)got;
+        *done += (size_t)got;
     }
-    if (done < n)
-        return ws_fail(ctx, WS_ERR_FORMAT, "%s: truncated: %s needs %zu bytes, file has only %zu", f->path, what, n, done);
     return WS_OK;
+}
+
+static ws_status truncated(ws_ctx *ctx, const idx_file *f, const char *what, size_t n, size_t done) {
+    return ws_fail(ctx, WS_ERR_FORMAT, "%s: truncated: %s needs %zu bytes, file has only %zu", f->path, what, n, done);
+}
+
+// Read exactly n bytes, or fail naming what was being read.
+static ws_status idx_read(ws_ctx *ctx, idx_file *f, void *buf, size_t n, const char *what) {
+    size_t done;
+    ws_status st = idx_read_upto(ctx, f, buf, n, what, &done);
+    if (!st && done < n) st = truncated(ctx, f, what, n, done);
+    return st;
 }
 
 // Read exactly n bytes into a buffer of its own (*out, ws_free), grown as the data arrives:
@@ -51,33 +62,27 @@ static ws_status idx_read_alloc(ws_ctx *ctx, idx_file *f, size_t n, const char *
     size_t cap = n < ((size_t)64 << 20) ? n : ((size_t)64 << 20), done = 0;
     uint8_t *buf = ws_alloc(ctx, cap ? cap : 1);
     if (!buf) return WS_ERR_NOMEM;
-    while (done < n) {
+    ws_status st = WS_OK;
+    while (!st && done < n) {
         if (done == cap) { // the data so far filled the buffer: double it, up to n
             size_t grown = cap > n / 2 ? n : 2 * cap;
             uint8_t *b = ws_alloc(ctx, grown);
-            if (!b) return ws_free(buf), WS_ERR_NOMEM;
+            if (!b) {
+                st = WS_ERR_NOMEM;
+                break;
+            }
             memcpy(b, buf, done);
             ws_free(buf);
             buf = b, cap = grown;
         }
-        size_t want = cap - done;
-        unsigned chunk = (unsigned)(want > (1u << 30) ? (1u << 30) : want);
-        int got = gzread(f->f, buf + done, chunk);
-        if (got < 0) {
-            int errnum;
-            const char *msg = gzerror(f->f, &errnum);
-            ws_free(buf);
-            return ws_fail(ctx, WS_ERR_FORMAT, "%s: corrupt compressed data while reading %s (%s)", f->path, what, msg);
-        }
-        if (got == 0) {
-            ws_free(buf);
-            return ws_fail(ctx, WS_ERR_FORMAT, "%s: truncated: %s needs %zu bytes, file has only %zu", f->path, what, n,
-                           done);
-        }
-        done += (size_t)got;
+        size_t got;
+        if ((st = idx_read_upto(ctx, f, buf + done, cap - done, what, &got))) break;
+        done += got;
+        if (done < cap) st = truncated(ctx, f, what, n, done); // the file ended before the buffer filled
     }
-    *out = buf;
-    return WS_OK;
+    if (st) ws_free(buf);
+    else *out = buf;
+    return st;
 }
 
 static ws_status idx_expect_end(ws_ctx *ctx, idx_file *f) {
