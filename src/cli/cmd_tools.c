@@ -108,9 +108,12 @@ int cmd_eval(int argc, char **argv) { return train_or_eval(argc, argv, 1); }
 int cmd_plot(int argc, char **argv) {
     const char *cmd = "plot";
     if (argc >= 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
-        printf("usage: warmstart plot RESULTS [--out DIR]\n\nFigures (PNG and SVG, via gnuplot) from the results of online,\n"
-               "active or transfer: RESULTS is their output folder or JSONL file; DIR defaults to\n"
-               "RESULTS/figures (for a file, figures/ beside it).\n");
+        printf("usage: warmstart plot RESULTS [--out DIR]\n\nFigures (PNG and SVG, via gnuplot) from the results of batch,\n"
+               "online, active, transfer or a sweep: RESULTS is their output folder or JSONL file; DIR\n"
+               "defaults to RESULTS/figures (for a file, figures/ beside it). A two-phase (batch) run\n"
+               "draws what it recorded: per-epoch curves (--eval-every), gradient norms (--grad-every),\n"
+               "shrunk accuracy (--shrink-eval); online runs over a lambda x sigma grid of shrink-perturb\n"
+               "add heatmaps; a sweep over --phase1-epochs adds Figure 4.\n");
         return 0;
     }
     if (argc != 1 && !(argc == 3 && !strcmp(argv[1], "--out")))
@@ -128,7 +131,7 @@ int cmd_plot(int argc, char **argv) {
     ws_ctx_init(&ctx, 1);
     int n = 0;
     if (ws_plot_results(&ctx, argv[0], out, &n)) return die(cmd, ctx.err);
-    printf("%d figures in %s/ (accuracy.png, accuracy.svg, ...)\n", n, out);
+    printf("%d figure files in %s/ (PNG and SVG)\n", n, out);
     return 0;
 }
 

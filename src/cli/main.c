@@ -33,7 +33,7 @@ static const struct {
     {"plan", plan_file, "list the units of an experiment file (what --shard and --unit split)"},
     {"merge", cmd_merge, "combine the folders of a sharded run into its results"},
     {"reproduce", cmd_reproduce, "every table and figure of the paper (and the remedies) into one report"},
-    {"plot", cmd_plot, "figures (PNG, SVG) from the results of online, active, transfer or sweep"},
+    {"plot", cmd_plot, "figures (PNG, SVG) from the results of batch, online, active, transfer or sweep"},
     {"report", cmd_report, "one page (report.md, report.html) with the tables and figures of a results folder"},
     {"train", cmd_train, "train one model to the threshold (optionally --save it)"},
     {"eval", cmd_eval, "evaluate a saved checkpoint"},

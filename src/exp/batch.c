@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/version.h"
+#include "exp/metrics.h"
 #include "io/checkpoint.h"
 #include "io/safetensors.h"
 #include "ops/backend.h"
@@ -16,6 +17,7 @@ void ws_batch_config_defaults(ws_batch_config *cfg) {
     cfg->opt2 = cfg->base.opt;
     cfg->batch2 = cfg->base.batch;
     cfg->first_fraction = 0.5;
+    cfg->grad_examples = 2000;
 }
 
 void ws_batch_seed_result_free(ws_batch_seed_result *r) {
@@ -36,21 +38,69 @@ static void relay(void *u, const ws_epoch_record *rec) {
     if (r->fn) r->fn(r->user, r->seed, r->learner, rec);
 }
 
+// Phase 2's gradient norms (grad_every): on the first grad_examples of phase 1's examples
+// (old) and of the rest of the pool (new), in the seed's shuffled order, in batches of phase 2's size.
+typedef struct {
+    ws_ctx *ctx;
+    const ws_dataset *d;
+    const ws_norm *norm;
+    const int32_t *old_idx, *new_idx;
+    int64_t n_old, n_new;
+    int batch;
+    float *scratch;
+    ws_grad_log *log;
+} grad_probe;
+
+static ws_status probe_grads(void *user, ws_model *m, int64_t step) {
+    grad_probe *p = user;
+    double go, gn;
+    ws_status st;
+    if ((st = ws_grad_norm(p->ctx, m, p->d, p->norm, p->old_idx, p->n_old, p->batch, p->scratch, &go)) ||
+        (st = ws_grad_norm(p->ctx, m, p->d, p->norm, p->new_idx, p->n_new, p->batch, p->scratch, &gn)))
+        return st;
+    return ws_grad_log_add(p->log, step, go, gn) ? ws_fail(p->ctx, WS_ERR_NOMEM, "out of memory for the gradient log") : WS_OK;
+}
+
 // Train `m` with `opt` on idx by the setup's stopping rule (fixed_epochs > 0: exactly that
-// many instead; with the learner's hooks when given) and evaluate it.
+// many instead; with the learner's hooks when given; gradient norms measured when gp is given)
+// and evaluate it, shrunk too when asked (nshrink).
 static ws_status train_and_eval(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, const ws_split *s,
                                 const ws_norm *norm, ws_model *m, ws_optim *opt, const int32_t *idx, int64_t n,
                                 int batch, int fixed_epochs, ws_learner_state *ls, uint64_t seed, uint64_t order_stream,
-                                epoch_relay *rl, ws_run_result *out) {
+                                epoch_relay *rl, grad_probe *gp, ws_run_result *out) {
     ws_train_config tc = ws_setup_train_config(&cfg->base, batch, s);
     if (fixed_epochs > 0) // --phase1-epochs: a warm start taken after exactly that many epochs
         tc.epochs = fixed_epochs, tc.max_epochs = 0, tc.plateau = 0;
     if (ls) ws_learner_hooks(ls, &tc);
     out->learner = rl->learner;
+    float *scratch = NULL;
+    if ((gp || cfg->nshrink) && !(scratch = ws_alloc(ctx, sizeof(float) * (size_t)m->nweights))) return WS_ERR_NOMEM;
+    if (gp) {
+        gp->scratch = scratch, gp->log = &out->grads, gp->batch = batch;
+        out->grads.every = cfg->grad_every, out->grads.examples = cfg->grad_examples;
+        tc.probe = probe_grads, tc.probe_user = gp, tc.probe_every = cfg->grad_every;
+    }
     ws_status st = ws_train_to_threshold(ctx, m, opt, &src->train, norm, idx, n, &tc, seed, order_stream, relay, rl,
                                          &out->train);
-    if (st) return ws_fail_prefix(ctx, st, "seed %llu, %s: ", (unsigned long long)seed, rl->learner);
-    return ws_evaluate(ctx, m, s->eval_ds, norm, s->eval, s->n_eval, cfg->base.eval_batch, &out->test_acc, &out->test_loss);
+    if (st) {
+        ws_free(scratch);
+        return ws_fail_prefix(ctx, st, "seed %llu, %s: ", (unsigned long long)seed, rl->learner);
+    }
+    st = ws_evaluate(ctx, m, s->eval_ds, norm, s->eval, s->n_eval, cfg->base.eval_batch, &out->test_acc, &out->test_loss);
+    if (!st && cfg->nshrink) {
+        ws_shrink_curve *c = &out->shrink;
+        const size_t bytes = sizeof(double) * (size_t)cfg->nshrink;
+        if (!(c->lambda = malloc(bytes)) || !(c->test_acc = malloc(bytes)) || !(c->test_loss = malloc(bytes)))
+            st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the shrink-only evaluation");
+        else {
+            memcpy(c->lambda, cfg->shrink_lambda, bytes);
+            c->n = cfg->nshrink;
+            st = ws_shrink_eval(ctx, m, s->eval_ds, norm, s->eval, s->n_eval, cfg->base.eval_batch, c->lambda, c->n,
+                                scratch, c->test_acc, c->test_loss);
+        }
+    }
+    ws_free(scratch);
+    return st;
 }
 
 static ws_status save_model(ws_ctx *ctx, const ws_batch_config *cfg, const ws_model *m, uint64_t seed, const char *who) {
@@ -128,7 +178,7 @@ static ws_status run_learner(ws_ctx *ctx, const ws_batch_config *cfg, const ws_s
         }
         if ((st = ws_learner_begin(&ls, m, &phase1)) || (st = ws_learner_optimizer(&ls, &cfg->base.opt, &o1)) ||
             (st = train_and_eval(ctx, cfg, src, &bs->s, &out->norm, m, o1, bs->first, bs->n_first, cfg->base.batch,
-                                 cfg->phase1_epochs, &ls, seed, 1, rl, run->own_phase1)))
+                                 cfg->phase1_epochs, &ls, seed, 1, rl, NULL, run->own_phase1)))
             goto done;
         run->own_phase1->learner = "phase1";
         carried = NULL; // its own optimizer holds its state
@@ -148,8 +198,12 @@ static ws_status run_learner(ws_ctx *ctx, const ws_batch_config *cfg, const ws_s
     if ((st = ws_learner_optimizer(&ls, opt2, &opt))) goto done;
     rl->learner = def->name;
     // Every phase-2 learner uses order stream 2: the same batches in the same order.
+    const int64_t cap = cfg->grad_examples > 0 ? cfg->grad_examples : INT64_MAX, n_new = s->n_pool - bs->n_first;
+    grad_probe gp = {.ctx = ctx, .d = &src->train, .norm = &out->norm, .old_idx = bs->first,
+                     .n_old = bs->n_first < cap ? bs->n_first : cap, .new_idx = bs->first + bs->n_first,
+                     .n_new = n_new < cap ? n_new : cap};
     if ((st = train_and_eval(ctx, cfg, src, s, &out->norm, m, opt, s->pool, s->n_pool, batch2, 0,
-                             &ls, seed, 2, rl, run)))
+                             &ls, seed, 2, rl, cfg->grad_every > 0 ? &gp : NULL, run)))
         goto done;
     run->units_replaced = ls.replaced;
     st = save_model(ctx, cfg, m, seed, def->name);
@@ -223,7 +277,7 @@ ws_status ws_batch_seed_phase1(ws_batch_seed *b, ws_run_epoch_fn on_epoch, void 
     ws_optim_reset(&b->opt1);
     const int e1 = cfg->phase1_epochs;
     if ((st = train_and_eval(ctx, cfg, b->src, &b->s.s, &b->info.norm, b->first, &b->opt1, b->s.first, b->s.n_first,
-                             cfg->base.batch, e1, NULL, seed, 1, &rl, out)))
+                             cfg->base.batch, e1, NULL, seed, 1, &rl, NULL, out)))
         return st;
     if ((st = save_model(ctx, cfg, b->first, seed, "phase1"))) return st;
     b->phase1_ready = 1;
@@ -349,7 +403,7 @@ ws_status ws_single_run(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source
     }
     if ((st = ws_optim_create(ctx, &opt, &cfg->base.opt, m->nweights))) goto done;
     if ((st = train_and_eval(ctx, cfg, src, &s, &out->norm, m, &opt, s.pool, s.n_pool, cfg->base.batch, 0,
-                             NULL, cfg->base.seed, 1, &rl, &out->phase1)))
+                             NULL, cfg->base.seed, 1, &rl, NULL, &out->phase1)))
         goto done;
     if (save_path) st = ws_model_save(ctx, m, save_path);
 done:
@@ -382,6 +436,11 @@ cJSON *ws_batch_config_json(const ws_batch_config *cfg, const ws_source *src, co
     cJSON_AddItemToObject(own, "phase2", ws_opt_json(&cfg->opt2, cfg->batch2));
     cJSON_AddNumberToObject(own, "first_fraction", cfg->first_fraction);
     cJSON_AddNumberToObject(own, "phase1_epochs", cfg->phase1_epochs);
+    if (cfg->grad_every > 0) {
+        cJSON_AddNumberToObject(own, "grad_every", cfg->grad_every);
+        cJSON_AddNumberToObject(own, "gradient_norm_examples", (double)cfg->grad_examples);
+    }
+    if (cfg->nshrink) cJSON_AddItemToObject(own, "shrink_eval", cJSON_CreateDoubleArray(cfg->shrink_lambda, cfg->nshrink));
     if (cfg->nlr2_draw || cfg->nbatch2_draw) {
         cJSON *d = cJSON_AddObjectToObject(own, "phase2_drawn_from");
         cJSON_AddItemToObject(d, "lr", cJSON_CreateDoubleArray(cfg->lr2_draw, cfg->nlr2_draw));

@@ -12,6 +12,7 @@
 #include "exp/setup.h"
 
 #define WS_MAX_DRAW 16
+#define WS_MAX_SHRINK 256
 
 typedef struct {
     ws_setup base;            // all but phase 2: phase 1 trains with base.opt and base.batch
@@ -26,6 +27,14 @@ typedef struct {
     int nlr2_draw, nbatch2_draw;
     double lr2_draw[WS_MAX_DRAW];
     int batch2_draw[WS_MAX_DRAW];
+    // The paper's Figure 5: through phase 2, every grad_every steps (and before the first), the
+    // gradient norm on up to grad_examples old examples (phase 1's) and as many new ones (0: off).
+    int grad_every;
+    int64_t grad_examples;    // 0: all
+    // The paper's Figure 6: every trained model (phase 1's, each learner's) also evaluated with its
+    // parameters multiplied by each of these, untrained (ws_shrink_eval).
+    int nshrink;
+    double shrink_lambda[WS_MAX_SHRINK];
 } ws_batch_config;            // base.save_dir: save seed<S>-{phase1,<learner>}.safetensors there
 
 void ws_batch_config_defaults(ws_batch_config *cfg);

@@ -149,3 +149,16 @@ ws_status ws_grad_norm(ws_ctx *ctx, ws_model *m, const ws_dataset *d, const ws_n
     *out = sqrt(s2);
     return WS_OK;
 }
+
+ws_status ws_shrink_eval(ws_ctx *ctx, ws_model *m, const ws_dataset *d, const ws_norm *norm, const int32_t *idx,
+                         int64_t n, int batch, const double *lambda, int k, float *scratch, double *acc, double *loss) {
+    memcpy(scratch, m->w, sizeof(float) * (size_t)m->nweights);
+    ws_status st = WS_OK;
+    for (int j = 0; j < k && !st; j++) {
+        const float l = (float)lambda[j];
+        for (int64_t i = 0; i < m->nweights; i++) m->w[i] = l * scratch[i];
+        st = ws_evaluate(ctx, m, d, norm, idx, n, batch, &acc[j], &loss[j]);
+    }
+    memcpy(m->w, scratch, sizeof(float) * (size_t)m->nweights);
+    return st;
+}

@@ -47,4 +47,11 @@ int ws_similarity_per_layer(const ws_model *m, const float *a, const float *b, c
 ws_status ws_grad_norm(ws_ctx *ctx, ws_model *m, const ws_dataset *d, const ws_norm *norm, const int32_t *idx,
                        int64_t n, int batch, float *scratch, double *out);
 
+// Shrink without training (the paper's Figure 6): for each lambda[k], the accuracy and mean
+// loss (eval mode) of m with every parameter multiplied by lambda[k] -- BatchNorm's running
+// statistics as they are -- on examples idx[0..n). The weights are put back bit for bit.
+// `scratch` holds m->nweights floats.
+ws_status ws_shrink_eval(ws_ctx *ctx, ws_model *m, const ws_dataset *d, const ws_norm *norm, const int32_t *idx,
+                         int64_t n, int batch, const double *lambda, int k, float *scratch, double *acc, double *loss);
+
 #endif

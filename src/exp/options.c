@@ -94,12 +94,19 @@ static const ws_option_def OPTIONS[] = {
     {"phase1-epochs", WS_ARG_INT, "E",
      "phase 1 trains exactly E epochs, threshold or not (default 0: by the stopping rule)", 0, 1e6,
      WS_CMD_BATCH, 0, VAL(phase1_epochs)},
+    {"grad-every", WS_ARG_INT, "K",
+     "phase 2: gradient norms on old and new examples every K steps and before the first (Figure 5; default off)", 1, 1e9,
+     WS_CMD_BATCH, 0, VAL(grad_every)},
+    {"shrink-eval", WS_ARG_STRING, "L,L|A:B:N",
+     "also evaluate every trained model with its weights times each lambda, untrained (Figure 6); A:B:N: N values "
+     "from A to B",
+     0, 0, WS_CMD_BATCH, 0, STR(shrink_eval)},
     // Data arriving in rounds.
     {"k0", WS_ARG_I64, "N", "examples in the first round (default 1000)", 1, 1e9, ROUNDS, 0, VAL(k0)},
     {"k", WS_ARG_I64, "N", "examples added per round (default 1000)", 1, 1e9, ROUNDS, 0, VAL(k)},
     {"rounds", WS_ARG_INT, "N", "at most N rounds (default: until the pool is used)", 0, 1e6, ROUNDS, 0, VAL(rounds)},
     {"grad-examples", WS_ARG_I64, "N", "gradient norms on at most N old and N new examples (default 2000; 0: all)", 0,
-     1e9, ROUNDS, 0, VAL(grad_examples)},
+     1e9, ROUNDS | WS_CMD_BATCH, 0, VAL(grad_examples)},
     // Transfer.
     {"pretrain", WS_ARG_STRING, "NAME[:DIR]",
      "dataset A to pretrain on (default: Fashion-MNIST classes 0-4, then --data is its classes 5-9)", 0, 0,
@@ -343,6 +350,30 @@ static ws_status resolve_setup(ws_ctx *ctx, const ws_options *o, ws_setup *cfg) 
     return ws_setup_check(ctx, cfg);
 }
 
+// --shrink-eval: "L,L,..." or "A:B:N" (N evenly spaced values from A to B, both included).
+static ws_status parse_lambdas(ws_ctx *ctx, const char *v, ws_batch_config *batch) {
+    double a, b;
+    int n, used = 0;
+    if (sscanf(v, "%lf:%lf:%d%n", &a, &b, &n, &used) == 3 && !v[used]) {
+        if (!isfinite(a) || !isfinite(b) || n < 2 || n > WS_MAX_SHRINK)
+            return ws_fail(ctx, WS_ERR_ARG, "--shrink-eval: '%s': A:B:N needs finite A, B and 2 <= N <= %d", v, WS_MAX_SHRINK);
+        for (int i = 0; i < n; i++) batch->shrink_lambda[i] = a + (b - a) * i / (n - 1);
+        batch->nshrink = n;
+        return WS_OK;
+    }
+    for (const char *p = v; *p;) {
+        char *end;
+        errno = 0;
+        double x = strtod(p, &end);
+        if (end == p || errno || !isfinite(x) || (*end && *end != ',') || (*end == ',' && !end[1]))
+            return ws_fail(ctx, WS_ERR_ARG, "--shrink-eval: '%s' is not a comma-separated list of numbers or A:B:N", v);
+        if (batch->nshrink == WS_MAX_SHRINK) return ws_fail(ctx, WS_ERR_ARG, "--shrink-eval: at most %d values", WS_MAX_SHRINK);
+        batch->shrink_lambda[batch->nshrink++] = x;
+        p = *end ? end + 1 : end;
+    }
+    return WS_OK;
+}
+
 ws_status ws_options_resolve(ws_ctx *ctx, ws_command cmd, const ws_options *o, ws_batch_config *batch,
                              ws_online_config *online, ws_transfer_config *transfer) {
     ws_status st;
@@ -394,6 +425,9 @@ ws_status ws_options_resolve(ws_ctx *ctx, ws_command cmd, const ws_options *o, w
     }
     for (int i = 0; i < o->batch2_draw.n; i++) batch->batch2_draw[batch->nbatch2_draw++] = o->batch2_draw.v[i];
     batch->phase1_epochs = o->phase1_epochs;
+    batch->grad_every = o->grad_every;
+    batch->grad_examples = o->grad_examples;
+    if (o->shrink_eval[0]) return parse_lambdas(ctx, o->shrink_eval, batch);
     return WS_OK;
 }
 

@@ -40,7 +40,7 @@ typedef struct {
 // Option values as given (strings are copied in), before resolution.
 typedef struct {
     char data[1024], labels[16], protocol[16], model[16], opt[16], out[1024], save[1024], init_from[1024];
-    char backend[16], conv_algo[16], learners[4096], pretrain[1024], query[16], train_acc[16], lr2_draw[256], norm[16];
+    char backend[16], conv_algo[16], learners[4096], pretrain[1024], query[16], train_acc[16], lr2_draw[256], norm[16], shrink_eval[2048];
     int phase1_epochs, svhn_extra, augment, rounds, keep_head, pretrain_percent;
     ws_int_list fractions, hidden, batch2_draw;
     int64_t k0, k, grad_examples;
@@ -48,7 +48,7 @@ typedef struct {
     float lr, momentum, wd, beta1, beta2, eps, lr2, wd2; // lr2, wd2: NAN when not given
     int width;
     int nesterov, adamw, batch, batch2, max_epochs, seeds, threads, keep_optim, quiet, json, help;
-    int epochs, plateau, eval_every;   // max_epochs: WS_AUTO when not given (the protocol decides)
+    int epochs, plateau, eval_every, grad_every;   // max_epochs: WS_AUTO when not given (the protocol decides)
     double threshold, first_fraction;
     int64_t seed, subset, eval_subset;
     int eval_batch;

@@ -259,8 +259,37 @@ cJSON *ws_setup_json(const ws_setup *cfg, const char *experiment, const ws_sourc
     return j;
 }
 
+ws_status ws_grad_log_add(ws_grad_log *g, int64_t step, double old_norm, double new_norm) {
+    if (g->n == g->cap) {
+        int cap = g->cap ? 2 * g->cap : 64;
+        int64_t *s = realloc(g->step, sizeof *s * (size_t)cap);
+        if (s) g->step = s;
+        double *o = realloc(g->old_norm, sizeof *o * (size_t)cap);
+        if (o) g->old_norm = o;
+        double *w = realloc(g->new_norm, sizeof *w * (size_t)cap);
+        if (w) g->new_norm = w;
+        if (!s || !o || !w) return WS_ERR_NOMEM;
+        g->cap = cap;
+    }
+    g->step[g->n] = step, g->old_norm[g->n] = old_norm, g->new_norm[g->n] = new_norm;
+    g->n++;
+    return WS_OK;
+}
+
+static void grad_log_free(ws_grad_log *g) {
+    free(g->step), free(g->old_norm), free(g->new_norm);
+    memset(g, 0, sizeof *g);
+}
+
+static void shrink_curve_free(ws_shrink_curve *c) {
+    free(c->lambda), free(c->test_acc), free(c->test_loss);
+    memset(c, 0, sizeof *c);
+}
+
 void ws_run_result_free(ws_run_result *r) {
     ws_train_result_free(&r->train);
+    grad_log_free(&r->grads);
+    shrink_curve_free(&r->shrink);
     if (r->own_phase1) {
         ws_run_result_free(r->own_phase1);
         free(r->own_phase1);
@@ -281,8 +310,65 @@ cJSON *ws_run_json(const ws_run_result *r) {
     cJSON_AddStringToObject(j, "stop", ws_stop_reason_name(r->train.stop));
     if (r->units_replaced) cJSON_AddNumberToObject(j, "units_replaced", (double)r->units_replaced);
     cJSON_AddItemToObject(j, "epoch_log", ws_epoch_log_json(&r->train));
+    if (r->grads.n) {
+        cJSON *g = cJSON_AddObjectToObject(j, "grad_log");
+        cJSON_AddNumberToObject(g, "every", r->grads.every);
+        cJSON_AddNumberToObject(g, "examples", (double)r->grads.examples);
+        cJSON *steps = cJSON_AddArrayToObject(g, "step");
+        for (int i = 0; i < r->grads.n; i++) cJSON_AddItemToArray(steps, cJSON_CreateNumber((double)r->grads.step[i]));
+        cJSON_AddItemToObject(g, "old", cJSON_CreateDoubleArray(r->grads.old_norm, r->grads.n));
+        cJSON_AddItemToObject(g, "new", cJSON_CreateDoubleArray(r->grads.new_norm, r->grads.n));
+    }
+    if (r->shrink.n) {
+        cJSON *c = cJSON_AddObjectToObject(j, "shrink_eval");
+        cJSON_AddItemToObject(c, "lambda", cJSON_CreateDoubleArray(r->shrink.lambda, r->shrink.n));
+        cJSON_AddItemToObject(c, "test_acc", cJSON_CreateDoubleArray(r->shrink.test_acc, r->shrink.n));
+        cJSON_AddItemToObject(c, "test_loss", cJSON_CreateDoubleArray(r->shrink.test_loss, r->shrink.n));
+    }
     if (r->own_phase1) cJSON_AddItemToObject(j, "own_phase1", ws_run_json(r->own_phase1));
     return j;
+}
+
+// n numbers of array `key` of o into a fresh array (NULL: not n numbers, or no memory).
+static double *numbers_of(const cJSON *o, const char *key, int n) {
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, key), *x;
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != n) return NULL;
+    double *v = malloc(sizeof *v * (size_t)(n ? n : 1));
+    int i = 0;
+    if (v) cJSON_ArrayForEach(x, a) {
+            if (!cJSON_IsNumber(x)) return free(v), NULL;
+            v[i++] = x->valuedouble;
+        }
+    return v;
+}
+
+// A record's grad_log and shrink_eval (when present) back into r.
+static ws_status extras_from_json(ws_ctx *ctx, const cJSON *j, ws_run_result *r) {
+    const cJSON *g = cJSON_GetObjectItemCaseSensitive(j, "grad_log"), *c = cJSON_GetObjectItemCaseSensitive(j, "shrink_eval");
+    if (g) {
+        const int n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(g, "step"));
+        double *steps = numbers_of(g, "step", n), every, examples;
+        r->grads.old_norm = numbers_of(g, "old", n), r->grads.new_norm = numbers_of(g, "new", n);
+        r->grads.step = malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
+        ws_status st = WS_OK;
+        if (!steps || !r->grads.old_norm || !r->grads.new_norm || !r->grads.step)
+            st = ws_fail(ctx, WS_ERR_FORMAT, "record field 'grad_log' is not {every, examples, step, old, new} of %d numbers", n);
+        else if (!(st = ws_json_number(ctx, g, "every", &every)) && !(st = ws_json_number(ctx, g, "examples", &examples))) {
+            for (int i = 0; i < n; i++) r->grads.step[i] = (int64_t)steps[i];
+            r->grads.n = r->grads.cap = n, r->grads.every = (int)every, r->grads.examples = (int64_t)examples;
+        }
+        free(steps);
+        if (st) return st;
+    }
+    if (c) {
+        const int n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(c, "lambda"));
+        r->shrink.lambda = numbers_of(c, "lambda", n), r->shrink.test_acc = numbers_of(c, "test_acc", n);
+        r->shrink.test_loss = numbers_of(c, "test_loss", n);
+        if (!r->shrink.lambda || !r->shrink.test_acc || !r->shrink.test_loss)
+            return ws_fail(ctx, WS_ERR_FORMAT, "record field 'shrink_eval' is not {lambda, test_acc, test_loss} of %d numbers", n);
+        r->shrink.n = n;
+    }
+    return WS_OK;
 }
 
 cJSON *ws_epoch_log_json(const ws_train_result *t) {
@@ -368,6 +454,10 @@ ws_status ws_run_from_json(ws_ctx *ctx, const cJSON *j, ws_run_result *r) {
     r->units_replaced = (int64_t)replaced;
     if ((st = ws_epoch_log_from_json(ctx, cJSON_GetObjectItemCaseSensitive(j, "epoch_log"), (int)epochs, &r->train)))
         return st;
+    if ((st = extras_from_json(ctx, j, r))) {
+        ws_run_result_free(r);
+        return st;
+    }
     const cJSON *own = cJSON_GetObjectItemCaseSensitive(j, "own_phase1");
     if (own) {
         if (!(r->own_phase1 = calloc(1, sizeof *r->own_phase1))) st = WS_ERR_NOMEM;

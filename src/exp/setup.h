@@ -98,6 +98,24 @@ void ws_setup_norm(const ws_setup *s, const ws_source *src, const ws_split *sp, 
 // The model spec for a dataset (input shape and classes from the data).
 ws_model_spec ws_setup_model_spec(const ws_setup *s, const ws_dataset *d);
 
+// Gradient norms through a run (the paper's Figure 5): after `step` updates, the norm of the
+// mean loss's gradient on a fixed sample of the old examples (phase 1's) and of the new ones.
+typedef struct {
+    int n, cap;
+    int every;                // measured every this many steps (and at step 0)
+    int64_t examples;         // on up to this many old and this many new examples
+    int64_t *step;
+    double *old_norm, *new_norm;
+} ws_grad_log;
+ws_status ws_grad_log_add(ws_grad_log *g, int64_t step, double old_norm, double new_norm);
+
+// Accuracy of a trained model with every parameter multiplied by lambda, without training
+// (the paper's Figure 6); BatchNorm's running statistics stay as trained.
+typedef struct {
+    int n;
+    double *lambda, *test_acc, *test_loss;
+} ws_shrink_curve;
+
 // One run's result: trained by its stopping rule, then evaluated.
 typedef struct ws_run_result {
     const char *learner;      // "phase1" or a learner's name (owned by the configuration)
@@ -107,6 +125,8 @@ typedef struct ws_run_result {
     struct ws_run_result *own_phase1; // the two-phase experiment under --protocol paper: a learner whose
                                       // first round is not the shared phase 1 (shrink-perturb) trains its
                                       // own first phase, recorded here (owned; NULL otherwise)
+    ws_grad_log grads;        // the two-phase experiment with grad_every (n 0: not measured)
+    ws_shrink_curve shrink;   // the two-phase experiment with shrink-only evaluation (n 0: none)
 } ws_run_result;
 void ws_run_result_free(ws_run_result *r);
 

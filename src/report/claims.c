@@ -29,6 +29,13 @@ typedef struct {
     char name[64];
     int n;
     double acc[MAX_SEEDS], secs[MAX_SEEDS], steps[MAX_SEEDS]; // seconds and gradient steps: summed over rounds
+    double train_acc[MAX_SEEDS];  // the two-phase runs' final training accuracy
+    // The two-phase runs' measurements: Figure 5's gradient norm on new over old data, as the
+    // percent excess of their ratio over 1, averaged over phase 2's first epoch (NAN: none);
+    // Figure 6's accuracy of the shrunk model minus the unshrunk (points) at lambda 0.5 and at the
+    // smallest lambda > 0, and the largest such change over every lambda > 0.
+    double grad_excess[MAX_SEEDS], shrink_half[MAX_SEEDS], shrink_small[MAX_SEEDS], shrink_maxdev[MAX_SEEDS];
+    double small_lambda;
     // Online/active: per seed, the mean test accuracy over the rounds after the first (where a
     // warm learner first starts from its previous model), and per round the sum over seeds.
     int nrounds;
@@ -61,7 +68,51 @@ static double num(const cJSON *o, const char *key) {
 
 static void put(table *t, const char *name, double acc, double secs, double steps) {
     column *c = col_named(t, name);
-    if (c && c->n < MAX_SEEDS) c->acc[c->n] = acc, c->secs[c->n] = secs, c->steps[c->n] = steps, c->n++;
+    if (c && c->n < MAX_SEEDS) {
+        c->acc[c->n] = acc, c->secs[c->n] = secs, c->steps[c->n] = steps;
+        c->train_acc[c->n] = c->grad_excess[c->n] = c->shrink_half[c->n] = c->shrink_small[c->n] = c->shrink_maxdev[c->n] = NAN;
+        c->n++;
+    }
+}
+
+// A two-phase run's extra measurements into its column's last seed (put first).
+static void put_run_extras(table *t, const char *name, const cJSON *run) {
+    column *c = col_named(t, name);
+    if (!c || !c->n) return;
+    const int i = c->n - 1;
+    c->train_acc[i] = num(run, "train_acc");
+    const cJSON *g = cJSON_GetObjectItemCaseSensitive(run, "grad_log"), *sh = cJSON_GetObjectItemCaseSensitive(run, "shrink_eval");
+    if (g) { // over phase 2's first epoch: steps up to steps / epochs
+        const cJSON *st = cJSON_GetObjectItemCaseSensitive(g, "step"), *o = cJSON_GetObjectItemCaseSensitive(g, "old"),
+                    *w = cJSON_GetObjectItemCaseSensitive(g, "new");
+        const double per_epoch = num(run, "steps") / num(run, "epochs");
+        double sum = 0;
+        int k = 0;
+        int m = cJSON_GetArraySize(st);
+        if (cJSON_GetArraySize(o) < m) m = cJSON_GetArraySize(o);
+        if (cJSON_GetArraySize(w) < m) m = cJSON_GetArraySize(w); // a damaged record: what all three hold
+        for (int j = 0; j < m; j++) {
+            double step = cJSON_GetNumberValue(cJSON_GetArrayItem(st, j)), go = cJSON_GetNumberValue(cJSON_GetArrayItem(o, j)),
+                   gn = cJSON_GetNumberValue(cJSON_GetArrayItem(w, j));
+            if (step <= per_epoch && go > 0) sum += gn / go, k++;
+        }
+        if (k) c->grad_excess[i] = 100 * (sum / k - 1);
+    }
+    if (sh) {
+        const cJSON *l = cJSON_GetObjectItemCaseSensitive(sh, "lambda"), *a = cJSON_GetObjectItemCaseSensitive(sh, "test_acc");
+        double base = NAN, small = INFINITY, maxdev = 0;
+        const int n = cJSON_GetArraySize(l) < cJSON_GetArraySize(a) ? cJSON_GetArraySize(l) : cJSON_GetArraySize(a);
+        for (int j = 0; j < n; j++)
+            if (cJSON_GetNumberValue(cJSON_GetArrayItem(l, j)) == 1) base = cJSON_GetNumberValue(cJSON_GetArrayItem(a, j));
+        for (int j = 0; j < n && isfinite(base); j++) {
+            const double lj = cJSON_GetNumberValue(cJSON_GetArrayItem(l, j)),
+                         d = 100 * (cJSON_GetNumberValue(cJSON_GetArrayItem(a, j)) - base);
+            if (lj == 0.5) c->shrink_half[i] = d;
+            if (lj > 0 && lj < small) small = lj, c->shrink_small[i] = d;
+            if (lj > 0 && fabs(d) > maxdev) maxdev = fabs(d);
+        }
+        if (isfinite(base)) c->shrink_maxdev[i] = maxdev, c->small_lambda = small;
+    }
 }
 
 // A seed's record of batch.jsonl (runs), online.jsonl (learners' rounds: the
@@ -77,8 +128,10 @@ static ws_status add_seed(ws_ctx *ctx, cJSON *rec, void *user) {
     const cJSON *learners = cJSON_GetObjectItemCaseSensitive(rec, "learners");
     const cJSON *points = cJSON_GetObjectItemCaseSensitive(rec, "points");
     if (cJSON_IsObject(runs)) {
-        cJSON_ArrayForEach(x, runs) if (strcmp(x->string, "phase1"))
-            put(t, x->string, num(x, "test_acc"), num(x, "seconds"), num(x, "steps"));
+        cJSON_ArrayForEach(x, runs) if (strcmp(x->string, "phase1")) {
+                put(t, x->string, num(x, "test_acc"), num(x, "seconds"), num(x, "steps"));
+                put_run_extras(t, x->string, x);
+            }
     } else if (cJSON_IsObject(learners)) {
         cJSON_ArrayForEach(x, learners) {
             double secs = 0, steps = 0, later = 0;
@@ -132,6 +185,7 @@ typedef struct {
     const char *where;
     const char *data;       // the point's dataset, for Table 1's numbers
     int smallest_share;     // transfer: the claims at the smallest share of the target
+    char own_where[400];    // a "where" a claim writes for itself
 } sink;
 
 static ws_claim *next(sink *s) {
@@ -312,10 +366,148 @@ static void claim_best_of_both(sink *s, table *t, const char *paper) {
          "points");
 }
 
+static double mean_acc(const column *c) {
+    double m = 0;
+    for (int i = 0; i < c->n; i++) m += c->acc[i] / c->n;
+    return m;
+}
+
+// "alike": |d| within tol, both ends of the interval (holds), or the interval wholly beyond it (the opposite).
+static void fill_within(ws_claim *c, const char *claim, const char *paper, const double *d, int n, double tol,
+                        const char *unit) {
+    double neg[MAX_SEEDS];
+    for (int i = 0; i < n; i++) neg[i] = -d[i];
+    fill(c, claim, paper, d, n, tol, unit);
+    ws_summary s;
+    const ws_verdict up = c->verdict, down = ws_verdict_paired(neg, n, tol, &s);
+    if (up == WS_VERDICT_NO_DATA) return;
+    c->verdict = up == WS_VERDICT_HOLDS && down == WS_VERDICT_HOLDS                 ? WS_VERDICT_HOLDS
+                 : up == WS_VERDICT_OPPOSITE || down == WS_VERDICT_OPPOSITE ? WS_VERDICT_OPPOSITE
+                                                                             : WS_VERDICT_NOT_SHOWN;
+}
+
+// The finite values of x[0..n) into d; their count.
+static int finite_of(const double *x, int n, double *d) {
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        if (isfinite(x[i])) d[m++] = x[i];
+    return m;
+}
+
+// Figure 1: similar training accuracy at the end (within 1 point), and warm's test accuracy lower.
+static void claims_figure1(sink *s, table *t) {
+    column *w = col_named(t, "warm"), *r = col_named(t, "random");
+    ws_claim *c = next(s);
+    if (!c || !w || !r) return;
+    double d[MAX_SEEDS];
+    int n = w->n < r->n ? w->n : r->n;
+    for (int i = 0; i < n; i++) d[i] = 100 * (r->train_acc[i] - w->train_acc[i]);
+    fill_within(c, "warm and random reach similar training accuracy, within 1 point (random - warm, final training accuracy)",
+                "Figure 1: warm and random reach similar training accuracy", d, n, 1.0, "points");
+    claim_gap(s, t, "Figure 1: warm's test accuracy is lower");
+}
+
+// Figure 5: warm's gradient larger on the new data than on the old over phase 2's first epoch;
+// random's alike (within 10 %); shrink-perturb's closer to alike than warm's.
+static void claims_gradients(sink *s, table *t) {
+    double d[MAX_SEEDS];
+    for (int i = 0; i < t->ncols; i++) {
+        column *x = &t->cols[i];
+        ws_claim *c = next(s);
+        if (!c) return;
+        char text[200];
+        int n = finite_of(x->grad_excess, x->n, d);
+        if (!strcmp(x->name, "random")) {
+            fill_within(c, "random: gradient norms on new and old data alike, within 10 % (new / old - 1, phase 2's first "
+                        "epoch)", "Figure 5: random's gradients on old and new data are alike", d, n, 10, "%");
+        } else if (!strcmp(x->name, "warm")) {
+            fill(c, "warm: gradient norm larger on the new data than on the old (new / old - 1, phase 2's first epoch)",
+                 "Figure 5: warm's gradient on the new data is larger than on the old", d, n, 0, "%");
+        } else {
+            column *w = col_named(t, "warm");
+            int m = w ? (w->n < x->n ? w->n : x->n) : 0, k = 0;
+            for (int j = 0; j < m; j++)
+                if (isfinite(w->grad_excess[j]) && isfinite(x->grad_excess[j])) d[k++] = fabs(w->grad_excess[j]) - fabs(x->grad_excess[j]);
+            snprintf(text, sizeof text, "%s: gradient norms on new and old data closer than warm's (|warm's excess| - |its|)",
+                     x->name);
+            fill(c, text, "Figure 5: shrink-perturb balances the gradients of old and new data", d, k, 0, "%");
+        }
+    }
+}
+
+// Figure 6, on the model trained from scratch on all the data (random's run): a bias-free ReLU
+// MLP's predictions do not change (its output only scales by lambda^depth); the others' accuracy
+// at lambda 0.5 and at the smallest lambda, against the unshrunk model, as measured.
+static void claims_shrink_only(sink *s, table *t) {
+    column *r = col_named(t, "random");
+    if (!r) return;
+    double d[MAX_SEEDS];
+    ws_claim *c;
+    const char *paper = "Figure 6: accuracy of a trained model shrunk by lambda, as plotted";
+    if (strstr(s->where, "bias=false") || strstr(s->where, "no-bias=true")) {
+        if (!(c = next(s))) return;
+        int n = finite_of(r->shrink_maxdev, r->n, d);
+        fill_within(c, "bias-free MLP: shrinking leaves the accuracy as it is at every lambda > 0 (largest change)", paper, d,
+                    n, 0.05, "points");
+        return;
+    }
+    if (!(c = next(s))) return;
+    int n = finite_of(r->shrink_half, r->n, d);
+    for (int i = 0; i < n; i++) d[i] = -d[i];
+    fill(c, "shrinking by lambda 0.5 costs accuracy (unshrunk - shrunk)", paper, d, n, 0, "points");
+    if (!(c = next(s))) return;
+    n = finite_of(r->shrink_small, r->n, d);
+    for (int i = 0; i < n; i++) d[i] = -d[i];
+    char text[200];
+    snprintf(text, sizeof text, "shrinking by the smallest lambda, %g, costs accuracy (unshrunk - shrunk)", r->small_lambda);
+    fill(c, text, paper, d, n, 0, "points");
+}
+
+// Figure 8: the cheapest lambda, sigma cell (by means) within 1 point of random's accuracy, then
+// that cell paired by seed: as accurate (within 1 point) and cheaper.
+static void claims_shrink_grid(sink *s, table *t) {
+    column *r = col_named(t, "random");
+    if (!r || !r->n) return;
+    const double racc = mean_acc(r);
+    int best = -1;
+    double best_secs = INFINITY;
+    char region[200] = "";
+    for (int i = 0; i < t->ncols; i++) {
+        column *x = &t->cols[i];
+        if (strncmp(x->name, "shrink-perturb", 14) || !x->n || mean_acc(x) < racc - 0.01) continue;
+        double secs = 0;
+        for (int j = 0; j < x->n; j++) secs += x->secs[j] / x->n;
+        size_t len = strlen(region);
+        snprintf(region + len, sizeof region - len, "%s%s", len ? ", " : "", x->name + 15);
+        if (secs < best_secs) best_secs = secs, best = i;
+    }
+    snprintf(s->own_where, sizeof s->own_where, "within 1 point of random (means): %s", region[0] ? region : "none");
+    s->where = s->own_where;
+    if (best < 0) {
+        ws_claim *c = next(s);
+        if (!c) return;
+        snprintf(c->claim, sizeof c->claim, "some lambda, sigma matches random's accuracy at less training time");
+        snprintf(c->paper, sizeof c->paper, "Figure 8: a region of lambda, sigma matches random at less compute");
+        snprintf(c->measured, sizeof c->measured, "no cell within 1 point of random's %.2f %% (means)", 100 * racc);
+        c->verdict = WS_VERDICT_OPPOSITE;
+        return;
+    }
+    claim_remedy(s, t, t->cols[best].name, 1, "Figure 8: a region of lambda, sigma matches random's accuracy ...");
+    claim_cheaper(s, t, t->cols[best].name, "Figure 8: ... at less compute");
+}
+
 static void point_claims(sink *s, table *t) {
     const char *a = s->artefact;
     char paper[200];
-    if (!strncmp(a, "table1-", 7)) {
+    if (!strcmp(a, "figure1")) {
+        claims_figure1(s, t);
+    } else if (!strcmp(a, "gradient-norms")) {
+        claims_gradients(s, t);
+    } else if (!strcmp(a, "shrink-only")) {
+        claims_shrink_only(s, t);
+    } else if (!strcmp(a, "shrink-perturb-grid")) {
+        claims_shrink_grid(s, t);
+    } else if (!strncmp(a, "table1-", 7)) {
         // As the paper states it: a gap where Table 1 shows one (logistic regression's small
         // ones included), no gap where it shows none (logistic regression on SVHN with SGD).
         // The model and optimizer from the point's grid, else from its records (a fixed option).

@@ -222,8 +222,24 @@ static void read_before(const ws_reproduce_opts *o, ws_artefact *arts, int n) {
     }
 }
 
-// The figures of an online, active or transfer folder (a sweep's: its own, and each point's
-// in its folder, shown under the sweep in the report).
+// The figures of a batch, online, active or transfer folder (a sweep's: its own, and each
+// point's in its folder, shown under the sweep in the report). A batch folder draws what its
+// records hold (per-epoch curves, gradient norms, shrunk accuracy): maybe nothing.
+static void draw_results(ws_ctx *ctx, const ws_hooks *h, const char *name, int point, const char *dir, const char *fig) {
+    char res[1500];
+    int nfig = 0;
+    snprintf(res, sizeof res, "%s/batch.jsonl", dir);
+    ws_status st = WS_OK;
+    if (!access(res, F_OK)) st = ws_plot_batch(ctx, res, fig, &nfig);
+    else {
+        snprintf(res, sizeof res, "%s/online.jsonl", dir);
+        if (access(res, F_OK)) snprintf(res, sizeof res, "%s/transfer.jsonl", dir);
+        if (!access(res, F_OK)) st = ws_plot_results(ctx, res, fig, &nfig);
+    }
+    if (st && point < 0) ws_hooks_note(h, "reproduce", "%s: no figures: %s", name, ctx->err);
+    else if (st) ws_hooks_note(h, "reproduce", "%s, point %d: no figures: %s", name, point, ctx->err);
+}
+
 static void draw(ws_ctx *ctx, const ws_hooks *h, const char *name, const char *dir) {
     char res[1500], fig[1500];
     int nfig = 0;
@@ -231,19 +247,13 @@ static void draw(ws_ctx *ctx, const ws_hooks *h, const char *name, const char *d
     snprintf(fig, sizeof fig, "%s/figures", dir);
     if (!access(res, F_OK) && ws_plot_results(ctx, dir, fig, &nfig))
         ws_hooks_note(h, "reproduce", "%s: no figure: %s", name, ctx->err);
-    snprintf(res, sizeof res, "%s/online.jsonl", dir);
-    if (access(res, F_OK)) snprintf(res, sizeof res, "%s/transfer.jsonl", dir);
-    if (!access(res, F_OK) && ws_plot_results(ctx, res, fig, &nfig))
-        ws_hooks_note(h, "reproduce", "%s: no figures: %s", name, ctx->err);
+    draw_results(ctx, h, name, -1, dir, fig);
     for (int k = 0; k < WS_MAX_POINTS; k++) {
         char pdir[1500];
         snprintf(pdir, sizeof pdir, "%s/points/%03d", dir, k);
         if (access(pdir, F_OK)) break;
-        snprintf(res, sizeof res, "%s/online.jsonl", pdir);
-        if (access(res, F_OK)) snprintf(res, sizeof res, "%s/transfer.jsonl", pdir);
         snprintf(fig, sizeof fig, "%s/figures", pdir);
-        if (!access(res, F_OK) && ws_plot_results(ctx, res, fig, &nfig))
-            ws_hooks_note(h, "reproduce", "%s, point %d: no figures: %s", name, k, ctx->err);
+        draw_results(ctx, h, name, k, pdir, fig);
     }
 }
 

@@ -68,6 +68,7 @@ ws_status ws_train_to_threshold(ws_ctx *ctx, ws_model *m, ws_optim *opt, const w
     if (cfg->max_epochs < 0) return ws_fail(ctx, WS_ERR_ARG, "max epochs %d must be >= 0 (0: no cap)", cfg->max_epochs);
     if (cfg->epochs < 0 || cfg->plateau < 0 || cfg->eval_every < 0)
         return ws_fail(ctx, WS_ERR_ARG, "epochs, plateau and eval-every must be >= 0");
+    if (cfg->probe && cfg->probe_every < 1) return ws_fail(ctx, WS_ERR_ARG, "a probe needs probe_every >= 1");
     if (cfg->eval_every > 0 && (!cfg->eval_d || !cfg->eval_idx || cfg->eval_n <= 0))
         return ws_fail(ctx, WS_ERR_ARG, "evaluation during training needs evaluation examples");
     if (ws_dataset_example_size(d) != ws_shape_numel(m->spec.input))
@@ -87,6 +88,10 @@ ws_status ws_train_to_threshold(ws_ctx *ctx, ws_model *m, ws_optim *opt, const w
     }
     double t_start = ws_now(), best = 0.0, eval_seconds = 0.0;
     int since = 0;
+    if (cfg->probe) { // step 0: the model as training finds it
+        if ((st = cfg->probe(cfg->probe_user, m, 0))) goto done;
+        eval_seconds += ws_now() - t_start;
+    }
     for (int e = 1;; e++) {
         // Evaluation plans the model for inference: plan it for training again (a no-op otherwise).
         if ((st = ws_model_plan(ctx, m, B))) goto done;
@@ -95,7 +100,7 @@ ws_status ws_train_to_threshold(ws_ctx *ctx, ws_model *m, ws_optim *opt, const w
         ws_rng r = ws_rng_stream(seed, "shuffle", order_stream * 1000003u + (uint64_t)e);
         ws_rng_shuffle(&r, order, n);
         ws_rng ar = ws_rng_stream(seed, "augment", order_stream * 1000003u + (uint64_t)e);
-        double loss_sum = 0.0;
+        double loss_sum = 0.0, probe_seconds = 0.0;
         int64_t hits = 0;
         ws_official_acc official;
         ws_official_acc_begin(&official);
@@ -125,6 +130,13 @@ ws_status ws_train_to_threshold(ws_ctx *ctx, ws_model *m, ws_optim *opt, const w
             hits += correct;
             ws_official_acc_add(&official, correct, b);
             if (cfg->on_batch) cfg->on_batch(cfg->on_batch_user, out->steps, b, correct, loss);
+            if (cfg->probe && out->steps % cfg->probe_every == 0) {
+                double tp = ws_now();
+                if ((st = cfg->probe(cfg->probe_user, m, out->steps))) goto done;
+                // The probe may have planned the model for another batch: plan it for training again.
+                if ((st = ws_model_plan(ctx, m, B))) goto done;
+                probe_seconds += ws_now() - tp;
+            }
         }
         // Weights that overflowed show in the next loss, but not after the last step.
         for (int64_t i = 0; i < m->nweights; i++)
@@ -144,7 +156,8 @@ ws_status ws_train_to_threshold(ws_ctx *ctx, ws_model *m, ws_optim *opt, const w
         rec->loss = loss_sum / (double)n;
         rec->hit_rate = (double)hits / (double)n;
         rec->train_acc = cfg->train_acc == WS_TRAIN_ACC_OFFICIAL ? ws_official_acc_value(&official) : rec->hit_rate;
-        rec->seconds = ws_now() - t0;
+        rec->seconds = ws_now() - t0 - probe_seconds;
+        eval_seconds += probe_seconds;
         out->train_acc = rec->train_acc;
         out->loss = rec->loss;
         ws_stop_reason why = WS_STOP_CAP;

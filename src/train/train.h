@@ -20,6 +20,11 @@ struct ws_epoch_record;
 typedef void (*ws_epoch_model_fn)(void *user, ws_model *m, const struct ws_epoch_record *rec);
 // A hook inside each step, given the batch size b (a learner's: learn/learner.h).
 typedef ws_status (*ws_step_hook)(void *user, ws_model *m, ws_optim *opt, int b);
+// A measurement between steps (the gradient norms of the paper's Figure 5): called before the
+// first step (step 0) and after every probe_every-th update with the number of steps taken. It
+// may run forwards and backwards but must leave the weights, BatchNorm buffers and optimizer
+// as they are, so that training goes on bit for bit as without it; its time is not counted.
+typedef ws_status (*ws_probe_fn)(void *user, ws_model *m, int64_t step);
 
 // How an epoch's training accuracy is measured on the fly.
 typedef enum {
@@ -65,6 +70,9 @@ typedef struct {
     ws_step_hook after_backward;   // optional: after the gradient, before the update (a penalty's gradient)
     ws_step_hook after_step;       // optional: after the update (continual backprop's replacements)
     void *hook_user;
+    int probe_every;               // > 0 with probe: measure every this many steps (and before the first)
+    ws_probe_fn probe;
+    void *probe_user;
 } ws_train_config;
 
 typedef struct ws_epoch_record {

@@ -290,6 +290,17 @@ if command -v gnuplot >/dev/null 2>&1; then
         bad "plot: $(cat "$T/plot.out")"
     fi
     expect_error "plot of a file that is not a result" "is not JSON" "$WS" plot "$T/onl/online.csv"
+    # The two-phase run's figures: Figure 1's curves, Figure 5's gradient norms, Figure 6's shrunk accuracy.
+    if "$WS" batch --subset 600 --epochs 3 --eval-every 1 --grad-every 2 --grad-examples 64 --shrink-eval 0:1:3 --threads 2 \
+        --out "$T/b17" >/dev/null 2>"$T/b17.log" && "$WS" plot "$T/b17" >"$T/b17.plot" 2>&1 \
+        && grep -q "Figure 1: test accuracy" "$T/b17/figures/curves-test.svg" && [ -s "$T/b17/figures/curves-train.png" ] \
+        && grep -q "Figure 5: gradient norm" "$T/b17/figures/gradnorm-steps.svg" && grep -q "warm: new data" "$T/b17/figures/gradnorm-steps.svg" \
+        && grep -q "Figure 6" "$T/b17/figures/shrink.svg" && grep -q '"grad_every":[[:space:]]*2' "$T/b17/config.json"; then
+        ok "plot draws a two-phase run's curves, gradient norms and shrunk accuracy"
+    else
+        bad "batch figures: $(cat "$T/b17.log" "$T/b17.plot" 2>/dev/null)"
+    fi
+    expect_error "plot of a two-phase run with nothing to draw" "nothing to draw" "$WS" plot "$T/run1/batch.jsonl"
 else
     echo "ok - # SKIP plot: gnuplot is not installed"
 fi

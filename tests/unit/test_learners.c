@@ -654,6 +654,67 @@ START_TEST(paper_batch_own_phase1) {
 }
 END_TEST
 
+// The two-phase experiment's measurements: gradient norms through phase 2 (Figure 5) at step 0
+// and every K steps, on old and new examples, and shrink-only evaluation of every trained model
+// (Figure 6), its lambda 1 the run's own accuracy; neither changes the training; both read back.
+START_TEST(batch_grad_log_and_shrink_eval) {
+    ws_source src;
+    if (ws_source_load(&ctx, &src, "fashion-mnist", NULL)) {
+        fprintf(stderr, "learners: Fashion-MNIST not installed, gradient-log check skipped\n");
+        return;
+    }
+    ws_batch_config cfg;
+    ws_batch_config_defaults(&cfg);
+    cfg.base.subset = 400, cfg.base.eval_subset = 200, cfg.base.epochs = 2;
+    cfg.base.hidden[0] = cfg.base.hidden[1] = 16;
+    cfg.base.opt.lr = 0.01f, cfg.phase1_epochs = 40; // phase 1 fits its half
+    ws_batch_seed_result plain, seen;
+    ck_assert_int_eq(ws_batch_run_seed(&ctx, &cfg, &src, 0, NULL, NULL, &plain), WS_OK);
+    cfg.grad_every = 2, cfg.grad_examples = 50;
+    cfg.nshrink = 3, cfg.shrink_lambda[0] = 0.0, cfg.shrink_lambda[1] = 0.5, cfg.shrink_lambda[2] = 1.0;
+    ck_assert_int_eq(ws_batch_run_seed(&ctx, &cfg, &src, 0, NULL, NULL, &seen), WS_OK);
+    ck_assert_int_eq(seen.nruns, 2);
+    ck_assert_int_eq(seen.phase1.grads.n, 0); // phase 2 only
+    ck_assert_int_eq(seen.phase1.shrink.n, 3);
+    ck_assert_double_eq(seen.phase1.shrink.test_acc[2], seen.phase1.test_acc);
+    for (int l = 0; l < 2; l++) {
+        const ws_run_result *a = &plain.runs[l], *b = &seen.runs[l];
+        ck_assert_double_eq(a->test_acc, b->test_acc);
+        ck_assert_double_eq(a->train.loss, b->train.loss);
+        // 400 examples in batches of 128: 4 steps an epoch, 8 in all: steps 0, 2, 4, 6, 8.
+        ck_assert_int_eq(b->grads.n, 5);
+        for (int i = 0; i < 5; i++) {
+            ck_assert_int_eq(b->grads.step[i], 2 * i);
+            ck_assert(b->grads.old_norm[i] > 0 && b->grads.new_norm[i] > 0);
+        }
+        ck_assert_int_eq(b->shrink.n, 3);
+        ck_assert_double_eq(b->shrink.test_acc[2], b->test_acc);
+        ck_assert_double_eq(b->shrink.lambda[1], 0.5);
+    }
+    // Warm's first measurement is phase 1's model: trained on the old half, its gradient is
+    // smaller there than on the new half.
+    ck_assert_double_lt(seen.runs[0].grads.old_norm[0], seen.runs[0].grads.new_norm[0]);
+    cJSON *j = ws_run_json(&seen.runs[0]);
+    ws_run_result back;
+    ck_assert_int_eq(ws_run_from_json(&ctx, j, &back), WS_OK);
+    ck_assert_int_eq(back.grads.n, 5);
+    ck_assert_int_eq(back.grads.every, 2);
+    ck_assert_int_eq(back.grads.step[4], 8);
+    ck_assert_double_eq(back.grads.new_norm[3], seen.runs[0].grads.new_norm[3]);
+    ck_assert_int_eq(back.shrink.n, 3);
+    ck_assert_double_eq(back.shrink.test_acc[1], seen.runs[0].shrink.test_acc[1]);
+    ws_run_result_free(&back);
+    // A damaged log is refused by name.
+    cJSON_DeleteItemFromArray(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "grad_log"), "old"), 0);
+    ck_assert_int_eq(ws_run_from_json(&ctx, j, &back), WS_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(ctx.err, "grad_log"));
+    cJSON_Delete(j);
+    ws_batch_seed_result_free(&plain);
+    ws_batch_seed_result_free(&seen);
+    ws_source_free(&src);
+}
+END_TEST
+
 Suite *learners_suite(void) {
     Suite *s = suite_create("learners");
     TCase *t = tcase_create("learners");
@@ -672,6 +733,7 @@ Suite *learners_suite(void) {
     tcase_add_test(t, online_identities_end_to_end);
     tcase_add_test(t, paper_warm_is_shrink_perturb_1_0);
     tcase_add_test(t, paper_batch_own_phase1);
+    tcase_add_test(t, batch_grad_log_and_shrink_eval);
     tcase_add_test(t, custom_learner_identities);
     suite_add_tcase(s, t);
     return s;

@@ -470,6 +470,75 @@ START_TEST(claims_say_when_the_data_disagree) {
 }
 END_TEST
 
+// The claims of the figures the paper draws beyond its tables (Figures 1, 5, 6, 8) on synthetic
+// records whose answers are known by hand.
+#define GRUN(acc, tacc, old, new)                                                                                    \
+    "{'test_acc':" #acc ",'train_acc':" #tacc ",'seconds':1,'steps':20,'epochs':2,'grad_log':{'every':5,'examples':10,"  \
+    "'step':[0,5,10,15,20],'old':" old ",'new':" new "}}"
+START_TEST(claims_of_the_figures) {
+    ws_claim c[16];
+    int n = 0;
+    // Figure 1: training accuracy alike (random - warm: +0.2, -0.1, +0.2), test accuracy lower.
+    mkdirs("claims/figure1");
+    write_json("claims/figure1/batch.jsonl",
+               "{'runs':{'warm':" GRUN(0.50, 0.995, "[1]", "[1]") ",'random':" GRUN(0.55, 0.997, "[1]", "[1]") "}," CONFIG("batch") "}\n"
+               "{'runs':{'warm':" GRUN(0.51, 0.996, "[1]", "[1]") ",'random':" GRUN(0.56, 0.995, "[1]", "[1]") "}," CONFIG("batch") "}\n"
+               "{'runs':{'warm':" GRUN(0.49, 0.994, "[1]", "[1]") ",'random':" GRUN(0.55, 0.996, "[1]", "[1]") "}," CONFIG("batch") "}\n");
+    ck_assert_int_eq(ws_claims_check(&ctx, "figure1", mkdirs("claims/figure1"), c, 16, &n), WS_OK);
+    ck_assert_int_eq(n, 2);
+    ck_assert_ptr_nonnull(strstr(c[0].claim, "similar training accuracy"));
+    ck_assert_str_eq(c[0].measured, "+0.10 ± 0.43 points (3 seeds)");
+    ck_assert_int_eq(c[0].verdict, WS_VERDICT_HOLDS);
+    ck_assert_int_eq(c[1].verdict, WS_VERDICT_HOLDS); // the gap
+    // Figure 5, over phase 2's first epoch (steps 0, 5, 10 of 20 in 2 epochs): warm's new/old
+    // ratios 3, 2, 1.5 (excess +116.67 %; the later steps left out), random's about 1, shrink-perturb's 1.5, 1.2, 1.2.
+    mkdirs("claims/gradient-norms");
+    write_json("claims/gradient-norms/batch.jsonl",
+               "{'runs':{'warm':" GRUN(0.5, 1, "[1,1,1,1,1]", "[3,2,1.5,9,9]") ",'random':" GRUN(0.5, 1, "[1,1,1,1,1]", "[1.02,0.98,1,9,9]")
+               ",'shrink-perturb:lambda=0.5':" GRUN(0.5, 1, "[1,1,1,1,1]", "[1.5,1.2,1.2,9,9]") "}," CONFIG("batch") "}\n"
+               "{'runs':{'warm':" GRUN(0.5, 1, "[2,2,2,1,1]", "[6,4,3,9,9]") ",'random':" GRUN(0.5, 1, "[2,2,2,1,1]", "[2,2.02,1.98,9,9]")
+               ",'shrink-perturb:lambda=0.5':" GRUN(0.5, 1, "[1,1,1,1,1]", "[1.4,1.3,1.2,9,9]") "}," CONFIG("batch") "}\n");
+    ck_assert_int_eq(ws_claims_check(&ctx, "gradient-norms", mkdirs("claims/gradient-norms"), c, 16, &n), WS_OK);
+    ck_assert_int_eq(n, 3);
+    ck_assert_ptr_nonnull(strstr(c[0].claim, "warm: gradient norm larger on the new data"));
+    ck_assert_str_eq(c[0].measured, "+116.67 ± 0.00 % (2 seeds)");
+    ck_assert_int_eq(c[0].verdict, WS_VERDICT_HOLDS);
+    ck_assert_ptr_nonnull(strstr(c[1].claim, "random: gradient norms on new and old data alike"));
+    ck_assert_int_eq(c[1].verdict, WS_VERDICT_HOLDS);
+    ck_assert_ptr_nonnull(strstr(c[2].claim, "closer than warm's"));
+    ck_assert_int_eq(c[2].verdict, WS_VERDICT_HOLDS);
+    // Figure 6 on random's run: lambda 0.5 costs 20 and 22 points, the smallest (0.25) 50 and 52.
+    mkdirs("claims/shrink-only");
+    write_json("claims/shrink-only/batch.jsonl",
+               "{'runs':{'random':{'test_acc':0.8,'seconds':1,'shrink_eval':{'lambda':[0,0.25,0.5,1],'test_acc':[0.1,0.3,0.6,0.8],"
+               "'test_loss':[1,1,1,1]}}}," CONFIG("batch") "}\n"
+               "{'runs':{'random':{'test_acc':0.82,'seconds':1,'shrink_eval':{'lambda':[0,0.25,0.5,1],'test_acc':[0.1,0.3,0.6,0.82],"
+               "'test_loss':[1,1,1,1]}}}," CONFIG("batch") "}\n");
+    ck_assert_int_eq(ws_claims_check(&ctx, "shrink-only", mkdirs("claims/shrink-only"), c, 16, &n), WS_OK);
+    ck_assert_int_eq(n, 2);
+    ck_assert_str_eq(c[0].measured, "+21.00 ± 12.71 points (2 seeds)");
+    ck_assert_int_eq(c[0].verdict, WS_VERDICT_HOLDS);
+    ck_assert_ptr_nonnull(strstr(c[1].claim, "smallest lambda, 0.25,"));
+    ck_assert_str_eq(c[1].measured, "+51.00 ± 12.71 points (2 seeds)");
+    // Figure 8: of the grid, lambda 0.5 sigma 0.01 is within a point of random (at half the time);
+    // lambda 0.2 sigma 0.1 is not; the cell named, then its claims paired by seed.
+    mkdirs("claims/shrink-perturb-grid");
+#define OROUND(acc, secs) "{'examples_seen':1000,'test_acc':" #acc ",'seconds':" #secs ",'steps':" #secs "}"
+    write_json("claims/shrink-perturb-grid/online.jsonl",
+               "{'learners':{'random':[" OROUND(0.70, 10) "],'shrink-perturb:lambda=0.5:sigma=0.01':[" OROUND(0.696, 5)
+               "],'shrink-perturb:lambda=0.2:sigma=0.1':[" OROUND(0.60, 3) "]}," CONFIG("online") "}\n"
+               "{'learners':{'random':[" OROUND(0.71, 10) "],'shrink-perturb:lambda=0.5:sigma=0.01':[" OROUND(0.706, 5)
+               "],'shrink-perturb:lambda=0.2:sigma=0.1':[" OROUND(0.61, 3) "]}," CONFIG("online") "}\n");
+    ck_assert_int_eq(ws_claims_check(&ctx, "shrink-perturb-grid", mkdirs("claims/shrink-perturb-grid"), c, 16, &n), WS_OK);
+    ck_assert_int_eq(n, 3);
+    ck_assert_str_eq(c[0].where, "within 1 point of random (means): lambda=0.5:sigma=0.01");
+    ck_assert_ptr_nonnull(strstr(c[0].claim, "shrink-perturb:lambda=0.5:sigma=0.01: as accurate as random"));
+    ck_assert_int_eq(c[0].verdict, WS_VERDICT_HOLDS);
+    ck_assert_ptr_nonnull(strstr(c[1].claim, "less training time"));
+    ck_assert_int_eq(c[1].verdict, WS_VERDICT_HOLDS);
+}
+END_TEST
+
 // ---- the gnuplot launcher (report/plot.c): no shell between us and gnuplot ----
 
 // A folder name a shell would split or unquote, and a quote gnuplot's strings must escape.
@@ -556,6 +625,7 @@ Suite *report_suite(void) {
     TCase *t = tcase_create("report");
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, every_kind_on_one_page);
+    tcase_add_test(t, claims_of_the_figures);
     tcase_add_test(t, results_in_the_folder_itself);
     tcase_add_test(t, search_depth);
     tcase_add_test(t, missing_or_empty_folder);

@@ -3,10 +3,14 @@
 // training-accuracy figure against an independent computation (on hand-made
 // sequences and on the batches a real run records); each stopping rule (fixed
 // epochs, plateau, cap, no cap); evaluation during training leaves the training
-// as it was.
+// as it was; a probe between steps (Figure 5's gradient norms) sees the model after exactly
+// its steps, measures the gradient norm a closed form gives, and leaves training as it was;
+// shrink-only evaluation (Figure 6) against evaluating a directly scaled copy.
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "exp/metrics.h"
 #include "suites.h"
 #include "train/train.h"
 
@@ -275,6 +279,147 @@ START_TEST(eval_every_records_without_changing_training) {
 }
 END_TEST
 
+// The gradient norm of logistic regression's mean cross-entropy over examples idx[0..n), in
+// closed form from its weights (W (C,D), b (C)) in double: dW = mean (p - onehot) x^T, db = mean (p - onehot).
+static double logreg_grad_norm(const ws_model *m, const ws_dataset *d, const ws_norm *n, const int32_t *ix, int cnt) {
+    const int C = m->spec.num_classes, D = (int)ws_shape_numel(m->spec.input);
+    const float *W = NULL, *bias = NULL;
+    for (int i = 0; i < m->nparams; i++) {
+        const char *dot = strrchr(m->params[i].name, '.');
+        if (dot && !strcmp(dot, ".weight")) W = m->w + m->params[i].offset;
+        if (dot && !strcmp(dot, ".bias")) bias = m->w + m->params[i].offset;
+    }
+    ck_assert(W && bias);
+    double gW[3 * TDIM] = {0}, gb[3] = {0};
+    ck_assert_int_eq(C, 3);
+    ck_assert_int_eq(D, TDIM);
+    for (int k = 0; k < cnt; k++) {
+        float x[TDIM];
+        int32_t y;
+        ws_gather(x, &y, d, n, ix + k, 1);
+        double z[3], zmax = -INFINITY, sum = 0;
+        for (int c = 0; c < C; c++) {
+            z[c] = bias[c];
+            for (int i = 0; i < D; i++) z[c] += (double)W[c * D + i] * x[i];
+            if (z[c] > zmax) zmax = z[c];
+        }
+        for (int c = 0; c < C; c++) sum += exp(z[c] - zmax);
+        for (int c = 0; c < C; c++) {
+            double g = exp(z[c] - zmax) / sum - (c == y);
+            gb[c] += g / cnt;
+            for (int i = 0; i < D; i++) gW[c * D + i] += g * x[i] / cnt;
+        }
+    }
+    double s2 = 0;
+    for (int i = 0; i < C * D; i++) s2 += gW[i] * gW[i];
+    for (int c = 0; c < C; c++) s2 += gb[c] * gb[c];
+    return sqrt(s2);
+}
+
+typedef struct {
+    const ws_dataset *d;
+    const ws_norm *n;
+    int calls;
+    int64_t steps[64];
+    double measured[64], closed[64];
+    float *scratch;
+} probe_log;
+
+static ws_status probe_record(void *user, ws_model *m, int64_t step) {
+    probe_log *p = user;
+    ws_status st = ws_grad_norm(&ctx, m, p->d, p->n, idx + 100, 150, 32, p->scratch, &p->measured[p->calls]);
+    p->closed[p->calls] = logreg_grad_norm(m, p->d, p->n, idx + 100, 150);
+    p->steps[p->calls++] = step;
+    return st;
+}
+
+static ws_model *logreg(void) {
+    ws_model_spec spec = {.kind = WS_MODEL_LOGREG, .input = {1, 2, 4}, .num_classes = 3};
+    ws_model *m = NULL;
+    ck_assert_int_eq(ws_model_create(&ctx, &m, &spec), WS_OK);
+    ws_rng r = ws_rng_stream(3, "init", 0);
+    ws_model_init(m, &r);
+    return m;
+}
+
+START_TEST(probe_measures_gradient_norms_without_changing_training) {
+    ws_dataset d = toy();
+    ws_norm n;
+    ws_norm_from_data(&n, &d, NULL, 0);
+    ws_model *m[2] = {logreg(), logreg()};
+    ws_opt_config oc = ws_opt_defaults(WS_OPT_SGD, 0.05f);
+    probe_log log = {.d = &d, .n = &n};
+    log.scratch = malloc(sizeof(float) * (size_t)m[0]->nweights);
+    ws_train_result r[2];
+    for (int k = 0; k < 2; k++) {
+        ws_optim o;
+        ws_optim_create(&ctx, &o, &oc, m[k]->nweights);
+        // 600 examples in batches of 64: 10 steps an epoch, 3 epochs; a probe every 7 steps.
+        ws_train_config tc = {.batch = 64, .epochs = 3};
+        if (k) tc.probe = probe_record, tc.probe_user = &log, tc.probe_every = 7;
+        ck_assert_int_eq(ws_train_to_threshold(&ctx, m[k], &o, &d, &n, idx, TN, &tc, 1, 1, NULL, NULL, &r[k]), WS_OK);
+        ws_optim_free(&o);
+    }
+    // Training is the same bit for bit.
+    ck_assert_mem_eq(m[0]->w, m[1]->w, sizeof(float) * (size_t)m[0]->nweights);
+    for (int e = 0; e < 3; e++) ck_assert_double_eq(r[0].epochs[e].loss, r[1].epochs[e].loss);
+    // Before the first step, then after steps 7, 14, 21, 28.
+    ck_assert_int_eq(log.calls, 5);
+    for (int i = 0; i < 5; i++) {
+        ck_assert_int_eq(log.steps[i], 7 * i);
+        ck_assert_double_gt(log.measured[i], 0);
+        ck_assert_double_le(fabs(log.measured[i] - log.closed[i]), 1e-5 * log.closed[i] + 1e-7);
+    }
+    // The measurements follow the model: they change as it trains.
+    ck_assert_double_ne(log.measured[0], log.measured[4]);
+    // The last probe saw the model after step 28; the closed form on the final model (30 steps) differs.
+    ck_assert_double_ne(log.closed[4], logreg_grad_norm(m[1], &d, &n, idx + 100, 150));
+    // A probe needs a period.
+    ws_optim o;
+    ws_optim_create(&ctx, &o, &oc, m[0]->nweights);
+    ws_train_config bad = {.batch = 64, .epochs = 1, .probe = probe_record, .probe_user = &log};
+    ws_train_result rb;
+    ck_assert_int_eq(ws_train_to_threshold(&ctx, m[0], &o, &d, &n, idx, TN, &bad, 1, 1, NULL, NULL, &rb), WS_ERR_ARG);
+    ws_optim_free(&o);
+    free(log.scratch);
+    ws_train_result_free(&r[0]);
+    ws_train_result_free(&r[1]);
+    ws_model_free(m[0]);
+    ws_model_free(m[1]);
+}
+END_TEST
+
+START_TEST(shrink_eval_equals_evaluating_a_scaled_copy) {
+    ws_dataset d = toy();
+    ws_norm n;
+    ws_norm_from_data(&n, &d, NULL, 0);
+    ws_model *m = NULL;
+    ws_train_result r = run_toy((ws_train_config){.batch = 32, .epochs = 6}, 0.1f, &m);
+    float *before = malloc(sizeof(float) * (size_t)m->nweights), *scratch = malloc(sizeof(float) * (size_t)m->nweights);
+    memcpy(before, m->w, sizeof(float) * (size_t)m->nweights);
+    const double lambda[4] = {1.0, 0.5, 0.1, 0.0};
+    double acc[4], loss[4];
+    ck_assert_int_eq(ws_shrink_eval(&ctx, m, &d, &n, idx, TN, 100, lambda, 4, scratch, acc, loss), WS_OK);
+    ck_assert_mem_eq(m->w, before, sizeof(float) * (size_t)m->nweights); // put back
+    ws_model *c = mlp(9);
+    for (int k = 0; k < 4; k++) {
+        for (int64_t i = 0; i < m->nweights; i++) c->w[i] = (float)lambda[k] * before[i];
+        double a, l;
+        ck_assert_int_eq(ws_evaluate(&ctx, c, &d, &n, idx, TN, 100, &a, &l), WS_OK);
+        ck_assert_double_eq(acc[k], a);
+        ck_assert_double_eq(loss[k], l);
+    }
+    ck_assert_double_gt(acc[0], 0.8);                         // trained
+    ck_assert_double_eq_tol(loss[3], log(3.0), 1e-6);         // all weights 0: uniform outputs
+    ck_assert_double_ne(loss[1], loss[0]);                    // a shrink changes the outputs
+    ws_model_free(c);
+    ws_model_free(m);
+    ws_train_result_free(&r);
+    free(before);
+    free(scratch);
+}
+END_TEST
+
 Suite *train_suite(void) {
     Suite *s = suite_create("train");
     TCase *t = tcase_create("loop");
@@ -287,6 +432,8 @@ Suite *train_suite(void) {
     tcase_add_test(t, official_accuracy_in_training);
     tcase_add_test(t, stopping_rules);
     tcase_add_test(t, eval_every_records_without_changing_training);
+    tcase_add_test(t, probe_measures_gradient_norms_without_changing_training);
+    tcase_add_test(t, shrink_eval_equals_evaluating_a_scaled_copy);
     suite_add_tcase(s, t);
     return s;
 }
