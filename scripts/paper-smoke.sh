@@ -23,6 +23,8 @@ for f in "$(dirname "$0")"/../experiments/paper/*.ini; do
     # One epoch: a cap for files trained to the threshold, one fixed epoch for fixed-epoch files.
     one="--max-epochs=1"
     grep -q '^epochs' "$f" && one="--epochs=1"
+    # A phase-1 length set among the options (not swept): one epoch too.
+    awk '/^\[grid\]/ { exit } /^phase1-epochs/ { f = 1 } END { exit !f }' "$f" && one="$one --phase1-epochs=1"
     unit=$("$WS" plan "$f" $data 2>"$OUT/$name.err" | head -n 1)
     start=$(date +%s)
     # shellcheck disable=SC2086

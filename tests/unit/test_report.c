@@ -536,6 +536,17 @@ START_TEST(claims_of_the_figures) {
     ck_assert_int_eq(c[0].verdict, WS_VERDICT_HOLDS);
     ck_assert_ptr_nonnull(strstr(c[1].claim, "less training time"));
     ck_assert_int_eq(c[1].verdict, WS_VERDICT_HOLDS);
+    // The appendix's regularisation table: each point's gap, with the table's numbers by coefficient.
+    mkdirs("claims/appendix-l2/points/000");
+    write_json("claims/appendix-l2/points/000/batch.jsonl",
+               "{'runs':{'warm':{'test_acc':0.36,'seconds':1},'random':{'test_acc':0.39,'seconds':2}}," CONFIG("batch") "}\n"
+               "{'runs':{'warm':{'test_acc':0.35,'seconds':1},'random':{'test_acc':0.385,'seconds':2}}," CONFIG("batch") "}\n");
+    write_json("claims/appendix-l2/sweep.jsonl",
+               "{'point':0,'params':{'wd':'0.01'},'learner':'warm'," SWEEP_STATS "," CONFIG("sweep") "}\n");
+    ck_assert_int_eq(ws_claims_check(&ctx, "appendix-l2", mkdirs("claims/appendix-l2"), c, 16, &n), WS_OK);
+    ck_assert_int_eq(n, 1);
+    ck_assert_str_eq(c[0].paper, "appendix table, weight decay at 0.01: random 55.4, warm 51.2 (a gap of 4.2 points)");
+    ck_assert_int_eq(c[0].verdict, WS_VERDICT_HOLDS);
 }
 END_TEST
 
