@@ -3,11 +3,13 @@
 // al. 2015). Their gradients by finite differences of a loss the tests compute themselves
 // (w.r.t. the logits, the parameters and the input); one FGSM step's gradient against
 // 0.5 (grad L(x) + grad L(x_adv)) built here from the checked input gradient; both off
-// train bit for bit as the plain step.
+// train bit for bit as the plain step; the options, their errors and the configuration.
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "exp/options.h"
+#include "exp/setup.h"
 #include "nn/model.h"
 #include "suites.h"
 #include "train/train.h"
@@ -362,6 +364,80 @@ START_TEST(off_trains_as_the_plain_step) {
 }
 END_TEST
 
+// ---- options ------------------------------------------------------------------------------
+
+START_TEST(options_parse_resolve_and_record) {
+    ws_options o;
+    ws_options_defaults(&o, WS_CMD_BATCH);
+    ck_assert_double_eq(o.confidence_penalty, 0);
+    ck_assert_double_eq(o.fgsm_eps, 0);
+    // Negative, not a number, too large: refused, naming the option.
+    ck_assert_int_eq(ws_options_set(&ctx, WS_CMD_BATCH, &o, "confidence-penalty", "-0.1"), WS_ERR_ARG);
+    ck_assert_str_eq(ctx.err, "--confidence-penalty: -0.1 is out of range [0, 1000]");
+    ck_assert_int_eq(ws_options_set(&ctx, WS_CMD_BATCH, &o, "fgsm-eps", "-1e-3"), WS_ERR_ARG);
+    ck_assert_str_eq(ctx.err, "--fgsm-eps: -1e-3 is out of range [0, 1000]");
+    ck_assert_int_eq(ws_options_set(&ctx, WS_CMD_BATCH, &o, "fgsm-eps", "small"), WS_ERR_ARG);
+    ck_assert_str_eq(ctx.err, "--fgsm-eps: 'small' is not a number");
+    ck_assert_int_eq(ws_options_set(&ctx, WS_CMD_ONLINE, &o, "confidence-penalty", "nan"), WS_ERR_ARG);
+    ck_assert_ptr_nonnull(strstr(ctx.err, "--confidence-penalty"));
+    ck_assert_double_eq(o.confidence_penalty, 0); // a refused value leaves the option as it was
+    // Every command that trains takes them; eval does not.
+    ck_assert_ptr_nonnull(ws_option_find(WS_CMD_TRAIN, "confidence-penalty"));
+    ck_assert_ptr_nonnull(ws_option_find(WS_CMD_TRANSFER, "fgsm-eps"));
+    ck_assert_ptr_null(ws_option_find(WS_CMD_EVAL, "fgsm-eps"));
+    // Given: into the setup, and from there into every run's training configuration.
+    char a0[] = "--confidence-penalty", a1[] = "0.1", a2[] = "--fgsm-eps=0.03", *argv[] = {a0, a1, a2};
+    ck_assert_int_eq(ws_options_parse(&ctx, WS_CMD_BATCH, &o, 3, argv), WS_OK);
+    ws_batch_config b;
+    ws_online_config on;
+    ws_transfer_config tr;
+    ck_assert_int_eq(ws_options_resolve(&ctx, WS_CMD_BATCH, &o, &b, &on, &tr), WS_OK);
+    ck_assert_double_eq(b.base.confidence_penalty, 0.1);
+    ck_assert_double_eq(b.base.fgsm_eps, 0.03);
+    ws_train_config tc = ws_setup_train_config(&b.base, 32, NULL);
+    ck_assert_double_eq(tc.confidence_penalty, 0.1);
+    ck_assert_double_eq(tc.fgsm_eps, 0.03);
+    // A program's setup is checked too, and so is the trainer's configuration.
+    ws_setup s;
+    ws_setup_defaults(&s);
+    s.fgsm_eps = -1;
+    ck_assert_int_eq(ws_setup_check(&ctx, &s), WS_ERR_ARG);
+    ck_assert_str_eq(ctx.err, "--fgsm-eps -1: expected a number >= 0 (0: off)");
+    s.fgsm_eps = 0, s.confidence_penalty = -0.5;
+    ck_assert_int_eq(ws_setup_check(&ctx, &s), WS_ERR_ARG);
+    ck_assert_str_eq(ctx.err, "--confidence-penalty -0.5: expected a number >= 0 (0: off)");
+    ws_dataset d = toy();
+    ws_norm n;
+    ws_norm_from_data(&n, &d, NULL, 0);
+    ws_model *m = toy_mlp(1, 8);
+    ws_opt_config oc = ws_opt_defaults(WS_OPT_SGD, 0.1f);
+    ws_optim opt;
+    ck_assert_int_eq(ws_optim_create(&ctx, &opt, &oc, m->nweights), WS_OK);
+    ws_train_result res;
+    tc = (ws_train_config){.batch = 8, .epochs = 1, .confidence_penalty = -1};
+    ck_assert_int_eq(ws_train_to_threshold(&ctx, m, &opt, &d, &n, idx, TN, &tc, 1, 1, NULL, NULL, &res), WS_ERR_ARG);
+    ck_assert_str_eq(ctx.err, "confidence penalty -1 must be a finite number >= 0 (0: off)");
+    tc = (ws_train_config){.batch = 8, .epochs = 1, .fgsm_eps = INFINITY};
+    ck_assert_int_eq(ws_train_to_threshold(&ctx, m, &opt, &d, &n, idx, TN, &tc, 1, 1, NULL, NULL, &res), WS_ERR_ARG);
+    ck_assert_str_eq(ctx.err, "FGSM epsilon inf must be a finite number >= 0 (0: off)");
+    ws_optim_free(&opt);
+    ws_model_free(m);
+    // The resolved configuration records them when on, and only then (absent: off).
+    char class_names[3][WS_CLASS_NAME] = {"a", "b", "c"};
+    ws_source src = {.name = "toy", .root = "/nowhere", .labels = "class", .num_classes = 3, .class_names = class_names,
+                     .train = d, .test = d};
+    ws_setup_defaults(&s);
+    cJSON *j = ws_setup_json(&s, "batch", &src, &ctx, NULL);
+    ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(j, "confidence_penalty"));
+    ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(j, "fgsm_eps"));
+    cJSON_Delete(j);
+    j = ws_setup_json(&b.base, "batch", &src, &ctx, NULL);
+    ck_assert_double_eq(cJSON_GetObjectItemCaseSensitive(j, "confidence_penalty")->valuedouble, 0.1);
+    ck_assert_double_eq(cJSON_GetObjectItemCaseSensitive(j, "fgsm_eps")->valuedouble, 0.03);
+    cJSON_Delete(j);
+}
+END_TEST
+
 Suite *regularisers_suite(void) {
     Suite *s = suite_create("regularisers");
     TCase *t = tcase_create("gradients");
@@ -377,6 +453,7 @@ Suite *regularisers_suite(void) {
     tcase_add_loop_test(tr, fgsm_step_gradient_is_the_mean_of_clean_and_adversarial, 0, 2);
     tcase_add_test(tr, fgsm_updates_batchnorm_statistics_twice);
     tcase_add_test(tr, off_trains_as_the_plain_step);
+    tcase_add_test(tr, options_parse_resolve_and_record);
     suite_add_tcase(s, tr);
     return s;
 }
