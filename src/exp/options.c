@@ -74,6 +74,14 @@ static const ws_option_def OPTIONS[] = {
      0, 0, TRAINING, 0, STR(train_acc)},
     {"eval-every", WS_ARG_INT, "E", "record test accuracy and loss in the epoch log every E epochs (default off)", 1, 1e6,
      TRAINING, 0, VAL(eval_every)},
+    {"confidence-penalty", WS_ARG_DOUBLE, "B",
+     "penalise confident outputs: loss = cross-entropy - B * entropy of the softmax (Pereyra et al. 2017; default 0: "
+     "off; batch: both phases)",
+     0, 1e3, TRAINING, 0, VAL(confidence_penalty)},
+    {"fgsm-eps", WS_ARG_DOUBLE, "E",
+     "FGSM adversarial training: each step trains on 0.5 x + 0.5 (x + E sign(grad_x loss)), E in normalised-input "
+     "units (Goodfellow et al. 2015; default 0: off; batch: both phases)",
+     0, 1e3, TRAINING, 0, VAL(fgsm_eps)},
     {"init-from", WS_ARG_STRING, "FILE", "start from this safetensors checkpoint", 0, 0, TRAINING, 0, STR(init_from)},
     {"quiet", WS_ARG_FLAG, NULL, "no progress line", 0, 0, TRAINING, 1, VAL(quiet)},
     {"init-from", WS_ARG_STRING, "FILE", "the checkpoint to evaluate (required)", 0, 0, WS_CMD_EVAL, 0, STR(init_from)},
@@ -322,6 +330,8 @@ static ws_status resolve_setup(ws_ctx *ctx, const ws_options *o, ws_setup *cfg) 
     cfg->epochs = o->epochs;
     cfg->plateau = o->plateau;
     cfg->eval_every = o->eval_every;
+    cfg->confidence_penalty = o->confidence_penalty;
+    cfg->fgsm_eps = o->fgsm_eps;
     if (!o->norm[0]) cfg->norm = WS_AUTO;
     else if (!strcmp(o->norm, "half")) cfg->norm = WS_NORM_HALF;
     else if (!strcmp(o->norm, "pool")) cfg->norm = WS_NORM_POOL;

@@ -50,6 +50,7 @@ typedef struct {
     int nesterov, adamw, batch, batch2, max_epochs, seeds, threads, keep_optim, quiet, json, help;
     int epochs, plateau, eval_every, grad_every;   // max_epochs: WS_AUTO when not given (the protocol decides)
     double threshold, first_fraction;
+    double confidence_penalty, fgsm_eps; // 0: off
     int64_t seed, subset, eval_subset;
     int eval_batch;
     // The runner's options: where and how this process runs the units (docs/RUNNING.md).

@@ -57,6 +57,10 @@ ws_status ws_setup_check(ws_ctx *ctx, const ws_setup *s) {
         return ws_fail(ctx, WS_ERR_ARG, "--epochs trains exactly N epochs: it takes no --plateau");
     if (s->epochs > 0 && s->max_epochs != WS_AUTO)
         return ws_fail(ctx, WS_ERR_ARG, "--epochs trains exactly N epochs: it takes no --max-epochs");
+    if (!(s->confidence_penalty >= 0) || !isfinite(s->confidence_penalty))
+        return ws_fail(ctx, WS_ERR_ARG, "--confidence-penalty %g: expected a number >= 0 (0: off)", s->confidence_penalty);
+    if (!(s->fgsm_eps >= 0) || !isfinite(s->fgsm_eps))
+        return ws_fail(ctx, WS_ERR_ARG, "--fgsm-eps %g: expected a number >= 0 (0: off)", s->fgsm_eps);
     if (s->train_acc != WS_AUTO && s->train_acc != WS_TRAIN_ACC_EPOCH && s->train_acc != WS_TRAIN_ACC_OFFICIAL)
         return ws_fail(ctx, WS_ERR_ARG, "training accuracy kind %d: expected epoch or official", s->train_acc);
     if (s->protocol == WS_PROTOCOL_PAPER && s->val_fraction > 0)
@@ -67,7 +71,8 @@ ws_status ws_setup_check(ws_ctx *ctx, const ws_setup *s) {
 ws_train_config ws_setup_train_config(const ws_setup *s, int batch, const ws_split *sp) {
     ws_train_config tc = {.batch = batch, .threshold = s->threshold, .max_epochs = ws_setup_max_epochs(s),
                           .epochs = s->epochs, .plateau = s->plateau, .train_acc = ws_setup_train_acc(s),
-                          .augment = s->augment, .eval_every = s->eval_every, .eval_batch = s->eval_batch};
+                          .augment = s->augment, .eval_every = s->eval_every, .eval_batch = s->eval_batch,
+                          .confidence_penalty = s->confidence_penalty, .fgsm_eps = s->fgsm_eps};
     if (s->epochs > 0) tc.max_epochs = 0;
     if (sp) tc.eval_d = sp->eval_ds, tc.eval_idx = sp->eval, tc.eval_n = sp->n_eval;
     return tc;
@@ -245,6 +250,10 @@ cJSON *ws_setup_json(const ws_setup *cfg, const char *experiment, const ws_sourc
     cJSON_AddNumberToObject(j, "plateau", cfg->plateau);       // 0: off
     cJSON_AddStringToObject(j, "train_acc", ws_train_acc_kind_name(ws_setup_train_acc(cfg)));
     cJSON_AddNumberToObject(j, "eval_every", cfg->eval_every); // 0: off
+    // The regularisers, only when on: a configuration without them reads as before (a folder
+    // written by an older version resumes), and absent means off.
+    if (cfg->confidence_penalty > 0) cJSON_AddNumberToObject(j, "confidence_penalty", cfg->confidence_penalty);
+    if (cfg->fgsm_eps > 0) cJSON_AddNumberToObject(j, "fgsm_eps", cfg->fgsm_eps);
     cJSON_AddStringToObject(j, "train_accuracy",
                             ws_setup_train_acc(cfg) == WS_TRAIN_ACC_OFFICIAL
                                 ? "measured on the fly during each epoch, as run.py's train(): the running "

@@ -60,6 +60,10 @@ typedef struct {
     double val_fraction;      // default protocol: evaluate on a random share of the official
                               // training set (held out from training) instead of the test set (0: off)
     ws_augment augment;       // training-batch augmentation (random crop / flip; off by default)
+    double confidence_penalty; // > 0: every run's loss is CE - beta * H(softmax) (Pereyra et al. 2017;
+                               // train.h); 0: off
+    double fgsm_eps;           // > 0: every run trains adversarially, FGSM with this epsilon in
+                               // normalised-input units (Goodfellow et al. 2015; train.h); 0: off
     const char *init_from;    // the first model starts from this checkpoint instead of a fresh init
     const char *save_dir;     // the two-phase experiment: save its models here
 } ws_setup;

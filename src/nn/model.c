@@ -1,5 +1,6 @@
 #include "nn/model.h"
 
+#include <math.h>
 #include <omp.h>
 #include <stdio.h>
 #include <string.h>
@@ -210,7 +211,7 @@ const float *ws_model_forward(ws_ctx *ctx, ws_model *m, const float *x, int B, i
     return acts[m->nlayers];
 }
 
-static const float *logits_of(ws_model *m) {
+static const float *logits_of(const ws_model *m) {
     for (int i = m->nlayers; i > 0; i--)
         if (m->act[i]) return m->act[i];
     return m->act[0];
@@ -246,16 +247,54 @@ void ws_model_zero_grad(ws_model *m) {
     }
 }
 
-void ws_model_backward(ws_ctx *ctx, ws_model *m, const int32_t *y, int B) {
+// The log-sum-exp of one example's logits and the entropy of its softmax, in double.
+static double row_entropy(const float *z, int C, double *lse) {
+    double mx = z[0], s = 0.0, h = 0.0;
+    for (int j = 1; j < C; j++)
+        if (z[j] > mx) mx = z[j];
+    for (int j = 0; j < C; j++) s += exp((double)z[j] - mx);
+    *lse = mx + log(s);
+    for (int j = 0; j < C; j++) {
+        double lp = (double)z[j] - *lse;
+        h -= exp(lp) * lp; // p log p -> 0 where p underflows: exp(lp) is 0, lp finite
+    }
+    return h;
+}
+
+double ws_model_entropy(const ws_model *m, int B) {
+    const int C = m->spec.num_classes;
+    const float *z = logits_of(m);
+    double sum = 0.0, lse;
+    for (int r = 0; r < B; r++) sum += row_entropy(z + (int64_t)r * C, C, &lse);
+    return sum / B;
+}
+
+// Add the gradient of -beta * (mean entropy) w.r.t. the logits z into dz: per example and
+// class, beta / B * p_j * (log p_j + H) (d(-H)/dz_j = p_j (log p_j + H)).
+static void confidence_penalty_backward(float *dz, const float *z, double beta, int B, int C) {
+    for (int r = 0; r < B; r++) {
+        const float *zr = z + (int64_t)r * C;
+        double lse, h = row_entropy(zr, C, &lse);
+        for (int j = 0; j < C; j++) {
+            double lp = (double)zr[j] - lse;
+            dz[(int64_t)r * C + j] += (float)(beta / B * exp(lp) * (lp + h));
+        }
+    }
+}
+
+void ws_model_backward(ws_ctx *ctx, ws_model *m, const int32_t *y, int B) { ws_model_backward_ex(ctx, m, y, B, NULL); }
+
+void ws_model_backward_ex(ws_ctx *ctx, ws_model *m, const int32_t *y, int B, const ws_backward_opts *opts) {
     int C = m->spec.num_classes;
     if (!m->planned_train || B > m->planned_batch) { // a programming error: say so rather than corrupt memory
         if (!ctx->fault) ctx->fault = ws_fail(ctx, WS_ERR_ARG, "backward needs a training plan for batch %d (ws_model_plan)", B);
         return;
     }
+    float *dx = opts ? opts->dx : NULL;
     // Input and gradient buffers of each layer, with views resolved.
     float *acts[WS_MAX_LAYERS + 1], *dacts[WS_MAX_LAYERS + 1];
     acts[0] = m->act[0];
-    dacts[0] = NULL; // nobody needs the gradient w.r.t. the data
+    dacts[0] = dx; // the gradient w.r.t. the data: only when asked for
     int first_param_layer = m->nlayers;
     for (int i = 0; i < m->nlayers; i++) {
         ws_layer *L = &m->layers[i];
@@ -266,11 +305,14 @@ void ws_model_backward(ws_ctx *ctx, ws_model *m, const int32_t *y, int B) {
     int last = m->nlayers; // the logits' gradient buffer
     while (!dacts[last]) last--;
     ws_backend_of(ctx)->softmax_ce_backward(ctx, dacts[last], m->probs, y, 1.0f / (float)B, B, C);
+    if (opts && opts->confidence_penalty != 0)
+        confidence_penalty_backward(dacts[last], logits_of(m), opts->confidence_penalty, B, C);
     for (int i = m->nlayers - 1; i >= 0; i--) {
         ws_layer *L = &m->layers[i];
         if (L->ops->is_view) continue;
-        // Layers at or below the first parameterised one need no input gradient.
-        float *din = i <= first_param_layer ? NULL : dacts[i];
+        // Layers at or below the first parameterised one need no input gradient,
+        // unless the gradient w.r.t. the data is asked for.
+        float *din = i <= first_param_layer && !dx ? NULL : dacts[i];
         L->ops->backward(L, ctx, m, din, dacts[i + 1], acts[i], acts[i + 1], B);
     }
 }

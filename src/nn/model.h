@@ -138,6 +138,26 @@ double ws_model_loss(ws_ctx *ctx, ws_model *m, const int32_t *y, int B, int *nco
 // Backward from the mean loss of the last ws_model_loss. Gradients ACCUMULATE
 // into m->g: call ws_model_zero_grad first for a fresh step.
 void ws_model_backward(ws_ctx *ctx, ws_model *m, const int32_t *y, int B);
+
+// What a training step may ask of the backward beyond the plain one (a regulariser's).
+typedef struct {
+    // beta >= 0: the loss differentiated is CE - beta * H, H the mean over the batch of the
+    // entropy -sum_j p_j log p_j of each example's softmax (the confidence penalty, Pereyra
+    // et al. 2017); its gradient w.r.t. logit j of an example is beta * p_j * (log p_j + H)
+    // / B, p and log p computed in double from the logits. 0: off, the plain gradient.
+    double confidence_penalty;
+    // Non-NULL: also the gradient of the same loss w.r.t. the model's input, written over
+    // dx[0 .. B*numel(input)) (FGSM's). NULL: the first parameterised layer skips its
+    // input gradient, as the plain backward does.
+    float *dx;
+} ws_backward_opts;
+
+// ws_model_backward with opts (NULL, or all zero: exactly ws_model_backward).
+void ws_model_backward_ex(ws_ctx *ctx, ws_model *m, const int32_t *y, int B, const ws_backward_opts *opts);
+
+// The mean over the batch of the entropy of each example's softmax, from the last
+// forward's logits (computed in double): the H of the confidence penalty.
+double ws_model_entropy(const ws_model *m, int B);
 void ws_model_zero_grad(ws_model *m);
 
 // Parameter lookup by PyTorch name; NULL if absent.

@@ -356,7 +356,7 @@ static void describe_setting(char *buf, size_t cap, const char *label, const cJS
     if (isfinite(b) && b != a) append(buf, cap, " → %g", b);
 }
 
-// The configuration in one line: data, model, optimizer, threshold, protocol,
+// The configuration in one line: data, model, optimizer, threshold, regularisers, protocol,
 // seeds and learners.
 static void describe(const experiment *e, char *buf, size_t cap) {
     const cJSON *c = e->config, *data = item(c, "data");
@@ -369,6 +369,10 @@ static void describe(const experiment *e, char *buf, size_t cap) {
     if (!swept(e, "lr")) describe_setting(buf, cap, "lr", c, "lr");
     if (!swept(e, "batch")) describe_setting(buf, cap, "batch", c, "batch_size");
     if (isfinite(num(c, "threshold"))) append(buf, cap, "; threshold %g", num(c, "threshold"));
+    // The regularisers, recorded only when on.
+    if (num(c, "confidence_penalty") > 0 && !swept(e, "confidence-penalty"))
+        append(buf, cap, "; confidence penalty %g", num(c, "confidence_penalty"));
+    if (num(c, "fgsm_eps") > 0 && !swept(e, "fgsm-eps")) append(buf, cap, "; FGSM eps %g", num(c, "fgsm_eps"));
     if (str(c, "protocol")) append(buf, cap, "; protocol %s", str(c, "protocol"));
     if (e->kind == TRANSFER) {
         const char *from = str(item(c, "transfer"), "pretrain_data");

@@ -69,6 +69,11 @@ ws_status ws_train_to_threshold(ws_ctx *ctx, ws_model *m, ws_optim *opt, const w
     if (cfg->epochs < 0 || cfg->plateau < 0 || cfg->eval_every < 0)
         return ws_fail(ctx, WS_ERR_ARG, "epochs, plateau and eval-every must be >= 0");
     if (cfg->probe && cfg->probe_every < 1) return ws_fail(ctx, WS_ERR_ARG, "a probe needs probe_every >= 1");
+    if (!(cfg->confidence_penalty >= 0) || !isfinite(cfg->confidence_penalty))
+        return ws_fail(ctx, WS_ERR_ARG, "confidence penalty %g must be a finite number >= 0 (0: off)",
+                       cfg->confidence_penalty);
+    if (!(cfg->fgsm_eps >= 0) || !isfinite(cfg->fgsm_eps))
+        return ws_fail(ctx, WS_ERR_ARG, "FGSM epsilon %g must be a finite number >= 0 (0: off)", cfg->fgsm_eps);
     if (cfg->eval_every > 0 && (!cfg->eval_d || !cfg->eval_idx || cfg->eval_n <= 0))
         return ws_fail(ctx, WS_ERR_ARG, "evaluation during training needs evaluation examples");
     if (ws_dataset_example_size(d) != ws_shape_numel(m->spec.input))
@@ -80,9 +85,17 @@ ws_status ws_train_to_threshold(ws_ctx *ctx, ws_model *m, ws_optim *opt, const w
     float *x = ws_alloc(ctx, sizeof(float) * (size_t)B * (size_t)ex);
     int32_t *y = ws_alloc(ctx, sizeof(int32_t) * (size_t)B);
     int32_t *order = ws_alloc(ctx, sizeof(int32_t) * (size_t)n);
+    // FGSM: the input gradient and the adversarial batch (only when it is on).
+    const int fgsm = cfg->fgsm_eps > 0;
+    const size_t xfloats = (size_t)B * (size_t)ex;
+    float *dx = fgsm ? ws_alloc(ctx, sizeof(float) * xfloats) : NULL;
+    float *xadv = fgsm ? ws_alloc(ctx, sizeof(float) * xfloats) : NULL;
+    const ws_backward_opts bopts = {.confidence_penalty = cfg->confidence_penalty, .dx = dx};
+    const ws_backward_opts bopts_adv = {.confidence_penalty = cfg->confidence_penalty};
+    const float eps = (float)cfg->fgsm_eps;
     int log_cap = 0;
     ws_status st = WS_OK;
-    if (!x || !y || !order || !grow_log(out, &log_cap)) {
+    if (!x || !y || !order || (fgsm && (!dx || !xadv)) || !grow_log(out, &log_cap)) {
         st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the training buffers (batch %d)", B);
         goto done;
     }
@@ -117,7 +130,18 @@ ws_status ws_train_to_threshold(ws_ctx *ctx, ws_model *m, ws_optim *opt, const w
                 goto done;
             }
             ws_model_zero_grad(m);
-            ws_model_backward(ctx, m, y, b);
+            ws_model_backward_ex(ctx, m, y, b, &bopts); // both regularisers off: ws_model_backward
+            if (fgsm && !ctx->fault) {
+                // x_adv = x + eps * sign(grad_x L); the parameter gradient becomes the mean of
+                // the clean batch's and the adversarial batch's (Goodfellow et al.'s alpha = 0.5).
+                const size_t nx = (size_t)b * (size_t)ex;
+                for (size_t i = 0; i < nx; i++)
+                    xadv[i] = x[i] + (dx[i] > 0 ? eps : dx[i] < 0 ? -eps : 0.0f);
+                ws_model_forward(ctx, m, xadv, b, 1);
+                ws_model_loss(ctx, m, y, b, NULL); // not recorded: the epoch's loss is the clean batch's
+                ws_model_backward_ex(ctx, m, y, b, &bopts_adv);
+                for (int64_t i = 0; i < m->nweights; i++) m->g[i] *= 0.5f;
+            }
             if (ctx->fault) { // a backend op failed (its message is in ctx->err)
                 st = ctx->fault;
                 goto done;
@@ -183,6 +207,8 @@ done:
     ws_free(x);
     ws_free(y);
     ws_free(order);
+    ws_free(dx);
+    ws_free(xadv);
     if (st) {
         int diverged = out->diverged_epoch;
         ws_train_result_free(out);

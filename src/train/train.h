@@ -65,6 +65,21 @@ typedef struct {
     void *on_batch_user;
     ws_augment augment; // training-batch augmentation (off: zeros), drawn from the
                         // stream ("augment", order_stream * 1000003 + epoch)
+    // Regularisers of the training loss (0: off; with both off a step is bit for bit the
+    // plain one). The epoch's recorded loss and accuracy stay those of the plain
+    // cross-entropy on the clean batch, as with weight decay and the learners' penalties,
+    // which also change only the gradient.
+    double confidence_penalty; // beta: the loss is CE - beta * H(softmax), H the mean entropy
+                               // (Pereyra et al. 2017; ws_backward_opts)
+    double fgsm_eps;           // epsilon: FGSM adversarial training (Goodfellow et al. 2015) with
+                               // alpha = 0.5: each step's gradient is 0.5 grad L(x) + 0.5 grad
+                               // L(x_adv), x_adv = x + eps * sign(grad_x L(x)), x the normalised
+                               // batch (eps in normalised-input units, no clipping to the pixel
+                               // range); L includes the confidence penalty when that is on. The
+                               // adversarial forward is a training-mode forward like the clean
+                               // one: BatchNorm uses its batch's statistics and its running
+                               // statistics are updated by both (num_batches_tracked += 2 per
+                               // step), as two model() calls in PyTorch would.
     ws_epoch_model_fn after_epoch; // optional
     void *after_epoch_user;
     ws_step_hook after_backward;   // optional: after the gradient, before the update (a penalty's gradient)
