@@ -15,7 +15,7 @@
 #include "report/figure.h"
 #include "report/plot.h"
 
-enum { Q_TRAIN, Q_TEST, Q_SHRINK, Q_GOLD, Q_GNEW, NQ };
+enum { Q_TRAIN, Q_TEST, Q_SHRINK, Q_GOLD, Q_GNEW, Q_GRATIO, NQ };
 
 typedef struct {
     series *all;           // NQ * MAX_SERIES: quantity q of line l at all[q * MAX_SERIES + l]
@@ -85,8 +85,16 @@ static ws_status batch_record(ws_ctx *ctx, cJSON *rec, void *user) {
         add_epochs(b, l, r, first ? 0 : e1);
         const cJSON *g = get(r, "grad_log"), *sh = get(r, "shrink_eval");
         if (g) {
-            add_numbers(&b->all[Q_GOLD * MAX_SERIES + l], get(g, "step"), get(g, "old"), 1, b->gstride);
-            add_numbers(&b->all[Q_GNEW * MAX_SERIES + l], get(g, "step"), get(g, "new"), 1, b->gstride);
+            const cJSON *st = get(g, "step"), *o = get(g, "old"), *w = get(g, "new");
+            add_numbers(&b->all[Q_GOLD * MAX_SERIES + l], st, o, 1, b->gstride);
+            add_numbers(&b->all[Q_GNEW * MAX_SERIES + l], st, w, 1, b->gstride);
+            const int n = cJSON_GetArraySize(st);
+            for (int i = 0; i < n && i < cJSON_GetArraySize(o) && i < cJSON_GetArraySize(w); i += b->gstride) {
+                const double go = cJSON_GetNumberValue(cJSON_GetArrayItem(o, i));
+                if (go > 0)
+                    ws_fig_add(&b->all[Q_GRATIO * MAX_SERIES + l], i / b->gstride, cJSON_GetNumberValue(cJSON_GetArrayItem(st, i)),
+                               cJSON_GetNumberValue(cJSON_GetArrayItem(w, i)) / go);
+            }
         }
         if (sh) add_numbers(&b->all[Q_SHRINK * MAX_SERIES + l], get(sh, "lambda"), get(sh, "test_acc"), 100, 1);
     }
@@ -126,13 +134,18 @@ ws_status ws_plot_batch(ws_ctx *ctx, const char *file, const char *outdir, int *
                                 "epoch (phase 1, then phase 2 on all the data)", "test accuracy (%)", outdir, nfigs);
     if (!st) st = draw_quantity(ctx, &b, Q_SHRINK, "shrink", "Figure 6: accuracy of the trained model shrunk by lambda, "
                                 "untrained", "lambda (every parameter multiplied by it)", "test accuracy (%)", outdir, nfigs);
-    if (!st) { // Figure 5: two lines a learner, old and new data
+    // Figure 5: the ratio new / old, a line a learner; and the norms themselves, two lines a learner,
+    // for warm and random (all learners' would be too many lines to read).
+    if (!st) st = draw_quantity(ctx, &b, Q_GRATIO, "gradnorm-ratio", "Figure 5: gradient norm on new data over old data "
+                                "through phase 2", "phase-2 step (batch)", "gradient norm, new / old", outdir, nfigs);
+    if (!st) {
         batch_figs g = b;
         g.nlines = 0;
         g.all = calloc(2 * MAX_SERIES, sizeof *g.all);
         if (!g.all) st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the figures");
         for (int l = 0; l < b.nlines && !st && g.nlines + 2 <= MAX_SERIES; l++) {
             if (b.all[Q_GOLD * MAX_SERIES + l].npoints < 2) continue;
+            if (b.nlines > 3 && strcmp(b.names[l], "warm") && strcmp(b.names[l], "random")) continue;
             for (int k = 0; k < 2; k++) {
                 memcpy(&g.all[g.nlines], &b.all[(k ? Q_GNEW : Q_GOLD) * MAX_SERIES + l], sizeof *g.all);
                 snprintf(g.names[g.nlines++], sizeof g.names[0], "%s: %s data", b.names[l], k ? "new" : "old");
