@@ -29,6 +29,12 @@ static const ws_option_def OPTIONS[] = {
     {"width", WS_ARG_INT, "N", "ResNet-18 first-stage width (default 16, the paper's; 64 common)", 1, 1024, ALL_RUN, 0,
      VAL(width)},
     {"hidden", WS_ARG_INTLIST, "N,N", "MLP hidden sizes (default 100,100, the paper's)", 0, 0, ALL_RUN, 0, VAL(hidden)},
+    {"activation", WS_ARG_STRING, "A",
+     "MLP hidden activation: relu (default, the official code's) | tanh (the authors' earlier code, "
+     "JordanAsh/warminit twoPhase.py)",
+     0, 0, ALL_RUN, 0, STR(activation)},
+    {"no-bias", WS_ARG_FLAG, NULL, "MLP, logreg: Linear layers without biases (the paper's Figure 6)", 0, 0, ALL_RUN, 0,
+     VAL(no_bias)},
     {"subset", WS_ARG_I64, "N", "train on a random N of the training pool (all of it if it has fewer)", 0, 1e9, ALL_RUN, 0,
      VAL(subset)},
     {"eval-subset", WS_ARG_I64, "N", "evaluate on a random N of the evaluation split (all if fewer)", 0, 1e9, ALL_RUN, 0,
@@ -309,6 +315,14 @@ static ws_status resolve_setup(ws_ctx *ctx, const ws_options *o, ws_setup *cfg) 
     cfg->width = o->width;
     cfg->nhidden = o->hidden.n;
     memcpy(cfg->hidden, o->hidden.v, sizeof(int) * (size_t)o->hidden.n);
+    if (o->activation[0]) {
+        if (ws_activation_parse(ctx, o->activation, &cfg->activation))
+            return ws_fail(ctx, WS_ERR_ARG, "--activation: expected 'relu' or 'tanh', not '%s'", o->activation);
+        if (cfg->model != WS_MODEL_MLP)
+            return ws_fail(ctx, WS_ERR_ARG, "--activation is for --model mlp (%s %s)", o->model,
+                           cfg->model == WS_MODEL_LOGREG ? "has no hidden layer" : "is built with ReLU");
+    }
+    cfg->no_bias = o->no_bias;
     ws_opt_kind k;
     if ((st = ws_opt_kind_parse(ctx, o->opt, &k))) return st;
     if (k == WS_OPT_ADAM && (o->momentum > 0 || o->nesterov))

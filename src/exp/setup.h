@@ -37,6 +37,9 @@ typedef struct {
     int nhidden;
     int hidden[WS_MAX_HIDDEN];
     int width;                // ResNet-18 first-stage channels (the paper's 16)
+    ws_activation activation; // the MLP's hidden activation: ReLU (the official code's) or tanh (the authors'
+                              // earlier code, JordanAsh/warminit twoPhase.py)
+    int no_bias;              // MLP, logreg: Linear layers without biases (the paper's Figure 6)
     ws_opt_config opt;        // the optimizer (the two-phase experiment: phase 1's)
     int batch;                // the batch size (the paper's batch_size)
     double threshold;         // a run stops once its training accuracy reaches this
@@ -77,7 +80,8 @@ void ws_setup_defaults(ws_setup *s);
 int ws_setup_max_epochs(const ws_setup *s);
 ws_norm_kind ws_setup_norm_kind(const ws_setup *s);
 ws_train_acc_kind ws_setup_train_acc(const ws_setup *s);
-// Refuse settings that contradict each other (fixed epochs with a plateau or a cap, ...).
+// Refuse settings that contradict each other (fixed epochs with a plateau or a cap, tanh or no
+// biases for a model that has no such choice, ...).
 ws_status ws_setup_check(ws_ctx *ctx, const ws_setup *s);
 
 // Index lists for one seed: the training pool (s->subset of it when set) and the evaluation

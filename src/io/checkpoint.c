@@ -110,11 +110,16 @@ void ws_ckpt_model(ws_ckpt *c, const char *prefix, const ws_model *m) {
     ws_ckpt_f32(c, name, m->buf, m->nbuf);
     snprintf(name, sizeof name, "%s.ibuf", prefix);
     ws_ckpt_i64(c, name, m->ibuf, m->nibuf);
+    snprintf(name, sizeof name, "%s.arch", prefix);
+    ws_ckpt_str(c, name, m->arch);
 }
 
 ws_status ws_ckpt_get_model(ws_ctx *ctx, const ws_st_file *f, const char *path, const char *prefix, ws_model *m) {
-    char name[96];
+    char name[96], arch[200];
     ws_status st;
+    snprintf(name, sizeof name, "%s.arch", prefix);
+    if (ws_st_meta(f, name, arch, sizeof arch) && strcmp(arch, m->arch))
+        return ws_fail(ctx, WS_ERR_FORMAT, "%s: holds model %s, not %s", path, arch, m->arch);
     snprintf(name, sizeof name, "%s.w", prefix);
     if ((st = ws_ckpt_get_f32(ctx, f, path, name, m->w, m->nweights))) return st;
     snprintf(name, sizeof name, "%s.buf", prefix);

@@ -18,7 +18,7 @@ typedef struct {
     ws_st_entry e[WS_CKPT_MAX_ENTRIES];
     char names[WS_CKPT_MAX_ENTRIES][96];
     int n;
-    char meta_store[WS_CKPT_MAX_META][2][96];
+    char meta_store[WS_CKPT_MAX_META][2][160]; // key, value (a model's description: ws_model.arch)
     const char *meta[2 * WS_CKPT_MAX_META];
     int nmeta;
     int overflow;           // more than fits: ws_ckpt_write refuses
@@ -35,7 +35,10 @@ void ws_ckpt_num(ws_ckpt *c, const char *key, double v);
 void ws_ckpt_str(ws_ckpt *c, const char *key, const char *v);
 ws_status ws_ckpt_write(ws_ctx *ctx, const ws_ckpt *c, const char *path);
 
-// A model's state under prefix: "<prefix>.w" (parameters), ".buf", ".ibuf" (BatchNorm buffers).
+// A model's state under prefix: "<prefix>.w" (parameters), ".buf", ".ibuf" (BatchNorm buffers),
+// and its description as metadata "<prefix>.arch" (read back: a file of another architecture,
+// such as a tanh MLP's arena for a ReLU MLP of the same sizes, is refused; files without it
+// are taken as they are).
 void ws_ckpt_model(ws_ckpt *c, const char *prefix, const ws_model *m);
 
 // Reading from an open file (ws_st_read): an array of exactly n elements of the

@@ -281,11 +281,22 @@ ws_status ws_model_load(ws_ctx *ctx, ws_model *m, const char *path) {
     ws_st_entry e[2 * WS_MAX_PARAMS];
     const ws_st_tensor *found[2 * WS_MAX_PARAMS];
     int n = model_entries(m, e);
+    // The architecture the file was saved from, when warmstart wrote it (PyTorch's files have
+    // none): an MLP's activation leaves no trace in its tensors, so it is checked here; other
+    // differences (biases, sizes) show in the tensors, and their messages name it.
+    char farch[200], held[240] = "";
+    const char *file_arch = ws_st_meta(&f, "warmstart_arch", farch, sizeof farch);
+    if (file_arch && strcmp(file_arch, m->arch)) snprintf(held, sizeof held, " (the file holds %s)", file_arch);
+    const int fact = file_arch ? ws_arch_activation(file_arch) : -1, mact = ws_arch_activation(m->arch);
+    if (fact >= 0 && mact >= 0 && fact != mact)
+        st = ws_fail(ctx, WS_ERR_FORMAT, "%s: holds a %s MLP (%s), the model is a %s one (%s): load it with --activation %s",
+                     path, ws_activation_name((ws_activation)fact), file_arch, ws_activation_name((ws_activation)mact),
+                     m->arch, ws_activation_name((ws_activation)fact));
     // Check everything before touching the model: a failed load leaves it as it was.
     for (int i = 0; i < n && !st; i++) {
         const ws_st_tensor *t = found[i] = ws_st_find(&f, e[i].name);
         if (!t) {
-            st = ws_fail(ctx, WS_ERR_FORMAT, "%s: missing tensor '%s' for model %s", path, e[i].name, m->arch);
+            st = ws_fail(ctx, WS_ERR_FORMAT, "%s: missing tensor '%s' for model %s%s", path, e[i].name, m->arch, held);
             break;
         }
         int same = t->dtype == e[i].dtype && t->ndim == e[i].ndim;
@@ -294,8 +305,8 @@ ws_status ws_model_load(ws_ctx *ctx, ws_model *m, const char *path) {
             char want[96], got[96];
             dims_string(want, sizeof want, e[i].ndim, e[i].dims);
             dims_string(got, sizeof got, t->ndim, t->dims);
-            st = ws_fail(ctx, WS_ERR_FORMAT, "%s: tensor '%s' is %s (%s), model %s needs %s (%s)", path, e[i].name,
-                         t->dtype_name, got, m->arch, e[i].dtype == WS_ST_F32 ? "F32" : "I64", want);
+            st = ws_fail(ctx, WS_ERR_FORMAT, "%s: tensor '%s' is %s (%s), model %s needs %s (%s)%s", path, e[i].name,
+                         t->dtype_name, got, m->arch, e[i].dtype == WS_ST_F32 ? "F32" : "I64", want, held);
             break;
         }
         for (int64_t k = 0; e[i].dtype == WS_ST_F32 && k < t->numel && !st; k++) {
@@ -309,7 +320,8 @@ ws_status ws_model_load(ws_ctx *ctx, ws_model *m, const char *path) {
     if (!st && f.ntensors != n) {
         for (int i = 0; i < f.ntensors; i++)
             if (!ws_model_param(m, f.tensors[i].name) && !ws_model_buffer(m, f.tensors[i].name)) {
-                st = ws_fail(ctx, WS_ERR_FORMAT, "%s: unexpected tensor '%s' for model %s", path, f.tensors[i].name, m->arch);
+                st = ws_fail(ctx, WS_ERR_FORMAT, "%s: unexpected tensor '%s' for model %s%s", path, f.tensors[i].name,
+                             m->arch, held);
                 break;
             }
     }

@@ -55,7 +55,8 @@ ws_status ws_st_write(ws_ctx *ctx, const char *path, const ws_st_entry *entries,
 // layout; metadata records warmstart's architecture string.
 ws_status ws_model_save(ws_ctx *ctx, const ws_model *m, const char *path);
 // Strict load (as load_state_dict(strict=True)): every parameter present with
-// the right dtype and shape, and no unexpected tensors.
+// the right dtype and shape, and no unexpected tensors; a file of warmstart's
+// whose MLP has another activation (its warmstart_arch) is refused too.
 ws_status ws_model_load(ws_ctx *ctx, ws_model *m, const char *path);
 
 #endif

@@ -6,8 +6,9 @@
 
 typedef struct {
     int layer;          // index of the Linear layer in m->layers
-    int next;           // index of the Linear layer its ReLU feeds
+    int next;           // index of the Linear layer its activation feeds
     int units, fan_in;
+    int has_bias;       // the Linear layer has a bias (not under --no-bias)
     double *utility;
     int64_t *age;
     double due;         // replacements owed, carried between steps
@@ -20,15 +21,19 @@ struct ws_cbp {
     ws_rng rng;
 };
 
-// Hidden layers: Linear, ReLU, ..., Linear.
+// Hidden layers: Linear, ReLU or tanh, ..., Linear. The utility reads |h|
+// whatever the activation, and a replaced unit's zero outgoing weights leave
+// the network's function unchanged with either.
 static int find_hidden(const ws_model *m, hidden_layer *out) {
     int n = 0;
     for (int i = 0; i + 2 < m->nlayers; i++) {
-        if (strcmp(m->layers[i].ops->kind, "linear") || strcmp(m->layers[i + 1].ops->kind, "relu")) continue;
+        const char *act = m->layers[i + 1].ops->kind;
+        if (strcmp(m->layers[i].ops->kind, "linear") || (strcmp(act, "relu") && strcmp(act, "tanh"))) continue;
         int j = i + 2;
         while (j < m->nlayers && m->layers[j].ops->is_view) j++;
         if (j == m->nlayers || strcmp(m->layers[j].ops->kind, "linear")) continue;
-        out[n++] = (hidden_layer){.layer = i, .next = j, .units = m->layers[i].out.c, .fan_in = m->layers[i].in.c};
+        out[n++] = (hidden_layer){.layer = i, .next = j, .units = m->layers[i].out.c, .fan_in = m->layers[i].in.c,
+                                  .has_bias = m->layers[i].nparams > 1};
     }
     return n;
 }
@@ -37,8 +42,8 @@ ws_status ws_cbp_check(ws_ctx *ctx, const ws_learner *l, const ws_model *m) {
     hidden_layer h[WS_MAX_LAYERS];
     if (!find_hidden(m, h))
         return ws_fail(ctx, WS_ERR_ARG,
-                       "learner '%s': continual backprop replaces hidden units of Linear+ReLU layers; %s has none "
-                       "(use --model mlp)",
+                       "learner '%s': continual backprop replaces hidden units of Linear+ReLU (or tanh) layers; %s "
+                       "has none (use --model mlp)",
                        l->name, m->arch);
     return WS_OK;
 }
@@ -89,18 +94,19 @@ static void zero_state(ws_optim *opt, int64_t off, int64_t len, int64_t stride) 
 }
 
 // Unit u of hidden layer h: fresh incoming weights and bias (torch.nn.Linear's
-// U(-1/sqrt(fan_in), 1/sqrt(fan_in))), zero outgoing weights and optimizer state.
+// U(-1/sqrt(fan_in), 1/sqrt(fan_in)); no bias in a layer without one), zero
+// outgoing weights and optimizer state.
 static void replace_unit(ws_cbp *c, hidden_layer *h, ws_model *m, ws_optim *opt, int u) {
-    const ws_param *W = &m->params[m->layers[h->layer].param0], *b = W + 1;
+    const ws_param *W = &m->params[m->layers[h->layer].param0], *b = h->has_bias ? W + 1 : NULL;
     const ws_param *Wn = &m->params[m->layers[h->next].param0];
     const float bound = 1.0f / sqrtf((float)h->fan_in);
     float *row = m->w + W->offset + (int64_t)u * h->fan_in;
     for (int i = 0; i < h->fan_in; i++) row[i] = (2.0f * ws_rng_uniform(&c->rng) - 1.0f) * bound;
-    m->w[b->offset + u] = (2.0f * ws_rng_uniform(&c->rng) - 1.0f) * bound;
+    if (b) m->w[b->offset + u] = (2.0f * ws_rng_uniform(&c->rng) - 1.0f) * bound;
     const int nout = Wn->dims[0];
     for (int k = 0; k < nout; k++) m->w[Wn->offset + (int64_t)k * h->units + u] = 0;
     zero_state(opt, W->offset + (int64_t)u * h->fan_in, h->fan_in, 1);
-    zero_state(opt, b->offset + u, 1, 1);
+    if (b) zero_state(opt, b->offset + u, 1, 1);
     zero_state(opt, Wn->offset + u, nout, h->units);
     h->utility[u] = 0;
     h->age[u] = 0;
@@ -122,7 +128,7 @@ int64_t ws_cbp_step(ws_cbp *c, ws_model *m, ws_optim *opt, int b) {
     int64_t replaced = 0;
     for (int k = 0; k < c->nlayers; k++) {
         hidden_layer *h = &c->layers[k];
-        const float *act = m->act[h->layer + 2]; // the ReLU's output (B, units)
+        const float *act = m->act[h->layer + 2]; // the activation's output (B, units)
         const ws_param *Wn = &m->params[m->layers[h->next].param0];
         const int nout = Wn->dims[0];
         int eligible = 0;

@@ -2,15 +2,15 @@
 // "Loss of plasticity in deep continual learning", Nature 2024): gradient
 // descent plus, every step, the replacement of a small share of each hidden
 // layer's least useful mature units by fresh ones. For the MLP's hidden
-// layers (a Linear followed by a ReLU and another Linear):
+// layers (a Linear followed by a ReLU or tanh and another Linear):
 //   utility  u <- decay u + (1 - decay) mean_batch(|h|) sum_k |w_out[k]|
 //   eligible units older than `maturity` steps; each step rate * eligible
 //            more units are due (the fraction carried to the next step)
 //   replace  those of lowest bias-corrected utility u / (1 - decay^age):
-//            incoming weights and bias from the layer's initialisation,
-//            outgoing weights zero (the network's function is unchanged at
-//            that moment), utility and age zero, and the optimizer's state
-//            for all those weights zero.
+//            incoming weights and bias (when the layer has one) from the
+//            layer's initialisation, outgoing weights zero (the network's
+//            function is unchanged at that moment), utility and age zero,
+//            and the optimizer's state for all those weights zero.
 #ifndef WS_LEARN_CBP_H
 #define WS_LEARN_CBP_H
 
@@ -18,7 +18,7 @@
 
 typedef struct ws_cbp ws_cbp;
 
-// Refuse models without hidden ReLU units (logistic regression, ResNet-18).
+// Refuse models without hidden ReLU or tanh units of Linear layers (logistic regression, ResNet-18).
 ws_status ws_cbp_check(ws_ctx *ctx, const ws_learner *l, const ws_model *m);
 ws_status ws_cbp_create(ws_ctx *ctx, const ws_learner *l, const ws_model *m, ws_cbp **out);
 void ws_cbp_free(ws_cbp *c);

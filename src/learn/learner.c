@@ -61,7 +61,7 @@ static const char HELP[] =
     "  cbp             continual backprop (Dohare et al. 2024): each step, replace a `rate` share of each\n"
     "                  hidden layer's mature units of lowest contribution utility (EMA `decay` of |h|\n"
     "                  sum|w_out|, bias-corrected by age) with fresh ones (outgoing weights zero,\n"
-    "                  optimizer state reset); rate 1e-4, decay 0.99, maturity 100; MLP models\n";
+    "                  optimizer state reset); rate 1e-4, decay 0.99, maturity 100; MLPs (ReLU, tanh)\n";
 
 const char *ws_learner_kind_name(ws_learner_kind k) {
     if (k == WS_LEARNER_CUSTOM) return "custom"; // not a name to parse: made in C (ws_learner_custom)

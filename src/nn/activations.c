@@ -1,4 +1,4 @@
-// Parameter-free layers: ReLU and Flatten.
+// Parameter-free layers: ReLU, tanh and Flatten.
 #include <stdio.h>
 
 #include "nn/model.h"
@@ -19,6 +19,27 @@ static const ws_layer_ops relu_ops = {.kind = "relu", .forward = relu_forward, .
 
 void ws_layer_relu(ws_layer *L, const char *name, ws_shape s) {
     L->ops = &relu_ops;
+    snprintf(L->name, sizeof L->name, "%s", name);
+    L->in = L->out = s;
+    L->param0 = -1;
+    L->nparams = 0;
+}
+
+static void tanh_forward(ws_layer *L, ws_ctx *ctx, ws_model *m, float *out, const float *in, int B, int train) {
+    (void)m; (void)train;
+    ws_backend_of(ctx)->tanh_forward(ctx, out, in, (int64_t)B * ws_shape_numel(L->in));
+}
+
+static void tanh_backward(ws_layer *L, ws_ctx *ctx, ws_model *m, float *din, const float *dout,
+                          const float *in, const float *out, int B) {
+    (void)m; (void)in;
+    if (din) ws_backend_of(ctx)->tanh_backward(ctx, din, dout, out, (int64_t)B * ws_shape_numel(L->in));
+}
+
+static const ws_layer_ops tanh_ops = {.kind = "tanh", .forward = tanh_forward, .backward = tanh_backward};
+
+void ws_layer_tanh(ws_layer *L, const char *name, ws_shape s) {
+    L->ops = &tanh_ops;
     snprintf(L->name, sizeof L->name, "%s", name);
     L->in = L->out = s;
     L->param0 = -1;

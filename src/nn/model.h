@@ -44,6 +44,10 @@ typedef struct {
 
 typedef enum { WS_MODEL_LOGREG, WS_MODEL_MLP, WS_MODEL_RESNET18 } ws_model_kind;
 
+// The MLP's hidden activation: ReLU (the official code's) or tanh (the authors'
+// earlier code, JordanAsh/warminit twoPhase.py).
+typedef enum { WS_ACT_RELU, WS_ACT_TANH } ws_activation;
+
 typedef struct {
     ws_model_kind kind;
     ws_shape input;          // per example, e.g. (1,28,28)
@@ -51,6 +55,9 @@ typedef struct {
     int nhidden;             // MLP only
     int hidden[WS_MAX_HIDDEN];
     int width;               // ResNet-18: channels of the first stage (paper 16; common 64)
+    ws_activation act;       // MLP only: between the Linear layers (default ReLU)
+    int no_bias;             // MLP, logreg: Linear layers without a bias (the paper's Figure 6); PyTorch's
+                             // names stay (lm1.weight, no lm1.bias)
 } ws_model_spec;
 
 typedef struct ws_model {
@@ -100,9 +107,13 @@ int ws_model_add_buffer(ws_model *m, const char *layer, const char *suffix, ws_b
 // (zero) and hand the model to *out; on failure m is freed.
 ws_status ws_model_finish(ws_ctx *ctx, ws_model *m, ws_model **out);
 
-// Layer constructors (nn/linear.c, nn/activations.c).
+// Layer constructors (nn/linear.c, nn/activations.c). A Linear layer registers
+// "<name>.weight" and "<name>.bias"; one without a bias (torch.nn.Linear(bias=False))
+// "<name>.weight" only.
 void ws_layer_linear(ws_model *m, ws_layer *L, const char *name, int in, int out);
+void ws_layer_linear_nobias(ws_model *m, ws_layer *L, const char *name, int in, int out);
 void ws_layer_relu(ws_layer *L, const char *name, ws_shape s);
+void ws_layer_tanh(ws_layer *L, const char *name, ws_shape s);
 void ws_layer_flatten(ws_layer *L, const char *name, ws_shape in);
 
 // ---- using a container ----

@@ -55,6 +55,10 @@ typedef struct ws_backend {
     void (*relu_forward)(struct ws_ctx *ctx, float *out, const float *in, int64_t n);
     // din = dout * (out > 0); in place allowed (din == dout)
     void (*relu_backward)(struct ws_ctx *ctx, float *din, const float *dout, const float *out, int64_t n);
+    // out = tanh(in); in place allowed (NaN propagates, as torch.tanh)
+    void (*tanh_forward)(struct ws_ctx *ctx, float *out, const float *in, int64_t n);
+    // din = dout * (1 - out^2), from the forward's output (as torch's tanh_backward); in place allowed
+    void (*tanh_backward)(struct ws_ctx *ctx, float *din, const float *dout, const float *out, int64_t n);
     // Fused, numerically stable softmax + cross-entropy over C classes.
     // probs (B,C) = softmax(logits); losses (B) = -log p[label]; correct (B) =
     // argmax == label (first maximum wins, as torch.argmax). Returns nothing:
@@ -131,7 +135,7 @@ typedef struct ws_backend {
 // The reference CPU backend (NCHW, im2col + OpenBLAS): the oracle.
 const ws_backend *ws_backend_cpu(void);
 // The oneDNN backend: blocked-layout convolutions (oneDNN 2.6) and fused
-// BatchNorm kernels over nChw16c; Linear, ReLU and softmax as the CPU backend.
+// BatchNorm kernels over nChw16c; Linear, ReLU, tanh and softmax as the CPU backend.
 // Its primitives live in ctx->backend_state (released by ws_ctx_release).
 const ws_backend *ws_backend_onednn(void);
 

@@ -1,5 +1,5 @@
-// Reference CPU backend: the matrix products of Linear layers, ReLU and the
-// fused softmax cross-entropy.
+// Reference CPU backend: the matrix products of Linear layers, ReLU, tanh and
+// the fused softmax cross-entropy.
 //
 // Products. On CPUs with AVX-512F the three products of a Linear layer run on
 // two small kernels below (no packing, register-tiled, FMA), which on the
@@ -337,6 +337,23 @@ void ws_cpu_relu_backward(ws_ctx *ctx, float *din, const float *dout, const floa
     }
 }
 
+// tanh: libm's tanhf, element by element (the same bits whatever the thread
+// count); the backward reads the forward's output, 1 - tanh^2, as PyTorch's.
+void ws_cpu_tanh_forward(ws_ctx *ctx, float *out, const float *in, int64_t n) {
+    int T = n < PAR_MIN_ELEMS ? 1 : threads_of(ctx);
+    #pragma omp parallel for schedule(static) num_threads(T) if (parallel : T > 1)
+    for (int64_t i = 0; i < n; i++) out[i] = tanhf(in[i]); // NaN propagates, as torch.tanh
+}
+
+void ws_cpu_tanh_backward(ws_ctx *ctx, float *din, const float *dout, const float *out, int64_t n) {
+    int T = n < PAR_MIN_ELEMS ? 1 : threads_of(ctx);
+    #pragma omp parallel for simd schedule(static) num_threads(T) if (parallel : T > 1)
+    for (int64_t i = 0; i < n; i++) {
+        float y = out[i];
+        din[i] = dout[i] * (1.0f - y * y);
+    }
+}
+
 static void softmax_ce_row(float *p, float *loss, uint8_t *correct, const float *z, int y, int C) {
     int arg = 0;
     float mx = z[0];
@@ -378,6 +395,8 @@ static const ws_backend cpu_backend = {
     .linear_backward = ws_cpu_linear_backward,
     .relu_forward = ws_cpu_relu_forward,
     .relu_backward = ws_cpu_relu_backward,
+    .tanh_forward = ws_cpu_tanh_forward,
+    .tanh_backward = ws_cpu_tanh_backward,
     .softmax_ce_forward = ws_cpu_softmax_ce_forward,
     .softmax_ce_backward = ws_cpu_softmax_ce_backward,
     // convolutional networks: cpu_conv.c

@@ -1,5 +1,5 @@
 // The dense ops of the reference CPU backend (cpu.c), shared with the oneDNN
-// backend, which runs Linear, ReLU and softmax exactly as the reference does.
+// backend, which runs Linear, ReLU, tanh and softmax exactly as the reference does.
 // Semantics as declared in ops/backend.h.
 #ifndef WS_OPS_CPU_H
 #define WS_OPS_CPU_H
@@ -12,6 +12,8 @@ void ws_cpu_linear_backward(struct ws_ctx *ctx, float *din, float *dw, float *db
                             const float *w, int B, int In, int Out);
 void ws_cpu_relu_forward(struct ws_ctx *ctx, float *out, const float *in, int64_t n);
 void ws_cpu_relu_backward(struct ws_ctx *ctx, float *din, const float *dout, const float *out, int64_t n);
+void ws_cpu_tanh_forward(struct ws_ctx *ctx, float *out, const float *in, int64_t n);
+void ws_cpu_tanh_backward(struct ws_ctx *ctx, float *din, const float *dout, const float *out, int64_t n);
 void ws_cpu_softmax_ce_forward(struct ws_ctx *ctx, float *probs, float *losses, uint8_t *correct, const float *logits,
                                const int32_t *labels, int B, int C);
 void ws_cpu_softmax_ce_backward(struct ws_ctx *ctx, float *dlogits, const float *probs, const int32_t *labels,

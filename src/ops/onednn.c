@@ -8,7 +8,7 @@
 // a reorder that ACCUMULATES into the OIHW gradient (a sum post-op), so the
 // backend contract (dw +=) holds. BatchNorm with its residual add and ReLU, and
 // pooling, are our own one-pass kernels over the blocked layout (blocked.c);
-// Linear, ReLU and softmax are the reference CPU kernels.
+// Linear, ReLU, tanh and softmax are the reference CPU kernels.
 //
 // Primitives are created once per (shape, batch, direction) and cached in the
 // context (ctx->backend_state) with least-recently-used eviction; creation
@@ -452,6 +452,8 @@ static const ws_backend onednn_backend = {
     .linear_backward = ws_cpu_linear_backward,
     .relu_forward = ws_cpu_relu_forward,
     .relu_backward = ws_cpu_relu_backward,
+    .tanh_forward = ws_cpu_tanh_forward, // elementwise on (B, units): the reference's loop (as ReLU)
+    .tanh_backward = ws_cpu_tanh_backward,
     .softmax_ce_forward = ws_cpu_softmax_ce_forward,
     .softmax_ce_backward = ws_cpu_softmax_ce_backward,
     .conv2d_workspace = onednn_conv2d_workspace,

@@ -336,6 +336,22 @@ grep -q '"mean":\[0.491[0-9]*,0.482[0-9]*,0.446[0-9]*\],"std":\[0.202[0-9]*,0.19
 expect_error "--norm cifar on grey images" "--norm cifar: CIFAR-10's per-channel mean and std are for colour images" \
     "$WS" batch --norm cifar --subset 100 --quiet --out "$T/never-norm"
 expect_error "--norm names its kinds" "--norm: expected 'half', 'pool' or 'cifar', not 'z'" "$WS" batch --norm z
+# --activation tanh (the authors' earlier code) and --no-bias (the paper's Figure 6): run, recorded,
+# continual backprop on the tanh units, checkpoints refused under the other activation; errors.
+"$WS" batch --activation tanh --no-bias --subset 500 --max-epochs 2 --threads 2 --learners warm,cbp:rate=0.01:maturity=2 \
+    --out "$T/tanh" --save "$T/tanhck" --quiet >/dev/null 2>"$T/log" || bad "--activation tanh --no-bias run failed: $(cat "$T/log")"
+grep -qF '"model":{"kind":"mlp","hidden":[100,100],"activation":"tanh","bias":false,"arch":"mlp 784-100-100-10 tanh nobias"' \
+    "$T/tanh/batch.jsonl" && grep -q '"units_replaced":[1-9]' "$T/tanh/batch.jsonl" \
+    && ok "--activation tanh --no-bias: trained, recorded, cbp replaced tanh units" \
+    || bad "--activation tanh --no-bias record: $(head -c 900 "$T/tanh/batch.jsonl")"
+expect_error "tanh checkpoint into the ReLU MLP" "holds a tanh MLP (mlp 784-100-100-10 tanh nobias), the model is a relu one" \
+    "$WS" eval --no-bias --init-from "$T/tanhck/seed1-warm.safetensors"
+"$WS" eval --activation tanh --no-bias --eval-subset 500 --init-from "$T/tanhck/seed1-warm.safetensors" >/dev/null 2>"$T/log" \
+    && ok "tanh checkpoint evaluates under --activation tanh --no-bias" || bad "tanh checkpoint eval: $(cat "$T/log")"
+expect_error "--activation for resnet18" "--activation is for --model mlp (resnet18 is built with ReLU)" \
+    "$WS" batch --model resnet18 --activation tanh
+expect_error "--activation names its values" "--activation: expected 'relu' or 'tanh', not 'gelu'" "$WS" batch --activation gelu
+expect_error "--no-bias for resnet18" "--no-bias is for --model mlp or logreg, not resnet18" "$WS" batch --model resnet18 --no-bias
 
 # --- one writer per results folder ---
 "$WS" batch --subset 20000 --seeds 3 --threads 1 --out "$T/locked" --quiet >/dev/null 2>&1 &

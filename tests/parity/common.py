@@ -1,8 +1,8 @@
 """Shared pieces of the PyTorch parity tests: the reference modules (as the
 official code of Ash & Adams 2020 defines them: Linear layers lm1, lm2, lm3
-with ReLU between; logistic regression as one Linear called `linear`;
-ResNet-18 as kuangliu's CIFAR module), the error measure and the ok/FAIL
-reporting."""
+with ReLU between (or tanh, as the authors' earlier code; with or without
+biases); logistic regression as one Linear called `linear`; ResNet-18 as
+kuangliu's CIFAR module), the error measure and the ok/FAIL reporting."""
 
 import os
 import sys
@@ -50,23 +50,28 @@ def make_modules(torch):
     F = torch.nn.functional
 
     class MLP(nn.Module):
-        def __init__(self, input_size=3072, hidden=(100, 100), num_classes=10):
+        """act "relu" (the official code's) or "tanh" (the authors' earlier code,
+        JordanAsh/warminit twoPhase.py); bias=False: Linear layers without biases
+        (the paper's Figure 6)."""
+
+        def __init__(self, input_size=3072, hidden=(100, 100), num_classes=10, act="relu", bias=True):
             super().__init__()
             sizes = [input_size, *hidden, num_classes]
             self.nlayers = len(sizes) - 1
+            self.act = {"relu": F.relu, "tanh": torch.tanh}[act]
             for i in range(self.nlayers):
-                setattr(self, f"lm{i + 1}", nn.Linear(sizes[i], sizes[i + 1]))
+                setattr(self, f"lm{i + 1}", nn.Linear(sizes[i], sizes[i + 1], bias=bias))
 
         def forward(self, x):
             x = x.view(x.size(0), -1)
             for i in range(1, self.nlayers):
-                x = F.relu(getattr(self, f"lm{i}")(x))
+                x = self.act(getattr(self, f"lm{i}")(x))
             return getattr(self, f"lm{self.nlayers}")(x)
 
     class LogReg(nn.Module):
-        def __init__(self, input_size=3072, num_classes=10):
+        def __init__(self, input_size=3072, num_classes=10, bias=True):
             super().__init__()
-            self.linear = nn.Linear(input_size, num_classes)
+            self.linear = nn.Linear(input_size, num_classes, bias=bias)
 
         def forward(self, x):
             return self.linear(x.view(x.size(0), -1))

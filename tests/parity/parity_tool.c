@@ -2,8 +2,9 @@
 //
 //   parity_tool step MODEL IN.safetensors OUT.safetensors [options]
 //
-// MODEL is "mlp:IN:H1,H2,...:CLASSES", "logreg:IN:CLASSES" or
-// "resnet18:C:H:W:WIDTH:CLASSES". IN holds every parameter under its PyTorch
+// MODEL is "mlp:IN:H1,H2,...:CLASSES[:tanh][:nobias]", "logreg:IN:CLASSES[:nobias]"
+// or "resnet18:C:H:W:WIDTH:CLASSES" (tanh: the hidden activation; nobias: Linear
+// layers without biases). IN holds every parameter under its PyTorch
 // name (F32, PyTorch layout) and, for ResNet-18, every buffer too (the BN
 // running_mean / running_var F32, num_batches_tracked I64 0-dim: the whole
 // state_dict), the batch `x` (F32, (B, IN) for mlp/logreg, (B, C, H, W) for
@@ -65,7 +66,8 @@ static int usage(void) {
             "         [--momentum X] [--nesterov] [--wd X] [--adamw] [--beta1 X] [--beta2 X] [--eps X]\n"
             "         [--steps N] [--threads N] [--backend reference|onednn] [--conv-algo auto|direct] [--trace] [--eval] [--masks]\n"
             "         [--load CKPT] [--save CKPT]\n"
-            "MODEL: mlp:IN:H1,H2,...:CLASSES | logreg:IN:CLASSES | resnet18:C:H:W:WIDTH:CLASSES\n");
+            "MODEL: mlp:IN:H1,H2,...:CLASSES[:tanh][:nobias] | logreg:IN:CLASSES[:nobias] |\n"
+            "       resnet18:C:H:W:WIDTH:CLASSES\n");
     return 2;
 }
 
@@ -83,22 +85,37 @@ static int parse_float(const char *s, float *out) {
     return end == s || *end ? -1 : 0;
 }
 
-// "mlp:784:100,100:10" | "logreg:3072:10" | "resnet18:3:32:32:16:10"
+// The words after an MLP's or logreg's sizes: "tanh" (MLP), "nobias".
+static int parse_words(char **words, int n, ws_model_spec *spec) {
+    for (int i = 0; i < n; i++) {
+        if (!strcmp(words[i], "tanh") && spec->kind == WS_MODEL_MLP) spec->act = WS_ACT_TANH;
+        else if (!strcmp(words[i], "nobias")) spec->no_bias = 1;
+        else return -1;
+    }
+    return 0;
+}
+
+// "mlp:784:100,100:10[:tanh][:nobias]" | "logreg:3072:10[:nobias]" | "resnet18:3:32:32:16:10"
 static int parse_spec(const char *s, ws_model_spec *spec) {
     memset(spec, 0, sizeof *spec);
     char buf[256];
     if (strlen(s) >= sizeof buf) return -1;
     strcpy(buf, s);
-    char *parts[7];
+    char *parts[8];
     int n = 0;
-    for (char *p = buf, *tok; n < 7 && (tok = strsep(&p, ":")); n++) parts[n] = tok;
+    for (char *p = buf, *tok; (tok = strsep(&p, ":")); n++) {
+        if (n == 8) return -1;
+        parts[n] = tok;
+    }
     int in;
-    if (n == 3 && !strcmp(parts[0], "logreg")) {
+    if (n >= 3 && n <= 4 && !strcmp(parts[0], "logreg")) {
         spec->kind = WS_MODEL_LOGREG;
-        if (parse_int(parts[1], &in) || parse_int(parts[2], &spec->num_classes)) return -1;
-    } else if (n == 4 && !strcmp(parts[0], "mlp")) {
+        if (parse_int(parts[1], &in) || parse_int(parts[2], &spec->num_classes) || parse_words(parts + 3, n - 3, spec))
+            return -1;
+    } else if (n >= 4 && n <= 6 && !strcmp(parts[0], "mlp")) {
         spec->kind = WS_MODEL_MLP;
-        if (parse_int(parts[1], &in) || parse_int(parts[3], &spec->num_classes)) return -1;
+        if (parse_int(parts[1], &in) || parse_int(parts[3], &spec->num_classes) || parse_words(parts + 4, n - 4, spec))
+            return -1;
         for (char *p = parts[2], *tok; (tok = strsep(&p, ","));) {
             if (spec->nhidden >= WS_MAX_HIDDEN || parse_int(tok, &spec->hidden[spec->nhidden])) return -1;
             spec->nhidden++;

@@ -5,12 +5,14 @@
 
 1. `warmstart train` (Fashion-MNIST, 2000 examples, 5 epochs, seed 3) saves a
    checkpoint; PyTorch loads it with load_state_dict(strict=True) into the
-   official code's MLP (and, the same way, a logistic regression) and
+   official code's MLP (and, the same way, a logistic regression and the tanh
+   MLP without biases, --activation tanh --no-bias) and
    evaluates it on the official test set, normalised with the mean/std that
    warmstart reports: the accuracy must equal warmstart's, the loss agree
    within 1e-4.
-2. The reverse: a fresh PyTorch MLP's state_dict saved to safetensors;
-   `warmstart eval --init-from` must report the accuracy PyTorch computes.
+2. The reverse: a fresh PyTorch MLP's state_dict (and a tanh MLP's without
+   biases) saved to safetensors; `warmstart eval --init-from` must report the
+   accuracy PyTorch computes.
 3. Broken checkpoints (a missing tensor, a wrong shape, an unexpected tensor,
    a wrong dtype) make `warmstart eval` exit non-zero with one line on stderr
    naming the file and the tensor, and nothing on stdout.
@@ -43,6 +45,14 @@ F = torch.nn.functional
 MLP, LogReg = make_modules(torch)
 
 SEED = 3
+# (label, warmstart's model flags, the PyTorch module): the official code's MLP, logistic
+# regression, and the tanh MLP without biases (the authors' earlier code's activation; the
+# paper's Figure 6's bias-free network).
+MODELS = [
+    ("mlp", [], lambda: MLP(784, (100, 100), 10)),
+    ("logreg", [], lambda: LogReg(784, 10)),
+    ("mlp tanh nobias", ["--activation", "tanh", "--no-bias"], lambda: MLP(784, (100, 100), 10, act="tanh", bias=False)),
+]
 MAX_DIFF = 1          # test examples that may be classified differently (see above)
 LOSS_TOL = 1e-4
 
@@ -101,10 +111,10 @@ def main():
     with tempfile.TemporaryDirectory(prefix="ws-ckpt-") as tmp:
         # ---- 1. warmstart -> torch ------------------------------------------------------
         test_set = None
-        for kind, ctor in (("mlp", lambda: MLP(784, (100, 100), 10)), ("logreg", lambda: LogReg(784, 10))):
-            ck = os.path.join(tmp, f"{kind}.safetensors")
-            cmd = [ws, "train", "--data", "fashion-mnist", "--model", kind, "--subset", "2000", "--max-epochs", "5",
-                   "--seed", str(SEED), "--json", "--save", ck, "--quiet"]
+        for kind, flags, ctor in MODELS:
+            ck = os.path.join(tmp, f"{kind.replace(' ', '-')}.safetensors")
+            cmd = [ws, "train", "--data", "fashion-mnist", "--model", kind.split()[0], *flags, "--subset", "2000",
+                   "--max-epochs", "5", "--seed", str(SEED), "--json", "--save", ck, "--quiet"]
             r = run(cmd)
             if r.returncode != 0 and test_set is None and "fashion-mnist: missing" in r.stderr:
                 print(f"skip - Fashion-MNIST not available: {r.stderr.strip()}")
@@ -146,25 +156,29 @@ def main():
             rep.finish()
 
         # ---- 2. torch -> warmstart ------------------------------------------------------
+        for label, flags, ctor in (MODELS[0], MODELS[2]):
+            torch.manual_seed(SEED)
+            fresh = ctor()
+            good = os.path.join(tmp, f"torch-{label.replace(' ', '-')}.safetensors")
+            state = {k: v.detach().clone() for k, v in fresh.state_dict().items()}
+            st.save(state, good, metadata={"format": "pt"})
+            r = run([ws, "eval", *flags, "--init-from", good, "--json", "--data", "fashion-mnist", "--seed", str(SEED)])
+            if rep.check(r.returncode == 0, f"warmstart eval of torch's {label} checkpoint exits 0"
+                         + (f" (got {r.returncode}: {r.stderr.strip()})" if r.returncode else "")):
+                out = json.loads(r.stdout)
+                mean, std = out["normalization"]["mean"][0], out["normalization"]["std"][0]
+                x = normalise(test_set[0], mean, std)
+                acc, loss, ties = torch_eval(fresh, x, test_set[1])
+                ws_acc, ws_loss = out["result"]["test_acc"], out["result"]["test_loss"]
+                diff = round(abs(acc - ws_acc) * len(test_set[1]))
+                rep.check(out["n_eval"] == 10000 and diff <= MAX_DIFF,
+                          f"torch {label}: test accuracy torch {acc:.4f} vs warmstart eval {ws_acc:.4f} on "
+                          f"{out['n_eval']} ({diff} example(s) differ, {ties} near-ties)")
+                e = rel_err(ws_loss, loss)
+                rep.check(e <= LOSS_TOL,
+                          f"torch {label}: test loss torch {loss:.6f} vs warmstart {ws_loss:.6f}, rel err {e:.1e}")
         torch.manual_seed(SEED)
-        fresh = MLP(784, (100, 100), 10)
-        good = os.path.join(tmp, "torch.safetensors")
-        state = {k: v.detach().clone() for k, v in fresh.state_dict().items()}
-        st.save(state, good, metadata={"format": "pt"})
-        r = run([ws, "eval", "--init-from", good, "--json", "--data", "fashion-mnist", "--seed", str(SEED)])
-        if rep.check(r.returncode == 0, "warmstart eval of torch's checkpoint exits 0"
-                     + (f" (got {r.returncode}: {r.stderr.strip()})" if r.returncode else "")):
-            out = json.loads(r.stdout)
-            mean, std = out["normalization"]["mean"][0], out["normalization"]["std"][0]
-            x = normalise(test_set[0], mean, std)
-            acc, loss, ties = torch_eval(fresh, x, test_set[1])
-            ws_acc, ws_loss = out["result"]["test_acc"], out["result"]["test_loss"]
-            diff = round(abs(acc - ws_acc) * len(test_set[1]))
-            rep.check(out["n_eval"] == 10000 and diff <= MAX_DIFF,
-                      f"torch MLP: test accuracy torch {acc:.4f} vs warmstart eval {ws_acc:.4f} on {out['n_eval']} "
-                      f"({diff} example(s) differ, {ties} near-ties)")
-            e = rel_err(ws_loss, loss)
-            rep.check(e <= LOSS_TOL, f"torch MLP: test loss torch {loss:.6f} vs warmstart {ws_loss:.6f}, rel err {e:.1e}")
+        state = {k: v.detach().clone() for k, v in MODELS[0][2]().state_dict().items()}
 
         # ---- 3. broken checkpoints ------------------------------------------------------
         np_state = {k: v.numpy() for k, v in state.items()}

@@ -4,7 +4,9 @@
     /usr/bin/python3 tests/parity/test_mlp_parity.py BUILD_DIR
 
 For each model (the paper's MLP 3072-100-100-10, MLP 784-100-100-10, logistic
-regression 3072-10) and batch size (128 and an odd 7): PyTorch-initialised
+regression 3072-10; the tanh MLP 3072-100-100-10 of the authors' earlier code,
+JordanAsh/warminit twoPhase.py; bias-free MLPs and logistic regression, the
+paper's Figure 6) and batch size (128 and an odd 7): PyTorch-initialised
 weights, N(0,1) inputs and random labels go into a safetensors file;
 BUILD_DIR/parity_tool runs one forward/backward and 3 optimizer steps on them.
 
@@ -30,8 +32,20 @@ within 2*lr per step: the most two sane Adam updates can differ by. After
 3 steps the end-to-end error also carries those elements' differences into
 the next gradients, which grows with lr^2: hence lr 1e-3 (the paper's) for Adam.
 
+tanh under Adam. warmstart's tanh is libm's tanhf, PyTorch's its vectorised
+(Sleef) tanh: they differ by an ulp in about a third of the activations
+(ReLU's are exact copies), so the gradients differ by ~1e-7 relative, and
+Adam amplifies that at steps 2 and 3 where a moment nearly cancels. Two
+correct float32 tanh's are this far apart: PyTorch with a correctly rounded
+tanh (float64, rounded) differs from PyTorch's own by up to 5.3e-5 after 3
+Adam steps on the tanh MLP 3072-100-100-10 at B=128 (warmstart: up to 5.8e-5).
+Past step 1, Adam's end-to-end bound for tanh models is therefore
+TANH_ADAM_TOL = 2e-4; step 1, the update rule alone and every SGD run keep
+1e-5 (SGD: 3e-7 between the two tanh's).
+
 The tool runs single-threaded (--threads 1); one configuration is repeated
-with --threads 4, which must meet the same bounds.
+with --threads 4, which must meet the same bounds, and the tanh MLP's also on
+the reference backend (--backend reference; the default is onednn).
 """
 
 import os
@@ -53,6 +67,7 @@ MLP, LogReg = make_modules(torch)
 
 FWD_TOL = 1e-4     # logits, loss, gradients
 OPT_TOL = 1e-5     # parameters after optimizer steps
+TANH_ADAM_TOL = 2e-4  # tanh models under Adam, end to end after more than one step (docstring)
 STEPS = 3
 ILL_COND = 1e-3    # Adam: sqrt(v_hat) below this share of the tensor's max (and > 0)
 KINK_MARGIN = 1e-5  # hidden pre-activations kept at least this far from the ReLU kink
@@ -62,6 +77,11 @@ MODELS = [
     ("mlp 3072-100-100-10", "mlp:3072:100,100:10", lambda: MLP(3072, (100, 100), 10)),
     ("mlp 784-100-100-10", "mlp:784:100,100:10", lambda: MLP(784, (100, 100), 10)),
     ("logreg 3072-10", "logreg:3072:10", lambda: LogReg(3072, 10)),
+    ("mlp 3072-100-100-10 tanh", "mlp:3072:100,100:10:tanh", lambda: MLP(3072, (100, 100), 10, act="tanh")),
+    ("mlp 784-100-100-10 nobias", "mlp:784:100,100:10:nobias", lambda: MLP(784, (100, 100), 10, bias=False)),
+    ("mlp 784-100-10 tanh nobias", "mlp:784:100:10:tanh:nobias",
+     lambda: MLP(784, (100,), 10, act="tanh", bias=False)),
+    ("logreg 3072-10 nobias", "logreg:3072:10:nobias", lambda: LogReg(3072, 10, bias=False)),
 ]
 BATCHES = [128, 7]
 
@@ -93,8 +113,10 @@ OPTIMIZERS = [
 ]
 
 
-def run_tool(tool, spec, in_path, out_path, flags, threads=1):
+def run_tool(tool, spec, in_path, out_path, flags, threads=1, backend=None):
     cmd = [tool, "step", spec, in_path, out_path, "--steps", str(STEPS), "--trace", "--threads", str(threads), *flags]
+    if backend:
+        cmd += ["--backend", backend]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} exited {r.returncode}: {r.stderr.strip()}")
@@ -105,7 +127,8 @@ def run_tool(tool, spec, in_path, out_path, flags, threads=1):
 def make_batch(ctor, seed, B):
     """PyTorch-initialised weights and a batch whose hidden pre-activations all stay
     KINK_MARGIN away from 0, so float32 rounding cannot flip a ReLU at step 1 (a
-    flip moves one example's whole contribution to a gradient row)."""
+    flip moves one example's whole contribution to a gradient row); tanh has no
+    kink, so any batch does."""
     for s in range(seed, seed + 50):
         torch.manual_seed(s)
         m = ctor()
@@ -120,7 +143,7 @@ def make_batch(ctor, seed, B):
         for h in hooks:
             h.remove()
         margin = min([float(p.abs().min()) for p in pre[:-1]], default=np.inf)  # the last is the logits
-        if margin >= KINK_MARGIN:
+        if margin >= KINK_MARGIN or getattr(m, "act", None) is torch.tanh:
             return state, x, y
     raise RuntimeError("no batch with a ReLU margin found")
 
@@ -207,15 +230,19 @@ def main():
                 st.save({**state, "x": x, "y": y}, in_path)
                 names = list(state)
                 r_logits, r_loss, r_grads = reference_forward(ctor, state, x, y)
-                runs = [(oi, o, 1) for oi, o in enumerate(OPTIMIZERS)]
+                runs = [(oi, o, 1, None) for oi, o in enumerate(OPTIMIZERS)]
                 if mi == 0 and B == 128:  # the paper's MLP, multi-threaded too
-                    runs.append((0, OPTIMIZERS[1], 4))
-                    runs.append((-1, OPTIMIZERS[5], 4))
-                for oi, (olabel, flags, make_opt), threads in runs:
-                    if threads != 1:
-                        tag = f"{label} B={B} threads={threads}"
+                    runs.append((0, OPTIMIZERS[1], 4, None))
+                    runs.append((-1, OPTIMIZERS[5], 4, None))
+                if spec.endswith(":tanh"):  # the tanh op of the reference backend too
+                    runs.append((0, OPTIMIZERS[0], 1, "reference"))
+                    runs.append((-1, OPTIMIZERS[5], 1, "reference"))
+                for oi, (olabel, flags, make_opt), threads, backend in runs:
+                    if threads != 1 or backend:
+                        tag = f"{label} B={B}" + (f" threads={threads}" if threads != 1 else "") + (
+                            f" backend={backend}" if backend else "")
                     try:
-                        out = run_tool(tool, spec, in_path, out_path, flags, threads)
+                        out = run_tool(tool, spec, in_path, out_path, flags, threads, backend)
                     except RuntimeError as e:
                         rep.check(False, f"{tag} {olabel}: {e}")
                         continue
@@ -250,7 +277,11 @@ def main():
                         note("params, update rule", ef)
                         msg = (f"{tag} {olabel}: params after {k} step{'s' if k > 1 else ''}: rel err {ee:.2e} "
                                f"(worst {ne}), update rule alone {ef:.2e} (worst {nf})")
-                        ok = ee <= OPT_TOL and ef <= OPT_TOL and same_final
+                        # tanh under Adam: end to end past step 1, the bound of two float32 tanh's (docstring)
+                        e2e_tol = TANH_ADAM_TOL if ":tanh" in spec and free[0][1] is not None and k > 1 else OPT_TOL
+                        if e2e_tol != OPT_TOL:
+                            msg += f" (end to end bound {e2e_tol:.0e}: tanh)"
+                        ok = ee <= e2e_tol and ef <= OPT_TOL and same_final
                         if free[0][1] is not None:  # Adam
                             total = sum(v.numel() for v in state.values())
                             msg += (f"; {n_ill}/{total} ill-conditioned elements within "

@@ -3,7 +3,8 @@
 // is a fresh initialisation, the random learner's) both on the transform and
 // through whole online runs; EWC / L2-init gradients by finite differences;
 // the Fisher against logistic regression's closed form; DASH's per-row /
-// per-slice factors; continual backprop replacing exactly the expected units.
+// per-slice factors; continual backprop replacing exactly the expected units
+// (on the tanh MLP too, with and without biases).
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -459,6 +460,73 @@ START_TEST(cbp_replaces_expected_units) {
 }
 END_TEST
 
+// Continual backprop on the tanh MLP, with and without biases (_i: 0 with, 1 without):
+// accepted (the utility reads |h| whatever the activation), the due unit replaced, its
+// fresh incoming weights of no effect on the logits (zero outgoing weights), nothing
+// else touched (no bias written in a layer without one).
+START_TEST(cbp_on_tanh_mlp) {
+    ws_model_spec spec = mlp_spec();
+    spec.act = WS_ACT_TANH;
+    spec.no_bias = _i;
+    ws_model *m = make(spec, 4);
+    ck_assert_int_eq(m->nparams, _i ? 3 : 6);
+    ws_learner l;
+    ck_assert_int_eq(ws_learner_parse(&ctx, "cbp:rate=0.25:maturity=10:decay=0.99", &l), WS_OK);
+    ck_assert_int_eq(ws_learner_check(&ctx, &l, m), WS_OK);
+    ws_cbp *c;
+    ck_assert_int_eq(ws_cbp_create(&ctx, &l, m, &c), WS_OK);
+    ck_assert_int_eq(ws_cbp_nlayers(c), 2);
+    ws_cbp_seed(c, 1, 0);
+    ws_optim opt;
+    ws_opt_config oc = ws_opt_defaults(WS_OPT_ADAM, 1e-3f);
+    ck_assert_int_eq(ws_optim_create(&ctx, &opt, &oc, m->nweights), WS_OK);
+    for (int64_t i = 0; i < m->nweights; i++) opt.buf1[i] = opt.buf2[i] = 1;
+    float x[4 * 12];
+    ws_rng r = ws_rng_stream(2, "test", 1);
+    for (int i = 0; i < 48; i++) x[i] = ws_rng_normal(&r);
+    ck_assert_int_eq(ws_model_plan(&ctx, m, 4), WS_OK);
+    ws_model_forward(&ctx, m, x, 4, 1);
+    // The utilities read the tanh outputs: |h| in (0, 1), none zero.
+    const float *h = m->act[3];
+    ck_assert_str_eq(m->layers[2].ops->kind, "tanh");
+    for (int i = 0; i < 4 * 8; i++) ck_assert(fabsf(h[i]) > 0 && fabsf(h[i]) < 1);
+    double *u;
+    int64_t *age;
+    ws_cbp_units(c, 0, &u, &age);
+    for (int k = 0; k < 8; k++) u[k] = 100, age[k] = 50;
+    u[3] = 0.01; // the lowest: replaced (8 mature * 0.25 = 2 due: unit 3 and the next lowest)
+    u[6] = 0.02;
+    ws_cbp_units(c, 1, &u, &age);
+    for (int k = 0; k < 6; k++) u[k] = 100, age[k] = 5; // lm2: none mature
+    float *w0 = malloc(sizeof(float) * (size_t)m->nweights);
+    memcpy(w0, m->w, sizeof(float) * (size_t)m->nweights);
+    ck_assert_int_eq(ws_cbp_step(c, m, &opt, 4), 2);
+    const ws_param *W1 = ws_model_param(m, "lm1.weight"), *b1 = ws_model_param(m, "lm1.bias"),
+                   *W2 = ws_model_param(m, "lm2.weight");
+    ck_assert_int_eq(b1 == NULL, _i);
+    for (int64_t i = 0; i < m->nweights; i++) {
+        int64_t rel = i - W1->offset, col = (i - W2->offset) % 8;
+        int in_row = i >= W1->offset && i < W1->offset + W1->numel && (rel / 12 == 3 || rel / 12 == 6);
+        int in_bias = b1 && (i == b1->offset + 3 || i == b1->offset + 6);
+        int in_col = i >= W2->offset && i < W2->offset + W2->numel && (col == 3 || col == 6);
+        if (in_col) ck_assert_float_eq(m->w[i], 0);
+        if (in_row || in_bias) ck_assert_float_ne(m->w[i], w0[i]); // fresh
+        if (!in_row && !in_bias && !in_col) ck_assert_msg(m->w[i] == w0[i], "weight %lld changed", (long long)i);
+        ck_assert_float_eq(opt.buf1[i], in_row || in_bias || in_col ? 0 : 1);
+    }
+    // The fresh units do nothing yet: other incoming weights, the same logits.
+    float logits[4 * 3];
+    ws_model_forward(&ctx, m, x, 4, 1);
+    memcpy(logits, m->act[m->nlayers], sizeof logits);
+    for (int i = 0; i < 12; i++) m->w[W1->offset + 3 * 12 + i] += 0.5f, m->w[W1->offset + 6 * 12 + i] -= 0.5f;
+    ck_assert_mem_eq(ws_model_forward(&ctx, m, x, 4, 1), logits, sizeof logits);
+    free(w0);
+    ws_optim_free(&opt);
+    ws_cbp_free(c);
+    ws_model_free(m);
+}
+END_TEST
+
 // Whole online runs: shrink-perturb (1, 0) reproduces warm and (0, 1) random,
 // bit for bit, round after round; every learner runs.
 START_TEST(online_identities_end_to_end) {
@@ -730,6 +798,7 @@ Suite *learners_suite(void) {
     tcase_add_test(t, fisher_matches_closed_form);
     tcase_add_test(t, dash_factors);
     tcase_add_test(t, cbp_replaces_expected_units);
+    tcase_add_loop_test(t, cbp_on_tanh_mlp, 0, 2);
     tcase_add_test(t, online_identities_end_to_end);
     tcase_add_test(t, paper_warm_is_shrink_perturb_1_0);
     tcase_add_test(t, paper_batch_own_phase1);

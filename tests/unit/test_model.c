@@ -1,5 +1,6 @@
 // Models: names and layouts as PyTorch, initialisation, and a finite-difference
-// check of every parameter gradient through the whole model.
+// check of every parameter gradient through the whole model (the MLP with ReLU
+// or tanh, with or without biases; logistic regression with or without).
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,21 @@ typedef struct {
 static double loss_of(model_case *c) {
     ws_model_forward(&ctx, c->m, c->x, MB, 1);
     return ws_model_loss(&ctx, c->m, c->y, MB, NULL);
+}
+
+static ws_model *make_spec(ws_model_spec spec) {
+    ws_model *m = NULL;
+    ck_assert_int_eq(ws_model_create(&ctx, &m, &spec), WS_OK);
+    ck_assert_int_eq(ws_model_plan(&ctx, m, MB), WS_OK);
+    ws_rng r = ws_rng_stream(3, "init", 0);
+    ws_model_init(m, &r);
+    return m;
+}
+
+// The MLP 6-5-4-3 (or logreg 6-3) with the given activation and biases.
+static ws_model_spec variant(ws_model_kind kind, ws_activation act, int no_bias) {
+    return (ws_model_spec){.kind = kind, .input = {1, 2, 3}, .num_classes = MC, .nhidden = 2, .hidden = {5, 4},
+                           .act = act, .no_bias = no_bias};
 }
 
 static ws_model *make(ws_model_kind kind) {
@@ -102,6 +118,75 @@ START_TEST(container_built_by_hand_matches_the_zoo) {
 }
 END_TEST
 
+// The tanh MLP and the bias-free variants: PyTorch's names without the biases,
+// their descriptions (the ReLU MLP with biases keeps its plain one), the layers,
+// the initialisation (a Linear without bias draws its weight only, as
+// torch.nn.Linear(bias=False)) and the forward against a hand computation.
+START_TEST(mlp_variants_names_arch_and_forward) {
+    ws_model *tn = make_spec(variant(WS_MODEL_MLP, WS_ACT_TANH, 1)), *t = make_spec(variant(WS_MODEL_MLP, WS_ACT_TANH, 0)),
+             *n = make_spec(variant(WS_MODEL_MLP, WS_ACT_RELU, 1)), *ln = make_spec(variant(WS_MODEL_LOGREG, 0, 1)),
+             *plain = make(WS_MODEL_MLP);
+    ck_assert_str_eq(tn->arch, "mlp 6-5-4-3 tanh nobias");
+    ck_assert_str_eq(t->arch, "mlp 6-5-4-3 tanh");
+    ck_assert_str_eq(n->arch, "mlp 6-5-4-3 nobias");
+    ck_assert_str_eq(ln->arch, "logreg 6-3 nobias");
+    ck_assert_str_eq(plain->arch, "mlp 6-5-4-3");
+    ck_assert_int_eq(ws_arch_activation(tn->arch), WS_ACT_TANH);
+    ck_assert_int_eq(ws_arch_activation(t->arch), WS_ACT_TANH);
+    ck_assert_int_eq(ws_arch_activation(n->arch), WS_ACT_RELU);
+    ck_assert_int_eq(ws_arch_activation(plain->arch), WS_ACT_RELU);
+    ck_assert_int_eq(ws_arch_activation(ln->arch), -1);
+    ck_assert_int_eq(ws_arch_activation("resnet18 w16 3x32x32-10"), -1);
+    ck_assert_int_eq(ws_arch_activation("mlp 6-5-3 tanhx"), WS_ACT_RELU);
+    // Parameters: the weights only, contiguous, PyTorch's names.
+    const char *names[] = {"lm1.weight", "lm2.weight", "lm3.weight"};
+    ck_assert_int_eq(tn->nparams, 3);
+    ck_assert_int_eq(tn->nweights, 5 * 6 + 4 * 5 + 3 * 4);
+    for (int i = 0; i < 3; i++) ck_assert_str_eq(tn->params[i].name, names[i]);
+    ck_assert_ptr_null(ws_model_param(tn, "lm1.bias"));
+    ck_assert_int_eq(ln->nparams, 1);
+    ck_assert_ptr_null(ws_model_param(ln, "linear.bias"));
+    ck_assert_int_eq(t->nparams, 6);
+    ck_assert_int_eq(t->nweights, plain->nweights);
+    // Layers: flatten, then Linear and the activation per hidden layer, then the head.
+    const char *kinds[] = {"flatten", "linear", "tanh", "linear", "tanh", "linear"};
+    ck_assert_int_eq(tn->nlayers, 6);
+    for (int i = 0; i < 6; i++) ck_assert_str_eq(tn->layers[i].ops->kind, kinds[i]);
+    ck_assert_str_eq(plain->layers[2].ops->kind, "relu");
+    // Initialisation: the tanh MLP draws as the ReLU one; without biases lm1.weight is the
+    // same first draws, and lm2.weight follows it directly (no lm1.bias drawn between).
+    ck_assert_mem_eq(t->w, plain->w, sizeof(float) * (size_t)plain->nweights);
+    ck_assert_mem_eq(tn->w, plain->w, sizeof(float) * 30);
+    ws_rng r = ws_rng_stream(3, "init", 0);
+    for (int i = 0; i < 30; i++) ws_rng_uniform(&r);
+    ck_assert_float_eq(tn->w[30], (2.0f * ws_rng_uniform(&r) - 1.0f) / sqrtf(5.0f));
+    // Forward: logits = W3 tanh(W2 tanh(W1 x)), in double.
+    float x[MB * MIN];
+    for (int i = 0; i < MB * MIN; i++) x[i] = (float)i / 7 - 1.5f;
+    const float *logits = ws_model_forward(&ctx, tn, x, MB, 1);
+    const float *W1 = tn->w, *W2 = W1 + 30, *W3 = W2 + 20;
+    for (int b = 0; b < MB; b++) {
+        double h1[5], h2[4];
+        for (int o = 0; o < 5; o++) {
+            double s = 0;
+            for (int i = 0; i < MIN; i++) s += (double)W1[o * MIN + i] * x[b * MIN + i];
+            h1[o] = tanh(s);
+        }
+        for (int o = 0; o < 4; o++) {
+            double s = 0;
+            for (int i = 0; i < 5; i++) s += (double)W2[o * 5 + i] * h1[i];
+            h2[o] = tanh(s);
+        }
+        for (int o = 0; o < MC; o++) {
+            double s = 0;
+            for (int i = 0; i < 4; i++) s += (double)W3[o * 4 + i] * h2[i];
+            ck_assert_double_eq_tol(logits[b * MC + o], s, 1e-5);
+        }
+    }
+    ws_model_free(tn), ws_model_free(t), ws_model_free(n), ws_model_free(ln), ws_model_free(plain);
+}
+END_TEST
+
 START_TEST(init_matches_pytorch_distribution) {
     // Linear(784, 300): weights and biases U(-1/sqrt(784), 1/sqrt(784)).
     ws_model_spec spec = {.kind = WS_MODEL_MLP, .input = {1, 28, 28}, .num_classes = 10, .nhidden = 1, .hidden = {300}};
@@ -132,9 +217,19 @@ START_TEST(init_matches_pytorch_distribution) {
 }
 END_TEST
 
+// _i: the MLP, logreg, then the tanh MLP, the MLP without biases, the tanh MLP
+// without biases and logreg without bias.
+static const struct {
+    ws_model_kind kind;
+    ws_activation act;
+    int no_bias;
+} FD_MODELS[] = {{WS_MODEL_MLP, WS_ACT_RELU, 0}, {WS_MODEL_LOGREG, WS_ACT_RELU, 0}, {WS_MODEL_MLP, WS_ACT_TANH, 0},
+                 {WS_MODEL_MLP, WS_ACT_RELU, 1}, {WS_MODEL_MLP, WS_ACT_TANH, 1},  {WS_MODEL_LOGREG, WS_ACT_RELU, 1}};
+#define N_FD_MODELS ((int)(sizeof FD_MODELS / sizeof FD_MODELS[0]))
+
 START_TEST(model_gradients_match_finite_differences) {
     model_case c;
-    c.m = make(_i ? WS_MODEL_LOGREG : WS_MODEL_MLP);
+    c.m = make_spec(variant(FD_MODELS[_i].kind, FD_MODELS[_i].act, FD_MODELS[_i].no_bias));
     ws_rng r = ws_rng_stream(5, "test-model", 0);
     for (int i = 0; i < MB * MIN; i++) c.x[i] = 2 * ws_rng_uniform(&r) - 1;
     for (int i = 0; i < MB; i++) c.y[i] = (int32_t)ws_rng_below(&r, MC);
@@ -183,6 +278,26 @@ START_TEST(bad_specs_are_refused) {
     ck_assert_int_eq(ws_model_kind_parse(&ctx, "resnet99", &k), WS_ERR_ARG);
     ck_assert_ptr_nonnull(strstr(ctx.err, "resnet99"));
     ck_assert_ptr_null(m);
+    // tanh is the MLP's; no biases are the MLP's and logreg's.
+    ws_model_spec v = variant(WS_MODEL_LOGREG, WS_ACT_TANH, 0);
+    ck_assert_int_eq(ws_model_create(&ctx, &m, &v), WS_ERR_ARG);
+    ck_assert_str_eq(ctx.err, "a tanh activation is for the MLP; logreg has no hidden layer");
+    ws_model_spec rs = {.kind = WS_MODEL_RESNET18, .input = {3, 8, 8}, .num_classes = 4, .width = 4, .act = WS_ACT_TANH};
+    ck_assert_int_eq(ws_model_create(&ctx, &m, &rs), WS_ERR_ARG);
+    ck_assert_str_eq(ctx.err, "a tanh activation is for the MLP; resnet18 is built with ReLU");
+    rs.act = WS_ACT_RELU, rs.no_bias = 1;
+    ck_assert_int_eq(ws_model_create(&ctx, &m, &rs), WS_ERR_ARG);
+    ck_assert_ptr_nonnull(strstr(ctx.err, "without biases are for the MLP and logreg"));
+    v = variant(WS_MODEL_MLP, (ws_activation)7, 0);
+    ck_assert_int_eq(ws_model_create(&ctx, &m, &v), WS_ERR_ARG);
+    ck_assert_ptr_null(m);
+    ws_activation a;
+    ck_assert_int_eq(ws_activation_parse(&ctx, "tanh", &a), WS_OK);
+    ck_assert_int_eq(a, WS_ACT_TANH);
+    ck_assert_int_eq(ws_activation_parse(&ctx, "relu", &a), WS_OK);
+    ck_assert_int_eq(a, WS_ACT_RELU);
+    ck_assert_int_eq(ws_activation_parse(&ctx, "sigmoid", &a), WS_ERR_ARG);
+    ck_assert_str_eq(ctx.err, "unknown activation 'sigmoid' (expected relu or tanh)");
 }
 END_TEST
 
@@ -356,7 +471,8 @@ Suite *model_suite(void) {
     tcase_add_test(t, mlp_names_and_layouts);
     tcase_add_test(t, container_built_by_hand_matches_the_zoo);
     tcase_add_test(t, init_matches_pytorch_distribution);
-    tcase_add_loop_test(t, model_gradients_match_finite_differences, 0, 2);
+    tcase_add_test(t, mlp_variants_names_arch_and_forward);
+    tcase_add_loop_test(t, model_gradients_match_finite_differences, 0, N_FD_MODELS);
     tcase_add_test(t, copy_weights_requires_same_architecture);
     tcase_add_test(t, bad_specs_are_refused);
     suite_add_tcase(s, t);

@@ -1,8 +1,9 @@
 // The online scenario's pieces: the round schedule (no example seen twice,
 // none lost, the pool used exactly), the weight-similarity metrics against
 // direct computation on small known vectors, the gradient norm against the
-// closed form of logistic regression (and leaving the model as it was), and a
-// small end-to-end run checked for structure.
+// closed form of logistic regression (and leaving the model as it was), a
+// small end-to-end run checked for structure; the model options every scenario
+// shares (--activation, --no-bias) resolved, refused and recorded.
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 #include "core/version.h"
 #include "exp/online.h"
+#include "exp/options.h"
 #include "exp/sweep.h"
 #include "exp/transfer.h"
 #include "suites.h"
@@ -328,6 +330,96 @@ START_TEST(config_records_version_and_backend) {
 }
 END_TEST
 
+// --activation and --no-bias: resolved into the setup (every scenario shares them), checked
+// against the model, recorded in the configuration's model (and its description).
+static ws_status resolve(ws_command cmd, const char *args, ws_batch_config *batch, ws_online_config *online) {
+    static ws_options o;
+    static ws_transfer_config tr;
+    char buf[256], *argv[16];
+    int argc = 0;
+    snprintf(buf, sizeof buf, "%s", args);
+    for (char *t = strtok(buf, " "); t && argc < 16; t = strtok(NULL, " ")) argv[argc++] = t;
+    ws_options_defaults(&o, cmd);
+    ws_status st = ws_options_parse(&ctx, cmd, &o, argc, argv);
+    return st ? st : ws_options_resolve(&ctx, cmd, &o, batch, online, &tr);
+}
+
+static cJSON *model_json(const ws_setup *cfg, cJSON **root) {
+    ws_source src;
+    memset(&src, 0, sizeof src);
+    src.train = (ws_dataset){.c = 3, .h = 32, .w = 32, .num_classes = 10};
+    *root = ws_setup_json(cfg, "batch", &src, &ctx, NULL);
+    return cJSON_GetObjectItemCaseSensitive(*root, "model");
+}
+
+START_TEST(model_variant_options) {
+    static ws_batch_config b;
+    static ws_online_config on;
+    cJSON *root, *m;
+    // The defaults: ReLU with biases, the plain description; neither key recorded (so a results
+    // folder of an earlier version, which has neither, resumes without a configuration difference).
+    ck_assert_int_eq(resolve(WS_CMD_BATCH, "--subset 10", &b, &on), WS_OK);
+    ck_assert_int_eq(b.base.activation, WS_ACT_RELU);
+    ck_assert_int_eq(b.base.no_bias, 0);
+    m = model_json(&b.base, &root);
+    ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(m, "activation"));
+    ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(m, "bias"));
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(m, "arch")->valuestring, "mlp 3072-100-100-10");
+    cJSON_Delete(root);
+    // The tanh MLP without biases (the authors' earlier code's 3072-100-100-C with tanh).
+    ck_assert_int_eq(resolve(WS_CMD_BATCH, "--activation tanh --no-bias", &b, &on), WS_OK);
+    ck_assert_int_eq(b.base.activation, WS_ACT_TANH);
+    ck_assert_int_eq(b.base.no_bias, 1);
+    ws_model_spec spec = ws_setup_model_spec(&b.base, &(ws_dataset){.c = 1, .h = 2, .w = 2, .num_classes = 3});
+    ck_assert_int_eq(spec.act, WS_ACT_TANH);
+    ck_assert_int_eq(spec.no_bias, 1);
+    m = model_json(&b.base, &root);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(m, "activation")->valuestring, "tanh");
+    ck_assert(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(m, "bias")));
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(m, "arch")->valuestring, "mlp 3072-100-100-10 tanh nobias");
+    cJSON_Delete(root);
+    // Every scenario shares them.
+    ck_assert_int_eq(resolve(WS_CMD_ONLINE, "--activation=tanh", &b, &on), WS_OK);
+    ck_assert_int_eq(on.base.activation, WS_ACT_TANH);
+    // logreg without bias: no activation recorded.
+    ck_assert_int_eq(resolve(WS_CMD_BATCH, "--model logreg --no-bias", &b, &on), WS_OK);
+    m = model_json(&b.base, &root);
+    ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(m, "activation"));
+    ck_assert(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(m, "bias")));
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(m, "arch")->valuestring, "logreg 3072-10 nobias");
+    cJSON_Delete(root);
+    // ResNet-18 records neither.
+    ck_assert_int_eq(resolve(WS_CMD_BATCH, "--model resnet18", &b, &on), WS_OK);
+    m = model_json(&b.base, &root);
+    ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(m, "activation"));
+    ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(m, "bias"));
+    cJSON_Delete(root);
+    // Refused, one line each.
+    ck_assert_int_eq(resolve(WS_CMD_BATCH, "--model resnet18 --activation tanh", &b, &on), WS_ERR_ARG);
+    ck_assert_str_eq(ctx.err, "--activation is for --model mlp (resnet18 is built with ReLU)");
+    ck_assert_int_eq(resolve(WS_CMD_TRANSFER, "--activation relu --model logreg", &b, &on), WS_ERR_ARG);
+    ck_assert_str_eq(ctx.err, "--activation is for --model mlp (logreg has no hidden layer)");
+    ck_assert_int_eq(resolve(WS_CMD_BATCH, "--activation sigmoid", &b, &on), WS_ERR_ARG);
+    ck_assert_str_eq(ctx.err, "--activation: expected 'relu' or 'tanh', not 'sigmoid'");
+    ck_assert_int_eq(resolve(WS_CMD_ACTIVE, "--no-bias --model resnet18", &b, &on), WS_ERR_ARG);
+    ck_assert_str_eq(ctx.err, "--no-bias is for --model mlp or logreg, not resnet18");
+    ck_assert_int_eq(resolve(WS_CMD_BATCH, "--no-bias=maybe", &b, &on), WS_ERR_ARG);
+    ck_assert_str_eq(ctx.err, "--no-bias is a flag: true or false, not 'maybe'");
+    // A program setting the fields directly meets the same check.
+    ws_setup cfg;
+    ws_setup_defaults(&cfg);
+    cfg.model = WS_MODEL_RESNET18;
+    cfg.activation = WS_ACT_TANH;
+    ck_assert_int_eq(ws_setup_check(&ctx, &cfg), WS_ERR_ARG);
+    ck_assert_str_eq(ctx.err, "--activation tanh is for --model mlp (resnet18 is built with ReLU)");
+    cfg.activation = WS_ACT_RELU;
+    cfg.no_bias = 1;
+    ck_assert_int_eq(ws_setup_check(&ctx, &cfg), WS_ERR_ARG);
+    cfg.model = WS_MODEL_MLP;
+    ck_assert_int_eq(ws_setup_check(&ctx, &cfg), WS_OK);
+}
+END_TEST
+
 Suite *online_suite(void) {
     Suite *s = suite_create("online");
     TCase *t = tcase_create("online");
@@ -344,5 +436,9 @@ Suite *online_suite(void) {
     tcase_add_test(t, transfer_structure);
     tcase_add_test(t, sweep_reduction);
     suite_add_tcase(s, t);
+    TCase *o = tcase_create("options");
+    tcase_add_checked_fixture(o, setup, teardown);
+    tcase_add_test(o, model_variant_options);
+    suite_add_tcase(s, o);
     return s;
 }

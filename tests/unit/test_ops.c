@@ -127,6 +127,86 @@ START_TEST(relu_gradient) {
 }
 END_TEST
 
+// ---- tanh -------------------------------------------------------------------
+// On each CPU backend the registry offers (_i: 0 reference, 1 onednn): values
+// against tanh in double, the backward by finite differences, in place, NaN.
+
+static const char *const TANH_BACKENDS[] = {"reference", "onednn"};
+static const ws_backend *tanh_be;
+
+static double tanh_obj(void *u) {
+    relu_case *c = u;
+    tanh_be->tanh_forward(&ctx, c->out, c->x, RN);
+    double s = 0;
+    for (int i = 0; i < RN; i++) s += (double)c->r[i] * c->out[i];
+    return s;
+}
+
+START_TEST(tanh_gradient) {
+    ck_assert_int_eq(ws_ctx_set_backend(&ctx, TANH_BACKENDS[_i]), WS_OK);
+    tanh_be = ws_backend_of(&ctx);
+    ck_assert_str_eq(tanh_be->name, TANH_BACKENDS[_i]);
+    relu_case c;
+    ws_rng r = ws_rng_stream(8, "test-tanh", 0);
+    fill(c.x, RN, &r, 3); // through the curve and into saturation
+    c.x[0] = 0, c.x[1] = 12, c.x[2] = -12;
+    fill(c.r, RN, &r, 1);
+    tanh_obj(&c);
+    for (int i = 0; i < RN; i++) ck_assert_double_eq_tol(c.out[i], tanh((double)c.x[i]), 2e-7);
+    ck_assert_float_eq(c.out[0], 0.0f);
+    ck_assert_float_eq(c.out[1], 1.0f);
+    ck_assert_float_eq(c.out[2], -1.0f);
+    float din[RN];
+    tanh_be->tanh_backward(&ctx, din, c.r, c.out, RN);
+    for (int i = 0; i < RN; i++) ck_assert_double_eq_tol(din[i], c.r[i] * (1 - tanh((double)c.x[i]) * tanh((double)c.x[i])), 1e-6);
+    ck_assert_double_lt(fd_error(c.x, din, RN, tanh_obj, &c, 1e-2f), 1e-4);
+    // A wrong derivative (1 - y instead of 1 - y^2) fails the same check.
+    float wrong[RN];
+    for (int i = 0; i < RN; i++) wrong[i] = c.r[i] * (1 - c.out[i]);
+    ck_assert_double_gt(fd_error(c.x, wrong, RN, tanh_obj, &c, 1e-2f), 1e-2);
+    // In place, as the contract allows: the same values.
+    tanh_obj(&c); // c.out of x itself again (the checks above left it at a perturbed x)
+    float y[RN], g[RN];
+    memcpy(y, c.x, sizeof y);
+    tanh_be->tanh_forward(&ctx, y, y, RN);
+    ck_assert_mem_eq(y, c.out, sizeof y);
+    memcpy(g, c.r, sizeof g);
+    tanh_be->tanh_backward(&ctx, g, g, c.out, RN);
+    ck_assert_mem_eq(g, din, sizeof g);
+    // NaN propagates (as torch.tanh).
+    float nan_in[2] = {NAN, 0.5f}, nan_out[2];
+    tanh_be->tanh_forward(&ctx, nan_out, nan_in, 2);
+    ck_assert(isnan(nan_out[0]));
+    ck_assert_float_eq_tol(nan_out[1], tanhf(0.5f), 1e-7);
+}
+END_TEST
+
+// Large enough for the parallel path (>= 16K elements on 2 threads): the same bits on both
+// backends and at 1 and 2 threads.
+START_TEST(tanh_backends_agree) {
+    enum { N = 40000 };
+    float *x = malloc(sizeof(float) * N), *d = malloc(sizeof(float) * N), *y[3], *g[3];
+    ws_rng r = ws_rng_stream(9, "test-tanh", 1);
+    fill(x, N, &r, 4);
+    fill(d, N, &r, 1);
+    for (int k = 0; k < 3; k++) {
+        ws_ctx c;
+        ws_ctx_init(&c, k == 2 ? 1 : 2);
+        ck_assert_int_eq(ws_ctx_set_backend(&c, k == 1 ? "onednn" : "reference"), WS_OK);
+        y[k] = malloc(sizeof(float) * N), g[k] = malloc(sizeof(float) * N);
+        ws_backend_of(&c)->tanh_forward(&c, y[k], x, N);
+        ws_backend_of(&c)->tanh_backward(&c, g[k], d, y[k], N);
+        ws_ctx_release(&c);
+    }
+    for (int k = 1; k < 3; k++) {
+        ck_assert_mem_eq(y[k], y[0], sizeof(float) * N);
+        ck_assert_mem_eq(g[k], g[0], sizeof(float) * N);
+    }
+    for (int k = 0; k < 3; k++) free(y[k]), free(g[k]);
+    free(x), free(d);
+}
+END_TEST
+
 // ---- softmax + cross-entropy ------------------------------------------------
 
 enum { SB = 6, SC = 5 };
@@ -204,6 +284,8 @@ Suite *ops_suite(void) {
     tcase_add_test(t, linear_backward_accumulates);
     tcase_add_test(t, fd_checker_catches_wrong_gradient);
     tcase_add_test(t, relu_gradient);
+    tcase_add_loop_test(t, tanh_gradient, 0, 2);
+    tcase_add_test(t, tanh_backends_agree);
     tcase_add_test(t, softmax_ce_values);
     tcase_add_test(t, softmax_ce_gradient);
     tcase_add_test(t, softmax_ce_is_stable_for_huge_logits);

@@ -1,10 +1,13 @@
 // safetensors: round trip, the exact header layout, and broken files. A failed
-// load must leave the model untouched.
+// load must leave the model untouched. The tanh and bias-free MLPs round trip
+// too, and a checkpoint of another activation or with(out) biases is refused
+// by name (the model files and the runner's checkpoints alike).
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/checkpoint.h"
 #include "io/safetensors.h"
 #include "suites.h"
 
@@ -160,6 +163,111 @@ START_TEST(broken_files_are_refused_and_leave_the_model_alone) {
 }
 END_TEST
 
+static ws_model *make_variant(ws_activation act, int no_bias, uint64_t seed) {
+    ws_model_spec spec = {.kind = WS_MODEL_MLP, .input = {1, 2, 2}, .num_classes = 3, .nhidden = 2, .hidden = {5, 4},
+                          .act = act, .no_bias = no_bias};
+    ws_model *m = NULL;
+    ck_assert_int_eq(ws_model_create(&ctx, &m, &spec), WS_OK);
+    ws_rng r = ws_rng_stream(seed, "init", 0);
+    ws_model_init(m, &r);
+    return m;
+}
+
+// _i: 0 the tanh MLP, 1 the MLP without biases, 2 both.
+START_TEST(variants_round_trip_and_refuse_the_other_architecture) {
+    const ws_activation act = _i == 1 ? WS_ACT_RELU : WS_ACT_TANH;
+    const int no_bias = _i >= 1;
+    ws_model *a = make_variant(act, no_bias, 1), *b = make_variant(act, no_bias, 2);
+    char name[32];
+    snprintf(name, sizeof name, "variant%d.safetensors", _i);
+    ck_assert_int_eq(ws_model_save(&ctx, a, tmp(name)), WS_OK);
+    ck_assert_int_ne(memcmp(a->w, b->w, sizeof(float) * (size_t)a->nweights), 0);
+    ck_assert_int_eq(ws_model_load(&ctx, b, path), WS_OK);
+    ck_assert_mem_eq(a->w, b->w, sizeof(float) * (size_t)a->nweights);
+    // The same function after the round trip.
+    float x[2 * 4] = {0.5f, -1, 2, 0.25f, -0.75f, 1.5f, 0, -2};
+    float la[2 * 3];
+    ck_assert_int_eq(ws_model_plan(&ctx, a, 2), WS_OK);
+    ck_assert_int_eq(ws_model_plan(&ctx, b, 2), WS_OK);
+    memcpy(la, ws_model_forward(&ctx, a, x, 2, 0), sizeof la);
+    ck_assert_mem_eq(ws_model_forward(&ctx, b, x, 2, 0), la, sizeof la);
+    ws_st_file f;
+    ck_assert_int_eq(ws_st_read(&ctx, &f, path), WS_OK);
+    char buf[64];
+    ck_assert_str_eq(ws_st_meta(&f, "warmstart_arch", buf, sizeof buf), a->arch);
+    ck_assert_int_eq(f.ntensors, no_bias ? 3 : 6);
+    ck_assert_int_eq(ws_st_find(&f, "lm1.bias") == NULL, no_bias);
+    ck_assert_int_eq(ws_st_find(&f, "lm2.bias") == NULL, no_bias);
+    ws_st_close(&f);
+    char saved[600];
+    snprintf(saved, sizeof saved, "%s", path);
+    // Into the ReLU MLP of the same sizes: refused by its activation (the tensors alone would
+    // match when the biases do), the model untouched.
+    ws_model *relu = make_variant(WS_ACT_RELU, no_bias, 3);
+    float *before = malloc(sizeof(float) * (size_t)relu->nweights);
+    memcpy(before, relu->w, sizeof(float) * (size_t)relu->nweights);
+    ws_status st = ws_model_load(&ctx, relu, saved);
+    if (act == WS_ACT_TANH) {
+        ck_assert_int_eq(st, WS_ERR_FORMAT);
+        ck_assert_ptr_nonnull(strstr(ctx.err, saved));
+        ck_assert_msg(strstr(ctx.err, "holds a tanh MLP") && strstr(ctx.err, "--activation tanh"), "got '%s'", ctx.err);
+        ck_assert_mem_eq(relu->w, before, sizeof(float) * (size_t)relu->nweights);
+        // And the other way: a ReLU checkpoint into the tanh MLP.
+        ck_assert_int_eq(ws_model_save(&ctx, relu, tmp("relu.safetensors")), WS_OK);
+        ck_assert_int_eq(ws_model_load(&ctx, b, path), WS_ERR_FORMAT);
+        ck_assert_msg(strstr(ctx.err, "holds a relu MLP") && strstr(ctx.err, "--activation relu"), "got '%s'", ctx.err);
+        ck_assert_mem_eq(b->w, a->w, sizeof(float) * (size_t)a->nweights);
+    } else {
+        ck_assert_int_eq(st, WS_OK); // same architecture
+    }
+    // With biases against without: the tensors differ, the message names both architectures.
+    ws_model *other = make_variant(act, !no_bias, 4);
+    ck_assert_int_eq(ws_model_load(&ctx, other, saved), WS_ERR_FORMAT);
+    ck_assert_msg(strstr(ctx.err, no_bias ? "missing tensor 'lm1.bias'" : "unexpected tensor 'lm1.bias'"), "got '%s'",
+                  ctx.err);
+    char held[96];
+    snprintf(held, sizeof held, "(the file holds %s)", a->arch);
+    ck_assert_msg(strstr(ctx.err, held), "got '%s'", ctx.err);
+    // A file without warmstart's metadata (PyTorch's) loads on its tensors alone.
+    ws_st_entry e[6];
+    for (int p = 0; p < a->nparams; p++)
+        e[p] = (ws_st_entry){.name = a->params[p].name, .dtype = WS_ST_F32, .ndim = a->params[p].ndim,
+                             .dims = {a->params[p].dims[0], a->params[p].dims[1]}, .data = a->w + a->params[p].offset};
+    ck_assert_int_eq(ws_st_write(&ctx, tmp("torch.safetensors"), e, a->nparams, NULL, 0), WS_OK);
+    ck_assert_int_eq(ws_model_load(&ctx, relu, path), WS_OK);
+    ck_assert_mem_eq(relu->w, a->w, sizeof(float) * (size_t)a->nweights);
+    // The runner's checkpoints (a model's arena under a prefix) record the description too.
+    ws_ckpt k;
+    ws_ckpt_init(&k);
+    ws_ckpt_model(&k, "model", a);
+    ck_assert_int_eq(ws_ckpt_write(&ctx, &k, tmp("chain.safetensors")), WS_OK);
+    ck_assert_int_eq(ws_st_read(&ctx, &f, path), WS_OK);
+    ck_assert_int_eq(ws_ckpt_get_model(&ctx, &f, path, "model", b), WS_OK);
+    ck_assert_mem_eq(b->w, a->w, sizeof(float) * (size_t)a->nweights);
+    memcpy(relu->w, before, sizeof(float) * (size_t)relu->nweights);
+    st = ws_ckpt_get_model(&ctx, &f, path, "model", relu);
+    ws_st_close(&f);
+    if (act == WS_ACT_TANH) {
+        ck_assert_int_eq(st, WS_ERR_FORMAT);
+        char want[160];
+        snprintf(want, sizeof want, "holds model %s, not %s", a->arch, relu->arch);
+        ck_assert_msg(strstr(ctx.err, want), "got '%s'", ctx.err);
+        ck_assert_mem_eq(relu->w, before, sizeof(float) * (size_t)relu->nweights);
+    } else {
+        ck_assert_int_eq(st, WS_OK);
+    }
+    // One from before the description was recorded: taken on its arrays.
+    ws_ckpt_init(&k);
+    ws_ckpt_f32(&k, "model.w", a->w, a->nweights);
+    ck_assert_int_eq(ws_ckpt_write(&ctx, &k, tmp("old-chain.safetensors")), WS_OK);
+    ck_assert_int_eq(ws_st_read(&ctx, &f, path), WS_OK);
+    ck_assert_int_eq(ws_ckpt_get_model(&ctx, &f, path, "model", relu), WS_OK);
+    ws_st_close(&f);
+    free(before);
+    ws_model_free(a), ws_model_free(b), ws_model_free(relu), ws_model_free(other);
+}
+END_TEST
+
 START_TEST(unwritable_destination_fails_cleanly) {
     ws_model *m = make(3);
     ck_assert_int_eq(ws_model_save(&ctx, m, "/nonexistent-dir/x.safetensors"), WS_ERR_IO);
@@ -175,6 +283,7 @@ Suite *safetensors_suite(void) {
     tcase_add_test(t, round_trip_is_bitwise);
     tcase_add_test(t, resnet_round_trip_includes_buffers);
     tcase_add_test(t, broken_files_are_refused_and_leave_the_model_alone);
+    tcase_add_loop_test(t, variants_round_trip_and_refuse_the_other_architecture, 0, 3);
     tcase_add_test(t, unwritable_destination_fails_cleanly);
     suite_add_tcase(s, t);
     return s;
