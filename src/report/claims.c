@@ -49,6 +49,7 @@ typedef struct {
     int share;     // transfer: which share of B (-1: the largest)
     double fraction; // transfer: that share, as read
     char model[32], opt[16]; // from the records' configuration ("resnet18", "adam")
+    int nobias;              // the records' model has no biases (configuration's model.bias false)
 } table;
 
 static column *col_named(table *t, const char *name) {
@@ -123,6 +124,7 @@ static ws_status add_seed(ws_ctx *ctx, cJSON *rec, void *user) {
     const char *model = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(cfg, "model"), "kind"));
     const char *opt = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(cfg, "phase1"), "optimizer"));
     if (model) snprintf(t->model, sizeof t->model, "%s", model);
+    if (cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(cfg, "model"), "bias"))) t->nobias = 1;
     if (opt) snprintf(t->opt, sizeof t->opt, "%s", opt);
     const cJSON *x, *runs = cJSON_GetObjectItemCaseSensitive(rec, "runs");
     const cJSON *learners = cJSON_GetObjectItemCaseSensitive(rec, "learners");
@@ -473,11 +475,11 @@ static void claims_shrink_only(sink *s, table *t) {
     double d[MAX_SEEDS];
     ws_claim *c;
     const char *paper = "Figure 6: accuracy of a trained model shrunk by lambda, as plotted";
-    if (strstr(s->where, "bias=false") || strstr(s->where, "no-bias=true")) {
+    if (t->nobias && !strcmp(t->model, "mlp")) {
         if (!(c = next(s))) return;
         int n = finite_of(r->shrink_maxdev, r->n, d);
-        fill_within(c, "bias-free MLP: shrinking leaves the accuracy as it is at every lambda > 0 (largest change)", paper, d,
-                    n, 0.05, "points");
+        fill_within(c, "bias-free MLP: shrinking leaves the accuracy as it is at every lambda > 0 (largest change; its "
+                       "output only scales by lambda^depth)", "Figure 6: the MLP without biases", d, n, 0.05, "points");
         return;
     }
     if (!(c = next(s))) return;
@@ -532,7 +534,7 @@ static void point_claims(sink *s, table *t) {
         claims_figure1(s, t);
     } else if (!strcmp(a, "gradient-norms")) {
         claims_gradients(s, t);
-    } else if (!strcmp(a, "shrink-only")) {
+    } else if (!strncmp(a, "shrink-only", 11)) {
         claims_shrink_only(s, t);
     } else if (!strcmp(a, "shrink-perturb-grid")) {
         claims_shrink_grid(s, t);

@@ -520,6 +520,18 @@ START_TEST(claims_of_the_figures) {
     ck_assert_int_eq(c[0].verdict, WS_VERDICT_HOLDS);
     ck_assert_ptr_nonnull(strstr(c[1].claim, "smallest lambda, 0.25,"));
     ck_assert_str_eq(c[1].measured, "+51.00 ± 12.71 points (2 seeds)");
+    // The bias-free MLP (its configuration says so): one claim, its accuracy unchanged at every lambda > 0.
+#define NOBIAS_CONFIG "'config':{'experiment':'batch','model':{'kind':'mlp','arch':'mlp 784-100-100-10 nobias','bias':false}}"
+    mkdirs("claims/shrink-only-nobias");
+    write_json("claims/shrink-only-nobias/batch.jsonl",
+               "{'runs':{'random':{'test_acc':0.8,'seconds':1,'shrink_eval':{'lambda':[0,0.5,1],'test_acc':[0.1,0.8,0.8],"
+               "'test_loss':[1,1,1]}}}," NOBIAS_CONFIG "}\n"
+               "{'runs':{'random':{'test_acc':0.7,'seconds':1,'shrink_eval':{'lambda':[0,0.5,1],'test_acc':[0.1,0.7,0.7],"
+               "'test_loss':[1,1,1]}}}," NOBIAS_CONFIG "}\n");
+    ck_assert_int_eq(ws_claims_check(&ctx, "shrink-only-nobias", mkdirs("claims/shrink-only-nobias"), c, 16, &n), WS_OK);
+    ck_assert_int_eq(n, 1);
+    ck_assert_ptr_nonnull(strstr(c[0].claim, "bias-free MLP"));
+    ck_assert_int_eq(c[0].verdict, WS_VERDICT_HOLDS);
     // Figure 8: of the grid, lambda 0.5 sigma 0.01 is within a point of random (at half the time);
     // lambda 0.2 sigma 0.1 is not; the cell named, then its claims paired by seed.
     mkdirs("claims/shrink-perturb-grid");

@@ -420,6 +420,43 @@ START_TEST(shrink_eval_equals_evaluating_a_scaled_copy) {
 }
 END_TEST
 
+// Figure 6's contrast: a bias-free ReLU MLP's outputs only scale by lambda^depth when its
+// weights shrink, so its predictions -- its accuracy -- stay as they are at every lambda > 0; with
+// biases they do not (the biases shrink once, the weights' product lambda^depth times).
+START_TEST(shrink_leaves_a_bias_free_relu_mlp_predicting_alike) {
+    ws_dataset d = toy();
+    ws_norm n;
+    ws_norm_from_data(&n, &d, NULL, 0);
+    const double lambda[4] = {1.0, 0.5, 0.1, 0.01};
+    double acc[2][4], loss[2][4];
+    for (int nb = 0; nb < 2; nb++) {
+        ws_model_spec spec = {.kind = WS_MODEL_MLP, .input = {1, 2, 4}, .num_classes = 3, .nhidden = 2, .hidden = {16, 16},
+                              .no_bias = nb};
+        ws_model *m = NULL;
+        ck_assert_int_eq(ws_model_create(&ctx, &m, &spec), WS_OK);
+        ws_rng r = ws_rng_stream(4, "init", 0);
+        ws_model_init(m, &r);
+        ws_opt_config oc = ws_opt_defaults(WS_OPT_SGD, 0.05f);
+        ws_optim o;
+        ws_optim_create(&ctx, &o, &oc, m->nweights);
+        ws_train_config tc = {.batch = 32, .epochs = 2};
+        ws_train_result tr;
+        ck_assert_int_eq(ws_train_to_threshold(&ctx, m, &o, &d, &n, idx, TN, &tc, 1, 1, NULL, NULL, &tr), WS_OK);
+        float *scratch = malloc(sizeof(float) * (size_t)m->nweights);
+        ck_assert_int_eq(ws_shrink_eval(&ctx, m, &d, &n, idx, TN, 100, lambda, 4, scratch, acc[nb], loss[nb]), WS_OK);
+        free(scratch);
+        ws_train_result_free(&tr);
+        ws_optim_free(&o);
+        ws_model_free(m);
+    }
+    for (int k = 1; k < 4; k++) {
+        ck_assert_double_eq(acc[1][k], acc[1][0]);   // bias-free: the same predictions
+        ck_assert_double_ne(loss[1][k], loss[1][0]); // though not the same outputs
+    }
+    ck_assert_double_ne(acc[0][3], acc[0][0]);       // with biases, a strong shrink changes them
+}
+END_TEST
+
 Suite *train_suite(void) {
     Suite *s = suite_create("train");
     TCase *t = tcase_create("loop");
@@ -434,6 +471,7 @@ Suite *train_suite(void) {
     tcase_add_test(t, eval_every_records_without_changing_training);
     tcase_add_test(t, probe_measures_gradient_norms_without_changing_training);
     tcase_add_test(t, shrink_eval_equals_evaluating_a_scaled_copy);
+    tcase_add_test(t, shrink_leaves_a_bias_free_relu_mlp_predicting_alike);
     suite_add_tcase(s, t);
     return s;
 }
