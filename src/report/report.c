@@ -692,12 +692,12 @@ static ws_status write_experiment_body(ws_ctx *ctx, ws_page *p, const char *root
     if (!st) st = write_images_in(ctx, p, root, f->rel, "figures");
     // A sweep's points drawn one by one (warmstart reproduce plots them): under their number.
     for (int k = 0; e->kind == SWEEP && !st && k < 1000; k++) {
-        char sub[64], rel[PATH_CAP], abs[PATH_CAP];
+        char sub[64], rel[PATH_CAP], abs[PATH_CAP], figs[PATH_CAP];
         snprintf(sub, sizeof sub, "points/%03d", k);
         if ((st = path_join(ctx, rel, f->rel, sub)) || (st = path_join(ctx, abs, root, rel))) break;
         if (!is_folder(abs)) break;
-        if ((st = path_join(ctx, abs, abs, "figures"))) break;
-        if (!is_folder(abs)) continue;
+        if ((st = path_join(ctx, figs, abs, "figures"))) break; // not into abs itself: snprintf's source
+        if (!is_folder(figs)) continue;
         snprintf(text, sizeof text, "Point %03d (its row in the table above):", k);
         ws_page_text(p, text);
         st = write_images_in(ctx, p, root, rel, "figures");

@@ -149,7 +149,8 @@ START_TEST(every_kind_on_one_page) {
     ck_assert(in_order(md, "## batch: a-batch", "## active: b-online"));
     ck_assert(in_order(md, "## active: b-online", "## transfer: c-transfer"));
     ck_assert(in_order(md, "## transfer: c-transfer", "## sweep: d-sweep"));
-    ck_assert_ptr_null(strstr(md, "points/000"));
+    ck_assert_ptr_null(strstr(md, "## batch: d-sweep/points/000"));
+    ck_assert_ptr_nonnull(strstr(md, "](d-sweep/points/000/figures/accuracy.png)")); // its figures, under the sweep
     // The configuration line.
     ck_assert_ptr_nonnull(strstr(md, "fashion-mnist; mlp 784-100-100-10; adam, lr 0.001, batch 128; threshold 0.99; "
                                      "protocol default; 2 seeds; learners: warm, shrink-perturb, random"));
@@ -182,6 +183,22 @@ START_TEST(every_kind_on_one_page) {
     ck_assert_ptr_nonnull(strstr(html, "<table>"));
     ck_assert_ptr_nonnull(strstr(html, "</html>"));
     free(md);
+    free(html);
+}
+END_TEST
+
+// A sweep's points drawn one by one (reproduce plots each point's two-phase figures): shown under
+// the sweep, by path relative to the page.
+START_TEST(sweep_points_figures_on_the_page) {
+    write_sweep("pts/s");
+    mkdirs("pts/s/points/000/figures");
+    test_write_file("pts/s/points/000/figures/curves-test.png", "\x89PNG", 4);
+    const char *dir = mkdirs("pts");
+    int n = -1;
+    ck_assert_msg(ws_report_write(&ctx, dir, &n) == WS_OK, "%s", ctx.err);
+    char *html = slurp(dir, "report.html");
+    ck_assert_ptr_nonnull(strstr(html, "Point 000 (its row in the table above):"));
+    ck_assert_ptr_nonnull(strstr(html, "<img src=\"s/points/000/figures/curves-test.png\""));
     free(html);
 }
 END_TEST
@@ -649,6 +666,7 @@ Suite *report_suite(void) {
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, every_kind_on_one_page);
     tcase_add_test(t, claims_of_the_figures);
+    tcase_add_test(t, sweep_points_figures_on_the_page);
     tcase_add_test(t, results_in_the_folder_itself);
     tcase_add_test(t, search_depth);
     tcase_add_test(t, missing_or_empty_folder);
