@@ -459,7 +459,7 @@ static void claims_gradients(sink *s, table *t) {
             int m = w ? (w->n < x->n ? w->n : x->n) : 0, k = 0;
             for (int j = 0; j < m; j++)
                 if (isfinite(w->grad_excess[j]) && isfinite(x->grad_excess[j])) d[k++] = fabs(w->grad_excess[j]) - fabs(x->grad_excess[j]);
-            snprintf(text, sizeof text, "%s: gradient norms on new and old data closer than warm's (warm's distance of new / old from 1 - its)",
+            snprintf(text, sizeof text, "%s: gradients on new and old data closer than warm's (new/old excess: warm's minus its)",
                      x->name);
             fill(c, text, "Figure 5: shrink-perturb balances the gradients of old and new data", d, k, 0, "%");
         }
