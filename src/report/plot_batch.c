@@ -31,6 +31,14 @@ static double num(const cJSON *o, const char *key) {
 
 static const cJSON *get(const cJSON *o, const char *key) { return cJSON_GetObjectItemCaseSensitive(o, key); }
 
+// "DATA, ARCH" of a record's configuration, for the figures' titles.
+static void title_of(const cJSON *rec, char *buf, size_t cap) {
+    const cJSON *cfg = get(rec, "config");
+    const char *data = cJSON_GetStringValue(get(get(cfg, "data"), "name"));
+    const char *arch = cJSON_GetStringValue(get(get(cfg, "model"), "arch"));
+    snprintf(buf, cap, "%s, %s", data ? data : "?", arch ? arch : "?");
+}
+
 static int line_of(batch_figs *b, const char *name) {
     for (int l = 0; l < b->nlines; l++)
         if (!strcmp(b->names[l], name)) return l;
@@ -62,10 +70,7 @@ static ws_status batch_record(ws_ctx *ctx, cJSON *rec, void *user) {
     batch_figs *b = user;
     const cJSON *runs = get(rec, "runs"), *p1 = get(runs, "phase1"), *r;
     if (!b->nseeds) {
-        const cJSON *cfg = get(rec, "config");
-        const char *data = cJSON_GetStringValue(get(get(cfg, "data"), "name"));
-        const char *arch = cJSON_GetStringValue(get(get(cfg, "model"), "arch"));
-        snprintf(b->title, sizeof b->title, "%s, %s", data ? data : "?", arch ? arch : "?");
+        title_of(rec, b->title, sizeof b->title);
         // At most MAX_POINTS points a line: every stride-th epoch, every gstride-th measurement.
         int longest = 0, most = 0;
         cJSON_ArrayForEach(r, runs) {
@@ -175,10 +180,7 @@ static ws_status phase1_seed(ws_ctx *ctx, cJSON *rec, void *user) {
     phase1_walk *w = user;
     const cJSON *runs = get(rec, "runs"), *warm = get(runs, "warm"), *random = get(runs, "random");
     if (!w->title[0]) {
-        const cJSON *cfg = get(rec, "config");
-        const char *data = cJSON_GetStringValue(get(get(cfg, "data"), "name"));
-        const char *arch = cJSON_GetStringValue(get(get(cfg, "model"), "arch"));
-        snprintf(w->title, sizeof w->title, "%s, %s", data ? data : "?", arch ? arch : "?");
+        title_of(rec, w->title, sizeof w->title);
     }
     if (!warm || !random) return WS_OK;
     if (!w->stride) w->stride = 1 + (2 * cJSON_GetArraySize(get(random, "epoch_log")) - 1) / MAX_POINTS;
@@ -276,10 +278,7 @@ static ws_status grid_seed(ws_ctx *ctx, cJSON *rec, void *user) {
     grid_walk *g = user;
     const cJSON *x;
     if (!g->title[0]) {
-        const cJSON *cfg = get(rec, "config");
-        const char *data = cJSON_GetStringValue(get(get(cfg, "data"), "name"));
-        const char *arch = cJSON_GetStringValue(get(get(cfg, "model"), "arch"));
-        snprintf(g->title, sizeof g->title, "%s, %s", data ? data : "?", arch ? arch : "?");
+        title_of(rec, g->title, sizeof g->title);
     }
     cJSON_ArrayForEach(x, get(rec, "learners")) {
         int l = 0;
