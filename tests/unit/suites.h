@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "data/dataset.h"
+
 Suite *core_suite(void);
 Suite *ops_suite(void);
 Suite *model_suite(void);
@@ -38,6 +40,11 @@ double fd_error(float *x, const float *analytic, int64_t n, objective f, void *u
 // Logistic regression on one example, in double: g[k] = softmax(W x + b)[k] - [k == label]
 // (the loss gradient is g for the bias and g x^T for the weights); W is (K, D).
 void test_logreg_residual(const float *W, const float *b, const double *x, int D, int K, int label, double *g);
+
+// A separable toy problem: n examples of 8 pixels (1x2x4), three classes told apart by which
+// third of the pixels is bright, drawn from a fixed stream; xs holds n*8 bytes, ys and idx n
+// (idx: 0..n-1). The dataset points into xs and ys.
+ws_dataset test_toy_dataset(int n, uint8_t *xs, int32_t *ys, int32_t *idx);
 
 // Write bytes gzip-compressed.
 const char *test_write_gz(const char *name, const void *data, size_t n);

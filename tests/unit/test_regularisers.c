@@ -190,18 +190,7 @@ enum { TN = 96, TDIM = 8 };
 static uint8_t xs[TN * TDIM];
 static int32_t ys[TN], idx[TN];
 
-// Three classes told apart by which third of the pixels is bright (test_train.c's).
-static ws_dataset toy(void) {
-    ws_rng r = ws_rng_stream(1, "toy", 0);
-    for (int i = 0; i < TN; i++) {
-        ys[i] = i % 3;
-        idx[i] = i;
-        for (int k = 0; k < TDIM; k++)
-            xs[i * TDIM + k] = (uint8_t)(ws_rng_below(&r, 100) + (k % 3 == ys[i] ? 120 : 0));
-    }
-    ws_dataset d = {.n = TN, .c = 1, .h = 2, .w = 4, .num_classes = 3, .x = xs, .y = ys};
-    return d;
-}
+static ws_dataset toy(void) { return test_toy_dataset(TN, xs, ys, idx); }
 
 static ws_model *toy_mlp(uint64_t seed, int B) {
     ws_model_spec spec = {.kind = WS_MODEL_MLP, .input = {1, 2, 4}, .num_classes = 3, .nhidden = 1, .hidden = {16}};

@@ -22,18 +22,7 @@ enum { TN = 600, TDIM = 8 };
 static uint8_t xs[TN * TDIM];
 static int32_t ys[TN], idx[TN];
 
-// Three classes told apart by which third of the pixels is bright.
-static ws_dataset toy(void) {
-    ws_rng r = ws_rng_stream(1, "toy", 0);
-    for (int i = 0; i < TN; i++) {
-        ys[i] = i % 3;
-        idx[i] = i;
-        for (int k = 0; k < TDIM; k++)
-            xs[i * TDIM + k] = (uint8_t)(ws_rng_below(&r, 100) + (k % 3 == ys[i] ? 120 : 0));
-    }
-    ws_dataset d = {.n = TN, .c = 1, .h = 2, .w = 4, .num_classes = 3, .x = xs, .y = ys};
-    return d;
-}
+static ws_dataset toy(void) { return test_toy_dataset(TN, xs, ys, idx); }
 
 static ws_model *mlp(uint64_t seed) {
     ws_model_spec spec = {.kind = WS_MODEL_MLP, .input = {1, 2, 4}, .num_classes = 3, .nhidden = 1, .hidden = {16}};
@@ -295,19 +284,14 @@ static double logreg_grad_norm(const ws_model *m, const ws_dataset *d, const ws_
     ck_assert_int_eq(D, TDIM);
     for (int k = 0; k < cnt; k++) {
         float x[TDIM];
+        double xd[TDIM], g[3];
         int32_t y;
         ws_gather(x, &y, d, n, ix + k, 1);
-        double z[3], zmax = -INFINITY, sum = 0;
+        for (int i = 0; i < D; i++) xd[i] = x[i];
+        test_logreg_residual(W, bias, xd, D, C, y, g);
         for (int c = 0; c < C; c++) {
-            z[c] = bias[c];
-            for (int i = 0; i < D; i++) z[c] += (double)W[c * D + i] * x[i];
-            if (z[c] > zmax) zmax = z[c];
-        }
-        for (int c = 0; c < C; c++) sum += exp(z[c] - zmax);
-        for (int c = 0; c < C; c++) {
-            double g = exp(z[c] - zmax) / sum - (c == y);
-            gb[c] += g / cnt;
-            for (int i = 0; i < D; i++) gW[c * D + i] += g * x[i] / cnt;
+            gb[c] += g[c] / cnt;
+            for (int i = 0; i < D; i++) gW[c * D + i] += g[c] * xd[i] / cnt;
         }
     }
     double s2 = 0;

@@ -64,3 +64,14 @@ void test_logreg_residual(const float *W, const float *b, const double *x, int D
     for (int k = 0; k < K; k++) s += exp(g[k] - mx);
     for (int k = 0; k < K; k++) g[k] = exp(g[k] - mx) / s - (k == label);
 }
+
+ws_dataset test_toy_dataset(int n, uint8_t *xs, int32_t *ys, int32_t *idx) {
+    ws_rng r = ws_rng_stream(1, "toy", 0);
+    for (int i = 0; i < n; i++) {
+        ys[i] = i % 3;
+        idx[i] = i;
+        for (int k = 0; k < 8; k++) xs[i * 8 + k] = (uint8_t)(ws_rng_below(&r, 100) + (k % 3 == ys[i] ? 120 : 0));
+    }
+    ws_dataset d = {.n = n, .c = 1, .h = 2, .w = 4, .num_classes = 3, .x = xs, .y = ys};
+    return d;
+}
