@@ -101,3 +101,19 @@ void ws_gather(float *x, int32_t *y, const ws_dataset *d, const ws_norm *norm, c
         if (y) y[b] = d->y[idx[b]];
     }
 }
+
+void ws_normalise_rows(float *rows, const ws_dataset *d, const ws_norm *norm, const int32_t *idx, int64_t n) {
+    const int64_t ex = ws_dataset_example_size(d), chunk = 1 << 16;
+    for (int64_t s = 0; s < n; s += chunk)
+        ws_gather(rows + s * ex, NULL, d, norm, idx + s, (int)(n - s < chunk ? n - s : chunk));
+}
+
+void ws_gather_rows(float *x, int32_t *y, const float *rows, const ws_dataset *d, const int32_t *idx,
+                    const int32_t *pos, int B) {
+    const int64_t ex = ws_dataset_example_size(d);
+    #pragma omp parallel for schedule(static)
+    for (int b = 0; b < B; b++) {
+        memcpy(x + (int64_t)b * ex, rows + (int64_t)pos[b] * ex, sizeof(float) * (size_t)ex);
+        if (y) y[b] = d->y[idx[pos[b]]];
+    }
+}

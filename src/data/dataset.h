@@ -74,6 +74,13 @@ void ws_norm_paper(ws_norm *norm, int channels);
 // Gather examples idx[0..B) normalised into x (B, C*H*W) and labels into y.
 void ws_gather(float *x, int32_t *y, const ws_dataset *d, const ws_norm *norm, const int32_t *idx, int B);
 
+// Examples idx[0..n) normalised into rows (n, C*H*W), the same floats ws_gather gives: a
+// training run normalises its examples once (ws_normalise_rows) and then assembles each batch
+// by copying rows (ws_gather_rows): x[b] = rows[pos[b]], y[b] = d->y[idx[pos[b]]], b < B.
+void ws_normalise_rows(float *rows, const ws_dataset *d, const ws_norm *norm, const int32_t *idx, int64_t n);
+void ws_gather_rows(float *x, int32_t *y, const float *rows, const ws_dataset *d, const int32_t *idx,
+                    const int32_t *pos, int B);
+
 // Training-time augmentation, as torchvision's RandomCrop(size, padding=pad)
 // then RandomHorizontalFlip(): each example is shifted by (dy, dx), both
 // uniform in [-pad, pad], with the pixels that come from outside the image

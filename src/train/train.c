@@ -85,6 +85,8 @@ ws_status ws_train_to_threshold(ws_ctx *ctx, ws_model *m, ws_optim *opt, const w
     float *x = ws_alloc(ctx, sizeof(float) * (size_t)B * (size_t)ex);
     int32_t *y = ws_alloc(ctx, sizeof(int32_t) * (size_t)B);
     int32_t *order = ws_alloc(ctx, sizeof(int32_t) * (size_t)n);
+    float *rows = NULL; // the examples normalised once (below)
+    int32_t *pos = NULL;
     // FGSM: the input gradient and the adversarial batch (only when it is on).
     const int fgsm = cfg->fgsm_eps > 0;
     const size_t xfloats = (size_t)B * (size_t)ex;
@@ -99,6 +101,18 @@ ws_status ws_train_to_threshold(ws_ctx *ctx, ws_model *m, ws_optim *opt, const w
         st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the training buffers (batch %d)", B);
         goto done;
     }
+    // The examples normalised once, in the order of idx, when that fits WS_TRAIN_ROWS_MAX_BYTES
+    // (and there is no augmentation, which draws a new crop every epoch): each batch is then a
+    // copy of rows rather than a normalisation of bytes every epoch -- the same floats, so the
+    // same bits. The epoch's shuffle permutes positions pos[] with the draws that shuffle idx
+    // (a Fisher-Yates shuffle moves elements by position only), so that idx[pos[i]] is the
+    // order the byte path trains in. Without the memory, the byte path.
+    if (!cfg->normalise_per_batch && !ws_augment_on(&cfg->augment) && (uint64_t)n * (uint64_t)ex * sizeof(float) <= WS_TRAIN_ROWS_MAX_BYTES) {
+        rows = ws_alloc(NULL, sizeof(float) * (size_t)n * (size_t)ex);
+        pos = rows ? ws_alloc(NULL, sizeof(int32_t) * (size_t)n) : NULL;
+        if (rows && pos) ws_normalise_rows(rows, d, norm, idx, n);
+        else ws_free(rows), rows = NULL;
+    }
     double t_start = ws_now(), best = 0.0, eval_seconds = 0.0;
     int since = 0;
     if (cfg->probe) { // step 0: the model as training finds it
@@ -109,9 +123,14 @@ ws_status ws_train_to_threshold(ws_ctx *ctx, ws_model *m, ws_optim *opt, const w
         // Evaluation plans the model for inference: plan it for training again (a no-op otherwise).
         if ((st = ws_model_plan(ctx, m, B))) goto done;
         double t0 = ws_now();
-        memcpy(order, idx, sizeof(int32_t) * (size_t)n);
         ws_rng r = ws_rng_stream(seed, "shuffle", order_stream * 1000003u + (uint64_t)e);
-        ws_rng_shuffle(&r, order, n);
+        if (rows) {
+            for (int64_t i = 0; i < n; i++) pos[i] = (int32_t)i;
+            ws_rng_shuffle(&r, pos, n);
+        } else {
+            memcpy(order, idx, sizeof(int32_t) * (size_t)n);
+            ws_rng_shuffle(&r, order, n);
+        }
         ws_rng ar = ws_rng_stream(seed, "augment", order_stream * 1000003u + (uint64_t)e);
         double loss_sum = 0.0, probe_seconds = 0.0;
         int64_t hits = 0;
@@ -119,7 +138,8 @@ ws_status ws_train_to_threshold(ws_ctx *ctx, ws_model *m, ws_optim *opt, const w
         ws_official_acc_begin(&official);
         for (int64_t s = 0; s < n; s += B) {
             int b = (int)(n - s < B ? n - s : B);
-            ws_gather_augmented(x, y, d, norm, order + s, b, &cfg->augment, &ar);
+            if (rows) ws_gather_rows(x, y, rows, d, idx, pos + s, b);
+            else ws_gather_augmented(x, y, d, norm, order + s, b, &cfg->augment, &ar);
             ws_model_forward(ctx, m, x, b, 1);
             int correct = 0;
             double loss = ws_model_loss(ctx, m, y, b, &correct);
@@ -209,6 +229,8 @@ done:
     ws_free(order);
     ws_free(dx);
     ws_free(xadv);
+    ws_free(rows);
+    ws_free(pos);
     if (st) {
         int diverged = out->diverged_epoch;
         ws_train_result_free(out);

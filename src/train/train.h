@@ -14,6 +14,11 @@
 #include "nn/model.h"
 #include "optim/optim.h"
 
+// A training run normalises its examples once into floats when they take at most this many
+// bytes (CIFAR-10's 33,333 paper-protocol training images take 410 MB, its 50,000 614 MB); a
+// larger set is normalised batch by batch, every epoch. The same bits either way.
+#define WS_TRAIN_ROWS_MAX_BYTES ((uint64_t)1 << 30)
+
 struct ws_epoch_record;
 // Called with the model after every epoch (measurements between epochs); it
 // may run forwards and backwards but must leave the weights as they are.
@@ -63,6 +68,8 @@ typedef struct {
     int eval_batch;
     ws_batch_fn on_batch; // optional: every step's batch result
     void *on_batch_user;
+    int normalise_per_batch; // 1: normalise every batch from the bytes, every epoch, even when the
+                             // examples fit WS_TRAIN_ROWS_MAX_BYTES as floats (the same bits; for tests)
     ws_augment augment; // training-batch augmentation (off: zeros), drawn from the
                         // stream ("augment", order_stream * 1000003 + epoch)
     // Regularisers of the training loss (0: off; with both off a step is bit for bit the

@@ -83,6 +83,44 @@ START_TEST(same_seed_same_bits) {
 }
 END_TEST
 
+// A run normalises its examples once and copies rows into each batch; normalising every batch
+// from the bytes (the path for data too large to hold as floats) trains the same bits -- on a
+// shuffled subset, so that the rows' positions and the examples' ids differ, with Adam.
+START_TEST(normalising_once_trains_the_same_bits) {
+    ws_dataset d = toy();
+    ws_norm n;
+    ws_norm_from_data(&n, &d, NULL, 0);
+    int32_t sub[450];
+    memcpy(sub, idx, sizeof sub);
+    ws_rng rs = ws_rng_stream(3, "test", 0);
+    ws_rng_shuffle(&rs, sub, 450);
+    ws_model *m[2];
+    ws_train_result r[2];
+    for (int k = 0; k < 2; k++) {
+        m[k] = mlp(9);
+        ws_opt_config oc = ws_opt_defaults(WS_OPT_ADAM, 1e-2f);
+        ws_optim o;
+        ws_optim_create(&ctx, &o, &oc, m[k]->nweights);
+        ws_train_config tc = {.batch = 32, .epochs = 3, .normalise_per_batch = k};
+        ck_assert_int_eq(ws_train_to_threshold(&ctx, m[k], &o, &d, &n, sub, 450, &tc, 4, 1, NULL, NULL, &r[k]), WS_OK);
+        ws_optim_free(&o);
+    }
+    ck_assert_mem_eq(m[0]->w, m[1]->w, sizeof(float) * (size_t)m[0]->nweights);
+    for (int e = 0; e < 3; e++) {
+        ck_assert_double_eq(r[0].epochs[e].loss, r[1].epochs[e].loss);
+        ck_assert_double_eq(r[0].epochs[e].train_acc, r[1].epochs[e].train_acc);
+    }
+    // The rows are what ws_gather gives, example by example.
+    float rows[4 * TDIM], one[TDIM];
+    ws_normalise_rows(rows, &d, &n, sub, 4);
+    for (int i = 0; i < 4; i++) {
+        ws_gather(one, NULL, &d, &n, sub + i, 1);
+        ck_assert_mem_eq(rows + i * TDIM, one, sizeof one);
+    }
+    for (int k = 0; k < 2; k++) ws_train_result_free(&r[k]), ws_model_free(m[k]);
+}
+END_TEST
+
 START_TEST(divergence_stops_with_a_clear_error) {
     ws_dataset d = toy();
     ws_norm n;
@@ -448,6 +486,7 @@ Suite *train_suite(void) {
     tcase_set_timeout(t, 60);
     tcase_add_test(t, learns_to_threshold_and_evaluates);
     tcase_add_test(t, same_seed_same_bits);
+    tcase_add_test(t, normalising_once_trains_the_same_bits);
     tcase_add_test(t, divergence_stops_with_a_clear_error);
     tcase_add_test(t, official_accuracy_formula);
     tcase_add_test(t, official_accuracy_in_training);
