@@ -3,7 +3,7 @@
 # only when something is missing, so a second `make test` costs nothing.
 set -e
 PKGS="build-essential pkg-config libopenblas-openmp-dev libopenblas0-openmp libcjson-dev zlib1g-dev libdnnl-dev libmatio-dev libpng-dev libjpeg-dev libinih-dev check
-      clang libclang-rt-dev libomp-dev gnuplot-nox parallel
+      clang libclang-rt-dev libomp-dev gnuplot-nox parallel slurm-wlm munge
       python3 python3-numpy python3-torch dataset-fashion-mnist"
 missing=""
 for p in $PKGS; do

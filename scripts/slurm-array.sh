@@ -2,19 +2,26 @@
 # An experiment spread over a Slurm job array: each array task runs one shard
 # of the experiment's units (I from SLURM_ARRAY_TASK_ID), all writing to one
 # results folder on a shared filesystem (each shard to its own records file);
-# a last job, after the array, merges them. docs/RUNNING.md explains.
+# a last job, after the array, merges them. docs/RUNNING.md explains; the
+# commands there (tests/cli/test_slurm.sh runs them on a single-node Slurm):
 #
-#   sbatch --array=1-8 scripts/slurm-array.sh experiments/online.ini results/online
-#   sbatch --dependency=afterok:<array job id> --wrap "warmstart merge results/online"
+#   jobid=$(sbatch --parsable --array=1-3 --cpus-per-task=1 scripts/slurm-array.sh exp.ini results/exp)
+#   sbatch --dependency=afterany:$jobid --wrap "warmstart merge results/exp"
 #
-# A task that was killed or preempted can be run again as it is (--resume:
-# finished units are skipped, chains continue from their last round). Keep
-# --array's size equal to SHARDS below, and the thread count fixed: results are
-# bitwise reproducible for a given thread count.
+# A task that was cancelled, killed or preempted can be requeued as it is
+# (scontrol requeue JOBID_I; --resume: finished units are skipped, chains
+# continue from their last round); its log keeps every run (append). The merge
+# depends on afterany, not afterok: Slurm never satisfies afterok on an array
+# one of whose tasks was cancelled, even once the requeued task has succeeded;
+# merge itself refuses to run while a unit has no result. Keep --array's size
+# equal to SHARDS below, and the thread count fixed: results are bitwise
+# reproducible for a given thread count (--cpus-per-task on the command line
+# overrides the 4 below).
 #SBATCH --job-name=warmstart
 #SBATCH --cpus-per-task=4
 #SBATCH --time=04:00:00
 #SBATCH --requeue
+#SBATCH --open-mode=append
 set -eu
 EXP=${1:?usage: sbatch --array=1-N scripts/slurm-array.sh EXPERIMENT.ini OUT_DIR}
 OUT=${2:?usage: sbatch --array=1-N scripts/slurm-array.sh EXPERIMENT.ini OUT_DIR}
