@@ -35,7 +35,7 @@ void ws_claim_label(const ws_claim *c, char *out, size_t cap) {
     char *cut = strstr(where, OF_THE_TARGET);
     if (cut) memmove(cut + 2, cut + strlen(OF_THE_TARGET), strlen(cut + strlen(OF_THE_TARGET)) + 1); // "5 %"
     if (!strncmp(where, GRID_REGION, strlen(GRID_REGION))) where[0] = 0; // the tag names the cell
-    snprintf(out, cap, "%s%s%s", where, where[0] ? ": " : "", c->tag[0] ? c->tag : c->claim);
+    snprintf(out, cap, "%s%s: %s", where[0] ? " " : "", where, c->tag[0] ? c->tag : c->claim);
 }
 
 double ws_claim_size(const ws_claim *c) {

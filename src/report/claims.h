@@ -42,7 +42,8 @@ typedef struct {
     char not_converged[200]; // NOT_CONVERGED: which runs stopped at the cap ("2 of 3 warm runs (seeds 1, 3)")
 } ws_claim;
 
-// The claim's name on a plot's row: its where (shortened) and its tag -- "5 %: gap".
+// The claim's name on a plot's row, after its artefact's name: its where (shortened) and its
+// tag -- " 5 %: gap", or ": gap" without a where.
 void ws_claim_label(const ws_claim *c, char *out, size_t cap);
 
 // The size a claim's interval is judged against: its tolerance, else |effect|; NAN: none.

@@ -54,10 +54,11 @@ static void put_num(FILE *f, double x) {
 static int color_int(ws_verdict v) { return (int)strtol(ws_verdict_color(v) + 1, NULL, 16); }
 
 // A row label cut to fit the left margin (whole UTF-8 characters), then escaped for gnuplot: a
-// quote doubled, and a '%' too, since gnuplot reads an explicit tic label as a format for the tic's
-// value ("5 % of the target" would print "5 14f the target").
+// quote doubled, and a '%' written "pct": gnuplot reads an explicit tic label that holds '%' as a
+// format for the tic's value, into a 50-byte buffer ("5 % of the target" printed "5 14f the
+// target", and "%%" cut a long label short; a full-width percent sign drew a giant glyph).
 static void label_of(const char *label, char *out, size_t cap) {
-    char cut[100], pct[200];
+    char cut[100], pct[300];
     size_t k = 0, chars = 0;
     for (const unsigned char *c = (const unsigned char *)label; *c && k + 4 < sizeof cut; c++) {
         if ((*c & 0xC0) != 0x80 && ++chars > 72) { // at a character's first byte: past 72 characters, stop
@@ -69,9 +70,11 @@ static void label_of(const char *label, char *out, size_t cap) {
     }
     cut[k] = 0;
     size_t j = 0;
-    for (const char *c = cut; *c && j + 2 < sizeof pct; c++) {
-        if (*c == '%') pct[j++] = '%';
-        pct[j++] = *c;
+    for (const char *c = cut; *c && j + 4 < sizeof pct; c++) {
+        if (*c == '%') {
+            memcpy(pct + j, "pct", 3);
+            j += 3;
+        } else pct[j++] = *c;
     }
     pct[j] = 0;
     ws_gp_escape(out, cap, pct);

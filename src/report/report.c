@@ -786,7 +786,7 @@ static ws_status write_forest(ws_ctx *ctx, ws_page *p, const char *dir, const ch
             char label[300];
             ws_claim_label(c, label, sizeof label);
             rows[n].c = c;
-            snprintf(rows[n].label, sizeof rows[n].label, "#%d %s %.90s", n + 1, text_of(a, "name"), label);
+            snprintf(rows[n].label, sizeof rows[n].label, "#%d %s%.90s", n + 1, text_of(a, "name"), label);
         }
         k++;
     }
