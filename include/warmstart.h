@@ -45,7 +45,8 @@
 //           (exp/experiment.h) and running them (exp/run.h); sweeps (exp/sweep.h); statistics
 //           and verdicts (exp/stats.h)
 //   report  figures (report/plot.h), text tables (report/tables.h), the report page
-//           (report/report.h), the paper's claims (report/claims.h), reproduce (report/reproduce.h)
+//           (report/report.h), the paper's claims (report/claims.h) and their forest plot
+//           (report/forest.h), reproduce (report/reproduce.h)
 //
 // examples/minimal.c trains and saves an MLP with the pieces underneath in 40 lines.
 #ifndef WARMSTART_H
@@ -80,6 +81,7 @@ extern "C" {
 #include "ops/backend.h"
 #include "optim/optim.h"
 #include "report/claims.h"
+#include "report/forest.h"
 #include "report/plot.h"
 #include "report/report.h"
 #include "report/reproduce.h"

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Render a report page in a real browser (headless Chromium, Debian's `chromium`) and
 # check what it drew: a screenshot of the whole page, that it is not blank, and the
-# page's DOM after loading (every figure loaded, the claims table there).
+# page's DOM after loading (every figure loaded, the claims table there), and that the
+# page fits a 1,300-pixel-wide window: no horizontal scroll (its document's scrollWidth
+# at that width is at most 1,300).
 #   scripts/check-report-render.sh results/demo/report/index.html [OUT.png]
 # Prints what it checked; exits non-zero if the page did not render as expected.
 set -eu
@@ -14,18 +16,19 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 flags="--headless --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir=$tmp/profile"
 # shellcheck disable=SC2086
-timeout 120 "$browser" $flags --window-size=1280,6000 --screenshot="$out" "file://$abs" >"$tmp/log" 2>&1 || true
+timeout 120 "$browser" $flags --window-size=1300,6000 --screenshot="$out" "file://$abs" >"$tmp/log" 2>&1 || true
 [ -s "$out" ] || { echo "no screenshot: $(tail -3 "$tmp/log")" >&2; exit 1; }
 # The DOM after load, with each image's natural width (0: it did not load).
 cat >"$tmp/probe.html" <<HTML
-<html><body><iframe id="f" src="file://$abs" style="width:1280px;height:6000px"></iframe>
+<html><body style="margin:0"><iframe id="f" src="file://$abs" style="width:1300px;height:6000px;border:0"></iframe>
 <script>
 document.getElementById('f').onload = function () {
   var d = this.contentDocument, imgs = d.images, bad = 0;
   for (var i = 0; i < imgs.length; i++) if (!imgs[i].complete || imgs[i].naturalWidth === 0) bad++;
   var out = document.createElement('pre'); out.id = 'result';
   out.textContent = 'images ' + imgs.length + ' broken ' + bad + ' tables ' + d.querySelectorAll('table').length +
-    ' claims ' + (d.body.textContent.indexOf("The paper's claims, checked") >= 0 ? 'yes' : 'no');
+    ' claims ' + (d.body.textContent.indexOf("The paper's claims, checked") >= 0 ? 'yes' : 'no') +
+    ' width ' + d.documentElement.scrollWidth;
   document.body.appendChild(out);
 };
 </script></body></html>
@@ -42,3 +45,6 @@ case "$result" in
 *) echo "some figures did not load" >&2; exit 1 ;;
 esac
 [ "$size" -gt 20000 ] || { echo "the screenshot looks blank" >&2; exit 1; }
+width=$(echo "$result" | sed -n 's/.* width \([0-9]*\).*/\1/p')
+[ -n "$width" ] && [ "$width" -le 1300 ] \
+    || { echo "the page is ${width:-?} pixels wide: wider than a 1,300-pixel window (it scrolls sideways)" >&2; exit 1; }

@@ -41,3 +41,19 @@ ws_verdict ws_verdict_paired(const double *d, int n, double margin, ws_summary *
     if (m.mean + m.ci95 < 0) return WS_VERDICT_OPPOSITE;
     return WS_VERDICT_NOT_SHOWN;
 }
+
+ws_verdict ws_verdict_sized(ws_verdict v, int n, double half, double size) {
+    if (v != WS_VERDICT_NOT_SHOWN) return v;
+    if (n < 2 || !isfinite(half)) return WS_VERDICT_UNDECIDED; // no interval: nothing could be shown
+    if (!isfinite(size) || size <= 0) return v;                // nothing to size the interval by
+    return half >= size ? WS_VERDICT_UNDECIDED : WS_VERDICT_NOT_SHOWN;
+}
+
+int ws_seeds_to_decide(double sd, double size, int cap) {
+    if (!isfinite(sd) || !isfinite(size) || size <= 0 || sd < 0) return -1;
+    // The half-width t(n-1) sd / sqrt(n) falls with n (t falls too), so the first n that is
+    // enough is the answer; a linear scan to cap is exact and cheap (cap is small).
+    for (int n = 2; n <= cap; n++)
+        if (ws_t975(n - 1) * sd / sqrt((double)n) < size) return n;
+    return cap + 1;
+}

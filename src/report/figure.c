@@ -45,7 +45,7 @@ static ws_status write_data(ws_ctx *ctx, const char *path, const figure *f) {
     return fclose(out) ? ws_fail(ctx, WS_ERR_IO, "%s: write failed", path) : WS_OK;
 }
 
-static void gp_escape(char *dst, size_t cap, const char *src) {
+void ws_gp_escape(char *dst, size_t cap, const char *src) {
     size_t k = 0;
     for (; *src && k + 2 < cap; src++) {
         if (*src == '\'' ) dst[k++] = '\'';
@@ -63,8 +63,8 @@ static void title_line(FILE *gp, const char *escaped) {
 
 static void script_for(FILE *gp, const figure *f, const char *folder, const char *term, const char *ext) {
     char t[600], dir[2400];
-    gp_escape(t, sizeof t, f->title);
-    gp_escape(dir, sizeof dir, folder); // a quote in the folder's name stays inside gnuplot's strings
+    ws_gp_escape(t, sizeof t, f->title);
+    ws_gp_escape(dir, sizeof dir, folder); // a quote in the folder's name stays inside gnuplot's strings
     fprintf(gp, "set terminal %s\nset output '%s/%s.%s'\n", term, dir, f->file, ext);
     title_line(gp, t);
     fprintf(gp, "set xlabel '%s' noenhanced\nset ylabel '%s' noenhanced\n", f->xlabel, f->ylabel);
@@ -158,7 +158,7 @@ ws_status ws_fig_render(ws_ctx *ctx, const figure *f, const char *dir, int *nfig
 
 static void heatmap_script(FILE *gp, const heatmap *h, const char *dir, const char *term, const char *ext) {
     char t[600];
-    gp_escape(t, sizeof t, h->title);
+    ws_gp_escape(t, sizeof t, h->title);
     fprintf(gp, "set terminal %s\nset output '%s/%s.%s'\n", term, dir, h->file, ext);
     title_line(gp, t);
     fprintf(gp, "set xlabel '%s' noenhanced\nset ylabel '%s' noenhanced\n", h->xlabel, h->ylabel);
@@ -193,7 +193,7 @@ ws_status ws_heatmap_render(ws_ctx *ctx, const heatmap *h, const char *dir, int 
     snprintf(path, sizeof path, "%s/%s.gp", dir, h->file);
     FILE *gp = fopen(path, "w");
     if (!gp) return ws_fail(ctx, WS_ERR_IO, "%s: %s", path, strerror(errno));
-    gp_escape(folder, sizeof folder, dir);
+    ws_gp_escape(folder, sizeof folder, dir);
     heatmap_script(gp, h, folder, "pngcairo size 960,600 font 'Sans,11'", "png");
     heatmap_script(gp, h, folder, "svg size 960,600 font 'Sans,11' background rgb 'white'", "svg");
     fclose(gp);

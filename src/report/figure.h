@@ -43,6 +43,9 @@ typedef struct {
 } heatmap;
 ws_status ws_heatmap_render(ws_ctx *ctx, const heatmap *h, const char *dir, int *nfigs);
 
+// src as the inside of a single-quoted gnuplot string (a quote doubled), cut to fit cap.
+void ws_gp_escape(char *dst, size_t cap, const char *src);
+
 // gnuplot on `script`, without a shell.
 ws_status ws_gnuplot_run(ws_ctx *ctx, const char *script);
 

@@ -51,15 +51,24 @@ void ws_page_begin(ws_page *p, const char *title) {
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>", p->html);
     html_text(p->html, title);
     fputs("</title>\n<style>\n"
-          "body { font-family: sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }\n"
-          "table { border-collapse: collapse; margin: 0.5em 0 1.5em; }\n"
-          "th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }\n"
+          // The page fits a 1,300-pixel window with no sideways scroll: a column at most 1,200
+          // pixels wide, tables no wider than it (a long cell wraps, anywhere if it must: a path,
+          // a learner's name), images scaled down to it.
+          "body { font-family: sans-serif; max-width: 1200px; margin: 2em auto; padding: 0 1em; color: #222; }\n"
+          "table { border-collapse: collapse; margin: 0.5em 0 1.5em; max-width: 100%; }\n"
+          "th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; overflow-wrap: anywhere; }\n"
           "th:first-child, td:first-child, table.text th, table.text td { text-align: left; }\n"
           "table.text2 th:nth-child(2), table.text2 td:nth-child(2) { text-align: left; }\n"
           "th { background: #f3f3f3; }\n"
+          // A wide text table with its columns' shares fixed (the claims): no column squeezed to a
+          // letter's width because its cells are short.
+          "table.fixed { table-layout: fixed; width: 100%; }\n"
           "h2 { border-top: 1px solid #ddd; padding-top: 0.8em; margin-top: 1.6em; }\n"
-          "figure { display: inline-block; margin: 0 1em 1em 0; }\n"
-          "img { max-width: 520px; border: 1px solid #eee; }\n"
+          "p { overflow-wrap: anywhere; }\n"
+          "figure { display: inline-block; margin: 0 1em 1em 0; max-width: 100%; }\n"
+          "img { max-width: min(520px, 100%); height: auto; border: 1px solid #eee; }\n"
+          "figure.wide { display: block; margin: 0.5em 0 1.5em; }\n"
+          "figure.wide img { max-width: 100%; }\n"
           "figcaption { font-size: 0.85em; color: #555; }\n"
           "</style>\n</head>\n<body>\n",
           p->html);
@@ -106,21 +115,34 @@ static void html_row(FILE *f, const ws_page_row *r, const char *tag) {
     fputs("</tr>\n", f);
 }
 
-// The first `text` columns left-aligned, the rest (numbers) right-aligned.
-static void table_begin(ws_page *p, const ws_page_row *header, int text) {
+// The first `text` columns left-aligned, the rest (numbers) right-aligned; `widths` (or NULL): each
+// column's share of the page's width in %, the table as wide as the page.
+static void table_begin_widths(ws_page *p, const ws_page_row *header, int text, const int *widths) {
     md_row(p->md, header);
     fputc('|', p->md);
     for (int i = 0; i < header->n; i++) fputs(i >= text ? "---:|" : "---|", p->md);
     fputc('\n', p->md);
-    fputs(text >= header->n ? "<table class=\"text\">\n<thead>\n" : text == 2 ? "<table class=\"text2\">\n<thead>\n"
-                                                                            : "<table>\n<thead>\n", p->html);
+    fprintf(p->html, "<table%s%s%s>\n", text >= header->n ? " class=\"text" : text == 2 ? " class=\"text2" : "",
+            widths ? (text >= header->n || text == 2 ? " fixed" : " class=\"fixed") : "",
+            text >= header->n || text == 2 || widths ? "\"" : "");
+    if (widths) {
+        fputs("<colgroup>", p->html);
+        for (int i = 0; i < header->n; i++) fprintf(p->html, "<col style=\"width: %d%%\">", widths[i]);
+        fputs("</colgroup>\n", p->html);
+    }
+    fputs("<thead>\n", p->html);
     html_row(p->html, header, "th");
     fputs("</thead>\n<tbody>\n", p->html);
 }
 
+static void table_begin(ws_page *p, const ws_page_row *header, int text) { table_begin_widths(p, header, text, NULL); }
+
 void ws_page_table(ws_page *p, const ws_page_row *header) { table_begin(p, header, 1); }
 void ws_page_table2(ws_page *p, const ws_page_row *header) { table_begin(p, header, header->n > 2 ? 2 : header->n); }
 void ws_page_text_table(ws_page *p, const ws_page_row *header) { table_begin(p, header, header->n); }
+void ws_page_text_table_widths(ws_page *p, const ws_page_row *header, const int *widths) {
+    table_begin_widths(p, header, header->n, widths);
+}
 
 void ws_page_row_write(ws_page *p, const ws_page_row *row) {
     md_row(p->md, row);
@@ -137,13 +159,13 @@ static void link_path(const ws_page *p, FILE *f, const char *src) {
     url_path(f, src);
 }
 
-void ws_page_image(ws_page *p, const char *src, const char *caption) {
+static void image(ws_page *p, const char *src, const char *caption, const char *cls) {
     fputs("![", p->md);
     md_text(p->md, caption);
     fputs("](", p->md);
     link_path(p, p->md, src);
     fputs(")\n\n", p->md);
-    fputs("<figure><img src=\"", p->html);
+    fprintf(p->html, "<figure%s><img src=\"", cls);
     link_path(p, p->html, src);
     fputs("\" alt=\"", p->html);
     html_text(p->html, caption);
@@ -151,6 +173,9 @@ void ws_page_image(ws_page *p, const char *src, const char *caption) {
     html_text(p->html, caption);
     fputs("</figcaption></figure>\n", p->html);
 }
+
+void ws_page_image(ws_page *p, const char *src, const char *caption) { image(p, src, caption, ""); }
+void ws_page_image_wide(ws_page *p, const char *src, const char *caption) { image(p, src, caption, " class=\"wide\""); }
 
 void ws_page_links(ws_page *p, const char *label, int n, const char *const *paths, const char *const *texts) {
     md_text(p->md, label);

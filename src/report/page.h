@@ -16,7 +16,7 @@ typedef struct {
 // A table row (or header) built cell by cell.
 typedef struct {
     int n;
-    char cell[WS_PAGE_MAX_COLS][128];
+    char cell[WS_PAGE_MAX_COLS][256];
 } ws_page_row;
 
 // Append a printf-formatted cell (ignored past WS_PAGE_MAX_COLS).
@@ -31,10 +31,14 @@ void ws_page_table(ws_page *p, const ws_page_row *header);
 // A table of numbers after two text columns (both left-aligned).
 void ws_page_table2(ws_page *p, const ws_page_row *header);
 void ws_page_text_table(ws_page *p, const ws_page_row *header);
+// A text table as wide as the page, column i taking widths[i] % of it (HTML; Markdown as above).
+void ws_page_text_table_widths(ws_page *p, const ws_page_row *header, const int *widths);
 void ws_page_row_write(ws_page *p, const ws_page_row *row);
 void ws_page_table_end(ws_page *p);
 // An image at src, a path relative to the results (the page's base is prefixed).
 void ws_page_image(ws_page *p, const char *src, const char *caption);
+// The same, as a figure as wide as the page's column (the claims' forest plot), not a thumbnail.
+void ws_page_image_wide(ws_page *p, const char *src, const char *caption);
 // A line of links: label, then each text linked to its path (relative to the results, as images).
 void ws_page_links(ws_page *p, const char *label, int n, const char *const *paths, const char *const *texts);
 

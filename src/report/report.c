@@ -21,6 +21,7 @@
 #include "io/atomic.h"
 #include "io/jsonl.h"
 #include "report/claims.h"
+#include "report/forest.h"
 #include "report/page.h"
 
 #define MAX_DEPTH 4 // folders below DIR searched for results
@@ -746,21 +747,84 @@ static const char *text_of(const cJSON *o, const char *key) {
     return v ? v : "";
 }
 
-static ws_status write_claims(ws_ctx *ctx, ws_page *p, const char *dir, const cJSON *rep) {
+// The cells of a claim's numbers: the paper's effect, the smallest difference this run could
+// have shown, the seeds that would decide it.
+static void add_effect_cell(ws_page_row *r, const ws_claim *c) {
+    if (c->tolerance > 0)
+        ws_row_add(r, c->two_sided ? "0 (within ±%g %s)" : "0 (at least -%g %s)", c->tolerance, c->units);
+    else if (isfinite(c->effect)) ws_row_add(r, "%+.2f %s", c->effect, c->units);
+    else ws_row_add(r, "– (no number)");
+}
+
+static void add_detectable_cell(ws_page_row *r, const ws_claim *c) {
+    if (isfinite(c->half) && c->n >= 2) ws_row_add(r, "±%.2f %s", c->half, c->units);
+    else if (c->n == 1) ws_row_add(r, "– (1 seed)");
+    else ws_row_add(r, "–");
+}
+
+static void add_seeds_cell(ws_page_row *r, const ws_claim *c) {
+    if (c->verdict != WS_VERDICT_UNDECIDED) ws_row_add(r, "–");
+    else if (c->seeds_needed < 0) ws_row_add(r, "– (one seed: no spread to size it)");
+    else if (c->seeds_needed > WS_SEEDS_CAP) ws_row_add(r, "> %d seeds", WS_SEEDS_CAP);
+    else ws_row_add(r, "≈ %d seeds", c->seeds_needed);
+}
+
+// The forest plot of every claim at the top of the section (report/forest.h), drawn into the
+// pages' folder (pages_rel, relative to the results; "" for the results folder itself). A
+// missing gnuplot leaves a sentence instead: the tables below say everything it shows.
+static ws_status write_forest(ws_ctx *ctx, ws_page *p, const char *dir, const char *pages_rel, const cJSON *arts,
+                              const ws_claim *claims, const int *nclaims, int cap) {
+    int total = 0;
+    for (int k = 0; k < cJSON_GetArraySize(arts); k++) total += nclaims[k];
+    ws_forest_row *rows = malloc(sizeof *rows * (size_t)(total > 0 ? total : 1));
+    if (!rows) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the forest plot");
+    const cJSON *a;
+    int k = 0, n = 0;
+    cJSON_ArrayForEach(a, arts) {
+        for (int i = 0; i < nclaims[k]; i++, n++) {
+            const ws_claim *c = claims + (size_t)k * (size_t)cap + i;
+            char label[300];
+            ws_claim_label(c, label, sizeof label);
+            rows[n].c = c;
+            snprintf(rows[n].label, sizeof rows[n].label, "#%d %s%.90s", n + 1, text_of(a, "name"), label);
+        }
+        k++;
+    }
+    char folder[PATH_CAP], src[PATH_CAP], text[1024];
+    int nfigs = 0, left_out = 0;
+    ws_status st = path_join(ctx, folder, dir, pages_rel);
+    if (!st) st = path_join(ctx, src, pages_rel, "claims-forest.png");
+    if (st) return free(rows), st;
+    st = n ? ws_forest_render(ctx, rows, n, folder, "claims-forest", &nfigs, &left_out) : WS_ERR_ARG;
+    free(rows);
+    if (st == WS_ERR_NOMEM) return st;
+    if (st) {
+        snprintf(text, sizeof text, "(No forest plot of the claims: %s.)", n ? ctx->err : "no claim was checked");
+        ws_page_text(p, text);
+        return WS_OK;
+    }
+    snprintf(text, sizeof text,
+             "Every claim at a glance (#: its row in the tables below): the measured difference with its 95 %% interval, "
+             "coloured by verdict, the paper's effect as an open diamond. Top: the claims the paper gives a number for, "
+             "divided by it (the paper at +1; an equivalence claim's tolerance at ±1, its ticks); below: the others, one "
+             "panel per unit. %d claim%s without a paired difference (no data, or a claim on means) in the tables only.",
+             left_out, left_out == 1 ? "" : "s");
+    ws_page_image_wide(p, src, text);
+    char paths[3][PATH_CAP];
+    const char *names[3] = {"claims-forest.svg", "claims-forest.gp", "claims-forest.dat"}, *ptrs[3];
+    for (int i = 0; i < 3; i++) {
+        if ((st = path_join(ctx, paths[i], pages_rel, names[i]))) return st;
+        ptrs[i] = paths[i];
+    }
+    ws_page_links(p, "The forest plot as SVG, and its gnuplot script and data:", 3, ptrs, names);
+    return WS_OK;
+}
+
+static ws_status write_claims(ws_ctx *ctx, ws_page *p, const char *dir, const char *pages_rel, const cJSON *rep) {
     char text[4096];
     ws_page_heading(p, 2, "The paper's claims, checked");
-    snprintf(text, sizeof text,
-             "Scale: %s. Machine: %s. Each claim is tested on the artefact's results, paired by seed: "
-             "\"yes\" when the 95 %% interval of the difference lies on the claim's side of zero, \"not shown\" when "
-             "it includes zero, \"no: the opposite\" when it lies on the other side. Differences in accuracy points "
-             "or training seconds or gradient steps.",
-             text_of(rep, "scale"), text_of(rep, "machine"));
-    ws_page_text(p, text);
-    const cJSON *sw = item(rep, "software");
-    if (cJSON_IsString(sw)) snprintf(text, sizeof text, "Software: %s.", sw->valuestring);
-    else snprintf(text, sizeof text, "Software: warmstart %s.", text_of(rep, "warmstart_version"));
-    ws_page_text(p, text);
-    // Each artefact's claims, checked once: for the table at a glance, then artefact by artefact.
+    // Each artefact's claims, checked once: for the picture and the table at a glance, then
+    // artefact by artefact.
     enum { CAP = 256 };
     const cJSON *a, *arts = item(rep, "artefacts");
     const int nart = cJSON_GetArraySize(arts);
@@ -778,10 +842,12 @@ static ws_status write_claims(ws_ctx *ctx, ws_page *p, const char *dir, const cJ
         if (st) return free(claims), free(nclaims), st;
         k++;
     }
+    if ((st = write_forest(ctx, p, dir, pages_rel, arts, claims, nclaims, CAP)))
+        return free(claims), free(nclaims), st;
     // At a glance: per artefact, its data and how many claims each verdict got.
     ws_page_row h = {0};
-    ws_row_add(&h, "artefact"), ws_row_add(&h, "data"), ws_row_add(&h, "claims"), ws_row_add(&h, "yes");
-    ws_row_add(&h, "not shown"), ws_row_add(&h, "the opposite"), ws_row_add(&h, "no data");
+    ws_row_add(&h, "artefact"), ws_row_add(&h, "data"), ws_row_add(&h, "claims");
+    for (int v = 0; v < WS_VERDICT_COUNT; v++) ws_row_add(&h, "%s", v == WS_VERDICT_OPPOSITE ? "the opposite" : ws_verdict_word(v));
     ws_page_table2(p, &h);
     k = 0;
     cJSON_ArrayForEach(a, arts) {
@@ -791,16 +857,39 @@ static ws_status write_claims(ws_ctx *ctx, ws_page *p, const char *dir, const cJ
         if (!strcmp(text_of(a, "status"), "skipped")) ws_row_add(&r, "%s%smissing, skipped", data, data[0] ? ": " : "");
         else if (cJSON_IsTrue(item(a, "stand_in"))) ws_row_add(&r, "fashion-mnist, standing in for %s", data[0] ? data : "?");
         else ws_row_add(&r, "%s", data[0] ? data : "as in its file");
-        int count[4] = {0};
+        int count[WS_VERDICT_COUNT] = {0};
         for (int i = 0; i < nclaims[k]; i++) count[claims[(size_t)k * CAP + i].verdict]++;
         ws_row_add(&r, "%d", nclaims[k]);
-        ws_row_add(&r, "%d", count[WS_VERDICT_HOLDS]), ws_row_add(&r, "%d", count[WS_VERDICT_NOT_SHOWN]);
-        ws_row_add(&r, "%d", count[WS_VERDICT_OPPOSITE]), ws_row_add(&r, "%d", count[WS_VERDICT_NO_DATA]);
+        for (int v = 0; v < WS_VERDICT_COUNT; v++) ws_row_add(&r, "%d", count[v]);
         ws_page_row_write(p, &r);
         k++;
     }
     ws_page_table_end(p);
+    // How to read them, after the picture and the counts it explains.
+    snprintf(text, sizeof text,
+             "Scale: %s. Machine: %s. Each claim is tested on the artefact's results, paired by seed, as a difference "
+             "that is positive where the claim holds (accuracy points, %%, training seconds or gradient steps). Its "
+             "95 %% interval (Student's t) has a half-width: the smallest difference this run could have shown. The "
+             "verdict: \"yes\" when the interval lies on the claim's side of zero; \"no: the opposite\" when it lies on "
+             "the other side; otherwise it includes zero, and the half-width says why: \"not shown\" when it is narrower "
+             "than the paper's effect (the run could have detected an effect that large, and did not), \"undecided\" "
+             "when it is as wide or wider (the run could not have told; \"seeds to decide\" estimates from the run's own "
+             "spread how many seeds would give an interval narrower than the paper's effect: the smallest n with "
+             "t(0.975, n-1) x sd / sqrt(n) below it, \"> %d\" beyond that). A claim the paper gives no number for is "
+             "\"not shown\" with nothing to size it by. An equivalence claim (\"alike\", \"within 1 point\") holds when "
+             "the interval lies inside its tolerance, which sizes it as the paper's effect sizes the others. One seed "
+             "gives no interval: undecided. A claim whose runs stopped at the epoch cap before the training-accuracy "
+             "threshold gets no verdict (\"no verdict\", naming the runs and seeds): the paper compares models at the "
+             "threshold. The paper's effect is its own number for its own setting (Table 1's cell, the appendix "
+             "tables), in the claim's units and direction, also where Fashion-MNIST stands in for its data.",
+             text_of(rep, "scale"), text_of(rep, "machine"), WS_SEEDS_CAP);
+    ws_page_text(p, text);
+    const cJSON *sw = item(rep, "software");
+    if (cJSON_IsString(sw)) snprintf(text, sizeof text, "Software: %s.", sw->valuestring);
+    else snprintf(text, sizeof text, "Software: warmstart %s.", text_of(rep, "warmstart_version"));
+    ws_page_text(p, text);
     k = -1;
+    int number = 0; // claims numbered through the section, as on the forest plot
     cJSON_ArrayForEach(a, arts) {
         k++;
         const char *name = text_of(a, "name"), *status = text_of(a, "status"), *same = text_of(a, "same_run_as");
@@ -823,16 +912,26 @@ static ws_status write_claims(ws_ctx *ctx, ws_page *p, const char *dir, const cJ
         const ws_claim *c = claims + (size_t)k * CAP;
         if (!n) continue;
         h = (ws_page_row){0};
-        ws_row_add(&h, "where"), ws_row_add(&h, "claim"), ws_row_add(&h, "paper"), ws_row_add(&h, "measured");
-        ws_row_add(&h, "holds?");
-        ws_page_text_table(p, &h);
+        ws_row_add(&h, "#"), ws_row_add(&h, "where"), ws_row_add(&h, "claim"), ws_row_add(&h, "paper");
+        ws_row_add(&h, "paper's effect"), ws_row_add(&h, "measured"), ws_row_add(&h, "smallest detectable");
+        ws_row_add(&h, "verdict"), ws_row_add(&h, "seeds to decide");
+        // The columns' shares: the texts (claim, paper, verdict) widest, the numbers' columns enough for
+        // "+1.23 ± 4.56 points (3 seeds)" on two lines.
+        static const int widths[9] = {4, 9, 18, 16, 8, 12, 9, 16, 8};
+        ws_page_text_table_widths(p, &h, widths);
         for (int i = 0; i < n; i++) {
             ws_page_row r = {0};
+            char verdict[400];
+            ws_claim_verdict_text(&c[i], verdict, sizeof verdict);
+            ws_row_add(&r, "%d", ++number);
             ws_row_add(&r, "%s", c[i].where[0] ? c[i].where : "-");
-            ws_row_add(&r, "%.127s", c[i].claim);
-            ws_row_add(&r, "%.127s", c[i].paper);
-            ws_row_add(&r, "%.127s", c[i].measured);
-            ws_row_add(&r, "%s", ws_verdict_word(c[i].verdict));
+            ws_row_add(&r, "%s", c[i].claim);
+            ws_row_add(&r, "%s", c[i].paper);
+            add_effect_cell(&r, &c[i]);
+            ws_row_add(&r, "%s", c[i].measured);
+            add_detectable_cell(&r, &c[i]);
+            ws_row_add(&r, "%.255s", verdict);
+            add_seeds_cell(&r, &c[i]);
             ws_page_row_write(p, &r);
         }
         ws_page_table_end(p);
@@ -867,7 +966,7 @@ static ws_status write_pages(ws_ctx *ctx, const char *dir, const char *sub, cons
              list->n, list->n == 1 ? "" : "s", BASELINE);
     ws_page_text(&p, text);
     cJSON *rep = ws_reproduce_summary_read(dir);
-    if (rep) st = write_claims(ctx, &p, dir, rep);
+    if (rep) st = write_claims(ctx, &p, dir, sub ? sub : "", rep);
     cJSON_Delete(rep);
     for (int i = 0; i < list->n && !st; i++) st = write_experiment(ctx, &p, dir, &list->v[i]);
     ws_page_end(&p);

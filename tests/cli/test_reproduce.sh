@@ -111,7 +111,7 @@ rm -rf "$T/nowhere"
 "$WS" reproduce --experiments "$T/exp" --scale paper --out "$T/paper" >/dev/null 2>"$T/err"
 s=$(status "$T/paper/reproduce.json")
 [ "$s" = "alpha:ok beta:skipped delta:skipped gamma:skipped" ] && grep -q "beta: skipped: .*cifar10" "$T/err" \
-    && grep -q "^| beta | cifar10: missing, skipped | 0 | 0 | 0 | 0 | 0 |$" "$T/paper/report/report.md" \
+    && grep -q "^| beta | cifar10: missing, skipped | 0 | 0 | 0 | 0 | 0 | 0 | 0 |$" "$T/paper/report/report.md" \
     && grep -q "^| alpha | fashion-mnist | 0 | 0 |" "$T/paper/report/report.md" \
     && ok "paper scale: missing data skipped with the reason ($s)" || bad "paper scale: $s $(cat "$T/err")"
 
@@ -132,6 +132,14 @@ if command -v chromium >/dev/null 2>&1; then
         ok "$(cat "$T/out")"
     else
         bad "render: $(cat "$T/out")"
+    fi
+    # The check fails on a page wider than a 1,300-pixel window (here: the report with a 2,000-pixel block).
+    sed 's|</body>|<div style="width:2000px">wide</div></body>|' "$T/cpu/report/index.html" >"$T/cpu/report/wide.html"
+    if scripts/check-report-render.sh "$T/cpu/report/wide.html" "$T/cpu/report/wide.png" >"$T/out" 2>&1; then
+        bad "a page 2,000 pixels wide passed the render check: $(cat "$T/out")"
+    else
+        grep -q "wider than a 1,300-pixel window" "$T/out" && ok "the render check refuses a page wider than the window" \
+            || bad "wide page: $(cat "$T/out")"
     fi
 else
     echo "# skipped the browser check: no chromium (apt-get install chromium; scripts/check-report-render.sh)"

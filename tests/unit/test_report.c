@@ -5,6 +5,7 @@
 // file and line, and leaves no page behind.
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "report/claims.h"
+#include "report/forest.h"
 #include "report/plot.h"
 #include "report/report.h"
 #include "suites.h"
@@ -55,6 +57,24 @@ static char *slurp(const char *dir, const char *name) {
     if (fread(s, 1, (size_t)n, f) != (size_t)n) abort();
     fclose(f);
     return s;
+}
+
+static int gnuplot_on_path(void) {
+    const char *path = getenv("PATH");
+    char dir[4096], exe[4200];
+    snprintf(dir, sizeof dir, "%s", path ? path : "");
+    for (char *d = strtok(dir, ":"); d; d = strtok(NULL, ":")) {
+        snprintf(exe, sizeof exe, "%s/gnuplot", d);
+        if (!access(exe, X_OK)) return 1;
+    }
+    return 0;
+}
+
+static long file_size(const char *dir, const char *name) {
+    char p[1200];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    struct stat sb;
+    return stat(p, &sb) ? -1 : (long)sb.st_size;
 }
 
 #define CONFIG(exp)                                                                                                   \
@@ -296,6 +316,263 @@ START_TEST(verdicts_from_paired_differences) {
 }
 END_TEST
 
+// The power of a verdict, on numbers known by hand (exp/stats.c): an interval that includes 0
+// is "not shown" when narrower than the paper's effect, "undecided" when not; the seeds that
+// would decide it are the smallest n with t(0.975, n-1) sd / sqrt(n) below the effect.
+START_TEST(verdicts_sized_by_the_paper_effect) {
+    ck_assert_int_eq(ws_verdict_sized(WS_VERDICT_NOT_SHOWN, 3, 0.38, 3.3), WS_VERDICT_NOT_SHOWN);
+    ck_assert_int_eq(ws_verdict_sized(WS_VERDICT_NOT_SHOWN, 3, 7.99, 3.3), WS_VERDICT_UNDECIDED);
+    ck_assert_int_eq(ws_verdict_sized(WS_VERDICT_NOT_SHOWN, 3, 3.3, 3.3), WS_VERDICT_UNDECIDED); // as wide: could not tell
+    ck_assert_int_eq(ws_verdict_sized(WS_VERDICT_NOT_SHOWN, 3, 7.99, NAN), WS_VERDICT_NOT_SHOWN); // no number to size it
+    ck_assert_int_eq(ws_verdict_sized(WS_VERDICT_NOT_SHOWN, 1, NAN, 3.3), WS_VERDICT_UNDECIDED); // one seed: no interval
+    ck_assert_int_eq(ws_verdict_sized(WS_VERDICT_NOT_SHOWN, 1, NAN, NAN), WS_VERDICT_UNDECIDED);
+    ck_assert_int_eq(ws_verdict_sized(WS_VERDICT_HOLDS, 3, 99, 3.3), WS_VERDICT_HOLDS); // decided: as it was
+    ck_assert_int_eq(ws_verdict_sized(WS_VERDICT_OPPOSITE, 3, 99, 3.3), WS_VERDICT_OPPOSITE);
+    ck_assert_int_eq(ws_verdict_sized(WS_VERDICT_NO_DATA, 0, NAN, 3.3), WS_VERDICT_NO_DATA);
+    // sd 2, effect 1: t(16) 2.120 x 2 / sqrt 17 = 1.028 is not below 1, t(17) 2.110 x 2 / sqrt 18 = 0.995 is: 18.
+    ck_assert_int_eq(ws_seeds_to_decide(2, 1, WS_SEEDS_CAP), 18);
+    // sd 3.2146 (the differences 3, -2, 4), effect 3.3: 6 seeds give 3.374, 7 give 2.973.
+    ck_assert_int_eq(ws_seeds_to_decide(3.2145502536643185, 3.3, WS_SEEDS_CAP), 7);
+    ck_assert_int_eq(ws_seeds_to_decide(0, 1, WS_SEEDS_CAP), 2);
+    ck_assert_int_eq(ws_seeds_to_decide(100, 1, WS_SEEDS_CAP), WS_SEEDS_CAP + 1); // ~38,000 seeds: past the cap
+    ck_assert_int_eq(ws_seeds_to_decide(2, NAN, WS_SEEDS_CAP), -1);
+    ck_assert_int_eq(ws_seeds_to_decide(2, 0, WS_SEEDS_CAP), -1);
+    ck_assert_int_eq(ws_seeds_to_decide(NAN, 1, WS_SEEDS_CAP), -1);
+}
+END_TEST
+
+#define MLP_ADAM "'config':{'experiment':'batch','model':{'kind':'mlp','arch':'mlp'},'phase1':{'optimizer':'adam'}}"
+
+// Table 1's MLP-Adam CIFAR-10 cell (random 39.4, warm 36.1: an effect of 3.3 points) against three
+// seeds (11, 12, 13) whose random - warm is d[i] points; extra[i][0..2] go into the seed's phase-1,
+// warm and random runs ("" or ",'stop':'cap'").
+static void write_gaps(const char *rel, const double d[3], const char *const extra[3][3]) {
+    char name[300], text[4000] = "", line[800];
+    mkdirs(rel);
+    for (int i = 0; i < 3; i++) {
+        snprintf(line, sizeof line,
+                 "{'seed':%d,'runs':{'phase1':{'test_acc':0.3,'seconds':1%s},'warm':{'test_acc':0.36,'seconds':1%s},"
+                 "'random':{'test_acc':%.6f,'seconds':2%s}}," MLP_ADAM "}\n",
+                 11 + i, extra ? extra[i][0] : "", extra ? extra[i][1] : "", 0.36 + d[i] / 100, extra ? extra[i][2] : "");
+        strcat(text, line);
+    }
+    snprintf(name, sizeof name, "%s/batch.jsonl", rel);
+    write_json(name, text);
+}
+
+// The five verdicts a claim can get from paired runs, with the paper's effect, the half-width
+// and the seeds to decide, and the report's row for each.
+START_TEST(claims_sized_and_capped) {
+    ws_claim c[8];
+    int n = 0;
+    char text[400];
+    const char *dir = mkdirs("sized/table1-cifar10");
+    const double holds[3] = {4, 3, 3.5}, narrow[3] = {0.1, -0.2, 0}, wide[3] = {3, -2, 4}, opposite[3] = {-4, -3, -3.5};
+    write_gaps("sized/table1-cifar10", holds, NULL);
+    ck_assert_int_eq(ws_claims_check(&ctx, "table1-cifar10", dir, c, 8, &n), WS_OK);
+    ck_assert_int_eq(n, 1);
+    ck_assert_int_eq(c[0].verdict, WS_VERDICT_HOLDS);
+    ck_assert_double_eq_tol(c[0].effect, 3.3, 1e-9);
+    ck_assert_double_eq_tol(c[0].mean, 3.5, 1e-6);
+    ck_assert_double_eq_tol(c[0].half, 1.2422, 1e-3); // 4.303 x 0.5 / sqrt 3
+    ck_assert_int_eq(c[0].n, 3);
+    ck_assert_str_eq(c[0].units, "points");
+    ck_assert_str_eq(c[0].tag, "gap");
+    ck_assert_int_eq(c[0].seeds_needed, -1);
+    // Around 0 and narrow (±0.38 < 3.3): the run could have seen the paper's gap, and did not.
+    write_gaps("sized/table1-cifar10", narrow, NULL);
+    ck_assert_int_eq(ws_claims_check(&ctx, "table1-cifar10", dir, c, 8, &n), WS_OK);
+    ck_assert_int_eq(c[0].verdict, WS_VERDICT_NOT_SHOWN);
+    ws_claim_verdict_text(&c[0], text, sizeof text);
+    ck_assert_str_eq(text, "not shown: the interval includes 0 and is narrower than the paper's effect");
+    ck_assert_int_eq(c[0].seeds_needed, -1);
+    // Around 0 and wide (±7.99 >= 3.3): undecided, and 7 seeds at this spread would decide it.
+    write_gaps("sized/table1-cifar10", wide, NULL);
+    ck_assert_int_eq(ws_claims_check(&ctx, "table1-cifar10", dir, c, 8, &n), WS_OK);
+    ck_assert_int_eq(c[0].verdict, WS_VERDICT_UNDECIDED);
+    ck_assert_double_eq_tol(c[0].sd, 3.21455, 1e-4);
+    ck_assert_int_eq(c[0].seeds_needed, 7);
+    ws_claim_verdict_text(&c[0], text, sizeof text);
+    ck_assert_str_eq(text, "undecided: the interval is wider than the paper's effect");
+    write_gaps("sized/table1-cifar10", opposite, NULL);
+    ck_assert_int_eq(ws_claims_check(&ctx, "table1-cifar10", dir, c, 8, &n), WS_OK);
+    ck_assert_int_eq(c[0].verdict, WS_VERDICT_OPPOSITE);
+    // The clear gap again, but seed 13's warm run and seed 11's random run stopped at the epoch cap
+    // (seed 11's as an older record says it: converged false, no "stop"), and seed 12's phase 1: no
+    // verdict, naming them. A plateau (seed 12's random run) or fixed epochs are not the cap.
+    const char *const capped[3][3] = {{"", "", ",'converged':false"},
+                                      {",'stop':'cap'", ",'stop':'epochs'", ",'converged':false,'stop':'plateau'"},
+                                      {"", ",'converged':false,'stop':'cap'", ",'converged':true,'stop':'threshold'"}};
+    write_gaps("sized/table1-cifar10", holds, capped);
+    ck_assert_int_eq(ws_claims_check(&ctx, "table1-cifar10", dir, c, 8, &n), WS_OK);
+    ck_assert_int_eq(c[0].verdict, WS_VERDICT_NOT_CONVERGED);
+    ck_assert_str_eq(c[0].not_converged, "1 of 3 phase-1 runs (seed 12); 1 of 3 warm runs (seed 13); 1 of 3 random runs (seed 11)");
+    ck_assert_double_eq_tol(c[0].mean, 3.5, 1e-6); // the measurement stays, for the plot
+    ws_claim_verdict_text(&c[0], text, sizeof text);
+    ck_assert_str_eq(text, "no verdict: runs stopped at the epoch cap: 1 of 3 phase-1 runs (seed 12); 1 of 3 warm runs "
+                           "(seed 13); 1 of 3 random runs (seed 11)");
+    // Only plateaus and fixed epochs: a verdict.
+    const char *const stopped[3][3] = {{"", ",'stop':'epochs'", ",'converged':false,'stop':'plateau'"},
+                                       {"", "", ""}, {"", "", ""}};
+    write_gaps("sized/table1-cifar10", holds, stopped);
+    ck_assert_int_eq(ws_claims_check(&ctx, "table1-cifar10", dir, c, 8, &n), WS_OK);
+    ck_assert_int_eq(c[0].verdict, WS_VERDICT_HOLDS);
+    // Online: a round of warm's chain (seed 1) at the cap takes the verdict off each warm claim.
+#define OR(acc, stop) "{'test_acc':" #acc ",'examples_seen':100,'seconds':1,'steps':10,'stop':'" stop "'}"
+    mkdirs("sized/online");
+    write_json("sized/online/online.jsonl",
+               "{'seed':1,'learners':{'warm':[" OR(0.5, "threshold") "," OR(0.6, "cap") "],'random':[" OR(0.5, "threshold") ","
+               OR(0.7, "threshold") "]}," CONFIG("online") "}\n"
+               "{'seed':2,'learners':{'warm':[" OR(0.5, "threshold") "," OR(0.6, "threshold") "],'random':[" OR(0.5, "threshold") ","
+               OR(0.7, "threshold") "]}," CONFIG("online") "}\n");
+#undef OR
+    ck_assert_int_eq(ws_claims_check(&ctx, "online", mkdirs("sized/online"), c, 8, &n), WS_OK);
+    ck_assert_int_eq(n, 4);
+    for (int i = 0; i < n; i++) {
+        ck_assert_int_eq(c[i].verdict, WS_VERDICT_NOT_CONVERGED);
+        ck_assert_str_eq(c[i].not_converged, "1 of 2 warm runs (seed 1)");
+    }
+    // An equivalence claim (shrink-perturb within 1 point of random) is sized by its tolerance:
+    // it - random 0.2, -2.2, 1.0: an interval (±4.0) wider than 1 point, so undecided.
+    mkdirs("sized/remedies");
+#define OR(acc) "[{'test_acc':" #acc ",'examples_seen':100,'seconds':1,'steps':10}]"
+    write_json("sized/remedies/online.jsonl",
+               "{'learners':{'warm':" OR(0.5) ",'random':" OR(0.60) ",'shrink-perturb':" OR(0.602) "}," CONFIG("online") "}\n"
+               "{'learners':{'warm':" OR(0.5) ",'random':" OR(0.61) ",'shrink-perturb':" OR(0.588) "}," CONFIG("online") "}\n"
+               "{'learners':{'warm':" OR(0.5) ",'random':" OR(0.62) ",'shrink-perturb':" OR(0.630) "}," CONFIG("online") "}\n");
+#undef OR
+    ck_assert_int_eq(ws_claims_check(&ctx, "remedies", mkdirs("sized/remedies"), c, 8, &n), WS_OK);
+    ck_assert_ptr_nonnull(strstr(c[1].claim, "shrink-perturb: as accurate as random, within 1 point"));
+    ck_assert_double_eq(c[1].tolerance, 1);
+    ck_assert_double_eq(c[1].effect, 0);
+    ck_assert_int_eq(c[1].verdict, WS_VERDICT_UNDECIDED);
+    ws_claim_verdict_text(&c[1], text, sizeof text);
+    ck_assert_str_eq(text, "undecided: the interval is wider than the tolerance");
+    ck_assert_int_gt(c[1].seeds_needed, 3);
+    ck_assert_int_eq(c[2].verdict, WS_VERDICT_NO_DATA); // no dash in these results
+    // The report: the numbers in their columns, the verdicts counted in theirs.
+    write_gaps("sized/table1-cifar10", wide, NULL);
+    write_json("sized/reproduce.json", "{'scale':'cpu','machine':'test','artefacts':["
+               "{'name':'table1-cifar10','title':'t','status':'ok','command':'c','seconds':1},"
+               "{'name':'online','title':'t','status':'ok','command':'c','seconds':1}]}");
+    const char *root = mkdirs("sized");
+    if (ws_report_write_in(&ctx, root, "report", &n)) ck_abort_msg("%s", ctx.err);
+    char *md = slurp(root, "report/report.md"), *html = slurp(root, "report/index.html");
+    ck_assert_ptr_nonnull(strstr(md, "| artefact | data | claims | yes | not shown | undecided | the opposite | no verdict | no data |"));
+    ck_assert_ptr_nonnull(strstr(md, "| table1-cifar10 | as in its file | 1 | 0 | 0 | 1 | 0 | 0 | 0 |"));
+    ck_assert_ptr_nonnull(strstr(md, "| online | as in its file | 4 | 0 | 0 | 0 | 0 | 4 | 0 |"));
+    ck_assert_ptr_nonnull(strstr(md, "| 1 | - | warm start generalises worse than random initialisation (random - "
+                                     "warm, test accuracy) | Table 1, cifar10: random 39.4, warm 36.1 (a gap of 3.3 points) | "
+                                     "+3.30 points | +1.67 ± 7.99 points (3 seeds) | ±7.99 points | undecided: the interval is "
+                                     "wider than the paper's effect | ≈ 7 seeds |"));
+    ck_assert_ptr_nonnull(strstr(md, "| 2 | - | warm start generalises worse than random at the last round"));
+    ck_assert_ptr_nonnull(strstr(md, "no verdict: runs stopped at the epoch cap: 1 of 2 warm runs (seed 1) | – |"));
+    // The forest plot opens the section, before the counts; or, without gnuplot, a sentence saying so.
+    if (gnuplot_on_path()) {
+        ck_assert(in_order(html, "<figure class=\"wide\"><img src=\"../report/claims-forest.png\"", "<th>undecided</th>"));
+        ck_assert_int_gt(file_size(mkdirs("sized/report"), "claims-forest.png"), 1000);
+    } else {
+        ck_assert(in_order(html, "No forest plot of the claims: gnuplot is not installed", "<th>undecided</th>"));
+    }
+    free(md);
+    free(html);
+}
+END_TEST
+
+// The forest plot (report/forest.c) on hand-made claims: each row in its panel, normalised by
+// the paper's effect (or the tolerance) where there is one, in its own units where not; clipped
+// past 6 times the effect with an arrow; a row without a difference left out; taller with more rows.
+static ws_claim claim_of(ws_verdict v, double mean, double half, double effect, double tol, const char *units) {
+    ws_claim c;
+    memset(&c, 0, sizeof c);
+    c.verdict = v, c.mean = mean, c.half = half, c.n = 3, c.sd = 1, c.effect = effect, c.tolerance = tol;
+    c.two_sided = tol > 0;
+    c.seeds_needed = -1;
+    snprintf(c.units, sizeof c.units, "%s", units);
+    return c;
+}
+
+static int script_height(const char *dir, const char *file) {
+    char *gp = slurp(dir, file), *at = gp ? strstr(gp, "size 1200,") : NULL;
+    int h = at ? atoi(at + strlen("size 1200,")) : -1;
+    free(gp);
+    return h;
+}
+
+START_TEST(forest_plot_of_the_claims) {
+    ws_claim c[5] = {
+        claim_of(WS_VERDICT_HOLDS, 2, 1, 4, 0, "points"),          // 0.5, 0.25 .. 0.75; the paper at 1
+        claim_of(WS_VERDICT_UNDECIDED, -0.5, 1.5, 0, 1, "points"),  // -0.5, -2 .. 1; the paper at 0, ticks at ±1
+        claim_of(WS_VERDICT_NOT_SHOWN, 3, 5, NAN, 0, "s"),         // no number: its own panel, in seconds
+        claim_of(WS_VERDICT_NOT_CONVERGED, 20, 2, 2, 0, "points"), // 10 ± 1 times the effect: clipped at 6
+        claim_of(WS_VERDICT_NO_DATA, NAN, NAN, 3, 0, "points"),    // nothing to draw
+    };
+    ws_forest_row rows[5];
+    for (int i = 0; i < 5; i++) {
+        rows[i].c = &c[i];
+        snprintf(rows[i].label, sizeof rows[i].label, "#%d art%d: it's", i + 1, i);
+    snprintf(rows[2].label, sizeof rows[2].label, "#3 art2: 5 %% of it"); // a tic label is a format: no '%'
+    }
+    const char *dir = mkdirs("forest");
+    int nfigs = 0, left = -1;
+    const ws_status st = ws_forest_render(&ctx, rows, 5, dir, "f", &nfigs, &left);
+    ck_assert_int_eq(left, 1);
+    if (gnuplot_on_path()) {
+        ck_assert_msg(st == WS_OK, "%s", ctx.err);
+        ck_assert_int_eq(nfigs, 2);
+        ck_assert_int_gt(file_size(dir, "f.png"), 1000);
+        ck_assert_int_gt(file_size(dir, "f.svg"), 1000);
+    } else {
+        ck_assert_int_eq(st, WS_ERR_IO);
+        ck_assert_str_eq(ctx.err, "gnuplot is not installed (Debian: apt-get install gnuplot-nox)");
+    }
+    char *dat = slurp(dir, "f.dat"), *gp = slurp(dir, "f.gp");
+    ck_assert_ptr_nonnull(dat);
+    ck_assert_ptr_nonnull(gp);
+    // y, mean, lo, hi, paper, tolerance ticks, colour (#2ca02c = 2924588), the clipping arrows, the
+    // clipped mean and where it is written.
+    ck_assert_ptr_nonnull(strstr(dat, "\n3 0.5 0.25 0.75 1 NaN NaN 2924588 NaN NaN NaN NaN NaN NaN # #1 art0: it's\n"));
+    ck_assert_ptr_nonnull(strstr(dat, "\n2 -0.5 -2 1 0 -1 1 16744206 NaN NaN NaN NaN NaN NaN # #2 art1: it's\n"));
+    ck_assert_ptr_nonnull(strstr(dat, "\n1 NaN 6 6 1 NaN NaN 9725885 NaN NaN 5.6 0.4 10 6 # #4 art3: it's\n"));
+    ck_assert_ptr_nonnull(strstr(dat, "# panel 1 (s)"));
+    ck_assert_ptr_nonnull(strstr(dat, "\n1 3 -2 8 NaN NaN NaN 9211020 NaN NaN NaN NaN NaN NaN # #3 art2: 5 % of it\n"));
+    ck_assert_ptr_nonnull(strstr(gp, "set ytics ('#3 art2: 5 pct of it' 1)"));
+    ck_assert_ptr_null(strstr(dat, "art4"));
+    // The labels (a quote escaped for gnuplot), the paper's open diamond, the verdicts' legend, PNG and SVG.
+    ck_assert_ptr_nonnull(strstr(gp, "set ytics ('#1 art0: it''s' 3, '#2 art1: it''s' 2, '#4 art3: it''s' 1)"));
+    ck_assert_ptr_nonnull(strstr(gp, "pt 12"));
+    ck_assert_ptr_nonnull(strstr(gp, "lc rgb '#ff7f0e' title 'undecided'"));
+    ck_assert_ptr_nonnull(strstr(gp, "lc rgb '#9467bd' title 'no verdict'"));
+    ck_assert_ptr_nonnull(strstr(gp, "/f.png'"));
+    ck_assert_ptr_nonnull(strstr(gp, "/f.svg'"));
+    free(dat);
+    free(gp);
+    // Taller with more rows: twice the rows, ROW_PX (18) pixels each more.
+    ws_forest_row more[8];
+    for (int i = 0; i < 8; i++) more[i] = rows[i % 4];
+    const int h5 = script_height(dir, "f.gp");
+    ws_forest_render(&ctx, more, 8, dir, "g", &nfigs, &left);
+    ck_assert_int_eq(script_height(dir, "g.gp") - h5, 4 * 18);
+    // A row's name: where, shortened, and the claim's tag.
+    char label[200];
+    ws_claim x = claim_of(WS_VERDICT_HOLDS, 1, 1, 1, 0, "points");
+    snprintf(x.where, sizeof x.where, "5 %% of the target");
+    snprintf(x.tag, sizeof x.tag, "gap");
+    ws_claim_label(&x, label, sizeof label);
+    ck_assert_str_eq(label, " 5 %: gap");
+    snprintf(x.where, sizeof x.where, "within 1 point of random (means): lambda=0.6:sigma=0.01");
+    snprintf(x.tag, sizeof x.tag, "sp λ0.6 σ0.01 ≈ random");
+    ws_claim_label(&x, label, sizeof label);
+    ck_assert_str_eq(label, ": sp λ0.6 σ0.01 ≈ random");
+    snprintf(x.where, sizeof x.where, "model=mlp opt=adam");
+    ws_claim_label(&x, label, sizeof label);
+    ck_assert_str_eq(label, " model=mlp opt=adam: sp λ0.6 σ0.01 ≈ random");
+    // Nothing to draw: an error, no script.
+    ck_assert_int_eq(ws_forest_render(&ctx, rows + 4, 1, dir, "h", &nfigs, &left), WS_ERR_ARG);
+    ck_assert_int_eq(file_size(dir, "h.gp"), -1);
+}
+END_TEST
+
 #define SWEEP_STATS                                                                                               \
     "'test_acc':{'mean':0.37,'ci95':0.01,'n':2},'seconds':{'mean':1,'ci95':0,'n':2},'epochs':{'mean':5,'ci95':0,'n':2},"  \
     "'converged_seeds':2,'pareto':true,'dir':'points/000'"
@@ -358,7 +635,27 @@ START_TEST(claims_say_when_the_data_disagree) {
                      WS_OK);
     ck_assert_str_eq(c[0].paper, "Table 1, svhn: random 28.0, warm 28.0 (no gap)");
     ck_assert_ptr_nonnull(strstr(c[0].claim, "no gap"));
+    // "No gap" is an equivalence claim within 1 point: +3.25 ± 3.18 reaches inside the tolerance
+    // (it could be 0.5) and is wider than it: undecided, not "the opposite".
+    ck_assert_int_eq(c[0].verdict, WS_VERDICT_UNDECIDED);
+    ck_assert_double_eq(c[0].tolerance, 1);
+    ck_assert_int_eq(c[0].two_sided, 1);
+    // Three seeds, 3.0, 3.5, 3.2 points apart: 3.23 ± 0.63, wholly beyond the tolerance: the opposite.
+    write_json("claims/table1-svhn-mlp-logreg/points/000/batch.jsonl",
+               "{'runs':{'warm':{'test_acc':0.36,'seconds':1},'random':{'test_acc':0.39,'seconds':2}}," CONFIG("batch") "}\n"
+               "{'runs':{'warm':{'test_acc':0.35,'seconds':1},'random':{'test_acc':0.385,'seconds':2}}," CONFIG("batch") "}\n"
+               "{'runs':{'warm':{'test_acc':0.35,'seconds':1},'random':{'test_acc':0.382,'seconds':2}}," CONFIG("batch") "}\n");
+    ck_assert_int_eq(ws_claims_check(&ctx, "table1-svhn-mlp-logreg", mkdirs("claims/table1-svhn-mlp-logreg"), c, 16, &n),
+                     WS_OK);
     ck_assert_int_eq(c[0].verdict, WS_VERDICT_OPPOSITE);
+    // Within it, narrowly (random - warm 0.1, 0.2, 0.0): the claim holds.
+    write_json("claims/table1-svhn-mlp-logreg/points/000/batch.jsonl",
+               "{'runs':{'warm':{'test_acc':0.389,'seconds':1},'random':{'test_acc':0.39,'seconds':2}}," CONFIG("batch") "}\n"
+               "{'runs':{'warm':{'test_acc':0.383,'seconds':1},'random':{'test_acc':0.385,'seconds':2}}," CONFIG("batch") "}\n"
+               "{'runs':{'warm':{'test_acc':0.382,'seconds':1},'random':{'test_acc':0.382,'seconds':2}}," CONFIG("batch") "}\n");
+    ck_assert_int_eq(ws_claims_check(&ctx, "table1-svhn-mlp-logreg", mkdirs("claims/table1-svhn-mlp-logreg"), c, 16, &n),
+                     WS_OK);
+    ck_assert_int_eq(c[0].verdict, WS_VERDICT_HOLDS);
     write_json("claims/table1-cifar10/sweep.jsonl",
                "{'point':0,'params':{'model':'mlp','opt':'adam'},'learner':'warm'," SWEEP_STATS "," CONFIG("sweep") "}\n");
     // Transfer's trend: the gap at the most pretraining against the least, paired by seed.
@@ -468,8 +765,11 @@ START_TEST(claims_say_when_the_data_disagree) {
     if (ws_report_write(&ctx, root, &n)) ck_abort_msg("%s", ctx.err);
     char *md = slurp(root, "report.md");
     ck_assert_ptr_nonnull(md);
-    ck_assert_ptr_nonnull(strstr(md, "| - | warm start generalises worse than random initialisation (random - warm, test accuracy) | a gap (Table 1's ResNet-SGD CIFAR-10: random 56.2, warm 51.7) | -2.17 ± 0.72 points (3 seeds) | no: the opposite |"));
-    ck_assert_ptr_nonnull(strstr(md, "noise does not close the gap: below random (random - it) | appendix noise table: random 55.2, noise (not in the table): below random | +9.83 ± 0.72 points (3 seeds) | yes |"));
+    // Each claim's row: its number, the paper's effect, ours, the smallest difference this run could
+    // show (the half-width), the verdict, the seeds to decide (none: it is decided).
+    ck_assert_ptr_nonnull(strstr(md, "| \\# | where | claim | paper | paper's effect | measured | smallest detectable | verdict | seeds to decide |"));
+    ck_assert_ptr_nonnull(strstr(md, "| 1 | - | warm start generalises worse than random initialisation (random - warm, test accuracy) | a gap (Table 1's ResNet-SGD CIFAR-10: random 56.2, warm 51.7) | +4.50 points | -2.17 ± 0.72 points (3 seeds) | ±0.72 points | no: the opposite | – |"));
+    ck_assert_ptr_nonnull(strstr(md, "noise does not close the gap: below random (random - it) | appendix noise table: random 55.2, noise (not in the table): below random | – (no number) | +9.83 ± 0.72 points (3 seeds) | ±0.72 points | yes | – |"));
     ck_assert_ptr_nonnull(strstr(md, "Stand-in data: Fashion-MNIST, not the paper's (m)."));
     ck_assert_ptr_nonnull(strstr(md, "Raw results: [batch.jsonl](partial-noise-ewc/batch.jsonl)"));
     free(md);
@@ -584,24 +884,6 @@ END_TEST
 // A folder name a shell would split or unquote, and a quote gnuplot's strings must escape.
 #define ODD_DIR "plot dir/it's \"odd\" $HOME; x"
 
-static int gnuplot_on_path(void) {
-    const char *path = getenv("PATH");
-    char dir[4096], exe[4200];
-    snprintf(dir, sizeof dir, "%s", path ? path : "");
-    for (char *d = strtok(dir, ":"); d; d = strtok(NULL, ":")) {
-        snprintf(exe, sizeof exe, "%s/gnuplot", d);
-        if (!access(exe, X_OK)) return 1;
-    }
-    return 0;
-}
-
-static long file_size(const char *dir, const char *name) {
-    char p[1200];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    struct stat sb;
-    return stat(p, &sb) ? -1 : (long)sb.st_size;
-}
-
 // A stand-in gnuplot in its own folder, made PATH: appends its argument count
 // and first argument to args.txt, prints `say` and exits with `rc`.
 static const char *fake_gnuplot(const char *rel, const char *say, int rc) {
@@ -672,6 +954,9 @@ Suite *report_suite(void) {
     tcase_add_test(t, missing_or_empty_folder);
     tcase_add_test(t, corrupt_line_names_file_and_line);
     tcase_add_test(t, verdicts_from_paired_differences);
+    tcase_add_test(t, verdicts_sized_by_the_paper_effect);
+    tcase_add_test(t, claims_sized_and_capped);
+    tcase_add_test(t, forest_plot_of_the_claims);
     tcase_add_test(t, claims_say_when_the_data_disagree);
     tcase_add_test(t, plot_runs_gnuplot_without_a_shell);
     suite_add_tcase(s, t);
