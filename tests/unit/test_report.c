@@ -742,6 +742,20 @@ START_TEST(claims_say_when_the_data_disagree) {
     ck_assert_ptr_nonnull(strstr(c[3].claim, "fewer gradient steps"));
     ck_assert_str_eq(c[3].measured, "+40.00 ± 0.00 steps (3 seeds)"); // 4 rounds of 20 - 10
     ck_assert_int_eq(c[3].verdict, WS_VERDICT_HOLDS);
+    // A third learner beside warm and random (the demo's remedy): how much of the gap it
+    // recovers over the rounds, it - warm (2.0, 1.75, 2.5 points) and what is left to random.
+    dir = mkdirs("claims/online-remedy");
+#define OROUND(acc) "{'test_acc':" #acc ",'examples_seen':100,'seconds':1,'steps':10}"
+#define SEED(p2, p3) "{'learners':{'warm':[" OROUND(0.5) "," OROUND(0.60) "," OROUND(0.66) "],'random':[" OROUND(0.5) "," \
+    OROUND(0.63) "," OROUND(0.69) "],'partial':[" OROUND(0.5) "," OROUND(p2) "," OROUND(p3) "]}," CONFIG("online") "}\n"
+    write_json("claims/online-remedy/online.jsonl", SEED(0.62, 0.68) SEED(0.615, 0.68) SEED(0.625, 0.685));
+#undef SEED
+#undef OROUND
+    ck_assert_int_eq(ws_claims_check(&ctx, "online", dir, c, 16, &n), WS_OK);
+    ck_assert_int_eq(n, 5);
+    ck_assert_ptr_nonnull(strstr(c[4].claim, "partial recovers what warm start loses over the rounds"));
+    ck_assert_str_eq(c[4].measured, "+2.08 ± 0.95 points (3 seeds); random - it +0.92 ± 0.95");
+    ck_assert_int_eq(c[4].verdict, WS_VERDICT_HOLDS);
     // Shrink-perturb at lambda 1 shrinks nothing: its claim is the paper's "does not close the gap".
     dir = mkdirs("claims/sp");
 #define SP(w, r, a, b) "{'learners':{'warm':[" OROUND(w, 100) "],'random':[" OROUND(r, 100) "],"                     \
