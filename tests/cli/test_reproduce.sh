@@ -145,9 +145,9 @@ else
     echo "# skipped the browser check: no chromium (apt-get install chromium; scripts/check-report-render.sh)"
 fi
 
-# The shipped experiment files: every one parses and plans, at both scales.
+# The shipped experiment files: every one parses and plans, at every scale.
 n=0
-for f in experiments/cpu/*.ini experiments/paper/*.ini; do
+for f in experiments/cpu/*.ini experiments/paper/*.ini experiments/demo/*.ini; do
     "$WS" plan "$f" >/dev/null 2>"$T/err" && n=$((n + 1)) || bad "$f: $(cat "$T/err")"
 done
 [ "$n" -ge 20 ] && ok "all $n shipped experiment files parse and plan" || bad "only $n experiment files plan"
