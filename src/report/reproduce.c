@@ -153,7 +153,47 @@ static void machine(char *out, size_t cap) {
     snprintf(out, cap, "%s, %ld cores, %s %s", model, sysconf(_SC_NPROCESSORS_ONLN), u.sysname, u.release);
 }
 
-static ws_status write_summary(ws_ctx *ctx, const ws_reproduce_opts *o, const ws_artefact *arts, int n) {
+static int by_entry_name(const void *a, const void *b) {
+    const cJSON *x = *(cJSON *const *)a, *y = *(cJSON *const *)b;
+    const char *nx = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(x, "name"));
+    const char *ny = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(y, "name"));
+    return strcmp(nx ? nx : "", ny ? ny : "");
+}
+
+// The artefacts of an earlier invocation over the same folder and scale that this one does not
+// run (--only), whose folders are still there: kept in the summary (and so in the report's
+// claims) rather than lost, each with the revision that ran it.
+static void carry_earlier(cJSON *arr, const cJSON *earlier, const ws_reproduce_opts *o, const ws_artefact *arts, int n) {
+    const char *scale = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(earlier, "scale"));
+    const char *revision = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(earlier, "revision"));
+    if (!scale || strcmp(scale, o->scale)) return;
+    const cJSON *a;
+    cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(earlier, "artefacts")) {
+        const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(a, "name"));
+        if (!name || strchr(name, '/')) continue;
+        int here = 0;
+        for (int i = 0; i < n && !here; i++) here = !strcmp(arts[i].name, name);
+        char dir[1400];
+        snprintf(dir, sizeof dir, "%s/%s", o->out, name);
+        const char *status = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(a, "status"));
+        if (here || (access(dir, F_OK) && !(status && !strcmp(status, "same run")))) continue;
+        cJSON *c = cJSON_Duplicate(a, 1);
+        if (!c) continue;
+        if (revision && !cJSON_GetObjectItemCaseSensitive(c, "revision")) cJSON_AddStringToObject(c, "revision", revision);
+        cJSON_AddItemToArray(arr, c);
+    }
+    // In name order, as a full run writes them.
+    const int m = cJSON_GetArraySize(arr);
+    cJSON **v = m ? malloc((size_t)m * sizeof *v) : NULL;
+    if (!v) return;
+    for (int i = 0; i < m; i++) v[i] = cJSON_DetachItemFromArray(arr, 0);
+    qsort(v, (size_t)m, sizeof *v, by_entry_name);
+    for (int i = 0; i < m; i++) cJSON_AddItemToArray(arr, v[i]);
+    free(v);
+}
+
+static ws_status write_summary(ws_ctx *ctx, const ws_reproduce_opts *o, const ws_artefact *arts, int n,
+                               const cJSON *earlier) {
     cJSON *j = cJSON_CreateObject();
     char m[512];
     machine(m, sizeof m);
@@ -194,6 +234,7 @@ static ws_status write_summary(ws_ctx *ctx, const ws_reproduce_opts *o, const ws
         cJSON_AddNumberToObject(a, "seconds", x->seconds);
         cJSON_AddItemToArray(arr, a);
     }
+    if (earlier) carry_earlier(arr, earlier, o, arts, n);
     char path[1300];
     snprintf(path, sizeof path, "%s/reproduce.json", o->out);
     ws_status st = ws_json_write_file(ctx, path, j);
@@ -294,8 +335,19 @@ static int run_one(ws_ctx *ctx, const ws_reproduce_opts *o, const ws_hooks *h, w
     return out.all_diverged ? 2 : 0;
 }
 
+static ws_status reproduce_run(ws_ctx *ctx, const ws_reproduce_opts *o, const ws_hooks *h, ws_artefact *arts, int n,
+                               int *failures, const cJSON *earlier);
+
 ws_status ws_reproduce_run(ws_ctx *ctx, const ws_reproduce_opts *o, const ws_hooks *h, ws_artefact *arts, int n,
                            int *failures) {
+    cJSON *earlier = ws_reproduce_summary_read(o->out); // before this invocation rewrites it
+    ws_status st = reproduce_run(ctx, o, h, arts, n, failures, earlier);
+    cJSON_Delete(earlier);
+    return st;
+}
+
+static ws_status reproduce_run(ws_ctx *ctx, const ws_reproduce_opts *o, const ws_hooks *h, ws_artefact *arts, int n,
+                               int *failures, const cJSON *earlier) {
     *failures = 0;
     int I, N;
     ws_status st;
@@ -365,9 +417,9 @@ ws_status ws_reproduce_run(ws_ctx *ctx, const ws_reproduce_opts *o, const ws_hoo
         snprintf(x->status, sizeof x->status, "%s", r == 0 ? (o->shard ? "shard done" : "ok") : r == 2 ? "diverged" : "failed");
         if (r == 1) (*failures)++;
         // The summary so far, so that a killed run keeps the wall times of what it finished.
-        if ((st = write_summary(ctx, o, arts, n))) return st;
+        if ((st = write_summary(ctx, o, arts, n, earlier))) return st;
     }
-    if ((st = write_summary(ctx, o, arts, n))) return st;
+    if ((st = write_summary(ctx, o, arts, n, earlier))) return st;
     if (o->shard) return WS_OK;
     int nr = 0;
     return ws_report_write_in(ctx, o->out, "report", &nr);

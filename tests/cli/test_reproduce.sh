@@ -107,6 +107,14 @@ rm -rf "$T/nowhere"
 "$WS" reproduce --experiments "$T/exp" --out "$T/cpu2" --resume --only beta >/dev/null 2>"$T/err" \
     && [ -s "$T/cpu2/beta/STAND-IN.txt" ] && ok "... and resumed as before once the data is as it was" \
     || bad "resume after the refusal: $(cat "$T/err")"
+s=$(status "$T/cpu2/reproduce.json")
+[ "$s" = "alpha:ok beta:ok:standin delta:ok:standin gamma:same run:standin" ] \
+    && grep -q "^| alpha | fashion-mnist |" "$T/cpu2/report/report.md" \
+    && "$PY" -c 'import json,sys
+a = {x["name"]: x for x in json.load(open(sys.argv[1]))["artefacts"]}
+sys.exit(not (a["alpha"].get("revision") and "revision" not in a["beta"]))' "$T/cpu2/reproduce.json" \
+    && ok "--only over a finished folder keeps the other artefacts in reproduce.json and the report's claims ($s)" \
+    || bad "--only dropped the others: $s"
 
 "$WS" reproduce --experiments "$T/exp" --scale paper --out "$T/paper" >/dev/null 2>"$T/err"
 s=$(status "$T/paper/reproduce.json")
