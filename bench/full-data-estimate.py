@@ -151,13 +151,15 @@ def main():
     for name, s, est in rows:
         print(f"{name:40s} {s:8.0f} {est:12.0f}")
     print(f"{'all':40s} {here:8.0f} {full:12.0f}")
-    print(f"\nminutes: here {here / 60:.0f}; full data at this run's speed {full / 60:.0f}")
+    print(f"\nminutes: here {here / 60:.0f}; full data {full / 60:.0f} (the outside term at the sample MLP row's "
+          f"{ms_per_step:.2f} ms a step)")
     if at:
-        # Another speed of the same loop. An upper bound: this run's measured times as they are
-        # (no run is slower at a faster speed), the full CIFAR-10 MLP row costed at that speed.
+        # Another speed of the same loop. An upper bound at a faster speed: this run's measured
+        # times as they are (no run is slower at a faster speed), the full CIFAR-10 MLP row costed
+        # at that speed.
         row = mlp_seeds * FULL_MLP_STEPS_PER_SEED * ms_per_step / 1e3
         bound = full - row + row * at
-        print(f"at {sys.argv[2]} ms a step: at most {bound / 60:.0f} (the measured times as they are, the full "
+        print(f"at {sys.argv[2]} ms a step: {bound / 60:.0f} (the measured times as they are, the full "
               f"CIFAR-10 MLP row at that speed); {full * at / 60:.0f} if every time scales with the step")
 
 if __name__ == "__main__":
