@@ -244,14 +244,13 @@ static ws_status write_summary(ws_ctx *ctx, const ws_reproduce_opts *o, const ws
 
 // Resumed: each artefact's wall time so far (the summary of the runs before), and which data
 // its folder's run used (a stand-in's folder holds STAND-IN.txt from its start).
-static void read_before(const ws_reproduce_opts *o, ws_artefact *arts, int n) {
-    cJSON *before = o->resume || o->merge ? ws_reproduce_summary_read(o->out) : NULL, *a;
+static void read_before(const ws_reproduce_opts *o, const cJSON *earlier, ws_artefact *arts, int n) {
+    const cJSON *before = o->resume || o->merge ? earlier : NULL, *a;
     cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(before, "artefacts")) {
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(a, "name"), *secs = cJSON_GetObjectItemCaseSensitive(a, "seconds");
         for (int i = 0; i < n && cJSON_IsString(name) && cJSON_IsNumber(secs); i++)
             if (!strcmp(arts[i].name, name->valuestring)) arts[i].seconds = secs->valuedouble;
     }
-    cJSON_Delete(before);
     for (int i = 0; i < n; i++) {
         char path[1500];
         snprintf(path, sizeof path, "%s/%s/run.json", o->out, arts[i].name); // a run (or sweep) has started there
@@ -353,7 +352,7 @@ static ws_status reproduce_run(ws_ctx *ctx, const ws_reproduce_opts *o, const ws
     ws_status st;
     if (o->shard && (st = ws_shard_parse(ctx, o->shard, &I, &N))) return st;
     if ((st = ws_dir_make(ctx, o->out))) return st;
-    read_before(o, arts, n);
+    read_before(o, earlier, arts, n);
     for (int i = 0; i < n; i++) {
         ws_artefact *x = &arts[i];
         char dir[1400];
