@@ -371,9 +371,6 @@ static void claim_faster(sink *s, table *t, const char *paper) {
                "fewer steps", paper, NAN);
 }
 
-// The online figures' shape: warm below random over the rounds after the first (round 1 is
-// where the two first differ), paired by seed on each seed's mean over those rounds; the
-// measurement also counts the rounds where warm's mean over seeds is below random's.
 // Per seed, 100 (a - b) of two learners' mean accuracy over rounds 2 on, where both have one.
 static int later_round_gaps(const column *a, const column *b, double *d) {
     int n = a->n < b->n ? a->n : b->n, m = 0;
@@ -382,6 +379,9 @@ static int later_round_gaps(const column *a, const column *b, double *d) {
     return m;
 }
 
+// The online figures' shape: warm below random over the rounds after the first (round 1 is
+// where the two first differ), paired by seed on each seed's mean over those rounds; the
+// measurement also counts the rounds where warm's mean over seeds is below random's.
 static void claim_gap_over_rounds(sink *s, table *t, const char *paper) {
     column *w = col_named(t, "warm"), *r = col_named(t, "random");
     ws_claim *c = next(s);
