@@ -143,7 +143,9 @@ int cmd_report(int argc, char **argv) {
                "subfolders (batch, online, active, transfer, sweep results; figures from 'warmstart plot'):\n"
                "DIR/report.md (GitHub markdown) and DIR/report.html (self-contained, images linked relatively).\n"
                "A 'warmstart reproduce' folder (DIR/reproduce.json) gets its report where reproduce writes it,\n"
-               "DIR/report/index.html and DIR/report/report.md, the paper's claims first.\n");
+               "DIR/report/index.html and DIR/report/report.md, the paper's claims first. The claims an\n"
+               "experiment file declares ([claim ID], kept in its run.json) are checked on its results, and\n"
+               "written as data to claims.json beside the page (docs/STATISTICS.md: how they are judged).\n");
         return 0;
     }
     if (argc != 1) return die(cmd, "expected 'warmstart report DIR'");

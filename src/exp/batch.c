@@ -7,6 +7,7 @@
 
 #include "core/version.h"
 #include "exp/metrics.h"
+#include "exp/scenario.h"
 #include "io/checkpoint.h"
 #include "io/safetensors.h"
 #include "ops/backend.h"
@@ -468,3 +469,20 @@ cJSON *ws_batch_seed_json(const ws_batch_seed_result *r) {
     return j;
 }
 
+
+// A seed's record back into the results table (the reverse of ws_batch_seed_json): phase 1's
+// run and each learner's, every run of the seed at stage 0.
+ws_status ws_batch_read_record(ws_ctx *ctx, const cJSON *rec, int64_t seed, ws_table *t, ws_point *p) {
+    const cJSON *runs = cJSON_GetObjectItemCaseSensitive(rec, "runs"), *x;
+    if (!cJSON_IsObject(runs) || !runs->child) return ws_fail(ctx, WS_ERR_FORMAT, "no \"runs\" object (not a batch result)");
+    cJSON_ArrayForEach(x, runs) {
+        const int l = ws_table_learner_add(t, x->string);
+        ws_run *r = l < 0 ? NULL : ws_point_add_run(p, l, seed, 0);
+        if (!r) return ws_fail(ctx, WS_ERR_NOMEM, "too many learners or out of memory for the results table");
+        char name[96];
+        snprintf(name, sizeof name, "runs.%s", x->string);
+        ws_status st = ws_run_read_json(ctx, x, name, r);
+        if (st) return st;
+    }
+    return WS_OK;
+}

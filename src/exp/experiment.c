@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exp/claim.h"
 #include "exp/runner.h"
 #include "io/config.h"
 
@@ -37,6 +38,7 @@ void ws_experiment_free(ws_experiment *e) {
     if (!e) return;
     for (int i = 0; i < e->nargs; i++) free(e->args[i]);
     for (int i = 0; i < e->nmerge; i++) free(e->merge_dirs[i]);
+    free(e->claims);
     free(e);
 }
 
@@ -77,10 +79,26 @@ ws_status ws_experiment_add_axis(ws_ctx *ctx, ws_experiment *e, const char *text
 // *used: how many of argv it took.
 static ws_status one_arg(ws_ctx *ctx, ws_experiment *e, int argc, char **argv, int *used);
 
+// Claims added to the experiment's (ids unique across them), from `from` (for messages).
+static ws_status add_claims(ws_ctx *ctx, ws_experiment *e, const ws_config_claim *c, int n, const char *from) {
+    if (!n) return WS_OK;
+    ws_config_claim *v = realloc(e->claims, sizeof *v * (size_t)(e->nclaims + n));
+    if (!v) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
+    e->claims = v;
+    for (int i = 0; i < n; i++) {
+        for (int k = 0; k < e->nclaims; k++)
+            if (!strcmp(e->claims[k].id, c[i].id)) return ws_fail(ctx, WS_ERR_ARG, "%s: [claim %s] declared twice", from, c[i].id);
+        e->claims[e->nclaims++] = c[i];
+    }
+    snprintf(e->claims_from, sizeof e->claims_from, "%s", from);
+    return WS_OK;
+}
+
 static ws_status apply_file(ws_ctx *ctx, ws_experiment *e, const char *path, int whole_file) {
     ws_config_file *f = malloc(sizeof *f);
     if (!f) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
     ws_status st = ws_config_read(ctx, path, f);
+    if (!st) st = add_claims(ctx, e, f->claims, f->nclaims, path);
     if (!st && strcmp(f->scenario, ws_command_name(e->scenario)))
         st = ws_fail(ctx, WS_ERR_ARG, "%s describes a %s experiment, not %s", path, f->scenario,
                      ws_command_name(e->scenario));
@@ -346,8 +364,25 @@ ws_status ws_experiment_point(ws_ctx *ctx, const ws_experiment *e, int p, ws_exp
     return WS_OK;
 }
 
+// Every claim read and checked against the experiment, and a sweep's against each of its points
+// (p: the point, NULL outside a sweep); `matched` counts, per claim, the points it names.
+static ws_status check_claims(ws_ctx *ctx, const ws_experiment *e, const ws_experiment *p, int *matched) {
+    const char *from = e->claims_from[0] ? e->claims_from : "the experiment";
+    ws_claim_spec *c = malloc(sizeof *c);
+    if (!c) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
+    ws_status st = WS_OK;
+    for (int i = 0; i < e->nclaims && !st; i++)
+        if (!(st = ws_claim_parse(ctx, from, &e->claims[i], c)) && !(st = ws_claim_check(ctx, from, c, e, p)) && p)
+            matched[i] += ws_claim_at_point(c, p->params);
+    free(c);
+    return st;
+}
+
 ws_status ws_experiment_check(ws_ctx *ctx, ws_experiment *e) {
-    if (!e->sweep) return resolve(ctx, e);
+    if (!e->sweep) {
+        ws_status st = resolve(ctx, e);
+        return st ? st : check_claims(ctx, e, NULL, NULL);
+    }
     if (!e->naxes) return ws_fail(ctx, WS_ERR_ARG, "no --grid KEY=V,V,... given");
     int npoints = 1;
     for (int a = 0; a < e->naxes; a++) {
@@ -364,14 +399,25 @@ ws_status ws_experiment_check(ws_ctx *ctx, ws_experiment *e) {
     }
     e->npoints = npoints;
     // Every point resolved now: a bad value anywhere is refused before anything runs.
-    for (int p = 0; p < npoints; p++) {
+    int *matched = calloc((size_t)e->nclaims + 1, sizeof *matched);
+    if (!matched) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
+    ws_status st = WS_OK;
+    for (int p = 0; p < npoints && !st; p++) {
         ws_experiment *pe;
-        ws_status st = ws_experiment_point(ctx, e, p, &pe);
-        if (st) return st;
-        if (p == 0) e->batch = pe->batch, e->online = pe->online, e->transfer = pe->transfer;
+        if ((st = ws_experiment_point(ctx, e, p, &pe))) break;
+        if (p == 0) {
+            e->batch = pe->batch, e->online = pe->online, e->transfer = pe->transfer;
+            st = check_claims(ctx, e, NULL, NULL);
+        }
+        if (!st) st = check_claims(ctx, e, pe, matched);
         ws_experiment_free(pe);
     }
-    return check_runner(ctx, e);
+    for (int i = 0; i < e->nclaims && !st; i++)
+        if (!matched[i])
+            st = ws_fail(ctx, WS_ERR_ARG, "%s: [claim %s]: its point is not a point of the grid (write every axis: "
+                         "'point = KEY=V KEY=V')", e->claims_from[0] ? e->claims_from : "the experiment", e->claims[i].id);
+    free(matched);
+    return st ? st : check_runner(ctx, e);
 }
 
 cJSON *ws_experiment_run_json(const ws_experiment *e) {
@@ -380,6 +426,10 @@ cJSON *ws_experiment_run_json(const ws_experiment *e) {
     cJSON *args = cJSON_AddArrayToObject(j, "options");
     if (e->sweep) cJSON_AddItemToArray(args, cJSON_CreateString(ws_command_name(e->scenario)));
     for (int i = 0; i < e->nargs; i++) cJSON_AddItemToArray(args, cJSON_CreateString(e->args[i]));
+    if (e->nclaims) {
+        cJSON *claims = cJSON_AddArrayToObject(j, "claims");
+        for (int i = 0; i < e->nclaims; i++) cJSON_AddItemToArray(claims, ws_claim_keys_json(&e->claims[i]));
+    }
     return j;
 }
 
@@ -409,5 +459,17 @@ ws_status ws_experiment_from_run_json(ws_ctx *ctx, const cJSON *run, const char 
         *out = NULL;
     }
     free(argv);
+    const cJSON *claims = cJSON_GetObjectItemCaseSensitive(run, "claims");
+    int nclaims = cJSON_GetArraySize(claims);
+    ws_config_claim *kept = !st && nclaims ? calloc((size_t)nclaims, sizeof *kept) : NULL;
+    if (!st && nclaims && !kept) st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < nclaims && !st; i++) st = ws_claim_keys_from_json(ctx, cJSON_GetArrayItem(claims, i), &kept[i]);
+    if (!st) st = add_claims(ctx, *out, kept, nclaims, where);
+    free(kept);
+    if (st && *out) {
+        ws_fail_prefix(ctx, st, "%s: ", where);
+        ws_experiment_free(*out);
+        *out = NULL;
+    }
     return st;
 }

@@ -14,6 +14,7 @@
 #define WS_EXP_EXPERIMENT_H
 
 #include "exp/options.h"
+#include "io/config.h"
 
 #define WS_MAX_AXES 8
 #define WS_MAX_AXIS_VALUES 32
@@ -54,6 +55,12 @@ typedef struct ws_experiment {
     int point, npoints;
     char prefix[16], params[512];
     int bad_arg;               // the last ws_experiment_args failed on an option or its value
+    // The claims the results are to be tested on (exp/claim.h): an experiment file's [claim ID]
+    // sections, or run.json's "claims"; checked against every point by ws_experiment_check.
+    // claims_from names their file, for messages.
+    int nclaims;
+    ws_config_claim *claims;
+    char claims_from[512];
     // The resolved configuration (ws_experiment_check): batch, online (online, active),
     // transfer; batch.base is every scenario's shared settings (ws_experiment_setup).
     ws_batch_config batch;
@@ -103,7 +110,9 @@ int ws_experiment_npoints(const ws_experiment *e);
 ws_status ws_experiment_point(ws_ctx *ctx, const ws_experiment *e, int p, ws_experiment **out);
 
 // The experiment's command and options as run.json holds them, and back
-// ({"command": "batch", "options": ["--lr", "0.01", ...]}; a sweep: "sweep", the scenario first).
+// ({"command": "batch", "options": ["--lr", "0.01", ...], "claims": [{"id": ..., KEY: VALUE}]};
+// a sweep: "sweep", the scenario first). Only command and options say what was run: a merge
+// compares them alone.
 cJSON *ws_experiment_run_json(const ws_experiment *e);
 ws_status ws_experiment_from_run_json(ws_ctx *ctx, const cJSON *run, const char *where, ws_experiment **out);
 

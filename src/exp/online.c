@@ -1,6 +1,8 @@
 #include "exp/online.h"
+#include "exp/scenario.h"
 #include "io/json.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -448,6 +450,35 @@ ws_status ws_online_round_from_json(ws_ctx *ctx, const cJSON *o, ws_online_round
             !ws_similarity_from_json(cJSON_GetObjectItemCaseSensitive(e, "vs_init"), &x->layer_to_init[x->nlayers]))
             return ws_fail(ctx, WS_ERR_FORMAT, "record field 'per_layer.%s' incomplete", e->string);
         x->nlayers++;
+    }
+    return WS_OK;
+}
+
+// A seed's record back into the results table (the reverse of ws_online_seed_json): each
+// learner's rounds, a run per round at the round's index.
+ws_status ws_online_read_record(ws_ctx *ctx, const cJSON *rec, int64_t seed, ws_table *t, ws_point *p) {
+    const cJSON *ls = cJSON_GetObjectItemCaseSensitive(rec, "learners"), *x;
+    if (!cJSON_IsObject(ls) || !ls->child) return ws_fail(ctx, WS_ERR_FORMAT, "no \"learners\" object (not an online result)");
+    cJSON_ArrayForEach(x, ls) {
+        if (!cJSON_IsArray(x) || !x->child) return ws_fail(ctx, WS_ERR_FORMAT, "learners.%s is not a list of rounds", x->string);
+        const int l = ws_table_learner_add(t, x->string);
+        int k = 0;
+        for (const cJSON *o = x->child; o; o = o->next, k++) {
+            ws_run *r = l < 0 ? NULL : ws_point_add_run(p, l, seed, k);
+            if (!r) return ws_fail(ctx, WS_ERR_NOMEM, "too many learners or out of memory for the results table");
+            char name[96];
+            snprintf(name, sizeof name, "learners.%s round %d", x->string, k);
+            ws_status st = ws_run_read_json(ctx, o, name, r);
+            if (st) return st;
+            const cJSON *g = cJSON_GetObjectItemCaseSensitive(o, "weights_vs_init");
+            r->m[WS_M_EXAMPLES] = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "examples_seen"));
+            r->m[WS_M_CUM_SECONDS] = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "cumulative_seconds"));
+            r->m[WS_M_GRAD_OLD] = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "grad_norm_old"));
+            r->m[WS_M_GRAD_NEW] = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "grad_norm_new"));
+            r->m[WS_M_CORR_INIT] = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(g, "pearson"));
+            if (!isfinite(r->m[WS_M_EXAMPLES]))
+                return ws_fail(ctx, WS_ERR_FORMAT, "learners.%s round %d has no examples_seen", x->string, k);
+        }
     }
     return WS_OK;
 }

@@ -350,7 +350,7 @@ static ws_status write_sweep(ws_ctx *ctx, const ws_experiment *e, ws_sweep_entry
 
 // Every point of the grid as a run of the scenario into OUT/points/NNN (its unit ids
 // "pNNN/s1/warm"; shards rotate over all points' units), then -- a whole run or a merge --
-// each point reduced to, per learner, accuracy and compute (ws_sweep_read), with the
+// each point reduced to, per learner, accuracy and compute (ws_sweep_cells), with the
 // Pareto front, into OUT/sweep.jsonl and OUT/sweep.csv.
 static ws_status run_sweep(ws_ctx *ctx, ws_experiment *e, const ws_hooks *h, ws_outcome *o) {
     const int npoints = ws_experiment_npoints(e);
@@ -389,10 +389,13 @@ static ws_status run_sweep(ws_ctx *ctx, ws_experiment *e, const ws_hooks *h, ws_
                  pe->params, pe->opt.out);
             missing++;
         } else if (o->whole) {
-            char path[1400];
-            snprintf(path, sizeof path, "%s/%s", pe->opt.out, results_file(e->scenario));
+            ws_table *t;
             ws_sweep_point pt;
-            if (!(st = ws_sweep_read(ctx, path, &pt)))
+            if (!(st = ws_table_read(ctx, pe->opt.out, &t))) {
+                ws_sweep_cells(t, &t->points[0], &pt);
+                ws_table_free(t);
+            }
+            if (!st)
                 for (int c = 0; c < pt.ncells; c++) {
                     ws_sweep_entry *x = &entries[nentries++];
                     x->point = p;
@@ -451,7 +454,11 @@ ws_status ws_merge(ws_ctx *ctx, const char *const *dirs, int ndirs, const char *
     if (!run) return WS_ERR_IO;
     for (int k = 1; k < ndirs; k++) {
         cJSON *other = read_run_json(ctx, dirs[k]);
-        int same = other && cJSON_Compare(run, other, 1);
+        // What was run (the claims to test on it may have been edited since).
+        int same = other && cJSON_Compare(cJSON_GetObjectItemCaseSensitive(run, "command"),
+                                          cJSON_GetObjectItemCaseSensitive(other, "command"), 1) &&
+                   cJSON_Compare(cJSON_GetObjectItemCaseSensitive(run, "options"),
+                                 cJSON_GetObjectItemCaseSensitive(other, "options"), 1);
         cJSON_Delete(other);
         if (!same) {
             cJSON_Delete(run);

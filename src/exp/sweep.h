@@ -10,6 +10,7 @@
 
 #include "core/ctx.h"
 #include "exp/stats.h"
+#include "exp/table.h"
 #include "learn/learner.h"
 
 #define WS_SWEEP_MAX_SEEDS 256
@@ -32,10 +33,10 @@ typedef struct {
     ws_sweep_cell cells[WS_MAX_LEARNERS];
 } ws_sweep_point;
 
-// Read a scenario's results file (batch.jsonl, online.jsonl or transfer.jsonl)
-// into per-learner cells. WS_ERR_FORMAT names the file and line of anything
-// unexpected.
-ws_status ws_sweep_read(ws_ctx *ctx, const char *jsonl, ws_sweep_point *out);
+// A point of a results table (exp/table.h) reduced to per-learner cells: each learner's
+// seeds in ascending order of their ids (the run the others start from, phase 1 or the
+// pretraining, left out), its final accuracy, and seconds and epochs summed over its stages.
+void ws_sweep_cells(const ws_table *t, const ws_point *p, ws_sweep_point *out);
 
 // pareto[i] = 1 when no other entry has accuracy >= acc[i] and seconds <=
 // seconds[i] with one of the two strict (higher accuracy, fewer seconds).

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exp/scenario.h"
 #include "io/checkpoint.h"
 #include "io/json.h"
 
@@ -232,4 +233,36 @@ cJSON *ws_transfer_seed_json(const ws_transfer_seed_result *r) {
         cJSON_AddItemToArray(pts, o);
     }
     return j;
+}
+
+// A seed's record back into the results table (the reverse of ws_transfer_seed_json): the
+// pretraining at stage 0, then each share's runs at the share's index.
+ws_status ws_transfer_read_record(ws_ctx *ctx, const cJSON *rec, int64_t seed, ws_table *t, ws_point *p) {
+    const cJSON *points = cJSON_GetObjectItemCaseSensitive(rec, "points"), *pre = cJSON_GetObjectItemCaseSensitive(rec, "pretrain");
+    if (!cJSON_IsArray(points) || !points->child) return ws_fail(ctx, WS_ERR_FORMAT, "no \"points\" list (not a transfer result)");
+    ws_status st = WS_OK;
+    if (cJSON_IsObject(pre)) {
+        const int l = ws_table_learner_add(t, "pretrain");
+        ws_run *r = l < 0 ? NULL : ws_point_add_run(p, l, seed, 0);
+        st = r ? ws_run_read_json(ctx, pre, "pretrain", r) : ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the results table");
+    }
+    int k = 0;
+    for (const cJSON *pt = points->child; pt && !st; pt = pt->next, k++) {
+        const cJSON *fraction = cJSON_GetObjectItemCaseSensitive(pt, "fraction"), *x;
+        if (!cJSON_IsNumber(fraction)) return ws_fail(ctx, WS_ERR_FORMAT, "points[%d] has no fraction", k);
+        const cJSON *examples = cJSON_GetObjectItemCaseSensitive(pt, "train_examples");
+        int runs = 0;
+        cJSON_ArrayForEach(x, pt) {
+            // A learner's run is an object with test_acc (warm_body_vs_pretrained is not one).
+            if (st || !cJSON_IsObject(x) || !cJSON_GetObjectItemCaseSensitive(x, "test_acc")) continue;
+            const int l = ws_table_learner_add(t, x->string);
+            ws_run *r = l < 0 ? NULL : ws_point_add_run(p, l, seed, k);
+            char name[96];
+            snprintf(name, sizeof name, "points[%d].%s", k, x->string);
+            st = r ? ws_run_read_json(ctx, x, name, r) : ws_fail(ctx, WS_ERR_NOMEM, "too many learners or out of memory");
+            if (!st) r->m[WS_M_FRACTION] = fraction->valuedouble, r->m[WS_M_EXAMPLES] = cJSON_GetNumberValue(examples), runs++;
+        }
+        if (!st && !runs) return ws_fail(ctx, WS_ERR_FORMAT, "points[%d] has no learner's run (an object with test_acc)", k);
+    }
+    return st;
 }

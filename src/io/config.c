@@ -65,8 +65,58 @@ static void check_text(parse_state *s) {
     }
 }
 
+// "claim ID", ID letters, digits and '-' (at most 63).
+static int claim_section(const char *name, size_t n) {
+    if (n < 7 || n > 6 + 63 || memcmp(name, "claim ", 6)) return 0;
+    for (size_t i = 6; i < n; i++)
+        if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') || (name[i] >= '0' && name[i] <= '9') ||
+              name[i] == '-'))
+            return 0;
+    return 1;
+}
+
 static int known_section(const char *name, size_t n) {
-    return (n == 7 && !memcmp(name, "options", 7)) || (n == 4 && !memcmp(name, "grid", 4));
+    return (n == 7 && !memcmp(name, "options", 7)) || (n == 4 && !memcmp(name, "grid", 4)) || claim_section(name, n);
+}
+
+// A [claim ID] header: a new claim, its id not used before. 0 after recording an error.
+static int open_claim(parse_state *s, const char *id, size_t n) {
+    ws_config_file *out = s->out;
+    for (int i = 0; i < out->nclaims; i++)
+        if (strlen(out->claims[i].id) == n && !memcmp(out->claims[i].id, id, n)) {
+            fail(s, s->lineno, "[claim %.*s] given twice (first on line %d)", (int)n, id, out->claims[i].line);
+            return 0;
+        }
+    if (out->nclaims == WS_CONFIG_MAX_CLAIMS) {
+        fail(s, s->lineno, "too many claims (at most %d)", WS_CONFIG_MAX_CLAIMS);
+        return 0;
+    }
+    ws_config_claim *c = &out->claims[out->nclaims++];
+    memset(c, 0, sizeof *c);
+    memcpy(c->id, id, n);
+    c->line = s->lineno;
+    return 1;
+}
+
+// A key of the claim being read (the last opened). 0 after recording an error.
+static int claim_entry(parse_state *s, int line, const char *name, const char *value) {
+    ws_config_claim *c = &s->out->claims[s->out->nclaims - 1];
+    for (int i = 0; i < c->nkeys; i++)
+        if (!strcmp(c->keys[i].key, name)) {
+            fail(s, line, "'%s' given twice in [claim %s] (first on line %d)", name, c->id, c->keys[i].line);
+            return 0;
+        }
+    if (c->nkeys == WS_CONFIG_CLAIM_KEYS || strlen(name) >= sizeof c->keys[0].key || strlen(value) >= sizeof c->keys[0].value) {
+        fail(s, line, "[claim %s]: too many keys (at most %d), or '%.40s' or its value too long (at most %zu and %zu characters)",
+             c->id, WS_CONFIG_CLAIM_KEYS, name, sizeof c->keys[0].key - 1, sizeof c->keys[0].value - 1);
+        return 0;
+    }
+    ws_config_claim_entry *e = &c->keys[c->nkeys++];
+    snprintf(e->key, sizeof e->key, "%s", name);
+    snprintf(e->value, sizeof e->value, "%s", value);
+    e->line = line;
+    s->last = NULL; // a claim's value does not go on over lines
+    return 1;
 }
 
 // A section header as libinih reads it (when the line is not a continuation):
@@ -86,9 +136,11 @@ static int check_section(parse_state *s) {
     const char *name = p + 1;
     size_t n = (size_t)(q - name);
     if (!known_section(name, n)) {
-        fail(s, s->lineno, "unknown section [%.*s] (expected [options] or [grid])", n > 64 ? 64 : (int)n, name);
+        fail(s, s->lineno, "unknown section [%.*s] (expected [options], [grid] or [claim ID], ID letters, digits and '-')",
+             n > 64 ? 64 : (int)n, name);
         return 1;
     }
+    if (claim_section(name, n) && !open_claim(s, name + 6, n - 6)) return 1;
     for (q++; q < e && is_space(*q); q++) {}
     if (q < e && *q != ';' && *q != '#') {
         fail(s, s->lineno, "text after [%.*s] (a comment there starts with ';' or '#')", (int)n, name);
@@ -218,7 +270,7 @@ static int on_entry(void *user, const char *section, const char *name, const cha
     if (!section[0]) {
         if (strcmp(name, "scenario")) {
             fail(s, line, "'%s' before any section: only 'scenario = ...' goes there (options go under "
-                          "[options], sweep axes under [grid])", name);
+                          "[options], sweep axes under [grid], claims under [claim ID])", name);
             return 0;
         }
         if (out->scenario_line) {
@@ -237,6 +289,7 @@ static int on_entry(void *user, const char *section, const char *name, const cha
         s->last = NULL;
         return 1;
     }
+    if (!strncmp(section, "claim ", 6) && out->nclaims) return claim_entry(s, line, name, value);
     ws_config_entry *list;
     int *n;
     if (!strcmp(section, "options")) list = out->options, n = &out->noptions;

@@ -8,6 +8,8 @@
 //   augment = true               (flags: true/false, on/off, yes/no, 1/0 -- interpreted by the CLI)
 //   [grid]                       (sweep axes; the same as `warmstart sweep --grid KEY=V,V`)
 //   lr = 0.001,0.01
+//   [claim gap]                  (a claim the results are tested on: exp/claim.h, docs/EXPERIMENT-FILES.md)
+//   says = warm start generalises worse than random
 //
 // Keys are [A-Za-z0-9_.-]+ (`phase1-epochs`, `shrink-perturb.lambda`), at most
 // one of each per section. Values are kept as written (whitespace around them
@@ -22,12 +24,28 @@
 #include "core/ctx.h"
 
 #define WS_EXP_MAX_ENTRIES 128
+#define WS_CONFIG_MAX_CLAIMS 64
+#define WS_CONFIG_CLAIM_KEYS 24
 
 typedef struct {
     char key[64];
     char value[1024];
     int line; // 1-based line in the file
 } ws_config_entry;
+
+// A [claim ID] section: its keys as written (exp/claim.h reads them).
+typedef struct {
+    char key[32];
+    char value[256];
+    int line;
+} ws_config_claim_entry;
+
+typedef struct {
+    char id[64]; // [claim ID]: letters, digits and '-'
+    int line;    // the header's line
+    int nkeys;
+    ws_config_claim_entry keys[WS_CONFIG_CLAIM_KEYS];
+} ws_config_claim;
 
 typedef struct {
     char path[512]; // the name given (the file's path), for messages
@@ -36,6 +54,8 @@ typedef struct {
     int noptions, naxes;
     ws_config_entry options[WS_EXP_MAX_ENTRIES]; // [options], in file order
     ws_config_entry axes[WS_EXP_MAX_ENTRIES];    // [grid], in file order
+    int nclaims;
+    ws_config_claim claims[WS_CONFIG_MAX_CLAIMS]; // [claim ID] sections, in file order
 } ws_config_file;
 
 // Parse text (len bytes, need not be NUL-terminated; `name` used in messages).

@@ -1,18 +1,18 @@
+// The claims engine (claims.h): declared claims evaluated on a results table.
 #define _POSIX_C_SOURCE 200809L
 #include "report/claims.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "exp/sweep.h"
-#include "io/jsonl.h"
+#include "io/json.h"
 
-#define MAX_COLS 20
-#define MAX_SEEDS 256
-#define MAX_ROUNDS 128
+#define MAX_SEEDS WS_DECIDE_MAX
+
+// ---- words ---------------------------------------------------------------------------------------
 
 const char *ws_verdict_word(ws_verdict v) {
     switch (v) {
@@ -20,979 +20,548 @@ const char *ws_verdict_word(ws_verdict v) {
     case WS_VERDICT_NOT_SHOWN: return "not shown";
     case WS_VERDICT_UNDECIDED: return "undecided";
     case WS_VERDICT_OPPOSITE: return "no: the opposite";
+    case WS_VERDICT_EXPLORATORY: return "exploratory";
     case WS_VERDICT_NOT_CONVERGED: return "no verdict";
     default: return "no data";
     }
 }
 
-// The words this file writes into a claim's "where" that a plot's row can do without.
-#define OF_THE_TARGET " % of the target"
-#define GRID_REGION "within 1 point of random (means): "
-
-void ws_claim_label(const ws_claim *c, char *out, size_t cap) {
-    char where[160];
-    snprintf(where, sizeof where, "%s", c->where);
-    char *cut = strstr(where, OF_THE_TARGET);
-    if (cut) memmove(cut + 2, cut + strlen(OF_THE_TARGET), strlen(cut + strlen(OF_THE_TARGET)) + 1); // "5 %"
-    if (!strncmp(where, GRID_REGION, strlen(GRID_REGION))) where[0] = 0; // the tag names the cell
-    snprintf(out, cap, "%s%s: %s", where[0] ? " " : "", where, c->tag[0] ? c->tag : c->claim);
-}
-
-double ws_claim_size(const ws_claim *c) {
-    if (c->tolerance > 0) return c->tolerance;
-    return isfinite(c->effect) && c->effect != 0 ? fabs(c->effect) : NAN;
-}
-
 void ws_claim_verdict_text(const ws_claim *c, char *out, size_t cap) {
-    // What "the interval includes 0" means for an equivalence claim: it reaches past the tolerance.
-    const int eq = c->tolerance > 0;
+    const ws_decision *d = &c->d;
+    const int band = c->spec.kind == WS_KIND_EQUIVALENCE || c->spec.kind == WS_KIND_NONINFERIORITY;
     switch (c->verdict) {
+    case WS_VERDICT_HOLDS:
+        snprintf(out, cap, "%s", c->spec.kind == WS_KIND_EVERY_SEED ? "yes: within the bound on every seed"
+                                 : c->spec.kind == WS_KIND_EQUIVALENCE ? "yes: the 90 % interval lies inside the margin"
+                                 : band ? "yes: the interval lies above -margin" : "yes: the interval lies above 0");
+        break;
+    case WS_VERDICT_OPPOSITE:
+        snprintf(out, cap, "%s", c->spec.kind == WS_KIND_EVERY_SEED ? "no: the opposite, past the bound on a seed"
+                                 : band ? "no: the opposite, the interval lies beyond the margin"
+                                        : "no: the opposite, the interval lies below 0");
+        break;
     case WS_VERDICT_NOT_SHOWN:
-        if (!isfinite(ws_claim_size(c))) snprintf(out, cap, "not shown (the interval includes 0; no paper number to size it)");
-        else if (eq) snprintf(out, cap, "not shown: the interval reaches past the tolerance and is narrower than it");
-        else snprintf(out, cap, "not shown: the interval includes 0 and is narrower than the paper's effect");
+        snprintf(out, cap, "not shown: the interval includes 0 and lies below %s", c->size_origin);
         break;
     case WS_VERDICT_UNDECIDED:
-        if (c->n < 2 || !isfinite(c->half)) snprintf(out, cap, "undecided: one seed gives no interval");
-        else if (eq) snprintf(out, cap, "undecided: the interval is wider than the tolerance");
-        else snprintf(out, cap, "undecided: the interval is wider than the paper's effect");
+        if (d->n < 2) snprintf(out, cap, "undecided: one seed gives no interval");
+        else if (d->all_equal) snprintf(out, cap, "undecided: every value is the same, no spread and no interval");
+        else if (band) snprintf(out, cap, "undecided: the interval reaches past the margin and does not exclude it");
+        else if (isfinite(c->size)) snprintf(out, cap, "undecided: the interval includes 0 and %s", c->size_origin);
+        else snprintf(out, cap, "undecided: the interval includes 0, and the claim has no effect size to weigh it by");
         break;
-    case WS_VERDICT_NOT_CONVERGED:
-        snprintf(out, cap, "no verdict: runs stopped at the epoch cap: %s", c->not_converged);
+    case WS_VERDICT_EXPLORATORY:
+        snprintf(out, cap, "exploratory: shown, not tested%s%s", c->out_of_family[0] ? " (" : "", c->out_of_family[0] ? c->out_of_family : "");
+        if (c->out_of_family[0]) snprintf(out + strlen(out), cap - strlen(out), ")");
         break;
-    default: snprintf(out, cap, "%s", ws_verdict_word(c->verdict));
+    case WS_VERDICT_NOT_CONVERGED: snprintf(out, cap, "no verdict: runs stopped at the epoch cap: %s", c->capped); break;
+    default: snprintf(out, cap, "no data%s%s", c->measured[0] ? ": " : "", c->measured); break;
     }
 }
 
-// ---- one point's results: per learner, per seed ------------------------------------------------
-
-typedef struct {
-    char name[64];
-    int n;
-    int seed[MAX_SEEDS];   // the record's seed (its position, from 1, where it has none)
-    int capped[MAX_SEEDS]; // the run (online: any of its rounds) stopped at the epoch cap
-    double acc[MAX_SEEDS], secs[MAX_SEEDS], steps[MAX_SEEDS]; // seconds and gradient steps: summed over rounds
-    double train_acc[MAX_SEEDS];  // the two-phase runs' final training accuracy
-    // The two-phase runs' measurements: Figure 5's gradient norm on new over old data, as the
-    // percent excess of their ratio over 1, averaged over phase 2's first epoch (NAN: none);
-    // Figure 6's accuracy of the shrunk model minus the unshrunk (points) at lambda 0.5 and at the
-    // smallest lambda > 0, and the largest such change over every lambda > 0.
-    double grad_excess[MAX_SEEDS], shrink_half[MAX_SEEDS], shrink_small[MAX_SEEDS], shrink_maxdev[MAX_SEEDS];
-    double small_lambda;
-    // Online/active: per seed, the mean test accuracy over the rounds after the first (where a
-    // warm learner first starts from its previous model), and per round the sum over seeds.
-    int nrounds;
-    double later_rounds[MAX_SEEDS], round_sum[MAX_ROUNDS];
-    int round_n[MAX_ROUNDS];
-} column;
-
-typedef struct {
-    int ncols;
-    column cols[MAX_COLS];
-    column phase1;   // two-phase: phase 1's runs, transfer: the pretraining (only seed and capped):
-                     // every learner but random starts from them
-    int nrecords;    // records read: a record without a seed is numbered by its position
-    int share;     // transfer: which share of B (-1: the largest)
-    double fraction; // transfer: that share, as read
-    char model[32], opt[16]; // from the records' configuration ("resnet18", "adam")
-    int nobias;              // the records' model has no biases (configuration's model.bias false)
-} table;
-
-static column *col_named(table *t, const char *name) {
-    for (int i = 0; i < t->ncols; i++)
-        if (!strcmp(t->cols[i].name, name)) return &t->cols[i];
-    if (t->ncols == MAX_COLS) return NULL;
-    column *c = &t->cols[t->ncols++];
-    memset(c, 0, sizeof *c);
-    snprintf(c->name, sizeof c->name, "%s", name);
-    return c;
+void ws_claim_label(const ws_claim *c, char *out, size_t cap) {
+    snprintf(out, cap, "%s%s%s", c->id, c->where[0] ? " " : "", c->where);
 }
 
-static double num(const cJSON *o, const char *key) {
-    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(x) ? x->valuedouble : NAN;
+double ws_claim_paper_value(const ws_claim *c) {
+    if (c->spec.kind != WS_KIND_DIFFERENCE) return 0;
+    return c->spec.effect;
 }
 
-// Did this run stop at the epoch cap before its threshold? "stop": "cap" says so; a record from
-// before that field, by "converged": false (as ws_stop_reason_parse reads it). A run with
-// neither (a hand-made record) or stopped otherwise (threshold, plateau, fixed epochs) did not.
-static int run_capped(const cJSON *run) {
-    const char *stop = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(run, "stop"));
-    if (stop) return !strcmp(stop, "cap");
-    return cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(run, "converged"));
-}
+// ---- where in the runs ----------------------------------------------------------------------------
 
-static void put(table *t, const char *name, double acc, double secs, double steps, int seed, int capped) {
-    column *c = !strcmp(name, "phase1") ? &t->phase1 : col_named(t, name);
-    if (c && c->n < MAX_SEEDS) {
-        c->seed[c->n] = seed, c->capped[c->n] = capped;
-        c->acc[c->n] = acc, c->secs[c->n] = secs, c->steps[c->n] = steps;
-        c->train_acc[c->n] = c->grad_excess[c->n] = c->shrink_half[c->n] = c->shrink_small[c->n] = c->shrink_maxdev[c->n] = NAN;
-        c->n++;
+// The stages [first, last] the claim reads of learner l at p: an online run's rounds, a transfer
+// share, or the one stage of a two-phase run; 0 when there is none.
+static int stage_range(const ws_table *t, const ws_point *p, const ws_claim_spec *c, int l, int *first, int *last) {
+    const int n = ws_point_stages(p, l);
+    *first = *last = 0;
+    if (n == 0) return 0;
+    if (!strcmp(t->scenario, "online")) {
+        *last = n - 1;
+        *first = c->rounds == WS_ROUNDS_LAST ? n - 1 : c->rounds == WS_ROUNDS_AFTER_FIRST ? 1 : 0;
+        return *first <= *last;
     }
-}
-
-// A two-phase run's extra measurements into its column's last seed (put first).
-static void put_run_extras(table *t, const char *name, const cJSON *run) {
-    column *c = col_named(t, name);
-    if (!c || !c->n) return;
-    const int i = c->n - 1;
-    c->train_acc[i] = num(run, "train_acc");
-    const cJSON *g = cJSON_GetObjectItemCaseSensitive(run, "grad_log"), *sh = cJSON_GetObjectItemCaseSensitive(run, "shrink_eval");
-    if (g) { // over phase 2's first epoch: steps up to steps / epochs
-        const cJSON *st = cJSON_GetObjectItemCaseSensitive(g, "step"), *o = cJSON_GetObjectItemCaseSensitive(g, "old"),
-                    *w = cJSON_GetObjectItemCaseSensitive(g, "new");
-        const double per_epoch = num(run, "steps") / num(run, "epochs");
-        double sum = 0;
-        int k = 0;
-        int m = cJSON_GetArraySize(st);
-        if (cJSON_GetArraySize(o) < m) m = cJSON_GetArraySize(o);
-        if (cJSON_GetArraySize(w) < m) m = cJSON_GetArraySize(w); // a damaged record: what all three hold
-        for (int j = 0; j < m; j++) {
-            double step = cJSON_GetNumberValue(cJSON_GetArrayItem(st, j)), go = cJSON_GetNumberValue(cJSON_GetArrayItem(o, j)),
-                   gn = cJSON_GetNumberValue(cJSON_GetArrayItem(w, j));
-            if (step <= per_epoch && go > 0) sum += gn / go, k++;
-        }
-        if (k) c->grad_excess[i] = 100 * (sum / k - 1);
+    if (!strcmp(t->scenario, "transfer") && !isnan(c->share)) {
+        if (c->share == WS_SHARE_SMALLEST) return 1;
+        if (c->share == WS_SHARE_LARGEST) return *first = *last = n - 1, 1;
+        for (int i = 0; i < p->nruns; i++)
+            if (p->runs[i].learner == l && fabs(100 * p->runs[i].m[WS_M_FRACTION] - c->share) < 1e-9)
+                return *first = *last = p->runs[i].stage, 1;
+        return 0;
     }
-    if (sh) {
-        const cJSON *l = cJSON_GetObjectItemCaseSensitive(sh, "lambda"), *a = cJSON_GetObjectItemCaseSensitive(sh, "test_acc");
-        double base = NAN, small = INFINITY, maxdev = 0;
-        const int n = cJSON_GetArraySize(l) < cJSON_GetArraySize(a) ? cJSON_GetArraySize(l) : cJSON_GetArraySize(a);
-        for (int j = 0; j < n; j++)
-            if (cJSON_GetNumberValue(cJSON_GetArrayItem(l, j)) == 1) base = cJSON_GetNumberValue(cJSON_GetArrayItem(a, j));
-        for (int j = 0; j < n && isfinite(base); j++) {
-            const double lj = cJSON_GetNumberValue(cJSON_GetArrayItem(l, j)),
-                         d = 100 * (cJSON_GetNumberValue(cJSON_GetArrayItem(a, j)) - base);
-            if (lj == 0.5) c->shrink_half[i] = d;
-            if (lj > 0 && lj < small) small = lj, c->shrink_small[i] = d;
-            if (lj > 0 && fabs(d) > maxdev) maxdev = fabs(d);
-        }
-        if (isfinite(base)) c->shrink_maxdev[i] = maxdev, c->small_lambda = small;
+    return 1;
+}
+
+// Learner l's value for seed s at p over stages [first, last]: summed (steps) or averaged
+// (accuracies); NAN where a run or its measure is missing.
+static double value_over(const ws_point *p, const ws_claim_spec *c, int l, int64_t s, int first, int last) {
+    double sum = 0;
+    for (int k = first; k <= last; k++) {
+        const ws_run *r = ws_point_run(p, l, s, k);
+        const double v = r ? ws_claim_value(c, r) : NAN;
+        if (!isfinite(v)) return NAN;
+        sum += v;
     }
+    return ws_claim_sums(c->measure) ? sum : sum / (last - first + 1);
 }
 
-// A seed's record of batch.jsonl (runs), online.jsonl (learners' rounds: the
-// last round's accuracy, the rounds' seconds summed) or transfer.jsonl (the share's runs).
-static ws_status add_seed(ws_ctx *ctx, cJSON *rec, void *user) {
-    table *t = user;
-    const double seed_num = num(rec, "seed");
-    const int seed = isfinite(seed_num) ? (int)seed_num : t->nrecords + 1;
-    t->nrecords++;
-    const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(rec, "config");
-    const char *model = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(cfg, "model"), "kind"));
-    const char *opt = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(cfg, "phase1"), "optimizer"));
-    if (model) snprintf(t->model, sizeof t->model, "%s", model);
-    if (cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(cfg, "model"), "bias"))) t->nobias = 1;
-    if (opt) snprintf(t->opt, sizeof t->opt, "%s", opt);
-    const cJSON *x, *runs = cJSON_GetObjectItemCaseSensitive(rec, "runs");
-    const cJSON *learners = cJSON_GetObjectItemCaseSensitive(rec, "learners");
-    const cJSON *points = cJSON_GetObjectItemCaseSensitive(rec, "points");
-    if (cJSON_IsObject(runs)) {
-        cJSON_ArrayForEach(x, runs) {
-            put(t, x->string, num(x, "test_acc"), num(x, "seconds"), num(x, "steps"), seed, run_capped(x));
-            if (strcmp(x->string, "phase1")) put_run_extras(t, x->string, x);
-        }
-    } else if (cJSON_IsObject(learners)) {
-        cJSON_ArrayForEach(x, learners) {
-            double secs = 0, steps = 0, later = 0;
-            int k = 0, capped = 0;
-            const cJSON *r, *last = NULL;
-            column *c = col_named(t, x->string);
-            cJSON_ArrayForEach(r, x) {
-                double acc = num(r, "test_acc");
-                secs += num(r, "seconds"), steps += num(r, "steps"), last = r;
-                capped |= run_capped(r);
-                if (k >= 1) later += acc;
-                if (c && k < MAX_ROUNDS) c->round_sum[k] += acc, c->round_n[k]++;
-                k++;
-            }
-            if (c && c->n < MAX_SEEDS) c->later_rounds[c->n] = k > 1 ? later / (k - 1) : NAN;
-            if (c && k > c->nrounds) c->nrounds = k < MAX_ROUNDS ? k : MAX_ROUNDS;
-            if (last) put(t, x->string, num(last, "test_acc"), secs, steps, seed, capped);
-        }
-    } else if (cJSON_IsArray(points)) {
-        int k = t->share < 0 ? cJSON_GetArraySize(points) - 1 : t->share;
-        const cJSON *p = cJSON_GetArrayItem(points, k);
-        t->fraction = num(p, "fraction");
-        const cJSON *pre = cJSON_GetObjectItemCaseSensitive(rec, "pretrain");
-        if (cJSON_IsObject(pre)) put(t, "phase1", num(pre, "test_acc"), num(pre, "seconds"), num(pre, "steps"), seed, run_capped(pre));
-        cJSON_ArrayForEach(x, p) if (cJSON_IsObject(x) && cJSON_GetObjectItemCaseSensitive(x, "test_acc"))
-            put(t, x->string, num(x, "test_acc"), num(x, "seconds"), num(x, "steps"), seed, run_capped(x));
-    } else {
-        return ws_fail(ctx, WS_ERR_FORMAT, "not a batch, online or transfer record");
+static double value_of(const ws_table *t, const ws_point *p, const ws_claim_spec *c, int l, int64_t s) {
+    int first, last;
+    if (l < 0 || !stage_range(t, p, c, l, &first, &last)) return NAN;
+    return value_over(p, c, l, s, first, last);
+}
+
+// The seed ids of learners a and b (b < 0: a's) at p, ascending, without repeats.
+static int seeds_of(const ws_point *p, int a, int b, int64_t *seeds) {
+    int64_t x[MAX_SEEDS], y[MAX_SEEDS];
+    int nx = ws_point_seeds(p, a, x, MAX_SEEDS), ny = b >= 0 ? ws_point_seeds(p, b, y, MAX_SEEDS) : 0, n = 0;
+    for (int i = 0, j = 0; (i < nx || j < ny) && n < MAX_SEEDS;) {
+        if (j >= ny || (i < nx && x[i] < y[j])) seeds[n++] = x[i++];
+        else if (i >= nx || y[j] < x[i]) seeds[n++] = y[j++];
+        else seeds[n++] = x[i++], j++;
     }
-    return WS_OK;
-}
-
-static ws_status read_point_share(ws_ctx *ctx, const char *dir, table *t, int share) {
-    const char *files[] = {"batch.jsonl", "online.jsonl", "transfer.jsonl"};
-    memset(t, 0, sizeof *t);
-    t->share = share;
-    t->fraction = NAN;
-    for (int k = 0; k < 3; k++) {
-        char path[1400];
-        snprintf(path, sizeof path, "%s/%s", dir, files[k]);
-        if (access(path, F_OK) == 0) return ws_jsonl_each(ctx, path, add_seed, t, NULL);
-    }
-    return WS_OK; // no results (a point whose seeds all diverged): its claims have no data
-}
-
-static ws_status read_point(ws_ctx *ctx, const char *dir, table *t) { return read_point_share(ctx, dir, t, -1); }
-
-// ---- claims ------------------------------------------------------------------------------------
-
-typedef struct {
-    ws_claim *out;
-    int cap, n;
-    const char *artefact;
-    const char *where;
-    const char *data;       // the point's dataset, for Table 1's numbers
-    int smallest_share;     // transfer: the claims at the smallest share of the target
-    char own_where[400];    // a "where" a claim writes for itself
-} sink;
-
-static ws_claim *next(sink *s) {
-    if (s->n == s->cap) return NULL;
-    ws_claim *c = &s->out[s->n++];
-    memset(c, 0, sizeof *c);
-    snprintf(c->where, sizeof c->where, "%s", s->where);
-    // No numbers until a measurement fills them: a claim on means, or without data, has none.
-    c->mean = c->half = c->sd = c->effect = NAN;
-    c->seeds_needed = -1;
-    return c;
-}
-
-typedef enum { ACCURACY, SECONDS, STEPS } metric;
-
-// Paired differences b - a of accuracy (points), seconds or steps, over the seeds both have.
-static int paired(const column *a, const column *b, metric m, double *d) {
-    int n = a->n < b->n ? a->n : b->n;
-    for (int i = 0; i < n; i++)
-        d[i] = m == SECONDS ? b->secs[i] - a->secs[i] : m == STEPS ? b->steps[i] - a->steps[i] : 100 * (b->acc[i] - a->acc[i]);
     return n;
 }
 
-// An undecided claim's seeds to decide, from its own spread; -1 for every other verdict.
-static void size_claim(ws_claim *c) {
-    c->seeds_needed = c->verdict == WS_VERDICT_UNDECIDED && c->n >= 2
-                          ? ws_seeds_to_decide(c->sd, ws_claim_size(c), WS_SEEDS_CAP) : -1;
-}
+// Is "higher better" for this measure (accuracies), or lower (steps, epochs)?
+static int higher_better(const ws_claim_spec *c) { return !ws_claim_sums(c->measure); }
 
-// The claim's verdict on d, sized by the paper's effect (margin 0: a directional claim, effect in
-// the claim's units and direction, NAN where the paper gives no number) or, for a claim "within
-// margin" (d > -margin), by the margin itself -- the paper's claim is then that there is no
-// difference, so its effect is 0.
-static void fill(ws_claim *c, const char *claim, const char *paper, const double *d, int n, double margin,
-                 const char *unit, double effect) {
-    ws_summary s = {0};
-    snprintf(c->claim, sizeof c->claim, "%s", claim);
-    snprintf(c->paper, sizeof c->paper, "%s", paper);
-    snprintf(c->units, sizeof c->units, "%s", unit);
-    c->tolerance = margin > 0 ? margin : 0;
-    c->effect = margin > 0 ? 0 : effect;
-    const ws_verdict v = ws_verdict_paired(d, n, margin, &s);
-    if (v != WS_VERDICT_NO_DATA) c->mean = s.mean, c->half = s.ci95, c->sd = s.sd, c->n = n;
-    c->verdict = ws_verdict_sized(v, n, s.ci95, ws_claim_size(c));
-    size_claim(c);
-    if (v == WS_VERDICT_NO_DATA) snprintf(c->measured, sizeof c->measured, "no results");
-    else if (n < 2) snprintf(c->measured, sizeof c->measured, "%+.2f %s (1 seed: no interval)", s.mean, unit);
-    else snprintf(c->measured, sizeof c->measured, "%+.2f ± %.2f %s (%d seeds)", s.mean, s.ci95, unit, n);
-}
-
-// The runs of these columns (seeds 0..n-1 of each) that stopped at the epoch cap, as the report
-// says it: "2 of 3 warm runs (seeds 1, 3)", a column after another joined by "; ". Their count.
-static int capped_note(const column *const *cols, int ncols, int n, char *out, size_t cap) {
-    int total = 0;
-    out[0] = 0;
-    for (int k = 0; k < ncols; k++) {
-        const column *c = cols[k];
-        if (!c) continue;
-        const int m = c->n < n ? c->n : n;
-        int hit = 0;
-        for (int i = 0; i < m; i++) hit += c->capped[i];
-        if (!hit) continue;
-        size_t len = strlen(out);
-        snprintf(out + len, cap - len, "%s%d of %d %s run%s (seed%s", total ? "; " : "", hit, m,
-                 c->name[0] ? c->name : "phase-1", m == 1 ? "" : "s",
-                 hit == 1 ? "" : "s");
-        for (int i = 0, first = 1; i < m; i++)
-            if (c->capped[i]) {
-                len = strlen(out);
-                snprintf(out + len, cap - len, "%s%d", first ? " " : ", ", c->seed[i]);
-                first = 0;
-            }
-        len = strlen(out);
-        snprintf(out + len, cap - len, ")");
-        total += hit;
+// The mean of learner l's values over seeds[0..n) leaving out index skip (-1: none).
+static double mean_except(const ws_table *t, const ws_point *p, const ws_claim_spec *c, int l, const int64_t *seeds, int n,
+                          int skip) {
+    double sum = 0;
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        const double v = i == skip ? NAN : value_of(t, p, c, l, seeds[i]);
+        if (isfinite(v)) sum += v, k++;
     }
-    return total;
+    return k ? sum / k : NAN;
 }
 
-// No verdict for a claim whose runs (a, b and, when either is not random, phase 1 that they
-// start from) stopped at the epoch cap before the threshold: their accuracy and time are not
-// those at the threshold, which is what the paper compares. The measurement stays, for the plot.
-static void unless_capped3(ws_claim *c, table *t, const column *a, const column *b, const column *x) {
-    if (!c || c->verdict == WS_VERDICT_NO_DATA) return;
-    const int starts_from_phase1 =
-        (a && strcmp(a->name, "random")) || (b && strcmp(b->name, "random")) || (x && strcmp(x->name, "random"));
-    const column *cols[4] = {starts_from_phase1 && t->phase1.n ? &t->phase1 : NULL, a, b, x};
-    const int n = c->n > 0 ? c->n : MAX_SEEDS;
-    if (capped_note(cols, 4, n, c->not_converged, sizeof c->not_converged)) {
-        c->verdict = WS_VERDICT_NOT_CONVERGED;
-        c->seeds_needed = -1;
-    }
-}
-static void unless_capped(ws_claim *c, table *t, const column *a, const column *b) { unless_capped3(c, t, a, b, NULL); }
-
-// Warm against random, paired by seed: random - warm in accuracy (points) or
-// in training seconds; positive supports "warm generalises worse" / "warm trains faster".
-static void claim_warm(sink *s, table *t, metric m, const char *claim, const char *tag, const char *paper, double effect) {
-    column *w = col_named(t, "warm"), *r = col_named(t, "random");
-    ws_claim *c = next(s);
-    if (!c || !w || !r) return;
-    double d[MAX_SEEDS];
-    int n = paired(w, r, m, d);
-    snprintf(c->tag, sizeof c->tag, "%s", tag);
-    fill(c, claim, paper, d, n, 0, m == SECONDS ? "s" : m == STEPS ? "steps" : "points", effect);
-    unless_capped(c, t, w, r);
-}
-// effect: the paper's random - warm in points (NAN: it gives none).
-static void claim_gap(sink *s, table *t, const char *paper, double effect) {
-    claim_warm(s, t, ACCURACY, "warm start generalises worse than random initialisation (random - warm, test accuracy)",
-               "gap", paper, effect);
-}
-// Faster in seconds (what a user waits) and in gradient steps (compute, free of the machine's
-// timing noise: deterministic for a seed). The paper gives no number for either.
-static void claim_faster(sink *s, table *t, const char *paper) {
-    claim_warm(s, t, SECONDS, "warm start trains faster than random initialisation (random - warm, training seconds)",
-               "faster (s)", paper, NAN);
-    claim_warm(s, t, STEPS, "warm start takes fewer gradient steps than random initialisation (random - warm, steps)",
-               "fewer steps", paper, NAN);
-}
-
-// Per seed, 100 (a - b) of two learners' mean accuracy over rounds 2 on, where both have one.
-static int later_round_gaps(const column *a, const column *b, double *d) {
-    int n = a->n < b->n ? a->n : b->n, m = 0;
-    for (int i = 0; i < n; i++)
-        if (isfinite(a->later_rounds[i]) && isfinite(b->later_rounds[i])) d[m++] = 100 * (a->later_rounds[i] - b->later_rounds[i]);
-    return m;
-}
-
-// The online figures' shape: warm below random over the rounds after the first (round 1 is
-// where the two first differ), paired by seed on each seed's mean over those rounds; the
-// measurement also counts the rounds where warm's mean over seeds is below random's.
-static void claim_gap_over_rounds(sink *s, table *t, const char *paper) {
-    column *w = col_named(t, "warm"), *r = col_named(t, "random");
-    ws_claim *c = next(s);
-    if (!c || !w || !r) return;
-    double d[MAX_SEEDS];
-    const int m = later_round_gaps(r, w, d);
-    snprintf(c->tag, sizeof c->tag, "gap over rounds");
-    fill(c, "warm start generalises worse than random over the rounds (random - warm, mean over rounds 2 on)", paper, d, m, 0,
-         "points", NAN);
-    unless_capped(c, t, w, r);
-    int rounds = w->nrounds < r->nrounds ? w->nrounds : r->nrounds, below = 0, compared = 0;
-    for (int k = 1; k < rounds; k++)
-        if (w->round_n[k] && r->round_n[k])
-            compared++, below += w->round_sum[k] / w->round_n[k] < r->round_sum[k] / r->round_n[k];
-    if (compared) {
-        size_t len = strlen(c->measured);
-        snprintf(c->measured + len, sizeof c->measured - len, "; warm below at %d of %d rounds (means)", below, compared);
-    }
-}
-
-// A remedy over the rounds: it recovers what warm start loses (it - warm, mean over rounds 2
-// on, paired by seed: > 0); the measured text adds what remains to random (random - it).
-static void claim_recovers_over_rounds(sink *s, table *t, const char *name, const char *brief, const char *paper) {
-    column *x = col_named(t, name), *w = col_named(t, "warm"), *r = col_named(t, "random");
-    ws_claim *c = next(s);
-    if (!c || !x || !w) return;
-    double d[MAX_SEEDS], rest[MAX_SEEDS];
-    const int m = later_round_gaps(x, w, d);
-    char text[200];
-    snprintf(text, sizeof text, "%s recovers what warm start loses over the rounds (it - warm, mean over rounds 2 on)", name);
-    snprintf(c->tag, sizeof c->tag, "%s above warm", brief);
-    fill(c, text, paper, d, m, 0, "points", NAN);
-    unless_capped(c, t, x, w);
-    if (!r) return;
-    const int k = later_round_gaps(r, x, rest);
-    if (k > 0) {
-        const ws_summary sm = ws_summarize(rest, k);
-        size_t len = strlen(c->measured);
-        snprintf(c->measured + len, sizeof c->measured - len, "; random - it %+.2f ± %.2f", sm.mean, sm.ci95);
-    }
-}
-
-// A learner's name in a few characters, for a plot's row: "sp λ0.4 σ0.01" for
-// "shrink-perturb:lambda=0.4:sigma=0.01".
-static void short_name(const char *name, char *out, size_t cap) {
-    static const char *const from[] = {"shrink-perturb", ":lambda=", ":sigma=", ":var=", ":"},
-                             *const to[] = {"sp", " λ", " σ", " var ", " "};
-    size_t k = 0;
-    while (*name && k + 1 < cap) {
-        int hit = 0;
-        for (size_t i = 0; i < sizeof from / sizeof *from && !hit; i++)
-            if (!strncmp(name, from[i], strlen(from[i]))) {
-                const size_t len = strlen(to[i]);
-                if (k + len >= cap) {
-                    out[k] = 0;
-                    return;
-                }
-                memcpy(out + k, to[i], len);
-                k += len, name += strlen(from[i]), hit = 1;
-            }
-        if (!hit) out[k++] = *name++;
-    }
-    out[k] = 0;
-}
-
-// A remedy against random: "closes the gap" = within 1 point of random, or "does not" = below
-// random (effect: the paper's random - it, points; NAN: none given).
-static void claim_remedy(sink *s, table *t, const char *name, int closes, const char *paper, double effect) {
-    column *x = col_named(t, name), *r = col_named(t, "random");
-    ws_claim *c = next(s);
-    if (!c || !x || !r) return;
-    double d[MAX_SEEDS];
-    char text[200], brief[40];
-    int n;
-    short_name(name, brief, sizeof brief);
-    if (closes) {
-        n = paired(r, x, ACCURACY, d); // remedy - random
-        snprintf(text, sizeof text, "%s: as accurate as random, within 1 point (it - random)", name);
-        snprintf(c->tag, sizeof c->tag, "%s ≈ random", brief);
-        fill(c, text, paper, d, n, 1.0, "points", 0);
-    } else {
-        n = paired(x, r, ACCURACY, d); // random - remedy
-        snprintf(text, sizeof text, "%s does not close the gap: below random (random - it)", name);
-        snprintf(c->tag, sizeof c->tag, "%s below random", brief);
-        fill(c, text, paper, d, n, 0, "points", effect);
-    }
-    unless_capped(c, t, x, r);
-}
-
-// Cheaper than random in seconds and in gradient steps (random - remedy); no number in the paper.
-static void claim_cheaper(sink *s, table *t, const char *name, const char *paper) {
-    column *x = col_named(t, name), *r = col_named(t, "random");
-    char brief[40];
-    short_name(name, brief, sizeof brief);
-    for (int k = 0; k < 2; k++) {
-        ws_claim *c = next(s);
-        if (!c || !x || !r) return;
-        double d[MAX_SEEDS];
-        char text[200];
-        int n = paired(x, r, k ? STEPS : SECONDS, d);
-        snprintf(text, sizeof text, k ? "%s: fewer gradient steps than random (random - it, steps)"
-                                      : "%s: less training time than random (random - it, seconds)", name);
-        snprintf(c->tag, sizeof c->tag, "%s %s", brief, k ? "fewer steps" : "faster (s)");
-        fill(c, text, paper, d, n, 0, k ? "steps" : "s", NAN);
-        unless_capped(c, t, x, r);
-    }
-}
-
-// Table 1 (NeurIPS 2020), random / warm test accuracy, logistic regression's rows included.
-static const struct {
-    const char *data, *model, *opt;
-    double random, warm;
-} TABLE1[] = {
-    {"cifar10", "logreg", "sgd", 40.5, 39.6},    {"cifar10", "logreg", "adam", 33.8, 33.3},
-    {"cifar100", "logreg", "sgd", 16.9, 16.3},   {"cifar100", "logreg", "adam", 10.2, 9.9},
-    {"svhn", "logreg", "sgd", 28.0, 28.0},       {"svhn", "logreg", "adam", 22.4, 22.2},
-    {"cifar10", "resnet18", "sgd", 56.2, 51.7},  {"cifar10", "resnet18", "adam", 78.0, 74.4},
-    {"cifar10", "mlp", "sgd", 39.0, 37.4},       {"cifar10", "mlp", "adam", 39.4, 36.1},
-    {"cifar100", "resnet18", "sgd", 18.2, 15.5}, {"cifar100", "resnet18", "adam", 41.4, 35.0},
-    {"cifar100", "mlp", "sgd", 10.3, 9.4},       {"cifar100", "mlp", "adam", 11.6, 9.9},
-    {"svhn", "resnet18", "sgd", 89.4, 87.5},     {"svhn", "resnet18", "adam", 93.6, 93.5},
-    {"svhn", "mlp", "sgd", 76.5, 75.4},          {"svhn", "mlp", "adam", 76.7, 69.4},
-};
-
-// The paper's Table 1 entry for a point ("model=mlp opt=adam") of artefact table1-DATA: its
-// wording for the paper column, and the gap it reports (NAN where the table has no entry).
-static double table1_paper(const char *artefact, const char *where, char *out, size_t cap) {
-    char data[32]; // "table1-cifar10" or "table1-cifar10-mlp-logreg": cifar10
-    snprintf(data, sizeof data, "%.*s", (int)strcspn(artefact + 7, "-"), artefact + 7);
-    snprintf(out, cap, "Table 1: a gap");
-    for (size_t i = 0; i < sizeof TABLE1 / sizeof *TABLE1; i++) {
-        char m[64], o[64];
-        snprintf(m, sizeof m, "model=%s", TABLE1[i].model);
-        snprintf(o, sizeof o, "opt=%s", TABLE1[i].opt);
-        if (!strcmp(data, TABLE1[i].data) && strstr(where, m) && strstr(where, o)) {
-            const double gap = TABLE1[i].random - TABLE1[i].warm;
-            snprintf(out, cap, "Table 1, %s: random %.1f, warm %.1f (%s)", data, TABLE1[i].random, TABLE1[i].warm,
-                     gap < 0.05 ? "no gap" : "a gap");
-            size_t len = strlen(out);
-            if (gap >= 0.05) snprintf(out + len - 1, cap - (len - 1), " of %.1f points)", gap);
-            return gap;
+// The per-seed values of the claim at p: a - b (b: the better of b and b2, chosen for each seed by
+// the means over the other seeds), or a alone, for the seeds given; NAN where missing.
+static void values_at(const ws_table *t, const ws_point *p, const ws_claim_spec *c, int a, int b, int b2,
+                      const int64_t *seeds, int n, double *v) {
+    for (int i = 0; i < n; i++) {
+        int ref = b;
+        if (b2 >= 0) {
+            const double mb = mean_except(t, p, c, b, seeds, n, i), mb2 = mean_except(t, p, c, b2, seeds, n, i);
+            const int b2_better = higher_better(c) ? mb2 > mb : mb2 < mb;
+            ref = b2_better ? b2 : b;
         }
-    }
-    return NAN;
-}
-
-// The appendix's regularisation table: random / warm test accuracy under each regulariser at
-// coefficients 1e-1 ... 1e-4 (the paper's Table in its appendix, read from its image).
-static const struct {
-    const char *artefact, *what;
-    double random[4], warm[4];
-} APPENDIX[] = {
-    {"appendix-l2", "weight decay", {72.7, 55.4, 54.6, 55.1}, {63.9, 51.2, 50.5, 50.4}},
-    {"appendix-adversarial", "adversarial training", {54.8, 55.1, 55.3, 55.6}, {52.4, 52.6, 52.7, 50.4}},
-    {"appendix-confidence", "a confidence penalty", {53.1, 55.8, 55.4, 55.9}, {50.3, 50.0, 51.2, 49.3}},
-};
-
-// The paper's wording for a point ("wd=0.01") of an appendix artefact, and in *gap its random -
-// warm (points; NAN where the table has no such coefficient); 0 if the artefact is not one.
-static int appendix_paper(const char *artefact, const char *where, char *out, size_t cap, double *gap) {
-    const char *eq = strchr(where, '=');
-    const double coef = eq ? strtod(eq + 1, NULL) : NAN;
-    *gap = NAN;
-    for (size_t i = 0; i < sizeof APPENDIX / sizeof *APPENDIX; i++) {
-        if (strcmp(artefact, APPENDIX[i].artefact)) continue;
-        for (int k = 0; k < 4; k++)
-            if (fabs(coef - pow(10, -(k + 1))) < 1e-12) {
-                snprintf(out, cap, "appendix table, %s at %g: random %.1f, warm %.1f (a gap of %.1f points)", APPENDIX[i].what,
-                         coef, APPENDIX[i].random[k], APPENDIX[i].warm[k], APPENDIX[i].random[k] - APPENDIX[i].warm[k]);
-                *gap = APPENDIX[i].random[k] - APPENDIX[i].warm[k];
-                return 1;
-            }
-        snprintf(out, cap, "appendix table, %s: regularisation does not resolve the gap", APPENDIX[i].what);
-        return 1;
-    }
-    return 0;
-}
-
-// "alike": |d| within tol, both ends of the interval (holds), or the interval wholly beyond it (the
-// opposite); otherwise sized by the tolerance: undecided when the interval is at least as wide as
-// it (no run that noisy could show "alike"), not shown when narrower.
-static void fill_within(ws_claim *c, const char *claim, const char *paper, const double *d, int n, double tol,
-                        const char *unit) {
-    double neg[MAX_SEEDS];
-    for (int i = 0; i < n; i++) neg[i] = -d[i];
-    fill(c, claim, paper, d, n, tol, unit, 0);
-    c->two_sided = 1;
-    if (c->verdict == WS_VERDICT_NO_DATA) return;
-    ws_summary s;
-    const ws_verdict up = ws_verdict_paired(d, n, tol, &s), down = ws_verdict_paired(neg, n, tol, &s);
-    const ws_verdict v = up == WS_VERDICT_HOLDS && down == WS_VERDICT_HOLDS                 ? WS_VERDICT_HOLDS
-                         : up == WS_VERDICT_OPPOSITE || down == WS_VERDICT_OPPOSITE ? WS_VERDICT_OPPOSITE
-                                                                                     : WS_VERDICT_NOT_SHOWN;
-    c->verdict = ws_verdict_sized(v, n, c->half, tol);
-    size_claim(c);
-}
-
-// "no gap" (Table 1's logistic regression on SVHN with SGD: 28.0 / 28.0): an equivalence claim,
-// random - warm within 1 point both ways -- the tolerance every "alike" of the report uses. (An
-// interval that merely includes 0 is no evidence of no gap: a wide one always does.)
-static void claim_no_gap(sink *s, table *t, const char *paper) {
-    column *w = col_named(t, "warm"), *r = col_named(t, "random");
-    ws_claim *c = next(s);
-    if (!c || !w || !r) return;
-    double d[MAX_SEEDS];
-    int n = paired(w, r, ACCURACY, d);
-    snprintf(c->tag, sizeof c->tag, "no gap");
-    fill_within(c, "no gap: warm and random generalise alike, within 1 point (random - warm, test accuracy)", paper, d, n,
-                1.0, "points");
-    unless_capped(c, t, w, r);
-}
-
-// Transfer: shrink-perturb (the learner whose name starts so) as accurate as the better of warm
-// and random, within 1 point (it - max(warm, random), paired by seed).
-static void claim_best_of_both(sink *s, table *t, const char *paper) {
-    column *x = NULL, *w = col_named(t, "warm"), *r = col_named(t, "random");
-    for (int i = 0; i < t->ncols && !x; i++)
-        if (!strncmp(t->cols[i].name, "shrink-perturb", 14)) x = &t->cols[i];
-    ws_claim *c = next(s);
-    if (!c || !w || !r) return;
-    double d[MAX_SEEDS];
-    int n = 0;
-    if (x) {
-        n = x->n < w->n ? x->n : w->n;
-        n = n < r->n ? n : r->n;
-        for (int i = 0; i < n; i++) d[i] = 100 * (x->acc[i] - (w->acc[i] > r->acc[i] ? w->acc[i] : r->acc[i]));
-    }
-    snprintf(c->tag, sizeof c->tag, "sp ≥ the better of both");
-    fill(c, "shrink-perturb as accurate as the better of warm and random, within 1 point (it - the better)", paper, d, n, 1.0,
-         "points", 0);
-    unless_capped3(c, t, x, w, r);
-}
-
-static double mean_acc(const column *c) {
-    double m = 0;
-    for (int i = 0; i < c->n; i++) m += c->acc[i] / c->n;
-    return m;
-}
-
-// The finite values of x[0..n) into d; their count.
-static int finite_of(const double *x, int n, double *d) {
-    int m = 0;
-    for (int i = 0; i < n; i++)
-        if (isfinite(x[i])) d[m++] = x[i];
-    return m;
-}
-
-// Figure 1: similar training accuracy at the end (within 1 point), and warm's test accuracy lower.
-static void claims_figure1(sink *s, table *t) {
-    column *w = col_named(t, "warm"), *r = col_named(t, "random");
-    ws_claim *c = next(s);
-    if (!c || !w || !r) return;
-    double d[MAX_SEEDS];
-    int n = w->n < r->n ? w->n : r->n;
-    for (int i = 0; i < n; i++) d[i] = 100 * (r->train_acc[i] - w->train_acc[i]);
-    snprintf(c->tag, sizeof c->tag, "train acc alike");
-    fill_within(c, "warm and random reach similar training accuracy, within 1 point (random - warm, final training accuracy)",
-                "Figure 1: warm and random reach similar training accuracy", d, n, 1.0, "points");
-    unless_capped(c, t, w, r);
-    // The figure plots curves, no table; its setting (ResNet-18, SGD, CIFAR-10) is Table 1's cell.
-    claim_gap(s, t, "Figure 1: warm's test accuracy is lower (its setting is Table 1's ResNet-SGD CIFAR-10 cell: random "
-                    "56.2, warm 51.7)", 56.2 - 51.7);
-}
-
-// Figure 5: warm's gradient larger on the new data than on the old over phase 2's first epoch;
-// random's alike (within 10 %); shrink-perturb's closer to alike than warm's.
-static void claims_gradients(sink *s, table *t) {
-    double d[MAX_SEEDS];
-    for (int i = 0; i < t->ncols; i++) {
-        column *x = &t->cols[i];
-        ws_claim *c = next(s);
-        if (!c) return;
-        char text[200];
-        int n = finite_of(x->grad_excess, x->n, d);
-        if (!strcmp(x->name, "random")) {
-            snprintf(c->tag, sizeof c->tag, "random: grads alike");
-            fill_within(c, "random: gradient norms on new and old data alike, within 10 % (new / old - 1, phase 2's first "
-                        "epoch)", "Figure 5: random's gradients on old and new data are alike", d, n, 10, "%");
-        } else if (!strcmp(x->name, "warm")) {
-            snprintf(c->tag, sizeof c->tag, "warm: new grad > old");
-            fill(c, "warm: gradient norm larger on the new data than on the old (new / old - 1, phase 2's first epoch)",
-                 "Figure 5: warm's gradient on the new data is larger than on the old", d, n, 0, "%", NAN);
-        } else {
-            column *w = col_named(t, "warm");
-            int m = w ? (w->n < x->n ? w->n : x->n) : 0, k = 0;
-            for (int j = 0; j < m; j++)
-                if (isfinite(w->grad_excess[j]) && isfinite(x->grad_excess[j])) d[k++] = fabs(w->grad_excess[j]) - fabs(x->grad_excess[j]);
-            snprintf(text, sizeof text, "%s: gradients on new and old data closer than warm's (new/old excess: warm's minus its)",
-                     x->name);
-            char brief[40];
-            short_name(x->name, brief, sizeof brief);
-            snprintf(c->tag, sizeof c->tag, "%s: grads closer", brief);
-            fill(c, text, "Figure 5: shrink-perturb balances the gradients of old and new data", d, k, 0, "%", NAN);
-        }
+        const double va = value_of(t, p, c, a, seeds[i]), vb = ref >= 0 ? value_of(t, p, c, ref, seeds[i]) : 0;
+        v[i] = va - vb;
     }
 }
 
-// Figure 6, on the model trained from scratch on all the data (random's run): a bias-free ReLU
-// MLP's predictions do not change (its output only scales by lambda^depth); the others' accuracy
-// at lambda 0.5 and at the smallest lambda, against the unshrunk model, as measured.
-static void claims_shrink_only(sink *s, table *t) {
-    column *r = col_named(t, "random");
-    if (!r) return;
-    double d[MAX_SEEDS];
-    ws_claim *c;
-    const char *paper = "Figure 6: accuracy of a trained model shrunk by lambda, as plotted";
-    if (t->nobias && !strcmp(t->model, "mlp")) {
-        if (!(c = next(s))) return;
-        int n = finite_of(r->shrink_maxdev, r->n, d);
-        snprintf(c->tag, sizeof c->tag, "no bias: unchanged");
-        fill_within(c, "bias-free MLP: shrinking leaves the accuracy as it is at every lambda > 0 (largest change; its "
-                       "output only scales by lambda^depth)", "Figure 6: the MLP without biases", d, n, 0.05, "points");
-        return;
-    }
-    if (!(c = next(s))) return;
-    int n = finite_of(r->shrink_half, r->n, d);
-    for (int i = 0; i < n; i++) d[i] = -d[i];
-    snprintf(c->tag, sizeof c->tag, "λ 0.5 costs accuracy");
-    fill(c, "shrinking by lambda 0.5 costs accuracy (unshrunk - shrunk)", paper, d, n, 0, "points", NAN);
-    if (!(c = next(s))) return;
-    n = finite_of(r->shrink_small, r->n, d);
-    for (int i = 0; i < n; i++) d[i] = -d[i];
-    char text[200];
-    snprintf(text, sizeof text, "shrinking by the smallest lambda, %g, costs accuracy (unshrunk - shrunk)", r->small_lambda);
-    snprintf(c->tag, sizeof c->tag, "λ %g costs accuracy", r->small_lambda);
-    fill(c, text, paper, d, n, 0, "points", NAN);
-}
-
-// Figure 8: the cheapest lambda, sigma cell (by means) within 1 point of random's accuracy, then
-// that cell paired by seed: as accurate (within 1 point) and cheaper.
-static void claims_shrink_grid(sink *s, table *t) {
-    column *r = col_named(t, "random");
-    if (!r || !r->n) return;
-    const double racc = mean_acc(r);
-    int best = -1;
-    double best_secs = INFINITY;
-    char region[200] = "";
-    for (int i = 0; i < t->ncols; i++) {
-        column *x = &t->cols[i];
-        if (strncmp(x->name, "shrink-perturb", 14) || !x->n || mean_acc(x) < racc - 0.01) continue;
-        double secs = 0;
-        for (int j = 0; j < x->n; j++) secs += x->secs[j] / x->n;
-        size_t len = strlen(region);
-        snprintf(region + len, sizeof region - len, "%s%s", len ? ", " : "", x->name + 15);
-        if (secs < best_secs) best_secs = secs, best = i;
-    }
-    snprintf(s->own_where, sizeof s->own_where, GRID_REGION "%s", region[0] ? region : "none");
-    s->where = s->own_where;
-    if (best < 0) {
-        ws_claim *c = next(s);
-        if (!c) return;
-        snprintf(c->claim, sizeof c->claim, "some lambda, sigma matches random's accuracy at less training time");
-        snprintf(c->tag, sizeof c->tag, "a cell matches random");
-        snprintf(c->paper, sizeof c->paper, "Figure 8: a region of lambda, sigma matches random at less compute");
-        snprintf(c->measured, sizeof c->measured, "no cell within 1 point of random's %.2f %% (means)", 100 * racc);
-        c->verdict = WS_VERDICT_OPPOSITE;
-        return;
-    }
-    claim_remedy(s, t, t->cols[best].name, 1, "Figure 8: a region of lambda, sigma matches random's accuracy ...", 0);
-    claim_cheaper(s, t, t->cols[best].name, "Figure 8: ... at less compute");
-}
-
-static void point_claims(sink *s, table *t) {
-    const char *a = s->artefact;
-    char paper[200];
-    double gap;
-    if (!strcmp(a, "figure1")) {
-        claims_figure1(s, t);
-    } else if (!strcmp(a, "gradient-norms")) {
-        claims_gradients(s, t);
-    } else if (!strncmp(a, "shrink-only", 11)) {
-        claims_shrink_only(s, t);
-    } else if (!strcmp(a, "shrink-perturb-grid")) {
-        claims_shrink_grid(s, t);
-    } else if (appendix_paper(a, s->where, paper, sizeof paper, &gap)) {
-        claim_gap(s, t, paper, gap);
-    } else if (!strncmp(a, "table1-", 7)) {
-        // As the paper states it: a gap where Table 1 shows one (logistic regression's small
-        // ones included), no gap where it shows none (logistic regression on SVHN with SGD).
-        // The model and optimizer from the point's grid, else from its records (a fixed option).
-        char where[200];
-        snprintf(where, sizeof where, "%s", s->where);
-        if (!strstr(where, "model=") && t->model[0]) snprintf(where + strlen(where), sizeof where - strlen(where), " model=%s", t->model);
-        if (!strstr(where, "opt=") && t->opt[0]) snprintf(where + strlen(where), sizeof where - strlen(where), " opt=%s", t->opt);
-        gap = table1_paper(a, where, paper, sizeof paper);
-        if (gap < 0.05) claim_no_gap(s, t, paper);
-        else claim_gap(s, t, paper, gap);
-    } else if (!strcmp(a, "online") || !strcmp(a, "active")) {
-        const char *fig = !strcmp(a, "online") ? "Figure 2" : "the first version's active-learning figure";
-        snprintf(paper, sizeof paper, "%s: warm-started models generalise worse than fresh ones at every round", fig);
-        claim_warm(s, t, ACCURACY, "warm start generalises worse than random at the last round (random - warm, test accuracy)",
-                   "gap, last round", paper, NAN);
-        claim_gap_over_rounds(s, t, paper);
-        snprintf(paper, sizeof paper, "%s: warm starting trains in less time", fig);
-        claim_faster(s, t, paper);
-        // Any other learner side by side (the demo's remedy): how much of the gap it recovers.
-        for (int i = 0; i < t->ncols; i++)
-            if (strcmp(t->cols[i].name, "warm") && strcmp(t->cols[i].name, "random")) {
-                char brief[40];
-                short_name(t->cols[i].name, brief, sizeof brief);
-                claim_recovers_over_rounds(s, t, t->cols[i].name, brief,
-                                           "not in the paper's online figure; the remedy's own claim: it keeps less of the "
-                                           "warm start's damage");
-            }
-    } else if (!strncmp(a, "transfer", 8)) {
-        // With little target data pretraining may help: there only the best-of-both claim.
-        if (!s->smallest_share)
-            claim_gap(s, t, "Figure 9: with enough target data, warm start from the source generalises worse than random", NAN);
-        claim_best_of_both(s, t, "Figure 9: shrink-perturb at least as good as warm where pretraining helps, and as random "
-                                 "where learning from scratch is better");
-    } else if (!strcmp(a, "lr-batch")) {
-        claim_gap(s, t, "Figure 3: warm below random at each setting", NAN);
-    } else if (!strcmp(a, "phase1-epochs")) {
-        claim_gap(s, t, "Figure 4: only a little training in phase 1 damages the warm start's generalisation", NAN);
-    } else if (!strcmp(a, "partial-noise-ewc")) {
-        claim_gap(s, t, "a gap (Table 1's ResNet-SGD CIFAR-10: random 56.2, warm 51.7)", 56.2 - 51.7);
-        claim_remedy(s, t, "partial", 0, "the first version: partial warm start does not close the gap", NAN);
-        for (int i = 0; i < t->ncols; i++)
-            if (!strncmp(t->cols[i].name, "noise", 5)) {
-                const char *v = strstr(t->cols[i].name, "var=");
-                const double var = v ? strtod(v + 4, NULL) : NAN;
-                const double acc = var == 1e-2 ? 54.4 : var == 1e-3 ? 53.5 : var == 1e-4 ? 52.9 : var == 1e-5 ? 49.9 : NAN;
-                snprintf(paper, sizeof paper, "appendix noise table: random 55.2, noise %s%s",
-                         var == 1e-2 ? "54.4 (at 4.9x random's time)" : var == 1e-3 ? "53.5" : var == 1e-4 ? "52.9"
-                                                                    : var == 1e-5 ? "49.9" : "(not in the table)",
-                         ": below random");
-                claim_remedy(s, t, t->cols[i].name, 0, paper, 55.2 - acc);
-            }
-        claim_remedy(s, t, "ewc", 0, "the first version: EWC hurts", NAN);
-    } else if (!strcmp(a, "shrink-perturb")) {
-        claim_gap(s, t, "Figure 7: warm below random", NAN);
-        for (int i = 0; i < t->ncols; i++)
-            if (!strncmp(t->cols[i].name, "shrink-perturb", 14)) {
-                // lambda 1 shrinks nothing: warm start plus noise, which the paper finds does not close the gap.
-                const char *l = strstr(t->cols[i].name, "lambda=");
-                if (l && strtod(l + 7, NULL) >= 1)
-                    claim_remedy(s, t, t->cols[i].name, 0, "Figure 7: lambda 1 (no shrinking) stays with warm, below random", NAN);
-                else claim_remedy(s, t, t->cols[i].name, 1, "Figure 7: shrink-perturb (lambda < 1) generalises as random does", 0);
-                claim_cheaper(s, t, t->cols[i].name, "Figure 7: at a fraction of random's training time");
-            }
-    } else if (!strcmp(a, "remedies")) {
-        claim_gap(s, t, "not in the paper; Figure 2's gap", NAN);
-        const char *rem[] = {"shrink-perturb", "dash", "l2-init", "cbp"};
-        for (int k = 0; k < 4; k++)
-            claim_remedy(s, t, rem[k], 1, "not in the paper: each remedy's own paper claims a fresh start's generalisation", 0);
-    }
-}
+// ---- the runs that stopped at the cap -------------------------------------------------------------
 
 typedef struct {
-    ws_ctx *ctx;
-    sink *s;
-    const char *dir;
-    int last_point;
-    // transfer: random - warm per seed at the first and the last point (the least and most pretraining)
-    int npoints, n_first, n_last;
-    double gap_first[MAX_SEEDS], gap_last[MAX_SEEDS];
-    char where_first[160], where_last[160];
-    char capped_first[200], capped_last[200]; // those points' runs that stopped at the epoch cap ("": none)
-    // lr x batch: each point's mean accuracy and seconds of warm and of random
-    int nmeans;
-    double warm_acc[1000], warm_secs[1000], random_acc[1000], random_secs[1000];
-    char where_at[1000][80];
-    char capped_at[1000][120];
-} sweep_walk;
+    char name[64];
+    int hit, of;
+    int64_t seeds[MAX_SEEDS];
+} capped_learner;
 
-static double mean_of(const double *x, int n) {
-    double s = 0;
-    for (int i = 0; i < n; i++) s += x[i];
-    return n ? s / n : NAN;
-}
-
-// sweep.jsonl has a line per (point, learner): each point once, its params as "where".
-static ws_status sweep_point(ws_ctx *ctx, cJSON *rec, void *user) {
-    sweep_walk *w = user;
-    int p = (int)num(rec, "point");
-    if (p == w->last_point) return WS_OK;
-    w->last_point = p;
-    char where[160] = "", dir[1400];
-    const cJSON *x, *params = cJSON_GetObjectItemCaseSensitive(rec, "params");
-    cJSON_ArrayForEach(x, params) if (cJSON_IsString(x)) {
-        size_t len = strlen(where);
-        snprintf(where + len, sizeof where - len, "%s%s=%s", len ? " " : "", x->string, x->valuestring);
-    }
-    snprintf(dir, sizeof dir, "%s/points/%03d", w->dir, p);
-    table *t = malloc(sizeof *t);
-    if (!t) return WS_ERR_NOMEM;
-    ws_status st = read_point(ctx, dir, t);
-    if (!st) {
-        w->s->where = where;
-        point_claims(w->s, t);
-        column *wc = col_named(t, "warm"), *rc = col_named(t, "random");
-        const column *runs[3] = {t->phase1.n ? &t->phase1 : NULL, wc, rc};
-        if (wc && rc && wc->n && rc->n && w->nmeans < 1000) {
-            int k = w->nmeans++;
-            capped_note(runs, 3, MAX_SEEDS, w->capped_at[k], sizeof w->capped_at[k]);
-            w->warm_acc[k] = mean_of(wc->acc, wc->n), w->warm_secs[k] = mean_of(wc->secs, wc->n);
-            w->random_acc[k] = mean_of(rc->acc, rc->n), w->random_secs[k] = mean_of(rc->secs, rc->n);
-            snprintf(w->where_at[k], sizeof w->where_at[k], "%s", where);
+// Learner l's runs behind the claim at p for the seeds: capped when any stage up to the last it
+// reads stopped at the cap, or its own start did.
+static void count_capped(const ws_table *t, const ws_point *p, const ws_claim_spec *c, int l, const int64_t *seeds, int n,
+                         capped_learner *out) {
+    int first, last;
+    if (l < 0 || !stage_range(t, p, c, l, &first, &last)) return;
+    if (!strcmp(t->scenario, "online")) first = 0; // a round's start is every round before it
+    snprintf(out->name, sizeof out->name, "%s", t->learners[l]);
+    for (int i = 0; i < n; i++) {
+        int hit = 0, any = 0;
+        for (int k = first; k <= last; k++) {
+            const ws_run *r = ws_point_run(p, l, seeds[i], k);
+            if (r) any = 1, hit |= r->stop == WS_STOP_CAP || r->start_capped;
         }
-        if (wc && rc) {
-            int first = w->npoints++ == 0;
-            int n = paired(wc, rc, ACCURACY, first ? w->gap_first : w->gap_last);
-            if (first) w->n_first = n, snprintf(w->where_first, sizeof w->where_first, "%s", where);
-            else w->n_last = n, snprintf(w->where_last, sizeof w->where_last, "%s", where);
-            char *note = first ? w->capped_first : w->capped_last;
-            capped_note(runs, 3, n, note, sizeof w->capped_first);
+        out->of += any;
+        if (hit && out->hit < MAX_SEEDS) out->seeds[out->hit++] = seeds[i];
+    }
+}
+
+static void capped_text(const capped_learner *v, int nv, char *out, size_t cap) {
+    out[0] = 0;
+    for (int k = 0; k < nv; k++) {
+        if (!v[k].hit) continue;
+        size_t len = strlen(out);
+        snprintf(out + len, cap - len, "%s%d of %d %s run%s (seed%s", len ? "; " : "", v[k].hit, v[k].of, v[k].name,
+                 v[k].of == 1 ? "" : "s", v[k].hit == 1 ? "" : "s");
+        for (int i = 0; i < v[k].hit; i++) {
+            len = strlen(out);
+            snprintf(out + len, cap - len, "%s%lld", i ? ", " : " ", (long long)v[k].seeds[i]);
+        }
+        len = strlen(out);
+        snprintf(out + len, cap - len, ")");
+    }
+}
+
+// The runs of the learners compared and, for those that start from it (any but "random"), of the
+// base run (phase 1, the pretraining), stopped at the cap: the claim gets no verdict.
+static void find_capped(const ws_table *t, const ws_point *p, const ws_claim_spec *c, const int *ls, int nl,
+                        const int64_t *seeds, int n, char *out, size_t cap) {
+    capped_learner v[5];
+    memset(v, 0, sizeof v);
+    int from_base = 0;
+    for (int k = 0; k < nl; k++) {
+        count_capped(t, p, c, ls[k], seeds, n, &v[k]);
+        from_base |= ls[k] >= 0 && strcmp(t->learners[ls[k]], "random");
+    }
+    if (from_base && t->base >= 0) {
+        ws_claim_spec base = *c;
+        base.share = WS_SHARE_SMALLEST, base.rounds = WS_ROUNDS_ALL;
+        count_capped(t, p, &base, t->base, seeds, n, &v[nl]);
+    }
+    capped_text(v, nl + 1, out, cap);
+}
+
+// ---- one claim --------------------------------------------------------------------------------------
+
+typedef struct {
+    const ws_table *t;
+    int standin;
+    ws_claim *out;
+    int cap, *n;
+} sink;
+
+static void append(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void append(char *buf, size_t cap, const char *fmt, ...) {
+    size_t len = strlen(buf);
+    if (len + 1 >= cap) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + len, cap - len, fmt, ap);
+    va_end(ap);
+}
+
+// Where the claim reads the runs, in words.
+static void where_text(const ws_table *t, const ws_claim_spec *c, const char *point, char *out, size_t cap) {
+    out[0] = 0;
+    if (point[0]) append(out, cap, "%s", point);
+    if (!strcmp(t->scenario, "online"))
+        append(out, cap, "%s%s", out[0] ? ", " : "",
+               c->rounds == WS_ROUNDS_LAST ? "last round" : c->rounds == WS_ROUNDS_AFTER_FIRST ? "rounds 2 on" : "all rounds");
+    if (c->share == WS_SHARE_SMALLEST) append(out, cap, "%sthe smallest share", out[0] ? ", " : "");
+    else if (c->share == WS_SHARE_LARGEST) append(out, cap, "%sthe largest share", out[0] ? ", " : "");
+    else if (c->share > 0) append(out, cap, "%s%g %% of the target", out[0] ? ", " : "", c->share);
+    if (c->trend[0]) append(out, cap, "%strend over %s", out[0] ? ", " : "", c->trend);
+}
+
+// What sizes the verdict: E where measured here, else the declared smallest effect of interest;
+// a margin claim's margin.
+static void size_claim(ws_claim *x, int standin) {
+    const ws_claim_spec *c = &x->spec;
+    x->size = NAN;
+    x->size_origin[0] = 0;
+    if (c->kind != WS_KIND_DIFFERENCE) {
+        x->size = c->margin;
+        snprintf(x->size_origin, sizeof x->size_origin, "the margin, %g %s", c->margin, x->units);
+        return;
+    }
+    x->effect_elsewhere = isfinite(c->effect) && (!c->effect_here || standin);
+    if (isfinite(c->effect) && !x->effect_elsewhere && c->effect > 0) {
+        x->size = c->effect;
+        snprintf(x->size_origin, sizeof x->size_origin, "the paper's effect in this setting, %+.2f %s", c->effect, x->units);
+    } else if (isfinite(c->sesoi)) {
+        x->size = c->sesoi;
+        snprintf(x->size_origin, sizeof x->size_origin, "the smallest effect of interest, %g %s", c->sesoi, x->units);
+    }
+}
+
+static void measured_text(ws_claim *x, int n) {
+    const ws_decision *d = &x->d;
+    char *m = x->measured;
+    const size_t cap = sizeof x->measured;
+    m[0] = 0;
+    if (d->n == 0) append(m, cap, "no values (%d seed%s, none with both runs)", n, n == 1 ? "" : "s");
+    else if (d->n == 1) append(m, cap, "%+.2f %s (1 seed: no interval)", d->mean, x->units);
+    else if (d->all_equal) append(m, cap, "%+.2f %s on every one of %d seeds (no spread)", d->mean, x->units, d->n);
+    else if (x->spec.kind == WS_KIND_EVERY_SEED) append(m, cap, "%+.2f %s, from %+.2f to %+.2f over %d seeds", d->mean, x->units, d->lo, d->hi, d->n);
+    else append(m, cap, "%+.2f ± %.2f %s (%d seeds)", d->mean, d->half95, x->units, d->n);
+    if (x->spec.kind == WS_KIND_EQUIVALENCE && isfinite(d->lo)) append(m, cap, "; 90 %% interval [%+.2f, %+.2f]", d->lo, d->hi);
+    if (d->missing) append(m, cap, "; %d seed%s missing a value", d->missing, d->missing == 1 ? "" : "s");
+}
+
+// The comparison "A - B" with the claim's measure and where, over the seeds: "A - B +x ± y units".
+static void beside_text(const ws_table *t, const ws_point *p, const ws_claim_spec *c, const char *a, const char *b,
+                        const int64_t *seeds, int n, char *out, size_t cap) {
+    const int la = ws_table_learner(t, a), lb = ws_table_learner(t, b);
+    double v[MAX_SEEDS], d[MAX_SEEDS];
+    int k = 0;
+    if (la < 0 || lb < 0) return;
+    values_at(t, p, c, la, lb, -1, seeds, n, v);
+    for (int i = 0; i < n; i++)
+        if (isfinite(v[i])) d[k++] = v[i];
+    const ws_summary s = ws_summarize(d, k);
+    if (!k) return;
+    append(out, 300, "%s%s - %s %+.2f", out[0] ? "; " : "", a, b, s.mean);
+    if (k > 1) append(out, 300, " ± %.2f", s.ci95);
+    append(out, 300, " %s", ws_claim_units(c->measure));
+}
+
+// The pick: among the learners named pick_among*, on the pick seeds, those whose mean accuracy is
+// at least the reference's minus pick_within; of those the one with the fewest mean steps. -1: none.
+static int pick_learner(const ws_table *t, const ws_point *p, const ws_claim_spec *c, int ref, const int64_t *seeds, int n,
+                        char *why, size_t cap) {
+    // The same cell whatever the claim measures: accuracy over the rounds where the learners differ
+    // (2 on), steps over all of them.
+    ws_claim_spec acc = *c, cost = *c;
+    acc.measure = WS_CM_TEST_ACC, cost.measure = WS_CM_STEPS, cost.rounds = WS_ROUNDS_ALL;
+    acc.rounds = ws_point_stages(p, ref) >= 2 ? WS_ROUNDS_AFTER_FIRST : WS_ROUNDS_LAST;
+    const double target = mean_except(t, p, &acc, ref, seeds, n, -1) - c->pick_within;
+    int best = -1;
+    double best_cost = INFINITY;
+    for (int l = 0; l < t->nlearners; l++) {
+        if (strncmp(t->learners[l], c->pick_among, strlen(c->pick_among))) continue;
+        const double a = mean_except(t, p, &acc, l, seeds, n, -1), s = mean_except(t, p, &cost, l, seeds, n, -1);
+        if (a >= target && s < best_cost) best = l, best_cost = s;
+    }
+    snprintf(why, cap, "%s, the fewest mean steps among %s* within %g points of %s's mean test accuracy on seed%s %lld",
+             best >= 0 ? t->learners[best] : "none", c->pick_among, c->pick_within, t->learners[ref], n == 1 ? "" : "s",
+             n ? (long long)seeds[0] : 0LL);
+    if (n > 1) append(why, cap, "–%lld", (long long)seeds[n - 1]);
+    return best;
+}
+
+// The per-seed slope of the values over a sweep axis (or transfer's shares), times the axis's span:
+// the fitted change from its first value to its last.
+static void trend_values(const ws_table *t, const ws_claim_spec *c, int a, int b, const int64_t *seeds, int n, double *v) {
+    const int shares = !strcmp(c->trend, "share");
+    const ws_point *p0 = &t->points[0];
+    const int npts = shares ? ws_point_stages(p0, a) : t->npoints;
+    double xmin = INFINITY, xmax = -INFINITY;
+    for (int i = 0; i < n; i++) {
+        double sx = 0, sy = 0, sxx = 0, sxy = 0;
+        int k = 0;
+        for (int q = 0; q < npts; q++) {
+            ws_claim_spec at = *c;
+            const ws_point *p = shares ? p0 : &t->points[q];
+            double x = NAN;
+            if (shares) {
+                const ws_run *r = ws_point_run(p, a, seeds[i], q);
+                x = r ? 100 * r->m[WS_M_FRACTION] : NAN;
+                at.share = x;
+            } else {
+                for (int ax = 0; ax < p->naxes; ax++)
+                    if (!strcmp(p->axis[ax], c->trend)) x = strtod(p->value[ax], NULL);
+            }
+            double y;
+            values_at(t, p, &at, a, b, -1, &seeds[i], 1, &y);
+            if (!isfinite(x) || !isfinite(y)) continue;
+            if (x < xmin) xmin = x;
+            if (x > xmax) xmax = x;
+            sx += x, sy += y, sxx += x * x, sxy += x * y, k++;
+        }
+        const double den = k * sxx - sx * sx;
+        v[i] = k >= 2 && den > 0 ? (k * sxy - sx * sy) / den : NAN;
+    }
+    for (int i = 0; i < n; i++) v[i] *= xmax - xmin;
+}
+
+static ws_claim *next_claim(sink *s, const ws_claim_spec *c, const char *artefact, const char *point) {
+    if (*s->n == s->cap) return NULL;
+    ws_claim *x = &s->out[(*s->n)++];
+    memset(x, 0, sizeof *x);
+    x->spec = *c;
+    snprintf(x->spec.point, sizeof x->spec.point, "%s", point);
+    snprintf(x->artefact, sizeof x->artefact, "%s", artefact);
+    snprintf(x->id, sizeof x->id, "%s", c->id);
+    if (!strcmp(c->point, "each") && point[0]) append(x->id, sizeof x->id, "@%s", point);
+    snprintf(x->units, sizeof x->units, "%s", ws_claim_units(c->measure));
+    where_text(s->t, c, point, x->where, sizeof x->where);
+    x->p_adjusted = NAN;
+    x->verdict = x->adjusted = x->d.verdict = WS_VERDICT_NO_DATA;
+    x->d.seeds_lo = x->d.seeds_hi = -1;
+    snprintf(x->out_of_family, sizeof x->out_of_family, "no data");
+    return x;
+}
+
+// Decide x on values v of seeds[0..n) (NAN: missing).
+static void decide(ws_claim *x, const double *v, int n) {
+    const ws_claim_spec *c = &x->spec;
+    ws_rule rule = {c->kind, c->kind == WS_KIND_DIFFERENCE ? 0 : c->margin, x->size};
+    if (c->kind != WS_KIND_DIFFERENCE) rule.effect = NAN;
+    x->d = ws_decide(&rule, v, n);
+    x->verdict = x->d.verdict;
+    measured_text(x, n);
+    if (c->exploratory) x->verdict = WS_VERDICT_EXPLORATORY;
+    if (x->capped[0] && x->verdict != WS_VERDICT_NO_DATA) x->verdict = WS_VERDICT_NOT_CONVERGED;
+    if (x->verdict != WS_VERDICT_UNDECIDED) x->d.seeds_lo = x->d.seeds_hi = -1;
+    // The family Holm adjusts over: the confirmatory claims that were tested.
+    const char *out = c->exploratory ? "exploratory"
+                      : c->kind == WS_KIND_EVERY_SEED ? "checked on every run, not a test"
+                      : x->verdict == WS_VERDICT_NO_DATA ? "no data"
+                      : x->verdict == WS_VERDICT_NOT_CONVERGED ? "no verdict"
+                      : !isfinite(x->d.p) ? "no interval" : "";
+    x->in_family = !out[0];
+    snprintf(x->out_of_family, sizeof x->out_of_family, "%s", out);
+}
+
+static void evaluate_at(sink *s, const ws_claim_spec *c, const ws_point *p, const char *artefact) {
+    const ws_table *t = s->t;
+    ws_claim *x = next_claim(s, c, artefact, c->trend[0] ? "" : p->params);
+    if (!x) return;
+    size_claim(x, s->standin);
+    if (!p->nruns) {
+        snprintf(x->measured, sizeof x->measured, "no results at this point (every seed had a diverged unit)");
+        return;
+    }
+    int a = c->a_pick ? -1 : ws_table_learner(t, c->a), b = c->b_pick || !c->b[0] ? -1 : ws_table_learner(t, c->b);
+    const int b2 = c->b2[0] ? ws_table_learner(t, c->b2) : -1, picks = c->a_pick || c->b_pick;
+    const int ref = c->a_pick ? b : a; // what a pick is measured against
+    int64_t seeds[MAX_SEEDS];
+    int n = picks ? seeds_of(p, ref, -1, seeds) : seeds_of(p, a, b, seeds), first = 0;
+    if (picks && ref >= 0) {
+        const int choose = c->pick_seeds ? (c->pick_seeds < n ? c->pick_seeds : n) : n;
+        const int chosen = pick_learner(t, p, c, ref, seeds, choose, x->pick, sizeof x->pick);
+        if (c->a_pick) a = chosen;
+        else b = chosen;
+        if (c->pick_seeds) first = choose, append(x->pick, sizeof x->pick, "; tested on the other %d seed%s", n - choose,
+                                                  n - choose == 1 ? "" : "s");
+        if (chosen < 0) {
+            snprintf(x->measured, sizeof x->measured, "nothing picked: %s", x->pick);
+            x->verdict = WS_VERDICT_NO_DATA;
+            return;
         }
     }
-    free(t);
-    return st;
+    if (a < 0 || (c->b[0] && b < 0) || (c->b2[0] && b2 < 0)) {
+        snprintf(x->measured, sizeof x->measured, "no runs of %s%s%s in the results", c->a, c->b[0] ? " or " : "", c->b);
+        x->verdict = WS_VERDICT_NO_DATA;
+        return;
+    }
+    double v[MAX_SEEDS];
+    const int *tested_ls = (int[]){a, b, b2};
+    if (c->trend[0]) trend_values(t, c, a, b, seeds + first, n - first, v);
+    else values_at(t, p, c, a, b, b2, seeds + first, n - first, v);
+    if (ws_claim_at_threshold(c->measure)) {
+        for (int q = 0; q < (c->trend[0] && strcmp(c->trend, "share") ? t->npoints : 1) && !x->capped[0]; q++)
+            find_capped(t, c->trend[0] && strcmp(c->trend, "share") ? &t->points[q] : p, c, tested_ls, 3, seeds + first,
+                        n - first, x->capped, sizeof x->capped);
+    }
+    decide(x, v, n - first);
+    if (c->measure == WS_CM_STEPS && b >= 0 && b2 < 0 && !c->trend[0]) {
+        ws_claim_spec secs = *c;
+        secs.measure = WS_CM_SECONDS;
+        beside_text(t, p, &secs, t->learners[a], t->learners[b], seeds + first, n - first, x->beside, sizeof x->beside);
+    }
+    if (c->beside_a[0]) beside_text(t, p, c, c->beside_a, c->beside_b, seeds + first, n - first, x->beside, sizeof x->beside);
 }
 
-// Transfer: "the more A was trained on, the larger the gap": the gap at the most
-// pretraining (the last point) minus the gap at the least (the first), paired by seed.
-// lr x batch: "warm models that generalise as well as random ones take as long to train": the
-// fastest warm point within 1 point of the best random accuracy is no faster than that random
-// point (by the means over seeds: the points are different settings, not pairs).
-static void claim_no_free_lunch(sweep_walk *w) {
-    if (strcmp(w->s->artefact, "lr-batch") || !w->nmeans) return;
-    ws_sweep_match m = ws_sweep_match_random(w->random_acc, w->nmeans, w->warm_acc, w->warm_secs, w->nmeans, 0.01);
-    const int best = m.best_random, fast = m.fastest_match;
-    char where[400];
-    snprintf(where, sizeof where, "best random: %s", w->where_at[best]);
-    w->s->where = where;
-    ws_claim *c = next(w->s);
-    if (!c) return;
-    snprintf(c->tag, sizeof c->tag, "no faster warm match");
-    snprintf(c->claim, sizeof c->claim, "no warm setting within 1 point of the best random accuracy trains faster than it");
-    snprintf(c->paper, sizeof c->paper, "warm models that generalise as well as random ones take as long to train");
-    if (fast < 0) {
-        snprintf(c->measured, sizeof c->measured, "no warm point within 1 point of random's %.2f %% (means)",
-                 100 * w->random_acc[best]);
-        c->verdict = WS_VERDICT_HOLDS;
-    } else {
-        snprintf(c->measured, sizeof c->measured, "fastest such warm (%s): %.2f %% in %.2f s vs random %.2f %% in %.2f s "
-                 "(%.2fx; means)", w->where_at[fast], 100 * w->warm_acc[fast], w->warm_secs[fast],
-                 100 * w->random_acc[best], w->random_secs[best], w->warm_secs[fast] / w->random_secs[best]);
-        c->verdict = w->warm_secs[fast] < w->random_secs[best] ? WS_VERDICT_OPPOSITE : WS_VERDICT_HOLDS;
-    }
-    // Times to the threshold compared: none if a run of either point stopped at the cap.
-    const char *capped_best = w->capped_at[best], *capped_fast = fast >= 0 ? w->capped_at[fast] : "";
-    if (capped_best[0] || capped_fast[0]) {
-        snprintf(c->not_converged, sizeof c->not_converged, "%s%s%s%s%s", capped_best[0] ? "best random's point: " : "",
-                 capped_best, capped_best[0] && capped_fast[0] ? "; " : "", capped_fast[0] ? "the warm point's: " : "",
-                 capped_fast);
-        c->verdict = WS_VERDICT_NOT_CONVERGED;
-    }
-}
-
-static void claim_gap_grows(sweep_walk *w) {
-    const int phase1 = !strcmp(w->s->artefact, "phase1-epochs");
-    if ((strncmp(w->s->artefact, "transfer", 8) && !phase1) || w->npoints < 2) return;
-    char where[400];
-    snprintf(where, sizeof where, "%s vs %s", w->where_last, w->where_first);
-    w->s->where = where;
-    ws_claim *c = next(w->s);
-    if (!c) return;
-    int n = w->n_first < w->n_last ? w->n_first : w->n_last;
-    double d[MAX_SEEDS];
-    for (int i = 0; i < n; i++) d[i] = w->gap_last[i] - w->gap_first[i];
-    snprintf(c->tag, sizeof c->tag, "gap grows");
-    // Figure 4: about 0 before ~25 epochs, ~7 points after ~120 (ANCHORS): 7 points between the ends.
-    if (phase1)
-        fill(c, "the longer phase 1 before the warm start, the larger the gap (gap at the last point - at the first)",
-             "Figure 4: damage grows with the epoch the warm start is taken from (about 0 at first, ~7 % later)", d, n, 0,
-             "points", 7.0);
-    else
-        fill(c, "the more of A pretrained on, the larger the gap (gap at the most - gap at the least)",
-             "[Re]'s grid: warm start hurts more the more it was pretrained", d, n, 0, "points", NAN);
-    if (c->verdict != WS_VERDICT_NO_DATA && (w->capped_first[0] || w->capped_last[0])) {
-        snprintf(c->not_converged, sizeof c->not_converged, "%s%s%s%s", w->capped_first[0] ? "first point: " : "",
-                 w->capped_first, w->capped_first[0] && w->capped_last[0] ? "; last point: " : w->capped_last[0] ? "last point: " : "",
-                 w->capped_last);
-        c->verdict = WS_VERDICT_NOT_CONVERGED;
-        c->seeds_needed = -1;
-    }
-}
-
-ws_status ws_claims_check(ws_ctx *ctx, const char *name, const char *dir, ws_claim *out, int cap, int *n) {
-    sink s = {.out = out, .cap = cap, .artefact = name, .where = ""};
-    char path[1400];
-    snprintf(path, sizeof path, "%s/sweep.jsonl", dir);
-    ws_status st;
-    if (access(path, F_OK) == 0) {
-        sweep_walk *w = calloc(1, sizeof *w);
-        if (!w) return WS_ERR_NOMEM;
-        *w = (sweep_walk){.ctx = ctx, .s = &s, .dir = dir, .last_point = -1};
-        st = ws_jsonl_each(ctx, path, sweep_point, w, NULL);
-        if (!st) claim_gap_grows(w), claim_no_free_lunch(w);
-        free(w);
-    } else if (!strncmp(name, "transfer", 8)) {
-        // Figure 9's two ends: the smallest share of the target (pretraining should help) and all of it.
-        table *t = malloc(sizeof *t);
-        if (!t) return WS_ERR_NOMEM;
-        char where[160];
-        st = WS_OK;
-        for (int k = 0; k < 2 && !st; k++) {
-            if ((st = read_point_share(ctx, dir, t, k ? -1 : 0))) break;
-            snprintf(where, sizeof where, "%g %%%s", 100 * t->fraction, OF_THE_TARGET + 2);
-            s.where = where;
-            s.smallest_share = !k;
-            point_claims(&s, t);
+ws_status ws_claims_evaluate(ws_ctx *ctx, const ws_table *t, const ws_claim_spec *specs, int nspecs, int standin,
+                             const char *artefact, ws_claim *out, int cap, int *n) {
+    sink s = {t, standin, out, cap, n};
+    for (int i = 0; i < nspecs; i++) {
+        const ws_claim_spec *c = &specs[i];
+        if (!t->npoints) {
+            ws_claim *x = next_claim(&s, c, artefact, "");
+            if (x) snprintf(x->measured, sizeof x->measured, "no results (every seed diverged)");
+            continue;
         }
-        free(t);
-    } else {
-        table *t = malloc(sizeof *t);
-        if (!t) return WS_ERR_NOMEM;
-        st = read_point(ctx, dir, t);
-        if (!st) point_claims(&s, t);
-        free(t);
+        if (c->trend[0] || !t->sweep) {
+            evaluate_at(&s, c, &t->points[0], artefact);
+            continue;
+        }
+        if (!strcmp(c->point, "each")) {
+            for (int k = 0; k < t->npoints; k++) evaluate_at(&s, c, &t->points[k], artefact);
+            continue;
+        }
+        const ws_point *p = ws_table_point(t, c->point);
+        if (p) evaluate_at(&s, c, p, artefact);
+        else {
+            ws_claim *x = next_claim(&s, c, artefact, c->point);
+            if (x) snprintf(x->measured, sizeof x->measured, "no results at this point");
+        }
     }
-    *n = s.n;
+    if (*n == cap) return ws_fail(ctx, WS_ERR_ARG, "more than %d claims", cap);
+    return WS_OK;
+}
+
+// ---- the family ---------------------------------------------------------------------------------
+
+void ws_claims_adjust(ws_claim *c, int n) {
+    double *p = malloc(sizeof *p * (size_t)(n ? n : 1)), *adj = malloc(sizeof *adj * (size_t)(n ? n : 1));
+    if (!p || !adj) {
+        free(p), free(adj);
+        for (int i = 0; i < n; i++) c[i].adjusted = c[i].verdict; // no memory: unadjusted, as said
+        return;
+    }
+    for (int i = 0; i < n; i++) p[i] = c[i].in_family ? c[i].d.p : NAN;
+    ws_holm(p, n, adj);
+    for (int i = 0; i < n; i++) {
+        c[i].p_adjusted = adj[i];
+        c[i].adjusted = c[i].in_family && c[i].verdict == c[i].d.verdict ? ws_verdict_adjusted(&c[i].d, adj[i]) : c[i].verdict;
+    }
+    free(p), free(adj);
+}
+
+double ws_claims_chance_yes(const ws_claim *c, int n) {
+    double e = 0;
+    for (int i = 0; i < n; i++)
+        if (c[i].in_family) e += c[i].spec.kind == WS_KIND_EQUIVALENCE ? 0.05 : 0.025;
+    return e;
+}
+
+// ---- claims.json ----------------------------------------------------------------------------------
+
+static cJSON *number_or_null(double x) { return isfinite(x) ? cJSON_CreateNumber(x) : cJSON_CreateNull(); }
+
+static cJSON *claim_json(const ws_claim *x) {
+    static const char *const kinds[] = {"difference", "equivalence", "non-inferiority", "every-seed"};
+    const ws_claim_spec *c = &x->spec;
+    cJSON *o = cJSON_CreateObject(), *l = cJSON_CreateArray();
+    cJSON_AddStringToObject(o, "id", x->id);
+    cJSON_AddStringToObject(o, "artefact", x->artefact);
+    cJSON_AddStringToObject(o, "text", c->says);
+    cJSON_AddStringToObject(o, "kind", kinds[c->kind]);
+    cJSON_AddBoolToObject(o, "confirmatory", !c->exploratory);
+    const char *names[3] = {c->a, c->b, c->b2};
+    for (int i = 0; i < 3; i++)
+        if (names[i][0]) cJSON_AddItemToArray(l, cJSON_CreateString(names[i]));
+    cJSON_AddItemToObject(o, "learners", l);
+    cJSON_AddStringToObject(o, "measure", ws_claim_measure_name(c->measure));
+    cJSON_AddStringToObject(o, "units", x->units);
+    cJSON_AddStringToObject(o, "where", x->where);
+    cJSON_AddNumberToObject(o, "n", x->d.n);
+    cJSON_AddNumberToObject(o, "missing", x->d.missing);
+    cJSON_AddItemToObject(o, "mean_difference", number_or_null(x->d.mean));
+    cJSON_AddItemToObject(o, "half_width_95", number_or_null(x->d.half95));
+    if (c->kind != WS_KIND_DIFFERENCE) cJSON_AddItemToObject(o, "margin", number_or_null(c->margin));
+    cJSON_AddItemToObject(o, "effect_sizing", number_or_null(x->size));
+    cJSON_AddStringToObject(o, "effect_origin", x->size_origin);
+    cJSON_AddItemToObject(o, "paper_effect", number_or_null(c->effect));
+    cJSON_AddStringToObject(o, "paper_effect_setting", !isfinite(c->effect) ? "" : x->effect_elsewhere ? "other" : "same");
+    cJSON_AddStringToObject(o, "paper", c->paper);
+    cJSON_AddStringToObject(o, "source", c->source);
+    cJSON_AddStringToObject(o, "verdict", ws_verdict_word(x->verdict));
+    cJSON_AddStringToObject(o, "adjusted_verdict", ws_verdict_word(x->adjusted));
+    cJSON_AddItemToObject(o, "p", number_or_null(x->d.p));
+    cJSON_AddItemToObject(o, "p_adjusted", number_or_null(x->p_adjusted));
+    cJSON_AddBoolToObject(o, "in_family", x->in_family);
+    if (!x->in_family) cJSON_AddStringToObject(o, "out_of_family", x->out_of_family);
+    cJSON *s = cJSON_AddArrayToObject(o, "seeds_for_80_power");
+    if (x->d.seeds_lo >= 0) {
+        cJSON_AddItemToArray(s, cJSON_CreateNumber(x->d.seeds_lo));
+        cJSON_AddItemToArray(s, cJSON_CreateNumber(x->d.seeds_hi));
+    }
+    if (x->capped[0]) cJSON_AddStringToObject(o, "capped", x->capped);
+    if (x->pick[0]) cJSON_AddStringToObject(o, "pick", x->pick);
+    cJSON_AddStringToObject(o, "measured", x->measured);
+    if (x->beside[0]) cJSON_AddStringToObject(o, "beside", x->beside);
+    return o;
+}
+
+ws_status ws_claims_write_json(ws_ctx *ctx, const char *path, const ws_claim *c, int n) {
+    cJSON *j = cJSON_CreateObject();
+    int family = 0;
+    for (int i = 0; i < n; i++) family += c[i].in_family;
+    cJSON_AddNumberToObject(j, "claims", n);
+    cJSON_AddNumberToObject(j, "family", family);
+    cJSON_AddStringToObject(j, "adjustment", "Holm, family-wise 5 %");
+    cJSON_AddNumberToObject(j, "chance_yes", ws_claims_chance_yes(c, n));
+    cJSON *arr = cJSON_AddArrayToObject(j, "items");
+    for (int i = 0; i < n; i++) cJSON_AddItemToArray(arr, claim_json(&c[i]));
+    ws_status st = ws_json_write_file(ctx, path, j);
+    cJSON_Delete(j);
     return st;
 }

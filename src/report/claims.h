@@ -1,66 +1,71 @@
-// The paper's claims, checked against measurements: for each artefact of
-// `warmstart reproduce` (by its name), the statements it makes -- "warm start
-// generalises worse than random initialisation", "warm trains faster",
-// "shrink-perturb matches random at less compute", ... -- each tested on the
-// artefact's results, paired by seed, and given a verdict computed from the
-// data (exp/stats.h): it holds (the 95 % interval of the paired difference lies
-// on the claim's side of zero), the data say the opposite, or neither -- then
-// "not shown" when the interval is narrower than the paper's effect (the run
-// could have seen it), "undecided" when it is not (the run could not), with
-// the seeds that would decide it estimated from the run's own spread. A claim
-// whose runs stopped at the epoch cap before the threshold gets no verdict.
+// The claims engine: any claim declared as data (exp/claim.h) evaluated on a results table
+// (exp/table.h). For each claim: its per-seed values, paired by seed id (missing ones left out
+// and counted), over the rounds, share, point or trend it names; the decision of
+// exp/stats.h (ws_decide) under its kind, sized by the paper's effect where it was measured in
+// this setting, else by the smallest effect of interest it declares; no verdict where a run
+// behind it stopped at the epoch cap, or where it is exploratory; then, over the report's
+// family of confirmatory claims (each set of runs counted once), Holm's adjustment. Nothing
+// here knows an artefact's name or a paper's number: they come with the claims.
 #ifndef WS_REPORT_CLAIMS_H
 #define WS_REPORT_CLAIMS_H
 
 #include <stddef.h>
 
 #include "core/ctx.h"
+#include "exp/claim.h"
 #include "exp/stats.h"
-
-// Seeds-to-decide estimates above this are printed as "> WS_SEEDS_CAP".
-#define WS_SEEDS_CAP 1000
+#include "exp/table.h"
 
 typedef struct {
-    char where[160];      // the grid point or share ("model=mlp opt=adam"), or ""
-    char claim[200];      // what is claimed
-    char tag[64];         // the claim in a few words, for the forest plot's row ("gap", "faster (s)")
-    char paper[200];      // the paper's number or wording
-    char measured[240];   // ours: the paired difference, mean ± 95 % CI over n seeds
-    ws_verdict verdict;
-    // The numbers behind the verdict, NAN where there are none (a claim on means, no data).
-    double mean;          // the paired difference's mean, in units, positive where the claim holds
-    double half;          // its 95 % half-width: the smallest difference this run could have shown
-    double sd;            // the paired differences' standard deviation
-    int n;                // seeds paired
-    double effect;        // the paper's effect in the same units and direction (NAN: no number);
-                          // 0 for an equivalence claim ("alike", "within 1 point")
-    double tolerance;     // an equivalence claim's tolerance (> 0), which sizes it; 0 otherwise
-    int two_sided;        // the tolerance applies both ways (|d| < tolerance), not just d > -tolerance
-    char units[16];       // "points", "%", "s", "steps"
-    int seeds_needed;     // UNDECIDED: seeds for an interval narrower than the size (WS_SEEDS_CAP+1:
-                          // more than the cap); -1: no estimate (one seed: no spread)
-    char not_converged[200]; // NOT_CONVERGED: which runs stopped at the cap ("2 of 3 warm runs (seeds 1, 3)")
+    char artefact[64];        // the experiment it belongs to ("" outside a reproduction)
+    char id[128];             // the claim's id; "ID@POINT" for each point of `point = each`
+    char where[256];          // where it was measured, in words ("lr=0.01", "rounds 2 on", "5 % of the target")
+    ws_claim_spec spec;       // as declared (spec.point: the point it was evaluated at)
+    char units[16];
+    ws_decision d;            // the decision on its values (exp/stats.h)
+    ws_verdict verdict;       // d.verdict, or WS_VERDICT_EXPLORATORY, _NOT_CONVERGED, _NO_DATA
+    double size;              // what sized the verdict and the advice: E, the declared smallest effect
+                              // of interest, or the margin; NAN: none
+    char size_origin[160];    // where the size comes from, in words ("" none)
+    int effect_elsewhere;     // the paper's number is from another setting: shown beside, not sizing
+    int in_family;            // among the confirmatory claims Holm adjusts over
+    char out_of_family[160];  // why not (exploratory, the same runs as another artefact, no test, ...)
+    double p_adjusted;        // Holm's, NAN outside the family
+    ws_verdict adjusted;      // the verdict after the adjustment
+    char capped[240];         // the runs that stopped at the epoch cap ("2 of 3 warm runs (seeds 1, 3)")
+    char measured[300];       // "+1.23 ± 0.45 points (5 seeds)", with what is missing or all equal
+    char beside[300];         // shown with it: the seconds of a steps claim, a declared `beside`
+    char pick[300];           // a pick's choice, and on which seeds
 } ws_claim;
 
-// The claim's name on a plot's row, after its artefact's name: its where (shortened) and its
-// tag -- " 5 %: gap", or ": gap" without a where.
-void ws_claim_label(const ws_claim *c, char *out, size_t cap);
+// Evaluate specs[0..nspecs) on t into out[*n..cap), *n advanced (a claim over `point = each`
+// gives one per point). standin: the runs are on stand-in data, so every paper number is from
+// another setting. artefact names them in out.
+ws_status ws_claims_evaluate(ws_ctx *ctx, const ws_table *t, const ws_claim_spec *specs, int nspecs, int standin,
+                             const char *artefact, ws_claim *out, int cap, int *n);
 
-// The size a claim's interval is judged against: its tolerance, else |effect|; NAN: none.
-double ws_claim_size(const ws_claim *c);
+// Holm over the claims with in_family set: p_adjusted and adjusted for every claim (outside the
+// family: NAN and the verdict itself).
+void ws_claims_adjust(ws_claim *c, int n);
 
-// Short words, for column heads and counts: "yes", "not shown", "undecided",
-// "no: the opposite", "no verdict", "no data".
+// How many false "yes" chance alone gives the family when every claim's effect is null:
+// 2.5 % of each difference or non-inferiority claim, 5 % of each equivalence claim at its margin.
+double ws_claims_chance_yes(const ws_claim *c, int n);
+
+// Short words, for column heads and counts: "yes", "not shown", "undecided", "no: the
+// opposite", "exploratory", "no verdict", "no data".
 const char *ws_verdict_word(ws_verdict v);
-
-// The verdict in full, as the report's cell states it: "not shown: the interval includes 0
-// and is narrower than the paper's effect", "undecided: ...", "no verdict: runs stopped at
-// the epoch cap: ...", with the wording for equivalence claims and for claims the paper
-// gives no number for.
+// The verdict in full, as the report's cell states it.
 void ws_claim_verdict_text(const ws_claim *c, char *out, size_t cap);
+// The claim's row name on a plot: "ID where".
+void ws_claim_label(const ws_claim *c, char *out, size_t cap);
+// The number to draw the paper's effect at (NAN: none): the paper's effect, or 0 for a margin claim.
+double ws_claim_paper_value(const ws_claim *c);
 
-// Check artefact `name`'s claims on its results in dir (a scenario's folder,
-// or a sweep's, whose every point is checked). Unknown names have none.
-ws_status ws_claims_check(ws_ctx *ctx, const char *name, const char *dir, ws_claim *out, int cap, int *n);
+// claims.json: one object per claim (id, artefact, text, kind, learners, measure, where, n,
+// missing, mean, half95, the effect that sized it and its origin, the paper's number and its
+// setting, verdict, adjusted verdict, p, adjusted p, seeds for 80 % power), and the family's
+// size and chance "yes". Whole or absent.
+ws_status ws_claims_write_json(ws_ctx *ctx, const char *path, const ws_claim *c, int n);
 
 #endif

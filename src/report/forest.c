@@ -25,6 +25,7 @@ const char *ws_verdict_color(ws_verdict v) {
     case WS_VERDICT_NOT_SHOWN: return "#8c8c8c";
     case WS_VERDICT_UNDECIDED: return "#ff7f0e";
     case WS_VERDICT_OPPOSITE: return "#d62728";
+    case WS_VERDICT_EXPLORATORY: return "#1f77b4";
     case WS_VERDICT_NOT_CONVERGED: return "#9467bd";
     default: return "#cccccc";
     }
@@ -97,13 +98,13 @@ static void script(FILE *gp, const ws_forest_row *rows, const placed *pl, int np
         // The panel's title across the whole width (the labels' margin included), flush left.
         fprintf(gp, "set label 1 at screen 0.01, screen %.5f left font 'Sans,11' ", (top - 16.0) / height);
         if (q->units[0]) {
-            fprintf(gp, "'Claims the paper gives no number for, in %s: the difference, positive where the claim holds'\n",
+            fprintf(gp, "'Claims with no size to weigh them by, in %s: the difference, positive where the claim holds'\n",
                     q->units);
             fprintf(gp, "set xlabel 'difference (%s)'\n", q->units);
         } else {
-            fprintf(gp, "\"Claims the paper gives a size for: the difference divided by |the paper's effect|, or by an "
-                        "equivalence claim's tolerance\"\n");
-            fprintf(gp, "set xlabel \"difference / size: the paper's effect at +1; an equivalence claim holds inside ±1 "
+            fprintf(gp, "\"Claims with a size: the difference divided by it (the paper's effect in this setting, a "
+                        "smallest effect of interest, or a margin)\"\n");
+            fprintf(gp, "set xlabel \"difference / size: an effect of that size at +1; a margin claim's bounds at ±1 "
                         "(ticks)\"\n");
             // The paper's effect, and an equivalence claim's tolerance, at ±1.
             for (int s = -1; s <= 1; s += 2)
@@ -134,8 +135,8 @@ static void script(FILE *gp, const ws_forest_row *rows, const placed *pl, int np
                     "tc rgb '#555555' notitle",
                 dir, f, p, p, p, p, p, p, p, p);
         if (p == 0) {
-            static const ws_verdict shown[] = {WS_VERDICT_HOLDS, WS_VERDICT_NOT_SHOWN, WS_VERDICT_UNDECIDED,
-                                               WS_VERDICT_OPPOSITE, WS_VERDICT_NOT_CONVERGED};
+            static const ws_verdict shown[] = {WS_VERDICT_HOLDS,    WS_VERDICT_NOT_SHOWN,   WS_VERDICT_UNDECIDED,
+                                               WS_VERDICT_OPPOSITE, WS_VERDICT_EXPLORATORY, WS_VERDICT_NOT_CONVERGED};
             for (size_t k = 0; k < sizeof shown / sizeof *shown; k++)
                 fprintf(gp, ", NaN with points pt 7 ps 1.2 lc rgb '%s' title '%s'", ws_verdict_color(shown[k]),
                         ws_verdict_word(shown[k]));
@@ -160,11 +161,13 @@ ws_status ws_forest_render(ws_ctx *ctx, const ws_forest_row *rows, int n, const 
     // Each row into its panel: sized rows normalised into panel 0, the rest by unit.
     for (int i = 0; i < n; i++) {
         const ws_claim *c = rows[i].c;
-        if (!isfinite(c->mean)) {
+        if (!isfinite(c->d.mean)) {
             ++*left_out;
             continue;
         }
-        const double size = ws_claim_size(c), h = isfinite(c->half) ? c->half : NAN;
+        // The bar: the 95 % interval, or an every-seed claim's range of values.
+        const int range = c->spec.kind == WS_KIND_EVERY_SEED;
+        const double size = c->size, lo = range ? c->d.lo : c->d.mean - c->d.half95, hi = range ? c->d.hi : c->d.mean + c->d.half95;
         int p = 0;
         if (!isfinite(size)) {
             for (p = 1; p < npanels && strcmp(pn[p].units, c->units); p++) {}
@@ -180,8 +183,8 @@ ws_status ws_forest_render(ws_ctx *ctx, const ws_forest_row *rows, int n, const 
         }
         const double scale = p == 0 ? size : 1;
         placed *x = &pl[np++];
-        *x = (placed){i, p, c->mean / scale, (c->mean - h) / scale, (c->mean + h) / scale,
-                      p == 0 && isfinite(c->effect) ? c->effect / scale : NAN};
+        const double paper = ws_claim_paper_value(c);
+        *x = (placed){i, p, c->d.mean / scale, lo / scale, hi / scale, isfinite(paper) ? paper / scale : NAN};
         pn[p].n++;
         const double ends[3] = {x->m, x->lo, x->hi};
         for (int k = 0; k < 3; k++)
@@ -237,9 +240,10 @@ ws_status ws_forest_render(ws_ctx *ctx, const ws_forest_row *rows, int n, const 
             const int bar = isfinite(x->lo) && isfinite(x->hi);
             const double lo = bar ? clampd(x->lo, q->lo, q->hi) : NAN, hi = bar ? clampd(x->hi, q->lo, q->hi) : NAN;
             const double m = x->m >= q->lo && x->m <= q->hi ? x->m : NAN;
-            const int eq = p == 0 && q->units[0] == 0 && c->tolerance > 0;
+            const int band = p == 0 && q->units[0] == 0 && c->spec.kind != WS_KIND_DIFFERENCE;
+            const int both = c->spec.kind == WS_KIND_EQUIVALENCE || c->spec.kind == WS_KIND_EVERY_SEED;
             fprintf(out, "%d", q->n - i);
-            const double cols[6] = {m, lo, hi, x->paper, eq ? -1.0 : NAN, eq && c->two_sided ? 1.0 : NAN};
+            const double cols[6] = {m, lo, hi, x->paper, band ? -1.0 : NAN, band && both ? 1.0 : NAN};
             for (int j = 0; j < 6; j++) put_num(out, cols[j]);
             fprintf(out, " %d", color_int(c->verdict));
             const int left = bar && x->lo < q->lo, right = bar && x->hi > q->hi;

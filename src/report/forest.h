@@ -3,13 +3,13 @@
 // diamond, a line at 0 -- so that a reader sees what was decided, what was not, and how far
 // each result lies from the paper's.
 //
-// Claims come in different units (accuracy points, %, seconds, gradient steps), so the rows
-// are drawn in panels: the first holds every claim the paper gives a size for, each divided by
-// that size -- |the paper's effect|, or an equivalence claim's tolerance -- so that the paper's
-// effect sits at +1 (an equivalence claim's paper value at 0, its tolerance at ±1) and a bar
-// shorter than 1 on each side is a run that could detect the paper's effect; then one panel per
-// unit for the claims the paper gives no number for, in their own units. A normalised value
-// beyond ±6 is clipped, its bar ending in an arrow.
+// Claims come in different units (accuracy points, %, gradient steps), so the rows are drawn in
+// panels: the first holds every claim with a size (the one that sized its verdict: the paper's
+// effect in this setting, a declared smallest effect of interest, or a margin), each divided by
+// it, so that an effect of that size sits at +1 (a margin claim's bounds at ±1, its paper value
+// at 0) and a bar shorter than 1 on each side is a run that could tell it from 0; then one panel
+// per unit for the claims with no size, in their own units. A normalised value beyond ±6 is
+// clipped, its bar ending in an arrow. An every-seed claim's bar is its range of values.
 #ifndef WS_REPORT_FOREST_H
 #define WS_REPORT_FOREST_H
 

@@ -17,196 +17,135 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/file.h"
 #include "exp/stats.h"
+#include "exp/sweep.h"
 #include "report/figure.h"
 
 #define NQUANT 5        // accuracy, seconds, cumulative seconds, weights vs init, gradient norm ratio
 
-static double num(const cJSON *o, const char *key) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+// "DATA, ARCH" of a configuration, for the figures' titles.
+void ws_plot_title(const cJSON *config, char *buf, size_t cap) {
+    const char *data = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(config, "data"), "name"));
+    const char *arch = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(config, "model"), "arch"));
+    snprintf(buf, cap, "%s, %s", data ? data : "?", arch ? arch : "?");
 }
 
-static const cJSON *path_get(const cJSON *o, const char *a, const char *b) {
-    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, a);
-    return b ? cJSON_GetObjectItemCaseSensitive(x, b) : x;
+// A sweep: every (point, learner) as accuracy against seconds (means over seeds), the Pareto
+// front as a line; then Figure 4, where the sweep is over phase-1 epochs.
+static ws_status plot_sweep(ws_ctx *ctx, const ws_table *t, series *all, const char *outdir, int *nfigs) {
+    figure f;
+    memset(&f, 0, sizeof f);
+    char title[200];
+    ws_plot_title(t->points[0].config, title, sizeof title);
+    ws_sweep_point *pt = malloc(sizeof *pt);
+    double acc[WS_SWEEP_MAX_SEEDS], *xs = calloc(MAX_POINTS, sizeof *xs), *ys = calloc(MAX_POINTS, sizeof *ys);
+    uint8_t front[MAX_POINTS];
+    if (!pt || !xs || !ys) return free(pt), free(xs), free(ys), ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the figures");
+    int nrows = 0, nlines = 0;
+    for (int k = 0; k < t->npoints; k++) {
+        ws_sweep_cells(t, &t->points[k], pt);
+        for (int c = 0; c < pt->ncells && nrows < MAX_POINTS; c++) {
+            int l = 0;
+            while (l < nlines && strcmp(all[l].name, pt->cells[c].learner)) l++;
+            if (l == nlines && nlines < MAX_SERIES - 1) snprintf(all[nlines++].name, sizeof all[0].name, "%s", pt->cells[c].learner);
+            for (int i = 0; i < pt->cells[c].n; i++) acc[i] = 100 * pt->cells[c].acc[i];
+            xs[nrows] = ws_summarize(pt->cells[c].seconds, pt->cells[c].n).mean, ys[nrows] = ws_summarize(acc, pt->cells[c].n).mean;
+            if (l < nlines) ws_fig_add(&all[l], all[l].npoints, xs[nrows], ys[nrows]);
+            nrows++;
+        }
+    }
+    ws_pareto(ys, xs, nrows, front);
+    series *line = &all[MAX_SERIES - 1];
+    snprintf(line->name, sizeof line->name, "Pareto front");
+    for (int i = 0; i < nrows; i++) // by seconds, one point each
+        if (front[i]) {
+            int k = line->npoints;
+            while (k > 0 && line->x[k - 1] > xs[i]) line->x[k] = line->x[k - 1], line->v[k][0] = line->v[k - 1][0], line->nv[k] = 1, k--;
+            line->x[k] = xs[i], line->v[k][0] = ys[i], line->nv[k] = 1, line->npoints++;
+        }
+    free(pt), free(xs), free(ys);
+    snprintf(f.file, sizeof f.file, "sweep");
+    snprintf(f.title, sizeof f.title, "Sweep: test accuracy against training time (%s; means over seeds)", title);
+    snprintf(f.xlabel, sizeof f.xlabel, "training seconds to converge");
+    snprintf(f.ylabel, sizeof f.ylabel, "test accuracy (%%)");
+    f.scatter = 1;
+    for (int l = 0; l < nlines; l++) f.s[f.nseries++] = &all[l];
+    f.s[f.nseries++] = line;
+    ws_status st = ws_fig_render(ctx, &f, outdir, nfigs);
+    if (!st) st = ws_plot_phase1_sweep(ctx, t, outdir, nfigs); // Figure 4, for that sweep
+    return st;
+}
+
+// Online and active: per round, each learner's accuracy, time, weights' correlation with the
+// initialisation and new/old gradient ratio; transfer: per share, accuracy and time.
+static ws_status plot_staged(ws_ctx *ctx, const ws_table *t, series *all, const char *outdir, int *nfigs) {
+    const ws_point *p = &t->points[0];
+    const int transfer = !strcmp(t->scenario, "transfer");
+    char title[200], band[64];
+    ws_plot_title(p->config, title, sizeof title);
+    int nlearn = 0;
+    for (int l = 0; l < t->nlearners && nlearn < MAX_SERIES; l++) {
+        if (l == t->base) continue;
+        for (int i = 0; i < p->nruns; i++) {
+            const ws_run *r = &p->runs[i];
+            if (r->learner != l) continue;
+            const double x = transfer ? 100 * r->m[WS_M_FRACTION] : r->m[WS_M_EXAMPLES];
+            const double go = r->m[WS_M_GRAD_OLD], values[NQUANT] = {100 * r->m[WS_M_TEST_ACC], r->m[WS_M_SECONDS],
+                                                                    r->m[WS_M_CUM_SECONDS], r->m[WS_M_CORR_INIT],
+                                                                    go > 0 ? r->m[WS_M_GRAD_NEW] / go : NAN};
+            for (int q = 0; q < NQUANT; q++)
+                if (isfinite(values[q])) ws_fig_add(&all[q * MAX_SERIES + nlearn], r->stage, x, values[q]);
+        }
+        for (int q = 0; q < NQUANT; q++) snprintf(all[q * MAX_SERIES + nlearn].name, sizeof all[0].name, "%s", t->learners[l]);
+        nlearn++;
+    }
+    const int nseeds = p->nrecords;
+    snprintf(band, sizeof band, "%d seed%s%s", nseeds, nseeds == 1 ? "" : "s", nseeds > 1 ? ", 95% CI" : "");
+    const char *what = transfer ? "Transfer" : !strcmp(t->experiment, "active") ? "Active online learning" : "Online learning";
+    const char *xl = transfer ? "share of the target training set (%)" : "examples seen";
+    const char *files[NQUANT] = {"accuracy", "seconds", "cumulative_seconds", "weights", "gradnorm"};
+    const char *ylab[NQUANT] = {"test accuracy (%)", "time to converge (s)", "training time so far (s)",
+                                "Pearson correlation of weights with init", "gradient norm, new / old examples"};
+    const char *what4[NQUANT] = {"test accuracy", "time to converge", "cumulative training time", "weights vs initialisation",
+                                 "gradient norm on new over old examples, at the round's start"};
+    ws_status st = WS_OK;
+    for (int q = 0; q < (transfer ? 2 : NQUANT) && !st; q++) {
+        figure f;
+        memset(&f, 0, sizeof f);
+        snprintf(f.file, sizeof f.file, "%s", files[q]);
+        snprintf(f.title, sizeof f.title, "%s: %s (%s; %s)", what, what4[q], title, band);
+        snprintf(f.xlabel, sizeof f.xlabel, "%s", xl);
+        snprintf(f.ylabel, sizeof f.ylabel, "%s", ylab[q]);
+        f.logx = transfer;
+        for (int l = 0; l < nlearn; l++)
+            if (all[q * MAX_SERIES + l].npoints) f.s[f.nseries++] = &all[q * MAX_SERIES + l];
+        if (f.nseries) st = ws_fig_render(ctx, &f, outdir, nfigs);
+    }
+    if (!st && !transfer) st = ws_plot_shrink_grid(ctx, t, outdir, nfigs); // Figure 8, where the learners make a grid
+    return st;
+}
+
+ws_status ws_plot_table(ws_ctx *ctx, const ws_table *t, const char *outdir, int *nfigs) {
+    if (!t->npoints) return ws_fail(ctx, WS_ERR_FORMAT, "no results to draw");
+    if (mkdir(outdir, 0777) != 0 && errno != EEXIST)
+        return ws_fail(ctx, WS_ERR_IO, "%s: cannot create directory: %s", outdir, strerror(errno));
+    if (!t->sweep && !strcmp(t->scenario, "batch")) return ws_plot_batch(ctx, t, &t->points[0], outdir, nfigs);
+    series *all = calloc(MAX_SERIES * NQUANT, sizeof *all);
+    if (!all) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the figures");
+    ws_status st = t->sweep ? plot_sweep(ctx, t, all, outdir, nfigs) : plot_staged(ctx, t, all, outdir, nfigs);
+    free(all);
+    return st;
 }
 
 ws_status ws_plot_results(ws_ctx *ctx, const char *input, const char *outdir, int *nfigs) {
     *nfigs = 0;
-    char file[1200];
-    struct stat sb;
-    if (stat(input, &sb) != 0) return ws_fail(ctx, WS_ERR_IO, "%s: %s", input, strerror(errno));
-    const int is_dir = S_ISDIR(sb.st_mode);
-    if (is_dir) {
-        static const char *const names[4] = {"online.jsonl", "transfer.jsonl", "sweep.jsonl", "batch.jsonl"};
-        int found = 0;
-        for (int i = 0; i < 4 && !found; i++) {
-            snprintf(file, sizeof file, "%s/%s", input, names[i]);
-            found = stat(file, &sb) == 0;
-        }
-        if (!found) return ws_fail(ctx, WS_ERR_IO, "%s: no online.jsonl, transfer.jsonl or sweep.jsonl in this folder", input);
-    } else {
-        snprintf(file, sizeof file, "%s", input);
-    }
-    uint8_t *buf;
-    size_t len;
-    ws_status st = ws_file_read(ctx, file, "results file (JSONL)", &buf, &len);
+    ws_table *t;
+    ws_status st = ws_table_read(ctx, input, &t);
     if (st) return st;
-    series *all = calloc(MAX_SERIES * NQUANT, sizeof *all);
-    if (!all) {
-        ws_free(buf);
-        return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the figures");
-    }
-    char exp[32] = "", title[200] = "";
-    int nseeds = 0, nlearn = 0;
-    char learners[MAX_SERIES][48];
-    // Series q * MAX_SERIES + l: quantity q of learner l.
-#define SERIES(q, l) (&all[(q) * MAX_SERIES + (l)])
-    for (size_t i = 0, line = 1; i < len && !st; line++) {
-        size_t j = i;
-        while (j < len && buf[j] != '\n') j++;
-        if (j > i) {
-            cJSON *rec = cJSON_ParseWithLength((const char *)buf + i, j - i);
-            if (!rec) {
-                st = ws_fail(ctx, WS_ERR_FORMAT, "%s: line %zu is not JSON", file, line);
-                break;
-            }
-            const cJSON *e = path_get(rec, "config", "experiment");
-            if (!cJSON_IsString(e)) {
-                cJSON_Delete(rec);
-                st = ws_fail(ctx, WS_ERR_FORMAT, "%s: line %zu has no config.experiment (not a warmstart result)", file, line);
-                break;
-            }
-            snprintf(exp, sizeof exp, "%s", e->valuestring);
-            const cJSON *dn = path_get(path_get(rec, "config", "data"), "name", NULL), *ar = path_get(path_get(rec, "config", "model"), "arch", NULL);
-            snprintf(title, sizeof title, "%s, %s", cJSON_IsString(dn) ? dn->valuestring : "?", cJSON_IsString(ar) ? ar->valuestring : "?");
-            if (!strcmp(exp, "online") || !strcmp(exp, "active")) {
-                const cJSON *ls = cJSON_GetObjectItemCaseSensitive(rec, "learners");
-                int l = 0;
-                for (const cJSON *lr = ls ? ls->child : NULL; lr && l < MAX_SERIES; lr = lr->next, l++) {
-                    snprintf(learners[l], sizeof learners[l], "%s", lr->string);
-                    int k = 0;
-                    for (const cJSON *r = lr->child; r; r = r->next, k++) {
-                        double x = num(r, "examples_seen");
-                        ws_fig_add(SERIES(0, l), k, x, 100 * num(r, "test_acc"));
-                        ws_fig_add(SERIES(1, l), k, x, num(r, "seconds"));
-                        ws_fig_add(SERIES(2, l), k, x, num(r, "cumulative_seconds"));
-                        ws_fig_add(SERIES(3, l), k, x, num(path_get(r, "weights_vs_init", NULL), "pearson"));
-                        double go = num(r, "grad_norm_old"), gn = num(r, "grad_norm_new");
-                        if (go > 0) ws_fig_add(SERIES(4, l), k, x, gn / go);
-                    }
-                }
-                nlearn = l;
-            } else if (!strcmp(exp, "transfer")) {
-                int k = 0;
-                for (const cJSON *p = path_get(rec, "points", NULL) ? path_get(rec, "points", NULL)->child : NULL; p;
-                     p = p->next, k++) {
-                    double x = 100 * num(p, "fraction");
-                    int l = 0;
-                    for (const cJSON *r = p->child; r && l < MAX_SERIES; r = r->next) {
-                        if (!cJSON_IsObject(r) || !cJSON_GetObjectItemCaseSensitive(r, "test_acc")) continue;
-                        snprintf(learners[l], sizeof learners[l], "%s", r->string);
-                        ws_fig_add(SERIES(0, l), k, x, 100 * num(r, "test_acc"));
-                        ws_fig_add(SERIES(1, l), k, x, num(r, "seconds"));
-                        l++;
-                    }
-                    nlearn = l;
-                }
-            } else if (!strcmp(exp, "sweep")) {
-                // One point per (grid point, learner): accuracy against seconds; the
-                // Pareto front, sorted by seconds, as the last series.
-                const cJSON *ln = path_get(rec, "learner", NULL);
-                double x = num(path_get(rec, "seconds", NULL), "mean"), y = 100 * num(path_get(rec, "test_acc", NULL), "mean");
-                int l = 0;
-                while (l < nlearn && cJSON_IsString(ln) && strcmp(learners[l], ln->valuestring)) l++;
-                if (l == nlearn && l < MAX_SERIES - 1 && cJSON_IsString(ln))
-                    snprintf(learners[nlearn++], sizeof learners[0], "%s", ln->valuestring);
-                if (l < nlearn) ws_fig_add(SERIES(0, l), SERIES(0, l)->npoints, x, y);
-                if (cJSON_IsTrue(path_get(rec, "pareto", NULL))) {
-                    series *front = SERIES(1, 0);
-                    int k = front->npoints;
-                    while (k > 0 && front->x[k - 1] > x && k < MAX_POINTS) { // insertion by seconds
-                        front->x[k] = front->x[k - 1], front->v[k][0] = front->v[k - 1][0], front->nv[k] = 1;
-                        k--;
-                    }
-                    if (front->npoints < MAX_POINTS) {
-                        front->x[k] = x, front->v[k][0] = y, front->nv[k] = 1;
-                        front->npoints++;
-                    }
-                }
-            } else if (!strcmp(exp, "batch")) {
-                cJSON_Delete(rec); // its own reader (plot_batch.c)
-                nseeds++;
-                break;
-            } else {
-                cJSON_Delete(rec);
-                st = ws_fail(ctx, WS_ERR_ARG, "%s: experiment '%s' has no figures", file, exp);
-                break;
-            }
-            nseeds++;
-            cJSON_Delete(rec);
-        }
-        i = j + 1;
-    }
-    ws_free(buf);
-    if (!st && nseeds == 0) st = ws_fail(ctx, WS_ERR_FORMAT, "%s: no results in the file", file);
-    if (!st && mkdir(outdir, 0777) != 0 && errno != EEXIST)
-        st = ws_fail(ctx, WS_ERR_IO, "%s: cannot create directory: %s", outdir, strerror(errno));
-    if (!st && !strcmp(exp, "batch")) {
-        free(all);
-        if ((st = ws_plot_batch(ctx, file, outdir, nfigs))) return st;
-        if (!*nfigs)
-            return ws_fail(ctx, WS_ERR_ARG, "%s: nothing to draw: a two-phase run draws its per-epoch curves with "
-                           "--eval-every, gradient norms with --grad-every, shrunk accuracy with --shrink-eval", file);
-        return WS_OK;
-    }
-    if (!st && !strcmp(exp, "sweep")) {
-        figure f;
-        memset(&f, 0, sizeof f);
-        snprintf(f.file, sizeof f.file, "sweep");
-        snprintf(f.title, sizeof f.title, "Sweep: test accuracy against training time (%s; means over seeds)", title);
-        snprintf(f.xlabel, sizeof f.xlabel, "training seconds to converge");
-        snprintf(f.ylabel, sizeof f.ylabel, "test accuracy (%%)");
-        f.scatter = 1;
-        for (int l = 0; l < nlearn; l++) {
-            snprintf(SERIES(0, l)->name, sizeof all[0].name, "%s", learners[l]);
-            f.s[f.nseries++] = SERIES(0, l);
-        }
-        snprintf(SERIES(1, 0)->name, sizeof all[0].name, "Pareto front");
-        f.s[f.nseries++] = SERIES(1, 0);
-        st = ws_fig_render(ctx, &f, outdir, nfigs);
-        if (!st && is_dir) st = ws_plot_phase1_sweep(ctx, input, outdir, nfigs); // Figure 4, for that sweep
-    } else if (!st) {
-        for (int l = 0; l < nlearn; l++)
-            for (int q = 0; q < NQUANT; q++) snprintf(SERIES(q, l)->name, sizeof all[0].name, "%s", learners[l]);
-        const int transfer = !strcmp(exp, "transfer");
-        const char *what = transfer ? "Transfer" : !strcmp(exp, "active") ? "Active online learning" : "Online learning";
-        const char *xl = transfer ? "share of the target training set (%)" : "examples seen";
-        char band[64];
-        snprintf(band, sizeof band, "%d seed%s%s", nseeds, nseeds == 1 ? "" : "s", nseeds > 1 ? ", 95% CI" : "");
-        figure f;
-        const char *files[NQUANT] = {"accuracy", "seconds", "cumulative_seconds", "weights", "gradnorm"};
-        const char *ylab[NQUANT] = {"test accuracy (%)", "time to converge (s)", "training time so far (s)",
-                                    "Pearson correlation of weights with init", "gradient norm, new / old examples"};
-        const char *what4[NQUANT] = {"test accuracy", "time to converge", "cumulative training time",
-                                     "weights vs initialisation",
-                                     "gradient norm on new over old examples, at the round's start"};
-        for (int q = 0; q < (transfer ? 2 : NQUANT) && !st; q++) {
-            memset(&f, 0, sizeof f);
-            snprintf(f.file, sizeof f.file, "%s", files[q]);
-            snprintf(f.title, sizeof f.title, "%s: %s (%s; %s)", what, what4[q], title, band);
-            snprintf(f.xlabel, sizeof f.xlabel, "%s", xl);
-            snprintf(f.ylabel, sizeof f.ylabel, "%s", ylab[q]);
-            f.logx = transfer;
-            for (int l = 0; l < nlearn; l++)
-                if (SERIES(q, l)->npoints) f.s[f.nseries++] = SERIES(q, l);
-            if (f.nseries) st = ws_fig_render(ctx, &f, outdir, nfigs);
-        }
-        if (!st && !transfer) st = ws_plot_shrink_grid(ctx, file, outdir, nfigs); // Figure 8, where the learners make a grid
-    }
-#undef SERIES
-    free(all);
+    st = ws_plot_table(ctx, t, outdir, nfigs);
+    if (!st && !*nfigs && !t->sweep && !strcmp(t->scenario, "batch"))
+        st = ws_fail(ctx, WS_ERR_ARG, "%s: nothing to draw: a two-phase run draws its per-epoch curves with --eval-every, "
+                                      "gradient norms with --grad-every, shrunk accuracy with --shrink-eval", input);
+    ws_table_free(t);
     return st;
 }

@@ -1,27 +1,36 @@
-// warmstart plot: figures from the JSONL that online, active and transfer write.
+// warmstart plot: figures from a results table (exp/table.h) of any scenario or sweep.
 #ifndef WS_REPORT_PLOT_H
 #define WS_REPORT_PLOT_H
 
+#include <cjson/cJSON.h>
+
 #include "core/ctx.h"
+#include "exp/table.h"
 
-// Read `input` (a results JSONL file, or a folder holding online.jsonl or
-// transfer.jsonl) and render its figures into outdir (created if missing) as
-// NAME.png and NAME.svg, with NAME.dat / NAME.gp beside them (gnuplot's data
-// and script, to restyle a figure). Online and active results: accuracy,
-// seconds, weights, gradnorm; transfer: accuracy, seconds. Needs gnuplot on
-// the PATH. *nfigs gets the number of image files written.
+// Read `input` (a results folder or file: exp/table.h) and render its figures into outdir
+// (created if missing) as NAME.png and NAME.svg, with NAME.dat / NAME.gp beside them
+// (gnuplot's data and script, to restyle a figure). Online and active results: accuracy,
+// seconds, weights, gradnorm (and Figure 8's heatmaps where the learners make a grid);
+// transfer: accuracy, seconds; a sweep: accuracy against seconds (and Figure 4 over
+// phase1-epochs); a two-phase run: what its records hold (ws_plot_batch; none is an error here).
+// Needs gnuplot on the PATH. *nfigs gets the number of image files written.
 ws_status ws_plot_results(ws_ctx *ctx, const char *input, const char *outdir, int *nfigs);
+// The same from a table already read (a two-phase run's figures may be none: *nfigs stays).
+ws_status ws_plot_table(ws_ctx *ctx, const ws_table *t, const char *outdir, int *nfigs);
 
-// The two-phase experiment's figures from its batch.jsonl into outdir: per-epoch training and
-// test accuracy (Figure 1; with --eval-every), gradient norms on old and new data through phase 2
+// "DATA, ARCH" of a results configuration, for the figures' titles.
+void ws_plot_title(const cJSON *config, char *buf, size_t cap);
+
+// The two-phase experiment's figures of point p into outdir: per-epoch training and test
+// accuracy (Figure 1; with --eval-every), gradient norms on old and new data through phase 2
 // (Figure 5; --grad-every), accuracy of shrunk models (Figure 6; --shrink-eval). Only those the
-// records hold data for: *nfigs may stay 0.
-ws_status ws_plot_batch(ws_ctx *ctx, const char *file, const char *outdir, int *nfigs);
-// A sweep over --phase1-epochs (folder dir): warm's test accuracy against random's by the start
-// epoch, and the per-epoch curves of the warm starts (Figure 4). Nothing for other sweeps.
-ws_status ws_plot_phase1_sweep(ws_ctx *ctx, const char *dir, const char *outdir, int *nfigs);
+// runs hold data for: *nfigs may stay as it was.
+ws_status ws_plot_batch(ws_ctx *ctx, const ws_table *t, const ws_point *p, const char *outdir, int *nfigs);
+// A sweep over phase1-epochs: warm's test accuracy against random's by the start epoch, and the
+// per-epoch curves of the warm starts (Figure 4). Nothing for other sweeps.
+ws_status ws_plot_phase1_sweep(ws_ctx *ctx, const ws_table *t, const char *outdir, int *nfigs);
 // An online run whose learners include shrink-perturb at >= 2 lambdas and >= 2 sigmas: heatmaps of
 // the mean test accuracy and the training time over the grid (Figure 8). Nothing otherwise.
-ws_status ws_plot_shrink_grid(ws_ctx *ctx, const char *file, const char *outdir, int *nfigs);
+ws_status ws_plot_shrink_grid(ws_ctx *ctx, const ws_table *t, const char *outdir, int *nfigs);
 
 #endif

@@ -9,9 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "io/jsonl.h"
 #include "report/figure.h"
 #include "report/plot.h"
 
@@ -24,86 +22,45 @@ typedef struct {
     char title[200];
 } batch_figs;
 
-static double num(const cJSON *o, const char *key) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+// A curve's points every `stride`-th, from x offset on, into series s (x scaled 1, y by yscale).
+static void add_curve(series *s, const ws_curve *c, double offset, double yscale, int stride) {
+    for (int i = 0; i < c->n; i += stride)
+        if (isfinite(c->y[i])) ws_fig_add(s, i / stride, offset + c->x[i], yscale * c->y[i]);
 }
 
-static const cJSON *get(const cJSON *o, const char *key) { return cJSON_GetObjectItemCaseSensitive(o, key); }
-
-// "DATA, ARCH" of a record's configuration, for the figures' titles.
-static void title_of(const cJSON *rec, char *buf, size_t cap) {
-    const cJSON *cfg = get(rec, "config");
-    const char *data = cJSON_GetStringValue(get(get(cfg, "data"), "name"));
-    const char *arch = cJSON_GetStringValue(get(get(cfg, "model"), "arch"));
-    snprintf(buf, cap, "%s, %s", data ? data : "?", arch ? arch : "?");
-}
-
-static int line_of(batch_figs *b, const char *name) {
-    for (int l = 0; l < b->nlines; l++)
-        if (!strcmp(b->names[l], name)) return l;
-    if (b->nlines == MAX_SERIES) return -1;
-    snprintf(b->names[b->nlines], sizeof b->names[0], "%s", name);
-    return b->nlines++;
-}
-
-// A run's epoch log from epoch `offset` + 1 on: training accuracy and, where evaluated, test accuracy.
-static void add_epochs(batch_figs *b, int l, const cJSON *run, int offset) {
-    const cJSON *e;
-    cJSON_ArrayForEach(e, get(run, "epoch_log")) {
-        const int x = offset + (int)num(e, "epoch");
-        if ((x - 1) % b->stride) continue;
-        const int k = (x - 1) / b->stride;
-        ws_fig_add(&b->all[Q_TRAIN * MAX_SERIES + l], k, x, 100 * num(e, "train_acc"));
-        if (get(e, "test_acc")) ws_fig_add(&b->all[Q_TEST * MAX_SERIES + l], k, x, 100 * num(e, "test_acc"));
+// The runs' lines at point p: phase 1, then each learner from phase 1's last epoch on.
+static void batch_lines(batch_figs *b, const ws_table *t, const ws_point *p) {
+    int longest = 0, most = 0;
+    for (int i = 0; i < p->nruns; i++) {
+        const ws_run *r = &p->runs[i];
+        if (r->curve[WS_CURVE_TRAIN_ACC].n > longest) longest = r->curve[WS_CURVE_TRAIN_ACC].n;
+        if (r->curve[WS_CURVE_GRAD_OLD].n > most) most = r->curve[WS_CURVE_GRAD_OLD].n;
     }
-}
-
-static void add_numbers(series *s, const cJSON *xs, const cJSON *ys, double scale, int stride) {
-    const int n = cJSON_GetArraySize(xs);
-    for (int i = 0; i < n && i < cJSON_GetArraySize(ys); i += stride)
-        ws_fig_add(s, i / stride, cJSON_GetArrayItem(xs, i)->valuedouble, scale * cJSON_GetArrayItem(ys, i)->valuedouble);
-}
-
-static ws_status batch_record(ws_ctx *ctx, cJSON *rec, void *user) {
-    (void)ctx;
-    batch_figs *b = user;
-    const cJSON *runs = get(rec, "runs"), *p1 = get(runs, "phase1"), *r;
-    if (!b->nseeds) {
-        title_of(rec, b->title, sizeof b->title);
-        // At most MAX_POINTS points a line: every stride-th epoch, every gstride-th measurement.
-        int longest = 0, most = 0;
-        cJSON_ArrayForEach(r, runs) {
-            int e = cJSON_GetArraySize(get(r, "epoch_log")), g = cJSON_GetArraySize(get(get(r, "grad_log"), "step"));
-            if (e > longest) longest = e;
-            if (g > most) most = g;
+    // At most MAX_POINTS points a line: every stride-th epoch (phase 1 and phase 2 end to end), every gstride-th measurement.
+    b->stride = 1 + (2 * longest - 1 > 0 ? 2 * longest - 1 : 0) / MAX_POINTS;
+    b->gstride = 1 + (most > 0 ? most - 1 : 0) / MAX_POINTS;
+    for (int l = 0; l < t->nlearners && b->nlines < MAX_SERIES; l++) {
+        const int line = b->nlines;
+        int any = 0;
+        snprintf(b->names[line], sizeof b->names[0], "%s", l == t->base ? "phase 1" : t->learners[l]);
+        for (int i = 0; i < p->nruns; i++) {
+            const ws_run *r = &p->runs[i];
+            if (r->learner != l) continue;
+            const ws_run *p1 = t->base >= 0 && l != t->base ? ws_point_run(p, t->base, r->seed, 0) : NULL;
+            const double e1 = p1 ? p1->curve[WS_CURVE_TRAIN_ACC].n : 0;
+            series *q = &b->all[line];
+            add_curve(q + Q_TRAIN * MAX_SERIES, &r->curve[WS_CURVE_TRAIN_ACC], e1, 100, b->stride);
+            add_curve(q + Q_TEST * MAX_SERIES, &r->curve[WS_CURVE_TEST_ACC], e1, 100, b->stride);
+            add_curve(q + Q_SHRINK * MAX_SERIES, &r->curve[WS_CURVE_SHRINK_ACC], 0, 100, 1);
+            add_curve(q + Q_GOLD * MAX_SERIES, &r->curve[WS_CURVE_GRAD_OLD], 0, 1, b->gstride);
+            add_curve(q + Q_GNEW * MAX_SERIES, &r->curve[WS_CURVE_GRAD_NEW], 0, 1, b->gstride);
+            const ws_curve *o = &r->curve[WS_CURVE_GRAD_OLD], *w = &r->curve[WS_CURVE_GRAD_NEW];
+            for (int j = 0; j < o->n && j < w->n; j += b->gstride)
+                if (o->y[j] > 0) ws_fig_add(q + Q_GRATIO * MAX_SERIES, j / b->gstride, o->x[j], w->y[j] / o->y[j]);
+            any = 1;
         }
-        b->stride = 1 + (cJSON_GetArraySize(get(p1, "epoch_log")) + longest - 1) / MAX_POINTS;
-        b->gstride = 1 + (most > 0 ? most - 1 : 0) / MAX_POINTS;
+        b->nlines += any;
     }
-    b->nseeds++;
-    const int e1 = cJSON_GetArraySize(get(p1, "epoch_log"));
-    cJSON_ArrayForEach(r, runs) {
-        const int first = !strcmp(r->string, "phase1");
-        const int l = line_of(b, first ? "phase 1" : r->string);
-        if (l < 0) continue;
-        add_epochs(b, l, r, first ? 0 : e1);
-        const cJSON *g = get(r, "grad_log"), *sh = get(r, "shrink_eval");
-        if (g) {
-            const cJSON *st = get(g, "step"), *o = get(g, "old"), *w = get(g, "new");
-            add_numbers(&b->all[Q_GOLD * MAX_SERIES + l], st, o, 1, b->gstride);
-            add_numbers(&b->all[Q_GNEW * MAX_SERIES + l], st, w, 1, b->gstride);
-            const int n = cJSON_GetArraySize(st);
-            for (int i = 0; i < n && i < cJSON_GetArraySize(o) && i < cJSON_GetArraySize(w); i += b->gstride) {
-                const double go = cJSON_GetNumberValue(cJSON_GetArrayItem(o, i));
-                if (go > 0)
-                    ws_fig_add(&b->all[Q_GRATIO * MAX_SERIES + l], i / b->gstride, cJSON_GetNumberValue(cJSON_GetArrayItem(st, i)),
-                               cJSON_GetNumberValue(cJSON_GetArrayItem(w, i)) / go);
-            }
-        }
-        if (sh) add_numbers(&b->all[Q_SHRINK * MAX_SERIES + l], get(sh, "lambda"), get(sh, "test_acc"), 100, 1);
-    }
-    return WS_OK;
 }
 
 // A figure of quantity q over the lines that have it (more than one point), or nothing.
@@ -124,17 +81,18 @@ static ws_status draw_quantity(ws_ctx *ctx, batch_figs *b, int q, const char *fi
     return ws_fig_render(ctx, &f, outdir, nfigs);
 }
 
-ws_status ws_plot_batch(ws_ctx *ctx, const char *file, const char *outdir, int *nfigs) {
+ws_status ws_plot_batch(ws_ctx *ctx, const ws_table *t, const ws_point *p, const char *outdir, int *nfigs) {
     batch_figs b;
     memset(&b, 0, sizeof b);
-    b.stride = b.gstride = 1;
     if (!(b.all = calloc(NQ * MAX_SERIES, sizeof *b.all))) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the figures");
-    ws_status st = ws_jsonl_each(ctx, file, batch_record, &b, NULL);
-    if (!st && !b.nseeds) st = ws_fail(ctx, WS_ERR_FORMAT, "%s: no results in the file", file);
+    ws_plot_title(p->config, b.title, sizeof b.title);
+    b.nseeds = p->nrecords;
+    batch_lines(&b, t, p);
+    ws_status st = WS_OK;
     int evaluated = 0; // the curves where the test accuracy was recorded along (--eval-every): Figure 1's pair
     for (int l = 0; l < b.nlines; l++) evaluated |= b.all[Q_TEST * MAX_SERIES + l].npoints > 1;
-    if (!st && evaluated) st = draw_quantity(ctx, &b, Q_TRAIN, "curves-train", "Figure 1: training accuracy, phase 1 then phase 2",
-                                "epoch (phase 1, then phase 2 on all the data)", "training accuracy (%)", outdir, nfigs);
+    if (evaluated) st = draw_quantity(ctx, &b, Q_TRAIN, "curves-train", "Figure 1: training accuracy, phase 1 then phase 2",
+                                      "epoch (phase 1, then phase 2 on all the data)", "training accuracy (%)", outdir, nfigs);
     if (!st) st = draw_quantity(ctx, &b, Q_TEST, "curves-test", "Figure 1: test accuracy, phase 1 then phase 2",
                                 "epoch (phase 1, then phase 2 on all the data)", "test accuracy (%)", outdir, nfigs);
     if (!st) st = draw_quantity(ctx, &b, Q_SHRINK, "shrink", "Figure 6: accuracy of the trained model shrunk by lambda, "
@@ -166,139 +124,78 @@ ws_status ws_plot_batch(ws_ctx *ctx, const char *file, const char *outdir, int *
 
 // ---- Figure 4: a sweep over --phase1-epochs ----------------------------------------------------
 
-typedef struct {
-    const char *dir;
-    int last_point, n;
-    series *diff, *curves; // curves[0]: random, [1..]: warm from each start epoch
-    int ncurves, stride;   // every stride-th epoch of the curves (at most MAX_POINTS)
-    double start;          // the current point's start epoch
+// The point's value of axis `key` as a number (NAN: no such axis).
+static double axis_value(const ws_point *p, const char *key) {
+    for (int a = 0; a < p->naxes; a++)
+        if (!strcmp(p->axis[a], key)) return strtod(p->value[a], NULL);
+    return NAN;
+}
+
+ws_status ws_plot_phase1_sweep(ws_ctx *ctx, const ws_table *t, const char *outdir, int *nfigs) {
+    const int warm = ws_table_learner(t, "warm"), random = ws_table_learner(t, "random");
+    if (!t->sweep || warm < 0 || random < 0 || !t->npoints || !isfinite(axis_value(&t->points[0], "phase1-epochs"))) return WS_OK;
+    series *diff = calloc(1, sizeof *diff), *curves = calloc(MAX_SERIES, sizeof *curves);
+    if (!diff || !curves) return free(diff), free(curves), ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the figures");
     char title[200];
-} phase1_walk;
-
-static ws_status phase1_seed(ws_ctx *ctx, cJSON *rec, void *user) {
-    (void)ctx;
-    phase1_walk *w = user;
-    const cJSON *runs = get(rec, "runs"), *warm = get(runs, "warm"), *random = get(runs, "random");
-    if (!w->title[0]) {
-        title_of(rec, w->title, sizeof w->title);
+    ws_plot_title(t->points[0].config, title, sizeof title);
+    int ncurves = 1, n = 0, stride = 0;
+    for (int k = 0; k < t->npoints; k++) {
+        const ws_point *p = &t->points[k];
+        const double start = axis_value(p, "phase1-epochs");
+        series *wc = ncurves < MAX_SERIES ? &curves[ncurves++] : NULL;
+        if (wc) snprintf(wc->name, sizeof wc->name, "warm start after %g epochs", start);
+        for (int i = 0; i < p->nruns; i++) {
+            const ws_run *w = &p->runs[i], *r = ws_point_run(p, random, w->seed, 0);
+            if (w->learner != warm || !r) continue;
+            const ws_run *p1 = t->base >= 0 ? ws_point_run(p, t->base, w->seed, 0) : NULL;
+            if (!stride) stride = 1 + (r->curve[WS_CURVE_TRAIN_ACC].n > 0 ? 2 * r->curve[WS_CURVE_TRAIN_ACC].n - 1 : 0) / MAX_POINTS;
+            const double ra = r->m[WS_M_TEST_ACC];
+            ws_fig_add(diff, n++, start, 100 * (w->m[WS_M_TEST_ACC] - ra) / ra);
+            // Test accuracy per epoch (where evaluated): warm from its start epoch on, random from 0.
+            const double e1 = p1 ? p1->curve[WS_CURVE_TRAIN_ACC].n : 0;
+            const ws_curve *wt = &w->curve[WS_CURVE_TEST_ACC], *rt = &r->curve[WS_CURVE_TEST_ACC];
+            for (int j = 0; wc && j < wt->n; j++) {
+                const int x = (int)(e1 + wt->x[j]);
+                if ((x - 1) % stride == 0) ws_fig_add(wc, (x - 1) / stride, x, 100 * wt->y[j]);
+            }
+            for (int j = 0; j < rt->n; j++) {
+                const int x = (int)rt->x[j];
+                if ((x - 1) % stride == 0) ws_fig_add(&curves[0], (x - 1) / stride, x, 100 * rt->y[j]);
+            }
+        }
     }
-    if (!warm || !random) return WS_OK;
-    if (!w->stride) w->stride = 1 + (2 * cJSON_GetArraySize(get(random, "epoch_log")) - 1) / MAX_POINTS;
-    const double r = num(random, "test_acc");
-    ws_fig_add(w->diff, w->n, w->start, 100 * (num(warm, "test_acc") - r) / r);
-    // Test accuracy per epoch (where evaluated): warm from its start epoch on, random from 0.
-    const cJSON *e;
-    const int e1 = cJSON_GetArraySize(get(get(runs, "phase1"), "epoch_log"));
-    series *wc = w->ncurves < MAX_SERIES ? &w->curves[w->ncurves] : NULL;
-    cJSON_ArrayForEach(e, get(warm, "epoch_log")) {
-        const int x = e1 + (int)num(e, "epoch");
-        if (wc && get(e, "test_acc") && (x - 1) % w->stride == 0)
-            ws_fig_add(wc, (x - 1) / w->stride, x, 100 * num(e, "test_acc"));
-    }
-    cJSON_ArrayForEach(e, get(random, "epoch_log")) {
-        const int x = (int)num(e, "epoch");
-        if (get(e, "test_acc") && (x - 1) % w->stride == 0)
-            ws_fig_add(&w->curves[0], (x - 1) / w->stride, x, 100 * num(e, "test_acc"));
-    }
-    return WS_OK;
-}
-
-static ws_status phase1_point(ws_ctx *ctx, cJSON *rec, void *user) {
-    phase1_walk *w = user;
-    const int p = (int)num(rec, "point");
-    if (p == w->last_point) return WS_OK;
-    w->last_point = p;
-    const char *e = cJSON_GetStringValue(get(get(rec, "params"), "phase1-epochs"));
-    if (!e) return WS_OK;
-    w->start = atof(e);
-    char path[1400];
-    snprintf(path, sizeof path, "%s/points/%03d/batch.jsonl", w->dir, p);
-    if (access(path, F_OK)) return WS_OK; // not run (yet)
-    if (w->ncurves < MAX_SERIES) {
-        memset(&w->curves[w->ncurves], 0, sizeof *w->curves);
-        snprintf(w->curves[w->ncurves].name, sizeof w->curves[0].name, "warm start after %s epochs", e);
-    }
-    ws_status st = ws_jsonl_each(ctx, path, phase1_seed, w, NULL);
-    if (w->ncurves < MAX_SERIES) w->ncurves++;
-    w->n++;
-    return st;
-}
-
-ws_status ws_plot_phase1_sweep(ws_ctx *ctx, const char *dir, const char *outdir, int *nfigs) {
-    char path[1400];
-    snprintf(path, sizeof path, "%s/sweep.jsonl", dir);
-    phase1_walk w = {.dir = dir, .last_point = -1, .ncurves = 1};
-    w.diff = calloc(1, sizeof *w.diff);
-    w.curves = calloc(MAX_SERIES, sizeof *w.curves);
-    ws_status st = !w.diff || !w.curves ? ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the figures")
-                                        : ws_jsonl_each(ctx, path, phase1_point, &w, NULL);
-    if (!st && w.diff->npoints > 1) {
+    ws_status st = WS_OK;
+    if (diff->npoints > 1) {
         figure f;
         memset(&f, 0, sizeof f);
         snprintf(f.file, sizeof f.file, "start-epoch");
         snprintf(f.title, sizeof f.title, "Figure 4: warm start's test accuracy against random's, by the epoch it was taken "
-                 "from (%s)", w.title);
+                 "from (%s)", title);
         snprintf(f.xlabel, sizeof f.xlabel, "start epoch (phase-1 epochs before the warm start)");
         snprintf(f.ylabel, sizeof f.ylabel, "percent difference, (warm - random) / random");
-        snprintf(w.diff->name, sizeof w.diff->name, "warm vs random");
-        f.s[f.nseries++] = w.diff;
+        snprintf(diff->name, sizeof diff->name, "warm vs random");
+        f.s[f.nseries++] = diff;
         st = ws_fig_render(ctx, &f, outdir, nfigs);
     }
     if (!st) {
         figure f;
         memset(&f, 0, sizeof f);
-        snprintf(w.curves[0].name, sizeof w.curves[0].name, "random");
-        for (int i = 1; i < w.ncurves; i++)
-            if (w.curves[i].npoints > 1) f.s[f.nseries++] = &w.curves[i];
-        if (w.curves[0].npoints > 1 && f.nseries < MAX_SERIES) f.s[f.nseries++] = &w.curves[0];
+        snprintf(curves[0].name, sizeof curves[0].name, "random");
+        for (int i = 1; i < ncurves; i++)
+            if (curves[i].npoints > 1) f.s[f.nseries++] = &curves[i];
+        if (curves[0].npoints > 1 && f.nseries < MAX_SERIES) f.s[f.nseries++] = &curves[0];
         snprintf(f.file, sizeof f.file, "start-epoch-curves");
-        snprintf(f.title, sizeof f.title, "Figure 4: test accuracy per epoch of warm starts taken along phase 1 (%s)", w.title);
+        snprintf(f.title, sizeof f.title, "Figure 4: test accuracy per epoch of warm starts taken along phase 1 (%s)", title);
         snprintf(f.xlabel, sizeof f.xlabel, "epoch (phase 1, then phase 2 on all the data; random from 0)");
         snprintf(f.ylabel, sizeof f.ylabel, "test accuracy (%%)");
         if (f.nseries > 1) st = ws_fig_render(ctx, &f, outdir, nfigs);
     }
-    free(w.diff);
-    free(w.curves);
+    free(diff);
+    free(curves);
     return st;
 }
 
 // ---- Figure 8: shrink-perturb's lambda x sigma grid (an online run's learners) -----------------
-
-typedef struct {
-    int n;                         // learners read
-    char name[MAX_SERIES][96];
-    double lambda[MAX_SERIES], sigma[MAX_SERIES];
-    double acc[MAX_SERIES], secs[MAX_SERIES];
-    int seeds[MAX_SERIES];
-    char title[200];
-} grid_walk;
-
-static ws_status grid_seed(ws_ctx *ctx, cJSON *rec, void *user) {
-    (void)ctx;
-    grid_walk *g = user;
-    const cJSON *x;
-    if (!g->title[0]) {
-        title_of(rec, g->title, sizeof g->title);
-    }
-    cJSON_ArrayForEach(x, get(rec, "learners")) {
-        int l = 0;
-        while (l < g->n && strcmp(g->name[l], x->string)) l++;
-        if (l == g->n) {
-            if (g->n == MAX_SERIES) continue;
-            snprintf(g->name[g->n++], sizeof g->name[0], "%s", x->string);
-            const char *lm = strstr(x->string, "lambda="), *sg = strstr(x->string, "sigma=");
-            g->lambda[l] = lm ? atof(lm + 7) : NAN;
-            g->sigma[l] = sg ? atof(sg + 6) : NAN;
-        }
-        // The mean test accuracy over the rounds, and the training time summed over them.
-        double acc = 0, secs = 0;
-        int k = 0;
-        const cJSON *r;
-        cJSON_ArrayForEach(r, x) acc += num(r, "test_acc"), secs += num(r, "seconds"), k++;
-        if (k) g->acc[l] += 100 * acc / k, g->secs[l] += secs, g->seeds[l]++;
-    }
-    return WS_OK;
-}
 
 static int index_of(double *v, int *n, double x) {
     for (int i = 0; i < *n; i++)
@@ -310,45 +207,64 @@ static int index_of(double *v, int *n, double x) {
     return i;
 }
 
-ws_status ws_plot_shrink_grid(ws_ctx *ctx, const char *file, const char *outdir, int *nfigs) {
-    grid_walk *g = calloc(1, sizeof *g);
-    heatmap *h = calloc(2, sizeof *h);
-    if (!g || !h) {
-        free(g), free(h);
-        return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the figures");
-    }
-    ws_status st = ws_jsonl_each(ctx, file, grid_seed, g, NULL);
-    double ls[16], ss[16];
-    int nl = 0, ns = 0, random = -1;
-    for (int l = 0; l < g->n && !st; l++) {
-        if (!strcmp(g->name[l], "random")) random = l;
-        if (isfinite(g->lambda[l]) && isfinite(g->sigma[l])) index_of(ls, &nl, g->lambda[l]), index_of(ss, &ns, g->sigma[l]);
-    }
-    if (!st && nl >= 2 && ns >= 2) {
-        for (int k = 0; k < 2; k++) {
-            heatmap *m = &h[k];
-            m->nx = nl, m->ny = ns, m->decimals = k ? 1 : 2;
-            for (int i = 0; i < nl * ns; i++) m->z[i] = NAN;
-            for (int i = 0; i < nl; i++) snprintf(m->xl[i], sizeof m->xl[i], "%g", ls[i]);
-            for (int j = 0; j < ns; j++) snprintf(m->yl[j], sizeof m->yl[j], "%g", ss[j]);
-            for (int l = 0; l < g->n; l++) {
-                if (!isfinite(g->lambda[l]) || !isfinite(g->sigma[l]) || !g->seeds[l]) continue;
-                int i = index_of(ls, &nl, g->lambda[l]), j = index_of(ss, &ns, g->sigma[l]);
-                m->z[i * ns + j] = (k ? g->secs[l] : g->acc[l]) / g->seeds[l];
-            }
-            char base[120] = "";
-            if (random >= 0 && g->seeds[random])
-                snprintf(base, sizeof base, "; random: %.*f%s", k ? 1 : 2, (k ? g->secs[random] : g->acc[random]) / g->seeds[random],
-                         k ? " s" : " %");
-            snprintf(m->file, sizeof m->file, k ? "heatmap-seconds" : "heatmap-accuracy");
-            snprintf(m->title, sizeof m->title, "Figure 8: shrink-perturb, %s over lambda x sigma (%s%s)",
-                     k ? "training time summed over the rounds" : "test accuracy averaged over the rounds", g->title, base);
-            snprintf(m->xlabel, sizeof m->xlabel, "shrink lambda");
-            snprintf(m->ylabel, sizeof m->ylabel, "perturb sigma");
-            snprintf(m->zlabel, sizeof m->zlabel, k ? "seconds" : "test accuracy (%%)");
-            if ((st = ws_heatmap_render(ctx, m, outdir, nfigs))) break;
+// Learner l's mean over seeds of its test accuracy averaged over the rounds (%) and of its
+// training time summed over them; NAN without runs.
+static void grid_cell(const ws_point *p, int l, double *acc, double *secs) {
+    double a = 0, s = 0;
+    int n = 0;
+    int64_t seeds[256];
+    const int ns = ws_point_seeds(p, l, seeds, 256), rounds = ws_point_stages(p, l);
+    for (int i = 0; i < ns; i++, n++)
+        for (int k = 0; k < rounds; k++) {
+            const ws_run *r = ws_point_run(p, l, seeds[i], k);
+            if (r) a += 100 * r->m[WS_M_TEST_ACC] / rounds, s += r->m[WS_M_SECONDS];
         }
+    *acc = n ? a / n : NAN, *secs = n ? s / n : NAN;
+}
+
+ws_status ws_plot_shrink_grid(ws_ctx *ctx, const ws_table *t, const char *outdir, int *nfigs) {
+    const ws_point *p = &t->points[0];
+    double lambda[WS_TABLE_MAX_LEARNERS], sigma[WS_TABLE_MAX_LEARNERS], ls[16], ss[16];
+    int nl = 0, ns = 0;
+    for (int l = 0; l < t->nlearners; l++) {
+        const char *lm = strstr(t->learners[l], "lambda="), *sg = strstr(t->learners[l], "sigma=");
+        lambda[l] = lm ? atof(lm + 7) : NAN, sigma[l] = sg ? atof(sg + 6) : NAN;
+        if (isfinite(lambda[l]) && isfinite(sigma[l])) index_of(ls, &nl, lambda[l]), index_of(ss, &ns, sigma[l]);
     }
-    free(g), free(h);
+    if (nl < 2 || ns < 2) return WS_OK;
+    heatmap *h = calloc(1, sizeof *h);
+    if (!h) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the figures");
+    char title[200];
+    ws_plot_title(p->config, title, sizeof title);
+    const int random = ws_table_learner(t, "random");
+    ws_status st = WS_OK;
+    for (int k = 0; k < 2 && !st; k++) {
+        memset(h, 0, sizeof *h);
+        h->nx = nl, h->ny = ns, h->decimals = k ? 1 : 2;
+        for (int i = 0; i < nl * ns; i++) h->z[i] = NAN;
+        for (int i = 0; i < nl; i++) snprintf(h->xl[i], sizeof h->xl[i], "%g", ls[i]);
+        for (int j = 0; j < ns; j++) snprintf(h->yl[j], sizeof h->yl[j], "%g", ss[j]);
+        for (int l = 0; l < t->nlearners; l++) {
+            if (!isfinite(lambda[l]) || !isfinite(sigma[l])) continue;
+            double acc, secs;
+            grid_cell(p, l, &acc, &secs);
+            const int i = index_of(ls, &nl, lambda[l]), j = index_of(ss, &ns, sigma[l]);
+            if (i >= 0 && j >= 0) h->z[i * ns + j] = k ? secs : acc;
+        }
+        char base[120] = "";
+        if (random >= 0) {
+            double acc, secs;
+            grid_cell(p, random, &acc, &secs);
+            if (isfinite(acc)) snprintf(base, sizeof base, "; random: %.*f%s", k ? 1 : 2, k ? secs : acc, k ? " s" : " %");
+        }
+        snprintf(h->file, sizeof h->file, k ? "heatmap-seconds" : "heatmap-accuracy");
+        snprintf(h->title, sizeof h->title, "Figure 8: shrink-perturb, %s over lambda x sigma (%s%s)",
+                 k ? "training time summed over the rounds" : "test accuracy averaged over the rounds", title, base);
+        snprintf(h->xlabel, sizeof h->xlabel, "shrink lambda");
+        snprintf(h->ylabel, sizeof h->ylabel, "perturb sigma");
+        snprintf(h->zlabel, sizeof h->zlabel, k ? "seconds" : "test accuracy (%%)");
+        st = ws_heatmap_render(ctx, h, outdir, nfigs);
+    }
+    free(h);
     return st;
 }

@@ -19,9 +19,9 @@
 
 #include "exp/stats.h"
 #include "io/atomic.h"
-#include "io/jsonl.h"
-#include "report/claims.h"
-#include "report/forest.h"
+#include "exp/sweep.h"
+#include "exp/table.h"
+#include "report/claims_page.h"
 #include "report/page.h"
 
 #define MAX_DEPTH 4 // folders below DIR searched for results
@@ -33,7 +33,6 @@
 
 enum { BATCH, ONLINE, TRANSFER, SWEEP, NKINDS };
 static const char *const RESULT_FILES[NKINDS] = {"batch.jsonl", "online.jsonl", "transfer.jsonl", "sweep.jsonl"};
-static const char *const KIND_NAMES[NKINDS] = {"batch", "online", "transfer", "sweep"};
 static const char *const BASELINE = "random";
 
 // ---- values over seeds ----------------------------------------------------------------------
@@ -80,21 +79,21 @@ static const char *str(const cJSON *o, const char *key) {
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-// ---- one experiment, summarised ------------------------------------------------------------
+// ---- one experiment, summarised from its results table ------------------------------------
 
 typedef struct {
     char name[NAME_CAP];
     samples acc;             // test accuracy %: batch, the run's; online, the final round's
     samples epochs, seconds; // online: seconds are cumulative over the rounds
-    samples gap;             // test accuracy minus the baseline's, points, paired by seed
+    samples gap;             // test accuracy minus the baseline's, points, paired by seed id
     int converged, runs;
-    samples *per_point; // online: test acc % per round; transfer: per fraction
+    samples *per_point; // online: test acc % per round; transfer: per share
 } learner;
 
 typedef struct {
     int point;
     char learner[NAME_CAP];
-    cJSON *params; // detached from its record
+    const ws_point *p;
     ws_summary acc, seconds, epochs;
     int pareto;
 } sweep_row;
@@ -102,8 +101,8 @@ typedef struct {
 typedef struct {
     int kind;
     char name[24];  // config.experiment: batch, online, active, transfer, sweep
-    cJSON *config;  // the first record's configuration
-    int nrecords;   // seeds, except for a sweep (one record per point and learner)
+    const cJSON *config;  // the first point's configuration
+    int nseeds;     // seeds, except for a sweep (its rows' most)
     int nlearners;
     learner learners[MAX_LEARNERS];
     int npoints;
@@ -111,7 +110,7 @@ typedef struct {
     double examples[MAX_POINTS]; // transfer: training examples at that share
     samples pretrain_acc;        // transfer
     sweep_row *rows;
-    int nrows, cap_rows;
+    int nrows;
     int nparams;
     char params[MAX_PARAMS][NAME_CAP];
     int max_seeds; // sweep: the most seeds behind one row
@@ -128,28 +127,9 @@ static void experiment_free(experiment *e) {
             for (int k = 0; k < MAX_POINTS; k++) free(l->per_point[k].v);
         free(l->per_point);
     }
-    for (int i = 0; i < e->nrows; i++) cJSON_Delete(e->rows[i].params);
     free(e->rows);
     free(e->pretrain_acc.v);
-    cJSON_Delete(e->config);
     free(e);
-}
-
-// The learner of that name, added (last) on first sight.
-static ws_status learner_named(ws_ctx *ctx, experiment *e, const char *name, int with_points, learner **out) {
-    for (int i = 0; i < e->nlearners; i++)
-        if (!strcmp(e->learners[i].name, name)) {
-            *out = &e->learners[i];
-            return WS_OK;
-        }
-    if (e->nlearners == MAX_LEARNERS) return ws_fail(ctx, WS_ERR_FORMAT, "more than %d learners", MAX_LEARNERS);
-    learner *l = &e->learners[e->nlearners];
-    snprintf(l->name, sizeof l->name, "%s", name);
-    if (with_points && !(l->per_point = calloc(MAX_POINTS, sizeof *l->per_point)))
-        return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the report");
-    e->nlearners++;
-    *out = l;
-    return WS_OK;
 }
 
 static const learner *baseline_of(const experiment *e) {
@@ -158,177 +138,116 @@ static const learner *baseline_of(const experiment *e) {
     return NULL;
 }
 
-// batch.jsonl: one run per key of "runs", phase 1 first; learners' gaps to the
-// baseline run of the same record (the same seed).
-// A learner's final run of a seed: its accuracy, seconds, convergence and,
-// unless it is the baseline, its gap to the baseline's accuracy (points).
-static ws_status add_final(ws_ctx *ctx, learner *l, const cJSON *run, const char *name, double acc, double seconds,
-                           double baseline_acc) {
-    l->runs++;
-    l->converged += cJSON_IsTrue(item(run, "converged"));
-    if (samples_add(ctx, &l->acc, 100 * acc) || samples_add(ctx, &l->seconds, seconds)) return WS_ERR_NOMEM;
-    if (strcmp(name, BASELINE)) return samples_add(ctx, &l->gap, 100 * (acc - baseline_acc));
-    return WS_OK;
-}
-
-static ws_status add_batch_run(ws_ctx *ctx, experiment *e, const cJSON *run, double baseline_acc) {
-    double acc = num(run, "test_acc");
-    if (!isfinite(acc)) return ws_fail(ctx, WS_ERR_FORMAT, "runs.%s has no test_acc", run->string);
-    learner *l;
-    ws_status st = learner_named(ctx, e, run->string, 0, &l);
-    if (st) return st;
-    if (samples_add(ctx, &l->epochs, num(run, "epochs"))) return WS_ERR_NOMEM;
-    return add_final(ctx, l, run, run->string, acc, num(run, "seconds"), baseline_acc);
-}
-
-static ws_status add_batch(ws_ctx *ctx, experiment *e, const cJSON *rec) {
-    const cJSON *runs = item(rec, "runs");
-    if (!cJSON_IsObject(runs) || !runs->child)
-        return ws_fail(ctx, WS_ERR_FORMAT, "no \"runs\" object (not a batch result)");
-    double baseline_acc = num(item(runs, BASELINE), "test_acc");
+// Learner l's runs at p: per seed its final stage's accuracy, seconds (online: cumulative),
+// epochs and convergence, the gap to the baseline's run of the same seed id, and per stage the
+// accuracy (online, transfer).
+static ws_status add_learner(ws_ctx *ctx, experiment *e, const ws_table *t, const ws_point *p, int l, int staged) {
+    if (e->nlearners == MAX_LEARNERS) return ws_fail(ctx, WS_ERR_FORMAT, "more than %d learners", MAX_LEARNERS);
+    learner *x = &e->learners[e->nlearners++];
+    snprintf(x->name, sizeof x->name, "%s", t->learners[l]);
+    if (staged && !(x->per_point = calloc(MAX_POINTS, sizeof *x->per_point)))
+        return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the report");
+    const int base = ws_table_learner(t, BASELINE), stages = ws_point_stages(p, l), online = e->kind == ONLINE;
+    int64_t seeds[256];
+    const int n = ws_point_seeds(p, l, seeds, 256);
     ws_status st = WS_OK;
-    for (int pass = 0; pass < 2; pass++) // phase 1, then the learners in the record's order
-        for (const cJSON *r = runs->child; r && !st; r = r->next)
-            if ((pass == 0) == !strcmp(r->string, "phase1")) st = add_batch_run(ctx, e, r, pass ? baseline_acc : NAN);
-    return st;
-}
-
-static const cJSON *last_child(const cJSON *o) {
-    const cJSON *c = o ? o->child : NULL;
-    while (c && c->next) c = c->next;
-    return c;
-}
-
-// online.jsonl: per learner a list of rounds; the table shows the final one.
-static ws_status add_online_learner(ws_ctx *ctx, experiment *e, const cJSON *rounds, double baseline_acc) {
-    if (!cJSON_IsArray(rounds) || !rounds->child)
-        return ws_fail(ctx, WS_ERR_FORMAT, "learners.%s is not a list of rounds", rounds->string);
-    learner *l;
-    ws_status st = learner_named(ctx, e, rounds->string, 1, &l);
-    int k = 0;
-    for (const cJSON *r = rounds->child; r && !st; r = r->next, k++) {
-        double acc = num(r, "test_acc"), seen = num(r, "examples_seen");
-        if (!isfinite(acc) || !isfinite(seen))
-            return ws_fail(ctx, WS_ERR_FORMAT, "learners.%s round %d has no test_acc or examples_seen",
-                           rounds->string, k);
-        if (k == MAX_POINTS) return ws_fail(ctx, WS_ERR_FORMAT, "more than %d rounds", MAX_POINTS);
-        if (k >= e->npoints) e->x[e->npoints++] = seen;
-        st = samples_add(ctx, &l->per_point[k], 100 * acc);
-    }
-    if (st) return st;
-    const cJSON *last = last_child(rounds);
-    double acc = num(last, "test_acc");
-    return add_final(ctx, l, last, rounds->string, acc, num(last, "cumulative_seconds"), baseline_acc);
-}
-
-static ws_status add_online(ws_ctx *ctx, experiment *e, const cJSON *rec) {
-    const cJSON *ls = item(rec, "learners");
-    if (!cJSON_IsObject(ls) || !ls->child)
-        return ws_fail(ctx, WS_ERR_FORMAT, "no \"learners\" object (not an online result)");
-    double baseline_acc = num(last_child(item(ls, BASELINE)), "test_acc");
-    ws_status st = WS_OK;
-    for (const cJSON *l = ls->child; l && !st; l = l->next) st = add_online_learner(ctx, e, l, baseline_acc);
-    return st;
-}
-
-// transfer.jsonl: per fraction, one run per learner: the point's keys whose
-// values are runs (objects with test_acc); warm_body_vs_pretrained is not one.
-static ws_status add_transfer(ws_ctx *ctx, experiment *e, const cJSON *rec) {
-    const cJSON *points = item(rec, "points");
-    if (!cJSON_IsArray(points) || !points->child)
-        return ws_fail(ctx, WS_ERR_FORMAT, "no \"points\" list (not a transfer result)");
-    ws_status st = samples_add(ctx, &e->pretrain_acc, 100 * num(item(rec, "pretrain"), "test_acc"));
-    int k = 0;
-    for (const cJSON *p = points->child; p && !st; p = p->next, k++) {
-        double fraction = num(p, "fraction");
-        if (!isfinite(fraction)) return ws_fail(ctx, WS_ERR_FORMAT, "points[%d] has no fraction", k);
-        if (k == MAX_POINTS) return ws_fail(ctx, WS_ERR_FORMAT, "more than %d fractions", MAX_POINTS);
-        if (k >= e->npoints) {
-            e->x[k] = 100 * fraction;
-            e->examples[k] = num(p, "train_examples");
-            e->npoints++;
+    for (int i = 0; i < n && !st; i++) {
+        const ws_run *last = NULL;
+        for (int k = 0; k < stages && k < MAX_POINTS && !st; k++) {
+            const ws_run *r = ws_point_run(p, l, seeds[i], k);
+            if (!r) continue;
+            last = r;
+            if (staged) st = samples_add(ctx, &x->per_point[k], 100 * r->m[WS_M_TEST_ACC]);
         }
-        int runs = 0;
-        for (const cJSON *v = p->child; v && !st; v = v->next) {
-            double acc = num(v, "test_acc");
-            if (!cJSON_IsObject(v) || !isfinite(acc)) continue;
-            learner *l;
-            st = learner_named(ctx, e, v->string, 1, &l);
-            if (!st) st = samples_add(ctx, &l->per_point[k], 100 * acc);
-            runs++;
-        }
-        if (!st && !runs)
-            return ws_fail(ctx, WS_ERR_FORMAT, "points[%d] has no learner's run (an object with test_acc)", k);
+        if (!last || st || e->kind == TRANSFER) continue;
+        x->runs++;
+        x->converged += last->stop != WS_STOP_CAP;
+        const ws_run *b = base >= 0 && base != l && l != t->base ? ws_point_run(p, base, seeds[i], last->stage) : NULL;
+        if (samples_add(ctx, &x->acc, 100 * last->m[WS_M_TEST_ACC]) || samples_add(ctx, &x->epochs, last->m[WS_M_EPOCHS]) ||
+            samples_add(ctx, &x->seconds, last->m[online ? WS_M_CUM_SECONDS : WS_M_SECONDS]) ||
+            (b && samples_add(ctx, &x->gap, 100 * (last->m[WS_M_TEST_ACC] - b->m[WS_M_TEST_ACC]))))
+            st = WS_ERR_NOMEM;
     }
     return st;
 }
 
-// A sweep record's {"mean", "ci95", "n"}, scaled (accuracy to %).
-static ws_summary stat_of(const cJSON *o, double scale) {
-    double n = num(o, "n");
-    ws_summary s = {isfinite(n) ? (int)n : 1, scale * num(o, "mean"), 0, scale * num(o, "ci95")};
-    return s;
+// Each stage's x: online, the examples seen; transfer, the share (%) and its examples.
+static void stage_axis(experiment *e, const ws_point *p) {
+    for (int i = 0; i < p->nruns; i++) {
+        const ws_run *r = &p->runs[i];
+        if (r->stage >= MAX_POINTS || !isfinite(r->m[WS_M_EXAMPLES])) continue;
+        if (r->stage >= e->npoints) e->npoints = r->stage + 1;
+        e->x[r->stage] = e->kind == TRANSFER ? 100 * r->m[WS_M_FRACTION] : r->m[WS_M_EXAMPLES];
+        e->examples[r->stage] = r->m[WS_M_EXAMPLES];
+    }
 }
 
-static ws_status add_param_names(ws_ctx *ctx, experiment *e, const cJSON *params) {
-    for (const cJSON *p = params->child; p; p = p->next) {
+static ws_status add_param_names(ws_ctx *ctx, experiment *e, const ws_point *p) {
+    for (int a = 0; a < p->naxes; a++) {
         int known = 0;
-        for (int i = 0; i < e->nparams && !known; i++) known = !strcmp(e->params[i], p->string);
+        for (int i = 0; i < e->nparams && !known; i++) known = !strcmp(e->params[i], p->axis[a]);
         if (known) continue;
         if (e->nparams == MAX_PARAMS) return ws_fail(ctx, WS_ERR_FORMAT, "more than %d grid parameters", MAX_PARAMS);
-        snprintf(e->params[e->nparams++], NAME_CAP, "%s", p->string);
+        snprintf(e->params[e->nparams++], NAME_CAP, "%s", p->axis[a]);
     }
     return WS_OK;
 }
 
-// sweep.jsonl: one record per (grid point, learner), already summarised over seeds.
-static ws_status add_sweep(ws_ctx *ctx, experiment *e, cJSON *rec) {
-    const char *name = str(rec, "learner");
-    double point = num(rec, "point");
-    if (!name || !isfinite(point) || !isfinite(num(item(rec, "test_acc"), "mean")) ||
-        !isfinite(num(item(rec, "seconds"), "mean")))
-        return ws_fail(ctx, WS_ERR_FORMAT, "a sweep record needs point, learner, test_acc.mean and seconds.mean");
-    if (e->nrows == e->cap_rows) {
-        int cap = e->cap_rows ? 2 * e->cap_rows : 16;
-        sweep_row *rows = realloc(e->rows, (size_t)cap * sizeof *rows);
-        if (!rows) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the report");
-        e->rows = rows;
-        e->cap_rows = cap;
+// A sweep: a row per (point, learner) over seeds (exp/sweep.h's reduction), Pareto-marked.
+static ws_status summarise_sweep(ws_ctx *ctx, experiment *e, const ws_table *t) {
+    e->rows = calloc((size_t)(t->npoints * WS_MAX_LEARNERS + 1), sizeof *e->rows);
+    ws_sweep_point *pt = malloc(sizeof *pt);
+    if (!e->rows || !pt) return free(pt), ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the report");
+    ws_status st = WS_OK;
+    for (int k = 0; k < t->npoints && !st; k++) {
+        ws_sweep_cells(t, &t->points[k], pt);
+        st = add_param_names(ctx, e, &t->points[k]);
+        for (int c = 0; c < pt->ncells && !st; c++) {
+            sweep_row *r = &e->rows[e->nrows++];
+            r->point = t->points[k].index, r->p = &t->points[k];
+            snprintf(r->learner, sizeof r->learner, "%s", pt->cells[c].learner);
+            double acc[WS_SWEEP_MAX_SEEDS];
+            for (int i = 0; i < pt->cells[c].n; i++) acc[i] = 100 * pt->cells[c].acc[i];
+            r->acc = ws_summarize(acc, pt->cells[c].n);
+            r->seconds = ws_summarize(pt->cells[c].seconds, pt->cells[c].n);
+            r->epochs = ws_summarize(pt->cells[c].epochs, pt->cells[c].n);
+            if (pt->cells[c].n > e->max_seeds) e->max_seeds = pt->cells[c].n;
+            learner *l = NULL; // the list of learners in the summary line
+            for (int i = 0; i < e->nlearners && !l; i++)
+                if (!strcmp(e->learners[i].name, r->learner)) l = &e->learners[i];
+            if (!l && e->nlearners < MAX_LEARNERS) snprintf(e->learners[e->nlearners++].name, NAME_CAP, "%s", r->learner);
+        }
     }
-    sweep_row *r = &e->rows[e->nrows++];
-    memset(r, 0, sizeof *r);
-    r->point = (int)point;
-    snprintf(r->learner, sizeof r->learner, "%s", name);
-    r->acc = stat_of(item(rec, "test_acc"), 100);
-    r->seconds = stat_of(item(rec, "seconds"), 1);
-    r->epochs = stat_of(item(rec, "epochs"), 1);
-    r->pareto = cJSON_IsTrue(item(rec, "pareto"));
-    if (r->acc.n > e->max_seeds) e->max_seeds = r->acc.n;
-    cJSON *params = item(rec, "params");
-    if (cJSON_IsObject(params)) {
-        r->params = cJSON_DetachItemViaPointer(rec, params);
-        ws_status st = add_param_names(ctx, e, r->params);
-        if (st) return st;
-    }
-    learner *l; // only for the list of learners in the summary line
-    return learner_named(ctx, e, name, 0, &l);
+    free(pt);
+    double *acc = malloc(sizeof *acc * (size_t)(e->nrows + 1)), *secs = malloc(sizeof *secs * (size_t)(e->nrows + 1));
+    uint8_t *front = malloc((size_t)e->nrows + 1);
+    if (!acc || !secs || !front) st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the report");
+    for (int i = 0; i < e->nrows && !st; i++) acc[i] = e->rows[i].acc.mean, secs[i] = e->rows[i].seconds.mean;
+    if (!st) ws_pareto(acc, secs, e->nrows, front);
+    for (int i = 0; i < e->nrows && !st; i++) e->rows[i].pareto = front[i];
+    free(acc), free(secs), free(front);
+    return st;
 }
 
-static ws_status add_record(ws_ctx *ctx, cJSON *rec, void *user) {
-    experiment *e = user;
-    cJSON *config = item(rec, "config");
-    if (!cJSON_IsObject(config)) return ws_fail(ctx, WS_ERR_FORMAT, "no \"config\" object (not a warmstart result)");
-    if (!e->config) {
-        e->config = cJSON_DetachItemViaPointer(rec, config);
-        const char *name = str(e->config, "experiment");
-        if (name) snprintf(e->name, sizeof e->name, "%s", name);
+static ws_status summarise(ws_ctx *ctx, experiment *e, const ws_table *t) {
+    e->kind = t->sweep ? SWEEP : !strcmp(t->scenario, "batch") ? BATCH : !strcmp(t->scenario, "online") ? ONLINE : TRANSFER;
+    snprintf(e->name, sizeof e->name, "%s", t->sweep ? "sweep" : t->experiment[0] ? t->experiment : t->scenario);
+    e->config = t->npoints ? t->points[0].config : NULL;
+    if (e->kind == SWEEP) return summarise_sweep(ctx, e, t);
+    const ws_point *p = &t->points[0];
+    e->nseeds = p->nrecords;
+    stage_axis(e, p);
+    ws_status st = WS_OK;
+    for (int l = 0; l < t->nlearners && !st; l++) {
+        if (e->kind == TRANSFER && l == t->base) { // the pretraining: its accuracy in the summary line
+            int64_t seeds[256];
+            const int n = ws_point_seeds(p, l, seeds, 256);
+            for (int i = 0; i < n && !st; i++) st = samples_add(ctx, &e->pretrain_acc, 100 * ws_point_run(p, l, seeds[i], 0)->m[WS_M_TEST_ACC]);
+            continue;
+        }
+        st = add_learner(ctx, e, t, p, l, e->kind != BATCH);
     }
-    switch (e->kind) {
-    case BATCH: return add_batch(ctx, e, rec);
-    case ONLINE: return add_online(ctx, e, rec);
-    case TRANSFER: return add_transfer(ctx, e, rec);
-    default: return add_sweep(ctx, e, rec);
-    }
+    return st;
 }
 
 // ---- writing --------------------------------------------------------------------------------
@@ -383,7 +302,7 @@ static void describe(const experiment *e, char *buf, size_t cap) {
         snprintf(acc, sizeof acc, "%s", r.cell[0]);
         append(buf, cap, "; pretrained on %s: test acc %s %%", from ? from : "?", acc);
     }
-    int seeds = e->kind == SWEEP ? e->max_seeds : e->nrecords;
+    int seeds = e->kind == SWEEP ? e->max_seeds : e->nseeds;
     append(buf, cap, "; %d seed%s", seeds, seeds == 1 ? "" : "s");
     if (e->kind == SWEEP) {
         append(buf, cap, "; grid over");
@@ -464,11 +383,13 @@ static void write_transfer(ws_page *p, const experiment *e) {
     write_per_point(p, e, "Test accuracy (%) on the target per share of its training pool:", "share %", 1);
 }
 
-static void add_param_cell(ws_page_row *r, const cJSON *params, const char *name) {
-    const cJSON *v = item(params, name);
-    if (cJSON_IsString(v)) ws_row_add(r, "%s", v->valuestring);
-    else if (cJSON_IsNumber(v)) ws_row_add(r, "%g", v->valuedouble);
-    else ws_row_add(r, "–");
+static void add_param_cell(ws_page_row *r, const ws_point *p, const char *name) {
+    for (int a = 0; a < p->naxes; a++)
+        if (!strcmp(p->axis[a], name)) {
+            ws_row_add(r, "%s", p->value[a]);
+            return;
+        }
+    ws_row_add(r, "–");
 }
 
 static int by_seconds(const void *a, const void *b) {
@@ -505,7 +426,7 @@ static ws_status write_pareto_front(ws_ctx *ctx, ws_page *p, const experiment *e
         char settings[128] = "";
         for (int k = 0; k < e->nparams; k++) {
             ws_page_row v = {0};
-            add_param_cell(&v, front[i]->params, e->params[k]);
+            add_param_cell(&v, front[i]->p, e->params[k]);
             append(settings, sizeof settings, "%s%s=%s", k ? ", " : "", e->params[k], v.cell[0]);
         }
         ws_row_add(&r, "%s", settings);
@@ -531,7 +452,7 @@ static ws_status write_sweep(ws_ctx *ctx, ws_page *p, const experiment *e) {
         const sweep_row *row = &e->rows[i];
         ws_page_row r = {0};
         ws_row_add(&r, "%d", row->point);
-        for (int k = 0; k < e->nparams; k++) add_param_cell(&r, row->params, e->params[k]);
+        for (int k = 0; k < e->nparams; k++) add_param_cell(&r, row->p, e->params[k]);
         ws_row_add(&r, "%s", row->learner);
         add_stat(&r, row->acc, 2, 0);
         add_stat(&r, row->seconds, 2, 0);
@@ -709,15 +630,14 @@ static ws_status write_experiment_body(ws_ctx *ctx, ws_page *p, const char *root
 static ws_status write_experiment(ws_ctx *ctx, ws_page *p, const char *root, const found *f) {
     experiment *e = calloc(1, sizeof *e);
     if (!e) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the report");
-    e->kind = f->kind;
-    snprintf(e->name, sizeof e->name, "%s", KIND_NAMES[f->kind]);
-    char dir[PATH_CAP], path[PATH_CAP];
+    char dir[PATH_CAP];
+    ws_table *t = NULL;
     ws_status st = path_join(ctx, dir, root, f->rel);
-    if (!st) st = path_join(ctx, path, dir, RESULT_FILES[f->kind]);
-    if (!st) st = ws_jsonl_each(ctx, path, add_record, e, &e->nrecords);
-    if (!st && !e->nrecords) st = ws_fail(ctx, WS_ERR_FORMAT, "%s: no results in the file", path);
+    if (!st) st = ws_table_read(ctx, dir, &t);
+    if (!st) st = summarise(ctx, e, t);
     if (!st) st = write_experiment_body(ctx, p, root, f, e);
     experiment_free(e);
+    ws_table_free(t);
     return st;
 }
 
@@ -738,207 +658,6 @@ cJSON *ws_reproduce_summary_read(const char *dir) {
     free(text);
     fclose(f);
     return cJSON_IsObject(j) ? j : (cJSON_Delete(j), NULL);
-}
-
-// The claims section: per artefact, what it ran and how, and each claim of
-// the paper with our measurement and the verdict the data give.
-static const char *text_of(const cJSON *o, const char *key) {
-    const char *v = str(o, key);
-    return v ? v : "";
-}
-
-// The cells of a claim's numbers: the paper's effect, the smallest difference this run could
-// have shown, the seeds that would decide it.
-static void add_effect_cell(ws_page_row *r, const ws_claim *c) {
-    if (c->tolerance > 0)
-        ws_row_add(r, c->two_sided ? "0 (within ±%g %s)" : "0 (at least -%g %s)", c->tolerance, c->units);
-    else if (isfinite(c->effect)) ws_row_add(r, "%+.2f %s", c->effect, c->units);
-    else ws_row_add(r, "– (no number)");
-}
-
-static void add_detectable_cell(ws_page_row *r, const ws_claim *c) {
-    if (isfinite(c->half) && c->n >= 2) ws_row_add(r, "±%.2f %s", c->half, c->units);
-    else if (c->n == 1) ws_row_add(r, "– (1 seed)");
-    else ws_row_add(r, "–");
-}
-
-static void add_seeds_cell(ws_page_row *r, const ws_claim *c) {
-    if (c->verdict != WS_VERDICT_UNDECIDED) ws_row_add(r, "–");
-    else if (c->seeds_needed < 0) ws_row_add(r, "– (one seed: no spread to size it)");
-    else if (c->seeds_needed > WS_SEEDS_CAP) ws_row_add(r, "> %d seeds", WS_SEEDS_CAP);
-    else ws_row_add(r, "≈ %d seeds", c->seeds_needed);
-}
-
-// The forest plot of every claim at the top of the section (report/forest.h), drawn into the
-// pages' folder (pages_rel, relative to the results; "" for the results folder itself). A
-// missing gnuplot leaves a sentence instead: the tables below say everything it shows.
-static ws_status write_forest(ws_ctx *ctx, ws_page *p, const char *dir, const char *pages_rel, const cJSON *arts,
-                              const ws_claim *claims, const int *nclaims, int cap) {
-    int total = 0;
-    for (int k = 0; k < cJSON_GetArraySize(arts); k++) total += nclaims[k];
-    ws_forest_row *rows = malloc(sizeof *rows * (size_t)(total > 0 ? total : 1));
-    if (!rows) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the forest plot");
-    const cJSON *a;
-    int k = 0, n = 0;
-    cJSON_ArrayForEach(a, arts) {
-        for (int i = 0; i < nclaims[k]; i++, n++) {
-            const ws_claim *c = claims + (size_t)k * (size_t)cap + i;
-            char label[300];
-            ws_claim_label(c, label, sizeof label);
-            rows[n].c = c;
-            snprintf(rows[n].label, sizeof rows[n].label, "#%d %s%.90s", n + 1, text_of(a, "name"), label);
-        }
-        k++;
-    }
-    char folder[PATH_CAP], src[PATH_CAP], text[1024];
-    int nfigs = 0, left_out = 0;
-    ws_status st = path_join(ctx, folder, dir, pages_rel);
-    if (!st) st = path_join(ctx, src, pages_rel, "claims-forest.png");
-    if (st) return free(rows), st;
-    st = n ? ws_forest_render(ctx, rows, n, folder, "claims-forest", &nfigs, &left_out) : WS_ERR_ARG;
-    free(rows);
-    if (st == WS_ERR_NOMEM) return st;
-    if (st) {
-        snprintf(text, sizeof text, "(No forest plot of the claims: %s.)", n ? ctx->err : "no claim was checked");
-        ws_page_text(p, text);
-        return WS_OK;
-    }
-    snprintf(text, sizeof text,
-             "Every claim at a glance (#: its row in the tables below): the measured difference with its 95 %% interval, "
-             "coloured by verdict, the paper's effect as an open diamond. Top: the claims the paper gives a number for, "
-             "divided by it (the paper at +1; an equivalence claim's tolerance at ±1, its ticks); below: the others, one "
-             "panel per unit. %d claim%s without a paired difference (no data, or a claim on means) in the tables only.",
-             left_out, left_out == 1 ? "" : "s");
-    ws_page_image_wide(p, src, text);
-    char paths[3][PATH_CAP];
-    const char *names[3] = {"claims-forest.svg", "claims-forest.gp", "claims-forest.dat"}, *ptrs[3];
-    for (int i = 0; i < 3; i++) {
-        if ((st = path_join(ctx, paths[i], pages_rel, names[i]))) return st;
-        ptrs[i] = paths[i];
-    }
-    ws_page_links(p, "The forest plot as SVG, and its gnuplot script and data:", 3, ptrs, names);
-    return WS_OK;
-}
-
-static ws_status write_claims(ws_ctx *ctx, ws_page *p, const char *dir, const char *pages_rel, const cJSON *rep) {
-    char text[4096];
-    ws_page_heading(p, 2, "The paper's claims, checked");
-    // Each artefact's claims, checked once: for the picture and the table at a glance, then
-    // artefact by artefact.
-    enum { CAP = 256 };
-    const cJSON *a, *arts = item(rep, "artefacts");
-    const int nart = cJSON_GetArraySize(arts);
-    ws_claim *claims = malloc(sizeof *claims * CAP * (size_t)(nart > 0 ? nart : 1));
-    int *nclaims = calloc((size_t)(nart > 0 ? nart : 1), sizeof *nclaims);
-    if (!claims || !nclaims) return free(claims), free(nclaims), ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the claims");
-    ws_status st = WS_OK;
-    int k = 0;
-    cJSON_ArrayForEach(a, arts) {
-        const char *name = text_of(a, "name"), *same = text_of(a, "same_run_as");
-        char adir[PATH_CAP];
-        if (strcmp(text_of(a, "status"), "skipped") && !(st = path_join(ctx, adir, dir, same[0] ? same : name)) &&
-            (st = ws_claims_check(ctx, name, adir, claims + (size_t)k * CAP, CAP, &nclaims[k])))
-            ws_fail_prefix(ctx, st, "%s: ", name);
-        if (st) return free(claims), free(nclaims), st;
-        k++;
-    }
-    if ((st = write_forest(ctx, p, dir, pages_rel, arts, claims, nclaims, CAP)))
-        return free(claims), free(nclaims), st;
-    // At a glance: per artefact, its data and how many claims each verdict got.
-    ws_page_row h = {0};
-    ws_row_add(&h, "artefact"), ws_row_add(&h, "data"), ws_row_add(&h, "claims");
-    for (int v = 0; v < WS_VERDICT_COUNT; v++) ws_row_add(&h, "%s", v == WS_VERDICT_OPPOSITE ? "the opposite" : ws_verdict_word(v));
-    ws_page_table2(p, &h);
-    k = 0;
-    cJSON_ArrayForEach(a, arts) {
-        ws_page_row r = {0};
-        ws_row_add(&r, "%s", text_of(a, "name"));
-        const char *data = text_of(a, "data");
-        if (!strcmp(text_of(a, "status"), "skipped")) ws_row_add(&r, "%s%smissing, skipped", data, data[0] ? ": " : "");
-        else if (cJSON_IsTrue(item(a, "stand_in"))) ws_row_add(&r, "fashion-mnist, standing in for %s", data[0] ? data : "?");
-        else ws_row_add(&r, "%s", data[0] ? data : "as in its file");
-        int count[WS_VERDICT_COUNT] = {0};
-        for (int i = 0; i < nclaims[k]; i++) count[claims[(size_t)k * CAP + i].verdict]++;
-        ws_row_add(&r, "%d", nclaims[k]);
-        for (int v = 0; v < WS_VERDICT_COUNT; v++) ws_row_add(&r, "%d", count[v]);
-        ws_page_row_write(p, &r);
-        k++;
-    }
-    ws_page_table_end(p);
-    // How to read them, after the picture and the counts it explains.
-    snprintf(text, sizeof text,
-             "Scale: %s. Machine: %s. Each claim is tested on the artefact's results, paired by seed, as a difference "
-             "that is positive where the claim holds (accuracy points, %%, training seconds or gradient steps). Its "
-             "95 %% interval (Student's t) has a half-width: the smallest difference this run could have shown. The "
-             "verdict: \"yes\" when the interval lies on the claim's side of zero; \"no: the opposite\" when it lies on "
-             "the other side; otherwise it includes zero, and the half-width says why: \"not shown\" when it is narrower "
-             "than the paper's effect (the run could have detected an effect that large, and did not), \"undecided\" "
-             "when it is as wide or wider (the run could not have told; \"seeds to decide\" estimates from the run's own "
-             "spread how many seeds would give an interval narrower than the paper's effect: the smallest n with "
-             "t(0.975, n-1) x sd / sqrt(n) below it, \"> %d\" beyond that). A claim the paper gives no number for is "
-             "\"not shown\" with nothing to size it by. An equivalence claim (\"alike\", \"within 1 point\") holds when "
-             "the interval lies inside its tolerance, which sizes it as the paper's effect sizes the others. One seed "
-             "gives no interval: undecided. A claim whose runs stopped at the epoch cap before the training-accuracy "
-             "threshold gets no verdict (\"no verdict\", naming the runs and seeds): the paper compares models at the "
-             "threshold. The paper's effect is its own number for its own setting (Table 1's cell, the appendix "
-             "tables), in the claim's units and direction, also where Fashion-MNIST stands in for its data.",
-             text_of(rep, "scale"), text_of(rep, "machine"), WS_SEEDS_CAP);
-    ws_page_text(p, text);
-    const cJSON *sw = item(rep, "software");
-    if (cJSON_IsString(sw)) snprintf(text, sizeof text, "Software: %s.", sw->valuestring);
-    else snprintf(text, sizeof text, "Software: warmstart %s.", text_of(rep, "warmstart_version"));
-    ws_page_text(p, text);
-    k = -1;
-    int number = 0; // claims numbered through the section, as on the forest plot
-    cJSON_ArrayForEach(a, arts) {
-        k++;
-        const char *name = text_of(a, "name"), *status = text_of(a, "status"), *same = text_of(a, "same_run_as");
-        snprintf(text, sizeof text, "%s", name);
-        ws_page_heading(p, 3, text);
-        snprintf(text, sizeof text, "%s", text_of(a, "title"));
-        ws_page_text(p, text);
-        snprintf(text, sizeof text, "Status: %s%s%s; %.0f s. Command: %s", status, same[0] ? " as " : "", same,
-                 num(a, "seconds"), text_of(a, "command"));
-        ws_page_text(p, text);
-        if (cJSON_IsTrue(item(a, "stand_in"))) {
-            snprintf(text, sizeof text, "Stand-in data: Fashion-MNIST, not the paper's (%s).", text_of(a, "missing_data"));
-            ws_page_text(p, text);
-        } else if (!strcmp(status, "skipped")) {
-            snprintf(text, sizeof text, "Skipped: %s", text_of(a, "missing_data"));
-            ws_page_text(p, text);
-            continue;
-        }
-        const int n = nclaims[k];
-        const ws_claim *c = claims + (size_t)k * CAP;
-        if (!n) continue;
-        h = (ws_page_row){0};
-        ws_row_add(&h, "#"), ws_row_add(&h, "where"), ws_row_add(&h, "claim"), ws_row_add(&h, "paper");
-        ws_row_add(&h, "paper's effect"), ws_row_add(&h, "measured"), ws_row_add(&h, "smallest detectable");
-        ws_row_add(&h, "verdict"), ws_row_add(&h, "seeds to decide");
-        // The columns' shares: the texts (claim, paper, verdict) widest, the numbers' columns enough for
-        // "+1.23 ± 4.56 points (3 seeds)" on two lines.
-        static const int widths[9] = {4, 9, 18, 16, 8, 12, 9, 16, 8};
-        ws_page_text_table_widths(p, &h, widths);
-        for (int i = 0; i < n; i++) {
-            ws_page_row r = {0};
-            char verdict[400];
-            ws_claim_verdict_text(&c[i], verdict, sizeof verdict);
-            ws_row_add(&r, "%d", ++number);
-            ws_row_add(&r, "%s", c[i].where[0] ? c[i].where : "-");
-            ws_row_add(&r, "%s", c[i].claim);
-            ws_row_add(&r, "%s", c[i].paper);
-            add_effect_cell(&r, &c[i]);
-            ws_row_add(&r, "%s", c[i].measured);
-            add_detectable_cell(&r, &c[i]);
-            ws_row_add(&r, "%.255s", verdict);
-            add_seeds_cell(&r, &c[i]);
-            ws_page_row_write(p, &r);
-        }
-        ws_page_table_end(p);
-    }
-    free(claims);
-    free(nclaims);
-    return WS_OK;
 }
 
 // The pages in dir (report.md, report.html) or, with a subfolder, in dir/sub (report.md,
@@ -966,7 +685,11 @@ static ws_status write_pages(ws_ctx *ctx, const char *dir, const char *sub, cons
              list->n, list->n == 1 ? "" : "s", BASELINE);
     ws_page_text(&p, text);
     cJSON *rep = ws_reproduce_summary_read(dir);
-    if (rep) st = write_claims(ctx, &p, dir, sub ? sub : "", rep);
+    const char **rels = malloc(sizeof *rels * (size_t)(list->n + 1));
+    if (!rels) st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the report");
+    for (int i = 0; i < list->n && rels; i++) rels[i] = list->v[i].rel;
+    if (!st) st = ws_claims_section(ctx, &p, dir, sub ? sub : "", rep, rels, list->n);
+    free(rels);
     cJSON_Delete(rep);
     for (int i = 0; i < list->n && !st; i++) st = write_experiment(ctx, &p, dir, &list->v[i]);
     ws_page_end(&p);

@@ -12,6 +12,7 @@
 
 #include "core/version.h"
 #include "data/dataset.h"
+#include "exp/claim.h"
 #include "exp/runner.h"
 #include "io/config.h"
 #include "io/dir.h"
@@ -62,6 +63,12 @@ static int dataset_present(ws_ctx *ctx, const char *name, char *why, size_t cap)
 // One artefact: its file read, its data looked for, what its run is (for identical stand-ins).
 static ws_status classify(ws_ctx *ctx, const ws_reproduce_opts *o, ws_artefact *x, ws_config_file *f) {
     ws_status st = ws_config_read(ctx, x->path, f);
+    if (st) return st;
+    // The file checked whole -- options, grid and claims -- before any artefact runs.
+    ws_experiment *whole;
+    if ((st = ws_experiment_load(ctx, x->path, &whole))) return st;
+    st = ws_experiment_check(ctx, whole);
+    ws_experiment_free(whole);
     if (st) return st;
     first_comment(x->path, x->title, sizeof x->title);
     const char *data = option_of(f, "data"), *pre = option_of(f, "pretrain");
@@ -192,6 +199,22 @@ static void carry_earlier(cJSON *arr, const cJSON *earlier, const ws_reproduce_o
     free(v);
 }
 
+// The claims an artefact's file declares, as reproduce.json keeps them (NULL: none), so that the
+// report tests each artefact on its own claims, a same-run stand-in's included.
+static cJSON *file_claims(const char *path) {
+    ws_ctx quiet;
+    ws_config_file *f = malloc(sizeof *f);
+    cJSON *arr = NULL;
+    ws_ctx_init(&quiet, 1);
+    if (f && !ws_config_read(&quiet, path, f) && f->nclaims) {
+        arr = cJSON_CreateArray();
+        for (int i = 0; i < f->nclaims; i++) cJSON_AddItemToArray(arr, ws_claim_keys_json(&f->claims[i]));
+    }
+    ws_ctx_release(&quiet);
+    free(f);
+    return arr;
+}
+
 static ws_status write_summary(ws_ctx *ctx, const ws_reproduce_opts *o, const ws_artefact *arts, int n,
                                const cJSON *earlier) {
     cJSON *j = cJSON_CreateObject();
@@ -232,6 +255,8 @@ static ws_status write_summary(ws_ctx *ctx, const ws_reproduce_opts *o, const ws
         if (x->standin) cJSON_AddStringToObject(a, "stand_in_data", "fashion-mnist");
         if (x->same_as[0]) cJSON_AddStringToObject(a, "same_run_as", x->same_as);
         cJSON_AddNumberToObject(a, "seconds", x->seconds);
+        cJSON *claims = file_claims(x->path);
+        if (claims) cJSON_AddItemToObject(a, "claims", claims);
         cJSON_AddItemToArray(arr, a);
     }
     if (earlier) carry_earlier(arr, earlier, o, arts, n);
@@ -262,40 +287,23 @@ static void read_before(const ws_reproduce_opts *o, const cJSON *earlier, ws_art
     }
 }
 
-// The figures of a batch, online, active or transfer folder (a sweep's: its own, and each
-// point's in its folder, shown under the sweep in the report). A batch folder draws what its
-// records hold (per-epoch curves, gradient norms, shrunk accuracy): maybe nothing.
-static void draw_results(ws_ctx *ctx, const ws_hooks *h, const char *name, int point, const char *dir, const char *fig) {
-    char res[1500];
+// The figures of a results folder into its figures/ (a sweep's: its own, and each point's in
+// its folder, shown under the sweep in the report). A two-phase run draws what its records hold
+// (per-epoch curves, gradient norms, shrunk accuracy): maybe nothing.
+static void draw_folder(ws_ctx *ctx, const ws_hooks *h, const char *name, int point, const char *dir) {
+    char fig[1500];
     int nfig = 0;
-    snprintf(res, sizeof res, "%s/batch.jsonl", dir);
-    ws_status st = WS_OK;
-    if (!access(res, F_OK)) st = ws_plot_batch(ctx, res, fig, &nfig);
-    else {
-        snprintf(res, sizeof res, "%s/online.jsonl", dir);
-        if (access(res, F_OK)) snprintf(res, sizeof res, "%s/transfer.jsonl", dir);
-        if (!access(res, F_OK)) st = ws_plot_results(ctx, res, fig, &nfig);
-    }
+    ws_table *t;
+    snprintf(fig, sizeof fig, "%s/figures", dir);
+    ws_status st = ws_table_read(ctx, dir, &t);
+    if (!st) st = ws_plot_table(ctx, t, fig, &nfig);
     if (st && point < 0) ws_hooks_note(h, "reproduce", "%s: no figures: %s", name, ctx->err);
     else if (st) ws_hooks_note(h, "reproduce", "%s, point %d: no figures: %s", name, point, ctx->err);
+    for (int k = 0; !st && t->sweep && k < t->npoints; k++) draw_folder(ctx, h, name, t->points[k].index, t->points[k].dir);
+    if (!st) ws_table_free(t);
 }
 
-static void draw(ws_ctx *ctx, const ws_hooks *h, const char *name, const char *dir) {
-    char res[1500], fig[1500];
-    int nfig = 0;
-    snprintf(res, sizeof res, "%s/sweep.jsonl", dir);
-    snprintf(fig, sizeof fig, "%s/figures", dir);
-    if (!access(res, F_OK) && ws_plot_results(ctx, dir, fig, &nfig))
-        ws_hooks_note(h, "reproduce", "%s: no figure: %s", name, ctx->err);
-    draw_results(ctx, h, name, -1, dir, fig);
-    for (int k = 0; k < WS_MAX_POINTS; k++) {
-        char pdir[1500];
-        snprintf(pdir, sizeof pdir, "%s/points/%03d", dir, k);
-        if (access(pdir, F_OK)) break;
-        snprintf(fig, sizeof fig, "%s/figures", pdir);
-        draw_results(ctx, h, name, k, pdir, fig);
-    }
-}
+static void draw(ws_ctx *ctx, const ws_hooks *h, const char *name, const char *dir) { draw_folder(ctx, h, name, -1, dir); }
 
 // Run one artefact's experiment file into dir: 0 ok, 1 failed (noted), 2 every seed diverged.
 static int run_one(ws_ctx *ctx, const ws_reproduce_opts *o, const ws_hooks *h, ws_artefact *x, const char *dir) {

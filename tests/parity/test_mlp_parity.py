@@ -32,16 +32,70 @@ within 2*lr per step: the most two sane Adam updates can differ by. After
 3 steps the end-to-end error also carries those elements' differences into
 the next gradients, which grows with lr^2: hence lr 1e-3 (the paper's) for Adam.
 
-tanh under Adam. warmstart's tanh is libm's tanhf, PyTorch's its vectorised
-(Sleef) tanh: they differ by an ulp in about a third of the activations
-(ReLU's are exact copies), so the gradients differ by ~1e-7 relative, and
-Adam amplifies that at steps 2 and 3 where a moment nearly cancels. Two
-correct float32 tanh's are this far apart: PyTorch with a correctly rounded
-tanh (float64, rounded) differs from PyTorch's own by up to 5.3e-5 after 3
-Adam steps on the tanh MLP 3072-100-100-10 at B=128 (warmstart: up to 5.8e-5).
-Past step 1, Adam's end-to-end bound for tanh models is therefore
-TANH_ADAM_TOL = 2e-4; step 1, the update rule alone and every SGD run keep
-1e-5 (SGD: 3e-7 between the two tanh's).
+Adam end to end past step 1. Those carried differences are amplified again
+wherever Adam's first moment nearly cancels, which the sqrt(v) mask does
+not see. Measured on an "Intel(R) Xeon(R) Processor" (KVM, AVX-512; PyTorch
+1.13) for the MLP 3072-100-100-10, B=128, Adam lr 1e-3 wd 1e-2:
+  - step 1, lm2.weight[55,10]: g = -1.95549e-4 and wd*w = +1.95551e-4 cancel
+    to g + wd*w = 1.5e-9, under eps. The element is ill-conditioned (masked):
+    its update lr*d/(|d|+eps) moves 7.6e4 times any change of g, so the
+    float32 rounding of g (warmstart's is 3.3e-10 off the exact one) puts it
+    2.6e-5 from float64's (PyTorch's float32 run: 1.2e-5);
+  - that weight is in hidden unit 10's backward: step 2's gradients of
+    lm1.weight row 10 land 1.3e-7 from float64's (PyTorch's: 6e-8; the other
+    rows: 2e-9);
+  - lm1.weight[10,2934]: g + wd*w changes sign between steps 1 and 2
+    (+2.07e-5, then -1.85e-5 as wd*w overtakes g), so the first moment
+    cancels (m_hat 4.3e-8 against sqrt(v_hat) 2.0e-5; sqrt(v_hat) stays at
+    2.6e-3 to 6.8e-3 of the tensor's largest: not masked) and the update
+    moves 27 times any change of g: warmstart's 2.5e-8 becomes 6.7e-7 in w,
+    3.2e-5 of max|w| = 0.021.
+Warmstart and PyTorch end 2.1e-5 apart, and PyTorch's own float32 run is
+1.9e-5 from float64 on that same element (warmstart: 4.0e-5). Threads change
+nothing (torch 1 or 2, warmstart 1 or 4 or the reference backend: the same
+bits); the machine does, through PyTorch's GEMM: OpenBLAS 0.3.21 runs its
+SkylakeX (AVX-512) kernels there, where a fixed 1e-5 fails this one check;
+forced to other kernels (OPENBLAS_CORETYPE) it fails 0 (Haswell, Zen,
+Prescott, Cooperlake), 1 (Nehalem) or 4 (Sandybridge). Over 11 batches of
+each of the 70 Adam configurations (770 cases) on that CPU, 115 (15%) exceed
+1e-5 end to end after 3 steps (up to 2.2e-4).
+
+Past step 1, Adam's end-to-end bound is therefore measured by the test, per
+configuration and step, on the machine running it:
+    min(E2E_CAP, max(1e-5, E2E_FACTOR * D)),   E2E_FACTOR 4, E2E_CAP 1e-3,
+D being how far PyTorch's float32 runs of the same steps land from a float64
+run of them (torch.optim in float64 from the same float32 weights and data),
+err under the check's own mask, at most over: PyTorch's run as the check
+makes it, and RELABELS = 4 runs of the same function with every sum in
+another order (the batch, the input features and the hidden units permuted
+by fixed permutations, the weights to match, the result permuted back).
+Above: D 5.8e-5 (PyTorch's run alone: 1.9e-5), bound 2.3e-4. Over the 770
+cases, end-to-end error / D is at most 2.7 (all 115 cases over 1e-5 included;
+2.8 with the OpenBLAS kernels above): warmstart is at most 1.8 D from
+float64, and |ws - pt| <= |ws - f64| + |pt - f64| <= 2.8 D. E2E_FACTOR 4
+leaves 1.4 over the worst ratio; no case came closer than 0.68 of its bound
+(3 would also pass the 770, 2 fails 3).
+PyTorch's run alone is not enough for D: one float32 run can land near
+float64 by chance (error / D then reaches 9). The cap: a float32 run that
+crosses a ReLU kink the float64 run does not (make_batch keeps a margin at
+step 1 only) lands ~1e-2 away, which would make the bound vacuous (4 of the
+770 cases, one of them in this test's batches: mlp 784-100-100-10 B=128
+Adam wd 1e-2, D 3e-2); 1e-3 of a tensor's largest weight (0.02 to 0.1) is a
+tenth of lr or less. The largest end-to-end error seen was 2.2e-4.
+tanh needs no rule of its own: warmstart's tanh is libm's tanhf, PyTorch's
+its vectorised (Sleef) tanh, an ulp apart in about a third of the
+activations, and D's float64 run has a float64 tanh (tanh MLP
+3072-100-100-10, B=128, Adam wd 1e-2: end to end 4.9e-5, D 7.8e-5; PyTorch
+with a correctly rounded tanh is up to 5.3e-5 from PyTorch's own). Step 1,
+the update rule alone and every SGD run keep 1e-5 (SGD: 3e-7 between the two
+tanh's). Each such line shows D and the bound. Bugs planted in warmstart
+still fail (Adam lines after 3 steps): weight decay doubled in Adam, all 14
+with decay, >= 155 times the end-to-end bound; doubled in AdamW, all 28 at
+the update rule and 26 end to end (the other two: wd 1e-2, an extra 1e-5 a
+step); a bias correction frozen at step 1 or a step late, all 73, >= 43
+times; gradients not cleared between steps, which the update rule alone
+cannot see, 72 of 73 end to end (not the 4-thread run, whose clearing the
+planted bug missed), >= 86 times, the capped line included.
 
 The tool runs single-threaded (--threads 1); one configuration is repeated
 with --threads 4, which must meet the same bounds, and the tanh MLP's also on
@@ -67,7 +121,9 @@ MLP, LogReg = make_modules(torch)
 
 FWD_TOL = 1e-4     # logits, loss, gradients
 OPT_TOL = 1e-5     # parameters after optimizer steps
-TANH_ADAM_TOL = 2e-4  # tanh models under Adam, end to end after more than one step (docstring)
+E2E_FACTOR = 4     # Adam, end to end past step 1: bound E2E_FACTOR * D (docstring) ...
+E2E_CAP = 1e-3     # ... at most this
+RELABELS = 4       # D: over PyTorch's float32 run and this many with every sum in another order
 STEPS = 3
 ILL_COND = 1e-3    # Adam: sqrt(v_hat) below this share of the tensor's max (and > 0)
 KINK_MARGIN = 1e-5  # hidden pre-activations kept at least this far from the ReLU kink
@@ -209,6 +265,54 @@ def compare_params(got, snaps, k, lr, ill):
     return errs[name], name, n_ill, loose
 
 
+def relabelled(state, x, y, gen):
+    """The same function with every sum in another order: the batch, the input
+    features and the hidden units permuted (weights and biases to match, the
+    classes kept). Returns (state, x, y, undo); undo maps parameters back."""
+    weights = [n for n in state if n.endswith(".weight")]  # lm1, lm2, ... in order
+    perm = [torch.randperm(state[w].shape[1], generator=gen) for w in weights] + [None]  # each layer's input
+    new = {}
+    for i, w in enumerate(weights):
+        out, bias = perm[i + 1], w[: -len("weight")] + "bias"
+        W = state[w][:, perm[i]]
+        new[w] = (W if out is None else W[out]).contiguous()
+        if bias in state:
+            new[bias] = state[bias] if out is None else state[bias][out].contiguous()
+    order = torch.randperm(x.shape[0], generator=gen)
+    inv = [None if p is None else np.argsort(p.numpy()) for p in perm]
+
+    def undo(params):
+        back = {}
+        for i, w in enumerate(weights):
+            out, bias = inv[i + 1], w[: -len("weight")] + "bias"
+            W = params[w][:, inv[i]]
+            back[w] = W if out is None else W[out]
+            if bias in params:
+                back[bias] = params[bias] if out is None else params[bias][out]
+        return back
+
+    return new, x[order][:, perm[0]].contiguous(), y[order], undo
+
+
+def float32_spread(ctor, state, x, y, make_opt, free, lr, seed):
+    """D per step (docstring): the farthest that PyTorch's float32 runs of the steps
+    land from a float64 run of them, err as compare_params measures it with free's
+    mask, over free (PyTorch's run as the check makes it) and RELABELS relabelled."""
+    ref = torch_steps(lambda: ctor().double(), {n: v.double() for n, v in state.items()}, x.double(), y, make_opt)
+    snaps64 = [(params64, sv) for (params64, _), (_, sv) in zip(ref, free)]  # free's sqrt(v): the same mask
+    runs = [[params for params, _ in free]]
+    gen = torch.Generator().manual_seed(seed)
+    for _ in range(RELABELS):
+        rstate, rx, ry, undo = relabelled(state, x, y, gen)
+        runs.append([undo(params) for params, _ in torch_steps(ctor, rstate, rx, ry, make_opt)])
+    D = [0.0] * STEPS
+    for run in runs:
+        ill = {}
+        for k in range(1, STEPS + 1):
+            D[k - 1] = max(D[k - 1], compare_params(run[k - 1], snaps64, k, lr, ill)[0])
+    return D
+
+
 def main():
     tool = os.path.join(build_dir(), "parity_tool")
     rep = Report()
@@ -227,6 +331,7 @@ def main():
             for B in BATCHES:
                 tag = f"{label} B={B}"
                 state, x, y = make_batch(ctor, 1000 * mi + B, B)
+                spread = {}  # optimizer label -> D per step
                 st.save({**state, "x": x, "y": y}, in_path)
                 names = list(state)
                 r_logits, r_loss, r_grads = reference_forward(ctor, state, x, y)
@@ -265,6 +370,9 @@ def main():
                     lr = float(flags[flags.index("--lr") + 1])
                     free = torch_steps(ctor, state, x, y, make_opt)
                     forced = torch_steps(ctor, state, x, y, make_opt, grads_from=out)
+                    adam = free[0][1] is not None
+                    if adam and olabel not in spread:  # D, once per configuration (docstring)
+                        spread[olabel] = float32_spread(ctor, state, x, y, make_opt, free, lr, 1000 * mi + B)
                     ill_free, ill_forced = {}, {}
                     for k in range(1, STEPS + 1):
                         got = {n: out[f"step{k}.param.{n}"] for n in names}
@@ -277,12 +385,15 @@ def main():
                         note("params, update rule", ef)
                         msg = (f"{tag} {olabel}: params after {k} step{'s' if k > 1 else ''}: rel err {ee:.2e} "
                                f"(worst {ne}), update rule alone {ef:.2e} (worst {nf})")
-                        # tanh under Adam: end to end past step 1, the bound of two float32 tanh's (docstring)
-                        e2e_tol = TANH_ADAM_TOL if ":tanh" in spec and free[0][1] is not None and k > 1 else OPT_TOL
-                        if e2e_tol != OPT_TOL:
-                            msg += f" (end to end bound {e2e_tol:.0e}: tanh)"
+                        # Adam past step 1: a bound from PyTorch's own float32 spread D (docstring)
+                        e2e_tol = OPT_TOL
+                        if adam and k > 1:
+                            D = spread[olabel][k - 1]
+                            e2e_tol = min(E2E_CAP, max(OPT_TOL, E2E_FACTOR * D))
+                            note("Adam end to end / D", ee / max(D, 1e-30))
+                            msg += f" (end to end bound {e2e_tol:.1e}: PyTorch float32 up to {D:.1e} from float64)"
                         ok = ee <= e2e_tol and ef <= OPT_TOL and same_final
-                        if free[0][1] is not None:  # Adam
+                        if adam:
                             total = sum(v.numel() for v in state.values())
                             msg += (f"; {n_ill}/{total} ill-conditioned elements within "
                                     f"{max(loose, loose2):.2f}*{k}*lr")

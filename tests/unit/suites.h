@@ -25,6 +25,8 @@ Suite *report_suite(void);
 Suite *resume_suite(void);
 Suite *config_suite(void);
 Suite *regularisers_suite(void);
+Suite *stats_suite(void);
+Suite *claims_suite(void);
 
 // Helpers shared by the suites (test_util.c).
 // A fresh temporary directory (removed by the OS's tmp cleaning; tests use unique names).

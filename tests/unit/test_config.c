@@ -101,7 +101,7 @@ START_TEST(text_need_not_be_terminated) {
     ck_assert_int_eq(xf.noptions, 1);
     assert_entry(&xf.options[0], "lr", "0.5", 3);
     ck_assert_int_eq(parse_n(text, strlen(text)), WS_ERR_FORMAT);
-    ck_assert_str_eq(ctx.err, "exp.ini:4: unknown section [gird] (expected [options] or [grid])");
+    ck_assert_str_eq(ctx.err, "exp.ini:4: unknown section [gird] (expected [options], [grid] or [claim ID], ID letters, digits and '-')");
 }
 END_TEST
 
@@ -120,7 +120,7 @@ END_TEST
 
 START_TEST(sections_and_scenario) {
     ck_assert_int_eq(parse("scenario = batch\n[options]\nlr = 1\n\n\n\n[gird]\nlr = 0.1\n"), WS_ERR_FORMAT);
-    ck_assert_str_eq(ctx.err, "exp.ini:7: unknown section [gird] (expected [options] or [grid])");
+    ck_assert_str_eq(ctx.err, "exp.ini:7: unknown section [gird] (expected [options], [grid] or [claim ID], ID letters, digits and '-')");
     // A section with no key under it is still checked.
     assert_fails("scenario = batch\n[options]\n[extra]\n", "exp.ini:3:", "unknown section [extra]");
     assert_fails("scenario = batch\n[Options]\nlr = 1\n", "exp.ini:2:", "unknown section [Options]");

@@ -13,6 +13,7 @@
 #include "exp/online.h"
 #include "exp/options.h"
 #include "exp/sweep.h"
+#include "exp/table.h"
 #include "exp/transfer.h"
 #include "suites.h"
 
@@ -246,30 +247,39 @@ START_TEST(sweep_reduction) {
     ws_pareto(acc, secs, 5, front);
     const uint8_t want[5] = {1, 1, 0, 1, 1};
     ck_assert_int_eq(memcmp(front, want, 5), 0);
-    // A batch result (phase 1 left out) and an online one (the last round's accuracy, summed seconds).
-    const char *batch = "{\"runs\":{\"phase1\":{\"test_acc\":0.5,\"seconds\":9,\"epochs\":9,\"converged\":true},"
+    // A batch result (phase 1 left out) and an online one (the last round's accuracy, summed
+    // seconds), read through the results table (exp/table.h) and reduced per learner.
+#define CFG ",\"config\":{\"experiment\":\"batch\"}}\n"
+    const char *batch = "{\"seed\":1,\"runs\":{\"phase1\":{\"test_acc\":0.5,\"seconds\":9,\"epochs\":9,\"converged\":true},"
                         "\"warm\":{\"test_acc\":0.8,\"seconds\":2,\"epochs\":4,\"converged\":true},"
-                        "\"ewc:lambda=1\":{\"test_acc\":0.7,\"seconds\":3,\"epochs\":5,\"converged\":false}}}\n"
-                        "{\"runs\":{\"warm\":{\"test_acc\":0.6,\"seconds\":4,\"epochs\":6,\"converged\":true},"
-                        "\"ewc:lambda=1\":{\"test_acc\":0.9,\"seconds\":1,\"epochs\":2,\"converged\":true}}}\n";
+                        "\"ewc:lambda=1\":{\"test_acc\":0.7,\"seconds\":3,\"epochs\":5,\"converged\":false}}" CFG
+                        "{\"seed\":2,\"runs\":{\"warm\":{\"test_acc\":0.6,\"seconds\":4,\"epochs\":6,\"converged\":true},"
+                        "\"ewc:lambda=1\":{\"test_acc\":0.9,\"seconds\":1,\"epochs\":2,\"converged\":true}}" CFG;
     ws_sweep_point p;
-    ck_assert_int_eq(ws_sweep_read(&ctx, test_write_file("batch.jsonl", batch, strlen(batch)), &p), WS_OK);
+    ws_table *t;
+    ck_assert_int_eq(ws_table_read(&ctx, test_write_file("batch.jsonl", batch, strlen(batch)), &t), WS_OK);
+    ws_sweep_cells(t, &t->points[0], &p);
+    ws_table_free(t);
     ck_assert_int_eq(p.ncells, 2);
     ck_assert_str_eq(p.cells[1].learner, "ewc:lambda=1");
     ck_assert_int_eq(p.cells[1].n, 2);
     ck_assert_double_eq(p.cells[1].acc[1], 0.9);
     ck_assert_int_eq(ws_sweep_converged(&p.cells[1]), 1);
-    const char *online = "{\"learners\":{\"warm\":[{\"test_acc\":0.5,\"seconds\":1,\"epochs\":3,\"converged\":true},"
-                         "{\"test_acc\":0.75,\"seconds\":2.5,\"epochs\":4,\"converged\":false}]}}\n";
-    ck_assert_int_eq(ws_sweep_read(&ctx, test_write_file("online.jsonl", online, strlen(online)), &p), WS_OK);
+    const char *online = "{\"learners\":{\"warm\":[{\"test_acc\":0.5,\"examples_seen\":10,\"seconds\":1,\"epochs\":3,"
+                         "\"converged\":true},{\"test_acc\":0.75,\"examples_seen\":20,\"seconds\":2.5,\"epochs\":4,"
+                         "\"converged\":false}]}" CFG;
+    ck_assert_int_eq(ws_table_read(&ctx, test_write_file("online.jsonl", online, strlen(online)), &t), WS_OK);
+    ws_sweep_cells(t, &t->points[0], &p);
+    ws_table_free(t);
     ck_assert_int_eq(p.cells[0].n, 1);
     ck_assert_double_eq(p.cells[0].acc[0], 0.75);
     ck_assert_double_eq(p.cells[0].seconds[0], 3.5);
     ck_assert_double_eq(p.cells[0].epochs[0], 7);
     ck_assert_int_eq(ws_sweep_converged(&p.cells[0]), 0);
-    const char *junk = "{\"runs\":{\"warm\":{\"seconds\":1}}}\n";
-    ck_assert_int_eq(ws_sweep_read(&ctx, test_write_file("bad.jsonl", junk, strlen(junk)), &p), WS_ERR_FORMAT);
-    ck_assert_ptr_nonnull(strstr(ctx.err, "bad.jsonl: line 1"));
+    const char *junk = "{\"runs\":{\"warm\":{\"seconds\":1}}" CFG;
+    ck_assert_int_eq(ws_table_read(&ctx, test_write_file("batch.jsonl", junk, strlen(junk)), &t), WS_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(ctx.err, "batch.jsonl: line 1: runs.warm has no test_acc"));
+#undef CFG
 }
 END_TEST
 

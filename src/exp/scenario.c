@@ -1,0 +1,74 @@
+// The table of scenarios and the run record every scenario's records hold (scenario.h).
+#include "exp/scenario.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exp/setup.h"
+
+static const ws_scenario SCENARIOS[] = {
+    {"batch", "batch.jsonl", "batch.csv", "phase1", ws_batch_read_record},
+    {"online", "online.jsonl", "online.csv", NULL, ws_online_read_record},
+    {"transfer", "transfer.jsonl", "transfer.csv", "pretrain", ws_transfer_read_record},
+};
+
+const ws_scenario *ws_scenarios(int *n) {
+    *n = (int)(sizeof SCENARIOS / sizeof *SCENARIOS);
+    return SCENARIOS;
+}
+
+const ws_scenario *ws_scenario_of_file(const char *file) {
+    for (size_t i = 0; i < sizeof SCENARIOS / sizeof *SCENARIOS; i++)
+        if (!strcmp(SCENARIOS[i].results, file)) return &SCENARIOS[i];
+    return NULL;
+}
+
+static const cJSON *item(const cJSON *o, const char *key) { return cJSON_GetObjectItemCaseSensitive(o, key); }
+
+static double num(const cJSON *o, const char *key) {
+    const cJSON *v = item(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static ws_stop_reason stop_of(const cJSON *o) {
+    return ws_stop_reason_parse(cJSON_GetStringValue(item(o, "stop")), !cJSON_IsFalse(item(o, "converged")));
+}
+
+// The epoch log's training accuracy, and its test accuracy where evaluated.
+static ws_status epoch_curves(ws_ctx *ctx, const cJSON *log, ws_run *r) {
+    const int n = cJSON_GetArraySize(log);
+    if (n <= 0) return WS_OK;
+    ws_curve *tr = &r->curve[WS_CURVE_TRAIN_ACC], *te = &r->curve[WS_CURVE_TEST_ACC];
+    tr->x = malloc(sizeof(double) * (size_t)n), tr->y = malloc(sizeof(double) * (size_t)n);
+    te->x = malloc(sizeof(double) * (size_t)n), te->y = malloc(sizeof(double) * (size_t)n);
+    if (!tr->x || !tr->y || !te->x || !te->y) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the results table");
+    const cJSON *e;
+    cJSON_ArrayForEach(e, log) {
+        const double epoch = num(e, "epoch");
+        tr->x[tr->n] = epoch, tr->y[tr->n++] = num(e, "train_acc");
+        if (item(e, "test_acc")) te->x[te->n] = epoch, te->y[te->n++] = num(e, "test_acc");
+    }
+    return WS_OK;
+}
+
+ws_status ws_run_read_json(ws_ctx *ctx, const cJSON *o, const char *name, ws_run *r) {
+    if (!cJSON_IsObject(o) || !cJSON_IsNumber(item(o, "test_acc")))
+        return ws_fail(ctx, WS_ERR_FORMAT, "%s has no test_acc", name);
+    static const struct {
+        ws_measure m;
+        const char *key;
+    } FIELDS[] = {{WS_M_TEST_ACC, "test_acc"}, {WS_M_TEST_LOSS, "test_loss"},   {WS_M_TRAIN_ACC, "train_acc"},
+                  {WS_M_TRAIN_LOSS, "train_loss"}, {WS_M_EPOCHS, "epochs"},   {WS_M_STEPS, "steps"},
+                  {WS_M_SECONDS, "seconds"},   {WS_M_UNITS_REPLACED, "units_replaced"}};
+    for (size_t i = 0; i < sizeof FIELDS / sizeof *FIELDS; i++) r->m[FIELDS[i].m] = num(o, FIELDS[i].key);
+    r->stop = stop_of(o);
+    const cJSON *own = item(o, "own_phase1"), *g = item(o, "grad_log"), *sh = item(o, "shrink_eval");
+    r->start_capped = cJSON_IsObject(own) && stop_of(own) == WS_STOP_CAP;
+    ws_status st = epoch_curves(ctx, item(o, "epoch_log"), r);
+    if (!st) st = ws_curve_from_json(ctx, &r->curve[WS_CURVE_GRAD_OLD], item(g, "step"), item(g, "old"));
+    if (!st) st = ws_curve_from_json(ctx, &r->curve[WS_CURVE_GRAD_NEW], item(g, "step"), item(g, "new"));
+    if (!st) st = ws_curve_from_json(ctx, &r->curve[WS_CURVE_SHRINK_ACC], item(sh, "lambda"), item(sh, "test_acc"));
+    return st;
+}
