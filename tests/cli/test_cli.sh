@@ -289,7 +289,7 @@ if command -v gnuplot >/dev/null 2>&1; then
     else
         bad "plot: $(cat "$T/plot.out")"
     fi
-    expect_error "plot of a file that is not a result" "is not JSON" "$WS" plot "$T/onl/online.csv"
+    expect_error "plot of a file that is not a result" "not a results file" "$WS" plot "$T/onl/online.csv"
     # The two-phase run's figures: Figure 1's curves, Figure 5's gradient norms, Figure 6's shrunk accuracy.
     if "$WS" batch --subset 600 --epochs 3 --eval-every 1 --grad-every 2 --grad-examples 64 --shrink-eval 0:1:3 --threads 2 \
         --out "$T/b17" >/dev/null 2>"$T/b17.log" && "$WS" plot "$T/b17" >"$T/b17.plot" 2>&1 \
