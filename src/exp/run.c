@@ -14,7 +14,6 @@
 #include "io/atomic.h"
 #include "io/dir.h"
 #include "io/json.h"
-#include "io/jsonl.h"
 #include "io/lock.h"
 
 
@@ -211,14 +210,6 @@ ws_status ws_experiment_run(ws_ctx *ctx, ws_experiment *e, const ws_hooks *h, ws
 
 // ---- sweeps ------------------------------------------------------------------------------------
 
-// The first record's configuration (the scenario's, at point 0).
-static ws_status first_config(ws_ctx *ctx, cJSON *rec, void *user) {
-    cJSON **keep = user;
-    if (!*keep) *keep = cJSON_DetachItemFromObject(rec, "config");
-    return WS_OK;
-}
-
-static const char *results_file(ws_command scenario) { return ws_scenario_of(scenario)->results; }
 
 // The record of the sweep itself, attached to every line of sweep.jsonl: its grid, and what
 // all points share, from point 0's resolved configuration (the grid's keys vary by point).
@@ -243,10 +234,12 @@ static cJSON *sweep_config(ws_ctx *ctx, const ws_experiment *e) {
     cJSON_AddStringToObject(config, "accuracy", "test accuracy (online/active: the last round; transfer: the largest share)");
     cJSON_AddStringToObject(config, "seconds", "training seconds to converge (online/active: all rounds; transfer: all shares)");
     cJSON_AddStringToObject(config, "point_results", "points/NNN/ (each with its full resolved configuration)");
+    // Point 0's resolved configuration, read through the results table.
     char p0[1400];
-    snprintf(p0, sizeof p0, "%s/points/000/%s", e->opt.out, results_file(e->scenario));
-    cJSON *c0 = NULL;
-    if (!ws_jsonl_each(ctx, p0, first_config, &c0, NULL) && c0) {
+    snprintf(p0, sizeof p0, "%s/points/000", e->opt.out);
+    ws_table *t = NULL;
+    cJSON *c0 = !ws_table_read(ctx, p0, &t) && t->npoints ? t->points[0].config : NULL;
+    if (c0) {
         const char *keys[] = {"warmstart_version", "data", "protocol", "split", "normalization", "model", "phase1",
                               "threshold", "max_epochs", "epochs", "plateau", "train_acc", "eval_every", "seeds",
                               "first_seed", "threads", "backend"};
@@ -255,7 +248,7 @@ static cJSON *sweep_config(ws_ctx *ctx, const ws_experiment *e) {
             if (v) cJSON_AddItemToObject(config, keys[i], v);
         }
     }
-    cJSON_Delete(c0);
+    ws_table_free(t);
     return config;
 }
 
