@@ -1,7 +1,8 @@
 // A scenario's result files, written whole or not at all once every unit has
-// finished: DIR/batch.jsonl and batch.csv, online.jsonl and online.csv (online and
-// active), transfer.jsonl and transfer.csv. Each JSONL line is one seed's record
-// with the full resolved configuration attached.
+// finished (each scenario's writer: exp/scenario.h): DIR/batch.jsonl and batch.csv,
+// online.jsonl and online.csv (online and active), transfer.jsonl and transfer.csv, a
+// sweep's sweep.jsonl. Each JSONL line is one record with the full resolved
+// configuration attached.
 #ifndef WS_EXP_RESULTS_H
 #define WS_EXP_RESULTS_H
 
@@ -10,11 +11,14 @@
 #include "exp/batch.h"
 #include "exp/online.h"
 #include "exp/transfer.h"
+#include "io/atomic.h"
 
-ws_status ws_results_write_batch(ws_ctx *ctx, const char *dir, const cJSON *config, const ws_batch_seed_result *r, int n);
-ws_status ws_results_write_online(ws_ctx *ctx, const char *dir, const cJSON *config, const ws_online_seed_result *r, int n);
-ws_status ws_results_write_transfer(ws_ctx *ctx, const char *dir, const cJSON *config, const ws_transfer_seed_result *r,
-                                    int n);
+// The part of a scenario's writer (scenario_*.c) every writer shares: n records as
+// DIR/jsonl (each consumed), then DIR/csv opened for its rows (commit af when written); and an
+// array for n records.
+ws_status ws_results_open(ws_ctx *ctx, const char *dir, const char *jsonl, const char *csv, const cJSON *config,
+                          cJSON **recs, int n, ws_atomic_file *af);
+cJSON **ws_results_records(int n);
 
 // DIR/NAME as JSONL, atomically: one line per record (each consumed: deleted here), each
 // with `config` attached when given.

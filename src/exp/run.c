@@ -9,11 +9,11 @@
 #include <string.h>
 
 #include "exp/results.h"
+#include "exp/scenario.h"
 #include "exp/units.h"
 #include "io/atomic.h"
 #include "io/dir.h"
 #include "io/json.h"
-#include "io/jsonl.h"
 #include "io/lock.h"
 
 
@@ -129,23 +129,18 @@ static ws_status write_run_json(ws_ctx *ctx, const ws_experiment *e, const char 
     return st;
 }
 
-static cJSON *config_json(const ws_experiment *e, const ws_source *src, const ws_source *pre, const ws_ctx *ctx) {
-    if (e->scenario == WS_CMD_BATCH) return ws_batch_config_json(&e->batch, src, ctx);
-    if (e->scenario == WS_CMD_TRANSFER) return ws_transfer_config_json(&e->transfer, pre, src, ctx);
-    return ws_online_config_json(&e->online, src, ctx);
-}
-
-// One scenario run into e->opt.out (units.h): data, units, results, hooks.
+// One scenario run into e->opt.out through its entry in the table of scenarios (scenario.h):
+// data, units, results, hooks.
 static ws_status run_scenario(ws_ctx *ctx, const ws_experiment *e, const ws_hooks *h, ws_outcome *o) {
     const char *who = ws_command_name(e->scenario);
-    const int seeds = e->batch.base.seeds;
     ws_source src, pre;
     int have_pre;
     double t0 = ws_now();
     ws_status st = load_data(ctx, e, &src, &pre, &have_pre);
     if (st) return st;
     // Folders are made only once the inputs are known to be good.
-    cJSON *config = config_json(e, &src, &pre, ctx);
+    const ws_scenario *sc = ws_scenario_of(e->scenario);
+    cJSON *config = sc->config_json(e, &src, have_pre ? &pre : NULL, ctx);
     ws_units u;
     st = ws_units_open(&u, ctx, e, h, config, o);
     cJSON_Delete(config);
@@ -167,43 +162,21 @@ static ws_status run_scenario(ws_ctx *ctx, const ws_experiment *e, const ws_hook
                  (long long)src.test.n, arch, th, th == 1 ? "" : "s");
     }
     ws_scenario_results r = {.e = e, .data = &src, .pretrain = have_pre ? &pre : NULL, .arch = arch};
-    ws_batch_seed_result *rb = NULL;
-    ws_online_seed_result *ro = NULL;
-    ws_transfer_seed_result *rt = NULL;
+    void *results = NULL;
     int n = 0;
-    if (!st) {
-        if (e->scenario == WS_CMD_BATCH) {
-            if (!(rb = calloc((size_t)seeds, sizeof *rb))) st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
-            else st = ws_units_batch(&u, &src, rb, &n);
-        } else if (e->scenario == WS_CMD_TRANSFER) {
-            if (!(rt = calloc((size_t)seeds, sizeof *rt))) st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
-            else st = ws_units_transfer(&u, &pre, &src, rt, &n);
-        } else {
-            if (!(ro = calloc((size_t)seeds, sizeof *ro))) st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
-            else st = ws_units_online(&u, &src, ro, &n);
-        }
-    }
-    if (!st && o->complete && n) {
-        const char *dir = e->opt.out;
-        if (rb) st = ws_results_write_batch(ctx, dir, u.run.config, rb, n);
-        else if (rt) st = ws_results_write_transfer(ctx, dir, u.run.config, rt, n);
-        else st = ws_results_write_online(ctx, dir, u.run.config, ro, n);
-    }
+    if (!st) st = sc->run(&u, &src, have_pre ? &pre : NULL, &results, &n);
+    if (!st && o->complete && n) st = sc->write(ctx, e->opt.out, u.run.config, results, n);
     o->results = n;
     o->all_diverged = !st && o->complete && !n;
     if (!st && o->complete && h && h->results) {
-        r.n = n, r.batch = rb, r.online = ro, r.transfer = rt, r.excluded = u.excluded;
+        r.n = n, r.excluded = u.excluded;
+        sc->expose(results, &r);
         st = h->results(h->user, ctx, &r);
     }
     if (!st && !e->nmerge && (o->skipped || o->partial))
         ws_hooks_note(h, who, "resumed %s: %d unit%s already finished, %d chain%s continued mid-way", e->opt.out, o->skipped,
              o->skipped == 1 ? "" : "s", o->partial, o->partial == 1 ? "" : "s");
-    for (int i = 0; i < n; i++) {
-        if (rb) ws_batch_seed_result_free(&rb[i]);
-        if (ro) ws_online_seed_result_free(&ro[i]);
-        if (rt) ws_transfer_seed_result_free(&rt[i]);
-    }
-    free(rb), free(ro), free(rt);
+    if (results) sc->free_results(results, n);
     if (opened) ws_units_close(&u);
     ws_source_free(&src);
     if (have_pre) ws_source_free(&pre);
@@ -237,16 +210,6 @@ ws_status ws_experiment_run(ws_ctx *ctx, ws_experiment *e, const ws_hooks *h, ws
 
 // ---- sweeps ------------------------------------------------------------------------------------
 
-// The first record's configuration (the scenario's, at point 0).
-static ws_status first_config(ws_ctx *ctx, cJSON *rec, void *user) {
-    cJSON **keep = user;
-    if (!*keep) *keep = cJSON_DetachItemFromObject(rec, "config");
-    return WS_OK;
-}
-
-static const char *results_file(ws_command scenario) {
-    return scenario == WS_CMD_BATCH ? "batch.jsonl" : scenario == WS_CMD_TRANSFER ? "transfer.jsonl" : "online.jsonl";
-}
 
 // The record of the sweep itself, attached to every line of sweep.jsonl: its grid, and what
 // all points share, from point 0's resolved configuration (the grid's keys vary by point).
@@ -271,10 +234,12 @@ static cJSON *sweep_config(ws_ctx *ctx, const ws_experiment *e) {
     cJSON_AddStringToObject(config, "accuracy", "test accuracy (online/active: the last round; transfer: the largest share)");
     cJSON_AddStringToObject(config, "seconds", "training seconds to converge (online/active: all rounds; transfer: all shares)");
     cJSON_AddStringToObject(config, "point_results", "points/NNN/ (each with its full resolved configuration)");
+    // Point 0's resolved configuration, read through the results table.
     char p0[1400];
-    snprintf(p0, sizeof p0, "%s/points/000/%s", e->opt.out, results_file(e->scenario));
-    cJSON *c0 = NULL;
-    if (!ws_jsonl_each(ctx, p0, first_config, &c0, NULL) && c0) {
+    snprintf(p0, sizeof p0, "%s/points/000", e->opt.out);
+    ws_table *t = NULL;
+    cJSON *c0 = !ws_table_read(ctx, p0, &t) && t->npoints ? t->points[0].config : NULL;
+    if (c0) {
         const char *keys[] = {"warmstart_version", "data", "protocol", "split", "normalization", "model", "phase1",
                               "threshold", "max_epochs", "epochs", "plateau", "train_acc", "eval_every", "seeds",
                               "first_seed", "threads", "backend"};
@@ -283,7 +248,7 @@ static cJSON *sweep_config(ws_ctx *ctx, const ws_experiment *e) {
             if (v) cJSON_AddItemToObject(config, keys[i], v);
         }
     }
-    cJSON_Delete(c0);
+    ws_table_free(t);
     return config;
 }
 

@@ -8,20 +8,24 @@
 
 #include "exp/setup.h"
 
-static const ws_scenario SCENARIOS[] = {
-    {"batch", "batch.jsonl", "batch.csv", "phase1", ws_batch_read_record},
-    {"online", "online.jsonl", "online.csv", NULL, ws_online_read_record},
-    {"transfer", "transfer.jsonl", "transfer.csv", "pretrain", ws_transfer_read_record},
-};
+// The order a results folder is searched in.
+static const ws_scenario *const SCENARIOS[] = {&WS_SCENARIO_BATCH, &WS_SCENARIO_ONLINE, &WS_SCENARIO_TRANSFER};
+#define NSCENARIOS ((int)(sizeof SCENARIOS / sizeof *SCENARIOS))
 
-const ws_scenario *ws_scenarios(int *n) {
-    *n = (int)(sizeof SCENARIOS / sizeof *SCENARIOS);
+const ws_scenario *const *ws_scenarios(int *n) {
+    *n = NSCENARIOS;
     return SCENARIOS;
 }
 
+const ws_scenario *ws_scenario_of(ws_command c) {
+    for (int i = 0; i < NSCENARIOS; i++)
+        if (SCENARIOS[i]->commands & c) return SCENARIOS[i];
+    return SCENARIOS[0]; // unreachable for a scenario command (ws_experiment_new checks)
+}
+
 const ws_scenario *ws_scenario_of_file(const char *file) {
-    for (size_t i = 0; i < sizeof SCENARIOS / sizeof *SCENARIOS; i++)
-        if (!strcmp(SCENARIOS[i].results, file)) return &SCENARIOS[i];
+    for (int i = 0; i < NSCENARIOS; i++)
+        if (!strcmp(SCENARIOS[i]->results, file)) return SCENARIOS[i];
     return NULL;
 }
 

@@ -156,10 +156,10 @@ static int is_file(const char *path) {
 // The scenario results file in dir, NULL: none (a point whose every seed diverged).
 static const ws_scenario *results_in(const char *dir, char *path, size_t cap) {
     int n;
-    const ws_scenario *s = ws_scenarios(&n);
+    const ws_scenario *const *s = ws_scenarios(&n);
     for (int i = 0; i < n; i++) {
-        snprintf(path, cap, "%s/%s", dir, s[i].results);
-        if (is_file(path)) return &s[i];
+        snprintf(path, cap, "%s/%s", dir, s[i]->results);
+        if (is_file(path)) return s[i];
     }
     return NULL;
 }

@@ -1,9 +1,10 @@
-// The scenarios as units of work (private to exp/: run.c drives them): a batch
-// seed's phase 1 and one unit per learner, an online/active learner's chain of
-// rounds, a transfer seed's pretraining and one unit per (share, learner). Each
-// is planned with a stable id, run when it is this process's and has no record
-// yet, recorded through the runner (exp/runner.h), and the scenario's results
-// are assembled from the records once every unit has finished.
+// The scenarios as units of work (private to exp/: run.c drives them through the table of
+// scenarios, exp/scenario.h): a batch seed's phase 1 and one unit per learner, an
+// online/active learner's chain of rounds, a transfer seed's pretraining and one unit per
+// (share, learner) -- each scenario's own in its file (scenario_batch.c, ...). Each unit is
+// planned with a stable id, run when it is this process's and has no record yet, recorded
+// through the runner (exp/runner.h), and the scenario's results are assembled from the
+// records once every unit has finished. This file is the frame they share.
 #ifndef WS_EXP_UNITS_H
 #define WS_EXP_UNITS_H
 
@@ -21,8 +22,12 @@ typedef struct {
     char excluded[2048];         // seeds left out (a unit diverged), for the table's note
 } ws_units;
 
+// A unit's id within its experiment: "s1/phase1", "s1/warm", "s1/10pct/warm".
+typedef char ws_unit_id[200];
+
 // Units per group (a batch seed's phase 1 and learners; a transfer seed's pretraining and
-// shares: they share a start, and shards take whole groups) and in all.
+// shares: they share a start, and shards take whole groups) and in all: the scenario's
+// (exp/scenario.h).
 int ws_units_group(const ws_experiment *e);
 int ws_units_count(const ws_experiment *e);
 
@@ -35,10 +40,24 @@ void ws_units_close(ws_units *u);
 // The plan: every unit id through h->plan (those of --shard / --unit only, where given).
 void ws_units_plan(const ws_experiment *e, const ws_hooks *h);
 
-// Run this process's units; then, when every unit has finished, assemble the seeds whose
-// units all finished "done" into res[0..*n) (e's seeds entries) and set o->complete.
-ws_status ws_units_batch(ws_units *u, const ws_source *src, ws_batch_seed_result *res, int *n);
-ws_status ws_units_online(ws_units *u, const ws_source *src, ws_online_seed_result *res, int *n);
-ws_status ws_units_transfer(ws_units *u, const ws_source *a, const ws_source *b, ws_transfer_seed_result *res, int *n);
+// The frame every scenario's units run in (each scenario's own file, scenario_*.c, gives the
+// two functions): run the groups (seeds) that have units of this process left -- group(u,
+// arg, i, ids of seed i, index of its first unit) -- then, a whole run or a merge, check that
+// every unit finished and assemble each seed whose units all finished "done" (take(u, arg, i,
+// ids of seed i, slot): its results into slot *n), setting o->complete.
+typedef ws_status (*ws_group_fn)(ws_units *u, void *arg, int i, ws_unit_id *ids, int k0);
+typedef ws_status (*ws_take_fn)(ws_units *u, void *arg, int i, ws_unit_id *ids, int slot);
+ws_status ws_units_frame(ws_units *u, ws_group_fn group, ws_take_fn take, void *arg, int *n);
+
+// The pieces a scenario's group function uses: is unit k (id) this process's and not yet
+// recorded; did a record finish "done"; record a unit done (its data, and the seed's facts) or
+// diverged (where: round, or -1, and epoch; the reason from ctx->err) -- the others go on; the
+// hooks after an epoch (user: the ws_hooks) and at a run's end.
+int ws_units_todo(const ws_units *u, int k, const char *id);
+int ws_units_is_done(const cJSON *rec);
+ws_status ws_units_record_done(ws_units *u, const char *id, cJSON *data, cJSON *seed);
+ws_status ws_units_record_diverged(ws_units *u, const char *id, int round, int epoch);
+void ws_units_epoch_hook(void *user, uint64_t seed, const char *learner, const ws_epoch_record *rec);
+void ws_units_run_end(const ws_units *u);
 
 #endif
