@@ -25,6 +25,7 @@ int ws_table_learner_add(ws_table *t, const char *name) {
     int i = ws_table_learner(t, name);
     if (i >= 0 || t->nlearners == WS_TABLE_MAX_LEARNERS) return i;
     snprintf(t->learners[t->nlearners], sizeof t->learners[0], "%s", name);
+    t->fresh[t->nlearners] = !strcmp(name, "random");
     return t->nlearners++;
 }
 
@@ -164,6 +165,17 @@ static const ws_scenario *results_in(const char *dir, char *path, size_t cap) {
     return NULL;
 }
 
+// Which learners start fresh, from the configuration's learners ({"name", "kind"}).
+static void learner_kinds(ws_table *t, const cJSON *config) {
+    const cJSON *l;
+    cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(config, "learners")) {
+        const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(l, "name"));
+        const char *kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(l, "kind"));
+        const int i = name && kind ? ws_table_learner(t, name) : -1;
+        if (i >= 0) t->fresh[i] = !strcmp(kind, "random");
+    }
+}
+
 // One point's records from `file` of scenario sc (nothing when sc is NULL).
 static ws_status read_point(ws_ctx *ctx, ws_table *t, ws_point *p, const ws_scenario *sc, const char *file) {
     if (!sc) return WS_OK;
@@ -174,6 +186,7 @@ static ws_status read_point(ws_ctx *ctx, ws_table *t, ws_point *p, const ws_scen
     ws_status st = ws_jsonl_each(ctx, file, read_record, &r, NULL);
     if (st) return st;
     if (sc->base && t->base < 0) t->base = ws_table_learner(t, sc->base);
+    learner_kinds(t, p->config);
     ws_point_sort(p);
     for (int i = 1; i < p->nruns; i++)
         if (!by_key(&p->runs[i - 1], &p->runs[i]))

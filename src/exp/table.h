@@ -87,6 +87,8 @@ typedef struct {
     int sweep;             // a sweep's points (sweep.jsonl)
     int nlearners;
     char learners[WS_TABLE_MAX_LEARNERS][64]; // in the order first seen
+    int fresh[WS_TABLE_MAX_LEARNERS];         // starts from a fresh initialisation, not from the base run:
+                                              // its configuration's kind is "random" (by name where none says)
     int base;              // the run the others start from ("phase1", "pretrain"), -1 none
     int npoints;
     ws_point *points;
@@ -105,7 +107,8 @@ ws_table *ws_table_new(const char *scenario);
 ws_point *ws_table_add_point(ws_table *t);
 void ws_point_sort(ws_point *p);
 
-// A learner's index by name (-1: none); ws_table_learner_add adds it when new (-1 when full).
+// A learner's index by name (-1: none); ws_table_learner_add adds it when new (-1 when full),
+// fresh when named "random" until a configuration says its kind.
 int ws_table_learner(const ws_table *t, const char *name);
 int ws_table_learner_add(ws_table *t, const char *name);
 

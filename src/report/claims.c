@@ -197,8 +197,9 @@ static void capped_text(const capped_learner *v, int nv, char *out, size_t cap) 
     }
 }
 
-// The runs of the learners compared and, for those that start from it (any but "random"), of the
-// base run (phase 1, the pretraining), stopped at the cap: the claim gets no verdict.
+// The runs of the learners compared and, for those that start from it (all but a fresh start,
+// the kind random), of the base run (phase 1, the pretraining), stopped at the cap: the claim
+// gets no verdict.
 static void find_capped(const ws_table *t, const ws_point *p, const ws_claim_spec *c, const int *ls, int nl,
                         const int64_t *seeds, int n, char *out, size_t cap) {
     capped_learner v[5];
@@ -206,7 +207,7 @@ static void find_capped(const ws_table *t, const ws_point *p, const ws_claim_spe
     int from_base = 0;
     for (int k = 0; k < nl; k++) {
         count_capped(t, p, c, ls[k], seeds, n, &v[k]);
-        from_base |= ls[k] >= 0 && strcmp(t->learners[ls[k]], "random");
+        from_base |= ls[k] >= 0 && !t->fresh[ls[k]];
     }
     if (from_base && t->base >= 0) {
         ws_claim_spec base = *c;
@@ -248,6 +249,12 @@ static void where_text(const ws_table *t, const ws_claim_spec *c, const char *po
     if (c->trend[0]) append(out, cap, "%strend over %s", out[0] ? ", " : "", c->trend);
 }
 
+// "1 point", "2.5 points": units after a value.
+static const char *units_of(double v, const char *units) {
+    if (fabs(v) != 1) return units;
+    return !strcmp(units, "points") ? "point" : !strcmp(units, "steps") ? "step" : !strcmp(units, "epochs") ? "epoch" : units;
+}
+
 // What sizes the verdict: E where measured here, else the declared smallest effect of interest;
 // a margin claim's margin.
 static void size_claim(ws_claim *x, int standin) {
@@ -256,16 +263,18 @@ static void size_claim(ws_claim *x, int standin) {
     x->size_origin[0] = 0;
     if (c->kind != WS_KIND_DIFFERENCE) {
         x->size = c->margin;
-        snprintf(x->size_origin, sizeof x->size_origin, "the margin, %g %s", c->margin, x->units);
+        snprintf(x->size_origin, sizeof x->size_origin, "the margin, %g %s", c->margin, units_of(c->margin, x->units));
         return;
     }
     x->effect_elsewhere = isfinite(c->effect) && (!c->effect_here || standin);
     if (isfinite(c->effect) && !x->effect_elsewhere && c->effect > 0) {
         x->size = c->effect;
-        snprintf(x->size_origin, sizeof x->size_origin, "the paper's effect in this setting, %+.2f %s", c->effect, x->units);
+        snprintf(x->size_origin, sizeof x->size_origin, "the paper's effect in this setting, %+.2f %s", c->effect,
+                 units_of(c->effect, x->units));
     } else if (isfinite(c->sesoi)) {
         x->size = c->sesoi;
-        snprintf(x->size_origin, sizeof x->size_origin, "the smallest effect of interest, %g %s", c->sesoi, x->units);
+        snprintf(x->size_origin, sizeof x->size_origin, "the smallest effect of interest, %g %s", c->sesoi,
+                 units_of(c->sesoi, x->units));
     }
 }
 
@@ -317,8 +326,9 @@ static int pick_learner(const ws_table *t, const ws_point *p, const ws_claim_spe
         const double a = mean_except(t, p, &acc, l, seeds, n, -1), s = mean_except(t, p, &cost, l, seeds, n, -1);
         if (a >= target && s < best_cost) best = l, best_cost = s;
     }
-    snprintf(why, cap, "%s, the fewest mean steps among %s* within %g points of %s's mean test accuracy on seed%s %lld",
-             best >= 0 ? t->learners[best] : "none", c->pick_among, c->pick_within, t->learners[ref], n == 1 ? "" : "s",
+    snprintf(why, cap, "%s, the fewest mean steps among %s* within %g %s of %s's mean test accuracy on seed%s %lld",
+             best >= 0 ? t->learners[best] : "none", c->pick_among, c->pick_within, units_of(c->pick_within, "points"),
+             t->learners[ref], n == 1 ? "" : "s",
              n ? (long long)seeds[0] : 0LL);
     if (n > 1) append(why, cap, "–%lld", (long long)seeds[n - 1]);
     return best;

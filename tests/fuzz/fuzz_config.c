@@ -3,7 +3,10 @@
 // also checks what a parse promises: on success a known scenario, at most
 // WS_EXP_MAX_ENTRIES entries per section, keys of [A-Za-z0-9_.-], non-empty
 // values, line numbers in file order and within the input; on failure one
-// line of message naming the input, and nothing parsed.
+// line of message naming the input, and nothing parsed. Each [claim ID]
+// section is read as a claim too (exp/claim.h): parsed or refused with one
+// line naming the file and the claim.
+#include "exp/claim.h"
 #include "fuzz_common.h"
 #include "io/config.h"
 
@@ -33,9 +36,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (f.scenario_line < 1 || f.scenario_line > nlines) abort();
         check_entries(f.options, f.noptions, nlines);
         check_entries(f.axes, f.naxes, nlines);
+        if (f.nclaims < 0 || f.nclaims > WS_CONFIG_MAX_CLAIMS) abort();
+        for (int i = 0; i < f.nclaims; i++) {
+            static ws_claim_spec c;
+            if (f.claims[i].nkeys < 0 || f.claims[i].nkeys > WS_CONFIG_CLAIM_KEYS) abort();
+            if (ws_claim_parse(&ctx, "fuzz.ini", &f.claims[i], &c) &&
+                (strncmp(ctx.err, "fuzz.ini", 8) || !strstr(ctx.err, f.claims[i].id) || strchr(ctx.err, '\n')))
+                abort();
+        }
     } else {
         if (strncmp(ctx.err, "fuzz.ini:", 9) || strchr(ctx.err, '\n')) abort();
-        if (f.scenario[0] || f.noptions || f.naxes) abort();
+        if (f.scenario[0] || f.noptions || f.naxes || f.nclaims) abort();
     }
     return 0;
 }

@@ -237,7 +237,7 @@ START_TEST(verdicts_sized_by_where_the_effect_comes_from) {
     // ... unless a smallest effect of interest is declared: it sizes the verdict.
     c = eval1(t, GAP "effect = 3.3\neffect-setting = other\nsesoi = 1\nsesoi-why = w", 0);
     ck_assert_int_eq(c->verdict, WS_VERDICT_NOT_SHOWN);
-    ck_assert_str_eq(c->size_origin, "the smallest effect of interest, 1 points");
+    ck_assert_str_eq(c->size_origin, "the smallest effect of interest, 1 point");
     ws_table_free(t);
     // The interval reaching E: undecided, with the seeds for 80 % power as a range.
     t = gaps(wide);
@@ -312,6 +312,27 @@ START_TEST(runs_at_the_cap_give_no_verdict) {
         if (!strcmp(t->learners[p->runs[i].learner], "random") && p->runs[i].seed == 12) p->runs[i].start_capped = 1;
     c = eval1(t, GAP, 0);
     ck_assert_str_eq(c->capped, "1 of 3 random runs (seed 12)");
+    ws_table_free(t);
+}
+END_TEST
+
+// Which learners start from phase 1 comes from the configuration's kinds, not the names: a learner
+// of kind random named "scratch" does not inherit phase 1's cap; warm does.
+START_TEST(a_fresh_start_is_its_kind) {
+    const char *recs = "{\"seed\":1,\"runs\":{\"phase1\":{\"test_acc\":0.3,\"stop\":\"cap\"},\"warm\":{\"test_acc\":0.4},"
+                       "\"scratch\":{\"test_acc\":0.5}},\"config\":{\"learners\":[{\"name\":\"warm\",\"kind\":\"warm\"},"
+                       "{\"name\":\"scratch\",\"kind\":\"random\"}]}}\n";
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/fresh", test_tmpdir());
+    mkdir(dir, 0777);
+    ws_table *t;
+    ck_assert_msg(ws_table_read(&ctx, test_write_file("fresh/batch.jsonl", recs, strlen(recs)), &t) == WS_OK, "%s", ctx.err);
+    ck_assert_int_eq(t->fresh[ws_table_learner(t, "scratch")], 1);
+    ck_assert_int_eq(t->fresh[ws_table_learner(t, "warm")], 0);
+    ws_claim *c = eval1(t, BASIC "compare = scratch\nmeasure = test-acc", 0);
+    ck_assert_str_eq(c->capped, "");
+    c = eval1(t, BASIC "compare = warm\nmeasure = test-acc", 0);
+    ck_assert_str_eq(c->capped, "1 of 1 phase1 run (seed 1)");
     ws_table_free(t);
 }
 END_TEST
@@ -502,7 +523,7 @@ START_TEST(a_pick_chooses_on_some_seeds_and_tests_on_others) {
     char keys[600];
     snprintf(keys, sizeof keys, "%spick-seeds = 2", pick);
     ws_claim *c = eval1(t, keys, 0);
-    ck_assert_str_eq(c->pick, "sp:b, the fewest mean steps among sp:* within 1 points of random's mean test accuracy on "
+    ck_assert_str_eq(c->pick, "sp:b, the fewest mean steps among sp:* within 1 point of random's mean test accuracy on "
                               "seeds 1–2; tested on the other 4 seeds");
     ck_assert_int_eq(c->d.n, 4);
     ck_assert_double_eq_tol(c->d.mean, -0.1, 1e-9);
@@ -694,6 +715,7 @@ Suite *claims_suite(void) {
     tcase_add_test(t, verdicts_sized_by_where_the_effect_comes_from);
     tcase_add_test(t, pairs_by_seed_id_and_missing_values_counted);
     tcase_add_test(t, runs_at_the_cap_give_no_verdict);
+    tcase_add_test(t, a_fresh_start_is_its_kind);
     tcase_add_test(t, rounds_over_an_online_run);
     tcase_add_test(t, shares_and_the_better_of_two);
     tcase_add_test(t, points_each_point_and_trends);
