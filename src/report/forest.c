@@ -17,7 +17,7 @@
 #define WIDTH_PX 1200  // fits the report's column (1,200 pixels) unscaled
 #define TITLE_PX 34    // above a panel: its title
 #define AXIS_PX 58     // below a panel: its x tics and label
-#define KEY_PX 40      // above the first panel: the legend
+#define KEY_PX 52      // above the first panel: the legend (two rows of entries)
 
 const char *ws_verdict_color(ws_verdict v) {
     switch (v) {
@@ -121,7 +121,7 @@ static void script(FILE *gp, const ws_forest_row *rows, const placed *pl, int np
         fprintf(gp, ")\n");
         if (p == 0) { // the legend, once, above the first panel: one entry per verdict, the markers
             fprintf(gp, "set key at screen 0.01, screen %.5f left top horizontal maxrows 1 maxcols 8 font 'Sans,10' "
-                        "samplen 1 width 2 reverse Left\n", (height - 6.0) / height);
+                        "samplen 1 width -1 reverse Left\n", (height - 6.0) / height);
         }
         const char *f = file;
         fprintf(gp, "plot '%s/%s.dat' index %d using 3:1:($4-$3):(0):8 with vectors nohead lw 2.5 lc rgb variable notitle, "
