@@ -278,16 +278,21 @@ static void size_claim(ws_claim *x, int standin) {
     }
 }
 
+// Digits after the point: counts (steps, epochs) whole, the rest to a hundredth.
+static int decimals(const char *units) { return !strcmp(units, "steps") || !strcmp(units, "epochs") ? 0 : 2; }
+
 static void measured_text(ws_claim *x, int n) {
     const ws_decision *d = &x->d;
     char *m = x->measured;
     const size_t cap = sizeof x->measured;
     m[0] = 0;
+    const int k = decimals(x->units);
     if (d->n == 0) append(m, cap, "no values (%d seed%s, none with both runs)", n, n == 1 ? "" : "s");
-    else if (d->n == 1) append(m, cap, "%+.2f %s (1 seed: no interval)", d->mean, x->units);
-    else if (d->all_equal) append(m, cap, "%+.2f %s on every one of %d seeds (no spread)", d->mean, x->units, d->n);
-    else if (x->spec.kind == WS_KIND_EVERY_SEED) append(m, cap, "%+.2f %s, from %+.2f to %+.2f over %d seeds", d->mean, x->units, d->lo, d->hi, d->n);
-    else append(m, cap, "%+.2f ± %.2f %s (%d seeds)", d->mean, d->half95, x->units, d->n);
+    else if (d->n == 1) append(m, cap, "%+.*f %s (1 seed: no interval)", k, d->mean, x->units);
+    else if (d->all_equal) append(m, cap, "%+.*f %s on every one of %d seeds (no spread)", k, d->mean, x->units, d->n);
+    else if (x->spec.kind == WS_KIND_EVERY_SEED)
+        append(m, cap, "%+.*f %s, from %+.*f to %+.*f over %d seeds", k, d->mean, x->units, k, d->lo, k, d->hi, d->n);
+    else append(m, cap, "%+.*f ± %.*f %s (%d seeds)", k, d->mean, k, d->half95, x->units, d->n);
     if (x->spec.kind == WS_KIND_EQUIVALENCE && isfinite(d->lo)) append(m, cap, "; 90 %% interval [%+.2f, %+.2f]", d->lo, d->hi);
     if (d->missing) append(m, cap, "; %d seed%s missing a value", d->missing, d->missing == 1 ? "" : "s");
 }
@@ -304,8 +309,9 @@ static void beside_text(const ws_table *t, const ws_point *p, const ws_claim_spe
         if (isfinite(v[i])) d[k++] = v[i];
     const ws_summary s = ws_summarize(d, k);
     if (!k) return;
-    append(out, 300, "%s%s - %s %+.2f", out[0] ? "; " : "", a, b, s.mean);
-    if (k > 1) append(out, 300, " ± %.2f", s.ci95);
+    const int dec = decimals(ws_claim_units(c->measure));
+    append(out, 300, "%s%s - %s %+.*f", out[0] ? "; " : "", a, b, dec, s.mean);
+    if (k > 1) append(out, 300, " ± %.*f", dec, s.ci95);
     append(out, 300, " %s", ws_claim_units(c->measure));
 }
 

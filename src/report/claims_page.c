@@ -270,12 +270,13 @@ static void write_source(ws_page *p, const source *s, const ws_claim *all) {
         add_size_cell(&r, c);
         add_verdict_cells(&r, c);
         ws_page_row_write(p, &r);
-        if (c->pick[0]) {
-            snprintf(text, sizeof text, "#%d picks %s", i + 1, c->pick);
-            ws_page_text(p, text);
-        }
     }
     ws_page_table_end(p);
+    for (int i = s->first; i < s->first + s->n; i++) // what each pick chose, under the table
+        if (all[i].pick[0]) {
+            snprintf(text, sizeof text, "#%d picks %s.", i + 1, all[i].pick);
+            ws_page_text(p, text);
+        }
 }
 
 ws_status ws_claims_section(ws_ctx *ctx, ws_page *p, const char *dir, const char *pages_rel, const cJSON *rep,
