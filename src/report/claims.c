@@ -325,10 +325,17 @@ static int pick_learner(const ws_table *t, const ws_point *p, const ws_claim_spe
     acc.measure = WS_CM_TEST_ACC, cost.measure = WS_CM_STEPS, cost.rounds = WS_ROUNDS_ALL;
     acc.rounds = ws_point_stages(p, ref) >= 2 ? WS_ROUNDS_AFTER_FIRST : WS_ROUNDS_LAST;
     const double target = mean_except(t, p, &acc, ref, seeds, n, -1) - c->pick_within;
-    int best = -1;
+    int best = -1, capped = 0;
     double best_cost = INFINITY;
     for (int l = 0; l < t->nlearners; l++) {
         if (strncmp(t->learners[l], c->pick_among, strlen(c->pick_among))) continue;
+        // A candidate whose runs stopped at the epoch cap is not compared at the threshold: left out.
+        capped_learner runs = {0};
+        count_capped(t, p, &cost, l, seeds, n, &runs);
+        if (runs.hit) {
+            capped++;
+            continue;
+        }
         const double a = mean_except(t, p, &acc, l, seeds, n, -1), s = mean_except(t, p, &cost, l, seeds, n, -1);
         if (a >= target && s < best_cost) best = l, best_cost = s;
     }
@@ -337,6 +344,7 @@ static int pick_learner(const ws_table *t, const ws_point *p, const ws_claim_spe
              t->learners[ref], n == 1 ? "" : "s",
              n ? (long long)seeds[0] : 0LL);
     if (n > 1) append(why, cap, "–%lld", (long long)seeds[n - 1]);
+    if (capped) append(why, cap, " (%d left out: runs at the epoch cap)", capped);
     return best;
 }
 

@@ -528,6 +528,13 @@ START_TEST(a_pick_chooses_on_some_seeds_and_tests_on_others) {
     ck_assert_int_eq(c->d.n, 4);
     ck_assert_double_eq_tol(c->d.mean, -0.1, 1e-9);
     ck_assert_int_eq(c->verdict, WS_VERDICT_HOLDS);
+    // sp:b's runs at the cap: left out of the choice, which falls to sp:c.
+    for (int i = 0; i < t->points[0].nruns; i++)
+        if (!strcmp(t->learners[t->points[0].runs[i].learner], "sp:b") && t->points[0].runs[i].seed == 1)
+            t->points[0].runs[i].stop = WS_STOP_CAP;
+    c = eval1(t, keys, 0);
+    ck_assert_ptr_nonnull(strstr(c->pick, "sp:c, the fewest mean steps"));
+    ck_assert_ptr_nonnull(strstr(c->pick, "(1 left out: runs at the epoch cap)"));
     snprintf(keys, sizeof keys, "%srole = exploratory", pick);
     c = eval1(t, keys, 0);
     ck_assert_int_eq(c->d.n, 6);
