@@ -37,6 +37,64 @@ static int element_size(enum matio_classes c) {
     }
 }
 
+// MATLAB level 5: a 128-byte header whose last bytes give the version (0x0100) and the byte order
+// ("IM" written by a little-endian machine), then elements: an 8-byte tag (type, size in bytes;
+// a small element packs both in 4 bytes and its data in the other 4) and the data, padded to 8
+// bytes unless compressed (type 15). libmatio sizes its reads and allocations from the sizes and
+// dimensions there unchecked: a 233-byte file whose first element claimed 2 GB took it 6 s to
+// refuse, and a 3 KB one whose array claimed 32 x 46,624 elements 3 GB and 2 s (the svhn
+// fuzzer's findings, docs/FUZZING.md). So, before libmatio opens a file, each top-level element
+// must fit in it, and an uncompressed numeric array's elements in its element.
+typedef struct {
+    const uint8_t *b;
+    size_t len;
+    int little;
+} mat_bytes;
+
+static uint32_t u32_at(const mat_bytes *m, size_t off) {
+    const uint8_t *t = m->b + off;
+    return m->little ? (uint32_t)t[0] | (uint32_t)t[1] << 8 | (uint32_t)t[2] << 16 | (uint32_t)t[3] << 24
+                     : (uint32_t)t[3] | (uint32_t)t[2] << 8 | (uint32_t)t[1] << 16 | (uint32_t)t[0] << 24;
+}
+
+// Bytes a value of MATLAB class c takes (the numeric classes 6..15), 0 for the others.
+static int class_bytes(uint32_t c) {
+    static const int bytes[16] = {0, 0, 0, 0, 0, 0, 8, 4, 1, 1, 2, 2, 4, 4, 8, 8};
+    return c < 16 ? bytes[c] : 0;
+}
+
+// An uncompressed array element (miMATRIX, data at off, size bytes): do its dimensions' values
+// fit in it? An element of another shape than flags-then-dimensions is left to libmatio.
+static int array_fits(const mat_bytes *m, size_t off, uint32_t size) {
+    if (size < 24 || u32_at(m, off) != 6 || u32_at(m, off + 4) != 8 || u32_at(m, off + 16) != 5) return 1;
+    const int bytes = class_bytes(u32_at(m, off + 8) & 0xff);
+    const uint32_t dims_size = u32_at(m, off + 20);
+    if (!bytes || dims_size > size - 24 || dims_size % 4) return 1;
+    double values = 1;
+    for (uint32_t k = 0; k < dims_size; k += 4) values *= u32_at(m, off + 24 + k);
+    return values * bytes <= size;
+}
+
+// The offset of the first top-level element that does not fit (in the file, or its values in
+// it), -1 when all do (or the file is another version, left to libmatio); *claimed its size.
+static long element_past_end(const uint8_t *b, size_t len, uint32_t *claimed) {
+    if (len < 128 || !((b[126] == 'I' && b[127] == 'M') || (b[126] == 'M' && b[127] == 'I'))) return -1;
+    const mat_bytes m = {b, len, b[126] == 'I'};
+    const uint16_t version = m.little ? (uint16_t)(b[124] | b[125] << 8) : (uint16_t)(b[125] | b[124] << 8);
+    if (version != 0x0100) return -1;
+    for (size_t off = 128; off + 8 <= len;) {
+        const uint32_t type = u32_at(&m, off), size = u32_at(&m, off + 4);
+        if (type >> 16) { // a small element: 8 bytes in all
+            off += 8;
+            continue;
+        }
+        if (size > len - off - 8 || (type == 14 && !array_fits(&m, off + 8, size))) return *claimed = size, (long)off;
+        const size_t step = 8 + (size_t)size;
+        off += type == 15 ? step : (step + 7) / 8 * 8;
+    }
+    return -1;
+}
+
 ws_status ws_svhn_load(ws_ctx *ctx, ws_dataset *out, const char *path) {
     memset(out, 0, sizeof *out);
     uint8_t *probe;
@@ -44,7 +102,12 @@ ws_status ws_svhn_load(ws_ctx *ctx, ws_dataset *out, const char *path) {
     // The same missing / directory / unreadable messages as every other loader.
     ws_status st = ws_file_read(ctx, path, "SVHN .mat file", &probe, &plen);
     if (st) return st;
+    uint32_t claimed = 0;
+    const long bad = element_past_end(probe, plen, &claimed);
     ws_free(probe);
+    if (bad >= 0)
+        return ws_fail(ctx, WS_ERR_FORMAT, "%s: the element at byte %ld (%u bytes) does not fit in the file (%zu bytes) or "
+                                          "its array's values in it: truncated or corrupt", path, bad, claimed, plen);
     mat_t *mat = Mat_Open(path, MAT_ACC_RDONLY);
     if (!mat) return ws_fail(ctx, WS_ERR_FORMAT, "%s: not a MATLAB .mat file (libmatio cannot open it)", path);
     matvar_t *xi = NULL, *yi = NULL, *x = NULL, *y = NULL;

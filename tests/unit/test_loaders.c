@@ -249,7 +249,26 @@ START_TEST(svhn_loads_and_refuses) {
     size_t len;
     ck_assert_int_eq(ws_file_read(&ctx, te, "t", &buf, &len), WS_OK);
     write_at(d, "test_32x32.mat", buf, len / 2);
-    expect_fail(spec, NULL, WS_ERR_FORMAT, "test_32x32.mat", NULL);
+    expect_fail(spec, NULL, WS_ERR_FORMAT, "test_32x32.mat", "does not fit in the file");
+    // an element claiming 2 GB in a 144-byte file (the svhn fuzzer's finding: libmatio took 6 s to
+    // refuse it, sizing its reads from the claim): refused from the header, at once
+    uint8_t big[144];
+    memcpy(big, buf, 128);
+    const uint8_t tag[16] = {14, 0, 0, 0, 0x38, 0x0c, 0, 0x80, 6, 0, 0, 0, 8, 0, 0, 0};
+    memcpy(big + 128, tag, 16);
+    write_at(d, "test_32x32.mat", big, sizeof big);
+    const double t0 = ws_now();
+    expect_fail(spec, NULL, WS_ERR_FORMAT, "test_32x32.mat", "the element at byte 128 (2147486776 bytes) does not fit");
+    ck_assert_double_lt(ws_now() - t0, 1.0);
+    // an array whose dimensions claim more values than its element holds (32 x 46,624 uint8 in 3 KB:
+    // libmatio went to 3 GB): refused from the header too
+    write_mat(te, 32, 32, 3, 2, y6, 2, 1);
+    ws_free(buf);
+    ck_assert_int_eq(ws_file_read(&ctx, te, "t", &buf, &len), WS_OK);
+    ck_assert_int_eq(buf[128 + 8 + 16], 5);                // X's dimensions: after its tag and array flags
+    buf[128 + 8 + 24 + 4] = 0x20, buf[128 + 8 + 24 + 5] = 0xb6; // its second, 32 -> 46,624
+    write_at(d, "test_32x32.mat", buf, len);
+    expect_fail(spec, NULL, WS_ERR_FORMAT, "test_32x32.mat", "its array's values in it");
     ws_free(buf);
 }
 END_TEST
