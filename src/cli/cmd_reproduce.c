@@ -122,6 +122,7 @@ int cmd_reproduce(int argc, char **argv) {
         if (!rc && failures) rc = 1;
     }
     ws_ctx_release(&ctx);
+    ws_reproduce_release(arts, n);
     free(arts);
     return rc;
 }

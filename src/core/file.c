@@ -30,3 +30,8 @@ ws_status ws_file_read(ws_ctx *ctx, const char *path, const char *what, uint8_t 
     *len = cap;
     return WS_OK;
 }
+
+ws_status ws_path_join(ws_ctx *ctx, char out[WS_PATH_CAP], const char *a, const char *b) {
+    int n = a[0] && b[0] ? snprintf(out, WS_PATH_CAP, "%s/%s", a, b) : snprintf(out, WS_PATH_CAP, "%s", a[0] ? a : b);
+    return n < 0 || n >= WS_PATH_CAP ? ws_fail(ctx, WS_ERR_ARG, "%s/%s: path too long", a, b) : WS_OK;
+}

@@ -13,4 +13,10 @@
 // ("CIFAR-10 batch"). On failure *buf is NULL, *len 0 and ctx->err says why.
 ws_status ws_file_read(ws_ctx *ctx, const char *path, const char *what, uint8_t **buf, size_t *len);
 
+#define WS_PATH_CAP 1024
+
+// a/b into out (WS_PATH_CAP bytes), or the other alone when one is empty (a folder's own
+// relative path is ""); WS_ERR_ARG when it does not fit.
+ws_status ws_path_join(ws_ctx *ctx, char out[WS_PATH_CAP], const char *a, const char *b);
+
 #endif

@@ -345,22 +345,8 @@ static ws_status check_where(reader *r, const ws_claim_spec *c, const ws_experim
     return WS_OK; // the point itself: checked against each point's params (ws_claim_check with a point)
 }
 
-// Does "k=v k=v" name exactly the point's params (any order)?
-static int same_params(const char *want, const char *params) {
-    char a[512], *save = NULL;
-    int n = 0, m = 0;
-    snprintf(a, sizeof a, "%s", want);
-    for (char *tok = strtok_r(a, " ", &save); tok; tok = strtok_r(NULL, " ", &save), n++) {
-        const char *p = strstr(params, tok);
-        size_t len = strlen(tok);
-        if (!p || (p != params && p[-1] != ' ') || (p[len] && p[len] != ' ')) return 0;
-    }
-    for (const char *p = params; *p; p++) m += *p == '=';
-    return n == m;
-}
-
 int ws_claim_at_point(const ws_claim_spec *c, const char *params) {
-    return !strcmp(c->point, "each") || c->trend[0] || same_params(c->point, params);
+    return !strcmp(c->point, "each") || c->trend[0] || ws_params_match(c->point, params);
 }
 
 ws_status ws_claim_check(ws_ctx *ctx, const char *file, const ws_claim_spec *c, const ws_experiment *e,

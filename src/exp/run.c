@@ -253,16 +253,7 @@ static cJSON *sweep_config(ws_ctx *ctx, const ws_experiment *e) {
 }
 
 static ws_status write_sweep(ws_ctx *ctx, const ws_experiment *e, ws_sweep_entry *entries, int n) {
-    double *acc = malloc(sizeof(double) * (size_t)(n + 1)), *secs = malloc(sizeof(double) * (size_t)(n + 1));
-    uint8_t *front = malloc((size_t)n + 1);
-    if (!acc || !secs || !front) {
-        free(acc), free(secs), free(front);
-        return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
-    }
-    for (int i = 0; i < n; i++) acc[i] = entries[i].acc.mean, secs[i] = entries[i].seconds.mean;
-    ws_pareto(acc, secs, n, front);
-    for (int i = 0; i < n; i++) entries[i].pareto = front[i];
-    free(acc), free(secs), free(front);
+    ws_sweep_mark_front(entries, n);
     cJSON *config = sweep_config(ctx, e);
     cJSON **recs = calloc((size_t)n + 1, sizeof *recs);
     if (!recs) {
@@ -315,7 +306,7 @@ static ws_status write_sweep(ws_ctx *ctx, const ws_experiment *e, ws_sweep_entry
 
 // Every point of the grid as a run of the scenario into OUT/points/NNN (its unit ids
 // "pNNN/s1/warm"; shards rotate over all points' units), then -- a whole run or a merge --
-// each point reduced to, per learner, accuracy and compute (ws_sweep_cells), with the
+// each point reduced to, per learner, accuracy and compute (ws_sweep_entries), with the
 // Pareto front, into OUT/sweep.jsonl and OUT/sweep.csv.
 static ws_status run_sweep(ws_ctx *ctx, ws_experiment *e, const ws_hooks *h, ws_outcome *o) {
     const int npoints = ws_experiment_npoints(e);
@@ -355,21 +346,17 @@ static ws_status run_sweep(ws_ctx *ctx, ws_experiment *e, const ws_hooks *h, ws_
             missing++;
         } else if (o->whole) {
             ws_table *t;
-            ws_sweep_point pt;
+            int k = 0;
             if (!(st = ws_table_read(ctx, pe->opt.out, &t))) {
-                ws_sweep_cells(t, &t->points[0], &pt);
+                k = ws_sweep_entries(t, &t->points[0], entries + nentries, WS_MAX_LEARNERS);
                 ws_table_free(t);
+                if (k < 0) st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
             }
-            if (!st)
-                for (int c = 0; c < pt.ncells; c++) {
-                    ws_sweep_entry *x = &entries[nentries++];
-                    x->point = p;
-                    snprintf(x->params, sizeof x->params, "%s", pe->params);
-                    x->cell = pt.cells[c];
-                    x->acc = ws_summarize(x->cell.acc, x->cell.n);
-                    x->seconds = ws_summarize(x->cell.seconds, x->cell.n);
-                    x->epochs = ws_summarize(x->cell.epochs, x->cell.n);
-                }
+            // The point's own folder reads as a table of one point: its place in the grid from pe.
+            for (int c = 0; c < k && !st; c++, nentries++) {
+                entries[nentries].point = p;
+                snprintf(entries[nentries].params, sizeof entries[0].params, "%s", pe->params);
+            }
         }
         o->ran += po.ran, o->skipped += po.skipped, o->partial += po.partial;
         ws_experiment_free(pe);

@@ -25,15 +25,6 @@ typedef struct {
     const char *excluded;          // the seeds left out (a unit diverged), a line each, or ""
 } ws_scenario_results;
 
-// One entry of a sweep: a learner at a point, over seeds.
-typedef struct {
-    int point;
-    char params[512];              // "lr=0.01 batch=32"
-    ws_sweep_cell cell;
-    ws_summary acc, seconds, epochs;
-    uint8_t pareto;                // no entry both more accurate and faster
-} ws_sweep_entry;
-
 typedef struct {
     const ws_experiment *e;
     int npoints, missing_points;   // points left out: every seed had a diverged unit

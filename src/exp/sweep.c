@@ -5,14 +5,58 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int dominated(double acc, double secs, double acc2, double secs2) {
+    return acc2 >= acc && secs2 <= secs && (acc2 > acc || secs2 < secs);
+}
 
 void ws_pareto(const double *acc, const double *seconds, int n, uint8_t *pareto) {
     for (int i = 0; i < n; i++) {
         pareto[i] = 1;
         for (int j = 0; j < n && pareto[i]; j++)
-            if (j != i && acc[j] >= acc[i] && seconds[j] <= seconds[i] && (acc[j] > acc[i] || seconds[j] < seconds[i]))
-                pareto[i] = 0;
+            if (j != i && dominated(acc[i], seconds[i], acc[j], seconds[j])) pareto[i] = 0;
     }
+}
+
+void ws_sweep_mark_front(ws_sweep_entry *e, int n) {
+    for (int i = 0; i < n; i++) {
+        e[i].pareto = 1;
+        for (int j = 0; j < n && e[i].pareto; j++)
+            if (j != i && dominated(e[i].acc.mean, e[i].seconds.mean, e[j].acc.mean, e[j].seconds.mean)) e[i].pareto = 0;
+    }
+}
+
+int ws_sweep_entries(const ws_table *t, const ws_point *p, ws_sweep_entry *out, int cap) {
+    ws_sweep_point *pt = malloc(sizeof *pt);
+    if (!pt) return -1;
+    ws_sweep_cells(t, p, pt);
+    int n = 0;
+    for (int c = 0; c < pt->ncells && n < cap; c++, n++) {
+        ws_sweep_entry *x = &out[n];
+        memset(x, 0, sizeof *x);
+        x->point = p->index;
+        snprintf(x->params, sizeof x->params, "%s", p->params);
+        x->cell = pt->cells[c];
+        x->acc = ws_summarize(x->cell.acc, x->cell.n);
+        x->seconds = ws_summarize(x->cell.seconds, x->cell.n);
+        x->epochs = ws_summarize(x->cell.epochs, x->cell.n);
+    }
+    free(pt);
+    return n;
+}
+
+ws_sweep_entry *ws_sweep_table(const ws_table *t, int *n) {
+    *n = 0;
+    ws_sweep_entry *all = NULL;
+    for (int k = 0; k < t->npoints; k++) {
+        ws_sweep_entry *v = realloc(all, sizeof *v * (size_t)(*n + WS_MAX_LEARNERS));
+        if (!v) return free(all), *n = 0, NULL;
+        all = v;
+        const int m = ws_sweep_entries(t, &t->points[k], all + *n, WS_MAX_LEARNERS);
+        if (m < 0) return free(all), *n = 0, NULL;
+        *n += m;
+    }
+    ws_sweep_mark_front(all, *n);
+    return all;
 }
 
 int ws_sweep_converged(const ws_sweep_cell *c) {

@@ -38,6 +38,24 @@ typedef struct {
 // pretraining, left out), its final accuracy, and seconds and epochs summed over its stages.
 void ws_sweep_cells(const ws_table *t, const ws_point *p, ws_sweep_point *out);
 
+// One entry of a sweep: a learner at a point, over seeds.
+typedef struct {
+    int point;
+    char params[512];              // "lr=0.01 batch=32"
+    ws_sweep_cell cell;
+    ws_summary acc, seconds, epochs; // accuracy as a fraction
+    uint8_t pareto;                // no entry both more accurate and faster
+} ws_sweep_entry;
+
+// Point p's entries (its cells, ws_sweep_cells, summarised over seeds) into out[0..cap): their
+// count. The run, the report and the figures all reduce a sweep so.
+int ws_sweep_entries(const ws_table *t, const ws_point *p, ws_sweep_entry *out, int cap);
+// Each entry's pareto mark by its means: accuracy against seconds (ws_pareto's rule).
+void ws_sweep_mark_front(ws_sweep_entry *e, int n);
+// Every entry of a sweep's table, point by point, the front marked: a malloc'd array of *n
+// (NULL with *n 0: no memory, or no entries).
+ws_sweep_entry *ws_sweep_table(const ws_table *t, int *n);
+
 // pareto[i] = 1 when no other entry has accuracy >= acc[i] and seconds <=
 // seconds[i] with one of the two strict (higher accuracy, fewer seconds).
 void ws_pareto(const double *acc, const double *seconds, int n, uint8_t *pareto);

@@ -107,22 +107,23 @@ int ws_point_stages(const ws_point *p, int learner) {
     return n;
 }
 
-// Does "k=v k=v" name exactly p's axes with p's values?
-const ws_point *ws_table_point(const ws_table *t, const char *params) {
-    for (int i = 0; i < t->npoints; i++) {
-        const ws_point *p = &t->points[i];
-        char tmp[512], *save = NULL;
-        int matched = 0, ok = 1;
-        snprintf(tmp, sizeof tmp, "%s", params);
-        for (char *tok = strtok_r(tmp, " ", &save); tok && ok; tok = strtok_r(NULL, " ", &save), matched++) {
-            char *eq = strchr(tok, '=');
-            int hit = 0;
-            if (eq) *eq = 0;
-            for (int a = 0; a < p->naxes && eq && !hit; a++) hit = !strcmp(p->axis[a], tok) && !strcmp(p->value[a], eq + 1);
-            ok = hit;
-        }
-        if (ok && matched == p->naxes) return p;
+int ws_params_match(const char *want, const char *params) {
+    char a[512], *save = NULL;
+    int n = 0, m = 0;
+    snprintf(a, sizeof a, "%s", want);
+    for (char *tok = strtok_r(a, " ", &save); tok; tok = strtok_r(NULL, " ", &save), n++) {
+        const char *p = strstr(params, tok);
+        const size_t len = strlen(tok);
+        while (p && ((p != params && p[-1] != ' ') || (p[len] && p[len] != ' '))) p = strstr(p + 1, tok);
+        if (!p) return 0;
     }
+    for (const char *p = params; *p; p++) m += *p == '=';
+    return n == m;
+}
+
+const ws_point *ws_table_point(const ws_table *t, const char *params) {
+    for (int i = 0; i < t->npoints; i++)
+        if (ws_params_match(params, t->points[i].params)) return &t->points[i];
     return NULL;
 }
 

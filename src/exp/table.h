@@ -124,6 +124,8 @@ const ws_run *ws_point_run(const ws_point *p, int learner, int64_t seed, int sta
 int ws_point_seeds(const ws_point *p, int learner, int64_t *seeds, int cap);
 // The number of stages of a learner's runs at p (the last stage + 1; 0: none).
 int ws_point_stages(const ws_point *p, int learner);
+// Does `want` ("batch=32 lr=0.01") name every one of `params`'s "key=value" pairs, in any order?
+int ws_params_match(const char *want, const char *params);
 // A point by its params ("lr=0.01 batch=32": every axis, any order), NULL where none.
 const ws_point *ws_table_point(const ws_table *t, const char *params);
 

@@ -3,11 +3,11 @@
 #include "report/claims.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "io/json.h"
 
 #define MAX_SEEDS WS_DECIDE_MAX
@@ -168,7 +168,8 @@ static void count_capped(const ws_table *t, const ws_point *p, const ws_claim_sp
                          capped_learner *out) {
     int first, last;
     if (l < 0 || !stage_range(t, p, c, l, &first, &last)) return;
-    if (!strcmp(t->scenario, "online")) first = 0; // a round's start is every round before it
+    // A round's start is every round before it; a trend over shares reads every share.
+    if (!strcmp(t->scenario, "online") || !strcmp(c->trend, "share")) first = 0;
     snprintf(out->name, sizeof out->name, "%s", t->learners[l]);
     for (int i = 0; i < n; i++) {
         int hit = 0, any = 0;
@@ -217,6 +218,17 @@ static void find_capped(const ws_table *t, const ws_point *p, const ws_claim_spe
     capped_text(v, nl + 1, out, cap);
 }
 
+// The runs behind claim c stopped at the cap, into x->capped: at point p, or over every point of a
+// trend over a sweep's axis (a trend over shares reads every share: count_capped).
+static void capped_runs(const ws_table *t, const ws_claim_spec *c, const ws_point *p, const int ls[3], const int64_t *seeds,
+                        int n, ws_claim *x) {
+    const int over_points = c->trend[0] && strcmp(c->trend, "share");
+    ws_claim_spec at = *c;
+    if (!strcmp(c->trend, "share")) at.share = WS_SHARE_LARGEST;
+    for (int q = 0; q < (over_points ? t->npoints : 1) && !x->capped[0]; q++)
+        find_capped(t, over_points ? &t->points[q] : p, &at, ls, 3, seeds, n, x->capped, sizeof x->capped);
+}
+
 // ---- one claim --------------------------------------------------------------------------------------
 
 typedef struct {
@@ -226,27 +238,17 @@ typedef struct {
     int cap, *n;
 } sink;
 
-static void append(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void append(char *buf, size_t cap, const char *fmt, ...) {
-    size_t len = strlen(buf);
-    if (len + 1 >= cap) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf + len, cap - len, fmt, ap);
-    va_end(ap);
-}
-
 // Where the claim reads the runs, in words.
 static void where_text(const ws_table *t, const ws_claim_spec *c, const char *point, char *out, size_t cap) {
     out[0] = 0;
-    if (point[0]) append(out, cap, "%s", point);
+    if (point[0]) ws_append(out, cap, "%s", point);
     if (!strcmp(t->scenario, "online"))
-        append(out, cap, "%s%s", out[0] ? ", " : "",
+        ws_append(out, cap, "%s%s", out[0] ? ", " : "",
                c->rounds == WS_ROUNDS_LAST ? "last round" : c->rounds == WS_ROUNDS_AFTER_FIRST ? "rounds 2 on" : "all rounds");
-    if (c->share == WS_SHARE_SMALLEST) append(out, cap, "%sthe smallest share", out[0] ? ", " : "");
-    else if (c->share == WS_SHARE_LARGEST) append(out, cap, "%sthe largest share", out[0] ? ", " : "");
-    else if (c->share > 0) append(out, cap, "%s%g %% of the target", out[0] ? ", " : "", c->share);
-    if (c->trend[0]) append(out, cap, "%strend over %s", out[0] ? ", " : "", c->trend);
+    if (c->share == WS_SHARE_SMALLEST) ws_append(out, cap, "%sthe smallest share", out[0] ? ", " : "");
+    else if (c->share == WS_SHARE_LARGEST) ws_append(out, cap, "%sthe largest share", out[0] ? ", " : "");
+    else if (c->share > 0) ws_append(out, cap, "%s%g %% of the target", out[0] ? ", " : "", c->share);
+    if (c->trend[0]) ws_append(out, cap, "%strend over %s", out[0] ? ", " : "", c->trend);
 }
 
 // "1 point", "2.5 points": units after a value.
@@ -287,14 +289,14 @@ static void measured_text(ws_claim *x, int n) {
     const size_t cap = sizeof x->measured;
     m[0] = 0;
     const int k = decimals(x->units);
-    if (d->n == 0) append(m, cap, "no values (%d seed%s, none with both runs)", n, n == 1 ? "" : "s");
-    else if (d->n == 1) append(m, cap, "%+.*f %s (1 seed: no interval)", k, d->mean, x->units);
-    else if (d->all_equal) append(m, cap, "%+.*f %s on every one of %d seeds (no spread)", k, d->mean, x->units, d->n);
+    if (d->n == 0) ws_append(m, cap, "no values (%d seed%s, none with both runs)", n, n == 1 ? "" : "s");
+    else if (d->n == 1) ws_append(m, cap, "%+.*f %s (1 seed: no interval)", k, d->mean, x->units);
+    else if (d->all_equal) ws_append(m, cap, "%+.*f %s on every one of %d seeds (no spread)", k, d->mean, x->units, d->n);
     else if (x->spec.kind == WS_KIND_EVERY_SEED)
-        append(m, cap, "%+.*f %s, from %+.*f to %+.*f over %d seeds", k, d->mean, x->units, k, d->lo, k, d->hi, d->n);
-    else append(m, cap, "%+.*f ± %.*f %s (%d seeds)", k, d->mean, k, d->half95, x->units, d->n);
-    if (x->spec.kind == WS_KIND_EQUIVALENCE && isfinite(d->lo)) append(m, cap, "; 90 %% interval [%+.2f, %+.2f]", d->lo, d->hi);
-    if (d->missing) append(m, cap, "; %d seed%s missing a value", d->missing, d->missing == 1 ? "" : "s");
+        ws_append(m, cap, "%+.*f %s, from %+.*f to %+.*f over %d seeds", k, d->mean, x->units, k, d->lo, k, d->hi, d->n);
+    else ws_append(m, cap, "%+.*f ± %.*f %s (%d seeds)", k, d->mean, k, d->half95, x->units, d->n);
+    if (x->spec.kind == WS_KIND_EQUIVALENCE && isfinite(d->lo)) ws_append(m, cap, "; 90 %% interval [%+.2f, %+.2f]", d->lo, d->hi);
+    if (d->missing) ws_append(m, cap, "; %d seed%s missing a value", d->missing, d->missing == 1 ? "" : "s");
 }
 
 // The comparison "A - B" with the claim's measure and where, over the seeds: "A - B +x ± y units".
@@ -310,9 +312,9 @@ static void beside_text(const ws_table *t, const ws_point *p, const ws_claim_spe
     const ws_summary s = ws_summarize(d, k);
     if (!k) return;
     const int dec = decimals(ws_claim_units(c->measure));
-    append(out, 300, "%s%s - %s %+.*f", out[0] ? "; " : "", a, b, dec, s.mean);
-    if (k > 1) append(out, 300, " ± %.*f", dec, s.ci95);
-    append(out, 300, " %s", ws_claim_units(c->measure));
+    ws_append(out, 300, "%s%s - %s %+.*f", out[0] ? "; " : "", a, b, dec, s.mean);
+    if (k > 1) ws_append(out, 300, " ± %.*f", dec, s.ci95);
+    ws_append(out, 300, " %s", ws_claim_units(c->measure));
 }
 
 // The pick: among the learners named pick_among*, on the pick seeds, those whose mean accuracy is
@@ -343,8 +345,8 @@ static int pick_learner(const ws_table *t, const ws_point *p, const ws_claim_spe
              best >= 0 ? t->learners[best] : "none", c->pick_among, c->pick_within, units_of(c->pick_within, "points"),
              t->learners[ref], n == 1 ? "" : "s",
              n ? (long long)seeds[0] : 0LL);
-    if (n > 1) append(why, cap, "–%lld", (long long)seeds[n - 1]);
-    if (capped) append(why, cap, " (%d left out: runs at the epoch cap)", capped);
+    if (n > 1) ws_append(why, cap, "–%lld", (long long)seeds[n - 1]);
+    if (capped) ws_append(why, cap, " (%d left out: runs at the epoch cap)", capped);
     return best;
 }
 
@@ -391,7 +393,7 @@ static ws_claim *next_claim(sink *s, const ws_claim_spec *c, const char *artefac
     snprintf(x->spec.point, sizeof x->spec.point, "%s", point);
     snprintf(x->artefact, sizeof x->artefact, "%s", artefact);
     snprintf(x->id, sizeof x->id, "%s", c->id);
-    if (!strcmp(c->point, "each") && point[0]) append(x->id, sizeof x->id, "@%s", point);
+    if (!strcmp(c->point, "each") && point[0]) ws_append(x->id, sizeof x->id, "@%s", point);
     snprintf(x->units, sizeof x->units, "%s", ws_claim_units(c->measure));
     where_text(s->t, c, point, x->where, sizeof x->where);
     x->p_adjusted = NAN;
@@ -441,7 +443,7 @@ static void evaluate_at(sink *s, const ws_claim_spec *c, const ws_point *p, cons
         const int chosen = pick_learner(t, p, c, ref, seeds, choose, x->pick, sizeof x->pick);
         if (c->a_pick) a = chosen;
         else b = chosen;
-        if (c->pick_seeds) first = choose, append(x->pick, sizeof x->pick, "; tested on the other %d seed%s", n - choose,
+        if (c->pick_seeds) first = choose, ws_append(x->pick, sizeof x->pick, "; tested on the other %d seed%s", n - choose,
                                                   n - choose == 1 ? "" : "s");
         if (chosen < 0) {
             snprintf(x->measured, sizeof x->measured, "nothing picked: %s", x->pick);
@@ -455,14 +457,9 @@ static void evaluate_at(sink *s, const ws_claim_spec *c, const ws_point *p, cons
         return;
     }
     double v[MAX_SEEDS];
-    const int *tested_ls = (int[]){a, b, b2};
     if (c->trend[0]) trend_values(t, c, a, b, seeds + first, n - first, v);
     else values_at(t, p, c, a, b, b2, seeds + first, n - first, v);
-    if (ws_claim_at_threshold(c->measure)) {
-        for (int q = 0; q < (c->trend[0] && strcmp(c->trend, "share") ? t->npoints : 1) && !x->capped[0]; q++)
-            find_capped(t, c->trend[0] && strcmp(c->trend, "share") ? &t->points[q] : p, c, tested_ls, 3, seeds + first,
-                        n - first, x->capped, sizeof x->capped);
-    }
+    if (ws_claim_at_threshold(c->measure)) capped_runs(t, c, p, (const int[]){a, b, b2}, seeds + first, n - first, x);
     decide(x, v, n - first);
     if (c->measure == WS_CM_STEPS && b >= 0 && b2 < 0 && !c->trend[0]) {
         ws_claim_spec secs = *c;

@@ -7,18 +7,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/file.h"
+#include "core/text.h"
 #include "exp/claim.h"
 #include "exp/table.h"
 #include "report/claims.h"
 #include "report/forest.h"
 
-#define PATH_CAP 1024
+#define PATH_CAP WS_PATH_CAP
 #define MAX_CLAIMS 2048
 
 // One experiment whose claims are checked: a reproduction's artefact, or a results folder.
 typedef struct {
     char name[128];
-    char folder[PATH_CAP]; // its results (a same-run artefact's: the other's)
+    char rel[PATH_CAP];    // its results' folder relative to the report's (a same-run artefact's: the other's)
+    char folder[PATH_CAP]; // the same, whole
     const cJSON *entry;    // its reproduce.json entry (NULL: a plain folder)
     cJSON *claims;         // the claims declared with it (owned; NULL: none)
     int standin, skipped;
@@ -37,21 +40,13 @@ static const char *text_of(const cJSON *o, const char *key) {
 static cJSON *run_json_claims(const char *folder) {
     char path[PATH_CAP + 16];
     snprintf(path, sizeof path, "%s/run.json", folder);
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    char *text = NULL;
-    size_t cap = 0, len = 0;
-    for (int c; (c = fgetc(f)) != EOF;) {
-        if (len + 2 > cap) {
-            char *t = realloc(text, cap = cap ? 2 * cap : 4096);
-            if (!t) break;
-            text = t;
-        }
-        text[len++] = (char)c;
-    }
-    fclose(f);
-    cJSON *run = text ? (text[len] = 0, cJSON_Parse(text)) : NULL;
-    free(text);
+    ws_ctx quiet; // a folder without run.json simply declares nothing
+    ws_ctx_init(&quiet, 1);
+    uint8_t *text = NULL;
+    size_t len = 0;
+    cJSON *run = ws_file_read(&quiet, path, "run description", &text, &len) ? NULL : cJSON_ParseWithLength((char *)text, len);
+    ws_free(text);
+    ws_ctx_release(&quiet);
     cJSON *claims = cJSON_DetachItemFromObjectCaseSensitive(run, "claims");
     cJSON_Delete(run);
     return claims;
@@ -69,7 +64,8 @@ static int gather(const char *dir, const cJSON *rep, const char *const *rels, in
             s->entry = a;
             snprintf(s->name, sizeof s->name, "%s", text_of(a, "name"));
             snprintf(s->same_as, sizeof s->same_as, "%s", text_of(a, "same_run_as"));
-            snprintf(s->folder, sizeof s->folder, "%s/%s", dir, s->same_as[0] ? s->same_as : s->name);
+            snprintf(s->rel, sizeof s->rel, "%s", s->same_as[0] ? s->same_as : s->name);
+            snprintf(s->folder, sizeof s->folder, "%s/%s", dir, s->rel);
             s->standin = cJSON_IsTrue(item(a, "stand_in"));
             s->skipped = !strcmp(text_of(a, "status"), "skipped");
             const cJSON *declared = item(a, "claims");
@@ -81,14 +77,15 @@ static int gather(const char *dir, const cJSON *rep, const char *const *rels, in
         source *s = &src[n];
         memset(s, 0, sizeof *s);
         snprintf(s->name, sizeof s->name, "%s", rels[i][0] ? rels[i] : ".");
+        snprintf(s->rel, sizeof s->rel, "%s", rels[i]);
         snprintf(s->folder, sizeof s->folder, "%s%s%s", dir, rels[i][0] ? "/" : "", rels[i]);
         if ((s->claims = run_json_claims(s->folder))) n++;
     }
     return n;
 }
 
-// One experiment's declared claims evaluated on its results into all[*n..).
-static ws_status evaluate_source(ws_ctx *ctx, source *s, ws_claim *all, int *n) {
+// One experiment's declared claims evaluated on its results (given: t, else read here) into all[*n..).
+static ws_status evaluate_source(ws_ctx *ctx, source *s, const ws_table *given, ws_claim *all, int *n) {
     s->first = *n;
     const int k = cJSON_GetArraySize(s->claims);
     if (!k || s->skipped) return WS_OK;
@@ -99,8 +96,8 @@ static ws_status evaluate_source(ws_ctx *ctx, source *s, ws_claim *all, int *n) 
     for (int i = 0; i < k && !st; i++)
         if (!(st = ws_claim_keys_from_json(ctx, cJSON_GetArrayItem(s->claims, i), keys)))
             st = ws_claim_parse(ctx, s->name, keys, &specs[i]);
-    if (!st) st = ws_table_read(ctx, s->folder, &t);
-    if (!st) st = ws_claims_evaluate(ctx, t, specs, k, s->standin, s->name, all, MAX_CLAIMS, n);
+    if (!st && !given) st = ws_table_read(ctx, s->folder, &t);
+    if (!st) st = ws_claims_evaluate(ctx, given ? given : t, specs, k, s->standin, s->name, all, MAX_CLAIMS, n);
     for (int i = s->first; i < *n && !st && s->same_as[0]; i++)
         if (all[i].in_family) all[i].in_family = 0, snprintf(all[i].out_of_family, sizeof all[i].out_of_family,
                                                             "the same runs as %s, counted there", s->same_as);
@@ -112,11 +109,6 @@ static ws_status evaluate_source(ws_ctx *ctx, source *s, ws_claim *all, int *n) 
 }
 
 // ---- the page ------------------------------------------------------------------------------------
-
-static ws_status path_join(ws_ctx *ctx, char out[PATH_CAP], const char *a, const char *b) {
-    int n = a[0] && b[0] ? snprintf(out, PATH_CAP, "%s/%s", a, b) : snprintf(out, PATH_CAP, "%s", a[0] ? a : b);
-    return n < 0 || n >= PATH_CAP ? ws_fail(ctx, WS_ERR_ARG, "%s/%s: path too long", a, b) : WS_OK;
-}
 
 // The forest plot of every claim (report/forest.h), drawn into the pages' folder. A missing
 // gnuplot leaves a sentence instead: the tables below say everything it shows.
@@ -131,8 +123,8 @@ static ws_status write_forest(ws_ctx *ctx, ws_page *p, const char *dir, const ch
     }
     char folder[PATH_CAP], src[PATH_CAP], text[1024];
     int nfigs = 0, left_out = 0;
-    ws_status st = path_join(ctx, folder, dir, pages_rel);
-    if (!st) st = path_join(ctx, src, pages_rel, "claims-forest.png");
+    ws_status st = ws_path_join(ctx, folder, dir, pages_rel);
+    if (!st) st = ws_path_join(ctx, src, pages_rel, "claims-forest.png");
     if (st) return free(rows), st;
     st = n ? ws_forest_render(ctx, rows, n, folder, "claims-forest", &nfigs, &left_out) : WS_ERR_ARG;
     free(rows);
@@ -151,7 +143,7 @@ static ws_status write_forest(ws_ctx *ctx, ws_page *p, const char *dir, const ch
     char paths[3][PATH_CAP];
     const char *names[3] = {"claims-forest.svg", "claims-forest.gp", "claims-forest.dat"}, *ptrs[3];
     for (int i = 0; i < 3; i++) {
-        if ((st = path_join(ctx, paths[i], pages_rel, names[i]))) return st;
+        if ((st = ws_path_join(ctx, paths[i], pages_rel, names[i]))) return st;
         ptrs[i] = paths[i];
     }
     ws_page_links(p, "The forest plot as SVG, and its gnuplot script and data:", 3, ptrs, names);
@@ -279,8 +271,15 @@ static void write_source(ws_page *p, const source *s, const ws_claim *all) {
         }
 }
 
+// The table already read for a source's folder, NULL: none.
+static const ws_table *table_of(const source *s, const char *const *rels, const ws_table *const *tables, int n) {
+    for (int i = 0; i < n; i++)
+        if (!strcmp(rels[i], s->rel)) return tables[i];
+    return NULL;
+}
+
 ws_status ws_claims_section(ws_ctx *ctx, ws_page *p, const char *dir, const char *pages_rel, const cJSON *rep,
-                            const char *const *rels, int nrels) {
+                            const char *const *rels, const ws_table *const *tables, int nrels) {
     enum { MAX_SOURCES = 256 };
     source *src = calloc(MAX_SOURCES, sizeof *src);
     ws_claim *all = malloc(sizeof *all * MAX_CLAIMS);
@@ -288,7 +287,8 @@ ws_status ws_claims_section(ws_ctx *ctx, ws_page *p, const char *dir, const char
     const int ns = gather(dir, rep, rels, nrels, src, MAX_SOURCES);
     int n = 0, declared = 0;
     ws_status st = WS_OK;
-    for (int k = 0; k < ns && !st; k++) st = evaluate_source(ctx, &src[k], all, &n), declared |= src[k].claims != NULL;
+    for (int k = 0; k < ns && !st; k++)
+        st = evaluate_source(ctx, &src[k], table_of(&src[k], rels, tables, nrels), all, &n), declared |= src[k].claims != NULL;
     if (!st && (rep || declared)) {
         ws_claims_adjust(all, n);
         ws_page_heading(p, 2, rep ? "The paper's claims, checked" : "The claims, checked");
@@ -297,9 +297,9 @@ ws_status ws_claims_section(ws_ctx *ctx, ws_page *p, const char *dir, const char
         if (!st) write_how_to_read(p, rep, all, n);
         for (int k = 0; k < ns && !st; k++) write_source(p, &src[k], all);
         char folder[PATH_CAP], path[PATH_CAP], rel[PATH_CAP];
-        if (!st) st = path_join(ctx, folder, dir, pages_rel);
-        if (!st) st = path_join(ctx, path, folder, "claims.json");
-        if (!st) st = path_join(ctx, rel, pages_rel, "claims.json");
+        if (!st) st = ws_path_join(ctx, folder, dir, pages_rel);
+        if (!st) st = ws_path_join(ctx, path, folder, "claims.json");
+        if (!st) st = ws_path_join(ctx, rel, pages_rel, "claims.json");
         if (!st) st = ws_claims_write_json(ctx, path, all, n);
         if (!st) ws_page_links(p, "The claims as data:", 1, (const char *[]){rel}, (const char *[]){"claims.json"});
     }

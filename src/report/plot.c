@@ -37,33 +37,23 @@ static ws_status plot_sweep(ws_ctx *ctx, const ws_table *t, series *all, const c
     memset(&f, 0, sizeof f);
     char title[200];
     ws_plot_title(t->points[0].config, title, sizeof title);
-    ws_sweep_point *pt = malloc(sizeof *pt);
-    double acc[WS_SWEEP_MAX_SEEDS], *xs = calloc(MAX_POINTS, sizeof *xs), *ys = calloc(MAX_POINTS, sizeof *ys);
-    uint8_t front[MAX_POINTS];
-    if (!pt || !xs || !ys) return free(pt), free(xs), free(ys), ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the figures");
-    int nrows = 0, nlines = 0;
-    for (int k = 0; k < t->npoints; k++) {
-        ws_sweep_cells(t, &t->points[k], pt);
-        for (int c = 0; c < pt->ncells && nrows < MAX_POINTS; c++) {
-            int l = 0;
-            while (l < nlines && strcmp(all[l].name, pt->cells[c].learner)) l++;
-            if (l == nlines && nlines < MAX_SERIES - 1) snprintf(all[nlines++].name, sizeof all[0].name, "%s", pt->cells[c].learner);
-            for (int i = 0; i < pt->cells[c].n; i++) acc[i] = 100 * pt->cells[c].acc[i];
-            xs[nrows] = ws_summarize(pt->cells[c].seconds, pt->cells[c].n).mean, ys[nrows] = ws_summarize(acc, pt->cells[c].n).mean;
-            if (l < nlines) ws_fig_add(&all[l], all[l].npoints, xs[nrows], ys[nrows]);
-            nrows++;
-        }
-    }
-    ws_pareto(ys, xs, nrows, front);
+    int n, nlines = 0;
+    ws_sweep_entry *x = ws_sweep_table(t, &n);
+    if (!x && n) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the figures");
     series *line = &all[MAX_SERIES - 1];
     snprintf(line->name, sizeof line->name, "Pareto front");
-    for (int i = 0; i < nrows; i++) // by seconds, one point each
-        if (front[i]) {
-            int k = line->npoints;
-            while (k > 0 && line->x[k - 1] > xs[i]) line->x[k] = line->x[k - 1], line->v[k][0] = line->v[k - 1][0], line->nv[k] = 1, k--;
-            line->x[k] = xs[i], line->v[k][0] = ys[i], line->nv[k] = 1, line->npoints++;
-        }
-    free(pt), free(xs), free(ys);
+    for (int i = 0; i < n && i < MAX_POINTS; i++) {
+        int l = 0;
+        while (l < nlines && strcmp(all[l].name, x[i].cell.learner)) l++;
+        if (l == nlines && nlines < MAX_SERIES - 1) snprintf(all[nlines++].name, sizeof all[0].name, "%s", x[i].cell.learner);
+        const double secs = x[i].seconds.mean, acc = 100 * x[i].acc.mean;
+        if (l < nlines) ws_fig_add(&all[l], all[l].npoints, secs, acc);
+        if (!x[i].pareto) continue;
+        int k = line->npoints; // the front by seconds, one point each
+        while (k > 0 && line->x[k - 1] > secs) line->x[k] = line->x[k - 1], line->v[k][0] = line->v[k - 1][0], line->nv[k] = 1, k--;
+        line->x[k] = secs, line->v[k][0] = acc, line->nv[k] = 1, line->npoints++;
+    }
+    free(x);
     snprintf(f.file, sizeof f.file, "sweep");
     snprintf(f.title, sizeof f.title, "Sweep: test accuracy against training time (%s; means over seeds)", title);
     snprintf(f.xlabel, sizeof f.xlabel, "training seconds to converge");

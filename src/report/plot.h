@@ -26,8 +26,9 @@ void ws_plot_title(const cJSON *config, char *buf, size_t cap);
 // (Figure 5; --grad-every), accuracy of shrunk models (Figure 6; --shrink-eval). Only those the
 // runs hold data for: *nfigs may stay as it was.
 ws_status ws_plot_batch(ws_ctx *ctx, const ws_table *t, const ws_point *p, const char *outdir, int *nfigs);
-// A sweep over phase1-epochs: warm's test accuracy against random's by the start epoch, and the
-// per-epoch curves of the warm starts (Figure 4). Nothing for other sweeps.
+// A sweep whose points take the warm start after different fixed numbers of phase-1 epochs (their
+// configurations' phase1_epochs): warm's test accuracy against random's by the start epoch, and
+// the per-epoch curves of the warm starts (Figure 4). Nothing for other sweeps.
 ws_status ws_plot_phase1_sweep(ws_ctx *ctx, const ws_table *t, const char *outdir, int *nfigs);
 // An online run whose learners include shrink-perturb at >= 2 lambdas and >= 2 sigmas: heatmaps of
 // the mean test accuracy and the training time over the grid (Figure 8). Nothing otherwise.

@@ -122,18 +122,21 @@ ws_status ws_plot_batch(ws_ctx *ctx, const ws_table *t, const ws_point *p, const
     return st;
 }
 
-// ---- Figure 4: a sweep over --phase1-epochs ----------------------------------------------------
+// ---- Figure 4: warm starts along phase 1 -------------------------------------------------------
 
-// The point's value of axis `key` as a number (NAN: no such axis).
-static double axis_value(const ws_point *p, const char *key) {
-    for (int a = 0; a < p->naxes; a++)
-        if (!strcmp(p->axis[a], key)) return strtod(p->value[a], NULL);
-    return NAN;
+// The epochs of phase 1 before the point's warm start, from its resolved configuration (NAN:
+// phase 1 ran to the threshold, not a fixed number of epochs).
+static double start_epoch(const ws_point *p) {
+    const double e = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(p->config, "phase1_epochs"));
+    return e > 0 ? e : NAN;
 }
 
 ws_status ws_plot_phase1_sweep(ws_ctx *ctx, const ws_table *t, const char *outdir, int *nfigs) {
     const int warm = ws_table_learner(t, "warm"), random = ws_table_learner(t, "random");
-    if (!t->sweep || warm < 0 || random < 0 || !t->npoints || !isfinite(axis_value(&t->points[0], "phase1-epochs"))) return WS_OK;
+    // Figure 4 is a sweep whose points take the warm start after different numbers of epochs.
+    int starts = 0;
+    for (int k = 1; k < t->npoints; k++) starts |= isfinite(start_epoch(&t->points[k])) && start_epoch(&t->points[k]) != start_epoch(&t->points[0]);
+    if (!t->sweep || warm < 0 || random < 0 || !starts || !isfinite(start_epoch(&t->points[0]))) return WS_OK;
     series *diff = calloc(1, sizeof *diff), *curves = calloc(MAX_SERIES, sizeof *curves);
     if (!diff || !curves) return free(diff), free(curves), ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the figures");
     char title[200];
@@ -141,7 +144,7 @@ ws_status ws_plot_phase1_sweep(ws_ctx *ctx, const ws_table *t, const char *outdi
     int ncurves = 1, n = 0, stride = 0;
     for (int k = 0; k < t->npoints; k++) {
         const ws_point *p = &t->points[k];
-        const double start = axis_value(p, "phase1-epochs");
+        const double start = start_epoch(p);
         series *wc = ncurves < MAX_SERIES ? &curves[ncurves++] : NULL;
         if (wc) snprintf(wc->name, sizeof wc->name, "warm start after %g epochs", start);
         for (int i = 0; i < p->nruns; i++) {

@@ -10,17 +10,18 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/file.h"
+#include "core/text.h"
 #include "exp/stats.h"
-#include "io/atomic.h"
 #include "exp/sweep.h"
 #include "exp/table.h"
+#include "io/atomic.h"
 #include "report/claims_page.h"
 #include "report/page.h"
 
@@ -29,7 +30,7 @@
 #define MAX_POINTS 512 // rounds (online) or fractions (transfer)
 #define MAX_PARAMS 16  // sweep grid parameters
 #define NAME_CAP 64
-#define PATH_CAP 1024
+#define PATH_CAP WS_PATH_CAP
 
 enum { BATCH, ONLINE, TRANSFER, SWEEP, NKINDS };
 static const char *const RESULT_FILES[NKINDS] = {"batch.jsonl", "online.jsonl", "transfer.jsonl", "sweep.jsonl"};
@@ -90,12 +91,10 @@ typedef struct {
     samples *per_point; // online: test acc % per round; transfer: per share
 } learner;
 
+// A sweep's row: its entry (exp/sweep.h) and the point it is at.
 typedef struct {
-    int point;
-    char learner[NAME_CAP];
+    const ws_sweep_entry *x;
     const ws_point *p;
-    ws_summary acc, seconds, epochs;
-    int pareto;
 } sweep_row;
 
 typedef struct {
@@ -109,6 +108,7 @@ typedef struct {
     double x[MAX_POINTS];        // online: examples seen in the round; transfer: share of B, %
     double examples[MAX_POINTS]; // transfer: training examples at that share
     samples pretrain_acc;        // transfer
+    ws_sweep_entry *entries; // a sweep's, front marked (exp/sweep.h)
     sweep_row *rows;
     int nrows;
     int nparams;
@@ -128,6 +128,7 @@ static void experiment_free(experiment *e) {
         free(l->per_point);
     }
     free(e->rows);
+    free(e->entries);
     free(e->pretrain_acc.v);
     free(e);
 }
@@ -195,38 +196,32 @@ static ws_status add_param_names(ws_ctx *ctx, experiment *e, const ws_point *p) 
 
 // A sweep: a row per (point, learner) over seeds (exp/sweep.h's reduction), Pareto-marked.
 static ws_status summarise_sweep(ws_ctx *ctx, experiment *e, const ws_table *t) {
-    e->rows = calloc((size_t)(t->npoints * WS_MAX_LEARNERS + 1), sizeof *e->rows);
-    ws_sweep_point *pt = malloc(sizeof *pt);
-    if (!e->rows || !pt) return free(pt), ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the report");
-    ws_status st = WS_OK;
-    for (int k = 0; k < t->npoints && !st; k++) {
-        ws_sweep_cells(t, &t->points[k], pt);
-        st = add_param_names(ctx, e, &t->points[k]);
-        for (int c = 0; c < pt->ncells && !st; c++) {
-            sweep_row *r = &e->rows[e->nrows++];
-            r->point = t->points[k].index, r->p = &t->points[k];
-            snprintf(r->learner, sizeof r->learner, "%s", pt->cells[c].learner);
-            double acc[WS_SWEEP_MAX_SEEDS];
-            for (int i = 0; i < pt->cells[c].n; i++) acc[i] = 100 * pt->cells[c].acc[i];
-            r->acc = ws_summarize(acc, pt->cells[c].n);
-            r->seconds = ws_summarize(pt->cells[c].seconds, pt->cells[c].n);
-            r->epochs = ws_summarize(pt->cells[c].epochs, pt->cells[c].n);
-            if (pt->cells[c].n > e->max_seeds) e->max_seeds = pt->cells[c].n;
-            learner *l = NULL; // the list of learners in the summary line
-            for (int i = 0; i < e->nlearners && !l; i++)
-                if (!strcmp(e->learners[i].name, r->learner)) l = &e->learners[i];
-            if (!l && e->nlearners < MAX_LEARNERS) snprintf(e->learners[e->nlearners++].name, NAME_CAP, "%s", r->learner);
-        }
+    for (int k = 0; k < t->npoints; k++) {
+        ws_status st = add_param_names(ctx, e, &t->points[k]);
+        if (st) return st;
     }
-    free(pt);
-    double *acc = malloc(sizeof *acc * (size_t)(e->nrows + 1)), *secs = malloc(sizeof *secs * (size_t)(e->nrows + 1));
-    uint8_t *front = malloc((size_t)e->nrows + 1);
-    if (!acc || !secs || !front) st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the report");
-    for (int i = 0; i < e->nrows && !st; i++) acc[i] = e->rows[i].acc.mean, secs[i] = e->rows[i].seconds.mean;
-    if (!st) ws_pareto(acc, secs, e->nrows, front);
-    for (int i = 0; i < e->nrows && !st; i++) e->rows[i].pareto = front[i];
-    free(acc), free(secs), free(front);
-    return st;
+    int n;
+    e->entries = ws_sweep_table(t, &n);
+    e->rows = calloc((size_t)n + 1, sizeof *e->rows);
+    if ((!e->entries && n) || !e->rows) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the report");
+    for (int i = 0; i < n; i++) {
+        const ws_sweep_entry *x = &e->entries[i];
+        sweep_row *r = &e->rows[e->nrows++];
+        r->x = x;
+        for (int k = 0; k < t->npoints && !r->p; k++)
+            if (t->points[k].index == x->point) r->p = &t->points[k];
+        if (x->cell.n > e->max_seeds) e->max_seeds = x->cell.n;
+        int known = 0; // the list of learners in the summary line
+        for (int l = 0; l < e->nlearners && !known; l++) known = !strcmp(e->learners[l].name, x->cell.learner);
+        if (!known && e->nlearners < MAX_LEARNERS) snprintf(e->learners[e->nlearners++].name, NAME_CAP, "%s", x->cell.learner);
+    }
+    return WS_OK;
+}
+
+// A summary of fractions in percent.
+static ws_summary percent(ws_summary s) {
+    s.mean *= 100, s.ci95 *= 100, s.sd *= 100;
+    return s;
 }
 
 static ws_status summarise(ws_ctx *ctx, experiment *e, const ws_table *t) {
@@ -252,16 +247,6 @@ static ws_status summarise(ws_ctx *ctx, experiment *e, const ws_table *t) {
 
 // ---- writing --------------------------------------------------------------------------------
 
-static void append(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void append(char *buf, size_t cap, const char *fmt, ...) {
-    size_t used = strlen(buf);
-    if (used + 1 >= cap) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf + used, cap - used, fmt, ap);
-    va_end(ap);
-}
-
 static int swept(const experiment *e, const char *param) {
     for (int i = 0; i < e->nparams; i++)
         if (!strcmp(e->params[i], param)) return 1;
@@ -272,8 +257,8 @@ static int swept(const experiment *e, const char *param) {
 static void describe_setting(char *buf, size_t cap, const char *label, const cJSON *c, const char *key) {
     double a = num(item(c, "phase1"), key), b = num(item(c, "phase2"), key);
     if (!isfinite(a)) return;
-    append(buf, cap, ", %s %g", label, a);
-    if (isfinite(b) && b != a) append(buf, cap, " → %g", b);
+    ws_append(buf, cap, ", %s %g", label, a);
+    if (isfinite(b) && b != a) ws_append(buf, cap, " → %g", b);
 }
 
 // The configuration in one line: data, model, optimizer, threshold, regularisers, protocol,
@@ -283,37 +268,37 @@ static void describe(const experiment *e, char *buf, size_t cap) {
     const char *dname = str(data, "name"), *arch = str(item(c, "model"), "arch");
     const char *opt = str(item(c, "phase1"), "optimizer");
     buf[0] = 0;
-    append(buf, cap, "%s", dname ? dname : "data ?");
-    if (num(data, "subset") > 0) append(buf, cap, " (subset %g)", num(data, "subset"));
-    append(buf, cap, "; %s; %s", arch ? arch : "model ?", opt ? opt : "optimizer ?");
+    ws_append(buf, cap, "%s", dname ? dname : "data ?");
+    if (num(data, "subset") > 0) ws_append(buf, cap, " (subset %g)", num(data, "subset"));
+    ws_append(buf, cap, "; %s; %s", arch ? arch : "model ?", opt ? opt : "optimizer ?");
     if (!swept(e, "lr")) describe_setting(buf, cap, "lr", c, "lr");
     if (!swept(e, "batch")) describe_setting(buf, cap, "batch", c, "batch_size");
-    if (isfinite(num(c, "threshold"))) append(buf, cap, "; threshold %g", num(c, "threshold"));
+    if (isfinite(num(c, "threshold"))) ws_append(buf, cap, "; threshold %g", num(c, "threshold"));
     // The regularisers, recorded only when on.
     if (num(c, "confidence_penalty") > 0 && !swept(e, "confidence-penalty"))
-        append(buf, cap, "; confidence penalty %g", num(c, "confidence_penalty"));
-    if (num(c, "fgsm_eps") > 0 && !swept(e, "fgsm-eps")) append(buf, cap, "; FGSM eps %g", num(c, "fgsm_eps"));
-    if (str(c, "protocol")) append(buf, cap, "; protocol %s", str(c, "protocol"));
+        ws_append(buf, cap, "; confidence penalty %g", num(c, "confidence_penalty"));
+    if (num(c, "fgsm_eps") > 0 && !swept(e, "fgsm-eps")) ws_append(buf, cap, "; FGSM eps %g", num(c, "fgsm_eps"));
+    if (str(c, "protocol")) ws_append(buf, cap, "; protocol %s", str(c, "protocol"));
     if (e->kind == TRANSFER) {
         const char *from = str(item(c, "transfer"), "pretrain_data");
         char acc[128] = "";
         ws_page_row r = {0};
         add_stat(&r, summary_of(&e->pretrain_acc), 2, 0);
         snprintf(acc, sizeof acc, "%s", r.cell[0]);
-        append(buf, cap, "; pretrained on %s: test acc %s %%", from ? from : "?", acc);
+        ws_append(buf, cap, "; pretrained on %s: test acc %s %%", from ? from : "?", acc);
     }
     int seeds = e->kind == SWEEP ? e->max_seeds : e->nseeds;
-    append(buf, cap, "; %d seed%s", seeds, seeds == 1 ? "" : "s");
+    ws_append(buf, cap, "; %d seed%s", seeds, seeds == 1 ? "" : "s");
     if (e->kind == SWEEP) {
-        append(buf, cap, "; grid over");
-        for (int i = 0; i < e->nparams; i++) append(buf, cap, "%s %s", i ? "," : "", e->params[i]);
-        append(buf, cap, " (%d rows)", e->nrows);
+        ws_append(buf, cap, "; grid over");
+        for (int i = 0; i < e->nparams; i++) ws_append(buf, cap, "%s %s", i ? "," : "", e->params[i]);
+        ws_append(buf, cap, " (%d rows)", e->nrows);
     }
-    append(buf, cap, "; learners:");
+    ws_append(buf, cap, "; learners:");
     int first = 1;
     for (int i = 0; i < e->nlearners; i++) {
         if (e->kind == BATCH && !strcmp(e->learners[i].name, "phase1")) continue;
-        append(buf, cap, "%s %s", first ? "" : ",", e->learners[i].name);
+        ws_append(buf, cap, "%s %s", first ? "" : ",", e->learners[i].name);
         first = 0;
     }
 }
@@ -393,7 +378,7 @@ static void add_param_cell(ws_page_row *r, const ws_point *p, const char *name) 
 }
 
 static int by_seconds(const void *a, const void *b) {
-    double x = (*(const sweep_row *const *)a)->seconds.mean, y = (*(const sweep_row *const *)b)->seconds.mean;
+    double x = (*(const sweep_row *const *)a)->x->seconds.mean, y = (*(const sweep_row *const *)b)->x->seconds.mean;
     return (x > y) - (x < y);
 }
 
@@ -404,7 +389,7 @@ static ws_status write_pareto_front(ws_ctx *ctx, ws_page *p, const experiment *e
     if (!front) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the report");
     int n = 0;
     for (int i = 0; i < e->nrows; i++)
-        if (e->rows[i].pareto) front[n++] = &e->rows[i];
+        if (e->rows[i].x->pareto) front[n++] = &e->rows[i];
     qsort(front, (size_t)n, sizeof *front, by_seconds);
     ws_page_text(p, n ? "Pareto front, test accuracy against seconds (fastest first):"
                       : "No row is marked on the Pareto front.");
@@ -419,15 +404,15 @@ static ws_status write_pareto_front(ws_ctx *ctx, ws_page *p, const experiment *e
     }
     for (int i = 0; i < n; i++) {
         ws_page_row r = {0};
-        add_stat(&r, front[i]->seconds, 2, 0);
-        add_stat(&r, front[i]->acc, 2, 0);
-        ws_row_add(&r, "%s", front[i]->learner);
-        ws_row_add(&r, "%d", front[i]->point);
+        add_stat(&r, front[i]->x->seconds, 2, 0);
+        add_stat(&r, percent(front[i]->x->acc), 2, 0);
+        ws_row_add(&r, "%s", front[i]->x->cell.learner);
+        ws_row_add(&r, "%d", front[i]->x->point);
         char settings[128] = "";
         for (int k = 0; k < e->nparams; k++) {
             ws_page_row v = {0};
             add_param_cell(&v, front[i]->p, e->params[k]);
-            append(settings, sizeof settings, "%s%s=%s", k ? ", " : "", e->params[k], v.cell[0]);
+            ws_append(settings, sizeof settings, "%s%s=%s", k ? ", " : "", e->params[k], v.cell[0]);
         }
         ws_row_add(&r, "%s", settings);
         ws_page_row_write(p, &r);
@@ -449,16 +434,16 @@ static ws_status write_sweep(ws_ctx *ctx, ws_page *p, const experiment *e) {
     ws_row_add(&h, "Pareto");
     ws_page_table(p, &h);
     for (int i = 0; i < e->nrows; i++) {
-        const sweep_row *row = &e->rows[i];
+        const ws_sweep_entry *x = e->rows[i].x;
         ws_page_row r = {0};
-        ws_row_add(&r, "%d", row->point);
-        for (int k = 0; k < e->nparams; k++) add_param_cell(&r, row->p, e->params[k]);
-        ws_row_add(&r, "%s", row->learner);
-        add_stat(&r, row->acc, 2, 0);
-        add_stat(&r, row->seconds, 2, 0);
-        add_stat(&r, row->epochs, 1, 0);
-        ws_row_add(&r, "%d", row->acc.n);
-        ws_row_add(&r, "%s", row->pareto ? "★" : "");
+        ws_row_add(&r, "%d", x->point);
+        for (int k = 0; k < e->nparams; k++) add_param_cell(&r, e->rows[i].p, e->params[k]);
+        ws_row_add(&r, "%s", x->cell.learner);
+        add_stat(&r, percent(x->acc), 2, 0);
+        add_stat(&r, x->seconds, 2, 0);
+        add_stat(&r, x->epochs, 1, 0);
+        ws_row_add(&r, "%d", x->acc.n);
+        ws_row_add(&r, "%s", x->pareto ? "★" : "");
         ws_page_row_write(p, &r);
     }
     ws_page_table_end(p);
@@ -466,12 +451,6 @@ static ws_status write_sweep(ws_ctx *ctx, ws_page *p, const experiment *e) {
 }
 
 // ---- paths and folders ----------------------------------------------------------------------
-
-// a/b, or the other alone when one is empty (DIR itself is the empty relative path).
-static ws_status path_join(ws_ctx *ctx, char out[PATH_CAP], const char *a, const char *b) {
-    int n = a[0] && b[0] ? snprintf(out, PATH_CAP, "%s/%s", a, b) : snprintf(out, PATH_CAP, "%s", a[0] ? a : b);
-    return n < 0 || n >= PATH_CAP ? ws_fail(ctx, WS_ERR_ARG, "%s/%s: path too long", a, b) : WS_OK;
-}
 
 static int is_png(const struct dirent *d) {
     size_t n = strlen(d->d_name);
@@ -481,14 +460,14 @@ static int is_png(const struct dirent *d) {
 // Every PNG in root/rel/sub, linked as rel/sub/NAME (relative to the page).
 static ws_status write_images_in(ws_ctx *ctx, ws_page *p, const char *root, const char *rel, const char *sub) {
     char folder_rel[PATH_CAP], folder[PATH_CAP], src[PATH_CAP];
-    ws_status st = path_join(ctx, folder_rel, rel, sub);
-    if (!st) st = path_join(ctx, folder, root, folder_rel);
+    ws_status st = ws_path_join(ctx, folder_rel, rel, sub);
+    if (!st) st = ws_path_join(ctx, folder, root, folder_rel);
     if (st) return st;
     struct dirent **names;
     int n = scandir(folder, &names, is_png, alphasort);
     if (n < 0) return WS_OK; // no such folder: no figures
     for (int i = 0; i < n; i++) {
-        if (!st) st = path_join(ctx, src, folder_rel, names[i]->d_name);
+        if (!st) st = ws_path_join(ctx, src, folder_rel, names[i]->d_name);
         if (!st) ws_page_image(p, src, names[i]->d_name);
         free(names[i]);
     }
@@ -533,10 +512,10 @@ static int is_folder(const char *path) {
 // time: a folder's own results, then its subfolders'.
 static ws_status find_experiments(ws_ctx *ctx, const char *root, const char *rel, int depth, found_list *out) {
     char dir[PATH_CAP], path[PATH_CAP];
-    ws_status st = path_join(ctx, dir, root, rel);
+    ws_status st = ws_path_join(ctx, dir, root, rel);
     int sweep = 0;
     for (int k = 0; k < NKINDS && !st; k++) {
-        st = path_join(ctx, path, dir, RESULT_FILES[k]);
+        st = ws_path_join(ctx, path, dir, RESULT_FILES[k]);
         if (!st && is_file(path)) {
             st = found_add(ctx, out, rel, k);
             sweep |= k == SWEEP;
@@ -551,8 +530,8 @@ static ws_status find_experiments(ws_ctx *ctx, const char *root, const char *rel
         // Hidden folders (and . ..) are not results; a sweep's points are its table's rows.
         if (!st && name[0] != '.' && !(sweep && !strcmp(name, "points"))) {
             char sub[PATH_CAP];
-            st = path_join(ctx, sub, rel, name);
-            if (!st) st = path_join(ctx, path, dir, name);
+            st = ws_path_join(ctx, sub, rel, name);
+            if (!st) st = ws_path_join(ctx, path, dir, name);
             if (!st && is_folder(path)) st = find_experiments(ctx, root, sub, depth + 1, out);
         }
         free(names[i]);
@@ -571,8 +550,8 @@ static ws_status write_raw_links(ws_ctx *ctx, ws_page *p, const char *root, cons
     const char *path_ptrs[4], *text_ptrs[4];
     int n = 0;
     for (int i = 0; i < 4; i++) {
-        ws_status st = path_join(ctx, paths[n], rel, candidates[i]);
-        if (!st) st = path_join(ctx, abs, root, paths[n]);
+        ws_status st = ws_path_join(ctx, paths[n], rel, candidates[i]);
+        if (!st) st = ws_path_join(ctx, abs, root, paths[n]);
         if (st) return st;
         if (access(abs, F_OK)) continue;
         snprintf(names[n], sizeof names[n], "%s", candidates[i]);
@@ -590,8 +569,8 @@ static ws_status write_experiment_body(ws_ctx *ctx, ws_page *p, const char *root
     ws_page_text(p, text);
     // `warmstart reproduce` ran this on stand-in data: say so first.
     char dir[PATH_CAP], path[PATH_CAP];
-    ws_status st = path_join(ctx, dir, root, f->rel);
-    if (!st) st = path_join(ctx, path, dir, "STAND-IN.txt");
+    ws_status st = ws_path_join(ctx, dir, root, f->rel);
+    if (!st) st = ws_path_join(ctx, path, dir, "STAND-IN.txt");
     FILE *standin = st ? NULL : fopen(path, "r");
     if (standin) {
         char note[1500] = "Stand-in data: ";
@@ -616,9 +595,9 @@ static ws_status write_experiment_body(ws_ctx *ctx, ws_page *p, const char *root
     for (int k = 0; e->kind == SWEEP && !st && k < 1000; k++) {
         char sub[64], rel[PATH_CAP], abs[PATH_CAP], figs[PATH_CAP];
         snprintf(sub, sizeof sub, "points/%03d", k);
-        if ((st = path_join(ctx, rel, f->rel, sub)) || (st = path_join(ctx, abs, root, rel))) break;
+        if ((st = ws_path_join(ctx, rel, f->rel, sub)) || (st = ws_path_join(ctx, abs, root, rel))) break;
         if (!is_folder(abs)) break;
-        if ((st = path_join(ctx, figs, abs, "figures"))) break; // not into abs itself: snprintf's source
+        if ((st = ws_path_join(ctx, figs, abs, "figures"))) break; // not into abs itself: snprintf's source
         if (!is_folder(figs)) continue;
         snprintf(text, sizeof text, "Point %03d (its row in the table above):", k);
         ws_page_text(p, text);
@@ -627,17 +606,22 @@ static ws_status write_experiment_body(ws_ctx *ctx, ws_page *p, const char *root
     return st;
 }
 
-static ws_status write_experiment(ws_ctx *ctx, ws_page *p, const char *root, const found *f) {
+static ws_status write_experiment(ws_ctx *ctx, ws_page *p, const char *root, const found *f, const ws_table *t) {
     experiment *e = calloc(1, sizeof *e);
     if (!e) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the report");
-    char dir[PATH_CAP];
-    ws_table *t = NULL;
-    ws_status st = path_join(ctx, dir, root, f->rel);
-    if (!st) st = ws_table_read(ctx, dir, &t);
-    if (!st) st = summarise(ctx, e, t);
+    ws_status st = summarise(ctx, e, t);
     if (!st) st = write_experiment_body(ctx, p, root, f, e);
     experiment_free(e);
-    ws_table_free(t);
+    return st;
+}
+
+// Each experiment's results table, read once for the claims and the sections (tables[0..n)).
+static ws_status read_tables(ws_ctx *ctx, const char *dir, const found_list *list, ws_table **tables) {
+    ws_status st = WS_OK;
+    for (int i = 0; i < list->n && !st; i++) {
+        char path[PATH_CAP];
+        if (!(st = ws_path_join(ctx, path, dir, list->v[i].rel))) st = ws_table_read(ctx, path, &tables[i]);
+    }
     return st;
 }
 
@@ -664,9 +648,9 @@ cJSON *ws_reproduce_summary_read(const char *dir) {
 // index.html) linking one folder up.
 static ws_status write_pages(ws_ctx *ctx, const char *dir, const char *sub, const found_list *list) {
     char pages[PATH_CAP], md_path[PATH_CAP], html_path[PATH_CAP], text[PATH_CAP + 400];
-    ws_status st = path_join(ctx, pages, dir, sub ? sub : "");
-    if (!st) st = path_join(ctx, md_path, pages, "report.md");
-    if (!st) st = path_join(ctx, html_path, pages, sub ? "index.html" : "report.html");
+    ws_status st = ws_path_join(ctx, pages, dir, sub ? sub : "");
+    if (!st) st = ws_path_join(ctx, md_path, pages, "report.md");
+    if (!st) st = ws_path_join(ctx, html_path, pages, sub ? "index.html" : "report.html");
     if (st) return st;
     if (sub && mkdir(pages, 0777) && errno != EEXIST) return ws_fail(ctx, WS_ERR_IO, "%s: %s", pages, strerror(errno));
     ws_atomic_file md, html;
@@ -686,12 +670,15 @@ static ws_status write_pages(ws_ctx *ctx, const char *dir, const char *sub, cons
     ws_page_text(&p, text);
     cJSON *rep = ws_reproduce_summary_read(dir);
     const char **rels = malloc(sizeof *rels * (size_t)(list->n + 1));
-    if (!rels) st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the report");
-    for (int i = 0; i < list->n && rels; i++) rels[i] = list->v[i].rel;
-    if (!st) st = ws_claims_section(ctx, &p, dir, sub ? sub : "", rep, rels, list->n);
-    free(rels);
+    ws_table **tables = calloc((size_t)list->n + 1, sizeof *tables);
+    if (!rels || !tables) st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the report");
+    for (int i = 0; i < list->n && !st; i++) rels[i] = list->v[i].rel;
+    if (!st) st = read_tables(ctx, dir, list, tables);
+    if (!st) st = ws_claims_section(ctx, &p, dir, sub ? sub : "", rep, rels, (const ws_table *const *)tables, list->n);
+    for (int i = 0; i < list->n && !st; i++) st = write_experiment(ctx, &p, dir, &list->v[i], tables[i]);
+    for (int i = 0; i < list->n && tables; i++) ws_table_free(tables[i]);
+    free(rels), free(tables);
     cJSON_Delete(rep);
-    for (int i = 0; i < list->n && !st; i++) st = write_experiment(ctx, &p, dir, &list->v[i]);
     ws_page_end(&p);
     if (st) {
         ws_atomic_abort(&md);

@@ -71,6 +71,12 @@ static ws_status classify(ws_ctx *ctx, const ws_reproduce_opts *o, ws_artefact *
     ws_experiment_free(whole);
     if (st) return st;
     first_comment(x->path, x->title, sizeof x->title);
+    // Its claims, kept in reproduce.json so that the report tests each artefact on its own, a
+    // same-run stand-in's included.
+    if (f->nclaims && !x->claims) {
+        x->claims = cJSON_CreateArray();
+        for (int i = 0; i < f->nclaims; i++) cJSON_AddItemToArray(x->claims, ws_claim_keys_json(&f->claims[i]));
+    }
     const char *data = option_of(f, "data"), *pre = option_of(f, "pretrain");
     snprintf(x->data, sizeof x->data, "%s", data ? data : "fashion-mnist");
     snprintf(x->pretrain, sizeof x->pretrain, "%s", pre ? pre : "");
@@ -144,6 +150,10 @@ ws_status ws_reproduce_list(ws_ctx *ctx, const ws_reproduce_opts *o, ws_artefact
     return st;
 }
 
+void ws_reproduce_release(ws_artefact *arts, int n) {
+    for (int i = 0; i < n; i++) cJSON_Delete(arts[i].claims), arts[i].claims = NULL;
+}
+
 static void machine(char *out, size_t cap) {
     struct utsname u;
     char model[256] = "unknown CPU";
@@ -199,22 +209,6 @@ static void carry_earlier(cJSON *arr, const cJSON *earlier, const ws_reproduce_o
     free(v);
 }
 
-// The claims an artefact's file declares, as reproduce.json keeps them (NULL: none), so that the
-// report tests each artefact on its own claims, a same-run stand-in's included.
-static cJSON *file_claims(const char *path) {
-    ws_ctx quiet;
-    ws_config_file *f = malloc(sizeof *f);
-    cJSON *arr = NULL;
-    ws_ctx_init(&quiet, 1);
-    if (f && !ws_config_read(&quiet, path, f) && f->nclaims) {
-        arr = cJSON_CreateArray();
-        for (int i = 0; i < f->nclaims; i++) cJSON_AddItemToArray(arr, ws_claim_keys_json(&f->claims[i]));
-    }
-    ws_ctx_release(&quiet);
-    free(f);
-    return arr;
-}
-
 static ws_status write_summary(ws_ctx *ctx, const ws_reproduce_opts *o, const ws_artefact *arts, int n,
                                const cJSON *earlier) {
     cJSON *j = cJSON_CreateObject();
@@ -255,8 +249,7 @@ static ws_status write_summary(ws_ctx *ctx, const ws_reproduce_opts *o, const ws
         if (x->standin) cJSON_AddStringToObject(a, "stand_in_data", "fashion-mnist");
         if (x->same_as[0]) cJSON_AddStringToObject(a, "same_run_as", x->same_as);
         cJSON_AddNumberToObject(a, "seconds", x->seconds);
-        cJSON *claims = file_claims(x->path);
-        if (claims) cJSON_AddItemToObject(a, "claims", claims);
+        if (x->claims) cJSON_AddItemToObject(a, "claims", cJSON_Duplicate(x->claims, 1));
         cJSON_AddItemToArray(arr, a);
     }
     if (earlier) carry_earlier(arr, earlier, o, arts, n);

@@ -35,12 +35,16 @@ typedef struct {
     double seconds;           // wall time, summed over the invocations (--resume) that recorded it
     char command[2400];       // the command line this artefact is
     char signature[4096];     // scenario, options and grid, the stand-in's data left out
+    cJSON *claims;            // the claims its file declares, as reproduce.json keeps them (NULL: none)
 } ws_artefact;
 
 // The artefacts of o->scale (sorted by name, --only applied), each file read and its data
 // looked for: arts[0..*n) (WS_MAX_ARTEFACTS entries). WS_ERR_ARG names an unknown --only
 // name or scale; WS_ERR_IO a missing folder; a file's own error names it.
 ws_status ws_reproduce_list(ws_ctx *ctx, const ws_reproduce_opts *o, ws_artefact *arts, int *n);
+
+// What ws_reproduce_list holds in arts[0..n) beyond the array itself (each one's claims).
+void ws_reproduce_release(ws_artefact *arts, int n);
 
 // Run arts[0..n) (from ws_reproduce_list) as o says, through h, into o->out: each artefact's
 // folder, figures and status, OUT/reproduce.json after each, and the report at the end

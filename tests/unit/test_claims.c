@@ -418,6 +418,14 @@ START_TEST(shares_and_the_better_of_two) {
         if (t->points[0].runs[i].learner == t->base && t->points[0].runs[i].seed == 2) t->points[0].runs[i].stop = WS_STOP_CAP;
     c = eval1(t, GAP "share = 100", 0);
     ck_assert_str_eq(c->capped, "1 of 3 pretrain runs (seed 2)");
+    // A trend over the shares reads every share: warm's run at the largest, at the cap, counts.
+    for (int i = 0; i < t->points[0].nruns; i++) {
+        ws_run *r = &t->points[0].runs[i];
+        if (r->learner == t->base) r->stop = WS_STOP_THRESHOLD;
+        if (!strcmp(t->learners[r->learner], "warm") && r->seed == 3 && r->stage == 1) r->stop = WS_STOP_CAP;
+    }
+    c = eval1(t, GAP "trend = share", 0);
+    ck_assert_str_eq(c->capped, "1 of 3 warm runs (seed 3)");
     ws_table_free(t);
 }
 END_TEST
