@@ -37,6 +37,14 @@ static const scenario_help SCENARIOS[] = {
      "Pretrain on A to the threshold, then train on P % of B for each --fractions P: warm from A's\n"
      "model (a fresh head unless --keep-head) against a fresh initialisation, same batches.\n"
      "Without --pretrain: Fashion-MNIST classes 0-4 (A) -> 5-9 (B, relabelled 0-4)."},
+    {WS_CMD_CONTINUAL,
+     "usage: warmstart continual [--tasks-kind K] [--tasks N] [options]\n\n"
+     "A sequence of tasks (docs/CONTINUAL.md): permuted inputs, random labels, permuted labels, new\n"
+     "classes, or Kumar et al.'s 5+1 alternation. Each learner's one network trains --task-steps updates\n"
+     "on every task, all learners on the same batches; `random` is a fresh network every task, what full\n"
+     "plasticity gives. Per task: the average online accuracy (each batch before its update), the\n"
+     "held-out accuracy at the task's end, steps to --target (continual.jsonl, continual.csv).\n\n"
+     "example: warmstart continual --tasks-kind permuted-input --tasks 20 --learners warm,l2-init,random"},
 };
 
 // Check, then plan or run e with the CLI's hooks; print what is left to say. Returns the exit status.
@@ -72,7 +80,7 @@ int cmd_scenario(ws_command scenario, int argc, char **argv) {
 
 static void sweep_help(void) {
     printf("usage: warmstart sweep SCENARIO [SCENARIO options] --grid KEY=V,V,... [--grid ...] [--out DIR]\n\n"
-           "Run SCENARIO (batch, online, active, transfer) once per point of the grid and report, per point and\n"
+           "Run SCENARIO (batch, online, active, transfer, continual) once per point of the grid and report, per point and\n"
            "learner, the test accuracy (online: last round; transfer: largest share) and the compute to converge\n"
            "(training seconds and epochs, summed over rounds / shares), mean ± 95%% CI over seeds, and the\n"
            "Pareto front of accuracy against seconds. Every point is checked before the first one runs.\n\n"
@@ -90,7 +98,7 @@ int cmd_sweep(int argc, char **argv) {
     if (wants_help(argc, argv)) return sweep_help(), 0;
     ws_command scenario = argc >= 1 ? ws_command_parse(argv[0]) : 0;
     if (!(scenario & WS_CMD_SCENARIOS))
-        return die(cmd, "expected a scenario first: warmstart sweep batch|online|active|transfer [options] --grid ...");
+        return die(cmd, "expected a scenario first: warmstart sweep batch|online|active|transfer|continual [options] --grid ...");
     ws_ctx ctx;
     ws_ctx_init(&ctx, 1);
     ws_experiment *e;

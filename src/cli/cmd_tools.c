@@ -52,9 +52,10 @@ static int train_or_eval(int argc, char **argv, int is_eval) {
     ws_batch_config cfg;
     ws_online_config unused_online;
     ws_transfer_config unused_transfer;
+    ws_continual_config unused_continual;
     if (parse(cmd, c, argc, argv, &o, &ctx)) return 1;
     if (is_eval && !o.init_from[0]) return die(cmd, "--init-from FILE is required");
-    if (ws_options_resolve(&ctx, c, &o, &cfg, &unused_online, &unused_transfer)) return die(cmd, ctx.err);
+    if (ws_options_resolve(&ctx, c, &o, &cfg, &unused_online, &unused_transfer, &unused_continual)) return die(cmd, ctx.err);
     if (load(cmd, &o, &ctx, &src)) return 1;
     cli_out out = {.cmd = cmd, .tty = isatty(2) && !o.quiet && !is_eval};
     ws_hooks h = cli_hooks(&out);

@@ -11,6 +11,7 @@ static int run_batch(int argc, char **argv) { return cmd_scenario(WS_CMD_BATCH, 
 static int run_online(int argc, char **argv) { return cmd_scenario(WS_CMD_ONLINE, argc, argv); }
 static int run_active(int argc, char **argv) { return cmd_scenario(WS_CMD_ACTIVE, argc, argv); }
 static int run_transfer(int argc, char **argv) { return cmd_scenario(WS_CMD_TRANSFER, argc, argv); }
+static int run_continual(int argc, char **argv) { return cmd_scenario(WS_CMD_CONTINUAL, argc, argv); }
 static int run_file(int argc, char **argv) { return cmd_run_file(argc, argv, 0); }
 static int plan_file(int argc, char **argv) { return cmd_run_file(argc, argv, 1); }
 static int version(int argc, char **argv) {
@@ -28,6 +29,7 @@ static const struct {
     {"online", run_online, "passive online learning: data arrives in rounds; warm vs random each round"},
     {"active", run_active, "active online learning: each learner picks its next examples by margin sampling"},
     {"transfer", run_transfer, "pretrain on A, then train on p% of B: warm from A vs random"},
+    {"continual", run_continual, "a sequence of tasks (permuted inputs, random labels, new classes): loss of plasticity"},
     {"sweep", cmd_sweep, "a grid (lr x batch, learner parameters, ...) over a scenario: accuracy vs compute, Pareto front"},
     {"run", run_file, "run the experiment an INI file describes (docs/EXPERIMENT-FILES.md); resumable, shardable"},
     {"plan", plan_file, "list the units of an experiment file (what --shard and --unit split)"},

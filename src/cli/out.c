@@ -65,6 +65,14 @@ static void on_round(void *user, uint64_t seed, const char *learner, const ws_on
     fflush(stderr);
 }
 
+static void on_task(void *user, uint64_t seed, const char *learner, const ws_continual_task *t) {
+    const cli_out *o = user;
+    if (!o->tty) return;
+    fprintf(stderr, "\r\033[K  seed %llu  task %d  %-7s online acc %.2f%%, held-out %.2f%%", (unsigned long long)seed,
+            t->task, learner, 100 * t->online_acc, 100 * t->test_acc);
+    fflush(stderr);
+}
+
 static void on_run_end(void *user) {
     const cli_out *o = user;
     if (o->tty) fprintf(stderr, "\r\033[K");
@@ -80,6 +88,7 @@ ws_hooks cli_hooks(cli_out *o) {
                       .note = on_note,
                       .epoch = on_epoch,
                       .round = on_round,
+                      .task = on_task,
                       .run_end = on_run_end,
                       .plan = on_plan,
                       .results = print_results,

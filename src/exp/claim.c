@@ -10,7 +10,7 @@
 
 // ---- measures -----------------------------------------------------------------------------------
 
-enum { NEEDS_GRADS = 1, NEEDS_SHRINK = 2 };
+enum { NEEDS_GRADS = 1, NEEDS_SHRINK = 2, NEEDS_TASKS = 4 };
 
 static const struct {
     const char *name, *units;
@@ -25,6 +25,8 @@ static const struct {
     [WS_CM_SHRINK_COST] = {"shrink-cost", "points", 0, 0, NEEDS_SHRINK},
     [WS_CM_SHRINK_CHANGE_MAX] = {"shrink-change-max", "points", 0, 0, NEEDS_SHRINK},
     [WS_CM_SECONDS] = {"seconds", "s", 1, 1, 0},
+    [WS_CM_ONLINE_ACC] = {"online-acc", "points", 0, 0, NEEDS_TASKS},
+    [WS_CM_STEPS_TO_TARGET] = {"steps-to-target", "steps", 0, 0, NEEDS_TASKS},
 };
 
 const char *ws_claim_measure_name(ws_claim_measure m) { return MEASURES[m].name; }
@@ -74,6 +76,8 @@ double ws_claim_value(const ws_claim_spec *c, const ws_run *r) {
     case WS_CM_SHRINK_COST: return shrink(r, c->measure_arg, 0);
     case WS_CM_SHRINK_CHANGE_MAX: return shrink(r, NAN, 1);
     case WS_CM_SECONDS: return r->m[WS_M_SECONDS];
+    case WS_CM_ONLINE_ACC: return 100 * r->m[WS_M_ONLINE_ACC];
+    case WS_CM_STEPS_TO_TARGET: return r->m[WS_M_STEPS_TO_TARGET];
     default: return NAN;
     }
 }
@@ -171,9 +175,30 @@ static int choice(reader *r, const char *v, const char *const *names) {
     return -1;
 }
 
+// One range of rounds: last | after-first | all | first:K | last:K.
+static int one_range(const char *v, size_t len, ws_claim_rounds *out, int *k) {
+    static const char *const names[] = {"last", "after-first", "all"};
+    for (int i = 0; i < 3; i++)
+        if (strlen(names[i]) == len && !strncmp(v, names[i], len)) return *out = (ws_claim_rounds)i, *k = 0, 0;
+    int n = 0, used = 0;
+    if (sscanf(v, "first:%d%n", &n, &used) == 1 && (size_t)used == len && n >= 1) return *out = WS_ROUNDS_FIRST_K, *k = n, 0;
+    if (sscanf(v, "last:%d%n", &n, &used) == 1 && (size_t)used == len && n >= 1) return *out = WS_ROUNDS_LAST_K, *k = n, 0;
+    return -1;
+}
+
+// rounds = RANGE, or RANGE - RANGE: a change along the sequence (late tasks against early ones).
+static ws_status rounds(reader *r, const char *v, ws_claim_spec *c) {
+    const char *minus = strstr(v, " - ");
+    const size_t len1 = minus ? (size_t)(minus - v) : strlen(v);
+    c->rounds_given = 1, c->contrast = minus != NULL;
+    if (one_range(v, len1, &c->rounds, &c->rounds_k) ||
+        (minus && one_range(minus + 3, strlen(minus + 3), &c->rounds2, &c->rounds2_k)))
+        return bad(r, "rounds '%s': expected last, after-first, all, first:K or last:K, or two of them as 'R1 - R2'", v);
+    return WS_OK;
+}
+
 static ws_status one_key(reader *r, const char *k, const char *v, ws_claim_spec *c) {
     static const char *const kinds[] = {"difference", "equivalence", "non-inferiority", "every-seed", NULL};
-    static const char *const rounds[] = {"last", "after-first", "all", NULL};
     static const char *const settings[] = {"other", "same", NULL};
     static const char *const roles[] = {"confirmatory", "exploratory", NULL};
     int i;
@@ -209,7 +234,7 @@ static ws_status one_key(reader *r, const char *k, const char *v, ws_claim_spec 
         return WS_OK;
     }
     if (!strcmp(k, "kind")) return (i = choice(r, v, kinds)) < 0 ? r->st : (c->kind = (ws_claim_kind)i, WS_OK);
-    if (!strcmp(k, "rounds")) return (i = choice(r, v, rounds)) < 0 ? r->st : (c->rounds = (ws_claim_rounds)i, c->rounds_given = 1, WS_OK);
+    if (!strcmp(k, "rounds")) return rounds(r, v, c);
     if (!strcmp(k, "effect-setting")) return (i = choice(r, v, settings)) < 0 ? r->st : (c->effect_here = i, WS_OK);
     if (!strcmp(k, "role")) return (i = choice(r, v, roles)) < 0 ? r->st : (c->exploratory = i, WS_OK);
     return bad(r, "unknown key '%s' (docs/EXPERIMENT-FILES.md lists a claim's keys)", k);
@@ -300,7 +325,9 @@ static ws_status check_learners(reader *r, const ws_claim_spec *c, const ws_setu
 // The measure and where it is taken exist in this scenario with these options.
 static ws_status check_measure(reader *r, const ws_claim_spec *c, const ws_experiment *e) {
     const ws_command sc = e->scenario;
-    const int online = sc == WS_CMD_ONLINE || sc == WS_CMD_ACTIVE;
+    const int online = sc == WS_CMD_ONLINE || sc == WS_CMD_ACTIVE || sc == WS_CMD_CONTINUAL;
+    if ((MEASURES[c->measure].needs & NEEDS_TASKS) && sc != WS_CMD_CONTINUAL)
+        return bad(r, "measure %s is a task sequence's (warmstart continual)", MEASURES[c->measure].name);
     if ((MEASURES[c->measure].needs & NEEDS_GRADS) && (sc != WS_CMD_BATCH || e->batch.grad_every <= 0))
         return bad(r, "measure %s needs a two-phase run with grad-every", MEASURES[c->measure].name);
     if (MEASURES[c->measure].needs & NEEDS_SHRINK) {
@@ -310,7 +337,7 @@ static ws_status check_measure(reader *r, const ws_claim_spec *c, const ws_exper
         if (!one || !arg) return bad(r, "measure %s needs a two-phase run with shrink-eval holding 1%s", MEASURES[c->measure].name,
                                      arg ? "" : " and its lambda");
     }
-    if (c->rounds_given && !online) return bad(r, "'rounds' is for online and active experiments");
+    if (c->rounds_given && !online) return bad(r, "'rounds' is for online, active and continual experiments");
     if (!isnan(c->share) && sc != WS_CMD_TRANSFER) return bad(r, "'share' is for transfer experiments");
     if (sc == WS_CMD_TRANSFER && isnan(c->share) && strcmp(c->trend, "share"))
         return bad(r, "a transfer claim names its share (share = P, smallest or largest) or trend = share");

@@ -36,12 +36,15 @@ typedef enum {
     WS_CM_SHRINK_COST,       // Figure 6: accuracy unshrunk - shrunk by lambda (the argument, or the smallest > 0), points
     WS_CM_SHRINK_CHANGE_MAX, // Figure 6: the largest |accuracy shrunk - unshrunk| over every lambda > 0, points
     WS_CM_SECONDS,           // training seconds: shown beside steps, never decided on (a claim cannot name it)
+    WS_CM_ONLINE_ACC,        // a task's average online accuracy (continual), points
+    WS_CM_STEPS_TO_TARGET,   // steps until the windowed online accuracy reached the target (continual)
     WS_CM_COUNT
 } ws_claim_measure;
 
-// Over an online run's rounds: the last, the mean of rounds 2 on (where a warm learner first
-// starts from its own model), or all (summed for steps and epochs, averaged for accuracies).
-typedef enum { WS_ROUNDS_LAST, WS_ROUNDS_AFTER_FIRST, WS_ROUNDS_ALL } ws_claim_rounds;
+// Over an online run's rounds or a task sequence's tasks: the last, the mean of rounds 2 on
+// (where a warm learner first starts from its own model), all (summed for steps and epochs,
+// averaged for accuracies), or the first or last K ("first:K", "last:K").
+typedef enum { WS_ROUNDS_LAST, WS_ROUNDS_AFTER_FIRST, WS_ROUNDS_ALL, WS_ROUNDS_FIRST_K, WS_ROUNDS_LAST_K } ws_claim_rounds;
 
 #define WS_SHARE_SMALLEST (-1.0)
 #define WS_SHARE_LARGEST (-2.0)
@@ -59,8 +62,12 @@ typedef struct {
     char beside_a[128], beside_b[128]; // another comparison shown with the measurement (beside = A - B), ""
     ws_claim_measure measure;
     double measure_arg;        // shrink-cost's lambda; NAN: the smallest lambda > 0
-    ws_claim_rounds rounds;    // online, active
-    int rounds_given;          // `rounds` was written (only online and active take it)
+    ws_claim_rounds rounds;    // online, active, continual
+    int rounds_k;              // first:K, last:K
+    int contrast;              // "R1 - R2": each learner's value over rounds R1 minus over R2 (a change
+    ws_claim_rounds rounds2;   // along the sequence: late tasks against early ones)
+    int rounds2_k;
+    int rounds_given;          // `rounds` was written (only online, active and continual take it)
     double share;              // transfer: the share of the target in percent, WS_SHARE_*; NAN: none
     char point[256];           // a sweep's point ("lr=0.01 batch=32"), "each", or ""
     char trend[64];            // a sweep axis or "share": the per-seed slope over it, times its span

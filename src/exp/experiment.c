@@ -222,9 +222,10 @@ ws_status ws_experiment_add_learner(ws_ctx *ctx, ws_experiment *e, const ws_lear
 }
 
 const ws_setup *ws_experiment_setup(const ws_experiment *e) {
-    return e->scenario == WS_CMD_TRANSFER ? &e->transfer.base
-         : e->scenario == WS_CMD_BATCH    ? &e->batch.base
-                                          : &e->online.base;
+    return e->scenario == WS_CMD_TRANSFER    ? &e->transfer.base
+         : e->scenario == WS_CMD_BATCH       ? &e->batch.base
+         : e->scenario == WS_CMD_CONTINUAL   ? &e->continual.base
+                                             : &e->online.base;
 }
 
 ws_status ws_experiment_add_merge(ws_ctx *ctx, ws_experiment *e, const char *dir) {
@@ -272,7 +273,7 @@ static ws_status check_runner(ws_ctx *ctx, const ws_experiment *e) {
 
 // The resolved configuration, with the program's own learners after the listed ones.
 static ws_status resolve(ws_ctx *ctx, ws_experiment *e) {
-    ws_status st = ws_options_resolve(ctx, e->scenario, &e->opt, &e->batch, &e->online, &e->transfer);
+    ws_status st = ws_options_resolve(ctx, e->scenario, &e->opt, &e->batch, &e->online, &e->transfer, &e->continual);
     if (st) return st;
     ws_setup *setups[3] = {&e->batch.base, &e->online.base, &e->transfer.base};
     for (int k = 0; k < 3; k++)

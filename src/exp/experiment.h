@@ -66,6 +66,7 @@ typedef struct ws_experiment {
     ws_batch_config batch;
     ws_online_config online;
     ws_transfer_config transfer;
+    ws_continual_config continual;
 } ws_experiment;
 
 // A new experiment of `scenario` with the defaults (sweep: a grid follows).

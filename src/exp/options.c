@@ -11,6 +11,7 @@
 #define ALL_RUN (WS_CMD_SCENARIOS | WS_CMD_TRAIN | WS_CMD_EVAL)
 #define TRAINING (WS_CMD_SCENARIOS | WS_CMD_TRAIN)
 #define ROUNDS (WS_CMD_ONLINE | WS_CMD_ACTIVE)
+#define CONTINUAL WS_CMD_CONTINUAL
 #define STR(f) offsetof(ws_options, f), sizeof(((ws_options *)0)->f)
 #define VAL(f) offsetof(ws_options, f), 0
 
@@ -121,6 +122,29 @@ static const ws_option_def OPTIONS[] = {
     {"rounds", WS_ARG_INT, "N", "at most N rounds (default: until the pool is used)", 0, 1e6, ROUNDS, 0, VAL(rounds)},
     {"grad-examples", WS_ARG_I64, "N", "gradient norms on at most N old and N new examples (default 2000; 0: all)", 0,
      1e9, ROUNDS | WS_CMD_BATCH, 0, VAL(grad_examples)},
+    // Task sequences (docs/CONTINUAL.md).
+    {"tasks-kind", WS_ARG_STRING, "K",
+     "permuted-input (default) | random-labels | permuted-labels | class-incremental | five-plus-one", 0, 0, CONTINUAL,
+     0, STR(tasks_kind)},
+    {"tasks", WS_ARG_INT, "N", "tasks in the sequence (default 10)", 1, 1e6, CONTINUAL, 0, VAL(tasks)},
+    {"task-steps", WS_ARG_I64, "N", "updates per task (default 625, Kumar et al.'s permuted MNIST)", 0, 1e12, CONTINUAL,
+     0, VAL(task_steps)},
+    {"task-epochs", WS_ARG_INT, "N", "passes over each task's examples instead of --task-steps", 1, 1e6, CONTINUAL, 0,
+     VAL(task_epochs)},
+    {"task-examples", WS_ARG_I64, "N",
+     "training examples per task, at most (default 10000; random-labels: the one subset; 0: all)", 0, 1e9, CONTINUAL,
+     0, VAL(task_examples)},
+    {"task-eval", WS_ARG_I64, "N", "held-out examples per task, at most (default 1000; 0: all)", 0, 1e9, CONTINUAL, 0,
+     VAL(task_eval)},
+    {"classes-per-task", WS_ARG_INT, "N",
+     "class-incremental: new classes per task; five-plus-one: the large tasks' classes (default 5)", 1, 1e5, CONTINUAL,
+     0, VAL(classes_per_task)},
+    {"small-classes", WS_ARG_INT, "N", "five-plus-one: the small tasks' classes (default 1)", 1, 1e5, CONTINUAL, 0,
+     VAL(small_classes)},
+    {"target", WS_ARG_DOUBLE, "A", "steps to target: online accuracy over the window to reach (default 0.8)", 1e-9, 1,
+     CONTINUAL, 0, VAL(target)},
+    {"target-window", WS_ARG_INT, "N", "steps to target: the window, in steps (default 50)", 1, 1e6, CONTINUAL, 0,
+     VAL(target_window)},
     // Transfer.
     {"pretrain", WS_ARG_STRING, "NAME[:DIR]",
      "dataset A to pretrain on (default: Fashion-MNIST classes 0-4, then --data is its classes 5-9)", 0, 0,
@@ -137,7 +161,7 @@ static const ws_option_def OPTIONS[] = {
      0, 0, WS_CMD_SCENARIOS, 0, STR(learners)},
     {"keep-optim", WS_ARG_FLAG, NULL,
      "learners other than random keep their optimizer state across rounds (paper: rebuilt)", 0, 0,
-     WS_CMD_BATCH | ROUNDS, 0, VAL(keep_optim)},
+     WS_CMD_BATCH | ROUNDS | CONTINUAL, 0, VAL(keep_optim)},
     {"seeds", WS_ARG_INT, "N", "repeat with N seeds: seed, seed+1, ... (default 1)", 1, 256, WS_CMD_SCENARIOS, 0,
      VAL(seeds)},
     {"out", WS_ARG_STRING, "DIR", "write DIR/batch.jsonl and DIR/batch.csv (default results)", 0, 0, WS_CMD_BATCH, 1,
@@ -146,6 +170,8 @@ static const ws_option_def OPTIONS[] = {
      ROUNDS, 1, STR(out)},
     {"out", WS_ARG_STRING, "DIR", "write DIR/transfer.jsonl and DIR/transfer.csv (default results/transfer)", 0, 0,
      WS_CMD_TRANSFER, 1, STR(out)},
+    {"out", WS_ARG_STRING, "DIR", "write DIR/continual.jsonl and DIR/continual.csv (default results/continual)", 0, 0,
+     CONTINUAL, 1, STR(out)},
     {"save", WS_ARG_STRING, "DIR", "save DIR/seed<S>-{phase1,<learner>}.safetensors", 0, 0, WS_CMD_BATCH, 0, STR(save)},
     {"save", WS_ARG_STRING, "FILE", "save the trained model (safetensors)", 0, 0, WS_CMD_TRAIN, 0, STR(save)},
     {"json", WS_ARG_FLAG, NULL, "print the result as one JSON object", 0, 0, WS_CMD_TRAIN | WS_CMD_EVAL, 0, VAL(json)},
@@ -166,7 +192,8 @@ static const struct {
     ws_command cmd;
     const char *name;
 } COMMANDS[] = {{WS_CMD_BATCH, "batch"}, {WS_CMD_ONLINE, "online"}, {WS_CMD_ACTIVE, "active"},
-                {WS_CMD_TRANSFER, "transfer"}, {WS_CMD_TRAIN, "train"}, {WS_CMD_EVAL, "eval"},
+                {WS_CMD_TRANSFER, "transfer"}, {WS_CMD_CONTINUAL, "continual"}, {WS_CMD_TRAIN, "train"},
+                {WS_CMD_EVAL, "eval"},
                 {WS_CMD_DATA, "data"}};
 
 const char *ws_command_name(ws_command cmd) {
@@ -198,6 +225,8 @@ void ws_options_defaults(ws_options *o, ws_command cmd) {
     ws_batch_config_defaults(&d);
     ws_online_config on;
     ws_online_config_defaults(&on);
+    ws_continual_config co;
+    ws_continual_config_defaults(&co);
     memset(o, 0, sizeof *o);
     snprintf(o->data, sizeof o->data, "fashion-mnist");
     snprintf(o->protocol, sizeof o->protocol, "%s", d.base.protocol == WS_PROTOCOL_PAPER ? "paper" : "default");
@@ -207,6 +236,7 @@ void ws_options_defaults(ws_options *o, ws_command cmd) {
     snprintf(o->out, sizeof o->out, "%s",
              cmd == WS_CMD_ONLINE ? "results/online" : cmd == WS_CMD_ACTIVE ? "results/active"
                                                    : cmd == WS_CMD_TRANSFER ? "results/transfer"
+                                                   : cmd == WS_CMD_CONTINUAL ? "results/continual"
                                                                             : "results");
     o->hidden.n = d.base.nhidden;
     memcpy(o->hidden.v, d.base.hidden, sizeof(int) * (size_t)d.base.nhidden);
@@ -215,7 +245,7 @@ void ws_options_defaults(ws_options *o, ws_command cmd) {
     o->beta2 = d.base.opt.beta2;
     o->eps = d.base.opt.eps;
     o->lr2 = o->wd2 = NAN; // unset: phase 2 follows phase 1
-    o->batch = d.base.batch;
+    o->batch = cmd == WS_CMD_CONTINUAL ? co.base.batch : d.base.batch;
     o->threshold = d.base.threshold;
     o->max_epochs = d.base.max_epochs;
     o->first_fraction = d.first_fraction;
@@ -227,6 +257,10 @@ void ws_options_defaults(ws_options *o, ws_command cmd) {
     o->k0 = on.k0, o->k = on.k, o->grad_examples = on.grad_examples;
     o->fractions = (ws_int_list){6, {1, 5, 10, 25, 50, 100}};
     snprintf(o->query, sizeof o->query, "margin");
+    snprintf(o->tasks_kind, sizeof o->tasks_kind, "%s", ws_task_kind_name(co.tasks.kind));
+    o->tasks = co.tasks.ntasks, o->task_steps = co.steps, o->task_examples = co.tasks.examples;
+    o->task_eval = co.tasks.eval_examples, o->classes_per_task = co.tasks.classes_per_task;
+    o->small_classes = co.tasks.small_classes, o->target = co.target, o->target_window = co.window;
 }
 
 int ws_flag_value(const char *v) {
@@ -374,6 +408,25 @@ static ws_status resolve_setup(ws_ctx *ctx, const ws_options *o, ws_setup *cfg) 
     return ws_setup_check(ctx, cfg);
 }
 
+// The task sequences: --task-epochs instead of the step budget when given.
+static ws_status resolve_continual(ws_ctx *ctx, const ws_options *o, ws_batch_config *batch, ws_continual_config *c) {
+    ws_continual_config_defaults(c);
+    ws_status st;
+    if (o->epochs) return ws_fail(ctx, WS_ERR_ARG, "--epochs: a task's length is --task-steps or --task-epochs");
+    if (o->plateau || o->eval_every || o->max_epochs != WS_AUTO || o->train_acc[0])
+        return ws_fail(ctx, WS_ERR_ARG, "--plateau, --eval-every, --max-epochs and --train-acc are stopping rules and "
+                                        "measures of runs to a threshold; a task trains a fixed budget");
+    if ((st = resolve_setup(ctx, o, &c->base))) return st;
+    if ((st = ws_task_kind_parse(ctx, o->tasks_kind, &c->tasks.kind))) return st;
+    c->tasks.ntasks = o->tasks, c->tasks.examples = o->task_examples, c->tasks.eval_examples = o->task_eval;
+    c->tasks.classes_per_task = o->classes_per_task, c->tasks.small_classes = o->small_classes;
+    c->task_epochs = o->task_epochs;
+    c->steps = o->task_epochs > 0 ? 0 : o->task_steps;
+    c->target = o->target, c->window = o->target_window;
+    batch->base = c->base;
+    return ws_continual_config_check(ctx, c);
+}
+
 // --shrink-eval: "L,L,..." or "A:B:N" (N evenly spaced values from A to B, both included).
 static ws_status parse_lambdas(ws_ctx *ctx, const char *v, ws_batch_config *batch) {
     double a, b;
@@ -399,9 +452,10 @@ static ws_status parse_lambdas(ws_ctx *ctx, const char *v, ws_batch_config *batc
 }
 
 ws_status ws_options_resolve(ws_ctx *ctx, ws_command cmd, const ws_options *o, ws_batch_config *batch,
-                             ws_online_config *online, ws_transfer_config *transfer) {
+                             ws_online_config *online, ws_transfer_config *transfer, ws_continual_config *continual) {
     ws_status st;
     ws_batch_config_defaults(batch);
+    if (cmd == WS_CMD_CONTINUAL) return resolve_continual(ctx, o, batch, continual);
     if (cmd == WS_CMD_ONLINE || cmd == WS_CMD_ACTIVE) {
         ws_online_config_defaults(online);
         if (cmd == WS_CMD_ACTIVE) {

@@ -12,6 +12,7 @@
 
 #include "core/ctx.h"
 #include "exp/batch.h"
+#include "exp/continual.h"
 #include "exp/online.h"
 #include "exp/transfer.h"
 
@@ -24,9 +25,10 @@ typedef enum {
     WS_CMD_TRAIN = 16,
     WS_CMD_EVAL = 32,
     WS_CMD_DATA = 64, // data info
+    WS_CMD_CONTINUAL = 128,
 } ws_command;
 
-#define WS_CMD_SCENARIOS (WS_CMD_BATCH | WS_CMD_ONLINE | WS_CMD_ACTIVE | WS_CMD_TRANSFER)
+#define WS_CMD_SCENARIOS (WS_CMD_BATCH | WS_CMD_ONLINE | WS_CMD_ACTIVE | WS_CMD_TRANSFER | WS_CMD_CONTINUAL)
 
 typedef enum { WS_ARG_FLAG, WS_ARG_INT, WS_ARG_I64, WS_ARG_FLOAT, WS_ARG_DOUBLE, WS_ARG_STRING, WS_ARG_INTLIST } ws_arg_kind;
 
@@ -53,6 +55,11 @@ typedef struct {
     double threshold, first_fraction;
     double confidence_penalty, fgsm_eps; // 0: off
     int64_t seed, subset, eval_subset;
+    // The task sequences (continual).
+    char tasks_kind[24];
+    int tasks, task_epochs, classes_per_task, small_classes, target_window;
+    int64_t task_steps, task_examples, task_eval;
+    double target;
     int eval_batch;
     // The runner's options: where and how this process runs the units (docs/RUNNING.md).
     int resume, plan;
@@ -97,11 +104,11 @@ ws_status ws_options_parse(ws_ctx *ctx, ws_command cmd, ws_options *o, int argc,
 int ws_flag_value(const char *text);
 
 // The scenarios' configurations from the values (batch, train, eval: batch; online,
-// active: online with online->base; transfer: transfer). Checks that need no data
-// (a protocol's name, SGD options with Adam, learners' specs, --fractions, ...):
+// active: online with online->base; transfer: transfer; continual: continual). Checks that
+// need no data (a protocol's name, SGD options with Adam, learners' specs, --fractions, ...):
 // WS_ERR_ARG with one line.
 ws_status ws_options_resolve(ws_ctx *ctx, ws_command cmd, const ws_options *o, ws_batch_config *batch,
-                             ws_online_config *online, ws_transfer_config *transfer);
+                             ws_online_config *online, ws_transfer_config *transfer, ws_continual_config *continual);
 
 // The data options as a loader's: --labels and --extra checked against --data.
 ws_status ws_options_source(ws_ctx *ctx, const ws_options *o, const char *data, ws_source_opts *so);

@@ -66,18 +66,8 @@ static ws_status load_data(ws_ctx *ctx, const ws_experiment *e, ws_source *src, 
     *have_pre = 0;
     if (e->scenario != WS_CMD_TRANSFER) {
         if ((st = load_source(ctx, o, o->data, 1, src))) return st;
-        if (e->scenario != WS_CMD_BATCH) {
-            // The rounds must fit the pool.
-            ws_split sp;
-            if ((st = ws_split_make(ctx, &e->online.base, src, e->online.base.seed, &sp))) goto fail;
-            int fits = ws_online_schedule(sp.n_pool, e->online.k0, e->online.k, e->online.rounds, NULL, 0) > 0;
-            ws_split_free(&sp);
-            if (!fits) {
-                st = ws_fail(ctx, WS_ERR_ARG, "%lld first examples and %lld per round do not fit a pool of %lld",
-                             (long long)e->online.k0, (long long)e->online.k, (long long)sp.n_pool);
-                goto fail;
-            }
-        }
+        const ws_scenario *sc = ws_scenario_of(e->scenario);
+        if (sc->check_data && (st = sc->check_data(ctx, e, src))) goto fail;
         if ((st = check_learners(ctx, &e->batch.base, &src->train))) goto fail;
         if (e->batch.base.save_dir && (st = ws_dir_make(ctx, e->batch.base.save_dir))) goto fail;
         return WS_OK;

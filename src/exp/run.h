@@ -22,6 +22,7 @@ typedef struct {
     const ws_batch_seed_result *batch;
     const ws_online_seed_result *online;
     const ws_transfer_seed_result *transfer;
+    const ws_continual_seed_result *continual;
     const char *excluded;          // the seeds left out (a unit diverged), a line each, or ""
 } ws_scenario_results;
 
@@ -39,6 +40,7 @@ typedef struct ws_hooks {
     // After each epoch of each run; after each round of an online/active chain; when a run ends.
     void (*epoch)(void *user, uint64_t seed, const char *learner, const ws_epoch_record *rec);
     void (*round)(void *user, uint64_t seed, const char *learner, const ws_online_round *r);
+    void (*task)(void *user, uint64_t seed, const char *learner, const ws_continual_task *t); // after each task
     void (*run_end)(void *user);
     // The plan: one unit id (with a sweep point's prefix) per call.
     void (*plan)(void *user, const char *id);

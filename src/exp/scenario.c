@@ -9,7 +9,8 @@
 #include "exp/setup.h"
 
 // The order a results folder is searched in.
-static const ws_scenario *const SCENARIOS[] = {&WS_SCENARIO_BATCH, &WS_SCENARIO_ONLINE, &WS_SCENARIO_TRANSFER};
+static const ws_scenario *const SCENARIOS[] = {&WS_SCENARIO_BATCH, &WS_SCENARIO_ONLINE, &WS_SCENARIO_TRANSFER,
+                                               &WS_SCENARIO_CONTINUAL};
 #define NSCENARIOS ((int)(sizeof SCENARIOS / sizeof *SCENARIOS))
 
 const ws_scenario *const *ws_scenarios(int *n) {

@@ -23,6 +23,9 @@ typedef struct ws_scenario {
     // Its units: how many a seed has, and their ids for seed `seed` into out[0..group(e)).
     int (*group)(const ws_experiment *e);
     void (*ids)(const ws_experiment *e, uint64_t seed, ws_unit_id *out);
+    // Optional: refuse a configuration the loaded data cannot run (online's rounds beyond the pool)
+    // before any folder is made.
+    ws_status (*check_data)(ws_ctx *ctx, const ws_experiment *e, const ws_source *data);
     // The resolved configuration recorded with every result (pretrain: transfer's A, else NULL).
     cJSON *(*config_json)(const ws_experiment *e, const ws_source *data, const ws_source *pretrain, const ws_ctx *ctx);
     // Run this process's units (ws_units_frame) and, once every unit has finished, assemble each
@@ -45,8 +48,8 @@ const ws_scenario *const *ws_scenarios(int *n);
 const ws_scenario *ws_scenario_of(ws_command c);
 const ws_scenario *ws_scenario_of_file(const char *file);
 
-// The entries (scenario_batch.c, scenario_online.c, scenario_transfer.c).
-extern const ws_scenario WS_SCENARIO_BATCH, WS_SCENARIO_ONLINE, WS_SCENARIO_TRANSFER;
+// The entries (scenario_batch.c, scenario_online.c, scenario_transfer.c, scenario_continual.c).
+extern const ws_scenario WS_SCENARIO_BATCH, WS_SCENARIO_ONLINE, WS_SCENARIO_TRANSFER, WS_SCENARIO_CONTINUAL;
 
 // The readers (batch.c, online.c, transfer.c).
 ws_status ws_batch_read_record(ws_ctx *ctx, const cJSON *rec, int64_t seed, ws_table *t, ws_point *p);

@@ -160,6 +160,19 @@ static ws_status write_online(ws_ctx *ctx, const char *dir, const cJSON *config,
 }
 
 
+// The rounds must fit the pool.
+static ws_status online_check_data(ws_ctx *ctx, const ws_experiment *e, const ws_source *src) {
+    ws_split sp;
+    ws_status st = ws_split_make(ctx, &e->online.base, src, e->online.base.seed, &sp);
+    if (st) return st;
+    const int fits = ws_online_schedule(sp.n_pool, e->online.k0, e->online.k, e->online.rounds, NULL, 0) > 0;
+    ws_split_free(&sp);
+    if (!fits)
+        return ws_fail(ctx, WS_ERR_ARG, "%lld first examples and %lld per round do not fit a pool of %lld",
+                       (long long)e->online.k0, (long long)e->online.k, (long long)sp.n_pool);
+    return WS_OK;
+}
+
 // ---- the entry ----------------------------------------------------------------------------------
 
 static int online_group_size(const ws_experiment *e) { return e->online.base.nlearners; }
@@ -190,6 +203,6 @@ static void online_expose(const void *results, ws_scenario_results *r) { r->onli
 // A seed's chains are independent (no shared start): shards split them.
 const ws_scenario WS_SCENARIO_ONLINE = {
     .name = "online", .commands = WS_CMD_ONLINE | WS_CMD_ACTIVE, .results = "online.jsonl", .csv = "online.csv",
-    .independent = 1, .group = online_group_size, .ids = online_ids, .config_json = online_config, .run = online_run,
+    .independent = 1, .check_data = online_check_data, .group = online_group_size, .ids = online_ids, .config_json = online_config, .run = online_run,
     .write = online_write, .free_results = online_free, .expose = online_expose, .read = ws_online_read_record,
 };

@@ -414,7 +414,7 @@ cJSON *ws_epoch_log_json(const ws_train_result *t) {
 }
 
 ws_stop_reason ws_stop_reason_parse(const char *name, int converged) {
-    for (int r = WS_STOP_THRESHOLD; r <= WS_STOP_CAP; r++)
+    for (int r = WS_STOP_THRESHOLD; r <= WS_STOP_STEPS; r++)
         if (name && !strcmp(name, ws_stop_reason_name((ws_stop_reason)r))) return (ws_stop_reason)r;
     return converged ? WS_STOP_THRESHOLD : WS_STOP_CAP; // records from before the field
 }

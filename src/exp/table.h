@@ -40,6 +40,8 @@ typedef enum {
     WS_M_GRAD_OLD,       // online: gradient norm on the old examples at the round's start
     WS_M_GRAD_NEW,       //         and on the new ones
     WS_M_UNITS_REPLACED, // continual backprop: hidden units replaced
+    WS_M_ONLINE_ACC,     // continual: the task's average online accuracy (each batch before its update), 0..1
+    WS_M_STEPS_TO_TARGET,// continual: steps until the windowed online accuracy reached the target (NAN: never)
     WS_M_COUNT
 } ws_measure;
 
@@ -61,7 +63,8 @@ typedef struct {
 typedef struct {
     int learner;           // index into the table's learners
     int64_t seed;          // the seed id: the record's "seed" (its position from 1 in a record without one)
-    int stage;             // online and active: the round (0-based); transfer: the share's index; else 0
+    int stage;             // online and active: the round (0-based); continual: the task; transfer: the share's
+                           // index; else 0
     ws_stop_reason stop;   // why it stopped ("converged": false in a record older than "stop" reads as the cap)
     int start_capped;      // a start of its own (shrink-perturb's own phase 1 under --protocol paper) hit the cap
     double m[WS_M_COUNT];
@@ -82,7 +85,7 @@ typedef struct {
 } ws_point;
 
 typedef struct {
-    char scenario[16];     // the results' scenario: "batch", "online" (online and active) or "transfer"
+    char scenario[16];     // the results' scenario: "batch", "online" (online and active), "continual" or "transfer"
     char experiment[24];   // config.experiment: batch, online, active or transfer
     int sweep;             // a sweep's points (sweep.jsonl)
     int nlearners;

@@ -277,11 +277,11 @@ static int on_entry(void *user, const char *section, const char *name, const cha
             fail(s, line, "'scenario' given twice (first on line %d)", out->scenario_line);
             return 0;
         }
-        static const char *const scenarios[] = {"batch", "online", "active", "transfer"};
+        static const char *const scenarios[] = {"batch", "online", "active", "transfer", "continual"};
         int ok = 0;
         for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++) ok |= !strcmp(value, scenarios[i]);
         if (!ok) {
-            fail(s, line, "scenario '%.64s': expected batch, online, active or transfer", value);
+            fail(s, line, "scenario '%.64s': expected batch, online, active, transfer or continual", value);
             return 0;
         }
         snprintf(out->scenario, sizeof out->scenario, "%s", value);

@@ -70,17 +70,23 @@ double ws_claim_paper_value(const ws_claim *c) {
 
 // ---- where in the runs ----------------------------------------------------------------------------
 
+// Rounds [first, last] of n by a claim's range (first:K and last:K need K <= n).
+static int rounds_range(ws_claim_rounds r, int k, int n, int *first, int *last) {
+    *first = 0, *last = n - 1;
+    if (r == WS_ROUNDS_LAST) *first = n - 1;
+    else if (r == WS_ROUNDS_AFTER_FIRST) *first = 1;
+    else if (r == WS_ROUNDS_FIRST_K) *last = k - 1;
+    else if (r == WS_ROUNDS_LAST_K) *first = n - k;
+    return *first >= 0 && *last < n && *first <= *last;
+}
+
 // The stages [first, last] the claim reads of learner l at p: an online run's rounds, a transfer
 // share, or the one stage of a two-phase run; 0 when there is none.
 static int stage_range(const ws_table *t, const ws_point *p, const ws_claim_spec *c, int l, int *first, int *last) {
     const int n = ws_point_stages(p, l);
     *first = *last = 0;
     if (n == 0) return 0;
-    if (!strcmp(t->scenario, "online")) {
-        *last = n - 1;
-        *first = c->rounds == WS_ROUNDS_LAST ? n - 1 : c->rounds == WS_ROUNDS_AFTER_FIRST ? 1 : 0;
-        return *first <= *last;
-    }
+    if (!strcmp(t->scenario, "online") || !strcmp(t->scenario, "continual")) return rounds_range(c->rounds, c->rounds_k, n, first, last);
     if (!strcmp(t->scenario, "transfer") && !isnan(c->share)) {
         if (c->share == WS_SHARE_SMALLEST) return 1;
         if (c->share == WS_SHARE_LARGEST) return *first = *last = n - 1, 1;
@@ -105,10 +111,13 @@ static double value_over(const ws_point *p, const ws_claim_spec *c, int l, int64
     return ws_claim_sums(c->measure) ? sum : sum / (last - first + 1);
 }
 
+// A contrast (rounds = R1 - R2): the value over R1 minus the value over R2.
 static double value_of(const ws_table *t, const ws_point *p, const ws_claim_spec *c, int l, int64_t s) {
-    int first, last;
+    int first, last, first2, last2;
     if (l < 0 || !stage_range(t, p, c, l, &first, &last)) return NAN;
-    return value_over(p, c, l, s, first, last);
+    if (!c->contrast) return value_over(p, c, l, s, first, last);
+    if (!rounds_range(c->rounds2, c->rounds2_k, ws_point_stages(p, l), &first2, &last2)) return NAN;
+    return value_over(p, c, l, s, first, last) - value_over(p, c, l, s, first2, last2);
 }
 
 // The seed ids of learners a and b (b < 0: a's) at p, ascending, without repeats.
@@ -238,13 +247,28 @@ typedef struct {
     int cap, *n;
 } sink;
 
+// A range of rounds (tasks) in words: "last round", "the first 5 tasks".
+static void range_text(char *out, size_t cap, ws_claim_rounds r, int k, int tasks) {
+    const char *unit = tasks ? "task" : "round";
+    if (r == WS_ROUNDS_LAST) ws_append(out, cap, "last %s", unit);
+    else if (r == WS_ROUNDS_AFTER_FIRST) ws_append(out, cap, "%ss 2 on", unit);
+    else if (r == WS_ROUNDS_ALL) ws_append(out, cap, "all %ss", unit);
+    else ws_append(out, cap, "the %s %d %s%s", r == WS_ROUNDS_FIRST_K ? "first" : "last", k, unit, k == 1 ? "" : "s");
+}
+
 // Where the claim reads the runs, in words.
 static void where_text(const ws_table *t, const ws_claim_spec *c, const char *point, char *out, size_t cap) {
     out[0] = 0;
     if (point[0]) ws_append(out, cap, "%s", point);
-    if (!strcmp(t->scenario, "online"))
-        ws_append(out, cap, "%s%s", out[0] ? ", " : "",
-               c->rounds == WS_ROUNDS_LAST ? "last round" : c->rounds == WS_ROUNDS_AFTER_FIRST ? "rounds 2 on" : "all rounds");
+    const int tasks = !strcmp(t->scenario, "continual");
+    if (tasks || !strcmp(t->scenario, "online")) {
+        ws_append(out, cap, "%s", out[0] ? ", " : "");
+        range_text(out, cap, c->rounds, c->rounds_k, tasks);
+        if (c->contrast) {
+            ws_append(out, cap, " against ");
+            range_text(out, cap, c->rounds2, c->rounds2_k, tasks);
+        }
+    }
     if (c->share == WS_SHARE_SMALLEST) ws_append(out, cap, "%sthe smallest share", out[0] ? ", " : "");
     else if (c->share == WS_SHARE_LARGEST) ws_append(out, cap, "%sthe largest share", out[0] ? ", " : "");
     else if (c->share > 0) ws_append(out, cap, "%s%g %% of the target", out[0] ? ", " : "", c->share);

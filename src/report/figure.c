@@ -61,13 +61,21 @@ static void title_line(FILE *gp, const char *escaped) {
     else fprintf(gp, "set title '%s' noenhanced\n", escaped);
 }
 
+// The axes' labels, escaped as the title is (a label may hold a quote: "the task's end").
+static void labels(FILE *gp, const char *x, const char *y) {
+    char xl[200], yl[200];
+    ws_gp_escape(xl, sizeof xl, x);
+    ws_gp_escape(yl, sizeof yl, y);
+    fprintf(gp, "set xlabel '%s' noenhanced\nset ylabel '%s' noenhanced\n", xl, yl);
+}
+
 static void script_for(FILE *gp, const figure *f, const char *folder, const char *term, const char *ext) {
     char t[600], dir[2400];
     ws_gp_escape(t, sizeof t, f->title);
     ws_gp_escape(dir, sizeof dir, folder); // a quote in the folder's name stays inside gnuplot's strings
     fprintf(gp, "set terminal %s\nset output '%s/%s.%s'\n", term, dir, f->file, ext);
     title_line(gp, t);
-    fprintf(gp, "set xlabel '%s' noenhanced\nset ylabel '%s' noenhanced\n", f->xlabel, f->ylabel);
+    labels(gp, f->xlabel, f->ylabel);
     fprintf(gp, "set grid\nset key below noenhanced\n%s\n", f->logx ? "set logscale x" : "unset logscale x");
     fprintf(gp, "plot ");
     for (int i = 0; i < f->nseries && f->scatter; i++)
@@ -161,7 +169,7 @@ static void heatmap_script(FILE *gp, const heatmap *h, const char *dir, const ch
     ws_gp_escape(t, sizeof t, h->title);
     fprintf(gp, "set terminal %s\nset output '%s/%s.%s'\n", term, dir, h->file, ext);
     title_line(gp, t);
-    fprintf(gp, "set xlabel '%s' noenhanced\nset ylabel '%s' noenhanced\n", h->xlabel, h->ylabel);
+    labels(gp, h->xlabel, h->ylabel);
     fprintf(gp, "set cblabel '%s' noenhanced\nunset key\nset tics out nomirror\n", h->zlabel);
     fprintf(gp, "set style textbox opaque fc rgb '#ffffff' noborder\n");
     fprintf(gp, "set palette defined (0 '#440154', 1 '#3b528b', 2 '#21908d', 3 '#5dc963', 4 '#fde725')\n");

@@ -30,6 +30,9 @@ ws_status ws_plot_batch(ws_ctx *ctx, const ws_table *t, const ws_point *p, const
 // configurations' phase1_epochs): warm's test accuracy against random's by the start epoch, and
 // the per-epoch curves of the warm starts (Figure 4). Nothing for other sweeps.
 ws_status ws_plot_phase1_sweep(ws_ctx *ctx, const ws_table *t, const char *outdir, int *nfigs);
+// A task sequence (continual): per task, each learner's online accuracy, held-out accuracy and
+// gap to random's online accuracy (report/plot_continual.c).
+ws_status ws_plot_continual(ws_ctx *ctx, const ws_table *t, const char *outdir, int *nfigs);
 // An online run whose learners include shrink-perturb at >= 2 lambdas and >= 2 sigmas: heatmaps of
 // the mean test accuracy and the training time over the grid (Figure 8). Nothing otherwise.
 ws_status ws_plot_shrink_grid(ws_ctx *ctx, const ws_table *t, const char *outdir, int *nfigs);

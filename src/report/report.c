@@ -32,8 +32,9 @@
 #define NAME_CAP 64
 #define PATH_CAP WS_PATH_CAP
 
-enum { BATCH, ONLINE, TRANSFER, SWEEP, NKINDS };
-static const char *const RESULT_FILES[NKINDS] = {"batch.jsonl", "online.jsonl", "transfer.jsonl", "sweep.jsonl"};
+enum { BATCH, ONLINE, TRANSFER, CONTINUAL, SWEEP, NKINDS };
+static const char *const RESULT_FILES[NKINDS] = {"batch.jsonl", "online.jsonl", "transfer.jsonl", "continual.jsonl",
+                                                          "sweep.jsonl"};
 static const char *const BASELINE = "random";
 
 // ---- values over seeds ----------------------------------------------------------------------
@@ -148,7 +149,10 @@ static ws_status add_learner(ws_ctx *ctx, experiment *e, const ws_table *t, cons
     snprintf(x->name, sizeof x->name, "%s", t->learners[l]);
     if (staged && !(x->per_point = calloc(MAX_POINTS, sizeof *x->per_point)))
         return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the report");
-    const int base = ws_table_learner(t, BASELINE), stages = ws_point_stages(p, l), online = e->kind == ONLINE;
+    const int base = ws_table_learner(t, BASELINE), stages = ws_point_stages(p, l);
+    const int online = e->kind == ONLINE || e->kind == CONTINUAL;
+    // A task sequence's stages are read by their online accuracy; the others' by test accuracy.
+    const ws_measure per_stage = e->kind == CONTINUAL ? WS_M_ONLINE_ACC : WS_M_TEST_ACC;
     int64_t seeds[256];
     const int n = ws_point_seeds(p, l, seeds, 256);
     ws_status st = WS_OK;
@@ -158,7 +162,7 @@ static ws_status add_learner(ws_ctx *ctx, experiment *e, const ws_table *t, cons
             const ws_run *r = ws_point_run(p, l, seeds[i], k);
             if (!r) continue;
             last = r;
-            if (staged) st = samples_add(ctx, &x->per_point[k], 100 * r->m[WS_M_TEST_ACC]);
+            if (staged) st = samples_add(ctx, &x->per_point[k], 100 * r->m[per_stage]);
         }
         if (!last || st || e->kind == TRANSFER) continue;
         x->runs++;
@@ -178,7 +182,7 @@ static void stage_axis(experiment *e, const ws_point *p) {
         const ws_run *r = &p->runs[i];
         if (r->stage >= MAX_POINTS || !isfinite(r->m[WS_M_EXAMPLES])) continue;
         if (r->stage >= e->npoints) e->npoints = r->stage + 1;
-        e->x[r->stage] = e->kind == TRANSFER ? 100 * r->m[WS_M_FRACTION] : r->m[WS_M_EXAMPLES];
+        e->x[r->stage] = e->kind == TRANSFER ? 100 * r->m[WS_M_FRACTION] : e->kind == CONTINUAL ? r->stage : r->m[WS_M_EXAMPLES];
         e->examples[r->stage] = r->m[WS_M_EXAMPLES];
     }
 }
@@ -225,7 +229,11 @@ static ws_summary percent(ws_summary s) {
 }
 
 static ws_status summarise(ws_ctx *ctx, experiment *e, const ws_table *t) {
-    e->kind = t->sweep ? SWEEP : !strcmp(t->scenario, "batch") ? BATCH : !strcmp(t->scenario, "online") ? ONLINE : TRANSFER;
+    e->kind = t->sweep                              ? SWEEP
+            : !strcmp(t->scenario, "batch")         ? BATCH
+            : !strcmp(t->scenario, "online")        ? ONLINE
+            : !strcmp(t->scenario, "continual")     ? CONTINUAL
+                                                    : TRANSFER;
     snprintf(e->name, sizeof e->name, "%s", t->sweep ? "sweep" : t->experiment[0] ? t->experiment : t->scenario);
     e->config = t->npoints ? t->points[0].config : NULL;
     if (e->kind == SWEEP) return summarise_sweep(ctx, e, t);
@@ -334,9 +342,11 @@ static void write_final_table(ws_page *p, const experiment *e, const char *first
     ws_page_table_end(p);
 }
 
-// One row per point (a round's examples seen, a share of the target): each
-// learner's accuracy there; `examples` adds the share's example count.
+// One row per point (a round's examples seen, a share of the target, a task): each learner's
+// accuracy there; `examples` adds the share's example count. Past 25 points, every k-th and the
+// last, so that a sequence of 500 tasks fits a page (the figures hold them all).
 static void write_per_point(ws_page *p, const experiment *e, const char *text, const char *key, int examples) {
+    const int every = e->npoints > 25 ? (e->npoints + 24) / 25 : 1;
     ws_page_text(p, text);
     ws_page_row h = {0};
     ws_row_add(&h, "%s", key);
@@ -344,6 +354,7 @@ static void write_per_point(ws_page *p, const experiment *e, const char *text, c
     for (int i = 0; i < e->nlearners; i++) ws_row_add(&h, "%s", e->learners[i].name);
     ws_page_table(p, &h);
     for (int k = 0; k < e->npoints; k++) {
+        if (k % every && k != e->npoints - 1) continue;
         ws_page_row r = {0};
         ws_row_add(&r, examples ? "%g" : "%.0f", e->x[k]);
         if (examples && isfinite(e->examples[k])) ws_row_add(&r, "%.0f", e->examples[k]);
@@ -362,6 +373,15 @@ static void write_online(ws_page *p, const experiment *e) {
     ws_page_text(p, text);
     write_final_table(p, e, "learner", "cumulative seconds", 0);
     write_per_point(p, e, "Test accuracy (%) per round:", "examples seen", 0);
+}
+
+static void write_continual(ws_page *p, const experiment *e) {
+    char text[160];
+    snprintf(text, sizeof text, "The last task (%d): held-out accuracy at its end; seconds summed over the tasks:",
+             e->npoints - 1);
+    ws_page_text(p, text);
+    write_final_table(p, e, "learner", "cumulative seconds", 0);
+    write_per_point(p, e, "Average online accuracy (%) per task (each batch before its update):", "task", 0);
 }
 
 static void write_transfer(ws_page *p, const experiment *e) {
@@ -586,6 +606,7 @@ static ws_status write_experiment_body(ws_ctx *ctx, ws_page *p, const char *root
     case BATCH: write_batch(p, e); break;
     case ONLINE: write_online(p, e); break;
     case TRANSFER: write_transfer(p, e); break;
+    case CONTINUAL: write_continual(p, e); break;
     default: st = write_sweep(ctx, p, e);
     }
     if (!st) st = write_raw_links(ctx, p, root, f->rel, e->kind);

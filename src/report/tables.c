@@ -175,6 +175,60 @@ static void transfer_table(FILE *f, const ws_scenario_results *x, learner_col *c
     print_learner_rows(f, cols, nl, done, 0);
 }
 
+// One row per task (at most 20, evenly spaced, the last always): a measure per learner.
+static void continual_rows(FILE *f, const ws_scenario_results *x, const char *what, int online) {
+    const ws_continual_seed_result *r = x->continual;
+    const int n = x->n, nl = r[0].nlearners, nt = r[0].ntasks, every = nt > 20 ? (nt + 19) / 20 : 1;
+    int width[WS_MAX_LEARNERS];
+    fprintf(f, "\n%-7s", "task");
+    for (int l = 0; l < nl; l++) {
+        width[l] = (int)strlen(r[0].learner_names[l]) + 2 > 18 ? (int)strlen(r[0].learner_names[l]) + 2 : 18;
+        ws_table_cell(f, r[0].learner_names[l], width[l]);
+    }
+    fprintf(f, "(%s %%)\n", what);
+    for (int k = 0; k < nt; k++) {
+        if (k % every && k != nt - 1) continue;
+        fprintf(f, "%-7d", k);
+        for (int l = 0; l < nl; l++) {
+            double v[256];
+            char cell[64];
+            for (int i = 0; i < n; i++) {
+                const ws_continual_task *y = &r[i].tasks[l * nt + k];
+                v[i] = online ? y->online_acc : y->test_acc;
+            }
+            ws_table_summary(cell, sizeof cell, v, n, 100, 2);
+            ws_table_cell(f, cell, width[l]);
+        }
+        fprintf(f, "\n");
+    }
+}
+
+static void continual_table(FILE *f, const ws_scenario_results *x, learner_col *cols) {
+    const ws_continual_config *cfg = &x->e->continual;
+    const ws_continual_seed_result *r = x->continual;
+    const int n = x->n, nl = r[0].nlearners, nt = r[0].ntasks;
+    fprintf(f, "\nTask sequence: %s, %d tasks of %lld %s (batch %d), %s, %s, %s lr %g, %d seed%s\n",
+            ws_task_kind_name(cfg->tasks.kind), nt, (long long)(cfg->steps ? cfg->steps : cfg->task_epochs),
+            cfg->steps ? "steps" : "epochs", cfg->base.batch, x->data->name, x->arch,
+            ws_opt_kind_name(cfg->base.opt.kind), cfg->base.opt.lr, n, n == 1 ? "" : "s");
+    fprintf(f, "online accuracy: each batch before its update, averaged over the task%s\n",
+            n > 1 ? "; mean ± 95% CI over seeds" : "");
+    continual_rows(f, x, "online acc", 1);
+    continual_rows(f, x, "held-out acc at the task's end", 0);
+    fprintf(f, "\nthe last task; seconds: summed over the tasks\n");
+    for (int l = 0; l < nl; l++) {
+        cols[l].name = r[0].learner_names[l];
+        for (int i = 0; i < n; i++) {
+            const ws_continual_task *y = &r[i].tasks[l * nt + nt - 1];
+            run_col(&cols[l], i, &(ws_run_result){.train = y->train, .test_acc = y->test_acc});
+            cols[l].seconds[i] = y->cum_seconds;
+            cols[l].epochs[i] = 0;
+            for (int k = 0; k < nt; k++) cols[l].epochs[i] += r[i].tasks[l * nt + k].train.nepochs;
+        }
+    }
+    print_learner_rows(f, cols, nl, n, 0);
+}
+
 void ws_table_results(FILE *f, const ws_scenario_results *x) {
     const char *out = x->e->opt.out;
     if (!x->n) {
@@ -188,10 +242,11 @@ void ws_table_results(FILE *f, const ws_scenario_results *x) {
     }
     if (x->batch) batch_table(f, x, cols);
     else if (x->online) online_table(f, x, cols);
+    else if (x->continual) continual_table(f, x, cols);
     else transfer_table(f, x, cols);
     free(cols);
     if (x->excluded[0]) fprintf(f, "\nnote: %s\n", x->excluded);
-    const char *file = x->batch ? "batch" : x->online ? "online" : "transfer";
+    const char *file = x->batch ? "batch" : x->online ? "online" : x->continual ? "continual" : "transfer";
     const char *save = x->batch ? x->e->batch.base.save_dir : NULL;
     fprintf(f, "\nresults: %s/%s.jsonl, %s/%s.csv%s%s\n", out, file, out, file, save ? "; checkpoints in " : "",
             save ? save : "");

@@ -15,6 +15,7 @@ const char *ws_stop_reason_name(ws_stop_reason r) {
     case WS_STOP_EPOCHS: return "epochs";
     case WS_STOP_PLATEAU: return "plateau";
     case WS_STOP_CAP: return "cap";
+    case WS_STOP_STEPS: return "steps";
     }
     return "?";
 }
@@ -36,7 +37,12 @@ double ws_official_acc_value(const ws_official_acc *a) { return a->samples_sum >
 
 // Which rule, if any, stops training after epoch e (best: the best training accuracy
 // before this epoch; since: epochs since it was last exceeded, this one included).
-static int stop_after(const ws_train_config *cfg, int e, double acc, double *best, int *since, ws_stop_reason *why) {
+static int stop_after(const ws_train_config *cfg, int e, int64_t steps, double acc, double *best, int *since,
+                      ws_stop_reason *why) {
+    if (cfg->max_steps > 0) {
+        *why = WS_STOP_STEPS;
+        return steps >= cfg->max_steps;
+    }
     if (cfg->epochs > 0) {
         *why = WS_STOP_EPOCHS;
         return e >= cfg->epochs;
@@ -66,8 +72,14 @@ ws_status ws_train_to_threshold(ws_ctx *ctx, ws_model *m, ws_optim *opt, const w
     if (n <= 0) return ws_fail(ctx, WS_ERR_ARG, "nothing to train on (0 examples)");
     if (cfg->batch < 1) return ws_fail(ctx, WS_ERR_ARG, "batch size %d must be >= 1", cfg->batch);
     if (cfg->max_epochs < 0) return ws_fail(ctx, WS_ERR_ARG, "max epochs %d must be >= 0 (0: no cap)", cfg->max_epochs);
-    if (cfg->epochs < 0 || cfg->plateau < 0 || cfg->eval_every < 0)
-        return ws_fail(ctx, WS_ERR_ARG, "epochs, plateau and eval-every must be >= 0");
+    if (cfg->epochs < 0 || cfg->plateau < 0 || cfg->eval_every < 0 || cfg->max_steps < 0)
+        return ws_fail(ctx, WS_ERR_ARG, "epochs, plateau, eval-every and steps must be >= 0");
+    if (cfg->max_steps > 0 && cfg->epochs > 0)
+        return ws_fail(ctx, WS_ERR_ARG, "a step budget (%lld) and fixed epochs (%d): choose one",
+                       (long long)cfg->max_steps, cfg->epochs);
+    if (cfg->drop_last && n < cfg->batch)
+        return ws_fail(ctx, WS_ERR_ARG, "%lld examples make no whole batch of %d (the last batch is left out)",
+                       (long long)n, cfg->batch);
     if (cfg->probe && cfg->probe_every < 1) return ws_fail(ctx, WS_ERR_ARG, "a probe needs probe_every >= 1");
     if (!(cfg->confidence_penalty >= 0) || !isfinite(cfg->confidence_penalty))
         return ws_fail(ctx, WS_ERR_ARG, "confidence penalty %g must be a finite number >= 0 (0: off)",
@@ -133,11 +145,12 @@ ws_status ws_train_to_threshold(ws_ctx *ctx, ws_model *m, ws_optim *opt, const w
         }
         ws_rng ar = ws_rng_stream(seed, "augment", order_stream * 1000003u + (uint64_t)e);
         double loss_sum = 0.0, probe_seconds = 0.0;
-        int64_t hits = 0;
+        int64_t hits = 0, seen = 0;
         ws_official_acc official;
         ws_official_acc_begin(&official);
         for (int64_t s = 0; s < n; s += B) {
             int b = (int)(n - s < B ? n - s : B);
+            if ((cfg->drop_last && b < B) || (cfg->max_steps > 0 && out->steps >= cfg->max_steps)) break;
             if (rows) ws_gather_rows(x, y, rows, d, idx, pos + s, b);
             else ws_gather_augmented(x, y, d, norm, order + s, b, &cfg->augment, &ar);
             ws_model_forward(ctx, m, x, b, 1);
@@ -172,6 +185,7 @@ ws_status ws_train_to_threshold(ws_ctx *ctx, ws_model *m, ws_optim *opt, const w
             out->steps++;
             loss_sum += loss * b;
             hits += correct;
+            seen += b;
             ws_official_acc_add(&official, correct, b);
             if (cfg->on_batch) cfg->on_batch(cfg->on_batch_user, out->steps, b, correct, loss);
             if (cfg->probe && out->steps % cfg->probe_every == 0) {
@@ -197,15 +211,16 @@ ws_status ws_train_to_threshold(ws_ctx *ctx, ws_model *m, ws_optim *opt, const w
         ws_epoch_record *rec = &out->epochs[out->nepochs++];
         memset(rec, 0, sizeof *rec);
         rec->epoch = e;
-        rec->loss = loss_sum / (double)n;
-        rec->hit_rate = (double)hits / (double)n;
+        // Over the examples the epoch trained on (a step budget or drop_last may leave some out).
+        rec->loss = loss_sum / (double)seen;
+        rec->hit_rate = (double)hits / (double)seen;
         rec->train_acc = cfg->train_acc == WS_TRAIN_ACC_OFFICIAL ? ws_official_acc_value(&official) : rec->hit_rate;
         rec->seconds = ws_now() - t0 - probe_seconds;
         eval_seconds += probe_seconds;
         out->train_acc = rec->train_acc;
         out->loss = rec->loss;
         ws_stop_reason why = WS_STOP_CAP;
-        const int stop = stop_after(cfg, e, rec->train_acc, &best, &since, &why);
+        const int stop = stop_after(cfg, e, out->steps, rec->train_acc, &best, &since, &why);
         if (cfg->eval_every > 0 && (e % cfg->eval_every == 0 || stop)) {
             double t_eval = ws_now();
             if ((st = ws_evaluate(ctx, m, cfg->eval_d, norm, cfg->eval_idx, cfg->eval_n,

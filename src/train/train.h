@@ -43,8 +43,9 @@ typedef enum {
     WS_STOP_EPOCHS,    // fixed-epoch training: the N epochs are done
     WS_STOP_PLATEAU,   // the training accuracy did not improve for `plateau` epochs
     WS_STOP_CAP,       // max_epochs before any of the above
+    WS_STOP_STEPS,     // a step budget: exactly max_steps updates (the task sequences' tasks)
 } ws_stop_reason;
-const char *ws_stop_reason_name(ws_stop_reason r); // "threshold", "epochs", "plateau", "cap"
+const char *ws_stop_reason_name(ws_stop_reason r); // "threshold", "epochs", "plateau", "cap", "steps"
 const char *ws_train_acc_kind_name(ws_train_acc_kind k); // "epoch", "official"
 
 // Per step, after the update: the batch's size, its correct predictions and mean loss
@@ -57,6 +58,10 @@ typedef struct {
     int max_epochs;     // cap (0: none, as the official code)
     int epochs;         // > 0: exactly this many epochs; no threshold, plateau or cap
     int plateau;        // > 0: stop when the training accuracy has not exceeded its best for this many epochs
+    int64_t max_steps;  // > 0: exactly this many updates, the last epoch cut short where they end; no
+                        // threshold, plateau or cap (not with `epochs`)
+    int drop_last;      // 1: an epoch's last batch, when smaller than `batch`, is left out (each epoch a
+                        // fresh shuffle, so every example still comes round)
     ws_train_acc_kind train_acc;
     // Evaluation during training: every `eval_every` epochs (and after the last), the test
     // accuracy and loss on eval_idx[0..eval_n) of eval_d go into the epoch's record. It

@@ -259,6 +259,44 @@ expect_error "bad learner parameter" "learner 'noise:lambda=1': noise takes no '
 expect_error "cbp on logistic regression" "continual backprop replaces hidden units" \
     "$WS" batch --model logreg --subset 500 --learners cbp --out "$T/never-l"
 [ ! -e "$T/never-l" ] && ok "a refused learner writes nothing" || bad "output written for a refused learner"
+# --- task sequences: every learner on the same tasks; shards merged equal one process ---
+CONT="--tasks 3 --task-steps 40 --task-examples 400 --task-eval 100 --hidden 16 --seeds 2 --threads 2 --quiet"
+if "$WS" continual $CONT --learners warm,l2-init,random --out "$T/cont" >"$T/cont.table" 2>"$T/cont.log"; then
+    ok "continual: 3 permuted-input tasks x 3 learners x 2 seeds finish"
+else
+    bad "continual failed: $(cat "$T/cont.log")"
+fi
+[ "$(wc -l <"$T/cont/continual.csv" 2>/dev/null)" -eq 19 ] && [ "$(wc -l <"$T/cont/continual.jsonl")" -eq 2 ] \
+    && awk -F, 'NR > 1 && ($4 != 400 || $5 != 100 || $10 != 40) { exit 1 }' "$T/cont/continual.csv" \
+    && ok "continual writes 3 tasks x 3 learners per seed, 40 steps on 400 examples each, 100 held out" \
+    || bad "continual outputs: $(head -3 "$T/cont/continual.csv")"
+for key in '"experiment":"continual"' '"tasks_kind":"permuted-input"' '"online_acc"' '"steps_to_target"' \
+    '"learners":{"warm":['; do
+    grep -qF "$key" "$T/cont/continual.jsonl" || { bad "continual.jsonl lacks $key"; key=; break; }
+done
+[ -n "$key" ] && ok "continual.jsonl holds the configuration and per-task online and held-out accuracy"
+grep -q "online acc" "$T/cont.table" && ok "continual prints the per-task table" || bad "continual table: $(cat "$T/cont.table")"
+# Task 0 is every learner's alike (the same initialisation, batches and task).
+awk -F, 'NR > 1 && $2 == 0 { if (seen[$1] != "" && seen[$1] != $6) exit 1; seen[$1] = $6 }' "$T/cont/continual.csv" \
+    && ok "every learner's online accuracy on task 0 is the same" || bad "task 0 differs: $(cat "$T/cont/continual.csv")"
+"$WS" continual $CONT --learners warm,l2-init,random --out "$T/contsh" --shard 1/2 >/dev/null 2>&1 &&
+    "$WS" continual $CONT --learners warm,l2-init,random --out "$T/contsh" --shard 2/2 >/dev/null 2>&1 &&
+    "$WS" merge "$T/contsh" >/dev/null 2>&1
+cut -d, -f1-11,14 "$T/cont/continual.csv" >"$T/cont.a"
+cut -d, -f1-11,14 "$T/contsh/continual.csv" >"$T/cont.b" 2>/dev/null
+cmp -s "$T/cont.a" "$T/cont.b" && ok "continual as 2 shards, merged: the one-process results (seconds aside)" \
+    || bad "continual shards differ: $(diff "$T/cont.a" "$T/cont.b" | head -5)"
+if "$WS" plot "$T/cont" --out "$T/cont/figures" >/dev/null 2>&1 && [ -s "$T/cont/figures/online_accuracy.png" ] \
+    && [ -s "$T/cont/figures/plasticity_gap.svg" ]; then
+    ok "continual figures: online accuracy, held-out accuracy and the gap to random per task"
+else
+    bad "continual figures: $(ls "$T/cont/figures" 2>&1)"
+fi
+expect_error "unknown task kind" "'shuffled' is not a task kind" "$WS" continual --tasks-kind shuffled
+expect_error "class-incremental beyond the classes" "--tasks 3 of 5 new classes" \
+    "$WS" continual --tasks-kind class-incremental --tasks 3 --out "$T/never2"
+expect_error "epochs for a task sequence" "--task-steps or --task-epochs" "$WS" continual --epochs 3
+
 # --- sweep: a grid over a scenario, accuracy against compute, the Pareto front ---
 if "$WS" sweep batch --subset 1000 --max-epochs 15 --threads 2 --grid lr=0.001,0.01 --grid batch=64,128 \
     --out "$T/sw" >"$T/sw.table" 2>"$T/sw.log" \

@@ -103,6 +103,14 @@ START_TEST(claim_keys_read_or_refused) {
     refused(BASIC "compare = a - b\nmeasure = test-acc\npoint = lr=1\ntrend = lr", "'point' and 'trend' exclude each other");
     refused(BASIC "compare = a - b\nmeasure = test-acc\nshare = 0", "share: a percent in (0, 100]");
     refused(BASIC "compare = a - b\nmeasure = test-acc\nrole = maybe", "role 'maybe': expected confirmatory, exploratory");
+    refused(BASIC "compare = a\nmeasure = online-acc\nrounds = last:0", "rounds 'last:0': expected last, after-first");
+    refused(BASIC "compare = a\nmeasure = online-acc\nrounds = last:2 - ", "rounds 'last:2 - ': expected");
+    ck_assert_int_eq(parse(BASIC "compare = a\nmeasure = online-acc\nrounds = last:3 - first:2", &c), WS_OK);
+    ck_assert_int_eq(c.rounds, WS_ROUNDS_LAST_K);
+    ck_assert_int_eq(c.rounds_k, 3);
+    ck_assert(c.contrast);
+    ck_assert_int_eq(c.rounds2, WS_ROUNDS_FIRST_K);
+    ck_assert_int_eq(c.rounds2_k, 2);
 }
 END_TEST
 
@@ -146,7 +154,15 @@ START_TEST(claims_checked_against_the_experiment) {
     ck_assert_ptr_nonnull(strstr(ctx.err, "a sweep's claim names its 'point'"));
     snprintf(text, sizeof text, "%s" CLAIM("g", "compare = random - warm\nmeasure = test-acc\nrounds = last\npoint = each\n"), sweep);
     ck_assert_int_eq(check_file("c8.ini", text), WS_ERR_FORMAT);
-    ck_assert_ptr_nonnull(strstr(ctx.err, "'rounds' is for online and active experiments"));
+    ck_assert_ptr_nonnull(strstr(ctx.err, "'rounds' is for online, active and continual experiments"));
+    // A task sequence: its tasks as rounds, first:K and last:K, a contrast; its measures only there.
+    const char *cont = "scenario = continual\n[options]\ntasks = 4\nlearners = warm,random\n";
+    snprintf(text, sizeof text, "%s" CLAIM("d", "compare = warm\nmeasure = online-acc\nrounds = last:2 - first:2\n")
+             CLAIM("e", "compare = warm - random\nmeasure = steps-to-target\nrounds = all\n"), cont);
+    ck_assert_msg(check_file("c15.ini", text) == WS_OK, "%s", ctx.err);
+    snprintf(text, sizeof text, "%s" CLAIM("g", "compare = random - warm\nmeasure = online-acc\n"), online);
+    ck_assert_int_eq(check_file("c16.ini", text), WS_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(ctx.err, "measure online-acc is a task sequence's"));
     snprintf(text, sizeof text, "%s" CLAIM("g", "compare = random - warm\nmeasure = test-acc\ntrend = wd\n"), sweep);
     ck_assert_int_eq(check_file("c9.ini", text), WS_ERR_FORMAT);
     ck_assert_ptr_nonnull(strstr(ctx.err, "trend wd: not an axis of the grid"));
@@ -377,6 +393,33 @@ START_TEST(rounds_over_an_online_run) {
     c = eval1(t, GAP "rounds = last", 0);
     ck_assert_int_eq(c->verdict, WS_VERDICT_NOT_CONVERGED);
     ck_assert_str_eq(c->capped, "1 of 4 warm runs (seed 1)");
+    ws_table_free(t);
+}
+END_TEST
+
+// A task sequence: warm's online accuracy falls 2 points a task (plus 0.1 s points for seed s),
+// random's stays at 80 %; 6 tasks, 4 seeds.
+START_TEST(tasks_of_a_sequence) {
+    ws_table *t = ws_table_new("continual");
+    ws_point *p = ws_table_add_point(t);
+    for (int s = 1; s <= 4; s++)
+        for (int k = 0; k < 6; k++) {
+            ws_run *w = put(t, p, "warm", s, k, 0.5, 60, WS_STOP_STEPS), *r = put(t, p, "random", s, k, 0.5, 60, WS_STOP_STEPS);
+            w->m[WS_M_ONLINE_ACC] = 0.8 - 0.02 * k + 0.001 * s * k;
+            r->m[WS_M_ONLINE_ACC] = 0.8;
+        }
+    ws_point_sort(p);
+    // The last 2 tasks against the first 2: (-9 + 0.4 s) points (k 4, 5 against 0, 1); mean over s = 1..4.
+    ws_claim *c = eval1(t, BASIC "compare = warm\nmeasure = online-acc\nrounds = last:2 - first:2", 0);
+    ck_assert_double_eq_tol(c->d.mean, -8 + 0.4 * 2.5, 1e-9);
+    ck_assert_str_eq(c->where, "the last 2 tasks against the first 2 tasks");
+    // Warm against random over the last 3 tasks (k 3, 4, 5): -8 + 0.4 s points.
+    c = eval1(t, BASIC "compare = warm - random\nmeasure = online-acc\nrounds = last:3", 0);
+    ck_assert_double_eq_tol(c->d.mean, -8 + 0.4 * 2.5, 1e-9);
+    ck_assert_str_eq(c->where, "the last 3 tasks");
+    // More tasks than the sequence has: no value, no verdict.
+    c = eval1(t, BASIC "compare = warm - random\nmeasure = online-acc\nrounds = last:7", 0);
+    ck_assert_int_eq(c->d.n, 0);
     ws_table_free(t);
 }
 END_TEST
@@ -730,6 +773,7 @@ Suite *claims_suite(void) {
     tcase_add_test(t, verdicts_sized_by_where_the_effect_comes_from);
     tcase_add_test(t, pairs_by_seed_id_and_missing_values_counted);
     tcase_add_test(t, runs_at_the_cap_give_no_verdict);
+    tcase_add_test(t, tasks_of_a_sequence);
     tcase_add_test(t, a_fresh_start_is_its_kind);
     tcase_add_test(t, rounds_over_an_online_run);
     tcase_add_test(t, shares_and_the_better_of_two);

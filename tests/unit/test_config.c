@@ -128,7 +128,7 @@ START_TEST(sections_and_scenario) {
     assert_fails("scenario = batch\n[options] lr = 1\n", "exp.ini:2:", "text after [options]");
     ck_assert_int_eq(parse("scenario = batch\n[options]   # fine\n"), WS_OK);
     ck_assert_int_eq(parse("scenario = onlin\n"), WS_ERR_FORMAT);
-    ck_assert_str_eq(ctx.err, "exp.ini:1: scenario 'onlin': expected batch, online, active or transfer");
+    ck_assert_str_eq(ctx.err, "exp.ini:1: scenario 'onlin': expected batch, online, active, transfer or continual");
     assert_fails("[options]\nlr = 1\n", "exp.ini: ", "no 'scenario = ...' line");
     assert_fails("", "exp.ini: ", "no 'scenario = ...' line");
     assert_fails("# only a comment\n", "exp.ini: ", "no 'scenario = ...' line");

@@ -345,13 +345,14 @@ END_TEST
 static ws_status resolve(ws_command cmd, const char *args, ws_batch_config *batch, ws_online_config *online) {
     static ws_options o;
     static ws_transfer_config tr;
+    static ws_continual_config co;
     char buf[256], *argv[16];
     int argc = 0;
     snprintf(buf, sizeof buf, "%s", args);
     for (char *t = strtok(buf, " "); t && argc < 16; t = strtok(NULL, " ")) argv[argc++] = t;
     ws_options_defaults(&o, cmd);
     ws_status st = ws_options_parse(&ctx, cmd, &o, argc, argv);
-    return st ? st : ws_options_resolve(&ctx, cmd, &o, batch, online, &tr);
+    return st ? st : ws_options_resolve(&ctx, cmd, &o, batch, online, &tr, &co);
 }
 
 static cJSON *model_json(const ws_setup *cfg, cJSON **root) {

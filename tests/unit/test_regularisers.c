@@ -380,7 +380,8 @@ START_TEST(options_parse_resolve_and_record) {
     ws_batch_config b;
     ws_online_config on;
     ws_transfer_config tr;
-    ck_assert_int_eq(ws_options_resolve(&ctx, WS_CMD_BATCH, &o, &b, &on, &tr), WS_OK);
+    ws_continual_config co;
+    ck_assert_int_eq(ws_options_resolve(&ctx, WS_CMD_BATCH, &o, &b, &on, &tr, &co), WS_OK);
     ck_assert_double_eq(b.base.confidence_penalty, 0.1);
     ck_assert_double_eq(b.base.fgsm_eps, 0.03);
     ws_train_config tc = ws_setup_train_config(&b.base, 32, NULL);
