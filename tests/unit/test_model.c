@@ -114,7 +114,7 @@ START_TEST(container_built_by_hand_matches_the_zoo) {
     }
     ws_model_kind back;
     ck_assert_int_eq(ws_model_kind_parse(&ctx, "vgg", &back), WS_ERR_ARG);
-    ck_assert_str_eq(ctx.err, "unknown model 'vgg' (expected logreg, mlp or resnet18)");
+    ck_assert_str_eq(ctx.err, "unknown model 'vgg' (expected logreg, mlp, resnet18 or cnn)");
 }
 END_TEST
 
@@ -281,10 +281,10 @@ START_TEST(bad_specs_are_refused) {
     // tanh is the MLP's; no biases are the MLP's and logreg's.
     ws_model_spec v = variant(WS_MODEL_LOGREG, WS_ACT_TANH, 0);
     ck_assert_int_eq(ws_model_create(&ctx, &m, &v), WS_ERR_ARG);
-    ck_assert_str_eq(ctx.err, "a tanh activation is for the MLP; logreg has no hidden layer");
+    ck_assert_str_eq(ctx.err, "a tanh activation is not for logreg, which has no hidden layer");
     ws_model_spec rs = {.kind = WS_MODEL_RESNET18, .input = {3, 8, 8}, .num_classes = 4, .width = 4, .act = WS_ACT_TANH};
     ck_assert_int_eq(ws_model_create(&ctx, &m, &rs), WS_ERR_ARG);
-    ck_assert_str_eq(ctx.err, "a tanh activation is for the MLP; resnet18 is built with ReLU");
+    ck_assert_str_eq(ctx.err, "a tanh activation is not for resnet18, which is built with ReLU");
     rs.act = WS_ACT_RELU, rs.no_bias = 1;
     ck_assert_int_eq(ws_model_create(&ctx, &m, &rs), WS_ERR_ARG);
     ck_assert_ptr_nonnull(strstr(ctx.err, "without biases are for the MLP and logreg"));
@@ -297,7 +297,7 @@ START_TEST(bad_specs_are_refused) {
     ck_assert_int_eq(ws_activation_parse(&ctx, "relu", &a), WS_OK);
     ck_assert_int_eq(a, WS_ACT_RELU);
     ck_assert_int_eq(ws_activation_parse(&ctx, "sigmoid", &a), WS_ERR_ARG);
-    ck_assert_str_eq(ctx.err, "unknown activation 'sigmoid' (expected relu or tanh)");
+    ck_assert_str_eq(ctx.err, "unknown activation 'sigmoid' (expected relu, tanh or crelu)");
 }
 END_TEST
 
