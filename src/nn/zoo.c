@@ -251,7 +251,7 @@ static ws_status check_spec(ws_ctx *ctx, const ws_model_spec *spec) {
         return ws_fail(ctx, WS_ERR_ARG, "CNN channels (width) %d must be in [1, 1024]", spec->width);
     if (spec->kind == WS_MODEL_CNN && (cnn_map_h(spec->input.h) < 1 || cnn_map_h(spec->input.w) < 1))
         return ws_fail(ctx, WS_ERR_ARG, "cnn: a %dx%d input is too small (two 5x5 convolutions and 2x2 poolings need "
-                       "14x14 at least)", spec->input.h, spec->input.w);
+                       "16x16 at least)", spec->input.h, spec->input.w);
     if (spec->act < 0 || (int)spec->act >= NACTS) return ws_fail(ctx, WS_ERR_ARG, "activation %d: unknown", (int)spec->act);
     if (!(r->acts & ACT(spec->act)))
         return ws_fail(ctx, WS_ERR_ARG, "a %s activation is not for %s, which %s", ws_activation_name(spec->act), kind,
