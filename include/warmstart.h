@@ -32,7 +32,7 @@
 //   core    ws_ctx (core/ctx.h), named random streams ws_rng (core/rng.h), ws_file_read,
 //           the version (core/version.h: WARMSTART_VERSION, ws_version, ws_revision)
 //   ops     the backend seam: ws_backend, ws_ctx_set_backend ("onednn" | "reference") (ops/backend.h)
-//   nn      ws_model: logistic regression, MLP, ResNet-18 (nn/zoo.h), its parameters in one
+//   nn      ws_model: logistic regression, MLP, ResNet-18, Kumar et al.'s CNN (nn/zoo.h), its parameters in one
 //           flat arena (nn/model.h)
 //   optim   SGD, Adam(W) as flat loops (optim/optim.h)
 //   data    ws_source_load ("fashion-mnist", "cifar10:DIR", ...), ws_norm, ws_gather (data/dataset.h)

@@ -26,14 +26,20 @@ static const ws_option_def OPTIONS[] = {
     {"protocol", WS_ARG_STRING, "P",
      "default (official test split, data's own normalisation) | paper (2/3-1/3 split, 0.5/0.5)", 0, 0, ALL_RUN, 0,
      STR(protocol)},
-    {"model", WS_ARG_STRING, "M", "mlp (default) | logreg | resnet18", 0, 0, ALL_RUN, 0, STR(model)},
-    {"width", WS_ARG_INT, "N", "ResNet-18 first-stage width (default 16, the paper's; 64 common)", 1, 1024, ALL_RUN, 0,
-     VAL(width)},
-    {"hidden", WS_ARG_INTLIST, "N,N", "MLP hidden sizes (default 100,100, the paper's)", 0, 0, ALL_RUN, 0, VAL(hidden)},
+    {"model", WS_ARG_STRING, "M", "mlp (default) | logreg | resnet18 | cnn (Kumar et al. 2024's small CNN)", 0, 0,
+     ALL_RUN, 0, STR(model)},
+    {"width", WS_ARG_INT, "N",
+     "ResNet-18 first-stage width (default 16, the paper's; 64 common); cnn: its channels (default 16, Kumar et al.'s)",
+     1, 1024, ALL_RUN, 0, VAL(width)},
+    {"hidden", WS_ARG_INTLIST, "N,N", "MLP and cnn hidden sizes (default 100,100, the paper's)", 0, 0, ALL_RUN, 0,
+     VAL(hidden)},
     {"activation", WS_ARG_STRING, "A",
-     "MLP hidden activation: relu (default, the official code's) | tanh (the authors' earlier code, "
-     "JordanAsh/warminit twoPhase.py)",
+     "MLP and cnn hidden activation: relu (default, the official code's) | tanh (MLP: the authors' earlier code, "
+     "JordanAsh/warminit twoPhase.py) | crelu (relu(cat(x, -x)), widths cut to keep the parameter count, as Kumar "
+     "et al. 2024)",
      0, 0, ALL_RUN, 0, STR(activation)},
+    {"layer-norm", WS_ARG_FLAG, NULL, "MLP, cnn: LayerNorm before each hidden activation (Kumar et al. 2024)", 0, 0,
+     ALL_RUN, 0, VAL(layer_norm)},
     {"no-bias", WS_ARG_FLAG, NULL, "MLP, logreg: Linear layers without biases (the paper's Figure 6)", 0, 0, ALL_RUN, 0,
      VAL(no_bias)},
     {"subset", WS_ARG_I64, "N", "train on a random N of the training pool (all of it if it has fewer)", 0, 1e9, ALL_RUN, 0,
@@ -351,12 +357,13 @@ static ws_status resolve_setup(ws_ctx *ctx, const ws_options *o, ws_setup *cfg) 
     memcpy(cfg->hidden, o->hidden.v, sizeof(int) * (size_t)o->hidden.n);
     if (o->activation[0]) {
         if (ws_activation_parse(ctx, o->activation, &cfg->activation))
-            return ws_fail(ctx, WS_ERR_ARG, "--activation: expected 'relu' or 'tanh', not '%s'", o->activation);
-        if (cfg->model != WS_MODEL_MLP)
-            return ws_fail(ctx, WS_ERR_ARG, "--activation is for --model mlp (%s %s)", o->model,
+            return ws_fail(ctx, WS_ERR_ARG, "--activation: expected 'relu', 'tanh' or 'crelu', not '%s'", o->activation);
+        if (cfg->model != WS_MODEL_MLP && cfg->model != WS_MODEL_CNN)
+            return ws_fail(ctx, WS_ERR_ARG, "--activation is for --model mlp or cnn (%s %s)", o->model,
                            cfg->model == WS_MODEL_LOGREG ? "has no hidden layer" : "is built with ReLU");
     }
     cfg->no_bias = o->no_bias;
+    cfg->layer_norm = o->layer_norm;
     ws_opt_kind k;
     if ((st = ws_opt_kind_parse(ctx, o->opt, &k))) return st;
     if (k == WS_OPT_ADAM && (o->momentum > 0 || o->nesterov))

@@ -65,14 +65,19 @@ ws_status ws_setup_check(ws_ctx *ctx, const ws_setup *s) {
         return ws_fail(ctx, WS_ERR_ARG, "training accuracy kind %d: expected epoch or official", s->train_acc);
     if (s->protocol == WS_PROTOCOL_PAPER && s->val_fraction > 0)
         return ws_fail(ctx, WS_ERR_ARG, "--val-fraction: the paper protocol fixes its split (1/3 to evaluate)");
-    if (s->activation != WS_ACT_RELU && s->activation != WS_ACT_TANH)
-        return ws_fail(ctx, WS_ERR_ARG, "activation %d: expected relu or tanh", (int)s->activation);
-    if (s->activation != WS_ACT_RELU && s->model != WS_MODEL_MLP)
-        return ws_fail(ctx, WS_ERR_ARG, "--activation %s is for --model mlp (%s %s)", ws_activation_name(s->activation),
-                       ws_model_kind_name(s->model),
+    if (s->activation < WS_ACT_RELU || s->activation > WS_ACT_CRELU)
+        return ws_fail(ctx, WS_ERR_ARG, "activation %d: expected relu, tanh or crelu", (int)s->activation);
+    const int hidden_layers = s->model == WS_MODEL_MLP || s->model == WS_MODEL_CNN;
+    if (s->activation != WS_ACT_RELU && !hidden_layers)
+        return ws_fail(ctx, WS_ERR_ARG, "--activation %s is for --model mlp or cnn (%s %s)",
+                       ws_activation_name(s->activation), ws_model_kind_name(s->model),
                        s->model == WS_MODEL_LOGREG ? "has no hidden layer" : "is built with ReLU");
-    if (s->no_bias && s->model == WS_MODEL_RESNET18)
-        return ws_fail(ctx, WS_ERR_ARG, "--no-bias is for --model mlp or logreg, not resnet18");
+    if (s->activation == WS_ACT_TANH && s->model == WS_MODEL_CNN)
+        return ws_fail(ctx, WS_ERR_ARG, "--activation tanh is for --model mlp (cnn is built with ReLU or CReLU)");
+    if (s->no_bias && s->model != WS_MODEL_MLP && s->model != WS_MODEL_LOGREG)
+        return ws_fail(ctx, WS_ERR_ARG, "--no-bias is for --model mlp or logreg, not %s", ws_model_kind_name(s->model));
+    if (s->layer_norm && !hidden_layers)
+        return ws_fail(ctx, WS_ERR_ARG, "--layer-norm is for --model mlp or cnn, not %s", ws_model_kind_name(s->model));
     return WS_OK;
 }
 
@@ -179,6 +184,7 @@ ws_model_spec ws_setup_model_spec(const ws_setup *cfg, const ws_dataset *d) {
     spec.width = cfg->width;
     spec.act = cfg->activation;
     spec.no_bias = cfg->no_bias;
+    spec.layer_norm = cfg->layer_norm;
     return spec;
 }
 
@@ -239,12 +245,14 @@ cJSON *ws_setup_json(const ws_setup *cfg, const char *experiment, const ws_sourc
                                                   : "(x/255 - mean) / std, per channel, of the training pool");
     cJSON *m = cJSON_AddObjectToObject(j, "model");
     cJSON_AddStringToObject(m, "kind", ws_model_kind_name(cfg->model));
-    if (cfg->model == WS_MODEL_MLP) cJSON_AddItemToObject(m, "hidden", cJSON_CreateIntArray(cfg->hidden, cfg->nhidden));
-    // Only when not the default (ReLU, biases): a results folder of an earlier version resumes.
-    if (cfg->model == WS_MODEL_MLP && cfg->activation != WS_ACT_RELU)
+    const int hidden_layers = cfg->model == WS_MODEL_MLP || cfg->model == WS_MODEL_CNN;
+    if (hidden_layers) cJSON_AddItemToObject(m, "hidden", cJSON_CreateIntArray(cfg->hidden, cfg->nhidden));
+    // Only when not the default (ReLU, biases, no LayerNorm): a results folder of an earlier version resumes.
+    if (hidden_layers && cfg->activation != WS_ACT_RELU)
         cJSON_AddStringToObject(m, "activation", ws_activation_name(cfg->activation));
+    if (hidden_layers && cfg->layer_norm) cJSON_AddBoolToObject(m, "layer_norm", 1);
     if (cfg->model != WS_MODEL_RESNET18 && cfg->no_bias) cJSON_AddBoolToObject(m, "bias", 0);
-    if (cfg->model == WS_MODEL_RESNET18) cJSON_AddNumberToObject(m, "width", cfg->width);
+    if (cfg->model == WS_MODEL_RESNET18 || cfg->model == WS_MODEL_CNN) cJSON_AddNumberToObject(m, "width", cfg->width);
     char arch[160];
     ws_model_spec spec = ws_setup_model_spec(cfg, &src->train);
     ws_model_describe(&spec, arch, sizeof arch);

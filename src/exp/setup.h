@@ -36,10 +36,11 @@ typedef struct {
     ws_model_kind model;
     int nhidden;
     int hidden[WS_MAX_HIDDEN];
-    int width;                // ResNet-18 first-stage channels (the paper's 16)
-    ws_activation activation; // the MLP's hidden activation: ReLU (the official code's) or tanh (the authors'
-                              // earlier code, JordanAsh/warminit twoPhase.py)
+    int width;                // ResNet-18 first-stage channels (the paper's 16); CNN: its channels (Kumar's 16)
+    ws_activation activation; // the hidden activation of the MLP and CNN: ReLU (the official code's), tanh (the
+                              // authors' earlier code, JordanAsh/warminit twoPhase.py; MLP only) or CReLU
     int no_bias;              // MLP, logreg: Linear layers without biases (the paper's Figure 6)
+    int layer_norm;           // MLP, CNN: LayerNorm before each hidden activation (Kumar et al. 2024)
     ws_opt_config opt;        // the optimizer (the two-phase experiment: phase 1's)
     int batch;                // the batch size (the paper's batch_size)
     double threshold;         // a run stops once its training accuracy reaches this

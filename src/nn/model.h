@@ -3,7 +3,7 @@
 // gradient arena of the same size, and activation memory planned once for a
 // maximum batch size. Because parameters and gradients are each one contiguous
 // array, optimizers, shrink-perturb and weight statistics are single flat loops.
-// Which networks there are (logreg, MLP, ResNet-18) and how each is built into a
+// Which networks there are (logreg, MLP, ResNet-18, CNN) and how each is built into a
 // container is the zoo's (nn/zoo.h, included at the end for callers).
 #ifndef WS_NN_MODEL_H
 #define WS_NN_MODEL_H
@@ -42,11 +42,14 @@ typedef struct {
     int64_t numel;
 } ws_buffer;
 
-typedef enum { WS_MODEL_LOGREG, WS_MODEL_MLP, WS_MODEL_RESNET18 } ws_model_kind;
+typedef enum { WS_MODEL_LOGREG, WS_MODEL_MLP, WS_MODEL_RESNET18, WS_MODEL_CNN } ws_model_kind;
 
-// The MLP's hidden activation: ReLU (the official code's) or tanh (the authors'
-// earlier code, JordanAsh/warminit twoPhase.py).
-typedef enum { WS_ACT_RELU, WS_ACT_TANH } ws_activation;
+// The hidden activation of the MLP and the CNN: ReLU (the official code's), tanh
+// (the authors' earlier code, JordanAsh/warminit twoPhase.py; MLP only) or the
+// concatenated ReLU relu(cat(x, -x)) (Shang et al. 2016, as Kumar et al. 2024 use
+// it), whose layer after doubles its input and whose widths the zoo reduces so
+// that the parameter count stays the plain network's (ws_model_widths_of).
+typedef enum { WS_ACT_RELU, WS_ACT_TANH, WS_ACT_CRELU } ws_activation;
 
 typedef struct {
     ws_model_kind kind;
@@ -54,11 +57,24 @@ typedef struct {
     int num_classes;
     int nhidden;             // MLP only
     int hidden[WS_MAX_HIDDEN];
-    int width;               // ResNet-18: channels of the first stage (paper 16; common 64)
-    ws_activation act;       // MLP only: between the Linear layers (default ReLU)
+    int width;               // ResNet-18: channels of the first stage (paper 16; common 64);
+                             // CNN: channels of both convolutions (Kumar et al.'s 16)
+    ws_activation act;       // MLP, CNN: the hidden activation (default ReLU)
     int no_bias;             // MLP, logreg: Linear layers without a bias (the paper's Figure 6); PyTorch's
                              // names stay (lm1.weight, no lm1.bias)
+    int layer_norm;          // MLP, CNN: LayerNorm after each hidden Linear / convolution, before the
+                             // activation (Kumar et al.'s apply_layer_norm): ln1.. in the MLP,
+                             // layer_norm1.. in the CNN
 } ws_model_spec;
+
+// The widths a model is built with: the spec's, or under CReLU each hidden width and the
+// channel count cut to int((1 - f) w), f the fraction_removed that Kumar et al.'s rule
+// picks (ws_model_widths_of).
+typedef struct {
+    int channels;               // CNN
+    int hidden[WS_MAX_HIDDEN];
+    double fraction_removed;    // 0 without CReLU
+} ws_model_widths;
 
 typedef struct ws_model {
     ws_model_spec spec;
@@ -115,6 +131,17 @@ void ws_layer_linear_nobias(ws_model *m, ws_layer *L, const char *name, int in, 
 void ws_layer_relu(ws_layer *L, const char *name, ws_shape s);
 void ws_layer_tanh(ws_layer *L, const char *name, ws_shape s);
 void ws_layer_flatten(ws_layer *L, const char *name, ws_shape in);
+// CReLU (nn/activations.c): (C,H,W) -> (2C,H,W), per example relu(x) then relu(-x).
+void ws_layer_crelu(ws_layer *L, const char *name, ws_shape s);
+// Conv2d with a bias, stride 1, no padding, NCHW on both sides (nn/conv.c): "<name>.weight"
+// (O,C,k,k), "<name>.bias" (O). WS_ERR_ARG when the input is smaller than the kernel.
+ws_status ws_layer_conv2d(ws_ctx *ctx, ws_model *m, ws_layer *L, const char *name, ws_shape in, int out_channels,
+                          int k);
+// Max pooling 2x2, stride 2 (nn/pool.c): (C,H,W) -> (C,H/2,W/2).
+void ws_layer_maxpool2(ws_layer *L, const char *name, ws_shape in);
+// LayerNorm over the example's shape s (nn/layernorm.c): "<name>.weight", "<name>.bias" of
+// shape (N) for a flat s, (C,H,W) otherwise.
+ws_status ws_layer_layernorm(ws_ctx *ctx, ws_model *m, ws_layer *L, const char *name, ws_shape s);
 
 // ---- using a container ----
 

@@ -10,7 +10,8 @@
 // NCHW otherwise. Both hold exactly B*C*H*W floats, so memory planning is
 // layout-blind; only the network's edges convert: the first convolution reads
 // the data in NCHW (ws_conv_shape.input_nchw) and global average pooling writes
-// plain (B,C). act_to_nchw / act_from_nchw convert for tests and inspection.
+// plain (B,C); convolutions marked `plain` (ws_conv_shape) read and write NCHW
+// at any channel count, for the ops that need it (max-pooling, LayerNorm). act_to_nchw / act_from_nchw convert for tests and inspection.
 //
 // Conventions (as llm.c): outputs first, then inputs, then sizes; shapes in the
 // comments; row-major; float32. Backward kernels ACCUMULATE (+=) into parameter
@@ -32,6 +33,8 @@ typedef struct {
     int stride, pad;     // the same in both dimensions
     int OH, OW;          // output (B,O,OH,OW)
     int input_nchw;      // 1: the input is NCHW data whatever the backend's layout (the first layer)
+    int plain;           // 1: input and output both NCHW whatever the channel counts (a network whose
+                         // convolutions feed max-pooling, LayerNorm and a flatten: Kumar et al.'s CNN)
 } ws_conv_shape;
 
 // Fill OH/OW from the rest; returns 0, or -1 if the output would be empty.
@@ -69,6 +72,23 @@ typedef struct ws_backend {
     void (*softmax_ce_backward)(struct ws_ctx *ctx, float *dlogits, const float *probs,
                                 const int32_t *labels, float scale, int B, int C);
 
+    // LayerNorm over the last N floats of each of B rows (torch.nn.LayerNorm, elementwise
+    // affine): out = (in - mean) / sqrt(var + eps) * gamma + beta, with the row's mean and
+    // biased variance; saves mean and 1/sqrt(var + eps) per row for backward.
+    void (*layernorm_forward)(struct ws_ctx *ctx, float *out, float *save_mean, float *save_invstd, // (B,N) (B) (B)
+                              const float *in, const float *gamma, const float *beta,              // (B,N) (N) (N)
+                              int B, int N, float eps);
+    // din overwritten (may be NULL); dgamma, dbeta accumulate.
+    void (*layernorm_backward)(struct ws_ctx *ctx, float *din, float *dgamma, float *dbeta,        // (B,N) (N) (N)
+                               const float *dout, const float *in, const float *save_mean,         // (B,N) (B,N) (B)
+                               const float *save_invstd, const float *gamma, int B, int N);        // (B) (N)
+    // Concatenated ReLU: per row, out = relu(cat(x, -x)): the first N floats relu(x), the next N
+    // relu(-x) (the channels of NCHW data too: a row is one example's C*H*W floats).
+    void (*crelu_forward)(struct ws_ctx *ctx, float *out, const float *in, int B, int N); // (B,2N) (B,N)
+    // din = dout[:, :N] * (out[:, :N] > 0) - dout[:, N:] * (out[:, N:] > 0), from the forward's output.
+    void (*crelu_backward)(struct ws_ctx *ctx, float *din, const float *dout, const float *out, int B, // (B,N) (B,2N) (B,2N)
+                           int N);
+
     // ---- convolutional networks (NCHW reference path) ----
 
     // Scratch floats conv2d_forward/backward need for this shape (e.g. im2col
@@ -101,6 +121,13 @@ typedef struct ws_backend {
     // Global average pooling: out[b,c] = mean over HW of in[b,c,:].
     void (*avgpool_forward)(struct ws_ctx *ctx, float *out, const float *in, int B, int C, int HW); // (B,C) (B,C,HW)
     void (*avgpool_backward)(struct ws_ctx *ctx, float *din, const float *dout, int B, int C, int HW);
+    // Max pooling, 2x2 windows, stride 2, over NCHW data (torch.nn.MaxPool2d(2, 2)): OH = H/2,
+    // OW = W/2 (floor). Ties go to the first maximum in scan order, a NaN wins (the last NaN),
+    // as PyTorch's; the backward routes each output gradient to its window's winner, found
+    // again from the input.
+    void (*maxpool2_forward)(struct ws_ctx *ctx, float *out, const float *in, int B, int C, int H, int W); // (B,C,OH,OW) (B,C,H,W)
+    void (*maxpool2_backward)(struct ws_ctx *ctx, float *din, const float *dout, const float *in,          // (B,C,H,W) (B,C,OH,OW) (B,C,H,W)
+                              int B, int C, int H, int W);
     // out = a + b, elementwise (residual add; out may alias a or b).
     void (*add_forward)(struct ws_ctx *ctx, float *out, const float *a, const float *b, int64_t n);
 

@@ -399,6 +399,10 @@ static const ws_backend cpu_backend = {
     .tanh_backward = ws_cpu_tanh_backward,
     .softmax_ce_forward = ws_cpu_softmax_ce_forward,
     .softmax_ce_backward = ws_cpu_softmax_ce_backward,
+    .layernorm_forward = ws_cpu_layernorm_forward,
+    .layernorm_backward = ws_cpu_layernorm_backward,
+    .crelu_forward = ws_cpu_crelu_forward,
+    .crelu_backward = ws_cpu_crelu_backward,
     // convolutional networks: cpu_conv.c
     .conv2d_workspace = ws_cpu_conv2d_workspace,
     .conv2d_forward = ws_cpu_conv2d_forward,
@@ -408,6 +412,8 @@ static const ws_backend cpu_backend = {
     .batchnorm_backward = ws_cpu_batchnorm_backward,
     .avgpool_forward = ws_cpu_avgpool_forward,
     .avgpool_backward = ws_cpu_avgpool_backward,
+    .maxpool2_forward = ws_cpu_maxpool2_forward,
+    .maxpool2_backward = ws_cpu_maxpool2_backward,
     .add_forward = ws_cpu_add_forward,
     .bn_act_forward_train = ws_cpu_bn_act_forward_train,
     .bn_act_forward_eval = ws_cpu_bn_act_forward_eval,
@@ -417,3 +423,91 @@ static const ws_backend cpu_backend = {
 };
 
 const ws_backend *ws_backend_cpu(void) { return &cpu_backend; }
+
+// ---- LayerNorm over the last N floats of each row, and CReLU ----
+//
+// LayerNorm (torch.nn.LayerNorm(N), elementwise affine): each row's mean and
+// biased variance in double, on one thread per row (the same bits at any
+// thread count); the parameter gradients sum the rows in row order on one thread.
+
+void ws_cpu_layernorm_forward(ws_ctx *ctx, float *out, float *save_mean, float *save_invstd, const float *in,
+                              const float *gamma, const float *beta, int B, int N, float eps) {
+    int T = (int64_t)B * N < PAR_MIN_ELEMS ? 1 : threads_of(ctx);
+    #pragma omp parallel for schedule(static) num_threads(T) if (parallel : T > 1)
+    for (int b = 0; b < B; b++) {
+        const float *x = in + (int64_t)b * N;
+        float *y = out + (int64_t)b * N;
+        double s = 0.0, ss = 0.0;
+        for (int i = 0; i < N; i++) s += x[i];
+        const double mean = s / N;
+        for (int i = 0; i < N; i++) ss += ((double)x[i] - mean) * ((double)x[i] - mean);
+        const double invstd = 1.0 / sqrt(ss / N + (double)eps);
+        for (int i = 0; i < N; i++) y[i] = (float)(((double)x[i] - mean) * invstd) * gamma[i] + beta[i];
+        save_mean[b] = (float)mean;
+        save_invstd[b] = (float)invstd;
+    }
+}
+
+// din = invstd * (g - mean(g) - xhat * mean(g * xhat)), g = dout * gamma, per row.
+static void layernorm_din_row(float *dx, const float *dy, const float *x, const float *gamma, double mean,
+                              double invstd, int N) {
+    double sg = 0.0, sgx = 0.0;
+    for (int i = 0; i < N; i++) {
+        const double g = (double)dy[i] * gamma[i], xhat = ((double)x[i] - mean) * invstd;
+        sg += g;
+        sgx += g * xhat;
+    }
+    sg /= N, sgx /= N;
+    for (int i = 0; i < N; i++) {
+        const double g = (double)dy[i] * gamma[i], xhat = ((double)x[i] - mean) * invstd;
+        dx[i] = (float)(invstd * (g - sg - xhat * sgx));
+    }
+}
+
+void ws_cpu_layernorm_backward(ws_ctx *ctx, float *din, float *dgamma, float *dbeta, const float *dout,
+                               const float *in, const float *save_mean, const float *save_invstd, const float *gamma,
+                               int B, int N) {
+    for (int b = 0; b < B; b++) { // the parameters' sums over rows, in row order
+        const float *x = in + (int64_t)b * N, *dy = dout + (int64_t)b * N;
+        const float mean = save_mean[b], invstd = save_invstd[b];
+        for (int i = 0; i < N; i++) {
+            dgamma[i] += dy[i] * ((x[i] - mean) * invstd);
+            dbeta[i] += dy[i];
+        }
+    }
+    if (!din) return;
+    int T = (int64_t)B * N < PAR_MIN_ELEMS ? 1 : threads_of(ctx);
+    #pragma omp parallel for schedule(static) num_threads(T) if (parallel : T > 1)
+    for (int b = 0; b < B; b++)
+        layernorm_din_row(din + (int64_t)b * N, dout + (int64_t)b * N, in + (int64_t)b * N, gamma, save_mean[b],
+                          save_invstd[b], N);
+}
+
+// CReLU (Shang et al. 2016; Kumar et al.'s torch.cat((x, -x)) then ReLU): per row
+// the first N floats relu(x), the next N relu(-x). NaN propagates into both halves,
+// as torch.relu does.
+void ws_cpu_crelu_forward(ws_ctx *ctx, float *out, const float *in, int B, int N) {
+    int T = (int64_t)B * N < PAR_MIN_ELEMS ? 1 : threads_of(ctx);
+    #pragma omp parallel for schedule(static) num_threads(T) if (parallel : T > 1)
+    for (int b = 0; b < B; b++) {
+        const float *x = in + (int64_t)b * N;
+        float *pos = out + (int64_t)b * 2 * N, *neg = pos + N;
+        for (int i = 0; i < N; i++) {
+            pos[i] = x[i] < 0.0f ? 0.0f : x[i];
+            neg[i] = -x[i] < 0.0f ? 0.0f : -x[i];
+        }
+    }
+}
+
+// The masks come from the output, as ReLU's (torch's threshold_backward): din =
+// dpos * (pos > 0) - dneg * (neg > 0); both are 0 at x = 0.
+void ws_cpu_crelu_backward(ws_ctx *ctx, float *din, const float *dout, const float *out, int B, int N) {
+    int T = (int64_t)B * N < PAR_MIN_ELEMS ? 1 : threads_of(ctx);
+    #pragma omp parallel for schedule(static) num_threads(T) if (parallel : T > 1)
+    for (int b = 0; b < B; b++) {
+        const float *pos = out + (int64_t)b * 2 * N, *neg = pos + N;
+        const float *dpos = dout + (int64_t)b * 2 * N, *dneg = dpos + N;
+        float *dx = din + (int64_t)b * N;
+        for (int i = 0; i < N; i++) dx[i] = (pos[i] > 0.0f ? dpos[i] : 0.0f) - (neg[i] > 0.0f ? dneg[i] : 0.0f);
+    }
+}

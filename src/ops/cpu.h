@@ -1,5 +1,5 @@
 // The dense ops of the reference CPU backend (cpu.c), shared with the oneDNN
-// backend, which runs Linear, ReLU, tanh and softmax exactly as the reference does.
+// backend, which runs Linear, ReLU, tanh, softmax, LayerNorm and CReLU exactly as the reference does.
 // Semantics as declared in ops/backend.h.
 #ifndef WS_OPS_CPU_H
 #define WS_OPS_CPU_H
@@ -18,5 +18,12 @@ void ws_cpu_softmax_ce_forward(struct ws_ctx *ctx, float *probs, float *losses, 
                                const int32_t *labels, int B, int C);
 void ws_cpu_softmax_ce_backward(struct ws_ctx *ctx, float *dlogits, const float *probs, const int32_t *labels,
                                 float scale, int B, int C);
+void ws_cpu_layernorm_forward(struct ws_ctx *ctx, float *out, float *save_mean, float *save_invstd, const float *in,
+                              const float *gamma, const float *beta, int B, int N, float eps);
+void ws_cpu_layernorm_backward(struct ws_ctx *ctx, float *din, float *dgamma, float *dbeta, const float *dout,
+                               const float *in, const float *save_mean, const float *save_invstd, const float *gamma,
+                               int B, int N);
+void ws_cpu_crelu_forward(struct ws_ctx *ctx, float *out, const float *in, int B, int N);
+void ws_cpu_crelu_backward(struct ws_ctx *ctx, float *din, const float *dout, const float *out, int B, int N);
 
 #endif

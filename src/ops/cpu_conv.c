@@ -415,3 +415,50 @@ void ws_cpu_act_copy(ws_ctx *ctx, float *dst, const float *src, int B, int C, in
     (void)ctx;
     if (dst != src) memcpy(dst, src, sizeof(float) * (size_t)B * (size_t)C * (size_t)HW);
 }
+
+// ---- max pooling, 2x2 windows, stride 2 (torch.nn.MaxPool2d(2, 2)) ----
+//
+// PyTorch's rule: scan the window row by row, a value wins if it is greater than
+// the best so far or NaN (so a NaN wins, the last NaN of the window); ties keep
+// the first maximum. The backward rescans the input with the same rule, so it
+// needs no saved indices. Odd rows and columns at the edge are dropped (floor).
+
+// Offset within the plane of the window (oh, ow)'s winner.
+static int64_t maxpool_winner(const float *plane, int W, int oh, int ow) {
+    int64_t best = (int64_t)2 * oh * W + 2 * ow;
+    float mx = -INFINITY;
+    for (int kh = 0; kh < 2; kh++)
+        for (int kw = 0; kw < 2; kw++) {
+            const int64_t at = (int64_t)(2 * oh + kh) * W + 2 * ow + kw;
+            const float v = plane[at];
+            if (v > mx || isnan(v)) mx = v, best = at;
+        }
+    return best;
+}
+
+void ws_cpu_maxpool2_forward(ws_ctx *ctx, float *out, const float *in, int B, int C, int H, int W) {
+    const int OH = H / 2, OW = W / 2;
+    const int64_t planes = (int64_t)B * C;
+    int T = planes * H * W < PAR_MIN_ELEMS ? 1 : threads_of(ctx);
+    #pragma omp parallel for schedule(static) num_threads(T) if (parallel : T > 1)
+    for (int64_t p = 0; p < planes; p++) {
+        const float *x = in + p * H * W;
+        float *y = out + p * OH * OW;
+        for (int oh = 0; oh < OH; oh++)
+            for (int ow = 0; ow < OW; ow++) y[oh * OW + ow] = x[maxpool_winner(x, W, oh, ow)];
+    }
+}
+
+void ws_cpu_maxpool2_backward(ws_ctx *ctx, float *din, const float *dout, const float *in, int B, int C, int H, int W) {
+    const int OH = H / 2, OW = W / 2;
+    const int64_t planes = (int64_t)B * C;
+    int T = planes * H * W < PAR_MIN_ELEMS ? 1 : threads_of(ctx);
+    #pragma omp parallel for schedule(static) num_threads(T) if (parallel : T > 1)
+    for (int64_t p = 0; p < planes; p++) {
+        const float *x = in + p * H * W, *dy = dout + p * OH * OW;
+        float *dx = din + p * H * W;
+        memset(dx, 0, sizeof(float) * (size_t)H * (size_t)W);
+        for (int oh = 0; oh < OH; oh++)
+            for (int ow = 0; ow < OW; ow++) dx[maxpool_winner(x, W, oh, ow)] += dy[oh * OW + ow];
+    }
+}

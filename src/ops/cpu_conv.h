@@ -48,6 +48,9 @@ void ws_cpu_bn_act_forward_eval(struct ws_ctx *ctx, float *out, const float *z, 
 void ws_cpu_bn_act_backward(struct ws_ctx *ctx, float *dz, float *dres, float *dgamma, float *dbeta,
                             const float *dout, const float *out, const float *z, const float *save_mean,
                             const float *save_invstd, const float *gamma, int B, int C, int HW, int relu);
+void ws_cpu_maxpool2_forward(struct ws_ctx *ctx, float *out, const float *in, int B, int C, int H, int W);
+void ws_cpu_maxpool2_backward(struct ws_ctx *ctx, float *din, const float *dout, const float *in, int B, int C, int H,
+                              int W);
 // NCHW <-> NCHW: the reference layout is NCHW.
 void ws_cpu_act_copy(struct ws_ctx *ctx, float *dst, const float *src, int B, int C, int HW);
 

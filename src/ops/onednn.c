@@ -131,11 +131,12 @@ static int reserve(ws_ctx *ctx, void **p, int64_t *have, int64_t need, size_t el
 
 static int same_shape(const ws_conv_shape *a, const ws_conv_shape *b) {
     return a->B == b->B && a->C == b->C && a->H == b->H && a->W == b->W && a->O == b->O && a->KH == b->KH &&
-           a->KW == b->KW && a->stride == b->stride && a->pad == b->pad && a->input_nchw == b->input_nchw;
+           a->KW == b->KW && a->stride == b->stride && a->pad == b->pad && a->input_nchw == b->input_nchw &&
+           a->plain == b->plain;
 }
 
 // The memory descriptors of a convolution: activations in the backend layout
-// (the data input in NCHW), weights as the user's OIHW and as "any" for the
+// (the data input in NCHW; both sides of a `plain` convolution), weights as the user's OIHW and as "any" for the
 // primitive to choose, bias plain.
 typedef struct {
     dnnl_memory_desc_t src, dst, w_user, w_any, bias;
@@ -147,14 +148,17 @@ typedef struct {
 // naive reference implementation for the backward of that layout pair, 10-50x
 // slower than the rest of the step. Its backward runs with the output
 // gradient reordered to NCHW (plain to plain has a fast kernel).
-static int mixed_layout(const ws_conv_shape *s) { return !s->input_nchw && !is_blocked(s->C) && is_blocked(s->O); }
+static int mixed_layout(const ws_conv_shape *s) {
+    return !s->plain && !s->input_nchw && !is_blocked(s->C) && is_blocked(s->O);
+}
 
 static dnnl_status_t make_mds(conv_mds *d, const ws_conv_shape *s, int plain_dst) {
     dnnl_dims_t src = {s->B, s->C, s->H, s->W}, dst = {s->B, s->O, s->OH, s->OW}, w = {s->O, s->C, s->KH, s->KW},
                 b = {s->O};
     dnnl_status_t st;
-    dnnl_format_tag_t src_tag = s->input_nchw || !is_blocked(s->C) ? dnnl_nchw : dnnl_nChw16c;
-    dnnl_format_tag_t dst_tag = is_blocked(s->O) && !plain_dst ? dnnl_nChw16c : dnnl_nchw;
+    // A `plain` convolution keeps NCHW on both sides, whatever its channel counts.
+    dnnl_format_tag_t src_tag = s->plain || s->input_nchw || !is_blocked(s->C) ? dnnl_nchw : dnnl_nChw16c;
+    dnnl_format_tag_t dst_tag = is_blocked(s->O) && !plain_dst && !s->plain ? dnnl_nChw16c : dnnl_nchw;
     if ((st = dnnl_memory_desc_init_by_tag(&d->src, 4, src, dnnl_f32, src_tag))) return st;
     if ((st = dnnl_memory_desc_init_by_tag(&d->dst, 4, dst, dnnl_f32, dst_tag))) return st;
     if ((st = dnnl_memory_desc_init_by_tag(&d->w_user, 4, w, dnnl_f32, dnnl_oihw))) return st;
@@ -456,6 +460,10 @@ static const ws_backend onednn_backend = {
     .tanh_backward = ws_cpu_tanh_backward,
     .softmax_ce_forward = ws_cpu_softmax_ce_forward,
     .softmax_ce_backward = ws_cpu_softmax_ce_backward,
+    .layernorm_forward = ws_cpu_layernorm_forward, // per-example rows, NCHW or flat: the reference's loops
+    .layernorm_backward = ws_cpu_layernorm_backward,
+    .crelu_forward = ws_cpu_crelu_forward,
+    .crelu_backward = ws_cpu_crelu_backward,
     .conv2d_workspace = onednn_conv2d_workspace,
     .conv2d_forward = onednn_conv2d_forward,
     .conv2d_backward = onednn_conv2d_backward,
@@ -464,6 +472,8 @@ static const ws_backend onednn_backend = {
     .batchnorm_backward = onednn_bn_backward,
     .avgpool_forward = onednn_avgpool_forward,
     .avgpool_backward = onednn_avgpool_backward,
+    .maxpool2_forward = ws_cpu_maxpool2_forward, // NCHW data (the CNN's convolutions are `plain`)
+    .maxpool2_backward = ws_cpu_maxpool2_backward,
     .add_forward = ws_cpu_add_forward, // elementwise: the layout does not matter
     .bn_act_forward_train = onednn_bn_act_forward_train,
     .bn_act_forward_eval = onednn_bn_act_forward_eval,

@@ -386,7 +386,7 @@ expect_error "tanh checkpoint into the ReLU MLP" "holds a tanh MLP (mlp 784-100-
     "$WS" eval --no-bias --init-from "$T/tanhck/seed1-warm.safetensors"
 "$WS" eval --activation tanh --no-bias --eval-subset 500 --init-from "$T/tanhck/seed1-warm.safetensors" >/dev/null 2>"$T/log" \
     && ok "tanh checkpoint evaluates under --activation tanh --no-bias" || bad "tanh checkpoint eval: $(cat "$T/log")"
-expect_error "--activation for resnet18" "--activation is for --model mlp (resnet18 is built with ReLU)" \
+expect_error "--activation for resnet18" "--activation is for --model mlp or cnn (resnet18 is built with ReLU)" \
     "$WS" batch --model resnet18 --activation tanh
 expect_error "--activation names its values" "--activation: expected 'relu' or 'tanh', not 'gelu'" "$WS" batch --activation gelu
 expect_error "--no-bias for resnet18" "--no-bias is for --model mlp or logreg, not resnet18" "$WS" batch --model resnet18 --no-bias

@@ -2,13 +2,14 @@
 //
 //   parity_tool step MODEL IN.safetensors OUT.safetensors [options]
 //
-// MODEL is "mlp:IN:H1,H2,...:CLASSES[:tanh][:nobias]", "logreg:IN:CLASSES[:nobias]"
-// or "resnet18:C:H:W:WIDTH:CLASSES" (tanh: the hidden activation; nobias: Linear
-// layers without biases). IN holds every parameter under its PyTorch
+// MODEL is "mlp:IN:H1,H2,...:CLASSES[:tanh|:crelu][:ln][:nobias]", "logreg:IN:CLASSES[:nobias]",
+// "resnet18:C:H:W:WIDTH:CLASSES" or "cnn:C:H:W:CHANNELS:H1,H2:CLASSES[:crelu][:ln]" (Kumar
+// et al.'s CNN; tanh, crelu: the hidden activation; ln: LayerNorm; nobias: Linear layers
+// without biases). IN holds every parameter under its PyTorch
 // name (F32, PyTorch layout) and, for ResNet-18, every buffer too (the BN
 // running_mean / running_var F32, num_batches_tracked I64 0-dim: the whole
 // state_dict), the batch `x` (F32, (B, IN) for mlp/logreg, (B, C, H, W) for
-// resnet18) and the labels `y` (I64 or I32, (B)). With --load CKPT the model's
+// resnet18 and cnn) and the labels `y` (I64 or I32, (B)). With --load CKPT the model's
 // state comes from CKPT instead, through ws_model_load (the strict checkpoint
 // loader), and IN needs only x and y.
 //
@@ -66,8 +67,8 @@ static int usage(void) {
             "         [--momentum X] [--nesterov] [--wd X] [--adamw] [--beta1 X] [--beta2 X] [--eps X]\n"
             "         [--steps N] [--threads N] [--backend reference|onednn] [--conv-algo auto|direct] [--trace] [--eval] [--masks]\n"
             "         [--load CKPT] [--save CKPT]\n"
-            "MODEL: mlp:IN:H1,H2,...:CLASSES[:tanh][:nobias] | logreg:IN:CLASSES[:nobias] |\n"
-            "       resnet18:C:H:W:WIDTH:CLASSES\n");
+            "MODEL: mlp:IN:H1,H2,...:CLASSES[:tanh|:crelu][:ln][:nobias] | logreg:IN:CLASSES[:nobias] |\n"
+            "       resnet18:C:H:W:WIDTH:CLASSES | cnn:C:H:W:CHANNELS:H1,H2:CLASSES[:crelu][:ln]\n");
     return 2;
 }
 
@@ -85,26 +86,38 @@ static int parse_float(const char *s, float *out) {
     return end == s || *end ? -1 : 0;
 }
 
-// The words after an MLP's or logreg's sizes: "tanh" (MLP), "nobias".
+// The words after the sizes: "tanh" (MLP), "crelu", "ln" (MLP, cnn), "nobias"; the
+// model refuses what its kind does not take.
 static int parse_words(char **words, int n, ws_model_spec *spec) {
     for (int i = 0; i < n; i++) {
-        if (!strcmp(words[i], "tanh") && spec->kind == WS_MODEL_MLP) spec->act = WS_ACT_TANH;
+        if (!strcmp(words[i], "tanh")) spec->act = WS_ACT_TANH;
+        else if (!strcmp(words[i], "crelu")) spec->act = WS_ACT_CRELU;
+        else if (!strcmp(words[i], "ln")) spec->layer_norm = 1;
         else if (!strcmp(words[i], "nobias")) spec->no_bias = 1;
         else return -1;
     }
     return 0;
 }
 
-// "mlp:784:100,100:10[:tanh][:nobias]" | "logreg:3072:10[:nobias]" | "resnet18:3:32:32:16:10"
+static int parse_hidden(char *list, ws_model_spec *spec) {
+    for (char *p = list, *tok; (tok = strsep(&p, ","));) {
+        if (spec->nhidden >= WS_MAX_HIDDEN || parse_int(tok, &spec->hidden[spec->nhidden])) return -1;
+        spec->nhidden++;
+    }
+    return 0;
+}
+
+// "mlp:784:100,100:10[:tanh|:crelu][:ln][:nobias]" | "logreg:3072:10[:nobias]" | "resnet18:3:32:32:16:10" |
+// "cnn:3:32:32:16:100,100:10[:crelu][:ln]"
 static int parse_spec(const char *s, ws_model_spec *spec) {
     memset(spec, 0, sizeof *spec);
     char buf[256];
     if (strlen(s) >= sizeof buf) return -1;
     strcpy(buf, s);
-    char *parts[8];
+    char *parts[10];
     int n = 0;
     for (char *p = buf, *tok; (tok = strsep(&p, ":")); n++) {
-        if (n == 8) return -1;
+        if (n == 10) return -1;
         parts[n] = tok;
     }
     int in;
@@ -112,14 +125,19 @@ static int parse_spec(const char *s, ws_model_spec *spec) {
         spec->kind = WS_MODEL_LOGREG;
         if (parse_int(parts[1], &in) || parse_int(parts[2], &spec->num_classes) || parse_words(parts + 3, n - 3, spec))
             return -1;
-    } else if (n >= 4 && n <= 6 && !strcmp(parts[0], "mlp")) {
+    } else if (n >= 4 && n <= 7 && !strcmp(parts[0], "mlp")) {
         spec->kind = WS_MODEL_MLP;
-        if (parse_int(parts[1], &in) || parse_int(parts[3], &spec->num_classes) || parse_words(parts + 4, n - 4, spec))
+        if (parse_int(parts[1], &in) || parse_int(parts[3], &spec->num_classes) || parse_words(parts + 4, n - 4, spec) ||
+            parse_hidden(parts[2], spec))
             return -1;
-        for (char *p = parts[2], *tok; (tok = strsep(&p, ","));) {
-            if (spec->nhidden >= WS_MAX_HIDDEN || parse_int(tok, &spec->hidden[spec->nhidden])) return -1;
-            spec->nhidden++;
-        }
+    } else if (n >= 7 && n <= 9 && !strcmp(parts[0], "cnn")) {
+        spec->kind = WS_MODEL_CNN;
+        return parse_int(parts[1], &spec->input.c) || parse_int(parts[2], &spec->input.h) ||
+                       parse_int(parts[3], &spec->input.w) || parse_int(parts[4], &spec->width) ||
+                       parse_hidden(parts[5], spec) || parse_int(parts[6], &spec->num_classes) ||
+                       parse_words(parts + 7, n - 7, spec)
+                   ? -1
+                   : 0;
     } else if (n == 6 && !strcmp(parts[0], "resnet18")) {
         spec->kind = WS_MODEL_RESNET18;
         if (parse_int(parts[1], &spec->input.c) || parse_int(parts[2], &spec->input.h) ||
@@ -454,7 +472,7 @@ static int cmd_step(int argc, char **argv) {
     }
     const int64_t in = ws_shape_numel(spec.input);
     const int C = spec.num_classes;
-    const int image = spec.kind == WS_MODEL_RESNET18;
+    const int image = spec.kind == WS_MODEL_RESNET18 || spec.kind == WS_MODEL_CNN;
     const ws_st_tensor *tx = ws_st_find(&f, "x"), *ty = ws_st_find(&f, "y");
     int x_ok = tx && tx->dtype == WS_ST_F32 && tx->ndim == (image ? 4 : 2) && tx->dims[0] >= 1;
     if (x_ok && image)

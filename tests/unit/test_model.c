@@ -1,6 +1,7 @@
 // Models: names and layouts as PyTorch, initialisation, and a finite-difference
 // check of every parameter gradient through the whole model (the MLP with ReLU
-// or tanh, with or without biases; logistic regression with or without).
+// or tanh, with or without biases; logistic regression with or without; Kumar et
+// al.'s CNN and the MLP with LayerNorm and CReLU, on both backends).
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,7 +115,7 @@ START_TEST(container_built_by_hand_matches_the_zoo) {
     }
     ws_model_kind back;
     ck_assert_int_eq(ws_model_kind_parse(&ctx, "vgg", &back), WS_ERR_ARG);
-    ck_assert_str_eq(ctx.err, "unknown model 'vgg' (expected logreg, mlp or resnet18)");
+    ck_assert_str_eq(ctx.err, "unknown model 'vgg' (expected logreg, mlp, resnet18 or cnn)");
 }
 END_TEST
 
@@ -281,10 +282,10 @@ START_TEST(bad_specs_are_refused) {
     // tanh is the MLP's; no biases are the MLP's and logreg's.
     ws_model_spec v = variant(WS_MODEL_LOGREG, WS_ACT_TANH, 0);
     ck_assert_int_eq(ws_model_create(&ctx, &m, &v), WS_ERR_ARG);
-    ck_assert_str_eq(ctx.err, "a tanh activation is for the MLP; logreg has no hidden layer");
+    ck_assert_str_eq(ctx.err, "a tanh activation is not for logreg, which has no hidden layer");
     ws_model_spec rs = {.kind = WS_MODEL_RESNET18, .input = {3, 8, 8}, .num_classes = 4, .width = 4, .act = WS_ACT_TANH};
     ck_assert_int_eq(ws_model_create(&ctx, &m, &rs), WS_ERR_ARG);
-    ck_assert_str_eq(ctx.err, "a tanh activation is for the MLP; resnet18 is built with ReLU");
+    ck_assert_str_eq(ctx.err, "a tanh activation is not for resnet18, which is built with ReLU");
     rs.act = WS_ACT_RELU, rs.no_bias = 1;
     ck_assert_int_eq(ws_model_create(&ctx, &m, &rs), WS_ERR_ARG);
     ck_assert_ptr_nonnull(strstr(ctx.err, "without biases are for the MLP and logreg"));
@@ -297,7 +298,7 @@ START_TEST(bad_specs_are_refused) {
     ck_assert_int_eq(ws_activation_parse(&ctx, "relu", &a), WS_OK);
     ck_assert_int_eq(a, WS_ACT_RELU);
     ck_assert_int_eq(ws_activation_parse(&ctx, "sigmoid", &a), WS_ERR_ARG);
-    ck_assert_str_eq(ctx.err, "unknown activation 'sigmoid' (expected relu or tanh)");
+    ck_assert_str_eq(ctx.err, "unknown activation 'sigmoid' (expected relu, tanh or crelu)");
 }
 END_TEST
 
@@ -464,6 +465,232 @@ START_TEST(resnet_refuses_too_small_inputs) {
 }
 END_TEST
 
+// ---- Kumar et al. 2024: the small CNN, LayerNorm, CReLU ----------------------------------------
+
+static ws_model *create_ok(ws_model_spec spec) {
+    ws_model *m = NULL;
+    ck_assert_msg(ws_model_create(&ctx, &m, &spec) == WS_OK, "%s", ctx.err);
+    return m;
+}
+
+static void check_param(const ws_model *m, const char *name, int ndim, int d0, int d1, int d2, int d3) {
+    const ws_param *p = ws_model_param(m, name);
+    ck_assert_msg(p != NULL, "no parameter %s", name);
+    const int d[4] = {d0, d1, d2, d3};
+    ck_assert_int_eq(p->ndim, ndim);
+    for (int i = 0; i < ndim; i++) ck_assert_msg(p->dims[i] == d[i], "%s dim %d: %d, expected %d", name, i, p->dims[i], d[i]);
+}
+
+static ws_model_spec kumar_cnn(int c, int h, int w, ws_activation act, int ln) {
+    return (ws_model_spec){.kind = WS_MODEL_CNN, .input = {c, h, w}, .num_classes = 10, .nhidden = 2,
+                           .hidden = {100, 100}, .width = 16, .act = act, .layer_norm = ln};
+}
+
+START_TEST(cnn_names_shapes_and_counts) {
+    // nets/cnn.py on 3x32x32: 16*5*5 = 400 features flattened; 58,842 parameters.
+    ws_model *m = create_ok(kumar_cnn(3, 32, 32, WS_ACT_RELU, 0));
+    const char *order[] = {"conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "fc1.weight",
+                           "fc1.bias", "fc2.weight", "fc2.bias", "output_layer.weight", "output_layer.bias"};
+    ck_assert_int_eq(m->nparams, 10);
+    for (int i = 0; i < 10; i++) ck_assert_str_eq(m->params[i].name, order[i]);
+    check_param(m, "conv1.weight", 4, 16, 3, 5, 5);
+    check_param(m, "conv2.weight", 4, 16, 16, 5, 5);
+    check_param(m, "fc1.weight", 2, 100, 400, 0, 0);
+    check_param(m, "output_layer.weight", 2, 10, 100, 0, 0);
+    ck_assert_int_eq(m->nweights, 58842);
+    ck_assert_str_eq(m->arch, "cnn c16 3x32x32-100-100-10");
+    ws_model_free(m);
+    // 1x28x28: 16*4*4 = 256.
+    m = create_ok(kumar_cnn(1, 28, 28, WS_ACT_RELU, 0));
+    check_param(m, "fc1.weight", 2, 100, 256, 0, 0);
+    ck_assert_int_eq(m->nweights, 43642);
+    ck_assert_str_eq(m->arch, "cnn c16 1x28x28-100-100-10");
+    ws_model_free(m);
+    // LayerNorm over (C,H,W) after each convolution, (N) after each hidden Linear layer;
+    // weight 1, bias 0 from the initialisation; the convolutions' biases drawn like their weights.
+    m = create_ok(kumar_cnn(3, 32, 32, WS_ACT_RELU, 1));
+    check_param(m, "layer_norm1.weight", 3, 16, 28, 28, 0);
+    check_param(m, "layer_norm2.bias", 3, 16, 10, 10, 0);
+    check_param(m, "layer_norm3.weight", 1, 100, 0, 0, 0);
+    check_param(m, "layer_norm4.bias", 1, 100, 0, 0, 0);
+    ck_assert_int_eq(m->nweights, 58842 + 2 * (16 * 28 * 28 + 16 * 10 * 10 + 100 + 100));
+    ck_assert_str_eq(m->arch, "cnn c16 3x32x32-100-100-10 ln");
+    ws_rng r = ws_rng_stream(1, "init", 0);
+    ws_model_init(m, &r);
+    const ws_param *g = ws_model_param(m, "layer_norm1.weight"), *b = ws_model_param(m, "layer_norm1.bias");
+    const ws_param *cb = ws_model_param(m, "conv2.bias");
+    for (int64_t i = 0; i < g->numel; i++) ck_assert(m->w[g->offset + i] == 1.0f && m->w[b->offset + i] == 0.0f);
+    double mx = 0;
+    for (int64_t i = 0; i < cb->numel; i++) mx = fmax(mx, fabs(m->w[cb->offset + i]));
+    ck_assert_double_le(mx, 1 / sqrt(16.0 * 25));
+    ck_assert_double_gt(mx, 0);
+    ws_model_free(m);
+}
+END_TEST
+
+// concat_relu_network_calculation.py's rule: the first f of 0.5, 0.49, ... whose CReLU network
+// has at least the plain one's parameters (LayerNorm's not counted); widths int((1 - f) w).
+START_TEST(crelu_widths_follow_kumar) {
+    ws_model_spec mlp = {.kind = WS_MODEL_MLP, .input = {1, 28, 28}, .num_classes = 10, .nhidden = 2,
+                         .hidden = {100, 100}, .act = WS_ACT_CRELU};
+    ws_model_widths w;
+    ck_assert_int_eq(ws_model_widths_of(&mlp, &w), 0);
+    ck_assert_double_eq_tol(w.fraction_removed, 0.09, 1e-12);
+    ck_assert_int_eq(w.hidden[0], 91);
+    ck_assert_int_eq(w.hidden[1], 91);
+    ws_model *m = create_ok(mlp);
+    check_param(m, "lm1.weight", 2, 91, 784, 0, 0);
+    check_param(m, "lm2.weight", 2, 91, 182, 0, 0);
+    check_param(m, "lm3.weight", 2, 10, 182, 0, 0);
+    // 89,918 >= the plain 784-100-100-10's 89,610; at f = 0.10 (width 90) 88,750 would fall short.
+    ck_assert_int_eq(m->nweights, 89918);
+    ck_assert_str_eq(m->arch, "mlp 784-100-100-10 crelu:91-91");
+    ws_model_free(m);
+    mlp.layer_norm = 1;
+    m = create_ok(mlp);
+    check_param(m, "ln1.weight", 1, 91, 0, 0, 0); // LayerNorm normalises the Linear output, before CReLU
+    check_param(m, "ln2.bias", 1, 91, 0, 0, 0);
+    ck_assert_str_eq(m->arch, "mlp 784-100-100-10 crelu:91-91 ln");
+    ws_model_free(m);
+    mlp.input = (ws_shape){3, 32, 32};
+    ck_assert_int_eq(ws_model_widths_of(&mlp, &w), 0);
+    ck_assert_int_eq(w.hidden[0], 97);
+    // The CNN, 3x32x32, 16 channels, 100-100: f = 0.27, 11 channels, 73 units.
+    ws_model_spec cnn = kumar_cnn(3, 32, 32, WS_ACT_CRELU, 0);
+    ck_assert_int_eq(ws_model_widths_of(&cnn, &w), 0);
+    ck_assert_double_eq_tol(w.fraction_removed, 0.27, 1e-12);
+    ck_assert_int_eq(w.channels, 11);
+    ck_assert_int_eq(w.hidden[0], 73);
+    m = create_ok(cnn);
+    check_param(m, "conv1.weight", 4, 11, 3, 5, 5);
+    check_param(m, "conv2.weight", 4, 11, 22, 5, 5);
+    check_param(m, "fc1.weight", 2, 73, 22 * 25, 0, 0);
+    check_param(m, "fc2.weight", 2, 73, 146, 0, 0);
+    check_param(m, "output_layer.weight", 2, 10, 146, 0, 0);
+    ck_assert_int_eq(m->nweights, 59321); // >= 58,842
+    ck_assert_str_eq(m->arch, "cnn c16 3x32x32-100-100-10 crelu:c11-73-73");
+    ws_model_free(m);
+    cnn = kumar_cnn(1, 28, 28, WS_ACT_CRELU, 1);
+    ck_assert_int_eq(ws_model_widths_of(&cnn, &w), 0);
+    ck_assert_int_eq(w.channels, 11);
+    ck_assert_int_eq(w.hidden[0], 72);
+    m = create_ok(cnn);
+    check_param(m, "layer_norm1.weight", 3, 11, 24, 24, 0);
+    ck_assert_str_eq(m->arch, "cnn c16 1x28x28-100-100-10 crelu:c11-72-72 ln");
+    ck_assert_int_eq(ws_arch_activation(m->arch), WS_ACT_CRELU);
+    ws_model_free(m);
+    // Without CReLU the spec's widths.
+    cnn.act = WS_ACT_RELU;
+    ck_assert_int_eq(ws_model_widths_of(&cnn, &w), 0);
+    ck_assert(w.channels == 16 && w.hidden[1] == 100 && w.fraction_removed == 0);
+}
+END_TEST
+
+// Every parameter gradient by central differences, on each backend (_i / NKV: 0 reference,
+// 1 onednn): the CNN with ReLU or CReLU, with or without LayerNorm, on a 16x17 input (odd: the
+// pooling drops a column), and the MLP (6 inputs) with LayerNorm, CReLU and both.
+static const struct {
+    ws_model_kind kind;
+    ws_activation act;
+    int ln;
+} KUMAR_VARIANTS[] = {{WS_MODEL_CNN, WS_ACT_RELU, 0}, {WS_MODEL_CNN, WS_ACT_RELU, 1}, {WS_MODEL_CNN, WS_ACT_CRELU, 0},
+                      {WS_MODEL_CNN, WS_ACT_CRELU, 1}, {WS_MODEL_MLP, WS_ACT_RELU, 1}, {WS_MODEL_MLP, WS_ACT_CRELU, 0},
+                      {WS_MODEL_MLP, WS_ACT_CRELU, 1}};
+#define NKV ((int)(sizeof KUMAR_VARIANTS / sizeof *KUMAR_VARIANTS))
+enum { KB = 3, KIN = 2 * 16 * 17 };
+
+typedef struct {
+    ws_model *m;
+    float x[KB * KIN];
+    int32_t y[KB];
+} kumar_case;
+
+static double kumar_loss(kumar_case *c) {
+    ws_model_forward(&ctx, c->m, c->x, KB, 1);
+    return ws_model_loss(&ctx, c->m, c->y, KB, NULL);
+}
+
+START_TEST(kumar_gradients_match_finite_differences) {
+    const int v = _i % NKV;
+    ck_assert_int_eq(ws_ctx_set_backend(&ctx, _i / NKV ? "onednn" : "reference"), WS_OK);
+    // The MLP on a small input: on 544 inputs no cut of CReLU keeps a 6-5 MLP's parameter count.
+    const ws_shape in = KUMAR_VARIANTS[v].kind == WS_MODEL_CNN ? (ws_shape){2, 16, 17} : (ws_shape){1, 2, 3};
+    ws_model_spec spec = {.kind = KUMAR_VARIANTS[v].kind, .input = in, .num_classes = 3, .nhidden = 2,
+                          .hidden = {6, 5}, .width = 4, .act = KUMAR_VARIANTS[v].act, .layer_norm = KUMAR_VARIANTS[v].ln};
+    kumar_case c;
+    c.m = create_ok(spec);
+    ck_assert_int_eq(ws_model_plan(&ctx, c.m, KB), WS_OK);
+    ws_rng r = ws_rng_stream(9, "init", 0);
+    ws_model_init(c.m, &r);
+    for (int64_t i = 0; i < c.m->nweights; i++) c.m->w[i] += 0.2f * (2 * ws_rng_uniform(&r) - 1); // LayerNorm's too
+    for (int i = 0; i < KB * KIN; i++) c.x[i] = 2 * ws_rng_uniform(&r) - 1;
+    for (int i = 0; i < KB; i++) c.y[i] = (int32_t)ws_rng_below(&r, 3);
+    kumar_loss(&c);
+    ws_model_zero_grad(c.m);
+    ws_model_backward(&ctx, c.m, c.y, KB);
+    ck_assert_msg(!ctx.fault, "%s", ctx.err);
+    double maxdiff = 0, maxref = 1e-12;
+    const float h = 1e-3f;
+    for (int64_t i = 0; i < c.m->nweights; i++) {
+        float keep = c.m->w[i];
+        c.m->w[i] = keep + h;
+        double up = kumar_loss(&c);
+        c.m->w[i] = keep - h;
+        double down = kumar_loss(&c);
+        c.m->w[i] = keep;
+        double num = (up - down) / (2 * (double)h);
+        maxdiff = fmax(maxdiff, fabs(num - c.m->g[i]));
+        maxref = fmax(maxref, fabs(num));
+    }
+    ck_assert_msg(maxdiff / maxref < 5e-3, "%s: relative error %g", c.m->arch, maxdiff / maxref);
+    ws_model_free(c.m);
+}
+END_TEST
+
+START_TEST(kumar_misuse_is_refused) {
+    ws_model *m = NULL;
+    ws_model_spec s = kumar_cnn(3, 32, 32, WS_ACT_TANH, 0);
+    ck_assert_int_eq(ws_model_create(&ctx, &m, &s), WS_ERR_ARG);
+    ck_assert_str_eq(ctx.err, "a tanh activation is not for cnn, which is built with ReLU or CReLU");
+    s.act = WS_ACT_RELU, s.no_bias = 1;
+    ck_assert_int_eq(ws_model_create(&ctx, &m, &s), WS_ERR_ARG);
+    ck_assert_str_eq(ctx.err, "Linear layers without biases are for the MLP and logreg, not cnn");
+    s = kumar_cnn(3, 15, 32, WS_ACT_RELU, 0);
+    ck_assert_int_eq(ws_model_create(&ctx, &m, &s), WS_ERR_ARG);
+    ck_assert_ptr_nonnull(strstr(ctx.err, "a 15x32 input is too small"));
+    s = kumar_cnn(3, 16, 16, WS_ACT_RELU, 0); // the smallest: 16 -> 12 -> 6 -> 2 -> 1
+    m = create_ok(s);
+    check_param(m, "fc1.weight", 2, 100, 16, 0, 0);
+    ws_model_free(m);
+    m = NULL;
+    s.nhidden = 0;
+    ck_assert_int_eq(ws_model_create(&ctx, &m, &s), WS_ERR_ARG);
+    ws_model_spec rs = {.kind = WS_MODEL_RESNET18, .input = {3, 8, 8}, .num_classes = 4, .width = 4, .layer_norm = 1};
+    ck_assert_int_eq(ws_model_create(&ctx, &m, &rs), WS_ERR_ARG);
+    ck_assert_str_eq(ctx.err, "LayerNorm is for the MLP and the CNN, not resnet18");
+    rs.layer_norm = 0, rs.act = WS_ACT_CRELU;
+    ck_assert_int_eq(ws_model_create(&ctx, &m, &rs), WS_ERR_ARG);
+    ck_assert_str_eq(ctx.err, "a crelu activation is not for resnet18, which is built with ReLU");
+    ws_model_spec lr = variant(WS_MODEL_LOGREG, WS_ACT_RELU, 0);
+    lr.layer_norm = 1;
+    ck_assert_int_eq(ws_model_create(&ctx, &m, &lr), WS_ERR_ARG);
+    ck_assert_str_eq(ctx.err, "LayerNorm is for the MLP and the CNN, not logreg");
+    // A width of 1 cannot be cut and keep its count: refused, not built with 0 units.
+    ws_model_spec one = variant(WS_MODEL_MLP, WS_ACT_CRELU, 0);
+    one.hidden[0] = 1;
+    ck_assert_int_eq(ws_model_create(&ctx, &m, &one), WS_ERR_ARG);
+    ck_assert_ptr_nonnull(strstr(ctx.err, "mlp with CReLU: no cut"));
+    ck_assert_ptr_null(m);
+    ws_model_kind k;
+    ck_assert_int_eq(ws_model_kind_parse(&ctx, "cnn", &k), WS_OK);
+    ck_assert_int_eq(k, WS_MODEL_CNN);
+    ck_assert_str_eq(ws_model_kind_name(WS_MODEL_CNN), "cnn");
+    ws_activation a;
+    ck_assert_int_eq(ws_activation_parse(&ctx, "crelu", &a), WS_OK);
+    ck_assert_int_eq(a, WS_ACT_CRELU);
+}
+END_TEST
+
 Suite *model_suite(void) {
     Suite *s = suite_create("model");
     TCase *t = tcase_create("mlp");
@@ -485,5 +712,13 @@ Suite *model_suite(void) {
     tcase_add_test(r, resnet_refuses_too_small_inputs);
     tcase_add_test(r, evaluation_does_not_blow_up_the_plan);
     suite_add_tcase(s, r);
+    TCase *k = tcase_create("kumar");
+    tcase_add_checked_fixture(k, setup, teardown);
+    tcase_set_timeout(k, 120);
+    tcase_add_test(k, cnn_names_shapes_and_counts);
+    tcase_add_test(k, crelu_widths_follow_kumar);
+    tcase_add_loop_test(k, kumar_gradients_match_finite_differences, 0, 2 * NKV);
+    tcase_add_test(k, kumar_misuse_is_refused);
+    suite_add_tcase(s, k);
     return s;
 }

@@ -276,6 +276,74 @@ START_TEST(pool_and_layout) {
 }
 END_TEST
 
+// ---- plain convolutions and the ops after them (Kumar et al.'s CNN) ----------------------------
+// A `plain` convolution keeps NCHW on both sides even at 16 or 32 channels (which oneDNN would
+// otherwise block): its output, read as NCHW with no conversion, and its gradients match the
+// reference; so do max-pooling, LayerNorm and CReLU on that NCHW output.
+
+static const ws_conv_shape plain_convs[] = {
+    {.B = 4, .C = 3, .H = 14, .W = 14, .O = 16, .KH = 5, .KW = 5, .stride = 1, .plain = 1},
+    {.B = 4, .C = 16, .H = 9, .W = 9, .O = 16, .KH = 5, .KW = 5, .stride = 1, .plain = 1},
+    {.B = 3, .C = 22, .H = 9, .W = 10, .O = 32, .KH = 5, .KW = 5, .stride = 1, .plain = 1},
+    {.B = 3, .C = 32, .H = 8, .W = 8, .O = 11, .KH = 5, .KW = 5, .stride = 1, .plain = 1},
+};
+#define NPLAIN ((int)(sizeof plain_convs / sizeof *plain_convs))
+
+START_TEST(plain_conv_and_cnn_ops_match_reference) {
+    ws_conv_shape s = plain_convs[_i];
+    dn.conv_algo = WS_CONV_DIRECT;
+    ck_assert_int_eq(ws_conv_shape_resolve(&s), 0);
+    const int HWi = s.H * s.W, HWo = s.OH * s.OW;
+    const int64_t nx = (int64_t)s.B * s.C * HWi, ny = (int64_t)s.B * s.O * HWo, nw = (int64_t)s.O * s.C * 25;
+    ws_rng r = ws_rng_stream(17, "test-onednn-plain", (uint64_t)_i);
+    float *x = frand(nx, &r, 1), *w = frand(nw, &r, 0.3f), *b = frand(s.O, &r, 0.5f), *dy = frand(ny, &r, 1);
+    float *wsp = fnew(ws_backend_of(&ref)->conv2d_workspace(&s));
+    float *y_ref = fnew(ny), *y_dn = fnew(ny), *dx_ref = fnew(nx), *dx_dn = fnew(nx);
+    float *dw_ref = fnew(nw), *dw_dn = fnew(nw), *db_ref = fnew(s.O), *db_dn = fnew(s.O);
+    ws_backend_of(&ref)->conv2d_forward(&ref, y_ref, x, w, b, &s, wsp);
+    ws_backend_of(&ref)->conv2d_backward(&ref, dx_ref, dw_ref, db_ref, dy, x, w, &s, wsp);
+    ws_backend_of(&dn)->conv2d_forward(&dn, y_dn, x, w, b, &s, NULL);
+    ws_backend_of(&dn)->conv2d_backward(&dn, dx_dn, dw_dn, db_dn, dy, x, w, &s, NULL);
+    ck_assert_msg(!dn.fault, "oneDNN failed: %s", dn.err);
+    CHECK_CLOSE("plain forward (NCHW as it is)", y_dn, y_ref, ny, 1e-5);
+    CHECK_CLOSE("plain input gradient", dx_dn, dx_ref, nx, 1e-5);
+    CHECK_CLOSE("plain weight gradient", dw_dn, dw_ref, nw, 1e-5);
+    CHECK_CLOSE("plain bias gradient", db_dn, db_ref, s.O, 1e-5);
+    // Max-pool on the NCHW output, forward and backward.
+    float *dh_ref = fnew(ny), *dh_dn = fnew(ny); // gradients at the conv output
+    const int64_t np = (int64_t)s.B * s.O * (s.OH / 2) * (s.OW / 2);
+    float *p_ref = fnew(np), *p_dn = fnew(np), *dp = frand(np, &r, 1);
+    ws_backend_of(&ref)->maxpool2_forward(&ref, p_ref, y_ref, s.B, s.O, s.OH, s.OW);
+    ws_backend_of(&dn)->maxpool2_forward(&dn, p_dn, y_dn, s.B, s.O, s.OH, s.OW);
+    CHECK_CLOSE("max-pool forward", p_dn, p_ref, np, 1e-5);
+    ws_backend_of(&ref)->maxpool2_backward(&ref, dh_ref, dp, y_ref, s.B, s.O, s.OH, s.OW);
+    ws_backend_of(&dn)->maxpool2_backward(&dn, dh_dn, dp, y_ref, s.B, s.O, s.OH, s.OW);
+    CHECK_CLOSE("max-pool backward", dh_dn, dh_ref, ny, 0);
+    // LayerNorm over each example's (C,H,W) and CReLU over its channels.
+    const int N = s.O * HWo;
+    float *g = frand(N, &r, 1), *be = frand(N, &r, 1), *mr = fnew(s.B), *ir = fnew(s.B), *md = fnew(s.B), *id = fnew(s.B);
+    float *l_ref = fnew(ny), *l_dn = fnew(ny), *dg_ref = fnew(N), *dg_dn = fnew(N), *db2_ref = fnew(N), *db2_dn = fnew(N);
+    ws_backend_of(&ref)->layernorm_forward(&ref, l_ref, mr, ir, y_ref, g, be, s.B, N, 1e-5f);
+    ws_backend_of(&dn)->layernorm_forward(&dn, l_dn, md, id, y_ref, g, be, s.B, N, 1e-5f);
+    CHECK_CLOSE("LayerNorm forward", l_dn, l_ref, ny, 0);
+    ws_backend_of(&ref)->layernorm_backward(&ref, dh_ref, dg_ref, db2_ref, dy, y_ref, mr, ir, g, s.B, N);
+    ws_backend_of(&dn)->layernorm_backward(&dn, dh_dn, dg_dn, db2_dn, dy, y_ref, md, id, g, s.B, N);
+    CHECK_CLOSE("LayerNorm input gradient", dh_dn, dh_ref, ny, 0);
+    CHECK_CLOSE("LayerNorm gamma gradient", dg_dn, dg_ref, N, 0);
+    float *c_ref = fnew(2 * ny), *c_dn = fnew(2 * ny), *dc = frand(2 * ny, &r, 1);
+    ws_backend_of(&ref)->crelu_forward(&ref, c_ref, l_ref, s.B, N);
+    ws_backend_of(&dn)->crelu_forward(&dn, c_dn, l_ref, s.B, N);
+    CHECK_CLOSE("CReLU forward", c_dn, c_ref, 2 * ny, 0);
+    ws_backend_of(&ref)->crelu_backward(&ref, dh_ref, dc, c_ref, s.B, N);
+    ws_backend_of(&dn)->crelu_backward(&dn, dh_dn, dc, c_ref, s.B, N);
+    CHECK_CLOSE("CReLU backward", dh_dn, dh_ref, ny, 0);
+    free(x), free(w), free(b), free(dy), free(wsp), free(y_ref), free(y_dn), free(dx_ref), free(dx_dn);
+    free(dw_ref), free(dw_dn), free(db_ref), free(db_dn), free(p_ref), free(p_dn), free(dp);
+    free(g), free(be), free(mr), free(ir), free(md), free(id), free(l_ref), free(l_dn), free(dg_ref), free(dg_dn);
+    free(db2_ref), free(db2_dn), free(c_ref), free(c_dn), free(dc), free(dh_ref), free(dh_dn);
+}
+END_TEST
+
 START_TEST(backend_names) {
     ck_assert_ptr_eq(ws_backend_by_name("reference"), ws_backend_cpu());
     ck_assert_ptr_eq(ws_backend_by_name("onednn"), ws_backend_onednn());
@@ -341,6 +409,7 @@ Suite *onednn_suite(void) {
     tcase_add_loop_test(t, bn_act_matches_reference, 0, NBN);
     tcase_add_loop_test(t, bn_act_reference_gradients, 0, 2);
     tcase_add_test(t, pool_and_layout);
+    tcase_add_loop_test(t, plain_conv_and_cnn_ops_match_reference, 0, NPLAIN);
     tcase_add_test(t, backend_names);
     tcase_add_test(t, default_backend_and_switching);
     suite_add_tcase(s, t);

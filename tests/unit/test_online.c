@@ -407,11 +407,11 @@ START_TEST(model_variant_options) {
     cJSON_Delete(root);
     // Refused, one line each.
     ck_assert_int_eq(resolve(WS_CMD_BATCH, "--model resnet18 --activation tanh", &b, &on), WS_ERR_ARG);
-    ck_assert_str_eq(ctx.err, "--activation is for --model mlp (resnet18 is built with ReLU)");
+    ck_assert_str_eq(ctx.err, "--activation is for --model mlp or cnn (resnet18 is built with ReLU)");
     ck_assert_int_eq(resolve(WS_CMD_TRANSFER, "--activation relu --model logreg", &b, &on), WS_ERR_ARG);
-    ck_assert_str_eq(ctx.err, "--activation is for --model mlp (logreg has no hidden layer)");
+    ck_assert_str_eq(ctx.err, "--activation is for --model mlp or cnn (logreg has no hidden layer)");
     ck_assert_int_eq(resolve(WS_CMD_BATCH, "--activation sigmoid", &b, &on), WS_ERR_ARG);
-    ck_assert_str_eq(ctx.err, "--activation: expected 'relu' or 'tanh', not 'sigmoid'");
+    ck_assert_str_eq(ctx.err, "--activation: expected 'relu', 'tanh' or 'crelu', not 'sigmoid'");
     ck_assert_int_eq(resolve(WS_CMD_ACTIVE, "--no-bias --model resnet18", &b, &on), WS_ERR_ARG);
     ck_assert_str_eq(ctx.err, "--no-bias is for --model mlp or logreg, not resnet18");
     ck_assert_int_eq(resolve(WS_CMD_BATCH, "--no-bias=maybe", &b, &on), WS_ERR_ARG);
@@ -422,12 +422,36 @@ START_TEST(model_variant_options) {
     cfg.model = WS_MODEL_RESNET18;
     cfg.activation = WS_ACT_TANH;
     ck_assert_int_eq(ws_setup_check(&ctx, &cfg), WS_ERR_ARG);
-    ck_assert_str_eq(ctx.err, "--activation tanh is for --model mlp (resnet18 is built with ReLU)");
+    ck_assert_str_eq(ctx.err, "--activation tanh is for --model mlp or cnn (resnet18 is built with ReLU)");
     cfg.activation = WS_ACT_RELU;
     cfg.no_bias = 1;
     ck_assert_int_eq(ws_setup_check(&ctx, &cfg), WS_ERR_ARG);
     cfg.model = WS_MODEL_MLP;
     ck_assert_int_eq(ws_setup_check(&ctx, &cfg), WS_OK);
+    // Kumar et al.'s CNN with CReLU and LayerNorm: recorded (activation, layer_norm, width,
+    // hidden) and described with the widths built; misuse refused.
+    ck_assert_int_eq(resolve(WS_CMD_BATCH, "--model cnn --activation crelu --layer-norm", &b, &on), WS_OK);
+    ck_assert_int_eq(b.base.layer_norm, 1);
+    m = model_json(&b.base, &root);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(m, "activation")->valuestring, "crelu");
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "layer_norm")));
+    ck_assert_int_eq(cJSON_GetObjectItemCaseSensitive(m, "width")->valueint, 16);
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(m, "hidden")), 2);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(m, "arch")->valuestring, "cnn c16 3x32x32-100-100-10 crelu:c11-73-73 ln");
+    cJSON_Delete(root);
+    ck_assert_int_eq(resolve(WS_CMD_BATCH, "--layer-norm", &b, &on), WS_OK);
+    m = model_json(&b.base, &root);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(m, "arch")->valuestring, "mlp 3072-100-100-10 ln");
+    cJSON_Delete(root);
+    ck_assert_int_eq(resolve(WS_CMD_BATCH, "--model resnet18 --layer-norm", &b, &on), WS_ERR_ARG);
+    ck_assert_str_eq(ctx.err, "--layer-norm is for --model mlp or cnn, not resnet18");
+    ck_assert_int_eq(resolve(WS_CMD_BATCH, "--model logreg --layer-norm", &b, &on), WS_ERR_ARG);
+    ck_assert_int_eq(resolve(WS_CMD_BATCH, "--model resnet18 --activation crelu", &b, &on), WS_ERR_ARG);
+    ck_assert_str_eq(ctx.err, "--activation is for --model mlp or cnn (resnet18 is built with ReLU)");
+    ck_assert_int_eq(resolve(WS_CMD_BATCH, "--model cnn --activation tanh", &b, &on), WS_ERR_ARG);
+    ck_assert_str_eq(ctx.err, "--activation tanh is for --model mlp (cnn is built with ReLU or CReLU)");
+    ck_assert_int_eq(resolve(WS_CMD_BATCH, "--model cnn --no-bias", &b, &on), WS_ERR_ARG);
+    ck_assert_str_eq(ctx.err, "--no-bias is for --model mlp or logreg, not cnn");
 }
 END_TEST
 

@@ -275,6 +275,131 @@ START_TEST(softmax_ce_is_stable_for_huge_logits) {
 }
 END_TEST
 
+// ---- LayerNorm, CReLU, max-pool (Kumar et al.'s networks) ---------------------------------
+// Objective sum(r * op(x)); the analytic gradients against central differences, for
+// the input and, for LayerNorm, gamma and beta (which accumulate).
+
+enum { NB = 3, NN = 12 };
+typedef struct {
+    float x[NB * NN], g[NN], b[NN], out[NB * NN], r[NB * NN], mean[NB], invstd[NB];
+} ln_case;
+
+static double ln_obj(void *u) {
+    ln_case *c = u;
+    ws_backend_of(&ctx)->layernorm_forward(&ctx, c->out, c->mean, c->invstd, c->x, c->g, c->b, NB, NN, 1e-5f);
+    double s = 0;
+    for (int i = 0; i < NB * NN; i++) s += (double)c->r[i] * c->out[i];
+    return s;
+}
+
+START_TEST(layernorm_values_and_gradients) {
+    ln_case c;
+    ws_rng r = ws_rng_stream(11, "test-layernorm", 0);
+    fill(c.x, NB * NN, &r, 2);
+    fill(c.g, NN, &r, 1);
+    fill(c.b, NN, &r, 1);
+    fill(c.r, NB * NN, &r, 1);
+    ln_obj(&c);
+    for (int b = 0; b < NB; b++) { // values: (x - mean) / sqrt(var + eps) * g + b, in double
+        double m = 0, v = 0;
+        for (int i = 0; i < NN; i++) m += c.x[b * NN + i] / (double)NN;
+        for (int i = 0; i < NN; i++) v += (c.x[b * NN + i] - m) * (c.x[b * NN + i] - m) / NN;
+        for (int i = 0; i < NN; i++)
+            ck_assert_double_eq_tol(c.out[b * NN + i], (c.x[b * NN + i] - m) / sqrt(v + 1e-5) * c.g[i] + c.b[i], 1e-5);
+    }
+    float din[NB * NN], dg[NN], db[NN];
+    for (int i = 0; i < NN; i++) dg[i] = 1.0f, db[i] = -2.0f; // accumulate onto these
+    ws_backend_of(&ctx)->layernorm_backward(&ctx, din, dg, db, c.r, c.x, c.mean, c.invstd, c.g, NB, NN);
+    for (int i = 0; i < NN; i++) dg[i] -= 1.0f, db[i] += 2.0f;
+    ck_assert_double_lt(fd_error(c.x, din, NB * NN, ln_obj, &c, 1e-2f), 1e-3);
+    ck_assert_double_lt(fd_error(c.g, dg, NN, ln_obj, &c, 1e-2f), 1e-3);
+    ck_assert_double_lt(fd_error(c.b, db, NN, ln_obj, &c, 1e-2f), 1e-3);
+    // No input gradient asked for: the parameters' still accumulate.
+    float dg2[NN] = {0}, db2[NN] = {0};
+    ln_obj(&c);
+    ws_backend_of(&ctx)->layernorm_backward(&ctx, NULL, dg2, db2, c.r, c.x, c.mean, c.invstd, c.g, NB, NN);
+    for (int i = 0; i < NN; i++) ck_assert_float_eq_tol(dg2[i], dg[i], 1e-5f);
+}
+END_TEST
+
+typedef struct {
+    float x[NB * NN], out[2 * NB * NN], r[2 * NB * NN];
+} crelu_case;
+
+static double crelu_obj(void *u) {
+    crelu_case *c = u;
+    ws_backend_of(&ctx)->crelu_forward(&ctx, c->out, c->x, NB, NN);
+    double s = 0;
+    for (int i = 0; i < 2 * NB * NN; i++) s += (double)c->r[i] * c->out[i];
+    return s;
+}
+
+START_TEST(crelu_values_and_gradient) {
+    crelu_case c;
+    ws_rng r = ws_rng_stream(12, "test-crelu", 0);
+    for (int i = 0; i < NB * NN; i++) c.x[i] = (i % 3 ? 1 : -1) * (0.1f + ws_rng_uniform(&r)); // away from 0
+    fill(c.r, 2 * NB * NN, &r, 1);
+    crelu_obj(&c);
+    for (int b = 0; b < NB; b++) // per example: relu(x) for the first N, relu(-x) for the next N
+        for (int i = 0; i < NN; i++) {
+            const float x = c.x[b * NN + i];
+            ck_assert_float_eq(c.out[b * 2 * NN + i], x > 0 ? x : 0);
+            ck_assert_float_eq(c.out[b * 2 * NN + NN + i], x < 0 ? -x : 0);
+        }
+    float din[NB * NN];
+    ws_backend_of(&ctx)->crelu_backward(&ctx, din, c.r, c.out, NB, NN);
+    ck_assert_double_lt(fd_error(c.x, din, NB * NN, crelu_obj, &c, 1e-2f), 1e-4);
+    // At 0 both halves are 0 and so is the gradient; NaN propagates into both halves.
+    float z[2] = {0.0f, NAN}, zo[4], dz[2], one[4] = {1, 1, 1, 1};
+    ws_backend_of(&ctx)->crelu_forward(&ctx, zo, z, 1, 2);
+    ck_assert(zo[0] == 0.0f && zo[2] == 0.0f && isnan(zo[1]) && isnan(zo[3]));
+    ws_backend_of(&ctx)->crelu_backward(&ctx, dz, one, zo, 1, 2);
+    ck_assert_float_eq(dz[0], 0.0f);
+}
+END_TEST
+
+enum { PB = 2, PC = 3, PH = 5, PW = 6 }; // odd height: the last row is dropped
+typedef struct {
+    float x[PB * PC * PH * PW], out[PB * PC * (PH / 2) * (PW / 2)], r[PB * PC * (PH / 2) * (PW / 2)];
+} pool_case;
+
+static double pool_obj(void *u) {
+    pool_case *c = u;
+    ws_backend_of(&ctx)->maxpool2_forward(&ctx, c->out, c->x, PB, PC, PH, PW);
+    double s = 0;
+    for (int i = 0; i < PB * PC * (PH / 2) * (PW / 2); i++) s += (double)c->r[i] * c->out[i];
+    return s;
+}
+
+START_TEST(maxpool_values_and_gradient) {
+    pool_case c;
+    const int n = PB * PC * PH * PW, no = PB * PC * (PH / 2) * (PW / 2);
+    ws_rng r = ws_rng_stream(13, "test-maxpool", 0);
+    for (int i = 0; i < n; i++) c.x[i] = (float)((i * 37) % n) * 0.1f; // distinct values: no ties to perturb
+    fill(c.r, no, &r, 1);
+    pool_obj(&c);
+    for (int p = 0; p < PB * PC; p++)
+        for (int oh = 0; oh < PH / 2; oh++)
+            for (int ow = 0; ow < PW / 2; ow++) {
+                const float *w = c.x + p * PH * PW + 2 * oh * PW + 2 * ow;
+                float m = fmaxf(fmaxf(w[0], w[1]), fmaxf(w[PW], w[PW + 1]));
+                ck_assert_float_eq(c.out[(p * (PH / 2) + oh) * (PW / 2) + ow], m);
+            }
+    float din[PB * PC * PH * PW];
+    ws_backend_of(&ctx)->maxpool2_backward(&ctx, din, c.r, c.x, PB, PC, PH, PW);
+    ck_assert_double_lt(fd_error(c.x, din, n, pool_obj, &c, 1e-2f), 1e-4);
+    // PyTorch's rule: a tie goes to the first maximum in scan order; a NaN wins, the last one.
+    float t[4] = {1, 3, 3, 2}, to, dt[4], one = 1.0f;
+    ws_backend_of(&ctx)->maxpool2_forward(&ctx, &to, t, 1, 1, 2, 2);
+    ws_backend_of(&ctx)->maxpool2_backward(&ctx, dt, &one, t, 1, 1, 2, 2);
+    ck_assert(to == 3 && dt[0] == 0 && dt[1] == 1 && dt[2] == 0 && dt[3] == 0);
+    float q[4] = {NAN, 5, NAN, 1};
+    ws_backend_of(&ctx)->maxpool2_forward(&ctx, &to, q, 1, 1, 2, 2);
+    ws_backend_of(&ctx)->maxpool2_backward(&ctx, dt, &one, q, 1, 1, 2, 2);
+    ck_assert(isnan(to) && dt[0] == 0 && dt[1] == 0 && dt[2] == 1 && dt[3] == 0);
+}
+END_TEST
+
 Suite *ops_suite(void) {
     Suite *s = suite_create("ops");
     TCase *t = tcase_create("cpu");
@@ -289,6 +414,9 @@ Suite *ops_suite(void) {
     tcase_add_test(t, softmax_ce_values);
     tcase_add_test(t, softmax_ce_gradient);
     tcase_add_test(t, softmax_ce_is_stable_for_huge_logits);
+    tcase_add_test(t, layernorm_values_and_gradients);
+    tcase_add_test(t, crelu_values_and_gradient);
+    tcase_add_test(t, maxpool_values_and_gradient);
     suite_add_tcase(s, t);
     return s;
 }
