@@ -7,9 +7,26 @@
 
 #include "io/json.h"
 
+// A double in 17 significant digits, which strtod (cJSON's parser) reads back to the same bits.
+// cJSON's own printing is not enough: it keeps 15 digits whenever they read back within a
+// relative DBL_EPSILON, so a value may come back one unit in the last place away.
+static cJSON *exact_number(double v) {
+    char text[32];
+    snprintf(text, sizeof text, "%.17g", v);
+    return cJSON_CreateRaw(text);
+}
+
+static void add_number(cJSON *o, const char *key, double v) { cJSON_AddItemToObject(o, key, exact_number(v)); }
+
+static cJSON *number_array(const double *v, int n) {
+    cJSON *a = cJSON_CreateArray();
+    for (int i = 0; a && i < n; i++) cJSON_AddItemToArray(a, exact_number(v[i]));
+    return a;
+}
+
 // Not-finite values are left out (JSON has no NaN); the reader turns an absent one into NAN.
 static void add_finite(cJSON *o, const char *key, double v) {
-    if (isfinite(v)) cJSON_AddNumberToObject(o, key, v);
+    if (isfinite(v)) add_number(o, key, v);
 }
 
 static cJSON *layer_json(const ws_inside_layer *l) {
@@ -17,9 +34,9 @@ static cJSON *layer_json(const ws_inside_layer *l) {
     cJSON_AddStringToObject(o, "name", l->name);
     cJSON_AddNumberToObject(o, "units", l->units);
     cJSON_AddNumberToObject(o, "positions", l->positions);
-    cJSON_AddItemToObject(o, "redo_dormant", cJSON_CreateDoubleArray(l->redo_dormant, WS_INSIDE_NTAU));
-    cJSON_AddNumberToObject(o, "dohare_dormant", l->dohare_dormant);
-    cJSON_AddNumberToObject(o, "active_fraction", l->active_fraction);
+    cJSON_AddItemToObject(o, "redo_dormant", number_array(l->redo_dormant, WS_INSIDE_NTAU));
+    add_number(o, "dohare_dormant", l->dohare_dormant);
+    add_number(o, "active_fraction", l->active_fraction);
     return o;
 }
 
@@ -28,7 +45,7 @@ static cJSON *matrix_json(const ws_inside_matrix *w) {
     cJSON_AddStringToObject(o, "name", w->name);
     cJSON_AddNumberToObject(o, "rows", w->rows);
     cJSON_AddNumberToObject(o, "cols", w->cols);
-    cJSON_AddNumberToObject(o, "stable_rank", w->stable_rank);
+    add_number(o, "stable_rank", w->stable_rank);
     return o;
 }
 
@@ -37,19 +54,19 @@ cJSON *ws_inside_to_json(const ws_inside *in) {
     cJSON *j = cJSON_CreateObject();
     if (!j) return NULL;
     cJSON_AddNumberToObject(j, "probe_examples", in->probe_examples);
-    cJSON_AddItemToObject(j, "redo_tau", cJSON_CreateDoubleArray(taus, WS_INSIDE_NTAU));
+    cJSON_AddItemToObject(j, "redo_tau", number_array(taus, WS_INSIDE_NTAU));
     cJSON *layers = cJSON_AddArrayToObject(j, "layers");
     for (int i = 0; i < in->nlayers; i++) cJSON_AddItemToArray(layers, layer_json(&in->layers[i]));
     cJSON *f = cJSON_AddObjectToObject(j, "features");
     cJSON_AddNumberToObject(f, "dim", in->feature_dim);
     cJSON_AddNumberToObject(f, "srank", in->feature_srank);
-    cJSON_AddNumberToObject(f, "effective_rank", in->feature_effective_rank);
+    add_number(f, "effective_rank", in->feature_effective_rank);
     cJSON *w = cJSON_AddArrayToObject(j, "weights");
     for (int i = 0; i < in->nmatrices; i++) cJSON_AddItemToArray(w, matrix_json(&in->matrices[i]));
-    cJSON_AddNumberToObject(j, "param_mean_abs", in->param_mean_abs);
-    cJSON_AddNumberToObject(j, "param_norm", in->param_norm);
+    add_number(j, "param_mean_abs", in->param_mean_abs);
+    add_number(j, "param_norm", in->param_norm);
     add_finite(j, "param_dist_init", in->param_dist_init);
-    cJSON_AddNumberToObject(j, "grad_norm", in->grad_norm);
+    add_number(j, "grad_norm", in->grad_norm);
     // A failed allocation anywhere above leaves a hole: refuse the whole object then.
     if (cJSON_GetArraySize(layers) != in->nlayers || cJSON_GetArraySize(w) != in->nmatrices || !f ||
         !cJSON_GetObjectItemCaseSensitive(j, "grad_norm")) {

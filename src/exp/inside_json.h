@@ -1,7 +1,6 @@
 // A measurement inside the network (nn/inside.h) as one JSON object and back; the keys are
-// listed in docs/MEASUREMENTS.md. Numbers go through cJSON, which prints a double with 17
-// significant digits whenever 15 would not read back the same, so a record round-trips
-// exactly; a value that is not finite (param_dist_init without an initialisation) is left
+// listed in docs/MEASUREMENTS.md. Doubles are printed with 17 significant digits, so a
+// record round-trips bit for bit; a value that is not finite (param_dist_init without an initialisation) is left
 // out and reads back as NAN.
 #ifndef WS_EXP_INSIDE_JSON_H
 #define WS_EXP_INSIDE_JSON_H

@@ -27,6 +27,7 @@ Suite *config_suite(void);
 Suite *regularisers_suite(void);
 Suite *stats_suite(void);
 Suite *claims_suite(void);
+Suite *inside_suite(void);
 
 // Helpers shared by the suites (test_util.c).
 // A fresh temporary directory (removed by the OS's tmp cleaning; tests use unique names).
