@@ -15,7 +15,7 @@ static void relu_backward(ws_layer *L, ws_ctx *ctx, ws_model *m, float *din, con
     if (din) ws_backend_of(ctx)->relu_backward(ctx, din, dout, out, (int64_t)B * ws_shape_numel(L->in));
 }
 
-static const ws_layer_ops relu_ops = {.kind = "relu", .forward = relu_forward, .backward = relu_backward};
+static const ws_layer_ops relu_ops = {.kind = "relu", .post_activation = 1, .forward = relu_forward, .backward = relu_backward};
 
 void ws_layer_relu(ws_layer *L, const char *name, ws_shape s) {
     L->ops = &relu_ops;
@@ -36,7 +36,7 @@ static void tanh_backward(ws_layer *L, ws_ctx *ctx, ws_model *m, float *din, con
     if (din) ws_backend_of(ctx)->tanh_backward(ctx, din, dout, out, (int64_t)B * ws_shape_numel(L->in));
 }
 
-static const ws_layer_ops tanh_ops = {.kind = "tanh", .forward = tanh_forward, .backward = tanh_backward};
+static const ws_layer_ops tanh_ops = {.kind = "tanh", .post_activation = 1, .forward = tanh_forward, .backward = tanh_backward};
 
 void ws_layer_tanh(ws_layer *L, const char *name, ws_shape s) {
     L->ops = &tanh_ops;
@@ -71,7 +71,8 @@ static void crelu_backward(ws_layer *L, ws_ctx *ctx, ws_model *m, float *din, co
     if (din) ws_backend_of(ctx)->crelu_backward(ctx, din, dout, out, B, (int)ws_shape_numel(L->in));
 }
 
-static const ws_layer_ops crelu_ops = {.kind = "crelu", .forward = crelu_forward, .backward = crelu_backward};
+static const ws_layer_ops crelu_ops = {.kind = "crelu", .post_activation = 1, .forward = crelu_forward,
+                                       .backward = crelu_backward};
 
 void ws_layer_crelu(ws_layer *L, const char *name, ws_shape s) {
     L->ops = &crelu_ops;

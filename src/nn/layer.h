@@ -23,6 +23,10 @@ typedef struct ws_layer_ops {
     // A view layer (Flatten) changes only the shape: its output aliases its
     // input and the model skips its forward/backward.
     int is_view;
+    // 1: the layer's output is a hidden layer's units after their activation (ReLU, tanh; a
+    // ResNet stem or block ends in a ReLU), which measurements inside the network count
+    // (nn/inside.h: dormant units). A new activation layer sets it.
+    int post_activation;
     void (*forward)(ws_layer *L, ws_ctx *ctx, struct ws_model *m, float *out, const float *in, int B, int train);
     // din may be NULL when nothing below needs it (the first layers).
     void (*backward)(ws_layer *L, ws_ctx *ctx, struct ws_model *m, float *din, const float *dout,
@@ -55,6 +59,9 @@ struct ws_layer {
     ws_shape in, out;
     int param0;      // index of its first entry in the model's parameter table
     int nparams;     // number of entries (0 for ReLU, Flatten)
+    int plain_out;   // its output is plain NCHW whatever the backend's layout for its channels (the
+                     // layers after a plain convolution: ws_conv_shape.plain), so a reader of it
+                     // (nn/inside.c) must not convert it
     void *priv;      // layer-private state (conv/BN units, residual blocks), or NULL
 };
 

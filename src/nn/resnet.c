@@ -143,6 +143,7 @@ static void stem_destroy(ws_layer *L) {
 }
 
 static const ws_layer_ops stem_ops = {.kind = "conv_bn_relu",
+                                      .post_activation = 1,
                                       .forward = stem_forward,
                                       .backward = stem_backward,
                                       .init = stem_init,
@@ -258,6 +259,7 @@ static void block_destroy(ws_layer *L) {
 }
 
 static const ws_layer_ops block_ops = {.kind = "basic_block",
+                                       .post_activation = 1,
                                        .forward = block_forward,
                                        .backward = block_backward,
                                        .init = block_init,

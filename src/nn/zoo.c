@@ -212,6 +212,8 @@ static ws_status build_cnn(ws_ctx *ctx, ws_model *m, const ws_model_widths *w) {
         x = (ws_shape){x.c, x.h / 2, x.w / 2};
     }
     ws_layer_flatten(ws_model_add_layer(m), "flatten", x);
+    // Plain NCHW from the first convolution on (nn/conv.c): every layer's output says so.
+    for (int i = 0; i < m->nlayers; i++) m->layers[i].plain_out = 1;
     return add_fc_stack(ctx, m, w, (int)ws_shape_numel(x), "fc%d", 1, "layer_norm%d", 3, "output_layer");
 }
 

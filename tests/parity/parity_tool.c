@@ -44,6 +44,13 @@
 // --backend reference|onednn (the library's default: onednn) --conv-algo auto|direct
 // --eval --masks --load CKPT --save CKPT
 //
+//   parity_tool inside MODEL IN.safetensors [--backend B] [--threads N] [--plan N] [--chunk N]
+//
+// measures the model (IN: its state, x and y as for step, and optionally every parameter's
+// initial value as init.<name>) with ws_inside_measure (nn/inside.h) and prints the record
+// (exp/inside_json.h) on stdout. --plan N: a training plan for batch N first (the probe then
+// goes in chunks of N); --chunk N: chunks of N whatever the plan.
+//
 // Exit status: 0 on success, 1 on any error (one line on stderr), 2 on usage.
 #define _DEFAULT_SOURCE // strsep, strdup
 #include <stdio.h>
@@ -51,6 +58,7 @@
 #include <string.h>
 
 #include "core/ctx.h"
+#include "exp/inside_json.h"
 #include "io/safetensors.h"
 #include "nn/model.h"
 #include "ops/backend.h"
@@ -68,7 +76,8 @@ static int usage(void) {
             "         [--steps N] [--threads N] [--backend reference|onednn] [--conv-algo auto|direct] [--trace] [--eval] [--masks]\n"
             "         [--load CKPT] [--save CKPT]\n"
             "MODEL: mlp:IN:H1,H2,...:CLASSES[:tanh|:crelu][:ln][:nobias] | logreg:IN:CLASSES[:nobias] |\n"
-            "       resnet18:C:H:W:WIDTH:CLASSES | cnn:C:H:W:CHANNELS:H1,H2:CLASSES[:crelu][:ln]\n");
+            "       resnet18:C:H:W:WIDTH:CLASSES | cnn:C:H:W:CHANNELS:H1,H2:CLASSES[:crelu][:ln]\n"
+            "       parity_tool inside MODEL IN.safetensors [--backend B] [--threads N] [--plan N] [--chunk N]\n");
     return 2;
 }
 
@@ -606,8 +615,118 @@ done:
     return rc;
 }
 
+// The probe x (F32, the model's input shape with a batch in front) and labels y (I64/I32) of f,
+// into fresh arrays; -1 with the reason on stderr.
+static int read_probe(const ws_st_file *f, const ws_model_spec *spec, const char *path, float **x, int32_t **y, int *B) {
+    const ws_st_tensor *tx = ws_st_find(f, "x"), *ty = ws_st_find(f, "y");
+    const int image = spec->kind == WS_MODEL_RESNET18 || spec->kind == WS_MODEL_CNN;
+    const int64_t in = ws_shape_numel(spec->input);
+    int ok = tx && tx->dtype == WS_ST_F32 && tx->ndim >= 2 && tx->dims[0] >= 1 && ty && ty->ndim == 1 &&
+             ty->dims[0] == tx->dims[0] && (ty->dtype == WS_ST_I64 || ty->dtype == WS_ST_I32);
+    if (ok) ok = (int64_t)tx->nbytes == tx->dims[0] * in * 4 && tx->ndim == (image ? 4 : 2);
+    if (!ok) {
+        fprintf(stderr, "parity_tool: error: %s: need x (F32, B x the model's input) and y (I64 or I32, B)\n", path);
+        return -1;
+    }
+    *B = (int)tx->dims[0];
+    *x = malloc((size_t)tx->nbytes);
+    *y = malloc(sizeof(int32_t) * (size_t)*B);
+    if (!*x || !*y) {
+        fail("out of memory");
+        return -1;
+    }
+    memcpy(*x, tx->data, (size_t)tx->nbytes);
+    for (int b = 0; b < *B; b++) {
+        int64_t v = 0;
+        if (ty->dtype == WS_ST_I64) memcpy(&v, ty->data + 8 * b, 8);
+        else {
+            int32_t v32;
+            memcpy(&v32, ty->data + 4 * b, 4);
+            v = v32;
+        }
+        if (v < 0 || v >= spec->num_classes) {
+            fprintf(stderr, "parity_tool: error: %s: label y[%d] = %lld out of range\n", path, b, (long long)v);
+            return -1;
+        }
+        (*y)[b] = (int32_t)v;
+    }
+    return 0;
+}
+
+static int cmd_inside(int argc, char **argv) {
+    if (argc < 2) return usage();
+    const char *spec_s = argv[0], *in_path = argv[1], *backend = NULL;
+    int threads = 1, plan = 0, chunk = 0;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!v) return usage();
+        if (!strcmp(a, "--backend")) backend = v;
+        else if (!strcmp(a, "--threads") && !parse_int(v, &threads)) {
+        } else if (!strcmp(a, "--plan") && !parse_int(v, &plan)) {
+        } else if (!strcmp(a, "--chunk") && !parse_int(v, &chunk)) {
+        } else return usage();
+        i++;
+    }
+    ws_model_spec spec;
+    if (parse_spec(spec_s, &spec)) return usage();
+    ws_ctx ctx;
+    ws_ctx_init(&ctx, threads);
+    if (backend && ws_ctx_set_backend(&ctx, backend)) return fail(ctx.err);
+    int rc = 1;
+    ws_model *m = NULL;
+    ws_st_file f = {0};
+    float *x = NULL, *w0 = NULL;
+    int32_t *y = NULL;
+    int B = 0, have_init = 0;
+    if (ws_model_create(&ctx, &m, &spec) || ws_st_read(&ctx, &f, in_path) || load_state(&ctx, m, &f, in_path) ||
+        (plan && ws_model_plan(&ctx, m, plan))) {
+        fail(ctx.err);
+        goto done;
+    }
+    if (read_probe(&f, &spec, in_path, &x, &y, &B)) goto done;
+    if (!(w0 = malloc(sizeof(float) * (size_t)m->nweights))) {
+        fail("out of memory");
+        goto done;
+    }
+    for (int i = 0; i < m->nparams; i++) { // init.<name>: all or none
+        char name[80];
+        snprintf(name, sizeof name, "init.%s", m->params[i].name);
+        const ws_st_tensor *t = ws_st_find(&f, name);
+        if (t && t->dtype == WS_ST_F32 && (int64_t)t->nbytes == m->params[i].numel * 4) {
+            memcpy(w0 + m->params[i].offset, t->data, (size_t)t->nbytes);
+            have_init++;
+        }
+    }
+    if (have_init && have_init != m->nparams) {
+        fail("init.<name>: every parameter's initial value, F32 in its shape, or none");
+        goto done;
+    }
+    ws_inside r;
+    if (ws_inside_measure(&ctx, m, have_init ? w0 : NULL, x, y, B, &(ws_inside_opts){.chunk = chunk}, &r)) {
+        fail(ctx.err);
+        goto done;
+    }
+    cJSON *j = ws_inside_to_json(&r);
+    char *text = j ? cJSON_Print(j) : NULL;
+    cJSON_Delete(j);
+    if (!text) {
+        fail("out of memory");
+        goto done;
+    }
+    printf("%s\n", text);
+    free(text);
+    rc = 0;
+done:
+    free(x), free(y), free(w0);
+    ws_st_close(&f);
+    ws_model_free(m);
+    ws_ctx_release(&ctx);
+    return rc;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) return usage();
     if (!strcmp(argv[1], "step")) return cmd_step(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "inside")) return cmd_inside(argc - 2, argv + 2);
     return usage();
 }

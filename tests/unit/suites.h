@@ -28,6 +28,7 @@ Suite *regularisers_suite(void);
 Suite *stats_suite(void);
 Suite *claims_suite(void);
 Suite *continual_suite(void);
+Suite *inside_suite(void);
 
 // Helpers shared by the suites (test_util.c).
 // A fresh temporary directory (removed by the OS's tmp cleaning; tests use unique names).
