@@ -62,13 +62,20 @@ static ws_status probe_grads(void *user, ws_model *m, int64_t step) {
     return ws_grad_log_add(p->log, step, go, gn) ? ws_fail(p->ctx, WS_ERR_NOMEM, "out of memory for the gradient log") : WS_OK;
 }
 
+// What a run is measured inside on at its end: the seed's probe (NULL: not measured), and the
+// initialisation its distance is from.
+typedef struct {
+    const ws_probe *probe;
+    const float *w0;
+} inside_at_end;
+
 // Train `m` with `opt` on idx by the setup's stopping rule (fixed_epochs > 0: exactly that
 // many instead; with the learner's hooks when given; gradient norms measured when gp is given)
-// and evaluate it, shrunk too when asked (nshrink).
+// and evaluate it, shrunk too when asked (nshrink), and measure it inside.
 static ws_status train_and_eval(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, const ws_split *s,
                                 const ws_norm *norm, ws_model *m, ws_optim *opt, const int32_t *idx, int64_t n,
                                 int batch, int fixed_epochs, ws_learner_state *ls, uint64_t seed, uint64_t order_stream,
-                                epoch_relay *rl, grad_probe *gp, ws_run_result *out) {
+                                epoch_relay *rl, grad_probe *gp, inside_at_end at_end, ws_run_result *out) {
     ws_train_config tc = ws_setup_train_config(&cfg->base, batch, s);
     if (fixed_epochs > 0) // --phase1-epochs: a warm start taken after exactly that many epochs
         tc.epochs = fixed_epochs, tc.max_epochs = 0, tc.plateau = 0;
@@ -101,6 +108,7 @@ static ws_status train_and_eval(ws_ctx *ctx, const ws_batch_config *cfg, const w
         }
     }
     ws_free(scratch);
+    if (!st) st = ws_probe_measure(ctx, m, at_end.w0, at_end.probe, &out->inside);
     return st;
 }
 
@@ -145,7 +153,8 @@ int ws_batch_own_phase1(const ws_batch_config *cfg, const ws_learner *l) {
 // the first part), begin as the learner declares, train on the whole pool.
 static ws_status run_learner(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, const batch_split *bs,
                              const ws_batch_seed_result *out, const ws_model *first, const float *first_init,
-                             const ws_optim *opt1, ws_model *m, int l, epoch_relay *rl, ws_run_result *run) {
+                             const ws_optim *opt1, const ws_probe *probe, ws_model *m, int l, epoch_relay *rl,
+                             ws_run_result *run) {
     const ws_learner *def = &cfg->base.learners[l];
     const ws_split *s = &bs->s;
     const uint64_t seed = out->seed;
@@ -179,7 +188,8 @@ static ws_status run_learner(ws_ctx *ctx, const ws_batch_config *cfg, const ws_s
         }
         if ((st = ws_learner_begin(&ls, m, &phase1)) || (st = ws_learner_optimizer(&ls, &cfg->base.opt, &o1)) ||
             (st = train_and_eval(ctx, cfg, src, &bs->s, &out->norm, m, o1, bs->first, bs->n_first, cfg->base.batch,
-                                 cfg->phase1_epochs, &ls, seed, 1, rl, NULL, run->own_phase1)))
+                                 cfg->phase1_epochs, &ls, seed, 1, rl, NULL, (inside_at_end){probe, first_init},
+                                 run->own_phase1)))
             goto done;
         run->own_phase1->learner = "phase1";
         carried = NULL; // its own optimizer holds its state
@@ -198,14 +208,25 @@ static ws_status run_learner(ws_ctx *ctx, const ws_batch_config *cfg, const ws_s
     ws_optim *opt;
     if ((st = ws_learner_optimizer(&ls, opt2, &opt))) goto done;
     rl->learner = def->name;
+    // Its distance is from the initialisation its network was drawn with: phase 1's, or (random)
+    // the fresh one it begins phase 2 from.
+    float *fresh = NULL;
+    if (def->kind == WS_LEARNER_RANDOM) {
+        if (!(fresh = ws_alloc(ctx, sizeof(float) * (size_t)m->nweights))) {
+            st = WS_ERR_NOMEM;
+            goto done;
+        }
+        memcpy(fresh, m->w, sizeof(float) * (size_t)m->nweights);
+    }
     // Every phase-2 learner uses order stream 2: the same batches in the same order.
     const int64_t cap = cfg->grad_examples > 0 ? cfg->grad_examples : INT64_MAX, n_new = s->n_pool - bs->n_first;
     grad_probe gp = {.ctx = ctx, .d = &src->train, .norm = &out->norm, .old_idx = bs->first,
                      .n_old = bs->n_first < cap ? bs->n_first : cap, .new_idx = bs->first + bs->n_first,
                      .n_new = n_new < cap ? n_new : cap};
-    if ((st = train_and_eval(ctx, cfg, src, s, &out->norm, m, opt, s->pool, s->n_pool, batch2, 0,
-                             &ls, seed, 2, rl, cfg->grad_every > 0 ? &gp : NULL, run)))
-        goto done;
+    st = train_and_eval(ctx, cfg, src, s, &out->norm, m, opt, s->pool, s->n_pool, batch2, 0, &ls, seed, 2, rl,
+                        cfg->grad_every > 0 ? &gp : NULL, (inside_at_end){probe, fresh ? fresh : first_init}, run);
+    ws_free(fresh);
+    if (st) goto done;
     run->units_replaced = ls.replaced;
     st = save_model(ctx, cfg, m, seed, def->name);
 done:
@@ -222,6 +243,7 @@ struct ws_batch_seed {
     ws_batch_seed_result info;  // seed, sizes, normalisation (no runs)
     ws_model *first, *m;        // phase 1's model; the phase-2 learner's
     float *first_init;          // phase 1's initialisation
+    ws_probe probe;             // measurements inside the network: a seeded sample of the evaluation split
     ws_optim opt1;
     int phase1_ready;
 };
@@ -232,6 +254,7 @@ void ws_batch_seed_close(ws_batch_seed *b) {
     ws_model_free(b->first);
     ws_model_free(b->m);
     ws_free(b->first_init);
+    ws_probe_free(&b->probe);
     batch_split_free(&b->s);
     free(b);
 }
@@ -257,6 +280,9 @@ ws_status ws_batch_seed_open(ws_ctx *ctx, const ws_batch_config *cfg, const ws_s
         goto fail;
     }
     if ((st = ws_optim_create(ctx, &b->opt1, &cfg->base.opt, b->first->nweights))) goto fail;
+    const ws_split *sp = &b->s.s;
+    if ((st = ws_probe_make(ctx, &cfg->base, sp->eval_ds, &b->info.norm, sp->eval, sp->n_eval, b->info.seed, &b->probe)))
+        goto fail;
     *out = b;
     return WS_OK;
 fail:
@@ -278,7 +304,8 @@ ws_status ws_batch_seed_phase1(ws_batch_seed *b, ws_run_epoch_fn on_epoch, void 
     ws_optim_reset(&b->opt1);
     const int e1 = cfg->phase1_epochs;
     if ((st = train_and_eval(ctx, cfg, b->src, &b->s.s, &b->info.norm, b->first, &b->opt1, b->s.first, b->s.n_first,
-                             cfg->base.batch, e1, NULL, seed, 1, &rl, NULL, out)))
+                             cfg->base.batch, e1, NULL, seed, 1, &rl, NULL, (inside_at_end){&b->probe, b->first_init},
+                             out)))
         return st;
     if ((st = save_model(ctx, cfg, b->first, seed, "phase1"))) return st;
     b->phase1_ready = 1;
@@ -330,7 +357,8 @@ ws_status ws_batch_seed_learner(ws_batch_seed *b, int l, ws_run_epoch_fn on_epoc
     if (l < 0 || l >= b->cfg->base.nlearners) return ws_fail(b->ctx, WS_ERR_ARG, "batch: no learner %d", l);
     epoch_relay rl = {on_epoch, user, b->info.seed, "phase1"};
     memset(out, 0, sizeof *out);
-    return run_learner(b->ctx, b->cfg, b->src, &b->s, &b->info, b->first, b->first_init, &b->opt1, b->m, l, &rl, out);
+    return run_learner(b->ctx, b->cfg, b->src, &b->s, &b->info, b->first, b->first_init, &b->opt1, &b->probe, b->m, l,
+                       &rl, out);
 }
 
 ws_status ws_batch_run_seed(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, int i,
@@ -404,7 +432,7 @@ ws_status ws_single_run(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source
     }
     if ((st = ws_optim_create(ctx, &opt, &cfg->base.opt, m->nweights))) goto done;
     if ((st = train_and_eval(ctx, cfg, src, &s, &out->norm, m, &opt, s.pool, s.n_pool, cfg->base.batch, 0,
-                             NULL, cfg->base.seed, 1, &rl, NULL, &out->phase1)))
+                             NULL, cfg->base.seed, 1, &rl, NULL, (inside_at_end){NULL, NULL}, &out->phase1)))
         goto done;
     if (save_path) st = ws_model_save(ctx, m, save_path);
 done:

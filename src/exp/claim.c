@@ -10,7 +10,7 @@
 
 // ---- measures -----------------------------------------------------------------------------------
 
-enum { NEEDS_GRADS = 1, NEEDS_SHRINK = 2, NEEDS_TASKS = 4 };
+enum { NEEDS_GRADS = 1, NEEDS_SHRINK = 2, NEEDS_TASKS = 4, NEEDS_PROBE = 8 };
 
 static const struct {
     const char *name, *units;
@@ -27,6 +27,16 @@ static const struct {
     [WS_CM_SECONDS] = {"seconds", "s", 1, 1, 0},
     [WS_CM_ONLINE_ACC] = {"online-acc", "points", 0, 0, NEEDS_TASKS},
     [WS_CM_STEPS_TO_TARGET] = {"steps-to-target", "steps", 0, 0, NEEDS_TASKS},
+    [WS_CM_DORMANT_0] = {"dormant-0", "%", 0, 0, NEEDS_PROBE},
+    [WS_CM_DORMANT_025] = {"dormant-0.025", "%", 0, 0, NEEDS_PROBE},
+    [WS_CM_DORMANT_01] = {"dormant-0.1", "%", 0, 0, NEEDS_PROBE},
+    [WS_CM_DOHARE_DORMANT] = {"dohare-dormant", "%", 0, 0, NEEDS_PROBE},
+    [WS_CM_SRANK] = {"srank", "dimensions", 0, 0, NEEDS_PROBE},
+    [WS_CM_EFFECTIVE_RANK] = {"effective-rank", "dimensions", 0, 0, NEEDS_PROBE},
+    [WS_CM_WEIGHT_MAGNITUDE] = {"weight-magnitude", "", 0, 0, NEEDS_PROBE},
+    [WS_CM_PARAM_NORM] = {"param-norm", "", 0, 0, NEEDS_PROBE},
+    [WS_CM_DIST_INIT] = {"dist-init", "", 0, 0, NEEDS_PROBE},
+    [WS_CM_GRAD_NORM] = {"grad-norm", "", 0, 0, NEEDS_PROBE},
 };
 
 const char *ws_claim_measure_name(ws_claim_measure m) { return MEASURES[m].name; }
@@ -78,6 +88,16 @@ double ws_claim_value(const ws_claim_spec *c, const ws_run *r) {
     case WS_CM_SECONDS: return r->m[WS_M_SECONDS];
     case WS_CM_ONLINE_ACC: return 100 * r->m[WS_M_ONLINE_ACC];
     case WS_CM_STEPS_TO_TARGET: return r->m[WS_M_STEPS_TO_TARGET];
+    case WS_CM_DORMANT_0: return 100 * r->m[WS_M_DORMANT_0];
+    case WS_CM_DORMANT_025: return 100 * r->m[WS_M_DORMANT_025];
+    case WS_CM_DORMANT_01: return 100 * r->m[WS_M_DORMANT_01];
+    case WS_CM_DOHARE_DORMANT: return 100 * r->m[WS_M_DOHARE_DORMANT];
+    case WS_CM_SRANK: return r->m[WS_M_SRANK];
+    case WS_CM_EFFECTIVE_RANK: return r->m[WS_M_EFFECTIVE_RANK];
+    case WS_CM_WEIGHT_MAGNITUDE: return r->m[WS_M_WEIGHT_MAGNITUDE];
+    case WS_CM_PARAM_NORM: return r->m[WS_M_PARAM_NORM];
+    case WS_CM_DIST_INIT: return r->m[WS_M_DIST_INIT];
+    case WS_CM_GRAD_NORM: return r->m[WS_M_GRAD_NORM];
     default: return NAN;
     }
 }
@@ -159,7 +179,9 @@ static ws_status measure(reader *r, const char *v, ws_claim_spec *c) {
         return bad(r, "measure: shrink-cost:LAMBDA with 0 < LAMBDA < 1, or shrink-cost:smallest, not '%s'", v);
     }
     return bad(r, "measure '%s': expected test-acc, train-acc, steps, epochs, grad-excess, grad-imbalance, "
-                  "shrink-cost:LAMBDA, shrink-cost:smallest or shrink-change-max", v);
+                  "shrink-cost:LAMBDA, shrink-cost:smallest, shrink-change-max, online-acc, steps-to-target, "
+                  "dormant-0, dormant-0.025, dormant-0.1, dohare-dormant, srank, effective-rank, weight-magnitude, "
+                  "param-norm, dist-init or grad-norm", v);
 }
 
 // Which of `names` (a NULL-ended list) v is: its index, -1 after an error.
@@ -326,6 +348,9 @@ static ws_status check_learners(reader *r, const ws_claim_spec *c, const ws_setu
 static ws_status check_measure(reader *r, const ws_claim_spec *c, const ws_experiment *e) {
     const ws_command sc = e->scenario;
     const int online = sc == WS_CMD_ONLINE || sc == WS_CMD_ACTIVE || sc == WS_CMD_CONTINUAL;
+    if ((MEASURES[c->measure].needs & NEEDS_PROBE) && ws_experiment_setup(e)->probe <= 0)
+        return bad(r, "measure %s is measured inside the network on a probe: probe = 0 turns it off",
+                   MEASURES[c->measure].name);
     if ((MEASURES[c->measure].needs & NEEDS_TASKS) && sc != WS_CMD_CONTINUAL)
         return bad(r, "measure %s is a task sequence's (warmstart continual)", MEASURES[c->measure].name);
     if ((MEASURES[c->measure].needs & NEEDS_GRADS) && (sc != WS_CMD_BATCH || e->batch.grad_every <= 0))

@@ -38,6 +38,17 @@ typedef enum {
     WS_CM_SECONDS,           // training seconds: shown beside steps, never decided on (a claim cannot name it)
     WS_CM_ONLINE_ACC,        // a task's average online accuracy (continual), points
     WS_CM_STEPS_TO_TARGET,   // steps until the windowed online accuracy reached the target (continual)
+    // Inside the network at a run's end (the probe: nn/inside.h, exp/table.h's WS_M_DORMANT_0 ...):
+    WS_CM_DORMANT_0,         // ReDo's share of hidden units 0-dormant, %
+    WS_CM_DORMANT_025,       // 0.025-dormant, %
+    WS_CM_DORMANT_01,        // 0.1-dormant, %
+    WS_CM_DOHARE_DORMANT,    // Dohare et al.'s dormant share, %
+    WS_CM_SRANK,             // the penultimate features' srank
+    WS_CM_EFFECTIVE_RANK,    // and effective rank
+    WS_CM_WEIGHT_MAGNITUDE,  // mean |theta|
+    WS_CM_PARAM_NORM,        // ||theta||
+    WS_CM_DIST_INIT,         // ||theta - theta_0||
+    WS_CM_GRAD_NORM,         // the gradient norm on the probe
     WS_CM_COUNT
 } ws_claim_measure;
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exp/inside_json.h"
 #include "io/json.h"
 
 void ws_continual_config_defaults(ws_continual_config *cfg) {
@@ -104,7 +105,7 @@ ws_status ws_continual_chain_open(ws_ctx *ctx, const ws_continual_config *cfg, c
         return st;
     }
     ws_setup_norm(&cfg->base, src, &c->s, &c->norm);
-    ws_model_spec spec = ws_setup_model_spec(&cfg->base, &src->train);
+    ws_model_spec spec = ws_setup_learner_spec(&cfg->base, &src->train, learner);
     if ((st = ws_model_create(ctx, &c->m, &spec)) || (st = ws_learner_state_init(ctx, &c->ls, c->def, c->m))) goto fail;
     if (!(c->init = ws_alloc(ctx, sizeof(float) * (size_t)c->m->nweights))) {
         st = WS_ERR_NOMEM;
@@ -211,6 +212,11 @@ ws_status ws_continual_chain_step(ws_continual_chain *c, ws_continual_task *rec)
     if (!st)
         st = ws_evaluate(ctx, c->m, &task.eval, &c->norm, idx, task.eval.n, cfg->base.eval_batch, &rec->test_acc,
                          &rec->test_loss);
+    // Inside the network, on a probe of the task's held-out examples (its labels).
+    ws_probe probe = {0};
+    if (!st) st = ws_probe_make(ctx, &cfg->base, &task.eval, &c->norm, idx, task.eval.n, c->seed, &probe);
+    if (!st) st = ws_probe_measure(ctx, c->m, c->init, &probe, &rec->inside);
+    ws_probe_free(&probe);
     ws_free(idx);
     if (st) goto failed;
     ws_task_free(&task);
@@ -265,9 +271,15 @@ done:
     return st;
 }
 
+void ws_continual_task_free(ws_continual_task *t) {
+    ws_train_result_free(&t->train);
+    free(t->inside);
+    t->inside = NULL;
+}
+
 void ws_continual_seed_result_free(ws_continual_seed_result *r) {
     if (!r->tasks) return;
-    for (int i = 0; i < r->ntasks * r->nlearners; i++) ws_train_result_free(&r->tasks[i].train);
+    for (int i = 0; i < r->ntasks * r->nlearners; i++) ws_continual_task_free(&r->tasks[i]);
     ws_free(r->tasks);
     r->tasks = NULL;
 }
@@ -293,6 +305,8 @@ cJSON *ws_continual_config_json(const ws_continual_config *cfg, const ws_source 
     if (t->kind == WS_TASKS_FIVE_PLUS_ONE) cJSON_AddNumberToObject(o, "small_classes", t->small_classes);
     cJSON_AddNumberToObject(o, "target", cfg->target);
     cJSON_AddNumberToObject(o, "target_window", cfg->window);
+    cJSON_AddStringToObject(o, "probe", "the task's held-out examples (random labels: its own), a seeded sample "
+                                        "(stream 'probe'), at the task's end");
     cJSON_AddStringToObject(o, "online_accuracy", "hits / examples over the task's steps, each batch counted in its "
                                                   "forward before the update (Kumar et al., main.py)");
     cJSON_AddStringToObject(o, "batches", "whole batches of a fresh seeded shuffle of the task's examples, pass after "
@@ -321,6 +335,7 @@ cJSON *ws_continual_task_json(const ws_continual_task *x) {
     cJSON_AddBoolToObject(o, "converged", 1);
     cJSON_AddStringToObject(o, "stop", ws_stop_reason_name(x->train.stop));
     cJSON_AddNumberToObject(o, "units_replaced", (double)x->units_replaced);
+    if (x->inside) cJSON_AddItemToObject(o, "inside", ws_inside_to_json(x->inside));
     return o;
 }
 
@@ -347,7 +362,11 @@ ws_status ws_continual_task_from_json(ws_ctx *ctx, const cJSON *o, ws_continual_
     const cJSON *v;
     cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(o, "classes")) if (x->nclasses < WS_MAX_RECORD_CLASSES)
         x->classes[x->nclasses++] = v->valueint;
-    return WS_OK;
+    const cJSON *in = cJSON_GetObjectItemCaseSensitive(o, "inside");
+    if (!in) return WS_OK;
+    if (!(x->inside = malloc(sizeof *x->inside))) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
+    if ((st = ws_inside_from_json(ctx, in, x->inside))) free(x->inside), x->inside = NULL;
+    return st;
 }
 
 cJSON *ws_continual_seed_json(const ws_continual_seed_result *r) {

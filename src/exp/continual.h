@@ -41,7 +41,11 @@ typedef struct {
                                   // -1: not in the task
     double cum_seconds;           // this learner's training seconds up to and including this task
     int64_t units_replaced;       // continual backprop: hidden units replaced during the task
+    ws_inside *inside;            // measured inside at the task's end on a probe of its held-out examples
+                                  // (owned; NULL: none)
 } ws_continual_task;
+// A task's owned parts (its epoch log, its measurement inside) freed.
+void ws_continual_task_free(ws_continual_task *t);
 
 typedef struct {
     uint64_t seed;

@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "io/json.h"
@@ -76,6 +77,21 @@ cJSON *ws_inside_to_json(const ws_inside *in) {
     return j;
 }
 
+// A number of the object: parsed from text (cJSON's number), or one this file wrote and that has
+// not been through text yet (a record still in memory: the raw digits).
+static int number_of(const cJSON *v, double *out) {
+    if (cJSON_IsNumber(v)) return *out = v->valuedouble, 1;
+    if (!cJSON_IsRaw(v)) return 0;
+    char *end;
+    *out = strtod(v->valuestring, &end);
+    return end != v->valuestring && !*end;
+}
+
+static ws_status num_field(ws_ctx *ctx, const cJSON *j, const char *key, double *out) {
+    if (number_of(cJSON_GetObjectItemCaseSensitive(j, key), out)) return WS_OK;
+    return ws_fail(ctx, WS_ERR_FORMAT, "inside record: '%s' missing or not a number", key);
+}
+
 static ws_status int_field(ws_ctx *ctx, const cJSON *j, const char *key, int *out) {
     double v;
     ws_status st = ws_json_number(ctx, j, key, &v);
@@ -106,16 +122,15 @@ static ws_status layer_from_json(ws_ctx *ctx, const cJSON *o, ws_inside_layer *l
     const cJSON *r;
     if ((st = name_field(ctx, o, l->name, sizeof l->name)) || (st = int_field(ctx, o, "units", &l->units)) ||
         (st = int_field(ctx, o, "positions", &l->positions)) ||
-        (st = ws_json_number(ctx, o, "dohare_dormant", &l->dohare_dormant)) ||
-        (st = ws_json_number(ctx, o, "active_fraction", &l->active_fraction)) ||
+        (st = num_field(ctx, o, "dohare_dormant", &l->dohare_dormant)) ||
+        (st = num_field(ctx, o, "active_fraction", &l->active_fraction)) ||
         (st = array_field(ctx, o, "redo_dormant", WS_INSIDE_NTAU, &r)))
         return st;
     if (cJSON_GetArraySize(r) != WS_INSIDE_NTAU)
         return ws_fail(ctx, WS_ERR_FORMAT, "inside record: 'redo_dormant' of %s needs %d values", l->name, WS_INSIDE_NTAU);
     for (int t = 0; t < WS_INSIDE_NTAU; t++) {
-        const cJSON *v = cJSON_GetArrayItem(r, t);
-        if (!cJSON_IsNumber(v)) return ws_fail(ctx, WS_ERR_FORMAT, "inside record: 'redo_dormant' of %s: not a number", l->name);
-        l->redo_dormant[t] = v->valuedouble;
+        if (!number_of(cJSON_GetArrayItem(r, t), &l->redo_dormant[t]))
+            return ws_fail(ctx, WS_ERR_FORMAT, "inside record: 'redo_dormant' of %s: not a number", l->name);
     }
     return WS_OK;
 }
@@ -123,7 +138,7 @@ static ws_status layer_from_json(ws_ctx *ctx, const cJSON *o, ws_inside_layer *l
 static ws_status matrix_from_json(ws_ctx *ctx, const cJSON *o, ws_inside_matrix *w) {
     ws_status st;
     if ((st = name_field(ctx, o, w->name, sizeof w->name)) || (st = int_field(ctx, o, "rows", &w->rows)) ||
-        (st = int_field(ctx, o, "cols", &w->cols)) || (st = ws_json_number(ctx, o, "stable_rank", &w->stable_rank)))
+        (st = int_field(ctx, o, "cols", &w->cols)) || (st = num_field(ctx, o, "stable_rank", &w->stable_rank)))
         return st;
     return WS_OK;
 }
@@ -137,13 +152,12 @@ ws_status ws_inside_from_json(ws_ctx *ctx, const cJSON *j, ws_inside *out) {
         (st = array_field(ctx, j, "layers", WS_MAX_LAYERS, &layers)) ||
         (st = array_field(ctx, j, "weights", WS_MAX_PARAMS, &weights)) ||
         (st = int_field(ctx, f, "dim", &out->feature_dim)) || (st = int_field(ctx, f, "srank", &out->feature_srank)) ||
-        (st = ws_json_number(ctx, f, "effective_rank", &out->feature_effective_rank)) ||
-        (st = ws_json_number(ctx, j, "param_mean_abs", &out->param_mean_abs)) ||
-        (st = ws_json_number(ctx, j, "param_norm", &out->param_norm)) ||
-        (st = ws_json_number(ctx, j, "grad_norm", &out->grad_norm)))
+        (st = num_field(ctx, f, "effective_rank", &out->feature_effective_rank)) ||
+        (st = num_field(ctx, j, "param_mean_abs", &out->param_mean_abs)) ||
+        (st = num_field(ctx, j, "param_norm", &out->param_norm)) || (st = num_field(ctx, j, "grad_norm", &out->grad_norm)))
         return st;
-    const cJSON *dist = cJSON_GetObjectItemCaseSensitive(j, "param_dist_init");
-    out->param_dist_init = cJSON_IsNumber(dist) ? dist->valuedouble : NAN;
+    if (!number_of(cJSON_GetObjectItemCaseSensitive(j, "param_dist_init"), &out->param_dist_init))
+        out->param_dist_init = NAN;
     const cJSON *o;
     cJSON_ArrayForEach(o, layers) if ((st = layer_from_json(ctx, o, &out->layers[out->nlayers++]))) return st;
     cJSON_ArrayForEach(o, weights) if ((st = matrix_from_json(ctx, o, &out->matrices[out->nmatrices++]))) return st;

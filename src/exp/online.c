@@ -1,5 +1,6 @@
 #include "exp/online.h"
 #include "exp/scenario.h"
+#include "exp/inside_json.h"
 #include "io/json.h"
 
 #include <math.h>
@@ -92,9 +93,15 @@ void ws_pick_smallest(int32_t *idx, const float *score, int64_t n, int64_t k) {
     free(v), free(out), free(taken);
 }
 
+void ws_online_round_free(ws_online_round *r) {
+    ws_train_result_free(&r->train);
+    free(r->inside);
+    r->inside = NULL;
+}
+
 void ws_online_seed_result_free(ws_online_seed_result *r) {
     if (!r->rounds) return;
-    for (int i = 0; i < r->nrounds * r->nlearners; i++) ws_train_result_free(&r->rounds[i].train);
+    for (int i = 0; i < r->nrounds * r->nlearners; i++) ws_online_round_free(&r->rounds[i]);
     ws_free(r->rounds);
     r->rounds = NULL;
 }
@@ -142,6 +149,7 @@ struct ws_online_chain {
     float *margins;          // active learning
     int32_t *order;          // the learner's pool: its first sizes[next-1] entries are labelled
     double cum;              // training seconds so far
+    ws_probe probe;          // measurements inside the network: a seeded sample of the evaluation split
 };
 
 void ws_online_chain_close(ws_online_chain *c) {
@@ -151,6 +159,7 @@ void ws_online_chain_close(ws_online_chain *c) {
     ws_free(c->init), ws_free(c->start), ws_free(c->scratch), ws_free(c->margins), ws_free(c->order);
     ws_free(c->sizes);
     ws_split_free(&c->s);
+    ws_probe_free(&c->probe);
     free(c);
 }
 
@@ -179,7 +188,7 @@ ws_status ws_online_chain_open(ws_ctx *ctx, const ws_online_config *cfg, const w
     if (!(c->sizes = ws_alloc(ctx, sizeof(int64_t) * (size_t)c->nr))) goto nomem;
     ws_online_schedule(c->s.n_pool, cfg->k0, cfg->k, cfg->rounds, c->sizes, c->nr);
     ws_setup_norm(&cfg->base, src, &c->s, &c->norm);
-    ws_model_spec spec = ws_setup_model_spec(&cfg->base, &src->train);
+    ws_model_spec spec = ws_setup_learner_spec(&cfg->base, &src->train, learner);
     if ((st = ws_model_create(ctx, &c->m, &spec)) || (st = ws_learner_state_init(ctx, &c->ls, c->def, c->m))) goto fail;
     const size_t nw = sizeof(float) * (size_t)c->m->nweights;
     if (!(c->init = ws_alloc(ctx, nw)) || !(c->start = ws_alloc(ctx, nw)) || !(c->scratch = ws_alloc(ctx, nw)) ||
@@ -187,6 +196,8 @@ ws_status ws_online_chain_open(ws_ctx *ctx, const ws_online_config *cfg, const w
         !(c->order = ws_alloc(ctx, sizeof(int32_t) * (size_t)c->s.n_pool)))
         goto nomem;
     memcpy(c->order, c->s.pool, sizeof(int32_t) * (size_t)c->s.n_pool);
+    if ((st = ws_probe_make(ctx, &cfg->base, c->s.eval_ds, &c->norm, c->s.eval, c->s.n_eval, c->seed, &c->probe)))
+        goto fail;
     *out = c;
     return WS_OK;
 nomem:
@@ -272,6 +283,7 @@ ws_status ws_online_chain_step(ws_online_chain *c, ws_online_round *rec) {
     rec->nlayers =
         ws_similarity_per_layer(mm, mm->w, c->start, rec->layer_names, rec->layer_to_start, WS_MAX_LAYER_STATS);
     ws_similarity_per_layer(mm, mm->w, c->init, rec->layer_names, rec->layer_to_init, WS_MAX_LAYER_STATS);
+    if ((st = ws_probe_measure(ctx, mm, c->init, &c->probe, &rec->inside))) goto failed;
     c->next++;
     return WS_OK;
 failed:
@@ -393,6 +405,7 @@ cJSON *ws_online_round_json(const ws_online_round *x, int num_classes) {
         cJSON_AddItemToObject(e, "vs_init", ws_similarity_json(&x->layer_to_init[q]));
     }
     cJSON_AddItemToObject(o, "epoch_log", ws_epoch_log_json(&x->train));
+    if (x->inside) cJSON_AddItemToObject(o, "inside", ws_inside_to_json(x->inside));
     return o;
 }
 
@@ -410,6 +423,16 @@ cJSON *ws_online_seed_json(const ws_online_seed_result *r) {
         }
     }
     return j;
+}
+
+// A record's "inside" (absent: none) into a fresh *out.
+static ws_status inside_from(ws_ctx *ctx, const cJSON *j, ws_inside **out) {
+    *out = NULL;
+    if (!j) return WS_OK;
+    if (!(*out = malloc(sizeof **out))) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
+    ws_status st = ws_inside_from_json(ctx, j, *out);
+    if (st) free(*out), *out = NULL;
+    return st;
 }
 
 ws_status ws_online_round_from_json(ws_ctx *ctx, const cJSON *o, ws_online_round *x) {
@@ -451,7 +474,7 @@ ws_status ws_online_round_from_json(ws_ctx *ctx, const cJSON *o, ws_online_round
             return ws_fail(ctx, WS_ERR_FORMAT, "record field 'per_layer.%s' incomplete", e->string);
         x->nlayers++;
     }
-    return WS_OK;
+    return inside_from(ctx, cJSON_GetObjectItemCaseSensitive(o, "inside"), &x->inside);
 }
 
 // A seed's record back into the results table (the reverse of ws_online_seed_json): each

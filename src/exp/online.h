@@ -66,7 +66,10 @@ typedef struct {
     double grad_old_epoch1, grad_new_epoch1; // the same after the round's first epoch
     int new_per_class[WS_MAX_HIST_CLASSES]; // the round's new examples by class (the first 128 classes)
     int64_t units_replaced;       // continual backprop: hidden units replaced during the round
+    ws_inside *inside;            // measured inside at the round's end on the seed's probe (owned; NULL: none)
 } ws_online_round;
+// A round's owned parts (its epoch log, its measurement inside) freed.
+void ws_online_round_free(ws_online_round *r);
 
 typedef struct {
     uint64_t seed;

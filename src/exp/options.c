@@ -168,6 +168,10 @@ static const ws_option_def OPTIONS[] = {
     {"keep-optim", WS_ARG_FLAG, NULL,
      "learners other than random keep their optimizer state across rounds (paper: rebuilt)", 0, 0,
      WS_CMD_BATCH | ROUNDS | CONTINUAL, 0, VAL(keep_optim)},
+    {"probe", WS_ARG_INT, "N",
+     "measure inside the network (dormant units, feature rank, weights: docs/MEASUREMENTS.md) at every run's, "
+     "round's or task's end on N probe examples (default 256; 0: off)",
+     0, 1e6, WS_CMD_SCENARIOS, 0, VAL(probe)},
     {"seeds", WS_ARG_INT, "N", "repeat with N seeds: seed, seed+1, ... (default 1)", 1, 256, WS_CMD_SCENARIOS, 0,
      VAL(seeds)},
     {"out", WS_ARG_STRING, "DIR", "write DIR/batch.jsonl and DIR/batch.csv (default results)", 0, 0, WS_CMD_BATCH, 1,
@@ -258,6 +262,7 @@ void ws_options_defaults(ws_options *o, ws_command cmd) {
     o->seeds = d.base.seeds;
     o->seed = (int64_t)d.base.seed;
     o->eval_batch = d.base.eval_batch;
+    o->probe = d.base.probe;
     snprintf(o->backend, sizeof o->backend, "onednn");
     snprintf(o->conv_algo, sizeof o->conv_algo, "auto");
     o->k0 = on.k0, o->k = on.k, o->grad_examples = on.grad_examples;
@@ -402,6 +407,7 @@ static ws_status resolve_setup(ws_ctx *ctx, const ws_options *o, ws_setup *cfg) 
     cfg->subset = o->subset;
     cfg->eval_subset = o->eval_subset;
     cfg->eval_batch = o->eval_batch;
+    cfg->probe = o->probe;
     cfg->val_fraction = o->val_fraction;
     if (cfg->val_fraction > 0 && cfg->protocol == WS_PROTOCOL_PAPER)
         return ws_fail(ctx, WS_ERR_ARG, "--val-fraction: the paper protocol fixes its split (1/3 to evaluate)");

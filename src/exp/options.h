@@ -55,6 +55,7 @@ typedef struct {
     double threshold, first_fraction;
     double confidence_penalty, fgsm_eps; // 0: off
     int64_t seed, subset, eval_subset;
+    int probe;                 // measurements inside the network on this many examples (0: off)
     // The task sequences (continual).
     char tasks_kind[24];
     int tasks, task_epochs, classes_per_task, small_classes, target_window;

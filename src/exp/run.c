@@ -45,16 +45,25 @@ static ws_status load_source(ws_ctx *ctx, const ws_options *o, const char *data,
 }
 
 // Refuse settings the data cannot take (CIFAR-10's normalisation on grey images) and learners
-// the model cannot run (before any output is made).
-static ws_status check_learners(ws_ctx *ctx, const ws_setup *cfg, const ws_dataset *d) {
+// their network cannot run (before any output is made). own: each learner builds its own
+// network (online, active, continual); elsewhere they share one, so none may change it.
+static ws_status check_learners(ws_ctx *ctx, const ws_setup *cfg, const ws_dataset *d, int own) {
     if (ws_setup_norm_kind(cfg) == WS_NORM_CIFAR && d->c != 3)
         return ws_fail(ctx, WS_ERR_ARG, "--norm cifar: CIFAR-10's per-channel mean and std are for colour images, not "
                                         "%d-channel ones", d->c);
-    ws_model_spec spec = ws_setup_model_spec(cfg, d);
-    ws_model *m;
-    ws_status st = ws_model_create(ctx, &m, &spec);
-    for (int l = 0; l < cfg->nlearners && !st; l++) st = ws_learner_check(ctx, &cfg->learners[l], m);
-    ws_model_free(m);
+    ws_status st = WS_OK;
+    for (int l = 0; l < cfg->nlearners && !st; l++) {
+        const ws_learner *x = &cfg->learners[l];
+        if (!own && ws_learner_changes_model(x))
+            return ws_fail(ctx, WS_ERR_ARG, "learner '%s': layer-norm and activation are for the scenarios whose "
+                                            "learners each build their own network (online, active, continual)",
+                           x->name);
+        ws_model_spec spec = ws_setup_learner_spec(cfg, d, l);
+        ws_model *m;
+        if ((st = ws_model_create(ctx, &m, &spec))) return ws_fail_prefix(ctx, st, "learner '%s': ", x->name);
+        st = ws_learner_check(ctx, x, m);
+        ws_model_free(m);
+    }
     return st;
 }
 
@@ -68,7 +77,7 @@ static ws_status load_data(ws_ctx *ctx, const ws_experiment *e, ws_source *src, 
         if ((st = load_source(ctx, o, o->data, 1, src))) return st;
         const ws_scenario *sc = ws_scenario_of(e->scenario);
         if (sc->check_data && (st = sc->check_data(ctx, e, src))) goto fail;
-        if ((st = check_learners(ctx, &e->batch.base, &src->train))) goto fail;
+        if ((st = check_learners(ctx, &e->batch.base, &src->train, e->scenario != WS_CMD_BATCH))) goto fail;
         if (e->batch.base.save_dir && (st = ws_dir_make(ctx, e->batch.base.save_dir))) goto fail;
         return WS_OK;
     fail:
@@ -101,7 +110,7 @@ static ws_status load_data(ws_ctx *ctx, const ws_experiment *e, ws_source *src, 
     else if (e->transfer.keep_head && pre->num_classes != src->num_classes)
         st = ws_fail(ctx, WS_ERR_ARG, "--keep-head: %s has %d classes but %s has %d", pre->name, pre->num_classes,
                      src->name, src->num_classes);
-    if (!st) st = check_learners(ctx, &e->transfer.base, b);
+    if (!st) st = check_learners(ctx, &e->transfer.base, b, 0);
     if (st) {
         ws_source_free(src);
         ws_source_free(pre);

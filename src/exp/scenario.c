@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exp/inside_json.h"
 #include "exp/setup.h"
 
 // The order a results folder is searched in.
@@ -58,6 +59,23 @@ static ws_status epoch_curves(ws_ctx *ctx, const cJSON *log, ws_run *r) {
     return WS_OK;
 }
 
+// A record's measurement inside the network into the run's measures (its summary).
+static ws_status inside_measures(ws_ctx *ctx, const cJSON *j, const char *name, ws_run *r) {
+    ws_inside *in = malloc(sizeof *in);
+    if (!in) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the results table");
+    ws_status st = ws_inside_from_json(ctx, j, in);
+    if (st) {
+        free(in);
+        return ws_fail_prefix(ctx, st, "%s, inside: ", name);
+    }
+    const ws_inside_summary s = ws_inside_summarise(in);
+    free(in);
+    const double v[] = {s.redo_dormant[0], s.redo_dormant[1], s.redo_dormant[2], s.dohare_dormant, s.active_fraction,
+                        s.srank, s.effective_rank, s.param_mean_abs, s.param_norm, s.param_dist_init, s.grad_norm};
+    for (int k = 0; k < (int)(sizeof v / sizeof *v); k++) r->m[WS_M_DORMANT_0 + k] = v[k];
+    return WS_OK;
+}
+
 ws_status ws_run_read_json(ws_ctx *ctx, const cJSON *o, const char *name, ws_run *r) {
     if (!cJSON_IsObject(o) || !cJSON_IsNumber(item(o, "test_acc")))
         return ws_fail(ctx, WS_ERR_FORMAT, "%s has no test_acc", name);
@@ -72,6 +90,7 @@ ws_status ws_run_read_json(ws_ctx *ctx, const cJSON *o, const char *name, ws_run
     const cJSON *own = item(o, "own_phase1"), *g = item(o, "grad_log"), *sh = item(o, "shrink_eval");
     r->start_capped = cJSON_IsObject(own) && stop_of(own) == WS_STOP_CAP;
     ws_status st = epoch_curves(ctx, item(o, "epoch_log"), r);
+    if (!st && item(o, "inside")) st = inside_measures(ctx, item(o, "inside"), name, r);
     if (!st) st = ws_curve_from_json(ctx, &r->curve[WS_CURVE_GRAD_OLD], item(g, "step"), item(g, "old"));
     if (!st) st = ws_curve_from_json(ctx, &r->curve[WS_CURVE_GRAD_NEW], item(g, "step"), item(g, "new"));
     if (!st) st = ws_curve_from_json(ctx, &r->curve[WS_CURVE_SHRINK_ACC], item(sh, "lambda"), item(sh, "test_acc"));

@@ -73,7 +73,7 @@ static ws_status run_chain(ws_units *u, const ws_source *src, int i, int l, cons
         else if (step) st = step;
         else if (t > last) st = record_task(u, c, id, &rec);
         if (!step && u->h && u->h->task) u->h->task(u->h->user, cfg->base.seed + (uint64_t)i, cfg->base.learners[l].name, &rec);
-        ws_train_result_free(&rec.train);
+        ws_continual_task_free(&rec);
     }
     ws_units_run_end(u);
     if (!st && !diverged) {

@@ -70,7 +70,7 @@ static ws_status run_chain(ws_units *u, const ws_source *src, int i, int l, cons
             if (!st) ws_runner_ckpt_prune(&u->run, id, r);
         }
         if (!step && u->h && u->h->round) u->h->round(u->h->user, cfg->base.seed + (uint64_t)i, cfg->base.learners[l].name, &rec);
-        ws_train_result_free(&rec.train);
+        ws_online_round_free(&rec);
     }
     ws_units_run_end(u);
     if (!st && !diverged) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/version.h"
+#include "exp/inside_json.h"
 #include "io/json.h"
 #include "ops/backend.h"
 
@@ -26,6 +27,7 @@ void ws_setup_defaults(ws_setup *cfg) {
     cfg->seeds = 1;
     cfg->seed = 1;
     cfg->eval_batch = 1000;
+    cfg->probe = 256;
     cfg->nlearners = ws_learner_default_list(cfg->learners, WS_MAX_LEARNERS);
 }
 
@@ -173,6 +175,12 @@ void ws_setup_norm(const ws_setup *s, const ws_source *src, const ws_split *sp, 
     }
 }
 
+ws_model_spec ws_setup_learner_spec(const ws_setup *cfg, const ws_dataset *d, int l) {
+    ws_model_spec spec = ws_setup_model_spec(cfg, d);
+    ws_learner_model_spec(&cfg->learners[l], &spec);
+    return spec;
+}
+
 ws_model_spec ws_setup_model_spec(const ws_setup *cfg, const ws_dataset *d) {
     ws_model_spec spec;
     memset(&spec, 0, sizeof spec);
@@ -272,6 +280,7 @@ cJSON *ws_setup_json(const ws_setup *cfg, const char *experiment, const ws_sourc
     cJSON_AddNumberToObject(j, "plateau", cfg->plateau);       // 0: off
     cJSON_AddStringToObject(j, "train_acc", ws_train_acc_kind_name(ws_setup_train_acc(cfg)));
     cJSON_AddNumberToObject(j, "eval_every", cfg->eval_every); // 0: off
+    cJSON_AddNumberToObject(j, "probe_examples", cfg->probe);  // measurements inside the network (0: none)
     // The regularisers, only when on: a configuration without them reads as before (a folder
     // written by an older version resumes), and absent means off.
     if (cfg->confidence_penalty > 0) cJSON_AddNumberToObject(j, "confidence_penalty", cfg->confidence_penalty);
@@ -326,6 +335,46 @@ void ws_run_result_free(ws_run_result *r) {
         free(r->own_phase1);
         r->own_phase1 = NULL;
     }
+    free(r->inside);
+    r->inside = NULL;
+}
+
+ws_status ws_probe_make(ws_ctx *ctx, const ws_setup *s, const ws_dataset *d, const ws_norm *norm, const int32_t *idx,
+                        int64_t n, uint64_t seed, ws_probe *out) {
+    memset(out, 0, sizeof *out);
+    const int k = (int)(s->probe < n ? s->probe : n);
+    if (k <= 0) return WS_OK;
+    int32_t *order = ws_alloc(ctx, sizeof(int32_t) * (size_t)n);
+    out->x = ws_alloc(ctx, sizeof(float) * (size_t)k * (size_t)ws_dataset_example_size(d));
+    out->y = ws_alloc(ctx, sizeof(int32_t) * (size_t)k);
+    if (!order || !out->x || !out->y) {
+        ws_free(order);
+        ws_probe_free(out);
+        return WS_ERR_NOMEM;
+    }
+    memcpy(order, idx, sizeof(int32_t) * (size_t)n);
+    ws_rng r = ws_rng_stream(seed, "probe", 0);
+    ws_rng_shuffle(&r, order, n);
+    ws_gather(out->x, out->y, d, norm, order, k);
+    out->n = k;
+    ws_free(order);
+    return WS_OK;
+}
+
+void ws_probe_free(ws_probe *p) {
+    ws_free(p->x), ws_free(p->y);
+    memset(p, 0, sizeof *p);
+}
+
+ws_status ws_probe_measure(ws_ctx *ctx, ws_model *m, const float *w0, const ws_probe *p, ws_inside **out) {
+    *out = NULL;
+    if (!p || p->n <= 0) return WS_OK;
+    ws_inside *in = malloc(sizeof *in);
+    if (!in) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for a measurement inside the network");
+    ws_status st = ws_inside_measure(ctx, m, w0, p->x, p->y, p->n, NULL, in);
+    if (st) free(in);
+    else *out = in;
+    return st;
 }
 
 cJSON *ws_run_json(const ws_run_result *r) {
@@ -357,6 +406,7 @@ cJSON *ws_run_json(const ws_run_result *r) {
         cJSON_AddItemToObject(c, "test_loss", cJSON_CreateDoubleArray(r->shrink.test_loss, r->shrink.n));
     }
     if (r->own_phase1) cJSON_AddItemToObject(j, "own_phase1", ws_run_json(r->own_phase1));
+    if (r->inside) cJSON_AddItemToObject(j, "inside", ws_inside_to_json(r->inside));
     return j;
 }
 
@@ -493,6 +543,12 @@ ws_status ws_run_from_json(ws_ctx *ctx, const cJSON *j, ws_run_result *r) {
     if (own) {
         if (!(r->own_phase1 = calloc(1, sizeof *r->own_phase1))) st = WS_ERR_NOMEM;
         else st = ws_run_from_json(ctx, own, r->own_phase1);
+        if (st) ws_run_result_free(r);
+    }
+    const cJSON *in = cJSON_GetObjectItemCaseSensitive(j, "inside");
+    if (!st && in) {
+        if (!(r->inside = malloc(sizeof *r->inside))) st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
+        else if ((st = ws_inside_from_json(ctx, in, r->inside))) ws_fail_prefix(ctx, st, "record field 'inside': ");
         if (st) ws_run_result_free(r);
     }
     return st;

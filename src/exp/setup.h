@@ -12,6 +12,7 @@
 
 #include "data/dataset.h"
 #include "learn/learner.h"
+#include "nn/inside.h"
 #include "nn/model.h"
 #include "optim/optim.h"
 #include "train/train.h"
@@ -68,6 +69,8 @@ typedef struct {
                                // train.h); 0: off
     double fgsm_eps;           // > 0: every run trains adversarially, FGSM with this epsilon in
                                // normalised-input units (Goodfellow et al. 2015; train.h); 0: off
+    int probe;                // measurements inside the network (nn/inside.h) at every run's, round's or
+                              // task's end on this many probe examples (0: none)
     const char *init_from;    // the first model starts from this checkpoint instead of a fresh init
     const char *save_dir;     // the two-phase experiment: save its models here
 } ws_setup;
@@ -106,6 +109,9 @@ void ws_setup_norm(const ws_setup *s, const ws_source *src, const ws_split *sp, 
 
 // The model spec for a dataset (input shape and classes from the data).
 ws_model_spec ws_setup_model_spec(const ws_setup *s, const ws_dataset *d);
+// Learner l's own network: the experiment's, with the learner's layer-norm / activation
+// (ws_learner_model_spec; only where each learner builds its own: online, active, continual).
+ws_model_spec ws_setup_learner_spec(const ws_setup *s, const ws_dataset *d, int l);
 
 // Gradient norms through a run (the paper's Figure 5): after `step` updates, the norm of the
 // mean loss's gradient on a fixed sample of the old examples (phase 1's) and of the new ones.
@@ -136,6 +142,7 @@ typedef struct ws_run_result {
                                       // own first phase, recorded here (owned; NULL otherwise)
     ws_grad_log grads;        // the two-phase experiment with grad_every (n 0: not measured)
     ws_shrink_curve shrink;   // the two-phase experiment with shrink-only evaluation (n 0: none)
+    ws_inside *inside;        // measured inside at its end on the probe (owned; NULL: not measured)
 } ws_run_result;
 void ws_run_result_free(ws_run_result *r);
 
@@ -161,5 +168,20 @@ ws_status ws_epoch_log_from_json(ws_ctx *ctx, const cJSON *log, int nepochs, ws_
 // A record's "stop" (older records have none: the cap unless converged).
 ws_stop_reason ws_stop_reason_parse(const char *name, int converged);
 ws_status ws_run_from_json(ws_ctx *ctx, const cJSON *j, ws_run_result *r);
+
+// The probe of the measurements inside the network: up to s->probe examples of idx[0..n) of
+// d, the first of a seeded shuffle (stream "probe"), normalised; the same for every learner
+// of a seed. Its size is 0 when s->probe is 0.
+typedef struct {
+    float *x;
+    int32_t *y;
+    int n;
+} ws_probe;
+ws_status ws_probe_make(ws_ctx *ctx, const ws_setup *s, const ws_dataset *d, const ws_norm *norm, const int32_t *idx,
+                        int64_t n, uint64_t seed, ws_probe *out);
+void ws_probe_free(ws_probe *p);
+// m measured inside on the probe into a fresh *out (NULL, and nothing done, for an empty probe);
+// w0: the initialisation its distance is from (NULL: none). Its time is not a run's.
+ws_status ws_probe_measure(ws_ctx *ctx, ws_model *m, const float *w0, const ws_probe *p, ws_inside **out);
 
 #endif

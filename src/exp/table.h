@@ -42,6 +42,18 @@ typedef enum {
     WS_M_UNITS_REPLACED, // continual backprop: hidden units replaced
     WS_M_ONLINE_ACC,     // continual: the task's average online accuracy (each batch before its update), 0..1
     WS_M_STEPS_TO_TARGET,// continual: steps until the windowed online accuracy reached the target (NAN: never)
+    // Measured inside the network at the run's end (nn/inside.h's summary; NAN: not measured):
+    WS_M_DORMANT_0,      // ReDo's share of hidden units 0-dormant (dead on the probe), 0..1
+    WS_M_DORMANT_025,    // ... 0.025-dormant
+    WS_M_DORMANT_01,     // ... 0.1-dormant
+    WS_M_DOHARE_DORMANT, // Dohare et al.'s share of hidden units active on < 1 % of the probe
+    WS_M_ACTIVE,         // share of hidden outputs > 0
+    WS_M_SRANK,          // the penultimate features' srank (delta 0.01)
+    WS_M_EFFECTIVE_RANK, // and effective rank
+    WS_M_WEIGHT_MAGNITUDE, // mean |theta|
+    WS_M_PARAM_NORM,     // ||theta||
+    WS_M_DIST_INIT,      // ||theta - theta_0||
+    WS_M_GRAD_NORM,      // gradient norm on the probe
     WS_M_COUNT
 } ws_measure;
 

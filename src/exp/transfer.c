@@ -25,40 +25,57 @@ void ws_transfer_seed_result_free(ws_transfer_seed_result *r) {
     r->npoints = 0;
 }
 
-// Train m with opt (and a learner's hooks) on idx[0..n) of the split's
-// dataset to the threshold and evaluate it.
+// Train m with opt (and a learner's hooks) on idx[0..n) of the split's dataset to the threshold,
+// evaluate it, and measure it inside on the probe (its distance from w0).
 static ws_status fit(ws_ctx *ctx, const ws_transfer_config *cfg, const ws_source *src, const ws_split *s,
                      const ws_norm *norm, ws_model *m, ws_optim *opt, ws_learner_state *ls, const int32_t *idx,
-                     int64_t n, uint64_t seed, uint64_t order_stream, const char *who, ws_run_result *out) {
+                     int64_t n, uint64_t seed, uint64_t order_stream, const char *who, const ws_probe *probe,
+                     const float *w0, ws_run_result *out) {
     ws_train_config tc = ws_setup_train_config(&cfg->base, cfg->base.batch, s);
     if (ls) ws_learner_hooks(ls, &tc);
     out->learner = who;
     ws_status st =
         ws_train_to_threshold(ctx, m, opt, &src->train, norm, idx, n, &tc, seed, order_stream, NULL, NULL, &out->train);
     if (st) return ws_fail_prefix(ctx, st, "seed %llu, %s: ", (unsigned long long)seed, who);
-    return ws_evaluate(ctx, m, s->eval_ds, norm, s->eval, s->n_eval, cfg->base.eval_batch, &out->test_acc,
-                       &out->test_loss);
+    st = ws_evaluate(ctx, m, s->eval_ds, norm, s->eval, s->n_eval, cfg->base.eval_batch, &out->test_acc,
+                     &out->test_loss);
+    return st ? st : ws_probe_measure(ctx, m, w0, probe, &out->inside);
 }
 
 // One learner at one share of B: from A's model (its body, and a fresh head
 // from stream "init" 100 + k unless keep_head), begun as the learner declares
 // -- random takes the fresh model whole -- then trained on the share.
+// The initialisation a learner's network on B was drawn with (its distance is from it): A's
+// initialisation for the body (a_init) and the share's fresh head; random's whole fresh model.
+static ws_status drawn_init(ws_ctx *ctx, const ws_model *m, const float *a_init, int64_t body, int fresh, float **out) {
+    if (!(*out = ws_alloc(ctx, sizeof(float) * (size_t)m->nweights))) return WS_ERR_NOMEM;
+    memcpy(*out, m->w, sizeof(float) * (size_t)m->nweights);
+    if (!fresh) memcpy(*out, a_init, sizeof(float) * (size_t)body);
+    return WS_OK;
+}
+
 static ws_status run_point(ws_ctx *ctx, const ws_transfer_config *cfg, const ws_source *a, const ws_source *b,
                            const ws_split *sa, const ws_split *sb, const ws_norm *na, const ws_norm *nb,
-                           const ws_model *pre, ws_model *m, int k, int l, uint64_t seed, ws_transfer_point *pt) {
+                           const ws_model *pre, const float *a_init, const ws_probe *probe, ws_model *m, int k, int l,
+                           uint64_t seed, ws_transfer_point *pt) {
     const ws_learner *def = &cfg->base.learners[l];
     int64_t hoff, hlen, poff, plen;
     ws_model_head_range(m, &hoff, &hlen);
     ws_model_head_range(pre, &poff, &plen);
     ws_rng hr = ws_rng_stream(seed, "init", 100 + (uint64_t)k);
     ws_model_init(m, &hr);
+    float *w0 = NULL;
+    ws_status st = drawn_init(ctx, m, a_init, poff, def->kind == WS_LEARNER_RANDOM, &w0);
+    if (st) return st;
     memcpy(m->w, pre->w, sizeof(float) * (size_t)poff); // the body: the same layout in both models
     memcpy(m->buf, pre->buf, sizeof(float) * (size_t)m->nbuf);
     memcpy(m->ibuf, pre->ibuf, sizeof(int64_t) * (size_t)m->nibuf);
     if (cfg->keep_head) memcpy(m->w + hoff, pre->w + poff, sizeof(float) * (size_t)hlen);
     ws_learner_state ls;
-    ws_status st = ws_learner_state_init(ctx, &ls, def, m);
-    if (st) return st;
+    if ((st = ws_learner_state_init(ctx, &ls, def, m))) {
+        ws_free(w0);
+        return st;
+    }
     const int paper = cfg->base.protocol == WS_PROTOCOL_PAPER;
     // Pretraining on A was the learner's round 0 (EWC: anchor and Fisher on A,
     // for the body -- and the head if kept).
@@ -72,11 +89,12 @@ static ws_status run_point(ws_ctx *ctx, const ws_transfer_config *cfg, const ws_
     if (!st) st = ws_learner_optimizer(&ls, &cfg->base.opt, &opt);
     // the same batches for every learner: order stream 200 + k
     if (!st)
-        st = fit(ctx, cfg, b, sb, nb, m, opt, &ls, sb->pool, pt->n_train, seed, 200 + (uint64_t)k, def->name,
-                 &pt->runs[l]);
+        st = fit(ctx, cfg, b, sb, nb, m, opt, &ls, sb->pool, pt->n_train, seed, 200 + (uint64_t)k, def->name, probe,
+                 w0, &pt->runs[l]);
     if (!st) pt->runs[l].units_replaced = ls.replaced;
     if (!st && def->kind == WS_LEARNER_WARM) pt->warm_to_pretrained = ws_similarity_of(m->w, pre->w, poff);
     ws_learner_state_free(&ls);
+    ws_free(w0);
     return st;
 }
 
@@ -88,6 +106,8 @@ struct ws_transfer_seed {
     ws_split sa, sb;            // sb.pool in the seeded order whose first p % is share p
     ws_norm na, nb;             // each dataset normalised with its own statistics
     ws_model *pre, *m;          // A's model; the learner's on B
+    float *a_init;              // A's model as initialised (stream "init" 0): the distance's origin
+    ws_probe probe_a, probe_b;  // measurements inside the network: seeded samples of A's and B's evaluation splits
     int pretrained;
 };
 
@@ -95,6 +115,9 @@ void ws_transfer_seed_close(ws_transfer_seed *t) {
     if (!t) return;
     ws_model_free(t->pre);
     ws_model_free(t->m);
+    ws_free(t->a_init);
+    ws_probe_free(&t->probe_a);
+    ws_probe_free(&t->probe_b);
     ws_split_free(&t->sa);
     ws_split_free(&t->sb);
     free(t);
@@ -130,6 +153,17 @@ ws_status ws_transfer_seed_open(ws_ctx *ctx, const ws_transfer_config *cfg, cons
     // B's pool in a seeded order: p % is its first p % (the shares are nested).
     ws_rng br = ws_rng_stream(t->seed, "transfer", 0);
     ws_rng_shuffle(&br, t->sb.pool, t->sb.n_pool);
+    // A's initialisation, drawn again into t->pre and kept (pretraining draws the same).
+    ws_rng ir = ws_rng_stream(t->seed, "init", 0);
+    ws_model_init(t->pre, &ir);
+    if (!(t->a_init = ws_alloc(ctx, sizeof(float) * (size_t)t->pre->nweights))) {
+        st = WS_ERR_NOMEM;
+        goto fail;
+    }
+    memcpy(t->a_init, t->pre->w, sizeof(float) * (size_t)t->pre->nweights);
+    if ((st = ws_probe_make(ctx, &cfg->base, t->sa.eval_ds, &t->na, t->sa.eval, t->sa.n_eval, t->seed, &t->probe_a)) ||
+        (st = ws_probe_make(ctx, &cfg->base, t->sb.eval_ds, &t->nb, t->sb.eval, t->sb.n_eval, t->seed, &t->probe_b)))
+        goto fail;
     *out = t;
     return WS_OK;
 fail:
@@ -147,7 +181,7 @@ ws_status ws_transfer_seed_pretrain(ws_transfer_seed *t, ws_run_result *out) {
     ws_status st = ws_optim_create(t->ctx, &opt, &t->cfg->base.opt, t->pre->nweights);
     if (!st)
         st = fit(t->ctx, t->cfg, t->a, &t->sa, &t->na, t->pre, &opt, NULL, t->sa.pool, t->sa.n_pool, t->seed, 1,
-                 "pretrain", out);
+                 "pretrain", &t->probe_a, t->a_init, out);
     ws_optim_free(&opt);
     if (!st) t->pretrained = 1;
     return st;
@@ -184,7 +218,8 @@ ws_status ws_transfer_seed_point(ws_transfer_seed *t, int k, int l, ws_transfer_
     pt->fraction = t->cfg->fractions[k];
     pt->n_train = (int64_t)llround(t->cfg->fractions[k] * (double)t->sb.n_pool);
     if (pt->n_train < 1) pt->n_train = 1;
-    return run_point(t->ctx, t->cfg, t->a, t->b, &t->sa, &t->sb, &t->na, &t->nb, t->pre, t->m, k, l, t->seed, pt);
+    return run_point(t->ctx, t->cfg, t->a, t->b, &t->sa, &t->sb, &t->na, &t->nb, t->pre, t->a_init, &t->probe_b, t->m, k,
+                     l, t->seed, pt);
 }
 
 ws_status ws_transfer_run_seed(ws_ctx *ctx, const ws_transfer_config *cfg, const ws_source *a, const ws_source *b,

@@ -22,12 +22,13 @@ typedef struct {
 static const kind_info KINDS[] = {
     {WS_LEARNER_WARM, "warm", ""},
     {WS_LEARNER_RANDOM, "random", ""},
-    {WS_LEARNER_SHRINK_PERTURB, "shrink-perturb", "lambda sigma noise"},
+    {WS_LEARNER_SHRINK_PERTURB, "shrink-perturb", "lambda sigma noise every"},
     {WS_LEARNER_PARTIAL, "partial", "layers pattern"},
     {WS_LEARNER_HEAD_RESET, "head-reset", ""},
     {WS_LEARNER_NOISE, "noise", "sigma var"},
     {WS_LEARNER_EWC, "ewc", "lambda fisher-examples fisher-batch"},
     {WS_LEARNER_L2_INIT, "l2-init", "lambda"},
+    {WS_LEARNER_L2, "l2", "lambda"},
     {WS_LEARNER_DASH, "dash", "alpha lambda"},
     {WS_LEARNER_CBP, "cbp", "rate decay maturity"},
 };
@@ -39,11 +40,13 @@ static const char HELP[] =
     "  Every learner but random also takes keep-optim=1 (carry its optimizer state into the next round)\n"
     "  and bn=reset|keep: BatchNorm running statistics when a round begins, taken from a freshly built\n"
     "  model (reset: the official code, whose every round builds a new model) or kept; default reset\n"
-    "  under --protocol paper, else keep.\n"
+    "  under --protocol paper, else keep. And where each learner has its own network (online, active,\n"
+    "  continual): layer-norm=0|1 and activation=relu|tanh|crelu, its network's, not the experiment's.\n"
     "  warm            continues from its last model (Ash & Adams 2020)\n"
     "  random          a fresh initialisation every round\n"
     "  shrink-perturb  p <- lambda p + sigma p_fresh before each round (Ash & Adams 2020); lambda 0.4,\n"
-    "                  sigma 0.1; noise=gauss: p <- lambda p + N(0, sigma^2) instead\n"
+    "                  sigma 0.1; noise=gauss: p <- lambda p + N(0, sigma^2) instead; every=step: after\n"
+    "                  every update instead, a fresh initialisation each time (Kumar et al. 2024's)\n"
     "  partial         warm for the first `layers` parameterised modules (default 1) or for the\n"
     "                  parameters whose names match `pattern` (a glob, e.g. 'layer1.*'), fresh for the\n"
     "                  rest\n"
@@ -55,6 +58,7 @@ static const char HELP[] =
     "                  10, fisher-examples 1000 (0: all), fisher-batch 1\n"
     "  l2-init         warm plus lambda/2 |theta - theta_0|^2 toward its first weights (Kumar et al.\n"
     "                  2023); lambda 0.001\n"
+    "  l2              warm plus lambda/2 |theta|^2 toward zero (Kumar et al.'s L2); lambda 0.001\n"
     "  dash            before each round, an EMA (alpha) of the negative gradient over the round's\n"
     "                  batches; each Linear row / Conv2d kernel slice (each bias whole) scaled by\n"
     "                  clamp(cos(-g, w), lambda, 1) (Shin et al. 2024); alpha 0.3, lambda 0.3\n"
@@ -74,6 +78,7 @@ ws_learner ws_learner_default(ws_learner_kind kind) {
     ws_learner l;
     memset(&l, 0, sizeof l);
     l.kind = kind;
+    l.layer_norm = l.activation = -1;
     snprintf(l.name, sizeof l.name, "%s", ws_learner_kind_name(kind));
     switch (kind) {
     case WS_LEARNER_SHRINK_PERTURB: l.lambda = 0.4, l.sigma = 0.1; break;
@@ -81,6 +86,7 @@ ws_learner ws_learner_default(ws_learner_kind kind) {
     case WS_LEARNER_NOISE: l.sigma = 0.01; break;
     case WS_LEARNER_EWC: l.lambda = 10, l.fisher_examples = 1000, l.fisher_batch = 1; break;
     case WS_LEARNER_L2_INIT: l.lambda = 1e-3; break;
+    case WS_LEARNER_L2: l.lambda = 1e-3; break;
     case WS_LEARNER_DASH: l.alpha = 0.3, l.lambda = 0.3; break;
     case WS_LEARNER_CBP: l.replace_rate = 1e-4, l.decay = 0.99, l.maturity = 100; break;
     default: break;
@@ -92,6 +98,7 @@ ws_learner ws_learner_custom(const char *name, const ws_learner_ops *ops, void *
     ws_learner l;
     memset(&l, 0, sizeof l);
     l.kind = WS_LEARNER_CUSTOM;
+    l.layer_norm = l.activation = -1;
     snprintf(l.name, sizeof l.name, "%s", name);
     l.ops = ops;
     l.user = user;
@@ -121,7 +128,8 @@ static ws_status parse_param(ws_ctx *ctx, const char *spec, const kind_info *k, 
     // the key must be one the kind accepts
     size_t kl = strlen(key);
     // keep-optim and bn are every kind's but random's (which starts afresh, its optimizer and buffers too)
-    int ok = !strcmp(key, "keep-optim") || (!strcmp(key, "bn") && l->kind != WS_LEARNER_RANDOM);
+    int ok = !strcmp(key, "keep-optim") || (!strcmp(key, "bn") && l->kind != WS_LEARNER_RANDOM) ||
+             !strcmp(key, "layer-norm") || !strcmp(key, "activation");
     for (const char *p = k->keys; *p && !ok;) {
         const char *e = strchr(p, ' ');
         size_t n = e ? (size_t)(e - p) : strlen(p);
@@ -137,6 +145,17 @@ static ws_status parse_param(ws_ctx *ctx, const char *spec, const kind_info *k, 
         if (!strcmp(val, "1") || !strcmp(val, "yes")) l->keep_optim = 1;
         else if (!strcmp(val, "0") || !strcmp(val, "no")) l->keep_optim = 0;
         else bad = "0 or 1";
+    } else if (!strcmp(key, "every")) {
+        if (!strcmp(val, "round")) l->every_step = 0;
+        else if (!strcmp(val, "step")) l->every_step = 1;
+        else bad = "'round' or 'step'";
+    } else if (!strcmp(key, "layer-norm")) {
+        if (!strcmp(val, "1") || !strcmp(val, "0")) l->layer_norm = val[0] == '1';
+        else bad = "0 or 1";
+    } else if (!strcmp(key, "activation")) {
+        ws_activation a;
+        if (!ws_activation_parse(ctx, val, &a)) l->activation = (int)a;
+        else bad = "relu, tanh or crelu";
     } else if (!strcmp(key, "lambda")) {
         double hi = l->kind == WS_LEARNER_SHRINK_PERTURB || l->kind == WS_LEARNER_DASH ? 1 : 1e12;
         if (parse_number(val, 0, hi, &x)) l->lambda = x;
@@ -265,6 +284,7 @@ cJSON *ws_learner_json(const ws_learner *l) {
         cJSON_AddNumberToObject(j, "lambda", l->lambda);
         cJSON_AddNumberToObject(j, "sigma", l->sigma);
         cJSON_AddStringToObject(j, "noise", l->gauss ? "gauss: N(0, sigma^2)" : "fresh: sigma * a fresh initialisation");
+        cJSON_AddStringToObject(j, "every", l->every_step ? "step: after every update" : "round: before each round");
         break;
     case WS_LEARNER_PARTIAL:
         if (l->pattern[0]) cJSON_AddStringToObject(j, "pattern", l->pattern);
@@ -280,6 +300,7 @@ cJSON *ws_learner_json(const ws_learner *l) {
         cJSON_AddNumberToObject(j, "fisher_batch", l->fisher_batch);
         break;
     case WS_LEARNER_L2_INIT: cJSON_AddNumberToObject(j, "lambda", l->lambda); break;
+    case WS_LEARNER_L2: cJSON_AddNumberToObject(j, "lambda", l->lambda); break;
     case WS_LEARNER_DASH:
         cJSON_AddNumberToObject(j, "alpha", l->alpha);
         cJSON_AddNumberToObject(j, "lambda", l->lambda);
@@ -294,6 +315,8 @@ cJSON *ws_learner_json(const ws_learner *l) {
         break;
     default: break;
     }
+    if (l->layer_norm >= 0) cJSON_AddBoolToObject(j, "layer_norm", l->layer_norm);
+    if (l->activation >= 0) cJSON_AddStringToObject(j, "activation", ws_activation_name((ws_activation)l->activation));
     if (l->kind != WS_LEARNER_RANDOM)
         cJSON_AddStringToObject(j, "bn", l->bn == WS_BN_RESET ? "reset" : l->bn == WS_BN_KEEP ? "keep"
                                                                                           : "auto (reset under --protocol paper, else keep)");
@@ -317,6 +340,13 @@ static int modules_of(const ws_model *m, int *module) {
     }
     return m->nparams ? nm + 1 : 0;
 }
+
+void ws_learner_model_spec(const ws_learner *l, ws_model_spec *spec) {
+    if (l->layer_norm >= 0) spec->layer_norm = l->layer_norm;
+    if (l->activation >= 0) spec->act = (ws_activation)l->activation;
+}
+
+int ws_learner_changes_model(const ws_learner *l) { return l->layer_norm >= 0 || l->activation >= 0; }
 
 ws_status ws_learner_check(ws_ctx *ctx, const ws_learner *l, const ws_model *m) {
     if (l->kind == WS_LEARNER_PARTIAL && !l->pattern[0]) {
@@ -445,7 +475,8 @@ ws_status ws_learner_begin(ws_learner_state *s, ws_model *m, const ws_round_env 
     ws_status st = WS_OK;
     const int later = env->round > 0;
     // The official code shrink-perturbs before every round, the first included.
-    const int sp_now = l->kind == WS_LEARNER_SHRINK_PERTURB && (later || env->paper);
+    const int sp_now = l->kind == WS_LEARNER_SHRINK_PERTURB && !l->every_step && (later || env->paper);
+    s->seed = env->seed;
     if (s->fresh && (later || sp_now)) {
         // Round 0 under the paper protocol: a fresh model other than the shared
         // initialisation (the official code builds a new one).
@@ -540,9 +571,24 @@ ws_status ws_learner_optimizer(ws_learner_state *s, const ws_opt_config *cfg, ws
 
 static ws_status penalty_hook(void *user, ws_model *m, ws_optim *opt, int b) {
     ws_learner_state *s = user;
-    const float *anchor = s->def->kind == WS_LEARNER_EWC ? s->anchor : s->theta0;
+    const float *anchor = s->def->kind == WS_LEARNER_EWC ? s->anchor : s->def->kind == WS_LEARNER_L2 ? NULL : s->theta0;
     ws_penalty_apply(m->g, m->w, anchor, s->def->kind == WS_LEARNER_EWC ? s->fisher : NULL, m->nweights,
                      (float)s->def->lambda);
+    return WS_OK;
+}
+
+// Kumar et al.'s shrink-and-perturb: after every update, p <- lambda p + sigma p_fresh with a
+// fresh initialisation each time (stream "perturb", the learner's update count).
+static ws_status shrink_perturb_hook(void *user, ws_model *m, ws_optim *opt, int b) {
+    ws_learner_state *s = user;
+    ws_rng r = ws_rng_stream(s->seed, "perturb-step", (uint64_t)s->steps++);
+    if (s->def->gauss) {
+        for (int64_t i = 0; i < m->nweights; i++)
+            m->w[i] = (float)s->def->lambda * m->w[i] + (float)s->def->sigma * ws_rng_normal(&r);
+        return WS_OK;
+    }
+    ws_model_init(s->fresh, &r);
+    ws_shrink_perturb(m->w, s->fresh->w, m->nweights, (float)s->def->lambda, (float)s->def->sigma);
     return WS_OK;
 }
 
@@ -556,9 +602,11 @@ void ws_learner_hooks(ws_learner_state *s, ws_train_config *tc) {
     tc->hook_user = s;
     tc->after_backward = NULL;
     tc->after_step = NULL;
-    if (s->def->kind == WS_LEARNER_L2_INIT || (s->def->kind == WS_LEARNER_EWC && s->fisher_ready))
+    if (s->def->kind == WS_LEARNER_L2_INIT || s->def->kind == WS_LEARNER_L2 ||
+        (s->def->kind == WS_LEARNER_EWC && s->fisher_ready))
         tc->after_backward = penalty_hook;
     if (s->def->kind == WS_LEARNER_CBP) tc->after_step = cbp_hook;
+    if (s->def->kind == WS_LEARNER_SHRINK_PERTURB && s->def->every_step) tc->after_step = shrink_perturb_hook;
 }
 
 ws_status ws_learner_end(ws_learner_state *s, ws_model *m, const ws_round_env *env) {
@@ -603,6 +651,7 @@ void ws_learner_state_save(const ws_learner_state *s, ws_ckpt *c) {
     ws_ckpt_int(c, "learner.started", s->started);
     ws_ckpt_int(c, "learner.fisher_ready", s->fisher_ready);
     ws_ckpt_int(c, "learner.replaced", s->replaced);
+    if (s->def->every_step) ws_ckpt_int(c, "learner.steps", s->steps);
     if (s->opt_ready) {
         ws_ckpt_int(c, "learner.opt_step", s->opt.step);
         ws_ckpt_f32(c, "learner.opt.buf1", s->opt.buf1, s->opt.buf1 ? s->n : 0);
@@ -658,6 +707,7 @@ ws_status ws_learner_state_load(ws_learner_state *s, const ws_opt_config *opt_cf
             (st = ws_ckpt_get_f64(ctx, f, path, cbp_key(name, sizeof name, k, "due"), ws_cbp_due(s->cbp, k), 1)))
             return st;
     }
+    if (s->def->every_step && (st = ws_ckpt_get_int(ctx, f, path, "learner.steps", &s->steps))) return st;
     s->started = (int)started;
     s->fisher_ready = (int)fisher_ready;
     s->replaced = replaced;

@@ -40,6 +40,7 @@ typedef enum {
     WS_LEARNER_NOISE,          // warm plus N(0, sigma^2)
     WS_LEARNER_EWC,            // warm plus lambda/2 sum F_i (theta_i - theta*_i)^2
     WS_LEARNER_L2_INIT,        // warm plus lambda/2 |theta - theta_0|^2 (Kumar et al. 2023)
+    WS_LEARNER_L2,             // warm plus lambda/2 |theta|^2 (Kumar et al.'s L2 baseline)
     WS_LEARNER_DASH,           // direction-aware shrinking (Shin et al. 2024)
     WS_LEARNER_CBP,            // continual backprop (Dohare et al. 2024)
     WS_LEARNER_CUSTOM,         // defined by the program that runs the experiment (ws_learner_custom)
@@ -69,6 +70,12 @@ typedef struct {
     double decay;           // cbp: utility EMA decay (0.99)
     int maturity;           // cbp: steps before a unit may be replaced (100)
     int keep_optim;         // carry the optimizer state into the next round (random: never)
+    int every_step;         // shrink-perturb: after every update instead of before each round (Kumar et al.'s)
+    // The learner's own network, where it differs from the experiment's (Kumar et al. compare
+    // LayerNorm and CReLU networks as methods beside the remedies): -1 as the experiment's.
+    // Only where each learner builds its own network (online, active, continual).
+    int layer_norm;         // 0 or 1
+    int activation;         // a ws_activation
     const struct ws_learner_ops *ops; // custom: what it does, and its own data
     void *user;
 } ws_learner;
@@ -92,6 +99,11 @@ void ws_learner_file_name(const char *name, char *out, size_t cap);
 cJSON *ws_learner_json(const ws_learner *l);
 // One paragraph per kind: what it does, its parameters and defaults (CLI help).
 const char *ws_learner_help(void);
+// The model spec of a learner's own network: the experiment's, with the learner's layer-norm and
+// activation where it gives them.
+void ws_learner_model_spec(const ws_learner *l, ws_model_spec *spec);
+// Does the learner build a network other than the experiment's?
+int ws_learner_changes_model(const ws_learner *l);
 // Refuse learners the model cannot run (continual backprop needs hidden
 // ReLU units, partial layers within range, ...): one message naming both.
 ws_status ws_learner_check(ws_ctx *ctx, const ws_learner *l, const ws_model *m);
@@ -127,6 +139,8 @@ typedef struct ws_learner_state {
     struct ws_cbp *cbp;      // continual backprop (learn/cbp.c)
     int fisher_ready;        // ewc: an anchor exists (the penalty applies)
     int64_t replaced;        // cbp: units replaced so far
+    uint64_t seed;           // the seed of the rounds (shrink-perturb every step draws its fresh models from it)
+    int64_t steps;           // updates so far, every round (shrink-perturb every step: the stream's index)
 } ws_learner_state;
 
 // A learner defined by the program that runs the experiment: a new remedy in a few lines,
@@ -193,7 +207,7 @@ void ws_model_head_range(const ws_model *m, int64_t *off, int64_t *len);
 // Which parameters a partial learner keeps warm (1) rather than fresh (0): keep[nparams].
 ws_status ws_partial_mask(ws_ctx *ctx, const ws_learner *l, const ws_model *m, uint8_t *keep);
 // The penalty gradient added after each backward: g += lambda F (w - anchor)
-// (EWC; fisher NULL means F = 1: L2-init toward anchor = theta_0). Returns the
+// (EWC; fisher NULL means F = 1: L2-init toward anchor = theta_0; anchor NULL: toward zero, L2). Returns the
 // penalty lambda/2 sum F (w - anchor)^2 (in double).
 double ws_penalty_apply(float *g, const float *w, const float *anchor, const float *fisher, int64_t n, float lambda);
 // The diagonal empirical Fisher of m on idx[0..n): the mean over examples (in

@@ -9,7 +9,7 @@
 double ws_penalty_apply(float *g, const float *w, const float *anchor, const float *fisher, int64_t n, float lambda) {
     double pen = 0;
     for (int64_t i = 0; i < n; i++) {
-        const float d = w[i] - anchor[i], f = fisher ? fisher[i] : 1.0f;
+        const float d = anchor ? w[i] - anchor[i] : w[i], f = fisher ? fisher[i] : 1.0f;
         g[i] += lambda * f * d;
         pen += (double)f * d * d;
     }

@@ -342,3 +342,23 @@ done:
     probe_memory_free(&p);
     return st;
 }
+
+ws_inside_summary ws_inside_summarise(const ws_inside *in) {
+    ws_inside_summary s;
+    double units = 0, outputs = 0, dormant[WS_INSIDE_NTAU] = {0}, dohare = 0, active = 0;
+    for (int l = 0; l < in->nlayers; l++) {
+        const ws_inside_layer *x = &in->layers[l];
+        const double o = (double)x->units * x->positions;
+        for (int t = 0; t < WS_INSIDE_NTAU; t++) dormant[t] += x->redo_dormant[t] * x->units;
+        dohare += x->dohare_dormant * x->units;
+        active += x->active_fraction * o;
+        units += x->units, outputs += o;
+    }
+    for (int t = 0; t < WS_INSIDE_NTAU; t++) s.redo_dormant[t] = units > 0 ? dormant[t] / units : NAN;
+    s.dohare_dormant = units > 0 ? dohare / units : NAN;
+    s.active_fraction = outputs > 0 ? active / outputs : NAN;
+    s.srank = in->feature_srank, s.effective_rank = in->feature_effective_rank;
+    s.param_mean_abs = in->param_mean_abs, s.param_norm = in->param_norm;
+    s.param_dist_init = in->param_dist_init, s.grad_norm = in->grad_norm;
+    return s;
+}

@@ -72,6 +72,17 @@ typedef struct {
 
 #define WS_INSIDE_DEFAULT_CHUNK 64
 
+// The whole network in a few numbers (the results table's, the claims' and the figures'): the
+// dormant and active shares over every hidden unit of every layer (a layer weighs by its
+// units; the active share by its outputs, units x positions), the features' ranks, the
+// parameters' size and distance from the initialisation, the gradient norm. NAN where the
+// network has no hidden layer.
+typedef struct {
+    double redo_dormant[WS_INSIDE_NTAU], dohare_dormant, active_fraction;
+    double srank, effective_rank, param_mean_abs, param_norm, param_dist_init, grad_norm;
+} ws_inside_summary;
+ws_inside_summary ws_inside_summarise(const ws_inside *in);
+
 // Measure m on the probe x (B x numel(input), the model's input layout) with labels y (B).
 // w0: the initial parameters in the layout of m->w, or NULL (param_dist_init is NAN then).
 // opts may be NULL (defaults). Fills *out; WS_ERR_NOMEM, or the backend's fault, on failure

@@ -66,6 +66,9 @@ static ws_status plot_sweep(ws_ctx *ctx, const ws_table *t, series *all, const c
     return st;
 }
 
+static double share_of(const ws_run *r) { return 100 * r->m[WS_M_FRACTION]; }
+static double examples_of(const ws_run *r) { return r->m[WS_M_EXAMPLES]; }
+
 // Online and active: per round, each learner's accuracy, time, weights' correlation with the
 // initialisation and new/old gradient ratio; transfer: per share, accuracy and time.
 static ws_status plot_staged(ws_ctx *ctx, const ws_table *t, series *all, const char *outdir, int *nfigs) {
@@ -112,6 +115,8 @@ static ws_status plot_staged(ws_ctx *ctx, const ws_table *t, series *all, const 
         if (f.nseries) st = ws_fig_render(ctx, &f, outdir, nfigs);
     }
     if (!st && !transfer) st = ws_plot_shrink_grid(ctx, t, outdir, nfigs); // Figure 8, where the learners make a grid
+    const ws_plot_axis axis = {what, xl, transfer ? share_of : examples_of, transfer};
+    if (!st) st = ws_plot_inside(ctx, t, p, &axis, outdir, nfigs);
     return st;
 }
 

@@ -30,6 +30,17 @@ ws_status ws_plot_batch(ws_ctx *ctx, const ws_table *t, const ws_point *p, const
 // configurations' phase1_epochs): warm's test accuracy against random's by the start epoch, and
 // the per-epoch curves of the warm starts (Figure 4). Nothing for other sweeps.
 ws_status ws_plot_phase1_sweep(ws_ctx *ctx, const ws_table *t, const char *outdir, int *nfigs);
+// The stages of a staged run on a figure's x axis: what the runs are (for titles), the axis'
+// label, a run's x, log scale.
+typedef struct {
+    const char *what, *xlabel;
+    double (*x)(const ws_run *r);
+    int logx;
+} ws_plot_axis;
+// Per stage, each learner's measurements inside the network at the stage's end (dormant units,
+// feature srank, weight magnitude: report/plot_inside.c); nothing for runs not measured.
+ws_status ws_plot_inside(ws_ctx *ctx, const ws_table *t, const ws_point *p, const ws_plot_axis *axis,
+                         const char *outdir, int *nfigs);
 // A task sequence (continual): per task, each learner's online accuracy, held-out accuracy and
 // gap to random's online accuracy (report/plot_continual.c).
 ws_status ws_plot_continual(ws_ctx *ctx, const ws_table *t, const char *outdir, int *nfigs);

@@ -25,6 +25,8 @@ static void fill(const ws_point *p, int l, int random, int q, series *s) {
     }
 }
 
+static double task_of(const ws_run *r) { return r->stage; }
+
 ws_status ws_plot_continual(ws_ctx *ctx, const ws_table *t, const char *outdir, int *nfigs) {
     const ws_point *p = &t->points[0];
     const int random = ws_table_learner(t, "random");
@@ -59,5 +61,6 @@ ws_status ws_plot_continual(ws_ctx *ctx, const ws_table *t, const char *outdir, 
         if (f.nseries) st = ws_fig_render(ctx, &f, outdir, nfigs);
     }
     free(all);
-    return st;
+    const ws_plot_axis axis = {kind ? kind : "tasks", "task", task_of, 0};
+    return st ? st : ws_plot_inside(ctx, t, p, &axis, outdir, nfigs);
 }

@@ -214,7 +214,7 @@ fi
     && awk -F, 'NR > 1 && $2 == 2 && $4 != 2500 { exit 1 }' "$T/onl/online.csv" \
     && ok "online writes 3 rounds x 2 learners per seed; the last round sees the whole pool" \
     || bad "online outputs: $(head -3 "$T/onl/online.csv")"
-for key in '"experiment":"online"' '"learners":{"warm":[' '"random":[' '"grad_norm_new"' '"weights_vs_init"' \
+for key in '"experiment":"online"' '"learners":{"warm":[' '"random":[' '"grad_norm_new"' '"weights_vs_init"' '"inside":{' \
     '"per_layer":{"lm1"' '"cumulative_seconds"'; do
     grep -qF "$key" "$T/onl/online.jsonl" || { bad "online.jsonl lacks $key"; key=; break; }
 done
@@ -271,10 +271,15 @@ fi
     && ok "continual writes 3 tasks x 3 learners per seed, 40 steps on 400 examples each, 100 held out" \
     || bad "continual outputs: $(head -3 "$T/cont/continual.csv")"
 for key in '"experiment":"continual"' '"tasks_kind":"permuted-input"' '"online_acc"' '"steps_to_target"' \
-    '"learners":{"warm":['; do
+    '"learners":{"warm":[' '"inside":{"probe_examples":100,' '"srank":' '"dohare_dormant":'; do
     grep -qF "$key" "$T/cont/continual.jsonl" || { bad "continual.jsonl lacks $key"; key=; break; }
 done
-[ -n "$key" ] && ok "continual.jsonl holds the configuration and per-task online and held-out accuracy"
+[ -n "$key" ] && ok "continual.jsonl holds the configuration, per-task online and held-out accuracy, and the measurements inside"
+# The measurements change nothing of the training: with --probe 0 the same numbers, no "inside".
+"$WS" continual $CONT --learners warm,l2-init,random --probe 0 --out "$T/cont0" >/dev/null 2>&1
+cut -d, -f1-11,14 "$T/cont0/continual.csv" >"$T/cont0.a" 2>/dev/null
+cut -d, -f1-11,14 "$T/cont/continual.csv" | cmp -s - "$T/cont0.a" && ! grep -q '"inside"' "$T/cont0/continual.jsonl" \
+    && ok "--probe 0: no measurement inside, and training's numbers as with it" || bad "--probe 0 changed the results"
 grep -q "online acc" "$T/cont.table" && ok "continual prints the per-task table" || bad "continual table: $(cat "$T/cont.table")"
 # Task 0 is every learner's alike (the same initialisation, batches and task).
 awk -F, 'NR > 1 && $2 == 0 { if (seen[$1] != "" && seen[$1] != $6) exit 1; seen[$1] = $6 }' "$T/cont/continual.csv" \
@@ -287,8 +292,9 @@ cut -d, -f1-11,14 "$T/contsh/continual.csv" >"$T/cont.b" 2>/dev/null
 cmp -s "$T/cont.a" "$T/cont.b" && ok "continual as 2 shards, merged: the one-process results (seconds aside)" \
     || bad "continual shards differ: $(diff "$T/cont.a" "$T/cont.b" | head -5)"
 if "$WS" plot "$T/cont" --out "$T/cont/figures" >/dev/null 2>&1 && [ -s "$T/cont/figures/online_accuracy.png" ] \
-    && [ -s "$T/cont/figures/plasticity_gap.svg" ]; then
-    ok "continual figures: online accuracy, held-out accuracy and the gap to random per task"
+    && [ -s "$T/cont/figures/plasticity_gap.svg" ] && [ -s "$T/cont/figures/feature_srank.png" ] \
+    && [ -s "$T/cont/figures/dormant_units.png" ]; then
+    ok "continual figures: online and held-out accuracy, the gap to random, dormant units and feature rank per task"
 else
     bad "continual figures: $(ls "$T/cont/figures" 2>&1)"
 fi
@@ -388,7 +394,7 @@ expect_error "tanh checkpoint into the ReLU MLP" "holds a tanh MLP (mlp 784-100-
     && ok "tanh checkpoint evaluates under --activation tanh --no-bias" || bad "tanh checkpoint eval: $(cat "$T/log")"
 expect_error "--activation for resnet18" "--activation is for --model mlp or cnn (resnet18 is built with ReLU)" \
     "$WS" batch --model resnet18 --activation tanh
-expect_error "--activation names its values" "--activation: expected 'relu' or 'tanh', not 'gelu'" "$WS" batch --activation gelu
+expect_error "--activation names its values" "--activation: expected 'relu', 'tanh' or 'crelu', not 'gelu'" "$WS" batch --activation gelu
 expect_error "--no-bias for resnet18" "--no-bias is for --model mlp or logreg, not resnet18" "$WS" batch --model resnet18 --no-bias
 
 # --- one writer per results folder ---

@@ -163,6 +163,9 @@ START_TEST(claims_checked_against_the_experiment) {
     snprintf(text, sizeof text, "%s" CLAIM("g", "compare = random - warm\nmeasure = online-acc\n"), online);
     ck_assert_int_eq(check_file("c16.ini", text), WS_ERR_FORMAT);
     ck_assert_ptr_nonnull(strstr(ctx.err, "measure online-acc is a task sequence's"));
+    snprintf(text, sizeof text, "%sprobe = 0\n" CLAIM("g", "compare = random - warm\nmeasure = srank\n"), cont);
+    ck_assert_int_eq(check_file("c17.ini", text), WS_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(ctx.err, "measure srank is measured inside the network on a probe"));
     snprintf(text, sizeof text, "%s" CLAIM("g", "compare = random - warm\nmeasure = test-acc\ntrend = wd\n"), sweep);
     ck_assert_int_eq(check_file("c9.ini", text), WS_ERR_FORMAT);
     ck_assert_ptr_nonnull(strstr(ctx.err, "trend wd: not an axis of the grid"));
@@ -407,6 +410,8 @@ START_TEST(tasks_of_a_sequence) {
             ws_run *w = put(t, p, "warm", s, k, 0.5, 60, WS_STOP_STEPS), *r = put(t, p, "random", s, k, 0.5, 60, WS_STOP_STEPS);
             w->m[WS_M_ONLINE_ACC] = 0.8 - 0.02 * k + 0.001 * s * k;
             r->m[WS_M_ONLINE_ACC] = 0.8;
+            w->m[WS_M_SRANK] = 60 - 2 * k, r->m[WS_M_SRANK] = 70 + s;
+            w->m[WS_M_DORMANT_01] = 0.01 * k, r->m[WS_M_DORMANT_01] = 0;
         }
     ws_point_sort(p);
     // The last 2 tasks against the first 2: (-9 + 0.4 s) points (k 4, 5 against 0, 1); mean over s = 1..4.
@@ -417,6 +422,12 @@ START_TEST(tasks_of_a_sequence) {
     c = eval1(t, BASIC "compare = warm - random\nmeasure = online-acc\nrounds = last:3", 0);
     ck_assert_double_eq_tol(c->d.mean, -8 + 0.4 * 2.5, 1e-9);
     ck_assert_str_eq(c->where, "the last 3 tasks");
+    // Measured inside: random's srank above warm's at the last task by 20 + s; warm's dormant share in %.
+    c = eval1(t, BASIC "compare = random - warm\nmeasure = srank", 0);
+    ck_assert_double_eq_tol(c->d.mean, 22.5, 1e-9);
+    ck_assert_str_eq(c->units, "dimensions");
+    c = eval1(t, BASIC "compare = warm - random\nmeasure = dormant-0.1\nrounds = last:2 - first:2", 0);
+    ck_assert_double_eq_tol(c->d.mean, 4, 1e-9); // (4 + 5) / 2 - (0 + 1) / 2 points of %
     // More tasks than the sequence has: no value, no verdict.
     c = eval1(t, BASIC "compare = warm - random\nmeasure = online-acc\nrounds = last:7", 0);
     ck_assert_int_eq(c->d.n, 0);

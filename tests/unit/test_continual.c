@@ -307,6 +307,8 @@ static void run_chain(const ws_continual_config *cfg, const ws_source *src, int 
         ck_assert_int_eq(ws_continual_chain_step(c, &out[t]), WS_OK);
         free(out[t].train.epochs); // the counts kept
         out[t].train.epochs = NULL;
+        free(out[t].inside);
+        out[t].inside = NULL;
     }
     ws_continual_chain_close(c);
 }
@@ -336,39 +338,120 @@ START_TEST(chains_identities) {
 }
 END_TEST
 
+// Measured inside at every task's end on a probe of its held-out examples; the measurement
+// changes nothing of the training (the same numbers with it off); a random learner's network is
+// nearer its fresh initialisation than warm's is to its first.
+START_TEST(chains_measured_inside) {
+    ws_source src;
+    if (!load_fashion(&src)) return;
+    ws_continual_config cfg;
+    small_config(&cfg, "warm,random");
+    ws_continual_task on[2][3], off[2][3];
+    ws_continual_chain *c;
+    for (int l = 0; l < 2; l++) {
+        ck_assert_int_eq(ws_continual_chain_open(&ctx, &cfg, &src, 0, l, &c), WS_OK);
+        for (int t = 0; t < 3; t++) ck_assert_int_eq(ws_continual_chain_step(c, &on[l][t]), WS_OK);
+        ws_continual_chain_close(c);
+    }
+    for (int t = 0; t < 3; t++)
+        for (int l = 0; l < 2; l++) {
+            ck_assert_ptr_nonnull(on[l][t].inside);
+            ck_assert_int_eq(on[l][t].inside->probe_examples, 100); // the task's 100 held-out examples
+            ck_assert_int_eq(on[l][t].inside->nlayers, 2);
+            ck_assert_int_eq(on[l][t].inside->feature_dim, 16);
+        }
+    ck_assert_double_gt(on[0][2].inside->param_dist_init, on[1][2].inside->param_dist_init);
+    // The task record carries it out and back.
+    cJSON *j = ws_continual_task_json(&on[0][1]);
+    char *text = cJSON_PrintUnformatted(j);
+    cJSON *back = cJSON_Parse(text);
+    ws_continual_task y;
+    ck_assert_int_eq(ws_continual_task_from_json(&ctx, back, &y), WS_OK);
+    ck_assert_ptr_nonnull(y.inside);
+    ck_assert_double_eq(y.inside->grad_norm, on[0][1].inside->grad_norm);
+    ck_assert_int_eq(y.inside->feature_srank, on[0][1].inside->feature_srank);
+    ws_continual_task_free(&y);
+    // A record still in memory (not yet through text) reads as well.
+    ck_assert_int_eq(ws_continual_task_from_json(&ctx, j, &y), WS_OK);
+    ck_assert_double_eq(y.inside->param_norm, on[0][1].inside->param_norm);
+    ws_continual_task_free(&y);
+    cJSON_Delete(j), cJSON_Delete(back), free(text);
+    cfg.base.probe = 0;
+    for (int l = 0; l < 2; l++) {
+        ck_assert_int_eq(ws_continual_chain_open(&ctx, &cfg, &src, 0, l, &c), WS_OK);
+        for (int t = 0; t < 3; t++) {
+            ck_assert_int_eq(ws_continual_chain_step(c, &off[l][t]), WS_OK);
+            ck_assert_ptr_null(off[l][t].inside);
+            ck_assert_double_eq(off[l][t].online_acc, on[l][t].online_acc);
+            ck_assert_double_eq(off[l][t].test_loss, on[l][t].test_loss);
+            ws_continual_task_free(&off[l][t]);
+            ws_continual_task_free(&on[l][t]);
+        }
+        ws_continual_chain_close(c);
+    }
+    ws_source_free(&src);
+}
+END_TEST
+
 // A chain saved after a task and loaded into a new one goes on as the first did.
 START_TEST(chain_resumes_bit_for_bit) {
     ws_source src;
     if (!load_fashion(&src)) return;
     ws_continual_config cfg;
-    small_config(&cfg, "warm,cbp:rate=0.01:maturity=2");
+    // Continual backprop's utilities and ages, per-step shrink-perturb's count of updates: state
+    // a checkpoint must carry.
+    small_config(&cfg, "warm,cbp:rate=0.01:maturity=2,shrink-perturb:lambda=0.99:sigma=0.01:every=step");
     cfg.tasks.kind = WS_TASKS_RANDOM_LABELS;
-    ws_continual_task whole[3], part[3];
-    run_chain(&cfg, &src, 1, whole);
-    ws_continual_chain *c;
-    ck_assert_int_eq(ws_continual_chain_open(&ctx, &cfg, &src, 0, 1, &c), WS_OK);
-    ck_assert_int_eq(ws_continual_chain_step(c, &part[0]), WS_OK);
-    ws_train_result_free(&part[0].train);
-    char path[512];
-    snprintf(path, sizeof path, "%s/chain.safetensors", test_tmpdir());
-    ck_assert_int_eq(ws_continual_chain_save(c, path), WS_OK);
-    ws_continual_chain_close(c);
-    ck_assert_int_eq(ws_continual_chain_open(&ctx, &cfg, &src, 0, 1, &c), WS_OK);
-    ck_assert_int_eq(ws_continual_chain_load(c, path), WS_OK);
-    ck_assert_int_eq(ws_continual_chain_next(c), 1);
-    for (int t = 1; t < 3; t++) {
-        ck_assert_int_eq(ws_continual_chain_step(c, &part[t]), WS_OK);
-        ws_train_result_free(&part[t].train);
-        ck_assert_double_eq(part[t].online_acc, whole[t].online_acc);
-        ck_assert_double_eq(part[t].test_loss, whole[t].test_loss);
-        ck_assert_int_eq(part[t].units_replaced, whole[t].units_replaced);
+    for (int l = 1; l <= 2; l++) {
+        ws_continual_task whole[3], part[3];
+        run_chain(&cfg, &src, l, whole);
+        ws_continual_chain *c;
+        ck_assert_int_eq(ws_continual_chain_open(&ctx, &cfg, &src, 0, l, &c), WS_OK);
+        ck_assert_int_eq(ws_continual_chain_step(c, &part[0]), WS_OK);
+        ws_continual_task_free(&part[0]);
+        char path[512];
+        snprintf(path, sizeof path, "%s/chain%d.safetensors", test_tmpdir(), l);
+        ck_assert_int_eq(ws_continual_chain_save(c, path), WS_OK);
+        ws_continual_chain_close(c);
+        ck_assert_int_eq(ws_continual_chain_open(&ctx, &cfg, &src, 0, l, &c), WS_OK);
+        ck_assert_int_eq(ws_continual_chain_load(c, path), WS_OK);
+        ck_assert_int_eq(ws_continual_chain_next(c), 1);
+        for (int t = 1; t < 3; t++) {
+            ck_assert_int_eq(ws_continual_chain_step(c, &part[t]), WS_OK);
+            ck_assert_double_eq(part[t].online_acc, whole[t].online_acc);
+            ck_assert_double_eq(part[t].test_loss, whole[t].test_loss);
+            ck_assert_int_eq(part[t].units_replaced, whole[t].units_replaced);
+            ws_continual_task_free(&part[t]);
+        }
+        // A checkpoint of another learner's chain is refused.
+        ws_continual_chain *other;
+        ck_assert_int_eq(ws_continual_chain_open(&ctx, &cfg, &src, 0, 0, &other), WS_OK);
+        ck_assert_int_eq(ws_continual_chain_load(other, path), WS_ERR_FORMAT);
+        ws_continual_chain_close(other);
+        ws_continual_chain_close(c);
     }
-    // A checkpoint of another learner's chain is refused.
-    ws_continual_chain *other;
-    ck_assert_int_eq(ws_continual_chain_open(&ctx, &cfg, &src, 0, 0, &other), WS_OK);
-    ck_assert_int_eq(ws_continual_chain_load(other, path), WS_ERR_FORMAT);
-    ws_continual_chain_close(other);
-    ws_continual_chain_close(c);
+    ws_source_free(&src);
+}
+END_TEST
+
+// Kumar et al.'s shrink-and-perturb after every update: (1, 0) is warm bit for bit; (0.99, 0.01)
+// is not. A learner with a network of its own (LayerNorm, CReLU) builds it.
+START_TEST(per_step_and_own_networks) {
+    ws_source src;
+    if (!load_fashion(&src)) return;
+    ws_continual_config cfg;
+    small_config(&cfg, "warm,shrink-perturb:lambda=1:sigma=0:every=step,shrink-perturb:lambda=0.99:sigma=0.01:every=step,"
+                       "warm:layer-norm=1,warm:activation=crelu");
+    cfg.base.hidden[0] = cfg.base.hidden[1] = 32; // CReLU's width rule needs room to cut (16 has none)
+    ws_continual_task r[5][3];
+    for (int l = 0; l < 5; l++) run_chain(&cfg, &src, l, r[l]);
+    for (int t = 0; t < 3; t++) {
+        ck_assert_double_eq(r[1][t].online_acc, r[0][t].online_acc);
+        ck_assert_double_eq(r[1][t].test_loss, r[0][t].test_loss);
+    }
+    ck_assert_double_ne(r[2][0].test_loss, r[0][0].test_loss); // it acts from the first update on
+    ck_assert_double_ne(r[3][0].test_loss, r[0][0].test_loss);
+    ck_assert_double_ne(r[4][0].test_loss, r[0][0].test_loss);
     ws_source_free(&src);
 }
 END_TEST
@@ -409,7 +492,9 @@ Suite *continual_suite(void) {
     tcase_add_test(tc, target_window);
     tcase_add_test(tc, step_budget);
     tcase_add_test(tc, chains_identities);
+    tcase_add_test(tc, chains_measured_inside);
     tcase_add_test(tc, chain_resumes_bit_for_bit);
+    tcase_add_test(tc, per_step_and_own_networks);
     tcase_add_test(tc, task_record_round_trip);
     suite_add_tcase(s, tc);
     return s;

@@ -55,6 +55,25 @@ START_TEST(parse_specs) {
     ck_assert_int_eq(l.maturity, 5);
     ck_assert_int_eq(ws_learner_parse(&ctx, "warm:keep-optim=1", &l), WS_OK);
     ck_assert_int_eq(l.keep_optim, 1);
+    ck_assert_int_eq(l.layer_norm, -1); // the experiment's network
+    ck_assert_int_eq(l.activation, -1);
+    ck_assert(!ws_learner_changes_model(&l));
+    ck_assert_int_eq(ws_learner_parse(&ctx, "l2:lambda=0.01", &l), WS_OK);
+    ck_assert_int_eq(l.kind, WS_LEARNER_L2);
+    ck_assert_double_eq(l.lambda, 0.01);
+    ck_assert_int_eq(ws_learner_parse(&ctx, "shrink-perturb:lambda=0.999:sigma=0.001:every=step", &l), WS_OK);
+    ck_assert_int_eq(l.every_step, 1);
+    ck_assert_int_eq(ws_learner_parse(&ctx, "warm:layer-norm=1:activation=crelu", &l), WS_OK);
+    ck_assert_int_eq(l.layer_norm, 1);
+    ck_assert_int_eq(l.activation, WS_ACT_CRELU);
+    ck_assert(ws_learner_changes_model(&l));
+    ws_model_spec spec = {.kind = WS_MODEL_MLP, .act = WS_ACT_RELU};
+    ws_learner_model_spec(&l, &spec);
+    ck_assert_int_eq(spec.layer_norm, 1);
+    ck_assert_int_eq(spec.act, WS_ACT_CRELU);
+    ck_assert_int_eq(ws_learner_parse(&ctx, "shrink-perturb:every=epoch", &l), WS_ERR_ARG);
+    ck_assert_ptr_nonnull(strstr(ctx.err, "every=epoch: expected 'round' or 'step'"));
+    ck_assert_int_eq(ws_learner_parse(&ctx, "warm:activation=gelu", &l), WS_ERR_ARG);
     // Errors name the learner and the reason.
     ck_assert_int_eq(ws_learner_parse(&ctx, "sgd-warm", &l), WS_ERR_ARG);
     ck_assert_ptr_nonnull(strstr(ctx.err, "unknown learner 'sgd-warm'"));
@@ -99,7 +118,7 @@ START_TEST(help_lists_every_kind) {
         ck_assert(e - l > 18 && (l[0] == ' ' && l[1] == ' '));
         l = e + 1;
     }
-    ck_assert_int_eq(lines, 26);
+    ck_assert_int_eq(lines, 29);
 }
 END_TEST
 
@@ -267,7 +286,7 @@ static double penalised_loss(void *u) {
     ws_model_forward(&ctx, p->m, p->x, p->B, 1);
     double loss = ws_model_loss(&ctx, p->m, p->y, p->B, NULL), pen = 0;
     for (int64_t i = 0; i < p->m->nweights; i++) {
-        double d = (double)p->m->w[i] - p->anchor[i];
+        double d = (double)p->m->w[i] - (p->anchor ? p->anchor[i] : 0.0); // no anchor: toward zero (l2)
         pen += (p->fisher ? p->fisher[i] : 1.0) * d * d;
     }
     return loss + 0.5 * p->lambda * pen;
@@ -282,18 +301,18 @@ START_TEST(penalty_gradients_fd) {
     for (int i = 0; i < B * 12; i++) x[i] = ws_rng_normal(&r);
     for (int64_t i = 0; i < m->nweights; i++) anchor[i] = m->w[i] + 0.3f * ws_rng_normal(&r), fisher[i] = ws_rng_uniform(&r);
     ck_assert_int_eq(ws_model_plan(&ctx, m, B), WS_OK);
-    for (int ewc = 0; ewc < 2; ewc++) {
-        penalised p = {m, x, anchor, ewc ? fisher : NULL, y, B, ewc ? 3.0f : 0.7f};
+    for (int ewc = 0; ewc < 3; ewc++) { // l2-init, ewc, then (2) l2: toward zero
+        penalised p = {m, x, ewc == 2 ? NULL : anchor, ewc == 1 ? fisher : NULL, y, B, ewc == 1 ? 3.0f : 0.7f};
         ws_model_forward(&ctx, m, x, B, 1);
         ws_model_loss(&ctx, m, y, B, NULL);
         ws_model_zero_grad(m);
         ws_model_backward(&ctx, m, y, B);
-        double pen = ws_penalty_apply(m->g, m->w, anchor, p.fisher, m->nweights, p.lambda);
+        double pen = ws_penalty_apply(m->g, m->w, p.anchor, p.fisher, m->nweights, p.lambda);
         ck_assert_double_gt(pen, 0);
         float *g = malloc(sizeof(float) * (size_t)m->nweights);
         memcpy(g, m->g, sizeof(float) * (size_t)m->nweights);
         double err = fd_error(m->w, g, m->nweights, penalised_loss, &p, 1e-4f);
-        ck_assert_msg(err < 2e-3, "%s gradient rel err %g", ewc ? "ewc" : "l2-init", err);
+        ck_assert_msg(err < 2e-3, "%s gradient rel err %g", ewc == 1 ? "ewc" : ewc ? "l2" : "l2-init", err);
         // Negative control: without the penalty term the check must fail.
         ws_model_forward(&ctx, m, x, B, 1);
         ws_model_loss(&ctx, m, y, B, NULL);
