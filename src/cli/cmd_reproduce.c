@@ -53,6 +53,10 @@ static void help(void) {
            "  --scale S           cpu (default: subsets, narrow models, about an hour on 2 cores) | paper |\n"
            "                      demo (Fashion-MNIST arriving online: warm, random, head-reset; about\n"
            "                      2 minutes: make demo)\n"
+           "  --paper P           ash2020 (default: Ash & Adams 2020, experiments/SCALE/*.ini) | kumar2024\n"
+           "                      (Kumar, Marklund & Van Roy 2024, L2 Init: task sequences and the measurements\n"
+           "                      inside the network, experiments/SCALE/kumar2024/*.ini; default --out\n"
+           "                      results/reproduce-kumar2024)\n"
            "  --only NAME,NAME    these artefacts only (--list names them)\n"
            "  --out DIR           default results/reproduce\n"
            "  --experiments DIR   the experiment files (default: experiments/ of this source tree, or of the\n"
@@ -84,6 +88,7 @@ int cmd_reproduce(int argc, char **argv) {
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char **dest = !strcmp(a, "--scale") ? &o.scale : !strcmp(a, "--only") ? &o.only : !strcmp(a, "--out") ? &o.out
+                          : !strcmp(a, "--paper") ? &o.paper
                           : !strcmp(a, "--shard") ? &o.shard : !strcmp(a, "--threads") ? &o.threads
                           : !strcmp(a, "--experiments") ? &o.experiments : NULL;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) return help(), 0;
@@ -96,6 +101,13 @@ int cmd_reproduce(int argc, char **argv) {
             snprintf(msg, sizeof msg, "%s '%s' (see warmstart reproduce --help)", dest ? "needs a value:" : "unknown option", a);
             return die(cmd, msg);
         }
+    }
+    // Another paper's results go to their own folder unless --out says where.
+    char paper_out[300];
+    if (o.paper && !strcmp(o.paper, "ash2020")) o.paper = NULL; // the default, by its name
+    if (o.paper && !strcmp(o.out, "results/reproduce")) {
+        snprintf(paper_out, sizeof paper_out, "results/reproduce-%s", o.paper);
+        o.out = paper_out;
     }
     ws_ctx ctx;
     ws_ctx_init(&ctx, 1);

@@ -156,8 +156,10 @@ static ws_status compare(reader *r, const char *v, char *a, char *b, char *b2) {
     } else {
         snprintf(b, 128, "%s", rest);
     }
-    if (!a[0] || !b[0] || strchr(a, ' ') || strchr(b, ' ') || strchr(b2, ' ') || (strchr(v + 0, '(') && !b2[0]))
-        return bad(r, "compare: expected 'A - B', 'A - better(B,C)' or 'A', learner names, not '%s'", v);
+    if (!a[0] || !b[0] || strchr(a, ' ') || strchr(b, ' ') || strchr(b2, ' ') ||
+        (strchr(v + 0, '(') && !b2[0] && strncmp(a, "best(", 5) && strncmp(b, "best(", 5)))
+        return bad(r, "compare: expected 'A - B', 'A - better(B,C)', best(PREFIX) on either side, or 'A', learner "
+                      "names, not '%s'", v);
     return WS_OK;
 }
 
@@ -269,6 +271,16 @@ static int has(const ws_config_claim *c, const char *key) {
 }
 
 // What the keys must be together.
+// A side written best(PREFIX): PREFIX kept in name, *best set.
+static ws_status best_side(reader *r, char *name, int *best) {
+    const size_t n = strlen(name);
+    *best = n > 6 && !strncmp(name, "best(", 5) && name[n - 1] == ')';
+    if (!*best) return strchr(name, '(') ? bad(r, "compare: '%s': expected a learner, best(PREFIX) or better(B,C)", name) : WS_OK;
+    memmove(name, name + 5, n - 6);
+    name[n - 6] = 0;
+    return WS_OK;
+}
+
 static ws_status whole(reader *r, ws_claim_spec *c) {
     static const char *const required[] = {"says", "paper", "compare", "measure"};
     r->e = NULL;
@@ -286,6 +298,11 @@ static ws_status whole(reader *r, ws_claim_spec *c) {
     if (has(r->c, "sesoi") != has(r->c, "sesoi-why")) return bad(r, "'sesoi' and 'sesoi-why' go together");
     if (c->kind != WS_KIND_DIFFERENCE && (has(r->c, "effect") || has(r->c, "sesoi")))
         return bad(r, "'effect' and 'sesoi' size a difference; any other kind is sized by its margin");
+    if (best_side(r, c->a, &c->a_best) || best_side(r, c->b, &c->b_best)) return r->st;
+    if ((c->a_best || c->b_best) && c->b2[0]) return bad(r, "compare: best(P) does not go with better(B,C)");
+    if ((c->a_best || c->b_best) && !c->pick_seeds && !c->exploratory)
+        return bad(r, "best(P) chosen on every seed would be tested on the seeds it chose by: give pick-seeds = N "
+                      "(the first N seed ids choose, the others test) or role = exploratory");
     c->a_pick = !strcmp(c->a, "pick"), c->b_pick = !strcmp(c->b, "pick");
     const int picks = c->a_pick || c->b_pick;
     if (picks != (has(r->c, "pick-among") && has(r->c, "pick-within")))
@@ -330,7 +347,10 @@ static int has_prefix(const ws_setup *s, const char *prefix) {
 
 // The learners named (a, b, b2, beside) are the experiment's.
 static ws_status check_learners(reader *r, const ws_claim_spec *c, const ws_setup *s, const char *where) {
-    const char *names[5] = {c->a_pick ? "" : c->a, c->b_pick ? "" : c->b, c->b2, c->beside_a, c->beside_b};
+    const char *names[5] = {c->a_pick || c->a_best ? "" : c->a, c->b_pick || c->b_best ? "" : c->b, c->b2, c->beside_a,
+                            c->beside_b};
+    if (c->a_best && !has_prefix(s, c->a)) return bad(r, "best(%s): no learner's name starts so%s", c->a, where);
+    if (c->b_best && !has_prefix(s, c->b)) return bad(r, "best(%s): no learner's name starts so%s", c->b, where);
     for (int i = 0; i < 5; i++)
         if (names[i][0] && !has_learner(s, names[i])) {
             char list[1024] = "";

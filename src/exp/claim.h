@@ -70,6 +70,11 @@ typedef struct {
     // of b and b2, chosen for each seed by the mean over the other seeds.
     char a[128], b[128], b2[128];
     int a_pick, b_pick;        // a (or b) is the learner `pick` chooses (pick_among, pick_within, pick_seeds)
+    int a_best, b_best;        // a (or b) was best(PREFIX), PREFIX kept in a (b): of the learners whose names
+                               // start so, the one with the highest mean selection score on the first
+                               // pick_seeds seed ids (a task sequence's: the total average online accuracy,
+                               // every task's online accuracy averaged; else test accuracy), tested on the
+                               // others -- each method's best setting, chosen as Kumar et al. did
     char beside_a[128], beside_b[128]; // another comparison shown with the measurement (beside = A - B), ""
     ws_claim_measure measure;
     double measure_arg;        // shrink-cost's lambda; NAN: the smallest lambda > 0

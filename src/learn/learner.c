@@ -42,6 +42,7 @@ static const char HELP[] =
     "  model (reset: the official code, whose every round builds a new model) or kept; default reset\n"
     "  under --protocol paper, else keep. And where each learner has its own network (online, active,\n"
     "  continual): layer-norm=0|1 and activation=relu|tanh|crelu, its network's, not the experiment's.\n"
+    "  And lr=X: its own learning rate, not --lr.\n"
     "  warm            continues from its last model (Ash & Adams 2020)\n"
     "  random          a fresh initialisation every round\n"
     "  shrink-perturb  p <- lambda p + sigma p_fresh before each round (Ash & Adams 2020); lambda 0.4,\n"
@@ -129,7 +130,7 @@ static ws_status parse_param(ws_ctx *ctx, const char *spec, const kind_info *k, 
     size_t kl = strlen(key);
     // keep-optim and bn are every kind's but random's (which starts afresh, its optimizer and buffers too)
     int ok = !strcmp(key, "keep-optim") || (!strcmp(key, "bn") && l->kind != WS_LEARNER_RANDOM) ||
-             !strcmp(key, "layer-norm") || !strcmp(key, "activation");
+             !strcmp(key, "layer-norm") || !strcmp(key, "activation") || !strcmp(key, "lr");
     for (const char *p = k->keys; *p && !ok;) {
         const char *e = strchr(p, ' ');
         size_t n = e ? (size_t)(e - p) : strlen(p);
@@ -145,6 +146,9 @@ static ws_status parse_param(ws_ctx *ctx, const char *spec, const kind_info *k, 
         if (!strcmp(val, "1") || !strcmp(val, "yes")) l->keep_optim = 1;
         else if (!strcmp(val, "0") || !strcmp(val, "no")) l->keep_optim = 0;
         else bad = "0 or 1";
+    } else if (!strcmp(key, "lr")) {
+        if (parse_number(val, 0, 1e6, &x) && x > 0) l->lr = x;
+        else bad = "a learning rate > 0";
     } else if (!strcmp(key, "every")) {
         if (!strcmp(val, "round")) l->every_step = 0;
         else if (!strcmp(val, "step")) l->every_step = 1;
@@ -242,7 +246,7 @@ ws_status ws_learner_parse(ws_ctx *ctx, const char *spec, ws_learner *out) {
 
 ws_status ws_learner_parse_list(ws_ctx *ctx, const char *text, ws_learner *out, int cap, int *n) {
     *n = 0;
-    char buf[2048];
+    char buf[4096];
     if (strlen(text) >= sizeof buf) return ws_fail(ctx, WS_ERR_ARG, "learner list longer than %d characters", (int)sizeof buf - 1);
     snprintf(buf, sizeof buf, "%s", text);
     for (char *p = buf; p;) {
@@ -315,6 +319,7 @@ cJSON *ws_learner_json(const ws_learner *l) {
         break;
     default: break;
     }
+    if (l->lr > 0) cJSON_AddNumberToObject(j, "lr", l->lr);
     if (l->layer_norm >= 0) cJSON_AddBoolToObject(j, "layer_norm", l->layer_norm);
     if (l->activation >= 0) cJSON_AddStringToObject(j, "activation", ws_activation_name((ws_activation)l->activation));
     if (l->kind != WS_LEARNER_RANDOM)
@@ -556,7 +561,10 @@ ws_status ws_learner_adopt_optimizer(ws_learner_state *s, const ws_optim *src) {
     return WS_OK;
 }
 
-ws_status ws_learner_optimizer(ws_learner_state *s, const ws_opt_config *cfg, ws_optim **out) {
+ws_status ws_learner_optimizer(ws_learner_state *s, const ws_opt_config *given, ws_optim **out) {
+    ws_opt_config own = *given;
+    if (s->def->lr > 0) own.lr = (float)s->def->lr;
+    const ws_opt_config *cfg = &own;
     *out = &s->opt;
     if (!s->opt_ready) {
         ws_status st = ws_optim_create(s->ctx, &s->opt, cfg, s->n);

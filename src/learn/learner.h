@@ -29,7 +29,7 @@
 #include "optim/optim.h"
 #include "train/train.h"
 
-#define WS_MAX_LEARNERS 16
+#define WS_MAX_LEARNERS 64
 
 typedef enum {
     WS_LEARNER_WARM,           // continue from the last model
@@ -71,6 +71,8 @@ typedef struct {
     int maturity;           // cbp: steps before a unit may be replaced (100)
     int keep_optim;         // carry the optimizer state into the next round (random: never)
     int every_step;         // shrink-perturb: after every update instead of before each round (Kumar et al.'s)
+    double lr;              // > 0: its own learning rate instead of the experiment's (each method's own
+                            // setting, as Kumar et al. select per method); 0: the experiment's
     // The learner's own network, where it differs from the experiment's (Kumar et al. compare
     // LayerNorm and CReLU networks as methods beside the remedies): -1 as the experiment's.
     // Only where each learner builds its own network (online, active, continual).

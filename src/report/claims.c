@@ -374,6 +374,57 @@ static int pick_learner(const ws_table *t, const ws_point *p, const ws_claim_spe
     return best;
 }
 
+// best(PREFIX)'s choice: of the learners named PREFIX*, the highest mean selection score over the
+// seeds (a task sequence's total average online accuracy: every task's online accuracy averaged;
+// else the test accuracy over the rounds where learners differ). -1: none has a value.
+static int best_of(const ws_table *t, const ws_point *p, const ws_claim_spec *c, const char *prefix,
+                   const int64_t *seeds, int n, double *score) {
+    ws_claim_spec sel = *c;
+    sel.contrast = 0, sel.rounds_k = 0;
+    if (!strcmp(t->scenario, "continual")) sel.measure = WS_CM_ONLINE_ACC, sel.rounds = WS_ROUNDS_ALL;
+    else sel.measure = WS_CM_TEST_ACC, sel.rounds = WS_ROUNDS_LAST;
+    int best = -1;
+    *score = -INFINITY;
+    for (int l = 0; l < t->nlearners; l++) {
+        if (strncmp(t->learners[l], prefix, strlen(prefix))) continue;
+        const double m = mean_except(t, p, &sel, l, seeds, n, -1);
+        if (isfinite(m) && m > *score) *score = m, best = l;
+    }
+    return best;
+}
+
+// Each best(PREFIX) side chosen on the first pick_seeds seed ids (those of the side's first
+// candidate); *first becomes pick_seeds, so that the claim is tested on the other seeds only.
+// 0: nothing to choose from.
+static int choose_best(const ws_table *t, const ws_point *p, const ws_claim_spec *c, int *a, int *b, int64_t *seeds,
+                       int *n, int *first, char *why, size_t cap) {
+    const char *side = c->a_best ? c->a : c->b;
+    int any = -1;
+    for (int l = 0; l < t->nlearners && any < 0; l++)
+        if (!strncmp(t->learners[l], side, strlen(side))) any = l;
+    *n = any >= 0 ? seeds_of(p, any, -1, seeds) : 0;
+    const int choose = c->pick_seeds ? (c->pick_seeds < *n ? c->pick_seeds : *n) : *n;
+    why[0] = 0;
+    for (int k = 0; k < 2; k++) {
+        if (!(k ? c->b_best : c->a_best)) continue;
+        double score;
+        const char *prefix = k ? c->b : c->a;
+        const int l = best_of(t, p, c, prefix, seeds, choose, &score);
+        ws_append(why, cap, "%sbest(%s): %s (%.2f %%)", why[0] ? "; " : "", prefix, l >= 0 ? t->learners[l] : "none",
+                  isfinite(score) ? score : NAN);
+        if (l < 0) return 0;
+        *(k ? b : a) = l;
+    }
+    ws_append(why, cap, ", chosen by %s on seed%s %lld", !strcmp(t->scenario, "continual") ? "the mean total online accuracy" : "the mean test accuracy",
+              choose == 1 ? "" : "s", choose ? (long long)seeds[0] : 0LL);
+    if (choose > 1) ws_append(why, cap, "–%lld", (long long)seeds[choose - 1]);
+    if (c->pick_seeds) {
+        *first = choose;
+        ws_append(why, cap, "; tested on the other %d seed%s", *n - choose, *n - choose == 1 ? "" : "s");
+    }
+    return 1;
+}
+
 // The per-seed slope of the values over a sweep axis (or transfer's shares), times the axis's span:
 // the fitted change from its first value to its last.
 static void trend_values(const ws_table *t, const ws_claim_spec *c, int a, int b, const int64_t *seeds, int n, double *v) {
@@ -462,6 +513,13 @@ static void evaluate_at(sink *s, const ws_claim_spec *c, const ws_point *p, cons
     const int ref = c->a_pick ? b : a; // what a pick is measured against
     int64_t seeds[MAX_SEEDS];
     int n = picks ? seeds_of(p, ref, -1, seeds) : seeds_of(p, a, b, seeds), first = 0;
+    if (c->a_best || c->b_best) {
+        if (!choose_best(t, p, c, &a, &b, seeds, &n, &first, x->pick, sizeof x->pick)) {
+            snprintf(x->measured, sizeof x->measured, "nothing chosen: %s", x->pick);
+            x->verdict = WS_VERDICT_NO_DATA;
+            return;
+        }
+    }
     if (picks && ref >= 0) {
         const int choose = c->pick_seeds ? (c->pick_seeds < n ? c->pick_seeds : n) : n;
         const int chosen = pick_learner(t, p, c, ref, seeds, choose, x->pick, sizeof x->pick);

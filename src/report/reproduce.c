@@ -107,8 +107,13 @@ ws_status ws_reproduce_list(ws_ctx *ctx, const ws_reproduce_opts *o, ws_artefact
         return ws_fail(ctx, WS_ERR_ARG, "--scale: expected 'cpu', 'paper' or 'demo'");
     // The artefacts: EXPERIMENTS/SCALE/*.ini, by name.
     char sdir[1400];
-    snprintf(sdir, sizeof sdir, "%s/%s", o->experiments, o->scale);
+    if (o->paper && (!o->paper[0] || strchr(o->paper, '/') || o->paper[0] == '.'))
+        return ws_fail(ctx, WS_ERR_ARG, "--paper '%s': a paper's folder name (kumar2024)", o->paper);
+    snprintf(sdir, sizeof sdir, "%s/%s%s%s", o->experiments, o->scale, o->paper ? "/" : "", o->paper ? o->paper : "");
     DIR *d = opendir(sdir);
+    if (!d && o->paper)
+        return ws_fail(ctx, WS_ERR_ARG, "--paper %s: no experiment files at scale %s (%s: %s)", o->paper, o->scale, sdir,
+                       strerror(errno));
     if (!d) return ws_fail(ctx, WS_ERR_IO, "%s: %s (the experiment files; --experiments DIR)", sdir, strerror(errno));
     int total = 0;
     struct dirent *de;
@@ -215,6 +220,7 @@ static ws_status write_summary(ws_ctx *ctx, const ws_reproduce_opts *o, const ws
     char m[512];
     machine(m, sizeof m);
     cJSON_AddStringToObject(j, "scale", o->scale);
+    cJSON_AddStringToObject(j, "paper", o->paper ? o->paper : "ash2020");
     cJSON_AddStringToObject(j, "warmstart_version", WARMSTART_VERSION);
     cJSON_AddStringToObject(j, "revision", ws_revision());
     char libs[600], software[900];

@@ -14,6 +14,8 @@
 
 typedef struct {
     const char *scale;        // "cpu" | "paper" | "demo"
+    const char *paper;        // which paper: NULL (Ash & Adams 2020: SCALE/*.ini) or a folder of SCALE
+                              // ("kumar2024": SCALE/kumar2024/*.ini)
     const char *only;         // "NAME,NAME": these artefacts only (NULL: all)
     const char *out;          // the results folder
     const char *experiments;  // the experiment files' folder (holding SCALE/)
@@ -38,7 +40,7 @@ typedef struct {
     cJSON *claims;            // the claims its file declares, as reproduce.json keeps them (NULL: none)
 } ws_artefact;
 
-// The artefacts of o->scale (sorted by name, --only applied), each file read and its data
+// The artefacts of o->scale and o->paper (sorted by name, --only applied), each file read and its data
 // looked for: arts[0..*n) (WS_MAX_ARTEFACTS entries). WS_ERR_ARG names an unknown --only
 // name or scale; WS_ERR_IO a missing folder; a file's own error names it.
 ws_status ws_reproduce_list(ws_ctx *ctx, const ws_reproduce_opts *o, ws_artefact *arts, int *n);

@@ -435,6 +435,39 @@ START_TEST(tasks_of_a_sequence) {
 }
 END_TEST
 
+// best(PREFIX): each method's best setting chosen on the first seeds by the mean total online
+// accuracy, the claim tested on the others (Kumar et al.'s protocol: a sweep on 3 seeds, 10 fresh).
+START_TEST(best_settings_chosen_then_tested) {
+    ws_table *t = ws_table_new("continual");
+    ws_point *p = ws_table_add_point(t);
+    // online accuracy by learner: on seeds 1-3 lambda=0.001 and lr=0.001 are the better settings;
+    // on seeds 4-6 every learner moves, so a choice made there would differ.
+    const char *names[4] = {"l2-init:lambda=0.01", "l2-init:lambda=0.001", "warm:lr=0.001", "warm:lr=0.0001"};
+    const double early[4] = {0.70, 0.80, 0.60, 0.50}, late[4] = {0.90, 0.85, 0.55, 0.65};
+    for (int s = 1; s <= 6; s++)
+        for (int k = 0; k < 4; k++)
+            for (int l = 0; l < 4; l++) {
+                ws_run *r = put(t, p, names[l], s, k, 0.5, 10, WS_STOP_STEPS);
+                r->m[WS_M_ONLINE_ACC] = (s <= 3 ? early[l] : late[l]) + 0.001 * s;
+            }
+    ws_point_sort(p);
+    ws_claim *c = eval1(t, BASIC "compare = best(l2-init) - best(warm:lr)\nmeasure = online-acc\nrounds = all\n"
+                               "pick-seeds = 3", 0);
+    // Chosen on 1-3: lambda=0.001 and lr=0.001; tested on 4-6: 85 - 55 = 30 points every seed.
+    ck_assert_double_eq_tol(c->d.mean, 30, 1e-9);
+    ck_assert_int_eq(c->d.n, 3);
+    ck_assert_msg(strstr(c->pick, "best(l2-init): l2-init:lambda=0.001") && strstr(c->pick, "best(warm:lr): warm:lr=0.001") &&
+                      strstr(c->pick, "tested on the other 3 seeds"), "%s", c->pick);
+    ws_table_free(t);
+    ws_claim_spec sp;
+    refused(BASIC "compare = best(l2-init) - warm\nmeasure = online-acc", "best(P) chosen on every seed");
+    ck_assert_int_eq(parse(BASIC "compare = best(l2-init) - warm\nmeasure = online-acc\npick-seeds = 3", &sp), WS_OK);
+    ck_assert(sp.a_best && !sp.b_best);
+    ck_assert_str_eq(sp.a, "l2-init");
+    refused(BASIC "compare = bst(l2) - warm\nmeasure = online-acc", "compare: expected 'A - B'");
+}
+END_TEST
+
 // Transfer's shares, and shrink-perturb against the better of warm and random, chosen for each
 // seed by their means over the other seeds.
 START_TEST(shares_and_the_better_of_two) {
@@ -785,6 +818,7 @@ Suite *claims_suite(void) {
     tcase_add_test(t, pairs_by_seed_id_and_missing_values_counted);
     tcase_add_test(t, runs_at_the_cap_give_no_verdict);
     tcase_add_test(t, tasks_of_a_sequence);
+    tcase_add_test(t, best_settings_chosen_then_tested);
     tcase_add_test(t, a_fresh_start_is_its_kind);
     tcase_add_test(t, rounds_over_an_online_run);
     tcase_add_test(t, shares_and_the_better_of_two);

@@ -118,7 +118,7 @@ START_TEST(help_lists_every_kind) {
         ck_assert(e - l > 18 && (l[0] == ' ' && l[1] == ' '));
         l = e + 1;
     }
-    ck_assert_int_eq(lines, 29);
+    ck_assert_int_eq(lines, 30);
 }
 END_TEST
 
