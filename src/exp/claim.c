@@ -246,6 +246,11 @@ static ws_status one_key(reader *r, const char *k, const char *v, ws_claim_spec 
     if (!strcmp(k, "sesoi")) return positive(r, v, &c->sesoi);
     if (!strcmp(k, "pick-within")) return positive(r, v, &c->pick_within);
     if (!strcmp(k, "effect")) return number(v, &c->effect) ? WS_OK : bad(r, "effect: expected a number, not '%s'", v);
+    if (!strcmp(k, "rounds-every")) {
+        if (!number(v, &x) || x < 1 || x > 1000 || x != floor(x)) return bad(r, "rounds-every: expected a whole number >= 1");
+        c->rounds_every = (int)x;
+        return WS_OK;
+    }
     if (!strcmp(k, "pick-seeds")) {
         if (!number(v, &x) || x < 1 || x > 255 || x != floor(x)) return bad(r, "pick-seeds: expected a whole number >= 1");
         c->pick_seeds = (int)x;
@@ -323,6 +328,7 @@ ws_status ws_claim_parse(ws_ctx *ctx, const char *file, const ws_config_claim *c
     out->line = cc->line;
     out->measure_arg = out->share = out->effect = out->sesoi = NAN;
     out->margin = out->rules_out = out->pick_within = NAN;
+    out->rounds_every = 1;
     reader r = {ctx, file, cc, NULL, WS_OK};
     for (int i = 0; i < cc->nkeys && !r.st; i++) {
         r.e = &cc->keys[i];
@@ -382,7 +388,8 @@ static ws_status check_measure(reader *r, const ws_claim_spec *c, const ws_exper
         if (!one || !arg) return bad(r, "measure %s needs a two-phase run with shrink-eval holding 1%s", MEASURES[c->measure].name,
                                      arg ? "" : " and its lambda");
     }
-    if (c->rounds_given && !online) return bad(r, "'rounds' is for online, active and continual experiments");
+    if ((c->rounds_given || c->rounds_every > 1) && !online)
+        return bad(r, "'rounds' and 'rounds-every' are for online, active and continual experiments");
     if (!isnan(c->share) && sc != WS_CMD_TRANSFER) return bad(r, "'share' is for transfer experiments");
     if (sc == WS_CMD_TRANSFER && isnan(c->share) && strcmp(c->trend, "share"))
         return bad(r, "a transfer claim names its share (share = P, smallest or largest) or trend = share");

@@ -84,6 +84,7 @@ typedef struct {
     ws_claim_rounds rounds2;   // along the sequence: late tasks against early ones)
     int rounds2_k;
     int rounds_given;          // `rounds` was written (only online, active and continual take it)
+    int rounds_every;          // every K-th round of the range, from its first (5+1's hard tasks: 2); 1: all
     double share;              // transfer: the share of the target in percent, WS_SHARE_*; NAN: none
     char point[256];           // a sweep's point ("lr=0.01 batch=32"), "each", or ""
     char trend[64];            // a sweep axis or "share": the per-seed slope over it, times its span

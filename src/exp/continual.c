@@ -231,16 +231,16 @@ failed_early:
     return st;
 }
 
+// What every chain keeps in its checkpoint (setup.h).
+static ws_chain_state chain_state(ws_continual_chain *c) {
+    return (ws_chain_state){"warmstart continual chain", c->def->name, "next_task", c->seed, c->next,
+                            c->cfg->tasks.ntasks, &c->cum, c->m, c->init};
+}
+
 ws_status ws_continual_chain_save(ws_continual_chain *c, const char *path) {
     ws_ckpt k;
-    ws_ckpt_init(&k);
-    ws_ckpt_str(&k, "kind", "warmstart continual chain");
-    ws_ckpt_str(&k, "learner", c->def->name);
-    ws_ckpt_int(&k, "seed", (int64_t)c->seed);
-    ws_ckpt_int(&k, "next_task", c->next);
-    ws_ckpt_num(&k, "cumulative_seconds", c->cum);
-    ws_ckpt_model(&k, "model", c->m);
-    ws_ckpt_f32(&k, "init", c->init, c->m->nweights);
+    const ws_chain_state cs = chain_state(c);
+    ws_chain_ckpt_begin(&k, &cs);
     ws_learner_state_save(&c->ls, &k);
     return ws_ckpt_write(c->ctx, &k, path);
 }
@@ -250,23 +250,11 @@ ws_status ws_continual_chain_load(ws_continual_chain *c, const char *path) {
     ws_st_file f;
     ws_status st = ws_st_read(ctx, &f, path);
     if (st) return st;
-    int64_t seed, next;
-    char who[96];
-    if ((st = ws_ckpt_get_int(ctx, &f, path, "seed", &seed)) || (st = ws_ckpt_get_int(ctx, &f, path, "next_task", &next)))
-        goto done;
-    if (!ws_st_meta(&f, "learner", who, sizeof who) || strcmp(who, c->def->name) || (uint64_t)seed != c->seed ||
-        next < 1 || next > c->cfg->tasks.ntasks) {
-        st = ws_fail(ctx, WS_ERR_FORMAT, "%s: a checkpoint of another chain (not seed %llu, %s, tasks 1..%d)", path,
-                     (unsigned long long)c->seed, c->def->name, c->cfg->tasks.ntasks);
-        goto done;
-    }
-    if ((st = ws_ckpt_get_num(ctx, &f, path, "cumulative_seconds", &c->cum)) ||
-        (st = ws_ckpt_get_model(ctx, &f, path, "model", c->m)) ||
-        (st = ws_ckpt_get_f32(ctx, &f, path, "init", c->init, c->m->nweights)) ||
-        (st = ws_learner_state_load(&c->ls, &c->cfg->base.opt, &f, path)))
-        goto done;
-    c->next = (int)next;
-done:
+    const ws_chain_state cs = chain_state(c);
+    int next;
+    if (!(st = ws_chain_ckpt_read(ctx, &f, path, &cs, &next)) &&
+        !(st = ws_learner_state_load(&c->ls, &c->cfg->base.opt, &f, path)))
+        c->next = next;
     ws_st_close(&f);
     return st;
 }

@@ -43,7 +43,7 @@ typedef struct ws_experiment {
     // the folder of the whole sweep (--out; the points' results go in OUT/points/NNN).
     int naxes;
     ws_axis axes[WS_MAX_AXES];
-    char learners[4096];
+    char learners[8192];
     // Learners defined by the program (ws_experiment_add_learner), after the listed ones.
     int ncustom;
     ws_learner custom[WS_MAX_LEARNERS];

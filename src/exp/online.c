@@ -292,16 +292,16 @@ failed:
 }
 
 // The chain's state after its last round: everything the next round reads.
+// What every chain keeps in its checkpoint (setup.h).
+static ws_chain_state chain_state(ws_online_chain *c) {
+    return (ws_chain_state){"warmstart online chain", c->def->name, "next_round", c->seed, c->next, c->nr, &c->cum,
+                            c->m, c->init};
+}
+
 ws_status ws_online_chain_save(ws_online_chain *c, const char *path) {
     ws_ckpt k;
-    ws_ckpt_init(&k);
-    ws_ckpt_str(&k, "kind", "warmstart online chain");
-    ws_ckpt_str(&k, "learner", c->def->name);
-    ws_ckpt_int(&k, "seed", (int64_t)c->seed);
-    ws_ckpt_int(&k, "next_round", c->next);
-    ws_ckpt_num(&k, "cumulative_seconds", c->cum);
-    ws_ckpt_model(&k, "model", c->m);
-    ws_ckpt_f32(&k, "init", c->init, c->m->nweights);
+    const ws_chain_state cs = chain_state(c);
+    ws_chain_ckpt_begin(&k, &cs);
     ws_ckpt_i32(&k, "order", c->order, c->s.n_pool);
     ws_learner_state_save(&c->ls, &k);
     return ws_ckpt_write(c->ctx, &k, path);
@@ -312,24 +312,12 @@ ws_status ws_online_chain_load(ws_online_chain *c, const char *path) {
     ws_st_file f;
     ws_status st = ws_st_read(ctx, &f, path);
     if (st) return st;
-    int64_t seed, next;
-    char who[96];
-    if ((st = ws_ckpt_get_int(ctx, &f, path, "seed", &seed)) || (st = ws_ckpt_get_int(ctx, &f, path, "next_round", &next)))
-        goto done;
-    if (!ws_st_meta(&f, "learner", who, sizeof who) || strcmp(who, c->def->name) || (uint64_t)seed != c->seed ||
-        next < 1 || next > c->nr) {
-        st = ws_fail(ctx, WS_ERR_FORMAT, "%s: a checkpoint of another chain (not seed %llu, %s, rounds 1..%d)", path,
-                     (unsigned long long)c->seed, c->def->name, c->nr);
-        goto done;
-    }
-    if ((st = ws_ckpt_get_num(ctx, &f, path, "cumulative_seconds", &c->cum)) ||
-        (st = ws_ckpt_get_model(ctx, &f, path, "model", c->m)) ||
-        (st = ws_ckpt_get_f32(ctx, &f, path, "init", c->init, c->m->nweights)) ||
-        (st = ws_ckpt_get_i32(ctx, &f, path, "order", c->order, c->s.n_pool)) ||
-        (st = ws_learner_state_load(&c->ls, &c->cfg->base.opt, &f, path)))
-        goto done;
-    c->next = (int)next;
-done:
+    const ws_chain_state cs = chain_state(c);
+    int next;
+    if (!(st = ws_chain_ckpt_read(ctx, &f, path, &cs, &next)) &&
+        !(st = ws_ckpt_get_i32(ctx, &f, path, "order", c->order, c->s.n_pool)) &&
+        !(st = ws_learner_state_load(&c->ls, &c->cfg->base.opt, &f, path)))
+        c->next = next;
     ws_st_close(&f);
     return st;
 }
@@ -477,31 +465,19 @@ ws_status ws_online_round_from_json(ws_ctx *ctx, const cJSON *o, ws_online_round
     return inside_from(ctx, cJSON_GetObjectItemCaseSensitive(o, "inside"), &x->inside);
 }
 
+// A round's own measures in the results table (ws_stages_read reads the rest).
+static ws_status round_measures(ws_ctx *ctx, const cJSON *o, const char *name, ws_run *r) {
+    const cJSON *g = cJSON_GetObjectItemCaseSensitive(o, "weights_vs_init");
+    r->m[WS_M_EXAMPLES] = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "examples_seen"));
+    r->m[WS_M_CUM_SECONDS] = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "cumulative_seconds"));
+    r->m[WS_M_GRAD_OLD] = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "grad_norm_old"));
+    r->m[WS_M_GRAD_NEW] = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "grad_norm_new"));
+    r->m[WS_M_CORR_INIT] = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(g, "pearson"));
+    return isfinite(r->m[WS_M_EXAMPLES]) ? WS_OK : ws_fail(ctx, WS_ERR_FORMAT, "%s has no examples_seen", name);
+}
+
 // A seed's record back into the results table (the reverse of ws_online_seed_json): each
 // learner's rounds, a run per round at the round's index.
 ws_status ws_online_read_record(ws_ctx *ctx, const cJSON *rec, int64_t seed, ws_table *t, ws_point *p) {
-    const cJSON *ls = cJSON_GetObjectItemCaseSensitive(rec, "learners"), *x;
-    if (!cJSON_IsObject(ls) || !ls->child) return ws_fail(ctx, WS_ERR_FORMAT, "no \"learners\" object (not an online result)");
-    cJSON_ArrayForEach(x, ls) {
-        if (!cJSON_IsArray(x) || !x->child) return ws_fail(ctx, WS_ERR_FORMAT, "learners.%s is not a list of rounds", x->string);
-        const int l = ws_table_learner_add(t, x->string);
-        int k = 0;
-        for (const cJSON *o = x->child; o; o = o->next, k++) {
-            ws_run *r = l < 0 ? NULL : ws_point_add_run(p, l, seed, k);
-            if (!r) return ws_fail(ctx, WS_ERR_NOMEM, "too many learners or out of memory for the results table");
-            char name[96];
-            snprintf(name, sizeof name, "learners.%s round %d", x->string, k);
-            ws_status st = ws_run_read_json(ctx, o, name, r);
-            if (st) return st;
-            const cJSON *g = cJSON_GetObjectItemCaseSensitive(o, "weights_vs_init");
-            r->m[WS_M_EXAMPLES] = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "examples_seen"));
-            r->m[WS_M_CUM_SECONDS] = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "cumulative_seconds"));
-            r->m[WS_M_GRAD_OLD] = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "grad_norm_old"));
-            r->m[WS_M_GRAD_NEW] = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "grad_norm_new"));
-            r->m[WS_M_CORR_INIT] = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(g, "pearson"));
-            if (!isfinite(r->m[WS_M_EXAMPLES]))
-                return ws_fail(ctx, WS_ERR_FORMAT, "learners.%s round %d has no examples_seen", x->string, k);
-        }
-    }
-    return WS_OK;
+    return ws_stages_read(ctx, rec, seed, t, p, "round", round_measures);
 }

@@ -96,3 +96,25 @@ ws_status ws_run_read_json(ws_ctx *ctx, const cJSON *o, const char *name, ws_run
     if (!st) st = ws_curve_from_json(ctx, &r->curve[WS_CURVE_SHRINK_ACC], item(sh, "lambda"), item(sh, "test_acc"));
     return st;
 }
+
+ws_status ws_stages_read(ws_ctx *ctx, const cJSON *rec, int64_t seed, ws_table *t, ws_point *p, const char *stage,
+                         ws_stage_reader extra) {
+    const cJSON *ls = item(rec, "learners"), *x;
+    if (!cJSON_IsObject(ls) || !ls->child)
+        return ws_fail(ctx, WS_ERR_FORMAT, "no \"learners\" object (not a record of %ss)", stage);
+    cJSON_ArrayForEach(x, ls) {
+        if (!cJSON_IsArray(x) || !x->child) return ws_fail(ctx, WS_ERR_FORMAT, "learners.%s is not a list of %ss", x->string, stage);
+        const int l = ws_table_learner_add(t, x->string);
+        int k = 0;
+        for (const cJSON *o = x->child; o; o = o->next, k++) {
+            ws_run *r = l < 0 ? NULL : ws_point_add_run(p, l, seed, k);
+            if (!r) return ws_fail(ctx, WS_ERR_NOMEM, "too many learners or out of memory for the results table");
+            char name[160];
+            snprintf(name, sizeof name, "learners.%s %s %d", x->string, stage, k);
+            ws_status st = ws_run_read_json(ctx, o, name, r);
+            if (!st) st = extra(ctx, o, name, r);
+            if (st) return st;
+        }
+    }
+    return WS_OK;
+}

@@ -56,6 +56,14 @@ ws_status ws_batch_read_record(ws_ctx *ctx, const cJSON *rec, int64_t seed, ws_t
 ws_status ws_online_read_record(ws_ctx *ctx, const cJSON *rec, int64_t seed, ws_table *t, ws_point *p);
 ws_status ws_transfer_read_record(ws_ctx *ctx, const cJSON *rec, int64_t seed, ws_table *t, ws_point *p);
 
+// A record of learners' stages ({"learners": {NAME: [stage, ...]}}: online's rounds, continual's
+// tasks) into point p, a run per stage at its index, each read as a run record (below) and then
+// by `extra`, the scenario's own measures (WS_ERR_FORMAT naming what a stage lacks; `name` is
+// "learners.NAME round K"). `stage` names a stage in messages ("round", "task").
+typedef ws_status (*ws_stage_reader)(ws_ctx *ctx, const cJSON *o, const char *name, ws_run *r);
+ws_status ws_stages_read(ws_ctx *ctx, const cJSON *rec, int64_t seed, ws_table *t, ws_point *p, const char *stage,
+                         ws_stage_reader extra);
+
 // A run record (ws_run_json's: test_acc, ..., stop, epoch_log, grad_log, shrink_eval,
 // own_phase1) into r; test_acc is required (WS_ERR_FORMAT "NAME has no test_acc").
 ws_status ws_run_read_json(ws_ctx *ctx, const cJSON *o, const char *name, ws_run *r);

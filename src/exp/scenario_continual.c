@@ -27,70 +27,41 @@ static cJSON *seed_facts_json(const ws_continual_seed_result *info) {
     return j;
 }
 
-// The chain from the checkpoint of its last recorded task, if any; each task checkpointed, then
-// recorded, then the older checkpoint removed (as online's chains).
-static ws_status open_resumed(ws_units *u, const ws_source *src, int i, int l, const char *id, ws_continual_chain **c) {
-    ws_ctx *ctx = u->ctx;
-    ws_status st = ws_continual_chain_open(ctx, &u->e->continual, src, i, l, c);
-    const int last = st ? -1 : ws_runner_last_round(&u->run, id);
-    if (last < 0) return st;
-    char ckpt[1400];
-    ws_runner_ckpt(&u->run, id, last, ckpt, sizeof ckpt);
-    if (ws_continual_chain_load(*c, ckpt) != WS_OK) {
-        // No usable checkpoint: rerun the recorded tasks (the same bits) without recording them again.
-        ws_hooks_note(u->h, u->who, "%s; unit %s starts over (its recorded tasks are kept)", ctx->err, id);
-        ws_continual_chain_close(*c);
-        if ((st = ws_continual_chain_open(ctx, &u->e->continual, src, i, l, c))) return st;
-    }
-    u->o->partial++;
-    return WS_OK;
+// One learner's chain of tasks, in the frame of ws_units_run_chain.
+static ws_status chain_open(ws_units *u, const void *arg, int i, int l, void **c) {
+    return ws_continual_chain_open(u->ctx, &u->e->continual, ((const continual_arg *)arg)->src, i, l,
+                                   (ws_continual_chain **)c);
+}
+static void chain_close(void *c) { ws_continual_chain_close(c); }
+static int chain_tasks(const void *c) { return ws_continual_chain_tasks(c); }
+static int chain_next(const void *c) { return ws_continual_chain_next(c); }
+static ws_status chain_step(void *c, void *rec) { return ws_continual_chain_step(c, rec); }
+static int task_diverged(const void *rec) { return ((const ws_continual_task *)rec)->train.diverged_epoch; }
+static cJSON *task_json(const void *c, const void *rec) { return (void)c, ws_continual_task_json(rec); }
+static void task_free(void *rec) { ws_continual_task_free(rec); }
+static ws_status chain_save(void *c, const char *path) { return ws_continual_chain_save(c, path); }
+static ws_status chain_load(void *c, const char *path) { return ws_continual_chain_load(c, path); }
+static cJSON *chain_seed_json(const void *c) {
+    ws_continual_seed_result info;
+    ws_continual_chain_info(c, &info);
+    return seed_facts_json(&info);
+}
+static void task_hook(const ws_hooks *h, uint64_t seed, const char *learner, const void *rec) {
+    if (h->task) h->task(h->user, seed, learner, rec);
 }
 
-static ws_status record_task(ws_units *u, ws_continual_chain *c, const char *id, const ws_continual_task *rec) {
-    char ckpt[1400];
-    ws_runner_ckpt(&u->run, id, rec->task, ckpt, sizeof ckpt);
-    ws_status st = ws_continual_chain_save(c, ckpt);
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "round", rec->task);
-    cJSON_AddItemToObject(o, "data", ws_continual_task_json(rec));
-    if (!st) st = ws_runner_append(&u->run, id, o);
-    else cJSON_Delete(o);
-    if (!st) ws_runner_ckpt_prune(&u->run, id, rec->task);
-    return st;
-}
-
-static ws_status run_chain(ws_units *u, const ws_source *src, int i, int l, const char *id) {
-    const ws_continual_config *cfg = &u->e->continual;
-    ws_continual_chain *c;
-    ws_status st = open_resumed(u, src, i, l, id, &c);
-    if (st) return st;
-    const int last = ws_runner_last_round(&u->run, id), nt = ws_continual_chain_tasks(c);
-    int diverged = 0;
-    for (int t = ws_continual_chain_next(c); t < nt && !st && !diverged; t++) {
-        ws_continual_task rec;
-        ws_status step = ws_continual_chain_step(c, &rec);
-        if (step == WS_ERR_NUMERIC) st = ws_units_record_diverged(u, id, t, rec.train.diverged_epoch), diverged = 1;
-        else if (step) st = step;
-        else if (t > last) st = record_task(u, c, id, &rec);
-        if (!step && u->h && u->h->task) u->h->task(u->h->user, cfg->base.seed + (uint64_t)i, cfg->base.learners[l].name, &rec);
-        ws_continual_task_free(&rec);
-    }
-    ws_units_run_end(u);
-    if (!st && !diverged) {
-        ws_continual_seed_result info;
-        ws_continual_chain_info(c, &info);
-        st = ws_units_record_done(u, id, NULL, seed_facts_json(&info));
-        if (!st) ws_runner_ckpt_prune(&u->run, id, -2);
-    }
-    ws_continual_chain_close(c);
-    return st;
-}
+static const ws_chain_ops CONTINUAL_CHAIN = {
+    .round = "task", .rec_size = sizeof(ws_continual_task), .open = chain_open, .close = chain_close,
+    .rounds = chain_tasks, .next = chain_next, .step = chain_step, .diverged_epoch = task_diverged,
+    .rec_json = task_json, .rec_free = task_free, .save = chain_save, .load = chain_load,
+    .seed_json = chain_seed_json, .hook = task_hook,
+};
 
 static ws_status continual_group(ws_units *u, void *arg, int i, ws_unit_id *ids, int k0) {
     const continual_arg *a = arg;
     ws_status st = WS_OK;
     for (int l = 0; l < u->e->continual.base.nlearners && !st; l++)
-        if (ws_units_todo(u, k0 + l, ids[l])) st = run_chain(u, a->src, i, l, ids[l]);
+        if (ws_units_todo(u, k0 + l, ids[l])) st = ws_units_run_chain(u, &CONTINUAL_CHAIN, a, i, l, ids[l]);
     return st;
 }
 
@@ -166,32 +137,19 @@ static ws_status continual_write(ws_ctx *ctx, const char *dir, const cJSON *conf
     return ws_atomic_commit(ctx, &af);
 }
 
-// A seed's record back into the results table: each learner's tasks, a run per task at the
-// task's index; the online accuracy and the steps to target beside the run's own measures.
+// A task's own measures in the results table (ws_stages_read reads the rest): the online
+// accuracy and the steps to target beside the run's own.
+static ws_status task_measures(ws_ctx *ctx, const cJSON *o, const char *name, ws_run *r) {
+    r->m[WS_M_ONLINE_ACC] = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "online_acc"));
+    r->m[WS_M_STEPS_TO_TARGET] = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "steps_to_target"));
+    r->m[WS_M_EXAMPLES] = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "examples"));
+    r->m[WS_M_CUM_SECONDS] = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "cumulative_seconds"));
+    return isfinite(r->m[WS_M_ONLINE_ACC]) ? WS_OK : ws_fail(ctx, WS_ERR_FORMAT, "%s has no online_acc", name);
+}
+
+// A seed's record back into the results table: each learner's tasks, a run per task.
 static ws_status continual_read(ws_ctx *ctx, const cJSON *rec, int64_t seed, ws_table *t, ws_point *p) {
-    const cJSON *ls = cJSON_GetObjectItemCaseSensitive(rec, "learners"), *x;
-    if (!cJSON_IsObject(ls) || !ls->child)
-        return ws_fail(ctx, WS_ERR_FORMAT, "no \"learners\" object (not a continual result)");
-    cJSON_ArrayForEach(x, ls) {
-        if (!cJSON_IsArray(x) || !x->child) return ws_fail(ctx, WS_ERR_FORMAT, "learners.%s is not a list of tasks", x->string);
-        const int l = ws_table_learner_add(t, x->string);
-        int k = 0;
-        for (const cJSON *o = x->child; o; o = o->next, k++) {
-            ws_run *r = l < 0 ? NULL : ws_point_add_run(p, l, seed, k);
-            if (!r) return ws_fail(ctx, WS_ERR_NOMEM, "too many learners or out of memory for the results table");
-            char name[96];
-            snprintf(name, sizeof name, "learners.%s task %d", x->string, k);
-            ws_status st = ws_run_read_json(ctx, o, name, r);
-            if (st) return st;
-            r->m[WS_M_ONLINE_ACC] = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "online_acc"));
-            r->m[WS_M_STEPS_TO_TARGET] = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "steps_to_target"));
-            r->m[WS_M_EXAMPLES] = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "examples"));
-            r->m[WS_M_CUM_SECONDS] = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "cumulative_seconds"));
-            if (!isfinite(r->m[WS_M_ONLINE_ACC]))
-                return ws_fail(ctx, WS_ERR_FORMAT, "learners.%s task %d has no online_acc", x->string, k);
-        }
-    }
-    return WS_OK;
+    return ws_stages_read(ctx, rec, seed, t, p, "task", task_measures);
 }
 
 // The tasks fit the data: their classes exist, and the first task (of the first seed) can be

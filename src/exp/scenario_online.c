@@ -27,67 +27,44 @@ static cJSON *online_seed_json(const ws_online_seed_result *info) {
     return j;
 }
 
-// One learner's chain: from the checkpoint of its last recorded round, if any; each round
-// checkpointed, then recorded, then the older checkpoint removed.
-static ws_status run_chain(ws_units *u, const ws_source *src, int i, int l, const char *id) {
-    ws_ctx *ctx = u->ctx;
-    const ws_online_config *cfg = &u->e->online;
-    ws_online_chain *c;
-    ws_status st = ws_online_chain_open(ctx, cfg, src, i, l, &c);
-    if (st) return st;
-    const int last = ws_runner_last_round(&u->run, id);
-    char ckpt[1400];
-    if (last >= 0) {
-        ws_runner_ckpt(&u->run, id, last, ckpt, sizeof ckpt);
-        if (ws_online_chain_load(c, ckpt) != WS_OK) {
-            // No usable checkpoint: rerun the recorded rounds (the same bits) without recording them again.
-            ws_hooks_note(u->h, u->who, "%s; unit %s starts over (its recorded rounds are kept)", ctx->err, id);
-            ws_online_chain_close(c);
-            if ((st = ws_online_chain_open(ctx, cfg, src, i, l, &c))) return st;
-        }
-        u->o->partial++;
-    }
-    const int nr = ws_online_chain_rounds(c);
-    int diverged = 0;
-    for (int r = ws_online_chain_next(c); r < nr && !st && !diverged; r++) {
-        ws_online_round rec;
-        ws_status step = ws_online_chain_step(c, &rec);
-        if (step == WS_ERR_NUMERIC) {
-            st = ws_units_record_diverged(u, id, r, rec.train.diverged_epoch);
-            diverged = 1;
-        } else if (step) {
-            st = step;
-        } else if (r > last) {
-            ws_online_seed_result info;
-            ws_online_chain_info(c, &info);
-            ws_runner_ckpt(&u->run, id, r, ckpt, sizeof ckpt);
-            st = ws_online_chain_save(c, ckpt);
-            cJSON *o = cJSON_CreateObject();
-            cJSON_AddNumberToObject(o, "round", r);
-            cJSON_AddItemToObject(o, "data", ws_online_round_json(&rec, info.num_classes));
-            if (!st) st = ws_runner_append(&u->run, id, o);
-            else cJSON_Delete(o);
-            if (!st) ws_runner_ckpt_prune(&u->run, id, r);
-        }
-        if (!step && u->h && u->h->round) u->h->round(u->h->user, cfg->base.seed + (uint64_t)i, cfg->base.learners[l].name, &rec);
-        ws_online_round_free(&rec);
-    }
-    ws_units_run_end(u);
-    if (!st && !diverged) {
-        ws_online_seed_result info;
-        ws_online_chain_info(c, &info);
-        st = ws_units_record_done(u, id, NULL, online_seed_json(&info));
-        if (!st) ws_runner_ckpt_prune(&u->run, id, -2);
-    }
-    ws_online_chain_close(c);
-    return st;
+// One learner's chain of rounds, in the frame of ws_units_run_chain.
+static ws_status chain_open(ws_units *u, const void *arg, int i, int l, void **c) {
+    return ws_online_chain_open(u->ctx, &u->e->online, ((const online_arg *)arg)->src, i, l, (ws_online_chain **)c);
 }
+static void chain_close(void *c) { ws_online_chain_close(c); }
+static int chain_rounds(const void *c) { return ws_online_chain_rounds(c); }
+static int chain_next(const void *c) { return ws_online_chain_next(c); }
+static ws_status chain_step(void *c, void *rec) { return ws_online_chain_step(c, rec); }
+static int round_diverged(const void *rec) { return ((const ws_online_round *)rec)->train.diverged_epoch; }
+static cJSON *round_json(const void *c, const void *rec) {
+    ws_online_seed_result info;
+    ws_online_chain_info(c, &info);
+    return ws_online_round_json(rec, info.num_classes);
+}
+static void round_free(void *rec) { ws_online_round_free(rec); }
+static ws_status chain_save(void *c, const char *path) { return ws_online_chain_save(c, path); }
+static ws_status chain_load(void *c, const char *path) { return ws_online_chain_load(c, path); }
+static cJSON *chain_seed_json(const void *c) {
+    ws_online_seed_result info;
+    ws_online_chain_info(c, &info);
+    return online_seed_json(&info);
+}
+static void round_hook(const ws_hooks *h, uint64_t seed, const char *learner, const void *rec) {
+    if (h->round) h->round(h->user, seed, learner, rec);
+}
+
+static const ws_chain_ops ONLINE_CHAIN = {
+    .round = "round", .rec_size = sizeof(ws_online_round), .open = chain_open, .close = chain_close,
+    .rounds = chain_rounds, .next = chain_next, .step = chain_step, .diverged_epoch = round_diverged,
+    .rec_json = round_json, .rec_free = round_free, .save = chain_save, .load = chain_load,
+    .seed_json = chain_seed_json, .hook = round_hook,
+};
 
 static ws_status online_group(ws_units *u, void *arg, int i, ws_unit_id *ids, int k0) {
     const online_arg *a = arg;
     ws_status st = WS_OK;
     for (int l = 0; l < u->e->online.base.nlearners && !st; l++)
-        if (ws_units_todo(u, k0 + l, ids[l])) st = run_chain(u, a->src, i, l, ids[l]);
+        if (ws_units_todo(u, k0 + l, ids[l])) st = ws_units_run_chain(u, &ONLINE_CHAIN, a, i, l, ids[l]);
     return st;
 }
 

@@ -339,6 +339,36 @@ void ws_run_result_free(ws_run_result *r) {
     r->inside = NULL;
 }
 
+void ws_chain_ckpt_begin(ws_ckpt *k, const ws_chain_state *c) {
+    ws_ckpt_init(k);
+    ws_ckpt_str(k, "kind", c->kind);
+    ws_ckpt_str(k, "learner", c->learner);
+    ws_ckpt_int(k, "seed", (int64_t)c->seed);
+    ws_ckpt_int(k, c->next_key, c->next);
+    ws_ckpt_num(k, "cumulative_seconds", *c->cum_seconds);
+    ws_ckpt_model(k, "model", c->m);
+    ws_ckpt_f32(k, "init", c->init, c->m->nweights);
+}
+
+ws_status ws_chain_ckpt_read(ws_ctx *ctx, const ws_st_file *f, const char *path, const ws_chain_state *c, int *next) {
+    int64_t seed, n;
+    char who[96];
+    ws_status st;
+    if ((st = ws_ckpt_get_int(ctx, f, path, "seed", &seed)) || (st = ws_ckpt_get_int(ctx, f, path, c->next_key, &n)))
+        return st;
+    if (!ws_st_meta(f, "learner", who, sizeof who) || strcmp(who, c->learner) || (uint64_t)seed != c->seed || n < 1 ||
+        n > c->rounds)
+        return ws_fail(ctx, WS_ERR_FORMAT, "%s: a checkpoint of another chain (not seed %llu, %s, %ss 1..%d)", path,
+                       (unsigned long long)c->seed, c->learner, !strcmp(c->next_key, "next_task") ? "task" : "round",
+                       c->rounds);
+    if ((st = ws_ckpt_get_num(ctx, f, path, "cumulative_seconds", c->cum_seconds)) ||
+        (st = ws_ckpt_get_model(ctx, f, path, "model", c->m)) ||
+        (st = ws_ckpt_get_f32(ctx, f, path, "init", c->init, c->m->nweights)))
+        return st;
+    *next = (int)n;
+    return WS_OK;
+}
+
 ws_status ws_probe_make(ws_ctx *ctx, const ws_setup *s, const ws_dataset *d, const ws_norm *norm, const int32_t *idx,
                         int64_t n, uint64_t seed, ws_probe *out) {
     memset(out, 0, sizeof *out);

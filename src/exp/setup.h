@@ -169,6 +169,22 @@ ws_status ws_epoch_log_from_json(ws_ctx *ctx, const cJSON *log, int nepochs, ws_
 ws_stop_reason ws_stop_reason_parse(const char *name, int converged);
 ws_status ws_run_from_json(ws_ctx *ctx, const cJSON *j, ws_run_result *r);
 
+// A chain's checkpoint (online's rounds, continual's tasks): what every chain keeps -- its kind,
+// learner, seed, the next round (under `next_key`), its training seconds so far, its model and
+// initialisation -- to which the caller adds its own and the learner's state, then writes.
+typedef struct {
+    const char *kind, *learner, *next_key;
+    uint64_t seed;
+    int next, rounds;        // the next round; how many the chain has (a checkpoint's next is in 1..rounds)
+    double *cum_seconds;
+    ws_model *m;
+    float *init;
+} ws_chain_state;
+void ws_chain_ckpt_begin(ws_ckpt *k, const ws_chain_state *c);
+// Read those back from the checkpoint f at path (opened by the caller), refusing one of another
+// chain (learner, seed) or a next round out of range; *next gets it.
+ws_status ws_chain_ckpt_read(ws_ctx *ctx, const ws_st_file *f, const char *path, const ws_chain_state *c, int *next);
+
 // The probe of the measurements inside the network: up to s->probe examples of idx[0..n) of
 // d, the first of a seeded shuffle (stream "probe"), normalised; the same for every learner
 // of a seed. Its size is 0 when s->probe is 0.

@@ -21,7 +21,7 @@
 #include "core/ctx.h"
 #include "train/train.h"
 
-#define WS_TABLE_MAX_LEARNERS 64
+#define WS_TABLE_MAX_LEARNERS 128
 #define WS_TABLE_MAX_AXES 8
 
 // A run's numbers, NAN where its record has none.

@@ -174,3 +174,61 @@ done:
     free(ids);
     return st;
 }
+
+// The chain from the checkpoint of its last recorded round, if any (last: that round, -1 none).
+static ws_status open_resumed(ws_units *u, const ws_chain_ops *ops, const void *arg, int i, int l, const char *id,
+                              int last, void **c) {
+    ws_ctx *ctx = u->ctx;
+    ws_status st = ops->open(u, arg, i, l, c);
+    if (st || last < 0) return st;
+    char ckpt[1400];
+    ws_runner_ckpt(&u->run, id, last, ckpt, sizeof ckpt);
+    if (ops->load(*c, ckpt) != WS_OK) {
+        // No usable checkpoint: rerun the recorded rounds (the same bits) without recording them again.
+        ws_hooks_note(u->h, u->who, "%s; unit %s starts over (its recorded %ss are kept)", ctx->err, id, ops->round);
+        ops->close(*c);
+        if ((st = ops->open(u, arg, i, l, c))) return st;
+    }
+    u->o->partial++;
+    return WS_OK;
+}
+
+// Round r's checkpoint, then its record, then the older checkpoint removed.
+static ws_status record_round(ws_units *u, const ws_chain_ops *ops, void *c, const char *id, int r, const void *rec) {
+    char ckpt[1400];
+    ws_runner_ckpt(&u->run, id, r, ckpt, sizeof ckpt);
+    ws_status st = ops->save(c, ckpt);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "round", r);
+    cJSON_AddItemToObject(o, "data", ops->rec_json(c, rec));
+    if (!st) st = ws_runner_append(&u->run, id, o);
+    else cJSON_Delete(o);
+    if (!st) ws_runner_ckpt_prune(&u->run, id, r);
+    return st;
+}
+
+ws_status ws_units_run_chain(ws_units *u, const ws_chain_ops *ops, const void *arg, int i, int l, const char *id) {
+    const ws_setup *base = ws_experiment_setup(u->e);
+    const int last = ws_runner_last_round(&u->run, id);
+    void *c, *rec = calloc(1, ops->rec_size);
+    if (!rec) return ws_fail(u->ctx, WS_ERR_NOMEM, "out of memory");
+    ws_status st = open_resumed(u, ops, arg, i, l, id, last, &c);
+    if (st) return free(rec), st;
+    int diverged = 0;
+    for (int r = ops->next(c), n = ops->rounds(c); r < n && !st && !diverged; r++) {
+        ws_status step = ops->step(c, rec);
+        if (step == WS_ERR_NUMERIC) st = ws_units_record_diverged(u, id, r, ops->diverged_epoch(rec)), diverged = 1;
+        else if (step) st = step;
+        else if (r > last) st = record_round(u, ops, c, id, r, rec);
+        if (!step && u->h) ops->hook(u->h, base->seed + (uint64_t)i, base->learners[l].name, rec);
+        ops->rec_free(rec);
+    }
+    ws_units_run_end(u);
+    if (!st && !diverged) {
+        st = ws_units_record_done(u, id, NULL, ops->seed_json(c));
+        if (!st) ws_runner_ckpt_prune(&u->run, id, -2);
+    }
+    ops->close(c);
+    free(rec);
+    return st;
+}

@@ -54,6 +54,31 @@ ws_status ws_units_frame(ws_units *u, ws_group_fn group, ws_take_fn take, void *
 // diverged (where: round, or -1, and epoch; the reason from ctx->err) -- the others go on; the
 // hooks after an epoch (user: the ws_hooks) and at a run's end.
 int ws_units_todo(const ws_units *u, int k, const char *id);
+
+// A unit that is a chain of rounds (online and active: rounds; continual: tasks): how its
+// scenario opens one, steps it, saves and loads it between rounds and records a round. The frame
+// (ws_units_run_chain) resumes it from the checkpoint of its last recorded round (or reruns the
+// recorded rounds, the same bits, when the checkpoint is unusable), checkpoints each round, then
+// records it, then removes the older checkpoint, and records the unit done with the seed's facts.
+typedef struct {
+    const char *round;        // "round", "task": for the notes
+    size_t rec_size;          // a round's record struct, which step fills and rec_free frees
+    ws_status (*open)(ws_units *u, const void *arg, int i, int l, void **chain);
+    void (*close)(void *chain);
+    int (*rounds)(const void *chain);
+    int (*next)(const void *chain);
+    // The next round into rec; WS_ERR_NUMERIC: diverged (diverged_epoch reads the epoch).
+    ws_status (*step)(void *chain, void *rec);
+    int (*diverged_epoch)(const void *rec);
+    cJSON *(*rec_json)(const void *chain, const void *rec);
+    void (*rec_free)(void *rec);
+    ws_status (*save)(void *chain, const char *path);
+    ws_status (*load)(void *chain, const char *path);
+    cJSON *(*seed_json)(const void *chain); // the seed's facts, recorded with the unit's end
+    void (*hook)(const ws_hooks *h, uint64_t seed, const char *learner, const void *rec); // after each round
+} ws_chain_ops;
+// Run chain unit `id` (seed i, learner l) of its scenario.
+ws_status ws_units_run_chain(ws_units *u, const ws_chain_ops *ops, const void *arg, int i, int l, const char *id);
 int ws_units_is_done(const cJSON *rec);
 ws_status ws_units_record_done(ws_units *u, const char *id, cJSON *data, cJSON *seed);
 ws_status ws_units_record_diverged(ws_units *u, const char *id, int round, int epoch);

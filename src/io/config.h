@@ -29,7 +29,7 @@
 
 typedef struct {
     char key[64];
-    char value[1024];
+    char value[8192]; // a list of learners over many lines (a paper's whole sweep) fits
     int line; // 1-based line in the file
 } ws_config_entry;
 

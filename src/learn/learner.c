@@ -246,7 +246,7 @@ ws_status ws_learner_parse(ws_ctx *ctx, const char *spec, ws_learner *out) {
 
 ws_status ws_learner_parse_list(ws_ctx *ctx, const char *text, ws_learner *out, int cap, int *n) {
     *n = 0;
-    char buf[4096];
+    char buf[8192];
     if (strlen(text) >= sizeof buf) return ws_fail(ctx, WS_ERR_ARG, "learner list longer than %d characters", (int)sizeof buf - 1);
     snprintf(buf, sizeof buf, "%s", text);
     for (char *p = buf; p;) {

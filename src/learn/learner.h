@@ -29,7 +29,7 @@
 #include "optim/optim.h"
 #include "train/train.h"
 
-#define WS_MAX_LEARNERS 64
+#define WS_MAX_LEARNERS 128
 
 typedef enum {
     WS_LEARNER_WARM,           // continue from the last model

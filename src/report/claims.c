@@ -102,13 +102,15 @@ static int stage_range(const ws_table *t, const ws_point *p, const ws_claim_spec
 // (accuracies); NAN where a run or its measure is missing.
 static double value_over(const ws_point *p, const ws_claim_spec *c, int l, int64_t s, int first, int last) {
     double sum = 0;
-    for (int k = first; k <= last; k++) {
+    int n = 0;
+    const int every = c->rounds_every > 1 ? c->rounds_every : 1; // 5+1's hard tasks: every second
+    for (int k = first; k <= last; k += every, n++) {
         const ws_run *r = ws_point_run(p, l, s, k);
         const double v = r ? ws_claim_value(c, r) : NAN;
         if (!isfinite(v)) return NAN;
         sum += v;
     }
-    return ws_claim_sums(c->measure) ? sum : sum / (last - first + 1);
+    return ws_claim_sums(c->measure) || !n ? sum : sum / n;
 }
 
 // A contrast (rounds = R1 - R2): the value over R1 minus the value over R2.
@@ -268,6 +270,8 @@ static void where_text(const ws_table *t, const ws_claim_spec *c, const char *po
             ws_append(out, cap, " against ");
             range_text(out, cap, c->rounds2, c->rounds2_k, tasks);
         }
+        if (c->rounds_every > 1)
+            ws_append(out, cap, ", every %d%s", c->rounds_every, c->rounds_every == 2 ? "nd" : c->rounds_every == 3 ? "rd" : "th");
     }
     if (c->share == WS_SHARE_SMALLEST) ws_append(out, cap, "%sthe smallest share", out[0] ? ", " : "");
     else if (c->share == WS_SHARE_LARGEST) ws_append(out, cap, "%sthe largest share", out[0] ? ", " : "");

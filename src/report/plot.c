@@ -115,7 +115,7 @@ static ws_status plot_staged(ws_ctx *ctx, const ws_table *t, series *all, const 
         if (f.nseries) st = ws_fig_render(ctx, &f, outdir, nfigs);
     }
     if (!st && !transfer) st = ws_plot_shrink_grid(ctx, t, outdir, nfigs); // Figure 8, where the learners make a grid
-    const ws_plot_axis axis = {what, xl, transfer ? share_of : examples_of, transfer};
+    const ws_plot_axis axis = {what, xl, transfer ? share_of : examples_of, transfer, 0};
     if (!st) st = ws_plot_inside(ctx, t, p, &axis, outdir, nfigs);
     return st;
 }

@@ -36,6 +36,8 @@ typedef struct {
     const char *what, *xlabel;
     double (*x)(const ws_run *r);
     int logx;
+    int phases;  // the two-phase experiment: x 1 phase 1's end (the base run of the same seed), 2 each
+                 // learner's end (x unused)
 } ws_plot_axis;
 // Per stage, each learner's measurements inside the network at the stage's end (dormant units,
 // feature srank, weight magnitude: report/plot_inside.c); nothing for runs not measured.

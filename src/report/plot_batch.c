@@ -119,6 +119,10 @@ ws_status ws_plot_batch(ws_ctx *ctx, const ws_table *t, const ws_point *p, const
         free(g.all);
     }
     free(b.all);
+    if (!st && t->base >= 0) { // each learner from phase 1's end to its own
+        const ws_plot_axis axis = {"Two phases", "1: phase 1's end, 2: the learner's end of phase 2", NULL, 0, 1};
+        st = ws_plot_inside(ctx, t, p, &axis, outdir, nfigs);
+    }
     return st;
 }
 

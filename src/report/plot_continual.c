@@ -61,6 +61,6 @@ ws_status ws_plot_continual(ws_ctx *ctx, const ws_table *t, const char *outdir, 
         if (f.nseries) st = ws_fig_render(ctx, &f, outdir, nfigs);
     }
     free(all);
-    const ws_plot_axis axis = {kind ? kind : "tasks", "task", task_of, 0};
+    const ws_plot_axis axis = {kind ? kind : "tasks", "task", task_of, 0, 0};
     return st ? st : ws_plot_inside(ctx, t, p, &axis, outdir, nfigs);
 }

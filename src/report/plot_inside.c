@@ -1,4 +1,5 @@
-// Measurements inside the network, per stage (an online round, a transfer share, a task): each
+// Measurements inside the network, per stage (an online round, a transfer share, a task; the
+// two-phase experiment's phase 1 and phase 2): each
 // learner's dormant units, its features' srank and its weights' magnitude at the stage's end,
 // with 95 % bands over seeds (docs/MEASUREMENTS.md). Nothing where the runs were not measured.
 #include <math.h>
@@ -45,8 +46,16 @@ ws_status ws_plot_inside(ws_ctx *ctx, const ws_table *t, const ws_point *p, cons
             snprintf(s->name, sizeof s->name, "%s", t->learners[l]);
             for (int i = 0; i < p->nruns; i++) {
                 const ws_run *r = &p->runs[i];
-                const double v = INSIDE[q].scale * r->m[INSIDE[q].m], x = axis->x(r);
-                if (r->learner == l && isfinite(v) && isfinite(x)) ws_fig_add(s, r->stage, x, v);
+                if (r->learner != l) continue;
+                const double v = INSIDE[q].scale * r->m[INSIDE[q].m];
+                if (axis->phases) { // from phase 1's end (the same seed's) to the learner's
+                    const ws_run *b = ws_point_run(p, t->base, r->seed, 0);
+                    const double v1 = b ? INSIDE[q].scale * b->m[INSIDE[q].m] : NAN;
+                    if (isfinite(v1) && isfinite(v)) ws_fig_add(s, 0, 1, v1), ws_fig_add(s, 1, 2, v);
+                    continue;
+                }
+                const double x = axis->x(r);
+                if (isfinite(v) && isfinite(x)) ws_fig_add(s, r->stage, x, v);
             }
             if (s->npoints) f.s[f.nseries++] = s;
         }

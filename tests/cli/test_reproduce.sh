@@ -196,9 +196,49 @@ fi
 
 # The shipped experiment files: every one parses and plans, at every scale.
 n=0
-for f in experiments/cpu/*.ini experiments/paper/*.ini experiments/demo/*.ini; do
+for f in experiments/cpu/*.ini experiments/paper/*.ini experiments/demo/*.ini experiments/*/kumar2024/*.ini; do
     "$WS" plan "$f" >/dev/null 2>"$T/err" && n=$((n + 1)) || bad "$f: $(cat "$T/err")"
 done
-[ "$n" -ge 20 ] && ok "all $n shipped experiment files parse and plan" || bad "only $n experiment files plan"
+[ "$n" -ge 28 ] && ok "all $n shipped experiment files parse and plan" || bad "only $n experiment files plan"
+
+# A second paper's folder run whole: a small task sequence whose claim chooses each method's best
+# setting on the first seeds and tests it on the others.
+mkdir -p "$T/exp/cpu/tiny2030"
+cat >"$T/exp/cpu/tiny2030/seq.ini" <<'EOF'
+# Seq: permuted inputs, two settings of two methods.
+scenario = continual
+[options]
+tasks = 3
+task-steps = 30
+task-examples = 320
+task-eval = 100
+hidden = 16
+seeds = 4
+threads = 1
+learners = warm:lr=0.001,warm:lr=0.0001,l2-init:lambda=0.01,l2-init:lambda=0.001
+[claim keeps]
+says = L2 Init above the baseline over the tasks
+paper = Figure 1
+compare = best(l2-init:) - best(warm:lr)
+measure = online-acc
+rounds = all
+pick-seeds = 2
+EOF
+if "$WS" reproduce --paper tiny2030 --experiments "$T/exp" --out "$T/tiny" >"$T/out" 2>"$T/err" \
+    && grep -q '"pick": *"best(l2-init:): l2-init:lambda=0.0' "$T/tiny/report/claims.json" \
+    && grep -q "tested on the other 2 seeds" "$T/tiny/report/claims.json" && [ -s "$T/tiny/seq/figures/online_accuracy.png" ]; then
+    ok "reproduce --paper: a task sequence run, drawn and its best-setting claim chosen on 2 seeds, tested on 2"
+else
+    bad "reproduce --paper tiny2030: $(tail -3 "$T/err") $(head -c 400 "$T/tiny/report/claims.json" 2>/dev/null)"
+fi
+
+# A second paper: its own folder of each scale, its artefacts listed; an unknown paper refused.
+"$WS" reproduce --paper kumar2024 --list >"$T/out" 2>"$T/err" && grep -q "^permuted-mnist " "$T/out" &&
+    grep -q "^five-plus-one-cifar " "$T/out" && ! grep -q "^table1" "$T/out" \
+    && ok "reproduce --paper kumar2024 lists its four task sequences, not the first paper's files" \
+    || bad "reproduce --paper kumar2024 --list: $(cat "$T/out" "$T/err")"
+"$WS" reproduce --paper nobody2031 --list >"$T/out" 2>"$T/err"
+[ $? -ne 0 ] && grep -q "paper nobody2031: no experiment files at scale cpu" "$T/err" \
+    && ok "an unknown paper is refused: $(cat "$T/err")" || bad "unknown paper: $(cat "$T/err")"
 
 finish

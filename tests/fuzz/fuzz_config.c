@@ -25,7 +25,7 @@ static void check_entries(const ws_config_entry *e, int n, int nlines) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     ws_ctx ctx;
     fuzz_ctx(&ctx);
-    static ws_config_file f; // 280 KB
+    static ws_config_file f; // 2 MB
     int nlines = 1;
     for (size_t i = 0; i < size; i++) nlines += data[i] == '\n';
     ws_status st = ws_config_parse(&ctx, (const char *)data, size, "fuzz.ini", &f);

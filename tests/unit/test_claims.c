@@ -154,7 +154,7 @@ START_TEST(claims_checked_against_the_experiment) {
     ck_assert_ptr_nonnull(strstr(ctx.err, "a sweep's claim names its 'point'"));
     snprintf(text, sizeof text, "%s" CLAIM("g", "compare = random - warm\nmeasure = test-acc\nrounds = last\npoint = each\n"), sweep);
     ck_assert_int_eq(check_file("c8.ini", text), WS_ERR_FORMAT);
-    ck_assert_ptr_nonnull(strstr(ctx.err, "'rounds' is for online, active and continual experiments"));
+    ck_assert_ptr_nonnull(strstr(ctx.err, "'rounds' and 'rounds-every' are for online, active and continual experiments"));
     // A task sequence: its tasks as rounds, first:K and last:K, a contrast; its measures only there.
     const char *cont = "scenario = continual\n[options]\ntasks = 4\nlearners = warm,random\n";
     snprintf(text, sizeof text, "%s" CLAIM("d", "compare = warm\nmeasure = online-acc\nrounds = last:2 - first:2\n")
@@ -428,6 +428,10 @@ START_TEST(tasks_of_a_sequence) {
     ck_assert_str_eq(c->units, "dimensions");
     c = eval1(t, BASIC "compare = warm - random\nmeasure = dormant-0.1\nrounds = last:2 - first:2", 0);
     ck_assert_double_eq_tol(c->d.mean, 4, 1e-9); // (4 + 5) / 2 - (0 + 1) / 2 points of %
+    // Every second task (5+1's hard ones): tasks 0, 2, 4: -4 + 0.2 s points.
+    c = eval1(t, BASIC "compare = warm - random\nmeasure = online-acc\nrounds = all\nrounds-every = 2", 0);
+    ck_assert_double_eq_tol(c->d.mean, -4 + 0.2 * 2.5, 1e-9);
+    ck_assert_str_eq(c->where, "all tasks, every 2nd");
     // More tasks than the sequence has: no value, no verdict.
     c = eval1(t, BASIC "compare = warm - random\nmeasure = online-acc\nrounds = last:7", 0);
     ck_assert_int_eq(c->d.n, 0);
