@@ -344,7 +344,13 @@ if command -v gnuplot >/dev/null 2>&1; then
     else
         bad "batch figures: $(cat "$T/b17.log" "$T/b17.plot" 2>/dev/null)"
     fi
-    expect_error "plot of a two-phase run with nothing to draw" "nothing to draw" "$WS" plot "$T/run1/batch.jsonl"
+    # A two-phase run measured inside (the default) draws each learner from phase 1's end to its own;
+# one measured nothing (--probe 0) and traced nothing has nothing to draw.
+"$WS" plot "$T/run1/batch.jsonl" --out "$T/run1/figs" >/dev/null 2>&1 && [ -s "$T/run1/figs/feature_srank.png" ] \
+    && [ -s "$T/run1/figs/dormant_units.svg" ] && ok "plot draws a two-phase run's measurements inside the network" \
+    || bad "plot of a two-phase run's measurements: $(ls "$T/run1/figs" 2>&1)"
+"$WS" batch --subset 300 --hidden 8 --epochs 1 --probe 0 --threads 2 --out "$T/noprobe" --quiet >/dev/null 2>&1
+expect_error "plot of a two-phase run with nothing to draw" "nothing to draw" "$WS" plot "$T/noprobe/batch.jsonl"
 else
     echo "ok - # SKIP plot: gnuplot is not installed"
 fi

@@ -225,7 +225,7 @@ rounds = all
 pick-seeds = 2
 EOF
 if "$WS" reproduce --paper tiny2030 --experiments "$T/exp" --out "$T/tiny" >"$T/out" 2>"$T/err" \
-    && grep -q '"pick": *"best(l2-init:): l2-init:lambda=0.0' "$T/tiny/report/claims.json" \
+    && grep -q '"pick":[[:space:]]*"best(l2-init:): l2-init:lambda=0.0' "$T/tiny/report/claims.json" \
     && grep -q "tested on the other 2 seeds" "$T/tiny/report/claims.json" && [ -s "$T/tiny/seq/figures/online_accuracy.png" ]; then
     ok "reproduce --paper: a task sequence run, drawn and its best-setting claim chosen on 2 seeds, tested on 2"
 else
