@@ -350,11 +350,7 @@ ws_status ws_continual_task_from_json(ws_ctx *ctx, const cJSON *o, ws_continual_
     const cJSON *v;
     cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(o, "classes")) if (x->nclasses < WS_MAX_RECORD_CLASSES)
         x->classes[x->nclasses++] = v->valueint;
-    const cJSON *in = cJSON_GetObjectItemCaseSensitive(o, "inside");
-    if (!in) return WS_OK;
-    if (!(x->inside = malloc(sizeof *x->inside))) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
-    if ((st = ws_inside_from_json(ctx, in, x->inside))) free(x->inside), x->inside = NULL;
-    return st;
+    return ws_inside_from_json_new(ctx, cJSON_GetObjectItemCaseSensitive(o, "inside"), &x->inside);
 }
 
 cJSON *ws_continual_seed_json(const ws_continual_seed_result *r) {

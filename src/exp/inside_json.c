@@ -163,3 +163,14 @@ ws_status ws_inside_from_json(ws_ctx *ctx, const cJSON *j, ws_inside *out) {
     cJSON_ArrayForEach(o, weights) if ((st = matrix_from_json(ctx, o, &out->matrices[out->nmatrices++]))) return st;
     return WS_OK;
 }
+
+ws_status ws_inside_from_json_new(ws_ctx *ctx, const cJSON *j, ws_inside **out) {
+    *out = NULL;
+    if (!j) return WS_OK;
+    ws_inside *in = malloc(sizeof *in);
+    if (!in) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for a measurement inside the network");
+    ws_status st = ws_inside_from_json(ctx, j, in);
+    if (st) free(in);
+    else *out = in;
+    return st;
+}

@@ -17,4 +17,8 @@ cJSON *ws_inside_to_json(const ws_inside *in);
 // missing, of the wrong type or beyond the struct's tables.
 ws_status ws_inside_from_json(ws_ctx *ctx, const cJSON *j, ws_inside *out);
 
+// A record's optional "inside" object (j NULL: none) into a fresh *out (NULL when there is none or
+// on failure; the caller frees it).
+ws_status ws_inside_from_json_new(ws_ctx *ctx, const cJSON *j, ws_inside **out);
+
 #endif

@@ -413,16 +413,6 @@ cJSON *ws_online_seed_json(const ws_online_seed_result *r) {
     return j;
 }
 
-// A record's "inside" (absent: none) into a fresh *out.
-static ws_status inside_from(ws_ctx *ctx, const cJSON *j, ws_inside **out) {
-    *out = NULL;
-    if (!j) return WS_OK;
-    if (!(*out = malloc(sizeof **out))) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
-    ws_status st = ws_inside_from_json(ctx, j, *out);
-    if (st) free(*out), *out = NULL;
-    return st;
-}
-
 ws_status ws_online_round_from_json(ws_ctx *ctx, const cJSON *o, ws_online_round *x) {
     memset(x, 0, sizeof *x);
     double round, seen, added, epochs, steps, conv, replaced;
@@ -462,7 +452,7 @@ ws_status ws_online_round_from_json(ws_ctx *ctx, const cJSON *o, ws_online_round
             return ws_fail(ctx, WS_ERR_FORMAT, "record field 'per_layer.%s' incomplete", e->string);
         x->nlayers++;
     }
-    return inside_from(ctx, cJSON_GetObjectItemCaseSensitive(o, "inside"), &x->inside);
+    return ws_inside_from_json_new(ctx, cJSON_GetObjectItemCaseSensitive(o, "inside"), &x->inside);
 }
 
 // A round's own measures in the results table (ws_stages_read reads the rest).

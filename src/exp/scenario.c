@@ -61,13 +61,9 @@ static ws_status epoch_curves(ws_ctx *ctx, const cJSON *log, ws_run *r) {
 
 // A record's measurement inside the network into the run's measures (its summary).
 static ws_status inside_measures(ws_ctx *ctx, const cJSON *j, const char *name, ws_run *r) {
-    ws_inside *in = malloc(sizeof *in);
-    if (!in) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the results table");
-    ws_status st = ws_inside_from_json(ctx, j, in);
-    if (st) {
-        free(in);
-        return ws_fail_prefix(ctx, st, "%s, inside: ", name);
-    }
+    ws_inside *in;
+    ws_status st = ws_inside_from_json_new(ctx, j, &in);
+    if (st) return ws_fail_prefix(ctx, st, "%s, inside: ", name);
     const ws_inside_summary s = ws_inside_summarise(in);
     free(in);
     const double v[] = {s.redo_dormant[0], s.redo_dormant[1], s.redo_dormant[2], s.dohare_dormant, s.active_fraction,

@@ -575,11 +575,9 @@ ws_status ws_run_from_json(ws_ctx *ctx, const cJSON *j, ws_run_result *r) {
         else st = ws_run_from_json(ctx, own, r->own_phase1);
         if (st) ws_run_result_free(r);
     }
-    const cJSON *in = cJSON_GetObjectItemCaseSensitive(j, "inside");
-    if (!st && in) {
-        if (!(r->inside = malloc(sizeof *r->inside))) st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
-        else if ((st = ws_inside_from_json(ctx, in, r->inside))) ws_fail_prefix(ctx, st, "record field 'inside': ");
-        if (st) ws_run_result_free(r);
+    if (!st && (st = ws_inside_from_json_new(ctx, cJSON_GetObjectItemCaseSensitive(j, "inside"), &r->inside))) {
+        ws_fail_prefix(ctx, st, "record field 'inside': ");
+        ws_run_result_free(r);
     }
     return st;
 }
