@@ -107,7 +107,7 @@ $(BUILD)/warmstart: $(CLI_OBJ) $(BUILD)/libwarmstart.a
 $(BUILD)/test_unit: $(TEST_OBJ) $(BUILD)/libwarmstart.a
 	$(CC) -o $@ $^ $(CHECK_LIBS) $(PKG_LIBS) $(LDLIBS)
 
-$(BUILD)/parity_tool: $(BUILD)/tests/parity/parity_tool.o $(BUILD)/libwarmstart.a
+$(BUILD)/parity_tool: $(BUILD)/tests/parity/parity_tool.o $(BUILD)/tests/parity/parity_learner.o $(BUILD)/libwarmstart.a
 	$(CC) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
 # The shared library links its dependencies (and the rpath to the OpenMP OpenBLAS), so that

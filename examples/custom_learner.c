@@ -24,10 +24,11 @@ static size_t module_len(const char *param) {
 
 // Each round after the first: the parameters of the last k modules from the fresh
 // initialisation drawn for the round (the random learner's), the rest kept (warm).
-static ws_status reset_last_begin(void *user, ws_ctx *ctx, ws_model *m, const ws_model *fresh,
-                                  const ws_round_env *env) {
-    (void)ctx, (void)env;
-    const reset_last *r = user;
+static ws_status reset_last_begin(const ws_hook_env *h) {
+    if (h->env->round == 0) return WS_OK; // the first round starts from the shared initialisation
+    const reset_last *r = h->def->user;
+    ws_model *m = h->m;
+    const ws_model *fresh = h->fresh;
     int modules = 0;
     for (int p = m->nparams - 1; p >= 0; p--) {
         const ws_param *q = &m->params[p];
@@ -41,8 +42,8 @@ static ws_status reset_last_begin(void *user, ws_ctx *ctx, ws_model *m, const ws
 }
 
 // What the configuration records of it, beside its name and kind ("custom").
-static void reset_last_record(void *user, cJSON *rec) {
-    cJSON_AddNumberToObject(rec, "layers_reset", ((const reset_last *)user)->k);
+static void reset_last_record(const ws_learner *def, cJSON *rec) {
+    cJSON_AddNumberToObject(rec, "layers_reset", ((const reset_last *)def->user)->k);
 }
 
 static const ws_learner_ops RESET_LAST = {.begin = reset_last_begin, .record = reset_last_record};

@@ -94,7 +94,10 @@ static ws_status train_and_eval(ws_ctx *ctx, const ws_batch_config *cfg, const w
         ws_free(scratch);
         return ws_fail_prefix(ctx, st, "seed %llu, %s: ", (unsigned long long)seed, rl->learner);
     }
-    st = ws_evaluate(ctx, m, s->eval_ds, norm, s->eval, s->n_eval, cfg->base.eval_batch, &out->test_acc, &out->test_loss);
+    // The model the learner gives to evaluate (Hare & Tortoise: the tortoise), else the trained one.
+    ws_model *judged = ls ? ws_learner_eval_model(ls, m) : m;
+    st = ws_evaluate(ctx, judged, s->eval_ds, norm, s->eval, s->n_eval, cfg->base.eval_batch, &out->test_acc,
+                     &out->test_loss);
     if (!st && cfg->nshrink) {
         ws_shrink_curve *c = &out->shrink;
         const size_t bytes = sizeof(double) * (size_t)cfg->nshrink;

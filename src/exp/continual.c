@@ -210,7 +210,7 @@ ws_status ws_continual_chain_step(ws_continual_chain *c, ws_continual_task *rec)
                         .idx = idx, .n = task.train.n, .batch = cfg->base.batch};
     st = train_task(c, &task, &env, rec);
     if (!st)
-        st = ws_evaluate(ctx, c->m, &task.eval, &c->norm, idx, task.eval.n, cfg->base.eval_batch, &rec->test_acc,
+        st = ws_evaluate(ctx, ws_learner_eval_model(&c->ls, c->m), &task.eval, &c->norm, idx, task.eval.n, cfg->base.eval_batch, &rec->test_acc,
                          &rec->test_loss);
     // Inside the network, on a probe of the task's held-out examples (its labels).
     ws_probe probe = {0};

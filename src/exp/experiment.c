@@ -214,9 +214,11 @@ ws_status ws_experiment_set(ws_ctx *ctx, ws_experiment *e, const char *key, cons
 
 ws_status ws_experiment_add_learner(ws_ctx *ctx, ws_experiment *e, const ws_learner *l) {
     if (e->ncustom == WS_MAX_LEARNERS) return ws_fail(ctx, WS_ERR_ARG, "more than %d learners", WS_MAX_LEARNERS);
-    if (l->kind == WS_LEARNER_CUSTOM && (!l->name[0] || strpbrk(l->name, ",:/ ") || !l->ops || !l->ops->begin))
-        return ws_fail(ctx, WS_ERR_ARG, "custom learner '%s': it needs a name without ',', ':', '/' or spaces, and a "
-                                        "begin function", l->name);
+    if (l->kind == WS_LEARNER_CUSTOM && (!l->name[0] || strpbrk(l->name, ",:/ ") || !l->ops))
+        return ws_fail(ctx, WS_ERR_ARG, "custom learner '%s': it needs a name without ',', ':', '/' or spaces, and its "
+                                        "hooks (ws_learner_ops)", l->name);
+    if (l->kind == WS_LEARNER_CUSTOM && (!l->ops->save) != (!l->ops->load))
+        return ws_fail(ctx, WS_ERR_ARG, "custom learner '%s': save and load come as a pair", l->name);
     e->custom[e->ncustom++] = *l;
     return WS_OK;
 }

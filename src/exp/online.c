@@ -273,7 +273,7 @@ ws_status ws_online_chain_step(ws_online_chain *c, ws_online_round *rec) {
     if (!st) st = ws_learner_end(&c->ls, mm, &env);
     if (st) goto failed;
     rec->units_replaced = c->ls.replaced - replaced0;
-    if ((st = ws_evaluate(ctx, mm, c->s.eval_ds, &c->norm, c->s.eval, c->s.n_eval, cfg->base.eval_batch, &rec->test_acc,
+    if ((st = ws_evaluate(ctx, ws_learner_eval_model(&c->ls, mm), c->s.eval_ds, &c->norm, c->s.eval, c->s.n_eval, cfg->base.eval_batch, &rec->test_acc,
                           &rec->test_loss)))
         goto failed;
     c->cum += rec->train.seconds;

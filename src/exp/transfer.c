@@ -37,7 +37,8 @@ static ws_status fit(ws_ctx *ctx, const ws_transfer_config *cfg, const ws_source
     ws_status st =
         ws_train_to_threshold(ctx, m, opt, &src->train, norm, idx, n, &tc, seed, order_stream, NULL, NULL, &out->train);
     if (st) return ws_fail_prefix(ctx, st, "seed %llu, %s: ", (unsigned long long)seed, who);
-    st = ws_evaluate(ctx, m, s->eval_ds, norm, s->eval, s->n_eval, cfg->base.eval_batch, &out->test_acc,
+    st = ws_evaluate(ctx, ls ? ws_learner_eval_model(ls, m) : m, s->eval_ds, norm, s->eval, s->n_eval, cfg->base.eval_batch,
+                     &out->test_acc,
                      &out->test_loss);
     return st ? st : ws_probe_measure(ctx, m, w0, probe, &out->inside);
 }

@@ -70,6 +70,7 @@ static const char HELP[] =
 
 const char *ws_learner_kind_name(ws_learner_kind k) {
     if (k == WS_LEARNER_CUSTOM) return "custom"; // not a name to parse: made in C (ws_learner_custom)
+    if (k == WS_LEARNER_REMEDY) return "remedy"; // each has its own name (ws_remedy.name)
     for (int i = 0; i < NKINDS; i++)
         if (KINDS[i].kind == k) return KINDS[i].name;
     return "?";
@@ -95,6 +96,24 @@ ws_learner ws_learner_default(ws_learner_kind kind) {
     return l;
 }
 
+// A remedy with its defaults (name = the remedy's name).
+static ws_learner remedy_default(const ws_remedy *r) {
+    ws_learner l;
+    memset(&l, 0, sizeof l);
+    l.kind = WS_LEARNER_REMEDY;
+    l.layer_norm = l.activation = -1;
+    snprintf(l.name, sizeof l.name, "%s", r->name);
+    l.remedy = r;
+    l.ops = &r->ops;
+    for (int i = 0; i < r->nparams; i++) l.p[i] = r->params[i].def;
+    return l;
+}
+
+// The kind a record names: the remedy's own name for a remedy.
+static const char *kind_label(const ws_learner *l) {
+    return l->kind == WS_LEARNER_REMEDY ? l->remedy->name : ws_learner_kind_name(l->kind);
+}
+
 ws_learner ws_learner_custom(const char *name, const ws_learner_ops *ops, void *user) {
     ws_learner l;
     memset(&l, 0, sizeof l);
@@ -113,7 +132,13 @@ int ws_learner_default_list(ws_learner *out, int cap) {
     return 2;
 }
 
-const char *ws_learner_help(void) { return HELP; }
+const char *ws_learner_help(void) {
+    static char all[sizeof HELP + 8192];
+    if (all[0]) return all;
+    size_t w = (size_t)snprintf(all, sizeof all, "%s", HELP);
+    for (int i = 0; ws_remedy_at(i) && w < sizeof all; i++) w += (size_t)snprintf(all + w, sizeof all - w, "%s", ws_remedy_at(i)->help);
+    return all;
+}
 
 static int parse_number(const char *v, double lo, double hi, double *out) {
     char *end;
@@ -208,6 +233,26 @@ static ws_status parse_param(ws_ctx *ctx, const char *spec, const kind_info *k, 
     return WS_OK;
 }
 
+// One KEY=VALUE of a remedy's own parameters into l; 0 when the remedy has no such key.
+static int parse_remedy_param(ws_ctx *ctx, const char *spec, const char *key, const char *val, ws_learner *l,
+                              ws_status *st) {
+    const ws_remedy *r = l->remedy;
+    for (int i = 0; i < r->nparams; i++) {
+        const ws_param_def *d = &r->params[i];
+        if (strcmp(d->key, key)) continue;
+        double x;
+        if (parse_number(val, d->lo, d->hi, &x) && (!d->whole || x == floor(x))) {
+            l->p[i] = x;
+            *st = WS_OK;
+        } else {
+            *st = ws_fail(ctx, WS_ERR_ARG, "learner '%s': %s=%s: expected %s in [%g, %g]", spec, key, val,
+                          d->whole ? "a whole number" : "a number", d->lo, d->hi);
+        }
+        return 1;
+    }
+    return 0;
+}
+
 ws_status ws_learner_parse(ws_ctx *ctx, const char *spec, ws_learner *out) {
     char buf[256];
     if (!*spec) return ws_fail(ctx, WS_ERR_ARG, "empty learner name");
@@ -219,13 +264,21 @@ ws_status ws_learner_parse(ws_ctx *ctx, const char *spec, ws_learner *out) {
     const kind_info *k = NULL;
     for (int i = 0; i < NKINDS; i++)
         if (!strcmp(KINDS[i].name, buf)) k = &KINDS[i];
-    if (!k) {
-        char names[512];
+    const ws_remedy *remedy = k ? NULL : ws_remedy_find(buf);
+    if (!k && !remedy) {
+        char names[1024];
         size_t w = 0;
         for (int i = 0; i < NKINDS; i++) w += (size_t)snprintf(names + w, sizeof names - w, "%s%s", i ? ", " : "", KINDS[i].name);
+        for (int i = 0; ws_remedy_at(i); i++) w += (size_t)snprintf(names + w, sizeof names - w, ", %s", ws_remedy_at(i)->name);
         return ws_fail(ctx, WS_ERR_ARG, "unknown learner '%s' (known: %s)", buf, names);
     }
-    ws_learner l = ws_learner_default(k->kind);
+    // A remedy's keys, for the message that lists what it takes.
+    char keys[256] = "";
+    kind_info remedy_info = {WS_LEARNER_REMEDY, buf, keys};
+    for (int i = 0; remedy && i < remedy->nparams; i++)
+        snprintf(keys + strlen(keys), sizeof keys - strlen(keys), "%s%s", i ? " " : "", remedy->params[i].key);
+    if (remedy) k = &remedy_info;
+    ws_learner l = remedy ? remedy_default(remedy) : ws_learner_default(k->kind);
     snprintf(l.name, sizeof l.name, "%s", spec);
     for (char *p = colon ? colon + 1 : NULL; p;) {
         char *next = strchr(p, ':');
@@ -234,7 +287,8 @@ ws_status ws_learner_parse(ws_ctx *ctx, const char *spec, ws_learner *out) {
         if (!eq || eq == p || !eq[1])
             return ws_fail(ctx, WS_ERR_ARG, "learner '%s': '%s' is not KEY=VALUE", spec, p);
         *eq = 0;
-        ws_status st = parse_param(ctx, spec, k, p, eq + 1, &l);
+        ws_status st = WS_OK;
+        if (!remedy || !parse_remedy_param(ctx, spec, p, eq + 1, &l, &st)) st = parse_param(ctx, spec, k, p, eq + 1, &l);
         if (st) return st;
         p = next;
     }
@@ -282,7 +336,7 @@ void ws_learner_file_name(const char *name, char *out, size_t cap) {
 cJSON *ws_learner_json(const ws_learner *l) {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "name", l->name);
-    cJSON_AddStringToObject(j, "kind", ws_learner_kind_name(l->kind));
+    cJSON_AddStringToObject(j, "kind", kind_label(l));
     switch (l->kind) {
     case WS_LEARNER_SHRINK_PERTURB:
         cJSON_AddNumberToObject(j, "lambda", l->lambda);
@@ -309,8 +363,12 @@ cJSON *ws_learner_json(const ws_learner *l) {
         cJSON_AddNumberToObject(j, "alpha", l->alpha);
         cJSON_AddNumberToObject(j, "lambda", l->lambda);
         break;
+    case WS_LEARNER_REMEDY:
+        for (int i = 0; i < l->remedy->nparams; i++) cJSON_AddNumberToObject(j, l->remedy->params[i].record, l->p[i]);
+        if (l->ops->record) l->ops->record(l, j);
+        break;
     case WS_LEARNER_CUSTOM:
-        if (l->ops && l->ops->record) l->ops->record(l->user, j);
+        if (l->ops && l->ops->record) l->ops->record(l, j);
         break;
     case WS_LEARNER_CBP:
         cJSON_AddNumberToObject(j, "replacement_rate", l->replace_rate);
@@ -369,6 +427,7 @@ ws_status ws_learner_check(ws_ctx *ctx, const ws_learner *l, const ws_model *m) 
                            l->name, l->pattern, m->arch, m->params[0].name);
     }
     if (l->kind == WS_LEARNER_CBP) return ws_cbp_check(ctx, l, m);
+    if (l->kind == WS_LEARNER_REMEDY && l->remedy->check) return l->remedy->check(ctx, l, m);
     return WS_OK;
 }
 
@@ -411,13 +470,15 @@ ws_status ws_learner_state_init(ws_ctx *ctx, ws_learner_state *s, const ws_learn
     // The learners that take (some of) a fresh initialisation hold a model to draw it in.
     const int takes_fresh = def->kind == WS_LEARNER_RANDOM || def->kind == WS_LEARNER_SHRINK_PERTURB ||
                             def->kind == WS_LEARNER_PARTIAL || def->kind == WS_LEARNER_HEAD_RESET ||
-                            def->kind == WS_LEARNER_CUSTOM;
+                            def->kind == WS_LEARNER_CUSTOM || def->kind == WS_LEARNER_REMEDY;
     if (takes_fresh && (st = ws_model_create(ctx, &s->fresh, &m->spec))) return st;
     if (def->kind == WS_LEARNER_L2_INIT && !(s->theta0 = ws_alloc(ctx, sizeof(float) * (size_t)s->n))) st = WS_ERR_NOMEM;
     if (def->kind == WS_LEARNER_EWC && (!(s->anchor = ws_alloc(ctx, sizeof(float) * (size_t)s->n)) ||
                                         !(s->fisher = ws_alloc(ctx, sizeof(float) * (size_t)s->n))))
         st = WS_ERR_NOMEM;
     if (!st && def->kind == WS_LEARNER_CBP) st = ws_cbp_create(ctx, def, m, &s->cbp);
+    if (!st && def->ops && def->ops->create && (st = def->ops->create(ctx, def, m, &s->own)) && !strstr(ctx->err, def->name))
+        ws_fail_prefix(ctx, st, "learner '%s': ", def->name);
     if (st) ws_learner_state_free(s);
     return st;
 }
@@ -429,6 +490,7 @@ void ws_learner_state_free(ws_learner_state *s) {
     ws_free(s->fisher);
     ws_optim_free(&s->opt);
     ws_cbp_free(s->cbp);
+    if (s->own && s->def->ops && s->def->ops->destroy) s->def->ops->destroy(s->own);
     memset(s, 0, sizeof *s);
 }
 
@@ -472,6 +534,23 @@ static ws_status reset_buffers(ws_learner_state *s, ws_model *m, const ws_round_
     }
     take_fresh_buffers(m, s->fresh);
     return WS_OK;
+}
+
+// What a custom learner's or remedy's hook is handed.
+static ws_hook_env hook_env(ws_learner_state *s, ws_model *m, ws_optim *opt, int b) {
+    return (ws_hook_env){.ctx = s->ctx, .def = s->def, .state = s->own, .m = m, .opt = opt, .fresh = s->fresh,
+                         .seed = s->seed, .step = s->steps, .batch = b, .replaced = &s->replaced};
+}
+
+void ws_hook_fresh(const ws_hook_env *h, uint64_t draw) {
+    ws_rng r = ws_rng_stream(h->seed, "remedy-fresh", draw);
+    ws_model_init(h->fresh, &r);
+}
+
+ws_model *ws_learner_eval_model(ws_learner_state *s, ws_model *m) {
+    const ws_learner_ops *ops = s->def->ops;
+    ws_model *e = ops && ops->eval_model && s->own ? ops->eval_model(s->own) : NULL;
+    return e ? e : m;
 }
 
 ws_status ws_learner_begin(ws_learner_state *s, ws_model *m, const ws_round_env *env) {
@@ -527,7 +606,12 @@ ws_status ws_learner_begin(ws_learner_state *s, ws_model *m, const ws_round_env 
         if (later) st = ws_dash(ctx, m, env->d, env->norm, env->idx, env->n, env->batch, (float)l->alpha, (float)l->lambda);
         break;
     case WS_LEARNER_CUSTOM:
-        if (later && l->ops && l->ops->begin) st = l->ops->begin(l->user, ctx, m, s->fresh, env);
+    case WS_LEARNER_REMEDY:
+        if (l->ops && l->ops->begin) {
+            ws_hook_env h = hook_env(s, m, s->opt_ready ? &s->opt : NULL, 0);
+            h.env = env;
+            st = l->ops->begin(&h);
+        }
         if (st && !strstr(ctx->err, l->name)) ws_fail_prefix(ctx, st, "learner '%s': ", l->name);
         break;
     default: break; // warm, ewc, l2-init, cbp begin where they ended
@@ -606,10 +690,43 @@ static ws_status cbp_hook(void *user, ws_model *m, ws_optim *opt, int b) {
     return WS_OK;
 }
 
+// A custom learner's or remedy's step hooks, with their errors named.
+static ws_status own_hook(ws_learner_state *s, ws_learner_hook hook, ws_model *m, ws_optim *opt, int b) {
+    ws_hook_env h = hook_env(s, m, opt, b);
+    ws_status st = hook(&h);
+    if (st && !strstr(s->ctx->err, s->def->name)) ws_fail_prefix(s->ctx, st, "learner '%s': ", s->def->name);
+    return st;
+}
+
+static ws_status own_after_backward(void *user, ws_model *m, ws_optim *opt, int b) {
+    ws_learner_state *s = user;
+    return own_hook(s, s->def->ops->after_backward, m, opt, b);
+}
+
+static ws_status own_update(void *user, ws_model *m, ws_optim *opt, int b) {
+    ws_learner_state *s = user;
+    return own_hook(s, s->def->ops->update, m, opt, b);
+}
+
+// Counts every update (the hooks' `step`, kept in the checkpoint), then the learner's own hook.
+static ws_status own_after_step(void *user, ws_model *m, ws_optim *opt, int b) {
+    ws_learner_state *s = user;
+    s->steps++;
+    return s->def->ops->after_step ? own_hook(s, s->def->ops->after_step, m, opt, b) : WS_OK;
+}
+
 void ws_learner_hooks(ws_learner_state *s, ws_train_config *tc) {
     tc->hook_user = s;
     tc->after_backward = NULL;
     tc->after_step = NULL;
+    tc->update = NULL;
+    if (s->def->ops) {
+        const ws_learner_ops *ops = s->def->ops;
+        tc->after_backward = ops->after_backward ? own_after_backward : NULL;
+        tc->update = ops->update ? own_update : NULL;
+        tc->after_step = own_after_step;
+        return;
+    }
     if (s->def->kind == WS_LEARNER_L2_INIT || s->def->kind == WS_LEARNER_L2 ||
         (s->def->kind == WS_LEARNER_EWC && s->fisher_ready))
         tc->after_backward = penalty_hook;
@@ -618,6 +735,13 @@ void ws_learner_hooks(ws_learner_state *s, ws_train_config *tc) {
 }
 
 ws_status ws_learner_end(ws_learner_state *s, ws_model *m, const ws_round_env *env) {
+    if (s->def->ops && s->def->ops->end) {
+        ws_hook_env h = hook_env(s, m, s->opt_ready ? &s->opt : NULL, 0);
+        h.env = env;
+        ws_status st = s->def->ops->end(&h);
+        if (st && !strstr(s->ctx->err, s->def->name)) ws_fail_prefix(s->ctx, st, "learner '%s': ", s->def->name);
+        return st;
+    }
     if (s->def->kind != WS_LEARNER_EWC) return WS_OK;
     const ws_learner *l = s->def;
     int64_t n = env->n;
@@ -659,7 +783,9 @@ void ws_learner_state_save(const ws_learner_state *s, ws_ckpt *c) {
     ws_ckpt_int(c, "learner.started", s->started);
     ws_ckpt_int(c, "learner.fisher_ready", s->fisher_ready);
     ws_ckpt_int(c, "learner.replaced", s->replaced);
-    if (s->def->every_step) ws_ckpt_int(c, "learner.steps", s->steps);
+    const ws_learner_ops *ops = s->def->ops;
+    if (s->def->every_step || ops) ws_ckpt_int(c, "learner.steps", s->steps);
+    if (ops && ops->save && s->own) ops->save(s->own, c);
     if (s->opt_ready) {
         ws_ckpt_int(c, "learner.opt_step", s->opt.step);
         ws_ckpt_f32(c, "learner.opt.buf1", s->opt.buf1, s->opt.buf1 ? s->n : 0);
@@ -715,7 +841,9 @@ ws_status ws_learner_state_load(ws_learner_state *s, const ws_opt_config *opt_cf
             (st = ws_ckpt_get_f64(ctx, f, path, cbp_key(name, sizeof name, k, "due"), ws_cbp_due(s->cbp, k), 1)))
             return st;
     }
-    if (s->def->every_step && (st = ws_ckpt_get_int(ctx, f, path, "learner.steps", &s->steps))) return st;
+    const ws_learner_ops *ops = s->def->ops;
+    if ((s->def->every_step || ops) && (st = ws_ckpt_get_int(ctx, f, path, "learner.steps", &s->steps))) return st;
+    if (ops && ops->load && s->own && (st = ops->load(s->own, ctx, f, path))) return st;
     s->started = (int)started;
     s->fisher_ready = (int)fisher_ready;
     s->replaced = replaced;

@@ -44,9 +44,14 @@ typedef enum {
     WS_LEARNER_DASH,           // direction-aware shrinking (Shin et al. 2024)
     WS_LEARNER_CBP,            // continual backprop (Dohare et al. 2024)
     WS_LEARNER_CUSTOM,         // defined by the program that runs the experiment (ws_learner_custom)
+    WS_LEARNER_REMEDY,         // one of the remedies written with the public hooks (ws_remedy: ReDo, ...)
 } ws_learner_kind;
 
 struct ws_learner_ops;
+struct ws_remedy;
+
+// The most parameters a remedy (ws_remedy) declares.
+#define WS_REMEDY_MAX_PARAMS 8
 
 // BatchNorm running statistics when a learner begins a round after the first: taken
 // from a freshly built model (the official code: every round builds a new model and
@@ -78,8 +83,10 @@ typedef struct {
     // Only where each learner builds its own network (online, active, continual).
     int layer_norm;         // 0 or 1
     int activation;         // a ws_activation
-    const struct ws_learner_ops *ops; // custom: what it does, and its own data
-    void *user;
+    const struct ws_learner_ops *ops; // custom and remedies: what it does
+    void *user;                       // custom: its own data
+    const struct ws_remedy *remedy;   // a remedy: its declaration (name, parameters, hooks)
+    double p[WS_REMEDY_MAX_PARAMS];   // a remedy: its parameters, in the order it declares them
 } ws_learner;
 
 // The kinds' names ("warm", "shrink-perturb", ...) and parsing.
@@ -143,23 +150,85 @@ typedef struct ws_learner_state {
     int64_t replaced;        // cbp: units replaced so far
     uint64_t seed;           // the seed of the rounds (shrink-perturb every step draws its fresh models from it)
     int64_t steps;           // updates so far, every round (shrink-perturb every step: the stream's index)
+    void *own;               // custom learners and remedies: the state their `create` made
 } ws_learner_state;
 
-// A learner defined by the program that runs the experiment: a new remedy in a few lines,
-// run side by side with the built-in ones, recorded, resumed and reported as they are.
-// `begin` is called where the built-in learners act: when a round after the first begins
-// (the two-phase experiment's phase 2; transfer's training on B), with the learner's model
-// from the last round in m and, in `fresh`, a fresh initialisation drawn for the round (the
-// random learner's, bit for bit); on return m holds the model the round starts from. Its
-// optimizer is rebuilt every round unless keep_optim. State it keeps across rounds beyond
-// the model is its own (not in the chains' checkpoints): keep it derivable from the model
-// and env, or accept that a resumed chain starts it over.
+// ---- the hooks a remedy is written with -----------------------------------------------------
+//
+// A learner defined by the program that runs the experiment (ws_learner_custom), and every
+// remedy since 2023 in src/learn/ (ReDo, resets, Hare & Tortoise, ...: ws_remedy), is a set of
+// optional hooks, called where the built-in learners act. Each gets one ws_hook_env: the
+// learner's model and optimizer, its own state (made by `create` once per chain), a model of
+// the same architecture to draw fresh initialisations into, and the counts it may key on.
+// Runs, records, checkpoints, resumes and reports treat such a learner as a built-in one.
+typedef struct ws_hook_env {
+    ws_ctx *ctx;
+    const ws_learner *def;   // its parameters (def->p for a remedy, def->user for a custom learner)
+    void *state;             // what `create` made (NULL without one)
+    ws_model *m;             // the model it trains
+    ws_optim *opt;           // its optimizer; NULL in `begin` before its first round's exists (the
+                             // state is then rebuilt after begin unless keep-optim)
+    ws_model *fresh;         // begin: the round's fresh initialisation (the random learner's); step
+                             // hooks: a model to draw into (ws_hook_fresh)
+    uint64_t seed;           // the seed of the rounds
+    int64_t step;            // updates so far, every round counted; in after_step, this one included
+    int batch;               // step hooks: the batch's size; m's activations are its forward's
+    const struct ws_round_env *env; // begin, end: the round
+    int64_t *replaced;       // units it has reset so far: add to it (recorded as cbp's are)
+} ws_hook_env;
+
+typedef ws_status (*ws_learner_hook)(const ws_hook_env *h);
+
 typedef struct ws_learner_ops {
-    ws_status (*begin)(void *user, ws_ctx *ctx, ws_model *m, const ws_model *fresh, const struct ws_round_env *env);
-    void (*record)(void *user, cJSON *rec); // optional: its parameters, added to its configuration record
+    // Its own state for one chain (a learner's seed and run): made when the chain starts, with
+    // the model it will train (initialised or not); freed by `destroy`.
+    ws_status (*create)(ws_ctx *ctx, const ws_learner *def, const ws_model *m, void **state);
+    void (*destroy)(void *state);
+    // When a round begins (every round, the first included: env->round 0), with the learner's
+    // model from the last round in m; on return m holds the model the round starts from.
+    ws_learner_hook begin;
+    ws_learner_hook after_backward; // each step: after the gradient, before the update (a penalty's gradient)
+    ws_learner_hook update;         // each step: the update itself, instead of the optimizer's (UPGD)
+    ws_learner_hook after_step;     // each step: after the update (units reset, weights clipped)
+    ws_learner_hook end;            // when the round has trained (on env's examples)
+    // The model the scenario evaluates (held-out accuracy), if not the trained one (Hare &
+    // Tortoise: the tortoise). NULL: the trained one.
+    ws_model *(*eval_model)(void *state);
+    // Its state in the chain's checkpoint: names beginning "learner.own.", read back by `load`
+    // into a state made by `create` for the same learner and model. Without these, a resumed
+    // chain starts its state over.
+    void (*save)(const void *state, ws_ckpt *c);
+    ws_status (*load)(void *state, ws_ctx *ctx, const ws_st_file *f, const char *path);
+    void (*record)(const ws_learner *def, cJSON *rec); // optional: its parameters, added to its configuration record
 } ws_learner_ops;
 
-// A custom learner named `name` (unique among an experiment's learners; no ',' or ':').
+// Draw a fresh initialisation of the whole architecture into h->fresh from the learner's own
+// stream ("remedy-fresh", draw): the same draws for the same (seed, draw) in every run.
+void ws_hook_fresh(const ws_hook_env *h, uint64_t draw);
+
+// A remedy's parameter: KEY=VALUE in its spec, with its default and range.
+typedef struct ws_param_def {
+    const char *key;     // "tau"
+    double def;          // its default
+    double lo, hi;       // the accepted range, both included
+    int whole;           // 1: a whole number
+    const char *record;  // its name in the record ("dormant_threshold")
+} ws_param_def;
+
+// A remedy as one declaration: its name in specs, its help paragraph (the CLI's shape: 18
+// columns of indent, 100 wide), its parameters, a check of the model (refuse what it cannot
+// run, one message naming both), and its hooks. learn/remedies.c lists them.
+typedef struct ws_remedy {
+    const char *name;
+    const char *help;
+    const ws_param_def *params;
+    int nparams;
+    ws_status (*check)(ws_ctx *ctx, const ws_learner *l, const ws_model *m);
+    ws_learner_ops ops;
+} ws_remedy;
+
+// A custom learner named `name` (unique among an experiment's learners; no ',' or ':'),
+// with user for its own use (def->user in the hooks).
 ws_learner ws_learner_custom(const char *name, const ws_learner_ops *ops, void *user);
 
 ws_status ws_learner_state_init(ws_ctx *ctx, ws_learner_state *s, const ws_learner *def, const ws_model *m);
@@ -185,6 +254,14 @@ ws_status ws_learner_optimizer(ws_learner_state *s, const ws_opt_config *cfg, ws
 
 // Install the learner's training hooks (penalties, continual backprop) in tc.
 void ws_learner_hooks(ws_learner_state *s, ws_train_config *tc);
+
+// The model the scenario evaluates: m, or the one the learner gives (Hare & Tortoise's tortoise).
+ws_model *ws_learner_eval_model(ws_learner_state *s, ws_model *m);
+
+// The remedies since 2023 (learn/remedies.c), by name; NULL when none has it.
+const ws_remedy *ws_remedy_find(const char *name);
+// The i-th remedy, NULL past the last.
+const ws_remedy *ws_remedy_at(int i);
 
 // After a round has trained on env's examples: EWC's anchor and Fisher.
 ws_status ws_learner_end(ws_learner_state *s, ws_model *m, const ws_round_env *env);

@@ -180,7 +180,11 @@ ws_status ws_train_to_threshold(ws_ctx *ctx, ws_model *m, ws_optim *opt, const w
                 goto done;
             }
             if (cfg->after_backward && (st = cfg->after_backward(cfg->hook_user, m, opt, b))) goto done;
-            ws_optim_step(opt, m->w, m->g);
+            if (cfg->update) {
+                if ((st = cfg->update(cfg->hook_user, m, opt, b))) goto done;
+            } else {
+                ws_optim_step(opt, m->w, m->g);
+            }
             if (cfg->after_step && (st = cfg->after_step(cfg->hook_user, m, opt, b))) goto done;
             out->steps++;
             loss_sum += loss * b;

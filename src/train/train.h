@@ -95,6 +95,7 @@ typedef struct {
     ws_epoch_model_fn after_epoch; // optional
     void *after_epoch_user;
     ws_step_hook after_backward;   // optional: after the gradient, before the update (a penalty's gradient)
+    ws_step_hook update;           // optional: the update itself, instead of ws_optim_step (UPGD)
     ws_step_hook after_step;       // optional: after the update (continual backprop's replacements)
     void *hook_user;
     int probe_every;               // > 0 with probe: measure every this many steps (and before the first)

@@ -63,13 +63,14 @@
 #include "nn/model.h"
 #include "ops/backend.h"
 #include "optim/optim.h"
+#include "parity_tool.h"
 
-static int fail(const char *msg) {
+int fail(const char *msg) {
     fprintf(stderr, "parity_tool: error: %s\n", msg);
     return 1;
 }
 
-static int usage(void) {
+int usage(void) {
     fprintf(stderr,
             "usage: parity_tool step MODEL IN.safetensors OUT.safetensors [--opt sgd|adam] [--lr X]\n"
             "         [--momentum X] [--nesterov] [--wd X] [--adamw] [--beta1 X] [--beta2 X] [--eps X]\n"
@@ -77,11 +78,13 @@ static int usage(void) {
             "         [--load CKPT] [--save CKPT]\n"
             "MODEL: mlp:IN:H1,H2,...:CLASSES[:tanh|:crelu][:ln][:nobias] | logreg:IN:CLASSES[:nobias] |\n"
             "       resnet18:C:H:W:WIDTH:CLASSES | cnn:C:H:W:CHANNELS:H1,H2:CLASSES[:crelu][:ln]\n"
-            "       parity_tool inside MODEL IN.safetensors [--backend B] [--threads N] [--plan N] [--chunk N]\n");
+            "       parity_tool inside MODEL IN.safetensors [--backend B] [--threads N] [--plan N] [--chunk N]\n"
+            "       parity_tool learner MODEL LEARNER IN.safetensors OUT.safetensors [--opt sgd|adam] [--lr X]\n"
+            "         [--wd X] [--steps N] [--seed S] [--begin R] [--trace] [--threads N] [--backend B]\n");
     return 2;
 }
 
-static int parse_int(const char *s, int *out) {
+int parse_int(const char *s, int *out) {
     char *end;
     long v = strtol(s, &end, 10);
     if (end == s || *end || v < 1 || v > 100000000) return -1;
@@ -89,7 +92,7 @@ static int parse_int(const char *s, int *out) {
     return 0;
 }
 
-static int parse_float(const char *s, float *out) {
+int parse_float(const char *s, float *out) {
     char *end;
     *out = strtof(s, &end);
     return end == s || *end ? -1 : 0;
@@ -118,7 +121,7 @@ static int parse_hidden(char *list, ws_model_spec *spec) {
 
 // "mlp:784:100,100:10[:tanh|:crelu][:ln][:nobias]" | "logreg:3072:10[:nobias]" | "resnet18:3:32:32:16:10" |
 // "cnn:3:32:32:16:100,100:10[:crelu][:ln]"
-static int parse_spec(const char *s, ws_model_spec *spec) {
+int parse_spec(const char *s, ws_model_spec *spec) {
     memset(spec, 0, sizeof *spec);
     char buf[256];
     if (strlen(s) >= sizeof buf) return -1;
@@ -162,7 +165,7 @@ static int parse_spec(const char *s, ws_model_spec *spec) {
 }
 
 // Copy every parameter and buffer from the input file (checked: dtype, exact shape).
-static ws_status load_state(ws_ctx *ctx, ws_model *m, const ws_st_file *f, const char *path) {
+ws_status load_state(ws_ctx *ctx, ws_model *m, const ws_st_file *f, const char *path) {
     for (int i = 0; i < m->nparams; i++) {
         const ws_param *p = &m->params[i];
         const ws_st_tensor *t = ws_st_find(f, p->name);
@@ -185,15 +188,8 @@ static ws_status load_state(ws_ctx *ctx, ws_model *m, const ws_st_file *f, const
     return WS_OK;
 }
 
-// Output tensors: names and data are owned here until the file is written.
-typedef struct {
-    ws_st_entry *e;
-    char **names;
-    void **bufs;
-    int n, cap;
-} out_list;
 
-static int out_add(out_list *o, const char *name, ws_st_dtype dt, int ndim, const int64_t *dims, const void *data,
+int out_add(out_list *o, const char *name, ws_st_dtype dt, int ndim, const int64_t *dims, const void *data,
                    size_t bytes) {
     if (o->n == o->cap) {
         int cap = o->cap ? 2 * o->cap : 64;
@@ -227,7 +223,7 @@ static int out_add(out_list *o, const char *name, ws_st_dtype dt, int ndim, cons
     return 0;
 }
 
-static void out_free(out_list *o) {
+void out_free(out_list *o) {
     for (int i = 0; i < o->n; i++) {
         free(o->names[i]);
         free(o->bufs[i]);
@@ -239,7 +235,7 @@ static void out_free(out_list *o) {
 }
 
 // Add every parameter (from `arena`: weights or gradients) as "<prefix><name>".
-static int out_add_arena(out_list *o, const ws_model *m, const float *arena, const char *prefix) {
+int out_add_arena(out_list *o, const ws_model *m, const float *arena, const char *prefix) {
     for (int i = 0; i < m->nparams; i++) {
         const ws_param *p = &m->params[i];
         char name[160];
@@ -252,7 +248,7 @@ static int out_add_arena(out_list *o, const ws_model *m, const float *arena, con
 }
 
 // Add every buffer (as it is now) as "<prefix><name>", in its own dtype.
-static int out_add_buffers(out_list *o, const ws_model *m, const char *prefix) {
+int out_add_buffers(out_list *o, const ws_model *m, const char *prefix) {
     for (int i = 0; i < m->nbuffers; i++) {
         const ws_buffer *b = &m->buffers[i];
         char name[160];
@@ -728,5 +724,6 @@ int main(int argc, char **argv) {
     if (argc < 2) return usage();
     if (!strcmp(argv[1], "step")) return cmd_step(argc - 2, argv + 2);
     if (!strcmp(argv[1], "inside")) return cmd_inside(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "learner")) return cmd_learner(argc - 2, argv + 2);
     return usage();
 }

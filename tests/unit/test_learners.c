@@ -110,6 +110,16 @@ START_TEST(help_lists_every_kind) {
         ck_assert_msg(at >= prev, "%s out of order", head);
         prev = at;
     }
+    int remedy_lines = 0;
+    for (int i = 0; ws_remedy_at(i); i++) { // then each remedy's, in their table's order
+        char head[32];
+        snprintf(head, sizeof head, "  %-15s ", ws_remedy_at(i)->name);
+        const char *at = strstr(h, head);
+        ck_assert_msg(at && at[-1] == '\n' && at >= prev, "no paragraph for %s, or out of order", head);
+        prev = at;
+        for (const char *c = ws_remedy_at(i)->help; *c; c++) remedy_lines += *c == '\n';
+    }
+    ck_assert_int_gt(remedy_lines, 0);
     int lines = 0;
     for (const char *l = h; *l; lines++) {
         const char *e = strchr(l, '\n');
@@ -118,7 +128,7 @@ START_TEST(help_lists_every_kind) {
         ck_assert(e - l > 18 && (l[0] == ' ' && l[1] == ' '));
         l = e + 1;
     }
-    ck_assert_int_eq(lines, 30);
+    ck_assert_int_eq(lines, 30 + remedy_lines);
 }
 END_TEST
 
@@ -595,23 +605,18 @@ END_TEST
 // A custom learner (ws_learner_custom): one that takes the fresh initialisation it is handed
 // reproduces the random learner bit for bit; one that keeps its model reproduces warm; one
 // that fails names itself; its record carries its own parameters.
-static ws_status take_fresh(void *user, ws_ctx *c, ws_model *m, const ws_model *fresh, const ws_round_env *env) {
-    int *calls = user;
-    (*calls)++;
-    ck_assert_int_gt(env->round, 0);
-    return ws_model_copy_weights(c, m, fresh);
+static ws_status take_fresh(const ws_hook_env *h) {
+    (*(int *)h->def->user)++;
+    if (h->env->round == 0) return WS_OK; // begin is called for every round, the first included
+    return ws_model_copy_weights(h->ctx, h->m, h->fresh);
 }
-static ws_status keep(void *user, ws_ctx *c, ws_model *m, const ws_model *fresh, const ws_round_env *env) {
-    (void)c, (void)m, (void)fresh, (void)env;
-    (*(int *)user)++;
+static ws_status keep(const ws_hook_env *h) {
+    (*(int *)h->def->user)++;
     return WS_OK;
 }
-static ws_status refuse(void *user, ws_ctx *c, ws_model *m, const ws_model *fresh, const ws_round_env *env) {
-    (void)user, (void)m, (void)fresh, (void)env;
-    return ws_fail(c, WS_ERR_ARG, "no thanks");
-}
-static void describe(void *user, cJSON *rec) {
-    (void)user;
+static ws_status refuse(const ws_hook_env *h) { return ws_fail(h->ctx, WS_ERR_ARG, "no thanks"); }
+static void describe(const ws_learner *def, cJSON *rec) {
+    (void)def;
     cJSON_AddNumberToObject(rec, "k", 2);
 }
 
@@ -627,15 +632,15 @@ START_TEST(custom_learner_identities) {
     cfg.base.hidden[0] = cfg.base.hidden[1] = 16;
     cfg.k0 = 300, cfg.k = 150;
     int fresh_calls = 0, keep_calls = 0;
-    const ws_learner_ops as_random = {take_fresh, describe}, as_warm = {keep, NULL};
+    const ws_learner_ops as_random = {.begin = take_fresh, .record = describe}, as_warm = {.begin = keep};
     cfg.base.learners[2] = ws_learner_custom("fresh", &as_random, &fresh_calls);
     cfg.base.learners[3] = ws_learner_custom("kept", &as_warm, &keep_calls);
     cfg.base.nlearners = 4; // warm, random, then the two
     ws_online_seed_result r;
     ck_assert_int_eq(ws_online_run_seed(&ctx, &cfg, &src, 0, NULL, NULL, &r), WS_OK);
     const int nr = r.nrounds;
-    ck_assert_int_eq(fresh_calls, nr - 1);
-    ck_assert_int_eq(keep_calls, nr - 1);
+    ck_assert_int_eq(fresh_calls, nr);
+    ck_assert_int_eq(keep_calls, nr);
     for (int k = 0; k < nr; k++) {
         ck_assert_double_eq(r.rounds[2 * nr + k].test_acc, r.rounds[1 * nr + k].test_acc);
         ck_assert_double_eq(r.rounds[2 * nr + k].train.loss, r.rounds[1 * nr + k].train.loss);
@@ -648,7 +653,7 @@ START_TEST(custom_learner_identities) {
     ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(j, "kind")->valuestring, "custom");
     ck_assert_int_eq(cJSON_GetObjectItemCaseSensitive(j, "k")->valueint, 2);
     cJSON_Delete(j);
-    const ws_learner_ops no = {refuse, NULL};
+    const ws_learner_ops no = {.begin = refuse};
     cfg.base.learners[0] = ws_learner_custom("picky", &no, NULL);
     cfg.base.nlearners = 1;
     ck_assert_int_ne(ws_online_run_seed(&ctx, &cfg, &src, 0, NULL, NULL, &r), WS_OK);

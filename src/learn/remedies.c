@@ -1,0 +1,20 @@
+// The remedies since 2023, each one declaration written with the public hooks
+// (learn/learner.h: ws_remedy, ws_learner_ops) in its own file here. A new remedy is one
+// file and one line in REMEDIES; docs/LEARNERS.md gives each its paragraph and sources.
+#include "learn/learner.h"
+#include "learn/remedies.h"
+
+#include <string.h>
+
+static const ws_remedy *const REMEDIES[] = {
+    &ws_remedy_redo,
+};
+#define NREMEDIES ((int)(sizeof REMEDIES / sizeof REMEDIES[0]))
+
+const ws_remedy *ws_remedy_at(int i) { return i >= 0 && i < NREMEDIES ? REMEDIES[i] : NULL; }
+
+const ws_remedy *ws_remedy_find(const char *name) {
+    for (int i = 0; i < NREMEDIES; i++)
+        if (!strcmp(REMEDIES[i]->name, name)) return REMEDIES[i];
+    return NULL;
+}
