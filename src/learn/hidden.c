@@ -63,16 +63,19 @@ static void zero_moments(ws_optim *opt, int64_t off, int64_t len) {
     if (opt->buf2) memset(opt->buf2 + off, 0, sizeof(float) * (size_t)len);
 }
 
+// Weights [off, off + len) from `from` (NULL: all `value`), their moments zeroed (opt given).
 static void set_range(ws_model *m, ws_optim *opt, int64_t off, int64_t len, const float *from, float value) {
     for (int64_t i = 0; i < len; i++) m->w[off + i] = from ? from[off + i] : value;
     zero_moments(opt, off, len);
 }
 
-void ws_hidden_reset_unit(ws_model *m, const ws_hidden_layer *h, int u, const ws_model *fresh, int zero_bias,
+void ws_hidden_reset_unit(ws_model *m, const ws_hidden_layer *h, int u, const ws_model *fresh, int flags,
                           ws_optim *opt) {
     const ws_param *W = &m->params[m->layers[h->producer].param0];
     set_range(m, opt, W->offset + (int64_t)u * h->fan_in, h->fan_in, fresh->w, 0);
-    if (h->has_bias) set_range(m, opt, W[1].offset + u, 1, zero_bias ? NULL : fresh->w, 0);
+    if (h->has_bias)
+        set_range(m, flags & WS_UNIT_KEEP_BIAS_MOMENTS ? NULL : opt, W[1].offset + u, 1,
+                  flags & WS_UNIT_BIAS_ZERO ? NULL : fresh->w, 0);
     if (h->norm >= 0) { // LayerNorm's scale and offset of the unit's positions
         const ws_param *g = &m->params[m->layers[h->norm].param0];
         set_range(m, opt, g[0].offset + (int64_t)u * h->positions, h->positions, NULL, 1);

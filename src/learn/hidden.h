@@ -36,11 +36,17 @@ ws_status ws_hidden_layers(ws_ctx *ctx, const ws_model *m, const char *who, ws_h
 // activation's output of the last forward: score[units].
 void ws_hidden_mean_abs(const ws_model *m, const ws_hidden_layer *h, int b, double *score);
 
+// How a unit's bias is reset (ws_hidden_reset_unit's flags).
+enum {
+    WS_UNIT_BIAS_ZERO = 1,          // the bias 0 (ReDo, SNR), not the fresh initialisation's (cbp)
+    WS_UNIT_KEEP_BIAS_MOMENTS = 2,  // the optimizer's moments of the bias kept (ReDo's code)
+};
+
 // Reset unit u: incoming weights (and bias) from `fresh` (a fresh initialisation of the same
-// architecture), or the bias zero when zero_bias; outgoing weights zero; a LayerNorm's scale
-// and offset for the unit back to 1 and 0; the optimizer's moments of all of these zero (its
-// step count kept). opt may be NULL.
-void ws_hidden_reset_unit(ws_model *m, const ws_hidden_layer *h, int u, const ws_model *fresh, int zero_bias,
+// architecture); outgoing weights zero; a LayerNorm's scale and offset for the unit back to 1
+// and 0; the optimizer's moments of all of these zero (its step count kept), the bias's as
+// `flags` say. opt may be NULL.
+void ws_hidden_reset_unit(ws_model *m, const ws_hidden_layer *h, int u, const ws_model *fresh, int flags,
                           ws_optim *opt);
 
 #endif

@@ -74,7 +74,7 @@ static int64_t recycle_layer(ws_model *m, const ws_hidden_layer *h, double *scor
     int64_t n = 0;
     for (int u = 0; u < h->units; u++) {
         if (score[u] / (mean + 1e-9) > tau) continue;
-        ws_hidden_reset_unit(m, h, u, fresh, 1, opt);
+        ws_hidden_reset_unit(m, h, u, fresh, WS_UNIT_BIAS_ZERO | WS_UNIT_KEEP_BIAS_MOMENTS, opt);
         n++;
     }
     return n;

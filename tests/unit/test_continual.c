@@ -434,6 +434,59 @@ START_TEST(chain_resumes_bit_for_bit) {
 }
 END_TEST
 
+// Every remedy (learn/remedies.c), as it acts in a short chain: a spec for each, so that a new
+// remedy without one fails here.
+static const char *const REMEDY_SPECS[] = {
+    "redo:every=7:tau=0.5:round=1",
+};
+
+// Each remedy acts (its chain is not warm's) and resumes bit for bit from a checkpoint taken
+// after a task: its own state (learner.own.*) and its count of updates come back.
+START_TEST(remedies_resume_bit_for_bit) {
+    const int nspecs = (int)(sizeof REMEDY_SPECS / sizeof REMEDY_SPECS[0]);
+    for (int i = 0; ws_remedy_at(i); i++) {
+        int covered = 0;
+        for (int k = 0; k < nspecs; k++)
+            covered |= !strncmp(REMEDY_SPECS[k], ws_remedy_at(i)->name, strlen(ws_remedy_at(i)->name)) &&
+                       strchr(":", REMEDY_SPECS[k][strlen(ws_remedy_at(i)->name)]);
+        ck_assert_msg(covered, "remedy %s has no spec in REMEDY_SPECS", ws_remedy_at(i)->name);
+    }
+    ws_source src;
+    if (!load_fashion(&src)) return;
+    for (int k = 0; k < nspecs; k++) {
+        ws_continual_config cfg;
+        char list[256];
+        snprintf(list, sizeof list, "warm,%s", REMEDY_SPECS[k]);
+        small_config(&cfg, list);
+        ws_continual_task warm[3], whole[3], part[3];
+        run_chain(&cfg, &src, 0, warm);
+        run_chain(&cfg, &src, 1, whole);
+        int differs = 0;
+        for (int t = 0; t < 3; t++) differs |= whole[t].test_loss != warm[t].test_loss;
+        ck_assert_msg(differs, "%s: the same as warm on every task", REMEDY_SPECS[k]);
+        ws_continual_chain *c;
+        ck_assert_int_eq(ws_continual_chain_open(&ctx, &cfg, &src, 0, 1, &c), WS_OK);
+        ck_assert_int_eq(ws_continual_chain_step(c, &part[0]), WS_OK);
+        ws_continual_task_free(&part[0]);
+        char path[512];
+        snprintf(path, sizeof path, "%s/remedy%d.safetensors", test_tmpdir(), k);
+        ck_assert_int_eq(ws_continual_chain_save(c, path), WS_OK);
+        ws_continual_chain_close(c);
+        ck_assert_int_eq(ws_continual_chain_open(&ctx, &cfg, &src, 0, 1, &c), WS_OK);
+        ck_assert_int_eq(ws_continual_chain_load(c, path), WS_OK);
+        for (int t = 1; t < 3; t++) {
+            ck_assert_int_eq(ws_continual_chain_step(c, &part[t]), WS_OK);
+            ck_assert_msg(part[t].online_acc == whole[t].online_acc && part[t].test_loss == whole[t].test_loss &&
+                              part[t].units_replaced == whole[t].units_replaced,
+                          "%s: task %d differs after a resume", REMEDY_SPECS[k], t);
+            ws_continual_task_free(&part[t]);
+        }
+        ws_continual_chain_close(c);
+    }
+    ws_source_free(&src);
+}
+END_TEST
+
 // Kumar et al.'s shrink-and-perturb after every update: (1, 0) is warm bit for bit; (0.99, 0.01)
 // is not. A learner with a network of its own (LayerNorm, CReLU) builds it.
 START_TEST(per_step_and_own_networks) {
@@ -494,6 +547,7 @@ Suite *continual_suite(void) {
     tcase_add_test(tc, chains_identities);
     tcase_add_test(tc, chains_measured_inside);
     tcase_add_test(tc, chain_resumes_bit_for_bit);
+    tcase_add_test(tc, remedies_resume_bit_for_bit);
     tcase_add_test(tc, per_step_and_own_networks);
     tcase_add_test(tc, task_record_round_trip);
     suite_add_tcase(s, tc);
