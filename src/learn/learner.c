@@ -641,6 +641,8 @@ ws_status ws_learner_adopt_optimizer(ws_learner_state *s, const ws_optim *src) {
     s->opt.step = src->step;
     if (src->buf1) memcpy(s->opt.buf1, src->buf1, sizeof(float) * (size_t)s->n);
     if (src->buf2) memcpy(s->opt.buf2, src->buf2, sizeof(float) * (size_t)s->n);
+    memcpy(s->opt.restarted, src->restarted, sizeof src->restarted);
+    s->opt.nrestarted = src->nrestarted;
     s->opt_ready = 1;
     return WS_OK;
 }
@@ -790,6 +792,10 @@ void ws_learner_state_save(const ws_learner_state *s, ws_ckpt *c) {
         ws_ckpt_int(c, "learner.opt_step", s->opt.step);
         ws_ckpt_f32(c, "learner.opt.buf1", s->opt.buf1, s->opt.buf1 ? s->n : 0);
         ws_ckpt_f32(c, "learner.opt.buf2", s->opt.buf2, s->opt.buf2 ? s->n : 0);
+        if (s->opt.nrestarted) { // (offset, length, step) triples: ws_optim_range is three int64_t
+            ws_ckpt_int(c, "learner.opt.nrestarted", s->opt.nrestarted);
+            ws_ckpt_i64(c, "learner.opt.restarted", &s->opt.restarted[0].off, 3 * (int64_t)s->opt.nrestarted);
+        }
     }
     ws_ckpt_f32(c, "learner.theta0", s->theta0, s->theta0 ? s->n : 0);
     ws_ckpt_f32(c, "learner.anchor", s->anchor, s->anchor ? s->n : 0);
@@ -803,6 +809,20 @@ void ws_learner_state_save(const ws_learner_state *s, ws_ckpt *c) {
         ws_ckpt_i64(c, cbp_key(name, sizeof name, k, "age"), age, units);
         ws_ckpt_f64(c, cbp_key(name, sizeof name, k, "due"), ws_cbp_due(s->cbp, k), 1);
     }
+}
+
+// The optimizer's restarted ranges, where the checkpoint has any (older ones have none).
+static ws_status load_restarted(ws_ctx *ctx, const ws_st_file *f, const char *path, ws_optim *o) {
+    char buf[32];
+    int64_t n = 0;
+    o->nrestarted = 0;
+    if (!ws_st_meta(f, "learner.opt.nrestarted", buf, sizeof buf)) return WS_OK;
+    ws_status st = ws_ckpt_get_int(ctx, f, path, "learner.opt.nrestarted", &n);
+    if (!st && (n < 1 || n > WS_OPTIM_MAX_RANGES))
+        st = ws_fail(ctx, WS_ERR_FORMAT, "%s: learner.opt.nrestarted = %lld out of range", path, (long long)n);
+    if (!st) st = ws_ckpt_get_i64(ctx, f, path, "learner.opt.restarted", &o->restarted[0].off, 3 * n);
+    if (!st) o->nrestarted = (int)n;
+    return st;
 }
 
 ws_status ws_learner_state_load(ws_learner_state *s, const ws_opt_config *opt_cfg, const ws_st_file *f,
@@ -823,7 +843,8 @@ ws_status ws_learner_state_load(ws_learner_state *s, const ws_opt_config *opt_cf
             return st;
         s->opt.step = step;
         if ((st = ws_ckpt_get_f32(ctx, f, path, "learner.opt.buf1", s->opt.buf1, s->opt.buf1 ? s->n : 0)) ||
-            (st = ws_ckpt_get_f32(ctx, f, path, "learner.opt.buf2", s->opt.buf2, s->opt.buf2 ? s->n : 0)))
+            (st = ws_ckpt_get_f32(ctx, f, path, "learner.opt.buf2", s->opt.buf2, s->opt.buf2 ? s->n : 0)) ||
+            (st = load_restarted(ctx, f, path, &s->opt)))
             return st;
         s->opt_ready = 1;
     }

@@ -74,6 +74,35 @@ void ws_optim_reset(ws_optim *opt) {
     if (opt->buf1) memset(opt->buf1, 0, sizeof(float) * (size_t)opt->n);
     if (opt->buf2) memset(opt->buf2, 0, sizeof(float) * (size_t)opt->n);
     opt->step = 0;
+    opt->nrestarted = 0;
+}
+
+ws_status ws_optim_restart_range(ws_ctx *ctx, ws_optim *opt, int64_t off, int64_t len) {
+    if (off < 0 || len < 1 || off + len > opt->n)
+        return ws_fail(ctx, WS_ERR_ARG, "optimizer: range [%lld, %lld) outside its %lld floats", (long long)off,
+                       (long long)(off + len), (long long)opt->n);
+    ws_optim_range *r = opt->restarted;
+    int at = 0, kept = 0;
+    // Ranges inside the new one are absorbed; one that straddles its edge is refused.
+    for (int i = 0; i < opt->nrestarted; i++) {
+        const int64_t lo = r[i].off, hi = r[i].off + r[i].len;
+        if (hi <= off || lo >= off + len) {
+            r[kept++] = r[i];
+            continue;
+        }
+        if (lo < off || hi > off + len)
+            return ws_fail(ctx, WS_ERR_ARG, "optimizer: range [%lld, %lld) overlaps a restarted one in part",
+                           (long long)off, (long long)(off + len));
+    }
+    if (kept == WS_OPTIM_MAX_RANGES)
+        return ws_fail(ctx, WS_ERR_ARG, "optimizer: more than %d restarted ranges", WS_OPTIM_MAX_RANGES);
+    while (at < kept && r[at].off < off) at++;
+    memmove(r + at + 1, r + at, sizeof *r * (size_t)(kept - at));
+    r[at] = (ws_optim_range){off, len, 0};
+    opt->nrestarted = kept + 1;
+    if (opt->buf1) memset(opt->buf1 + off, 0, sizeof(float) * (size_t)len);
+    if (opt->buf2) memset(opt->buf2 + off, 0, sizeof(float) * (size_t)len);
+    return WS_OK;
 }
 
 // The update loops run on the OpenMP threads, each thread on one fixed block
@@ -174,14 +203,15 @@ WS_CLONES static void sgd_nesterov(const upd_args *a, int64_t lo, int64_t hi) {
     }
 }
 
-static void sgd_step(ws_optim *o, float *w, const float *g) {
-    upd_args a = {.w = w, .g = g, .buf1 = o->buf1, .lr = o->cfg.lr, .wd = o->cfg.weight_decay,
-                  .mu = o->cfg.momentum, .keep = 1.0f - o->cfg.dampening};
+// One segment [off, off + n) of the arenas whose state has taken `step` steps.
+static void sgd_step(const ws_optim *o, float *w, const float *g, int64_t off, int64_t n, int64_t step) {
+    upd_args a = {.w = w + off, .g = g + off, .buf1 = o->buf1 ? o->buf1 + off : NULL, .lr = o->cfg.lr,
+                  .wd = o->cfg.weight_decay, .mu = o->cfg.momentum, .keep = 1.0f - o->cfg.dampening};
     upd_fn f;
     if (o->cfg.momentum == 0.0f) f = sgd_plain;
-    else if (o->step == 0) f = o->cfg.nesterov ? sgd_first_nesterov : sgd_first;
+    else if (step == 0) f = o->cfg.nesterov ? sgd_first_nesterov : sgd_first;
     else f = o->cfg.nesterov ? sgd_nesterov : sgd_momentum;
-    run_blocks(f, &a, o->n);
+    run_blocks(f, &a, n);
 }
 
 // torch.optim.Adam / AdamW (1.13, single-tensor): with t the step count,
@@ -254,19 +284,33 @@ static void adam_decoupled_scalar(const upd_args *a, int64_t lo, int64_t hi) { a
 static upd_fn adam_kernel(int decoupled) { return decoupled ? adam_decoupled_scalar : adam_l2_scalar; }
 #endif
 
-static void adam_step(ws_optim *o, float *w, const float *g) {
+static void adam_step(const ws_optim *o, float *w, const float *g, int64_t off, int64_t n, int64_t step) {
     const float lr = o->cfg.lr, b1 = o->cfg.beta1, b2 = o->cfg.beta2;
-    double t = (double)o->step + 1.0;
+    double t = (double)step + 1.0;
     const float bc1 = (float)(1.0 - pow(b1, t));
-    upd_args a = {.w = w, .g = g, .buf1 = o->buf1, .buf2 = o->buf2, .wd = o->cfg.weight_decay, .b1 = b1, .b2 = b2,
-                  .c1 = 1.0f - b1, .c2 = 1.0f - b2, .eps = o->cfg.eps,
+    upd_args a = {.w = w + off, .g = g + off, .buf1 = o->buf1 + off, .buf2 = o->buf2 + off, .wd = o->cfg.weight_decay,
+                  .b1 = b1, .b2 = b2, .c1 = 1.0f - b1, .c2 = 1.0f - b2, .eps = o->cfg.eps,
                   .bc2_sqrt = (float)sqrt(1.0 - pow(b2, t)), .step_size = lr / bc1,
                   .shrink = 1.0f - lr * o->cfg.weight_decay};
-    run_blocks(adam_kernel(o->cfg.decoupled), &a, o->n);
+    run_blocks(adam_kernel(o->cfg.decoupled), &a, n);
 }
 
+static void step_segment(const ws_optim *o, float *w, const float *g, int64_t off, int64_t n, int64_t step) {
+    if (n <= 0) return;
+    if (o->cfg.kind == WS_OPT_SGD) sgd_step(o, w, g, off, n, step);
+    else adam_step(o, w, g, off, n, step);
+}
+
+// The arena in segments: the restarted ranges with their own step counts, the rest with the
+// optimizer's (without restarted ranges, one segment: the whole arena).
 void ws_optim_step(ws_optim *opt, float *w, const float *g) {
-    if (opt->cfg.kind == WS_OPT_SGD) sgd_step(opt, w, g);
-    else adam_step(opt, w, g);
+    int64_t at = 0;
+    for (int i = 0; i < opt->nrestarted; i++) {
+        ws_optim_range *r = &opt->restarted[i];
+        step_segment(opt, w, g, at, r->off - at, opt->step);
+        step_segment(opt, w, g, r->off, r->len, r->step++);
+        at = r->off + r->len;
+    }
+    step_segment(opt, w, g, at, opt->n - at, opt->step);
     opt->step++;
 }

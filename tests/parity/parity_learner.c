@@ -20,7 +20,8 @@
 //
 // OUT: `begin.param.<name>` and `begin.fresh.<name>` (with --begin), the model and the round's
 // fresh draw after begin; per step k with --trace, `step<k>.param.<name>` and
-// `step<k>.opt.exp_avg.<name>` etc.; for every step k, `draw<k>.<name>`: the fresh
+// `step<k>.opt.exp_avg.<name>` etc. (and `opt.param_step.<name>`: the step count of the
+// parameter's state, its own where it was restarted); for every step k, `draw<k>.<name>`: the fresh
 // initialisation a hook drawing with ws_hook_fresh(h, k) gets; at the end `param.<name>`,
 // `buffer.<name>`, the optimizer's state as in IN, `eval_logits` (an eval-mode forward of
 // the model the scenario evaluates, ws_learner_eval_model, on the first batch), `replaced`
@@ -160,7 +161,18 @@ static int add_optimizer(out_list *out, const ws_model *m, ws_optim *o, const ch
         if (out_add_arena(out, m, moment(o, which), name)) return -1;
     }
     snprintf(name, sizeof name, "%sopt.step", prefix);
-    return out_add(out, name, WS_ST_I64, 0, NULL, &o->step, 8);
+    if (out_add(out, name, WS_ST_I64, 0, NULL, &o->step, 8)) return -1;
+    // Each parameter's own count: a restarted range's (ws_optim_restart_range), else the optimizer's.
+    for (int p = 0; p < m->nparams; p++) {
+        int64_t step = o->step;
+        for (int i = 0; i < o->nrestarted; i++)
+            if (m->params[p].offset >= o->restarted[i].off &&
+                m->params[p].offset < o->restarted[i].off + o->restarted[i].len)
+                step = o->restarted[i].step;
+        snprintf(name, sizeof name, "%sopt.param_step.%s", prefix, m->params[p].name);
+        if (out_add(out, name, WS_ST_I64, 0, NULL, &step, 8)) return -1;
+    }
+    return 0;
 }
 
 // Every array of the learner's checkpoint, under its own name.

@@ -58,9 +58,14 @@ def adam_state(torch, opt, model):
             if key in s and s[key] is not None:
                 out[f"opt.{key}.{n}"] = s[key].detach().numpy().astype(np.float32).copy()
         if "step" in s:
-            step = int(s["step"])
+            step = max(step, int(s["step"]))
     out["opt.step"] = np.array(step, dtype=np.int64)
     return out
+
+
+def param_steps(opt, model):
+    """Each parameter's own step count in torch's optimizer ({name: int}; 0 where it has no state)."""
+    return {n: int(opt.state.get(p, {}).get("step", 0)) for n, p in model.named_parameters()}
 
 
 def warm_up_adam(torch, model, x, y, lr, steps=2):
@@ -139,4 +144,6 @@ def check_all(rep, label, got, model, opt, torch):
     (e, n), (em, nm), step = errors(got, model, opt, torch)
     rep.check(e <= PARAM_TOL, f"{label}: parameters, max rel err {e:.1e} ({n}) <= {PARAM_TOL:g}")
     rep.check(em <= MOMENT_TOL, f"{label}: optimizer moments, max rel err {em:.1e} ({nm}) <= {MOMENT_TOL:g}")
+    own = {n: int(got[f"opt.param_step.{n}"]) for n in param_steps(opt, model)}
+    rep.check(own == param_steps(opt, model), f"{label}: every parameter's step count as torch's {sorted(set(own.values()))}")
     rep.check(int(got["opt.step"]) == step, f"{label}: optimizer step {int(got['opt.step'])} == torch's {step}")

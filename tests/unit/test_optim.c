@@ -116,6 +116,46 @@ START_TEST(reset_forgets_state) {
 }
 END_TEST
 
+// A restarted range steps as a new optimizer over it alone would (its own step count from 0:
+// Adam's bias correction, SGD's first momentum step), bit for bit; the rest as if nothing
+// happened; ranges that straddle a restarted one are refused, a reset forgets them.
+START_TEST(restarted_ranges_have_their_own_steps) {
+    const ws_opt_kind kinds[2] = {WS_OPT_ADAM, WS_OPT_SGD};
+    for (int k = 0; k < 2; k++) {
+        ws_opt_config c = ws_opt_defaults(kinds[k], 0.01f);
+        if (kinds[k] == WS_OPT_SGD) c.momentum = 0.9f;
+        float w1[N], w2[N], g[3][N];
+        data(w1, g);
+        memcpy(w2, w1, sizeof w1);
+        ws_optim a, plain, part;
+        ws_optim_create(&ctx, &a, &c, N);
+        ws_optim_create(&ctx, &plain, &c, N);
+        ws_optim_create(&ctx, &part, &c, 7);
+        ws_optim_step(&a, w1, g[0]);
+        ws_optim_step(&plain, w2, g[0]);
+        ck_assert_int_eq(ws_optim_restart_range(&ctx, &a, 5, 7), WS_OK);
+        float p[7];
+        memcpy(p, w1 + 5, sizeof p);
+        for (int s = 1; s < 3; s++) {
+            ws_optim_step(&a, w1, g[s]);
+            ws_optim_step(&plain, w2, g[s]);
+            ws_optim_step(&part, p, g[s] + 5);
+        }
+        ck_assert_mem_eq(w1 + 5, p, sizeof p);
+        ck_assert_mem_eq(w1, w2, 5 * sizeof(float));
+        ck_assert_mem_eq(w1 + 12, w2 + 12, (N - 12) * sizeof(float));
+        ck_assert_int_eq(memcmp(w1 + 5, w2 + 5, sizeof p) != 0, 1); // the restart changed something
+        ck_assert_int_eq(a.restarted[0].step, 2);
+        ck_assert_int_eq(ws_optim_restart_range(&ctx, &a, 3, 4), WS_ERR_ARG);  // straddles [5, 12)
+        ck_assert_int_eq(ws_optim_restart_range(&ctx, &a, 0, N), WS_OK);       // absorbs it
+        ck_assert_int_eq(a.nrestarted, 1);
+        ws_optim_reset(&a);
+        ck_assert_int_eq(a.nrestarted, 0);
+        ws_optim_free(&a), ws_optim_free(&plain), ws_optim_free(&part);
+    }
+}
+END_TEST
+
 START_TEST(bad_configs_are_refused) {
     ws_optim o;
     ws_opt_config c = ws_opt_defaults(WS_OPT_SGD, NAN);
@@ -139,6 +179,7 @@ Suite *optim_suite(void) {
     tcase_add_test(t, sgd_matches_reference);
     tcase_add_test(t, adam_matches_reference);
     tcase_add_test(t, reset_forgets_state);
+    tcase_add_test(t, restarted_ranges_have_their_own_steps);
     tcase_add_test(t, bad_configs_are_refused);
     suite_add_tcase(s, t);
     return s;
