@@ -39,7 +39,8 @@
 //   io      safetensors checkpoints ws_model_save / ws_model_load (io/safetensors.h), records,
 //           experiment files (io/config.h), JSON files (io/json.h)
 //   train   ws_train_to_threshold, ws_evaluate (train/train.h)
-//   learn   the learners: warm, random, shrink-perturb, ..., custom ones (learn/learner.h)
+//   learn   the learners: warm, random, shrink-perturb, ..., the remedies since 2023 and custom
+//           ones, written with the same hooks (learn/learner.h; hidden units: learn/hidden.h)
 //   exp     the kit every scenario shares (exp/setup.h); the scenarios, runnable unit by unit
 //           (exp/batch.h, exp/online.h, exp/transfer.h); options (exp/options.h); experiments
 //           (exp/experiment.h) and running them (exp/run.h); sweeps (exp/sweep.h); statistics
@@ -76,6 +77,7 @@ extern "C" {
 #include "io/json.h"
 #include "io/safetensors.h"
 #include "learn/cbp.h"
+#include "learn/hidden.h"
 #include "learn/learner.h"
 #include "nn/inside.h"
 #include "nn/model.h"
@@ -86,6 +88,7 @@ extern "C" {
 #include "report/forest.h"
 #include "report/plot.h"
 #include "report/report.h"
+#include "report/remedies_table.h"
 #include "report/reproduce.h"
 #include "report/tables.h"
 #include "train/train.h"

@@ -410,3 +410,26 @@ double ws_sigma_upper(double sd, int n, double level) {
     if (n < 2 || !isfinite(sd) || !(level > 0 && level < 1)) return NAN;
     return sd * sqrt((n - 1) / ws_chi2_quantile(1 - level, n - 1));
 }
+
+// Fieller: (a - R b)^2 <= t^2 (v11 - 2 R v12 + R^2 v22), a and b the means, v the variances and
+// covariance of the means; a quadratic in R whose leading coefficient b^2 - t^2 v22 is positive
+// exactly when b's own interval excludes 0.
+ws_ratio ws_ratio_fieller(const double *num, const double *den, int n) {
+    ws_ratio r = {n, NAN, 0, NAN, NAN};
+    if (n < 1) return r;
+    ws_summary sn = ws_summarize(num, n), sd = ws_summarize(den, n);
+    const double a = sn.mean, b = sd.mean;
+    if (b != 0) r.ratio = a / b;
+    if (n < 2) return r;
+    double c = 0;
+    for (int i = 0; i < n; i++) c += (num[i] - a) * (den[i] - b);
+    const double v11 = sn.sd * sn.sd / n, v22 = sd.sd * sd.sd / n, v12 = c / (n - 1) / n;
+    const double t2 = ws_t975(n - 1) * ws_t975(n - 1);
+    const double qa = b * b - t2 * v22, qb = a * b - t2 * v12, qc = a * a - t2 * v11;
+    const double disc = qb * qb - qa * qc;
+    if (qa <= 0 || disc < 0) return r;
+    r.bounded = 1;
+    r.lo = (qb - sqrt(disc)) / qa;
+    r.hi = (qb + sqrt(disc)) / qa;
+    return r;
+}

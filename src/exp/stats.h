@@ -121,4 +121,19 @@ int ws_seeds_for_power(ws_claim_kind kind, double sigma, double size, int cap);
 // NAN when n < 2, sd not finite or level outside (0, 1).
 double ws_sigma_upper(double sd, int n, double level);
 
+// The ratio of two paired means, mean(num) / mean(den) over the same n seeds (the share of warm's
+// gap to random that a remedy closes: num_i = remedy_i - warm_i, den_i = random_i - warm_i), with
+// Fieller's 95 % interval from Student's t with n-1 degrees of freedom (the set of R for which
+// mean(num) - R mean(den) = 0 is not rejected). The interval is bounded only when mean(den) is
+// itself distinguishable from 0 at that level (mean(den)^2 > t^2 var(mean(den))); otherwise it is
+// the whole line or its complement -- the gap is not established, so no share of it is -- and
+// `bounded` is 0 (lo, hi NAN).
+typedef struct {
+    int n;
+    double ratio;    // mean(num) / mean(den); NAN when mean(den) is 0 or n < 1
+    int bounded;     // 1: [lo, hi] is the interval
+    double lo, hi;
+} ws_ratio;
+ws_ratio ws_ratio_fieller(const double *num, const double *den, int n);
+
 #endif

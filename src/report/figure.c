@@ -18,7 +18,8 @@
 
 static const char *const COLORS[MAX_SERIES] = {"#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b",
                                                "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939",
-                                               "#8c6d31", "#843c39", "#7b4173", "#3182bd"};
+                                               "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d", "#31a354",
+                                               "#756bb1", "#636363", "#6baed6", "#fd8d3c", "#74c476", "#9e9ac8"};
 
 void ws_fig_add(series *s, int k, double x, double v) {
     if (k >= MAX_POINTS) return;

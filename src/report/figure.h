@@ -8,7 +8,7 @@
 
 #define MAX_SEEDS 64
 #define MAX_POINTS 512
-#define MAX_SERIES 16   // lines per figure
+#define MAX_SERIES 24   // lines per figure (the remedies' table draws every learner)
 
 // One line with its band: per point x and the values over seeds.
 typedef struct {

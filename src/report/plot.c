@@ -4,6 +4,7 @@
 // (Debian's gnuplot-nox) renders each figure as PNG (pngcairo) and SVG.
 #define _POSIX_C_SOURCE 200809L
 #include "report/plot.h"
+#include "report/remedies_table.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -117,6 +118,7 @@ static ws_status plot_staged(ws_ctx *ctx, const ws_table *t, series *all, const 
     if (!st && !transfer) st = ws_plot_shrink_grid(ctx, t, outdir, nfigs); // Figure 8, where the learners make a grid
     const ws_plot_axis axis = {what, xl, transfer ? share_of : examples_of, transfer, 0};
     if (!st) st = ws_plot_inside(ctx, t, p, &axis, outdir, nfigs);
+    if (!st && !transfer) st = ws_plot_remedies(ctx, t, outdir, nfigs);
     return st;
 }
 

@@ -8,6 +8,7 @@
 
 #include "report/figure.h"
 #include "report/plot.h"
+#include "report/remedies_table.h"
 
 enum { ONLINE_ACC, HELD_OUT_ACC, GAP_TO_RANDOM, NFIGS };
 
@@ -62,5 +63,6 @@ ws_status ws_plot_continual(ws_ctx *ctx, const ws_table *t, const char *outdir, 
     }
     free(all);
     const ws_plot_axis axis = {kind ? kind : "tasks", "task", task_of, 0, 0};
-    return st ? st : ws_plot_inside(ctx, t, p, &axis, outdir, nfigs);
+    if (!st) st = ws_plot_inside(ctx, t, p, &axis, outdir, nfigs);
+    return st ? st : ws_plot_remedies(ctx, t, outdir, nfigs);
 }

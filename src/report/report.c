@@ -24,6 +24,7 @@
 #include "io/atomic.h"
 #include "report/claims_page.h"
 #include "report/page.h"
+#include "report/remedies_table.h"
 
 #define MAX_DEPTH 4 // folders below DIR searched for results
 #define MAX_LEARNERS 32
@@ -581,7 +582,8 @@ static ws_status write_raw_links(ws_ctx *ctx, ws_page *p, const char *root, cons
     return WS_OK;
 }
 
-static ws_status write_experiment_body(ws_ctx *ctx, ws_page *p, const char *root, const found *f, const experiment *e) {
+static ws_status write_experiment_body(ws_ctx *ctx, ws_page *p, const char *root, const found *f, const experiment *e,
+                                       const ws_table *t) {
     char text[2048];
     snprintf(text, sizeof text, "%s: %s", e->name, f->rel[0] ? f->rel : ".");
     ws_page_heading(p, 2, text);
@@ -609,6 +611,7 @@ static ws_status write_experiment_body(ws_ctx *ctx, ws_page *p, const char *root
     case CONTINUAL: write_continual(p, e); break;
     default: st = write_sweep(ctx, p, e);
     }
+    if (!st) ws_remedies_section(p, t); // online and continual runs with warm and random
     if (!st) st = write_raw_links(ctx, p, root, f->rel, e->kind);
     if (!st) st = write_images_in(ctx, p, root, f->rel, "");
     if (!st) st = write_images_in(ctx, p, root, f->rel, "figures");
@@ -631,7 +634,7 @@ static ws_status write_experiment(ws_ctx *ctx, ws_page *p, const char *root, con
     experiment *e = calloc(1, sizeof *e);
     if (!e) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the report");
     ws_status st = summarise(ctx, e, t);
-    if (!st) st = write_experiment_body(ctx, p, root, f, e);
+    if (!st) st = write_experiment_body(ctx, p, root, f, e, t);
     experiment_free(e);
     return st;
 }

@@ -15,6 +15,7 @@
 #include "report/claims.h"
 #include "report/forest.h"
 #include "report/plot.h"
+#include "report/remedies_table.h"
 #include "report/report.h"
 #include "suites.h"
 
@@ -530,11 +531,56 @@ START_TEST(plot_runs_gnuplot_without_a_shell) {
 }
 END_TEST
 
+// The remedies' table on simulated runs with known truth: warm 80, random 90 and a remedy at 85
+// with a little noise per seed over the rounds after the first (round 0 is every learner's 50):
+// it closes half of warm's gap, interval around 0.5; warm closes 0 and random all of it; the
+// Pareto front marks random (most accurate) and warm (fewest steps), not a remedy that is both
+// slower and less accurate than random. Runs without warm (or random) give no table.
+START_TEST(remedies_table_rows) {
+    ws_table *t = ws_table_new("online");
+    ws_point *p = ws_table_add_point(t);
+    const char *names[3] = {"warm", "random", "half"};
+    const double acc[3] = {0.80, 0.90, 0.85}, steps[3] = {100, 300, 400};
+    for (int l = 0; l < 3; l++)
+        for (int64_t seed = 1; seed <= 4; seed++)
+            for (int k = 0; k < 3; k++) {
+                ws_run *r = ws_point_add_run(p, ws_table_learner_add(t, names[l]), seed, k);
+                const double noise = l == 2 ? 0.004 * (double)((seed * 7 + k * 3) % 5 - 2) : 0.002 * (double)(seed % 2);
+                r->m[WS_M_TEST_ACC] = k == 0 ? 0.5 : acc[l] + noise;
+                r->m[WS_M_STEPS] = steps[l] / 3;
+                r->m[WS_M_DORMANT_01] = 0.1 * l;
+                r->m[WS_M_SRANK] = 10 + l;
+            }
+    ws_point_sort(p);
+    ws_remedy_row rows[4];
+    ck_assert_int_eq(ws_remedy_rows(t, rows, 4), 3);
+    ck_assert_str_eq(rows[2].name, "half");
+    ck_assert_double_eq_tol(rows[0].gap.ratio, 0, 1e-12);
+    ck_assert_double_eq_tol(rows[1].gap.ratio, 1, 1e-12);
+    ck_assert(rows[2].gap.bounded && rows[2].gap.lo < 0.5 && 0.5 < rows[2].gap.hi && rows[2].gap.hi - rows[2].gap.lo < 0.3);
+    ck_assert_double_eq_tol(rows[2].acc.mean, 85.0 + 100 * 0.004 * 0.0, 0.5); // rounds 1 and 2 only: not round 0's 50
+    ck_assert_double_eq_tol(rows[2].steps.mean, 400, 1e-9);
+    ck_assert_double_eq_tol(rows[2].dormant.mean, 20, 1e-9);
+    ck_assert_double_eq_tol(rows[1].srank.mean, 11, 1e-9);
+    ck_assert_int_eq(rows[0].pareto, 1);
+    ck_assert_int_eq(rows[1].pareto, 1);
+    ck_assert_int_eq(rows[2].pareto, 0);
+    ws_table_free(t);
+    t = ws_table_new("online");
+    p = ws_table_add_point(t);
+    ws_point_add_run(p, ws_table_learner_add(t, "warm"), 1, 0);
+    ws_point_sort(p);
+    ck_assert_int_eq(ws_remedy_rows(t, rows, 4), 0);
+    ws_table_free(t);
+}
+END_TEST
+
 Suite *report_suite(void) {
     Suite *s = suite_create("report");
     TCase *t = tcase_create("report");
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, every_kind_on_one_page);
+    tcase_add_test(t, remedies_table_rows);
     tcase_add_test(t, sweep_points_figures_on_the_page);
     tcase_add_test(t, results_in_the_folder_itself);
     tcase_add_test(t, search_depth);
