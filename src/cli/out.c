@@ -39,6 +39,7 @@ void print_help(ws_command cmd, const char *usage) {
         printf("\nlearners (--learners, comma-separated; parameters as NAME:KEY=VALUE:KEY=VALUE; every learner also\n"
                "takes keep-optim=1; docs/LEARNERS.md has the details and sources):\n%s",
                ws_learner_help());
+    for (int i = 0; (cmd & WS_CMD_SCENARIOS) && ws_remedy_at(i); i++) printf("%s", ws_remedy_at(i)->help);
 }
 
 // ---- the hooks: progress on stderr (a terminal only), notes, the plan ---------------------------

@@ -132,13 +132,7 @@ int ws_learner_default_list(ws_learner *out, int cap) {
     return 2;
 }
 
-const char *ws_learner_help(void) {
-    static char all[sizeof HELP + 8192];
-    if (all[0]) return all;
-    size_t w = (size_t)snprintf(all, sizeof all, "%s", HELP);
-    for (int i = 0; ws_remedy_at(i) && w < sizeof all; i++) w += (size_t)snprintf(all + w, sizeof all - w, "%s", ws_remedy_at(i)->help);
-    return all;
-}
+const char *ws_learner_help(void) { return HELP; }
 
 static int parse_number(const char *v, double lo, double hi, double *out) {
     char *end;

@@ -106,7 +106,8 @@ int ws_learner_index(const ws_learner *ls, int n, const char *name);
 void ws_learner_file_name(const char *name, char *out, size_t cap);
 // Every resolved parameter, for the record.
 cJSON *ws_learner_json(const ws_learner *l);
-// One paragraph per kind: what it does, its parameters and defaults (CLI help).
+// One paragraph per kind: what it does, its parameters and defaults (CLI help); each remedy's
+// follows from its declaration (ws_remedy_at(i)->help).
 const char *ws_learner_help(void);
 // The model spec of a learner's own network: the experiment's, with the learner's layer-norm and
 // activation where it gives them.
