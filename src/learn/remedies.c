@@ -8,6 +8,8 @@
 
 static const ws_remedy *const REMEDIES[] = {
     &ws_remedy_redo,
+    &ws_remedy_upgd,
+    &ws_remedy_clip,
 };
 #define NREMEDIES ((int)(sizeof REMEDIES / sizeof REMEDIES[0]))
 

@@ -5,5 +5,7 @@
 #include "learn/learner.h"
 
 extern const ws_remedy ws_remedy_redo; // learn/redo.c
+extern const ws_remedy ws_remedy_upgd; // learn/upgd.c
+extern const ws_remedy ws_remedy_clip; // learn/clip.c
 
 #endif

@@ -2,7 +2,8 @@
 // parity tests of the remedies (tests/parity/test_remedies_*.py).
 //
 //   parity_tool learner MODEL LEARNER IN.safetensors OUT.safetensors [--opt sgd|adam] [--lr X]
-//       [--wd X] [--steps N] [--seed S] [--begin R] [--trace] [--threads N] [--backend B]
+//       [--wd X] [--steps N] [--seed S] [--begin R] [--trace] [--normals PURPOSE] [--threads N]
+//       [--backend B]
 //
 // LEARNER is a learner spec as --learners takes it ("redo:tau=0.1:every=2"). IN holds every
 // parameter (and buffer) under its PyTorch name, the batches `x` (N, B, ...) -- one per step --
@@ -22,7 +23,10 @@
 // fresh draw after begin; per step k with --trace, `step<k>.param.<name>` and
 // `step<k>.opt.exp_avg.<name>` etc. (and `opt.param_step.<name>`: the step count of the
 // parameter's state, its own where it was restarted); for every step k, `draw<k>.<name>`: the fresh
-// initialisation a hook drawing with ws_hook_fresh(h, k) gets; at the end `param.<name>`,
+// initialisation a hook drawing with ws_hook_fresh(h, k) gets; with --normals PURPOSE, for every
+// step k, `normal<k>.<name>`: the standard normals of the stream (seed, PURPOSE, k), one per
+// parameter in arena order (the noise a remedy adds in update k: UPGD's "upgd-noise"); at the end
+// `param.<name>`,
 // `buffer.<name>`, the optimizer's state as in IN, `eval_logits` (an eval-mode forward of
 // the model the scenario evaluates, ws_learner_eval_model, on the first batch), `replaced`
 // (I64: units reset), and every array of the learner's checkpoint (ws_learner_state_save) under
@@ -39,7 +43,7 @@
 #include "parity_tool.h"
 
 typedef struct {
-    const char *model, *learner, *in, *out, *backend;
+    const char *model, *learner, *in, *out, *backend, *normals;
     ws_opt_kind kind;
     float lr, wd;
     int steps, threads, trace, begin;
@@ -68,6 +72,7 @@ static int parse_args(int argc, char **argv, learner_args *a) {
         else if (!strcmp(k, "--steps")) bad = strcmp(v, "0") && parse_int(v, &a->steps);
         else if (!strcmp(k, "--threads")) bad = parse_int(v, &a->threads);
         else if (!strcmp(k, "--backend")) a->backend = v;
+        else if (!strcmp(k, "--normals")) a->normals = v;
         else if (!strcmp(k, "--begin")) bad = parse_int(v, &a->begin);
         else if (!strcmp(k, "--seed")) {
             bad = parse_int(v, &n);
@@ -204,6 +209,22 @@ static int add_draws(out_list *out, ws_ctx *ctx, const ws_model_spec *spec, uint
     return err;
 }
 
+// With --normals PURPOSE: the normals of the stream (seed, PURPOSE, k), k = 1..steps, one per float
+// of the arena in order, as `normal<k>.<name>`.
+static int add_normals(out_list *out, const ws_model *m, const char *purpose, uint64_t seed, int steps) {
+    float *z = malloc(sizeof(float) * (size_t)(m->nweights ? m->nweights : 1));
+    int err = !z;
+    for (int k = 1; k <= steps && !err; k++) {
+        ws_rng r = ws_rng_stream(seed, purpose, (uint64_t)k);
+        for (int64_t i = 0; i < m->nweights; i++) z[i] = ws_rng_normal(&r);
+        char prefix[32];
+        snprintf(prefix, sizeof prefix, "normal%d.", k);
+        err = out_add_arena(out, m, z, prefix);
+    }
+    free(z);
+    return err ? fail("out of memory") : 0;
+}
+
 static int run(ws_ctx *ctx, const learner_args *a, const ws_st_file *f, ws_model *m, const batches *bt,
                ws_learner_state *ls, const ws_learner *def, out_list *out) {
     ws_opt_config oc = ws_opt_defaults(a->kind, a->lr);
@@ -254,6 +275,7 @@ static int run(ws_ctx *ctx, const learner_args *a, const ws_st_file *f, ws_model
         out_add(out, "replaced", WS_ST_I64, 0, NULL, &ls->replaced, 8) || add_learner_state(out, ls, &c))
         return fail("out of memory");
     if (add_draws(out, ctx, &m->spec, a->seed, a->steps)) return 1;
+    if (a->normals && add_normals(out, m, a->normals, a->seed, a->steps)) return 1;
     if (ws_st_write(ctx, a->out, out->e, out->n, c.meta, c.nmeta)) return fail(ctx->err);
     return 0;
 }

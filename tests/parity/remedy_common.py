@@ -13,24 +13,28 @@ import subprocess
 import numpy as np
 
 import st
-from common import rel_err
+from common import make_resnet, rel_err
 from nets import kumar_modules
 
-# Models: parity_tool's spec and the torch module with warmstart's parameter names.
+# Models: parity_tool's spec and the torch module with warmstart's parameter names (the ResNet:
+# the official code's CIFAR ResNet-18, width 2, on 28x28 inputs, its BatchNorm in train mode).
 MODELS = {
-    "mlp": ("mlp:20:16,12:5", lambda CNN, MLP: MLP(20, [16, 12], 5)),
-    "mlp-ln": ("mlp:20:16,12:5:ln", lambda CNN, MLP: MLP(20, [16, 12], 5, ln=True)),
-    "cnn": ("cnn:1:20:20:4:12,10:5", lambda CNN, MLP: CNN((1, 20, 20), 4, [12, 10], 5)),
+    "mlp": ("mlp:20:16,12:5", lambda CNN, MLP, R: MLP(20, [16, 12], 5)),
+    "mlp-ln": ("mlp:20:16,12:5:ln", lambda CNN, MLP, R: MLP(20, [16, 12], 5, ln=True)),
+    "cnn": ("cnn:1:20:20:4:12,10:5", lambda CNN, MLP, R: CNN((1, 20, 20), 4, [12, 10], 5)),
+    "cnn-ln": ("cnn:1:20:20:4:12,10:5:ln", lambda CNN, MLP, R: CNN((1, 20, 20), 4, [12, 10], 5, ln=True)),
+    "resnet": ("resnet18:1:28:28:2:5", lambda CNN, MLP, R: R(5, 1, 2)),
 }
-INPUT = {"mlp": (20,), "mlp-ln": (20,), "cnn": (1, 20, 20)}
+INPUT = {"mlp": (20,), "mlp-ln": (20,), "cnn": (1, 20, 20), "cnn-ln": (1, 20, 20), "resnet": (1, 28, 28)}
 
 
 def build(torch, kind, seed):
     """A torch model of `kind` (a MODELS key) initialised from `seed`, LayerNorm's perturbed off
     1 and 0 so that resetting them shows."""
     CNN, MLP = kumar_modules(torch)
+    ResNet18, _ = make_resnet(torch)
     torch.manual_seed(seed)
-    model = MODELS[kind][1](CNN, MLP)
+    model = MODELS[kind][1](CNN, MLP, ResNet18)
     with torch.no_grad():
         for n, p in model.named_parameters():
             if n.startswith("ln") or n.startswith("layer_norm"):
@@ -84,6 +88,8 @@ def run_tool(tool, tmp, kind, learner, model, x, y, steps, opt_state=None, flags
     """parity_tool learner on the model's weights: its output arrays and metadata."""
     inp, out = f"{tmp}/in.safetensors", f"{tmp}/out.safetensors"
     tensors = dict(state_of(model))
+    for n, b in model.named_buffers():  # BatchNorm's running statistics (none elsewhere)
+        tensors[n] = b.detach().numpy().copy()
     tensors["x"] = x.numpy().astype(np.float32)
     tensors["y"] = y.numpy().astype(np.int64)
     if opt_state:

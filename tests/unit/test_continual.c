@@ -438,6 +438,8 @@ END_TEST
 // remedy without one fails here.
 static const char *const REMEDY_SPECS[] = {
     "redo:every=7:tau=0.5:round=1",
+    "upgd:lr=0.01:sigma=0.01",
+    "clip",
 };
 
 // Each remedy acts (its chain is not warm's) and resumes bit for bit from a checkpoint taken
@@ -483,6 +485,21 @@ START_TEST(remedies_resume_bit_for_bit) {
         }
         ws_continual_chain_close(c);
     }
+    ws_source_free(&src);
+}
+END_TEST
+
+// UPGD's utility trace is its optimizer state: restarted when a task begins, as the optimizer is,
+// unless keep-optim=1. Both meet the first task alike and part from the second on.
+START_TEST(upgd_trace_restarts_with_the_optimizer) {
+    ws_source src;
+    if (!load_fashion(&src)) return;
+    ws_continual_config cfg;
+    small_config(&cfg, "upgd:lr=0.01,upgd:lr=0.01:keep-optim=1");
+    ws_continual_task r[2][3];
+    for (int l = 0; l < 2; l++) run_chain(&cfg, &src, l, r[l]);
+    ck_assert_double_eq(r[1][0].test_loss, r[0][0].test_loss);
+    ck_assert_double_ne(r[1][1].test_loss, r[0][1].test_loss);
     ws_source_free(&src);
 }
 END_TEST
@@ -549,6 +566,7 @@ Suite *continual_suite(void) {
     tcase_add_test(tc, chain_resumes_bit_for_bit);
     tcase_add_test(tc, remedies_resume_bit_for_bit);
     tcase_add_test(tc, per_step_and_own_networks);
+    tcase_add_test(tc, upgd_trace_restarts_with_the_optimizer);
     tcase_add_test(tc, task_record_round_trip);
     suite_add_tcase(s, tc);
     return s;
