@@ -4,6 +4,8 @@
 
 #include "learn/learner.h"
 
-extern const ws_remedy ws_remedy_redo; // learn/redo.c
+extern const ws_remedy ws_remedy_redo;          // learn/redo.c
+extern const ws_remedy ws_remedy_hare_tortoise; // learn/hare_tortoise.c
+extern const ws_remedy ws_remedy_parseval;      // learn/parseval.c
 
 #endif

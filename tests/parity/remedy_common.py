@@ -13,16 +13,26 @@ import subprocess
 import numpy as np
 
 import st
-from common import rel_err
+from common import make_resnet, rel_err
 from nets import kumar_modules
+
+
+def _resnet(classes, channels, width):
+    """The official code's ResNet-18 (common.make_resnet), with BatchNorm's running statistics."""
+    import torch
+
+    return make_resnet(torch)[0](classes, channels, width)
+
 
 # Models: parity_tool's spec and the torch module with warmstart's parameter names.
 MODELS = {
     "mlp": ("mlp:20:16,12:5", lambda CNN, MLP: MLP(20, [16, 12], 5)),
     "mlp-ln": ("mlp:20:16,12:5:ln", lambda CNN, MLP: MLP(20, [16, 12], 5, ln=True)),
     "cnn": ("cnn:1:20:20:4:12,10:5", lambda CNN, MLP: CNN((1, 20, 20), 4, [12, 10], 5)),
+    "mlp-eq": ("mlp:20:16,16:5", lambda CNN, MLP: MLP(20, [16, 16], 5)),  # equal hidden widths
+    "resnet": ("resnet18:1:28:28:4:5", lambda CNN, MLP: _resnet(5, 1, 4)),
 }
-INPUT = {"mlp": (20,), "mlp-ln": (20,), "cnn": (1, 20, 20)}
+INPUT = {"mlp": (20,), "mlp-ln": (20,), "cnn": (1, 20, 20), "mlp-eq": (20,), "resnet": (1, 28, 28)}
 
 
 def build(torch, kind, seed):
@@ -47,6 +57,11 @@ def batches(torch, kind, steps, B, seed):
 
 def state_of(model):
     return {n: p.detach().numpy().astype(np.float32).copy() for n, p in model.named_parameters()}
+
+
+def buffers_of(model):
+    """BatchNorm's running statistics (float32) and num_batches_tracked (int64), by name."""
+    return {n: b.detach().numpy().copy() for n, b in model.named_buffers()}
 
 
 def adam_state(torch, opt, model):
@@ -84,6 +99,7 @@ def run_tool(tool, tmp, kind, learner, model, x, y, steps, opt_state=None, flags
     """parity_tool learner on the model's weights: its output arrays and metadata."""
     inp, out = f"{tmp}/in.safetensors", f"{tmp}/out.safetensors"
     tensors = dict(state_of(model))
+    tensors.update(buffers_of(model))
     tensors["x"] = x.numpy().astype(np.float32)
     tensors["y"] = y.numpy().astype(np.int64)
     if opt_state:

@@ -438,6 +438,8 @@ END_TEST
 // remedy without one fails here.
 static const char *const REMEDY_SPECS[] = {
     "redo:every=7:tau=0.5:round=1",
+    "hare-tortoise:every=10:momentum=0.9:round=1",
+    "parseval:lambda=0.01",
 };
 
 // Each remedy acts (its chain is not warm's) and resumes bit for bit from a checkpoint taken
