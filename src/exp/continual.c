@@ -207,7 +207,7 @@ ws_status ws_continual_chain_step(ws_continual_chain *c, ws_continual_task *rec)
     }
     ws_round_env env = {.seed = c->seed, .round = t, .fresh_stream = (uint64_t)t,
                         .paper = cfg->base.protocol == WS_PROTOCOL_PAPER, .d = &task.train, .norm = &c->norm,
-                        .idx = idx, .n = task.train.n, .batch = cfg->base.batch};
+                        .idx = idx, .n = task.train.n, .batch = cfg->base.batch, .drop_last = 1};
     st = train_task(c, &task, &env, rec);
     if (!st)
         st = ws_evaluate(ctx, ws_learner_eval_model(&c->ls, c->m), &task.eval, &c->norm, idx, task.eval.n, cfg->base.eval_batch, &rec->test_acc,

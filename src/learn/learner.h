@@ -131,6 +131,7 @@ typedef struct ws_round_env {
     const int32_t *idx;      // the round's training examples
     int64_t n;
     int batch;
+    int drop_last;           // the round's epochs leave out a last batch smaller than `batch`
     int64_t anchor_len;      // ws_learner_end: anchor only the first anchor_len floats (0: all)
 } ws_round_env;
 

@@ -10,6 +10,8 @@ static const ws_remedy *const REMEDIES[] = {
     &ws_remedy_redo,
     &ws_remedy_upgd,
     &ws_remedy_clip,
+    &ws_remedy_hare_tortoise,
+    &ws_remedy_parseval,
 };
 #define NREMEDIES ((int)(sizeof REMEDIES / sizeof REMEDIES[0]))
 

@@ -4,8 +4,10 @@
 
 #include "learn/learner.h"
 
-extern const ws_remedy ws_remedy_redo; // learn/redo.c
-extern const ws_remedy ws_remedy_upgd; // learn/upgd.c
-extern const ws_remedy ws_remedy_clip; // learn/clip.c
+extern const ws_remedy ws_remedy_redo;          // learn/redo.c
+extern const ws_remedy ws_remedy_upgd;          // learn/upgd.c
+extern const ws_remedy ws_remedy_clip;          // learn/clip.c
+extern const ws_remedy ws_remedy_hare_tortoise; // learn/hare_tortoise.c
+extern const ws_remedy ws_remedy_parseval;      // learn/parseval.c
 
 #endif

@@ -2,8 +2,8 @@
 // parity tests of the remedies (tests/parity/test_remedies_*.py).
 //
 //   parity_tool learner MODEL LEARNER IN.safetensors OUT.safetensors [--opt sgd|adam] [--lr X]
-//       [--wd X] [--steps N] [--seed S] [--begin R] [--trace] [--normals PURPOSE] [--threads N]
-//       [--backend B]
+//       [--wd X] [--steps N] [--seed S] [--begin R] [--examples N] [--trace] [--normals PURPOSE]
+//       [--threads N] [--backend B]
 //
 // LEARNER is a learner spec as --learners takes it ("redo:tau=0.1:every=2"). IN holds every
 // parameter (and buffer) under its PyTorch name, the batches `x` (N, B, ...) -- one per step --
@@ -13,7 +13,8 @@
 //
 // What it does, as a scenario would: the learner's state for the model (seed S, default 1);
 // its optimizer made and the given state loaded into it; the learner's begin for round 0
-// (every learner's first); with --begin R >= 1, its begin for round R too (the fresh
+// (every learner's first; with --examples N the rounds have N examples, of which the hooks see
+// only the number: an epoch's length); with --begin R >= 1, its begin for round R too (the fresh
 // initialisation drawn from the stream ("init", R)), then the optimizer for the round (reset
 // unless the learner keeps it); then N steps on the batches, each a train-mode forward, the
 // loss's backward, the learner's hooks and the update (ws_learner_hooks: the penalty after the
@@ -28,7 +29,9 @@
 // parameter in arena order (the noise a remedy adds in update k: UPGD's "upgd-noise"); at the end
 // `param.<name>`,
 // `buffer.<name>`, the optimizer's state as in IN, `eval_logits` (an eval-mode forward of
-// the model the scenario evaluates, ws_learner_eval_model, on the first batch), `replaced`
+// the model the scenario evaluates, ws_learner_eval_model, on the first batch) and, where that
+// is not the trained model (Hare & Tortoise's tortoise), its `eval.param.<name>` and
+// `eval.buffer.<name>`, `replaced`
 // (I64: units reset), and every array of the learner's checkpoint (ws_learner_state_save) under
 // its own name ("learner.own.*" and the rest), its numbers in the file's metadata.
 #define _DEFAULT_SOURCE
@@ -46,7 +49,7 @@ typedef struct {
     const char *model, *learner, *in, *out, *backend, *normals;
     ws_opt_kind kind;
     float lr, wd;
-    int steps, threads, trace, begin;
+    int steps, threads, trace, begin, examples;
     uint64_t seed;
 } learner_args;
 
@@ -74,6 +77,7 @@ static int parse_args(int argc, char **argv, learner_args *a) {
         else if (!strcmp(k, "--backend")) a->backend = v;
         else if (!strcmp(k, "--normals")) a->normals = v;
         else if (!strcmp(k, "--begin")) bad = parse_int(v, &a->begin);
+        else if (!strcmp(k, "--examples")) bad = parse_int(v, &a->examples);
         else if (!strcmp(k, "--seed")) {
             bad = parse_int(v, &n);
             a->seed = (uint64_t)n;
@@ -234,7 +238,8 @@ static int run(ws_ctx *ctx, const learner_args *a, const ws_st_file *f, ws_model
         ws_learner_optimizer(ls, &oc, &opt))
         return fail(ctx->err);
     if (load_optimizer(f, m, opt)) return 1;
-    ws_round_env env = {.seed = a->seed, .round = 0, .batch = bt->B};
+    // The rounds' examples: only their number, with --examples (an epoch's length), no data.
+    ws_round_env env = {.seed = a->seed, .round = 0, .batch = bt->B, .n = a->examples};
     if (ws_learner_begin(ls, m, &env)) return fail(ctx->err);
     if (a->begin > 0) {
         env.round = a->begin;
@@ -268,6 +273,9 @@ static int run(ws_ctx *ctx, const learner_args *a, const ws_st_file *f, ws_model
     ws_model *e = ws_learner_eval_model(ls, m);
     const int C = m->spec.num_classes;
     int64_t ldims[2] = {bt->B, C};
+    if (e != m && (ws_model_plan_inference(ctx, e, bt->B) || out_add_arena(out, e, e->w, "eval.param.") ||
+                   out_add_buffers(out, e, "eval.buffer.")))
+        return fail(ctx->err[0] ? ctx->err : "out of memory");
     const float *logits = ws_model_forward(ctx, e, bt->x, bt->B, 0);
     ws_ckpt c;
     if (out_add_arena(out, m, m->w, "param.") || out_add_buffers(out, m, "buffer.") || add_optimizer(out, m, opt, "") ||

@@ -21,11 +21,13 @@ from nets import kumar_modules
 MODELS = {
     "mlp": ("mlp:20:16,12:5", lambda CNN, MLP, R: MLP(20, [16, 12], 5)),
     "mlp-ln": ("mlp:20:16,12:5:ln", lambda CNN, MLP, R: MLP(20, [16, 12], 5, ln=True)),
+    "mlp-eq": ("mlp:20:16,16:5", lambda CNN, MLP, R: MLP(20, [16, 16], 5)),  # equal hidden widths
     "cnn": ("cnn:1:20:20:4:12,10:5", lambda CNN, MLP, R: CNN((1, 20, 20), 4, [12, 10], 5)),
     "cnn-ln": ("cnn:1:20:20:4:12,10:5:ln", lambda CNN, MLP, R: CNN((1, 20, 20), 4, [12, 10], 5, ln=True)),
     "resnet": ("resnet18:1:28:28:2:5", lambda CNN, MLP, R: R(5, 1, 2)),
 }
-INPUT = {"mlp": (20,), "mlp-ln": (20,), "cnn": (1, 20, 20), "cnn-ln": (1, 20, 20), "resnet": (1, 28, 28)}
+INPUT = {"mlp": (20,), "mlp-ln": (20,), "mlp-eq": (20,), "cnn": (1, 20, 20), "cnn-ln": (1, 20, 20),
+         "resnet": (1, 28, 28)}
 
 
 def build(torch, kind, seed):
@@ -51,6 +53,11 @@ def batches(torch, kind, steps, B, seed):
 
 def state_of(model):
     return {n: p.detach().numpy().astype(np.float32).copy() for n, p in model.named_parameters()}
+
+
+def buffers_of(model):
+    """BatchNorm's running statistics (float32) and num_batches_tracked (int64), by name."""
+    return {n: b.detach().numpy().copy() for n, b in model.named_buffers()}
 
 
 def adam_state(torch, opt, model):
@@ -88,8 +95,7 @@ def run_tool(tool, tmp, kind, learner, model, x, y, steps, opt_state=None, flags
     """parity_tool learner on the model's weights: its output arrays and metadata."""
     inp, out = f"{tmp}/in.safetensors", f"{tmp}/out.safetensors"
     tensors = dict(state_of(model))
-    for n, b in model.named_buffers():  # BatchNorm's running statistics (none elsewhere)
-        tensors[n] = b.detach().numpy().copy()
+    tensors.update(buffers_of(model))
     tensors["x"] = x.numpy().astype(np.float32)
     tensors["y"] = y.numpy().astype(np.int64)
     if opt_state:

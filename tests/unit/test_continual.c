@@ -440,6 +440,8 @@ static const char *const REMEDY_SPECS[] = {
     "redo:every=7:tau=0.5:round=1",
     "upgd:lr=0.01:sigma=0.01",
     "clip",
+    "hare-tortoise:every=10:momentum=0.9:round=1",
+    "parseval:lambda=0.01",
 };
 
 // Each remedy acts (its chain is not warm's) and resumes bit for bit from a checkpoint taken

@@ -4,7 +4,8 @@
 // through whole online runs; EWC / L2-init gradients by finite differences;
 // the Fisher against logistic regression's closed form; DASH's per-row /
 // per-slice factors; continual backprop replacing exactly the expected units
-// (on the tanh MLP too, with and without biases).
+// (on the tanh MLP too, with and without biases); Parseval's penalty gradient by finite
+// differences and the networks it refuses.
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "exp/online.h"
 #include "learn/cbp.h"
 #include "learn/learner.h"
+#include "learn/parseval.h"
 #include "suites.h"
 
 static ws_ctx ctx;
@@ -335,6 +337,53 @@ START_TEST(penalty_gradients_fd) {
         free(g);
     }
     free(anchor), free(fisher);
+    ws_model_free(m);
+}
+END_TEST
+
+// Parseval's penalty coef ||W W^T - s I||_F^2 of one matrix, for fd_error.
+typedef struct {
+    float *w, *scratch;
+    int rows, cols;
+} parseval_case;
+
+static double parseval_value(void *user) {
+    parseval_case *c = user;
+    return ws_parseval_penalty(&ctx, c->w, NULL, c->rows, c->cols, 2.0f, 0.3f, c->scratch);
+}
+
+START_TEST(parseval_gradient_fd) {
+    // Wide (more inputs than rows) and tall (fewer: the first layer of a wide network, W W^T
+    // rank-deficient), each against central differences; and a negative control, the gradient
+    // without its factor 4 (2 (W W^T - s I) W: the half of it) must fail.
+    const int shapes[2][2] = {{5, 7}, {7, 3}};
+    for (int k = 0; k < 2; k++) {
+        parseval_case c = {.rows = shapes[k][0], .cols = shapes[k][1]};
+        const int n = c.rows * c.cols;
+        c.w = malloc(sizeof(float) * (size_t)n);
+        c.scratch = malloc(sizeof(float) * (size_t)ws_parseval_scratch(c.rows, c.cols));
+        float *g = calloc((size_t)n, sizeof(float));
+        ws_rng r = ws_rng_stream(11, "test-parseval", (uint64_t)k);
+        for (int i = 0; i < n; i++) c.w[i] = 0.6f * ws_rng_normal(&r);
+        const double pen = ws_parseval_penalty(&ctx, c.w, g, c.rows, c.cols, 2.0f, 0.3f, c.scratch);
+        ck_assert_double_eq_tol(pen, parseval_value(&c), 1e-9 * pen);
+        ck_assert_double_gt(pen, 0);
+        double err = fd_error(c.w, g, n, parseval_value, &c, 1e-3f);
+        ck_assert_msg(err < 2e-3, "parseval %dx%d gradient rel err %g", c.rows, c.cols, err);
+        for (int i = 0; i < n; i++) g[i] *= 0.5f;
+        ck_assert_double_gt(fd_error(c.w, g, n, parseval_value, &c, 1e-3f), 0.05);
+        free(c.w), free(c.scratch), free(g);
+    }
+    // An orthogonal W with rows of squared norm s has no penalty: sqrt(2) times a permutation.
+    float w[9] = {0, 1.41421356f, 0, 0, 0, 1.41421356f, 1.41421356f, 0, 0}, scratch[27], g[9] = {0};
+    ck_assert_double_lt(ws_parseval_penalty(&ctx, w, g, 3, 3, 2.0f, 1.0f, scratch), 1e-10);
+    for (int i = 0; i < 9; i++) ck_assert_float_lt(fabsf(g[i]), 1e-6f);
+    // Logistic regression has only its output layer: refused, naming the learner.
+    ws_learner l;
+    ck_assert_int_eq(ws_learner_parse(&ctx, "parseval:lambda=0.01", &l), WS_OK);
+    ws_model *m = make((ws_model_spec){.kind = WS_MODEL_LOGREG, .input = {1, 1, 4}, .num_classes = 3}, 1);
+    ck_assert_int_eq(ws_learner_check(&ctx, &l, m), WS_ERR_ARG);
+    ck_assert_ptr_nonnull(strstr(ctx.err, "parseval:lambda=0.01"));
     ws_model_free(m);
 }
 END_TEST
@@ -821,6 +870,7 @@ Suite *learners_suite(void) {
     tcase_add_test(t, partial_and_head_reset);
     tcase_add_test(t, noise_adds_gaussian);
     tcase_add_test(t, penalty_gradients_fd);
+    tcase_add_test(t, parseval_gradient_fd);
     tcase_add_test(t, fisher_matches_closed_form);
     tcase_add_test(t, dash_factors);
     tcase_add_test(t, cbp_replaces_expected_units);
