@@ -8,6 +8,9 @@
 
 static const ws_remedy *const REMEDIES[] = {
     &ws_remedy_redo,
+    &ws_remedy_snr,
+    &ws_remedy_l1_init,
+    &ws_remedy_nap,
 };
 #define NREMEDIES ((int)(sizeof REMEDIES / sizeof REMEDIES[0]))
 

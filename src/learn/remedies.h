@@ -4,6 +4,9 @@
 
 #include "learn/learner.h"
 
-extern const ws_remedy ws_remedy_redo; // learn/redo.c
+extern const ws_remedy ws_remedy_redo;    // learn/redo.c
+extern const ws_remedy ws_remedy_snr;     // learn/snr.c
+extern const ws_remedy ws_remedy_l1_init; // learn/l1_init.c
+extern const ws_remedy ws_remedy_nap;     // learn/nap.c
 
 #endif

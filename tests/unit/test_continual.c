@@ -438,6 +438,9 @@ END_TEST
 // remedy without one fails here.
 static const char *const REMEDY_SPECS[] = {
     "redo:every=7:tau=0.5:round=1",
+    "snr:tau=16:tau-max=256:every=2", // a silent batch resets; thresholds move after task 1, from a resumed histogram
+    "l1-init:lambda=0.01",
+    "nap:every=2",
 };
 
 // Each remedy acts (its chain is not warm's) and resumes bit for bit from a checkpoint taken
