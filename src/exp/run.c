@@ -54,11 +54,19 @@ static ws_status check_learners(ws_ctx *ctx, const ws_setup *cfg, const ws_datas
     ws_status st = WS_OK;
     for (int l = 0; l < cfg->nlearners && !st; l++) {
         const ws_learner *x = &cfg->learners[l];
-        if (!own && ws_learner_changes_model(x))
+        ws_model_spec spec = ws_setup_learner_spec(cfg, d, l), shared = ws_setup_model_spec(cfg, d);
+        // Where the learners share the experiment's network, a learner may only ask for that one
+        // (NaP's LayerNorm under --layer-norm).
+        if (!own && spec.layer_norm && !shared.layer_norm && spec.act == shared.act)
+            return ws_fail(ctx, WS_ERR_ARG, "learner '%s': its network has LayerNorm before each activation "
+                                            "(layer-norm=1) and here the learners share the experiment's: give "
+                                            "--layer-norm, or run it where each learner builds its own network "
+                                            "(online, active, continual)",
+                           x->name);
+        if (!own && (spec.layer_norm != shared.layer_norm || spec.act != shared.act))
             return ws_fail(ctx, WS_ERR_ARG, "learner '%s': layer-norm and activation are for the scenarios whose "
                                             "learners each build their own network (online, active, continual)",
                            x->name);
-        ws_model_spec spec = ws_setup_learner_spec(cfg, d, l);
         ws_model *m;
         if ((st = ws_model_create(ctx, &m, &spec))) return ws_fail_prefix(ctx, st, "learner '%s': ", x->name);
         st = ws_learner_check(ctx, x, m);

@@ -101,7 +101,8 @@ static ws_learner remedy_default(const ws_remedy *r) {
     ws_learner l;
     memset(&l, 0, sizeof l);
     l.kind = WS_LEARNER_REMEDY;
-    l.layer_norm = l.activation = -1;
+    l.layer_norm = r->layer_norm ? 1 : -1;
+    l.activation = -1;
     snprintf(l.name, sizeof l.name, "%s", r->name);
     l.remedy = r;
     l.ops = &r->ops;
@@ -624,6 +625,7 @@ ws_status ws_learner_begin(ws_learner_state *s, ws_model *m, const ws_round_env 
 
 void ws_learner_start(ws_learner_state *s, const ws_model *m) {
     if (s->theta0) memcpy(s->theta0, m->w, sizeof(float) * (size_t)m->nweights);
+    if (s->own && s->def->ops->start) s->def->ops->start(s->own, m);
     s->started = 1;
 }
 

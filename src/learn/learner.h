@@ -186,6 +186,10 @@ typedef struct ws_learner_ops {
     // the model it will train (initialised or not); freed by `destroy`.
     ws_status (*create)(ws_ctx *ctx, const ws_learner *def, const ws_model *m, void **state);
     void (*destroy)(void *state);
+    // The learner's first weights, once per chain (L2-init's theta_0): at its first begin, or
+    // where a scenario trains a shared first phase itself (batch), the model that phase starts
+    // from (ws_learner_start). For state taken from them (L1 Init's theta_0, NaP's norms).
+    void (*start)(void *state, const ws_model *m);
     // When a round begins (every round, the first included: env->round 0), with the learner's
     // model from the last round in m; on return m holds the model the round starts from.
     ws_learner_hook begin;
@@ -225,6 +229,9 @@ typedef struct ws_remedy {
     const char *help;
     const ws_param_def *params;
     int nparams;
+    // 1: its network has LayerNorm before each activation (NaP's "normalize"): layer-norm=1
+    // unless the spec says otherwise, where each learner builds its own network.
+    int layer_norm;
     ws_status (*check)(ws_ctx *ctx, const ws_learner *l, const ws_model *m);
     ws_learner_ops ops;
 } ws_remedy;
@@ -236,7 +243,7 @@ ws_learner ws_learner_custom(const char *name, const ws_learner_ops *ops, void *
 ws_status ws_learner_state_init(ws_ctx *ctx, ws_learner_state *s, const ws_learner *def, const ws_model *m);
 void ws_learner_state_free(ws_learner_state *s);
 
-// Record m's weights as the learner's first (L2-init's theta_0). begin does
+// Record m's weights as the learner's first (L2-init's theta_0; a remedy's `start`). begin does
 // this at its first call; a scenario that trains a shared first phase itself
 // (batch) calls it with the model that phase starts from.
 void ws_learner_start(ws_learner_state *s, const ws_model *m);

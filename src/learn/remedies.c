@@ -12,6 +12,9 @@ static const ws_remedy *const REMEDIES[] = {
     &ws_remedy_clip,
     &ws_remedy_hare_tortoise,
     &ws_remedy_parseval,
+    &ws_remedy_snr,
+    &ws_remedy_l1_init,
+    &ws_remedy_nap,
 };
 #define NREMEDIES ((int)(sizeof REMEDIES / sizeof REMEDIES[0]))
 

@@ -258,6 +258,8 @@ expect_error "unknown learner" "unknown learner 'sgdr'" "$WS" batch --learners w
 expect_error "bad learner parameter" "learner 'noise:lambda=1': noise takes no 'lambda'" "$WS" online --learners noise:lambda=1
 expect_error "cbp on logistic regression" "continual backprop replaces hidden units" \
     "$WS" batch --model logreg --subset 500 --learners cbp --out "$T/never-l"
+expect_error "nap where the learners share a network without LayerNorm" "give --layer-norm" \
+    "$WS" batch --subset 500 --learners warm,nap --out "$T/never-l"
 [ ! -e "$T/never-l" ] && ok "a refused learner writes nothing" || bad "output written for a refused learner"
 # --- task sequences: every learner on the same tasks; shards merged equal one process ---
 CONT="--tasks 3 --task-steps 40 --task-examples 400 --task-eval 100 --hidden 16 --seeds 2 --threads 2 --quiet"

@@ -2,8 +2,8 @@
 // parity tests of the remedies (tests/parity/test_remedies_*.py).
 //
 //   parity_tool learner MODEL LEARNER IN.safetensors OUT.safetensors [--opt sgd|adam] [--lr X]
-//       [--wd X] [--steps N] [--seed S] [--begin R] [--examples N] [--trace] [--normals PURPOSE]
-//       [--threads N] [--backend B]
+//       [--wd X] [--steps N] [--seed S] [--begin R] [--examples N] [--end] [--trace]
+//       [--normals PURPOSE] [--threads N] [--backend B]
 //
 // LEARNER is a learner spec as --learners takes it ("redo:tau=0.1:every=2"). IN holds every
 // parameter (and buffer) under its PyTorch name, the batches `x` (N, B, ...) -- one per step --
@@ -18,7 +18,8 @@
 // initialisation drawn from the stream ("init", R)), then the optimizer for the round (reset
 // unless the learner keeps it); then N steps on the batches, each a train-mode forward, the
 // loss's backward, the learner's hooks and the update (ws_learner_hooks: the penalty after the
-// backward, the update itself where the learner gives one, its after-step hook).
+// backward, the update itself where the learner gives one, its after-step hook); with --end, the
+// learner's end for the round after the steps (a remedy's end hook: no data is given).
 //
 // OUT: `begin.param.<name>` and `begin.fresh.<name>` (with --begin), the model and the round's
 // fresh draw after begin; per step k with --trace, `step<k>.param.<name>` and
@@ -49,7 +50,7 @@ typedef struct {
     const char *model, *learner, *in, *out, *backend, *normals;
     ws_opt_kind kind;
     float lr, wd;
-    int steps, threads, trace, begin, examples;
+    int steps, threads, trace, begin, examples, end;
     uint64_t seed;
 } learner_args;
 
@@ -62,6 +63,10 @@ static int parse_args(int argc, char **argv, learner_args *a) {
         int bad = 0, n;
         if (!strcmp(k, "--trace")) {
             a->trace = 1;
+            continue;
+        }
+        if (!strcmp(k, "--end")) {
+            a->end = 1;
             continue;
         }
         if (!v) return usage();
@@ -270,6 +275,7 @@ static int run(ws_ctx *ctx, const learner_args *a, const ws_st_file *f, ws_model
         snprintf(prefix, sizeof prefix, "step%d.", k);
         if (a->trace && add_optimizer(out, m, opt, prefix)) return fail("out of memory");
     }
+    if (a->end && ws_learner_end(ls, m, &env)) return fail(ctx->err);
     ws_model *e = ws_learner_eval_model(ls, m);
     const int C = m->spec.num_classes;
     int64_t ldims[2] = {bt->B, C};

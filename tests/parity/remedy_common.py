@@ -159,3 +159,48 @@ def check_all(rep, label, got, model, opt, torch):
     own = {n: int(got[f"opt.param_step.{n}"]) for n in param_steps(opt, model)}
     rep.check(own == param_steps(opt, model), f"{label}: every parameter's step count as torch's {sorted(set(own.values()))}")
     rep.check(int(got["opt.step"]) == step, f"{label}: optimizer step {int(got['opt.step'])} == torch's {step}")
+
+
+def hidden_layers(model):
+    """(producer, LayerNorm or None, consumer) of each hidden layer of an MLP or Kumar et al.'s
+    CNN (nets.py), in forward order."""
+    if hasattr(model, "conv1"):
+        names = ["conv1", "conv2", "fc1", "fc2", "output_layer"]
+        norms = [f"layer_norm{i}" for i in range(1, 5)]
+    else:
+        names = [f"lm{i}" for i in range(1, model.n + 2)]
+        norms = [f"ln{i}" for i in range(1, model.n + 1)]
+    return [(getattr(model, names[i]), getattr(model, norms[i], None) if model.ln else None, getattr(model, names[i + 1]))
+            for i in range(len(names) - 1)]
+
+
+def reset_units(torch, model, opt, layer, mask, fresh, zero_bias_moments=True):
+    """Reset the units `mask` of hidden layer `layer` ((producer, norm, consumer)) as the unit
+    resets do (ReDo, SNR): incoming weights from `fresh` ({name: array}), bias 0, LayerNorm's
+    scale and offset of the unit 1 and 0, outgoing weights 0 (a channel's H*W columns after
+    flattening), and Adam's exp_avg and exp_avg_sq of all of these 0 (the bias's only if
+    zero_bias_moments); the step kept."""
+    prod, norm, cons = layer
+    names = {id(p): n for n, p in model.named_parameters()}
+    units = prod.weight.shape[0]
+
+    def zero(p, index):
+        for key in ("exp_avg", "exp_avg_sq"):
+            opt.state[p][key][index] = 0
+
+    with torch.no_grad():
+        prod.weight[mask] = torch.from_numpy(fresh[names[id(prod.weight)]])[mask]
+        zero(prod.weight, mask)
+        if prod.bias is not None:
+            prod.bias[mask] = 0
+            if zero_bias_moments:
+                zero(prod.bias, mask)
+        if norm is not None:
+            norm.weight[mask] = 1
+            norm.bias[mask] = 0
+            zero(norm.weight, mask)
+            zero(norm.bias, mask)
+        w = cons.weight
+        w.view(w.shape[0], units, -1)[:, mask] = 0
+        for key in ("exp_avg", "exp_avg_sq"):
+            opt.state[w][key].view(w.shape[0], units, -1)[:, mask] = 0

@@ -442,6 +442,9 @@ static const char *const REMEDY_SPECS[] = {
     "clip",
     "hare-tortoise:every=10:momentum=0.9:round=1",
     "parseval:lambda=0.01",
+    "snr:tau=16:tau-max=256:every=2", // a silent batch resets; thresholds move after task 1, from a resumed histogram
+    "l1-init:lambda=0.01",
+    "nap:every=2",
 };
 
 // Each remedy acts (its chain is not warm's) and resumes bit for bit from a checkpoint taken

@@ -388,6 +388,52 @@ START_TEST(parseval_gradient_fd) {
 }
 END_TEST
 
+// L1 Init's gradient on constructed values (no finite differences at the kink): lambda *
+// sign(w - theta_0) added to the gradient, sign(0) = 0, every weight and bias the output layer's
+// included, LayerNorm's scale and offset left as they are.
+START_TEST(l1_init_gradient_on_constructed_values) {
+    ws_model_spec spec = mlp_spec();
+    spec.layer_norm = 1;
+    ws_model *m = make(spec, 5);
+    ws_learner def;
+    ck_assert_int_eq(ws_learner_parse(&ctx, "l1-init:lambda=0.25", &def), WS_OK);
+    ws_learner_state s;
+    ck_assert_int_eq(ws_learner_state_init(&ctx, &s, &def, m), WS_OK);
+    ws_learner_start(&s, m); // theta_0: the weights as made
+    ck_assert_int_eq(ws_model_plan(&ctx, m, 2), WS_OK);
+    for (int64_t i = 0; i < m->nweights; i++) { // above, below and at theta_0 in turn
+        m->w[i] += i % 3 == 0 ? 0.5f : i % 3 == 1 ? -1e-3f : 0.0f;
+        m->g[i] = 2.0f;
+    }
+    ws_train_config tc = {0};
+    ws_learner_hooks(&s, &tc);
+    ck_assert_ptr_nonnull(tc.after_backward);
+    ck_assert_int_eq(tc.after_backward(tc.hook_user, m, NULL, 2), WS_OK);
+    int ln = 0, head = 0;
+    for (int p = 0; p < m->nparams; p++) {
+        const ws_param *P = &m->params[p];
+        const int skip = !strncmp(P->name, "ln", 2);
+        ln += skip, head += !strncmp(P->name, "lm3.", 4);
+        for (int64_t i = P->offset; i < P->offset + P->numel; i++) {
+            const float want = skip || i % 3 == 2 ? 2.0f : i % 3 == 0 ? 2.25f : 1.75f;
+            ck_assert_msg(m->g[i] == want, "%s[%lld]: gradient %g, want %g", P->name, (long long)(i - P->offset),
+                          m->g[i], want);
+        }
+    }
+    ck_assert_int_eq(ln, 4);   // ln1, ln2: scale and offset
+    ck_assert_int_eq(head, 2); // the output layer's weight and bias, penalised
+    ws_learner_state_free(&s);
+    ws_model_free(m);
+    // NaP's network has LayerNorm unless its spec says otherwise.
+    ck_assert_int_eq(ws_learner_parse(&ctx, "nap", &def), WS_OK);
+    ck_assert_int_eq(def.layer_norm, 1);
+    ck_assert_int_eq(ws_learner_parse(&ctx, "nap:layer-norm=0", &def), WS_OK);
+    ck_assert_int_eq(def.layer_norm, 0);
+    ck_assert_int_eq(ws_learner_parse(&ctx, "snr", &def), WS_OK);
+    ck_assert_int_eq(def.layer_norm, -1);
+}
+END_TEST
+
 START_TEST(fisher_matches_closed_form) {
     // Logistic regression, one example per gradient: F = mean_i g_i^2 with
     // g_i = (p_i - onehot_i) x_i^T for W and (p_i - onehot_i) for b.
@@ -871,6 +917,7 @@ Suite *learners_suite(void) {
     tcase_add_test(t, noise_adds_gaussian);
     tcase_add_test(t, penalty_gradients_fd);
     tcase_add_test(t, parseval_gradient_fd);
+    tcase_add_test(t, l1_init_gradient_on_constructed_values);
     tcase_add_test(t, fisher_matches_closed_form);
     tcase_add_test(t, dash_factors);
     tcase_add_test(t, cbp_replaces_expected_units);
