@@ -8,6 +8,7 @@
 
 static const ws_remedy *const REMEDIES[] = {
     &ws_remedy_redo,
+    &ws_remedy_reset,
 };
 #define NREMEDIES ((int)(sizeof REMEDIES / sizeof REMEDIES[0]))
 

@@ -4,6 +4,7 @@
 
 #include "learn/learner.h"
 
-extern const ws_remedy ws_remedy_redo; // learn/redo.c
+extern const ws_remedy ws_remedy_redo;   // learn/redo.c
+extern const ws_remedy ws_remedy_reset;  // learn/reset.c
 
 #endif

@@ -21,8 +21,9 @@ MODELS = {
     "mlp": ("mlp:20:16,12:5", lambda CNN, MLP: MLP(20, [16, 12], 5)),
     "mlp-ln": ("mlp:20:16,12:5:ln", lambda CNN, MLP: MLP(20, [16, 12], 5, ln=True)),
     "cnn": ("cnn:1:20:20:4:12,10:5", lambda CNN, MLP: CNN((1, 20, 20), 4, [12, 10], 5)),
+    "cnn-ln": ("cnn:1:20:20:4:12,10:5:ln", lambda CNN, MLP: CNN((1, 20, 20), 4, [12, 10], 5, ln=True)),
 }
-INPUT = {"mlp": (20,), "mlp-ln": (20,), "cnn": (1, 20, 20)}
+INPUT = {"mlp": (20,), "mlp-ln": (20,), "cnn": (1, 20, 20), "cnn-ln": (1, 20, 20)}
 
 
 def build(torch, kind, seed):
