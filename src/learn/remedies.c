@@ -9,6 +9,7 @@
 static const ws_remedy *const REMEDIES[] = {
     &ws_remedy_redo,
     &ws_remedy_reset,
+    &ws_remedy_inject,
 };
 #define NREMEDIES ((int)(sizeof REMEDIES / sizeof REMEDIES[0]))
 

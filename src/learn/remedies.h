@@ -6,5 +6,6 @@
 
 extern const ws_remedy ws_remedy_redo;   // learn/redo.c
 extern const ws_remedy ws_remedy_reset;  // learn/reset.c
+extern const ws_remedy ws_remedy_inject; // learn/inject.c
 
 #endif
