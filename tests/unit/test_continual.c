@@ -438,6 +438,8 @@ END_TEST
 // remedy without one fails here.
 static const char *const REMEDY_SPECS[] = {
     "redo:every=7:tau=0.5:round=1",
+    "reset:layers=2:every=10",
+    "inject:every=1:keep-optim=1", // keep-optim=0 without weight decay would be warm (LEARNERS.md)
 };
 
 // Each remedy acts (its chain is not warm's) and resumes bit for bit from a checkpoint taken
