@@ -158,6 +158,7 @@ static ws_train_config task_train_config(const ws_continual_config *cfg, online_
 static ws_status train_task(ws_continual_chain *c, ws_task *task, ws_round_env *env, ws_continual_task *rec) {
     ws_ctx *ctx = c->ctx;
     ws_model *m = c->m;
+    const int64_t replaced0 = c->ls.replaced; // the units a remedy resets when the task begins count too
     ws_status st = ws_learner_begin(&c->ls, m, env);
     if (st) return st;
     if (task->index == 0 || c->def->kind == WS_LEARNER_RANDOM) memcpy(c->init, m->w, sizeof(float) * (size_t)m->nweights);
@@ -167,7 +168,6 @@ static ws_status train_task(ws_continual_chain *c, ws_task *task, ws_round_env *
     if ((st = ws_target_window_init(ctx, &oc.win, c->cfg->window, c->cfg->target))) return st;
     ws_train_config tc = task_train_config(c->cfg, &oc);
     ws_learner_hooks(&c->ls, &tc);
-    const int64_t replaced0 = c->ls.replaced;
     st = ws_train_to_threshold(ctx, m, opt, &task->train, &c->norm, env->idx, env->n, &tc, c->seed,
                                ORDER_STREAM(task->index), NULL, NULL, &rec->train);
     if (!st) st = ws_learner_end(&c->ls, m, env);

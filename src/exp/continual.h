@@ -40,7 +40,7 @@ typedef struct {
                                   // `window` steps reached the target (so never before step `window`);
                                   // -1: not in the task
     double cum_seconds;           // this learner's training seconds up to and including this task
-    int64_t units_replaced;       // continual backprop: hidden units replaced during the task
+    int64_t units_replaced;       // units replaced or reset in the task, its begin included (cbp, the remedies)
     ws_inside *inside;            // measured inside at the task's end on a probe of its held-out examples
                                   // (owned; NULL: none)
 } ws_continual_task;

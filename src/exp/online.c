@@ -250,6 +250,7 @@ ws_status ws_online_chain_step(ws_online_chain *c, ws_online_round *rec) {
     ws_round_env env = {.seed = c->seed, .round = r, .fresh_stream = (uint64_t)r,
                         .paper = cfg->base.protocol == WS_PROTOCOL_PAPER, .d = tr, .norm = &c->norm, .idx = pool,
                         .n = seen, .batch = cfg->base.batch};
+    const int64_t replaced0 = c->ls.replaced; // the units a remedy resets when the round begins count too
     if ((st = ws_learner_begin(&c->ls, mm, &env))) goto failed;
     if (r == 0 || c->def->kind == WS_LEARNER_RANDOM) memcpy(c->init, mm->w, sizeof(float) * (size_t)mm->nweights);
     memcpy(c->start, mm->w, sizeof(float) * (size_t)mm->nweights);
@@ -266,7 +267,6 @@ ws_status ws_online_chain_step(ws_online_chain *c, ws_online_round *rec) {
     ws_train_config tc = ws_setup_train_config(&cfg->base, cfg->base.batch, &c->s);
     tc.after_epoch = after_epoch, tc.after_epoch_user = &probe;
     ws_learner_hooks(&c->ls, &tc);
-    const int64_t replaced0 = c->ls.replaced;
     st = ws_train_to_threshold(ctx, mm, opt, tr, &c->norm, pool, seen, &tc, c->seed, ORDER_STREAM(r), NULL, NULL,
                                &rec->train);
     if (!st) st = probe.st;

@@ -65,7 +65,7 @@ typedef struct {
     double grad_old, grad_new;    // at the round's start (grad_old 0 at round 0)
     double grad_old_epoch1, grad_new_epoch1; // the same after the round's first epoch
     int new_per_class[WS_MAX_HIST_CLASSES]; // the round's new examples by class (the first 128 classes)
-    int64_t units_replaced;       // continual backprop: hidden units replaced during the round
+    int64_t units_replaced;       // units replaced or reset in the round, its begin included (cbp, the remedies)
     ws_inside *inside;            // measured inside at the round's end on the seed's probe (owned; NULL: none)
 } ws_online_round;
 // A round's owned parts (its epoch log, its measurement inside) freed.

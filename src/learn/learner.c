@@ -495,8 +495,7 @@ static void take_fresh_buffers(ws_model *m, const ws_model *f) {
     memcpy(m->ibuf, f->ibuf, sizeof(int64_t) * (size_t)m->nibuf);
 }
 
-// The buffers of modules whose parameters are all fresh follow them ("bn1.running_mean" with "bn1.weight").
-static void take_fresh_module_buffers(ws_model *m, const ws_model *f, const uint8_t *keep) {
+void ws_take_fresh_module_buffers(ws_model *m, const ws_model *f, const uint8_t *keep) {
     for (int b = 0; b < m->nbuffers; b++) {
         const ws_buffer *B = &m->buffers[b];
         const char *dot = strrchr(B->name, '.');
@@ -588,7 +587,7 @@ ws_status ws_learner_begin(ws_learner_state *s, ws_model *m, const ws_round_env 
                 if (!keep[p])
                     memcpy(m->w + m->params[p].offset, s->fresh->w + m->params[p].offset,
                            sizeof(float) * (size_t)m->params[p].numel);
-            take_fresh_module_buffers(m, s->fresh, keep);
+            ws_take_fresh_module_buffers(m, s->fresh, keep);
         }
         break;
     case WS_LEARNER_NOISE:

@@ -294,6 +294,10 @@ void ws_shrink_perturb(float *p, const float *f, int64_t n, float lambda, float 
 void ws_model_head_range(const ws_model *m, int64_t *off, int64_t *len);
 // Which parameters a partial learner keeps warm (1) rather than fresh (0): keep[nparams].
 ws_status ws_partial_mask(ws_ctx *ctx, const ws_learner *l, const ws_model *m, uint8_t *keep);
+// The buffers (BatchNorm running statistics) of the modules none of whose parameters are kept
+// (keep[nparams], 0: fresh) taken from f, a model of the same architecture: "bn1.running_mean"
+// follows "bn1.weight". The partial and head-reset learners' and the reset remedy's.
+void ws_take_fresh_module_buffers(ws_model *m, const ws_model *f, const uint8_t *keep);
 // The penalty gradient added after each backward: g += lambda F (w - anchor)
 // (EWC; fisher NULL means F = 1: L2-init toward anchor = theta_0; anchor NULL: toward zero, L2). Returns the
 // penalty lambda/2 sum F (w - anchor)^2 (in double).

@@ -7,14 +7,8 @@
 #include <string.h>
 
 static const ws_remedy *const REMEDIES[] = {
-    &ws_remedy_redo,
-    &ws_remedy_upgd,
-    &ws_remedy_clip,
-    &ws_remedy_hare_tortoise,
-    &ws_remedy_parseval,
-    &ws_remedy_snr,
-    &ws_remedy_l1_init,
-    &ws_remedy_nap,
+    &ws_remedy_redo,  &ws_remedy_snr,      &ws_remedy_reset, &ws_remedy_inject,  &ws_remedy_hare_tortoise,
+    &ws_remedy_parseval, &ws_remedy_upgd, &ws_remedy_clip, &ws_remedy_nap, &ws_remedy_l1_init,
 };
 #define NREMEDIES ((int)(sizeof REMEDIES / sizeof REMEDIES[0]))
 

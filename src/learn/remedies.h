@@ -6,6 +6,8 @@
 
 extern const ws_remedy ws_remedy_redo;          // learn/redo.c
 extern const ws_remedy ws_remedy_snr;           // learn/snr.c
+extern const ws_remedy ws_remedy_reset;         // learn/reset.c
+extern const ws_remedy ws_remedy_inject;        // learn/inject.c
 extern const ws_remedy ws_remedy_upgd;          // learn/upgd.c
 extern const ws_remedy ws_remedy_clip;          // learn/clip.c
 extern const ws_remedy ws_remedy_hare_tortoise; // learn/hare_tortoise.c

@@ -2,7 +2,7 @@
 // parity tests of the remedies (tests/parity/test_remedies_*.py).
 //
 //   parity_tool learner MODEL LEARNER IN.safetensors OUT.safetensors [--opt sgd|adam] [--lr X]
-//       [--wd X] [--steps N] [--seed S] [--begin R] [--examples N] [--end] [--trace]
+//       [--wd X] [--adamw] [--steps N] [--seed S] [--begin R] [--examples N] [--end] [--trace]
 //       [--normals PURPOSE] [--threads N] [--backend B]
 //
 // LEARNER is a learner spec as --learners takes it ("redo:tau=0.1:every=2"). IN holds every
@@ -50,7 +50,7 @@ typedef struct {
     const char *model, *learner, *in, *out, *backend, *normals;
     ws_opt_kind kind;
     float lr, wd;
-    int steps, threads, trace, begin, examples, end;
+    int steps, threads, trace, begin, examples, end, adamw; // adamw: Adam's weight decay decoupled
     uint64_t seed;
 } learner_args;
 
@@ -67,6 +67,10 @@ static int parse_args(int argc, char **argv, learner_args *a) {
         }
         if (!strcmp(k, "--end")) {
             a->end = 1;
+            continue;
+        }
+        if (!strcmp(k, "--adamw")) {
+            a->adamw = 1;
             continue;
         }
         if (!v) return usage();
@@ -238,6 +242,8 @@ static int run(ws_ctx *ctx, const learner_args *a, const ws_st_file *f, ws_model
                ws_learner_state *ls, const ws_learner *def, out_list *out) {
     ws_opt_config oc = ws_opt_defaults(a->kind, a->lr);
     oc.weight_decay = a->wd;
+    oc.decoupled = a->adamw;
+    if (a->adamw && a->kind != WS_OPT_ADAM) return fail("--adamw is an Adam option");
     ws_optim *opt;
     if (ws_model_plan(ctx, m, bt->B) || ws_learner_state_init(ctx, ls, def, m) ||
         ws_learner_optimizer(ls, &oc, &opt))

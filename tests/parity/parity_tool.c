@@ -80,7 +80,7 @@ int usage(void) {
             "       resnet18:C:H:W:WIDTH:CLASSES | cnn:C:H:W:CHANNELS:H1,H2:CLASSES[:crelu][:ln]\n"
             "       parity_tool inside MODEL IN.safetensors [--backend B] [--threads N] [--plan N] [--chunk N]\n"
             "       parity_tool learner MODEL LEARNER IN.safetensors OUT.safetensors [--opt sgd|adam] [--lr X]\n"
-            "         [--wd X] [--steps N] [--seed S] [--begin R] [--examples N] [--end] [--trace]\n"
+            "         [--wd X] [--adamw] [--steps N] [--seed S] [--begin R] [--examples N] [--end] [--trace]\n"
             "         [--normals PURPOSE] [--threads N] [--backend B]\n");
     return 2;
 }

@@ -445,6 +445,8 @@ static const char *const REMEDY_SPECS[] = {
     "snr:tau=16:tau-max=256:every=2", // a silent batch resets; thresholds move after task 1, from a resumed histogram
     "l1-init:lambda=0.01",
     "nap:every=2",
+    "reset:layers=2:every=10",
+    "inject:every=1:keep-optim=1", // keep-optim=0 without weight decay would be warm (LEARNERS.md)
 };
 
 // Each remedy acts (its chain is not warm's) and resumes bit for bit from a checkpoint taken

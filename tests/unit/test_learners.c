@@ -258,6 +258,122 @@ START_TEST(partial_and_head_reset) {
 }
 END_TEST
 
+// The reset remedy with its defaults (the last layer, when a round begins, keep-optim=0) is the
+// head-reset learner bit for bit, BatchNorm statistics included (kept, or under --protocol paper
+// restarted); layers=2 on a ResNet resets layer4.1.conv2, layer4.1.bn2 (its running statistics
+// from the fresh model) and the head, nothing else. Plasticity injection leaves the model as it
+// was, bit for bit.
+START_TEST(reset_and_inject_on_models) {
+    ws_model *m = make(resnet_spec(), 5);
+    for (int64_t i = 0; i < m->nbuf; i++) m->buf[i] = 3.0f;
+    ws_model *f = make(resnet_spec(), 0);
+    ws_rng r = ws_rng_stream(9, "init", 1);
+    ws_model_init(f, &r);
+    ws_model *hr = begin_round1("head-reset", m, 0), *rs = begin_round1("reset", m, 0);
+    ws_model *hr_p = begin_round1("head-reset", m, 1), *rs_p = begin_round1("reset:layers=1:every=0", m, 1);
+    ws_model *r2 = begin_round1("reset:layers=2", m, 0), *steps = begin_round1("reset:every=5", m, 0);
+    ws_model *inj = begin_round1("inject", m, 0);
+    ck_assert(same_model(rs, hr));
+    ck_assert(same_model(rs_p, hr_p));
+    ck_assert(!same_model(rs, m));
+    ck_assert(same_model(steps, m)); // every=5: after updates, not when a round begins
+    ck_assert(same_model(inj, m));
+    const int first = (int)(ws_model_param(m, "layer4.1.conv2.weight") - m->params);
+    for (int p = 0; p < m->nparams; p++) {
+        const ws_param *P = &m->params[p];
+        ck_assert_int_eq(memcmp(r2->w + P->offset, (p >= first ? f : m)->w + P->offset, sizeof(float) * (size_t)P->numel), 0);
+    }
+    const ws_buffer *bn2 = ws_model_buffer(m, "layer4.1.bn2.running_var"), *bn1 = ws_model_buffer(m, "layer4.1.bn1.running_var");
+    ck_assert_float_eq(r2->buf[bn2->offset], f->buf[bn2->offset]);
+    ck_assert_float_eq(r2->buf[bn1->offset], 3.0f);
+    ws_learner l;
+    ws_learner_state s;
+    ck_assert_int_eq(ws_learner_parse(&ctx, "reset:layers=22", &l), WS_OK); // ResNet-18 has 21
+    ck_assert_int_eq(ws_learner_state_init(&ctx, &s, &l, m), WS_ERR_ARG);
+    ck_assert_ptr_nonnull(strstr(ctx.err, "21 Linear or Conv2d layers"));
+    ws_model *models[] = {m, f, hr, rs, hr_p, rs_p, r2, steps, inj};
+    for (int i = 0; i < 9; i++) ws_model_free(models[i]);
+}
+END_TEST
+
+// A checkpoint array of the learner's state (NULL: none by that name), and a metadata value.
+static const float *ckpt_f32(const ws_ckpt *c, const char *name) {
+    for (int i = 0; i < c->n; i++)
+        if (!strcmp(c->e[i].name, name)) return c->e[i].data;
+    return NULL;
+}
+
+static const char *ckpt_meta(const ws_ckpt *c, const char *key) {
+    for (int i = 0; i < c->nmeta; i++)
+        if (!strcmp(c->meta[2 * i], key)) return c->meta[2 * i + 1];
+    return NULL;
+}
+
+// Injections at rounds 1 and 2 (every=1): the model untouched, the frozen part C = W - the
+// round's fresh head each time, the head's optimizer state restarted (its own step count), the
+// encoder's kept (keep-optim=1); rounds before `at` inject nothing.
+START_TEST(inject_rounds) {
+    ws_model *m = make(mlp_spec(), 5);
+    ws_learner l;
+    ck_assert_int_eq(ws_learner_parse(&ctx, "inject:at=1:every=1:keep-optim=1", &l), WS_OK);
+    ws_learner_state s;
+    ck_assert_int_eq(ws_learner_state_init(&ctx, &s, &l, m), WS_OK);
+    ws_opt_config oc = ws_opt_defaults(WS_OPT_ADAM, 0.01f);
+    ws_optim *opt;
+    ws_round_env env = {.seed = 9};
+    ck_assert_int_eq(ws_learner_begin(&s, m, &env), WS_OK);
+    ck_assert_int_eq(ws_learner_optimizer(&s, &oc, &opt), WS_OK);
+    for (int64_t i = 0; i < m->nweights; i++) opt->buf1[i] = 1.0f;
+    opt->step = 7;
+    int64_t off, len;
+    ws_model_head_range(m, &off, &len);
+    ws_model *before = make(mlp_spec(), 5), *fresh = make(mlp_spec(), 0);
+    for (int round = 1; round <= 2; round++) {
+        env.round = round, env.fresh_stream = (uint64_t)round;
+        ck_assert_int_eq(ws_learner_begin(&s, m, &env), WS_OK);
+        ck_assert_int_eq(ws_learner_optimizer(&s, &oc, &opt), WS_OK);
+        ck_assert(same_model(m, before));
+        ws_rng r = ws_rng_stream(9, "init", (uint64_t)round);
+        ws_model_init(fresh, &r);
+        ws_ckpt c;
+        ws_ckpt_init(&c);
+        ws_learner_state_save(&s, &c);
+        const float *frozen = ckpt_f32(&c, "learner.own.inject.frozen");
+        ck_assert_ptr_nonnull(frozen);
+        for (int64_t i = 0; i < len; i++) ck_assert_float_eq(frozen[i], m->w[off + i] - fresh->w[off + i]);
+        ck_assert_str_eq(ckpt_meta(&c, "learner.own.inject.injections"), round == 1 ? "1" : "2");
+    }
+    ck_assert_int_eq(opt->nrestarted, 1);
+    ck_assert_int_eq(opt->restarted[0].off, off);
+    ck_assert_int_eq(opt->restarted[0].len, len);
+    ck_assert_float_eq(opt->buf1[0], 1.0f);       // the encoder's moments kept
+    ck_assert_float_eq(opt->buf1[off], 0.0f);     // the new head's fresh
+    ck_assert_int_eq(s.replaced, 2 * 3);          // 3 head units, twice
+    // The frozen part and the count come back from the chain's checkpoint.
+    char path[512];
+    snprintf(path, sizeof path, "%s/inject.safetensors", test_tmpdir());
+    ws_ckpt c;
+    ws_ckpt_init(&c);
+    ws_learner_state_save(&s, &c);
+    ck_assert_int_eq(ws_ckpt_write(&ctx, &c, path), WS_OK);
+    ws_learner_state back;
+    ck_assert_int_eq(ws_learner_state_init(&ctx, &back, &l, m), WS_OK);
+    ws_st_file f;
+    ck_assert_int_eq(ws_st_read(&ctx, &f, path), WS_OK);
+    ck_assert_int_eq(ws_learner_state_load(&back, &oc, &f, path), WS_OK);
+    ws_st_close(&f);
+    ws_ckpt again;
+    ws_ckpt_init(&again);
+    ws_learner_state_save(&back, &again);
+    ck_assert_int_eq(memcmp(ckpt_f32(&again, "learner.own.inject.frozen"), ckpt_f32(&c, "learner.own.inject.frozen"),
+                            sizeof(float) * (size_t)len), 0);
+    ck_assert_str_eq(ckpt_meta(&again, "learner.own.inject.injections"), "2");
+    ws_learner_state_free(&back);
+    ws_learner_state_free(&s);
+    ws_model_free(m), ws_model_free(before), ws_model_free(fresh);
+}
+END_TEST
+
 START_TEST(noise_adds_gaussian) {
     ws_model *m = make(resnet_spec(), 5);
     ws_model *a = begin_round1("noise:sigma=0.02", m, 0), *b = begin_round1("noise:sigma=0.02", m, 0);
@@ -699,6 +815,42 @@ START_TEST(online_identities_end_to_end) {
 }
 END_TEST
 
+// Whole online runs: the reset remedy with its defaults is head-reset bit for bit, round after
+// round, and plasticity injection of a Linear head with keep-optim=0 and no weight decay is warm
+// bit for bit (theta1''s gradient is the folded head's, and every optimizer state starts fresh);
+// with keep-optim=1 (the encoder's moments carried, the head's fresh) it is not.
+START_TEST(reset_and_inject_end_to_end) {
+    ws_source src;
+    if (ws_source_load(&ctx, &src, "fashion-mnist", NULL)) {
+        fprintf(stderr, "learners: Fashion-MNIST not installed, reset / inject check skipped\n");
+        return;
+    }
+    ws_online_config cfg;
+    ws_online_config_defaults(&cfg);
+    cfg.base.subset = 600, cfg.base.eval_subset = 300, cfg.base.max_epochs = 3;
+    cfg.base.hidden[0] = cfg.base.hidden[1] = 16;
+    cfg.k0 = 300, cfg.k = 150;
+    ck_assert_int_eq(ws_learner_parse_list(&ctx, "warm,head-reset,reset,inject,warm:keep-optim=1,inject:keep-optim=1",
+                                           cfg.base.learners, WS_MAX_LEARNERS, &cfg.base.nlearners),
+                     WS_OK);
+    ws_online_seed_result r;
+    ck_assert_int_eq(ws_online_run_seed(&ctx, &cfg, &src, 0, NULL, NULL, &r), WS_OK);
+    const int nr = r.nrounds;
+    for (int k = 0; k < nr; k++) {
+        const ws_online_round *w = &r.rounds[k], *hr = &r.rounds[nr + k], *rs = &r.rounds[2 * nr + k],
+                              *inj = &r.rounds[3 * nr + k];
+        ck_assert_double_eq(rs->test_acc, hr->test_acc);
+        ck_assert_double_eq(rs->train.loss, hr->train.loss);
+        ck_assert_double_eq(inj->test_acc, w->test_acc);
+        ck_assert_double_eq(inj->train.loss, w->train.loss);
+        ck_assert_int_eq(rs->units_replaced, k > 0 ? 10 : 0); // the 10 head units, each round after the first
+    }
+    ck_assert_double_ne(r.rounds[5 * nr + 2].train.loss, r.rounds[4 * nr + 2].train.loss);
+    ws_online_seed_result_free(&r);
+    ws_source_free(&src);
+}
+END_TEST
+
 // A custom learner (ws_learner_custom): one that takes the fresh initialisation it is handed
 // reproduces the random learner bit for bit; one that keeps its model reproduces warm; one
 // that fails names itself; its record carries its own parameters.
@@ -914,6 +1066,9 @@ Suite *learners_suite(void) {
     tcase_add_test(t, shrink_perturb_known_values);
     tcase_add_test(t, identities_on_models);
     tcase_add_test(t, partial_and_head_reset);
+    tcase_add_test(t, reset_and_inject_on_models);
+    tcase_add_test(t, inject_rounds);
+    tcase_add_test(t, reset_and_inject_end_to_end);
     tcase_add_test(t, noise_adds_gaussian);
     tcase_add_test(t, penalty_gradients_fd);
     tcase_add_test(t, parseval_gradient_fd);
