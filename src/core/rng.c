@@ -56,6 +56,17 @@ float ws_rng_normal(ws_rng *r) {
     return (float)(sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
 }
 
+void ws_rng_normals(ws_rng *r, float *out, int64_t n) {
+    for (int64_t i = 0; i < n; i += 2) {
+        // u1 in (0, 1] so that logf() is finite.
+        const float u1 = ((float)(ws_rng_u32(r) >> 8) + 1.0f) * (1.0f / 16777216.0f);
+        const float u2 = (float)(ws_rng_u32(r) >> 8) * (1.0f / 16777216.0f);
+        const float radius = sqrtf(-2.0f * logf(u1)), angle = 6.28318530718f * u2;
+        out[i] = radius * cosf(angle);
+        if (i + 1 < n) out[i + 1] = radius * sinf(angle);
+    }
+}
+
 void ws_rng_shuffle(ws_rng *r, int32_t *a, int64_t n) {
     for (int64_t i = n - 1; i > 0; i--) {
         int64_t j = ws_rng_below(r, (uint32_t)(i + 1));

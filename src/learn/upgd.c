@@ -12,7 +12,7 @@
 // and its step count are UPGD's optimizer state: they start over when a round begins, as every
 // learner's optimizer does, unless keep-optim=1 (the authors' streams never restart it). The
 // noise of update k is ws_rng_stream(seed, "upgd-noise", k), one normal per parameter in arena
-// order. docs/LEARNERS.md says where each choice comes from.
+// order (ws_rng_normals). docs/LEARNERS.md says where each choice comes from.
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,14 +31,16 @@ static const ws_param_def PARAMS[] = {
 typedef struct {
     int64_t n;
     float *u;      // the utility trace, the arena's layout
+    float *xi;     // the update's noise, drawn at once (ws_rng_normals)
     int64_t step;  // updates since the trace started (its bias correction)
 } upgd_state;
 
 static ws_status upgd_create(ws_ctx *ctx, const ws_learner *def, const ws_model *m, void **out) {
     (void)def;
     upgd_state *s = calloc(1, sizeof *s);
-    if (!s || !(s->u = calloc((size_t)(m->nweights ? m->nweights : 1), sizeof(float)))) {
-        free(s);
+    const size_t n = (size_t)(m->nweights ? m->nweights : 1);
+    if (!s || !(s->u = calloc(n, sizeof(float))) || !(s->xi = malloc(n * sizeof(float)))) {
+        if (s) free(s->u), free(s);
         return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
     }
     s->n = m->nweights;
@@ -48,7 +50,7 @@ static ws_status upgd_create(ws_ctx *ctx, const ws_learner *def, const ws_model 
 
 static void upgd_destroy(void *state) {
     upgd_state *s = state;
-    free(s->u), free(s);
+    free(s->u), free(s->xi), free(s);
 }
 
 // The trace is the optimizer's state: rebuilt with it when a round begins (keep-optim=1: kept).
@@ -89,12 +91,13 @@ static ws_status upgd_update(const ws_hook_env *h) {
     const float bc = (float)(1.0 - pow(beta, (double)s->step)), shrink = (float)(1.0 - lr * h->def->p[WD]);
     const float alpha = (float)-lr, sigma = (float)h->def->p[SIGMA];
     ws_rng r = ws_rng_stream(h->seed, "upgd-noise", (uint64_t)h->step + 1);
+    if (sigma > 0) ws_rng_normals(&r, s->xi, s->n);
     for (int64_t i = 0; i < s->n; i++) {
         // Their code divides by m as it is; where m is 0 a zero utility would give 0/0 = NaN and
         // a NaN weight: taken as 0 (s = 1/2) instead, the one guard added.
         const float a = max == 0 && s->u[i] == 0 ? 0.0f : s->u[i] / bc / max;
         const float scaled = 1.0f / (1.0f + expf(-a));
-        const float d = sigma > 0 ? g[i] + ws_rng_normal(&r) * sigma : g[i];
+        const float d = sigma > 0 ? g[i] + s->xi[i] * sigma : g[i];
         w[i] = w[i] * shrink + alpha * (d * (1.0f - scaled));
     }
     return WS_OK;

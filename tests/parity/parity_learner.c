@@ -26,7 +26,7 @@
 // `step<k>.opt.exp_avg.<name>` etc. (and `opt.param_step.<name>`: the step count of the
 // parameter's state, its own where it was restarted); for every step k, `draw<k>.<name>`: the fresh
 // initialisation a hook drawing with ws_hook_fresh(h, k) gets; with --normals PURPOSE, for every
-// step k, `normal<k>.<name>`: the standard normals of the stream (seed, PURPOSE, k), one per
+// step k, `normal<k>.<name>`: the standard normals (ws_rng_normals) of the stream (seed, PURPOSE, k), one per
 // parameter in arena order (the noise a remedy adds in update k: UPGD's "upgd-noise"); at the end
 // `param.<name>`,
 // `buffer.<name>`, the optimizer's state as in IN, `eval_logits` (an eval-mode forward of
@@ -229,7 +229,7 @@ static int add_normals(out_list *out, const ws_model *m, const char *purpose, ui
     int err = !z;
     for (int k = 1; k <= steps && !err; k++) {
         ws_rng r = ws_rng_stream(seed, purpose, (uint64_t)k);
-        for (int64_t i = 0; i < m->nweights; i++) z[i] = ws_rng_normal(&r);
+        ws_rng_normals(&r, z, m->nweights);
         char prefix[32];
         snprintf(prefix, sizeof prefix, "normal%d.", k);
         err = out_add_arena(out, m, z, prefix);

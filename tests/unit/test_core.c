@@ -50,6 +50,20 @@ START_TEST(distributions) {
     for (int i = 0; i < 100; i++) seen[a[i]]++, moved += a[i] != i;
     for (int i = 0; i < 100; i++) ck_assert_int_eq(seen[i], 1);
     ck_assert_int_gt(moved, 80);
+    // Normals in pairs: mean 0, variance 1, the pair's two values uncorrelated, an odd count
+    // filled to the end, and the same stream the same values.
+    static float z[200001];
+    ws_rng a1 = ws_rng_stream(5, "pairs", 0), a2 = ws_rng_stream(5, "pairs", 0);
+    ws_rng_normals(&a1, z, 200001);
+    double m = 0, v = 0, c = 0;
+    for (int i = 0; i < 200000; i += 2) m += z[i] + z[i + 1], v += z[i] * z[i] + z[i + 1] * z[i + 1], c += z[i] * z[i + 1];
+    ck_assert_double_lt(fabs(m / 200000), 0.01);
+    ck_assert_double_lt(fabs(v / 200000 - 1), 0.02);
+    ck_assert_double_lt(fabs(c / 100000), 0.02);
+    ck_assert(isfinite(z[200000]) && z[200000] != 0);
+    float again[3];
+    ws_rng_normals(&a2, again, 3);
+    ck_assert_mem_eq(again, z, sizeof again);
 }
 END_TEST
 
