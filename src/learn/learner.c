@@ -301,6 +301,9 @@ ws_status ws_learner_parse_list(ws_ctx *ctx, const char *text, ws_learner *out, 
     for (char *p = buf; p;) {
         char *next = strchr(p, ',');
         if (next) *next++ = 0;
+        // "warm, random": the spaces around a name are not part of it
+        while (*p == ' ' || *p == '\t' || *p == '\n') p++;
+        for (char *e = p + strlen(p); e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n');) *--e = 0;
         if (*n == cap) return ws_fail(ctx, WS_ERR_ARG, "more than %d learners", cap);
         ws_status st = ws_learner_parse(ctx, p, &out[*n]);
         if (st) return st;

@@ -92,6 +92,9 @@ START_TEST(parse_specs) {
     ck_assert_int_eq(ws_learner_parse_list(&ctx, "warm,warm", ls, 4, &n), WS_ERR_ARG);
     ck_assert_ptr_nonnull(strstr(ctx.err, "listed twice"));
     ck_assert_int_eq(ws_learner_parse_list(&ctx, "warm,,random", ls, 4, &n), WS_ERR_ARG);
+    ck_assert_int_eq(ws_learner_parse_list(&ctx, " warm ,\n    l2:lambda=0.1 ", ls, 4, &n), WS_OK); // spaces around names
+    ck_assert(n == 2 && !strcmp(ls[0].name, "warm") && !strcmp(ls[1].name, "l2:lambda=0.1"));
+    ck_assert_int_eq(ws_learner_parse_list(&ctx, "warm, ,random", ls, 4, &n), WS_ERR_ARG); // an empty one still refused
     char f[64];
     ws_learner_file_name("shrink-perturb:lambda=0.2/x", f, sizeof f);
     ck_assert_str_eq(f, "shrink-perturb_lambda=0.2_x");
