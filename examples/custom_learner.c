@@ -1,8 +1,10 @@
-// A new remedy in C, run side by side with the built-in learners: "reset-last"
-// re-initialises the last k parameterised layers of its model at the start of every
-// round (k = 1 is the built-in head-reset, which runs beside it to show that the two
-// agree bit for bit). It gets what a built-in learner gets -- its units, records,
-// checkpoints, resume, tables and report -- through the public header only.
+// New remedies in C, run side by side with the built-in learners through the hooks every
+// remedy in the library is written with (learn/learner.h: ws_learner_ops): "reset-last"
+// re-initialises the last k parameterised layers of its model at the start of every round
+// (k = 1 is the built-in head-reset, which runs beside it to show that the two agree bit for
+// bit); "my-l1-init" is Kumar et al.'s L1 Init with a state of its own in the checkpoint (the
+// built-in l1-init beside it, bit for bit). They get what a built-in learner gets -- units,
+// records, checkpoints, resume, tables and report -- through the public header only.
 //   build/example_custom_learner [OUT [K]]        (OUT: results/example-custom; K: 1)
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +50,76 @@ static void reset_last_record(const ws_learner *def, cJSON *rec) {
 
 static const ws_learner_ops RESET_LAST = {.begin = reset_last_begin, .record = reset_last_record};
 
+// ---- a remedy with state of its own: L1 Init -----------------------------------------------
+// Kumar et al.'s L1 Init, as the built-in `l1-init` (learn/l1_init.c) does it, through the same
+// public hooks: its own state made per chain (`create`), its first weights taken when the
+// learner starts (`start`), a penalty's gradient after each backward, and its state in the
+// chain's checkpoint (`save`, `load`) so that a resumed run goes on bit for bit. It runs beside
+// the built-in one and equals it bit for bit.
+
+typedef struct {
+    int64_t n;
+    float *theta0; // the first weights
+} l1_state;
+
+static ws_status l1_create(ws_ctx *ctx, const ws_learner *def, const ws_model *m, void **out) {
+    (void)def;
+    l1_state *s = calloc(1, sizeof *s);
+    if (s) s->theta0 = calloc((size_t)m->nweights, sizeof(float));
+    if (!s || !s->theta0) {
+        free(s);
+        return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
+    }
+    s->n = m->nweights;
+    *out = s;
+    return WS_OK;
+}
+
+static void l1_destroy(void *state) {
+    l1_state *s = state;
+    free(s->theta0), free(s);
+}
+
+static void l1_start(void *state, const ws_model *m) {
+    l1_state *s = state;
+    memcpy(s->theta0, m->w, sizeof(float) * (size_t)s->n);
+}
+
+// g += lambda sign(w - theta_0), sign(0) = 0, over every parameter but LayerNorm's.
+static ws_status l1_after_backward(const ws_hook_env *h) {
+    const l1_state *s = h->state;
+    const float lambda = *(const float *)h->def->user;
+    const ws_model *m = h->m;
+    for (int j = 0; j < m->nlayers; j++) {
+        const ws_layer *L = &m->layers[j];
+        if (!strcmp(L->ops->kind, "layernorm")) continue;
+        for (int p = L->param0; p < L->param0 + L->nparams; p++)
+            for (int64_t i = m->params[p].offset; i < m->params[p].offset + m->params[p].numel; i++) {
+                const float d = m->w[i] - s->theta0[i];
+                m->g[i] += d > 0 ? lambda : d < 0 ? -lambda : 0.0f;
+            }
+    }
+    return WS_OK;
+}
+
+static void l1_save(const void *state, ws_ckpt *c) {
+    const l1_state *s = state;
+    ws_ckpt_f32(c, "learner.own.theta0", s->theta0, s->n);
+}
+
+static ws_status l1_load(void *state, ws_ctx *ctx, const ws_st_file *f, const char *path) {
+    l1_state *s = state;
+    return ws_ckpt_get_f32(ctx, f, path, "learner.own.theta0", s->theta0, s->n);
+}
+
+static void l1_record(const ws_learner *def, cJSON *rec) {
+    cJSON_AddNumberToObject(rec, "lambda", *(const float *)def->user);
+}
+
+static const ws_learner_ops L1_INIT = {.create = l1_create, .destroy = l1_destroy, .start = l1_start,
+                                       .after_backward = l1_after_backward, .save = l1_save, .load = l1_load,
+                                       .record = l1_record};
+
 // ---- running it -------------------------------------------------------------------------------
 
 static void note(void *user, const char *who, const char *line) {
@@ -71,8 +143,10 @@ int main(int argc, char **argv) {
     char name[32];
     snprintf(name, sizeof name, "reset-last-%d", params.k);
     const ws_learner mine = ws_learner_custom(name, &RESET_LAST, &params);
+    float lambda = 0.01f; // as the built-in l1-init:lambda=0.01 beside it
+    const ws_learner my_l1 = ws_learner_custom("my-l1-init", &L1_INIT, &lambda);
     const char *options[][2] = {{"subset", "3000"}, {"k0", "1000"}, {"k", "1000"}, {"seeds", "2"}, {"hidden", "32,32"},
-                                {"max-epochs", "40"}, {"learners", "warm,random,head-reset"}, {"out", out}};
+                                {"max-epochs", "40"}, {"learners", "warm,random,head-reset,l1-init:lambda=0.01"}, {"out", out}};
     ws_ctx ctx;
     ws_ctx_init(&ctx, 0);
     ws_experiment *e = NULL;
@@ -80,6 +154,7 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < sizeof options / sizeof *options && !st; i++)
         st = ws_experiment_set(&ctx, e, options[i][0], options[i][1]);
     if (!st) st = ws_experiment_add_learner(&ctx, e, &mine);
+    if (!st) st = ws_experiment_add_learner(&ctx, e, &my_l1);
     if (!st) st = ws_experiment_check(&ctx, e);
     ws_hooks hooks = {.note = note, .results = table};
     ws_outcome outcome;

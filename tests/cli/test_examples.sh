@@ -39,6 +39,11 @@ rows() { awk -F, -v l="$2" '$3 == l { print $1, $2, $5, $6, $7, $8, $9 }' "$1"; 
 [ -n "$(rows "$T/cu/online.csv" head-reset)" ] && [ "$(rows "$T/cu/online.csv" head-reset)" = "$(rows "$T/cu/online.csv" reset-last-1)" ] \
     && ok "... at K = 1 it equals the built-in head-reset, round by round, bit for bit" \
     || bad "reset-last-1 vs head-reset: $(rows "$T/cu/online.csv" reset-last-1)"
+[ -n "$(rows "$T/cu/online.csv" l1-init:lambda=0.01)" ] \
+    && [ "$(rows "$T/cu/online.csv" l1-init:lambda=0.01)" = "$(rows "$T/cu/online.csv" my-l1-init)" ] \
+    && grep -qF '"name":"my-l1-init","kind":"custom","lambda":0.0099999' "$T/cu/online.jsonl" \
+    && ok "... its L1 Init (state of its own, in the checkpoint) equals the built-in l1-init, bit for bit" \
+    || bad "my-l1-init vs l1-init: $(rows "$T/cu/online.csv" my-l1-init | head -2)"
 "$B/example_custom_learner" "$T/cu2" 2 >/dev/null 2>&1
 [ "$(rows "$T/cu2/online.csv" reset-last-2 | cut -d' ' -f3-)" != "$(rows "$T/cu2/online.csv" head-reset | cut -d' ' -f3-)" ] \
     && ok "... at K = 2 it does something else" || bad "reset-last-2 equals head-reset"
