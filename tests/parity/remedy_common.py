@@ -204,3 +204,10 @@ def reset_units(torch, model, opt, layer, mask, fresh, zero_bias_moments=True):
         w.view(w.shape[0], units, -1)[:, mask] = 0
         for key in ("exp_avg", "exp_avg_sq"):
             opt.state[w][key].view(w.shape[0], units, -1)[:, mask] = 0
+
+
+def told_apart(rep, label, got, model, opt, torch, control):
+    """A negative control: the tool's run against a plausible wrong transcription (`control`
+    names it) must differ by far more than the tolerances."""
+    (e, _), (em, _), _ = errors(got, model, opt, torch)
+    rep.check(e > 100 * PARAM_TOL or em > 100 * MOMENT_TOL, f"{label}: told apart from {control} (errors {e:.1e}, {em:.1e})")

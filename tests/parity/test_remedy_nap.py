@@ -83,9 +83,7 @@ def case(rep, tool, tmp, label, kind, seed, spec="nap", every=1, head=1, affine=
 
     rc.torch_train(torch, model, opt, x, y, STEPS, after_step=after_step)
     if control:
-        (e, _), (em, _), _ = rc.errors(got, model, opt, torch)
-        rep.check(e > 100 * rc.PARAM_TOL or em > 100 * rc.MOMENT_TOL,
-                  f"{label}: told apart from {control} (errors {e:.1e}, {em:.1e})")
+        rc.told_apart(rep, label, got, model, opt, torch, control)
         return
     rc.check_all(rep, label, got, model, opt, torch)
     # The tool's norms in the arena's order (its file's parameter order), weights and LayerNorms apart.

@@ -42,18 +42,6 @@ STEPS = 4
 LR = 1e-2
 
 
-def hidden_layers(model):
-    """(producer, LayerNorm or None, consumer) of each hidden layer, in forward order."""
-    if hasattr(model, "conv1"):
-        names = ["conv1", "conv2", "fc1", "fc2", "output_layer"]
-        norms = [f"layer_norm{i}" for i in range(1, 5)]
-    else:
-        names = [f"lm{i}" for i in range(1, model.n + 2)]
-        norms = [f"ln{i}" for i in range(1, model.n + 1)]
-    return [(getattr(model, names[i]), getattr(model, norms[i], None) if model.ln else None, getattr(model, names[i + 1]))
-            for i in range(len(names) - 1)]
-
-
 def outgoing(cons, units):
     """The consumer's weight viewed (out, units, rest): a unit's outgoing weights are [:, u, :]."""
     w = cons.weight
@@ -78,7 +66,7 @@ def redo_step(model, opt, captured, fresh, tau):
         scores.append(s / (s.mean() + 1e-9))
     recycled = 0
     with torch.no_grad():
-        for (prod, norm, cons), s in zip(hidden_layers(model), scores):
+        for (prod, norm, cons), s in zip(rc.hidden_layers(model), scores):
             mask = s <= tau
             recycled += int(mask.sum())
             prod.weight[mask] = torch.from_numpy(fresh[names[id(prod.weight)]])[mask]

@@ -128,9 +128,7 @@ def case(rep, tool, tmp, label, kind, tau, tau_max, every=16, end=False, kill=()
     if end:
         snr.end(0, B)
     if control:
-        (e, _), (em, _), _ = rc.errors(got, model, opt, torch)
-        rep.check(e > 100 * rc.PARAM_TOL or em > 100 * rc.MOMENT_TOL,
-                  f"{label}: told apart from {control} (errors {e:.1e}, {em:.1e})")
+        rc.told_apart(rep, label, got, model, opt, torch, control)
         return
     rc.check_all(rep, label, got, model, opt, torch)
     n = int(got["replaced"])

@@ -818,6 +818,14 @@ START_TEST(online_identities_end_to_end) {
 }
 END_TEST
 
+// A small online run: 600 examples, 300 to start and 150 a round, an MLP 16-16, 3 epochs a round.
+static void tiny_online(ws_online_config *cfg) {
+    ws_online_config_defaults(cfg);
+    cfg->base.subset = 600, cfg->base.eval_subset = 300, cfg->base.max_epochs = 3;
+    cfg->base.hidden[0] = cfg->base.hidden[1] = 16;
+    cfg->k0 = 300, cfg->k = 150;
+}
+
 // Whole online runs: the reset remedy with its defaults is head-reset bit for bit, round after
 // round, and plasticity injection of a Linear head with keep-optim=0 and no weight decay is warm
 // bit for bit (theta1''s gradient is the folded head's, and every optimizer state starts fresh);
@@ -829,10 +837,7 @@ START_TEST(reset_and_inject_end_to_end) {
         return;
     }
     ws_online_config cfg;
-    ws_online_config_defaults(&cfg);
-    cfg.base.subset = 600, cfg.base.eval_subset = 300, cfg.base.max_epochs = 3;
-    cfg.base.hidden[0] = cfg.base.hidden[1] = 16;
-    cfg.k0 = 300, cfg.k = 150;
+    tiny_online(&cfg);
     ck_assert_int_eq(ws_learner_parse_list(&ctx, "warm,head-reset,reset,inject,warm:keep-optim=1,inject:keep-optim=1",
                                            cfg.base.learners, WS_MAX_LEARNERS, &cfg.base.nlearners),
                      WS_OK);
@@ -879,10 +884,7 @@ START_TEST(custom_learner_identities) {
         return;
     }
     ws_online_config cfg;
-    ws_online_config_defaults(&cfg);
-    cfg.base.subset = 600, cfg.base.eval_subset = 300, cfg.base.max_epochs = 3;
-    cfg.base.hidden[0] = cfg.base.hidden[1] = 16;
-    cfg.k0 = 300, cfg.k = 150;
+    tiny_online(&cfg);
     int fresh_calls = 0, keep_calls = 0;
     const ws_learner_ops as_random = {.begin = take_fresh, .record = describe}, as_warm = {.begin = keep};
     cfg.base.learners[2] = ws_learner_custom("fresh", &as_random, &fresh_calls);
