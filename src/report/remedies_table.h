@@ -2,8 +2,8 @@
 // "random" (a fresh network every round or task), each learner's accuracy, its gradient steps,
 // the share of warm's gap to random it closes with Fieller's 95 % interval (exp/stats.h:
 // ws_ratio_fieller), and the dormant share and feature srank inside its network at the end;
-// marked where it is on the Pareto front of accuracy against gradient steps. docs/REPORT.md's
-// section "The remedies' table" says what each column is.
+// marked where it is on the Pareto front of accuracy against gradient steps. What each column is:
+// experiments/README.md ("The remedies' table"); the interval: docs/STATISTICS.md.
 #ifndef WS_REPORT_REMEDIES_TABLE_H
 #define WS_REPORT_REMEDIES_TABLE_H
 
