@@ -426,7 +426,10 @@ ws_ratio ws_ratio_fieller(const double *num, const double *den, int n) {
     const double v11 = sn.sd * sn.sd / n, v22 = sd.sd * sd.sd / n, v12 = c / (n - 1) / n;
     const double t2 = ws_t975(n - 1) * ws_t975(n - 1);
     const double qa = b * b - t2 * v22, qb = a * b - t2 * v12, qc = a * a - t2 * v11;
-    const double disc = qb * qb - qa * qc;
+    double disc = qb * qb - qa * qc;
+    // A numerator proportional to the denominator (the reference itself, R = 1 exactly) gives a
+    // discriminant of 0 up to rounding: the interval is that one point, not empty.
+    if (disc < 0 && disc > -1e-9 * qb * qb) disc = 0;
     if (qa <= 0 || disc < 0) return r;
     r.bounded = 1;
     r.lo = (qb - sqrt(disc)) / qa;

@@ -17,8 +17,17 @@ typedef struct {
     double acc, steps, dormant, srank;
 } seed_numbers;
 
+// The first stage whose accuracy counts: online, the round after the first (the first is every
+// learner's same start); a task sequence, the last quarter of the tasks (at least one), where
+// a loss of plasticity shows -- an average over every task would mostly measure the first ones.
+static int first_counted(int stages, int continual) {
+    if (!continual) return 1;
+    const int last = (stages + 3) / 4;
+    return stages - last;
+}
+
 static int seed_of(const ws_point *p, int l, int64_t seed, int continual, seed_numbers *out) {
-    const int stages = ws_point_stages(p, l);
+    const int stages = ws_point_stages(p, l), from = first_counted(stages, continual);
     double acc = 0, steps = 0;
     int nacc = 0;
     const ws_run *last = NULL;
@@ -27,9 +36,7 @@ static int seed_of(const ws_point *p, int l, int64_t seed, int continual, seed_n
         if (!r) return 0;
         last = r;
         if (isfinite(r->m[WS_M_STEPS])) steps += r->m[WS_M_STEPS];
-        // online: the rounds after the first (the first is every learner's same start); continual:
-        // every task's average online accuracy
-        const double a = continual ? r->m[WS_M_ONLINE_ACC] : s > 0 ? r->m[WS_M_TEST_ACC] : NAN;
+        const double a = s < from ? NAN : continual ? r->m[WS_M_ONLINE_ACC] : r->m[WS_M_TEST_ACC];
         if (isfinite(a)) acc += 100 * a, nacc++;
     }
     if (!last || !nacc) return 0;
@@ -103,7 +110,8 @@ void ws_remedies_section(ws_page *p, const ws_table *t) {
     const int n = ws_remedy_rows(t, rows, WS_TABLE_MAX_LEARNERS);
     if (!n) return;
     const int continual = !strcmp(t->scenario, "continual");
-    ws_page_text(p, continual ? "The remedies: average online accuracy (%) over the tasks, gradient steps, the share "
+    ws_page_text(p, continual ? "The remedies: average online accuracy (%) over the last quarter of the tasks, gradient "
+                                "steps over all of them, the share "
                                 "of warm's gap to random closed (Fieller's 95 % interval, paired by seed; unbounded "
                                 "where the gap itself is not established), and inside the network after the last "
                                 "task; * on the Pareto front of accuracy against steps:"
@@ -153,7 +161,7 @@ ws_status ws_plot_remedies(ws_ctx *ctx, const ws_table *t, const char *outdir, i
              t->points[0].nrecords);
     snprintf(f.xlabel, sizeof f.xlabel, "gradient steps, summed over the %s", strcmp(t->scenario, "continual") ? "rounds" : "tasks");
     snprintf(f.ylabel, sizeof f.ylabel, "%s", strcmp(t->scenario, "continual") ? "test accuracy after the first round (%)"
-                                                                                : "average online accuracy (%)");
+                                                                                : "online accuracy, last quarter of the tasks (%)");
     const ws_remedy_row *front[WS_TABLE_MAX_LEARNERS];
     int nf = 0;
     for (int i = 0; i < n && f.nseries < MAX_SERIES - 1; i++) {

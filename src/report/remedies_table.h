@@ -15,7 +15,8 @@
 typedef struct {
     const char *name;   // the learner's (the table's string)
     ws_summary acc;     // online: mean test accuracy % over the rounds after the first; continual:
-                        // mean online accuracy % over the tasks -- per seed, then over seeds
+                        // mean online accuracy % over the last quarter of the tasks (at least one,
+                        // where a loss of plasticity shows) -- per seed, then over seeds
     ws_summary steps;   // gradient steps, summed over the rounds or tasks
     ws_ratio gap;       // (acc - warm's) / (random's - warm's), paired by seed: warm 0, random 1
     ws_summary dormant; // % of hidden units 0.1-dormant (ReDo's tau) at the last round or task

@@ -566,6 +566,22 @@ START_TEST(remedies_table_rows) {
     ck_assert_int_eq(rows[1].pareto, 1);
     ck_assert_int_eq(rows[2].pareto, 0);
     ws_table_free(t);
+    // A task sequence of 8 tasks: the last quarter (tasks 6 and 7) counts, online accuracy.
+    t = ws_table_new("continual");
+    p = ws_table_add_point(t);
+    for (int l = 0; l < 2; l++)
+        for (int64_t seed = 1; seed <= 3; seed++)
+            for (int k = 0; k < 8; k++) {
+                ws_run *r = ws_point_add_run(p, ws_table_learner_add(t, names[l]), seed, k);
+                r->m[WS_M_ONLINE_ACC] = k < 6 ? 0.9 : l == 0 ? 0.6 + 0.01 * (double)seed : 0.8;
+                r->m[WS_M_STEPS] = 100;
+            }
+    ws_point_sort(p);
+    ck_assert_int_eq(ws_remedy_rows(t, rows, 4), 2);
+    ck_assert_double_eq_tol(rows[0].acc.mean, 62, 1e-9);
+    ck_assert_double_eq_tol(rows[1].acc.mean, 80, 1e-9);
+    ck_assert_double_eq_tol(rows[0].steps.mean, 800, 1e-9);
+    ws_table_free(t);
     t = ws_table_new("online");
     p = ws_table_add_point(t);
     ws_point_add_run(p, ws_table_learner_add(t, "warm"), 1, 0);

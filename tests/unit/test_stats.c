@@ -345,6 +345,9 @@ START_TEST(ratio_interval) {
     ck_assert_int_eq(r.bounded, 0);
     ck_assert(isnan(r.lo) && isnan(r.hi));
     ck_assert_int_eq(ws_ratio_fieller(num, den, 1).bounded, 0);
+    const double gap[5] = {1.1, 0.7, 1.6, 0.9, 1.3}; // the reference against itself: R = 1, the interval [1, 1]
+    r = ws_ratio_fieller(gap, gap, 5);
+    ck_assert(r.bounded && fabs(r.lo - 1) < 1e-9 && fabs(r.hi - 1) < 1e-9);
     for (int k = 0; k < 3; k++) {
         const int n = seeds[k];
         ws_rng g = ws_rng_stream((uint64_t)n, "fieller", 0);
