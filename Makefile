@@ -20,7 +20,7 @@ CFLAGS  += -std=c11 -Wall -Wextra -Wshadow -Wno-unused-parameter -Wno-format-tru
 LDLIBS  += -fopenmp -lm $(SANITIZE)
 
 LIB_SRC := $(wildcard src/core/*.c src/ops/*.c src/nn/*.c src/optim/*.c src/data/*.c src/train/*.c \
-                      src/learn/*.c src/exp/*.c src/io/*.c src/report/*.c)
+                      src/learn/*.c src/exp/*.c src/io/*.c src/report/*.c src/api/*.c)
 CLI_SRC := $(wildcard src/cli/*.c)
 TEST_SRC := $(wildcard tests/unit/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -58,7 +58,7 @@ PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 INSTALL    ?= install
 # The folders whose headers are installed, as $(INCLUDEDIR)/warmstart/FOLDER/*.h
 # (include/warmstart.h includes them as "core/ctx.h", ...; the CLI's are not installed).
-HEADER_DIRS := core ops nn optim data io train learn exp report
+HEADER_DIRS := core ops nn optim data io train learn exp report api
 EXPERIMENT_FILES = $(shell find experiments -type f ! -name '.*' ! -name '*~' 2>/dev/null | LC_ALL=C sort)
 
 # pkg-config is only consulted once the packages are there (make deps).

@@ -91,6 +91,7 @@ extern "C" {
 #include "report/remedies_table.h"
 #include "report/reproduce.h"
 #include "report/tables.h"
+#include "api/api.h"
 #include "train/train.h"
 
 #ifdef __cplusplus

@@ -6,7 +6,7 @@
 #
 # The rules:
 #   include-up     #include "X/..." in src/Y/ where X is above Y in the stack, lowest first:
-#                  core ops nn optim data io train learn exp report cli (a folder includes its
+#                  core ops nn optim data io train learn exp report api cli (a folder includes its
 #                  own and lower ones); include/*.h may include any folder but cli.
 #   print          below src/cli (every src/*/ but src/cli, and include/): printf( puts(
 #                  putchar( perror( exit( _exit( abort( popen( system(, fprintf/vfprintf to
@@ -30,7 +30,7 @@ cd "$ROOT" || exit 2
 { find src -type f \( -name '*.c' -o -name '*.h' \); [ -d include ] && find include -type f -name '*.h'; } |
     LC_ALL=C sort | LC_ALL=C awk '
 BEGIN {
-    nlayers = split("core ops nn optim data io train learn exp report cli", L, " ")
+    nlayers = split("core ops nn optim data io train learn exp report api cli", L, " ")
     for (i = 1; i <= nlayers; i++) rank[L[i]] = i
     W = "[A-Za-z0-9_]"
     NW = "(^|[^A-Za-z0-9_.>])"          # not part of a longer name, not a member (.x, ->x)

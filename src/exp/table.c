@@ -343,3 +343,35 @@ ws_status ws_table_read(ws_ctx *ctx, const char *path, ws_table **out) {
     *out = t;
     return WS_OK;
 }
+
+static const char *const MEASURE_NAMES[WS_M_COUNT] = {
+    [WS_M_TEST_ACC] = "test_acc",
+    [WS_M_TEST_LOSS] = "test_loss",
+    [WS_M_TRAIN_ACC] = "train_acc",
+    [WS_M_TRAIN_LOSS] = "train_loss",
+    [WS_M_EPOCHS] = "epochs",
+    [WS_M_STEPS] = "steps",
+    [WS_M_SECONDS] = "seconds",
+    [WS_M_CUM_SECONDS] = "cumulative_seconds",
+    [WS_M_EXAMPLES] = "examples",
+    [WS_M_FRACTION] = "fraction",
+    [WS_M_CORR_INIT] = "corr_init",
+    [WS_M_GRAD_OLD] = "grad_old",
+    [WS_M_GRAD_NEW] = "grad_new",
+    [WS_M_UNITS_REPLACED] = "units_replaced",
+    [WS_M_ONLINE_ACC] = "online_acc",
+    [WS_M_STEPS_TO_TARGET] = "steps_to_target",
+    [WS_M_DORMANT_0] = "dormant_0",
+    [WS_M_DORMANT_025] = "dormant_0.025",
+    [WS_M_DORMANT_01] = "dormant_0.1",
+    [WS_M_DOHARE_DORMANT] = "dohare_dormant",
+    [WS_M_ACTIVE] = "active_fraction",
+    [WS_M_SRANK] = "srank",
+    [WS_M_EFFECTIVE_RANK] = "effective_rank",
+    [WS_M_WEIGHT_MAGNITUDE] = "weight_magnitude",
+    [WS_M_PARAM_NORM] = "param_norm",
+    [WS_M_DIST_INIT] = "dist_init",
+    [WS_M_GRAD_NORM] = "grad_norm",
+};
+
+const char *ws_measure_name(ws_measure m) { return m >= 0 && m < WS_M_COUNT && MEASURE_NAMES[m] ? MEASURE_NAMES[m] : "?"; }

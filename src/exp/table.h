@@ -57,6 +57,9 @@ typedef enum {
     WS_M_COUNT
 } ws_measure;
 
+// A measure's name in long-form results ("test_acc", "dormant_0.1", ...).
+const char *ws_measure_name(ws_measure m);
+
 // A run's curves, each a list of (x, y): empty where its record has none.
 typedef enum {
     WS_CURVE_TRAIN_ACC,  // x: the run's epoch (from 1), y: training accuracy

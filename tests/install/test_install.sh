@@ -22,7 +22,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 B=$(cd "$1" && pwd)
 cd "$ROOT" || exit 1
 case $B in "$ROOT"/*) B=${B#"$ROOT"/} ;; esac # make's targets are named relative to the root
-HEADER_DIRS="core ops nn optim data io train learn exp report"
+HEADER_DIRS="core ops nn optim data io train learn exp report api"
 D="$T/destdir"
 P="$D/usr/local"
 MAKE=${MAKE:-make}

@@ -1,0 +1,121 @@
+// The stable C API (api/api.h): a context, an experiment set option by option, refused options
+// named in the error, a run into a folder, its results in long form against the CLI's own
+// reader, and its report; handles used only through the functions of the API.
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "api/api.h"
+#include "suites.h"
+
+static int notes;
+static void count_note(void *user, const char *who, const char *line) {
+    (void)who, (void)line;
+    (*(int *)user)++;
+}
+
+START_TEST(errors_name_what_is_wrong) {
+    warmstart_context *c;
+    ck_assert_int_eq(warmstart_context_new(1, &c), WARMSTART_OK);
+    ck_assert_str_eq(warmstart_error(c), "");
+    ck_assert_ptr_nonnull(warmstart_version());
+    warmstart_experiment *e;
+    ck_assert_int_eq(warmstart_experiment_new(c, "sideways", &e), WARMSTART_ERR_ARG);
+    ck_assert_ptr_null(e);
+    ck_assert_ptr_nonnull(strstr(warmstart_error(c), "sideways"));
+    ck_assert_int_eq(warmstart_experiment_new(c, "online", &e), WARMSTART_OK);
+    ck_assert_int_eq(warmstart_experiment_set(e, "subsett", "100"), WARMSTART_ERR_ARG);
+    ck_assert_ptr_nonnull(strstr(warmstart_error(c), "subsett"));
+    ck_assert_int_eq(warmstart_experiment_set(e, "learners", "warm,wrong"), WARMSTART_OK); // read whole at the check
+    ck_assert_int_eq(warmstart_experiment_check(e), WARMSTART_ERR_ARG);
+    ck_assert_ptr_nonnull(strstr(warmstart_error(c), "wrong"));
+    warmstart_experiment_free(e);
+    ck_assert_int_eq(warmstart_experiment_load(c, "/nonexistent/exp.ini", &e), WARMSTART_ERR_IO);
+    ck_assert_ptr_nonnull(strstr(warmstart_error(c), "/nonexistent/exp.ini"));
+    warmstart_results *r;
+    ck_assert_int_ne(warmstart_results_open(c, "/nonexistent/results", &r), WARMSTART_OK);
+    ck_assert_ptr_null(r);
+    warmstart_context_free(c);
+}
+END_TEST
+
+// A small online run through the API; its rows are every (learner, seed, round, measure) value
+// of the records, and the report is written.
+START_TEST(run_results_report) {
+    warmstart_context *c;
+    ck_assert_int_eq(warmstart_context_new(2, &c), WARMSTART_OK);
+    warmstart_experiment *e;
+    ck_assert_int_eq(warmstart_experiment_new(c, "online", &e), WARMSTART_OK);
+    char out[600];
+    snprintf(out, sizeof out, "%s/api-online", test_tmpdir());
+    const char *options[][2] = {{"data", "fashion-mnist"}, {"subset", "600"}, {"eval-subset", "200"}, {"k0", "300"},
+                                {"k", "150"}, {"hidden", "16,16"}, {"max-epochs", "2"}, {"seeds", "2"},
+                                {"learners", "warm,random,redo:every=5"}, {"probe", "0"}, {"out", out}};
+    for (size_t i = 0; i < sizeof options / sizeof *options; i++)
+        ck_assert_msg(warmstart_experiment_set(e, options[i][0], options[i][1]) == WARMSTART_OK, "%s: %s", options[i][0],
+                      warmstart_error(c));
+    int st = warmstart_experiment_check(e);
+    if (st && strstr(warmstart_error(c), "Fashion-MNIST")) {
+        fprintf(stderr, "api: Fashion-MNIST not installed, the run through the API skipped\n");
+        warmstart_experiment_free(e);
+        warmstart_context_free(c);
+        return;
+    }
+    ck_assert_msg(st == WARMSTART_OK, "%s", warmstart_error(c));
+    notes = 0;
+    const warmstart_hooks hooks = {.note = count_note};
+    int complete = 0;
+    st = warmstart_experiment_run(e, &hooks, &notes, &complete);
+    ck_assert_msg(st == WARMSTART_OK, "%s", warmstart_error(c));
+    ck_assert_int_eq(complete, 1);
+    ck_assert_int_gt(notes, 0);
+    warmstart_experiment_free(e);
+
+    warmstart_results *r;
+    ck_assert_int_eq(warmstart_results_open(c, out, &r), WARMSTART_OK);
+    ck_assert_str_eq(warmstart_results_scenario(r), "online");
+    const int64_t n = warmstart_results_nrows(r);
+    int test_acc = 0, redo_rounds = 0;
+    int64_t seeds = 0;
+    for (int64_t i = 0; i < n; i++) {
+        warmstart_row row;
+        ck_assert_int_eq(warmstart_results_row(r, i, &row), WARMSTART_OK);
+        ck_assert(isfinite(row.value));
+        ck_assert_str_eq(row.point, "");
+        if (!strcmp(row.measure, "test_acc")) {
+            test_acc++;
+            ck_assert(row.value >= 0 && row.value <= 1);
+            ck_assert(!strcmp(row.stop, "cap") || !strcmp(row.stop, "threshold"));
+            if (row.seed > seeds) seeds = row.seed;
+            redo_rounds += !strcmp(row.learner, "redo:every=5");
+        }
+    }
+    ck_assert_int_eq(seeds, 2);
+    ck_assert_int_eq(test_acc, 3 * 2 * redo_rounds / 2); // three learners, two seeds, the same rounds each
+    ck_assert_int_gt(redo_rounds, 2);
+    warmstart_row row;
+    ck_assert_int_eq(warmstart_results_row(r, n, &row), WARMSTART_ERR_ARG);
+    warmstart_results_free(r);
+
+    int experiments = 0;
+    ck_assert_int_eq(warmstart_report(c, out, &experiments), WARMSTART_OK);
+    ck_assert_int_eq(experiments, 1);
+    char page[700];
+    snprintf(page, sizeof page, "%s/report.html", out);
+    struct stat sb;
+    ck_assert_int_eq(stat(page, &sb), 0);
+    warmstart_context_free(c);
+}
+END_TEST
+
+Suite *api_suite(void) {
+    Suite *s = suite_create("api");
+    TCase *t = tcase_create("api");
+    tcase_set_timeout(t, 120);
+    tcase_add_test(t, errors_name_what_is_wrong);
+    tcase_add_test(t, run_results_report);
+    suite_add_tcase(s, t);
+    return s;
+}
