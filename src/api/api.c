@@ -91,7 +91,7 @@ int warmstart_experiment_add_axis(warmstart_experiment *e, const char *text) {
 int warmstart_experiment_check(warmstart_experiment *e) { return (int)ws_experiment_check(&e->c->ctx, e->e); }
 
 int warmstart_experiment_run(warmstart_experiment *e, const warmstart_hooks *h, void *user, int *complete) {
-    ws_hooks hooks = {.user = user, .note = h ? h->note : NULL};
+    ws_hooks hooks = {.user = user, .note = h ? h->note : NULL, .should_stop = h ? h->should_stop : NULL};
     ws_outcome outcome;
     memset(&outcome, 0, sizeof outcome);
     ws_status st = ws_experiment_run(&e->c->ctx, e->e, &hooks, &outcome);

@@ -21,6 +21,7 @@ enum {
     WARMSTART_ERR_FORMAT = 3,  // a corrupt or unexpected file
     WARMSTART_ERR_NOMEM = 4,   // out of memory
     WARMSTART_ERR_NUMERIC = 5, // NaN or Inf where a number was expected
+    WARMSTART_INTERRUPTED = 6, // stopped on request (warmstart_hooks.should_stop): the folder resumable
 };
 
 typedef struct warmstart_context warmstart_context;
@@ -48,10 +49,14 @@ int warmstart_experiment_add_axis(warmstart_experiment *e, const char *text);
 // Every option resolved (every grid point), before anything runs.
 int warmstart_experiment_check(warmstart_experiment *e);
 
-// What a run tells the program while it runs: a progress line or note from `who` (a scenario,
-// "sweep", ...; NULL: a line of its own). Any may be NULL.
+// What a run tells the program while it runs, and asks it. Any may be NULL.
 typedef struct {
+    // A progress line or note from `who` (a scenario, "sweep", ...; NULL: a line of its own).
     void (*note)(void *user, const char *who, const char *line);
+    // Asked after every recorded round of a chain and before every group of units: non-zero
+    // stops the run there (WARMSTART_INTERRUPTED); what finished is recorded, and the same
+    // experiment with "resume" set goes on (a binding's Ctrl-C).
+    int (*should_stop)(void *user);
 } warmstart_hooks;
 
 // Run a checked experiment into its folder: units run, recorded, resumable and shardable as the

@@ -17,6 +17,8 @@ typedef enum {
     WS_ERR_FORMAT = 3,  // corrupt or unexpected file content
     WS_ERR_NOMEM = 4,   // allocation failed
     WS_ERR_NUMERIC = 5, // NaN / Inf met where a number was expected
+    WS_ERR_INTERRUPTED = 6, // stopped on request (ws_hooks.should_stop) between units or rounds:
+                            // what finished is recorded, the folder resumable
 } ws_status;
 
 struct ws_backend;

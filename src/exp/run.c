@@ -17,6 +17,8 @@
 #include "io/lock.h"
 
 
+int ws_hooks_stop(const ws_hooks *h) { return h && h->should_stop && h->should_stop(h->user); }
+
 void ws_hooks_note(const ws_hooks *h, const char *who, const char *fmt, ...) {
     if (!h || !h->note) return;
     char line[4000];

@@ -49,7 +49,14 @@ typedef struct ws_hooks {
     ws_status (*results)(void *user, ws_ctx *ctx, const ws_scenario_results *r);
     // A sweep's reduction is written (the CLI prints its table and draws its figure).
     ws_status (*sweep)(void *user, ws_ctx *ctx, const ws_sweep_results *s);
+    // Asked after every recorded round of a chain and before every group of units: non-zero stops
+    // the run there with WS_ERR_INTERRUPTED, all that finished recorded, so --resume goes on (a
+    // binding's Ctrl-C, without a signal handler in the library).
+    int (*should_stop)(void *user);
 } ws_hooks;
+
+// Does the program ask to stop? (h->should_stop; never without one.)
+int ws_hooks_stop(const ws_hooks *h);
 
 // Pass a note (printf-style) to h->note, from `who` (NULL: a line of its own); nothing without one.
 void ws_hooks_note(const ws_hooks *h, const char *who, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

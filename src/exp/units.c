@@ -149,6 +149,13 @@ static void note_excluded(ws_units *u, uint64_t seed, const char *id) {
              (unsigned long long)seed, id, cJSON_IsString(err) ? err->valuestring : "?");
 }
 
+// The run stops on the program's request (ws_hooks.should_stop): a message saying where.
+static ws_status interrupted(ws_units *u, const char *after) {
+    if (!after) return ws_fail(u->ctx, WS_ERR_INTERRUPTED, "stopped on request before its first unit");
+    return ws_fail(u->ctx, WS_ERR_INTERRUPTED, "stopped on request after %s%s; what finished is recorded (--resume goes on)",
+                   u->e->prefix, after);
+}
+
 ws_status ws_units_frame(ws_units *u, ws_group_fn run, ws_take_fn take, void *arg, int *n) {
     *n = 0;
     const int per = ws_units_group(u->e), seeds = seeds_of(u->e), total = seeds * per;
@@ -159,7 +166,8 @@ ws_status ws_units_frame(ws_units *u, ws_group_fn run, ws_take_fn take, void *ar
     for (int i = 0; i < seeds && !st; i++) {
         int need = 0;
         for (int j = 0; j < per; j++) need |= ws_units_todo(u, i * per + j, ids[i * per + j]);
-        if (need) st = run(u, arg, i, ids + i * per, i * per);
+        if (need && ws_hooks_stop(u->h)) st = interrupted(u, i ? ids[i * per - 1] : NULL);
+        else if (need) st = run(u, arg, i, ids + i * per, i * per);
     }
     if (st || !u->o->whole || (st = check_complete(u, ids, total))) goto done;
     u->o->complete = 1;
@@ -222,6 +230,7 @@ ws_status ws_units_run_chain(ws_units *u, const ws_chain_ops *ops, const void *a
         else if (r > last) st = record_round(u, ops, c, id, r, rec);
         if (!step && u->h) ops->hook(u->h, base->seed + (uint64_t)i, base->learners[l].name, rec);
         ops->rec_free(rec);
+        if (!st && !diverged && r + 1 < n && ws_hooks_stop(u->h)) st = interrupted(u, id);
     }
     ws_units_run_end(u);
     if (!st && !diverged) {

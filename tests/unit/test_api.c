@@ -110,12 +110,88 @@ START_TEST(run_results_report) {
 }
 END_TEST
 
+// should_stop: non-zero after `left` questions.
+static int stop_after(void *user) {
+    int *left = user;
+    return (*left)-- <= 0;
+}
+
+// An online experiment of 3 learners x 2 seeds into out (resume: "true" or NULL), run with
+// should_stop after `questions` questions (< 0: never); its status.
+static int run_online(warmstart_context *c, const char *out, const char *resume, int questions, int *complete) {
+    warmstart_experiment *e;
+    ck_assert_int_eq(warmstart_experiment_new(c, "online", &e), WARMSTART_OK);
+    const char *options[][2] = {{"data", "fashion-mnist"}, {"subset", "600"}, {"eval-subset", "200"}, {"k0", "300"},
+                                {"k", "100"}, {"hidden", "16,16"}, {"max-epochs", "2"}, {"seeds", "2"},
+                                {"learners", "warm,random,redo:every=5"}, {"probe", "0"}, {"out", out}};
+    for (size_t i = 0; i < sizeof options / sizeof *options; i++)
+        ck_assert_int_eq(warmstart_experiment_set(e, options[i][0], options[i][1]), WARMSTART_OK);
+    if (resume) ck_assert_int_eq(warmstart_experiment_set(e, "resume", resume), WARMSTART_OK);
+    ck_assert_msg(warmstart_experiment_check(e) == WARMSTART_OK, "%s", warmstart_error(c));
+    int left = questions;
+    const warmstart_hooks hooks = {.should_stop = questions >= 0 ? stop_after : NULL};
+    int st = warmstart_experiment_run(e, &hooks, &left, complete);
+    warmstart_experiment_free(e);
+    return st;
+}
+
+// The test accuracies of a results folder, in the rows' order, into acc[0..cap): their number.
+static int test_accs(warmstart_context *c, const char *out, double *acc, int cap) {
+    warmstart_results *r;
+    ck_assert_int_eq(warmstart_results_open(c, out, &r), WARMSTART_OK);
+    int n = 0;
+    for (int64_t i = 0; i < warmstart_results_nrows(r) && n < cap; i++) {
+        warmstart_row row;
+        warmstart_results_row(r, i, &row);
+        if (!strcmp(row.measure, "test_acc")) acc[n++] = row.value;
+    }
+    warmstart_results_free(r);
+    return n;
+}
+
+// Stopped on request after a few rounds, the run says so and leaves no results; resumed, it
+// finishes with the results of a run never stopped, bit for bit.
+START_TEST(stop_on_request_and_resume) {
+    warmstart_context *c;
+    ck_assert_int_eq(warmstart_context_new(2, &c), WARMSTART_OK);
+    char whole[600], parts[600];
+    snprintf(whole, sizeof whole, "%s/api-whole", test_tmpdir());
+    snprintf(parts, sizeof parts, "%s/api-parts", test_tmpdir());
+    int complete = -1;
+    int st = run_online(c, whole, NULL, -1, &complete);
+    if (st && strstr(warmstart_error(c), "Fashion-MNIST")) {
+        fprintf(stderr, "api: Fashion-MNIST not installed, stop and resume skipped\n");
+        warmstart_context_free(c);
+        return;
+    }
+    ck_assert_msg(st == WARMSTART_OK && complete == 1, "%s", warmstart_error(c));
+    ck_assert_int_eq(run_online(c, parts, NULL, 3, &complete), WARMSTART_INTERRUPTED);
+    ck_assert_int_eq(complete, 0);
+    ck_assert_ptr_nonnull(strstr(warmstart_error(c), "stopped on request"));
+    warmstart_results *r;
+    ck_assert_int_ne(warmstart_results_open(c, parts, &r), WARMSTART_OK); // no results written yet
+    ck_assert_int_eq(run_online(c, parts, "true", -1, &complete), WARMSTART_OK);
+    ck_assert_int_eq(complete, 1);
+    double a[256], b[256];
+    const int na = test_accs(c, whole, a, 256), nb = test_accs(c, parts, b, 256);
+    ck_assert_int_eq(na, nb);
+    ck_assert_int_gt(na, 6);
+    ck_assert_mem_eq(a, b, sizeof(double) * (size_t)na);
+    // Asked before anything runs, it stops at once.
+    snprintf(parts, sizeof parts, "%s/api-none", test_tmpdir());
+    ck_assert_int_eq(run_online(c, parts, NULL, 0, &complete), WARMSTART_INTERRUPTED);
+    ck_assert_ptr_nonnull(strstr(warmstart_error(c), "before its first unit"));
+    warmstart_context_free(c);
+}
+END_TEST
+
 Suite *api_suite(void) {
     Suite *s = suite_create("api");
     TCase *t = tcase_create("api");
     tcase_set_timeout(t, 120);
     tcase_add_test(t, errors_name_what_is_wrong);
     tcase_add_test(t, run_results_report);
+    tcase_add_test(t, stop_on_request_and_resume);
     suite_add_tcase(s, t);
     return s;
 }
