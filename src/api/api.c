@@ -12,6 +12,7 @@
 #include "exp/experiment.h"
 #include "exp/run.h"
 #include "exp/table.h"
+#include "io/safetensors.h"
 #include "report/report.h"
 
 struct warmstart_context {
@@ -164,4 +165,36 @@ int warmstart_report(warmstart_context *c, const char *dir, int *experiments) {
     ws_status st = ws_report_write(&c->ctx, dir, &n);
     if (experiments) *experiments = n;
     return (int)st;
+}
+
+struct warmstart_checkpoint {
+    ws_st_file f;
+};
+
+int warmstart_checkpoint_open(warmstart_context *c, const char *path, warmstart_checkpoint **out) {
+    *out = calloc(1, sizeof **out);
+    if (!*out) return ws_fail(&c->ctx, WS_ERR_NOMEM, "out of memory");
+    ws_status st = ws_st_read(&c->ctx, &(*out)->f, path);
+    if (st) {
+        free(*out);
+        *out = NULL;
+    }
+    return (int)st;
+}
+
+int warmstart_checkpoint_ntensors(const warmstart_checkpoint *k) { return k->f.ntensors; }
+
+int warmstart_checkpoint_tensor(const warmstart_checkpoint *k, int i, warmstart_tensor *t) {
+    if (i < 0 || i >= k->f.ntensors) return WARMSTART_ERR_ARG;
+    const ws_st_tensor *x = &k->f.tensors[i];
+    *t = (warmstart_tensor){.name = x->name, .dtype = x->dtype_name, .ndim = x->ndim, .data = x->data,
+                            .nbytes = x->nbytes};
+    for (int d = 0; d < x->ndim && d < 8; d++) t->dims[d] = x->dims[d];
+    return WARMSTART_OK;
+}
+
+void warmstart_checkpoint_free(warmstart_checkpoint *k) {
+    if (!k) return;
+    ws_st_close(&k->f);
+    free(k);
 }

@@ -2,8 +2,8 @@
 // surface a binding (the Python package) and a program built against the installed library use.
 // Every function that can fail returns a status (WARMSTART_OK = 0) and leaves a one-line message
 // on its context (warmstart_error); none prints or exits. This first part covers contexts,
-// experiments (options, axes, learners by spec, check, run with a note hook), results in long
-// form and reports; docs/API.md lists what follows.
+// experiments (options, axes, learners by spec, check, run with note and stop hooks), results in long
+// form, reports and checkpoints read as named tensors; docs/API.md lists what follows.
 #ifndef WS_API_API_H
 #define WS_API_API_H
 
@@ -83,6 +83,24 @@ int warmstart_results_row(const warmstart_results *r, int64_t i, warmstart_row *
 // The scenario of the results: "batch", "online", "continual" or "transfer".
 const char *warmstart_results_scenario(const warmstart_results *r);
 void warmstart_results_free(warmstart_results *r);
+
+// A checkpoint (any safetensors file warmstart writes: a model's, with PyTorch's parameter names
+// and layout, or a chain's) read whole and checked; its tensors in file order, each a view into it.
+typedef struct warmstart_checkpoint warmstart_checkpoint;
+typedef struct {
+    const char *name;     // "lm1.weight", "layer1.0.bn1.running_mean", ...
+    const char *dtype;    // safetensors' name: "F32", "F64", "I64", "I32", "U8", ...
+    int ndim;
+    int64_t dims[8];
+    const void *data;     // little-endian, possibly unaligned; valid while the checkpoint is open
+    int64_t nbytes;
+} warmstart_tensor;
+
+int warmstart_checkpoint_open(warmstart_context *c, const char *path, warmstart_checkpoint **out);
+int warmstart_checkpoint_ntensors(const warmstart_checkpoint *k);
+// Tensor i (0 <= i < ntensors).
+int warmstart_checkpoint_tensor(const warmstart_checkpoint *k, int i, warmstart_tensor *t);
+void warmstart_checkpoint_free(warmstart_checkpoint *k);
 
 // report.md and report.html of a results folder (its claims tested); *experiments (may be
 // NULL) gets the number of experiments it found.

@@ -8,6 +8,9 @@
 #include <sys/stat.h>
 
 #include "api/api.h"
+#include "core/rng.h"
+#include "io/safetensors.h"
+#include "nn/model.h"
 #include "suites.h"
 
 static int notes;
@@ -185,6 +188,52 @@ START_TEST(stop_on_request_and_resume) {
 }
 END_TEST
 
+// A model's checkpoint through the API: every parameter under its PyTorch name, shape and bits;
+// a corrupt file refused with its path named.
+START_TEST(checkpoint_tensors) {
+    ws_ctx x;
+    ws_ctx_init(&x, 1);
+    ws_model_spec spec = {.kind = WS_MODEL_MLP, .input = {1, 4, 5}, .num_classes = 3, .nhidden = 1, .hidden = {6}};
+    ws_model *m;
+    ck_assert_int_eq(ws_model_create(&x, &m, &spec), WS_OK);
+    ws_rng r = ws_rng_stream(3, "api-test", 0);
+    ws_model_init(m, &r);
+    char path[600];
+    snprintf(path, sizeof path, "%s/api-model.safetensors", test_tmpdir());
+    ck_assert_int_eq(ws_model_save(&x, m, path), WS_OK);
+    warmstart_context *c;
+    ck_assert_int_eq(warmstart_context_new(1, &c), WARMSTART_OK);
+    warmstart_checkpoint *k;
+    ck_assert_int_eq(warmstart_checkpoint_open(c, path, &k), WARMSTART_OK);
+    int found = 0;
+    for (int i = 0; i < warmstart_checkpoint_ntensors(k); i++) {
+        warmstart_tensor t;
+        ck_assert_int_eq(warmstart_checkpoint_tensor(k, i, &t), WARMSTART_OK);
+        for (int p = 0; p < m->nparams; p++) {
+            const ws_param *q = &m->params[p];
+            if (strcmp(q->name, t.name)) continue;
+            ck_assert_str_eq(t.dtype, "F32");
+            ck_assert_int_eq(t.ndim, q->ndim);
+            for (int d = 0; d < q->ndim; d++) ck_assert_int_eq(t.dims[d], q->dims[d]);
+            ck_assert_int_eq(t.nbytes, (int64_t)sizeof(float) * q->numel);
+            ck_assert_mem_eq(t.data, m->w + q->offset, (size_t)t.nbytes);
+            found++;
+        }
+    }
+    ck_assert_int_eq(found, m->nparams); // lm1.weight, lm1.bias, lm2.weight, lm2.bias
+    warmstart_tensor t;
+    ck_assert_int_eq(warmstart_checkpoint_tensor(k, -1, &t), WARMSTART_ERR_ARG);
+    warmstart_checkpoint_free(k);
+    const char *bad = test_write_file("api-bad.safetensors", "\x08\0\0\0\0\0\0\0{nonsense", 17);
+    ck_assert_int_eq(warmstart_checkpoint_open(c, bad, &k), WARMSTART_ERR_FORMAT);
+    ck_assert_ptr_null(k);
+    ck_assert_ptr_nonnull(strstr(warmstart_error(c), "api-bad.safetensors"));
+    warmstart_context_free(c);
+    ws_model_free(m);
+    ws_ctx_release(&x);
+}
+END_TEST
+
 Suite *api_suite(void) {
     Suite *s = suite_create("api");
     TCase *t = tcase_create("api");
@@ -192,6 +241,7 @@ Suite *api_suite(void) {
     tcase_add_test(t, errors_name_what_is_wrong);
     tcase_add_test(t, run_results_report);
     tcase_add_test(t, stop_on_request_and_resume);
+    tcase_add_test(t, checkpoint_tensors);
     suite_add_tcase(s, t);
     return s;
 }
