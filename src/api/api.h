@@ -2,8 +2,8 @@
 // surface a binding (the Python package) and a program built against the installed library use.
 // Every function that can fail returns a status (WARMSTART_OK = 0) and leaves a one-line message
 // on its context (warmstart_error); none prints or exits. This first part covers contexts,
-// experiments (options, axes, learners by spec, check, run with note and stop hooks), results in long
-// form, reports and checkpoints read as named tensors; docs/API.md lists what follows.
+// experiments (options, axes, learners by spec, check, run with note and stop hooks), results in
+// long form, reports and checkpoints read as named tensors; docs/API.md lists what follows.
 #ifndef WS_API_API_H
 #define WS_API_API_H
 
