@@ -71,9 +71,7 @@ def case(rep, tool, tmp, label, kind, seed, control=None):
     else:
         train(model, opt, x, y, theta0)
     if control:
-        (e, _), (em, _), _ = rc.errors(got, model, opt, torch)
-        rep.check(e > 100 * rc.PARAM_TOL or em > 100 * rc.MOMENT_TOL,
-                  f"{label}: told apart (errors {e:.1e}, {em:.1e})")
+        rc.told_apart(rep, label, got, model, opt, torch, control)
         return
     rc.check_all(rep, label, got, model, opt, torch)
     order = [k[len("param."):] for k in got if k.startswith("param.")]  # the arena's order (the tool's file's)

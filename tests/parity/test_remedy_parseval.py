@@ -80,9 +80,7 @@ def case(rep, tool, tmp, label, kind, lam, s, width, net_width=None, control=Non
         loss.backward()
         opt.step()
     if control:
-        (e, _), (em, _), _ = rc.errors(got, model, opt, torch)
-        rep.check(e > 100 * rc.PARAM_TOL and em > 100 * rc.MOMENT_TOL,
-                  f"{label}: told apart ({control}; errors {e:.1e}, {em:.1e})")
+        rc.told_apart(rep, label, got, model, opt, torch, control, both=True)
         return
     rc.check_all(rep, label, got, model, opt, torch)
 

@@ -102,9 +102,7 @@ def case(rep, tool, tmp, label, kind, tau, every, kill=(), seed=0, control=False
 
     rc.torch_train(torch, model, opt, x, y, STEPS, after_step=after_step)
     if control:  # the transcription without the moments zeroed must be told apart
-        (e, _), (em, _), _ = rc.errors(got, model, opt, torch)
-        rep.check(e > 100 * rc.PARAM_TOL and em > 100 * rc.MOMENT_TOL,
-                  f"{label}: told apart from ReDo keeping Adam's moments (errors {e:.1e}, {em:.1e})")
+        rc.told_apart(rep, label, got, model, opt, torch, "ReDo keeping Adam's moments", both=True)
         return
     rc.check_all(rep, label, got, model, opt, torch)
     n = int(got["replaced"])

@@ -101,9 +101,7 @@ def check(rep, label, got, model, opt):
 
 
 def control(rep, label, got, model, opt):
-    (e, _), (em, _), _ = rc.errors(got, model, opt, torch)
-    rep.check(e > 100 * rc.PARAM_TOL and em > 100 * rc.MOMENT_TOL,
-              f"{label}: told apart (errors {e:.1e}, {em:.1e})")
+    rc.told_apart(rep, label, got, model, opt, torch, "the transcription", both=True)
 
 
 def case(rep, tool, tmp, label, kind, layers, every, seed=0, begin=False, keep_optim=1, ctl=None):
