@@ -4,7 +4,8 @@
 set -e
 PKGS="build-essential pkg-config libopenblas-openmp-dev libopenblas0-openmp libcjson-dev zlib1g-dev libdnnl-dev libmatio-dev libpng-dev libjpeg-dev libinih-dev check
       clang libclang-rt-dev libomp-dev gnuplot-nox parallel slurm-wlm munge
-      python3 python3-numpy python3-torch dataset-fashion-mnist"
+      python3 python3-numpy python3-torch dataset-fashion-mnist
+      python3-cffi python3-pandas python3-tqdm python3-pytest python3-matplotlib python3-pip"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

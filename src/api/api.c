@@ -1,7 +1,7 @@
-// The stable C API (api/api.h) over the library's own functions: handles that own a context,
+// The stable C API (include/warmstart.h) over the library's own functions: handles that own a context,
 // an experiment or a results table, and long-form rows read from the one results reader
 // (exp/table.h).
-#include "api/api.h"
+#include "warmstart.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -92,7 +92,8 @@ int warmstart_experiment_add_axis(warmstart_experiment *e, const char *text) {
 int warmstart_experiment_check(warmstart_experiment *e) { return (int)ws_experiment_check(&e->c->ctx, e->e); }
 
 int warmstart_experiment_run(warmstart_experiment *e, const warmstart_hooks *h, void *user, int *complete) {
-    ws_hooks hooks = {.user = user, .note = h ? h->note : NULL, .should_stop = h ? h->should_stop : NULL};
+    ws_hooks hooks = {.user = user};
+    if (h) hooks.note = h->note, hooks.should_stop = h->should_stop, hooks.progress = h->progress;
     ws_outcome outcome;
     memset(&outcome, 0, sizeof outcome);
     ws_status st = ws_experiment_run(&e->c->ctx, e->e, &hooks, &outcome);

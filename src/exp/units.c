@@ -105,6 +105,12 @@ int ws_units_is_done(const cJSON *rec) {
     return cJSON_IsString(s) && !strcmp(s->valuestring, "done");
 }
 
+// One more unit of this process's share recorded: the progress hook told.
+static void progressed(ws_units *u, const char *id) {
+    u->finished++;
+    if (u->h && u->h->progress) u->h->progress(u->h->user, u->finished, u->mine, id);
+}
+
 // A unit that stopped on NaN/Inf: its record says where (the reason is in ctx->err); the rest go on.
 ws_status ws_units_record_diverged(ws_units *u, const char *id, int round, int epoch) {
     cJSON *rec = cJSON_CreateObject();
@@ -113,7 +119,9 @@ ws_status ws_units_record_diverged(ws_units *u, const char *id, int round, int e
     cJSON_AddNumberToObject(rec, "epoch", epoch);
     cJSON_AddStringToObject(rec, "error", u->ctx->err);
     ws_hooks_note(u->h, u->who, "unit %s%s diverged (%s); the other units go on", u->e->prefix, id, u->ctx->err);
-    return ws_runner_append(&u->run, id, rec);
+    ws_status st = ws_runner_append(&u->run, id, rec);
+    if (!st) progressed(u, id);
+    return st;
 }
 
 ws_status ws_units_record_done(ws_units *u, const char *id, cJSON *data, cJSON *seed) {
@@ -122,7 +130,9 @@ ws_status ws_units_record_done(ws_units *u, const char *id, cJSON *data, cJSON *
     if (data) cJSON_AddItemToObject(rec, "data", data);
     if (seed) cJSON_AddItemToObject(rec, "seed", seed);
     u->o->ran++;
-    return ws_runner_append(&u->run, id, rec);
+    ws_status st = ws_runner_append(&u->run, id, rec);
+    if (!st) progressed(u, id);
+    return st;
 }
 
 // Every unit finished? When merging, missing ones are an error naming them.
@@ -162,7 +172,12 @@ ws_status ws_units_frame(ws_units *u, ws_group_fn run, ws_take_fn take, void *ar
     ws_unit_id *ids = plan_ids(u->ctx, u->e);
     if (!ids) return WS_ERR_NOMEM;
     ws_status st = WS_OK;
-    for (int k = 0; k < total; k++) u->o->skipped += ws_runner_mine(&u->run, k, ids[k]) && ws_runner_finished(&u->run, ids[k]);
+    for (int k = 0; k < total; k++) {
+        const int mine = ws_runner_mine(&u->run, k, ids[k]);
+        u->mine += mine;
+        u->finished += mine && ws_runner_finished(&u->run, ids[k]);
+    }
+    u->o->skipped += u->finished;
     for (int i = 0; i < seeds && !st; i++) {
         int need = 0;
         for (int j = 0; j < per; j++) need |= ws_units_todo(u, i * per + j, ids[i * per + j]);

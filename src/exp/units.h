@@ -20,6 +20,7 @@ typedef struct {
     int nunits;
     ws_outcome *o;
     char excluded[2048];         // seeds left out (a unit diverged), for the table's note
+    int mine, finished;          // units of this process's share, and those recorded (ws_hooks.progress)
 } ws_units;
 
 // A unit's id within its experiment: "s1/phase1", "s1/warm", "s1/10pct/warm".

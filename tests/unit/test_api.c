@@ -1,4 +1,4 @@
-// The stable C API (api/api.h): a context, an experiment set option by option, refused options
+// The stable C API (include/warmstart.h): a context, an experiment set option by option, refused options
 // named in the error, a run into a folder, its results in long form against the CLI's own
 // reader, and its report; handles used only through the functions of the API.
 #include <math.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "api/api.h"
+#include "warmstart.h"
 #include "core/rng.h"
 #include "io/safetensors.h"
 #include "nn/model.h"
