@@ -109,7 +109,8 @@ typedef struct {
     int64_t numel;
     float *data;            // the parameter
     float *grad;            // its gradient: after_backward, this step's; else the last one's
-    const float *fresh;     // begin: the round's fresh initialisation of it (the random learner's); else NULL
+    const float *fresh;     // begin after the first round: the round's fresh initialisation of it (the random
+                            // learner's); after warmstart_step_draw_fresh, its draw; else NULL
     float *moment1;         // the optimizer's state for it where it exists, else NULL: SGD's momentum
     float *moment2;         // or Adam's exp_avg (moment1) and exp_avg_sq (moment2)
 } warmstart_param;
@@ -124,7 +125,12 @@ typedef struct {
     warmstart_param *params;// in the model's order; their data lie in one arena, in this order
     int64_t nweights;       // floats in that arena
     float *weights, *grads; // the whole arenas as single arrays (params[i].data points into weights)
+    void *priv;             // the library's (warmstart_step_draw_fresh)
 } warmstart_step;
+
+// In after_backward and after_update: draw a fresh initialisation of the whole model, the same
+// for the same (seed, draw) in every run (key it on the step count), into params[i].fresh.
+WARMSTART_API int warmstart_step_draw_fresh(const warmstart_step *s, uint64_t draw);
 
 // A named array of a remedy's own state (its first weights, a trace, a counter).
 typedef struct {

@@ -2,6 +2,7 @@
 // an experiment or a results table, and long-form rows read from the one results reader
 // (exp/table.h).
 #include "warmstart.h"
+#include "api/handles.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -15,14 +16,6 @@
 #include "io/safetensors.h"
 #include "report/report.h"
 
-struct warmstart_context {
-    ws_ctx ctx;
-};
-
-struct warmstart_experiment {
-    warmstart_context *c;
-    ws_experiment *e;
-};
 
 typedef struct {
     int point;       // index into the table's points
@@ -104,6 +97,7 @@ int warmstart_experiment_run(warmstart_experiment *e, const warmstart_hooks *h, 
 void warmstart_experiment_free(warmstart_experiment *e) {
     if (!e) return;
     ws_experiment_free(e->e);
+    ws_api_remedies_free(e);
     free(e);
 }
 

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "warmstart.h"
+#include "core/file.h"
 #include "core/rng.h"
 #include "io/safetensors.h"
 #include "nn/model.h"
@@ -234,6 +235,225 @@ START_TEST(checkpoint_tensors) {
 }
 END_TEST
 
+// ---- a remedy from outside: Kumar et al.'s L1 Init through warmstart_remedy ----------------
+
+typedef struct {
+    float lambda;
+    int creates, starts, begins, fresh_begins, updates, ends, draws; // the hooks seen, across chains
+} l1_user;
+
+typedef struct {
+    int64_t n;
+    float *theta0;
+    float calls[1]; // after_backward calls this chain: a state array beside theta0
+} l1_own;
+
+static int l1_create(void *user, const warmstart_step *s, void **state) {
+    l1_own *o = calloc(1, sizeof *o);
+    if (!o || !(o->theta0 = calloc((size_t)s->nweights, sizeof(float)))) return free(o), 1;
+    o->n = s->nweights;
+    ((l1_user *)user)->creates++;
+    *state = o;
+    return 0;
+}
+
+static void l1_destroy(void *user, void *state) {
+    (void)user;
+    l1_own *o = state;
+    free(o->theta0), free(o);
+}
+
+static int l1_start(void *user, void *state, const warmstart_step *s) {
+    l1_own *o = state;
+    memcpy(o->theta0, s->weights, sizeof(float) * (size_t)o->n);
+    ((l1_user *)user)->starts++;
+    return 0;
+}
+
+static int l1_begin(void *user, void *state, const warmstart_step *s) {
+    (void)state;
+    l1_user *u = user;
+    u->begins++;
+    u->fresh_begins += s->params[0].fresh != NULL;
+    ck_assert((s->round > 0) == (s->params[0].fresh != NULL));
+    return 0;
+}
+
+// g += lambda sign(w - theta_0), sign(0) = 0, parameter by parameter (LayerNorm's none here).
+static int l1_after_backward(void *user, void *state, const warmstart_step *s) {
+    const l1_user *u = user;
+    l1_own *o = state;
+    for (int p = 0; p < s->nparams; p++) {
+        const warmstart_param *q = &s->params[p];
+        const float *t = o->theta0 + (q->data - s->weights);
+        for (int64_t i = 0; i < q->numel; i++) {
+            const float d = q->data[i] - t[i];
+            q->grad[i] += d > 0 ? u->lambda : d < 0 ? -u->lambda : 0.0f;
+        }
+    }
+    o->calls[0]++;
+    return 0;
+}
+
+static int l1_after_update(void *user, void *state, const warmstart_step *s) {
+    (void)state;
+    l1_user *u = user;
+    u->updates++;
+    ck_assert_int_gt(s->batch, 0);
+    ck_assert_ptr_nonnull(s->params[0].moment1); // Adam's moments, viewed
+    ck_assert_ptr_nonnull(s->params[0].moment2);
+    if (s->step == 1) { // a draw is the same for the same (seed, draw)
+        ck_assert_ptr_null(s->params[0].fresh);
+        ck_assert_int_eq(warmstart_step_draw_fresh(s, 7), WARMSTART_OK);
+        float first = s->params[0].fresh[0];
+        ck_assert_int_eq(warmstart_step_draw_fresh(s, 7), WARMSTART_OK);
+        ck_assert(first == s->params[0].fresh[0]);
+        u->draws++;
+    }
+    return 0;
+}
+
+static int l1_end(void *user, void *state, const warmstart_step *s) {
+    (void)state, (void)s;
+    ((l1_user *)user)->ends++;
+    return 0;
+}
+
+static int l1_arrays(void *user, void *state, warmstart_array *out, int cap) {
+    (void)user;
+    l1_own *o = state;
+    if (cap < 2) return -1;
+    out[0] = (warmstart_array){"theta0", o->theta0, o->n};
+    out[1] = (warmstart_array){"calls", o->calls, 1};
+    return 2;
+}
+
+static int fails(void *user, void *state, const warmstart_step *s) {
+    (void)user, (void)state, (void)s;
+    return 5;
+}
+
+static const warmstart_remedy L1_OUTSIDE = {.create = l1_create, .destroy = l1_destroy, .start = l1_start,
+                                            .begin = l1_begin, .after_backward = l1_after_backward,
+                                            .after_update = l1_after_update, .end = l1_end,
+                                            .state_arrays = l1_arrays, .record = "{\"lambda\": 0.01}"};
+
+// The built-in l1-init and the outside one side by side (online, Adam), stopped after
+// `questions` questions (< 0: never); its status.
+static int run_l1(warmstart_context *c, const char *out, const char *resume, int questions, l1_user *u) {
+    warmstart_experiment *e;
+    ck_assert_int_eq(warmstart_experiment_new(c, "online", &e), WARMSTART_OK);
+    const char *options[][2] = {{"data", "fashion-mnist"}, {"subset", "600"}, {"eval-subset", "200"}, {"k0", "300"},
+                                {"k", "100"}, {"hidden", "16,16"}, {"max-epochs", "2"}, {"seeds", "2"},
+                                {"opt", "adam"}, {"lr", "0.001"}, {"learners", "warm,l1-init:lambda=0.01"},
+                                {"probe", "0"}, {"out", out}};
+    for (size_t i = 0; i < sizeof options / sizeof *options; i++)
+        ck_assert_msg(warmstart_experiment_set(e, options[i][0], options[i][1]) == WARMSTART_OK, "%s: %s",
+                      options[i][0], warmstart_error(c));
+    if (resume) ck_assert_int_eq(warmstart_experiment_set(e, "resume", resume), WARMSTART_OK);
+    ck_assert_int_eq(warmstart_experiment_add_remedy(e, "outside-l1", &L1_OUTSIDE, u), WARMSTART_OK);
+    int st = warmstart_experiment_check(e);
+    if (!st) {
+        int left = questions;
+        const warmstart_hooks hooks = {.should_stop = questions >= 0 ? stop_after : NULL};
+        st = warmstart_experiment_run(e, &hooks, &left, NULL);
+    }
+    warmstart_experiment_free(e);
+    return st;
+}
+
+// One learner's test accuracies, in the rows' order.
+static int learner_accs(warmstart_context *c, const char *out, const char *learner, double *acc, int cap) {
+    warmstart_results *r;
+    ck_assert_int_eq(warmstart_results_open(c, out, &r), WARMSTART_OK);
+    int n = 0;
+    for (int64_t i = 0; i < warmstart_results_nrows(r) && n < cap; i++) {
+        warmstart_row row;
+        warmstart_results_row(r, i, &row);
+        if (!strcmp(row.measure, "test_acc") && !strcmp(row.learner, learner)) acc[n++] = row.value;
+    }
+    warmstart_results_free(r);
+    return n;
+}
+
+// The outside L1 Init equals the built-in one bit for bit, every hook is called where it
+// should be, its state arrays go into the checkpoint, and stopped and resumed it ends as a run
+// never stopped.
+START_TEST(outside_remedy_equals_builtin) {
+    warmstart_context *c;
+    ck_assert_int_eq(warmstart_context_new(2, &c), WARMSTART_OK);
+    char whole[600], parts[600];
+    snprintf(whole, sizeof whole, "%s/api-l1-whole", test_tmpdir());
+    snprintf(parts, sizeof parts, "%s/api-l1-parts", test_tmpdir());
+    l1_user u = {.lambda = 0.01f};
+    int st = run_l1(c, whole, NULL, -1, &u);
+    if (st && strstr(warmstart_error(c), "Fashion-MNIST")) {
+        fprintf(stderr, "api: Fashion-MNIST not installed, the outside remedy's run skipped\n");
+        warmstart_context_free(c);
+        return;
+    }
+    ck_assert_msg(st == WARMSTART_OK, "%s", warmstart_error(c));
+    double builtin[64], outside[64], resumed[64];
+    const int nb = learner_accs(c, whole, "l1-init:lambda=0.01", builtin, 64);
+    ck_assert_int_gt(nb, 4);
+    ck_assert_int_eq(learner_accs(c, whole, "outside-l1", outside, 64), nb);
+    ck_assert_mem_eq(builtin, outside, sizeof(double) * (size_t)nb);
+    ck_assert_int_eq(u.creates, 2); // one chain per seed
+    ck_assert_int_eq(u.starts, 2);
+    ck_assert_int_eq(u.begins, nb);
+    ck_assert_int_eq(u.fresh_begins, nb - 2);
+    ck_assert_int_eq(u.ends, nb);
+    ck_assert_int_gt(u.updates, nb);
+    ck_assert_int_eq(u.draws, 2);
+    // Its record names it custom, with its own record's keys.
+    char config[700];
+    snprintf(config, sizeof config, "%s/config.json", whole);
+    size_t len;
+    uint8_t *bytes;
+    ws_ctx x;
+    ws_ctx_init(&x, 1);
+    ck_assert_int_eq(ws_file_read(&x, config, "config.json", &bytes, &len), WS_OK);
+    ws_ctx_release(&x);
+    char *text = realloc(bytes, len + 1);
+    text[len] = 0;
+    ck_assert_ptr_nonnull(strstr(text, "outside-l1"));
+    ck_assert_ptr_nonnull(strstr(text, "\"lambda\""));
+    free(text);
+
+    l1_user v = {.lambda = 0.01f};
+    ck_assert_int_eq(run_l1(c, parts, NULL, 3, &v), WARMSTART_INTERRUPTED);
+    ck_assert_int_eq(run_l1(c, parts, "true", -1, &v), WARMSTART_OK);
+    ck_assert_int_eq(learner_accs(c, parts, "outside-l1", resumed, 64), nb);
+    ck_assert_mem_eq(outside, resumed, sizeof(double) * (size_t)nb);
+    ck_assert_int_lt(v.starts, 2 + 2); // resumed chains took theta0 from their checkpoints, not from start
+
+    // Refused: a name the learners' list cannot hold, a record that is not JSON, a failing hook.
+    warmstart_experiment *e;
+    ck_assert_int_eq(warmstart_experiment_new(c, "online", &e), WARMSTART_OK);
+    ck_assert_int_eq(warmstart_experiment_add_remedy(e, "a,b", &L1_OUTSIDE, &u), WARMSTART_ERR_ARG);
+    ck_assert_ptr_nonnull(strstr(warmstart_error(c), "a,b"));
+    warmstart_remedy bad = L1_OUTSIDE;
+    bad.record = "{lambda";
+    ck_assert_int_eq(warmstart_experiment_add_remedy(e, "bad", &bad, &u), WARMSTART_ERR_ARG);
+    ck_assert_ptr_nonnull(strstr(warmstart_error(c), "record"));
+    warmstart_experiment_free(e);
+    // A hook that fails stops the run with its learner and hook named.
+    warmstart_remedy failing = {.after_update = fails};
+    ck_assert_int_eq(warmstart_experiment_new(c, "online", &e), WARMSTART_OK);
+    const char *options[][2] = {{"data", "fashion-mnist"}, {"subset", "600"}, {"eval-subset", "200"}, {"k0", "300"},
+                                {"k", "300"}, {"hidden", "8"}, {"max-epochs", "1"}, {"seeds", "1"},
+                                {"learners", "warm"}, {"probe", "0"}, {"out", parts}};
+    for (size_t i = 0; i < sizeof options / sizeof *options; i++)
+        ck_assert_int_eq(warmstart_experiment_set(e, options[i][0], options[i][1]), WARMSTART_OK);
+    ck_assert_int_eq(warmstart_experiment_add_remedy(e, "failing", &failing, NULL), WARMSTART_OK);
+    ck_assert_int_eq(warmstart_experiment_check(e), WARMSTART_OK);
+    ck_assert_int_eq(warmstart_experiment_run(e, NULL, NULL, NULL), WARMSTART_ERR_ARG);
+    ck_assert_ptr_nonnull(strstr(warmstart_error(c), "learner 'failing': its after_update hook failed"));
+    warmstart_experiment_free(e);
+    warmstart_context_free(c);
+}
+END_TEST
+
 Suite *api_suite(void) {
     Suite *s = suite_create("api");
     TCase *t = tcase_create("api");
@@ -242,6 +462,7 @@ Suite *api_suite(void) {
     tcase_add_test(t, run_results_report);
     tcase_add_test(t, stop_on_request_and_resume);
     tcase_add_test(t, checkpoint_tensors);
+    tcase_add_test(t, outside_remedy_equals_builtin);
     suite_add_tcase(s, t);
     return s;
 }
