@@ -172,6 +172,16 @@ WARMSTART_API int warmstart_experiment_add_remedy(warmstart_experiment *e, const
 WARMSTART_API int warmstart_experiment_run(warmstart_experiment *e, const warmstart_hooks *h, void *user, int *complete);
 WARMSTART_API void warmstart_experiment_free(warmstart_experiment *e);
 
+// Merge a run split into shards (`shard` "I/N"): the folder they shared, or the folders copied
+// back from several machines, gathered into out (NULL: the first folder) as one process would
+// have written it, as `warmstart merge` does. Every unit must have finished and every folder's
+// run.json must hold the same experiment. The experiment is rebuilt from run.json, which cannot
+// hold remedies added by the program (warmstart_experiment_add_remedy): such a run is refused
+// (its configuration differs); finish it by running the whole experiment, remedies added, with
+// "resume" set. *complete (may be NULL) as for warmstart_experiment_run.
+WARMSTART_API int warmstart_merge(warmstart_context *c, const char *const *dirs, int ndirs, const char *out,
+                                  const warmstart_hooks *h, void *user, int *complete);
+
 // A results folder (or results file) read once, in long form: one row per (point, learner,
 // seed, stage, measure) that the records hold a value for.
 typedef struct {
