@@ -7,6 +7,8 @@
 #   make        build only (build/warmstart, build/libwarmstart.a, build/libwarmstart.so*, examples)
 #   make install    install into $(DESTDIR)$(PREFIX) (default /usr/local); make uninstall removes it
 #   make bench  benchmarks against PyTorch (bench/README.md)
+#   make install-python   pip install the Python package (python/README.md; PYTHON, PIP_ARGS)
+#   make test-python      its pytest suite alone, against build/libwarmstart.so
 #   make test-asan  the suite under AddressSanitizer + UndefinedBehaviorSanitizer
 
 CC      ?= cc
@@ -69,7 +71,7 @@ PKG_LIBS   = $(shell pkg-config --libs openblas libcjson zlib matio libpng libjp
              -Wl,-rpath,$(shell pkg-config --variable=libdir openblas 2>/dev/null)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
 
-.PHONY: all deps demo test test-asan fuzz bench clean install uninstall FORCE
+.PHONY: all deps demo test test-asan fuzz bench clean install uninstall install-python test-python FORCE
 all: $(BUILD)/warmstart $(BUILD)/libwarmstart.a $(BUILD)/libwarmstart.so $(BUILD)/test_unit $(BUILD)/parity_tool \
      $(BUILD)/bench_mlp $(BUILD)/bench_resnet $(EXAMPLES)
 
@@ -159,6 +161,21 @@ test-asan: deps
 	$(MAKE) BUILD=build/asan OPT="$(ASAN_OPT)" SANITIZE="$(ASAN_SAN)" all
 	CK_FORK=no BUILD=build/asan FUZZ_SECONDS=0 OPT="$(ASAN_OPT)" SANITIZE="$(ASAN_SAN)" \
 	    ./tests/run.sh  # the fuzzers run under ASan already
+
+# The Python package (python/): cffi in ABI mode over the shared library, so nothing is compiled
+# and nothing is downloaded (Debian's python3-cffi, -numpy, -pandas, -tqdm). Debian's Python is
+# externally managed (PEP 668), so: VENV=DIR installs into a virtual environment over the system's
+# packages (made if missing; Debian's pip drives it), else PIP_ARGS says where
+# (--target DIR, --prefix DIR, or --break-system-packages). The package loads libwarmstart.so.N
+# through the loader (make install), or the library WARMSTART_LIB names.
+PYTHON   ?= /usr/bin/python3
+PIP_ARGS ?=
+VENV     ?=
+install-python:
+	@if [ -n "$(VENV)" ]; then 	    [ -x "$(VENV)/bin/python" ] || $(PYTHON) -m venv --system-site-packages --without-pip "$(VENV)" || exit 1; 	    echo "$(PYTHON) -m pip --python $(VENV)/bin/python install --no-build-isolation --no-deps --no-index $(PIP_ARGS) ./python"; 	    $(PYTHON) -m pip --python "$(VENV)/bin/python" install --no-build-isolation --no-deps --no-index $(PIP_ARGS) ./python; 	else 	    echo "$(PYTHON) -m pip install --no-build-isolation --no-deps --no-index $(PIP_ARGS) ./python"; 	    $(PYTHON) -m pip install --no-build-isolation --no-deps --no-index $(PIP_ARGS) ./python; 	fi
+
+test-python: $(BUILD)/libwarmstart.so
+	./tests/python.sh $(BUILD)
 
 bench: deps
 	$(MAKE) all

@@ -1,6 +1,6 @@
 #!/bin/sh
-# The whole suite: unit tests (Check), PyTorch parity, CLI end to end, and a
-# short run of every loader's fuzzer (FUZZ_SECONDS each, default 30; 0 skips).
+# The whole suite: unit tests (Check), PyTorch parity, CLI end to end, the Python package
+# (pytest over python/tests), and a short run of every loader's fuzzer (FUZZ_SECONDS each, default 30; 0 skips).
 # Prints a closing line "tests: N passed, N failed[, N skipped]".
 set -u
 cd "$(dirname "$0")/.."
@@ -31,6 +31,7 @@ run reproduce tests/cli/test_reproduce.sh "$BUILD"
 run examples tests/cli/test_examples.sh "$BUILD"
 run install tests/install/test_install.sh "$BUILD"
 run layers tests/install/test_layers.sh
+run python tests/python.sh "$BUILD"
 if [ "${FUZZ_SECONDS:-30}" -gt 0 ]; then run fuzz tests/fuzz/run.sh "${FUZZ_SECONDS:-30}"; fi
 echo
 echo "tests: $passed passed, $failed failed, $skipped skipped"
