@@ -106,8 +106,9 @@ class _Run:
         if self.bar_wanted:
             if self.bar is None:  # made at the first unit: the total is known then (a resume's counted)
                 from tqdm.auto import tqdm
+                # disable=None: no bar where stderr is not a terminal (a log file); a notebook's shows
                 self.bar = tqdm(total=total, initial=done - 1, desc=self.desc, unit="unit", file=sys.stderr,
-                                dynamic_ncols=True)
+                                dynamic_ncols=True, disable=None)
             self.bar.total = total
             self.bar.set_postfix_str(unit, refresh=False)
             self.bar.update(done - self.bar.n)
@@ -182,7 +183,7 @@ def _finish(status: int, ctx: Context, run: _Run, errors: list) -> None:
             exc.add_note(f"warmstart: {ctx.error()}")
         raise exc
     if status == lib.WARMSTART_INTERRUPTED and run.interrupted:
-        raise KeyboardInterrupt(f"warmstart: {ctx.error()}; the folder is resumable: run(resume=True)")
+        raise KeyboardInterrupt(f"warmstart: {ctx.error()}; from Python: run(resume=True)")
     ctx.check(status)
 
 
@@ -301,7 +302,8 @@ class Experiment:
         """Run the experiment into its folder: units run, recorded, resumable and shardable as
         the CLI's.
 
-        ``progress``: a tqdm bar of the units (True), none (False), or a function called as
+        ``progress``: a tqdm bar of the units (True; where stderr is a terminal or in a
+        notebook), none (False), or a function called as
         ``progress(done, total, unit)`` after each unit. ``resume``: go on with the folder's
         finished units (as ``--resume``; without it a run starts its folder over).
         ``shard``: ``(i, n)``, the i-th of n disjoint slices of the units, counted from 1 as

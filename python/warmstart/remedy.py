@@ -38,6 +38,14 @@ def _view(p, numel: int, shape: tuple, writeable: bool = True) -> Optional[np.nd
     return a
 
 
+#: The pointers of a warmstart_param that become views, and their 8-byte words in the struct.
+_VIEW_FIELDS = ("data", "grad", "fresh", "moment1", "moment2")
+_VIEW_WORDS = [ffi.offsetof("warmstart_param", f) // 8 for f in _VIEW_FIELDS]
+_WORDS = _PARAM_SIZE // 8
+_OTHER_WORDS = [w for w in range(_WORDS) if w not in _VIEW_WORDS]  # name, ndim, dims, numel
+assert _PARAM_SIZE % 8 == 0 and all(ffi.offsetof("warmstart_param", f) % 8 == 0 for f in _VIEW_FIELDS)
+
+
 class Param:
     """One parameter of the model in PyTorch's name and layout, as float32 views of the arenas.
 
@@ -57,37 +65,51 @@ class Param:
         self.shape = tuple(int(c.dims[d]) for d in range(c.ndim))
         self.numel = int(c.numel)
         self.offset = (_address(c.data) - weights) // 4 if weights else 0
-        self.data = _view(c.data, self.numel, self.shape)
-        self.grad = _view(c.grad, self.numel, self.shape)
-        self.fresh = _view(c.fresh, self.numel, self.shape, writeable=False)
-        self.moment1 = _view(c.moment1, self.numel, self.shape)
-        self.moment2 = _view(c.moment2, self.numel, self.shape)
+        for field in _VIEW_FIELDS:
+            self.point(field, _address(getattr(c, field)))
+
+    def point(self, field: str, address: int) -> None:
+        """Make `field` the view at `address` (0: None)."""
+        p = ffi.cast("float *", address)
+        setattr(self, field, _view(p, self.numel, self.shape, writeable=field != "fresh"))
 
     def __repr__(self) -> str:
         return f"Param({self.name!r}, shape={self.shape})"
 
 
 class _Views:
-    """A chain's views, rebuilt only when a pointer of the step's parameters has changed."""
+    """A chain's views, kept while their pointers stay: each call compares the parameters'
+    structs (the pointers of every view in them) as bytes, and remakes only the views whose
+    pointer moved (a round's fresh model, a rebuilt optimizer's moments)."""
 
-    __slots__ = ("key", "params", "weights", "grads")
+    __slots__ = ("key", "words", "params", "weights", "grads")
 
     def __init__(self):
         self.key = None
+        self.words = None  # the structs as 8-byte words, (nparams, words)
         self.params: dict[str, Param] = {}
         self.weights = self.grads = None
 
     def of(self, s) -> "_Views":
-        # The parameters' structs hold every pointer (data, grad, fresh, moments): their bytes,
-        # compared whole, say whether any view would change.
         raw = ffi.buffer(s.params, s.nparams * _PARAM_SIZE)[:] if s.nparams else b""
         key = (raw, _address(s.weights), _address(s.grads), s.nweights)
-        if key != self.key:
+        if key == self.key:
+            return self
+        words = np.frombuffer(raw, dtype=np.uint64).reshape(s.nparams, _WORDS)
+        old = self.key
+        if old is None or words.shape != self.words.shape or \
+                not np.array_equal(words[:, _OTHER_WORDS], self.words[:, _OTHER_WORDS]):
             weights = _address(s.weights)
             self.params = {p.name: p for p in (Param(s.params[i], weights) for i in range(s.nparams))}
+        else:
+            params = list(self.params.values())
+            rows, cols = np.nonzero(words[:, _VIEW_WORDS] != self.words[:, _VIEW_WORDS])
+            for i, j in zip(rows.tolist(), cols.tolist()):
+                params[i].point(_VIEW_FIELDS[j], int(words[i, _VIEW_WORDS[j]]))
+        if old is None or key[1:] != old[1:]:
             self.weights = _view(s.weights, s.nweights, (s.nweights,))
             self.grads = _view(s.grads, s.nweights, (s.nweights,))
-            self.key = key
+        self.words, self.key = words, key
         return self
 
 
@@ -171,8 +193,8 @@ class Remedy:
     - ``after_update(step)``: each step, after the update.
     - ``end(step)``: the round has trained.
 
-    Only the hooks a subclass defines are called. An exception in one stops the run after
-    the library records it, and ``Experiment.run`` raises it again.
+    Only the hooks a subclass defines are called. An exception in one stops the run (what
+    finished stays recorded) and ``Experiment.run`` raises it again, as it was.
     """
 
     def __init__(self, step: Step, **params: Any):
