@@ -41,7 +41,7 @@ rows() { awk -F, -v l="$2" '$3 == l { print $1, $2, $5, $6, $7, $8, $9 }' "$1"; 
     || bad "reset-last-1 vs head-reset: $(rows "$T/cu/online.csv" reset-last-1)"
 [ -n "$(rows "$T/cu/online.csv" l1-init:lambda=0.01)" ] \
     && [ "$(rows "$T/cu/online.csv" l1-init:lambda=0.01)" = "$(rows "$T/cu/online.csv" my-l1-init)" ] \
-    && grep -qF '"name":"my-l1-init","kind":"custom","lambda":0.0099999' "$T/cu/online.jsonl" \
+    && grep -qF '"name":"my-l1-init","kind":"custom","lambda":0.01' "$T/cu/online.jsonl" \
     && ok "... its L1 Init (state of its own, in the checkpoint) equals the built-in l1-init, bit for bit" \
     || bad "my-l1-init vs l1-init: $(rows "$T/cu/online.csv" my-l1-init | head -2)"
 "$B/example_custom_learner" "$T/cu2" 2 >/dev/null 2>&1
