@@ -115,6 +115,23 @@ typedef struct {
     float *moment2;         // or Adam's exp_avg (moment1) and exp_avg_sq (moment2)
 } warmstart_param;
 
+// A hidden layer of a sequential network (the MLP, Kumar et al.'s CNN; none for ResNet-18 or
+// CReLU): its units, the parameters that make and read them, and their activations, for the
+// remedies that score and reset units (continual backprop, ReDo).
+typedef struct {
+    int in_weight;          // params index of the layer making the units (a unit: a row of a Linear
+                            // weight, or an output channel of a Conv2d)
+    int in_bias;            // params index of its bias, or -1
+    int out_weight;         // params index of the layer reading them: a unit's outgoing weights are
+                            // columns u*out_span .. (u+1)*out_span - 1 of a Linear's rows (out_span
+                            // > 1 after a flatten), or w[:, u, :, :] of a Conv2d
+    int units;              // features or channels
+    int positions;          // entries per unit and example in `activation` (a channel's H*W)
+    int64_t out_span;
+    const float *activation;// after_backward, after_update: the activation's output of this step's
+                            // forward, (batch, units, positions); else NULL
+} warmstart_hidden;
+
 // Where a hook is called: the round, the counts, and the model's parameters.
 typedef struct {
     int round;              // the round (a continual run's task) that begins, trains or has ended; 0: the first
@@ -125,6 +142,8 @@ typedef struct {
     warmstart_param *params;// in the model's order; their data lie in one arena, in this order
     int64_t nweights;       // floats in that arena
     float *weights, *grads; // the whole arenas as single arrays (params[i].data points into weights)
+    int nhidden;
+    const warmstart_hidden *hidden;
     void *priv;             // the library's (warmstart_step_draw_fresh)
 } warmstart_step;
 

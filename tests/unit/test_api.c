@@ -275,6 +275,7 @@ static int l1_begin(void *user, void *state, const warmstart_step *s) {
     l1_user *u = user;
     u->begins++;
     u->fresh_begins += s->params[0].fresh != NULL;
+    ck_assert(s->nhidden == 2 && s->hidden[0].activation == NULL); // no forward at a round's start
     ck_assert((s->round > 0) == (s->params[0].fresh != NULL));
     return 0;
 }
@@ -302,6 +303,20 @@ static int l1_after_update(void *user, void *state, const warmstart_step *s) {
     ck_assert_int_gt(s->batch, 0);
     ck_assert_ptr_nonnull(s->params[0].moment1); // Adam's moments, viewed
     ck_assert_ptr_nonnull(s->params[0].moment2);
+    // The MLP's two hidden layers: lm1 -> ReLU -> lm2 -> ReLU -> lm3, their activations this step's.
+    ck_assert_int_eq(s->nhidden, 2);
+    for (int l = 0; l < 2; l++) {
+        const warmstart_hidden *h = &s->hidden[l];
+        ck_assert_int_eq(h->in_weight, 2 * l);
+        ck_assert_int_eq(h->in_bias, 2 * l + 1);
+        ck_assert_int_eq(h->out_weight, 2 * l + 2);
+        ck_assert_int_eq(h->units, 16);
+        ck_assert_int_eq(h->positions, 1);
+        ck_assert_int_eq(h->out_span, 1);
+        ck_assert_int_eq(s->params[h->out_weight].dims[1], h->units);
+        ck_assert_ptr_nonnull(h->activation);
+        for (int64_t i = 0; i < (int64_t)s->batch * h->units; i++) ck_assert(h->activation[i] >= 0); // after ReLU
+    }
     if (s->step == 1) { // a draw is the same for the same (seed, draw)
         ck_assert_ptr_null(s->params[0].fresh);
         ck_assert_int_eq(warmstart_step_draw_fresh(s, 7), WARMSTART_OK);
