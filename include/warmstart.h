@@ -191,6 +191,11 @@ WARMSTART_API int warmstart_experiment_add_remedy(warmstart_experiment *e, const
 WARMSTART_API int warmstart_experiment_run(warmstart_experiment *e, const warmstart_hooks *h, void *user, int *complete);
 WARMSTART_API void warmstart_experiment_free(warmstart_experiment *e);
 
+// A sharded run's folders (each run with the option "shard" = "I/N") combined into its results
+// as one process would have written them, into out (NULL: the first folder): every unit must
+// have finished and every folder hold the same configuration (the CLI's `warmstart merge`).
+WARMSTART_API int warmstart_merge(warmstart_context *c, const char *const *dirs, int ndirs, const char *out);
+
 // A results folder (or results file) read once, in long form: one row per (point, learner,
 // seed, stage, measure) that the records hold a value for.
 typedef struct {

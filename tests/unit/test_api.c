@@ -20,6 +20,15 @@ static void count_note(void *user, const char *who, const char *line) {
     (*(int *)user)++;
 }
 
+// The progress hook's calls: done counts up by one to total, each with its unit's id.
+static int progress_calls, progress_done, progress_total;
+static void count_progress(void *user, int done, int total, const char *unit) {
+    (void)user;
+    ck_assert_int_eq(done, progress_done + 1);
+    ck_assert(unit && strchr(unit, '/'));
+    progress_calls++, progress_done = done, progress_total = total;
+}
+
 START_TEST(errors_name_what_is_wrong) {
     warmstart_context *c;
     ck_assert_int_eq(warmstart_context_new(1, &c), WARMSTART_OK);
@@ -69,12 +78,15 @@ START_TEST(run_results_report) {
     }
     ck_assert_msg(st == WARMSTART_OK, "%s", warmstart_error(c));
     notes = 0;
-    const warmstart_hooks hooks = {.note = count_note};
+    const warmstart_hooks hooks = {.note = count_note, .progress = count_progress};
     int complete = 0;
+    progress_calls = progress_done = progress_total = 0;
     st = warmstart_experiment_run(e, &hooks, &notes, &complete);
     ck_assert_msg(st == WARMSTART_OK, "%s", warmstart_error(c));
     ck_assert_int_eq(complete, 1);
     ck_assert_int_gt(notes, 0);
+    ck_assert_int_eq(progress_calls, 6); // 3 learners x 2 seeds, one unit each
+    ck_assert_int_eq(progress_total, 6);
     warmstart_experiment_free(e);
 
     warmstart_results *r;
@@ -181,6 +193,29 @@ START_TEST(stop_on_request_and_resume) {
     ck_assert_int_eq(na, nb);
     ck_assert_int_gt(na, 6);
     ck_assert_mem_eq(a, b, sizeof(double) * (size_t)na);
+    // Run as two shards into one folder and merged, it ends with the same results too.
+    char shards[600];
+    snprintf(shards, sizeof shards, "%s/api-shards", test_tmpdir());
+    const char *shard[] = {"1/2", "2/2"};
+    for (int k = 0; k < 2; k++) {
+        warmstart_experiment *e;
+        ck_assert_int_eq(warmstart_experiment_new(c, "online", &e), WARMSTART_OK);
+        const char *options[][2] = {{"data", "fashion-mnist"}, {"subset", "600"}, {"eval-subset", "200"},
+                                    {"k0", "300"}, {"k", "100"}, {"hidden", "16,16"}, {"max-epochs", "2"},
+                                    {"seeds", "2"}, {"learners", "warm,random,redo:every=5"}, {"probe", "0"},
+                                    {"out", shards}, {"shard", shard[k]}};
+        for (size_t i = 0; i < sizeof options / sizeof *options; i++)
+            ck_assert_int_eq(warmstart_experiment_set(e, options[i][0], options[i][1]), WARMSTART_OK);
+        ck_assert_int_eq(warmstart_experiment_check(e), WARMSTART_OK);
+        ck_assert_msg(warmstart_experiment_run(e, NULL, NULL, &complete) == WARMSTART_OK, "%s", warmstart_error(c));
+        ck_assert_int_eq(complete, 0); // a shard alone writes no results
+        warmstart_experiment_free(e);
+    }
+    const char *dirs[] = {shards};
+    ck_assert_msg(warmstart_merge(c, dirs, 1, NULL) == WARMSTART_OK, "%s", warmstart_error(c));
+    ck_assert_int_eq(test_accs(c, shards, b, 256), na);
+    ck_assert_mem_eq(a, b, sizeof(double) * (size_t)na);
+    ck_assert_int_eq(warmstart_merge(c, dirs, 0, NULL), WARMSTART_ERR_ARG);
     // Asked before anything runs, it stops at once.
     snprintf(parts, sizeof parts, "%s/api-none", test_tmpdir());
     ck_assert_int_eq(run_online(c, parts, NULL, 0, &complete), WARMSTART_INTERRUPTED);
