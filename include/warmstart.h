@@ -234,8 +234,9 @@ WARMSTART_API int warmstart_checkpoint_ntensors(const warmstart_checkpoint *k);
 WARMSTART_API int warmstart_checkpoint_tensor(const warmstart_checkpoint *k, int i, warmstart_tensor *t);
 WARMSTART_API void warmstart_checkpoint_free(warmstart_checkpoint *k);
 
-// report.md and report.html of a results folder (its claims tested); *experiments (may be
-// NULL) gets the number of experiments it found.
+// report.md and report.html of a results folder (its claims tested), as `warmstart report`
+// writes them (a `warmstart reproduce` folder's as DIR/report/index.html and report.md);
+// *experiments (may be NULL) gets the number of experiments it found.
 WARMSTART_API int warmstart_report(warmstart_context *c, const char *dir, int *experiments);
 
 #ifdef __cplusplus
