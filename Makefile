@@ -44,6 +44,7 @@ VERSION := $(shell sed -nE 's/^[[:space:]]*.[[:space:]]*define[[:space:]]+WARMST
 VERSION := $(or $(VERSION),0.1.0)
 API_VERSION := $(shell sed -nE 's/^[[:space:]]*.[[:space:]]*define[[:space:]]+WARMSTART_API_VERSION[[:space:]]+([0-9]+).*/\1/p' \
                    include/warmstart.h | head -n 1)
+API_VERSION := $(or $(API_VERSION),$(error include/warmstart.h: no '#define WARMSTART_API_VERSION N' for the soname))
 SONAME  := libwarmstart.so.$(API_VERSION)
 SHLIB_NAME := $(SONAME).$(VERSION)
 SHLIB   := $(BUILD)/$(SHLIB_NAME)
