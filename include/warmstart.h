@@ -87,8 +87,9 @@ typedef struct {
     // stops the run there (WARMSTART_INTERRUPTED); what finished is recorded, and the same
     // experiment with "resume" set goes on (a binding's Ctrl-C).
     int (*should_stop)(void *user);
-    // After each unit of this process's share finishes (or diverges): done of total, those a
-    // resumed run found finished counted; `unit` is its id ("s1/warm").
+    // Before the first unit (unit NULL: done is what a resumed run found finished), then after
+    // each unit of this process's share finishes (or diverges): done of total; `unit` is its id
+    // ("s1/warm").
     void (*progress)(void *user, int done, int total, const char *unit);
 } warmstart_hooks;
 
