@@ -35,17 +35,21 @@ LIB_PIC_OBJ := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
 EXAMPLE_SRC := $(wildcard examples/*.c)
 EXAMPLES := $(EXAMPLE_SRC:examples/%.c=$(BUILD)/example_%)
 
-# The version, from one place: src/core/version.h (WARMSTART_VERSION "X.Y.Z",
-# WARMSTART_VERSION_MAJOR N); 0.1.0 while that file does not exist.
+# The version, from one place: src/core/version.h (WARMSTART_VERSION "X.Y.Z"); 0.1.0 while
+# that file does not exist. The soname's number is the stable API's, not the release's: the
+# WARMSTART_API_VERSION of include/warmstart.h (libwarmstart.so.1), which changes only when the
+# API breaks. The file is named after the soname, then the release (libwarmstart.so.1.0.1.0), so
+# that ldconfig's link and uninstall's glob find it, and the file says which release it is.
 VERSION_H := src/core/version.h
 VERSION := $(shell sed -nE 's/^[[:space:]]*.[[:space:]]*define[[:space:]]+WARMSTART_VERSION[[:space:]]+"([^"]+)".*/\1/p' \
                    $(VERSION_H) 2>/dev/null | head -n 1)
-MAJOR   := $(shell sed -nE 's/^[[:space:]]*.[[:space:]]*define[[:space:]]+WARMSTART_VERSION_MAJOR[[:space:]]+([0-9]+).*/\1/p' \
-                   $(VERSION_H) 2>/dev/null | head -n 1)
 VERSION := $(or $(VERSION),0.1.0)
-MAJOR   := $(or $(MAJOR),$(firstword $(subst ., ,$(VERSION))))
-SONAME  := libwarmstart.so.$(MAJOR)
-SHLIB   := $(BUILD)/libwarmstart.so.$(VERSION)
+API_VERSION := $(shell sed -nE 's/^[[:space:]]*.[[:space:]]*define[[:space:]]+WARMSTART_API_VERSION[[:space:]]+([0-9]+).*/\1/p' \
+                   include/warmstart.h | head -n 1)
+API_VERSION := $(or $(API_VERSION),$(error include/warmstart.h: no '#define WARMSTART_API_VERSION N' for the soname))
+SONAME  := libwarmstart.so.$(API_VERSION)
+SHLIB_NAME := $(SONAME).$(VERSION)
+SHLIB   := $(BUILD)/$(SHLIB_NAME)
 
 # make install: the GNU directory variables, all under PREFIX; DESTDIR for staged installs.
 # The libraries go to $(PREFIX)/lib (not lib/<multiarch>: /usr/local/lib is on Debian's
@@ -58,9 +62,6 @@ DATADIR    ?= $(PREFIX)/share
 MANDIR     ?= $(DATADIR)/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 INSTALL    ?= install
-# The folders whose headers are installed, as $(INCLUDEDIR)/warmstart/FOLDER/*.h
-# (include/warmstart.h includes them as "core/ctx.h", ...; the CLI's are not installed).
-HEADER_DIRS := core ops nn optim data io train learn exp report api
 EXPERIMENT_FILES = $(shell find experiments -type f ! -name '.*' ! -name '*~' 2>/dev/null | LC_ALL=C sort)
 
 # pkg-config is only consulted once the packages are there (make deps).
@@ -82,9 +83,11 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
+# -fvisibility=hidden: the shared library exports only what include/warmstart.h marks
+# WARMSTART_API; the static archive keeps every ws_ name for the CLI, the tests and the benches.
 $(BUILD)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -fPIC $(PKG_CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden $(PKG_CFLAGS) -c $< -o $@
 
 # The blocked-layout kernels rely on the vectoriser for their 16-lane loops.
 $(BUILD)/src/ops/blocked.o $(BUILD)/pic/src/ops/blocked.o: CFLAGS += -O3
@@ -114,9 +117,14 @@ $(BUILD)/parity_tool: $(BUILD)/tests/parity/parity_tool.o $(BUILD)/tests/parity/
 
 # The shared library links its dependencies (and the rpath to the OpenMP OpenBLAS), so that
 # a program needs only -lwarmstart (pkg-config --libs warmstart). --no-undefined checks that
-# nothing is left out (not under a sanitizer, whose runtime the program brings).
-$(SHLIB): $(LIB_PIC_OBJ)
-	$(CC) -shared -Wl,-soname,$(SONAME) $(if $(SANITIZE),,-Wl,--no-undefined) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+# nothing is left out (not under a sanitizer, whose runtime the program brings). The version
+# script (src/api/warmstart.map) seals what it exports: the warmstart_* functions, versioned
+# WARMSTART_1, and nothing else even where a definition forgot to be hidden
+# (tests/install/test_symbols.sh checks the list against the header and docs/API.md).
+VERSION_SCRIPT := src/api/warmstart.map
+$(SHLIB): $(LIB_PIC_OBJ) $(VERSION_SCRIPT)
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=$(VERSION_SCRIPT) $(if $(SANITIZE),,-Wl,--no-undefined) \
+	    -o $@ $(LIB_PIC_OBJ) $(PKG_LIBS) $(LDLIBS)
 
 $(BUILD)/$(SONAME): $(SHLIB)
 	ln -sf $(notdir $<) $@
@@ -199,23 +207,21 @@ $(BUILD)/warmstart.pc: warmstart.pc.in FORCE
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
 # make install [PREFIX=/usr/local] [DESTDIR=/staging] [BUILD=build]: installs what is built
-# (building it first if needed). The headers' and the experiment files' folders are warmstart's
-# own: an install replaces them whole. ldconfig runs for a real install by root.
+# (building it first if needed). The one header is the stable API, include/warmstart.h: the
+# internal headers (src/*/*.h) are not installed, and the include/warmstart/ folder an older
+# install put them in is removed. The experiment files' folder is warmstart's own: an install
+# replaces it whole. ldconfig runs for a real install by root.
 install: $(BUILD)/warmstart $(BUILD)/libwarmstart.a $(SHLIB) $(BUILD)/warmstart.pc
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(INCLUDEDIR) \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)/warmstart
 	$(INSTALL) -m 755 $(BUILD)/warmstart $(DESTDIR)$(BINDIR)/warmstart
 	$(INSTALL) -m 644 $(BUILD)/libwarmstart.a $(DESTDIR)$(LIBDIR)/libwarmstart.a
-	$(INSTALL) -m 755 $(SHLIB) $(DESTDIR)$(LIBDIR)/libwarmstart.so.$(VERSION)
-	ln -sf libwarmstart.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	$(INSTALL) -m 755 $(SHLIB) $(DESTDIR)$(LIBDIR)/$(SHLIB_NAME)
+	ln -sf $(SHLIB_NAME) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libwarmstart.so
 	$(INSTALL) -m 644 $(BUILD)/warmstart.pc $(DESTDIR)$(PKGCONFIGDIR)/warmstart.pc
 	$(INSTALL) -m 644 include/warmstart.h $(DESTDIR)$(INCLUDEDIR)/warmstart.h
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/warmstart
-	for d in $(HEADER_DIRS); do \
-	    $(INSTALL) -d $(DESTDIR)$(INCLUDEDIR)/warmstart/$$d && \
-	    $(INSTALL) -m 644 src/$$d/*.h $(DESTDIR)$(INCLUDEDIR)/warmstart/$$d/ || exit 1; \
-	done
 	$(INSTALL) -m 644 docs/warmstart.1 $(DESTDIR)$(MANDIR)/man1/warmstart.1
 	rm -rf $(DESTDIR)$(DATADIR)/warmstart/experiments
 	for f in $(EXPERIMENT_FILES); do \
@@ -224,9 +230,10 @@ install: $(BUILD)/warmstart $(BUILD)/libwarmstart.a $(SHLIB) $(BUILD)/warmstart.
 	done
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig 2>/dev/null || true; fi
 
-# Removes what install puts there (any libwarmstart.so.MAJOR.* of this major) and warmstart's
-# own folders (include/warmstart, share/warmstart); the shared folders (bin, lib, lib/pkgconfig,
-# include, share/man/man1) stay, even when empty.
+# Removes what install puts there (any libwarmstart.so.API.* of this API version) and warmstart's
+# own folders (share/warmstart; include/warmstart, where an older install put the internal
+# headers); the shared folders (bin, lib, lib/pkgconfig, include, share/man/man1) stay, even
+# when empty.
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/warmstart $(DESTDIR)$(LIBDIR)/libwarmstart.a $(DESTDIR)$(LIBDIR)/libwarmstart.so \
 	    $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/$(SONAME).* \

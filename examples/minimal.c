@@ -1,10 +1,21 @@
-// The library without the CLI: train the paper's MLP on 5,000 Fashion-MNIST
-// examples for a few epochs, evaluate on the test set, save a checkpoint.
+// The pieces underneath the experiments, on purpose: train the paper's MLP on 5,000
+// Fashion-MNIST examples for a few epochs, evaluate on the test set, save a checkpoint --
+// through the library's internal functions (the ws_ names of src/*/*.h), not the stable API.
+// Those are not installed and change between versions: this example is built in the source
+// tree only (make: -Isrc, linked against build/libwarmstart.a, which keeps them), as the unit
+// tests are. A program outside the tree uses <warmstart.h> (examples/online.c).
 //   build/example_minimal [OUT.safetensors]
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "warmstart.h"
+#include "core/ctx.h"
+#include "core/rng.h"
+#include "data/dataset.h"
+#include "io/safetensors.h"
+#include "nn/model.h"
+#include "nn/zoo.h"
+#include "optim/optim.h"
+#include "train/train.h"
 
 int main(int argc, char **argv) {
     ws_ctx ctx;

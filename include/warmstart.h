@@ -87,8 +87,9 @@ typedef struct {
     // stops the run there (WARMSTART_INTERRUPTED); what finished is recorded, and the same
     // experiment with "resume" set goes on (a binding's Ctrl-C).
     int (*should_stop)(void *user);
-    // After each unit of this process's share finishes (or diverges): done of total, those a
-    // resumed run found finished counted; `unit` is its id ("s1/warm").
+    // Before the first unit (unit NULL: done is what a resumed run found finished), then after
+    // each unit of this process's share finishes (or diverges): done of total; `unit` is its id
+    // ("s1/warm").
     void (*progress)(void *user, int done, int total, const char *unit);
 } warmstart_hooks;
 
@@ -115,6 +116,23 @@ typedef struct {
     float *moment2;         // or Adam's exp_avg (moment1) and exp_avg_sq (moment2)
 } warmstart_param;
 
+// A hidden layer of a sequential network (the MLP, Kumar et al.'s CNN; none for ResNet-18 or
+// CReLU): its units, the parameters that make and read them, and their activations, for the
+// remedies that score and reset units (continual backprop, ReDo).
+typedef struct {
+    int in_weight;          // params index of the layer making the units (a unit: a row of a Linear
+                            // weight, or an output channel of a Conv2d)
+    int in_bias;            // params index of its bias, or -1
+    int out_weight;         // params index of the layer reading them: a unit's outgoing weights are
+                            // columns u*out_span .. (u+1)*out_span - 1 of a Linear's rows (out_span
+                            // > 1 after a flatten), or w[:, u, :, :] of a Conv2d
+    int units;              // features or channels
+    int positions;          // entries per unit and example in `activation` (a channel's H*W)
+    int64_t out_span;
+    const float *activation;// after_backward, after_update: the activation's output of this step's
+                            // forward, (batch, units, positions); else NULL
+} warmstart_hidden;
+
 // Where a hook is called: the round, the counts, and the model's parameters.
 typedef struct {
     int round;              // the round (a continual run's task) that begins, trains or has ended; 0: the first
@@ -125,6 +143,8 @@ typedef struct {
     warmstart_param *params;// in the model's order; their data lie in one arena, in this order
     int64_t nweights;       // floats in that arena
     float *weights, *grads; // the whole arenas as single arrays (params[i].data points into weights)
+    int nhidden;
+    const warmstart_hidden *hidden;
     void *priv;             // the library's (warmstart_step_draw_fresh)
 } warmstart_step;
 
@@ -172,15 +192,10 @@ WARMSTART_API int warmstart_experiment_add_remedy(warmstart_experiment *e, const
 WARMSTART_API int warmstart_experiment_run(warmstart_experiment *e, const warmstart_hooks *h, void *user, int *complete);
 WARMSTART_API void warmstart_experiment_free(warmstart_experiment *e);
 
-// Merge a run split into shards (`shard` "I/N"): the folder they shared, or the folders copied
-// back from several machines, gathered into out (NULL: the first folder) as one process would
-// have written it, as `warmstart merge` does. Every unit must have finished and every folder's
-// run.json must hold the same experiment. The experiment is rebuilt from run.json, which cannot
-// hold remedies added by the program (warmstart_experiment_add_remedy): such a run is refused
-// (its configuration differs); finish it by running the whole experiment, remedies added, with
-// "resume" set. *complete (may be NULL) as for warmstart_experiment_run.
-WARMSTART_API int warmstart_merge(warmstart_context *c, const char *const *dirs, int ndirs, const char *out,
-                                  const warmstart_hooks *h, void *user, int *complete);
+// A sharded run's folders (each run with the option "shard" = "I/N") combined into its results
+// as one process would have written them, into out (NULL: the first folder): every unit must
+// have finished and every folder hold the same configuration (the CLI's `warmstart merge`).
+WARMSTART_API int warmstart_merge(warmstart_context *c, const char *const *dirs, int ndirs, const char *out);
 
 // A results folder (or results file) read once, in long form: one row per (point, learner,
 // seed, stage, measure) that the records hold a value for.
@@ -220,8 +235,9 @@ WARMSTART_API int warmstart_checkpoint_ntensors(const warmstart_checkpoint *k);
 WARMSTART_API int warmstart_checkpoint_tensor(const warmstart_checkpoint *k, int i, warmstart_tensor *t);
 WARMSTART_API void warmstart_checkpoint_free(warmstart_checkpoint *k);
 
-// report.md and report.html of a results folder (its claims tested); *experiments (may be
-// NULL) gets the number of experiments it found.
+// report.md and report.html of a results folder (its claims tested), as `warmstart report`
+// writes them (a `warmstart reproduce` folder's as DIR/report/index.html and report.md);
+// *experiments (may be NULL) gets the number of experiments it found.
 WARMSTART_API int warmstart_report(warmstart_context *c, const char *dir, int *experiments);
 
 #ifdef __cplusplus

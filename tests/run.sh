@@ -30,6 +30,7 @@ run slurm tests/cli/test_slurm.sh "$BUILD"
 run reproduce tests/cli/test_reproduce.sh "$BUILD"
 run examples tests/cli/test_examples.sh "$BUILD"
 run install tests/install/test_install.sh "$BUILD"
+run symbols tests/install/test_symbols.sh "$BUILD"
 run layers tests/install/test_layers.sh
 run python tests/python.sh "$BUILD"
 if [ "${FUZZ_SECONDS:-30}" -gt 0 ]; then run fuzz tests/fuzz/run.sh "${FUZZ_SECONDS:-30}"; fi

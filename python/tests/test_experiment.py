@@ -77,7 +77,7 @@ def test_a_run_read_back_in_long_form(tmp_path, fashion_mnist):
     e = warmstart.Experiment("online", out=tmp_path / "run", learners=["warm", "random"], **ONLINE)
     run = e.run(progress=lambda done, total, unit: calls.append((done, total, unit)), log=log)
     assert run.complete and run.path == tmp_path / "run"
-    assert calls == [(1, 4, "s1/warm"), (2, 4, "s1/random"), (3, 4, "s2/warm"), (4, 4, "s2/random")]
+    assert calls == [(0, 4, ""), (1, 4, "s1/warm"), (2, 4, "s1/random"), (3, 4, "s2/warm"), (4, 4, "s2/random")]
     assert any("fashion-mnist" in n for n in notes)
     df = warmstart.results(run.path)
     assert list(df.columns) == ["point", "learner", "seed", "stage", "measure", "value", "stop"]
@@ -104,7 +104,7 @@ def test_shards_then_merge_equal_one_run(tmp_path, fashion_mnist):
         progress=False, quiet=True, shard="2/2", resume=True).complete
     with pytest.raises(warmstart.Error, match="shard"):
         warmstart.Experiment("online", out=parts, **options).run(progress=False, shard=(3, 2))
-    merged = warmstart.merge(parts, quiet=True)
+    merged = warmstart.merge(parts)
     assert merged.complete
     assert_same_results(whole.frame(), merged.frame())
     with pytest.raises(warmstart.Error, match="nonexistent"):

@@ -104,13 +104,14 @@ class _Run:
         if self.progress_fn is not None:
             self.progress_fn(done, total, unit)
         if self.bar_wanted:
-            if self.bar is None:  # made at the first unit: the total is known then (a resume's counted)
+            if self.bar is None:  # the first call, before any unit: done is what a resume found finished
                 from tqdm.auto import tqdm
                 # disable=None: no bar where stderr is not a terminal (a log file); a notebook's shows
-                self.bar = tqdm(total=total, initial=done - 1, desc=self.desc, unit="unit", file=sys.stderr,
-                                dynamic_ncols=True, disable=None)
+                self.bar = tqdm(total=total, initial=done if not unit else done - 1, desc=self.desc, unit="unit",
+                                file=sys.stderr, dynamic_ncols=True, disable=None)
             self.bar.total = total
-            self.bar.set_postfix_str(unit, refresh=False)
+            if unit:
+                self.bar.set_postfix_str(unit, refresh=False)
             self.bar.update(done - self.bar.n)
 
     def interrupt(self, signum=None, frame=None) -> None:
@@ -303,8 +304,9 @@ class Experiment:
         the CLI's.
 
         ``progress``: a tqdm bar of the units (True; where stderr is a terminal or in a
-        notebook), none (False), or a function called as
-        ``progress(done, total, unit)`` after each unit. ``resume``: go on with the folder's
+        notebook), none (False), or a function called as ``progress(done, total, unit)``: once
+        before the first unit (unit "", done the units a resumed run found finished), then
+        after each unit. ``resume``: go on with the folder's
         finished units (as ``--resume``; without it a run starts its folder over).
         ``shard``: ``(i, n)``, the i-th of n disjoint slices of the units, counted from 1 as
         ``--shard I/N`` (or the CLI's text, "slurm/4"); it stays set for later runs of this
@@ -340,8 +342,7 @@ class Experiment:
         return f"Experiment({self.name!r}, out={str(self._out)!r})"
 
 
-def merge(dirs: Union[PathLike, Iterable[PathLike]], out: Optional[PathLike] = None, *, quiet: bool = False,
-          log: Optional[logging.Logger] = None) -> Results:
+def merge(dirs: Union[PathLike, Iterable[PathLike]], out: Optional[PathLike] = None) -> Results:
     """Merge a run split into shards, as ``warmstart merge``: the folder the shards shared, or the
     folders copied back from several machines (into ``out``, default the first), written as one
     process would have. Every unit must have finished; every folder must hold the same
@@ -351,12 +352,7 @@ def merge(dirs: Union[PathLike, Iterable[PathLike]], out: Optional[PathLike] = N
     are written)."""
     folders = [dirs] if isinstance(dirs, (str, os.PathLike)) else list(dirs)
     ctx = Context()
-    errors: list = []
-    run = _Run(False, quiet, log, errors, "merge")
     encoded = [ffi.new("char[]", os.fsencode(d)) for d in folders]
     array = ffi.new("const char *[]", encoded) if encoded else ffi.NULL
-    complete = ffi.new("int *")
-    status = lib.warmstart_merge(ctx.ptr, array, len(encoded), os.fsencode(out) if out is not None else ffi.NULL,
-                                 _hooks(run), run.handle, complete)
-    _finish(status, ctx, run, errors)
-    return Results(out if out is not None else folders[0], bool(complete[0]))
+    ctx.check(lib.warmstart_merge(ctx.ptr, array, len(encoded), os.fsencode(out) if out is not None else ffi.NULL))
+    return Results(out if out is not None else folders[0], True)

@@ -101,6 +101,13 @@ void warmstart_experiment_free(warmstart_experiment *e) {
     free(e);
 }
 
+int warmstart_merge(warmstart_context *c, const char *const *dirs, int ndirs, const char *out) {
+    if (!dirs || ndirs < 1) return ws_fail(&c->ctx, WS_ERR_ARG, "merge: no folders given");
+    ws_outcome outcome;
+    memset(&outcome, 0, sizeof outcome);
+    return (int)ws_merge(&c->ctx, dirs, ndirs, out, NULL, &outcome);
+}
+
 // The rows of point p: every run's every measure with a value, in the table's order.
 static int64_t point_rows(const ws_point *p, int index, row_ref *out) {
     int64_t n = 0;

@@ -12,6 +12,7 @@
 
 #include "warmstart.h"
 #include "api/handles.h"
+#include "learn/hidden.h"
 #include "learn/learner.h"
 
 // The most state arrays a remedy gives (a chain's checkpoint holds WS_CKPT_MAX_ENTRIES in all).
@@ -35,8 +36,25 @@ typedef struct {
     ws_model *draw_into;          // step hooks: the model warmstart_step_draw_fresh fills
     const ws_hook_env *h;         // the hook in progress (warmstart_step_draw_fresh)
     warmstart_param params[WS_MAX_PARAMS];
+    ws_hidden_layer layers[WS_MAX_LAYERS]; // its hidden layers (none where not sequential)
+    warmstart_hidden hidden[WS_MAX_LAYERS];
+    int nhidden;
     warmstart_step step;
 } chain;
+
+// The hidden layers of a sequential model, found once per chain; none for the others.
+static void find_hidden(chain *c, const ws_model *m) {
+    ws_ctx scratch; // a model that is not sequential is not an error here: it has no hidden layers to give
+    memset(&scratch, 0, sizeof scratch);
+    if (ws_hidden_layers(&scratch, m, c->name, c->layers, &c->nhidden)) c->nhidden = 0;
+    for (int i = 0; i < c->nhidden; i++) {
+        const ws_hidden_layer *h = &c->layers[i];
+        c->hidden[i] = (warmstart_hidden){.in_weight = m->layers[h->producer].param0,
+                                          .in_bias = h->has_bias ? m->layers[h->producer].param0 + 1 : -1,
+                                          .out_weight = m->layers[h->consumer].param0, .units = h->units,
+                                          .positions = h->positions, .out_span = h->out_span};
+    }
+}
 
 // The step a hook is given: the model's parameters as views into its arenas (and the
 // optimizer's, where it has state), the fresh initialisation where given, the counts.
@@ -52,9 +70,10 @@ static const warmstart_step *view(chain *c, const ws_model *m, const ws_optim *o
         v->moment1 = opt && opt->buf1 ? opt->buf1 + q->offset : NULL;
         v->moment2 = opt && opt->buf2 ? opt->buf2 + q->offset : NULL;
     }
+    for (int i = 0; i < c->nhidden; i++) c->hidden[i].activation = batch ? m->act[c->layers[i].act + 1] : NULL;
     c->step = (warmstart_step){.round = c->round, .step = step, .batch = batch, .seed = seed, .nparams = m->nparams,
                                .params = c->params, .nweights = m->nweights, .weights = m->w, .grads = m->g,
-                               .priv = c};
+                               .nhidden = c->nhidden, .hidden = c->hidden, .priv = c};
     return &c->step;
 }
 
@@ -95,6 +114,7 @@ static ws_status create(ws_ctx *ctx, const ws_learner *def, const ws_model *m, v
     chain *c = calloc(1, sizeof *c);
     if (!c) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
     c->a = def->user, c->name = def->name;
+    find_hidden(c, m);
     int rc = c->a->r.create ? c->a->r.create(c->a->user, view(c, m, NULL, NULL, 0, 0, 0), &c->own) : 0;
     ws_status st = rc ? hook_failed(ctx, c, "create", rc) : WS_OK;
     warmstart_array arrays[MAX_ARRAYS];

@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "report/plot.h"
 #include "report/report.h"
+#include "warmstart.h"
 
 // Options of cmd into o (the library's table) and the context they ask for: 0, or the exit status.
 static int parse(const char *cmd, ws_command c, int argc, char **argv, ws_options *o, ws_ctx *ctx) {
@@ -150,13 +151,16 @@ int cmd_report(int argc, char **argv) {
         return 0;
     }
     if (argc != 1) return die(cmd, "expected 'warmstart report DIR'");
-    ws_ctx ctx;
-    ws_ctx_init(&ctx, 1);
+    warmstart_context *c;
+    if (warmstart_context_new(1, &c)) return die(cmd, "out of memory");
     int n = 0;
-    cJSON *rep = ws_reproduce_summary_read(argv[0]);
-    const char *sub = rep ? "report" : NULL;
-    cJSON_Delete(rep);
-    if (ws_report_write_in(&ctx, argv[0], sub, &n)) return die(cmd, ctx.err);
+    if (warmstart_report(c, argv[0], &n)) {
+        die(cmd, warmstart_error(c));
+        warmstart_context_free(c);
+        return 1;
+    }
+    warmstart_context_free(c);
+    const char *sub = ws_report_sub(argv[0]); // where the pages went, for the line below
     int len = (int)strlen(argv[0]); // "results/" names the same files as "results"
     while (len > 1 && argv[0][len - 1] == '/') len--;
     if (sub)

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "core/version.h"
+#include "warmstart.h"
 
 static int run_batch(int argc, char **argv) { return cmd_scenario(WS_CMD_BATCH, argc, argv); }
 static int run_online(int argc, char **argv) { return cmd_scenario(WS_CMD_ONLINE, argc, argv); }
@@ -16,7 +16,7 @@ static int run_file(int argc, char **argv) { return cmd_run_file(argc, argv, 0);
 static int plan_file(int argc, char **argv) { return cmd_run_file(argc, argv, 1); }
 static int version(int argc, char **argv) {
     (void)argc, (void)argv;
-    printf("warmstart %s\n", WARMSTART_VERSION);
+    printf("warmstart %s\n", warmstart_version());
     return 0;
 }
 
@@ -47,7 +47,7 @@ static const struct {
 static void usage(FILE *f) {
     fprintf(f, "warmstart %s: warm-start vs random-init experiments (Ash & Adams, NeurIPS 2020)\n\n"
                "usage: warmstart COMMAND [options]\n\ncommands:\n",
-            WARMSTART_VERSION);
+            warmstart_version());
     for (size_t i = 0; i < sizeof COMMANDS / sizeof *COMMANDS; i++)
         if (COMMANDS[i].what) // names longer than the column keep two spaces before their line
             fprintf(f, "  %-8s%s %s\n", COMMANDS[i].name, strlen(COMMANDS[i].name) > 8 ? " " : "", COMMANDS[i].what);

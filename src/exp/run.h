@@ -53,8 +53,9 @@ typedef struct ws_hooks {
     // the run there with WS_ERR_INTERRUPTED, all that finished recorded, so --resume goes on (a
     // binding's Ctrl-C, without a signal handler in the library).
     int (*should_stop)(void *user);
-    // After each unit of this process's share is recorded (done or diverged): done of total, the
-    // units a resumed run found finished counted (a binding's progress bar).
+    // Before the first unit (unit NULL), then after each unit of this process's share is
+    // recorded (done or diverged): done of total, the units a resumed run found finished
+    // counted (a binding's progress bar).
     void (*progress)(void *user, int done, int total, const char *unit);
 } ws_hooks;
 

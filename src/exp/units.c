@@ -178,6 +178,7 @@ ws_status ws_units_frame(ws_units *u, ws_group_fn run, ws_take_fn take, void *ar
         u->finished += mine && ws_runner_finished(&u->run, ids[k]);
     }
     u->o->skipped += u->finished;
+    if (u->h && u->h->progress) u->h->progress(u->h->user, u->finished, u->mine, NULL); // before the first unit
     for (int i = 0; i < seeds && !st; i++) {
         int need = 0;
         for (int j = 0; j < per; j++) need |= ws_units_todo(u, i * per + j, ids[i * per + j]);

@@ -733,6 +733,13 @@ ws_status ws_report_write_in(ws_ctx *ctx, const char *dir, const char *sub, int 
     return st;
 }
 
+const char *ws_report_sub(const char *dir) {
+    cJSON *rep = ws_reproduce_summary_read(dir);
+    const int reproduce = rep != NULL;
+    cJSON_Delete(rep);
+    return reproduce ? "report" : NULL;
+}
+
 ws_status ws_report_write(ws_ctx *ctx, const char *dir, int *nexperiments) {
-    return ws_report_write_in(ctx, dir, NULL, nexperiments);
+    return ws_report_write_in(ctx, dir, ws_report_sub(dir), nexperiments);
 }

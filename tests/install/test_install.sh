@@ -1,11 +1,16 @@
 #!/bin/sh
 # make install / make uninstall end to end, into a scratch DESTDIR with PREFIX=/usr/local, from
 # the objects already built in BUILD_DIR: every file where it belongs (the binary, libwarmstart.a,
-# the shared library with its soname and links, the headers, warmstart.pc, the man page, the
-# experiment files); every examples/*.c built with nothing but `pkg-config --cflags --libs
-# warmstart` against the installed library (and linked statically with --static) and run; a
-# second install over the first; an install to a plain PREFIX whose pkg-config flags need no
-# relocation; then make uninstall leaves no file of ours (the empty standard folders stay).
+# the shared library with its soname -- the API's version -- and links, the one header
+# warmstart.h and no internal one, warmstart.pc, the man page, the experiment files); the
+# programs on the stable API -- every examples/*.c that includes no header but <warmstart.h>
+# and the system's (the others use the internals and are built in the tree only), and a small
+# program of the test's own (the versions, a failing call's status and message) -- built with
+# nothing but `pkg-config --cflags --libs warmstart` against the installed header and library
+# (and linked statically with --static) and run against the installed shared library; a second
+# install over the first, and over an old include/warmstart/ folder of internal headers, which
+# goes; an install to a plain PREFIX whose pkg-config flags need no relocation; then make
+# uninstall leaves no file of ours (the empty standard folders stay).
 #
 # Relocation: PKG_CONFIG_SYSROOT_DIR would also prefix the system packages' absolute paths
 # (-I/usr/include/cjson), so the DESTDIR install's flags come from
@@ -22,7 +27,6 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 B=$(cd "$1" && pwd)
 cd "$ROOT" || exit 1
 case $B in "$ROOT"/*) B=${B#"$ROOT"/} ;; esac # make's targets are named relative to the root
-HEADER_DIRS="core ops nn optim data io train learn exp report api"
 D="$T/destdir"
 P="$D/usr/local"
 MAKE=${MAKE:-make}
@@ -34,13 +38,15 @@ in_make() { # in_make LOG ARGS...: make ARGS in the repository, the log kept; it
     tail -n 20 "$log" | sed 's/^/# /'
     return 1
 }
-# The version the Makefile reads from src/core/version.h (0.1.0 before that file exists).
+# The versions the Makefile reads: the release from src/core/version.h (0.1.0 before that file
+# exists), the soname's number from include/warmstart.h (WARMSTART_API_VERSION).
 VERSION=$(sed -nE 's/^[[:space:]]*#[[:space:]]*define[[:space:]]+WARMSTART_VERSION[[:space:]]+"([^"]+)".*/\1/p' \
     src/core/version.h 2>/dev/null | head -n 1)
 VERSION=${VERSION:-0.1.0}
-MAJOR=$(sed -nE 's/^[[:space:]]*#[[:space:]]*define[[:space:]]+WARMSTART_VERSION_MAJOR[[:space:]]+([0-9]+).*/\1/p' \
-    src/core/version.h 2>/dev/null | head -n 1)
-MAJOR=${MAJOR:-${VERSION%%.*}}
+API=$(sed -nE 's/^[[:space:]]*#[[:space:]]*define[[:space:]]+WARMSTART_API_VERSION[[:space:]]+([0-9]+).*/\1/p' \
+    include/warmstart.h | head -n 1)
+SONAME="libwarmstart.so.$API"
+SOFILE="$SONAME.$VERSION"
 
 check_files() { # check_files WHEN: every installed file in place
     when=$1
@@ -50,33 +56,24 @@ check_files() { # check_files WHEN: every installed file in place
         bad "$when: installed 'warmstart version' says '$v', expected 'warmstart $VERSION'"
     if [ -f "$P/lib/libwarmstart.a" ] && ar t "$P/lib/libwarmstart.a" | grep -q '\.o$'; then ok "$when: lib/libwarmstart.a"
     else bad "$when: lib/libwarmstart.a missing or empty"; fi
-    so="$P/lib/libwarmstart.so.$VERSION"
+    so="$P/lib/$SOFILE"
     if [ -f "$so" ] && [ ! -L "$so" ]; then
         soname=$(readelf -d "$so" 2>/dev/null | sed -n 's/.*(SONAME).*\[\(.*\)\].*/\1/p')
-        [ "$soname" = "libwarmstart.so.$MAJOR" ] && ok "$when: lib/libwarmstart.so.$VERSION, soname $soname" ||
-            bad "$when: lib/libwarmstart.so.$VERSION has soname '$soname', expected libwarmstart.so.$MAJOR"
+        [ "$soname" = "$SONAME" ] && ok "$when: lib/$SOFILE, soname $soname" ||
+            bad "$when: lib/$SOFILE has soname '$soname', expected $SONAME"
     else
-        bad "$when: lib/libwarmstart.so.$VERSION missing (or not a file)"
+        bad "$when: lib/$SOFILE missing (or not a file)"
     fi
-    l1=$(readlink "$P/lib/libwarmstart.so.$MAJOR" 2>/dev/null)
+    l1=$(readlink "$P/lib/$SONAME" 2>/dev/null)
     l2=$(readlink "$P/lib/libwarmstart.so" 2>/dev/null)
-    [ "$l1" = "libwarmstart.so.$VERSION" ] && [ "$l2" = "libwarmstart.so.$MAJOR" ] &&
-        ok "$when: links libwarmstart.so -> libwarmstart.so.$MAJOR -> libwarmstart.so.$VERSION" ||
-        bad "$when: links: libwarmstart.so.$MAJOR -> '$l1', libwarmstart.so -> '$l2'"
-    missing=0 nh=0
-    cmp -s include/warmstart.h "$P/include/warmstart.h" || { missing=1; echo "# not installed: include/warmstart.h"; }
-    for d in $HEADER_DIRS; do
-        for h in src/"$d"/*.h; do
-            [ -e "$h" ] || continue
-            nh=$((nh + 1))
-            cmp -s "$h" "$P/include/warmstart/$d/${h##*/}" ||
-                { missing=$((missing + 1)); echo "# not installed: $h -> include/warmstart/$d/${h##*/}"; }
-        done
-    done
-    [ $missing -eq 0 ] && ok "$when: include/warmstart.h and the $nh headers in include/warmstart/{core,...,report}/" ||
-        bad "$when: $missing headers missing or different"
-    [ ! -e "$P/include/warmstart/cli" ] && ok "$when: the CLI's headers are not installed" ||
-        bad "$when: include/warmstart/cli/ installed"
+    [ "$l1" = "$SOFILE" ] && [ "$l2" = "$SONAME" ] &&
+        ok "$when: links libwarmstart.so -> $SONAME -> $SOFILE" ||
+        bad "$when: links: $SONAME -> '$l1', libwarmstart.so -> '$l2'"
+    cmp -s include/warmstart.h "$P/include/warmstart.h" && ok "$when: include/warmstart.h" ||
+        bad "$when: include/warmstart.h not installed, or different"
+    others=$(cd "$P/include" && find . ! -type d ! -name warmstart.h | sed 's|^\./||')
+    [ -z "$others" ] && [ ! -e "$P/include/warmstart" ] && ok "$when: no other header (the internal ones are not installed)" ||
+        bad "$when: headers besides warmstart.h installed: $(echo $others | cut -c1-200)"
     [ -f "$P/lib/pkgconfig/warmstart.pc" ] && ok "$when: lib/pkgconfig/warmstart.pc" ||
         bad "$when: lib/pkgconfig/warmstart.pc missing"
     if [ -f "$P/share/man/man1/warmstart.1" ] && cmp -s docs/warmstart.1 "$P/share/man/man1/warmstart.1"; then
@@ -116,8 +113,10 @@ unset PKG_CONFIG_SYSROOT_DIR PKG_CONFIG_LIBDIR 2>/dev/null
 PC="pkg-config --define-variable=prefix=$P"
 v=$($PC --modversion warmstart 2>&1)
 [ "$v" = "$VERSION" ] && ok "pkg-config --modversion warmstart: $v" || bad "pkg-config --modversion warmstart: '$v', expected $VERSION"
-$PC --print-requires warmstart 2>/dev/null | grep -q '^libcjson' && ok "warmstart.pc requires libcjson (the headers include cJSON's)" ||
-    bad "warmstart.pc does not require libcjson"
+req=$($PC --print-requires warmstart 2>&1)
+[ -z "$req" ] && $PC --print-requires-private warmstart 2>/dev/null | grep -q '^libcjson' &&
+    ok "warmstart.pc requires nothing publicly (warmstart.h includes only <stdint.h>); libcjson privately" ||
+    bad "warmstart.pc: requires '$req'; privately '$($PC --print-requires-private warmstart 2>&1 | tr '\n' ' ')'"
 FLAGS=$($PC --cflags --libs warmstart 2>&1) || { bad "pkg-config --cflags --libs warmstart: $FLAGS"; finish; exit; }
 SFLAGS=$($PC --static --cflags --libs warmstart 2>&1) || { bad "pkg-config --static --cflags --libs warmstart: $SFLAGS"; finish; exit; }
 echo "# pkg-config --cflags --libs warmstart: $FLAGS"
@@ -126,49 +125,88 @@ case " $FLAGS $SFLAGS " in
 *) ok "the pkg-config flags name no source or build folder" ;;
 esac
 
+# The programs on the stable API, compiled away from the tree (no header of it can be found):
+# the examples that include nothing but <warmstart.h> and the system's headers, and api_check.c.
 mkdir -p "$T/ex" "$T/run"
+cat >"$T/ex/api_check.c" <<'EOF'
+// The test's own program: the versions, and failing calls' statuses and messages.
+#include <stdio.h>
+#include <warmstart.h>
+
+int main(void) {
+    warmstart_context *c;
+    if (warmstart_context_new(1, &c) != WARMSTART_OK) return 1;
+    printf("version %s api %d\n", warmstart_version(), WARMSTART_API_VERSION);
+    warmstart_experiment *e = (warmstart_experiment *)c; // set to NULL by the failing call
+    int st = warmstart_experiment_new(c, "bogus", &e);
+    printf("scenario: status %d, null %d: %s\n", st, e == NULL, warmstart_error(c));
+    int ok = st == WARMSTART_ERR_ARG && !e;
+    if (warmstart_experiment_new(c, "online", &e) != WARMSTART_OK) return 1;
+    st = warmstart_experiment_set(e, "no-such-option", "1");
+    printf("option: status %d: %s\n", st, warmstart_error(c));
+    ok = ok && st == WARMSTART_ERR_ARG;
+    warmstart_experiment_free(e);
+    warmstart_context_free(c);
+    return ok ? 0 : 1;
+}
+EOF
 nex=0
 for src in examples/*.c; do
     [ -e "$src" ] || continue
     name=$(basename "$src" .c)
+    inc=$(grep -E '^[[:space:]]*#[[:space:]]*include' "$src")
+    internal=$(echo "$inc" | grep -vE '[<"]warmstart\.h[>"]' | grep -E '"|<warmstart/' | sed -E 's/.*[<"](.*)[>"].*/\1/' | tr '\n' ' ')
+    if ! echo "$inc" | grep -qE '[<"]warmstart\.h[>"]' || [ -n "$internal" ]; then
+        echo "# example $name: built in the tree only (internal headers: ${internal:-none, nor warmstart.h})"
+        continue
+    fi
     nex=$((nex + 1))
-    cp "$src" "$T/ex/$name.c" # compiled away from the tree: no header of the tree can be found
+    cp "$src" "$T/ex/$name.c"
+done
+[ $nex -gt 0 ] && ok "examples on the stable API alone (by their includes): $nex" || bad "no example includes only <warmstart.h>"
+for src in "$T"/ex/*.c; do
+    name=$(basename "$src" .c)
     # shellcheck disable=SC2086
     if (cd "$T/ex" && cc -o "ex_$name" "$name.c" $FLAGS $SAN) >"$T/cc_$name.log" 2>&1; then
-        ok "example $name: built with pkg-config --cflags --libs warmstart"
+        ok "$name: built with pkg-config --cflags --libs warmstart"
     else
         sed 's/^/# /' "$T/cc_$name.log" | tail -n 15
-        bad "example $name: does not build against the installed library"
+        bad "$name: does not build against the installed header and library"
         continue
     fi
     exe="$T/ex/ex_$name"
-    readelf -d "$exe" | grep -q "NEEDED.*\[libwarmstart\.so\.$MAJOR\]" && ok "example $name: needs libwarmstart.so.$MAJOR" ||
-        bad "example $name: not linked against libwarmstart.so.$MAJOR"
+    readelf -d "$exe" | grep -q "NEEDED.*\[$SONAME\]" && ok "$name: needs $SONAME" ||
+        bad "$name: not linked against $SONAME"
     resolved=$(LD_LIBRARY_PATH="$P/lib" ldd "$exe" | sed -n 's/.*libwarmstart\.so[^ ]* => \([^ ]*\).*/\1/p')
-    [ "$resolved" = "$P/lib/libwarmstart.so.$MAJOR" ] && ok "example $name: loads the installed libwarmstart.so" ||
-        bad "example $name: libwarmstart resolves to '$resolved'"
+    [ "$resolved" = "$P/lib/$SONAME" ] && ok "$name: loads the installed libwarmstart.so" ||
+        bad "$name: libwarmstart resolves to '$resolved'"
     # shellcheck disable=SC2086
     if (cd "$T/ex" && cc -o "ex_${name}_static" "$name.c" $(echo " $SFLAGS " | sed 's/ -lwarmstart / -l:libwarmstart.a /') $SAN) \
         >"$T/ccs_$name.log" 2>&1 && ! readelf -d "$T/ex/ex_${name}_static" | grep -q 'libwarmstart'; then
-        ok "example $name: links libwarmstart.a with pkg-config --static"
+        ok "$name: links libwarmstart.a with pkg-config --static"
     else
         sed 's/^/# /' "$T/ccs_$name.log" | tail -n 15
-        bad "example $name: does not link statically with pkg-config --static --libs warmstart"
+        bad "$name: does not link statically with pkg-config --static --libs warmstart"
     fi
-    if [ "$name" = minimal ]; then set -- "$T/run/minimal.safetensors"; else set --; fi
     start=$(date +%s)
-    (cd "$T/run" && LD_LIBRARY_PATH="$P/lib" timeout 300 "$exe" "$@") >"$T/run_$name.log" 2>&1
+    (cd "$T/run" && LD_LIBRARY_PATH="$P/lib" timeout 300 "$exe") >"$T/run_$name.log" 2>&1
     rc=$?
     secs=$(($(date +%s) - start))
-    if [ $rc -eq 0 ]; then ok "example $name: runs against the installed library (${secs}s): $(tail -n 1 "$T/run_$name.log")"
-    else tail -n 10 "$T/run_$name.log" | sed 's/^/# /'; bad "example $name: exit $rc after ${secs}s"; fi
-    if [ "$name" = minimal ]; then
-        [ -s "$T/run/minimal.safetensors" ] && ok "example minimal: wrote its checkpoint" || bad "example minimal: no checkpoint"
-    fi
+    if [ $rc -eq 0 ]; then ok "$name: runs against the installed library (${secs}s): $(tail -n 1 "$T/run_$name.log")"
+    else tail -n 10 "$T/run_$name.log" | sed 's/^/# /'; bad "$name: exit $rc after ${secs}s"; fi
 done
-[ $nex -gt 0 ] && ok "$nex examples built and run" || bad "no examples/*.c"
+grep -qx "version $VERSION api $API" "$T/run_api_check.log" &&
+    grep -q "^scenario: status 1, null 1: .*'bogus'" "$T/run_api_check.log" &&
+    grep -q "^option: status 1: .*no-such-option" "$T/run_api_check.log" &&
+    ok "api_check: warmstart_version() $VERSION, WARMSTART_API_VERSION $API; a bad scenario and option: status 1, named" ||
+    { sed 's/^/# /' "$T/run_api_check.log"; bad "api_check's output (above)"; }
 
-# 4. A second install over the first.
+# An older install's internal headers (include/warmstart/FOLDER/*.h, before the stable API):
+# a new install, and an uninstall, remove the folder.
+old_headers() { mkdir -p "$P/include/warmstart/core" && cp src/core/ctx.h "$P/include/warmstart/core/"; }
+
+# 4. A second install over the first, and over an older install's headers.
+old_headers
 if in_make "$T/install2.log" install DESTDIR="$D" PREFIX=/usr/local; then ok "make install a second time"
 else bad "make install a second time"; fi
 check_files "reinstalled"
@@ -180,18 +218,20 @@ if in_make "$T/install3.log" install PREFIX="$Q"; then
     [ "$e" = "$Q/share/warmstart/experiments" ] && [ -f "$e/README.md" ] && ok "install PREFIX=...: experimentsdir $e" ||
         bad "install PREFIX=...: experimentsdir '$e'"
     # shellcheck disable=SC2046
-    if (cd "$T/ex" && cc -o ex_prefix minimal.c $(PKG_CONFIG_PATH="$Q/lib/pkgconfig" pkg-config --cflags --libs warmstart) $SAN) \
-        >"$T/cc_prefix.log" 2>&1 && LD_LIBRARY_PATH="$Q/lib" ldd "$T/ex/ex_prefix" | grep -q "$Q/lib/libwarmstart.so.$MAJOR"; then
-        ok "install PREFIX=...: minimal.c builds with the unrelocated pkg-config flags and finds the library"
+    if (cd "$T/ex" && cc -o ex_prefix api_check.c $(PKG_CONFIG_PATH="$Q/lib/pkgconfig" pkg-config --cflags --libs warmstart) $SAN) \
+        >"$T/cc_prefix.log" 2>&1 && LD_LIBRARY_PATH="$Q/lib" ldd "$T/ex/ex_prefix" | grep -q "$Q/lib/$SONAME" &&
+        LD_LIBRARY_PATH="$Q/lib" "$T/ex/ex_prefix" >"$T/run_prefix.log" 2>&1; then
+        ok "install PREFIX=...: api_check.c builds with the unrelocated pkg-config flags, finds the library and runs"
     else
-        sed 's/^/# /' "$T/cc_prefix.log" | tail -n 10
-        bad "install PREFIX=...: minimal.c against it"
+        sed 's/^/# /' "$T/cc_prefix.log" "$T/run_prefix.log" 2>/dev/null | tail -n 10
+        bad "install PREFIX=...: api_check.c against it"
     fi
 else
     bad "make install PREFIX=$Q"
 fi
 
-# 6. Uninstall: no file of ours is left.
+# 6. Uninstall: no file of ours is left, an older install's headers included.
+old_headers
 if in_make "$T/uninstall.log" uninstall DESTDIR="$D" PREFIX=/usr/local; then ok "make uninstall DESTDIR=... PREFIX=/usr/local"
 else bad "make uninstall"; fi
 left=$(find "$D" ! -type d | sed "s|^$D||")

@@ -20,6 +20,21 @@ static void count_note(void *user, const char *who, const char *line) {
     (*(int *)user)++;
 }
 
+// The progress hook's calls: done counts up by one to total, each with its unit's id.
+static int progress_calls, progress_done, progress_total;
+static void count_progress(void *user, int done, int total, const char *unit) {
+    (void)user;
+    if (!unit) { // the first call, before any unit: none finished in a fresh run
+        ck_assert_int_eq(progress_calls, 0);
+        ck_assert_int_eq(done, 0);
+        progress_total = total;
+        return;
+    }
+    ck_assert_int_eq(done, progress_done + 1);
+    ck_assert(strchr(unit, '/'));
+    progress_calls++, progress_done = done, progress_total = total;
+}
+
 START_TEST(errors_name_what_is_wrong) {
     warmstart_context *c;
     ck_assert_int_eq(warmstart_context_new(1, &c), WARMSTART_OK);
@@ -69,12 +84,15 @@ START_TEST(run_results_report) {
     }
     ck_assert_msg(st == WARMSTART_OK, "%s", warmstart_error(c));
     notes = 0;
-    const warmstart_hooks hooks = {.note = count_note};
+    const warmstart_hooks hooks = {.note = count_note, .progress = count_progress};
     int complete = 0;
+    progress_calls = progress_done = progress_total = 0;
     st = warmstart_experiment_run(e, &hooks, &notes, &complete);
     ck_assert_msg(st == WARMSTART_OK, "%s", warmstart_error(c));
     ck_assert_int_eq(complete, 1);
     ck_assert_int_gt(notes, 0);
+    ck_assert_int_eq(progress_calls, 6); // 3 learners x 2 seeds, one unit each
+    ck_assert_int_eq(progress_total, 6);
     warmstart_experiment_free(e);
 
     warmstart_results *r;
@@ -181,6 +199,29 @@ START_TEST(stop_on_request_and_resume) {
     ck_assert_int_eq(na, nb);
     ck_assert_int_gt(na, 6);
     ck_assert_mem_eq(a, b, sizeof(double) * (size_t)na);
+    // Run as two shards into one folder and merged, it ends with the same results too.
+    char shards[600];
+    snprintf(shards, sizeof shards, "%s/api-shards", test_tmpdir());
+    const char *shard[] = {"1/2", "2/2"};
+    for (int k = 0; k < 2; k++) {
+        warmstart_experiment *e;
+        ck_assert_int_eq(warmstart_experiment_new(c, "online", &e), WARMSTART_OK);
+        const char *options[][2] = {{"data", "fashion-mnist"}, {"subset", "600"}, {"eval-subset", "200"},
+                                    {"k0", "300"}, {"k", "100"}, {"hidden", "16,16"}, {"max-epochs", "2"},
+                                    {"seeds", "2"}, {"learners", "warm,random,redo:every=5"}, {"probe", "0"},
+                                    {"out", shards}, {"shard", shard[k]}};
+        for (size_t i = 0; i < sizeof options / sizeof *options; i++)
+            ck_assert_int_eq(warmstart_experiment_set(e, options[i][0], options[i][1]), WARMSTART_OK);
+        ck_assert_int_eq(warmstart_experiment_check(e), WARMSTART_OK);
+        ck_assert_msg(warmstart_experiment_run(e, NULL, NULL, &complete) == WARMSTART_OK, "%s", warmstart_error(c));
+        ck_assert_int_eq(complete, 0); // a shard alone writes no results
+        warmstart_experiment_free(e);
+    }
+    const char *dirs[] = {shards};
+    ck_assert_msg(warmstart_merge(c, dirs, 1, NULL) == WARMSTART_OK, "%s", warmstart_error(c));
+    ck_assert_int_eq(test_accs(c, shards, b, 256), na);
+    ck_assert_mem_eq(a, b, sizeof(double) * (size_t)na);
+    ck_assert_int_eq(warmstart_merge(c, dirs, 0, NULL), WARMSTART_ERR_ARG);
     // Asked before anything runs, it stops at once.
     snprintf(parts, sizeof parts, "%s/api-none", test_tmpdir());
     ck_assert_int_eq(run_online(c, parts, NULL, 0, &complete), WARMSTART_INTERRUPTED);
@@ -275,6 +316,7 @@ static int l1_begin(void *user, void *state, const warmstart_step *s) {
     l1_user *u = user;
     u->begins++;
     u->fresh_begins += s->params[0].fresh != NULL;
+    ck_assert(s->nhidden == 2 && s->hidden[0].activation == NULL); // no forward at a round's start
     ck_assert((s->round > 0) == (s->params[0].fresh != NULL));
     return 0;
 }
@@ -302,6 +344,20 @@ static int l1_after_update(void *user, void *state, const warmstart_step *s) {
     ck_assert_int_gt(s->batch, 0);
     ck_assert_ptr_nonnull(s->params[0].moment1); // Adam's moments, viewed
     ck_assert_ptr_nonnull(s->params[0].moment2);
+    // The MLP's two hidden layers: lm1 -> ReLU -> lm2 -> ReLU -> lm3, their activations this step's.
+    ck_assert_int_eq(s->nhidden, 2);
+    for (int l = 0; l < 2; l++) {
+        const warmstart_hidden *h = &s->hidden[l];
+        ck_assert_int_eq(h->in_weight, 2 * l);
+        ck_assert_int_eq(h->in_bias, 2 * l + 1);
+        ck_assert_int_eq(h->out_weight, 2 * l + 2);
+        ck_assert_int_eq(h->units, 16);
+        ck_assert_int_eq(h->positions, 1);
+        ck_assert_int_eq(h->out_span, 1);
+        ck_assert_int_eq(s->params[h->out_weight].dims[1], h->units);
+        ck_assert_ptr_nonnull(h->activation);
+        for (int64_t i = 0; i < (int64_t)s->batch * h->units; i++) ck_assert(h->activation[i] >= 0); // after ReLU
+    }
     if (s->step == 1) { // a draw is the same for the same (seed, draw)
         ck_assert_ptr_null(s->params[0].fresh);
         ck_assert_int_eq(warmstart_step_draw_fresh(s, 7), WARMSTART_OK);
