@@ -115,6 +115,12 @@ class Looks(warmstart.Remedy):
         if step.step == 1:
             step.draw_fresh(step.step)
             assert step.params["lm2.bias"].fresh is not None
+            (h,) = step.hidden  # the MLP's one hidden layer: lm1's rows, read by lm2's columns
+            assert (h.in_weight.name, h.in_bias.name, h.out_weight.name) == ("lm1.weight", "lm1.bias", "lm2.weight")
+            assert (h.units, h.positions, h.out_span) == (16, 1, 1)
+            assert h.activation.shape == (step.batch, 16, 1) and (h.activation >= 0).all()  # after the ReLU
+            assert not h.activation.flags.writeable and step.hidden is step.hidden
+            Looks.seen.append(("hidden", step.round, float((h.activation > 0).mean())))
 
     def end(self, step):
         step.params["lm2.bias"].data[:] = 0  # a write through the view reaches the model
@@ -127,7 +133,8 @@ def test_the_hooks_see_views_of_the_arenas(tmp_path, fashion_mnist):
     df = e.add_remedy("looks", Looks, tag="y").run(progress=False, quiet=True).frame()
     kinds = [s[0] for s in Looks.seen]
     assert kinds[0] == "create" and Looks.seen[0][2] == ["lm1.weight", "lm1.bias", "lm2.weight", "lm2.bias"]
-    assert kinds.count("begin") == kinds.count("end") == 4
+    assert kinds.count("begin") == kinds.count("end") == 4 and kinds.count("hidden") == 1
+    assert 0 < [s[2] for s in Looks.seen if s[0] == "hidden"][0] < 1  # some units active, not all
     assert [s[2] for s in Looks.seen if s[0] == "begin"] == [False, True, True, True]
     ends = [s[2] for s in Looks.seen if s[0] == "end"]
     assert ends == sorted(ends) and ends[0] > 0

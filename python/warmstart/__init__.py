@@ -12,10 +12,10 @@ mode; python/README.md walks through it.
 from ._context import Error
 from ._native import API_VERSION, HEADER, ffi, lib
 from .experiment import DEFAULT_OUT, Experiment, Results, merge
-from .remedy import Param, Remedy, Step
+from .remedy import Hidden, Param, Remedy, Step
 from .results import claims, load_checkpoint, report, results
 
-__all__ = ["API_VERSION", "Error", "Experiment", "Param", "Remedy", "Results", "Step", "claims", "load_checkpoint",
+__all__ = ["API_VERSION", "Error", "Experiment", "Hidden", "Param", "Remedy", "Results", "Step", "claims", "load_checkpoint",
            "merge", "report", "results", "version", "DEFAULT_OUT"]
 
 

@@ -77,18 +77,58 @@ class Param:
         return f"Param({self.name!r}, shape={self.shape})"
 
 
+class Hidden:
+    """A hidden layer of a sequential network (the MLP, Kumar et al.'s CNN; none for ResNet-18
+    or CReLU), for remedies that score and reset units (continual backprop, ReDo).
+
+    ``in_weight``, ``in_bias`` (or None): the :class:`Param` making the units (a unit is a row of
+    a Linear weight, an output channel of a Conv2d); ``out_weight``: the one reading them (a
+    unit's outgoing weights are columns ``u*out_span .. (u+1)*out_span - 1`` of a Linear's
+    rows, or ``w[:, u]`` of a Conv2d). ``units``, ``positions`` (entries per unit and example:
+    a channel's H*W), ``out_span``. ``activation``: in after_backward and after_update, the
+    activation's output of this step's forward, (batch, units, positions), read-only; else None.
+    """
+
+    __slots__ = ("in_weight", "in_bias", "out_weight", "units", "positions", "out_span", "activation")
+
+    def __init__(self, c, params: list, batch: int):
+        self.in_weight = params[c.in_weight]
+        self.in_bias = params[c.in_bias] if c.in_bias >= 0 else None
+        self.out_weight = params[c.out_weight]
+        self.units, self.positions, self.out_span = int(c.units), int(c.positions), int(c.out_span)
+        shape = (batch, self.units, self.positions)
+        self.activation = _view(c.activation, batch * self.units * self.positions, shape, writeable=False) \
+            if batch > 0 else None
+
+    def __repr__(self) -> str:
+        return f"Hidden({self.in_weight.name!r} -> {self.out_weight.name!r}, units={self.units})"
+
+
 class _Views:
     """A chain's views, kept while their pointers stay: each call compares the parameters'
     structs (the pointers of every view in them) as bytes, and remakes only the views whose
     pointer moved (a round's fresh model, a rebuilt optimizer's moments)."""
 
-    __slots__ = ("key", "words", "params", "weights", "grads")
+    __slots__ = ("key", "words", "params", "weights", "grads", "hidden_key", "hidden")
 
     def __init__(self):
         self.key = None
         self.words = None  # the structs as 8-byte words, (nparams, words)
         self.params: dict[str, Param] = {}
         self.weights = self.grads = None
+        self.hidden_key = None
+        self.hidden: list[Hidden] = []
+
+    def hidden_of(self, s) -> list:
+        """The hidden layers, remade when their structs (the activations' pointers) or the batch
+        change."""
+        raw = ffi.buffer(s.hidden, s.nhidden * ffi.sizeof("warmstart_hidden"))[:] if s.nhidden else b""
+        params = list(self.of(s).params.values())
+        key = (raw, s.batch, id(params[0]) if params else 0)
+        if key != self.hidden_key:
+            self.hidden = [Hidden(s.hidden[i], params, s.batch) for i in range(s.nhidden)]
+            self.hidden_key = key
+        return self.hidden
 
     def of(self, s) -> "_Views":
         raw = ffi.buffer(s.params, s.nparams * _PARAM_SIZE)[:] if s.nparams else b""
@@ -119,7 +159,8 @@ class Step:
     ``round``: the round (a continual run's task) that begins, trains or has ended (0: the
     first). ``step``: updates so far, every round counted. ``batch``: the batch's size in
     after_backward and after_update, else 0. ``seed``: the chain's seed. ``params``: name ->
-    :class:`Param`, in the model's order. ``weights``, ``grads``: the whole arenas as flat
+    :class:`Param`, in the model's order. ``hidden``: the hidden layers of a sequential
+    network (:class:`Hidden`: the units' parameters and this step's activations). ``weights``, ``grads``: the whole arenas as flat
     float32 views (``params[n].data`` is ``weights[p.offset:p.offset + p.numel]``). Valid only
     during the hook call.
     """
@@ -154,6 +195,11 @@ class Step:
     @property
     def params(self) -> dict[str, Param]:
         return self._views.of(self._s).params
+
+    @property
+    def hidden(self) -> list[Hidden]:
+        """The hidden layers of a sequential network (:class:`Hidden`), in order; [] for others."""
+        return self._views.hidden_of(self._s)
 
     @property
     def weights(self) -> Optional[np.ndarray]:
