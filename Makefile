@@ -7,7 +7,7 @@
 #   make        build only (build/warmstart, build/libwarmstart.a, build/libwarmstart.so*, examples)
 #   make install    install into $(DESTDIR)$(PREFIX) (default /usr/local); make uninstall removes it
 #   make bench  benchmarks against PyTorch (bench/README.md)
-#   make install-python   pip install the Python package (python/README.md; PYTHON, PIP_ARGS)
+#   make install-python   pip install the Python package (python/README.md; VENV, PIP_ARGS, PYTHON)
 #   make test-python      its pytest suite alone, against build/libwarmstart.so
 #   make test-asan  the suite under AddressSanitizer + UndefinedBehaviorSanitizer
 
@@ -180,7 +180,13 @@ PYTHON   ?= /usr/bin/python3
 PIP_ARGS ?=
 VENV     ?=
 install-python:
-	@if [ -n "$(VENV)" ]; then 	    [ -x "$(VENV)/bin/python" ] || $(PYTHON) -m venv --system-site-packages --without-pip "$(VENV)" || exit 1; 	    echo "$(PYTHON) -m pip --python $(VENV)/bin/python install --no-build-isolation --no-deps --no-index $(PIP_ARGS) ./python"; 	    $(PYTHON) -m pip --python "$(VENV)/bin/python" install --no-build-isolation --no-deps --no-index $(PIP_ARGS) ./python; 	else 	    echo "$(PYTHON) -m pip install --no-build-isolation --no-deps --no-index $(PIP_ARGS) ./python"; 	    $(PYTHON) -m pip install --no-build-isolation --no-deps --no-index $(PIP_ARGS) ./python; 	fi
+	@if [ -n "$(VENV)" ]; then \
+	    [ -x "$(VENV)/bin/python" ] || $(PYTHON) -m venv --system-site-packages --without-pip "$(VENV)" || exit 1; \
+	    set -x; $(PYTHON) -m pip --python "$(VENV)/bin/python" install --no-build-isolation --no-deps --no-index \
+	        $(PIP_ARGS) ./python; \
+	else \
+	    set -x; $(PYTHON) -m pip install --no-build-isolation --no-deps --no-index $(PIP_ARGS) ./python; \
+	fi
 
 test-python: $(BUILD)/libwarmstart.so
 	./tests/python.sh $(BUILD)

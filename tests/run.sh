@@ -1,6 +1,7 @@
 #!/bin/sh
 # The whole suite: unit tests (Check), PyTorch parity, CLI end to end, the Python package
-# (pytest over python/tests), and a short run of every loader's fuzzer (FUZZ_SECONDS each, default 30; 0 skips).
+# (pytest over python/tests), and a short run of every loader's fuzzer (FUZZ_SECONDS each,
+# default 30; 0 skips).
 # Prints a closing line "tests: N passed, N failed[, N skipped]".
 set -u
 cd "$(dirname "$0")/.."
