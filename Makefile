@@ -7,6 +7,8 @@
 #   make        build only (build/warmstart, build/libwarmstart.a, build/libwarmstart.so*, examples)
 #   make install    install into $(DESTDIR)$(PREFIX) (default /usr/local); make uninstall removes it
 #   make bench  benchmarks against PyTorch (bench/README.md)
+#   make python     install what is missing, build the shared library the Python package loads from
+#                   the source tree (PYTHONPATH=python /usr/bin/python3 ...; python/README.md)
 #   make install-python   pip install the Python package (python/README.md; VENV, PIP_ARGS, PYTHON)
 #   make test-python      its pytest suite alone, against build/libwarmstart.so
 #   make test-asan  the suite under AddressSanitizer + UndefinedBehaviorSanitizer
@@ -72,7 +74,7 @@ PKG_LIBS   = $(shell pkg-config --libs openblas libcjson zlib matio libpng libjp
              -Wl,-rpath,$(shell pkg-config --variable=libdir openblas 2>/dev/null)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
 
-.PHONY: all deps demo test test-asan fuzz bench clean install uninstall install-python test-python FORCE
+.PHONY: all deps demo test test-asan fuzz bench clean install uninstall python install-python test-python FORCE
 all: $(BUILD)/warmstart $(BUILD)/libwarmstart.a $(BUILD)/libwarmstart.so $(BUILD)/test_unit $(BUILD)/parity_tool \
      $(BUILD)/bench_mlp $(BUILD)/bench_resnet $(EXAMPLES)
 
@@ -178,6 +180,9 @@ test-asan: deps
 # through the loader (make install), or the library WARMSTART_LIB names.
 PYTHON   ?= /usr/bin/python3
 PIP_ARGS ?=
+python: deps
+	$(MAKE) $(BUILD)/libwarmstart.so
+
 VENV     ?=
 install-python:
 	@if [ -n "$(VENV)" ]; then \

@@ -1,15 +1,16 @@
 #!/usr/bin/env python3
 """The cost of the Python boundary (issue 28, "speed at the boundary"): measured, not tested.
 
-  PYTHONPATH=python python3 bench/python_boundary.py [--demo] [--threads N]
+  PYTHONPATH=python /usr/bin/python3 bench/python_boundary.py [--demo [--pairs N]] [--threads N]
 
 1. Per-step overhead of a Python remedy's hooks: an online run of the paper's MLP
    (784-100-100-10, Adam, batch 128) with warm beside a Python remedy whose after_backward
    and after_update do nothing (so it trains exactly as warm does); the library's own training
    seconds of the two, per step.
 2. A Python remedy that touches every parameter each round (``p.data *= 1`` through the views,
-   in begin), against a copy of the whole arena (``np.copyto``) in the same hook: the
-   issue's bound is "no more than a copy of the arena".
+   in begin), against the same NumPy work on arrays of its own and a copy of the whole arena
+   (``np.copyto``) in the same hook, and the views alone: the issue's bound is "no more than a
+   copy of the arena". The paper's MLP (89,610 floats) and a wide one (1.9 M floats).
 3. With --demo: the demo experiment (experiments/demo/online.ini) run from Python (progress
    bar, hooks) and by the CLI, wall time of each, one after the other.
 """
@@ -42,34 +43,46 @@ class Empty(warmstart.Remedy):
 
 
 class Touch(warmstart.Remedy):
-    """Every parameter touched each round, timed against a copy of the arena. Whichever goes
-    first meets the arena cold (the round's evaluation ran in between) and pays for it, so the
-    order alternates by round and each order is reported."""
+    """Every parameter touched each round (``p.data *= 1`` through the views, in begin), against
+    the same NumPy work on arrays of its own of the same shapes (the work without the boundary)
+    and against a copy of the whole arena; and the views alone (every parameter's data, grad and
+    fresh fetched, nothing computed: the boundary's own cost). Whichever goes first meets the
+    arena cold (the round's evaluation ran in between), so the order rotates by round."""
 
     timings: list = []
 
     def __init__(self, step):
         super().__init__(step)
         self.copy = np.empty(step.nweights, np.float32)
+        self.own = [np.ones(p.shape, np.float32) for p in step.params.values()]
 
-    def touch(self, step):
+    @staticmethod
+    def timed(fn):
         t0 = time.perf_counter()
-        for p in step.params.values():
-            p.data *= np.float32(1)
-        return time.perf_counter() - t0
-
-    def copy_arena(self, step):
-        t0 = time.perf_counter()
-        np.copyto(self.copy, step.weights)
+        fn()
         return time.perf_counter() - t0
 
     def begin(self, step):
-        if step.round % 2:
-            touch = self.touch(step)
-            Touch.timings.append(("touch first", touch, self.copy_arena(step)))
-        else:
-            copy = self.copy_arena(step)
-            Touch.timings.append(("copy first", self.touch(step), copy))
+        def views():
+            for p in step.params.values():
+                p.data, p.grad, p.fresh
+
+        def touch():
+            for p in step.params.values():
+                p.data *= np.float32(1)
+
+        def own():
+            for a in self.own:
+                a *= np.float32(1)
+
+        def copy():
+            np.copyto(self.copy, step.weights)
+
+        fns = [views, touch, own, copy]
+        k = step.round % len(fns)
+        order = fns[k:] + fns[:k]
+        t = {f.__name__: self.timed(f) for f in order}
+        Touch.timings.append((t["views"], t["touch"], t["own"], t["copy"]))
 
 
 def seconds_per_step(df, learner):
@@ -90,34 +103,49 @@ def hook_overhead(out, threads):
 
 
 def touch_every_parameter(out, threads):
-    Touch.timings = []
-    e = warmstart.Experiment("online", out=out / "touch", learners=["warm"], threads=threads, **dict(MLP, rounds=8, subset=10000))
-    e.add_remedy("touch", Touch)
-    e.run(progress=False, quiet=True)
-    for order in ("touch first", "copy first"):
-        t = np.array([x[1:] for x in Touch.timings if x[0] == order])
-        print(f"2. every parameter touched in begin through the views ({order}, {len(t)} rounds): median "
-              f"{np.median(t[:, 0]) * 1e6:.1f} us, a copy of the arena {np.median(t[:, 1]) * 1e6:.1f} us")
+    for hidden in ("100,100", "1024,1024"):
+        Touch.timings = []
+        e = warmstart.Experiment("online", out=out / f"touch{hidden}", learners=["warm"], threads=threads,
+                                 **dict(MLP, rounds=13, subset=10000, hidden=hidden))
+        e.add_remedy("touch", Touch)
+        e.run(progress=False, quiet=True)
+        t = np.median(np.array(Touch.timings[1:]), axis=0) * 1e6  # round 0 has no fresh model: left out
+        print(f"2. MLP 784-{hidden.replace(',', '-')}-10, every parameter each round ({len(Touch.timings) - 1} rounds, "
+              f"medians): the views alone {t[0]:.1f} us; p.data *= 1 through the views {t[1]:.1f} us, the same on "
+              f"arrays of its own {t[2]:.1f} us; a copy of the arena {t[3]:.1f} us")
 
 
-def demo(out, threads):
+def demo(out, threads, pairs):
+    """The demo experiment, CLI and Python, in pairs whose order alternates (a pair's first run
+    may meet a colder machine); each run into a fresh folder."""
     ini = REPO / "experiments" / "demo" / "online.ini"
-    cli = [str(REPO / "build" / "warmstart"), "run", str(ini), "--out", str(out / "cli"), "--quiet"]
-    if threads:
-        cli += ["--threads", str(threads)]
-    t0 = time.perf_counter()
-    subprocess.run(cli, check=True, stdout=subprocess.DEVNULL)
-    t_cli = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    warmstart.Experiment.load(ini, out=out / "py", threads=threads).run(quiet=True)
-    t_py = time.perf_counter() - t0
-    print(f"3. the demo experiment: CLI {t_cli:.1f} s, Python {t_py:.1f} s ({100 * (t_py / t_cli - 1):+.1f} %)")
+
+    def cli(k):
+        cmd = [str(REPO / "build" / "warmstart"), "run", str(ini), "--out", str(out / f"cli{k}"), "--quiet",
+               "--threads", str(threads)]
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+
+    def python(k):
+        warmstart.Experiment.load(ini, out=out / f"py{k}", threads=threads).run(quiet=True)
+
+    ratios = []
+    for k in range(pairs):
+        t = {}
+        for name, fn in ((("cli", cli), ("python", python)) if k % 2 == 0 else (("python", python), ("cli", cli))):
+            t0 = time.perf_counter()
+            fn(k)
+            t[name] = time.perf_counter() - t0
+        ratios.append(t["python"] / t["cli"])
+        print(f"3. the demo experiment, pair {k + 1}: CLI {t['cli']:.1f} s, Python {t['python']:.1f} s "
+              f"(Python/CLI {ratios[-1]:.3f})", flush=True)
+    print(f"3. the demo experiment: Python/CLI median {np.median(ratios):.3f} over {pairs} pairs")
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--demo", action="store_true", help="also time the demo experiment, CLI against Python")
-    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=1, help="threads of every run (0: every core)")
+    ap.add_argument("--pairs", type=int, default=3, help="--demo: CLI/Python pairs, their order alternating")
     args = ap.parse_args()
     print(f"warmstart {warmstart.version()}, {args.threads} thread(s), {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as tmp:
@@ -125,7 +153,7 @@ def main():
         hook_overhead(out, args.threads)
         touch_every_parameter(out, args.threads)
         if args.demo:
-            demo(out, args.threads)
+            demo(out, args.threads, args.pairs)
 
 
 if __name__ == "__main__":

@@ -138,7 +138,7 @@ typedef struct {
     int round;              // the round (a continual run's task) that begins, trains or has ended; 0: the first
     int64_t step;           // updates so far, every round counted (after_update: this one included)
     int batch;              // after_backward, after_update: the batch's size; else 0
-    uint64_t seed;          // the chain's seed
+    uint64_t seed;          // the chain's seed (0 in create, and in a start before any begin)
     int nparams;
     warmstart_param *params;// in the model's order; their data lie in one arena, in this order
     int64_t nweights;       // floats in that arena
@@ -166,7 +166,11 @@ typedef struct {
     // gives the parameters' names and shapes (the weights not yet those it starts from).
     int (*create)(void *user, const warmstart_step *s, void **state);
     void (*destroy)(void *user, void *state);
-    // The learner's first weights, once per chain (L2 Init's theta_0), before its first round.
+    // The learner's first weights, once per chain (L2 Init's theta_0): the weights its first
+    // round starts from, right after that round's begin; or, where a scenario trains a shared
+    // first phase before the learners part (batch), the weights that phase starts from, before
+    // any begin (and then with seed 0). Not called when a chain resumes: keep what it takes in
+    // the state arrays.
     int (*start)(void *user, void *state, const warmstart_step *s);
     // A round begins (every round, the first included): on return the parameters hold the model
     // it starts from; params[i].fresh is the round's fresh initialisation.

@@ -1,14 +1,14 @@
 # warmstart from Python, a walk-through (notebook-style: each "# %%" is a cell; run it whole as
 # a script, or cell by cell in Jupyter or VS Code).
 #
-#   python3 examples/python/walkthrough.py [SCALE [OUT]]
+#   /usr/bin/python3 examples/python/walkthrough.py [SCALE [OUT]]
 #
 # SCALE (or the environment's WARMSTART_SCALE): "small" (default: 10,000 training examples,
 # the paper's MLP 784-100-100-10 to 99 % training accuracy, 5 seeds; about 25 s of training on
 # 2 idle cores) or "tiny" (a few seconds, every run stopped at 3 epochs: what the test suite
 # runs; its claims get no verdict, as runs at the epoch cap decide nothing). OUT (or
 # WARMSTART_OUT): the results folder, default results/walkthrough-SCALE. From the source tree,
-# with the library built (make): PYTHONPATH=python python3 examples/python/walkthrough.py tiny
+# with the library built (make python): PYTHONPATH=python /usr/bin/python3 examples/python/walkthrough.py tiny
 
 # %% The setting: Ash & Adams's two-phase experiment on Fashion-MNIST
 # Train on half of the pool (phase 1), then on all of it -- continuing from the phase-1 model

@@ -38,14 +38,6 @@ def _view(p, numel: int, shape: tuple, writeable: bool = True) -> Optional[np.nd
     return a
 
 
-#: The pointers of a warmstart_param that become views, and their 8-byte words in the struct.
-_VIEW_FIELDS = ("data", "grad", "fresh", "moment1", "moment2")
-_VIEW_WORDS = [ffi.offsetof("warmstart_param", f) // 8 for f in _VIEW_FIELDS]
-_WORDS = _PARAM_SIZE // 8
-_OTHER_WORDS = [w for w in range(_WORDS) if w not in _VIEW_WORDS]  # name, ndim, dims, numel
-assert _PARAM_SIZE % 8 == 0 and all(ffi.offsetof("warmstart_param", f) % 8 == 0 for f in _VIEW_FIELDS)
-
-
 class Param:
     """One parameter of the model in PyTorch's name and layout, as float32 views of the arenas.
 
@@ -58,20 +50,44 @@ class Param:
     The views are valid only during the hook call: copy what is kept.
     """
 
-    __slots__ = ("name", "shape", "numel", "offset", "data", "grad", "fresh", "moment1", "moment2")
+    __slots__ = ("name", "shape", "numel", "offset", "data", "grad", "_c", "_cache")
 
     def __init__(self, c, weights: int):
         self.name = text(c.name)
         self.shape = tuple(int(c.dims[d]) for d in range(c.ndim))
         self.numel = int(c.numel)
         self.offset = (_address(c.data) - weights) // 4 if weights else 0
-        for field in _VIEW_FIELDS:
-            self.point(field, _address(getattr(c, field)))
+        self.data = _view(c.data, self.numel, self.shape)
+        self.grad = _view(c.grad, self.numel, self.shape)
+        # The C struct lives in the chain's memory for the chain's life and is rewritten before
+        # each hook: the pointers that move between hooks (fresh, the moments of an optimizer
+        # rebuilt each round) are read from it when asked for, their views kept by address.
+        self._c = c
+        self._cache: dict = {}
 
-    def point(self, field: str, address: int) -> None:
-        """Make `field` the view at `address` (0: None)."""
-        p = ffi.cast("float *", address)
-        setattr(self, field, _view(p, self.numel, self.shape, writeable=field != "fresh"))
+    def _lazy(self, field: str, writeable: bool) -> Optional[np.ndarray]:
+        address = _address(getattr(self._c, field))
+        if not address:
+            return None
+        view = self._cache.get((field, address))
+        if view is None:
+            if len(self._cache) > 8:
+                self._cache.clear()
+            view = _view(ffi.cast("float *", address), self.numel, self.shape, writeable)
+            self._cache[(field, address)] = view
+        return view
+
+    @property
+    def fresh(self) -> Optional[np.ndarray]:
+        return self._lazy("fresh", False)
+
+    @property
+    def moment1(self) -> Optional[np.ndarray]:
+        return self._lazy("moment1", True)
+
+    @property
+    def moment2(self) -> Optional[np.ndarray]:
+        return self._lazy("moment2", True)
 
     def __repr__(self) -> str:
         return f"Param({self.name!r}, shape={self.shape})"
@@ -105,15 +121,15 @@ class Hidden:
 
 
 class _Views:
-    """A chain's views, kept while their pointers stay: each call compares the parameters'
-    structs (the pointers of every view in them) as bytes, and remakes only the views whose
-    pointer moved (a round's fresh model, a rebuilt optimizer's moments)."""
+    """A chain's views, kept while the arenas stay where they are: a call compares four numbers
+    (the arenas' and the parameter table's addresses, the count) and remakes the views only when
+    one moved (the gradient arena made by the first training step, another model). The pointers
+    that move between hooks are read when asked for (:class:`Param`)."""
 
-    __slots__ = ("key", "words", "params", "weights", "grads", "hidden_key", "hidden")
+    __slots__ = ("key", "params", "weights", "grads", "hidden_key", "hidden")
 
     def __init__(self):
         self.key = None
-        self.words = None  # the structs as 8-byte words, (nparams, words)
         self.params: dict[str, Param] = {}
         self.weights = self.grads = None
         self.hidden_key = None
@@ -131,25 +147,12 @@ class _Views:
         return self.hidden
 
     def of(self, s) -> "_Views":
-        raw = ffi.buffer(s.params, s.nparams * _PARAM_SIZE)[:] if s.nparams else b""
-        key = (raw, _address(s.weights), _address(s.grads), s.nweights)
-        if key == self.key:
-            return self
-        words = np.frombuffer(raw, dtype=np.uint64).reshape(s.nparams, _WORDS)
-        old = self.key
-        if old is None or words.shape != self.words.shape or \
-                not np.array_equal(words[:, _OTHER_WORDS], self.words[:, _OTHER_WORDS]):
-            weights = _address(s.weights)
-            self.params = {p.name: p for p in (Param(s.params[i], weights) for i in range(s.nparams))}
-        else:
-            params = list(self.params.values())
-            rows, cols = np.nonzero(words[:, _VIEW_WORDS] != self.words[:, _VIEW_WORDS])
-            for i, j in zip(rows.tolist(), cols.tolist()):
-                params[i].point(_VIEW_FIELDS[j], int(words[i, _VIEW_WORDS[j]]))
-        if old is None or key[1:] != old[1:]:
+        key = (_address(s.weights), _address(s.grads), _address(s.params), s.nparams)
+        if key != self.key:
+            self.params = {p.name: p for p in (Param(s.params[i], key[0]) for i in range(s.nparams))}
             self.weights = _view(s.weights, s.nweights, (s.nweights,))
             self.grads = _view(s.grads, s.nweights, (s.nweights,))
-        self.words, self.key = words, key
+            self.key = key
         return self
 
 

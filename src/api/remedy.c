@@ -32,6 +32,7 @@ typedef struct {
     const char *name;             // the learner's, for messages
     void *own;                    // what the remedy's create made
     int round;                    // the round in progress (the step hooks are given no env)
+    uint64_t seed;                // the chain's, from its first hook on (create and start are given none)
     int failed;                   // a void hook (start) failed: the next hook reports it
     ws_model *draw_into;          // step hooks: the model warmstart_step_draw_fresh fills
     const ws_hook_env *h;         // the hook in progress (warmstart_step_draw_fresh)
@@ -131,7 +132,7 @@ static ws_status create(ws_ctx *ctx, const ws_learner *def, const ws_model *m, v
 
 static void start(void *state, const ws_model *m) {
     chain *c = state;
-    if (c->a->r.start && c->a->r.start(c->a->user, c->own, view(c, m, NULL, NULL, 0, 0, 0))) c->failed = 1;
+    if (c->a->r.start && c->a->r.start(c->a->user, c->own, view(c, m, NULL, NULL, c->seed, 0, 0))) c->failed = 1;
 }
 
 // A hook of the remedy's, on the step h describes (begin and end have the round's env; begin
@@ -143,6 +144,7 @@ static ws_status call(const ws_hook_env *h, outside_hook fn, const char *what, c
     if (c->failed) return hook_failed(h->ctx, c, "start", 1);
     if (!fn) return WS_OK;
     if (h->env) c->round = h->env->round;
+    c->seed = h->seed;
     const warmstart_step *s = view(c, h->m, h->opt, fresh, h->seed, h->step, h->batch);
     c->draw_into = h->env ? NULL : h->fresh;
     c->h = h;
