@@ -60,21 +60,33 @@ START_TEST(errors_name_what_is_wrong) {
 }
 END_TEST
 
+// A small online experiment into out -- Fashion-MNIST, 600 examples arriving 300 then 100 a
+// round, an MLP 16-16 for at most 2 epochs a round, 2 seeds -- with the `extra` options after
+// these (a later value replaces an earlier one), up to a {NULL, NULL} pair.
+static warmstart_experiment *small_online(warmstart_context *c, const char *out, const char *const (*extra)[2]) {
+    static const char *const base[][2] = {{"data", "fashion-mnist"}, {"subset", "600"}, {"eval-subset", "200"},
+                                          {"k0", "300"}, {"k", "100"}, {"hidden", "16,16"}, {"max-epochs", "2"},
+                                          {"seeds", "2"}, {"probe", "0"}};
+    warmstart_experiment *e;
+    ck_assert_int_eq(warmstart_experiment_new(c, "online", &e), WARMSTART_OK);
+    for (size_t i = 0; i < sizeof base / sizeof *base; i++)
+        ck_assert_int_eq(warmstart_experiment_set(e, base[i][0], base[i][1]), WARMSTART_OK);
+    ck_assert_int_eq(warmstart_experiment_set(e, "out", out), WARMSTART_OK);
+    for (int i = 0; extra && extra[i][0]; i++)
+        ck_assert_msg(warmstart_experiment_set(e, extra[i][0], extra[i][1]) == WARMSTART_OK, "%s: %s", extra[i][0],
+                      warmstart_error(c));
+    return e;
+}
+
 // A small online run through the API; its rows are every (learner, seed, round, measure) value
 // of the records, and the report is written.
 START_TEST(run_results_report) {
     warmstart_context *c;
     ck_assert_int_eq(warmstart_context_new(2, &c), WARMSTART_OK);
-    warmstart_experiment *e;
-    ck_assert_int_eq(warmstart_experiment_new(c, "online", &e), WARMSTART_OK);
     char out[600];
     snprintf(out, sizeof out, "%s/api-online", test_tmpdir());
-    const char *options[][2] = {{"data", "fashion-mnist"}, {"subset", "600"}, {"eval-subset", "200"}, {"k0", "300"},
-                                {"k", "150"}, {"hidden", "16,16"}, {"max-epochs", "2"}, {"seeds", "2"},
-                                {"learners", "warm,random,redo:every=5"}, {"probe", "0"}, {"out", out}};
-    for (size_t i = 0; i < sizeof options / sizeof *options; i++)
-        ck_assert_msg(warmstart_experiment_set(e, options[i][0], options[i][1]) == WARMSTART_OK, "%s: %s", options[i][0],
-                      warmstart_error(c));
+    const char *const extra[][2] = {{"k", "150"}, {"learners", "warm,random,redo:every=5"}, {NULL, NULL}};
+    warmstart_experiment *e = small_online(c, out, extra);
     int st = warmstart_experiment_check(e);
     if (st && strstr(warmstart_error(c), "Fashion-MNIST")) {
         fprintf(stderr, "api: Fashion-MNIST not installed, the run through the API skipped\n");
@@ -141,13 +153,8 @@ static int stop_after(void *user) {
 // An online experiment of 3 learners x 2 seeds into out (resume: "true" or NULL), run with
 // should_stop after `questions` questions (< 0: never); its status.
 static int run_online(warmstart_context *c, const char *out, const char *resume, int questions, int *complete) {
-    warmstart_experiment *e;
-    ck_assert_int_eq(warmstart_experiment_new(c, "online", &e), WARMSTART_OK);
-    const char *options[][2] = {{"data", "fashion-mnist"}, {"subset", "600"}, {"eval-subset", "200"}, {"k0", "300"},
-                                {"k", "100"}, {"hidden", "16,16"}, {"max-epochs", "2"}, {"seeds", "2"},
-                                {"learners", "warm,random,redo:every=5"}, {"probe", "0"}, {"out", out}};
-    for (size_t i = 0; i < sizeof options / sizeof *options; i++)
-        ck_assert_int_eq(warmstart_experiment_set(e, options[i][0], options[i][1]), WARMSTART_OK);
+    const char *const extra[][2] = {{"learners", "warm,random,redo:every=5"}, {NULL, NULL}};
+    warmstart_experiment *e = small_online(c, out, extra);
     if (resume) ck_assert_int_eq(warmstart_experiment_set(e, "resume", resume), WARMSTART_OK);
     ck_assert_msg(warmstart_experiment_check(e) == WARMSTART_OK, "%s", warmstart_error(c));
     int left = questions;
@@ -157,15 +164,16 @@ static int run_online(warmstart_context *c, const char *out, const char *resume,
     return st;
 }
 
-// The test accuracies of a results folder, in the rows' order, into acc[0..cap): their number.
-static int test_accs(warmstart_context *c, const char *out, double *acc, int cap) {
+// The test accuracies of a results folder (of one learner; NULL: every one), in the rows'
+// order, into acc[0..cap): their number.
+static int test_accs(warmstart_context *c, const char *out, const char *learner, double *acc, int cap) {
     warmstart_results *r;
     ck_assert_int_eq(warmstart_results_open(c, out, &r), WARMSTART_OK);
     int n = 0;
     for (int64_t i = 0; i < warmstart_results_nrows(r) && n < cap; i++) {
         warmstart_row row;
         warmstart_results_row(r, i, &row);
-        if (!strcmp(row.measure, "test_acc")) acc[n++] = row.value;
+        if (!strcmp(row.measure, "test_acc") && (!learner || !strcmp(row.learner, learner))) acc[n++] = row.value;
     }
     warmstart_results_free(r);
     return n;
@@ -195,7 +203,7 @@ START_TEST(stop_on_request_and_resume) {
     ck_assert_int_eq(run_online(c, parts, "true", -1, &complete), WARMSTART_OK);
     ck_assert_int_eq(complete, 1);
     double a[256], b[256];
-    const int na = test_accs(c, whole, a, 256), nb = test_accs(c, parts, b, 256);
+    const int na = test_accs(c, whole, NULL, a, 256), nb = test_accs(c, parts, NULL, b, 256);
     ck_assert_int_eq(na, nb);
     ck_assert_int_gt(na, 6);
     ck_assert_mem_eq(a, b, sizeof(double) * (size_t)na);
@@ -204,14 +212,8 @@ START_TEST(stop_on_request_and_resume) {
     snprintf(shards, sizeof shards, "%s/api-shards", test_tmpdir());
     const char *shard[] = {"1/2", "2/2"};
     for (int k = 0; k < 2; k++) {
-        warmstart_experiment *e;
-        ck_assert_int_eq(warmstart_experiment_new(c, "online", &e), WARMSTART_OK);
-        const char *options[][2] = {{"data", "fashion-mnist"}, {"subset", "600"}, {"eval-subset", "200"},
-                                    {"k0", "300"}, {"k", "100"}, {"hidden", "16,16"}, {"max-epochs", "2"},
-                                    {"seeds", "2"}, {"learners", "warm,random,redo:every=5"}, {"probe", "0"},
-                                    {"out", shards}, {"shard", shard[k]}};
-        for (size_t i = 0; i < sizeof options / sizeof *options; i++)
-            ck_assert_int_eq(warmstart_experiment_set(e, options[i][0], options[i][1]), WARMSTART_OK);
+        const char *const extra[][2] = {{"learners", "warm,random,redo:every=5"}, {"shard", shard[k]}, {NULL, NULL}};
+        warmstart_experiment *e = small_online(c, shards, extra);
         ck_assert_int_eq(warmstart_experiment_check(e), WARMSTART_OK);
         ck_assert_msg(warmstart_experiment_run(e, NULL, NULL, &complete) == WARMSTART_OK, "%s", warmstart_error(c));
         ck_assert_int_eq(complete, 0); // a shard alone writes no results
@@ -219,7 +221,7 @@ START_TEST(stop_on_request_and_resume) {
     }
     const char *dirs[] = {shards};
     ck_assert_msg(warmstart_merge(c, dirs, 1, NULL) == WARMSTART_OK, "%s", warmstart_error(c));
-    ck_assert_int_eq(test_accs(c, shards, b, 256), na);
+    ck_assert_int_eq(test_accs(c, shards, NULL, b, 256), na);
     ck_assert_mem_eq(a, b, sizeof(double) * (size_t)na);
     ck_assert_int_eq(warmstart_merge(c, dirs, 0, NULL), WARMSTART_ERR_ARG);
     // Asked before anything runs, it stops at once.
@@ -397,15 +399,9 @@ static const warmstart_remedy L1_OUTSIDE = {.create = l1_create, .destroy = l1_d
 // The built-in l1-init and the outside one side by side (online, Adam), stopped after
 // `questions` questions (< 0: never); its status.
 static int run_l1(warmstart_context *c, const char *out, const char *resume, int questions, l1_user *u) {
-    warmstart_experiment *e;
-    ck_assert_int_eq(warmstart_experiment_new(c, "online", &e), WARMSTART_OK);
-    const char *options[][2] = {{"data", "fashion-mnist"}, {"subset", "600"}, {"eval-subset", "200"}, {"k0", "300"},
-                                {"k", "100"}, {"hidden", "16,16"}, {"max-epochs", "2"}, {"seeds", "2"},
-                                {"opt", "adam"}, {"lr", "0.001"}, {"learners", "warm,l1-init:lambda=0.01"},
-                                {"probe", "0"}, {"out", out}};
-    for (size_t i = 0; i < sizeof options / sizeof *options; i++)
-        ck_assert_msg(warmstart_experiment_set(e, options[i][0], options[i][1]) == WARMSTART_OK, "%s: %s",
-                      options[i][0], warmstart_error(c));
+    const char *const extra[][2] = {{"opt", "adam"}, {"lr", "0.001"}, {"learners", "warm,l1-init:lambda=0.01"},
+                                    {NULL, NULL}};
+    warmstart_experiment *e = small_online(c, out, extra);
     if (resume) ck_assert_int_eq(warmstart_experiment_set(e, "resume", resume), WARMSTART_OK);
     ck_assert_int_eq(warmstart_experiment_add_remedy(e, "outside-l1", &L1_OUTSIDE, u), WARMSTART_OK);
     int st = warmstart_experiment_check(e);
@@ -416,20 +412,6 @@ static int run_l1(warmstart_context *c, const char *out, const char *resume, int
     }
     warmstart_experiment_free(e);
     return st;
-}
-
-// One learner's test accuracies, in the rows' order.
-static int learner_accs(warmstart_context *c, const char *out, const char *learner, double *acc, int cap) {
-    warmstart_results *r;
-    ck_assert_int_eq(warmstart_results_open(c, out, &r), WARMSTART_OK);
-    int n = 0;
-    for (int64_t i = 0; i < warmstart_results_nrows(r) && n < cap; i++) {
-        warmstart_row row;
-        warmstart_results_row(r, i, &row);
-        if (!strcmp(row.measure, "test_acc") && !strcmp(row.learner, learner)) acc[n++] = row.value;
-    }
-    warmstart_results_free(r);
-    return n;
 }
 
 // The outside L1 Init equals the built-in one bit for bit, every hook is called where it
@@ -450,9 +432,9 @@ START_TEST(outside_remedy_equals_builtin) {
     }
     ck_assert_msg(st == WARMSTART_OK, "%s", warmstart_error(c));
     double builtin[64], outside[64], resumed[64];
-    const int nb = learner_accs(c, whole, "l1-init:lambda=0.01", builtin, 64);
+    const int nb = test_accs(c, whole, "l1-init:lambda=0.01", builtin, 64);
     ck_assert_int_gt(nb, 4);
-    ck_assert_int_eq(learner_accs(c, whole, "outside-l1", outside, 64), nb);
+    ck_assert_int_eq(test_accs(c, whole, "outside-l1", outside, 64), nb);
     ck_assert_mem_eq(builtin, outside, sizeof(double) * (size_t)nb);
     ck_assert_int_eq(u.creates, 2); // one chain per seed
     ck_assert_int_eq(u.starts, 2);
@@ -479,7 +461,7 @@ START_TEST(outside_remedy_equals_builtin) {
     l1_user v = {.lambda = 0.01f};
     ck_assert_int_eq(run_l1(c, parts, NULL, 3, &v), WARMSTART_INTERRUPTED);
     ck_assert_int_eq(run_l1(c, parts, "true", -1, &v), WARMSTART_OK);
-    ck_assert_int_eq(learner_accs(c, parts, "outside-l1", resumed, 64), nb);
+    ck_assert_int_eq(test_accs(c, parts, "outside-l1", resumed, 64), nb);
     ck_assert_mem_eq(outside, resumed, sizeof(double) * (size_t)nb);
     ck_assert_int_lt(v.starts, 2 + 2); // resumed chains took theta0 from their checkpoints, not from start
 
@@ -495,12 +477,9 @@ START_TEST(outside_remedy_equals_builtin) {
     warmstart_experiment_free(e);
     // A hook that fails stops the run with its learner and hook named.
     warmstart_remedy failing = {.after_update = fails};
-    ck_assert_int_eq(warmstart_experiment_new(c, "online", &e), WARMSTART_OK);
-    const char *options[][2] = {{"data", "fashion-mnist"}, {"subset", "600"}, {"eval-subset", "200"}, {"k0", "300"},
-                                {"k", "300"}, {"hidden", "8"}, {"max-epochs", "1"}, {"seeds", "1"},
-                                {"learners", "warm"}, {"probe", "0"}, {"out", parts}};
-    for (size_t i = 0; i < sizeof options / sizeof *options; i++)
-        ck_assert_int_eq(warmstart_experiment_set(e, options[i][0], options[i][1]), WARMSTART_OK);
+    const char *const extra[][2] = {{"k", "300"}, {"hidden", "8"}, {"max-epochs", "1"}, {"seeds", "1"},
+                                    {"learners", "warm"}, {NULL, NULL}};
+    e = small_online(c, parts, extra);
     ck_assert_int_eq(warmstart_experiment_add_remedy(e, "failing", &failing, NULL), WARMSTART_OK);
     ck_assert_int_eq(warmstart_experiment_check(e), WARMSTART_OK);
     ck_assert_int_eq(warmstart_experiment_run(e, NULL, NULL, NULL), WARMSTART_ERR_ARG);
