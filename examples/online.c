@@ -23,6 +23,10 @@ static void note(void *user, const char *who, const char *line) {
 }
 
 static void progress(void *user, int done, int total, const char *unit) {
+    if (!unit) { // the first call, before any unit
+        fprintf(stderr, "online: %d units, %d found finished\n", total, done);
+        return;
+    }
     ++*(int *)user;
     fprintf(stderr, "online: %s recorded (%d of %d)\n", unit, done, total);
 }
