@@ -67,7 +67,8 @@ static void help(void) {
            "  --resume            continue DIR: finished units are skipped (docs/RUNNING.md)\n"
            "  --shard I/N         run the I-th of N slices of every artefact's units (then --merge)\n"
            "  --merge             merge every artefact's shards (one folder) and write the report\n"
-           "  --threads N         threads per run (default: all cores)\n");
+           "  --threads N         threads per run (default: all cores)\n"
+           "  --jobs N            groups of units at once in each run, each on threads/N threads (default 1)\n");
 }
 
 static void list(const ws_artefact *a, int n) {
@@ -92,6 +93,7 @@ int cmd_reproduce(int argc, char **argv) {
         const char **dest = !strcmp(a, "--scale") ? &o.scale : !strcmp(a, "--only") ? &o.only : !strcmp(a, "--out") ? &o.out
                           : !strcmp(a, "--paper") ? &o.paper
                           : !strcmp(a, "--shard") ? &o.shard : !strcmp(a, "--threads") ? &o.threads
+                          : !strcmp(a, "--jobs") ? &o.jobs
                           : !strcmp(a, "--experiments") ? &o.experiments : NULL;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) return help(), 0;
         if (!strcmp(a, "--list")) listing = 1;

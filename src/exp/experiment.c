@@ -344,6 +344,7 @@ ws_status ws_experiment_point(ws_ctx *ctx, const ws_experiment *e, int p, ws_exp
     // Where and how it runs: the sweep's runner options, its folder OUT/points/NNN.
     if (!st) {
         pe->opt.resume = e->opt.resume, pe->opt.plan = e->opt.plan, pe->opt.quiet = e->opt.quiet;
+        pe->opt.jobs = e->opt.jobs;
         snprintf(pe->opt.shard, sizeof pe->opt.shard, "%s", e->opt.shard);
         snprintf(pe->opt.unit, sizeof pe->opt.unit, "%s", e->opt.unit);
         snprintf(pe->opt.out, sizeof pe->opt.out, "%s/points/%03d", e->opt.out, p);

@@ -64,6 +64,7 @@ typedef struct {
     int eval_batch;
     // The runner's options: where and how this process runs the units (docs/RUNNING.md).
     int resume, plan;
+    int jobs;                  // units run at once, each on its share of the threads (exp/units.c)
     char shard[64], unit[512];
 } ws_options;
 

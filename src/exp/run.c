@@ -150,6 +150,10 @@ static ws_status run_scenario(ws_ctx *ctx, const ws_experiment *e, const ws_hook
     // Folders are made only once the inputs are known to be good.
     const ws_scenario *sc = ws_scenario_of(e->scenario);
     cJSON *config = sc->config_json(e, &src, have_pre ? &pre : NULL, ctx);
+    int unit_threads;
+    // Units run at once (--jobs): each on its share of the threads, which decides its bits, so
+    // the share is part of the configuration (a resume with another share is refused).
+    if (ws_units_jobs(e, ctx->threads, &unit_threads) > 1) cJSON_AddNumberToObject(config, "unit_threads", unit_threads);
     ws_units u;
     st = ws_units_open(&u, ctx, e, h, config, o);
     cJSON_Delete(config);
@@ -174,7 +178,7 @@ static ws_status run_scenario(ws_ctx *ctx, const ws_experiment *e, const ws_hook
     void *results = NULL;
     int n = 0;
     if (!st) st = sc->run(&u, &src, have_pre ? &pre : NULL, &results, &n);
-    if (!st && o->complete && n) st = sc->write(ctx, e->opt.out, u.run.config, results, n);
+    if (!st && o->complete && n) st = sc->write(ctx, e->opt.out, u.run->config, results, n);
     o->results = n;
     o->all_diverged = !st && o->complete && !n;
     if (!st && o->complete && h && h->results) {

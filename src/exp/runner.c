@@ -126,8 +126,18 @@ static ws_status open_folder(ws_ctx *ctx, ws_runner *r, const ws_run_opts *o, co
 
 ws_status ws_runner_open(ws_ctx *ctx, ws_runner *r, const ws_run_opts *o, const cJSON *config) {
     ws_status st = open_folder(ctx, r, o, config);
+    if (!st && (!(r->lock = malloc(sizeof *r->lock)) || pthread_mutex_init(r->lock, NULL)))
+        free(r->lock), r->lock = NULL, st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
     if (st) ws_runner_close(r); // locks released, nothing kept
     return st;
+}
+
+// The records are read and appended by units running at once (--jobs): one at a time.
+static void lock_records(const ws_runner *r) {
+    if (r->lock) pthread_mutex_lock(r->lock);
+}
+static void unlock_records(const ws_runner *r) {
+    if (r->lock) pthread_mutex_unlock(r->lock);
 }
 
 static ws_status open_folder(ws_ctx *ctx, ws_runner *r, const ws_run_opts *o, const cJSON *config) {
@@ -224,6 +234,9 @@ void ws_runner_close(ws_runner *r) {
     cJSON_Delete(r->recs);
     cJSON_Delete(r->config);
     r->recs = r->config = NULL;
+    if (r->lock) pthread_mutex_destroy(r->lock);
+    free(r->lock);
+    r->lock = NULL;
     r->lockfd = r->shardfd = -1;
 }
 
@@ -272,32 +285,38 @@ static int is_unit(const cJSON *rec, const char *id) {
 }
 
 const cJSON *ws_runner_finished(const ws_runner *r, const char *id) {
-    const cJSON *rec;
+    const cJSON *rec, *found = NULL;
+    lock_records(r);
     cJSON_ArrayForEach(rec, r->recs)
-        if (is_unit(rec, id) && cJSON_GetObjectItemCaseSensitive(rec, "status")) return rec;
-    return NULL;
+        if (!found && is_unit(rec, id) && cJSON_GetObjectItemCaseSensitive(rec, "status")) found = rec;
+    unlock_records(r);
+    return found;
 }
 
 const cJSON *ws_runner_round(const ws_runner *r, const char *id, int round) {
-    const cJSON *rec;
+    const cJSON *rec, *found = NULL;
+    lock_records(r);
     cJSON_ArrayForEach(rec, r->recs) {
         const cJSON *k = cJSON_GetObjectItemCaseSensitive(rec, "round");
-        if (is_unit(rec, id) && !cJSON_GetObjectItemCaseSensitive(rec, "status") && cJSON_IsNumber(k) &&
+        if (!found && is_unit(rec, id) && !cJSON_GetObjectItemCaseSensitive(rec, "status") && cJSON_IsNumber(k) &&
             k->valueint == round)
-            return rec;
+            found = rec;
     }
-    return NULL;
+    unlock_records(r);
+    return found;
 }
 
 int ws_runner_last_round(const ws_runner *r, const char *id) {
     int last = -1;
     const cJSON *rec;
+    lock_records(r);
     cJSON_ArrayForEach(rec, r->recs) {
         const cJSON *k = cJSON_GetObjectItemCaseSensitive(rec, "round");
         if (is_unit(rec, id) && !cJSON_GetObjectItemCaseSensitive(rec, "status") && cJSON_IsNumber(k) &&
             k->valueint > last)
             last = k->valueint;
     }
+    unlock_records(r);
     return last;
 }
 
@@ -312,13 +331,12 @@ ws_status ws_runner_append(ws_runner *r, const char *id, cJSON *rec) {
         x = next;
     }
     cJSON_Delete(rec);
+    lock_records(r);
     ws_status st = ws_records_append(r->ctx, &r->out, line);
-    if (st) {
-        cJSON_Delete(line);
-        return st;
-    }
-    cJSON_AddItemToArray(r->recs, line);
-    return WS_OK;
+    if (st) cJSON_Delete(line);
+    else cJSON_AddItemToArray(r->recs, line);
+    unlock_records(r);
+    return st;
 }
 
 void ws_runner_ckpt(const ws_runner *r, const char *id, int round, char *buf, size_t cap) {

@@ -19,6 +19,8 @@
 #ifndef WS_EXP_RUNNER_H
 #define WS_EXP_RUNNER_H
 
+#include <pthread.h>
+
 #include <cjson/cJSON.h>
 
 #include "core/ctx.h"
@@ -45,6 +47,9 @@ typedef struct {
     ws_records out;            // this process's records file (fd -1 when merging)
     cJSON *recs;               // every record known, in order (an array)
     cJSON *config;             // the results' configuration (merging: the first folder's)
+    // Units run at once (--jobs) share the runner: its records and their file are read and
+    // appended under this lock.
+    pthread_mutex_t *lock;
 } ws_runner;
 
 // Lock the folder (a shard: shared on the folder, exclusive on its shard),

@@ -32,7 +32,7 @@ static cJSON *batch_seed_json(const ws_batch_seed_result *info) {
 // ready, -1 it diverges.
 static ws_status ensure_phase1(ws_units *u, ws_batch_seed *b, const char *id, const char *ckpt, int *state) {
     if (*state) return WS_OK;
-    const cJSON *fin = ws_runner_finished(&u->run, id);
+    const cJSON *fin = ws_runner_finished(u->run, id);
     if (fin && !ws_units_is_done(fin)) return *state = -1, WS_OK;
     if (access(ckpt, F_OK) == 0 && ws_batch_seed_load_phase1(b, ckpt) == WS_OK) return *state = 1, WS_OK;
     ws_run_result r;
@@ -54,7 +54,7 @@ static ws_status batch_group(ws_units *u, void *arg, int i, ws_unit_id *ids, int
     ws_batch_seed_result info;
     ws_batch_seed_info(b, &info);
     char ckpt[1400];
-    ws_runner_ckpt(&u->run, ids[0], -1, ckpt, sizeof ckpt);
+    ws_runner_ckpt(u->run, ids[0], -1, ckpt, sizeof ckpt);
     int p1 = 0;
     if (ws_units_todo(u, k0, ids[0])) {
         ws_run_result r;
@@ -99,7 +99,7 @@ static ws_status batch_take(ws_units *u, void *arg, int i, ws_unit_id *sid, int 
     ws_ctx *ctx = u->ctx;
     ws_batch_seed_result *r = &a->res[slot];
     memset(r, 0, sizeof *r);
-    const cJSON *p1 = ws_runner_finished(&u->run, sid[0]), *seed = cJSON_GetObjectItemCaseSensitive(p1, "seed");
+    const cJSON *p1 = ws_runner_finished(u->run, sid[0]), *seed = cJSON_GetObjectItemCaseSensitive(p1, "seed");
     double s, pool, first, ev;
     ws_status st;
     if ((st = ws_json_number(ctx, seed, "seed", &s)) || (st = ws_json_number(ctx, seed, "n_pool", &pool)) ||
@@ -118,7 +118,7 @@ static ws_status batch_take(ws_units *u, void *arg, int i, ws_unit_id *sid, int 
         r->opt2.lr = (float)lr2, r->batch2 = (int)b2, r->drawn = 1;
     }
     for (int l = 0; l < cfg->base.nlearners; l++) {
-        const cJSON *rec = ws_runner_finished(&u->run, sid[1 + l]);
+        const cJSON *rec = ws_runner_finished(u->run, sid[1 + l]);
         st = ws_run_from_json(ctx, cJSON_GetObjectItemCaseSensitive(rec, "data"), &r->runs[l]);
         r->runs[l].learner = cfg->base.learners[l].name;
         r->nruns = l + 1;

@@ -83,7 +83,7 @@ static ws_status continual_take(ws_units *u, void *arg, int i, ws_unit_id *sid, 
     ws_ctx *ctx = u->ctx;
     ws_continual_seed_result *r = &a->res[slot];
     memset(r, 0, sizeof *r);
-    ws_status st = take_facts(ctx, cJSON_GetObjectItemCaseSensitive(ws_runner_finished(&u->run, sid[0]), "seed"), r);
+    ws_status st = take_facts(ctx, cJSON_GetObjectItemCaseSensitive(ws_runner_finished(u->run, sid[0]), "seed"), r);
     if (st) return st;
     r->nlearners = nl;
     if (!(r->tasks = ws_alloc(ctx, sizeof *r->tasks * (size_t)(r->ntasks * nl)))) return WS_ERR_NOMEM;
@@ -91,7 +91,7 @@ static ws_status continual_take(ws_units *u, void *arg, int i, ws_unit_id *sid, 
     for (int l = 0; l < nl && !st; l++) {
         snprintf(r->learner_names[l], sizeof r->learner_names[l], "%s", u->e->continual.base.learners[l].name);
         for (int k = 0; k < r->ntasks && !st; k++) {
-            const cJSON *rec = ws_runner_round(&u->run, sid[l], k);
+            const cJSON *rec = ws_runner_round(u->run, sid[l], k);
             if (!rec) st = ws_fail(ctx, WS_ERR_FORMAT, "unit %s: no record of task %d", sid[l], k);
             else if ((st = ws_continual_task_from_json(ctx, cJSON_GetObjectItemCaseSensitive(rec, "data"),
                                                        &r->tasks[l * r->ntasks + k])))

@@ -74,7 +74,7 @@ static ws_status online_take(ws_units *u, void *arg, int i, ws_unit_id *sid, int
     ws_ctx *ctx = u->ctx;
     ws_online_seed_result *r = &a->res[slot];
     memset(r, 0, sizeof *r);
-    const cJSON *seed = cJSON_GetObjectItemCaseSensitive(ws_runner_finished(&u->run, sid[0]), "seed");
+    const cJSON *seed = cJSON_GetObjectItemCaseSensitive(ws_runner_finished(u->run, sid[0]), "seed");
     double s, pool, ev, rounds, classes;
     ws_status st;
     if ((st = ws_json_number(ctx, seed, "seed", &s)) || (st = ws_json_number(ctx, seed, "n_pool", &pool)) ||
@@ -88,7 +88,7 @@ static ws_status online_take(ws_units *u, void *arg, int i, ws_unit_id *sid, int
     for (int l = 0; l < nl && !st; l++) {
         snprintf(r->learner_names[l], sizeof r->learner_names[l], "%s", u->e->online.base.learners[l].name);
         for (int k = 0; k < r->nrounds && !st; k++) {
-            const cJSON *rec = ws_runner_round(&u->run, sid[l], k);
+            const cJSON *rec = ws_runner_round(u->run, sid[l], k);
             if (!rec) st = ws_fail(ctx, WS_ERR_FORMAT, "unit %s: no record of round %d", sid[l], k);
             else if ((st = ws_online_round_from_json(ctx, cJSON_GetObjectItemCaseSensitive(rec, "data"),
                                                      &r->rounds[l * r->nrounds + k])))

@@ -19,7 +19,7 @@ typedef struct {
 
 static ws_status ensure_pretrained(ws_units *u, ws_transfer_seed *t, const char *id, const char *ckpt, int *state) {
     if (*state) return WS_OK;
-    const cJSON *fin = ws_runner_finished(&u->run, id);
+    const cJSON *fin = ws_runner_finished(u->run, id);
     if (fin && !ws_units_is_done(fin)) return *state = -1, WS_OK;
     if (access(ckpt, F_OK) == 0 && ws_transfer_seed_load_pretrained(t, ckpt) == WS_OK) return *state = 1, WS_OK;
     ws_run_result r;
@@ -38,7 +38,7 @@ static ws_status transfer_group(ws_units *u, void *arg, int i, ws_unit_id *ids, 
     ws_status st = ws_transfer_seed_open(ctx, cfg, ta->a, ta->b, i, &t);
     if (st) return st;
     char ckpt[1400];
-    ws_runner_ckpt(&u->run, ids[0], -1, ckpt, sizeof ckpt);
+    ws_runner_ckpt(u->run, ids[0], -1, ckpt, sizeof ckpt);
     int pre = 0;
     if (ws_units_todo(u, k0, ids[0])) {
         ws_run_result r;
@@ -85,14 +85,14 @@ static ws_status transfer_take(ws_units *u, void *arg, int i, ws_unit_id *sid, i
     ws_transfer_seed_result *r = &ta->res[slot];
     memset(r, 0, sizeof *r);
     r->seed = cfg->base.seed + (uint64_t)i;
-    ws_status st = ws_run_from_json(ctx, cJSON_GetObjectItemCaseSensitive(ws_runner_finished(&u->run, sid[0]), "data"),
+    ws_status st = ws_run_from_json(ctx, cJSON_GetObjectItemCaseSensitive(ws_runner_finished(u->run, sid[0]), "data"),
                                     &r->pretrain);
     if (st) return st;
     r->pretrain.learner = "pretrain";
     for (int k = 0; k < cfg->nfractions && !st; k++) {
         ws_transfer_point *p = &r->points[r->npoints++];
         for (int l = 0; l < nl && !st; l++) {
-            const cJSON *data = cJSON_GetObjectItemCaseSensitive(ws_runner_finished(&u->run, sid[1 + k * nl + l]), "data");
+            const cJSON *data = cJSON_GetObjectItemCaseSensitive(ws_runner_finished(u->run, sid[1 + k * nl + l]), "data");
             double f, m;
             if ((st = ws_run_from_json(ctx, data, &p->runs[l])) || (st = ws_json_number(ctx, data, "fraction", &f)) ||
                 (st = ws_json_number(ctx, data, "train_examples", &m)))

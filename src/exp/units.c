@@ -80,6 +80,7 @@ ws_status ws_units_open(ws_units *u, ws_ctx *ctx, const ws_experiment *e, const 
                         ws_outcome *o) {
     memset(u, 0, sizeof *u);
     u->ctx = ctx, u->e = e, u->h = h, u->o = o, u->who = ws_command_name(e->scenario);
+    u->run = &u->runner;
     u->nunits = ws_units_count(e);
     ws_run_opts ro;
     plan_opts(e, &ro);
@@ -87,17 +88,17 @@ ws_status ws_units_open(ws_units *u, ws_ctx *ctx, const ws_experiment *e, const 
     if (e->opt.shard[0] && (st = ws_shard_parse(ctx, e->opt.shard, &ro.shard, &ro.nshards))) return st;
     if (e->nmerge) ro.merge = 1, ro.merge_dirs = (const char *const *)e->merge_dirs, ro.nmerge = e->nmerge;
     o->whole = e->nmerge || (!e->opt.shard[0] && !e->opt.unit[0]);
-    if ((st = ws_dir_make(ctx, e->opt.out)) || (st = ws_runner_open(ctx, &u->run, &ro, config))) return st;
+    if ((st = ws_dir_make(ctx, e->opt.out)) || (st = ws_runner_open(ctx, u->run, &ro, config))) return st;
     if (!e->opt.resume && o->whole && !e->nmerge) ws_results_remove(e->opt.out); // a fresh run: the last one's results go
     return WS_OK;
 }
 
-void ws_units_close(ws_units *u) { ws_runner_close(&u->run); }
+void ws_units_close(ws_units *u) { ws_runner_close(u->run); }
 
 // ---- records ------------------------------------------------------------------------------------
 
 int ws_units_todo(const ws_units *u, int k, const char *id) {
-    return ws_runner_mine(&u->run, k, id) && !ws_runner_finished(&u->run, id);
+    return ws_runner_mine(u->run, k, id) && !ws_runner_finished(u->run, id);
 }
 
 int ws_units_is_done(const cJSON *rec) {
@@ -105,10 +106,22 @@ int ws_units_is_done(const cJSON *rec) {
     return cJSON_IsString(s) && !strcmp(s->valuestring, "done");
 }
 
+// The units a job counts for (its parent), under their lock where jobs run at once.
+static ws_units *counted(ws_units *u) {
+    ws_units *m = u->parent ? u->parent : u;
+    if (m->lock) pthread_mutex_lock(m->lock);
+    return m;
+}
+static void uncounted(ws_units *m) {
+    if (m->lock) pthread_mutex_unlock(m->lock);
+}
+
 // One more unit of this process's share recorded: the progress hook told.
 static void progressed(ws_units *u, const char *id) {
-    u->finished++;
-    if (u->h && u->h->progress) u->h->progress(u->h->user, u->finished, u->mine, id);
+    ws_units *m = counted(u);
+    m->finished++;
+    if (u->h && u->h->progress) u->h->progress(u->h->user, m->finished, m->mine, id);
+    uncounted(m);
 }
 
 // A unit that stopped on NaN/Inf: its record says where (the reason is in ctx->err); the rest go on.
@@ -119,7 +132,7 @@ ws_status ws_units_record_diverged(ws_units *u, const char *id, int round, int e
     cJSON_AddNumberToObject(rec, "epoch", epoch);
     cJSON_AddStringToObject(rec, "error", u->ctx->err);
     ws_hooks_note(u->h, u->who, "unit %s%s diverged (%s); the other units go on", u->e->prefix, id, u->ctx->err);
-    ws_status st = ws_runner_append(&u->run, id, rec);
+    ws_status st = ws_runner_append(u->run, id, rec);
     if (!st) progressed(u, id);
     return st;
 }
@@ -129,8 +142,10 @@ ws_status ws_units_record_done(ws_units *u, const char *id, cJSON *data, cJSON *
     cJSON_AddStringToObject(rec, "status", "done");
     if (data) cJSON_AddItemToObject(rec, "data", data);
     if (seed) cJSON_AddItemToObject(rec, "seed", seed);
-    u->o->ran++;
-    ws_status st = ws_runner_append(&u->run, id, rec);
+    ws_units *m = counted(u);
+    m->o->ran++;
+    uncounted(m);
+    ws_status st = ws_runner_append(u->run, id, rec);
     if (!st) progressed(u, id);
     return st;
 }
@@ -140,7 +155,7 @@ static ws_status check_complete(ws_units *u, ws_unit_id *ids, int n) {
     int missing = 0;
     const char *first = NULL;
     for (int j = 0; j < n; j++)
-        if (!ws_runner_finished(&u->run, ids[j])) {
+        if (!ws_runner_finished(u->run, ids[j])) {
             if (!first) first = ids[j];
             missing++;
         }
@@ -152,7 +167,7 @@ static ws_status check_complete(ws_units *u, ws_unit_id *ids, int n) {
 }
 
 static void note_excluded(ws_units *u, uint64_t seed, const char *id) {
-    const cJSON *rec = ws_runner_finished(&u->run, id);
+    const cJSON *rec = ws_runner_finished(u->run, id);
     const cJSON *err = cJSON_GetObjectItemCaseSensitive(rec, "error");
     size_t len = strlen(u->excluded);
     snprintf(u->excluded + len, sizeof u->excluded - len, "%sseed %llu left out: %s diverged (%s)", len ? "\n" : "",
@@ -160,10 +175,16 @@ static void note_excluded(ws_units *u, uint64_t seed, const char *id) {
 }
 
 // The run stops on the program's request (ws_hooks.should_stop): a message saying where.
-static ws_status interrupted(ws_units *u, const char *after) {
+ws_status ws_units_interrupted(ws_units *u, const char *after) {
     if (!after) return ws_fail(u->ctx, WS_ERR_INTERRUPTED, "stopped on request before its first unit");
     return ws_fail(u->ctx, WS_ERR_INTERRUPTED, "stopped on request after %s%s; what finished is recorded (--resume goes on)",
                    u->e->prefix, after);
+}
+
+int ws_units_group_todo(const ws_units *u, const ws_unit_id *ids, int i, int per) {
+    for (int j = 0; j < per; j++)
+        if (ws_units_todo(u, i * per + j, ids[i * per + j])) return 1;
+    return 0;
 }
 
 ws_status ws_units_frame(ws_units *u, ws_group_fn run, ws_take_fn take, void *arg, int *n) {
@@ -173,25 +194,20 @@ ws_status ws_units_frame(ws_units *u, ws_group_fn run, ws_take_fn take, void *ar
     if (!ids) return WS_ERR_NOMEM;
     ws_status st = WS_OK;
     for (int k = 0; k < total; k++) {
-        const int mine = ws_runner_mine(&u->run, k, ids[k]);
+        const int mine = ws_runner_mine(u->run, k, ids[k]);
         u->mine += mine;
-        u->finished += mine && ws_runner_finished(&u->run, ids[k]);
+        u->finished += mine && ws_runner_finished(u->run, ids[k]);
     }
     u->o->skipped += u->finished;
     if (u->h && u->h->progress) u->h->progress(u->h->user, u->finished, u->mine, NULL); // before the first unit
-    for (int i = 0; i < seeds && !st; i++) {
-        int need = 0;
-        for (int j = 0; j < per; j++) need |= ws_units_todo(u, i * per + j, ids[i * per + j]);
-        if (need && ws_hooks_stop(u->h)) st = interrupted(u, i ? ids[i * per - 1] : NULL);
-        else if (need) st = run(u, arg, i, ids + i * per, i * per);
-    }
+    st = ws_units_run_groups(u, run, arg, ids, seeds, per);
     if (st || !u->o->whole || (st = check_complete(u, ids, total))) goto done;
     u->o->complete = 1;
     for (int i = 0; i < seeds && !st; i++) {
         ws_unit_id *sid = ids + i * per;
         int ok = 1;
         for (int j = 0; j < per && ok; j++)
-            if (!ws_units_is_done(ws_runner_finished(&u->run, sid[j]))) note_excluded(u, u->e->batch.base.seed + (uint64_t)i, sid[j]), ok = 0;
+            if (!ws_units_is_done(ws_runner_finished(u->run, sid[j]))) note_excluded(u, u->e->batch.base.seed + (uint64_t)i, sid[j]), ok = 0;
         if (ok && !(st = take(u, arg, i, sid, *n))) (*n)++;
     }
 done:
@@ -206,34 +222,36 @@ static ws_status open_resumed(ws_units *u, const ws_chain_ops *ops, const void *
     ws_status st = ops->open(u, arg, i, l, c);
     if (st || last < 0) return st;
     char ckpt[1400];
-    ws_runner_ckpt(&u->run, id, last, ckpt, sizeof ckpt);
+    ws_runner_ckpt(u->run, id, last, ckpt, sizeof ckpt);
     if (ops->load(*c, ckpt) != WS_OK) {
         // No usable checkpoint: rerun the recorded rounds (the same bits) without recording them again.
         ws_hooks_note(u->h, u->who, "%s; unit %s starts over (its recorded %ss are kept)", ctx->err, id, ops->round);
         ops->close(*c);
         if ((st = ops->open(u, arg, i, l, c))) return st;
     }
-    u->o->partial++;
+    ws_units *m = counted(u);
+    m->o->partial++;
+    uncounted(m);
     return WS_OK;
 }
 
 // Round r's checkpoint, then its record, then the older checkpoint removed.
 static ws_status record_round(ws_units *u, const ws_chain_ops *ops, void *c, const char *id, int r, const void *rec) {
     char ckpt[1400];
-    ws_runner_ckpt(&u->run, id, r, ckpt, sizeof ckpt);
+    ws_runner_ckpt(u->run, id, r, ckpt, sizeof ckpt);
     ws_status st = ops->save(c, ckpt);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "round", r);
     cJSON_AddItemToObject(o, "data", ops->rec_json(c, rec));
-    if (!st) st = ws_runner_append(&u->run, id, o);
+    if (!st) st = ws_runner_append(u->run, id, o);
     else cJSON_Delete(o);
-    if (!st) ws_runner_ckpt_prune(&u->run, id, r);
+    if (!st) ws_runner_ckpt_prune(u->run, id, r);
     return st;
 }
 
 ws_status ws_units_run_chain(ws_units *u, const ws_chain_ops *ops, const void *arg, int i, int l, const char *id) {
     const ws_setup *base = ws_experiment_setup(u->e);
-    const int last = ws_runner_last_round(&u->run, id);
+    const int last = ws_runner_last_round(u->run, id);
     void *c, *rec = calloc(1, ops->rec_size);
     if (!rec) return ws_fail(u->ctx, WS_ERR_NOMEM, "out of memory");
     ws_status st = open_resumed(u, ops, arg, i, l, id, last, &c);
@@ -246,12 +264,12 @@ ws_status ws_units_run_chain(ws_units *u, const ws_chain_ops *ops, const void *a
         else if (r > last) st = record_round(u, ops, c, id, r, rec);
         if (!step && u->h) ops->hook(u->h, base->seed + (uint64_t)i, base->learners[l].name, rec);
         ops->rec_free(rec);
-        if (!st && !diverged && r + 1 < n && ws_hooks_stop(u->h)) st = interrupted(u, id);
+        if (!st && !diverged && r + 1 < n && ws_hooks_stop(u->h)) st = ws_units_interrupted(u, id);
     }
     ws_units_run_end(u);
     if (!st && !diverged) {
         st = ws_units_record_done(u, id, NULL, ops->seed_json(c));
-        if (!st) ws_runner_ckpt_prune(&u->run, id, -2);
+        if (!st) ws_runner_ckpt_prune(u->run, id, -2);
     }
     ops->close(c);
     free(rec);

@@ -11,16 +11,22 @@
 #include "exp/run.h"
 #include "exp/runner.h"
 
-typedef struct {
+typedef struct ws_units {
     ws_ctx *ctx;
     const ws_experiment *e;
     const ws_hooks *h;
     const char *who;             // the scenario's name, for notes
-    ws_runner run;
+    ws_runner runner;            // the folder's records (ws_units_open)
+    ws_runner *run;              // &runner; a job's copy shares its parent's (--jobs)
     int nunits;
     ws_outcome *o;
     char excluded[2048];         // seeds left out (a unit diverged), for the table's note
     int mine, finished;          // units of this process's share, and those recorded (ws_hooks.progress)
+    // --jobs: a job runs groups with a copy of its parent's ws_units (its own context and the
+    // hooks called one at a time); the counts above and the outcome's are the parent's, kept
+    // under its lock. Serial: parent and lock NULL.
+    struct ws_units *parent;
+    pthread_mutex_t *lock;
 } ws_units;
 
 // A unit's id within its experiment: "s1/phase1", "s1/warm", "s1/10pct/warm".
@@ -49,6 +55,19 @@ void ws_units_plan(const ws_experiment *e, const ws_hooks *h);
 typedef ws_status (*ws_group_fn)(ws_units *u, void *arg, int i, ws_unit_id *ids, int k0);
 typedef ws_status (*ws_take_fn)(ws_units *u, void *arg, int i, ws_unit_id *ids, int slot);
 ws_status ws_units_frame(ws_units *u, ws_group_fn group, ws_take_fn take, void *arg, int *n);
+
+// Run the groups of seeds [0, seeds) that have units of this process left (ids: the plan, per
+// units a group), up to e->opt.jobs at once, each on its share of ctx->threads (exp/jobs.c):
+// every unit's result is the one a serial run with that many threads gives. The first
+// failure stops the claiming of further groups and is returned with its message in u->ctx.
+ws_status ws_units_run_groups(ws_units *u, ws_group_fn group, void *arg, ws_unit_id *ids, int seeds, int per);
+// Jobs at once (--jobs, at most the threads; 1 for ResNet-18, whose convolutions use every
+// core) and the threads each unit runs on (*unit_threads: threads / jobs), whatever is left.
+int ws_units_jobs(const ws_experiment *e, int threads, int *unit_threads);
+// Has group i (units ids[i * per ...]) a unit of this process left?
+int ws_units_group_todo(const ws_units *u, const ws_unit_id *ids, int i, int per);
+// The run stops on the program's request: the status, with where in u->ctx.
+ws_status ws_units_interrupted(ws_units *u, const char *after);
 
 // The pieces a scenario's group function uses: is unit k (id) this process's and not yet
 // recorded; did a record finish "done"; record a unit done (its data, and the seed's facts) or

@@ -315,7 +315,7 @@ static int run_one(ws_ctx *ctx, const ws_reproduce_opts *o, const ws_hooks *h, w
         st = ws_merge(ctx, dirs, 1, NULL, h, &out);
     } else {
         // The command this artefact is: the file, its stand-in, the runner's options.
-        char *args[12];
+        char *args[14];
         int na = 0;
         args[na++] = "--out", args[na++] = (char *)dir;
         if (x->standin) {
@@ -323,6 +323,7 @@ static int run_one(ws_ctx *ctx, const ws_reproduce_opts *o, const ws_hooks *h, w
             if (x->pretrain[0]) args[na++] = "--pretrain=default"; // Fashion-MNIST's classes 0-4 -> 5-9
         }
         if (o->threads) args[na++] = "--threads", args[na++] = (char *)o->threads;
+        if (o->jobs) args[na++] = "--jobs", args[na++] = (char *)o->jobs;
         if (o->resume) args[na++] = "--resume";
         if (o->shard) args[na++] = "--shard", args[na++] = (char *)o->shard;
         ws_experiment *e;
@@ -365,9 +366,10 @@ static ws_status reproduce_run(ws_ctx *ctx, const ws_reproduce_opts *o, const ws
         char dir[1400];
         snprintf(dir, sizeof dir, "%s/%s", o->out, x->name);
         // The command line this artefact stands for (recorded in reproduce.json and the report).
-        snprintf(x->command, sizeof x->command, "warmstart run %s --out %s%s%s%s%s%s%s%s", x->path, dir,
+        snprintf(x->command, sizeof x->command, "warmstart run %s --out %s%s%s%s%s%s%s%s%s%s", x->path, dir,
                  x->standin ? " --data=fashion-mnist" : "", x->standin && x->pretrain[0] ? " --pretrain=default" : "",
-                 o->threads ? " --threads " : "", o->threads ? o->threads : "", o->resume ? " --resume" : "",
+                 o->threads ? " --threads " : "", o->threads ? o->threads : "", o->jobs ? " --jobs " : "",
+                 o->jobs ? o->jobs : "", o->resume ? " --resume" : "",
                  o->shard ? " --shard " : "", o->shard ? o->shard : "");
         // Resumed with other data than the run before (e.g. $WARMSTART_DATA not set this time):
         // its folder holds another configuration; say so plainly rather than as a mismatch.

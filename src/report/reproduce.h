@@ -20,6 +20,7 @@ typedef struct {
     const char *out;          // the results folder
     const char *experiments;  // the experiment files' folder (holding SCALE/)
     const char *threads;      // threads per run (NULL: the files' or all cores)
+    const char *jobs;         // groups of units at once in each run (--jobs; NULL: the files' or 1)
     const char *shard;        // "I/N": this slice of every artefact's units (NULL: all)
     int resume, merge;        // continue OUT; merge every artefact's shards (one folder)
 } ws_reproduce_opts;

@@ -9,9 +9,11 @@ fails=0
 ok() { echo "ok - $1"; }
 bad() { echo "FAIL - $1"; fails=$((fails + 1)); }
 # A JSONL file with its wall times left out, keys sorted, a line a record.
-strip_file() { "$PY" -c 'import json,sys
+# STRIP_KEYS: more keys to leave out (space-separated), e.g. a run's thread settings.
+strip_file() { "$PY" -c 'import json,sys,os
+skip = set(os.environ.get("STRIP_KEYS", "").split())
 def s(x):
-    if isinstance(x, dict): return {k: s(v) for k, v in x.items() if "seconds" not in k}
+    if isinstance(x, dict): return {k: s(v) for k, v in x.items() if "seconds" not in k and k not in skip}
     if isinstance(x, list): return [s(v) for v in x]
     return x
 for l in open(sys.argv[1]): print(json.dumps(s(json.loads(l)), sort_keys=True))' "$1" 2>/dev/null; }

@@ -34,8 +34,10 @@ EOF
 canon() {
     "$PY" - "$1" 2>/dev/null <<'EOF'
 import json, sys, glob, os
+skip = set(os.environ.get("STRIP_KEYS", "").split())  # more keys to leave out: a run's thread settings
 def strip(x):
-    if isinstance(x, dict): return {k: strip(v) for k, v in x.items() if "seconds" not in k and k != "pareto"}
+    if isinstance(x, dict):
+        return {k: strip(v) for k, v in x.items() if "seconds" not in k and k != "pareto" and k not in skip}
     if isinstance(x, list): return [strip(v) for v in x]
     return x
 d = sys.argv[1]
@@ -258,5 +260,38 @@ seeds_per_shard=$(for f in "$T"/bs/units/records-shard-*-of-3.jsonl; do
 [ "$(strip_file "$T/bs/batch.jsonl")" = "$(strip_file "$T/bs1/batch.jsonl")" ] && [ "$seeds_per_shard" = "1 1 1 " ] \
     && ok "batch over 3 shards, merged: equal to one process; each shard's records are one seed's" \
     || bad "batch shards: $(cat "$T/err"); seeds per shard: $seeds_per_shard"
+
+# --- --jobs: groups of units at once, each on its share of the threads ---
+# The sweep's seeds two at a time on one thread each: the reference's results (one thread), the
+# thread settings aside (the configuration records the threads, 2, and each unit's, 1).
+export STRIP_KEYS="threads unit_threads base_arguments"
+STRIP_KEYS="$STRIP_KEYS" canon "$T/ref" >"$T/ref.jobs.canon"
+if "$WS" run "$T/sweep.ini" --out "$T/jobs" --threads 2 --jobs 2 >"$T/jobs.out" 2>"$T/err" \
+    && canon "$T/jobs" | cmp -s - "$T/ref.jobs.canon" && grep -q '"unit_threads":	1' "$T/jobs/points/000/config.json"; then
+    ok "--jobs 2 --threads 2: the sweep's results equal the serial one-thread run's, bit for bit"
+else
+    bad "--jobs 2: $(tail -3 "$T/err")$(canon "$T/jobs" | diff - "$T/ref.jobs.canon" | head -3)"
+fi
+# A batch run (a seed's phase 1 and its learners: one group) killed and resumed under --jobs.
+k=$(kill_loop batch-jobs 4 "$WS" batch --subset 2000 --seeds 3 --hidden 32 --threads 2 --jobs 2 --quiet \
+    --learners warm,random,shrink-perturb,ewc --out "$T/batch-jobs")
+[ "$k" -ge 2 ] && [ "$(strip_file "$T/batch-jobs/batch.jsonl")" = "$(strip_file "$T/batch-ref/batch.jsonl")" ] \
+    && ok "batch under --jobs 2, killed $k times and resumed: equal to the serial uninterrupted run" \
+    || bad "batch under --jobs 2 killed $k times: results differ"
+# Shards and jobs together, merged: the same again.
+for i in 1 2; do
+    "$WS" run "$T/sweep.ini" --out "$T/jobs-shards" --threads 2 --jobs 2 --shard $i/2 >/dev/null 2>"$T/err" \
+        || bad "shard $i/2 with --jobs 2: $(cat "$T/err")"
+done
+"$WS" merge "$T/jobs-shards" >/dev/null 2>"$T/err" && canon "$T/jobs-shards" | cmp -s - "$T/ref.jobs.canon" \
+    && ok "two shards each under --jobs 2, merged: the reference's results" || bad "shards with --jobs: $(cat "$T/err")"
+# A resume with another share of threads is refused (its units' bits would differ).
+"$WS" run "$T/sweep.ini" --out "$T/jobs" --threads 2 --resume >/dev/null 2>"$T/err"
+[ $? -ne 0 ] && grep -q "unit_threads" "$T/err" && ok "resumed without --jobs (2 threads a unit): refused, naming unit_threads" \
+    || bad "resume with another share: $(cat "$T/err")"
+unset STRIP_KEYS
+"$WS" online --subset 600 --k0 300 --k 300 --hidden 8 --jobs 0 --out "$T/badjobs" >/dev/null 2>"$T/err"
+[ $? -ne 0 ] && grep -q "jobs" "$T/err" && [ ! -e "$T/badjobs" ] && ok "--jobs 0: refused, naming it, nothing written" \
+    || bad "--jobs 0: $(cat "$T/err")"
 
 finish
