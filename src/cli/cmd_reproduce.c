@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/estimate.h"
 #include "report/reproduce.h"
 #include "exp/runner.h"
 
@@ -68,7 +69,11 @@ static void help(void) {
            "  --shard I/N         run the I-th of N slices of every artefact's units (then --merge)\n"
            "  --merge             merge every artefact's shards (one folder) and write the report\n"
            "  --threads N         threads per run (default: all cores)\n"
-           "  --jobs N            groups of units at once in each run, each on threads/N threads (default 1)\n");
+           "  --jobs N            groups of units at once in each run, each on threads/N threads (default 1)\n"
+           "  --estimate          train nothing: print each artefact's predicted seconds on this machine (a short\n"
+           "                      calibration of its step and evaluation, times the steps of DIR's earlier records,\n"
+           "                      else an assumption it states) and the total; at --scale paper the core-hours\n"
+           "  --budget D          with --estimate: the Slurm array tasks that finish within wall time D (8h, 90m)\n");
 }
 
 static void list(const ws_artefact *a, int n) {
@@ -82,12 +87,27 @@ static void list(const ws_artefact *a, int n) {
     }
 }
 
+// --estimate: every artefact's predicted cost, nothing run.
+static int estimate(const char *cmd, ws_ctx *ctx, const ws_reproduce_opts *o, ws_artefact *arts, int n,
+                    const cli_estimate_opts *eo) {
+    ws_estimate *est = calloc((size_t)(n ? n : 1), sizeof *est);
+    const char *names[WS_MAX_ARTEFACTS];
+    if (!est) return die(cmd, "out of memory");
+    for (int i = 0; i < n; i++) names[i] = arts[i].name;
+    int rc = ws_reproduce_estimate(ctx, o, arts, n, est) ? die(cmd, ctx->err)
+           : cli_estimate_print(cmd, ctx, names, est, n, eo, !strcmp(o->scale, "paper"));
+    free(est);
+    return rc;
+}
+
 int cmd_reproduce(int argc, char **argv) {
     const char *cmd = "reproduce";
     char expdir[PATH_MAX];
     default_experiments(expdir, sizeof expdir);
     ws_reproduce_opts o = {.scale = "cpu", .out = "results/reproduce", .experiments = expdir};
     int listing = 0;
+    cli_estimate_opts eo = {0};
+    if (cli_estimate_strip(&argc, argv, &eo)) return die(cmd, "--budget needs a value (8h, 90m, ...)");
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char **dest = !strcmp(a, "--scale") ? &o.scale : !strcmp(a, "--only") ? &o.only : !strcmp(a, "--out") ? &o.out
@@ -122,8 +142,12 @@ int cmd_reproduce(int argc, char **argv) {
         int I, N;
         if (ws_shard_parse(&ctx, o.shard, &I, &N)) return free(arts), die(cmd, ctx.err);
     }
-    if (ws_reproduce_list(&ctx, &o, arts, &n)) rc = die(cmd, ctx.err);
+    double budget;
+    if (eo.budget && !eo.on) rc = die(cmd, "--budget sizes an estimate: give --estimate with it");
+    else if (eo.budget && ws_duration_parse(&ctx, eo.budget, &budget)) rc = die(cmd, ctx.err);
+    else if (ws_reproduce_list(&ctx, &o, arts, &n)) rc = die(cmd, ctx.err);
     else if (listing) list(arts, n);
+    else if (eo.on) rc = estimate(cmd, &ctx, &o, arts, n, &eo);
     else {
         cli_out out = {.cmd = cmd, .tty = isatty(2), .draw_sweep = 1};
         ws_hooks h = cli_hooks(&out);

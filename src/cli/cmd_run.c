@@ -4,10 +4,12 @@
 // (exp/experiment.h), runs it through the library (exp/run.h) with the CLI's
 // hooks, and prints what is left to say.
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/estimate.h"
 
 typedef struct {
     ws_command cmd;
@@ -108,6 +110,19 @@ int cmd_sweep(int argc, char **argv) {
     return rc;
 }
 
+// --estimate: what running e would cost, its steps from its results folder's records if any.
+static int estimate(const char *cmd, ws_ctx *ctx, ws_experiment *e, const cli_estimate_opts *o) {
+    if (ws_experiment_check(ctx, e)) return die_experiment(cmd, e, ctx);
+    ws_calib_cache *cache = calloc(1, sizeof *cache);
+    ws_estimate *est = calloc(1, sizeof *est);
+    int rc = !cache || !est ? die(cmd, "out of memory")
+           : ws_estimate_experiment(ctx, e, e->opt.out, 0, cache, est) ? die(cmd, ctx->err)
+           : cli_estimate_print(cmd, ctx, (const char *const[]){e->opt.out}, est, 1, o, 0);
+    free(cache);
+    free(est);
+    return rc;
+}
+
 // warmstart run|plan FILE [options]: the file's scenario (a sweep when it has a [grid]).
 int cmd_run_file(int argc, char **argv, int plan) {
     const char *cmd = plan ? "plan" : "run";
@@ -117,17 +132,26 @@ int cmd_run_file(int argc, char **argv, int plan) {
                       "what --shard I/N splits and --unit ID runs. Options as for `warmstart run`."
                     : "Run the experiment FILE describes (docs/EXPERIMENT-FILES.md): its scenario with its [options],\n"
                       "a sweep when it has a [grid]. Options after FILE override the file's (--lr 0.01, --augment=false)\n"
-                      "and take the runner's: --out DIR, --resume, --shard I/N, --unit ID (docs/RUNNING.md).");
+                      "and take the runner's: --out DIR, --resume, --shard I/N, --unit ID (docs/RUNNING.md).\n"
+                      "--estimate: train nothing; print the predicted seconds on this machine from a short calibration\n"
+                      "and the steps of DIR's earlier records (else an assumption it states); --budget 8h adds the\n"
+                      "core-hours and the Slurm array tasks that finish it within that wall time.");
         return argc < 1 ? 2 : 0;
     }
     ws_ctx ctx;
     ws_ctx_init(&ctx, 1);
+    cli_estimate_opts est = {0};
+    double budget;
+    if (!plan && cli_estimate_strip(&argc, argv, &est)) return die(cmd, "--budget needs a value (8h, 90m, ...)");
+    if (est.budget && !est.on) return die(cmd, "--budget sizes an estimate: give --estimate with it");
+    if (est.budget && ws_duration_parse(&ctx, est.budget, &budget)) return die(cmd, ctx.err);
     ws_experiment *e;
     if (ws_experiment_load(&ctx, argv[0], &e)) return die(cmd, ctx.err);
     // From here on the messages are the scenario's (or the sweep's), as on its own command line.
     const char *who = e->sweep ? "sweep" : ws_command_name(e->scenario);
     int rc;
     if (ws_experiment_args(&ctx, e, argc - 1, argv + 1)) rc = die_experiment(who, e, &ctx);
+    else if (est.on) rc = estimate(cmd, &ctx, e, &est);
     else {
         e->opt.plan |= plan;
         rc = run_experiment(who, &ctx, e);

@@ -432,3 +432,41 @@ static ws_status reproduce_run(ws_ctx *ctx, const ws_reproduce_opts *o, const ws
     int nr = 0;
     return ws_report_write_in(ctx, o->out, "report", &nr);
 }
+
+ws_status ws_reproduce_estimate(ws_ctx *ctx, const ws_reproduce_opts *o, ws_artefact *arts, int n, ws_estimate *est) {
+    ws_calib_cache *cache = calloc(1, sizeof *cache);
+    if (!cache) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
+    ws_status st = WS_OK;
+    for (int i = 0; i < n && !st; i++) {
+        ws_artefact *x = &arts[i];
+        memset(&est[i], 0, sizeof est[i]);
+        if (x->missing[0] && !x->standin && strcmp(o->scale, "paper")) {
+            snprintf(est[i].source, sizeof est[i].source, "skipped: its data is missing");
+            continue;
+        }
+        for (int k = 0; k < i && x->standin && !x->same_as[0]; k++)
+            if (arts[k].standin && !arts[k].same_as[0] && !strcmp(arts[k].signature, x->signature))
+                snprintf(x->same_as, sizeof x->same_as, "%s", arts[k].name);
+        if (x->same_as[0]) {
+            snprintf(est[i].source, sizeof est[i].source, "the same stand-in run as %s: not run again", x->same_as);
+            continue;
+        }
+        char *args[6];
+        int na = 0;
+        if (x->standin) {
+            args[na++] = "--data=fashion-mnist";
+            if (x->pretrain[0]) args[na++] = "--pretrain=default";
+        }
+        if (o->threads) args[na++] = "--threads", args[na++] = (char *)o->threads;
+        char dir[1400];
+        snprintf(dir, sizeof dir, "%s/%s", o->out, x->name);
+        ws_experiment *e;
+        if ((st = ws_experiment_load(ctx, x->path, &e))) break;
+        if (!(st = ws_experiment_args(ctx, e, na, args)) && !(st = ws_experiment_check(ctx, e)))
+            st = ws_estimate_experiment(ctx, e, dir, 0, cache, &est[i]);
+        ws_experiment_free(e);
+        if (st) ws_fail_prefix(ctx, st, "%s: ", x->name);
+    }
+    free(cache);
+    return st;
+}

@@ -8,6 +8,7 @@
 #ifndef WS_REPORT_REPRODUCE_H
 #define WS_REPORT_REPRODUCE_H
 
+#include "exp/estimate.h"
 #include "exp/run.h"
 
 #define WS_MAX_ARTEFACTS 64
@@ -54,5 +55,12 @@ void ws_reproduce_release(ws_artefact *arts, int n);
 // (not for a shard). *failures: artefacts that failed (a run's error is noted through h).
 ws_status ws_reproduce_run(ws_ctx *ctx, const ws_reproduce_opts *o, const ws_hooks *h, ws_artefact *arts, int n,
                            int *failures);
+
+// What running arts[0..n) as o says would cost on this machine (exp/estimate.h), nothing run and
+// nothing written: est[i] for arts[i], its steps from o->out/NAME's records where an earlier run
+// left them; a stand-in identical to an earlier one gets its same_as set and no cost (it is not
+// run again); an artefact skipped for missing data (scale other than paper) likewise has no
+// cost. At paper scale the data need not be here: their sizes are known.
+ws_status ws_reproduce_estimate(ws_ctx *ctx, const ws_reproduce_opts *o, ws_artefact *arts, int n, ws_estimate *est);
 
 #endif

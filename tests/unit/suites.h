@@ -26,6 +26,7 @@ Suite *resume_suite(void);
 Suite *config_suite(void);
 Suite *regularisers_suite(void);
 Suite *stats_suite(void);
+Suite *estimate_suite(void);
 Suite *claims_suite(void);
 Suite *continual_suite(void);
 Suite *inside_suite(void);

@@ -26,6 +26,7 @@ int main(void) {
     srunner_add_suite(sr, config_suite());
     srunner_add_suite(sr, regularisers_suite());
     srunner_add_suite(sr, stats_suite());
+    srunner_add_suite(sr, estimate_suite());
     srunner_add_suite(sr, claims_suite());
     srunner_add_suite(sr, continual_suite());
     srunner_add_suite(sr, inside_suite());
