@@ -1,7 +1,7 @@
 // bfloat16 helpers for --precision bf16 (ws_ctx.precision): the CPU check and
 // the one rounding every backend uses, so that the reference backend's oracle
-// (inputs rounded, then the fp32 kernel) and oneDNN's bf16 primitives see the
-// same bf16 values.
+// (inputs rounded, then the fp32 kernel) and oneDNN's bf16 matmuls see the same
+// bf16 values.
 #ifndef WS_OPS_BF16_H
 #define WS_OPS_BF16_H
 
