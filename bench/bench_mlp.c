@@ -3,7 +3,7 @@
 // softmax-CE loss, backward, optimizer step), the same work bench_torch.py
 // times in PyTorch. Warm-up, then the median of many individually timed steps.
 //
-//   build/bench_mlp [--steps N] [--warmup N] [--threads LIST] [--batch B]
+//   build/bench_mlp [--steps N] [--warmup N] [--threads LIST] [--batch B] [--precision fp32,bf16]
 //
 // One line per case on stdout, key=value pairs:
 //   bench impl=warmstart model=3072-100-100-10 opt=sgd threads=1 batch=128 median_ms=1.234 min_ms=1.200 steps=200
@@ -14,6 +14,7 @@
 #include "core/ctx.h"
 #include "core/rng.h"
 #include "nn/model.h"
+#include "ops/backend.h"
 #include "optim/optim.h"
 
 typedef struct {
@@ -36,9 +37,13 @@ static int cmp_double(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-static int run_case(const bench_case *c, int threads, int B, int warmup, int steps) {
+static int run_case(const bench_case *c, int threads, const char *precision, int B, int warmup, int steps) {
     ws_ctx ctx;
     ws_ctx_init(&ctx, threads);
+    if (ws_ctx_set_precision(&ctx, precision)) {
+        fprintf(stderr, "bench_mlp: %s\n", ctx.err);
+        return 1;
+    }
     ws_model_spec spec = {.kind = WS_MODEL_MLP, .input = c->input, .num_classes = c->classes, .nhidden = c->nhidden};
     for (int i = 0; i < c->nhidden; i++) spec.hidden[i] = c->hidden[i];
     ws_model *m = NULL;
@@ -92,8 +97,8 @@ static int run_case(const bench_case *c, int threads, int B, int warmup, int ste
     qsort(t, (size_t)steps, sizeof *t, cmp_double);
     double med = steps % 2 ? t[steps / 2] : 0.5 * (t[steps / 2 - 1] + t[steps / 2]);
     printf("bench impl=warmstart model=%s opt=%s threads=%d batch=%d median_ms=%.3f min_ms=%.3f steps=%d "
-           "mean_loss=%.4f\n",
-           c->name, c->opt, threads, B, med * 1e3, t[0] * 1e3, steps, loss_sum / (warmup + steps));
+           "mean_loss=%.4f precision=%s\n",
+           c->name, c->opt, threads, B, med * 1e3, t[0] * 1e3, steps, loss_sum / (warmup + steps), precision);
     fflush(stdout);
 
     free(t);
@@ -105,12 +110,13 @@ static int run_case(const bench_case *c, int threads, int B, int warmup, int ste
 }
 
 static void usage(void) {
-    fprintf(stderr, "usage: bench_mlp [--steps N] [--warmup N] [--threads 1,2] [--batch B]\n");
+    fprintf(stderr, "usage: bench_mlp [--steps N] [--warmup N] [--threads 1,2] [--batch B] [--precision fp32,bf16]\n");
 }
 
 int main(int argc, char **argv) {
     int steps = 200, warmup = 30, B = 128;
     int threads[8] = {1, 2}, nthreads = 2;
+    char precisions[64] = "fp32"; // comma-separated
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (i + 1 >= argc) { usage(); return 2; }
@@ -118,6 +124,7 @@ int main(int argc, char **argv) {
         if (!strcmp(a, "--steps")) steps = atoi(v);
         else if (!strcmp(a, "--warmup")) warmup = atoi(v);
         else if (!strcmp(a, "--batch")) B = atoi(v);
+        else if (!strcmp(a, "--precision")) snprintf(precisions, sizeof precisions, "%s", v);
         else if (!strcmp(a, "--threads")) {
             nthreads = 0;
             char buf[128];
@@ -130,8 +137,13 @@ int main(int argc, char **argv) {
     for (int ti = 0; ti < nthreads; ti++)
         if (threads[ti] < 1) { usage(); return 2; }
 
+    char *prec[4], *save = NULL;
+    int nprec = 0;
+    for (char *tok = strtok_r(precisions, ",", &save); tok && nprec < 4; tok = strtok_r(NULL, ",", &save))
+        prec[nprec++] = tok;
     for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++)
         for (int ti = 0; ti < nthreads; ti++)
-            if (run_case(&cases[ci], threads[ti], B, warmup, steps)) return 1;
+            for (int pi = 0; pi < nprec; pi++) // precisions of a case back to back: their ratio from one stretch
+                if (run_case(&cases[ci], threads[ti], prec[pi], B, warmup, steps)) return 1;
     return 0;
 }

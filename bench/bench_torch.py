@@ -6,7 +6,7 @@ softmax cross-entropy (mean), backward, optimizer step, on a batch already
 prepared as float32 tensors. Warm-up, then the median of many individually
 timed steps. Run with Debian's python3-torch:
 
-    /usr/bin/python3 bench/bench_torch.py [--steps N] [--warmup N] [--threads 1,2] [--batch B]
+    /usr/bin/python3 bench/bench_torch.py [--steps N] [--warmup N] [--threads 1,2] [--batch B] [--precision fp32,bf16]
 
 Prints one line per case, in the same key=value form as bench_mlp:
     bench impl=torch model=3072-100-100-10 opt=sgd threads=1 batch=128 median_ms=2.100 min_ms=2.000 steps=200
@@ -50,14 +50,17 @@ def make_opt(kind, params):
     raise ValueError(kind)
 
 
-def timed_train_steps(model, opt, x, y, warmup, steps):
-    """Time warmup + steps training steps; returns (seconds of the timed steps, loss sum)."""
+def timed_train_steps(model, opt, x, y, warmup, steps, bf16=False):
+    """Time warmup + steps training steps; returns (seconds of the timed steps, loss sum).
+    bf16: the forward under CPU autocast (bf16 Linear, fp32 master weights and optimizer),
+    the usual PyTorch mixed precision."""
     times, loss_sum = [], 0.0
     for s in range(warmup + steps):
         t0 = time.perf_counter()
         opt.zero_grad()  # 1.13 default: zero the .grad tensors in place
-        out = model(x)
-        loss = F.cross_entropy(out, y)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            out = model(x)
+            loss = F.cross_entropy(out, y)
         loss.backward()
         opt.step()
         dt = time.perf_counter() - t0
@@ -67,7 +70,7 @@ def timed_train_steps(model, opt, x, y, warmup, steps):
     return times, loss_sum
 
 
-def run_case(name, inp, hidden, classes, opt_kind, threads, batch, warmup, steps):
+def run_case(name, inp, hidden, classes, opt_kind, threads, precision, batch, warmup, steps):
     torch.set_num_threads(threads)
     torch.manual_seed(1)
     model = make_model(inp, hidden, classes)
@@ -75,11 +78,11 @@ def run_case(name, inp, hidden, classes, opt_kind, threads, batch, warmup, steps
     opt = make_opt(opt_kind, model.parameters())
     x = torch.randn(batch, *inp)
     y = torch.randint(0, classes, (batch,))
-    times, loss_sum = timed_train_steps(model, opt, x, y, warmup, steps)
+    times, loss_sum = timed_train_steps(model, opt, x, y, warmup, steps, precision == "bf16")
     med = statistics.median(times)
     print(f"bench impl=torch model={name} opt={opt_kind} threads={threads} batch={batch} "
           f"median_ms={med * 1e3:.3f} min_ms={min(times) * 1e3:.3f} steps={steps} "
-          f"mean_loss={loss_sum / (warmup + steps):.4f}", flush=True)
+          f"mean_loss={loss_sum / (warmup + steps):.4f} precision={precision}", flush=True)
 
 
 def main():
@@ -88,12 +91,14 @@ def main():
     ap.add_argument("--warmup", type=int, default=30)
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--precision", default="fp32", help="comma-separated: fp32, bf16 (autocast)")
     a = ap.parse_args()
     threads = [int(t) for t in a.threads.split(",") if t]
     print(f"# torch {torch.__version__}", file=sys.stderr)
     for case in CASES:
         for t in threads:
-            run_case(*case, t, a.batch, a.warmup, a.steps)
+            for p in a.precision.split(","):
+                run_case(*case, t, p, a.batch, a.warmup, a.steps)
 
 
 if __name__ == "__main__":

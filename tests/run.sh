@@ -26,6 +26,7 @@ for t in tests/parity/test_*.py; do
     run "parity $(basename "$t" .py)" "$PY" "$t" "$BUILD"
 done
 run cli tests/cli/test_cli.sh "$BUILD"
+run precision tests/cli/test_precision.sh "$BUILD"
 run runner tests/cli/test_runner.sh "$BUILD"
 run slurm tests/cli/test_slurm.sh "$BUILD"
 run reproduce tests/cli/test_reproduce.sh "$BUILD"

@@ -10,6 +10,12 @@
 
 typedef enum { WS_CONV_AUTO = 0, WS_CONV_DIRECT = 1 } ws_conv_algo;
 
+// Arithmetic of the Linear layers' matrix products (convolutions: fp32 for now). WS_PREC_BF16: their
+// inputs (activations, weights, output gradients) rounded to bfloat16, products
+// accumulated in fp32, outputs fp32; everything else (master weights, optimizer
+// state, losses, normalisation statistics, gradients' accumulation) stays fp32.
+typedef enum { WS_PREC_FP32 = 0, WS_PREC_BF16 = 1 } ws_precision;
+
 typedef enum {
     WS_OK = 0,
     WS_ERR_ARG = 1,     // bad argument or configuration
@@ -33,6 +39,8 @@ typedef struct ws_ctx {
     // 3x3 stride-1 layers at batch >= 16: faster, rounding ~10x coarser);
     // WS_CONV_DIRECT always computes the direct sum, as PyTorch's CPU path does.
     int conv_algo;
+    // ws_precision of Linear and convolutions (ws_ctx_set_precision, ops/backend.h).
+    int precision;
     // A backend's private state (oneDNN's engine, stream and primitive cache),
     // created by the backend on first use; ws_ctx_release frees it.
     void *backend_state;

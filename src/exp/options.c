@@ -62,6 +62,10 @@ static const ws_option_def OPTIONS[] = {
      STR(backend)},
     {"conv-algo", WS_ARG_STRING, "A", "onednn convolutions: auto (default; Winograd where faster) | direct (as PyTorch)",
      0, 0, ALL_RUN, 0, STR(conv_algo)},
+    {"precision", WS_ARG_STRING, "P",
+     "Linear layers' products: fp32 (default) | bf16 (bf16 inputs, fp32 accumulation, fp32 master weights and "
+     "optimizer; needs AVX512_BF16; convolutions stay fp32)",
+     0, 0, ALL_RUN, 0, STR(precision)},
     {"help", WS_ARG_FLAG, NULL, "this help", 0, 0, ALL_RUN | WS_CMD_DATA, 0, VAL(help)},
     // Training.
     {"opt", WS_ARG_STRING, "O", "sgd | adam (default)", 0, 0, TRAINING, 0, STR(opt)},
@@ -269,6 +273,7 @@ void ws_options_defaults(ws_options *o, ws_command cmd) {
     o->probe = d.base.probe;
     snprintf(o->backend, sizeof o->backend, "onednn");
     snprintf(o->conv_algo, sizeof o->conv_algo, "auto");
+    snprintf(o->precision, sizeof o->precision, "fp32");
     o->k0 = on.k0, o->k = on.k, o->grad_examples = on.grad_examples;
     o->fractions = (ws_int_list){6, {1, 5, 10, 25, 50, 100}};
     snprintf(o->query, sizeof o->query, "margin");

@@ -42,7 +42,7 @@ typedef struct {
 // Option values as given (strings are copied in), before resolution.
 typedef struct {
     char data[1024], labels[16], protocol[16], model[16], opt[16], out[1024], save[1024], init_from[1024];
-    char backend[16], conv_algo[16], learners[8192], pretrain[1024], query[16], train_acc[16], lr2_draw[256], norm[16], shrink_eval[2048];
+    char backend[16], conv_algo[16], precision[8], learners[8192], pretrain[1024], query[16], train_acc[16], lr2_draw[256], norm[16], shrink_eval[2048];
     char activation[16]; // empty: not given (ReLU)
     int phase1_epochs, svhn_extra, augment, rounds, keep_head, pretrain_percent, no_bias, layer_norm;
     ws_int_list fractions, hidden, batch2_draw;

@@ -34,6 +34,7 @@ ws_status ws_experiment_ctx(ws_ctx *ctx, const ws_options *o) {
     ws_ctx_init(ctx, o->threads);
     ws_status st = ws_ctx_set_backend(ctx, o->backend);
     if (!st) st = ws_ctx_set_conv_algo(ctx, o->conv_algo);
+    if (!st) st = ws_ctx_set_precision(ctx, o->precision);
     return st;
 }
 
@@ -255,7 +256,7 @@ static cJSON *sweep_config(ws_ctx *ctx, const ws_experiment *e) {
     if (c0) {
         const char *keys[] = {"warmstart_version", "data", "protocol", "split", "normalization", "model", "phase1",
                               "threshold", "max_epochs", "epochs", "plateau", "train_acc", "eval_every", "seeds",
-                              "first_seed", "threads", "backend"};
+                              "first_seed", "threads", "backend", "precision"};
         for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
             cJSON *v = cJSON_DetachItemFromObject(c0, keys[i]);
             if (v) cJSON_AddItemToObject(config, keys[i], v);

@@ -296,6 +296,8 @@ cJSON *ws_setup_json(const ws_setup *cfg, const char *experiment, const ws_sourc
     cJSON_AddNumberToObject(j, "threads", ctx->threads);
     cJSON_AddStringToObject(j, "backend", ws_backend_of(ctx)->name);
     cJSON_AddStringToObject(j, "conv_algorithm", ctx->conv_algo == WS_CONV_DIRECT ? "direct" : "auto");
+    // Recorded when bf16 only: absent means fp32, so a folder written before --precision resumes.
+    if (ctx->precision != WS_PREC_FP32) cJSON_AddStringToObject(j, "precision", ws_precision_name(ctx->precision));
     return j;
 }
 

@@ -22,6 +22,7 @@
 
 #include "core/ctx.h"
 #include "ops/backend.h"
+#include "ops/bf16.h"
 #include "ops/cpu_threads.h"
 #include "ops/cpu.h"
 #include "ops/cpu_conv.h"
@@ -258,7 +259,7 @@ static void linear_forward_block(float *out, const float *in, const float *w, co
             Out, b ? b + lo : NULL, 0);
 }
 
-void ws_cpu_linear_forward(ws_ctx *ctx, float *out, const float *in, const float *w, const float *b,
+static void linear_forward_f32(ws_ctx *ctx, float *out, const float *in, const float *w, const float *b,
                                int B, int In, int Out) {
     int T = threads_of(ctx);
     if (T == 1 || (int64_t)B * In * Out < PAR_MIN_FMA) {
@@ -299,7 +300,7 @@ static void bias_grad_block(float *db, const float *dout, int lo, int hi, int B,
     }
 }
 
-void ws_cpu_linear_backward(ws_ctx *ctx, float *din, float *dw, float *db, const float *dout,
+static void linear_backward_f32(ws_ctx *ctx, float *din, float *dw, float *db, const float *dout,
                                 const float *in, const float *w, int B, int In, int Out) {
     int T = threads_of(ctx);
     if (T == 1 || (int64_t)B * In * Out < PAR_MIN_FMA) {
@@ -320,6 +321,54 @@ void ws_cpu_linear_backward(ws_ctx *ctx, float *din, float *dw, float *db, const
             bias_grad_block(db, dout, lo, hi, B, Out);
         }
     }
+}
+
+// ---- bf16 (ctx->precision): the oracle rounds the products' inputs, then runs the fp32 kernel ----
+
+// Copies of n0 and n1 floats rounded to bf16, in one allocation (*buf, freed by the caller);
+// 0 (ctx->fault set) when out of memory.
+static int bf16_copies(ws_ctx *ctx, float **buf, const float *a, int64_t n0, float **ra, const float *b, int64_t n1,
+                       float **rb) {
+    *buf = ws_alloc(ctx, (size_t)(n0 + n1) * sizeof(float));
+    if (!*buf) {
+        if (!ctx->fault) ctx->fault = WS_ERR_NOMEM;
+        return 0;
+    }
+    *ra = *buf, *rb = *buf + n0;
+    ws_bf16_round(*ra, a, n0);
+    ws_bf16_round(*rb, b, n1);
+    return 1;
+}
+
+void ws_cpu_linear_forward(ws_ctx *ctx, float *out, const float *in, const float *w, const float *b, int B, int In,
+                           int Out) {
+    if (ctx->precision != WS_PREC_BF16) {
+        linear_forward_f32(ctx, out, in, w, b, B, In, Out);
+        return;
+    }
+    float *buf, *rin, *rw;
+    if (!bf16_copies(ctx, &buf, in, (int64_t)B * In, &rin, w, (int64_t)Out * In, &rw)) return;
+    linear_forward_f32(ctx, out, rin, rw, b, B, In, Out);
+    ws_free(buf);
+}
+
+// dw and din from the rounded dout, in and w; db from the fp32 dout (a reduction stays fp32).
+void ws_cpu_linear_backward(ws_ctx *ctx, float *din, float *dw, float *db, const float *dout, const float *in,
+                            const float *w, int B, int In, int Out) {
+    if (ctx->precision != WS_PREC_BF16) {
+        linear_backward_f32(ctx, din, dw, db, dout, in, w, B, In, Out);
+        return;
+    }
+    float *buf, *rdout, *rin, *buf2 = NULL, *rw = NULL, *unused;
+    if (!bf16_copies(ctx, &buf, dout, (int64_t)B * Out, &rdout, in, (int64_t)B * In, &rin)) return;
+    if (din && !bf16_copies(ctx, &buf2, w, (int64_t)Out * In, &rw, w, 0, &unused)) {
+        ws_free(buf);
+        return;
+    }
+    linear_backward_f32(ctx, din, dw, NULL, rdout, rin, din ? rw : w, B, In, Out);
+    if (db) bias_grad_block(db, dout, 0, Out, B, Out);
+    ws_free(buf);
+    ws_free(buf2);
 }
 
 void ws_cpu_relu_forward(ws_ctx *ctx, float *out, const float *in, int64_t n) {

@@ -41,7 +41,7 @@
 //
 // Options: --opt sgd|adam (default sgd) --lr X (0.01) --momentum X --nesterov
 // --wd X --adamw --beta1 X --beta2 X --eps X --steps N (0) --threads N (1) --trace
-// --backend reference|onednn (the library's default: onednn) --conv-algo auto|direct
+// --backend reference|onednn (the library's default: onednn) --conv-algo auto|direct --precision fp32|bf16
 // --eval --masks --load CKPT --save CKPT
 //
 //   parity_tool inside MODEL IN.safetensors [--backend B] [--threads N] [--plan N] [--chunk N]
@@ -74,7 +74,7 @@ int usage(void) {
     fprintf(stderr,
             "usage: parity_tool step MODEL IN.safetensors OUT.safetensors [--opt sgd|adam] [--lr X]\n"
             "         [--momentum X] [--nesterov] [--wd X] [--adamw] [--beta1 X] [--beta2 X] [--eps X]\n"
-            "         [--steps N] [--threads N] [--backend reference|onednn] [--conv-algo auto|direct] [--trace] [--eval] [--masks]\n"
+            "         [--steps N] [--threads N] [--backend reference|onednn] [--conv-algo auto|direct] [--precision fp32|bf16] [--trace] [--eval] [--masks]\n"
             "         [--load CKPT] [--save CKPT]\n"
             "MODEL: mlp:IN:H1,H2,...:CLASSES[:tanh|:crelu][:ln][:nobias] | logreg:IN:CLASSES[:nobias] |\n"
             "       resnet18:C:H:W:WIDTH:CLASSES | cnn:C:H:W:CHANNELS:H1,H2:CLASSES[:crelu][:ln]\n"
@@ -407,7 +407,7 @@ static int cmd_step(int argc, char **argv) {
     ws_opt_kind kind = WS_OPT_SGD;
     float lr = 0.01f, momentum = 0, wd = 0, beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;
     int nesterov = 0, adamw = 0, steps = 0, threads = 1, trace = 0, eval = 0, masks = 0;
-    const char *backend = NULL, *conv_algo = NULL;
+    const char *backend = NULL, *conv_algo = NULL, *precision = NULL;
     const char *load_path = NULL, *save_path = NULL;
     for (int i = 3; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -436,6 +436,7 @@ static int cmd_step(int argc, char **argv) {
             } else if (!strcmp(a, "--threads")) bad = parse_int(v, &threads);
             else if (!strcmp(a, "--backend")) backend = v;
             else if (!strcmp(a, "--conv-algo")) conv_algo = v;
+            else if (!strcmp(a, "--precision")) precision = v;
             else if (!strcmp(a, "--load")) load_path = v;
             else if (!strcmp(a, "--save")) save_path = v;
             else return usage();
@@ -454,6 +455,7 @@ static int cmd_step(int argc, char **argv) {
     ws_ctx_init(&ctx, threads);
     if (backend && ws_ctx_set_backend(&ctx, backend)) return fail(ctx.err);
     if (conv_algo && ws_ctx_set_conv_algo(&ctx, conv_algo)) return fail(ctx.err);
+    if (precision && ws_ctx_set_precision(&ctx, precision)) return fail(ctx.err);
     ws_opt_config oc = ws_opt_defaults(kind, lr);
     oc.weight_decay = wd;
     oc.momentum = momentum;

@@ -31,6 +31,7 @@ Suite *claims_suite(void);
 Suite *continual_suite(void);
 Suite *inside_suite(void);
 Suite *api_suite(void);
+Suite *bf16_suite(void);
 
 // Helpers shared by the suites (test_util.c).
 // A fresh temporary directory (removed by the OS's tmp cleaning; tests use unique names).

@@ -31,6 +31,7 @@ int main(void) {
     srunner_add_suite(sr, continual_suite());
     srunner_add_suite(sr, inside_suite());
     srunner_add_suite(sr, api_suite());
+    srunner_add_suite(sr, bf16_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
