@@ -166,8 +166,14 @@ static ws_status open_folder(ws_ctx *ctx, ws_runner *r, const ws_run_opts *o, co
             if (!ref) {
                 ref = have;
                 cJSON *mine = cJSON_Duplicate(config, 1);
-                cJSON *threads = cJSON_GetObjectItemCaseSensitive(ref, "threads");
-                if (threads) cJSON_ReplaceItemInObject(mine, "threads", cJSON_Duplicate(threads, 1));
+                // How the units ran (threads, each unit's share under --jobs) is the folder's: a
+                // merge runs nothing, and run.json does not hold the runner's options.
+                static const char *const how[] = {"threads", "unit_threads"};
+                for (size_t h = 0; h < sizeof how / sizeof *how; h++) {
+                    const cJSON *v = cJSON_GetObjectItemCaseSensitive(ref, how[h]);
+                    cJSON_DeleteItemFromObjectCaseSensitive(mine, how[h]);
+                    if (v) cJSON_AddItemToObject(mine, how[h], cJSON_Duplicate(v, 1));
+                }
                 if (ws_json_first_difference(mine, ref, diff, sizeof diff))
                     st = ws_fail(ctx, WS_ERR_ARG, "%s: its configuration differs from its run.json's (%s)", d, diff);
                 cJSON_Delete(mine);
