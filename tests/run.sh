@@ -27,6 +27,7 @@ for t in tests/parity/test_*.py; do
 done
 run cli tests/cli/test_cli.sh "$BUILD"
 run runner tests/cli/test_runner.sh "$BUILD"
+run share tests/cli/test_share.sh "$BUILD"
 run slurm tests/cli/test_slurm.sh "$BUILD"
 run reproduce tests/cli/test_reproduce.sh "$BUILD"
 run examples tests/cli/test_examples.sh "$BUILD"
