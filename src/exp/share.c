@@ -70,12 +70,13 @@ char *ws_share_key(const cJSON *config, const char *id) {
     return key;
 }
 
-// What the key knows of the data before it is loaded: the --data option (the same option
-// loads the same data), with a nominal shape.
-static void nominal_source(ws_source *s, const char *data) {
+// What the key knows of the data before it is loaded: the options that choose it (--data,
+// --labels, --extra: the same options load the same data), with a nominal shape.
+static void nominal_source(ws_source *s, const ws_options *o, const char *data) {
     memset(s, 0, sizeof *s);
     snprintf(s->name, sizeof s->name, "data");
-    snprintf(s->root, sizeof s->root, "%s", data);
+    snprintf(s->root, sizeof s->root, "%s%s", data, o->svhn_extra ? " with extra" : "");
+    snprintf(s->labels, sizeof s->labels, "%s", o->labels);
     s->train.c = s->train.h = s->train.w = 1;
     s->train.num_classes = s->num_classes = 2;
     s->test = s->train;
@@ -87,8 +88,8 @@ static ws_status point_keys(ws_ctx *ctx, const ws_experiment *pe, char **keys, i
     memset(&scratch, 0, sizeof scratch);
     ws_status st = ws_experiment_ctx(&scratch, &pe->opt);
     ws_source data, pre;
-    nominal_source(&data, pe->opt.data);
-    nominal_source(&pre, pe->opt.pretrain);
+    nominal_source(&data, &pe->opt, pe->opt.data);
+    nominal_source(&pre, &pe->opt, pe->opt.pretrain);
     const ws_scenario *sc = ws_scenario_of(pe->scenario);
     cJSON *config = st ? NULL : sc->config_json(pe, &data, pe->scenario == WS_CMD_TRANSFER ? &pre : NULL, &scratch);
     ws_unit_id *ids = calloc((size_t)(n > 0 ? n : 1), sizeof *ids);

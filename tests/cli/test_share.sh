@@ -53,6 +53,12 @@ $WS plan "$T/lr2.ini" > "$T/plan2" 2>&1
 grep -q "2 of 12 units" "$T/plan2" && ! grep -q "p001/s1/phase1" "$T/plan2" && grep -q "p001/s1/random" "$T/plan2" &&
     ok "plan: lr2 x 2: phase 1 of point 2 taken from point 1" || bad "plan (lr2): $(cat "$T/plan2")"
 
+# Options that choose the data are part of a unit's identity though the plan loads no data.
+printf 'scenario = batch\n[options]\ndata = cifar100\nseeds = 1\n[grid]\nlabels = fine,coarse\n' > "$T/labels.ini"
+$WS plan "$T/labels.ini" > "$T/plan3" 2>&1
+[ "$(grep -c '^p00' "$T/plan3")" -eq 6 ] && ! grep -q "units are the same" "$T/plan3" &&
+    ok "plan: labels x 2 (the data itself differs): nothing shared" || bad "plan (labels): $(cat "$T/plan3")"
+
 # A fresh run: the same results as each point alone, the shared units computed once.
 $WS run "$T/p1.ini" --out "$T/s" > /dev/null 2> "$T/s.err"
 same_as_alone "$T/s" phase1-epochs 1 2 3 && [ "$(recorded "$T/s")" -eq 14 ] &&
