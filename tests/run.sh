@@ -28,6 +28,7 @@ done
 run cli tests/cli/test_cli.sh "$BUILD"
 run precision tests/cli/test_precision.sh "$BUILD"
 run runner tests/cli/test_runner.sh "$BUILD"
+run share tests/cli/test_share.sh "$BUILD"
 run slurm tests/cli/test_slurm.sh "$BUILD"
 run reproduce tests/cli/test_reproduce.sh "$BUILD"
 run estimate tests/cli/test_estimate.sh "$BUILD"

@@ -10,6 +10,7 @@
 
 #include "exp/results.h"
 #include "exp/scenario.h"
+#include "exp/share.h"
 #include "exp/units.h"
 #include "io/atomic.h"
 #include "io/dir.h"
@@ -140,8 +141,8 @@ static ws_status write_run_json(ws_ctx *ctx, const ws_experiment *e, const char 
 }
 
 // One scenario run into e->opt.out through its entry in the table of scenarios (scenario.h):
-// data, units, results, hooks.
-static ws_status run_scenario(ws_ctx *ctx, const ws_experiment *e, const ws_hooks *h, ws_outcome *o) {
+// data, units, results, hooks. share: a sweep's shared work (NULL: none).
+static ws_status run_scenario(ws_ctx *ctx, const ws_experiment *e, const ws_hooks *h, ws_outcome *o, ws_share *share) {
     const char *who = ws_command_name(e->scenario);
     ws_source src, pre;
     int have_pre;
@@ -156,7 +157,7 @@ static ws_status run_scenario(ws_ctx *ctx, const ws_experiment *e, const ws_hook
     // the share is part of the configuration (a resume with another share is refused).
     if (ws_units_jobs(e, ctx->threads, &unit_threads) > 1) cJSON_AddNumberToObject(config, "unit_threads", unit_threads);
     ws_units u;
-    st = ws_units_open(&u, ctx, e, h, config, o);
+    st = ws_units_open(&u, ctx, e, h, config, o, share);
     cJSON_Delete(config);
     int opened = !st;
     if (!st && !e->nmerge) st = write_run_json(ctx, e, e->opt.out);
@@ -199,17 +200,23 @@ static ws_status run_scenario(ws_ctx *ctx, const ws_experiment *e, const ws_hook
 
 ws_status ws_experiment_plan(ws_ctx *ctx, ws_experiment *e, const ws_hooks *h) {
     if (!e->sweep) {
-        ws_units_plan(e, h);
+        ws_units_plan(e, h, NULL);
         return WS_OK;
     }
-    for (int p = 0; p < ws_experiment_npoints(e); p++) {
+    ws_share share;
+    ws_status st = ws_share_plan(ctx, e, &share);
+    for (int p = 0; p < ws_experiment_npoints(e) && !st; p++) {
         ws_experiment *pe;
-        ws_status st = ws_experiment_point(ctx, e, p, &pe);
-        if (st) return st;
-        ws_units_plan(pe, h);
+        if ((st = ws_experiment_point(ctx, e, p, &pe))) break;
+        ws_units_plan(pe, h, &share);
         ws_experiment_free(pe);
     }
-    return WS_OK;
+    if (!st && share.nshared)
+        ws_hooks_note(h, "sweep", "%d of %d units are the same as an earlier point's (same resolved settings that can "
+                                  "change them) and are not listed: their records are taken from it",
+                      share.nshared, share.total);
+    ws_share_free(&share);
+    return st;
 }
 
 static ws_status run_sweep(ws_ctx *ctx, ws_experiment *e, const ws_hooks *h, ws_outcome *o);
@@ -219,7 +226,7 @@ ws_status ws_experiment_run(ws_ctx *ctx, ws_experiment *e, const ws_hooks *h, ws
     ws_status st = ws_experiment_ctx(ctx, &e->opt);
     if (st) return st;
     if (e->opt.plan) return ws_experiment_plan(ctx, e, h);
-    return e->sweep ? run_sweep(ctx, e, h, o) : run_scenario(ctx, e, h, o);
+    return e->sweep ? run_sweep(ctx, e, h, o) : run_scenario(ctx, e, h, o, NULL);
 }
 
 // ---- sweeps ------------------------------------------------------------------------------------
@@ -345,6 +352,11 @@ static ws_status run_sweep(ws_ctx *ctx, ws_experiment *e, const ws_hooks *h, ws_
         goto done;
     }
     int nentries = 0, missing = 0;
+    ws_share share;
+    if ((st = ws_share_plan(ctx, e, &share))) {
+        free(entries);
+        goto done;
+    }
     for (int p = 0; p < npoints && !st; p++) {
         ws_experiment *pe;
         if ((st = ws_experiment_point(ctx, e, p, &pe))) break;
@@ -352,7 +364,7 @@ static ws_status run_sweep(ws_ctx *ctx, ws_experiment *e, const ws_hooks *h, ws_
         ws_outcome po;
         memset(&po, 0, sizeof po);
         if ((st = ws_dir_make(ctx, pe->opt.out)) || (st = ws_experiment_ctx(ctx, &pe->opt)) ||
-            (st = run_scenario(ctx, pe, h, &po))) {
+            (st = run_scenario(ctx, pe, h, &po, &share))) {
             ws_fail_prefix(ctx, st, "point %d (%s): ", p + 1, pe->params);
         } else if (po.all_diverged) {
             ws_hooks_note(h, "sweep", "point %d (%s) has no results: every seed had a diverged unit (%s/table.txt)", p + 1,
@@ -372,7 +384,10 @@ static ws_status run_sweep(ws_ctx *ctx, ws_experiment *e, const ws_hooks *h, ws_
                 snprintf(entries[nentries].params, sizeof entries[0].params, "%s", pe->params);
             }
         }
-        o->ran += po.ran, o->skipped += po.skipped, o->partial += po.partial;
+        if (!st && po.shared && !e->nmerge)
+            ws_hooks_note(h, "sweep", "point %d (%s): %d unit%s taken from earlier points (the same resolved settings)",
+                          p + 1, pe->params, po.shared, po.shared == 1 ? "" : "s");
+        o->ran += po.ran, o->skipped += po.skipped, o->partial += po.partial, o->shared += po.shared;
         ws_experiment_free(pe);
     }
     // A shard's or a unit's part is done; the reduction waits for the merge.
@@ -384,6 +399,7 @@ static ws_status run_sweep(ws_ctx *ctx, ws_experiment *e, const ws_hooks *h, ws_
         if (!st && h && h->sweep) st = h->sweep(h->user, ctx, &sr);
     }
     free(entries);
+    ws_share_free(&share);
 done:
     ws_dir_unlock(shardfd);
     ws_dir_unlock(lockfd);

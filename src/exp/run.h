@@ -72,6 +72,7 @@ typedef struct {
     int complete;                  // every unit has finished: the results are assembled and written
     int results;                   // seeds with results (a sweep: points with results)
     int all_diverged;              // complete, but every seed had a diverged unit (no results)
+    int shared;                    // units whose record an earlier sweep point computed (exp/share.h)
 } ws_outcome;
 
 // Run the experiment (checked: ws_experiment_check) into e->opt.out: a scenario or a sweep,

@@ -345,11 +345,15 @@ ws_status ws_runner_append(ws_runner *r, const char *id, cJSON *rec) {
     return st;
 }
 
-void ws_runner_ckpt(const ws_runner *r, const char *id, int round, char *buf, size_t cap) {
+void ws_runner_ckpt_in(const char *dir, const char *id, int round, char *buf, size_t cap) {
     char file[200];
     ws_learner_file_name(id, file, sizeof file); // "s1/warm" -> a file name
-    if (round >= 0) snprintf(buf, cap, "%s/units/checkpoints/%s.round-%d.safetensors", r->o.dir, file, round);
-    else snprintf(buf, cap, "%s/units/checkpoints/%s.safetensors", r->o.dir, file);
+    if (round >= 0) snprintf(buf, cap, "%s/units/checkpoints/%s.round-%d.safetensors", dir, file, round);
+    else snprintf(buf, cap, "%s/units/checkpoints/%s.safetensors", dir, file);
+}
+
+void ws_runner_ckpt(const ws_runner *r, const char *id, int round, char *buf, size_t cap) {
+    ws_runner_ckpt_in(r->o.dir, id, round, buf, cap);
 }
 
 void ws_runner_ckpt_prune(const ws_runner *r, const char *id, int keep) {

@@ -80,6 +80,8 @@ int ws_runner_last_round(const ws_runner *r, const char *id);
 ws_status ws_runner_append(ws_runner *r, const char *id, cJSON *rec);
 // A unit's checkpoint path: after round `round` of a chain, or (round < 0) its only one.
 void ws_runner_ckpt(const ws_runner *r, const char *id, int round, char *buf, size_t cap);
+// The same in results folder dir.
+void ws_runner_ckpt_in(const char *dir, const char *id, int round, char *buf, size_t cap);
 // Remove a chain's checkpoints other than round `keep` (-2: all).
 void ws_runner_ckpt_prune(const ws_runner *r, const char *id, int keep);
 // Read the records of every file of the folder (and of the merged folders) for assembling.

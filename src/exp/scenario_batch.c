@@ -54,7 +54,7 @@ static ws_status batch_group(ws_units *u, void *arg, int i, ws_unit_id *ids, int
     ws_batch_seed_result info;
     ws_batch_seed_info(b, &info);
     char ckpt[1400];
-    ws_runner_ckpt(u->run, ids[0], -1, ckpt, sizeof ckpt);
+    ws_units_ckpt(u, k0, ids[0], -1, ckpt, sizeof ckpt);
     int p1 = 0;
     if (ws_units_todo(u, k0, ids[0])) {
         ws_run_result r;

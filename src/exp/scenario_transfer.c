@@ -38,7 +38,7 @@ static ws_status transfer_group(ws_units *u, void *arg, int i, ws_unit_id *ids, 
     ws_status st = ws_transfer_seed_open(ctx, cfg, ta->a, ta->b, i, &t);
     if (st) return st;
     char ckpt[1400];
-    ws_runner_ckpt(u->run, ids[0], -1, ckpt, sizeof ckpt);
+    ws_units_ckpt(u, k0, ids[0], -1, ckpt, sizeof ckpt);
     int pre = 0;
     if (ws_units_todo(u, k0, ids[0])) {
         ws_run_result r;

@@ -9,6 +9,7 @@
 
 #include "exp/results.h"
 #include "exp/scenario.h"
+#include "exp/share.h"
 #include "io/dir.h"
 
 
@@ -56,7 +57,7 @@ static void plan_opts(const ws_experiment *e, ws_run_opts *o) {
     o->group_units = ws_scenario_of(e->scenario)->independent ? 1 : ws_units_group(e);
 }
 
-void ws_units_plan(const ws_experiment *e, const ws_hooks *h) {
+void ws_units_plan(const ws_experiment *e, const ws_hooks *h, const ws_share *share) {
     ws_unit_id *ids = plan_ids(NULL, e);
     if (!ids) return;
     ws_run_opts o;
@@ -69,6 +70,7 @@ void ws_units_plan(const ws_experiment *e, const ws_hooks *h) {
         snprintf(full, sizeof full, "%s%s", e->prefix, ids[k]);
         if (e->opt.unit[0] && strcmp(e->opt.unit, full)) continue;
         if (e->opt.shard[0] && !ws_unit_in_shard(&o, k)) continue;
+        if (!e->opt.unit[0] && ws_share_source(share, e->point, k) >= 0) continue; // computed at an earlier point
         if (h && h->plan) h->plan(h->user, full);
     }
     free(ids);
@@ -76,10 +78,56 @@ void ws_units_plan(const ws_experiment *e, const ws_hooks *h) {
 
 // ---- opening ----------------------------------------------------------------------------------
 
+// This point's units that an earlier point computed: its record, where that point has one,
+// taken in memory under this point's id (not written: a resume, a shard or a merge takes it again).
+static ws_status take_shared(ws_units *u) {
+    const ws_share *s = u->share;
+    ws_unit_id *ids = plan_ids(u->ctx, u->e);
+    if (!ids) return WS_ERR_NOMEM;
+    for (int k = 0; k < u->nunits; k++) {
+        const int t = ws_share_source(s, u->e->point, k);
+        if (t < 0 || !s->recs[t] || ws_runner_finished(u->run, ids[k])) continue;
+        cJSON *rec = cJSON_Duplicate(s->recs[t], 1);
+        if (!rec) return free(ids), ws_fail(u->ctx, WS_ERR_NOMEM, "out of memory");
+        cJSON_ReplaceItemInObjectCaseSensitive(rec, "unit", cJSON_CreateString(ids[k]));
+        cJSON_AddItemToArray(u->run->recs, rec);
+        u->o->shared++;
+    }
+    free(ids);
+    return WS_OK;
+}
+
+// At the close: this point's finishing records that later points take.
+static void keep_shared(ws_units *u) {
+    ws_share *s = u->share;
+    const int p = u->e->point;
+    if (!s || p < 0 || p >= s->npoints) return;
+    ws_unit_id *ids = plan_ids(NULL, u->e);
+    if (!ids) return;
+    for (int t = s->first[p + 1]; t < s->total; t++) {
+        const int c = s->canon[t], k = c - s->first[p];
+        if (c == t || c < s->first[p] || c >= s->first[p + 1] || s->recs[c] || k >= u->nunits) continue;
+        const cJSON *rec = ws_runner_finished(u->run, ids[k]);
+        if (rec) s->recs[c] = cJSON_Duplicate(rec, 1);
+    }
+    free(ids);
+}
+
+void ws_units_ckpt(const ws_units *u, int k, const char *id, int round, char *buf, size_t cap) {
+    const int t = ws_share_source(u->share, u->e->point, k);
+    if (t < 0) {
+        ws_runner_ckpt(u->run, id, round, buf, cap);
+        return;
+    }
+    int q = 0;
+    while (q + 1 < u->share->npoints && u->share->first[q + 1] <= t) q++;
+    ws_runner_ckpt_in(u->share->dirs[q], id, round, buf, cap);
+}
+
 ws_status ws_units_open(ws_units *u, ws_ctx *ctx, const ws_experiment *e, const ws_hooks *h, const cJSON *config,
-                        ws_outcome *o) {
+                        ws_outcome *o, ws_share *share) {
     memset(u, 0, sizeof *u);
-    u->ctx = ctx, u->e = e, u->h = h, u->o = o, u->who = ws_command_name(e->scenario);
+    u->ctx = ctx, u->e = e, u->h = h, u->o = o, u->who = ws_command_name(e->scenario), u->share = share;
     u->run = &u->runner;
     u->nunits = ws_units_count(e);
     ws_run_opts ro;
@@ -90,15 +138,25 @@ ws_status ws_units_open(ws_units *u, ws_ctx *ctx, const ws_experiment *e, const 
     o->whole = e->nmerge || (!e->opt.shard[0] && !e->opt.unit[0]);
     if ((st = ws_dir_make(ctx, e->opt.out)) || (st = ws_runner_open(ctx, u->run, &ro, config))) return st;
     if (!e->opt.resume && o->whole && !e->nmerge) ws_results_remove(e->opt.out); // a fresh run: the last one's results go
-    return WS_OK;
+    return share ? take_shared(u) : WS_OK;
 }
 
-void ws_units_close(ws_units *u) { ws_runner_close(u->run); }
+void ws_units_close(ws_units *u) {
+    keep_shared(u);
+    ws_runner_close(u->run);
+}
 
 // ---- records ------------------------------------------------------------------------------------
 
+// Is unit k (id) this process's? One an earlier sweep point computes is no one's (its record
+// is taken), unless --unit names it.
+static int unit_mine(const ws_units *u, int k, const char *id) {
+    if (ws_share_source(u->share, u->e->point, k) >= 0 && !u->run->o.unit) return 0;
+    return ws_runner_mine(u->run, k, id);
+}
+
 int ws_units_todo(const ws_units *u, int k, const char *id) {
-    return ws_runner_mine(u->run, k, id) && !ws_runner_finished(u->run, id);
+    return unit_mine(u, k, id) && !ws_runner_finished(u->run, id);
 }
 
 int ws_units_is_done(const cJSON *rec) {
@@ -194,7 +252,7 @@ ws_status ws_units_frame(ws_units *u, ws_group_fn run, ws_take_fn take, void *ar
     if (!ids) return WS_ERR_NOMEM;
     ws_status st = WS_OK;
     for (int k = 0; k < total; k++) {
-        const int mine = ws_runner_mine(u->run, k, ids[k]);
+        const int mine = unit_mine(u, k, ids[k]);
         u->mine += mine;
         u->finished += mine && ws_runner_finished(u->run, ids[k]);
     }

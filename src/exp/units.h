@@ -27,6 +27,7 @@ typedef struct ws_units {
     // under its lock. Serial: parent and lock NULL.
     struct ws_units *parent;
     pthread_mutex_t *lock;
+    struct ws_share *share;      // a sweep's shared work (exp/share.h), else NULL
 } ws_units;
 
 // A unit's id within its experiment: "s1/phase1", "s1/warm", "s1/10pct/warm".
@@ -40,12 +41,20 @@ int ws_units_count(const ws_experiment *e);
 
 // Open the run in e->opt.out for `config` (the folder made, locked, its configuration
 // checked or written; a fresh whole run removes the last run's results).
+// share: a sweep's shared work (NULL: none): this point's units that an earlier point computed
+// take its record (o->shared counts them), and, at the close, this point's records that later
+// points take are kept in it.
 ws_status ws_units_open(ws_units *u, ws_ctx *ctx, const ws_experiment *e, const ws_hooks *h, const cJSON *config,
-                        ws_outcome *o);
+                        ws_outcome *o, struct ws_share *share);
 void ws_units_close(ws_units *u);
 
-// The plan: every unit id through h->plan (those of --shard / --unit only, where given).
-void ws_units_plan(const ws_experiment *e, const ws_hooks *h);
+// The plan: every unit id through h->plan (those of --shard / --unit only, where given; with
+// share, not those an earlier point computes).
+void ws_units_plan(const ws_experiment *e, const ws_hooks *h, const struct ws_share *share);
+
+// The checkpoint of unit k (id) of this point: the runner's, or, for a unit an earlier point
+// computes, that point's (ws_runner_ckpt).
+void ws_units_ckpt(const ws_units *u, int k, const char *id, int round, char *buf, size_t cap);
 
 // The frame every scenario's units run in (each scenario's own file, scenario_*.c, gives the
 // two functions): run the groups (seeds) that have units of this process left -- group(u,
