@@ -20,6 +20,17 @@ void ws_ctx_init(ws_ctx *ctx, int threads) {
     omp_set_num_threads(threads);
 }
 
+void ws_ctx_derive(ws_ctx *ctx, const ws_ctx *parent, int threads) {
+    *ctx = *parent;
+    ctx->backend_state = NULL; // created on first use, by this thread's calls
+    ctx->backend_state_free = NULL;
+    ctx->fault = WS_OK;
+    ctx->err[0] = 0;
+    if (threads <= 0) threads = omp_get_num_procs();
+    ctx->threads = threads;
+    omp_set_num_threads(threads);
+}
+
 void ws_ctx_release(ws_ctx *ctx) {
     if (ctx->backend_state && ctx->backend_state_free) ctx->backend_state_free(ctx->backend_state);
     ctx->backend_state = NULL;

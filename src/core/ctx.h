@@ -58,6 +58,11 @@ typedef struct ws_ctx {
 // oversubscribe the cores.
 void ws_ctx_init(ws_ctx *ctx, int threads);
 
+// A context for another thread (a job of --jobs): the parent's settings (backend, convolution
+// algorithm, precision and whatever else it chooses), `threads` threads (set for the calling
+// thread, as ws_ctx_init does), and a backend state and last error of its own.
+void ws_ctx_derive(ws_ctx *ctx, const ws_ctx *parent, int threads);
+
 // Free the backend's state (a no-op when there is none); the context may be
 // used again afterwards (the state is rebuilt on demand).
 void ws_ctx_release(ws_ctx *ctx);

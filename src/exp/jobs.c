@@ -119,9 +119,7 @@ static void failed(pool *p, ws_status st, const ws_ctx *ctx) {
 static void *job(void *arg) {
     pool *p = arg;
     ws_ctx ctx;
-    ws_ctx_init(&ctx, p->threads); // OpenMP's thread count is per thread: this job's
-    ctx.backend = p->u->ctx->backend;
-    ctx.conv_algo = p->u->ctx->conv_algo;
+    ws_ctx_derive(&ctx, p->u->ctx, p->threads); // OpenMP's thread count is per thread: this job's
     ws_units frame = *p->u;
     frame.ctx = &ctx, frame.h = &p->hooks, frame.parent = p->u;
     for (int i; (i = claim(p)) >= 0;) {

@@ -26,6 +26,15 @@ if grep -qw avx512_bf16 /proc/cpuinfo; then
         && ok "bf16: same seed and threads, the same results to the bit" || bad "bf16 runs differ"
     a=$(grep -o '"test_loss":[0-9.e-]*' "$T/f/batch.jsonl" | head -1) b=$(grep -o '"test_loss":[0-9.e-]*' "$T/b1/batch.jsonl" | head -1)
     [ -n "$a" ] && [ "$a" != "$b" ] && ok "bf16 changes the arithmetic (fp32 $a, bf16 $b)" || bad "bf16 = fp32 ($a, $b)"
+    # Each job of --jobs runs in the precision asked for: 2 seeds on 1 thread each equal a serial
+    # one-thread bf16 run (and not an fp32 one).
+    "$WS" batch --subset 1500 --hidden 32 --epochs 2 --seeds 2 --precision bf16 --threads 1 --out "$T/j1" --quiet >/dev/null 2>&1
+    "$WS" batch --subset 1500 --hidden 32 --epochs 2 --seeds 2 --precision bf16 --threads 2 --jobs 2 --out "$T/j2" --quiet \
+        >/dev/null 2>&1
+    [ -s "$T/j1/batch.jsonl" ] && [ "$(STRIP_KEYS="threads unit_threads" strip_file "$T/j1/batch.jsonl")" = \
+        "$(STRIP_KEYS="threads unit_threads" strip_file "$T/j2/batch.jsonl")" ] \
+        && ok "bf16 under --jobs 2: each job in bf16, equal to the serial one-thread bf16 run" \
+        || bad "bf16 under --jobs differs from the serial run"
 else
     err1 "$WS" batch --precision bf16 --out "$T/x" && grep -qF "AVX512_BF16" "$T/err" \
         && ok "no AVX512_BF16: bf16 refused ($(cat "$T/err"))" || bad "bf16 without AVX512_BF16: $(cat "$T/err")"
