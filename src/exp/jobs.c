@@ -182,6 +182,5 @@ ws_status ws_units_run_groups(ws_units *u, ws_group_fn group, void *arg, ws_unit
     pthread_mutex_destroy(&counts);
     pthread_mutex_destroy(&p.mu);
     pthread_mutex_destroy(&sh.mu);
-    if (p.st && p.err[0]) snprintf(u->ctx->err, sizeof u->ctx->err, "%s", p.err);
-    return p.st;
+    return p.st && p.err[0] ? ws_fail(u->ctx, p.st, "%s", p.err) : p.st; // the failing job's message
 }
