@@ -57,3 +57,20 @@ def test_an_exception_in_progress_stops_like_ctrl_c(tmp_path, fashion_mnist):
         experiment("online", tmp_path / "parts").run(progress=stop_at_1, quiet=True)
     resumed = experiment("online", tmp_path / "parts").run(progress=False, quiet=True, resume=True)
     assert_same_results(whole.frame(), resumed.frame())
+
+
+def test_sigint_under_jobs(tmp_path, fashion_mnist):
+    """Two seeds at once (jobs=2, a thread each): the calling thread runs one of them, so Python's
+    handler runs between its units and the run stops; resumed, it equals the serial one-thread
+    run (each unit on one thread either way)."""
+    opts = dict(ONLINE, seeds=4)
+    whole = warmstart.Experiment("online", out=tmp_path / "whole", learners=LEARNERS, **opts).run(progress=False,
+                                                                                                  quiet=True)
+    jobs = dict(opts, threads=2, jobs=2)
+    with pytest.raises(KeyboardInterrupt):
+        warmstart.Experiment("online", out=tmp_path / "parts", learners=LEARNERS, **jobs).run(progress=sigint_at(1),
+                                                                                             quiet=True)
+    resumed = warmstart.Experiment("online", out=tmp_path / "parts", learners=LEARNERS, **jobs).run(
+        progress=False, quiet=True, resume=True)
+    assert resumed.complete
+    assert_same_results(whole.frame(), resumed.frame())

@@ -9,6 +9,7 @@
 // records in seed order afterwards, as before. The library's own kernels call BLAS only inside
 // their parallel regions, single-threaded (ops/cpu.c), so jobs never share OpenBLAS's pool.
 #define _POSIX_C_SOURCE 200809L
+#include <omp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -171,12 +172,14 @@ ws_status ws_units_run_groups(ws_units *u, ws_group_fn group, void *arg, ws_unit
     pthread_mutex_init(&counts, NULL);
     p.hooks = serialised(&sh, u->h);
     u->lock = &counts;
+    // jobs - 1 threads, and the calling thread is a job too: a binding's signal handlers (Python's
+    // Ctrl-C) run in it between its units, and its OpenMP thread count is put back afterwards.
     pthread_t t[256];
     int started = 0;
-    if (jobs < 1) jobs = 1;
-    for (; started < jobs; started++)
-        if (pthread_create(&t[started], NULL, job, &p)) break;
-    if (!started) job(&p); // no thread could start: this one does the work
+    while (started < jobs - 1 && !pthread_create(&t[started], NULL, job, &p)) started++;
+    const int caller_threads = omp_get_max_threads();
+    job(&p);
+    omp_set_num_threads(caller_threads);
     for (int k = 0; k < started; k++) pthread_join(t[k], NULL);
     u->lock = NULL;
     pthread_mutex_destroy(&counts);
