@@ -20,7 +20,6 @@ from ._native import ffi, lib, text
 
 #: The hooks a remedy may define, in the order a chain meets them.
 HOOKS = ("start", "begin", "after_backward", "after_update", "end")
-_PARAM_SIZE = ffi.sizeof("warmstart_param")
 
 
 def _address(p) -> int:
