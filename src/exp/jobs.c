@@ -11,6 +11,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <omp.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -132,9 +133,18 @@ static void *job(void *arg) {
     return NULL;
 }
 
+// A model big enough to keep every core busy runs one unit at a time, on all the threads. Measured
+// on 2 Zen 5 cores (bench/RESULTS.md, "Units at once"): two one-thread ResNet-18 runs at once
+// took 0.79-0.89 of the time of the same two one after the other on two threads at width 8 (the
+// CPU scale's), 0.90-0.96 at the paper's 16. The line is drawn at 16: below it the cores are
+// idle a fifth of the time; from it up the gain is within the noise, for twice the memory.
+static bool runs_alone(const ws_setup *s) {
+    return s->model == WS_MODEL_RESNET18 && s->width >= 16;
+}
+
 int ws_units_jobs(const ws_experiment *e, int threads, int *unit_threads) {
     int jobs = e->opt.jobs < 1 ? 1 : e->opt.jobs;
-    if (ws_experiment_setup(e)->model == WS_MODEL_RESNET18) jobs = 1;
+    if (runs_alone(ws_experiment_setup(e))) jobs = 1;
     if (jobs > threads) jobs = threads > 0 ? threads : 1;
     if (unit_threads) *unit_threads = threads / jobs > 0 ? threads / jobs : 1;
     return jobs;

@@ -198,8 +198,8 @@ static const ws_option_def OPTIONS[] = {
      WS_CMD_SCENARIOS, 1, STR(shard)},
     {"unit", WS_ARG_STRING, "ID", "run this unit only (ids: --plan)", 0, 0, WS_CMD_SCENARIOS, 1, STR(unit)},
     {"jobs", WS_ARG_INT, "N",
-     "run up to N groups of units (a seed's) at once, each on threads/N threads (default 1; ResNet-18: always 1, "
-     "its convolutions use every core); the results equal a serial run with threads/N threads",
+     "run up to N groups of units (a seed's) at once, each on threads/N threads (default 1; ResNet-18 of width 16 "
+     "and up: always 1, its convolutions use every core); the results equal a serial run with threads/N threads",
      1, 256, WS_CMD_SCENARIOS, 1, VAL(jobs)},
     {"plan", WS_ARG_FLAG, NULL, "list the units, one id a line, and exit", 0, 0, WS_CMD_SCENARIOS, 1, VAL(plan)},
     {"query", WS_ARG_STRING, "Q", "active: margin (default) | random (the control)", 0, 0, WS_CMD_ACTIVE, 0, STR(query)},
