@@ -125,12 +125,49 @@ $WS merge "$T/sep1" "$T/sep2" "$T/sep3" --out "$T/sepm" > /dev/null 2>&1
 same_as_alone "$T/sepm" - 3 1 2 && ok "3 shards in separate folders, merged: the same results" ||
     bad "3 shards in separate folders"
 
+# BatchNorm (ResNet-18, 4 channels wide) with augmentation, momentum kept and the shrink-only
+# evaluation: the snapshot holds the running statistics, its end-of-run measurements (evaluation,
+# shrunk copies, the probe's train-mode passes) leave the run as it was.
+RN="--data fashion-mnist --protocol paper --opt sgd --momentum 0.9 --keep-optim --model resnet18 --width 4 --augment
+    --shrink-eval 0.5 --subset 200 --eval-subset 200 --epochs 1 --seeds 1 --threads 1 --eval-every 2"
+cat > "$T/rn.ini" <<INI
+scenario = batch
+[options]
+data = fashion-mnist
+protocol = paper
+opt = sgd
+momentum = 0.9
+keep-optim = on
+model = resnet18
+width = 4
+augment = on
+shrink-eval = 0.5
+subset = 200
+eval-subset = 200
+epochs = 1
+seeds = 1
+threads = 1
+eval-every = 2
+[grid]
+phase1-epochs = 1,2
+INI
+$WS run "$T/rn.ini" --out "$T/rn" > /dev/null 2>&1
+ok_rn=1
+for v in 1 2; do
+    $WS batch $RN --phase1-epochs $v --out "$T/alone-rn$v" > /dev/null 2>&1
+    pd=$(printf '%s/points/%03d' "$T/rn" $((v - 1)))
+    [ "$(strip_file "$pd/batch.jsonl")" = "$(strip_file "$T/alone-rn$v/batch.jsonl")" ] && [ -s "$pd/batch.jsonl" ] || ok_rn=0
+done
+[ $ok_rn = 1 ] && [ "$(recorded "$T/rn")" -eq 5 ] &&
+    ok "ResNet-18 (BatchNorm), augmentation, momentum kept, shrink-only evaluation: each point equals it run alone" ||
+    bad "ResNet-18: $(recorded "$T/rn") recorded; $(cat "$T/rn.ini")"
+
 # Negative controls. Another phase-1 setting varies too (batch): snapshots only between points
 # of one batch size, each point still equal to it alone.
 ini "$T/b.ini" -- "phase1-epochs = 1,2" "batch = 32,64"
 $WS plan "$T/b.ini" > /dev/null 2> "$T/b.plan"
-grep -q "4 of them are snapshots" "$T/b.plan" &&
-    ok "phase1-epochs x batch: 4 snapshots (2 a seed: within each batch size, none across)" ||
+grep -q "8 of 24 units are the same" "$T/b.plan" && grep -q "4 of them are snapshots" "$T/b.plan" &&
+    ok "phase1-epochs x batch: 8 units shared, 4 of them snapshots (2 a seed: within each batch size, none across)" ||
     bad "phase1-epochs x batch: $(cat "$T/b.plan")"
 $WS run "$T/b.ini" --out "$T/b" > /dev/null 2>&1
 ok_b=1
