@@ -69,17 +69,57 @@ typedef struct {
     const float *w0;
 } inside_at_end;
 
+// A phase 1 trained along to its longest count, its snapshots taken on the way (exp/share.h):
+// the counts (ascending, the last the run's own), the callback, and how many it has had.
+typedef struct along {
+    ws_batch_seed *b;
+    const int *epochs;
+    int n, done;
+    ws_batch_at_fn at;
+    void *user;
+} along;
+static ws_status at_snapshot(void *user, ws_model *m, const ws_optim *opt, ws_train_result *train);
+
+// A trained run's end: the model the learner gives evaluated (Hare & Tortoise: the tortoise,
+// else the trained one), shrunk too when asked (nshrink; scratch: the model's size, or NULL),
+// and measured inside. The model is left as it was found.
+static ws_status finish_run(ws_ctx *ctx, const ws_batch_config *cfg, const ws_split *s, const ws_norm *norm,
+                            ws_model *m, ws_learner_state *ls, float *scratch, inside_at_end at_end, ws_run_result *out) {
+    ws_model *judged = ls ? ws_learner_eval_model(ls, m) : m;
+    ws_status st = ws_evaluate(ctx, judged, s->eval_ds, norm, s->eval, s->n_eval, cfg->base.eval_batch, &out->test_acc,
+                               &out->test_loss);
+    float *own = NULL;
+    if (!st && cfg->nshrink && !scratch && !(scratch = own = ws_alloc(ctx, sizeof(float) * (size_t)m->nweights)))
+        st = WS_ERR_NOMEM;
+    if (!st && cfg->nshrink) {
+        ws_shrink_curve *c = &out->shrink;
+        const size_t bytes = sizeof(double) * (size_t)cfg->nshrink;
+        if (!(c->lambda = malloc(bytes)) || !(c->test_acc = malloc(bytes)) || !(c->test_loss = malloc(bytes)))
+            st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the shrink-only evaluation");
+        else {
+            memcpy(c->lambda, cfg->shrink_lambda, bytes);
+            c->n = cfg->nshrink;
+            st = ws_shrink_eval(ctx, m, s->eval_ds, norm, s->eval, s->n_eval, cfg->base.eval_batch, c->lambda, c->n,
+                                scratch, c->test_acc, c->test_loss);
+        }
+    }
+    ws_free(own);
+    if (!st) st = ws_probe_measure(ctx, m, at_end.w0, at_end.probe, &out->inside);
+    return st;
+}
+
 // Train `m` with `opt` on idx by the setup's stopping rule (fixed_epochs > 0: exactly that
-// many instead; with the learner's hooks when given; gradient norms measured when gp is given)
-// and evaluate it, shrunk too when asked (nshrink), and measure it inside.
+// many instead; with the learner's hooks when given; gradient norms measured when gp is given;
+// snapshots taken along it when snaps is given) and finish the run (finish_run).
 static ws_status train_and_eval(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, const ws_split *s,
                                 const ws_norm *norm, ws_model *m, ws_optim *opt, const int32_t *idx, int64_t n,
                                 int batch, int fixed_epochs, ws_learner_state *ls, uint64_t seed, uint64_t order_stream,
-                                epoch_relay *rl, grad_probe *gp, inside_at_end at_end, ws_run_result *out) {
+                                epoch_relay *rl, grad_probe *gp, along *snaps, inside_at_end at_end, ws_run_result *out) {
     ws_train_config tc = ws_setup_train_config(&cfg->base, batch, s);
     if (fixed_epochs > 0) // --phase1-epochs: a warm start taken after exactly that many epochs
         tc.epochs = fixed_epochs, tc.max_epochs = 0, tc.plateau = 0;
     if (ls) ws_learner_hooks(ls, &tc);
+    if (snaps) tc.snap_at = snaps->epochs, tc.nsnap = snaps->n - 1, tc.snap = at_snapshot, tc.snap_user = snaps;
     out->learner = rl->learner;
     float *scratch = NULL;
     if ((gp || cfg->nshrink) && !(scratch = ws_alloc(ctx, sizeof(float) * (size_t)m->nweights))) return WS_ERR_NOMEM;
@@ -94,24 +134,8 @@ static ws_status train_and_eval(ws_ctx *ctx, const ws_batch_config *cfg, const w
         ws_free(scratch);
         return ws_fail_prefix(ctx, st, "seed %llu, %s: ", (unsigned long long)seed, rl->learner);
     }
-    // The model the learner gives to evaluate (Hare & Tortoise: the tortoise), else the trained one.
-    ws_model *judged = ls ? ws_learner_eval_model(ls, m) : m;
-    st = ws_evaluate(ctx, judged, s->eval_ds, norm, s->eval, s->n_eval, cfg->base.eval_batch, &out->test_acc,
-                     &out->test_loss);
-    if (!st && cfg->nshrink) {
-        ws_shrink_curve *c = &out->shrink;
-        const size_t bytes = sizeof(double) * (size_t)cfg->nshrink;
-        if (!(c->lambda = malloc(bytes)) || !(c->test_acc = malloc(bytes)) || !(c->test_loss = malloc(bytes)))
-            st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the shrink-only evaluation");
-        else {
-            memcpy(c->lambda, cfg->shrink_lambda, bytes);
-            c->n = cfg->nshrink;
-            st = ws_shrink_eval(ctx, m, s->eval_ds, norm, s->eval, s->n_eval, cfg->base.eval_batch, c->lambda, c->n,
-                                scratch, c->test_acc, c->test_loss);
-        }
-    }
+    st = finish_run(ctx, cfg, s, norm, m, ls, scratch, at_end, out);
     ws_free(scratch);
-    if (!st) st = ws_probe_measure(ctx, m, at_end.w0, at_end.probe, &out->inside);
     return st;
 }
 
@@ -191,7 +215,7 @@ static ws_status run_learner(ws_ctx *ctx, const ws_batch_config *cfg, const ws_s
         }
         if ((st = ws_learner_begin(&ls, m, &phase1)) || (st = ws_learner_optimizer(&ls, &cfg->base.opt, &o1)) ||
             (st = train_and_eval(ctx, cfg, src, &bs->s, &out->norm, m, o1, bs->first, bs->n_first, cfg->base.batch,
-                                 cfg->phase1_epochs, &ls, seed, 1, rl, NULL, (inside_at_end){probe, first_init},
+                                 cfg->phase1_epochs, &ls, seed, 1, rl, NULL, NULL, (inside_at_end){probe, first_init},
                                  run->own_phase1)))
             goto done;
         run->own_phase1->learner = "phase1";
@@ -227,7 +251,7 @@ static ws_status run_learner(ws_ctx *ctx, const ws_batch_config *cfg, const ws_s
                      .n_old = bs->n_first < cap ? bs->n_first : cap, .new_idx = bs->first + bs->n_first,
                      .n_new = n_new < cap ? n_new : cap};
     st = train_and_eval(ctx, cfg, src, s, &out->norm, m, opt, s->pool, s->n_pool, batch2, 0, &ls, seed, 2, rl,
-                        cfg->grad_every > 0 ? &gp : NULL, (inside_at_end){probe, fresh ? fresh : first_init}, run);
+                        cfg->grad_every > 0 ? &gp : NULL, NULL, (inside_at_end){probe, fresh ? fresh : first_init}, run);
     ws_free(fresh);
     if (st) goto done;
     run->units_replaced = ls.replaced;
@@ -295,24 +319,69 @@ fail:
 
 void ws_batch_seed_info(const ws_batch_seed *b, ws_batch_seed_result *info) { *info = b->info; }
 
-ws_status ws_batch_seed_phase1(ws_batch_seed *b, ws_run_epoch_fn on_epoch, void *user, ws_run_result *out) {
+// Phase 1 from its start: trained to `epochs` (0: by the setup's stopping rule), with snapshots
+// along it when snaps is given, saved with --save.
+static ws_status phase1_run(ws_batch_seed *b, int epochs, along *snaps, ws_run_epoch_fn on_epoch, void *user,
+                            ws_run_result *out) {
     ws_ctx *ctx = b->ctx;
     const ws_batch_config *cfg = b->cfg;
     const uint64_t seed = b->info.seed;
     epoch_relay rl = {on_epoch, user, seed, "phase1"};
     ws_status st;
     memset(out, 0, sizeof *out);
+    b->phase1_ready = 0;
     if ((st = start_phase1(ctx, cfg, seed, b->first))) return st;
     memcpy(b->first_init, b->first->w, sizeof(float) * (size_t)b->first->nweights);
     ws_optim_reset(&b->opt1);
-    const int e1 = cfg->phase1_epochs;
     if ((st = train_and_eval(ctx, cfg, b->src, &b->s.s, &b->info.norm, b->first, &b->opt1, b->s.first, b->s.n_first,
-                             cfg->base.batch, e1, NULL, seed, 1, &rl, NULL, (inside_at_end){&b->probe, b->first_init},
-                             out)))
+                             cfg->base.batch, epochs, NULL, seed, 1, &rl, NULL, snaps,
+                             (inside_at_end){&b->probe, b->first_init}, out)))
         return st;
     if ((st = save_model(ctx, cfg, b->first, seed, "phase1"))) return st;
     b->phase1_ready = 1;
     return WS_OK;
+}
+
+ws_status ws_batch_seed_phase1(ws_batch_seed *b, ws_run_epoch_fn on_epoch, void *user, ws_run_result *out) {
+    return phase1_run(b, b->cfg->phase1_epochs, NULL, on_epoch, user, out);
+}
+
+// A snapshot along phase 1 (train.h's ws_snapshot_fn): the run finished as one of exactly that
+// many epochs would be (evaluated, measured, saved with --save), the seed ready to be saved as
+// that phase 1, then given to the caller.
+static ws_status at_snapshot(void *user, ws_model *m, const ws_optim *opt, ws_train_result *train) {
+    (void)opt; // the seed's own (b->opt1), which ws_batch_seed_save_phase1 reads
+    along *a = user;
+    ws_batch_seed *b = a->b;
+    ws_run_result run = {.learner = "phase1", .train = *train};
+    ws_status st = finish_run(b->ctx, b->cfg, &b->s.s, &b->info.norm, m, NULL, NULL,
+                              (inside_at_end){&b->probe, b->first_init}, &run);
+    if (!st) st = save_model(b->ctx, b->cfg, m, b->info.seed, "phase1");
+    b->phase1_ready = !st;
+    if (!st) st = a->at(a->user, b, a->epochs[a->done], WS_OK, &run);
+    b->phase1_ready = 0; // the training goes on
+    a->done++;
+    ws_run_result_free(&run);
+    return st;
+}
+
+ws_status ws_batch_seed_phase1_along(ws_batch_seed *b, const int *epochs, int n, ws_batch_at_fn at, void *user,
+                                     ws_run_epoch_fn on_epoch, void *euser) {
+    if (n < 1 || b->cfg->phase1_epochs <= 0)
+        return ws_fail(b->ctx, WS_ERR_ARG, "phase 1 along its epochs: needs fixed-epoch phase 1 (--phase1-epochs) and "
+                                           "at least one count");
+    along a = {b, epochs, n, 0, at, user};
+    ws_run_result r;
+    ws_status st = phase1_run(b, epochs[n - 1], &a, on_epoch, euser, &r);
+    if (!st) {
+        st = at(user, b, epochs[n - 1], WS_OK, &r);
+    } else if (st == WS_ERR_NUMERIC) {
+        // Diverged at epoch d: so would every phase 1 of d epochs or more (the same first d epochs).
+        st = WS_OK;
+        for (int i = a.done; i < n && !st; i++) st = at(user, b, epochs[i], WS_ERR_NUMERIC, &r);
+    }
+    ws_run_result_free(&r);
+    return st;
 }
 
 ws_status ws_batch_seed_save_phase1(ws_batch_seed *b, const char *path) {
@@ -435,7 +504,7 @@ ws_status ws_single_run(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source
     }
     if ((st = ws_optim_create(ctx, &opt, &cfg->base.opt, m->nweights))) goto done;
     if ((st = train_and_eval(ctx, cfg, src, &s, &out->norm, m, &opt, s.pool, s.n_pool, cfg->base.batch, 0,
-                             NULL, cfg->base.seed, 1, &rl, NULL, (inside_at_end){NULL, NULL}, &out->phase1)))
+                             NULL, cfg->base.seed, 1, &rl, NULL, NULL, (inside_at_end){NULL, NULL}, &out->phase1)))
         goto done;
     if (save_path) st = ws_model_save(ctx, m, save_path);
 done:

@@ -60,6 +60,18 @@ void ws_batch_seed_close(ws_batch_seed *b);
 // The seed's facts (seed, pool / first / evaluation sizes, normalisation; no runs).
 void ws_batch_seed_info(const ws_batch_seed *b, ws_batch_seed_result *info);
 ws_status ws_batch_seed_phase1(ws_batch_seed *b, ws_run_epoch_fn on_epoch, void *user, ws_run_result *out);
+// Fixed-epoch phase 1 (--phase1-epochs) trained once to the last of epochs[0..n) (ascending,
+// distinct), `at` called at each count E with the seed as a phase 1 of exactly E epochs leaves
+// it: `run` its record (epoch log, steps, evaluation, measurements; the caller's to read, not
+// to keep) and the seed ready for ws_batch_seed_save_phase1 (model, BatchNorm buffers,
+// initialisation, optimizer state). Every epoch draws from streams named by its number, so
+// each is bit for bit the phase 1 the seed's configuration with --phase1-epochs E trains
+// (exp/share.h: a sweep over the count). A phase 1 that diverges at epoch d: `at` with st
+// WS_ERR_NUMERIC (run->train.diverged_epoch d, the reason in the context) for every E >= d.
+// After it, the seed holds the last count's phase 1.
+typedef ws_status (*ws_batch_at_fn)(void *user, ws_batch_seed *b, int epochs, ws_status st, ws_run_result *run);
+ws_status ws_batch_seed_phase1_along(ws_batch_seed *b, const int *epochs, int n, ws_batch_at_fn at, void *user,
+                                     ws_run_epoch_fn on_epoch, void *euser);
 ws_status ws_batch_seed_save_phase1(ws_batch_seed *b, const char *path);
 ws_status ws_batch_seed_load_phase1(ws_batch_seed *b, const char *path);
 // Learner l's phase 2 (phase 1 run or loaded first).

@@ -215,6 +215,11 @@ ws_status ws_experiment_plan(ws_ctx *ctx, ws_experiment *e, const ws_hooks *h) {
         ws_hooks_note(h, "sweep", "%d of %d units are the same as an earlier point's (same resolved settings that can "
                                   "change them) and are not listed: their records are taken from it",
                       share.nshared, share.total);
+    if (!st && share.nsnapshots)
+        ws_hooks_note(h, "sweep", "%d of them are snapshots of an earlier point's longer run, the same run cut at their "
+                                  "count (a fixed-epoch phase 1): %lld epochs trained for them where the points alone "
+                                  "would train %lld",
+                      share.nsnapshots, share.count_trained, share.count_alone);
     ws_share_free(&share);
     return st;
 }

@@ -44,6 +44,37 @@ static ws_status ensure_phase1(ws_units *u, ws_batch_seed *b, const char *id, co
     return *state = 1, WS_OK;
 }
 
+// Phase 1 along to its largest count, each later point's snapshot of it recorded on the way
+// (exp/share.h): one count's checkpoint and record (done, or diverged from that epoch on).
+typedef struct {
+    ws_units *u;
+    const int *counts;
+    ws_unit_id *ids;
+    int n;
+    const ws_batch_seed_result *info;
+} along_arg;
+
+static ws_status record_along(void *user, ws_batch_seed *b, int epochs, ws_status st, ws_run_result *run) {
+    along_arg *a = user;
+    int i = 0;
+    while (i + 1 < a->n && a->counts[i] != epochs) i++;
+    const char *id = a->ids[i];
+    if (ws_runner_finished(a->u->run, id)) return WS_OK; // recorded before the run was stopped
+    if (st == WS_ERR_NUMERIC) return ws_units_record_diverged(a->u, id, -1, run->train.diverged_epoch);
+    char ckpt[1400];
+    ws_runner_ckpt(a->u->run, id, -1, ckpt, sizeof ckpt);
+    if ((st = ws_batch_seed_save_phase1(b, ckpt))) return st;
+    return ws_units_record_done(a->u, id, ws_run_json(run), batch_seed_json(a->info));
+}
+
+static ws_status phase1_along(ws_units *u, ws_batch_seed *b, const int *counts, ws_unit_id *ids, int n,
+                              const ws_batch_seed_result *info) {
+    along_arg a = {u, counts, ids, n, info};
+    ws_status st = ws_batch_seed_phase1_along(b, counts, n, record_along, &a, ws_units_epoch_hook, (void *)u->h);
+    ws_units_run_end(u);
+    return st;
+}
+
 static ws_status batch_group(ws_units *u, void *arg, int i, ws_unit_id *ids, int k0) {
     const batch_arg *a = arg;
     const ws_batch_config *cfg = &u->e->batch;
@@ -55,8 +86,15 @@ static ws_status batch_group(ws_units *u, void *arg, int i, ws_unit_id *ids, int
     ws_batch_seed_info(b, &info);
     char ckpt[1400];
     ws_units_ckpt(u, k0, ids[0], -1, ckpt, sizeof ckpt);
-    int p1 = 0;
-    if (ws_units_todo(u, k0, ids[0])) {
+    int p1 = 0, *counts = NULL;
+    ws_unit_id *snap_ids = NULL;
+    const int nsnap = ws_units_snapshots(u, k0, ids[0], &counts, &snap_ids);
+    if (nsnap < 0) st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
+    if (!st && nsnap > 0 && ws_units_todo(u, k0, ids[0])) {
+        // Later points' phase 1 are snapshots of this one: trained once to the largest count; the
+        // learners below load this point's own from its checkpoint.
+        st = phase1_along(u, b, counts, snap_ids, nsnap, &info);
+    } else if (!st && ws_units_todo(u, k0, ids[0])) {
         ws_run_result r;
         st = ws_batch_seed_phase1(b, ws_units_epoch_hook, (void *)u->h, &r);
         ws_units_run_end(u);
@@ -89,6 +127,8 @@ static ws_status batch_group(ws_units *u, void *arg, int i, ws_unit_id *ids, int
         }
         ws_run_result_free(&r);
     }
+    free(counts);
+    free(snap_ids);
     ws_batch_seed_close(b);
     return st;
 }

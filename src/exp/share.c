@@ -32,6 +32,22 @@ static const struct {
     {"batch", "random", "keep_optimizer_state", DROP, "random never keeps phase 1's optimizer state"},
 };
 
+// The settings that only say where a unit stops along a run whose beginning does not depend on
+// them: a positive count of epochs. Units whose keys differ only in such a setting are the same
+// run cut at different counts, so the first point's unit trains to the largest and every other
+// is its snapshot at its own count (ws_share.at). tests/cli/test_share.sh compares every
+// snapshot with the same point run alone.
+static const struct {
+    const char *scenario, *role, *key;
+    const char *why;
+} PREFIX[] = {
+    {"batch", "phase1", "phase1_epochs",
+     "a fixed-epoch phase 1 (the count > 0; 0 trains to the threshold) draws each epoch's order and augmentation from "
+     "streams named by the epoch's number and has no schedule over its length, so its first E epochs are the same "
+     "whatever the count (train.h, ws_train_config.snap_at); warm learners take its model, BatchNorm buffers, "
+     "initialisation and optimizer state, all in the snapshot's checkpoint"},
+};
+
 // The learner entry of `config` named `name`, or NULL (the unit is not a learner's).
 static const cJSON *learner_entry(const cJSON *config, const char *name) {
     const cJSON *l;
@@ -48,7 +64,9 @@ static int role_is(const char *role, const char *name, const cJSON *learner) {
     return !strcmp(role, "learner") || (cJSON_IsString(kind) && !strcmp(role, kind->valuestring));
 }
 
-char *ws_share_key(const cJSON *config, const char *id) {
+// Unit `id`'s key (ws_share_key); with `count` non-NULL, also without the PREFIX settings that
+// apply to it, their value (a positive count) in *count (0: none applies, or not a positive count).
+static char *unit_key(const cJSON *config, const char *id, int *count) {
     const cJSON *exp = cJSON_GetObjectItemCaseSensitive(config, "experiment");
     const char *scenario = cJSON_IsString(exp) ? exp->valuestring : "";
     const char *slash = strrchr(id, '/'), *name = slash ? slash + 1 : id;
@@ -62,6 +80,14 @@ char *ws_share_key(const cJSON *config, const char *id) {
             cJSON_AddItemToArray(own, cJSON_Duplicate(learner, 1));
         }
     }
+    if (count) *count = 0;
+    for (size_t i = 0; c && count && i < sizeof PREFIX / sizeof PREFIX[0]; i++) {
+        if (strcmp(PREFIX[i].scenario, scenario) || !role_is(PREFIX[i].role, name, learner)) continue;
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(c, PREFIX[i].key);
+        if (!cJSON_IsNumber(v) || v->valuedouble < 1 || v->valuedouble != (double)v->valueint) continue;
+        *count = v->valueint;
+        cJSON_DeleteItemFromObjectCaseSensitive(c, PREFIX[i].key);
+    }
     char *text = c ? cJSON_PrintUnformatted(c) : NULL;
     cJSON_Delete(c);
     char *key = text ? malloc(strlen(id) + strlen(text) + 2) : NULL;
@@ -69,6 +95,10 @@ char *ws_share_key(const cJSON *config, const char *id) {
     free(text);
     return key;
 }
+
+char *ws_share_key(const cJSON *config, const char *id) { return unit_key(config, id, NULL); }
+
+void ws_share_snapshot_id(const char *id, int epochs, char *buf, size_t cap) { snprintf(buf, cap, "%s@%d", id, epochs); }
 
 // What the key knows of the data before it is loaded: the options that choose it (--data,
 // --labels, --extra: the same options load the same data), with a nominal shape.
@@ -82,8 +112,9 @@ static void nominal_source(ws_source *s, const ws_options *o, const char *data) 
     s->test = s->train;
 }
 
-// Point pe's units' keys into keys[0..n).
-static ws_status point_keys(ws_ctx *ctx, const ws_experiment *pe, char **keys, int n) {
+// Point pe's units' keys into keys[0..n), and their keys without the PREFIX settings and the
+// counts those hold into pkeys and counts.
+static ws_status point_keys(ws_ctx *ctx, const ws_experiment *pe, char **keys, char **pkeys, int *counts, int n) {
     ws_ctx scratch;
     memset(&scratch, 0, sizeof scratch);
     ws_status st = ws_experiment_ctx(&scratch, &pe->opt);
@@ -96,7 +127,8 @@ static ws_status point_keys(ws_ctx *ctx, const ws_experiment *pe, char **keys, i
     const int per = ws_units_group(pe);
     for (int i = 0; ids && i < pe->batch.base.seeds; i++) sc->ids(pe, pe->batch.base.seed + (uint64_t)i, ids + i * per);
     for (int k = 0; !st && config && ids && k < n; k++)
-        if (!(keys[k] = ws_share_key(config, ids[k]))) st = WS_ERR_NOMEM;
+        if (!(keys[k] = unit_key(config, ids[k], NULL)) || !(pkeys[k] = unit_key(config, ids[k], &counts[k])))
+            st = WS_ERR_NOMEM;
     if (!st && (!config || !ids)) st = WS_ERR_NOMEM;
     if (st == WS_ERR_NOMEM) ws_fail(ctx, st, "out of memory for the units' keys");
     else if (st) ws_fail(ctx, st, "%s", scratch.err);
@@ -104,6 +136,23 @@ static ws_status point_keys(ws_ctx *ctx, const ws_experiment *pe, char **keys, i
     cJSON_Delete(config);
     ws_ctx_release(&scratch);
     return st;
+}
+
+// Unit t's canonical unit: the first earlier canonical unit with its key (the same unit), else
+// the first earlier canonical unit with its key less the PREFIX settings, both counts positive
+// (t is a snapshot of it at t's count, ws_share.at), else itself.
+static void find_canon(ws_share *s, char **keys, char **pkeys, int t) {
+    s->canon[t] = t;
+    for (int j = 0; j < t; j++)
+        if (s->canon[j] == j && !strcmp(keys[j], keys[t])) {
+            s->canon[t] = j, s->nshared++;
+            return;
+        }
+    for (int j = 0; j < t && s->count[t] > 0; j++)
+        if (s->canon[j] == j && s->count[j] > 0 && !strcmp(pkeys[j], pkeys[t])) {
+            s->canon[t] = j, s->at[t] = s->count[t], s->nshared++, s->nsnapshots++;
+            return;
+        }
 }
 
 ws_status ws_share_plan(ws_ctx *ctx, const ws_experiment *e, ws_share *s) {
@@ -119,22 +168,34 @@ ws_status ws_share_plan(ws_ctx *ctx, const ws_experiment *e, ws_share *s) {
         snprintf(s->dirs[p], sizeof s->dirs[p], "%s", pts[p]->opt.out);
     }
     const int total = s->total = st ? 0 : s->first[np];
-    char **keys = calloc((size_t)total + 1, sizeof *keys);
-    s->canon = calloc((size_t)total + 1, sizeof *s->canon);
-    s->recs = calloc((size_t)total + 1, sizeof *s->recs);
-    if (!st && (!keys || !s->canon || !s->recs)) st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
-    for (int p = 0; p < np && !st; p++) st = point_keys(ctx, pts[p], keys + s->first[p], s->first[p + 1] - s->first[p]);
-    // The first unit with a key is the one computed (a hash would do for sweeps of thousands of units).
-    for (int t = 0; t < total && !st; t++) {
-        s->canon[t] = t;
-        for (int j = 0; j < t; j++)
-            if (s->canon[j] == j && !strcmp(keys[j], keys[t])) {
-                s->canon[t] = j, s->nshared++;
-                break;
-            }
+    const size_t n = (size_t)total + 1;
+    char **keys = calloc(n, sizeof *keys), **pkeys = calloc(n, sizeof *pkeys);
+    s->canon = calloc(n, sizeof *s->canon);
+    s->at = calloc(n, sizeof *s->at);
+    s->count = calloc(n, sizeof *s->count);
+    s->upto = calloc(n, sizeof *s->upto);
+    s->recs = calloc(n, sizeof *s->recs);
+    if (!st && (!keys || !pkeys || !s->canon || !s->at || !s->count || !s->upto || !s->recs))
+        st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
+    for (int p = 0; p < np && !st; p++) {
+        const int f = s->first[p];
+        st = point_keys(ctx, pts[p], keys + f, pkeys + f, s->count + f, s->first[p + 1] - f);
     }
-    for (int t = 0; keys && t < total; t++) free(keys[t]);
+    // The first unit with a key is the one computed (a hash would do for sweeps of thousands of units).
+    for (int t = 0; t < total && !st; t++) find_canon(s, keys, pkeys, t);
+    // A canonical unit with snapshots trains to the largest count of its chain (upto); the
+    // counts over the chains: trained, and what every point alone would train.
+    for (int t = 0; t < total && !st; t++) {
+        if (s->at[t] <= 0) continue;
+        const int c = s->canon[t];
+        if (!s->upto[c]) s->upto[c] = s->count[c], s->count_alone += s->count[c];
+        s->count_alone += s->at[t];
+        if (s->at[t] > s->upto[c]) s->upto[c] = s->at[t];
+    }
+    for (int c = 0; c < total && !st; c++) s->count_trained += s->upto[c];
+    for (int t = 0; keys && t < total; t++) free(keys[t]), free(pkeys ? pkeys[t] : NULL);
     free(keys);
+    free(pkeys);
     for (int p = 0; pts && p < np; p++) ws_experiment_free(pts[p]);
     free(pts);
     if (st) ws_share_free(s);
@@ -145,6 +206,9 @@ void ws_share_free(ws_share *s) {
     for (int t = 0; s->recs && t < s->total; t++) cJSON_Delete(s->recs[t]);
     free(s->recs);
     free(s->canon);
+    free(s->at);
+    free(s->count);
+    free(s->upto);
     free(s->first);
     free(s->dirs);
     memset(s, 0, sizeof *s);
@@ -154,4 +218,31 @@ int ws_share_source(const ws_share *s, int p, int k) {
     if (!s || !s->canon || p < 0 || p >= s->npoints) return -1;
     const int t = s->first[p] + k;
     return t < s->first[p + 1] && s->canon[t] != t ? s->canon[t] : -1;
+}
+
+void ws_share_record_id(const ws_share *s, int p, int k, const char *id, char *buf, size_t cap) {
+    const int t = ws_share_source(s, p, k) >= 0 ? s->first[p] + k : -1;
+    if (t >= 0 && s->at[t] > 0) ws_share_snapshot_id(id, s->at[t], buf, cap);
+    else snprintf(buf, cap, "%s", id);
+}
+
+static int by_value(const void *a, const void *b) { return *(const int *)a - *(const int *)b; }
+
+int ws_share_snapshots(const ws_share *s, int p, int k, int **epochs) {
+    *epochs = NULL;
+    if (!s || !s->canon || p < 0 || p >= s->npoints || s->first[p] + k >= s->first[p + 1]) return 0;
+    const int c = s->first[p] + k;
+    if (!s->upto[c]) return 0;
+    int n = 0, *e = malloc(sizeof *e * (size_t)(s->total + 1));
+    if (!e) return -1;
+    e[n++] = s->count[c];
+    for (int t = c + 1; t < s->total; t++) {
+        if (s->canon[t] != c || s->at[t] <= 0) continue;
+        int seen = 0;
+        for (int i = 0; i < n && !seen; i++) seen = e[i] == s->at[t];
+        if (!seen) e[n++] = s->at[t];
+    }
+    qsort(e, (size_t)n, sizeof *e, by_value);
+    *epochs = e;
+    return n;
 }

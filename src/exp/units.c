@@ -85,8 +85,8 @@ static ws_status take_shared(ws_units *u) {
     ws_unit_id *ids = plan_ids(u->ctx, u->e);
     if (!ids) return WS_ERR_NOMEM;
     for (int k = 0; k < u->nunits; k++) {
-        const int t = ws_share_source(s, u->e->point, k);
-        if (t < 0 || !s->recs[t] || ws_runner_finished(u->run, ids[k])) continue;
+        const int t = s->first[u->e->point] + k;
+        if (ws_share_source(s, u->e->point, k) < 0 || !s->recs[t] || ws_runner_finished(u->run, ids[k])) continue;
         cJSON *rec = cJSON_Duplicate(s->recs[t], 1);
         if (!rec) return free(ids), ws_fail(u->ctx, WS_ERR_NOMEM, "out of memory");
         cJSON_ReplaceItemInObjectCaseSensitive(rec, "unit", cJSON_CreateString(ids[k]));
@@ -97,7 +97,16 @@ static ws_status take_shared(ws_units *u) {
     return WS_OK;
 }
 
-// At the close: this point's finishing records that later points take.
+// The point holding total unit c, and c's index in it.
+static int point_of(const ws_share *s, int c, int *k) {
+    int q = 0;
+    while (q + 1 < s->npoints && s->first[q + 1] <= c) q++;
+    *k = c - s->first[q];
+    return q;
+}
+
+// At the close: the records of this point that later points take (a unit's own, or a
+// snapshot's "id@COUNT").
 static void keep_shared(ws_units *u) {
     ws_share *s = u->share;
     const int p = u->e->point;
@@ -106,9 +115,12 @@ static void keep_shared(ws_units *u) {
     if (!ids) return;
     for (int t = s->first[p + 1]; t < s->total; t++) {
         const int c = s->canon[t], k = c - s->first[p];
-        if (c == t || c < s->first[p] || c >= s->first[p + 1] || s->recs[c] || k >= u->nunits) continue;
-        const cJSON *rec = ws_runner_finished(u->run, ids[k]);
-        if (rec) s->recs[c] = cJSON_Duplicate(rec, 1);
+        if (c == t || c < s->first[p] || c >= s->first[p + 1] || s->recs[t] || k >= u->nunits) continue;
+        char rid[300];
+        int kt, q = point_of(s, t, &kt);
+        ws_share_record_id(s, q, kt, ids[k], rid, sizeof rid);
+        const cJSON *rec = ws_runner_finished(u->run, rid);
+        if (rec) s->recs[t] = cJSON_Duplicate(rec, 1);
     }
     free(ids);
 }
@@ -119,9 +131,40 @@ void ws_units_ckpt(const ws_units *u, int k, const char *id, int round, char *bu
         ws_runner_ckpt(u->run, id, round, buf, cap);
         return;
     }
-    int q = 0;
-    while (q + 1 < u->share->npoints && u->share->first[q + 1] <= t) q++;
-    ws_runner_ckpt_in(u->share->dirs[q], id, round, buf, cap);
+    int kc;
+    char rid[300];
+    ws_share_record_id(u->share, u->e->point, k, id, rid, sizeof rid);
+    ws_runner_ckpt_in(u->share->dirs[point_of(u->share, t, &kc)], rid, round, buf, cap);
+}
+
+int ws_units_snapshots(const ws_units *u, int k, const char *id, int **counts, ws_unit_id **ids) {
+    *ids = NULL;
+    const int n = ws_share_snapshots(u->share, u->e->point, k, counts);
+    if (n <= 0) return n;
+    if (!(*ids = calloc((size_t)n, sizeof **ids))) {
+        free(*counts), *counts = NULL;
+        return -1;
+    }
+    const int own = u->share->count[u->share->first[u->e->point] + k];
+    for (int i = 0; i < n; i++) {
+        if ((*counts)[i] == own) snprintf((*ids)[i], sizeof **ids, "%s", id);
+        else ws_share_snapshot_id(id, (*counts)[i], (*ids)[i], sizeof **ids);
+    }
+    return n;
+}
+
+// Unit k (id)'s records that this point has yet to write: 1 for its own (if missing) and 1 for
+// each snapshot of it that later points take (missing), counted into *missing; their number in all.
+static int records_of(const ws_units *u, int k, const char *id, int *missing) {
+    int *counts;
+    ws_unit_id *ids;
+    const int n = ws_units_snapshots(u, k, id, &counts, &ids);
+    int all = 1;
+    *missing = !ws_runner_finished(u->run, id);
+    for (int i = 0; i < n; i++)
+        if (strcmp(ids[i], id)) all++, *missing += !ws_runner_finished(u->run, ids[i]);
+    free(counts), free(ids);
+    return all;
 }
 
 ws_status ws_units_open(ws_units *u, ws_ctx *ctx, const ws_experiment *e, const ws_hooks *h, const cJSON *config,
@@ -156,7 +199,10 @@ static int unit_mine(const ws_units *u, int k, const char *id) {
 }
 
 int ws_units_todo(const ws_units *u, int k, const char *id) {
-    return unit_mine(u, k, id) && !ws_runner_finished(u->run, id);
+    int missing;
+    if (!unit_mine(u, k, id)) return 0;
+    records_of(u, k, id, &missing);
+    return missing > 0;
 }
 
 int ws_units_is_done(const cJSON *rec) {
@@ -252,9 +298,10 @@ ws_status ws_units_frame(ws_units *u, ws_group_fn run, ws_take_fn take, void *ar
     if (!ids) return WS_ERR_NOMEM;
     ws_status st = WS_OK;
     for (int k = 0; k < total; k++) {
-        const int mine = unit_mine(u, k, ids[k]);
-        u->mine += mine;
-        u->finished += mine && ws_runner_finished(u->run, ids[k]);
+        if (!unit_mine(u, k, ids[k])) continue;
+        int missing, all = records_of(u, k, ids[k], &missing); // a unit with snapshots records them too
+        u->mine += all;
+        u->finished += all - missing;
     }
     u->o->skipped += u->finished;
     if (u->h && u->h->progress) u->h->progress(u->h->user, u->finished, u->mine, NULL); // before the first unit

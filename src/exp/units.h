@@ -56,6 +56,12 @@ void ws_units_plan(const ws_experiment *e, const ws_hooks *h, const struct ws_sh
 // computes, that point's (ws_runner_ckpt).
 void ws_units_ckpt(const ws_units *u, int k, const char *id, int round, char *buf, size_t cap);
 
+// Unit k (id) of this point, the canonical unit of later points' snapshots (exp/share.h): the
+// counts it records at, ascending (*counts), and each one's record id (*ids: id at its own
+// count, else "id@COUNT"), both to free; its number of counts; 0: none; -1: out of memory. Such a
+// unit is to do (ws_units_todo) while any of those records is missing.
+int ws_units_snapshots(const ws_units *u, int k, const char *id, int **counts, ws_unit_id **ids);
+
 // The frame every scenario's units run in (each scenario's own file, scenario_*.c, gives the
 // two functions): run the groups (seeds) that have units of this process left -- group(u,
 // arg, i, ids of seed i, index of its first unit) -- then, a whole run or a merge, check that

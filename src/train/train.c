@@ -65,6 +65,41 @@ static int grow_log(ws_train_result *out, int *cap) {
     return 1;
 }
 
+// The run so far as a run of exactly its epochs would end it, given to cfg->snap (snap_at): a
+// copy of the log whose last epoch is evaluated where eval_every asks for a run's last epoch.
+static ws_status snapshot(ws_ctx *ctx, ws_model *m, const ws_optim *opt, const ws_train_config *cfg, const ws_norm *norm,
+                          const ws_train_result *out, double seconds) {
+    ws_train_result r = *out;
+    if (!(r.epochs = malloc(sizeof *r.epochs * (size_t)out->nepochs)))
+        return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for a snapshot of the run");
+    memcpy(r.epochs, out->epochs, sizeof *r.epochs * (size_t)out->nepochs);
+    ws_epoch_record *last = &r.epochs[r.nepochs - 1];
+    ws_status st = WS_OK;
+    if (cfg->eval_every > 0 && !last->evaluated) {
+        st = ws_evaluate(ctx, m, cfg->eval_d, norm, cfg->eval_idx, cfg->eval_n, cfg->eval_batch > 0 ? cfg->eval_batch : 1000,
+                         &last->test_acc, &last->test_loss);
+        last->evaluated = 1;
+    }
+    r.stop = WS_STOP_EPOCHS, r.converged = 1, r.seconds = seconds;
+    if (st) {
+        ws_train_result_free(&r);
+        return st;
+    }
+    return cfg->snap(cfg->snap_user, m, opt, &r);
+}
+
+// Snapshots only along a fixed-epoch run, at epochs before its last, in order.
+static ws_status check_snapshots(ws_ctx *ctx, const ws_train_config *cfg) {
+    if (cfg->nsnap <= 0) return WS_OK;
+    if (!cfg->snap || !cfg->snap_at || cfg->epochs <= 0)
+        return ws_fail(ctx, WS_ERR_ARG, "snapshots along a run need a callback and fixed-epoch training");
+    for (int i = 0; i < cfg->nsnap; i++)
+        if (cfg->snap_at[i] < 1 || cfg->snap_at[i] >= cfg->epochs || (i && cfg->snap_at[i] <= cfg->snap_at[i - 1]))
+            return ws_fail(ctx, WS_ERR_ARG, "snapshot after epoch %d of %d: expected ascending epochs before the last",
+                           cfg->snap_at[i], cfg->epochs);
+    return WS_OK;
+}
+
 ws_status ws_train_to_threshold(ws_ctx *ctx, ws_model *m, ws_optim *opt, const ws_dataset *d, const ws_norm *norm,
                                 const int32_t *idx, int64_t n, const ws_train_config *cfg, uint64_t seed,
                                 uint64_t order_stream, ws_epoch_fn on_epoch, void *user, ws_train_result *out) {
@@ -81,6 +116,8 @@ ws_status ws_train_to_threshold(ws_ctx *ctx, ws_model *m, ws_optim *opt, const w
         return ws_fail(ctx, WS_ERR_ARG, "%lld examples make no whole batch of %d (the last batch is left out)",
                        (long long)n, cfg->batch);
     if (cfg->probe && cfg->probe_every < 1) return ws_fail(ctx, WS_ERR_ARG, "a probe needs probe_every >= 1");
+    ws_status checked = check_snapshots(ctx, cfg);
+    if (checked) return checked;
     if (!(cfg->confidence_penalty >= 0) || !isfinite(cfg->confidence_penalty))
         return ws_fail(ctx, WS_ERR_ARG, "confidence penalty %g must be a finite number >= 0 (0: off)",
                        cfg->confidence_penalty);
@@ -126,7 +163,7 @@ ws_status ws_train_to_threshold(ws_ctx *ctx, ws_model *m, ws_optim *opt, const w
         else ws_free(rows), rows = NULL;
     }
     double t_start = ws_now(), best = 0.0, eval_seconds = 0.0;
-    int since = 0;
+    int since = 0, next_snap = 0;
     if (cfg->probe) { // step 0: the model as training finds it
         if ((st = cfg->probe(cfg->probe_user, m, 0))) goto done;
         eval_seconds += ws_now() - t_start;
@@ -235,6 +272,13 @@ ws_status ws_train_to_threshold(ws_ctx *ctx, ws_model *m, ws_optim *opt, const w
         }
         if (on_epoch) on_epoch(user, rec);
         if (cfg->after_epoch) cfg->after_epoch(cfg->after_epoch_user, m, rec);
+        if (!stop && next_snap < cfg->nsnap && cfg->snap_at[next_snap] == e) {
+            const double t_snap = ws_now();
+            st = snapshot(ctx, m, opt, cfg, norm, out, t_snap - t_start - eval_seconds);
+            eval_seconds += ws_now() - t_snap;
+            next_snap++;
+            if (st) goto done;
+        }
         if (stop) {
             out->stop = why;
             out->converged = why != WS_STOP_CAP;

@@ -30,6 +30,12 @@ typedef ws_status (*ws_step_hook)(void *user, ws_model *m, ws_optim *opt, int b)
 // may run forwards and backwards but must leave the weights, BatchNorm buffers and optimizer
 // as they are, so that training goes on bit for bit as without it; its time is not counted.
 typedef ws_status (*ws_probe_fn)(void *user, ws_model *m, int64_t step);
+struct ws_train_result;
+// A snapshot along a fixed-epoch run (ws_train_config.snap_at): called after epoch E with the
+// model and `run`, the run as one of exactly E epochs would return it. It may evaluate and
+// measure the model but must leave it (weights, BatchNorm buffers) and the optimizer as they are;
+// `run` is the callback's to keep (ws_train_result_free). Its time is not counted.
+typedef ws_status (*ws_snapshot_fn)(void *user, ws_model *m, const ws_optim *opt, struct ws_train_result *run);
 
 // How an epoch's training accuracy is measured on the fly.
 typedef enum {
@@ -101,6 +107,17 @@ typedef struct {
     int probe_every;               // > 0 with probe: measure every this many steps (and before the first)
     ws_probe_fn probe;
     void *probe_user;
+    // Snapshots of a fixed-epoch run (`epochs` > 0): after each epoch snap_at[0..nsnap) (ascending,
+    // each < epochs), snap is given the run as far as it has gone, as a run of exactly that many
+    // epochs would end it: its epoch log (its last epoch evaluated when eval_every is on, as a
+    // run's last epoch is; that evaluation is the snapshot's, not written into this run's log),
+    // its steps, stop "epochs", converged. Every epoch draws from streams named by its number
+    // (order, augmentation), so a run of E epochs is the first E epochs of a longer one, bit for
+    // bit: the shorter runs of a sweep over the epochs are snapshots of the longest (exp/share.h).
+    const int *snap_at;
+    int nsnap;
+    ws_snapshot_fn snap;
+    void *snap_user;
 } ws_train_config;
 
 typedef struct ws_epoch_record {
@@ -113,7 +130,7 @@ typedef struct ws_epoch_record {
     double test_acc, test_loss;
 } ws_epoch_record;
 
-typedef struct {
+typedef struct ws_train_result {
     ws_epoch_record *epochs; // nepochs entries (owned; ws_train_result_free)
     int nepochs;
     int64_t steps;

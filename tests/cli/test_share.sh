@@ -3,7 +3,8 @@
 # settings that can change it equal an earlier point's is computed once, and every point's
 # results equal the same point run alone, bit for bit (wall times aside) -- fresh, resumed,
 # sharded into one folder or into separate folders and merged. Two sweeps: phase1-epochs (the
-# random learner shared: Figure 4) and lr2 (phase 1 shared, read from the first point's
+# random learner shared, and phase 1 a snapshot of the first point's: Figure 4; the snapshots'
+# own cases are tests/cli/test_snapshot.sh) and lr2 (phase 1 shared, read from the first point's
 # checkpoint). Usage: test_share.sh BUILD_DIR
 SUITE=share
 . "$(dirname "$0")/common.sh"
@@ -40,14 +41,16 @@ same_as_alone() { # DIR FLAG VALUE... (one value per point)
         p=$((p + 1))
     done
 }
-# Units recorded (computed) in a sweep's folder, over every records file.
+# Units recorded (computed) in a sweep's folder, over every records file (a phase 1's snapshots
+# for later points included: each a record of its own).
 recorded() { cat "$1"/points/*/units/records*.jsonl | grep -c '"status"'; }
 
 # The plan lists what is computed; the note says what is shared.
 $WS plan "$T/p1.ini" > "$T/plan" 2> "$T/plan.err"
-[ "$(wc -l < "$T/plan")" -eq 14 ] && grep -q "4 of 18 units are the same as an earlier point's" "$T/plan.err" &&
-    ! grep -q "p001/s1/random" "$T/plan" && grep -q "p001/s1/warm" "$T/plan" &&
-    ok "plan: phase1-epochs x 3: 14 of 18 units computed, random at points 2 and 3 taken from point 1" ||
+[ "$(wc -l < "$T/plan")" -eq 10 ] && grep -q "8 of 18 units are the same as an earlier point's" "$T/plan.err" &&
+    grep -q "4 of them are snapshots" "$T/plan.err" && ! grep -q "p001/s1/random" "$T/plan" &&
+    ! grep -q "p001/s1/phase1" "$T/plan" && grep -q "p001/s1/warm" "$T/plan" &&
+    ok "plan: phase1-epochs x 3: 10 of 18 units computed, random and phase 1 at points 2 and 3 taken from point 1" ||
     bad "plan: $(wc -l < "$T/plan") units listed: $(cat "$T/plan.err")"
 $WS plan "$T/lr2.ini" > "$T/plan2" 2>&1
 grep -q "2 of 12 units" "$T/plan2" && ! grep -q "p001/s1/phase1" "$T/plan2" && grep -q "p001/s1/random" "$T/plan2" &&
@@ -62,8 +65,8 @@ $WS plan "$T/labels.ini" > "$T/plan3" 2>&1
 # A fresh run: the same results as each point alone, the shared units computed once.
 $WS run "$T/p1.ini" --out "$T/s" > /dev/null 2> "$T/s.err"
 same_as_alone "$T/s" phase1-epochs 1 2 3 && [ "$(recorded "$T/s")" -eq 14 ] &&
-    grep -q "point 2 (phase1-epochs=2): 2 units taken from earlier points" "$T/s.err" &&
-    ok "phase1-epochs sweep: every point equals it run alone, 14 units computed for 18" ||
+    grep -q "point 2 (phase1-epochs=2): 4 units taken from earlier points" "$T/s.err" &&
+    ok "phase1-epochs sweep: every point equals it run alone, 10 units computed for 18 (and 4 snapshots recorded)" ||
     bad "phase1-epochs sweep: $(recorded "$T/s") units recorded; $(tail -3 "$T/s.err")"
 $WS run "$T/lr2.ini" --out "$T/l" > /dev/null 2>&1
 same_as_alone "$T/l" lr2 0.001 0.01 && [ "$(recorded "$T/l")" -eq 10 ] &&

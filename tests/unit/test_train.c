@@ -5,7 +5,8 @@
 // epochs, plateau, cap, no cap); evaluation during training leaves the training
 // as it was; a probe between steps (Figure 5's gradient norms) sees the model after exactly
 // its steps, measures the gradient norm a closed form gives, and leaves training as it was;
-// shrink-only evaluation (Figure 6) against evaluating a directly scaled copy.
+// shrink-only evaluation (Figure 6) against evaluating a directly scaled copy; snapshots along a
+// fixed-epoch run are the shorter runs bit for bit and leave the run as it was.
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -479,6 +480,117 @@ START_TEST(shrink_leaves_a_bias_free_relu_mlp_predicting_alike) {
 }
 END_TEST
 
+
+// SGD with momentum on the toy problem under tc (eval on 300 examples); the model and a copy of
+// the momentum buffer kept.
+static ws_train_result run_momentum(ws_train_config tc, ws_model **keep, float **buf1) {
+    ws_dataset d = toy();
+    ws_norm n;
+    ws_norm_from_data(&n, &d, NULL, 0);
+    ws_model *m = mlp(5);
+    ws_opt_config oc = ws_opt_defaults(WS_OPT_SGD, 0.05f);
+    oc.momentum = 0.9f;
+    ws_optim o;
+    ws_optim_create(&ctx, &o, &oc, m->nweights);
+    ws_train_result r;
+    tc.eval_d = &d, tc.eval_idx = idx, tc.eval_n = 300, tc.eval_batch = 64;
+    ck_assert_int_eq(ws_train_to_threshold(&ctx, m, &o, &d, &n, idx, TN, &tc, 1, 1, NULL, NULL, &r), WS_OK);
+    *buf1 = malloc(sizeof(float) * (size_t)m->nweights);
+    memcpy(*buf1, o.buf1, sizeof(float) * (size_t)m->nweights);
+    ws_optim_free(&o);
+    *keep = m;
+    return r;
+}
+
+typedef struct {
+    int n;
+    float *w[4], *buf1[4];
+    int64_t opt_step[4];
+    ws_train_result r[4];
+} snapshot_log;
+
+static ws_status keep_snapshot(void *user, ws_model *m, const ws_optim *o, ws_train_result *run) {
+    snapshot_log *s = user;
+    const size_t bytes = sizeof(float) * (size_t)m->nweights;
+    s->w[s->n] = malloc(bytes), s->buf1[s->n] = malloc(bytes);
+    memcpy(s->w[s->n], m->w, bytes);
+    memcpy(s->buf1[s->n], o->buf1, bytes);
+    s->opt_step[s->n] = o->step;
+    s->r[s->n++] = *run;
+    return WS_OK;
+}
+
+static void same_run(const ws_train_result *a, const ws_train_result *b) {
+    ck_assert_int_eq(a->nepochs, b->nepochs);
+    ck_assert_int_eq(a->steps, b->steps);
+    ck_assert_int_eq(a->stop, b->stop);
+    ck_assert_int_eq(a->converged, b->converged);
+    ck_assert_double_eq(a->train_acc, b->train_acc);
+    ck_assert_double_eq(a->loss, b->loss);
+    for (int e = 0; e < a->nepochs; e++) {
+        const ws_epoch_record *x = &a->epochs[e], *y = &b->epochs[e];
+        ck_assert_int_eq(x->epoch, y->epoch);
+        ck_assert_double_eq(x->loss, y->loss);
+        ck_assert_double_eq(x->train_acc, y->train_acc);
+        ck_assert_int_eq(x->evaluated, y->evaluated);
+        ck_assert_double_eq(x->test_acc, y->test_acc);
+        ck_assert_double_eq(x->test_loss, y->test_loss);
+    }
+}
+
+START_TEST(snapshots_are_the_shorter_runs) {
+    // A 5-epoch run with snapshots after epochs 1, 3 and 4, evaluated every 2 epochs (1 and 3 are
+    // not multiples: the snapshot evaluates its last epoch for itself).
+    static const int at[] = {1, 3, 4};
+    snapshot_log log = {0};
+    ws_model *m_long, *m_plain, *m_short;
+    float *b_long, *b_plain, *b_short;
+    ws_train_config tc = {.batch = 32, .epochs = 5, .eval_every = 2};
+    ws_train_result plain = run_momentum(tc, &m_plain, &b_plain);
+    tc.snap_at = at, tc.nsnap = 3, tc.snap = keep_snapshot, tc.snap_user = &log;
+    ws_train_result along = run_momentum(tc, &m_long, &b_long);
+    const size_t bytes = sizeof(float) * (size_t)m_long->nweights;
+    // The run goes on as without them (the snapshots' evaluations are not in its log).
+    ck_assert_int_eq(log.n, 3);
+    ck_assert_mem_eq(m_long->w, m_plain->w, bytes);
+    ck_assert_mem_eq(b_long, b_plain, bytes);
+    same_run(&along, &plain);
+    for (int i = 0; i < 3; i++) {
+        ws_train_result alone = run_momentum((ws_train_config){.batch = 32, .epochs = at[i], .eval_every = 2}, &m_short, &b_short);
+        ck_assert_mem_eq(log.w[i], m_short->w, bytes);
+        ck_assert_mem_eq(log.buf1[i], b_short, bytes);
+        ck_assert_int_eq(log.opt_step[i], alone.steps);
+        same_run(&log.r[i], &alone);
+        ck_assert_int_eq(log.r[i].epochs[at[i] - 1].evaluated, 1);
+        ws_train_result_free(&alone);
+        ws_train_result_free(&log.r[i]);
+        ws_model_free(m_short);
+        free(b_short), free(log.w[i]), free(log.buf1[i]);
+    }
+    // Only along a fixed-epoch run, before its last epoch, in order.
+    static const int late[] = {5}, unordered[] = {3, 2};
+    const ws_train_config bad[] = {{.batch = 32, .epochs = 5, .snap_at = late, .nsnap = 1, .snap = keep_snapshot},
+                                   {.batch = 32, .epochs = 5, .snap_at = unordered, .nsnap = 2, .snap = keep_snapshot},
+                                   {.batch = 32, .max_epochs = 5, .snap_at = at, .nsnap = 1, .snap = keep_snapshot}};
+    ws_dataset d = toy();
+    ws_norm n;
+    ws_norm_from_data(&n, &d, NULL, 0);
+    ws_optim o;
+    ws_opt_config oc = ws_opt_defaults(WS_OPT_SGD, 0.05f);
+    ws_optim_create(&ctx, &o, &oc, m_long->nweights);
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        ws_train_result r;
+        ck_assert_int_eq(ws_train_to_threshold(&ctx, m_long, &o, &d, &n, idx, TN, &bad[k], 1, 1, NULL, NULL, &r), WS_ERR_ARG);
+        ck_assert_ptr_nonnull(strstr(ctx.err, "snapshot"));
+    }
+    ws_optim_free(&o);
+    ws_train_result_free(&plain);
+    ws_train_result_free(&along);
+    ws_model_free(m_long), ws_model_free(m_plain);
+    free(b_long), free(b_plain);
+}
+END_TEST
+
 Suite *train_suite(void) {
     Suite *s = suite_create("train");
     TCase *t = tcase_create("loop");
@@ -495,6 +607,7 @@ Suite *train_suite(void) {
     tcase_add_test(t, probe_measures_gradient_norms_without_changing_training);
     tcase_add_test(t, shrink_eval_equals_evaluating_a_scaled_copy);
     tcase_add_test(t, shrink_leaves_a_bias_free_relu_mlp_predicting_alike);
+    tcase_add_test(t, snapshots_are_the_shorter_runs);
     suite_add_tcase(s, t);
     return s;
 }
