@@ -6,8 +6,9 @@
 # with an evaluation every 2 epochs (a snapshot's last epoch is evaluated as a run's last is),
 # the points in any order, momentum kept into phase 2 (the snapshot holds the optimizer), killed
 # mid-chain and resumed, sharded (a shard without the chain computes its points' phase 1 itself)
-# and merged. Negative controls: nothing is a snapshot across another phase-1 setting, nor where
-# phase 1 trains to the threshold. Usage: test_snapshot.sh BUILD_DIR
+# and merged; ResNet-18 (BatchNorm); a phase 1 that diverges. Negative controls: nothing is a
+# snapshot across another phase-1 setting, nor where phase 1 trains to the threshold.
+# Usage: test_snapshot.sh BUILD_DIR
 SUITE=snapshot
 . "$(dirname "$0")/common.sh"
 
@@ -161,6 +162,23 @@ done
 [ $ok_rn = 1 ] && [ "$(recorded "$T/rn")" -eq 5 ] &&
     ok "ResNet-18 (BatchNorm), augmentation, momentum kept, shrink-only evaluation: each point equals it run alone" ||
     bad "ResNet-18: $(recorded "$T/rn") recorded; $(cat "$T/rn.ini")"
+
+# Phase 1 diverging (lr 1e5) in its second epoch: the snapshot after 1 epoch is done, those after
+# 2 and 3 diverged at epoch 2 with the message the runs alone give.
+ini "$T/d.ini" "lr = 1e5" -- "phase1-epochs = 1,2,3"
+$WS run "$T/d.ini" --out "$T/d" > /dev/null 2>&1
+ok_d=1
+for v in 1 2 3; do
+    $WS batch $BASE --lr 1e5 --phase1-epochs $v --out "$T/alone-d$v" > /dev/null 2>&1
+    rid=s1/phase1
+    [ $v -gt 1 ] && rid=s1/phase1@$v
+    mine=$(grep -h "\"unit\":\"$rid\"" "$T/d/points/000/units/records.jsonl" | sed 's/"unit":"[^"]*"//')
+    alone=$(grep -h '"unit":"s1/phase1"' "$T/alone-d$v/units/records.jsonl" | sed 's/"unit":"[^"]*"//')
+    [ -n "$mine" ] && [ "$(echo "$mine" | sed 's/"seconds":[^,]*//g')" = "$(echo "$alone" | sed 's/"seconds":[^,]*//g')" ] || ok_d=0
+done
+[ $ok_d = 1 ] && grep -q '"unit":"s1/phase1@3","status":"diverged","epoch":2' "$T/d/points/000/units/records.jsonl" &&
+    ok "phase 1 diverging at epoch 2: the snapshots from 2 on diverged, each record the run alone's" ||
+    bad "diverging phase 1: $(grep -h phase1 "$T/d/points/000/units/records.jsonl" | cut -c1-120)"
 
 # Negative controls. Another phase-1 setting varies too (batch): snapshots only between points
 # of one batch size, each point still equal to it alone.
