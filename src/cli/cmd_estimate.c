@@ -35,7 +35,7 @@ static void row(const char *name, const ws_estimate *est) {
     }
     char jobs[80] = "";
     if (est->jobs > 1) snprintf(jobs, sizeof jobs, "%d jobs at once: ", est->jobs);
-    printf("%-28s %12s %8s %9s %8s %9.0f  wall (%s%.0f unit-seconds%s%.0f s loading data); %d units; %s\n", "", "", "",
+    printf("%-28s %12s %8s %9s %8s %9.1f  wall (%s%.1f unit-seconds%s%.1f s loading data); %d units; %s\n", "", "", "",
            "", "", est->seconds, jobs, est->unit_seconds, est->jobs > 1 ? " spread over them, " : ", ", est->load_s,
            est->units, est->source);
 }
