@@ -23,6 +23,27 @@ int cli_estimate_strip(ws_ctx *ctx, int *argc, char **argv, cli_estimate_opts *o
     return st != WS_OK;
 }
 
+void cli_slurm_time(double seconds, char *buf, size_t cap) {
+    long s = (long)seconds, d = s / 86400;
+    s -= d * 86400;
+    if (d) snprintf(buf, cap, "%ld-%02ld:%02ld:%02ld", d, s / 3600, s / 60 % 60, s % 60);
+    else snprintf(buf, cap, "%02ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+}
+
+// The array's submission: each task runs the shard slurm/T of every unit (docs/RUNNING.md).
+static void submit_line(const cli_estimate_opts *o, int tasks, int cpus, int jobs) {
+    char t[32], env[32] = "", opt[32] = "";
+    cli_slurm_time(o->budget_s, t, sizeof t);
+    if (jobs > 1) snprintf(env, sizeof env, "JOBS=%d ", jobs), snprintf(opt, sizeof opt, " --jobs %d", jobs);
+    if (o->file)
+        printf("  %ssbatch --array=1-%d --cpus-per-task=%d --time=%s scripts/slurm-array.sh %s %s\n", env, tasks, cpus,
+               t, o->file, o->out);
+    else
+        printf("  sbatch --array=1-%d --cpus-per-task=%d --time=%s --wrap \"warmstart reproduce --scale %s --out %s "
+               "--shard slurm/%d --threads %d%s --resume\"\n", tasks, cpus, t, o->scale, o->out, tasks, cpus, opt);
+    printf("  then, after the array: warmstart %s %s\n", o->file ? "merge" : "reproduce --merge --out", o->out);
+}
+
 static void row(const char *name, const ws_estimate *est) {
     if (!est->nparts) {
         printf("%-28s %s\n", name, est->source);
@@ -47,7 +68,7 @@ static void header(void) {
 
 int cli_estimate_print(const char *const *names, const ws_estimate *est, int n, const cli_estimate_opts *o, int paper) {
     double total = 0, calib = 0, core_h = 0;
-    int units = 0, threads = 0, jobs = 1, synth = 0;
+    int units = 0, threads = 0, jobs = 1, synth = 0, cpus = 1;
     header();
     for (int i = 0; i < n; i++) {
         row(names[i], &est[i]);
@@ -55,6 +76,7 @@ int cli_estimate_print(const char *const *names, const ws_estimate *est, int n, 
         core_h += ws_estimate_core_hours(est[i].unit_seconds, est[i].threads);
         if (est[i].threads > threads) threads = est[i].threads;
         if (est[i].jobs > jobs) jobs = est[i].jobs;
+        if (est[i].threads * est[i].jobs > cpus) cpus = est[i].threads * est[i].jobs; // a task's CPUs
     }
     printf("%-28s %12s %8s %9s %8s %9.0f  = %.2f h on this machine, %d thread%s a unit, up to %d job%s at once\n", "total",
            "", "", "", "", total, total / 3600, threads, threads == 1 ? "" : "s", jobs, jobs == 1 ? "" : "s");
@@ -66,11 +88,12 @@ int cli_estimate_print(const char *const *names, const ws_estimate *est, int n, 
         if (o->budget) {
             const int tasks = ws_estimate_tasks(total, o->budget_s, units);
             printf("budget: %s = %.0f s a Slurm array task\n", o->budget, o->budget_s);
-            if (tasks)
-                printf("Slurm array tasks to finish within %s: %d (sbatch --array=1-%d --cpus-per-task=%d "
-                       "--time=%s scripts/slurm-array.sh ...: each runs --shard slurm/%d; %d units to share; "
-                       "docs/RUNNING.md)\n", o->budget, tasks, tasks, threads * jobs, o->budget, tasks, units);
-            else
+            if (tasks) {
+                printf("Slurm array tasks to finish within %s: %d (each runs the shard slurm/%d of the %d units, "
+                       "%d CPUs; shards split units by count, not cost: give a margin; docs/RUNNING.md):\n",
+                       o->budget, tasks, tasks, units, cpus);
+                submit_line(o, tasks, cpus, jobs);
+            } else
                 printf("Slurm array tasks to finish within %s: none will: %d units averaging %.0f s, longer than the "
                        "budget; give a unit more threads or a longer budget\n", o->budget, units, total / units);
         } else printf("Slurm array tasks: give a wall-clock budget (--budget 8h) to size the array\n");

@@ -94,6 +94,9 @@ static int estimate(const char *cmd, ws_ctx *ctx, const ws_reproduce_opts *o, ws
     const char *names[WS_MAX_ARTEFACTS];
     if (!est) return die(cmd, "out of memory");
     for (int i = 0; i < n; i++) names[i] = arts[i].name;
+    cli_estimate_opts so = *eo;
+    so.out = o->out, so.scale = o->scale, so.file = NULL;
+    eo = &so;
     int rc = ws_reproduce_estimate(ctx, o, arts, n, est) ? die(cmd, ctx->err)
            : cli_estimate_print(names, est, n, eo, !strcmp(o->scale, "paper"));
     free(est);

@@ -51,7 +51,7 @@ static const scenario_help SCENARIOS[] = {
 };
 
 // --estimate: what running e would cost, its steps from its results folder's records if any.
-static int estimate(const char *cmd, ws_ctx *ctx, ws_experiment *e) {
+static int estimate(const char *cmd, ws_ctx *ctx, ws_experiment *e, const char *file) {
     ws_calib_cache *cache = calloc(1, sizeof *cache);
     ws_estimate *est = calloc(1, sizeof *est);
     char budget[32];
@@ -59,7 +59,8 @@ static int estimate(const char *cmd, ws_ctx *ctx, ws_experiment *e) {
     if (fmod(b, 3600) == 0) snprintf(budget, sizeof budget, "%.0fh", b / 3600);
     else if (fmod(b, 60) == 0) snprintf(budget, sizeof budget, "%.0fm", b / 60);
     else snprintf(budget, sizeof budget, "%gs", b);
-    const cli_estimate_opts o = {1, e->opt.budget > 0 ? budget : NULL, e->opt.budget};
+    const cli_estimate_opts o = {1, e->opt.budget > 0 ? budget : NULL, e->opt.budget, file ? file : "EXPERIMENT.ini",
+                                 e->opt.out, NULL};
     int rc = !cache || !est ? die(cmd, "out of memory")
            : ws_estimate_experiment(ctx, e, e->opt.out, 0, cache, est) ? die(cmd, ctx->err)
            : cli_estimate_print((const char *const[]){e->opt.out}, est, 1, &o, 0);
@@ -68,10 +69,11 @@ static int estimate(const char *cmd, ws_ctx *ctx, ws_experiment *e) {
     return rc;
 }
 
-// Check, then plan or run e with the CLI's hooks; print what is left to say. Returns the exit status.
-static int run_experiment(const char *cmd, ws_ctx *ctx, ws_experiment *e) {
+// Check, then plan, estimate or run e with the CLI's hooks; print what is left to say. Returns the
+// exit status. file: the experiment file e came from (NULL: a command line).
+static int run_experiment(const char *cmd, ws_ctx *ctx, ws_experiment *e, const char *file) {
     if (ws_experiment_check(ctx, e)) return die_experiment(cmd, e, ctx);
-    if (e->opt.estimate) return estimate(cmd, ctx, e);
+    if (e->opt.estimate) return estimate(cmd, ctx, e, file);
     cli_out o = {.cmd = cmd, .tty = !e->sweep && isatty(2) && !e->opt.quiet, .draw_sweep = 1};
     ws_hooks h = cli_hooks(&o);
     ws_outcome out;
@@ -95,7 +97,7 @@ int cmd_scenario(ws_command scenario, int argc, char **argv) {
     ws_ctx_init(&ctx, 1);
     ws_experiment *e;
     if (ws_experiment_new(&ctx, scenario, 0, &e)) return die(cmd, ctx.err);
-    int rc = ws_experiment_args(&ctx, e, argc, argv) ? die_experiment(cmd, e, &ctx) : run_experiment(cmd, &ctx, e);
+    int rc = ws_experiment_args(&ctx, e, argc, argv) ? die_experiment(cmd, e, &ctx) : run_experiment(cmd, &ctx, e, NULL);
     ws_experiment_free(e);
     return rc;
 }
@@ -125,7 +127,7 @@ int cmd_sweep(int argc, char **argv) {
     ws_ctx_init(&ctx, 1);
     ws_experiment *e;
     if (ws_experiment_new(&ctx, scenario, 1, &e)) return die(cmd, ctx.err);
-    int rc = ws_experiment_args(&ctx, e, argc - 1, argv + 1) ? die_experiment(cmd, e, &ctx) : run_experiment(cmd, &ctx, e);
+    int rc = ws_experiment_args(&ctx, e, argc - 1, argv + 1) ? die_experiment(cmd, e, &ctx) : run_experiment(cmd, &ctx, e, NULL);
     ws_experiment_free(e);
     return rc;
 }
@@ -155,7 +157,7 @@ int cmd_run_file(int argc, char **argv, int plan) {
     if (ws_experiment_args(&ctx, e, argc - 1, argv + 1)) rc = die_experiment(who, e, &ctx);
     else {
         e->opt.plan |= plan;
-        rc = run_experiment(who, &ctx, e);
+        rc = run_experiment(who, &ctx, e, argv[0]);
     }
     ws_experiment_free(e);
     return rc;

@@ -18,7 +18,8 @@ echo "$out" | grep -q 'assumed: ' && ok "without records the assumption is state
 # paper scale: the core-hours, and with a budget the Slurm tasks (data absent: sizes known).
 out=$("$WS" reproduce --estimate --scale paper --only online --threads 1 --budget 8h --out "$T/none" 2>&1)
 echo "$out" | grep -q '^core-hours: [0-9]' && echo "$out" | grep -q 'Slurm array tasks to finish within 8h: [0-9]' \
-    && echo "$out" | grep -q -- '--array=1-[0-9]* --cpus-per-task=1 --time=8h' \
+    && echo "$out" | grep -q -- '--array=1-[0-9]* --cpus-per-task=1 --time=08:00:00 --wrap "warmstart reproduce --scale paper' \
+    && echo "$out" | grep -q -- "warmstart reproduce --merge --out $T/none" \
     && ok "paper scale: core-hours and Slurm tasks" || bad "paper scale: $out"
 out=$("$WS" reproduce --estimate --scale paper --only online --threads 1 --out "$T/none" 2>&1)
 echo "$out" | grep -q '^core-hours: [0-9]' && echo "$out" | grep -q 'give a wall-clock budget' \
@@ -83,6 +84,11 @@ out=$("$WS" online --estimate --budget=8x --subset 300 --out "$T/none" 2>&1) && 
 out=$("$WS" run "$T/tiny.ini" --budget 8h --out "$T/none2" 2>&1) && bad "run --budget without --estimate accepted" \
     || { echo "$out" | grep -q "give --estimate with it" && [ ! -e "$T/none2" ] && ok "run --budget without --estimate refused" \
          || bad "run --budget without --estimate: $out"; }
+# run FILE: the array through scripts/slurm-array.sh, its jobs passed on, its --time in Slurm's form.
+out=$("$WS" run "$T/tiny.ini" --estimate --threads 2 --jobs 2 --budget 1.5d --out "$T/none" 2>&1)
+echo "$out" | grep -q -- "JOBS=2 sbatch --array=1-1 --cpus-per-task=2 --time=1-12:00:00 scripts/slurm-array.sh $T/tiny.ini $T/none" \
+    && echo "$out" | grep -q "warmstart merge $T/none" && ok "run FILE: the sbatch line for scripts/slurm-array.sh" \
+    || bad "run FILE sbatch line: $out"
 # Good budgets in every spelling, through the option table (a scenario command's estimate).
 for b in 8h 90m 3600s 3600 1.5d; do
     out=$("$WS" online --estimate --budget "$b" --subset 300 --k0 100 --k 100 --hidden 8 --threads 1 --out "$T/none" 2>&1) \
