@@ -3,6 +3,7 @@
 #include "exp/estimate.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,12 +236,15 @@ static ws_status calibrate(ws_ctx *ctx, const calib_what *w, int steps, ws_cost 
         if (!st) st = ws_learner_optimizer(&ls, w->oc, &opt);
         if (!st) ws_learner_hooks(&ls, &tc);
     } else if (!st) st = ws_optim_create(ctx, &own, w->oc, m->nweights);
-    // A first run of 2 steps makes oneDNN's primitives and sizes the rest: an expensive step
-    // (ResNet-18: tenths of a second) is timed over fewer steps, once, within about 2 s.
+    // A first run of 2 steps makes oneDNN's primitives and sizes the rest: a cheap step (a small
+    // MLP: a tenth of a millisecond) is timed over more steps, about 50 ms a run, so that the
+    // timer and a neighbour's burst weigh little; an expensive one (ResNet-18: tenths of a
+    // second) over fewer, once, within about 2 s.
     double ts[3], tl[3], te[3], t = 0;
     if (!st) st = time_run(ctx, m, opt, d, &norm, idx, n, tc, 2, 0, &t);
     const double rough = t / 2;
     const int reps = rough < 0.02 ? 3 : 1;
+    if (rough > 0 && steps < 0.05 / rough) steps = 0.05 / rough < 400 ? (int)(0.05 / rough) : 400;
     if (rough > 0 && steps > 0.5 / rough) steps = 0.5 / rough > 2 ? (int)(0.5 / rough) : 2;
     for (int k = 0; !st && k < reps; k++) {
         st = time_run(ctx, m, opt, d, &norm, idx, n, tc, 2, 1 + 2 * k, &ts[k]);
@@ -263,6 +267,49 @@ static ws_status calibrate(ws_ctx *ctx, const calib_what *w, int steps, ws_cost 
     return st;
 }
 
+// Under --jobs N the units run N at once, each on its share of the cores, and contend for what the
+// cores share (caches, memory, a core's sibling): N calibrations at once, as the run will have
+// them, each on its own context (exp/jobs.c's), priced at their mean.
+typedef struct {
+    const ws_ctx *parent;
+    const calib_what *w;
+    int steps;
+    ws_cost cost;
+    int synth;
+    ws_status st;
+    char err[sizeof ((ws_ctx *)0)->err];
+} calib_job;
+
+static void *calib_thread(void *arg) {
+    calib_job *c = arg;
+    ws_ctx ctx;
+    ws_ctx_derive(&ctx, c->parent, c->parent->threads);
+    c->st = calibrate(&ctx, c->w, c->steps, &c->cost, &c->synth);
+    if (c->st) snprintf(c->err, sizeof c->err, "%s", ctx.err);
+    ws_ctx_release(&ctx);
+    return NULL;
+}
+
+#define CALIB_MAX_JOBS 16
+static ws_status calibrate_jobs(ws_ctx *ctx, const calib_what *w, int steps, int jobs, ws_cost *out, int *synth) {
+    if (jobs > CALIB_MAX_JOBS) jobs = CALIB_MAX_JOBS;
+    calib_job c[CALIB_MAX_JOBS];
+    pthread_t t[CALIB_MAX_JOBS];
+    int started = 1;
+    for (int k = 0; k < jobs; k++) c[k] = (calib_job){.parent = ctx, .w = w, .steps = steps};
+    while (started < jobs && !pthread_create(&t[started], NULL, calib_thread, &c[started])) started++;
+    c[0].st = calibrate(ctx, w, steps, &c[0].cost, &c[0].synth);
+    for (int k = 1; k < started; k++) pthread_join(t[k], NULL);
+    ws_status st = c[0].st;
+    *out = (ws_cost){0, 0};
+    for (int k = 0; k < started; k++) {
+        if (!st && c[k].st) st = ws_fail(ctx, c[k].st, "%s", c[k].err);
+        out->step_s += c[k].cost.step_s / started, out->eval_s += c[k].cost.eval_s / started;
+        *synth |= c[k].synth;
+    }
+    return st;
+}
+
 // ---- the parts -------------------------------------------------------------------------------
 
 // A point's work, added to the parts at its configurations; group_s: each seed's seconds.
@@ -272,6 +319,7 @@ typedef struct {
     int steps;                // calibration steps
     ws_calib_cache *cache;
     ws_estimate *out;
+    int jobs;                 // units at once: calibrated as many at once
     int seeds;
     double group_s[WS_ESTIMATE_MAX_GROUPS];
     int fresh_assumed, warm_assumed; // runs whose epochs came from the table
@@ -296,9 +344,11 @@ static ws_estimate_part *part_for(point_job *j, const calib_what *w, ws_status *
     if (!plain_learner(s, w->li))
         snprintf(extra + strlen(extra), sizeof extra - strlen(extra), ", learner %s", s->learners[w->li].name);
     const int th = j->ctx->threads;
-    snprintf(key, sizeof key, "%s%s %dx%dx%d -> %d, batch %d, %s, %d thread%s, eval %lld%s", ws_model_kind_name(spec.kind),
+    char jobs[32] = "";
+    if (j->jobs > 1) snprintf(jobs, sizeof jobs, " x %d jobs", j->jobs);
+    snprintf(key, sizeof key, "%s%s %dx%dx%d -> %d, batch %d, %s, %d thread%s%s, eval %lld%s", ws_model_kind_name(spec.kind),
              s->layer_norm ? "+ln" : "", d->c, d->h, d->w, d->classes, w->batch, ws_opt_kind_name(w->oc->kind), th,
-             th == 1 ? "" : "s", (long long)w->n_eval, extra);
+             th == 1 ? "" : "s", jobs, (long long)w->n_eval, extra);
     ws_estimate *out = j->out;
     for (int i = 0; i < out->nparts; i++)
         if (!strcmp(out->part[i].config, key)) return &out->part[i];
@@ -312,7 +362,8 @@ static ws_estimate_part *part_for(point_job *j, const calib_what *w, ws_status *
     for (int i = 0; i < j->cache->n; i++)
         if (!strcmp(j->cache->key[i], key)) return p->cost = j->cache->cost[i], p;
     double t0 = ws_now();
-    *st = calibrate(j->ctx, w, j->steps, &p->cost, &out->synthetic);
+    *st = j->jobs > 1 ? calibrate_jobs(j->ctx, w, j->steps, j->jobs, &p->cost, &out->synthetic)
+                      : calibrate(j->ctx, w, j->steps, &p->cost, &out->synthetic);
     out->calibration_s += ws_now() - t0;
     if (*st) return NULL;
     if (j->cache->n < WS_CALIB_MAX) {
@@ -546,7 +597,7 @@ ws_status ws_estimate_experiment(ws_ctx *ctx, const ws_experiment *e, const char
         ws_ctx_derive(&unit, &run, unit_threads); // each unit's threads: threads / jobs
         memset(j, 0, sizeof *j);
         *j = (point_job){.ctx = &unit, .data = &data, .pre = &pre, .steps = calib_steps > 0 ? calib_steps : 8,
-                         .cache = cache, .out = out, .seeds = ws_experiment_setup(x)->seeds};
+                         .cache = cache, .out = out, .jobs = jobs, .seeds = ws_experiment_setup(x)->seeds};
         int used = 0;
         st = measured_point(j, x, t, recorded_point(t, x), &used);
         if (!st && !used) st = assume_point(j, x);
