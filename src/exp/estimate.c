@@ -252,7 +252,8 @@ static ws_status calibrate(ws_ctx *ctx, const calib_what *w, int steps, ws_cost 
     }
     if (!st) out->step_s = ws_estimate_step_seconds(ws_median(ts, reps), 2, ws_median(tl, reps), 2 + steps);
     ws_model *em = w->li >= 0 ? ws_learner_eval_model(&ls, m) : m;
-    const int64_t ne = n < EB ? n : EB;
+    int64_t ne = n < EB ? n : EB;
+    if (reps == 1 && ne > 2 * B) ne = 2 * B; // an expensive model: two training batches' worth, priced per example
     for (int k = 0; !st && k <= reps; k++) { // the first plans the model for inference: not counted
         double acc, loss, t0 = ws_now();
         st = ws_evaluate(ctx, em, d, &norm, idx, ne, EB, &acc, &loss);
