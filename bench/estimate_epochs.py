@@ -7,7 +7,7 @@ For every run to a threshold (not fixed epochs, not a task sequence) in every re
 RESULTS_DIR (a sweep's points included), by model and optimizer: the mean epochs of runs from a
 fresh initialisation (phase 1, pretraining, the random learner, every learner's first round) and of
 runs continuing from a trained model (the other learners' later runs), with their counts and the
-artefacts they come from. Prints one line a (model, optimizer) and the C rows to paste.
+artefacts they come from; data arriving in rounds (online, active) apart from the rest. Prints one line a (model, optimizer) and the C rows to paste.
 """
 import json
 import os
@@ -57,20 +57,21 @@ def main(root):
             for line in open(os.path.join(dirpath, f)):
                 rec = json.loads(line)
                 model, opt, fixed = model_opt(rec)
+                rounds = int(f == "online.jsonl")
                 for name, rnd, r in runs_of(rec):
                     if fixed or r.get("stop") not in ("threshold", "cap", "plateau") or "epochs" not in r:
                         continue
                     fresh = name in ("phase1", "pretrain", "random") or rnd == 0
-                    a = acc[(model, opt)]
+                    a = acc[(model, opt, rounds)]
                     a["fresh" if fresh else "warm"].append(r["epochs"])
                     a["from"].add(art)
-    for (model, opt), a in sorted(acc.items()):
+    for (model, opt, rounds), a in sorted(acc.items()):
         m = lambda v: sum(v) / len(v) if v else float("nan")
-        print(f"{model}/{opt}: fresh {m(a['fresh']):.1f} ({len(a['fresh'])} runs), warm {m(a['warm']):.1f} "
+        print(f"{model}/{opt}{' in rounds' if rounds else ''}: fresh {m(a['fresh']):.1f} ({len(a['fresh'])} runs), warm {m(a['warm']):.1f} "
               f"({len(a['warm'])} runs); from {', '.join(sorted(a['from']))}")
-    for (model, opt), a in sorted(acc.items()):
+    for (model, opt, rounds), a in sorted(acc.items()):
         m = lambda v: sum(v) / len(v) if v else float("nan")
-        print(f"    {{WS_MODEL_{model.upper()}, WS_OPT_{opt.upper()}, {m(a['fresh']):.1f}, {m(a['warm']):.1f}}},")
+        print(f"    {{WS_MODEL_{model.upper()}, WS_OPT_{opt.upper()}, {rounds}, {m(a['fresh']):.1f}, {m(a['warm']):.1f}}},")
 
 
 if __name__ == "__main__":

@@ -66,33 +66,31 @@ double ws_median(double *v, int n) {
 
 // ---- epochs to the threshold where no record says ---------------------------------------------
 
-// Mean epochs a run took to the threshold (99 % training accuracy, the default protocol) in the
-// CPU-scale reproduction of 2026-12-07 (`reproduce --scale cpu --jobs 2 --threads 2`, /tmp/repro29-before,
-// revision a17cfd2; bench/RESULTS.md "The cost estimate"): fresh = runs from a fresh initialisation
-// (phase 1, pretraining, the random learner, every learner's first round), warm = the other
-// learners' later runs. The ResNet-18 rows are the CPU-ResNet Table 1 runs (width 16, 3,500 CIFAR-10
-// examples, augmentation off).
-#define EPOCHS_SOURCE "means of the CPU-scale reproduction's runs (2026-12-07, bench/RESULTS.md)"
+// Mean epochs a run took to its threshold (or its cap) in the CPU-scale reproduction of 2026-12-07
+// (`reproduce --scale cpu --jobs 2 --threads 2`, revision a17cfd2; bench/estimate_epochs.py over its
+// records; bench/RESULTS.md "The cost estimate"), by model, optimizer and whether the data arrives
+// in rounds (online, active: a round's pool is a share of the whole): fresh = runs from a fresh
+// initialisation (phase 1, pretraining, the random learner, every learner's first round), warm =
+// the other learners' later runs.
+#define EPOCHS_SOURCE "means of the CPU-scale reproduction's runs, 2026-12-07, bench/estimate_epochs.py"
 static const struct {
     ws_model_kind model;
     ws_opt_kind opt;
+    int rounds;               // 1: online and active; 0: the others
     double fresh, warm;
 } EPOCHS[] = {
-    {WS_MODEL_MLP, WS_OPT_ADAM, 30, 10},
-    {WS_MODEL_MLP, WS_OPT_SGD, 60, 20},
-    {WS_MODEL_LOGREG, WS_OPT_ADAM, 30, 10},
-    {WS_MODEL_LOGREG, WS_OPT_SGD, 60, 20},
-    {WS_MODEL_RESNET18, WS_OPT_ADAM, 8, 3},
-    {WS_MODEL_RESNET18, WS_OPT_SGD, 15, 5},
-    {WS_MODEL_CNN, WS_OPT_ADAM, 20, 8},
+    {WS_MODEL_MLP, WS_OPT_ADAM, 1, 25.3, 13.0},
+    {WS_MODEL_MLP, WS_OPT_ADAM, 0, 42.7, 26.3},
+    {WS_MODEL_MLP, WS_OPT_SGD, 0, 111.8, 33.8},
+    {WS_MODEL_RESNET18, WS_OPT_ADAM, 0, 8, 3},
 };
 
-ws_epochs_assumed ws_estimate_epochs(ws_model_kind model, ws_opt_kind opt) {
+ws_epochs_assumed ws_estimate_epochs(ws_model_kind model, ws_opt_kind opt, int rounds) {
     for (size_t i = 0; i < sizeof EPOCHS / sizeof *EPOCHS; i++)
-        if (EPOCHS[i].model == model && EPOCHS[i].opt == opt)
+        if (EPOCHS[i].model == model && EPOCHS[i].opt == opt && EPOCHS[i].rounds == !!rounds)
             return (ws_epochs_assumed){EPOCHS[i].fresh, EPOCHS[i].warm, EPOCHS_SOURCE};
     return (ws_epochs_assumed){WS_ESTIMATE_ASSUMED_EPOCHS, WS_ESTIMATE_ASSUMED_WARM_EPOCHS,
-                               "no measured row for this model and optimizer: a guess"};
+                               "no measured row for this model, optimizer and scenario: a guess"};
 }
 
 // ---- the data --------------------------------------------------------------------------------
@@ -313,6 +311,8 @@ static ws_status calibrate_jobs(ws_ctx *ctx, const calib_what *w, int steps, int
 
 // ---- the parts -------------------------------------------------------------------------------
 
+#define ROUNDS(e) ((e)->scenario == WS_CMD_ONLINE || (e)->scenario == WS_CMD_ACTIVE)
+
 // A point's work, added to the parts at its configurations; group_s: each seed's seconds.
 typedef struct {
     ws_ctx *ctx;              // at the threads a unit runs with
@@ -321,6 +321,7 @@ typedef struct {
     ws_calib_cache *cache;
     ws_estimate *out;
     int jobs;                 // units at once: calibrated as many at once
+    int rounds;               // online, active: the epochs table's rows for data in rounds
     int seeds;
     double group_s[WS_ESTIMATE_MAX_GROUPS];
     int fresh_assumed, warm_assumed; // runs whose epochs came from the table
@@ -426,7 +427,7 @@ static double extra_evals(const ws_experiment *pe, double epochs, int stage, int
 // The epochs a run of s trains: fixed, or to the threshold as the table assumes, within the cap.
 static double epochs_of(point_job *j, const ws_setup *s, int fresh) {
     if (s->epochs > 0) return s->epochs;
-    ws_epochs_assumed a = ws_estimate_epochs(s->model, s->opt.kind);
+    ws_epochs_assumed a = ws_estimate_epochs(s->model, s->opt.kind, j->rounds);
     double e = fresh ? a.fresh : a.warm;
     if (fresh) j->fresh_assumed++;
     else j->warm_assumed++;
@@ -553,11 +554,12 @@ static const ws_point *recorded_point(const ws_table *t, const ws_experiment *pe
 // The estimate's `source`: where its steps came from.
 static void describe(ws_estimate *out, const ws_experiment *e, const char *earlier, int fresh, int warm) {
     const ws_setup *s = ws_experiment_setup(e);
-    ws_epochs_assumed a = ws_estimate_epochs(s->model, s->opt.kind);
+    ws_epochs_assumed a = ws_estimate_epochs(s->model, s->opt.kind, ROUNDS(e));
     char assumed[400] = "";
     if (fresh + warm)
-        snprintf(assumed, sizeof assumed, "epochs to the threshold assumed for %s/%s: %g a fresh run, %g a warm one "
-                 "(%s), within the cap", ws_model_kind_name(s->model), ws_opt_kind_name(s->opt.kind), a.fresh, a.warm,
+        snprintf(assumed, sizeof assumed, "epochs to the threshold assumed for %s/%s%s: %g a fresh run, %g a warm one "
+                 "(%s), within the cap", ws_model_kind_name(s->model), ws_opt_kind_name(s->opt.kind),
+                 ROUNDS(e) ? " in rounds" : "", a.fresh, a.warm,
                  a.source);
     else if (out->measured_points < out->points)
         snprintf(assumed, sizeof assumed, "fixed epochs as set");
@@ -598,7 +600,7 @@ ws_status ws_estimate_experiment(ws_ctx *ctx, const ws_experiment *e, const char
         ws_ctx_derive(&unit, &run, unit_threads); // each unit's threads: threads / jobs
         memset(j, 0, sizeof *j);
         *j = (point_job){.ctx = &unit, .data = &data, .pre = &pre, .steps = calib_steps > 0 ? calib_steps : 8,
-                         .cache = cache, .out = out, .jobs = jobs, .seeds = ws_experiment_setup(x)->seeds};
+                         .cache = cache, .out = out, .jobs = jobs, .rounds = ROUNDS(x), .seeds = ws_experiment_setup(x)->seeds};
         int used = 0;
         st = measured_point(j, x, t, recorded_point(t, x), &used);
         if (!st && !used) st = assume_point(j, x);

@@ -98,7 +98,7 @@ typedef struct {
     double fresh, warm;
     const char *source;       // where the numbers come from
 } ws_epochs_assumed;
-ws_epochs_assumed ws_estimate_epochs(ws_model_kind model, ws_opt_kind opt);
+ws_epochs_assumed ws_estimate_epochs(ws_model_kind model, ws_opt_kind opt, int rounds);
 // Where the table has no row: these.
 #define WS_ESTIMATE_ASSUMED_EPOCHS 30
 #define WS_ESTIMATE_ASSUMED_WARM_EPOCHS 10

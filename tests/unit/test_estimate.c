@@ -85,11 +85,17 @@ END_TEST
 
 START_TEST(t_epochs_table) {
     // A measured row states its source; a run continuing from a trained model needs fewer epochs.
-    ws_epochs_assumed a = ws_estimate_epochs(WS_MODEL_MLP, WS_OPT_ADAM);
+    ws_epochs_assumed a = ws_estimate_epochs(WS_MODEL_MLP, WS_OPT_ADAM, 0);
     ck_assert(a.fresh > 0 && a.warm > 0 && a.warm < a.fresh);
     ck_assert_ptr_nonnull(strstr(a.source, "CPU-scale"));
-    ws_epochs_assumed r = ws_estimate_epochs(WS_MODEL_RESNET18, WS_OPT_ADAM);
+    ws_epochs_assumed o = ws_estimate_epochs(WS_MODEL_MLP, WS_OPT_ADAM, 1);
+    ck_assert(o.fresh < a.fresh); // a round's pool is a share of the whole: fewer epochs to 99 %
+    ws_epochs_assumed r = ws_estimate_epochs(WS_MODEL_RESNET18, WS_OPT_ADAM, 0);
     ck_assert(r.fresh < a.fresh); // the ResNet rows reach the threshold in a few epochs
+    // No row: the stated guess.
+    ws_epochs_assumed g = ws_estimate_epochs(WS_MODEL_CNN, WS_OPT_SGD, 1);
+    ck_assert_double_eq(g.fresh, WS_ESTIMATE_ASSUMED_EPOCHS);
+    ck_assert_ptr_nonnull(strstr(g.source, "a guess"));
 }
 END_TEST
 
