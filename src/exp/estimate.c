@@ -598,9 +598,11 @@ ws_status ws_estimate_experiment(ws_ctx *ctx, const ws_experiment *e, const char
         int unit_threads, jobs = ws_units_jobs(x, run.threads, &unit_threads);
         ws_ctx unit;
         ws_ctx_derive(&unit, &run, unit_threads); // each unit's threads: threads / jobs
+        // Jobs busy at once: no more than the groups (a seed's), as exp/jobs.c starts them.
+        const int seeds = ws_experiment_setup(x)->seeds, busy = jobs < seeds ? jobs : seeds;
         memset(j, 0, sizeof *j);
         *j = (point_job){.ctx = &unit, .data = &data, .pre = &pre, .steps = calib_steps > 0 ? calib_steps : 8,
-                         .cache = cache, .out = out, .jobs = jobs, .rounds = ROUNDS(x), .seeds = ws_experiment_setup(x)->seeds};
+                         .cache = cache, .out = out, .jobs = busy, .rounds = ROUNDS(x), .seeds = ws_experiment_setup(x)->seeds};
         int used = 0;
         st = measured_point(j, x, t, recorded_point(t, x), &used);
         if (!st && !used) st = assume_point(j, x);
