@@ -23,6 +23,10 @@ def runs_of(rec):
         for name, rounds in rec["learners"].items():
             for r in rounds:
                 yield name, r.get("round", 0), r
+    for share in rec.get("points", []) if isinstance(rec.get("points"), list) else []:  # transfer: shares
+        for name, r in share.items():
+            if isinstance(r, dict) and "epochs" in r:
+                yield name, 1, r
     runs = rec.get("runs")
     if isinstance(runs, dict):  # batch: phase1 and each learner
         for name, r in runs.items():
@@ -75,4 +79,6 @@ def main(root):
 
 
 if __name__ == "__main__":
+    import signal
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     main(sys.argv[1] if len(sys.argv) > 1 else "results/reproduce")

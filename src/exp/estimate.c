@@ -79,10 +79,12 @@ static const struct {
     int rounds;               // 1: online and active; 0: the others
     double fresh, warm;
 } EPOCHS[] = {
-    {WS_MODEL_MLP, WS_OPT_ADAM, 1, 25.3, 13.0},
-    {WS_MODEL_MLP, WS_OPT_ADAM, 0, 42.7, 26.3},
-    {WS_MODEL_MLP, WS_OPT_SGD, 0, 111.8, 33.8},
-    {WS_MODEL_RESNET18, WS_OPT_ADAM, 0, 8, 3},
+    // model, optimizer, rounds, fresh, warm    runs (fresh + warm), artefacts
+    {WS_MODEL_MLP, WS_OPT_ADAM, 1, 26.4, 19.7},      // 252 + 450: active, online, remedies, shrink-perturb(-grid)
+    {WS_MODEL_MLP, WS_OPT_ADAM, 0, 47.3, 33.2},      // 104 + 91: appendix-*, partial-noise-ewc, table1-*-mlp-logreg, transfer
+    {WS_MODEL_MLP, WS_OPT_SGD, 0, 111.8, 33.8},      // 36 + 18: lr-batch
+    {WS_MODEL_LOGREG, WS_OPT_ADAM, 0, 96.6, 91.4},   // 20 + 10: table1-*-mlp-logreg
+    {WS_MODEL_RESNET18, WS_OPT_ADAM, 0, 12.1, 10.3}, // 18 + 9: table1-cifar10, -cifar100, -svhn (CPU ResNet)
 };
 
 ws_epochs_assumed ws_estimate_epochs(ws_model_kind model, ws_opt_kind opt, int rounds) {
