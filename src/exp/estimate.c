@@ -564,7 +564,7 @@ static void describe(ws_estimate *out, const ws_experiment *e, const char *earli
                  ROUNDS(e) ? " in rounds" : "", a.fresh, a.warm,
                  a.source);
     else if (out->measured_points < out->points)
-        snprintf(assumed, sizeof assumed, "fixed epochs as set");
+        snprintf(assumed, sizeof assumed, "fixed epochs or steps as set");
     if (out->measured_points == out->points)
         snprintf(out->source, sizeof out->source, "steps measured: %s's records", earlier);
     else if (out->measured_points)
@@ -624,6 +624,7 @@ ws_status ws_estimate_experiment(ws_ctx *ctx, const ws_experiment *e, const char
     ws_table_free(t);
     for (int i = 0; !st && i < out->nparts; i++)
         out->part[i].seconds = ws_estimate_seconds(&out->part[i].cost, &out->part[i].work);
+    out->load_s *= np; // a sweep loads its data at every point (run.c's run_scenario)
     out->seconds += out->load_s;
     if (!st) describe(out, e, earlier, fresh, warm);
     shape_free(&data);

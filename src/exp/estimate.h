@@ -49,7 +49,7 @@ typedef struct {
     ws_estimate_part part[WS_ESTIMATE_MAX_PARTS];
     double seconds;           // predicted wall seconds: each point's jobs' makespan, summed, and the data's loading
     double unit_seconds;      // the units' seconds summed (what one job would take; core-hours / threads a unit)
-    double load_s;            // seconds loading the data (once a run), in `seconds`
+    double load_s;            // seconds loading the data (once a run: a sweep's every point), in `seconds`
     int units;                // the units it runs (what a shard or Slurm task can take)
     int threads;              // threads a unit runs with (the run's threads / jobs)
     int jobs;                 // units at once (--jobs, as exp/jobs.c resolves it: 1 for ResNet-18)
