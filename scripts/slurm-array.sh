@@ -16,7 +16,9 @@
 # merge itself refuses to run while a unit has no result. Keep --array's size
 # equal to SHARDS below, and the thread count fixed: results are bitwise
 # reproducible for a given thread count (--cpus-per-task on the command line
-# overrides the 4 below).
+# overrides the 4 below). JOBS=N in the environment (sbatch passes it on) runs N groups of units
+# at once, each on CPUs/N threads (--jobs N); `warmstart run EXP --estimate --budget 8h` prints
+# the array size and this line.
 #SBATCH --job-name=warmstart
 #SBATCH --cpus-per-task=4
 #SBATCH --time=04:00:00
@@ -26,4 +28,5 @@ set -eu
 EXP=${1:?usage: sbatch --array=1-N scripts/slurm-array.sh EXPERIMENT.ini OUT_DIR}
 OUT=${2:?usage: sbatch --array=1-N scripts/slurm-array.sh EXPERIMENT.ini OUT_DIR}
 SHARDS=${SHARDS:-${SLURM_ARRAY_TASK_COUNT:-8}}
-exec warmstart run "$EXP" --out "$OUT" --shard "slurm/$SHARDS" --threads "${SLURM_CPUS_PER_TASK:-4}" --resume
+exec warmstart run "$EXP" --out "$OUT" --shard "slurm/$SHARDS" --threads "${SLURM_CPUS_PER_TASK:-4}" \
+    --jobs "${JOBS:-1}" --resume

@@ -94,8 +94,11 @@ static int estimate(const char *cmd, ws_ctx *ctx, const ws_reproduce_opts *o, ws
     const char *names[WS_MAX_ARTEFACTS];
     if (!est) return die(cmd, "out of memory");
     for (int i = 0; i < n; i++) names[i] = arts[i].name;
+    cli_estimate_opts so = *eo;
+    so.out = o->out, so.scale = o->scale, so.file = NULL;
+    eo = &so;
     int rc = ws_reproduce_estimate(ctx, o, arts, n, est) ? die(cmd, ctx->err)
-           : cli_estimate_print(cmd, ctx, names, est, n, eo, !strcmp(o->scale, "paper"));
+           : cli_estimate_print(names, est, n, eo, !strcmp(o->scale, "paper"));
     free(est);
     return rc;
 }
@@ -107,7 +110,9 @@ int cmd_reproduce(int argc, char **argv) {
     ws_reproduce_opts o = {.scale = "cpu", .out = "results/reproduce", .experiments = expdir};
     int listing = 0;
     cli_estimate_opts eo = {0};
-    if (cli_estimate_strip(&argc, argv, &eo)) return die(cmd, "--budget needs a value (8h, 90m, ...)");
+    ws_ctx ctx;
+    ws_ctx_init(&ctx, 1);
+    if (cli_estimate_strip(&ctx, &argc, argv, &eo)) return die(cmd, ctx.err);
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char **dest = !strcmp(a, "--scale") ? &o.scale : !strcmp(a, "--only") ? &o.only : !strcmp(a, "--out") ? &o.out
@@ -133,8 +138,6 @@ int cmd_reproduce(int argc, char **argv) {
         snprintf(paper_out, sizeof paper_out, "results/reproduce-%s", o.paper);
         o.out = paper_out;
     }
-    ws_ctx ctx;
-    ws_ctx_init(&ctx, 1);
     ws_artefact *arts = calloc(WS_MAX_ARTEFACTS, sizeof *arts);
     int n = 0, failures = 0, rc = 0;
     if (!arts) return die(cmd, "out of memory");
@@ -142,9 +145,7 @@ int cmd_reproduce(int argc, char **argv) {
         int I, N;
         if (ws_shard_parse(&ctx, o.shard, &I, &N)) return free(arts), die(cmd, ctx.err);
     }
-    double budget;
-    if (eo.budget && !eo.on) rc = die(cmd, "--budget sizes an estimate: give --estimate with it");
-    else if (eo.budget && ws_duration_parse(&ctx, eo.budget, &budget)) rc = die(cmd, ctx.err);
+    if (eo.budget && !eo.on) rc = die(cmd, "--budget sizes an estimate's Slurm array: give --estimate with it");
     else if (ws_reproduce_list(&ctx, &o, arts, &n)) rc = die(cmd, ctx.err);
     else if (listing) list(arts, n);
     else if (eo.on) rc = estimate(cmd, &ctx, &o, arts, n, &eo);

@@ -3,6 +3,7 @@
 // (an experiment file), merge. Each reads its options into an experiment
 // (exp/experiment.h), runs it through the library (exp/run.h) with the CLI's
 // hooks, and prints what is left to say.
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,9 +50,30 @@ static const scenario_help SCENARIOS[] = {
      "example: warmstart continual --tasks-kind permuted-input --tasks 20 --learners warm,l2-init,random"},
 };
 
-// Check, then plan or run e with the CLI's hooks; print what is left to say. Returns the exit status.
-static int run_experiment(const char *cmd, ws_ctx *ctx, ws_experiment *e) {
+// --estimate: what running e would cost, its steps from its results folder's records if any.
+static int estimate(const char *cmd, ws_ctx *ctx, ws_experiment *e, const char *file) {
+    ws_calib_cache *cache = calloc(1, sizeof *cache);
+    ws_estimate *est = calloc(1, sizeof *est);
+    char budget[32];
+    const double b = e->opt.budget; // as the user would write it back
+    if (fmod(b, 3600) == 0) snprintf(budget, sizeof budget, "%.0fh", b / 3600);
+    else if (fmod(b, 60) == 0) snprintf(budget, sizeof budget, "%.0fm", b / 60);
+    else snprintf(budget, sizeof budget, "%gs", b);
+    const cli_estimate_opts o = {1, e->opt.budget > 0 ? budget : NULL, e->opt.budget, file ? file : "EXPERIMENT.ini",
+                                 e->opt.out, NULL};
+    int rc = !cache || !est ? die(cmd, "out of memory")
+           : ws_estimate_experiment(ctx, e, e->opt.out, 0, cache, est) ? die(cmd, ctx->err)
+           : cli_estimate_print((const char *const[]){e->opt.out}, est, 1, &o, 0);
+    free(cache);
+    free(est);
+    return rc;
+}
+
+// Check, then plan, estimate or run e with the CLI's hooks; print what is left to say. Returns the
+// exit status. file: the experiment file e came from (NULL: a command line).
+static int run_experiment(const char *cmd, ws_ctx *ctx, ws_experiment *e, const char *file) {
     if (ws_experiment_check(ctx, e)) return die_experiment(cmd, e, ctx);
+    if (e->opt.estimate) return estimate(cmd, ctx, e, file);
     cli_out o = {.cmd = cmd, .tty = !e->sweep && isatty(2) && !e->opt.quiet, .draw_sweep = 1};
     ws_hooks h = cli_hooks(&o);
     ws_outcome out;
@@ -75,7 +97,7 @@ int cmd_scenario(ws_command scenario, int argc, char **argv) {
     ws_ctx_init(&ctx, 1);
     ws_experiment *e;
     if (ws_experiment_new(&ctx, scenario, 0, &e)) return die(cmd, ctx.err);
-    int rc = ws_experiment_args(&ctx, e, argc, argv) ? die_experiment(cmd, e, &ctx) : run_experiment(cmd, &ctx, e);
+    int rc = ws_experiment_args(&ctx, e, argc, argv) ? die_experiment(cmd, e, &ctx) : run_experiment(cmd, &ctx, e, NULL);
     ws_experiment_free(e);
     return rc;
 }
@@ -105,21 +127,8 @@ int cmd_sweep(int argc, char **argv) {
     ws_ctx_init(&ctx, 1);
     ws_experiment *e;
     if (ws_experiment_new(&ctx, scenario, 1, &e)) return die(cmd, ctx.err);
-    int rc = ws_experiment_args(&ctx, e, argc - 1, argv + 1) ? die_experiment(cmd, e, &ctx) : run_experiment(cmd, &ctx, e);
+    int rc = ws_experiment_args(&ctx, e, argc - 1, argv + 1) ? die_experiment(cmd, e, &ctx) : run_experiment(cmd, &ctx, e, NULL);
     ws_experiment_free(e);
-    return rc;
-}
-
-// --estimate: what running e would cost, its steps from its results folder's records if any.
-static int estimate(const char *cmd, ws_ctx *ctx, ws_experiment *e, const cli_estimate_opts *o) {
-    if (ws_experiment_check(ctx, e)) return die_experiment(cmd, e, ctx);
-    ws_calib_cache *cache = calloc(1, sizeof *cache);
-    ws_estimate *est = calloc(1, sizeof *est);
-    int rc = !cache || !est ? die(cmd, "out of memory")
-           : ws_estimate_experiment(ctx, e, e->opt.out, 0, cache, est) ? die(cmd, ctx->err)
-           : cli_estimate_print(cmd, ctx, (const char *const[]){e->opt.out}, est, 1, o, 0);
-    free(cache);
-    free(est);
     return rc;
 }
 
@@ -140,21 +149,15 @@ int cmd_run_file(int argc, char **argv, int plan) {
     }
     ws_ctx ctx;
     ws_ctx_init(&ctx, 1);
-    cli_estimate_opts est = {0};
-    double budget;
-    if (!plan && cli_estimate_strip(&argc, argv, &est)) return die(cmd, "--budget needs a value (8h, 90m, ...)");
-    if (est.budget && !est.on) return die(cmd, "--budget sizes an estimate: give --estimate with it");
-    if (est.budget && ws_duration_parse(&ctx, est.budget, &budget)) return die(cmd, ctx.err);
     ws_experiment *e;
     if (ws_experiment_load(&ctx, argv[0], &e)) return die(cmd, ctx.err);
     // From here on the messages are the scenario's (or the sweep's), as on its own command line.
     const char *who = e->sweep ? "sweep" : ws_command_name(e->scenario);
     int rc;
     if (ws_experiment_args(&ctx, e, argc - 1, argv + 1)) rc = die_experiment(who, e, &ctx);
-    else if (est.on) rc = estimate(cmd, &ctx, e, &est);
     else {
         e->opt.plan |= plan;
-        rc = run_experiment(who, &ctx, e);
+        rc = run_experiment(who, &ctx, e, argv[0]);
     }
     ws_experiment_free(e);
     return rc;

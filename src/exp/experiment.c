@@ -269,6 +269,9 @@ static int set_learner_param(const char *list, const char *kind, const char *par
 static ws_status check_runner(ws_ctx *ctx, const ws_experiment *e) {
     int I, N;
     if (e->opt.shard[0] && e->opt.unit[0]) return ws_fail(ctx, WS_ERR_ARG, "--shard and --unit: give one of them");
+    if (e->opt.budget > 0 && !e->opt.estimate)
+        return ws_fail(ctx, WS_ERR_ARG, "--budget sizes an estimate's Slurm array: give --estimate with it");
+    if (e->opt.estimate && e->opt.plan) return ws_fail(ctx, WS_ERR_ARG, "--estimate and --plan: give one of them");
     if (e->opt.shard[0]) return ws_shard_parse(ctx, e->opt.shard, &I, &N);
     return WS_OK;
 }
@@ -344,7 +347,7 @@ ws_status ws_experiment_point(ws_ctx *ctx, const ws_experiment *e, int p, ws_exp
     // Where and how it runs: the sweep's runner options, its folder OUT/points/NNN.
     if (!st) {
         pe->opt.resume = e->opt.resume, pe->opt.plan = e->opt.plan, pe->opt.quiet = e->opt.quiet;
-        pe->opt.jobs = e->opt.jobs;
+        pe->opt.jobs = e->opt.jobs, pe->opt.estimate = e->opt.estimate, pe->opt.budget = e->opt.budget;
         snprintf(pe->opt.shard, sizeof pe->opt.shard, "%s", e->opt.shard);
         snprintf(pe->opt.unit, sizeof pe->opt.unit, "%s", e->opt.unit);
         snprintf(pe->opt.out, sizeof pe->opt.out, "%s/points/%03d", e->opt.out, p);

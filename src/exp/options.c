@@ -202,6 +202,14 @@ static const ws_option_def OPTIONS[] = {
      "and up: always 1, its convolutions use every core); the results equal a serial run with threads/N threads",
      1, 256, WS_CMD_SCENARIOS, 1, VAL(jobs)},
     {"plan", WS_ARG_FLAG, NULL, "list the units, one id a line, and exit", 0, 0, WS_CMD_SCENARIOS, 1, VAL(plan)},
+    {"estimate", WS_ARG_FLAG, NULL,
+     "train nothing: print the predicted wall seconds on this machine (a short calibration of the training loop and "
+     "evaluation, at the threads and --jobs it will run with) and where its epochs come from; nothing written",
+     0, 0, WS_CMD_SCENARIOS, 1, VAL(estimate)},
+    {"budget", WS_ARG_DURATION, "D",
+     "with --estimate: the wall-clock time a Slurm array task may run (8h, 90m, 3600s, 1.5d): adds the core-hours "
+     "and the array tasks that finish within it (docs/RUNNING.md)",
+     0, 0, WS_CMD_SCENARIOS, 1, VAL(budget)},
     {"query", WS_ARG_STRING, "Q", "active: margin (default) | random (the control)", 0, 0, WS_CMD_ACTIVE, 0, STR(query)},
 };
 #define NOPTIONS ((int)(sizeof OPTIONS / sizeof OPTIONS[0]))
@@ -298,6 +306,25 @@ static int parse_double(const char *s, double *out) {
     return 0;
 }
 
+ws_status ws_duration_parse(ws_ctx *ctx, const char *name, const char *text, double *seconds) {
+    static const struct {
+        char unit;
+        double s;
+    } UNITS[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}};
+    char *end = NULL;
+    errno = 0;
+    // strtod would take leading blanks, hexadecimal, "inf" and "nan": a budget is plain digits.
+    const int plain = text && (text[0] == '.' || (text[0] >= '0' && text[0] <= '9')) && !strpbrk(text, "xXpP");
+    double v = plain ? strtod(text, &end) : NAN, scale = end && !*end ? 1 : 0;
+    for (size_t i = 0; end && end[0] && !end[1] && i < sizeof UNITS / sizeof *UNITS; i++)
+        if (end[0] == UNITS[i].unit) scale = UNITS[i].s;
+    if (!plain || errno || scale == 0 || !isfinite(v) || v <= 0)
+        return ws_fail(ctx, WS_ERR_ARG, "--%s '%s': not a wall-clock time: a positive number with s, m, h or d (8h, 90m, "
+                       "3600s, 1.5d; plain: seconds)", name, text ? text : "");
+    *seconds = v * scale;
+    return WS_OK;
+}
+
 static ws_status parse_int_list(ws_ctx *ctx, const char *name, const char *v, ws_int_list *l) {
     l->n = 0;
     const char *p = v;
@@ -335,6 +362,7 @@ ws_status ws_options_set(ws_ctx *ctx, ws_command cmd, ws_options *o, const char 
         return WS_OK;
     }
     if (d->kind == WS_ARG_INTLIST) return parse_int_list(ctx, name, v, dest);
+    if (d->kind == WS_ARG_DURATION) return ws_duration_parse(ctx, name, v, dest);
     double x;
     if (parse_double(v, &x)) return ws_fail(ctx, WS_ERR_ARG, "--%s: '%s' is not a number", name, v);
     if (!isfinite(x)) return ws_fail(ctx, WS_ERR_ARG, "--%s: '%s' is not a finite number", name, v);

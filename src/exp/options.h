@@ -30,7 +30,10 @@ typedef enum {
 
 #define WS_CMD_SCENARIOS (WS_CMD_BATCH | WS_CMD_ONLINE | WS_CMD_ACTIVE | WS_CMD_TRANSFER | WS_CMD_CONTINUAL)
 
-typedef enum { WS_ARG_FLAG, WS_ARG_INT, WS_ARG_I64, WS_ARG_FLOAT, WS_ARG_DOUBLE, WS_ARG_STRING, WS_ARG_INTLIST } ws_arg_kind;
+// WS_ARG_DURATION: a wall-clock time as text ("8h", "90m", "3600s", "1.5d", "3600"), held as seconds (double).
+typedef enum {
+    WS_ARG_FLAG, WS_ARG_INT, WS_ARG_I64, WS_ARG_FLOAT, WS_ARG_DOUBLE, WS_ARG_STRING, WS_ARG_INTLIST, WS_ARG_DURATION
+} ws_arg_kind;
 
 #define WS_MAX_INTLIST 16
 
@@ -65,6 +68,8 @@ typedef struct {
     // The runner's options: where and how this process runs the units (docs/RUNNING.md).
     int resume, plan;
     int jobs;                  // units run at once, each on its share of the threads (exp/units.c)
+    int estimate;              // train nothing: print what the run would cost (exp/estimate.h)
+    double budget;             // with estimate: seconds a Slurm array task may run (0: none given)
     char shard[64], unit[512];
 } ws_options;
 
@@ -102,6 +107,9 @@ int ws_arg_split(const char *arg, char *name, size_t cap, const char **inline_va
 // Parse command-line arguments of cmd into o: "--name value", "--name=value", "--flag[=BOOL]".
 ws_status ws_options_parse(ws_ctx *ctx, ws_command cmd, ws_options *o, int argc, char **argv);
 
+// A wall-clock time: a positive number with an optional unit s, m, h or d ("8h", "90m", "1.5d",
+// "3600s", "3600": seconds) into *seconds; WS_ERR_ARG naming --`name` and the text otherwise.
+ws_status ws_duration_parse(ws_ctx *ctx, const char *name, const char *text, double *seconds);
 // Is `text` a flag value meaning on (1), off (0), or neither (-1)?
 int ws_flag_value(const char *text);
 

@@ -228,6 +228,9 @@ static ws_status run_sweep(ws_ctx *ctx, ws_experiment *e, const ws_hooks *h, ws_
 
 ws_status ws_experiment_run(ws_ctx *ctx, ws_experiment *e, const ws_hooks *h, ws_outcome *o) {
     memset(o, 0, sizeof *o);
+    // An estimate trains nothing: its caller prices it (exp/estimate.h) instead of running it.
+    if (e->opt.estimate)
+        return ws_fail(ctx, WS_ERR_ARG, "--estimate: this experiment is to be priced (ws_estimate_experiment), not run");
     ws_status st = ws_experiment_ctx(ctx, &e->opt);
     if (st) return st;
     if (e->opt.plan) return ws_experiment_plan(ctx, e, h);

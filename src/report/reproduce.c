@@ -451,13 +451,14 @@ ws_status ws_reproduce_estimate(ws_ctx *ctx, const ws_reproduce_opts *o, ws_arte
             snprintf(est[i].source, sizeof est[i].source, "the same stand-in run as %s: not run again", x->same_as);
             continue;
         }
-        char *args[6];
+        char *args[8];
         int na = 0;
         if (x->standin) {
             args[na++] = "--data=fashion-mnist";
             if (x->pretrain[0]) args[na++] = "--pretrain=default";
         }
         if (o->threads) args[na++] = "--threads", args[na++] = (char *)o->threads;
+        if (o->jobs) args[na++] = "--jobs", args[na++] = (char *)o->jobs; // priced as it will run
         char dir[1400];
         snprintf(dir, sizeof dir, "%s/%s", o->out, x->name);
         ws_experiment *e;
