@@ -186,8 +186,8 @@ ws_status ws_ctx_set_conv_algo(ws_ctx *ctx, const char *name);
 // message naming the missing AVX512_BF16, on a CPU that lacks it (ws_cpu_has_bf16).
 // Both backends honour it in linear_forward/backward: the reference one by rounding
 // the op's inputs (activations, weights, output gradient) to bf16 (round to nearest
-// even) and running its fp32 kernel, the oracle; oneDNN with bf16 matmul primitives
-// (bf16 inputs, fp32 accumulation and outputs). Bias gradients are summed from the fp32
+// even) and running its fp32 kernel, the oracle; oneDNN's on AVX512_BF16 kernels of our own
+// (ops/cpu_bf16.c: bf16 inputs, fp32 accumulation and outputs). Bias gradients are summed from the fp32
 // output gradient; every other op stays fp32. Convolutions are not covered yet: they
 // run fp32 whatever the precision (docs/PRECISION.md).
 ws_status ws_ctx_set_precision(ws_ctx *ctx, const char *name);

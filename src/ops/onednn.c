@@ -9,7 +9,8 @@
 // backend contract (dw +=) holds. BatchNorm with its residual add and ReLU, and
 // pooling, are our own one-pass kernels over the blocked layout (blocked.c);
 // Linear (fp32), ReLU, tanh and softmax are the reference CPU kernels; Linear in bf16
-// (ctx->precision) runs as oneDNN matmul primitives (bf16 inputs, f32 outputs).
+// (ctx->precision) runs on our AVX512_BF16 kernels (cpu_bf16.c: faster than oneDNN's bf16
+// matmul on these shapes), its scratch in this backend's state.
 //
 // Primitives are created once per (shape, batch, direction) and cached in the
 // context (ctx->backend_state) with least-recently-used eviction; creation
@@ -49,19 +50,6 @@ typedef struct {
     size_t w_prim_bytes;
 } conv_entry;
 
-// bf16 Linear (ctx->precision == WS_PREC_BF16) as oneDNN matmul primitives: bf16 src and
-// weights (converted on each call, the conversion is ours: ops/bf16.h), f32 dst.
-typedef enum { MM_FWD, MM_BWD_DATA, MM_BWD_WEIGHTS } mm_dir;
-#define MAX_MM 32
-
-typedef struct {
-    mm_dir dir;
-    int B, In, Out, has_bias;
-    uint64_t last_used;
-    dnnl_primitive_t prim;
-    dnnl_memory_t src, wei, bias, dst; // handles set per call
-} mm_entry;
-
 typedef struct {
     dnnl_engine_t engine;
     dnnl_stream_t stream;
@@ -76,10 +64,8 @@ typedef struct {
     int64_t ndbias;
     float *dplain;                  // an output gradient in NCHW (mixed-layout backward)
     int64_t ndplain;
-    mm_entry *mm[MAX_MM];           // bf16 matmuls (Linear), least recently used evicted
-    int nmm;
-    uint16_t *h16;                  // bf16 copies of a Linear's inputs
-    int64_t nh16;
+    uint32_t *bf16;                 // a bf16 Linear's packed inputs (ws_bf16_linear_scratch words)
+    int64_t nbf16;
 } dnnl_state;
 
 static int is_blocked(int C) { return C % WS_BLK == 0; }
@@ -101,20 +87,10 @@ static void entry_free(conv_entry *e) {
     free(e);
 }
 
-static void mm_free(mm_entry *e) {
-    if (!e) return;
-    if (e->prim) dnnl_primitive_destroy(e->prim);
-    dnnl_memory_t mems[] = {e->src, e->wei, e->bias, e->dst};
-    for (size_t i = 0; i < sizeof mems / sizeof *mems; i++)
-        if (mems[i]) dnnl_memory_destroy(mems[i]);
-    free(e);
-}
-
 static void state_free(void *p) {
     dnnl_state *S = p;
     if (!S) return;
-    for (int i = 0; i < S->nmm; i++) mm_free(S->mm[i]);
-    ws_free(S->h16);
+    ws_free(S->bf16);
     for (int i = 0; i < S->nentries; i++) entry_free(S->entries[i]);
     if (S->stream) dnnl_stream_destroy(S->stream);
     if (S->engine) dnnl_engine_destroy(S->engine);
@@ -479,152 +455,40 @@ static void onednn_from_nchw(ws_ctx *ctx, float *dst, const float *src, int B, i
     else ws_cpu_act_copy(ctx, dst, src, B, C, HW);
 }
 
-// ---- bf16 Linear: oneDNN matmul ----
+// ---- bf16 Linear: our AVX512_BF16 kernels (cpu_bf16.c) ----
 
-// A 2-D memory descriptor; transposed: the (rows, cols) matrix stored as (cols, rows) row-major.
-static dnnl_status_t md2(dnnl_memory_desc_t *md, int rows, int cols, dnnl_data_type_t dt, int transposed) {
-    dnnl_dims_t d = {rows, cols};
-    return dnnl_memory_desc_init_by_tag(md, 2, d, dt, transposed ? dnnl_ba : dnnl_ab);
-}
+// 1 when ctx wants bf16 and the kernels are here; elsewhere (a build without them) the
+// reference's oracle computes the same function.
+static int bf16_kernels(const ws_ctx *ctx) { return ctx->precision == WS_PREC_BF16 && ws_bf16_linear_available(); }
 
-static dnnl_status_t mem(dnnl_memory_t *m, const dnnl_memory_desc_t *md, dnnl_engine_t eng) {
-    return dnnl_memory_create(m, md, eng, DNNL_MEMORY_NONE);
-}
-
-// The products, as (M,K) @ (K,N) -> (M,N):
-//   forward       out (B,Out)  = in (B,In) @ w^T (In,Out)            [+ bias]
-//   backward data din (B,In)   = dout (B,Out) @ w (Out,In)
-//   backward wts  dw (Out,In) += dout^T (Out,B) @ in (B,In)          [sum post-op: the contract's +=]
-static dnnl_status_t mm_build(dnnl_state *S, mm_entry *e) {
-    int M, K, N, ta = 0, tb = 0;
-    switch (e->dir) {
-    case MM_FWD: M = e->B, K = e->In, N = e->Out, tb = 1; break;
-    case MM_BWD_DATA: M = e->B, K = e->Out, N = e->In; break;
-    default: M = e->Out, K = e->B, N = e->In, ta = 1; break;
-    }
-    dnnl_memory_desc_t a, b, c, bias;
-    dnnl_status_t st = md2(&a, M, K, dnnl_bf16, ta);
-    if (!st) st = md2(&b, K, N, dnnl_bf16, tb);
-    if (!st) st = md2(&c, M, N, dnnl_f32, 0);
-    if (!st && e->has_bias) st = md2(&bias, 1, N, dnnl_f32, 0);
-    dnnl_matmul_desc_t desc;
-    if (!st) st = dnnl_matmul_desc_init(&desc, &a, &b, e->has_bias ? &bias : NULL, &c);
-    dnnl_primitive_attr_t attr = NULL;
-    dnnl_post_ops_t po = NULL;
-    if (!st && e->dir == MM_BWD_WEIGHTS) {
-        st = dnnl_primitive_attr_create(&attr);
-        if (!st) st = dnnl_post_ops_create(&po);
-        if (!st) st = dnnl_post_ops_append_sum(po, 1.0f);
-        if (!st) st = dnnl_primitive_attr_set_post_ops(attr, po);
-    }
-    dnnl_primitive_desc_t pd = NULL;
-    if (!st) st = dnnl_primitive_desc_create(&pd, &desc, attr, S->engine, NULL);
-    if (!st) st = dnnl_primitive_create(&e->prim, pd);
-    if (pd) dnnl_primitive_desc_destroy(pd);
-    if (po) dnnl_post_ops_destroy(po);
-    if (attr) dnnl_primitive_attr_destroy(attr);
-    if (!st) st = mem(&e->src, &a, S->engine);
-    if (!st) st = mem(&e->wei, &b, S->engine);
-    if (!st) st = mem(&e->dst, &c, S->engine);
-    if (!st && e->has_bias) st = mem(&e->bias, &bias, S->engine);
-    return st;
-}
-
-static mm_entry *mm_for(ws_ctx *ctx, dnnl_state *S, mm_dir dir, int B, int In, int Out, int has_bias) {
-    S->clock++;
-    for (int i = 0; i < S->nmm; i++) {
-        mm_entry *e = S->mm[i];
-        if (e->dir == dir && e->B == B && e->In == In && e->Out == Out && e->has_bias == has_bias) {
-            e->last_used = S->clock;
-            return e;
-        }
-    }
-    mm_entry *e = calloc(1, sizeof *e);
-    if (!e) {
-        fault(ctx, WS_ERR_NOMEM, "allocating a bf16 matmul", dnnl_success);
+static uint32_t *bf16_scratch(ws_ctx *ctx, int B, int In, int Out) {
+    dnnl_state *S = state_of(ctx);
+    if (!S || !reserve(ctx, (void **)&S->bf16, &S->nbf16, ws_bf16_linear_scratch(B, In, Out), sizeof(uint32_t)))
         return NULL;
-    }
-    *e = (mm_entry){.dir = dir, .B = B, .In = In, .Out = Out, .has_bias = has_bias, .last_used = S->clock};
-    dnnl_status_t st = mm_build(S, e);
-    if (st) {
-        mm_free(e);
-        char what[160];
-        snprintf(what, sizeof what, "creating a bf16 matmul for Linear %d->%d (batch %d)", In, Out, B);
-        fault(ctx, st == dnnl_out_of_memory ? WS_ERR_NOMEM : WS_ERR_ARG, what, st);
-        return NULL;
-    }
-    if (S->nmm == MAX_MM) {
-        int lru = 0;
-        for (int i = 1; i < S->nmm; i++)
-            if (S->mm[i]->last_used < S->mm[lru]->last_used) lru = i;
-        mm_free(S->mm[lru]);
-        S->mm[lru] = S->mm[--S->nmm];
-    }
-    S->mm[S->nmm++] = e;
-    return e;
-}
-
-// Run e on a (bf16), b (bf16) into c (f32), with bias when e has one.
-static void mm_run(ws_ctx *ctx, dnnl_state *S, mm_entry *e, const uint16_t *a, const uint16_t *b, float *c,
-                   const float *bias) {
-    dnnl_status_t st = dnnl_memory_set_data_handle(e->src, (void *)a);
-    if (!st) st = dnnl_memory_set_data_handle(e->wei, (void *)b);
-    if (!st) st = dnnl_memory_set_data_handle(e->dst, c);
-    if (!st && e->has_bias) st = dnnl_memory_set_data_handle(e->bias, (void *)bias);
-    if (st) {
-        fault(ctx, WS_ERR_ARG, "binding a bf16 matmul's memory", st);
-        return;
-    }
-    dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, e->src}, {DNNL_ARG_WEIGHTS, e->wei}, {DNNL_ARG_DST, e->dst},
-                               {DNNL_ARG_BIAS, e->bias}};
-    run(ctx, S, e->prim, e->has_bias ? 4 : 3, args, "a bf16 matmul");
-}
-
-// bf16 copies of the arrays (n floats each) in the state's scratch, in order; NULL on failure.
-static uint16_t *to_bf16(ws_ctx *ctx, dnnl_state *S, int k, const float *const *src, const int64_t *n) {
-    int64_t total = 0;
-    for (int i = 0; i < k; i++) total += n[i];
-    if (!reserve(ctx, (void **)&S->h16, &S->nh16, total, sizeof(uint16_t))) return NULL;
-    uint16_t *dst = S->h16;
-    for (int i = 0; i < k; i++) {
-        ws_bf16_from_f32(dst, src[i], n[i]);
-        dst += n[i];
-    }
-    return S->h16;
+    return S->bf16;
 }
 
 static void onednn_linear_forward(ws_ctx *ctx, float *out, const float *in, const float *w, const float *b, int B,
                                   int In, int Out) {
-    if (ctx->precision != WS_PREC_BF16) {
+    if (!bf16_kernels(ctx)) {
         ws_cpu_linear_forward(ctx, out, in, w, b, B, In, Out);
         return;
     }
-    dnnl_state *S = state_of(ctx);
-    mm_entry *e = S ? mm_for(ctx, S, MM_FWD, B, In, Out, b != NULL) : NULL;
-    const float *src[2] = {in, w};
-    int64_t n[2] = {(int64_t)B * In, (int64_t)Out * In};
-    uint16_t *h = e ? to_bf16(ctx, S, 2, src, n) : NULL;
-    if (h) mm_run(ctx, S, e, h, h + n[0], out, b);
+    uint32_t *scratch = bf16_scratch(ctx, B, In, Out);
+    if (scratch) ws_bf16_linear_forward(ctx->threads, scratch, out, in, w, b, B, In, Out);
 }
 
-// dw, din from bf16 copies of dout, in and w; db summed from the fp32 dout, rows in
-// order (as the reference backend: the same bits).
+// dw, din from the bf16 kernels; db summed from the fp32 dout, rows in order (as the
+// reference backend: the same bits).
 static void onednn_linear_backward(ws_ctx *ctx, float *din, float *dw, float *db, const float *dout, const float *in,
                                    const float *w, int B, int In, int Out) {
-    if (ctx->precision != WS_PREC_BF16) {
+    if (!bf16_kernels(ctx)) {
         ws_cpu_linear_backward(ctx, din, dw, db, dout, in, w, B, In, Out);
         return;
     }
-    dnnl_state *S = state_of(ctx);
-    mm_entry *ew = S ? mm_for(ctx, S, MM_BWD_WEIGHTS, B, In, Out, 0) : NULL;
-    mm_entry *ed = S && din ? mm_for(ctx, S, MM_BWD_DATA, B, In, Out, 0) : NULL;
-    if (!ew || (din && !ed)) return;
-    const float *src[3] = {dout, in, w};
-    int64_t n[3] = {(int64_t)B * Out, (int64_t)B * In, din ? (int64_t)Out * In : 0};
-    uint16_t *h = to_bf16(ctx, S, 3, src, n);
-    if (!h) return;
-    mm_run(ctx, S, ew, h, h + n[0], dw, NULL);
-    if (din) mm_run(ctx, S, ed, h, h + n[0] + n[1], din, NULL);
+    uint32_t *scratch = bf16_scratch(ctx, B, In, Out);
+    if (!scratch) return;
+    ws_bf16_linear_backward(ctx->threads, scratch, din, dw, dout, in, w, B, In, Out);
     if (db)
         for (int r = 0; r < B; r++)
             for (int o = 0; o < Out; o++) db[o] += dout[(int64_t)r * Out + o];

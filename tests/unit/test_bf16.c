@@ -1,10 +1,11 @@
 // --precision bf16 (ws_ctx.precision) for Linear: the rounding itself, the CPU check and
 // its refusal, the reference backend's oracle (inputs rounded to bf16, then the fp32
-// kernel), oneDNN's bf16 matmuls against that oracle on sizes that hit the kernels'
-// edges, and finite differences at the bf16 tolerance; each with a negative control.
+// kernel), the vectorised conversions and packings against the scalar definition, the
+// oneDNN backend's AVX512_BF16 kernels (cpu_bf16.c) against that oracle on sizes that hit
+// the kernels' edges, and finite differences at the bf16 tolerance; each with a negative control.
 //
 // Tolerances. A product of two bf16 values (8 significant bits each) is exact in fp32,
-// so the oracle and oneDNN differ only in the order of the fp32 sums: each entry is held
+// so the oracle and the bf16 kernels differ only in the order of the fp32 sums: each entry is held
 // to (K + 2) 2^-24 sum|terms| of a double sum of the ROUNDED inputs, as the fp32 kernels
 // are in test_linear_fast.c. Against the true (unrounded) inputs a bf16 result is off by
 // up to about 2^-8 sum|terms| (two inputs each rounded by up to 2^-9 relative): the
@@ -56,6 +57,136 @@ START_TEST(bf16_rounding) {
 }
 END_TEST
 
+// ---- the vectorised conversions and packings against the scalar definition ----
+
+// Edge cases of ws_bf16_of: ties (to even, both ways), just past halfway, NaNs (quiet,
+// signalling, one whose truncation would read as infinity, negative), infinities, zeros,
+// denormals (smallest, largest, ones rounding up to the smallest normal), the largest
+// finite float, values about bf16's largest finite (down to it; a tie that goes to infinity).
+static const uint32_t EDGES[] = {
+    0x3f808000u, 0x3f818000u, 0x3f808001u, 0xbf818000u, 0x3f807fffu, 0x7fc00000u, 0x7f800001u, 0xff800001u,
+    0x7fa00000u, 0xffc12345u, 0x7f800000u, 0xff800000u, 0x00000000u, 0x80000000u, 0x00000001u, 0x007fffffu,
+    0x807fffffu, 0x007f8000u, 0x00018000u, 0x00008000u, 0x00017fffu, 0x7f7fffffu, 0xff7fffffu, 0x7f7f7fffu,
+    0x7f7f8000u, 0x7f7e8000u, 0x3f800000u, 0x40490fdbu, 0x3dcccccdu, 0x00800000u, 0x00808000u, 0x01018000u,
+};
+#define NEDGES ((int)(sizeof EDGES / sizeof *EDGES))
+enum { NCONV = 1000 };
+
+static float f32_bits(uint32_t u) {
+    union { uint32_t u; float f; } v = {u};
+    return v.f;
+}
+
+// NCONV floats: the edges at the start, again at an odd offset, the rest random bits.
+static void conv_values(float *x) {
+    uint64_t s = 0x9e3779b97f4a7c15ull;
+    for (int i = 0; i < NCONV; i++) {
+        s = s * 6364136223846793005ull + 1442695040888963407ull;
+        x[i] = f32_bits((uint32_t)(s >> 32));
+    }
+    for (int i = 0; i < NEDGES; i++) x[i] = x[NCONV / 2 + 7 + i] = f32_bits(EDGES[i]);
+}
+
+typedef void (*conv_fn)(uint16_t *dst, const float *src, int64_t n);
+
+// The first i < n where conv's answer differs from ws_bf16_of, or where it wrote past n; -1 if none.
+static int64_t conv_mismatch(conv_fn conv, const float *x, int64_t n) {
+    uint16_t got[NCONV + 40];
+    for (int i = 0; i < NCONV + 40; i++) got[i] = 0xdead;
+    conv(got, x, n);
+    for (int64_t i = 0; i < n; i++)
+        if (got[i] != ws_bf16_of(x[i])) return i;
+    for (int64_t i = n; i < NCONV + 40; i++)
+        if (got[i] != 0xdead) return i;
+    return -1;
+}
+
+// Negative controls: a truncation (no rounding) and the AVX512_BF16 instruction's answer
+// (denormal inputs to a signed zero) each differ from the definition on the edges.
+static void conv_truncate(uint16_t *dst, const float *src, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        union { float f; uint32_t u; } v = {src[i]};
+        dst[i] = (uint16_t)(v.u >> 16);
+    }
+}
+
+static void conv_flush_denormals(uint16_t *dst, const float *src, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        union { float f; uint32_t u; } v = {src[i]};
+        dst[i] = (v.u & 0x7f800000u) == 0 ? (uint16_t)(v.u >> 16 & 0x8000u) : ws_bf16_of(src[i]);
+    }
+}
+
+START_TEST(bf16_vector_conversion) {
+    float x[NCONV], y[NCONV + 16];
+    conv_values(x);
+    static const int64_t lengths[] = {0, 1, 15, 16, 17, 31, 32, 33, 63, 100, NCONV};
+    for (size_t k = 0; k < sizeof lengths / sizeof *lengths; k++) {
+        int64_t n = lengths[k];
+        for (int64_t off = 0; off < 3 && off + n <= NCONV; off++) // unaligned starts too
+            ck_assert_msg(conv_mismatch(ws_bf16_from_f32, x + off, n) < 0, "n %lld off %lld: element %lld",
+                          (long long)n, (long long)off, (long long)conv_mismatch(ws_bf16_from_f32, x + off, n));
+        for (int i = 0; i < NCONV + 16; i++) y[i] = 7.0f;
+        ws_bf16_round(y, x, n);
+        for (int64_t i = 0; i < n; i++) {
+            union { float f; uint32_t u; } g = {y[i]};
+            ck_assert_uint_eq(g.u, (uint32_t)ws_bf16_of(x[i]) << 16);
+        }
+        ck_assert_float_eq(y[n], 7.0f); // nothing written past n
+    }
+    ck_assert_int_eq(conv_mismatch(conv_truncate, x, NCONV), 1);        // the tie 0x3f818000 goes up to even
+    ck_assert_int_eq(conv_mismatch(conv_flush_denormals, x, NCONV), 15); // 0x007fffff rounds up to 0x0080
+}
+END_TEST
+
+// The three packings (ops/bf16.h) against their definitions from ws_bf16_of, on shapes with
+// odd and even sides below, at and past a vector; only the requested range is written.
+static uint32_t pair_def(const float *x, int64_t i0, int have1, int64_t i1) {
+    return ws_bf16_of(x[i0]) | (uint32_t)(have1 ? ws_bf16_of(x[i1]) : 0) << 16;
+}
+
+START_TEST(bf16_packings) {
+    static const int sides[][2] = {{1, 1}, {2, 3}, {5, 16}, {16, 17}, {17, 31}, {33, 32}, {31, 65}, {40, 100}};
+    float x[NCONV * 4];
+    conv_values(x), conv_values(x + NCONV), conv_values(x + 2 * NCONV), conv_values(x + 3 * NCONV);
+    for (int64_t i = NCONV; i < 4 * NCONV; i++) x[i] = x[i] * 0.5f + (float)(i % 7); // not the same block four times
+    uint32_t got[4 * NCONV];
+    for (size_t k = 0; k < sizeof sides / sizeof *sides; k++) {
+        int R = sides[k][0], C = sides[k][1], PC = (C + 1) / 2, PR = (R + 1) / 2;
+        ck_assert_int_le(R * C, 4 * NCONV);
+        int r0 = R / 3, r1 = R - R / 4; // a middle range of the outer dimension
+        // rows: dst[r * PC + p] = (x[r][2p], x[r][2p+1])
+        memset(got, 0xab, sizeof got);
+        ws_bf16_pack_rows(got, x, r0, r1, C);
+        for (int r = 0; r < R; r++)
+            for (int p = 0; p < PC; p++) {
+                uint32_t want = r >= r0 && r < r1 ? pair_def(x, (int64_t)r * C + 2 * p, 2 * p + 1 < C, (int64_t)r * C + 2 * p + 1)
+                                                  : 0xababababu;
+                ck_assert_msg(got[r * PC + p] == want, "rows %dx%d: [%d][%d]", R, C, r, p);
+            }
+        // pairs of rows of x (R, C): dst[p * C + n] = (x[2p][n], x[2p+1][n]), p in [p0, p1)
+        int p0 = PR / 3, p1 = PR - PR / 4;
+        memset(got, 0xab, sizeof got);
+        ws_bf16_pack_pairs_of_rows(got, x, R, C, p0, p1);
+        for (int p = 0; p < PR; p++)
+            for (int n = 0; n < C; n++) {
+                uint32_t want = p >= p0 && p < p1 ? pair_def(x, (int64_t)2 * p * C + n, 2 * p + 1 < R, (int64_t)(2 * p + 1) * C + n)
+                                                  : 0xababababu;
+                ck_assert_msg(got[p * C + n] == want, "pairs of rows %dx%d: [%d][%d]", R, C, p, n);
+            }
+        // pairs of columns of x (R, C): dst[p * R + n] = (x[n][2p], x[n][2p+1]), n in [r0, r1)
+        memset(got, 0xab, sizeof got);
+        ws_bf16_pack_pairs_of_cols(got, x, R, C, r0, r1);
+        for (int p = 0; p < PC; p++)
+            for (int n = 0; n < R; n++) {
+                uint32_t want = n >= r0 && n < r1 ? pair_def(x, (int64_t)n * C + 2 * p, 2 * p + 1 < C, (int64_t)n * C + 2 * p + 1)
+                                                  : 0xababababu;
+                ck_assert_msg(got[p * R + n] == want, "pairs of cols %dx%d: [%d][%d]", R, C, p, n);
+            }
+    }
+}
+END_TEST
+
 START_TEST(precision_names_and_refusal) {
     ws_ctx ctx;
     ws_ctx_init(&ctx, 1);
@@ -77,7 +208,7 @@ START_TEST(precision_names_and_refusal) {
 }
 END_TEST
 
-// ---- Linear: oneDNN's bf16 matmuls and the reference's oracle ----
+// ---- Linear: the oneDNN backend's bf16 kernels and the reference's oracle ----
 
 typedef struct { int B, In, Out; } size3;
 static const size3 SIZES[] = {
@@ -168,7 +299,7 @@ static void lin_result_free(lin_result *r) { free(r->out), free(r->dw), free(r->
 // gradient the fp32 sum of the unrounded dout (the same bits on both); the fp32 results
 // must MISS that bound somewhere (negative control: the check tells the arithmetics apart).
 START_TEST(linear_bf16_matches_the_oracle) {
-    if (!ws_cpu_has_bf16()) return; // oneDNN's bf16 matmul needs the instructions (refusal tested above)
+    if (!ws_cpu_has_bf16()) return; // the bf16 kernels need the instructions (refusal tested above)
     lin c;
     lin_make(&c, SIZES[_i % NSIZES]);
     int threads = _i < NSIZES ? 1 : 2;
@@ -201,6 +332,40 @@ START_TEST(linear_bf16_matches_the_oracle) {
     naive_free(&n);
     free(rx), free(rw), free(rd);
     lin_free(&c);
+}
+END_TEST
+
+// The oneDNN backend's bf16 kernels (cpu_bf16.c) give the same bits on 1 and 2 threads: no
+// sum is split between threads (sizes big enough to run in parallel, both splits of the forward).
+START_TEST(linear_bf16_threads_same_bits) {
+    if (!ws_bf16_linear_available()) return;
+    static const size3 big[] = {{128, 3072, 100}, {130, 100, 10}, {9, 200, 70}, {64, 784, 97}};
+    lin c;
+    lin_make(&c, big[_i]);
+    lin_result one = lin_run(&c, "onednn", "bf16", 1), two = lin_run(&c, "onednn", "bf16", 2);
+    ck_assert_mem_eq(one.out, two.out, sizeof(float) * (size_t)c.B * c.Out);
+    ck_assert_mem_eq(one.dw, two.dw, sizeof(float) * (size_t)c.Out * c.In);
+    ck_assert_mem_eq(one.din, two.din, sizeof(float) * (size_t)c.B * c.In);
+    lin_result_free(&one), lin_result_free(&two);
+    lin_free(&c);
+}
+END_TEST
+
+// Documented (docs/PRECISION.md): vdpbf16ps counts a bf16 denormal input (|x| < 2^-126) as
+// zero, where the oracle multiplies it; a denormal times 2^100 shows the difference.
+START_TEST(linear_bf16_denormal_inputs) {
+    if (!ws_bf16_linear_available()) return;
+    float x[2] = {ldexpf(1, -130), 1.0f}, w[2] = {ldexpf(1, 100), 0.0f}, out[2];
+    ws_ctx ctx;
+    ws_ctx_init(&ctx, 1);
+    ck_assert_int_eq(ws_ctx_set_precision(&ctx, "bf16"), WS_OK);
+    ck_assert_int_eq(ws_ctx_set_backend(&ctx, "onednn"), WS_OK);
+    ws_backend_of(&ctx)->linear_forward(&ctx, &out[0], x, w, NULL, 1, 2, 1);
+    ck_assert_int_eq(ws_ctx_set_backend(&ctx, "reference"), WS_OK);
+    ws_backend_of(&ctx)->linear_forward(&ctx, &out[1], x, w, NULL, 1, 2, 1);
+    ck_assert_float_eq(out[0], 0.0f);
+    ck_assert_float_eq(out[1], ldexpf(1, -30));
+    ws_ctx_release(&ctx);
 }
 END_TEST
 
@@ -274,8 +439,12 @@ Suite *bf16_suite(void) {
     TCase *t = tcase_create("bf16");
     tcase_set_timeout(t, 60);
     tcase_add_test(t, bf16_rounding);
+    tcase_add_test(t, bf16_vector_conversion);
+    tcase_add_test(t, bf16_packings);
     tcase_add_test(t, precision_names_and_refusal);
     tcase_add_loop_test(t, linear_bf16_matches_the_oracle, 0, 2 * NSIZES);
+    tcase_add_loop_test(t, linear_bf16_threads_same_bits, 0, 4);
+    tcase_add_test(t, linear_bf16_denormal_inputs);
     tcase_add_test(t, linear_bf16_first_layer);
     tcase_add_loop_test(t, linear_bf16_finite_differences, 0, 2);
     suite_add_tcase(s, t);
