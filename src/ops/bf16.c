@@ -1,10 +1,12 @@
 // bfloat16 rounding, the packings of the bf16 Linear kernels, and the CPU check (ops/bf16.h).
 //
 // Every conversion here gives the bits of ws_bf16_of, the scalar definition the oracle uses,
-// denormals included. That is why the vector path rounds with integer arithmetic (AVX-512F/BW)
-// rather than AVX512_BF16's vcvtne2ps2bf16: that instruction flushes denormal inputs to a
-// signed zero (checked on this Zen 5: 0x00012345 -> 0x0000, where ws_bf16_of gives 0x0001).
-// Both are limited by memory traffic, not by the few integer operations per vector.
+// denormals included. The vector path converts with AVX512_BF16's vcvtne2ps2bf16 (32 floats
+// in one instruction; its rounding, NaN and infinity rules are ws_bf16_of's) except that the
+// instruction flushes denormal inputs to a signed zero (checked on this Zen 5: 0x00012345 ->
+// 0x0000, where ws_bf16_of gives 0x0001): a vector holding a denormal is rounded with integer
+// arithmetic instead (round16), lane by lane as ws_bf16_of. The vector path runs where the
+// CPU has AVX512_BF16 (the only CPUs --precision bf16 accepts); elsewhere the scalar loops.
 #include "ops/bf16.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -45,9 +47,11 @@ static void pairs_of_cols_scalar(uint32_t *dst, const float *x, int N, int K, in
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #include <immintrin.h>
 
-#define WS_AVX512BW __attribute__((target("avx512f,avx512bw")))
+#define WS_AVX512BW __attribute__((target("avx512f,avx512bw,avx512bf16")))
 
-static int have_avx512bw(void) { return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw"); }
+static int have_bf16_vector(void) {
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && ws_cpu_has_bf16();
+}
 
 // 16 floats (as bits) -> 16 dwords whose high halves are their ws_bf16_of (low halves: garbage).
 static inline __attribute__((always_inline)) WS_AVX512BW __m512i round16(__m512i u) {
@@ -65,6 +69,15 @@ static inline __attribute__((always_inline)) WS_AVX512BW __m512i high_halves(__m
     return _mm512_permutex2var_epi16(t0, odd, t1);
 }
 
+// 32 floats (as bits; lo16 the first 16) -> their 32 bf16 in order, ws_bf16_of's bits.
+static inline __attribute__((always_inline)) WS_AVX512BW __m512i cvt32(__m512i lo16, __m512i hi16) {
+    const __m512i exp = _mm512_set1_epi32(0x7f800000), mant = _mm512_set1_epi32(0x007fffff);
+    __mmask16 den = (__mmask16)((_mm512_testn_epi32_mask(lo16, exp) & _mm512_test_epi32_mask(lo16, mant)) |
+                                (_mm512_testn_epi32_mask(hi16, exp) & _mm512_test_epi32_mask(hi16, mant)));
+    if (__builtin_expect(den != 0, 0)) return high_halves(round16(lo16), round16(hi16));
+    return (__m512i)_mm512_cvtne2ps_pbh(_mm512_castsi512_ps(hi16), _mm512_castsi512_ps(lo16));
+}
+
 static inline __attribute__((always_inline)) WS_AVX512BW __mmask16 first16(int64_t n) {
     return n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1u);
 }
@@ -73,9 +86,10 @@ WS_AVX512BW static void from_f32_avx512(uint16_t *dst, const float *src, int64_t
     for (int64_t i = 0; i < n; i += 32) {
         int64_t left = n - i;
         __mmask16 m0 = first16(left), m1 = first16(left > 16 ? left - 16 : 0);
-        __m512i t0 = round16(_mm512_maskz_loadu_epi32(m0, src + i));
-        __m512i t1 = round16(_mm512_maskz_loadu_epi32(m1, src + i + 16));
-        _mm512_mask_storeu_epi16(dst + i, (__mmask32)m0 | (__mmask32)m1 << 16, high_halves(t0, t1));
+        _mm_prefetch((const char *)(src + i + 512), _MM_HINT_T0); // 2 KB ahead: the source is often in L3
+        _mm_prefetch((const char *)(src + i + 528), _MM_HINT_T0);
+        __m512i v = cvt32(_mm512_maskz_loadu_epi32(m0, src + i), _mm512_maskz_loadu_epi32(m1, src + i + 16));
+        _mm512_mask_storeu_epi16(dst + i, (__mmask32)m0 | (__mmask32)m1 << 16, v);
     }
 }
 
@@ -88,18 +102,21 @@ WS_AVX512BW static void round_avx512(float *dst, const float *src, int64_t n) {
     }
 }
 
-// Rows 2p and 2p+1 of x, 16 columns at a time: (t0 >> 16) keeps row 2p's bf16 in the low
-// half, the mask keeps row 2p+1's in the high half.
+// Rows 2p and 2p+1 of x, 16 columns at a time: their 32 bf16 (row 2p's, then row 2p+1's)
+// interleaved into 16 pairs (word 2n <- word n, word 2n+1 <- word 16 + n).
 WS_AVX512BW static void pairs_of_rows_avx512(uint32_t *dst, const float *x, int K, int N, int p0, int p1) {
-    const __m512i hi = _mm512_set1_epi32((int)0xffff0000u);
+    const __m512i zip = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8, 23, 7, 22, 6,
+                                         21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
     for (int p = p0; p < p1; p++) {
         const float *r0 = x + (int64_t)2 * p * N, *r1 = r0 + N;
         int has1 = 2 * p + 1 < K;
         for (int n = 0; n < N; n += 16) {
             __mmask16 m = first16(N - n);
-            __m512i t0 = round16(_mm512_maskz_loadu_epi32(m, r0 + n));
-            __m512i t1 = has1 ? round16(_mm512_maskz_loadu_epi32(m, r1 + n)) : _mm512_setzero_si512();
-            __m512i v = _mm512_or_si512(_mm512_srli_epi32(t0, 16), _mm512_and_si512(t1, hi));
+            _mm_prefetch((const char *)(r0 + n + 256), _MM_HINT_T0); // 1 KB ahead in both rows
+            _mm_prefetch((const char *)(r1 + n + 256), _MM_HINT_T0);
+            __m512i t0 = _mm512_maskz_loadu_epi32(m, r0 + n);
+            __m512i t1 = has1 ? _mm512_maskz_loadu_epi32(m, r1 + n) : _mm512_setzero_si512();
+            __m512i v = _mm512_permutexvar_epi16(zip, cvt32(t0, t1));
             _mm512_mask_storeu_epi32(dst + (int64_t)p * N + n, m, v);
         }
     }
@@ -148,7 +165,9 @@ WS_AVX512BW static void cols_block(uint32_t *dst, const float *x, int N, int K, 
             continue;
         }
         const float *s = x + (int64_t)(n + i) * K + 2 * p;
-        r[i] = high_halves(round16(_mm512_maskz_loadu_epi32(m0, s)), round16(_mm512_maskz_loadu_epi32(m1, s + 16)));
+        _mm_prefetch((const char *)(s + 64), _MM_HINT_T0); // the next block but one: 16 row streams at once
+        _mm_prefetch((const char *)(s + 80), _MM_HINT_T0);
+        r[i] = cvt32(_mm512_maskz_loadu_epi32(m0, s), _mm512_maskz_loadu_epi32(m1, s + 16));
     }
     transpose16(r);
     __mmask16 mr = first16(rows);
@@ -161,7 +180,7 @@ WS_AVX512BW static void pairs_of_cols_avx512(uint32_t *dst, const float *x, int 
         for (int p = 0; p < P; p += 16) cols_block(dst, x, N, K, n, n1 - n < 16 ? n1 - n : 16, p);
 }
 #else
-static int have_avx512bw(void) { return 0; }
+static int have_bf16_vector(void) { return 0; }
 #define from_f32_avx512 from_f32_scalar
 #define round_avx512 round_scalar
 static void pairs_of_rows_avx512(uint32_t *dst, const float *x, int K, int N, int p0, int p1) {
@@ -173,12 +192,12 @@ static void pairs_of_cols_avx512(uint32_t *dst, const float *x, int N, int K, in
 #endif
 
 void ws_bf16_from_f32(uint16_t *dst, const float *src, int64_t n) {
-    if (have_avx512bw()) from_f32_avx512(dst, src, n);
+    if (have_bf16_vector()) from_f32_avx512(dst, src, n);
     else from_f32_scalar(dst, src, n);
 }
 
 void ws_bf16_round(float *dst, const float *src, int64_t n) {
-    if (have_avx512bw()) round_avx512(dst, src, n);
+    if (have_bf16_vector()) round_avx512(dst, src, n);
     else round_scalar(dst, src, n);
 }
 
@@ -192,11 +211,11 @@ void ws_bf16_pack_rows(uint32_t *dst, const float *x, int r0, int r1, int cols) 
 }
 
 void ws_bf16_pack_pairs_of_rows(uint32_t *dst, const float *x, int K, int N, int p0, int p1) {
-    if (have_avx512bw()) pairs_of_rows_avx512(dst, x, K, N, p0, p1);
+    if (have_bf16_vector()) pairs_of_rows_avx512(dst, x, K, N, p0, p1);
     else pairs_of_rows_scalar(dst, x, K, N, p0, p1, 0);
 }
 
 void ws_bf16_pack_pairs_of_cols(uint32_t *dst, const float *x, int N, int K, int n0, int n1) {
-    if (have_avx512bw()) pairs_of_cols_avx512(dst, x, N, K, n0, n1);
+    if (have_bf16_vector()) pairs_of_cols_avx512(dst, x, N, K, n0, n1);
     else pairs_of_cols_scalar(dst, x, N, K, n0, n1, 0);
 }
