@@ -390,6 +390,143 @@ START_TEST(linear_bf16_first_layer) {
 }
 END_TEST
 
+// ---- convolutions: oneDNN's bf16 primitives and the reference's oracle ----
+
+typedef struct {
+    ws_conv_shape s;
+    int bias;
+} conv_geom;
+
+// The layouts the oneDNN backend meets in ResNet-18 and Kumar et al.'s CNN.
+static const conv_geom CONVS[] = {
+    {{.B = 2, .C = 16, .H = 9, .W = 9, .O = 16, .KH = 3, .KW = 3, .stride = 1, .pad = 1}, 0},  // blocked 3x3
+    {{.B = 3, .C = 16, .H = 9, .W = 8, .O = 32, .KH = 3, .KW = 3, .stride = 2, .pad = 1}, 1},  // blocked, strided, bias
+    {{.B = 2, .C = 16, .H = 8, .W = 8, .O = 32, .KH = 1, .KW = 1, .stride = 2, .pad = 0}, 0},  // 1x1 shortcut
+    {{.B = 2, .C = 3, .H = 10, .W = 10, .O = 16, .KH = 3, .KW = 3, .stride = 1, .pad = 1, .input_nchw = 1}, 0}, // stem
+    {{.B = 2, .C = 16, .H = 7, .W = 7, .O = 32, .KH = 3, .KW = 3, .stride = 1, .pad = 1, .plain = 1}, 1}, // the CNN's
+    {{.B = 2, .C = 8, .H = 8, .W = 8, .O = 16, .KH = 3, .KW = 3, .stride = 2, .pad = 1}, 0},   // plain -> blocked
+    {{.B = 2, .C = 32, .H = 6, .W = 6, .O = 8, .KH = 3, .KW = 3, .stride = 1, .pad = 1}, 1},   // blocked -> plain
+    {{.B = 16, .C = 32, .H = 8, .W = 8, .O = 32, .KH = 3, .KW = 3, .stride = 1, .pad = 1}, 0}, // a batch to share out
+};
+#define NCONVS ((int)(sizeof CONVS / sizeof *CONVS))
+
+#define I4(a, b, c, d, B_, C_, D_) ((((int64_t)(a) * (B_) + (b)) * (C_) + (c)) * (D_) + (d))
+
+// out, dw (from dw0), din in double from x, w, dout (NCHW, OIHW), with each entry's sum of |terms|.
+static void conv_naive(const ws_conv_shape *s, const float *x, const float *w, const float *b, const float *dout,
+                       const float *dw0, naive *n) {
+    int64_t nx = (int64_t)s->B * s->C * s->H * s->W, nw = (int64_t)s->O * s->C * s->KH * s->KW;
+    int64_t ny = (int64_t)s->B * s->O * s->OH * s->OW;
+    n->out = calloc((size_t)ny, sizeof(double)), n->aout = calloc((size_t)ny, sizeof(double));
+    n->dw = calloc((size_t)nw, sizeof(double)), n->adw = calloc((size_t)nw, sizeof(double));
+    n->din = calloc((size_t)nx, sizeof(double)), n->adin = calloc((size_t)nx, sizeof(double));
+    for (int64_t i = 0; i < nw; i++) n->dw[i] = dw0[i], n->adw[i] = fabs(dw0[i]);
+    for (int bi = 0; bi < s->B; bi++)
+        for (int o = 0; o < s->O; o++)
+            for (int oh = 0; oh < s->OH; oh++)
+                for (int ow = 0; ow < s->OW; ow++) {
+                    int64_t yi = I4(bi, o, oh, ow, s->O, s->OH, s->OW);
+                    double acc = b ? b[o] : 0.0, abs = fabs(acc), g = dout[yi];
+                    for (int c = 0; c < s->C; c++)
+                        for (int kh = 0; kh < s->KH; kh++)
+                            for (int kw = 0; kw < s->KW; kw++) {
+                                int ih = oh * s->stride - s->pad + kh, iw = ow * s->stride - s->pad + kw;
+                                if (ih < 0 || ih >= s->H || iw < 0 || iw >= s->W) continue;
+                                int64_t xi = I4(bi, c, ih, iw, s->C, s->H, s->W), wi = I4(o, c, kh, kw, s->C, s->KH, s->KW);
+                                double t = (double)x[xi] * w[wi];
+                                acc += t, abs += fabs(t);
+                                n->dw[wi] += g * x[xi], n->adw[wi] += fabs(g * x[xi]);
+                                n->din[xi] += g * w[wi], n->adin[xi] += fabs(g * w[wi]);
+                            }
+                    n->out[yi] = acc, n->aout[yi] = abs;
+                }
+}
+
+typedef struct { float *out, *dw, *db, *din; } conv_result;
+
+// One forward and one backward on `backend` in `precision`, inputs and results in NCHW.
+static conv_result conv_run(const ws_conv_shape *s, const float *x, const float *w, const float *b, const float *dout,
+                            const float *dw0, const char *backend, const char *precision, int threads) {
+    ws_ctx ctx;
+    ws_ctx_init(&ctx, threads);
+    ck_assert_int_eq(ws_ctx_set_backend(&ctx, backend), WS_OK);
+    ck_assert_int_eq(ws_ctx_set_precision_on(&ctx, precision, 1), WS_OK);
+    const ws_backend *be = ws_backend_of(&ctx);
+    int HWi = s->H * s->W, HWo = s->OH * s->OW;
+    int64_t nx = (int64_t)s->B * s->C * HWi, ny = (int64_t)s->B * s->O * HWo, nw = (int64_t)s->O * s->C * s->KH * s->KW;
+    int in_native = !s->input_nchw && !s->plain, out_native = !s->plain; // in the backend's layout
+    float *xl = malloc(sizeof(float) * (size_t)nx), *dyl = malloc(sizeof(float) * (size_t)ny);
+    float *yl = malloc(sizeof(float) * (size_t)ny), *dxl = malloc(sizeof(float) * (size_t)nx);
+    int64_t nws = be->conv2d_workspace(s);
+    float *ws = malloc(sizeof(float) * (size_t)(nws > 0 ? nws : 1));
+    if (in_native) be->act_from_nchw(&ctx, xl, x, s->B, s->C, HWi);
+    else memcpy(xl, x, sizeof(float) * (size_t)nx);
+    if (out_native) be->act_from_nchw(&ctx, dyl, dout, s->B, s->O, HWo);
+    else memcpy(dyl, dout, sizeof(float) * (size_t)ny);
+    conv_result r = {malloc(sizeof(float) * (size_t)ny), malloc(sizeof(float) * (size_t)nw),
+                     calloc((size_t)s->O, sizeof(float)), malloc(sizeof(float) * (size_t)nx)};
+    memcpy(r.dw, dw0, sizeof(float) * (size_t)nw);
+    be->conv2d_forward(&ctx, yl, xl, w, b, s, ws);
+    be->conv2d_backward(&ctx, s->input_nchw ? NULL : dxl, r.dw, b ? r.db : NULL, dyl, xl, w, s, ws);
+    ck_assert_msg(!ctx.fault, "%s %s: %s", backend, precision, ctx.err);
+    if (out_native) be->act_to_nchw(&ctx, r.out, yl, s->B, s->O, HWo);
+    else memcpy(r.out, yl, sizeof(float) * (size_t)ny);
+    if (s->input_nchw) memset(r.din, 0, sizeof(float) * (size_t)nx);
+    else if (in_native) be->act_to_nchw(&ctx, r.din, dxl, s->B, s->C, HWi);
+    else memcpy(r.din, dxl, sizeof(float) * (size_t)nx);
+    free(xl), free(dyl), free(yl), free(dxl), free(ws);
+    ws_ctx_release(&ctx);
+    return r;
+}
+
+static void conv_result_free(conv_result *r) { free(r->out), free(r->dw), free(r->db), free(r->din); }
+
+// Both backends' bf16 convolutions against the double sums of the rounded inputs, within
+// (K + 2) 2^-24 sum|terms| (K the most terms an entry has); the bias gradient the fp32 sum of
+// the unrounded dout, the same bits on both backends and as fp32; fp32 must miss the bound.
+START_TEST(conv_bf16_matches_the_oracle) {
+    if (!ws_cpu_has_bf16()) return;
+    conv_geom g = CONVS[_i % NCONVS];
+    int threads = _i < NCONVS ? 1 : 2;
+    ws_conv_shape s = g.s;
+    ck_assert_int_eq(ws_conv_shape_resolve(&s), 0);
+    int64_t nx = (int64_t)s.B * s.C * s.H * s.W, ny = (int64_t)s.B * s.O * s.OH * s.OW;
+    int64_t nw = (int64_t)s.O * s.C * s.KH * s.KW, bad = -1;
+    ws_rng r = ws_rng_stream(9, "test-bf16-conv", (uint64_t)_i);
+    float *x = randu(nx, &r), *w = randu(nw, &r), *b = g.bias ? randu(s.O, &r) : NULL, *dy = randu(ny, &r);
+    float *dw0 = randu(nw, &r);
+    float *rx = rounded(x, nx), *rw = rounded(w, nw), *rdy = rounded(dy, ny);
+    naive n;
+    conv_naive(&s, rx, rw, b, rdy, dw0, &n);
+    int Kout = s.C * s.KH * s.KW, Kdw = s.B * s.OH * s.OW + 1, Kdin = s.O * s.KH * s.KW;
+    const char *backends[2] = {"reference", "onednn"};
+    conv_result got[2];
+    for (int k = 0; k < 2; k++) {
+        got[k] = conv_run(&s, x, w, b, dy, dw0, backends[k], "bf16", threads);
+        ck_assert_msg(within(got[k].out, n.out, n.aout, ny, Kout, &bad), "%s out[%lld]", backends[k], (long long)bad);
+        ck_assert_msg(within(got[k].dw, n.dw, n.adw, nw, Kdw, &bad), "%s dw[%lld]", backends[k], (long long)bad);
+        if (!s.input_nchw)
+            ck_assert_msg(within(got[k].din, n.din, n.adin, nx, Kdin, &bad), "%s din[%lld]", backends[k], (long long)bad);
+    }
+    conv_result f32 = conv_run(&s, x, w, b, dy, dw0, "reference", "fp32", threads);
+    if (b) {
+        ck_assert_mem_eq(got[0].db, got[1].db, sizeof(float) * (size_t)s.O);
+        ck_assert_mem_eq(f32.db, got[1].db, sizeof(float) * (size_t)s.O); // the bias gradient stays fp32
+    }
+    int misses = !within(f32.out, n.out, n.aout, ny, Kout, &bad) + !within(f32.dw, n.dw, n.adw, nw, Kdw, &bad) +
+                 (!s.input_nchw && !within(f32.din, n.din, n.adin, nx, Kdin, &bad));
+    ck_assert_int_eq(misses, s.input_nchw ? 2 : 3);
+    // Repeatable to the bit at a given thread count.
+    conv_result again = conv_run(&s, x, w, b, dy, dw0, "onednn", "bf16", threads);
+    ck_assert_mem_eq(again.out, got[1].out, sizeof(float) * (size_t)ny);
+    ck_assert_mem_eq(again.dw, got[1].dw, sizeof(float) * (size_t)nw);
+    ck_assert_mem_eq(again.din, got[1].din, sizeof(float) * (size_t)nx);
+    conv_result_free(&again), conv_result_free(&f32), conv_result_free(&got[0]), conv_result_free(&got[1]);
+    naive_free(&n);
+    free(x), free(w), free(b), free(dy), free(dw0), free(rx), free(rw), free(rdy);
+}
+END_TEST
+
 // ---- finite differences at the bf16 tolerance ----
 
 enum { FB = 5, FI = 7, FO = 3 };
@@ -446,6 +583,7 @@ Suite *bf16_suite(void) {
     tcase_add_loop_test(t, linear_bf16_threads_same_bits, 0, 4);
     tcase_add_test(t, linear_bf16_denormal_inputs);
     tcase_add_test(t, linear_bf16_first_layer);
+    tcase_add_loop_test(t, conv_bf16_matches_the_oracle, 0, 2 * NCONVS);
     tcase_add_loop_test(t, linear_bf16_finite_differences, 0, 2);
     suite_add_tcase(s, t);
     return s;
