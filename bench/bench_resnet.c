@@ -37,15 +37,16 @@
 
 #define CLASSES 10
 
-// --backend / --conv-algo, applied to every context the benchmark makes.
+// --backend / --conv-algo / --precision, applied to every context the benchmark makes.
 typedef struct {
-    const char *backend, *conv_algo;
+    const char *backend, *conv_algo, *precision;
 } backend_opts;
-static backend_opts bopts = {"onednn", "auto"};
+static backend_opts bopts = {"onednn", "auto", "fp32"};
 
 static void bench_ctx(ws_ctx *ctx, int threads) {
     ws_ctx_init(ctx, threads);
-    if (ws_ctx_set_backend(ctx, bopts.backend) || ws_ctx_set_conv_algo(ctx, bopts.conv_algo)) {
+    if (ws_ctx_set_backend(ctx, bopts.backend) || ws_ctx_set_conv_algo(ctx, bopts.conv_algo) ||
+        ws_ctx_set_precision(ctx, bopts.precision)) {
         fprintf(stderr, "bench_resnet: %s\n", ctx->err);
         exit(2);
     }
@@ -169,7 +170,8 @@ static void run_step(const model_case *mc, const char *optname, int threads, int
     double med = median_of(t, steps);
     check_fault(&ctx);
     printf("bench impl=warmstart backend=%s conv=%s model=%s opt=%s threads=%d batch=%d median_ms=%.3f min_ms=%.3f "
-           "steps=%d", bopts.backend, bopts.conv_algo, mc->name, optname, threads, B, med * 1e3, t[0] * 1e3, steps);
+           "steps=%d precision=%s", bopts.backend, bopts.conv_algo, mc->name, optname, threads, B, med * 1e3,
+           t[0] * 1e3, steps, bopts.precision);
     if (eval)
         printf(" images_per_s=%.1f", B / med);
     else
@@ -469,7 +471,7 @@ static void usage(void) {
     fprintf(stderr,
             "usage: bench_resnet step|eval|layers --model wW-CxHxW [--opt sgd-momentum|adam] [--threads 1,2]\n"
             "                    [--steps N] [--warmup N] [--reps N] [--batch B] [--backend onednn|reference]\n"
-            "                    [--conv-algo auto|direct]\n");
+            "                    [--conv-algo auto|direct] [--precision fp32|bf16]\n");
 }
 
 int main(int argc, char **argv) {
@@ -492,6 +494,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--opt")) optname = v;
         else if (!strcmp(a, "--backend")) bopts.backend = v;
         else if (!strcmp(a, "--conv-algo")) bopts.conv_algo = v;
+        else if (!strcmp(a, "--precision")) bopts.precision = v;
         else if (!strcmp(a, "--model")) {
             if (parse_model(v, &mc)) { usage(); return 2; }
             have_model = 1;

@@ -67,7 +67,7 @@ def make_opt(kind, params):
     raise ValueError(kind)
 
 
-def run_case(mode, model_arg, opt_kind, threads, batch, warmup, steps, base_rss):
+def run_case(mode, model_arg, opt_kind, threads, batch, warmup, steps, base_rss, precision="fp32"):
     name, width, inp = model_arg
     torch.set_num_threads(threads)
     torch.manual_seed(1)
@@ -108,7 +108,7 @@ def run_case(mode, model_arg, opt_kind, threads, batch, warmup, steps, base_rss)
         return
     if mode == "eval":
         model.eval()
-        with torch.no_grad():
+        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
             for s in range(warmup + steps):
                 t0 = time.perf_counter()
                 model(x)
@@ -119,13 +119,13 @@ def run_case(mode, model_arg, opt_kind, threads, batch, warmup, steps, base_rss)
     else:
         model.train()
         opt = make_opt(opt_kind, model.parameters())
-        times, loss_sum = timed_train_steps(model, opt, x, y, warmup, steps)
+        times, loss_sum = timed_train_steps(model, opt, x, y, warmup, steps, bf16=precision == "bf16")
     med = statistics.median(times)
     extra = (f"images_per_s={batch / med:.1f}" if mode == "eval"
              else f"mean_loss={loss_sum / (warmup + steps):.4f}")
     print(f"bench impl=torch model={name} opt={opt_kind} threads={threads} batch={batch} "
           f"median_ms={med * 1e3:.3f} min_ms={min(times) * 1e3:.3f} steps={steps} {extra} "
-          f"params={nparams} base_rss_mb={base_rss:.1f} maxrss_mb={rss_mb():.1f}", flush=True)
+          f"params={nparams} base_rss_mb={base_rss:.1f} maxrss_mb={rss_mb():.1f} precision={precision}", flush=True)
 
 
 def main():
@@ -138,11 +138,13 @@ def main():
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--precision", default="fp32", choices=["fp32", "bf16"],
+                    help="bf16: the forward under CPU autocast (bf16 convolutions and Linear)")
     a = ap.parse_args()
     threads = [int(t) for t in a.threads.split(",") if t]
     print(f"# torch {torch.__version__}", file=sys.stderr)
     for t in threads:
-        run_case(a.mode, a.model, a.opt, t, a.batch, a.warmup, a.steps, base_rss)
+        run_case(a.mode, a.model, a.opt, t, a.batch, a.warmup, a.steps, base_rss, a.precision)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@
 
 typedef enum { WS_CONV_AUTO = 0, WS_CONV_DIRECT = 1 } ws_conv_algo;
 
-// Arithmetic of the Linear layers' matrix products (convolutions: fp32 for now). WS_PREC_BF16: their
+// Arithmetic of the Linear layers' and convolutions' products. WS_PREC_BF16: their
 // inputs (activations, weights, output gradients) rounded to bfloat16, products
 // accumulated in fp32, outputs fp32; everything else (master weights, optimizer
 // state, losses, normalisation statistics, gradients' accumulation) stays fp32.

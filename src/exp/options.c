@@ -63,8 +63,8 @@ static const ws_option_def OPTIONS[] = {
     {"conv-algo", WS_ARG_STRING, "A", "onednn convolutions: auto (default; Winograd where faster) | direct (as PyTorch)",
      0, 0, ALL_RUN, 0, STR(conv_algo)},
     {"precision", WS_ARG_STRING, "P",
-     "Linear layers' products: fp32 (default) | bf16 (bf16 inputs, fp32 accumulation, fp32 master weights and "
-     "optimizer; needs AVX512_BF16; convolutions stay fp32)",
+     "Linear layers' and convolutions' products: fp32 (default) | bf16 (bf16 inputs, fp32 accumulation, fp32 "
+     "master weights and optimizer; needs AVX512_BF16)",
      0, 0, ALL_RUN, 0, STR(precision)},
     {"help", WS_ARG_FLAG, NULL, "this help", 0, 0, ALL_RUN | WS_CMD_DATA, 0, VAL(help)},
     // Training.

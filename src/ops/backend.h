@@ -184,12 +184,12 @@ ws_status ws_ctx_set_backend(ws_ctx *ctx, const char *name);
 ws_status ws_ctx_set_conv_algo(ws_ctx *ctx, const char *name);
 // "fp32" | "bf16" -> ctx->precision (ws_precision, core/ctx.h). bf16 is refused, with a
 // message naming the missing AVX512_BF16, on a CPU that lacks it (ws_cpu_has_bf16).
-// Both backends honour it in linear_forward/backward: the reference one by rounding
-// the op's inputs (activations, weights, output gradient) to bf16 (round to nearest
-// even) and running its fp32 kernel, the oracle; oneDNN with bf16 matmul primitives
-// (bf16 inputs, fp32 accumulation and outputs). Bias gradients are summed from the fp32
-// output gradient; every other op stays fp32. Convolutions are not covered yet: they
-// run fp32 whatever the precision (docs/PRECISION.md).
+// Both backends honour it in linear_* and conv2d_*: the reference one by rounding the op's
+// inputs (activations, weights, output gradient) to bf16 (round to nearest even) and
+// running its fp32 kernel, the oracle; oneDNN's Linear on AVX512_BF16 kernels of our own
+// (ops/cpu_bf16.c), its convolutions as oneDNN bf16 primitives on bf16 copies made by the
+// same rounding (bf16 inputs, fp32 accumulation and outputs). Bias gradients are summed
+// from the fp32 output gradient; every other op stays fp32 (docs/PRECISION.md).
 ws_status ws_ctx_set_precision(ws_ctx *ctx, const char *name);
 // As ws_ctx_set_precision with the CPU's answer given: tests plant a CPU without AVX512_BF16.
 ws_status ws_ctx_set_precision_on(ws_ctx *ctx, const char *name, int cpu_has_bf16);

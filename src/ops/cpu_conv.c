@@ -30,6 +30,10 @@
 //
 // BatchNorm and pooling reduce each channel (or plane) in double, in a fixed
 // order, on one thread: reproducible whatever the thread count.
+//
+// bf16 (ctx->precision): the oracle, as for Linear (cpu.c): the products' inputs (in, w,
+// dout) rounded to bf16 (ws_bf16_round), then the fp32 convolution; the bias gradient from
+// the unrounded dout.
 #include "ops/cpu_conv.h"
 
 #include <cblas.h>
@@ -38,6 +42,7 @@
 #include <string.h>
 
 #include "core/ctx.h"
+#include "ops/bf16.h"
 #include "ops/cpu_threads.h"
 
 // Below this many multiply-adds a convolution stays on one thread.
@@ -153,8 +158,8 @@ static void conv_gemm_block(float *out_b, const float *w, const float *b, const 
                 cols + p0, (int)ld, beta, out_b + (int64_t)o0 * OHW + p0, OHW);
 }
 
-void ws_cpu_conv2d_forward(ws_ctx *ctx, float *out, const float *in, const float *w, const float *b,
-                           const ws_conv_shape *s, float *workspace) {
+static void conv2d_forward_f32(ws_ctx *ctx, float *out, const float *in, const float *w, const float *b,
+                               const ws_conv_shape *s, float *workspace) {
     const int B = s->B, C = s->C, O = s->O, CKK = C * s->KH * s->KW, OHW = s->OH * s->OW;
     const int64_t HW = (int64_t)s->H * s->W;
     const int direct = is_direct(s);
@@ -188,8 +193,8 @@ void ws_cpu_conv2d_forward(ws_ctx *ctx, float *out, const float *in, const float
     }
 }
 
-void ws_cpu_conv2d_backward(ws_ctx *ctx, float *din, float *dw, float *db, const float *dout, const float *in,
-                            const float *w, const ws_conv_shape *s, float *workspace) {
+static void conv2d_backward_f32(ws_ctx *ctx, float *din, float *dw, float *db, const float *dout, const float *in,
+                                const float *w, const ws_conv_shape *s, float *workspace) {
     const int B = s->B, C = s->C, O = s->O, KK = s->KH * s->KW, CKK = C * KK, OHW = s->OH * s->OW;
     const int64_t HW = (int64_t)s->H * s->W;
     const int direct = is_direct(s);
@@ -240,6 +245,63 @@ void ws_cpu_conv2d_backward(ws_ctx *ctx, float *din, float *dw, float *db, const
             }
         }
     }
+}
+
+// ---- bf16: the oracle ----
+
+// A copy of n floats rounded to bf16 (ws_alloc'd; NULL and ctx->fault set when out of memory).
+static float *rounded_copy(ws_ctx *ctx, const float *a, int64_t n) {
+    float *r = ws_alloc(ctx, sizeof(float) * (size_t)(n > 0 ? n : 1));
+    if (!r) {
+        if (!ctx->fault) ctx->fault = WS_ERR_NOMEM;
+        return NULL;
+    }
+    ws_bf16_round(r, a, n);
+    return r;
+}
+
+// db[o] += the sum over images and positions of dout (NCHW), in double, in that order
+// (conv2d_backward_f32's order: the same bits).
+static void conv_bias_grad(float *db, const float *dout, int B, int O, int OHW) {
+    for (int o = 0; o < O; o++) {
+        double acc = 0.0;
+        for (int bi = 0; bi < B; bi++) {
+            const float *d = dout + ((int64_t)bi * O + o) * OHW;
+            for (int p = 0; p < OHW; p++) acc += d[p];
+        }
+        db[o] += (float)acc;
+    }
+}
+
+void ws_cpu_conv2d_forward(ws_ctx *ctx, float *out, const float *in, const float *w, const float *b,
+                           const ws_conv_shape *s, float *workspace) {
+    if (ctx->precision != WS_PREC_BF16) {
+        conv2d_forward_f32(ctx, out, in, w, b, s, workspace);
+        return;
+    }
+    float *rin = rounded_copy(ctx, in, (int64_t)s->B * s->C * s->H * s->W);
+    float *rw = rin ? rounded_copy(ctx, w, (int64_t)s->O * s->C * s->KH * s->KW) : NULL;
+    if (rw) conv2d_forward_f32(ctx, out, rin, rw, b, s, workspace);
+    ws_free(rin);
+    ws_free(rw);
+}
+
+void ws_cpu_conv2d_backward(ws_ctx *ctx, float *din, float *dw, float *db, const float *dout, const float *in,
+                            const float *w, const ws_conv_shape *s, float *workspace) {
+    if (ctx->precision != WS_PREC_BF16) {
+        conv2d_backward_f32(ctx, din, dw, db, dout, in, w, s, workspace);
+        return;
+    }
+    float *rd = rounded_copy(ctx, dout, (int64_t)s->B * s->O * s->OH * s->OW);
+    float *rin = rd ? rounded_copy(ctx, in, (int64_t)s->B * s->C * s->H * s->W) : NULL;
+    float *rw = rin && din ? rounded_copy(ctx, w, (int64_t)s->O * s->C * s->KH * s->KW) : NULL;
+    if (rin && (rw || !din)) {
+        conv2d_backward_f32(ctx, din, dw, NULL, rd, rin, din ? rw : w, s, workspace);
+        if (db) conv_bias_grad(db, dout, s->B, s->O, s->OH * s->OW);
+    }
+    ws_free(rd);
+    ws_free(rin);
+    ws_free(rw);
 }
 
 // ---- BatchNorm2d --------------------------------------------------------------

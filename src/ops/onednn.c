@@ -9,7 +9,8 @@
 // backend contract (dw +=) holds. BatchNorm with its residual add and ReLU, and
 // pooling, are our own one-pass kernels over the blocked layout (blocked.c);
 // Linear (fp32), ReLU, tanh and softmax are the reference CPU kernels; Linear in bf16
-// (ctx->precision) runs as oneDNN matmul primitives (bf16 inputs, f32 outputs).
+// (ctx->precision) runs on our AVX512_BF16 kernels (cpu_bf16.c: faster than oneDNN's bf16
+// matmul on these shapes), its scratch in this backend's state.
 //
 // Primitives are created once per (shape, batch, direction) and cached in the
 // context (ctx->backend_state) with least-recently-used eviction; creation
@@ -31,6 +32,7 @@
 #include "ops/blocked.h"
 #include "ops/cpu.h"
 #include "ops/cpu_conv.h"
+#include "ops/cpu_threads.h"
 
 #define MAX_ENTRIES 128
 
@@ -41,6 +43,7 @@ typedef struct {
     conv_dir dir;
     int has_bias;
     int algo;                       // ws_conv_algo
+    int bf16;                       // ctx->precision == WS_PREC_BF16: bf16 products (the data types below)
     uint64_t last_used;
     dnnl_primitive_t conv;
     dnnl_primitive_t wreorder;      // OIHW -> primitive layout (fwd, bwd-data); primitive -> OIHW += (bwd-weights)
@@ -48,19 +51,6 @@ typedef struct {
     dnnl_memory_t w_user, w_prim;   // OIHW weights (or their gradient); the primitive's layout (shared buffer)
     size_t w_prim_bytes;
 } conv_entry;
-
-// bf16 Linear (ctx->precision == WS_PREC_BF16) as oneDNN matmul primitives: bf16 src and
-// weights (converted on each call, the conversion is ours: ops/bf16.h), f32 dst.
-typedef enum { MM_FWD, MM_BWD_DATA, MM_BWD_WEIGHTS } mm_dir;
-#define MAX_MM 32
-
-typedef struct {
-    mm_dir dir;
-    int B, In, Out, has_bias;
-    uint64_t last_used;
-    dnnl_primitive_t prim;
-    dnnl_memory_t src, wei, bias, dst; // handles set per call
-} mm_entry;
 
 typedef struct {
     dnnl_engine_t engine;
@@ -76,9 +66,9 @@ typedef struct {
     int64_t ndbias;
     float *dplain;                  // an output gradient in NCHW (mixed-layout backward)
     int64_t ndplain;
-    mm_entry *mm[MAX_MM];           // bf16 matmuls (Linear), least recently used evicted
-    int nmm;
-    uint16_t *h16;                  // bf16 copies of a Linear's inputs
+    uint32_t *bf16;                 // a bf16 Linear's packed inputs (ws_bf16_linear_scratch words)
+    int64_t nbf16;
+    uint16_t *h16;                  // a bf16 convolution's inputs: in, dout, w (in the user's layouts)
     int64_t nh16;
 } dnnl_state;
 
@@ -101,19 +91,10 @@ static void entry_free(conv_entry *e) {
     free(e);
 }
 
-static void mm_free(mm_entry *e) {
-    if (!e) return;
-    if (e->prim) dnnl_primitive_destroy(e->prim);
-    dnnl_memory_t mems[] = {e->src, e->wei, e->bias, e->dst};
-    for (size_t i = 0; i < sizeof mems / sizeof *mems; i++)
-        if (mems[i]) dnnl_memory_destroy(mems[i]);
-    free(e);
-}
-
 static void state_free(void *p) {
     dnnl_state *S = p;
     if (!S) return;
-    for (int i = 0; i < S->nmm; i++) mm_free(S->mm[i]);
+    ws_free(S->bf16);
     ws_free(S->h16);
     for (int i = 0; i < S->nentries; i++) entry_free(S->entries[i]);
     if (S->stream) dnnl_stream_destroy(S->stream);
@@ -167,7 +148,9 @@ static int same_shape(const ws_conv_shape *a, const ws_conv_shape *b) {
 
 // The memory descriptors of a convolution: activations in the backend layout
 // (the data input in NCHW; both sides of a `plain` convolution), weights as the user's OIHW and as "any" for the
-// primitive to choose, bias plain.
+// primitive to choose, bias plain. In bf16 the products' inputs are bf16 (src and weights forward; diff_dst and
+// weights for the data gradient; src and diff_dst for the weight gradient), the results f32: a bf16 memory has the
+// f32 one's layout, so our conversion (ops/bf16.h) makes it element by element.
 typedef struct {
     dnnl_memory_desc_t src, dst, w_user, w_any, bias;
     dnnl_dims_t strides, pad_l, pad_r;
@@ -182,17 +165,20 @@ static int mixed_layout(const ws_conv_shape *s) {
     return !s->plain && !s->input_nchw && !is_blocked(s->C) && is_blocked(s->O);
 }
 
-static dnnl_status_t make_mds(conv_mds *d, const ws_conv_shape *s, int plain_dst) {
+static dnnl_status_t make_mds(conv_mds *d, const ws_conv_shape *s, int plain_dst, int bf16, conv_dir dir) {
     dnnl_dims_t src = {s->B, s->C, s->H, s->W}, dst = {s->B, s->O, s->OH, s->OW}, w = {s->O, s->C, s->KH, s->KW},
                 b = {s->O};
     dnnl_status_t st;
     // A `plain` convolution keeps NCHW on both sides, whatever its channel counts.
     dnnl_format_tag_t src_tag = s->plain || s->input_nchw || !is_blocked(s->C) ? dnnl_nchw : dnnl_nChw16c;
     dnnl_format_tag_t dst_tag = is_blocked(s->O) && !plain_dst && !s->plain ? dnnl_nChw16c : dnnl_nchw;
-    if ((st = dnnl_memory_desc_init_by_tag(&d->src, 4, src, dnnl_f32, src_tag))) return st;
-    if ((st = dnnl_memory_desc_init_by_tag(&d->dst, 4, dst, dnnl_f32, dst_tag))) return st;
-    if ((st = dnnl_memory_desc_init_by_tag(&d->w_user, 4, w, dnnl_f32, dnnl_oihw))) return st;
-    if ((st = dnnl_memory_desc_init_by_tag(&d->w_any, 4, w, dnnl_f32, dnnl_format_tag_any))) return st;
+    dnnl_data_type_t src_dt = bf16 && dir != DIR_BWD_DATA ? dnnl_bf16 : dnnl_f32;
+    dnnl_data_type_t dst_dt = bf16 && dir != DIR_FWD ? dnnl_bf16 : dnnl_f32;
+    dnnl_data_type_t w_dt = bf16 && dir != DIR_BWD_WEIGHTS ? dnnl_bf16 : dnnl_f32;
+    if ((st = dnnl_memory_desc_init_by_tag(&d->src, 4, src, src_dt, src_tag))) return st;
+    if ((st = dnnl_memory_desc_init_by_tag(&d->dst, 4, dst, dst_dt, dst_tag))) return st;
+    if ((st = dnnl_memory_desc_init_by_tag(&d->w_user, 4, w, w_dt, dnnl_oihw))) return st;
+    if ((st = dnnl_memory_desc_init_by_tag(&d->w_any, 4, w, w_dt, dnnl_format_tag_any))) return st;
     if ((st = dnnl_memory_desc_init_by_tag(&d->bias, 1, b, dnnl_f32, dnnl_x))) return st;
     d->strides[0] = d->strides[1] = s->stride;
     d->pad_l[0] = d->pad_l[1] = s->pad;
@@ -214,13 +200,15 @@ static dnnl_status_t fwd_pd(dnnl_primitive_desc_t *pd, const conv_mds *d, int ha
 }
 
 static dnnl_status_t build_entry(dnnl_state *S, conv_entry *e) {
-    conv_mds d;
-    dnnl_status_t st = make_mds(&d, &e->s, e->dir != DIR_FWD && mixed_layout(&e->s));
+    conv_mds d, h; // the primitive's, and its forward hint's (in bf16 the data types differ)
+    int plain_dst = e->dir != DIR_FWD && mixed_layout(&e->s);
+    dnnl_status_t st = make_mds(&d, &e->s, plain_dst, e->bf16, e->dir);
+    if (!st) st = make_mds(&h, &e->s, plain_dst, e->bf16, DIR_FWD);
     if (st) return st;
     dnnl_primitive_desc_t fpd = NULL, pd = NULL, rpd = NULL;
     dnnl_primitive_attr_t attr = NULL;
     dnnl_post_ops_t po = NULL;
-    if ((st = fwd_pd(&fpd, &d, e->has_bias, e->algo, S->engine))) goto done;
+    if ((st = fwd_pd(&fpd, &h, e->has_bias, e->algo, S->engine))) goto done;
     const dnnl_memory_desc_t *wmd;
     if (e->dir == DIR_FWD) {
         pd = fpd, fpd = NULL;
@@ -274,7 +262,8 @@ static conv_entry *entry_for(ws_ctx *ctx, dnnl_state *S, const ws_conv_shape *s,
     S->clock++;
     for (int i = 0; i < S->nentries; i++) {
         conv_entry *e = S->entries[i];
-        if (e->dir == dir && e->has_bias == has_bias && e->algo == ctx->conv_algo && same_shape(&e->s, s)) {
+        if (e->dir == dir && e->has_bias == has_bias && e->algo == ctx->conv_algo &&
+            e->bf16 == (ctx->precision == WS_PREC_BF16) && same_shape(&e->s, s)) {
             e->last_used = S->clock;
             return e;
         }
@@ -288,13 +277,14 @@ static conv_entry *entry_for(ws_ctx *ctx, dnnl_state *S, const ws_conv_shape *s,
     e->dir = dir;
     e->has_bias = has_bias;
     e->algo = ctx->conv_algo;
+    e->bf16 = ctx->precision == WS_PREC_BF16;
     e->last_used = S->clock;
     dnnl_status_t st = build_entry(S, e);
     if (st) {
         entry_free(e);
         char what[160];
-        snprintf(what, sizeof what, "creating a %dx%d convolution %d->%d on %dx%d (batch %d)", s->KH, s->KW, s->C, s->O,
-                 s->H, s->W, s->B);
+        snprintf(what, sizeof what, "creating a %s%dx%d convolution %d->%d on %dx%d (batch %d)",
+                 ctx->precision == WS_PREC_BF16 ? "bf16 " : "", s->KH, s->KW, s->C, s->O, s->H, s->W, s->B);
         fault(ctx, st == dnnl_out_of_memory ? WS_ERR_NOMEM : WS_ERR_ARG, what, st);
         return NULL;
     }
@@ -329,14 +319,66 @@ static int64_t onednn_conv2d_workspace(const ws_conv_shape *s) {
     return 0; // oneDNN keeps its own scratchpad; reordered weights live in the state
 }
 
+// ---- bf16 convolutions: bf16 copies of the products' inputs, oneDNN's bf16 primitives ----
+
+// dst = ws_bf16_of(src), n elements, shared out between the context's threads (an
+// activation is megabytes; each element's bits do not depend on the split).
+static void to_bf16_par(ws_ctx *ctx, uint16_t *dst, const float *src, int64_t n) {
+    const int64_t chunk = 1 << 16;
+    int T = n >= 4 * chunk ? threads_of(ctx) : 1;
+    #pragma omp parallel for schedule(static) num_threads(T) if (T > 1)
+    for (int64_t i = 0; i < n; i += chunk) ws_bf16_from_f32(dst + i, src + i, n - i < chunk ? n - i : chunk);
+}
+
+// bf16 copies of the k arrays (n[i] floats each; a NULL one gets no copy) in the state's
+// scratch, into h[i]; 0 (ctx->fault set) on failure.
+static int bf16_copies(ws_ctx *ctx, dnnl_state *S, int k, const float *const *src, const int64_t *n, uint16_t **h) {
+    int64_t total = 0;
+    for (int i = 0; i < k; i++) total += src[i] ? n[i] : 0;
+    if (!reserve(ctx, (void **)&S->h16, &S->nh16, total, sizeof(uint16_t))) return 0;
+    uint16_t *p = S->h16;
+    for (int i = 0; i < k; i++) {
+        h[i] = src[i] ? p : NULL;
+        if (!src[i]) continue;
+        to_bf16_par(ctx, p, src[i], n[i]);
+        p += n[i];
+    }
+    return 1;
+}
+
+static int64_t numel_in(const ws_conv_shape *s) { return (int64_t)s->B * s->C * s->H * s->W; }
+static int64_t numel_out(const ws_conv_shape *s) { return (int64_t)s->B * s->O * s->OH * s->OW; }
+static int64_t numel_w(const ws_conv_shape *s) { return (int64_t)s->O * s->C * s->KH * s->KW; }
+
+// In bf16, db[o] += the sum of the fp32 dout over images and positions, in double, in that
+// order (the reference's order: the same bits as its oracle); dout blocked or NCHW.
+static void bias_grad(float *db, const float *dout, int B, int O, int OHW, int blocked) {
+    for (int o = 0; o < O; o++) {
+        double acc = 0.0;
+        for (int bi = 0; bi < B; bi++)
+            for (int p = 0; p < OHW; p++)
+                acc += blocked ? dout[(((int64_t)bi * (O / WS_BLK) + o / WS_BLK) * OHW + p) * WS_BLK + o % WS_BLK]
+                               : dout[((int64_t)bi * O + o) * OHW + p];
+        db[o] += (float)acc;
+    }
+}
+
 static void onednn_conv2d_forward(ws_ctx *ctx, float *out, const float *in, const float *w, const float *b,
                                   const ws_conv_shape *s, float *workspace) {
     (void)workspace;
     dnnl_state *S = state_of(ctx);
     conv_entry *e = S ? entry_for(ctx, S, s, DIR_FWD, b != NULL) : NULL;
     if (!e || !bind_wbuf(ctx, S, e)) return;
-    dnnl_memory_set_data_handle(e->w_user, (void *)w);
-    dnnl_memory_set_data_handle(e->src, (void *)in);
+    const void *src = in, *wu = w;
+    if (e->bf16) {
+        const float *a[2] = {in, w};
+        int64_t n[2] = {numel_in(s), numel_w(s)};
+        uint16_t *h[2];
+        if (!bf16_copies(ctx, S, 2, a, n, h)) return;
+        src = h[0], wu = h[1];
+    }
+    dnnl_memory_set_data_handle(e->w_user, (void *)wu);
+    dnnl_memory_set_data_handle(e->src, (void *)src);
     dnnl_memory_set_data_handle(e->dst, out);
     dnnl_exec_arg_t ra[] = {{DNNL_ARG_FROM, e->w_user}, {DNNL_ARG_TO, e->w_prim}};
     if (!run(ctx, S, e->wreorder, 2, ra, "reordering convolution weights")) return;
@@ -349,26 +391,39 @@ static void onednn_conv2d_forward(ws_ctx *ctx, float *out, const float *in, cons
     run(ctx, S, e->conv, n, ca, "a convolution forward");
 }
 
+// In bf16 the bias gradient is ours (bias_grad, from the fp32 dout), not the primitive's
+// (which would sum the bf16 copy).
 static void onednn_conv2d_backward(ws_ctx *ctx, float *din, float *dw, float *db, const float *dout, const float *in,
                                    const float *w, const ws_conv_shape *s, float *workspace) {
     (void)workspace;
     dnnl_state *S = state_of(ctx);
     if (!S) return;
+    int blocked_dout = is_blocked(s->O) && !s->plain;
     if (mixed_layout(s)) { // the output gradient in NCHW for the backward primitives (make_mds)
-        const int64_t n = (int64_t)s->B * s->O * s->OH * s->OW;
-        if (!reserve(ctx, (void **)&S->dplain, &S->ndplain, n, sizeof(float))) return;
+        if (!reserve(ctx, (void **)&S->dplain, &S->ndplain, numel_out(s), sizeof(float))) return;
         ws_blk_to_nchw(ctx, S->dplain, dout, s->B, s->O, s->OH * s->OW);
         dout = S->dplain;
+        blocked_dout = 0;
     }
-    if (dw || db) {
-        conv_entry *e = entry_for(ctx, S, s, DIR_BWD_WEIGHTS, db != NULL);
+    int bf16 = ctx->precision == WS_PREC_BF16, prim_db = db && !bf16;
+    const void *hd = dout, *hin = in, *hw = w;
+    if (bf16) {
+        const float *a[3] = {dout, dw ? in : NULL, din ? w : NULL};
+        int64_t n[3] = {numel_out(s), numel_in(s), numel_w(s)};
+        uint16_t *h[3];
+        if (!bf16_copies(ctx, S, 3, a, n, h)) return;
+        hd = h[0], hin = h[1], hw = h[2];
+        if (db) bias_grad(db, dout, s->B, s->O, s->OH * s->OW, blocked_dout);
+    }
+    if (dw || prim_db) {
+        conv_entry *e = entry_for(ctx, S, s, DIR_BWD_WEIGHTS, prim_db);
         if (!e || !bind_wbuf(ctx, S, e)) return;
-        if (db && !reserve(ctx, (void **)&S->dbias, &S->ndbias, s->O, sizeof(float))) return;
-        dnnl_memory_set_data_handle(e->src, (void *)in);
-        dnnl_memory_set_data_handle(e->dst, (void *)dout);
+        if (prim_db && !reserve(ctx, (void **)&S->dbias, &S->ndbias, s->O, sizeof(float))) return;
+        dnnl_memory_set_data_handle(e->src, (void *)hin);
+        dnnl_memory_set_data_handle(e->dst, (void *)hd);
         dnnl_exec_arg_t ca[4] = {{DNNL_ARG_SRC, e->src}, {DNNL_ARG_DIFF_DST, e->dst}, {DNNL_ARG_DIFF_WEIGHTS, e->w_prim}};
         int n = 3;
-        if (db) {
+        if (prim_db) {
             dnnl_memory_set_data_handle(e->bias, S->dbias);
             ca[n++] = (dnnl_exec_arg_t){DNNL_ARG_DIFF_BIAS, e->bias};
         }
@@ -378,14 +433,14 @@ static void onednn_conv2d_backward(ws_ctx *ctx, float *din, float *dw, float *db
             dnnl_exec_arg_t ra[] = {{DNNL_ARG_FROM, e->w_prim}, {DNNL_ARG_TO, e->w_user}};
             if (!run(ctx, S, e->wreorder, 2, ra, "accumulating a weight gradient")) return;
         }
-        for (int o = 0; db && o < s->O; o++) db[o] += S->dbias[o];
+        for (int o = 0; prim_db && o < s->O; o++) db[o] += S->dbias[o];
     }
     if (din) {
         conv_entry *e = entry_for(ctx, S, s, DIR_BWD_DATA, 0);
         if (!e || !bind_wbuf(ctx, S, e)) return;
-        dnnl_memory_set_data_handle(e->w_user, (void *)w);
+        dnnl_memory_set_data_handle(e->w_user, (void *)hw);
         dnnl_memory_set_data_handle(e->src, din);
-        dnnl_memory_set_data_handle(e->dst, (void *)dout);
+        dnnl_memory_set_data_handle(e->dst, (void *)hd);
         dnnl_exec_arg_t ra[] = {{DNNL_ARG_FROM, e->w_user}, {DNNL_ARG_TO, e->w_prim}};
         if (!run(ctx, S, e->wreorder, 2, ra, "reordering convolution weights")) return;
         dnnl_exec_arg_t ca[] = {{DNNL_ARG_DIFF_DST, e->dst}, {DNNL_ARG_WEIGHTS, e->w_prim}, {DNNL_ARG_DIFF_SRC, e->src}};
@@ -479,152 +534,40 @@ static void onednn_from_nchw(ws_ctx *ctx, float *dst, const float *src, int B, i
     else ws_cpu_act_copy(ctx, dst, src, B, C, HW);
 }
 
-// ---- bf16 Linear: oneDNN matmul ----
+// ---- bf16 Linear: our AVX512_BF16 kernels (cpu_bf16.c) ----
 
-// A 2-D memory descriptor; transposed: the (rows, cols) matrix stored as (cols, rows) row-major.
-static dnnl_status_t md2(dnnl_memory_desc_t *md, int rows, int cols, dnnl_data_type_t dt, int transposed) {
-    dnnl_dims_t d = {rows, cols};
-    return dnnl_memory_desc_init_by_tag(md, 2, d, dt, transposed ? dnnl_ba : dnnl_ab);
-}
+// 1 when ctx wants bf16 and the kernels are here; elsewhere (a build without them) the
+// reference's oracle computes the same function.
+static int bf16_kernels(const ws_ctx *ctx) { return ctx->precision == WS_PREC_BF16 && ws_bf16_linear_available(); }
 
-static dnnl_status_t mem(dnnl_memory_t *m, const dnnl_memory_desc_t *md, dnnl_engine_t eng) {
-    return dnnl_memory_create(m, md, eng, DNNL_MEMORY_NONE);
-}
-
-// The products, as (M,K) @ (K,N) -> (M,N):
-//   forward       out (B,Out)  = in (B,In) @ w^T (In,Out)            [+ bias]
-//   backward data din (B,In)   = dout (B,Out) @ w (Out,In)
-//   backward wts  dw (Out,In) += dout^T (Out,B) @ in (B,In)          [sum post-op: the contract's +=]
-static dnnl_status_t mm_build(dnnl_state *S, mm_entry *e) {
-    int M, K, N, ta = 0, tb = 0;
-    switch (e->dir) {
-    case MM_FWD: M = e->B, K = e->In, N = e->Out, tb = 1; break;
-    case MM_BWD_DATA: M = e->B, K = e->Out, N = e->In; break;
-    default: M = e->Out, K = e->B, N = e->In, ta = 1; break;
-    }
-    dnnl_memory_desc_t a, b, c, bias;
-    dnnl_status_t st = md2(&a, M, K, dnnl_bf16, ta);
-    if (!st) st = md2(&b, K, N, dnnl_bf16, tb);
-    if (!st) st = md2(&c, M, N, dnnl_f32, 0);
-    if (!st && e->has_bias) st = md2(&bias, 1, N, dnnl_f32, 0);
-    dnnl_matmul_desc_t desc;
-    if (!st) st = dnnl_matmul_desc_init(&desc, &a, &b, e->has_bias ? &bias : NULL, &c);
-    dnnl_primitive_attr_t attr = NULL;
-    dnnl_post_ops_t po = NULL;
-    if (!st && e->dir == MM_BWD_WEIGHTS) {
-        st = dnnl_primitive_attr_create(&attr);
-        if (!st) st = dnnl_post_ops_create(&po);
-        if (!st) st = dnnl_post_ops_append_sum(po, 1.0f);
-        if (!st) st = dnnl_primitive_attr_set_post_ops(attr, po);
-    }
-    dnnl_primitive_desc_t pd = NULL;
-    if (!st) st = dnnl_primitive_desc_create(&pd, &desc, attr, S->engine, NULL);
-    if (!st) st = dnnl_primitive_create(&e->prim, pd);
-    if (pd) dnnl_primitive_desc_destroy(pd);
-    if (po) dnnl_post_ops_destroy(po);
-    if (attr) dnnl_primitive_attr_destroy(attr);
-    if (!st) st = mem(&e->src, &a, S->engine);
-    if (!st) st = mem(&e->wei, &b, S->engine);
-    if (!st) st = mem(&e->dst, &c, S->engine);
-    if (!st && e->has_bias) st = mem(&e->bias, &bias, S->engine);
-    return st;
-}
-
-static mm_entry *mm_for(ws_ctx *ctx, dnnl_state *S, mm_dir dir, int B, int In, int Out, int has_bias) {
-    S->clock++;
-    for (int i = 0; i < S->nmm; i++) {
-        mm_entry *e = S->mm[i];
-        if (e->dir == dir && e->B == B && e->In == In && e->Out == Out && e->has_bias == has_bias) {
-            e->last_used = S->clock;
-            return e;
-        }
-    }
-    mm_entry *e = calloc(1, sizeof *e);
-    if (!e) {
-        fault(ctx, WS_ERR_NOMEM, "allocating a bf16 matmul", dnnl_success);
+static uint32_t *bf16_scratch(ws_ctx *ctx, int B, int In, int Out) {
+    dnnl_state *S = state_of(ctx);
+    if (!S || !reserve(ctx, (void **)&S->bf16, &S->nbf16, ws_bf16_linear_scratch(B, In, Out), sizeof(uint32_t)))
         return NULL;
-    }
-    *e = (mm_entry){.dir = dir, .B = B, .In = In, .Out = Out, .has_bias = has_bias, .last_used = S->clock};
-    dnnl_status_t st = mm_build(S, e);
-    if (st) {
-        mm_free(e);
-        char what[160];
-        snprintf(what, sizeof what, "creating a bf16 matmul for Linear %d->%d (batch %d)", In, Out, B);
-        fault(ctx, st == dnnl_out_of_memory ? WS_ERR_NOMEM : WS_ERR_ARG, what, st);
-        return NULL;
-    }
-    if (S->nmm == MAX_MM) {
-        int lru = 0;
-        for (int i = 1; i < S->nmm; i++)
-            if (S->mm[i]->last_used < S->mm[lru]->last_used) lru = i;
-        mm_free(S->mm[lru]);
-        S->mm[lru] = S->mm[--S->nmm];
-    }
-    S->mm[S->nmm++] = e;
-    return e;
-}
-
-// Run e on a (bf16), b (bf16) into c (f32), with bias when e has one.
-static void mm_run(ws_ctx *ctx, dnnl_state *S, mm_entry *e, const uint16_t *a, const uint16_t *b, float *c,
-                   const float *bias) {
-    dnnl_status_t st = dnnl_memory_set_data_handle(e->src, (void *)a);
-    if (!st) st = dnnl_memory_set_data_handle(e->wei, (void *)b);
-    if (!st) st = dnnl_memory_set_data_handle(e->dst, c);
-    if (!st && e->has_bias) st = dnnl_memory_set_data_handle(e->bias, (void *)bias);
-    if (st) {
-        fault(ctx, WS_ERR_ARG, "binding a bf16 matmul's memory", st);
-        return;
-    }
-    dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, e->src}, {DNNL_ARG_WEIGHTS, e->wei}, {DNNL_ARG_DST, e->dst},
-                               {DNNL_ARG_BIAS, e->bias}};
-    run(ctx, S, e->prim, e->has_bias ? 4 : 3, args, "a bf16 matmul");
-}
-
-// bf16 copies of the arrays (n floats each) in the state's scratch, in order; NULL on failure.
-static uint16_t *to_bf16(ws_ctx *ctx, dnnl_state *S, int k, const float *const *src, const int64_t *n) {
-    int64_t total = 0;
-    for (int i = 0; i < k; i++) total += n[i];
-    if (!reserve(ctx, (void **)&S->h16, &S->nh16, total, sizeof(uint16_t))) return NULL;
-    uint16_t *dst = S->h16;
-    for (int i = 0; i < k; i++) {
-        ws_bf16_from_f32(dst, src[i], n[i]);
-        dst += n[i];
-    }
-    return S->h16;
+    return S->bf16;
 }
 
 static void onednn_linear_forward(ws_ctx *ctx, float *out, const float *in, const float *w, const float *b, int B,
                                   int In, int Out) {
-    if (ctx->precision != WS_PREC_BF16) {
+    if (!bf16_kernels(ctx)) {
         ws_cpu_linear_forward(ctx, out, in, w, b, B, In, Out);
         return;
     }
-    dnnl_state *S = state_of(ctx);
-    mm_entry *e = S ? mm_for(ctx, S, MM_FWD, B, In, Out, b != NULL) : NULL;
-    const float *src[2] = {in, w};
-    int64_t n[2] = {(int64_t)B * In, (int64_t)Out * In};
-    uint16_t *h = e ? to_bf16(ctx, S, 2, src, n) : NULL;
-    if (h) mm_run(ctx, S, e, h, h + n[0], out, b);
+    uint32_t *scratch = bf16_scratch(ctx, B, In, Out);
+    if (scratch) ws_bf16_linear_forward(ctx->threads, scratch, out, in, w, b, B, In, Out);
 }
 
-// dw, din from bf16 copies of dout, in and w; db summed from the fp32 dout, rows in
-// order (as the reference backend: the same bits).
+// dw, din from the bf16 kernels; db summed from the fp32 dout, rows in order (as the
+// reference backend: the same bits).
 static void onednn_linear_backward(ws_ctx *ctx, float *din, float *dw, float *db, const float *dout, const float *in,
                                    const float *w, int B, int In, int Out) {
-    if (ctx->precision != WS_PREC_BF16) {
+    if (!bf16_kernels(ctx)) {
         ws_cpu_linear_backward(ctx, din, dw, db, dout, in, w, B, In, Out);
         return;
     }
-    dnnl_state *S = state_of(ctx);
-    mm_entry *ew = S ? mm_for(ctx, S, MM_BWD_WEIGHTS, B, In, Out, 0) : NULL;
-    mm_entry *ed = S && din ? mm_for(ctx, S, MM_BWD_DATA, B, In, Out, 0) : NULL;
-    if (!ew || (din && !ed)) return;
-    const float *src[3] = {dout, in, w};
-    int64_t n[3] = {(int64_t)B * Out, (int64_t)B * In, din ? (int64_t)Out * In : 0};
-    uint16_t *h = to_bf16(ctx, S, 3, src, n);
-    if (!h) return;
-    mm_run(ctx, S, ew, h, h + n[0], dw, NULL);
-    if (din) mm_run(ctx, S, ed, h, h + n[0] + n[1], din, NULL);
+    uint32_t *scratch = bf16_scratch(ctx, B, In, Out);
+    if (!scratch) return;
+    ws_bf16_linear_backward(ctx->threads, scratch, din, dw, dout, in, w, B, In, Out);
     if (db)
         for (int r = 0; r < B; r++)
             for (int o = 0; o < Out; o++) db[o] += dout[(int64_t)r * Out + o];

@@ -2,7 +2,8 @@
 # --precision: bad values refused in one line; fp32 (the default) leaves the results as
 # before (no "precision" key, so older folders resume); bf16 recorded, repeatable to the
 # bit with the same seed and threads, and different from fp32 (the negative control:
-# the option reaches the arithmetic). On a CPU without AVX512_BF16, bf16 is refused.
+# the option reaches the arithmetic), for an MLP, the CNN and ResNet-18 (convolutions). On a
+# CPU without AVX512_BF16, bf16 is refused.
 # Usage: tests/cli/test_precision.sh BUILD_DIR
 set -u
 SUITE=precision
@@ -35,6 +36,17 @@ if grep -qw avx512_bf16 /proc/cpuinfo; then
         "$(STRIP_KEYS="threads unit_threads" strip_file "$T/j2/batch.jsonl")" ] \
         && ok "bf16 under --jobs 2: each job in bf16, equal to the serial one-thread bf16 run" \
         || bad "bf16 under --jobs differs from the serial run"
+    # Convolutions in bf16 too: Kumar et al.'s CNN (plain layouts, bias) and ResNet-18 (blocked).
+    for m in cnn resnet18; do
+        crun() { "$WS" batch --model $m --subset 200 --eval-subset 200 --epochs 1 --seeds 1 --threads 2 --precision "$1" \
+            --out "$T/$m.$2" --quiet >/dev/null 2>"$T/log.$m.$2"; }
+        crun fp32 f && crun bf16 b1 && crun bf16 b2 || bad "$m: a run failed: $(cat "$T/log.$m."*)"
+        [ "$(strip_file "$T/$m.b1/batch.jsonl")" = "$(strip_file "$T/$m.b2/batch.jsonl")" ] \
+            && ok "$m bf16: the same results to the bit" || bad "$m bf16 runs differ"
+        a=$(grep -o '"test_loss":[0-9.e-]*' "$T/$m.f/batch.jsonl" | head -1)
+        b=$(grep -o '"test_loss":[0-9.e-]*' "$T/$m.b1/batch.jsonl" | head -1)
+        [ -n "$a" ] && [ "$a" != "$b" ] && ok "$m: bf16 changes the arithmetic (fp32 $a, bf16 $b)" || bad "$m: bf16 = fp32 ($a, $b)"
+    done
 else
     err1 "$WS" batch --precision bf16 --out "$T/x" && grep -qF "AVX512_BF16" "$T/err" \
         && ok "no AVX512_BF16: bf16 refused ($(cat "$T/err"))" || bad "bf16 without AVX512_BF16: $(cat "$T/err")"
