@@ -46,8 +46,9 @@ INI
 out=$("$WS" run "$T/tiny.ini" --estimate --threads 1 --out "$T/tiny" 2>&1)
 echo "$out" | grep -q '^total ' && [ ! -e "$T/tiny" ] && ok "run --estimate: a total, no folder" || bad "run --estimate: $out"
 # --jobs 2 --threads 2: a unit on one thread, two at once: the wall is the makespan of the seeds'
-# groups (2 seeds: one round of groups), about half the unit-seconds, not their sum.
-out=$("$WS" run "$T/tiny.ini" --estimate --threads 2 --jobs 2 --subset 4000 --k0 2000 --k 2000 --hidden 256,256 \
+# groups (2 seeds: one round of groups), about half the unit-seconds, not their sum (enough
+# examples that the printed tenths of a second do not decide it).
+out=$("$WS" run "$T/tiny.ini" --estimate --threads 2 --jobs 2 --subset 20000 --k0 10000 --k 10000 --hidden 256,256 \
       --out "$T/tiny" 2>&1)
 echo "$out" | grep -q '1 thread x 2 jobs, eval' && echo "$out" | grep -q '2 jobs at once' \
     && echo "$out" | grep -q '^total .*1 thread a unit, up to 2 jobs at once' \
