@@ -25,25 +25,12 @@ phase1-epochs = 1,2,3
 INI
 sed 's/^phase1-epochs = .*/lr2 = 0.001,0.01/' "$T/p1.ini" > "$T/lr2.ini"
 
-# Every point's batch.jsonl against the same point run alone (`warmstart batch`, nothing shared).
-same_as_alone() { # DIR FLAG VALUE... (one value per point)
-    dir=$1 flag=$2
+# Every point's batch.jsonl against the same point run alone (common.sh). same_as_alone DIR FLAG VALUE...
+same_as_alone() {
+    d=$1 f=$2
     shift 2
-    p=0
-    for v in "$@"; do
-        pd=$(printf '%s/points/%03d' "$dir" $p)
-        [ -d "$T/alone-$flag-$v" ] || $WS batch $BASE --$flag "$v" --out "$T/alone-$flag-$v" >/dev/null 2>&1
-        if [ "$(strip_file "$pd/batch.jsonl")" != "$(strip_file "$T/alone-$flag-$v/batch.jsonl")" ] ||
-            [ -z "$(strip_file "$pd/batch.jsonl")" ]; then
-            echo "  $pd differs from --$flag $v run alone"
-            return 1
-        fi
-        p=$((p + 1))
-    done
+    points_match_alone "$d" "" "$f" "$@"
 }
-# Units recorded (computed) in a sweep's folder, over every records file (a phase 1's snapshots
-# for later points included: each a record of its own).
-recorded() { cat "$1"/points/*/units/records*.jsonl | grep -c '"status"'; }
 
 # The plan lists what is computed; the note says what is shared.
 $WS plan "$T/p1.ini" > "$T/plan" 2> "$T/plan.err"

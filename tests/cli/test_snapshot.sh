@@ -33,23 +33,11 @@ ini "$T/m.ini" "momentum = 0.9" "keep-optim = on" -- "phase1-epochs = 1,3"
 # Every point's batch.jsonl against the same point run alone. same_as_alone DIR EXTRA VALUES...
 # (EXTRA: more options of the alone runs, "-" none; one phase1-epochs value per point).
 same_as_alone() {
-    dir=$1 extra=$2
-    [ "$extra" = - ] && extra=
+    d=$1 e=$2
+    [ "$e" = - ] && e=
     shift 2
-    p=0
-    for v in "$@"; do
-        pd=$(printf '%s/points/%03d' "$dir" $p)
-        alone="$T/alone-$(echo "$extra" | tr -c 'a-z0-9\n' _)-$v"
-        [ -d "$alone" ] || $WS batch $BASE $extra --phase1-epochs "$v" --out "$alone" >/dev/null 2>&1
-        if [ "$(strip_file "$pd/batch.jsonl")" != "$(strip_file "$alone/batch.jsonl")" ] ||
-            [ -z "$(strip_file "$pd/batch.jsonl")" ]; then
-            echo "  $pd differs from --phase1-epochs $v $extra run alone"
-            return 1
-        fi
-        p=$((p + 1))
-    done
+    points_match_alone "$d" "$e" phase1-epochs "$@"
 }
-recorded() { cat "$1"/points/*/units/records*.jsonl | grep -c '"status"'; }
 # No unit recorded twice in any records file.
 no_repeats() {
     for f in "$1"/points/*/units/records*.jsonl; do
