@@ -12,6 +12,7 @@
 #   make install-python   pip install the Python package (python/README.md; VENV, PIP_ARGS, PYTHON)
 #   make test-python      its pytest suite alone, against build/libwarmstart.so
 #   make test-asan  the suite under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make test-faults    every fault-injection point (tests/faults; make test runs a sample)
 
 CC      ?= cc
 BUILD   ?= build
@@ -74,7 +75,7 @@ PKG_LIBS   = $(shell pkg-config --libs openblas libcjson zlib matio libpng libjp
              -Wl,-rpath,$(shell pkg-config --variable=libdir openblas 2>/dev/null)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
 
-.PHONY: all deps demo test test-asan fuzz bench clean install uninstall python install-python test-python FORCE
+.PHONY: all deps demo test test-asan test-faults faults fuzz bench clean install uninstall python install-python test-python FORCE
 all: $(BUILD)/warmstart $(BUILD)/libwarmstart.a $(BUILD)/libwarmstart.so $(BUILD)/test_unit $(BUILD)/parity_tool \
      $(BUILD)/bench_mlp $(BUILD)/bench_resnet $(EXAMPLES)
 
@@ -171,6 +172,17 @@ test-asan: deps
 	$(MAKE) BUILD=build/asan OPT="$(ASAN_OPT)" SANITIZE="$(ASAN_SAN)" all
 	CK_FORK=no BUILD=build/asan FUZZ_SECONDS=0 OPT="$(ASAN_OPT)" SANITIZE="$(ASAN_SAN)" \
 	    ./tests/run.sh  # the fuzzers run under ASan already
+
+# The fault-injection build (tests/faults, docs/RELIABILITY.md): the CLI under ASan + UBSan, with
+# every allocation, open, write, fsync, rename and mkdir counted and failable (src/core/sys.h).
+# make test runs a seeded sample of the injection points (tests/run.sh); make test-faults, all.
+faults:
+	$(MAKE) --no-print-directory BUILD=build/faults OPT="$(ASAN_OPT) -DWS_FAULTS" SANITIZE="$(ASAN_SAN)" \
+	    build/faults/warmstart
+
+test-faults: deps
+	$(MAKE) faults
+	./tests/faults/run.sh all
 
 # The Python package (python/): cffi in ABI mode over the shared library, so nothing is compiled
 # and nothing is downloaded (Debian's python3-cffi, -numpy, -pandas, -tqdm). Debian's Python is

@@ -18,6 +18,11 @@
 #   ctx-err        an error message written into ctx->err / ctx.err (sprintf, snprintf,
 #                  vsnprintf, strcpy, strncpy, strcat, memcpy, ...) anywhere but
 #                  src/core/ctx.c: messages go through the one error function (ws_fail).
+#   sys            anywhere in src/ but src/core/sys.c: malloc( calloc( realloc( strdup(
+#                  aligned_alloc( open( fopen( fdopen( write( fsync( fdatasync( rename( mkdir(
+#                  creat( called directly: they go through the fault-injection seam
+#                  (core/sys.h: ws_sys_malloc, ws_sys_open, ...), so that a test build can make
+#                  each fail in turn (docs/RELIABILITY.md).
 # Comments (// and /* */) and the contents of string and character literals are ignored,
 # except that include-up reads the path of an #include that is not commented out.
 set -u
@@ -96,6 +101,9 @@ function code_of(line,    out, i, len, c, c2, instr, inchr) {
                 code !~ /(^|[^A-Za-z0-9_])const([^A-Za-z0-9_]|$)/)
                 report(file, ln, "static-buffer", raw)
         }
+        if (file != "src/core/sys.c" && top == "src" &&
+            code ~ (NW "(malloc|calloc|realloc|strdup|aligned_alloc|open|fopen|fdopen|write|fsync|fdatasync|rename|mkdir|creat)[ \t]*\\("))
+            report(file, ln, "sys", raw)
         if (file != "src/core/ctx.c" &&
             code ~ (NW "(v?s(n)?printf|strn?cpy|strn?cat|strlcpy|memcpy|memmove)[ \t]*\\([^,]*ctx[^,]*(->|\\.)[ \t]*err([^A-Za-z0-9_]|$)"))
             report(file, ln, "ctx-err", raw)

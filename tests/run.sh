@@ -1,5 +1,6 @@
 #!/bin/sh
-# The whole suite: unit tests (Check), PyTorch parity, CLI end to end, the Python package
+# The whole suite: unit tests (Check), PyTorch parity, CLI end to end, a full disk and a seeded
+# sample of injected faults (tests/faults; make test-faults runs them all), the Python package
 # (pytest over python/tests), and a short run of every loader's fuzzer (FUZZ_SECONDS each,
 # default 15: the suite keeps under 15 minutes on 2 cores; 0 skips; tests/fuzz/run.sh 600 for a
 # longer hunt).
@@ -35,6 +36,8 @@ run slurm tests/cli/test_slurm.sh "$BUILD"
 run reproduce tests/cli/test_reproduce.sh "$BUILD"
 run estimate tests/cli/test_estimate.sh "$BUILD"
 run examples tests/cli/test_examples.sh "$BUILD"
+run diskfull tests/cli/test_diskfull.sh "$BUILD"
+run faults tests/faults/run.sh
 run install tests/install/test_install.sh "$BUILD"
 run symbols tests/install/test_symbols.sh "$BUILD"
 run layers tests/install/test_layers.sh

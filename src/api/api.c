@@ -32,7 +32,7 @@ struct warmstart_results {
 const char *warmstart_version(void) { return ws_version(); }
 
 int warmstart_context_new(int threads, warmstart_context **out) {
-    *out = calloc(1, sizeof **out);
+    *out = ws_sys_calloc(1, sizeof **out);
     if (!*out) return WARMSTART_ERR_NOMEM;
     ws_ctx_init(&(*out)->ctx, threads);
     return WARMSTART_OK;
@@ -47,7 +47,7 @@ void warmstart_context_free(warmstart_context *c) {
 const char *warmstart_error(const warmstart_context *c) { return c ? c->ctx.err : "no context"; }
 
 static int wrap(warmstart_context *c, ws_experiment *e, warmstart_experiment **out) {
-    if (!(*out = calloc(1, sizeof **out))) {
+    if (!(*out = ws_sys_calloc(1, sizeof **out))) {
         ws_experiment_free(e);
         return ws_fail(&c->ctx, WS_ERR_NOMEM, "out of memory");
     }
@@ -122,11 +122,11 @@ static int64_t point_rows(const ws_point *p, int index, row_ref *out) {
 
 int warmstart_results_open(warmstart_context *c, const char *path, warmstart_results **out) {
     *out = NULL;
-    warmstart_results *r = calloc(1, sizeof *r);
+    warmstart_results *r = ws_sys_calloc(1, sizeof *r);
     if (!r) return ws_fail(&c->ctx, WS_ERR_NOMEM, "out of memory");
     ws_status st = ws_table_read(&c->ctx, path, &r->t);
     for (int p = 0; !st && p < r->t->npoints; p++) r->n += point_rows(&r->t->points[p], p, NULL);
-    if (!st && !(r->rows = malloc(sizeof *r->rows * (size_t)(r->n ? r->n : 1))))
+    if (!st && !(r->rows = ws_sys_malloc(sizeof *r->rows * (size_t)(r->n ? r->n : 1))))
         st = ws_fail(&c->ctx, WS_ERR_NOMEM, "out of memory for %lld rows", (long long)r->n);
     int64_t at = 0;
     for (int p = 0; !st && p < r->t->npoints; p++) at += point_rows(&r->t->points[p], p, r->rows + at);
@@ -174,7 +174,7 @@ struct warmstart_checkpoint {
 };
 
 int warmstart_checkpoint_open(warmstart_context *c, const char *path, warmstart_checkpoint **out) {
-    *out = calloc(1, sizeof **out);
+    *out = ws_sys_calloc(1, sizeof **out);
     if (!*out) return ws_fail(&c->ctx, WS_ERR_NOMEM, "out of memory");
     ws_status st = ws_st_read(&c->ctx, &(*out)->f, path);
     if (st) {

@@ -14,6 +14,7 @@
 #include "api/handles.h"
 #include "learn/hidden.h"
 #include "learn/learner.h"
+#include "io/json.h"
 
 // The most state arrays a remedy gives (a chain's checkpoint holds WS_CKPT_MAX_ENTRIES in all).
 #define MAX_ARRAYS 16
@@ -112,7 +113,7 @@ static void destroy(void *state) {
 }
 
 static ws_status create(ws_ctx *ctx, const ws_learner *def, const ws_model *m, void **out) {
-    chain *c = calloc(1, sizeof *c);
+    chain *c = ws_sys_calloc(1, sizeof *c);
     if (!c) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
     c->a = def->user, c->name = def->name;
     find_hidden(c, m);
@@ -195,7 +196,7 @@ static void record(const ws_learner *def, cJSON *rec) {
     cJSON *extra = a->r.record ? cJSON_Parse(a->r.record) : NULL;
     for (cJSON *x = extra ? extra->child : NULL; x; x = x->next)
         if (x->string && !cJSON_GetObjectItemCaseSensitive(rec, x->string))
-            cJSON_AddItemToObject(rec, x->string, cJSON_Duplicate(x, 1));
+            ws_json_put(rec, x->string, cJSON_Duplicate(x, 1));
     cJSON_Delete(extra);
 }
 
@@ -223,10 +224,10 @@ int warmstart_experiment_add_remedy(warmstart_experiment *e, const char *name, c
     const int bad_record = r->record && !cJSON_IsObject(rec);
     cJSON_Delete(rec);
     if (bad_record) return ws_fail(ctx, WS_ERR_ARG, "remedy '%s': its record is not a JSON object: %.60s", name, r->record);
-    ws_api_remedy *a = calloc(1, sizeof *a);
+    ws_api_remedy *a = ws_sys_calloc(1, sizeof *a);
     if (!a) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
     a->r = *r, a->user = user;
-    if (r->record && !(a->r.record = a->record = strdup(r->record))) return free(a), ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
+    if (r->record && !(a->r.record = a->record = ws_sys_strdup(r->record))) return free(a), ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
     const ws_learner l = ws_learner_custom(name, &ADAPTER, a);
     ws_status st = ws_experiment_add_learner(ctx, e->e, &l);
     if (st) return free(a->record), free(a), (int)st;

@@ -90,7 +90,7 @@ static void list(const ws_artefact *a, int n) {
 // --estimate: every artefact's predicted cost, nothing run.
 static int estimate(const char *cmd, ws_ctx *ctx, const ws_reproduce_opts *o, ws_artefact *arts, int n,
                     const cli_estimate_opts *eo) {
-    ws_estimate *est = calloc((size_t)(n ? n : 1), sizeof *est);
+    ws_estimate *est = ws_sys_calloc((size_t)(n ? n : 1), sizeof *est);
     const char *names[WS_MAX_ARTEFACTS];
     if (!est) return die(cmd, "out of memory");
     for (int i = 0; i < n; i++) names[i] = arts[i].name;
@@ -138,7 +138,7 @@ int cmd_reproduce(int argc, char **argv) {
         snprintf(paper_out, sizeof paper_out, "results/reproduce-%s", o.paper);
         o.out = paper_out;
     }
-    ws_artefact *arts = calloc(WS_MAX_ARTEFACTS, sizeof *arts);
+    ws_artefact *arts = ws_sys_calloc(WS_MAX_ARTEFACTS, sizeof *arts);
     int n = 0, failures = 0, rc = 0;
     if (!arts) return die(cmd, "out of memory");
     if (o.shard) {

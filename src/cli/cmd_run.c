@@ -52,8 +52,8 @@ static const scenario_help SCENARIOS[] = {
 
 // --estimate: what running e would cost, its steps from its results folder's records if any.
 static int estimate(const char *cmd, ws_ctx *ctx, ws_experiment *e, const char *file) {
-    ws_calib_cache *cache = calloc(1, sizeof *cache);
-    ws_estimate *est = calloc(1, sizeof *est);
+    ws_calib_cache *cache = ws_sys_calloc(1, sizeof *cache);
+    ws_estimate *est = ws_sys_calloc(1, sizeof *est);
     char budget[32];
     const double b = e->opt.budget; // as the user would write it back
     if (fmod(b, 3600) == 0) snprintf(budget, sizeof budget, "%.0fh", b / 3600);

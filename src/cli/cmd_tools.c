@@ -11,6 +11,7 @@
 #include "report/plot.h"
 #include "report/report.h"
 #include "warmstart.h"
+#include "io/json.h"
 
 // Options of cmd into o (the library's table) and the context they ask for: 0, or the exit status.
 static int parse(const char *cmd, ws_command c, int argc, char **argv, ws_options *o, ws_ctx *ctx) {
@@ -78,8 +79,8 @@ static int train_or_eval(int argc, char **argv, int is_eval) {
             cJSON_DeleteItemFromObject(run, "epoch_log");
             cJSON_AddStringToObject(run, "checkpoint", o.init_from);
         }
-        cJSON_AddItemToObject(j, "result", run);
-        cJSON_AddItemToObject(j, "config", ws_batch_config_json(&cfg, &src, &ctx));
+        ws_json_put(j, "result", run);
+        ws_json_put(j, "config", ws_batch_config_json(&cfg, &src, &ctx));
         char *s = cJSON_PrintUnformatted(j);
         printf("%s\n", s);
         free(s);
@@ -193,7 +194,7 @@ int cmd_data(int argc, char **argv) {
     printf("training split: per-channel mean / std of x/255:");
     for (int c = 0; c < nm.channels; c++) printf(" %.4f / %.4f", nm.mean[c], nm.std[c]);
     printf("\n\n%-6s %-24s %10s %10s\n", "class", "name", "train", "test");
-    int64_t *counts = calloc(2 * (size_t)src.num_classes, sizeof *counts);
+    int64_t *counts = ws_sys_calloc(2 * (size_t)src.num_classes, sizeof *counts);
     if (!counts) return die(cmd, "out of memory");
     for (int64_t i = 0; i < src.train.n; i++) counts[src.train.y[i]]++;
     for (int64_t i = 0; i < src.test.n; i++) counts[src.num_classes + src.test.y[i]]++;

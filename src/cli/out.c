@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "io/atomic.h"
 #include "learn/learner.h"
 #include "report/plot.h"
 #include "report/tables.h"
@@ -121,11 +122,10 @@ ws_status print_results(void *user, ws_ctx *ctx, const ws_scenario_results *x) {
     }
     char path[1200];
     snprintf(path, sizeof path, "%s/table.txt", x->e->opt.out);
-    FILE *f = fopen(path, "w");
-    if (!f) return ws_fail(ctx, WS_ERR_IO, "%s: cannot write a point's table", path);
-    ws_table_results(f, x);
-    if (fclose(f)) return ws_fail(ctx, WS_ERR_IO, "%s: cannot write a point's table", path);
-    return WS_OK;
+    ws_atomic_file af;
+    if (ws_atomic_open(ctx, &af, path)) return WS_ERR_IO;
+    ws_table_results(af.f, x);
+    return ws_atomic_commit(ctx, &af);
 }
 
 // A sweep's table, and its figure of accuracy against seconds (gnuplot; a sweep without it is still whole).

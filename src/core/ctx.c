@@ -18,6 +18,14 @@ void ws_ctx_init(ws_ctx *ctx, int threads) {
     // limit names the threads of both; inside our parallel regions OpenBLAS
     // detects omp_in_parallel() and runs single-threaded.
     omp_set_num_threads(threads);
+    ctx->alloc_failures = ws_sys_alloc_failures();
+}
+
+void ws_ctx_memory_reset(ws_ctx *ctx) { ctx->alloc_failures = ws_sys_alloc_failures(); }
+
+ws_status ws_ctx_memory_intact(ws_ctx *ctx, const char *path) {
+    if (ws_sys_alloc_failures() == ctx->alloc_failures) return WS_OK;
+    return ws_fail(ctx, WS_ERR_NOMEM, "%s: not written: memory ran out while it was made (an allocation failed)", path);
 }
 
 void ws_ctx_derive(ws_ctx *ctx, const ws_ctx *parent, int threads) {
@@ -59,7 +67,7 @@ ws_status ws_fail_prefix(ws_ctx *ctx, ws_status code, const char *fmt, ...) {
 void *ws_alloc(ws_ctx *ctx, size_t bytes) {
     size_t rounded = (bytes + 63) / 64 * 64;
     if (rounded == 0) rounded = 64;
-    void *p = aligned_alloc(64, rounded);
+    void *p = ws_sys_aligned_alloc(64, rounded);
     if (!p) {
         if (ctx) ws_fail(ctx, WS_ERR_NOMEM, "out of memory allocating %zu bytes", bytes);
         return NULL;

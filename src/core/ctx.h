@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/sys.h" // every file that can fail goes through the seam
+
 typedef enum { WS_CONV_AUTO = 0, WS_CONV_DIRECT = 1 } ws_conv_algo;
 
 // Arithmetic of the Linear layers' and convolutions' products. WS_PREC_BF16: their
@@ -49,6 +51,8 @@ typedef struct ws_ctx {
     // records its error here and in err, and the training / evaluation loops
     // check it after each batch.
     ws_status fault;
+    // ws_sys_alloc_failures() when the context was made or last checked (ws_ctx_memory_intact).
+    long alloc_failures;
     char err[1024];                   // last error, one line
 } ws_ctx;
 
@@ -57,6 +61,14 @@ typedef struct ws_ctx {
 // follows at every call, so that the two share one pool and never
 // oversubscribe the cores.
 void ws_ctx_init(ws_ctx *ctx, int threads);
+
+// Has every allocation succeeded since the context was made (ws_ctx_init; a derived context keeps
+// its parent's mark) or its operation began (ws_ctx_memory_reset)? The writers of records and files ask before writing: cJSON drops
+// a field it cannot allocate, so a record built while memory ran out may be incomplete, and is
+// refused (WS_ERR_NOMEM, "PATH: not written: memory ran out while it was made") rather than written.
+ws_status ws_ctx_memory_intact(ws_ctx *ctx, const char *path);
+// The start of an operation (a run, a report, a merge): earlier failures are the past's.
+void ws_ctx_memory_reset(ws_ctx *ctx);
 
 // A context for another thread (a job of --jobs): the parent's settings (backend, convolution
 // algorithm, precision and whatever else it chooses), `threads` threads (set for the calling
@@ -71,7 +83,7 @@ void ws_ctx_release(ws_ctx *ctx);
 // ws_ctx_set_conv_algo) is the ops layer's: ops/backend.h.
 
 // Record an error message (printf-style) and return `code`, so that callers can
-// write `return ws_fail(ctx, WS_ERR_IO, "%s: %s", path, strerror(errno));`.
+// write `return ws_fail(ctx, WS_ERR_IO, "%s: %s", path, ws_sys_strerror(errno));`.
 ws_status ws_fail(ws_ctx *ctx, ws_status code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

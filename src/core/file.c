@@ -9,10 +9,10 @@ ws_status ws_file_read(ws_ctx *ctx, const char *path, const char *what, uint8_t 
     *buf = NULL;
     *len = 0;
     struct stat st;
-    if (stat(path, &st) != 0) return ws_fail(ctx, WS_ERR_IO, "%s: %s", path, strerror(errno));
+    if (stat(path, &st) != 0) return ws_fail(ctx, WS_ERR_IO, "%s: %s", path, ws_sys_strerror(errno));
     if (S_ISDIR(st.st_mode)) return ws_fail(ctx, WS_ERR_IO, "%s: is a directory, expected a %s", path, what);
-    FILE *f = fopen(path, "rb");
-    if (!f) return ws_fail(ctx, WS_ERR_IO, "%s: %s", path, strerror(errno));
+    FILE *f = ws_sys_fopen(path, "rb");
+    if (!f) return ws_fail(ctx, WS_ERR_IO, "%s: %s", path, ws_sys_strerror(errno));
     size_t cap = st.st_size > 0 ? (size_t)st.st_size : 0;
     uint8_t *p = ws_alloc(ctx, cap ? cap : 1);
     if (!p) {

@@ -56,7 +56,7 @@ void ws_gather_augmented(float *x, int32_t *y, const ws_dataset *d, const ws_nor
     }
     float lut[WS_MAX_CHANNELS][256];
     make_lut(lut, d, norm);
-    int8_t *dy = malloc((size_t)B * 3), *dx = dy + B, *fl = dy + 2 * B;
+    int8_t *dy = ws_sys_malloc((size_t)B * 3), *dx = dy + B, *fl = dy + 2 * B;
     if (!dy) { // out of memory: no augmentation rather than no batch
         ws_gather(x, y, d, norm, idx, B);
         return;

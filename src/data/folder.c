@@ -147,7 +147,7 @@ static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *
 static ws_status list_dir(ws_ctx *ctx, const char *dir, int want_dirs, char ***names, int *n) {
     *names = NULL, *n = 0;
     DIR *d = opendir(dir);
-    if (!d) return ws_fail(ctx, WS_ERR_IO, "%s: %s", dir, strerror(errno));
+    if (!d) return ws_fail(ctx, WS_ERR_IO, "%s: %s", dir, ws_sys_strerror(errno));
     int cap = 0;
     ws_status st = WS_OK;
     for (struct dirent *e; (e = readdir(d));) {
@@ -163,11 +163,11 @@ static ws_status list_dir(ws_ctx *ctx, const char *dir, int want_dirs, char ***n
         }
         if (*n == cap) {
             cap = cap ? 2 * cap : 64;
-            char **g = realloc(*names, sizeof(char *) * (size_t)cap);
+            char **g = ws_sys_realloc(*names, sizeof(char *) * (size_t)cap);
             if (!g) { st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory listing %s", dir); break; }
             *names = g;
         }
-        if (!((*names)[*n] = strdup(e->d_name))) { st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory listing %s", dir); break; }
+        if (!((*names)[*n] = ws_sys_strdup(e->d_name))) { st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory listing %s", dir); break; }
         (*n)++;
     }
     closedir(d);
@@ -242,7 +242,7 @@ ws_status ws_folder_load(ws_ctx *ctx, ws_dataset *out, const char *root, char (*
         for (int i = 0; i < nn; i++) {
             if (nfiles == capf) {
                 capf = capf ? 2 * capf : 1024;
-                image_file *g = realloc(files, sizeof *files * (size_t)capf);
+                image_file *g = ws_sys_realloc(files, sizeof *files * (size_t)capf);
                 if (!g) { free_names(names, nn); st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory listing %s", root); goto done; }
                 files = g;
             }
@@ -266,7 +266,7 @@ ws_status ws_folder_load(ws_ctx *ctx, ws_dataset *out, const char *root, char (*
     out->n = nfiles, out->c = c, out->h = h, out->w = w, out->num_classes = *nclasses;
     out->x = ws_alloc(ctx, ex * (size_t)nfiles);
     out->y = ws_alloc(ctx, sizeof(int32_t) * (size_t)nfiles);
-    char (*errs)[512] = calloc((size_t)nfiles, sizeof *errs);
+    char (*errs)[512] = ws_sys_calloc((size_t)nfiles, sizeof *errs);
     if (!out->x || !out->y || !errs) {
         free(errs);
         st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory for %lld images of %dx%dx%d", (long long)nfiles, c, h, w);

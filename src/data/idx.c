@@ -17,10 +17,10 @@ static ws_status idx_open(ws_ctx *ctx, idx_file *f, const char *path) {
     struct stat st;
     f->path = path;
     f->f = NULL;
-    if (stat(path, &st) != 0) return ws_fail(ctx, WS_ERR_IO, "%s: %s", path, strerror(errno));
+    if (stat(path, &st) != 0) return ws_fail(ctx, WS_ERR_IO, "%s: %s", path, ws_sys_strerror(errno));
     if (S_ISDIR(st.st_mode)) return ws_fail(ctx, WS_ERR_IO, "%s: is a directory, expected an IDX file", path);
     f->f = gzopen(path, "rb");
-    if (!f->f) return ws_fail(ctx, WS_ERR_IO, "%s: %s", path, strerror(errno ? errno : EIO));
+    if (!f->f) return ws_fail(ctx, WS_ERR_IO, "%s: %s", path, ws_sys_strerror(errno ? errno : EIO));
     gzbuffer(f->f, 1 << 17);
     return WS_OK;
 }

@@ -11,6 +11,7 @@
 #include "io/checkpoint.h"
 #include "io/safetensors.h"
 #include "ops/backend.h"
+#include "io/json.h"
 
 void ws_batch_config_defaults(ws_batch_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
@@ -94,7 +95,7 @@ static ws_status finish_run(ws_ctx *ctx, const ws_batch_config *cfg, const ws_sp
     if (!st && cfg->nshrink) {
         ws_shrink_curve *c = &out->shrink;
         const size_t bytes = sizeof(double) * (size_t)cfg->nshrink;
-        if (!(c->lambda = malloc(bytes)) || !(c->test_acc = malloc(bytes)) || !(c->test_loss = malloc(bytes)))
+        if (!(c->lambda = ws_sys_malloc(bytes)) || !(c->test_acc = ws_sys_malloc(bytes)) || !(c->test_loss = ws_sys_malloc(bytes)))
             st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the shrink-only evaluation");
         else {
             memcpy(c->lambda, cfg->shrink_lambda, bytes);
@@ -209,7 +210,7 @@ static ws_status run_learner(ws_ctx *ctx, const ws_batch_config *cfg, const ws_s
         char who[96];
         snprintf(who, sizeof who, "%s (own phase 1)", def->name);
         rl->learner = who;
-        if (!(run->own_phase1 = calloc(1, sizeof *run->own_phase1))) {
+        if (!(run->own_phase1 = ws_sys_calloc(1, sizeof *run->own_phase1))) {
             st = WS_ERR_NOMEM;
             goto done;
         }
@@ -288,7 +289,7 @@ void ws_batch_seed_close(ws_batch_seed *b) {
 
 ws_status ws_batch_seed_open(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, int i, ws_batch_seed **out) {
     *out = NULL;
-    ws_batch_seed *b = calloc(1, sizeof *b);
+    ws_batch_seed *b = ws_sys_calloc(1, sizeof *b);
     if (!b) return WS_ERR_NOMEM;
     b->ctx = ctx, b->cfg = cfg, b->src = src;
     ws_model_spec spec;
@@ -534,18 +535,18 @@ ws_status ws_eval_checkpoint(ws_ctx *ctx, const ws_batch_config *cfg, const ws_s
 
 cJSON *ws_batch_config_json(const ws_batch_config *cfg, const ws_source *src, const ws_ctx *ctx) {
     cJSON *own = cJSON_CreateObject();
-    cJSON_AddItemToObject(own, "phase2", ws_opt_json(&cfg->opt2, cfg->batch2));
+    ws_json_put(own, "phase2", ws_opt_json(&cfg->opt2, cfg->batch2));
     cJSON_AddNumberToObject(own, "first_fraction", cfg->first_fraction);
     cJSON_AddNumberToObject(own, "phase1_epochs", cfg->phase1_epochs);
     if (cfg->grad_every > 0) {
         cJSON_AddNumberToObject(own, "grad_every", cfg->grad_every);
         cJSON_AddNumberToObject(own, "gradient_norm_examples", (double)cfg->grad_examples);
     }
-    if (cfg->nshrink) cJSON_AddItemToObject(own, "shrink_eval", cJSON_CreateDoubleArray(cfg->shrink_lambda, cfg->nshrink));
+    if (cfg->nshrink) ws_json_put(own, "shrink_eval", cJSON_CreateDoubleArray(cfg->shrink_lambda, cfg->nshrink));
     if (cfg->nlr2_draw || cfg->nbatch2_draw) {
         cJSON *d = cJSON_AddObjectToObject(own, "phase2_drawn_from");
-        cJSON_AddItemToObject(d, "lr", cJSON_CreateDoubleArray(cfg->lr2_draw, cfg->nlr2_draw));
-        cJSON_AddItemToObject(d, "batch_size", cJSON_CreateIntArray(cfg->batch2_draw, cfg->nbatch2_draw));
+        ws_json_put(d, "lr", cJSON_CreateDoubleArray(cfg->lr2_draw, cfg->nlr2_draw));
+        ws_json_put(d, "batch_size", cJSON_CreateIntArray(cfg->batch2_draw, cfg->nbatch2_draw));
         cJSON_AddStringToObject(d, "rule", "per seed, uniformly, for the learners that continue from phase 1; "
                                            "random trains with phase 1's settings");
     }
@@ -561,11 +562,11 @@ cJSON *ws_batch_seed_json(const ws_batch_seed_result *r) {
     cJSON_AddNumberToObject(j, "n_pool", (double)r->n_pool);
     cJSON_AddNumberToObject(j, "n_first", (double)r->n_first);
     cJSON_AddNumberToObject(j, "n_eval", (double)r->n_eval);
-    cJSON_AddItemToObject(j, "normalization", ws_norm_json(&r->norm));
-    if (r->drawn) cJSON_AddItemToObject(j, "phase2", ws_opt_json(&r->opt2, r->batch2));
+    ws_json_put(j, "normalization", ws_norm_json(&r->norm));
+    if (r->drawn) ws_json_put(j, "phase2", ws_opt_json(&r->opt2, r->batch2));
     cJSON *runs = cJSON_AddObjectToObject(j, "runs");
-    cJSON_AddItemToObject(runs, "phase1", ws_run_json(&r->phase1));
-    for (int l = 0; l < r->nruns; l++) cJSON_AddItemToObject(runs, r->runs[l].learner, ws_run_json(&r->runs[l]));
+    ws_json_put(runs, "phase1", ws_run_json(&r->phase1));
+    for (int l = 0; l < r->nruns; l++) ws_json_put(runs, r->runs[l].learner, ws_run_json(&r->runs[l]));
     return j;
 }
 

@@ -96,7 +96,7 @@ ws_status ws_continual_chain_open(ws_ctx *ctx, const ws_continual_config *cfg, c
         return ws_fail(ctx, WS_ERR_ARG, "continual: no learner %d", learner);
     ws_status st = ws_task_spec_check(ctx, &cfg->tasks, src->train.num_classes);
     if (st) return st;
-    ws_continual_chain *c = calloc(1, sizeof *c);
+    ws_continual_chain *c = ws_sys_calloc(1, sizeof *c);
     if (!c) return WS_ERR_NOMEM;
     c->ctx = ctx, c->cfg = cfg, c->src = src, c->def = &cfg->base.learners[learner];
     c->seed = cfg->base.seed + (uint64_t)seed_index;
@@ -308,7 +308,7 @@ cJSON *ws_continual_task_json(const ws_continual_task *x) {
     cJSON_AddNumberToObject(o, "task", x->task);
     cJSON_AddNumberToObject(o, "examples", (double)x->n_train);
     cJSON_AddNumberToObject(o, "held_out", (double)x->n_eval);
-    if (x->nclasses) cJSON_AddItemToObject(o, "classes", cJSON_CreateIntArray(x->classes, x->nclasses));
+    if (x->nclasses) ws_json_put(o, "classes", cJSON_CreateIntArray(x->classes, x->nclasses));
     cJSON_AddNumberToObject(o, "online_acc", x->online_acc);
     cJSON_AddNumberToObject(o, "test_acc", x->test_acc);
     cJSON_AddNumberToObject(o, "test_loss", x->test_loss);
@@ -323,7 +323,7 @@ cJSON *ws_continual_task_json(const ws_continual_task *x) {
     cJSON_AddBoolToObject(o, "converged", 1);
     cJSON_AddStringToObject(o, "stop", ws_stop_reason_name(x->train.stop));
     cJSON_AddNumberToObject(o, "units_replaced", (double)x->units_replaced);
-    if (x->inside) cJSON_AddItemToObject(o, "inside", ws_inside_to_json(x->inside));
+    if (x->inside) ws_json_put(o, "inside", ws_inside_to_json(x->inside));
     return o;
 }
 
@@ -358,11 +358,11 @@ cJSON *ws_continual_seed_json(const ws_continual_seed_result *r) {
     cJSON_AddNumberToObject(j, "seed", (double)r->seed);
     cJSON_AddNumberToObject(j, "n_pool", (double)r->n_pool);
     cJSON_AddNumberToObject(j, "n_eval", (double)r->n_eval);
-    cJSON_AddItemToObject(j, "normalization", ws_norm_json(&r->norm));
+    ws_json_put(j, "normalization", ws_norm_json(&r->norm));
     cJSON *ls = cJSON_AddObjectToObject(j, "learners");
     for (int l = 0; l < r->nlearners; l++) {
         cJSON *arr = cJSON_AddArrayToObject(ls, r->learner_names[l]);
-        for (int k = 0; k < r->ntasks; k++) cJSON_AddItemToArray(arr, ws_continual_task_json(&r->tasks[l * r->ntasks + k]));
+        for (int k = 0; k < r->ntasks; k++) ws_json_push(arr, ws_continual_task_json(&r->tasks[l * r->ntasks + k]));
     }
     return j;
 }

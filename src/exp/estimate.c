@@ -587,7 +587,7 @@ ws_status ws_estimate_experiment(ws_ctx *ctx, const ws_experiment *e, const char
     if (!st) out->load_s = (data.loaded ? data.src.load_seconds : 0) + (pre.loaded ? pre.src.load_seconds : 0);
     ws_table *t = NULL;
     if (!st && earlier && ws_table_read(&run, earlier, &t)) t = NULL; // no records there: assumed
-    point_job *j = calloc(1, sizeof *j);
+    point_job *j = ws_sys_calloc(1, sizeof *j);
     if (!st && !j) st = ws_fail(&run, WS_ERR_NOMEM, "out of memory");
     const int np = ws_experiment_npoints(e);
     out->points = np;

@@ -10,10 +10,11 @@
 #include "exp/claim.h"
 #include "exp/runner.h"
 #include "io/config.h"
+#include "io/json.h"
 
 static ws_status record(ws_ctx *ctx, ws_experiment *e, const char *arg) {
     if (e->nargs == WS_MAX_ARGS) return ws_fail(ctx, WS_ERR_ARG, "more than %d options", WS_MAX_ARGS);
-    if (!(e->args[e->nargs] = strdup(arg))) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
+    if (!(e->args[e->nargs] = ws_sys_strdup(arg))) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
     e->nargs++;
     return WS_OK;
 }
@@ -22,7 +23,7 @@ ws_status ws_experiment_new(ws_ctx *ctx, ws_command scenario, int sweep, ws_expe
     *out = NULL;
     if (!(scenario & WS_CMD_SCENARIOS) || (scenario & (scenario - 1)))
         return ws_fail(ctx, WS_ERR_ARG, "expected a scenario: batch, online, active or transfer");
-    ws_experiment *e = calloc(1, sizeof *e);
+    ws_experiment *e = ws_sys_calloc(1, sizeof *e);
     if (!e) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
     e->scenario = scenario;
     e->sweep = sweep;
@@ -82,7 +83,7 @@ static ws_status one_arg(ws_ctx *ctx, ws_experiment *e, int argc, char **argv, i
 // Claims added to the experiment's (ids unique across them), from `from` (for messages).
 static ws_status add_claims(ws_ctx *ctx, ws_experiment *e, const ws_config_claim *c, int n, const char *from) {
     if (!n) return WS_OK;
-    ws_config_claim *v = realloc(e->claims, sizeof *v * (size_t)(e->nclaims + n));
+    ws_config_claim *v = ws_sys_realloc(e->claims, sizeof *v * (size_t)(e->nclaims + n));
     if (!v) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
     e->claims = v;
     for (int i = 0; i < n; i++) {
@@ -95,7 +96,7 @@ static ws_status add_claims(ws_ctx *ctx, ws_experiment *e, const ws_config_claim
 }
 
 static ws_status apply_file(ws_ctx *ctx, ws_experiment *e, const char *path, int whole_file) {
-    ws_config_file *f = malloc(sizeof *f);
+    ws_config_file *f = ws_sys_malloc(sizeof *f);
     if (!f) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
     ws_status st = ws_config_read(ctx, path, f);
     if (!st) st = add_claims(ctx, e, f->claims, f->nclaims, path);
@@ -107,7 +108,7 @@ static ws_status apply_file(ws_ctx *ctx, ws_experiment *e, const char *path, int
     // Each key = value as the command line's --key=value, each grid key as --grid key=value.
     for (int i = 0; i < f->noptions && !st; i++) {
         size_t len = strlen(f->options[i].key) + strlen(f->options[i].value) + 4;
-        char *a = malloc(len);
+        char *a = ws_sys_malloc(len);
         if (!a) st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
         else {
             snprintf(a, len, "--%s=%s", f->options[i].key, f->options[i].value);
@@ -118,7 +119,7 @@ static ws_status apply_file(ws_ctx *ctx, ws_experiment *e, const char *path, int
     }
     for (int i = 0; i < f->naxes && !st; i++) {
         size_t len = strlen(f->axes[i].key) + strlen(f->axes[i].value) + 2;
-        char *a = malloc(len);
+        char *a = ws_sys_malloc(len);
         if (!a) st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
         else {
             snprintf(a, len, "%s=%s", f->axes[i].key, f->axes[i].value);
@@ -134,7 +135,7 @@ static ws_status apply_file(ws_ctx *ctx, ws_experiment *e, const char *path, int
 
 ws_status ws_experiment_load(ws_ctx *ctx, const char *path, ws_experiment **out) {
     *out = NULL;
-    ws_config_file *f = malloc(sizeof *f);
+    ws_config_file *f = ws_sys_malloc(sizeof *f);
     if (!f) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
     ws_status st = ws_config_read(ctx, path, f);
     ws_command scenario = st ? 0 : ws_command_parse(f->scenario);
@@ -203,7 +204,7 @@ ws_status ws_experiment_args(ws_ctx *ctx, ws_experiment *e, int argc, char **arg
 
 ws_status ws_experiment_set(ws_ctx *ctx, ws_experiment *e, const char *key, const char *value) {
     size_t len = strlen(key) + (value ? strlen(value) : 0) + 4;
-    char *a = malloc(len);
+    char *a = ws_sys_malloc(len);
     if (!a) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
     snprintf(a, len, "--%s%s%s", key, value ? "=" : "", value ? value : "");
     int used;
@@ -232,7 +233,7 @@ const ws_setup *ws_experiment_setup(const ws_experiment *e) {
 
 ws_status ws_experiment_add_merge(ws_ctx *ctx, ws_experiment *e, const char *dir) {
     if (e->nmerge == WS_MAX_MERGE) return ws_fail(ctx, WS_ERR_ARG, "at most %d folders to merge", WS_MAX_MERGE);
-    if (!(e->merge_dirs[e->nmerge] = strdup(dir))) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
+    if (!(e->merge_dirs[e->nmerge] = ws_sys_strdup(dir))) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
     e->nmerge++;
     return WS_OK;
 }
@@ -300,7 +301,7 @@ ws_status ws_experiment_point(ws_ctx *ctx, const ws_experiment *e, int p, ws_exp
     ws_status st = ws_experiment_new(ctx, e->scenario, 0, &pe);
     if (st) return st;
     // The sweep's own options, its grid and learner list left out (both recorded as two arguments).
-    char **args = calloc((size_t)e->nargs + 4 * WS_MAX_AXES + 8, sizeof *args);
+    char **args = ws_sys_calloc((size_t)e->nargs + 4 * WS_MAX_AXES + 8, sizeof *args);
     char store[WS_MAX_AXES + 2][4200], list[4096], params[512] = "";
     int na = 0, ns = 0;
     if (!args) {
@@ -357,7 +358,7 @@ ws_status ws_experiment_point(ws_ctx *ctx, const ws_experiment *e, int p, ws_exp
         for (int i = 0; i < e->ncustom; i++) pe->custom[pe->ncustom++] = e->custom[i];
         for (int i = 0; i < e->nmerge && !st; i++) {
             size_t len = strlen(e->merge_dirs[i]) + 16;
-            if (!(pe->merge_dirs[i] = malloc(len))) st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
+            if (!(pe->merge_dirs[i] = ws_sys_malloc(len))) st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
             else snprintf(pe->merge_dirs[i], len, "%s/points/%03d", e->merge_dirs[i], p), pe->nmerge++;
         }
     }
@@ -375,7 +376,7 @@ ws_status ws_experiment_point(ws_ctx *ctx, const ws_experiment *e, int p, ws_exp
 // (p: the point, NULL outside a sweep); `matched` counts, per claim, the points it names.
 static ws_status check_claims(ws_ctx *ctx, const ws_experiment *e, const ws_experiment *p, int *matched) {
     const char *from = e->claims_from[0] ? e->claims_from : "the experiment";
-    ws_claim_spec *c = malloc(sizeof *c);
+    ws_claim_spec *c = ws_sys_malloc(sizeof *c);
     if (!c) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
     ws_status st = WS_OK;
     for (int i = 0; i < e->nclaims && !st; i++)
@@ -406,7 +407,7 @@ ws_status ws_experiment_check(ws_ctx *ctx, ws_experiment *e) {
     }
     e->npoints = npoints;
     // Every point resolved now: a bad value anywhere is refused before anything runs.
-    int *matched = calloc((size_t)e->nclaims + 1, sizeof *matched);
+    int *matched = ws_sys_calloc((size_t)e->nclaims + 1, sizeof *matched);
     if (!matched) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
     ws_status st = WS_OK;
     for (int p = 0; p < npoints && !st; p++) {
@@ -431,11 +432,11 @@ cJSON *ws_experiment_run_json(const ws_experiment *e) {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "command", e->sweep ? "sweep" : ws_command_name(e->scenario));
     cJSON *args = cJSON_AddArrayToObject(j, "options");
-    if (e->sweep) cJSON_AddItemToArray(args, cJSON_CreateString(ws_command_name(e->scenario)));
-    for (int i = 0; i < e->nargs; i++) cJSON_AddItemToArray(args, cJSON_CreateString(e->args[i]));
+    if (e->sweep) ws_json_push(args, cJSON_CreateString(ws_command_name(e->scenario)));
+    for (int i = 0; i < e->nargs; i++) ws_json_push(args, cJSON_CreateString(e->args[i]));
     if (e->nclaims) {
         cJSON *claims = cJSON_AddArrayToObject(j, "claims");
-        for (int i = 0; i < e->nclaims; i++) cJSON_AddItemToArray(claims, ws_claim_keys_json(&e->claims[i]));
+        for (int i = 0; i < e->nclaims; i++) ws_json_push(claims, ws_claim_keys_json(&e->claims[i]));
     }
     return j;
 }
@@ -446,7 +447,7 @@ ws_status ws_experiment_from_run_json(ws_ctx *ctx, const cJSON *run, const char 
     if (!cJSON_IsString(c) || !cJSON_IsArray(o)) return ws_fail(ctx, WS_ERR_FORMAT, "%s: not a warmstart run description", where);
     const int sweep = !strcmp(c->valuestring, "sweep");
     int n = cJSON_GetArraySize(o), k = 0;
-    char **argv = calloc((size_t)n + 1, sizeof *argv);
+    char **argv = ws_sys_calloc((size_t)n + 1, sizeof *argv);
     if (!argv) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
     const cJSON *x;
     cJSON_ArrayForEach(x, o) {
@@ -468,7 +469,7 @@ ws_status ws_experiment_from_run_json(ws_ctx *ctx, const cJSON *run, const char 
     free(argv);
     const cJSON *claims = cJSON_GetObjectItemCaseSensitive(run, "claims");
     int nclaims = cJSON_GetArraySize(claims);
-    ws_config_claim *kept = !st && nclaims ? calloc((size_t)nclaims, sizeof *kept) : NULL;
+    ws_config_claim *kept = !st && nclaims ? ws_sys_calloc((size_t)nclaims, sizeof *kept) : NULL;
     if (!st && nclaims && !kept) st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
     for (int i = 0; i < nclaims && !st; i++) st = ws_claim_keys_from_json(ctx, cJSON_GetArrayItem(claims, i), &kept[i]);
     if (!st) st = add_claims(ctx, *out, kept, nclaims, where);

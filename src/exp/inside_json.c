@@ -17,11 +17,11 @@ static cJSON *exact_number(double v) {
     return cJSON_CreateRaw(text);
 }
 
-static void add_number(cJSON *o, const char *key, double v) { cJSON_AddItemToObject(o, key, exact_number(v)); }
+static void add_number(cJSON *o, const char *key, double v) { ws_json_put(o, key, exact_number(v)); }
 
 static cJSON *number_array(const double *v, int n) {
     cJSON *a = cJSON_CreateArray();
-    for (int i = 0; a && i < n; i++) cJSON_AddItemToArray(a, exact_number(v[i]));
+    for (int i = 0; a && i < n; i++) ws_json_push(a, exact_number(v[i]));
     return a;
 }
 
@@ -35,7 +35,7 @@ static cJSON *layer_json(const ws_inside_layer *l) {
     cJSON_AddStringToObject(o, "name", l->name);
     cJSON_AddNumberToObject(o, "units", l->units);
     cJSON_AddNumberToObject(o, "positions", l->positions);
-    cJSON_AddItemToObject(o, "redo_dormant", number_array(l->redo_dormant, WS_INSIDE_NTAU));
+    ws_json_put(o, "redo_dormant", number_array(l->redo_dormant, WS_INSIDE_NTAU));
     add_number(o, "dohare_dormant", l->dohare_dormant);
     add_number(o, "active_fraction", l->active_fraction);
     return o;
@@ -55,15 +55,15 @@ cJSON *ws_inside_to_json(const ws_inside *in) {
     cJSON *j = cJSON_CreateObject();
     if (!j) return NULL;
     cJSON_AddNumberToObject(j, "probe_examples", in->probe_examples);
-    cJSON_AddItemToObject(j, "redo_tau", number_array(taus, WS_INSIDE_NTAU));
+    ws_json_put(j, "redo_tau", number_array(taus, WS_INSIDE_NTAU));
     cJSON *layers = cJSON_AddArrayToObject(j, "layers");
-    for (int i = 0; i < in->nlayers; i++) cJSON_AddItemToArray(layers, layer_json(&in->layers[i]));
+    for (int i = 0; i < in->nlayers; i++) ws_json_push(layers, layer_json(&in->layers[i]));
     cJSON *f = cJSON_AddObjectToObject(j, "features");
     cJSON_AddNumberToObject(f, "dim", in->feature_dim);
     cJSON_AddNumberToObject(f, "srank", in->feature_srank);
     add_number(f, "effective_rank", in->feature_effective_rank);
     cJSON *w = cJSON_AddArrayToObject(j, "weights");
-    for (int i = 0; i < in->nmatrices; i++) cJSON_AddItemToArray(w, matrix_json(&in->matrices[i]));
+    for (int i = 0; i < in->nmatrices; i++) ws_json_push(w, matrix_json(&in->matrices[i]));
     add_number(j, "param_mean_abs", in->param_mean_abs);
     add_number(j, "param_norm", in->param_norm);
     add_finite(j, "param_dist_init", in->param_dist_init);
@@ -167,7 +167,7 @@ ws_status ws_inside_from_json(ws_ctx *ctx, const cJSON *j, ws_inside *out) {
 ws_status ws_inside_from_json_new(ws_ctx *ctx, const cJSON *j, ws_inside **out) {
     *out = NULL;
     if (!j) return WS_OK;
-    ws_inside *in = malloc(sizeof *in);
+    ws_inside *in = ws_sys_malloc(sizeof *in);
     if (!in) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for a measurement inside the network");
     ws_status st = ws_inside_from_json(ctx, j, in);
     if (st) free(in);

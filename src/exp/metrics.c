@@ -38,7 +38,7 @@ static int by_value(const void *x, const void *y) {
 
 // Ranks 1..n of x (ties: their mean rank) into r; 0 without memory.
 static int ranks_of(const float *x, int64_t n, double *r) {
-    ranked *e = malloc(sizeof *e * (size_t)n);
+    ranked *e = ws_sys_malloc(sizeof *e * (size_t)n);
     if (!e) return 0;
     for (int64_t i = 0; i < n; i++) e[i] = (ranked){x[i], i};
     qsort(e, (size_t)n, sizeof *e, by_value);
@@ -68,7 +68,7 @@ static double pearson_of(const double *a, const double *b, int64_t n) {
 
 double ws_spearman(const float *a, const float *b, int64_t n) {
     if (n <= 0) return 0.0;
-    double *ra = malloc(sizeof *ra * (size_t)n), *rb = malloc(sizeof *rb * (size_t)n);
+    double *ra = ws_sys_malloc(sizeof *ra * (size_t)n), *rb = ws_sys_malloc(sizeof *rb * (size_t)n);
     double rho = NAN;
     if (ra && rb && ranks_of(a, n, ra) && ranks_of(b, n, rb)) rho = pearson_of(ra, rb, n);
     free(ra);

@@ -73,9 +73,9 @@ static int by_score(const void *a, const void *b) {
 void ws_pick_smallest(int32_t *idx, const float *score, int64_t n, int64_t k) {
     if (k <= 0 || n <= 0) return;
     if (k > n) k = n;
-    scored *v = malloc(sizeof *v * (size_t)n);
-    int32_t *out = malloc(sizeof *out * (size_t)n);
-    char *taken = calloc((size_t)n, 1);
+    scored *v = ws_sys_malloc(sizeof *v * (size_t)n);
+    int32_t *out = ws_sys_malloc(sizeof *out * (size_t)n);
+    char *taken = ws_sys_calloc((size_t)n, 1);
     if (!v || !out || !taken) { // out of memory: leave the order as it is (documented fallback)
         free(v), free(out), free(taken);
         return;
@@ -167,7 +167,7 @@ ws_status ws_online_chain_open(ws_ctx *ctx, const ws_online_config *cfg, const w
                                int learner, ws_online_chain **out) {
     *out = NULL;
     if (learner < 0 || learner >= cfg->base.nlearners) return ws_fail(ctx, WS_ERR_ARG, "online: no learner %d", learner);
-    ws_online_chain *c = calloc(1, sizeof *c);
+    ws_online_chain *c = ws_sys_calloc(1, sizeof *c);
     if (!c) return WS_ERR_NOMEM;
     c->ctx = ctx, c->cfg = cfg, c->src = src, c->def = &cfg->base.learners[learner];
     c->seed = cfg->base.seed + (uint64_t)seed_index;
@@ -383,17 +383,17 @@ cJSON *ws_online_round_json(const ws_online_round *x, int num_classes) {
     cJSON_AddNumberToObject(o, "grad_norm_new_after_epoch1", x->grad_new_epoch1);
     cJSON_AddNumberToObject(o, "units_replaced", (double)x->units_replaced);
     int nc = num_classes < WS_MAX_HIST_CLASSES ? num_classes : WS_MAX_HIST_CLASSES;
-    cJSON_AddItemToObject(o, "new_examples_per_class", cJSON_CreateIntArray(x->new_per_class, nc));
-    cJSON_AddItemToObject(o, "weights_vs_round_start", ws_similarity_json(&x->to_start));
-    cJSON_AddItemToObject(o, "weights_vs_init", ws_similarity_json(&x->to_init));
+    ws_json_put(o, "new_examples_per_class", cJSON_CreateIntArray(x->new_per_class, nc));
+    ws_json_put(o, "weights_vs_round_start", ws_similarity_json(&x->to_start));
+    ws_json_put(o, "weights_vs_init", ws_similarity_json(&x->to_init));
     cJSON *pl = cJSON_AddObjectToObject(o, "per_layer");
     for (int q = 0; q < x->nlayers; q++) {
         cJSON *e = cJSON_AddObjectToObject(pl, x->layer_names[q]);
-        cJSON_AddItemToObject(e, "vs_round_start", ws_similarity_json(&x->layer_to_start[q]));
-        cJSON_AddItemToObject(e, "vs_init", ws_similarity_json(&x->layer_to_init[q]));
+        ws_json_put(e, "vs_round_start", ws_similarity_json(&x->layer_to_start[q]));
+        ws_json_put(e, "vs_init", ws_similarity_json(&x->layer_to_init[q]));
     }
-    cJSON_AddItemToObject(o, "epoch_log", ws_epoch_log_json(&x->train));
-    if (x->inside) cJSON_AddItemToObject(o, "inside", ws_inside_to_json(x->inside));
+    ws_json_put(o, "epoch_log", ws_epoch_log_json(&x->train));
+    if (x->inside) ws_json_put(o, "inside", ws_inside_to_json(x->inside));
     return o;
 }
 
@@ -402,12 +402,12 @@ cJSON *ws_online_seed_json(const ws_online_seed_result *r) {
     cJSON_AddNumberToObject(j, "seed", (double)r->seed);
     cJSON_AddNumberToObject(j, "n_pool", (double)r->n_pool);
     cJSON_AddNumberToObject(j, "n_eval", (double)r->n_eval);
-    cJSON_AddItemToObject(j, "normalization", ws_norm_json(&r->norm));
+    ws_json_put(j, "normalization", ws_norm_json(&r->norm));
     cJSON *ls = cJSON_AddObjectToObject(j, "learners");
     for (int l = 0; l < r->nlearners; l++) {
         cJSON *arr = cJSON_AddArrayToObject(ls, r->learner_names[l]);
         for (int k = 0; k < r->nrounds; k++) {
-            cJSON_AddItemToArray(arr, ws_online_round_json(&r->rounds[l * r->nrounds + k], r->num_classes));
+            ws_json_push(arr, ws_online_round_json(&r->rounds[l * r->nrounds + k], r->num_classes));
         }
     }
     return j;

@@ -54,5 +54,5 @@ ws_status ws_results_open(ws_ctx *ctx, const char *dir, const char *jsonl, const
     return ws_atomic_open(ctx, af, path);
 }
 
-cJSON **ws_results_records(int n) { return calloc((size_t)(n > 0 ? n : 1), sizeof(cJSON *)); }
+cJSON **ws_results_records(int n) { return ws_sys_calloc((size_t)(n > 0 ? n : 1), sizeof(cJSON *)); }
 

@@ -252,13 +252,13 @@ static cJSON *sweep_config(ws_ctx *ctx, const ws_experiment *e) {
             i++;
             continue;
         }
-        cJSON_AddItemToArray(b, cJSON_CreateString(e->args[i]));
+        ws_json_push(b, cJSON_CreateString(e->args[i]));
     }
     cJSON_AddStringToObject(config, "learners", e->learners);
     cJSON *g = cJSON_AddObjectToObject(config, "grid");
     for (int a = 0; a < e->naxes; a++) {
         cJSON *v = cJSON_AddArrayToObject(g, e->axes[a].key);
-        for (int k = 0; k < e->axes[a].nvalues; k++) cJSON_AddItemToArray(v, cJSON_CreateString(e->axes[a].values[k]));
+        for (int k = 0; k < e->axes[a].nvalues; k++) ws_json_push(v, cJSON_CreateString(e->axes[a].values[k]));
     }
     cJSON_AddStringToObject(config, "accuracy", "test accuracy (online/active: the last round; transfer: the largest share)");
     cJSON_AddStringToObject(config, "seconds", "training seconds to converge (online/active: all rounds; transfer: all shares)");
@@ -274,7 +274,7 @@ static cJSON *sweep_config(ws_ctx *ctx, const ws_experiment *e) {
                               "first_seed", "threads", "backend", "precision"};
         for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
             cJSON *v = cJSON_DetachItemFromObject(c0, keys[i]);
-            if (v) cJSON_AddItemToObject(config, keys[i], v);
+            if (v) ws_json_put(config, keys[i], v);
         }
     }
     ws_table_free(t);
@@ -284,7 +284,7 @@ static cJSON *sweep_config(ws_ctx *ctx, const ws_experiment *e) {
 static ws_status write_sweep(ws_ctx *ctx, const ws_experiment *e, ws_sweep_entry *entries, int n) {
     ws_sweep_mark_front(entries, n);
     cJSON *config = sweep_config(ctx, e);
-    cJSON **recs = calloc((size_t)n + 1, sizeof *recs);
+    cJSON **recs = ws_sys_calloc((size_t)n + 1, sizeof *recs);
     if (!recs) {
         cJSON_Delete(config);
         return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
@@ -354,7 +354,7 @@ static ws_status run_sweep(ws_ctx *ctx, ws_experiment *e, const ws_hooks *h, ws_
         (e->opt.shard[0] && (st = ws_dir_lock_named(ctx, e->opt.out, name, 0, &shardfd))))
         goto done;
     if (!e->nmerge && (st = write_run_json(ctx, e, e->opt.out))) goto done;
-    ws_sweep_entry *entries = calloc((size_t)npoints * WS_MAX_LEARNERS, sizeof *entries);
+    ws_sweep_entry *entries = ws_sys_calloc((size_t)npoints * WS_MAX_LEARNERS, sizeof *entries);
     if (!entries) {
         st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
         goto done;

@@ -13,6 +13,7 @@
 #include "io/jsonl.h"
 #include "io/lock.h"
 #include "learn/learner.h"
+#include "io/json.h"
 
 int ws_json_first_difference(const cJSON *a, const cJSON *b, char *buf, size_t cap) {
     if (cJSON_IsObject(a) && cJSON_IsObject(b)) {
@@ -44,8 +45,8 @@ int ws_json_first_difference(const cJSON *a, const cJSON *b, char *buf, size_t c
 }
 
 static ws_status make_dir(ws_ctx *ctx, const char *path) {
-    if (mkdir(path, 0777) == 0 || errno == EEXIST) return WS_OK;
-    return ws_fail(ctx, WS_ERR_IO, "%s: cannot create directory: %s", path, strerror(errno));
+    if (ws_sys_mkdir(path, 0777) == 0 || errno == EEXIST) return WS_OK;
+    return ws_fail(ctx, WS_ERR_IO, "%s: cannot create directory: %s", path, ws_sys_strerror(errno));
 }
 
 // Remove dir/units/* (records and checkpoints): a fresh start.
@@ -63,7 +64,7 @@ static ws_status wipe_units(ws_ctx *ctx, const char *dir) {
             snprintf(f, sizeof f, "%s/%s", path, e->d_name);
             if (unlink(f) != 0 && errno != ENOENT) {
                 closedir(d);
-                return ws_fail(ctx, WS_ERR_IO, "%s: cannot remove: %s", f, strerror(errno));
+                return ws_fail(ctx, WS_ERR_IO, "%s: cannot remove: %s", f, ws_sys_strerror(errno));
             }
         }
         closedir(d);
@@ -75,12 +76,12 @@ static ws_status read_config(ws_ctx *ctx, const char *dir, cJSON **out) {
     char path[1200];
     snprintf(path, sizeof path, "%s/config.json", dir);
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) return errno == ENOENT ? WS_OK : ws_fail(ctx, WS_ERR_IO, "%s: %s", path, strerror(errno));
+    FILE *f = ws_sys_fopen(path, "rb");
+    if (!f) return errno == ENOENT ? WS_OK : ws_fail(ctx, WS_ERR_IO, "%s: %s", path, ws_sys_strerror(errno));
     fseek(f, 0, SEEK_END);
     long n = ftell(f);
     fseek(f, 0, SEEK_SET);
-    char *text = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    char *text = n >= 0 ? ws_sys_malloc((size_t)n + 1) : NULL;
     if (!text || fread(text, 1, (size_t)n, f) != (size_t)n) {
         fclose(f), free(text);
         return ws_fail(ctx, WS_ERR_IO, "%s: cannot read", path);
@@ -118,7 +119,7 @@ static ws_status keep_record(ws_ctx *ctx, cJSON *rec, void *user) {
     ws_runner *r = user;
     if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(rec, "unit")))
         return ws_fail(ctx, WS_ERR_FORMAT, "a record without its unit");
-    cJSON_AddItemToArray(r->recs, cJSON_Duplicate(rec, 1));
+    ws_json_push(r->recs, cJSON_Duplicate(rec, 1));
     return WS_OK;
 }
 
@@ -126,7 +127,7 @@ static ws_status open_folder(ws_ctx *ctx, ws_runner *r, const ws_run_opts *o, co
 
 ws_status ws_runner_open(ws_ctx *ctx, ws_runner *r, const ws_run_opts *o, const cJSON *config) {
     ws_status st = open_folder(ctx, r, o, config);
-    if (!st && (!(r->lock = malloc(sizeof *r->lock)) || pthread_mutex_init(r->lock, NULL)))
+    if (!st && (!(r->lock = ws_sys_malloc(sizeof *r->lock)) || pthread_mutex_init(r->lock, NULL)))
         free(r->lock), r->lock = NULL, st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
     if (st) ws_runner_close(r); // locks released, nothing kept
     return st;
@@ -172,7 +173,7 @@ static ws_status open_folder(ws_ctx *ctx, ws_runner *r, const ws_run_opts *o, co
                 for (size_t h = 0; h < sizeof how / sizeof *how; h++) {
                     const cJSON *v = cJSON_GetObjectItemCaseSensitive(ref, how[h]);
                     cJSON_DeleteItemFromObjectCaseSensitive(mine, how[h]);
-                    if (v) cJSON_AddItemToObject(mine, how[h], cJSON_Duplicate(v, 1));
+                    if (v) ws_json_put(mine, how[h], cJSON_Duplicate(v, 1));
                 }
                 if (ws_json_first_difference(mine, ref, diff, sizeof diff))
                     st = ws_fail(ctx, WS_ERR_ARG, "%s: its configuration differs from its run.json's (%s)", d, diff);
@@ -333,14 +334,14 @@ ws_status ws_runner_append(ws_runner *r, const char *id, cJSON *rec) {
     cJSON *x = rec->child;
     while (x) {
         cJSON *next = x->next;
-        cJSON_AddItemToObject(line, x->string, cJSON_DetachItemViaPointer(rec, x));
+        ws_json_put(line, x->string, cJSON_DetachItemViaPointer(rec, x));
         x = next;
     }
     cJSON_Delete(rec);
     lock_records(r);
     ws_status st = ws_records_append(r->ctx, &r->out, line);
     if (st) cJSON_Delete(line);
-    else cJSON_AddItemToArray(r->recs, line);
+    else ws_json_push(r->recs, line);
     unlock_records(r);
     return st;
 }
@@ -389,7 +390,7 @@ static ws_status gather_dir(ws_runner *r, const char *dir) {
     while ((e = readdir(d)) && n < 1024) {
         size_t len = strlen(e->d_name);
         if (!strncmp(e->d_name, "records", 7) && len > 6 && !strcmp(e->d_name + len - 6, ".jsonl"))
-            names[n++] = strdup(e->d_name);
+            names[n++] = ws_sys_strdup(e->d_name);
     }
     closedir(d);
     qsort(names, (size_t)n, sizeof *names, by_name);

@@ -47,8 +47,8 @@ static ws_status epoch_curves(ws_ctx *ctx, const cJSON *log, ws_run *r) {
     const int n = cJSON_GetArraySize(log);
     if (n <= 0) return WS_OK;
     ws_curve *tr = &r->curve[WS_CURVE_TRAIN_ACC], *te = &r->curve[WS_CURVE_TEST_ACC];
-    tr->x = malloc(sizeof(double) * (size_t)n), tr->y = malloc(sizeof(double) * (size_t)n);
-    te->x = malloc(sizeof(double) * (size_t)n), te->y = malloc(sizeof(double) * (size_t)n);
+    tr->x = ws_sys_malloc(sizeof(double) * (size_t)n), tr->y = ws_sys_malloc(sizeof(double) * (size_t)n);
+    te->x = ws_sys_malloc(sizeof(double) * (size_t)n), te->y = ws_sys_malloc(sizeof(double) * (size_t)n);
     if (!tr->x || !tr->y || !te->x || !te->y) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the results table");
     const cJSON *e;
     cJSON_ArrayForEach(e, log) {

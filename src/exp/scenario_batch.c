@@ -23,8 +23,8 @@ static cJSON *batch_seed_json(const ws_batch_seed_result *info) {
     cJSON_AddNumberToObject(j, "n_pool", (double)info->n_pool);
     cJSON_AddNumberToObject(j, "n_first", (double)info->n_first);
     cJSON_AddNumberToObject(j, "n_eval", (double)info->n_eval);
-    cJSON_AddItemToObject(j, "normalization", ws_norm_json(&info->norm));
-    if (info->drawn) cJSON_AddItemToObject(j, "phase2", ws_opt_json(&info->opt2, info->batch2)); // drawn for this seed
+    ws_json_put(j, "normalization", ws_norm_json(&info->norm));
+    if (info->drawn) ws_json_put(j, "phase2", ws_opt_json(&info->opt2, info->batch2)); // drawn for this seed
     return j;
 }
 
@@ -169,7 +169,7 @@ static ws_status batch_take(ws_units *u, void *arg, int i, ws_unit_id *sid, int 
 
 static ws_status batch_run(ws_units *u, const ws_source *data, const ws_source *pretrain, void **results, int *n) {
     (void)pretrain;
-    ws_batch_seed_result *res = calloc((size_t)u->e->batch.base.seeds, sizeof *res);
+    ws_batch_seed_result *res = ws_sys_calloc((size_t)u->e->batch.base.seeds, sizeof *res);
     if (!(*results = res)) return ws_fail(u->ctx, WS_ERR_NOMEM, "out of memory");
     batch_arg a = {data, res};
     return ws_units_frame(u, batch_group, batch_take, &a, n);

@@ -23,7 +23,7 @@ static cJSON *seed_facts_json(const ws_continual_seed_result *info) {
     cJSON_AddNumberToObject(j, "n_pool", (double)info->n_pool);
     cJSON_AddNumberToObject(j, "n_eval", (double)info->n_eval);
     cJSON_AddNumberToObject(j, "tasks", info->ntasks);
-    cJSON_AddItemToObject(j, "normalization", ws_norm_json(&info->norm));
+    ws_json_put(j, "normalization", ws_norm_json(&info->norm));
     return j;
 }
 
@@ -104,7 +104,7 @@ static ws_status continual_take(ws_units *u, void *arg, int i, ws_unit_id *sid, 
 
 static ws_status continual_run(ws_units *u, const ws_source *data, const ws_source *pretrain, void **results, int *n) {
     (void)pretrain;
-    ws_continual_seed_result *res = calloc((size_t)u->e->continual.base.seeds, sizeof *res);
+    ws_continual_seed_result *res = ws_sys_calloc((size_t)u->e->continual.base.seeds, sizeof *res);
     if (!(*results = res)) return ws_fail(u->ctx, WS_ERR_NOMEM, "out of memory");
     continual_arg a = {data, res};
     return ws_units_frame(u, continual_group, continual_take, &a, n);

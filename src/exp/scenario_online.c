@@ -23,7 +23,7 @@ static cJSON *online_seed_json(const ws_online_seed_result *info) {
     cJSON_AddNumberToObject(j, "n_eval", (double)info->n_eval);
     cJSON_AddNumberToObject(j, "rounds", info->nrounds);
     cJSON_AddNumberToObject(j, "classes", info->num_classes);
-    cJSON_AddItemToObject(j, "normalization", ws_norm_json(&info->norm));
+    ws_json_put(j, "normalization", ws_norm_json(&info->norm));
     return j;
 }
 
@@ -101,7 +101,7 @@ static ws_status online_take(ws_units *u, void *arg, int i, ws_unit_id *sid, int
 
 static ws_status online_run(ws_units *u, const ws_source *data, const ws_source *pretrain, void **results, int *n) {
     (void)pretrain;
-    ws_online_seed_result *res = calloc((size_t)u->e->online.base.seeds, sizeof *res);
+    ws_online_seed_result *res = ws_sys_calloc((size_t)u->e->online.base.seeds, sizeof *res);
     if (!(*results = res)) return ws_fail(u->ctx, WS_ERR_NOMEM, "out of memory");
     online_arg a = {data, res};
     return ws_units_frame(u, online_group, online_take, &a, n);

@@ -68,7 +68,7 @@ static ws_status transfer_group(ws_units *u, void *arg, int i, ws_unit_id *ids, 
                 cJSON_AddNumberToObject(data, "fraction", pt.fraction);
                 cJSON_AddNumberToObject(data, "train_examples", (double)pt.n_train);
                 if (cfg->base.learners[l].kind == WS_LEARNER_WARM)
-                    cJSON_AddItemToObject(data, "warm_body_vs_pretrained", ws_similarity_json(&pt.warm_to_pretrained));
+                    ws_json_put(data, "warm_body_vs_pretrained", ws_similarity_json(&pt.warm_to_pretrained));
                 st = ws_units_record_done(u, id, data, NULL);
             }
             ws_run_result_free(&pt.runs[l]);
@@ -108,7 +108,7 @@ static ws_status transfer_take(ws_units *u, void *arg, int i, ws_unit_id *sid, i
 }
 
 static ws_status transfer_run(ws_units *u, const ws_source *data, const ws_source *pretrain, void **results, int *n) {
-    ws_transfer_seed_result *res = calloc((size_t)u->e->transfer.base.seeds, sizeof *res);
+    ws_transfer_seed_result *res = ws_sys_calloc((size_t)u->e->transfer.base.seeds, sizeof *res);
     if (!(*results = res)) return ws_fail(u->ctx, WS_ERR_NOMEM, "out of memory");
     transfer_arg ta = {pretrain, data, res};
     return ws_units_frame(u, transfer_group, transfer_take, &ta, n);

@@ -226,12 +226,12 @@ cJSON *ws_setup_json(const ws_setup *cfg, const char *experiment, const ws_sourc
     cJSON_AddNumberToObject(d, "train_examples", (double)src->train.n);
     cJSON_AddNumberToObject(d, "test_examples", (double)src->test.n);
     int shape[3] = {src->train.c, src->train.h, src->train.w};
-    cJSON_AddItemToObject(d, "shape", cJSON_CreateIntArray(shape, 3));
+    ws_json_put(d, "shape", cJSON_CreateIntArray(shape, 3));
     cJSON_AddNumberToObject(d, "classes", src->train.num_classes);
     cJSON_AddStringToObject(d, "labels", src->labels);
     cJSON *names = cJSON_AddArrayToObject(d, "class_names");
     for (int i = 0; i < src->num_classes && src->class_names; i++)
-        cJSON_AddItemToArray(names, cJSON_CreateString(src->class_names[i]));
+        ws_json_push(names, cJSON_CreateString(src->class_names[i]));
     cJSON_AddNumberToObject(d, "subset", (double)cfg->subset);
     cJSON_AddNumberToObject(d, "eval_subset", (double)cfg->eval_subset);
     cJSON_AddStringToObject(j, "protocol", cfg->protocol == WS_PROTOCOL_PAPER ? "paper" : "default");
@@ -254,7 +254,7 @@ cJSON *ws_setup_json(const ws_setup *cfg, const char *experiment, const ws_sourc
     cJSON *m = cJSON_AddObjectToObject(j, "model");
     cJSON_AddStringToObject(m, "kind", ws_model_kind_name(cfg->model));
     const int hidden_layers = cfg->model == WS_MODEL_MLP || cfg->model == WS_MODEL_CNN;
-    if (hidden_layers) cJSON_AddItemToObject(m, "hidden", cJSON_CreateIntArray(cfg->hidden, cfg->nhidden));
+    if (hidden_layers) ws_json_put(m, "hidden", cJSON_CreateIntArray(cfg->hidden, cfg->nhidden));
     // Only when not the default (ReLU, biases, no LayerNorm): a results folder of an earlier version resumes.
     if (hidden_layers && cfg->activation != WS_ACT_RELU)
         cJSON_AddStringToObject(m, "activation", ws_activation_name(cfg->activation));
@@ -266,14 +266,14 @@ cJSON *ws_setup_json(const ws_setup *cfg, const char *experiment, const ws_sourc
     ws_model_describe(&spec, arch, sizeof arch);
     cJSON_AddStringToObject(m, "arch", arch);
     cJSON_AddStringToObject(m, "init", cfg->init_from ? cfg->init_from : "pytorch-default");
-    cJSON_AddItemToObject(j, "phase1", ws_opt_json(&cfg->opt, cfg->batch));
+    ws_json_put(j, "phase1", ws_opt_json(&cfg->opt, cfg->batch));
     // The scenario's own settings (the two-phase experiment's phase 2), where they have always been.
     while (after_phase1 && after_phase1->child) {
         cJSON *item = cJSON_DetachItemViaPointer(after_phase1, after_phase1->child);
-        cJSON_AddItemToObject(j, item->string, item);
+        ws_json_put(j, item->string, item);
     }
     cJSON *ls = cJSON_AddArrayToObject(j, "learners");
-    for (int l = 0; l < cfg->nlearners; l++) cJSON_AddItemToArray(ls, ws_learner_json(&cfg->learners[l]));
+    for (int l = 0; l < cfg->nlearners; l++) ws_json_push(ls, ws_learner_json(&cfg->learners[l]));
     cJSON_AddNumberToObject(j, "threshold", cfg->threshold);
     cJSON_AddNumberToObject(j, "max_epochs", cfg->epochs > 0 ? 0 : ws_setup_max_epochs(cfg)); // 0: no cap
     cJSON_AddNumberToObject(j, "epochs", cfg->epochs);         // 0: to the threshold
@@ -304,11 +304,11 @@ cJSON *ws_setup_json(const ws_setup *cfg, const char *experiment, const ws_sourc
 ws_status ws_grad_log_add(ws_grad_log *g, int64_t step, double old_norm, double new_norm) {
     if (g->n == g->cap) {
         int cap = g->cap ? 2 * g->cap : 64;
-        int64_t *s = realloc(g->step, sizeof *s * (size_t)cap);
+        int64_t *s = ws_sys_realloc(g->step, sizeof *s * (size_t)cap);
         if (s) g->step = s;
-        double *o = realloc(g->old_norm, sizeof *o * (size_t)cap);
+        double *o = ws_sys_realloc(g->old_norm, sizeof *o * (size_t)cap);
         if (o) g->old_norm = o;
-        double *w = realloc(g->new_norm, sizeof *w * (size_t)cap);
+        double *w = ws_sys_realloc(g->new_norm, sizeof *w * (size_t)cap);
         if (w) g->new_norm = w;
         if (!s || !o || !w) return WS_ERR_NOMEM;
         g->cap = cap;
@@ -401,7 +401,7 @@ void ws_probe_free(ws_probe *p) {
 ws_status ws_probe_measure(ws_ctx *ctx, ws_model *m, const float *w0, const ws_probe *p, ws_inside **out) {
     *out = NULL;
     if (!p || p->n <= 0) return WS_OK;
-    ws_inside *in = malloc(sizeof *in);
+    ws_inside *in = ws_sys_malloc(sizeof *in);
     if (!in) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for a measurement inside the network");
     ws_status st = ws_inside_measure(ctx, m, w0, p->x, p->y, p->n, NULL, in);
     if (st) free(in);
@@ -421,24 +421,24 @@ cJSON *ws_run_json(const ws_run_result *r) {
     cJSON_AddBoolToObject(j, "converged", r->train.converged);
     cJSON_AddStringToObject(j, "stop", ws_stop_reason_name(r->train.stop));
     if (r->units_replaced) cJSON_AddNumberToObject(j, "units_replaced", (double)r->units_replaced);
-    cJSON_AddItemToObject(j, "epoch_log", ws_epoch_log_json(&r->train));
+    ws_json_put(j, "epoch_log", ws_epoch_log_json(&r->train));
     if (r->grads.n) {
         cJSON *g = cJSON_AddObjectToObject(j, "grad_log");
         cJSON_AddNumberToObject(g, "every", r->grads.every);
         cJSON_AddNumberToObject(g, "examples", (double)r->grads.examples);
         cJSON *steps = cJSON_AddArrayToObject(g, "step");
-        for (int i = 0; i < r->grads.n; i++) cJSON_AddItemToArray(steps, cJSON_CreateNumber((double)r->grads.step[i]));
-        cJSON_AddItemToObject(g, "old", cJSON_CreateDoubleArray(r->grads.old_norm, r->grads.n));
-        cJSON_AddItemToObject(g, "new", cJSON_CreateDoubleArray(r->grads.new_norm, r->grads.n));
+        for (int i = 0; i < r->grads.n; i++) ws_json_push(steps, cJSON_CreateNumber((double)r->grads.step[i]));
+        ws_json_put(g, "old", cJSON_CreateDoubleArray(r->grads.old_norm, r->grads.n));
+        ws_json_put(g, "new", cJSON_CreateDoubleArray(r->grads.new_norm, r->grads.n));
     }
     if (r->shrink.n) {
         cJSON *c = cJSON_AddObjectToObject(j, "shrink_eval");
-        cJSON_AddItemToObject(c, "lambda", cJSON_CreateDoubleArray(r->shrink.lambda, r->shrink.n));
-        cJSON_AddItemToObject(c, "test_acc", cJSON_CreateDoubleArray(r->shrink.test_acc, r->shrink.n));
-        cJSON_AddItemToObject(c, "test_loss", cJSON_CreateDoubleArray(r->shrink.test_loss, r->shrink.n));
+        ws_json_put(c, "lambda", cJSON_CreateDoubleArray(r->shrink.lambda, r->shrink.n));
+        ws_json_put(c, "test_acc", cJSON_CreateDoubleArray(r->shrink.test_acc, r->shrink.n));
+        ws_json_put(c, "test_loss", cJSON_CreateDoubleArray(r->shrink.test_loss, r->shrink.n));
     }
-    if (r->own_phase1) cJSON_AddItemToObject(j, "own_phase1", ws_run_json(r->own_phase1));
-    if (r->inside) cJSON_AddItemToObject(j, "inside", ws_inside_to_json(r->inside));
+    if (r->own_phase1) ws_json_put(j, "own_phase1", ws_run_json(r->own_phase1));
+    if (r->inside) ws_json_put(j, "inside", ws_inside_to_json(r->inside));
     return j;
 }
 
@@ -446,7 +446,7 @@ cJSON *ws_run_json(const ws_run_result *r) {
 static double *numbers_of(const cJSON *o, const char *key, int n) {
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, key), *x;
     if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != n) return NULL;
-    double *v = malloc(sizeof *v * (size_t)(n ? n : 1));
+    double *v = ws_sys_malloc(sizeof *v * (size_t)(n ? n : 1));
     int i = 0;
     if (v) cJSON_ArrayForEach(x, a) {
             if (!cJSON_IsNumber(x)) return free(v), NULL;
@@ -462,7 +462,7 @@ static ws_status extras_from_json(ws_ctx *ctx, const cJSON *j, ws_run_result *r)
         const int n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(g, "step"));
         double *steps = numbers_of(g, "step", n), every, examples;
         r->grads.old_norm = numbers_of(g, "old", n), r->grads.new_norm = numbers_of(g, "new", n);
-        r->grads.step = malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
+        r->grads.step = ws_sys_malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
         ws_status st = WS_OK;
         if (!steps || !r->grads.old_norm || !r->grads.new_norm || !r->grads.step)
             st = ws_fail(ctx, WS_ERR_FORMAT, "record field 'grad_log' is not {every, examples, step, old, new} of %d numbers", n);
@@ -498,7 +498,7 @@ cJSON *ws_epoch_log_json(const ws_train_result *t) {
             cJSON_AddNumberToObject(o, "test_acc", rec->test_acc);
             cJSON_AddNumberToObject(o, "test_loss", rec->test_loss);
         }
-        cJSON_AddItemToArray(log, o);
+        ws_json_push(log, o);
     }
     return log;
 }
@@ -512,7 +512,7 @@ ws_stop_reason ws_stop_reason_parse(const char *name, int converged) {
 ws_status ws_epoch_log_from_json(ws_ctx *ctx, const cJSON *log, int nepochs, ws_train_result *t) {
     if (!cJSON_IsArray(log) || cJSON_GetArraySize(log) != nepochs)
         return ws_fail(ctx, WS_ERR_FORMAT, "record field 'epoch_log' missing or not %d epochs long", nepochs);
-    t->epochs = calloc((size_t)(nepochs > 0 ? nepochs : 1), sizeof *t->epochs);
+    t->epochs = ws_sys_calloc((size_t)(nepochs > 0 ? nepochs : 1), sizeof *t->epochs);
     if (!t->epochs) return WS_ERR_NOMEM;
     t->nepochs = 0;
     const cJSON *e;
@@ -544,8 +544,8 @@ bad:
 
 cJSON *ws_norm_json(const ws_norm *n) {
     cJSON *j = cJSON_CreateObject();
-    cJSON_AddItemToObject(j, "mean", cJSON_CreateFloatArray(n->mean, n->channels));
-    cJSON_AddItemToObject(j, "std", cJSON_CreateFloatArray(n->std, n->channels));
+    ws_json_put(j, "mean", cJSON_CreateFloatArray(n->mean, n->channels));
+    ws_json_put(j, "std", cJSON_CreateFloatArray(n->std, n->channels));
     return j;
 }
 
@@ -573,7 +573,7 @@ ws_status ws_run_from_json(ws_ctx *ctx, const cJSON *j, ws_run_result *r) {
     }
     const cJSON *own = cJSON_GetObjectItemCaseSensitive(j, "own_phase1");
     if (own) {
-        if (!(r->own_phase1 = calloc(1, sizeof *r->own_phase1))) st = WS_ERR_NOMEM;
+        if (!(r->own_phase1 = ws_sys_calloc(1, sizeof *r->own_phase1))) st = WS_ERR_NOMEM;
         else st = ws_run_from_json(ctx, own, r->own_phase1);
         if (st) ws_run_result_free(r);
     }

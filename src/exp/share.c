@@ -9,6 +9,7 @@
 #include "exp/run.h"
 #include "exp/scenario.h"
 #include "exp/units.h"
+#include "io/json.h"
 
 // The settings of a resolved configuration (its top-level keys) that cannot change a unit's
 // result, by scenario and the unit's role: "phase1" (the unit's own name), "learner" (any
@@ -77,7 +78,7 @@ static char *unit_key(const cJSON *config, const char *id, int *count) {
         cJSON_DeleteItemFromObjectCaseSensitive(c, IRRELEVANT[i].key);
         if (IRRELEVANT[i].action == OWN && learner) {
             cJSON *own = cJSON_AddArrayToObject(c, IRRELEVANT[i].key);
-            cJSON_AddItemToArray(own, cJSON_Duplicate(learner, 1));
+            ws_json_push(own, cJSON_Duplicate(learner, 1));
         }
     }
     if (count) *count = 0;
@@ -90,7 +91,7 @@ static char *unit_key(const cJSON *config, const char *id, int *count) {
     }
     char *text = c ? cJSON_PrintUnformatted(c) : NULL;
     cJSON_Delete(c);
-    char *key = text ? malloc(strlen(id) + strlen(text) + 2) : NULL;
+    char *key = text ? ws_sys_malloc(strlen(id) + strlen(text) + 2) : NULL;
     if (key) sprintf(key, "%s\n%s", id, text);
     free(text);
     return key;
@@ -123,7 +124,7 @@ static ws_status point_keys(ws_ctx *ctx, const ws_experiment *pe, char **keys, c
     nominal_source(&pre, &pe->opt, pe->opt.pretrain);
     const ws_scenario *sc = ws_scenario_of(pe->scenario);
     cJSON *config = st ? NULL : sc->config_json(pe, &data, pe->scenario == WS_CMD_TRANSFER ? &pre : NULL, &scratch);
-    ws_unit_id *ids = calloc((size_t)(n > 0 ? n : 1), sizeof *ids);
+    ws_unit_id *ids = ws_sys_calloc((size_t)(n > 0 ? n : 1), sizeof *ids);
     const int per = ws_units_group(pe);
     for (int i = 0; ids && i < pe->batch.base.seeds; i++) sc->ids(pe, pe->batch.base.seed + (uint64_t)i, ids + i * per);
     for (int k = 0; !st && config && ids && k < n; k++)
@@ -158,9 +159,9 @@ static void find_canon(ws_share *s, char **keys, char **pkeys, int t) {
 ws_status ws_share_plan(ws_ctx *ctx, const ws_experiment *e, ws_share *s) {
     memset(s, 0, sizeof *s);
     const int np = s->npoints = ws_experiment_npoints(e);
-    ws_experiment **pts = calloc((size_t)np, sizeof *pts);
-    s->first = calloc((size_t)np + 1, sizeof *s->first);
-    s->dirs = calloc((size_t)np, sizeof *s->dirs);
+    ws_experiment **pts = ws_sys_calloc((size_t)np, sizeof *pts);
+    s->first = ws_sys_calloc((size_t)np + 1, sizeof *s->first);
+    s->dirs = ws_sys_calloc((size_t)np, sizeof *s->dirs);
     ws_status st = pts && s->first && s->dirs ? WS_OK : ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
     for (int p = 0; p < np && !st; p++) {
         if ((st = ws_experiment_point(ctx, e, p, &pts[p]))) break;
@@ -169,12 +170,12 @@ ws_status ws_share_plan(ws_ctx *ctx, const ws_experiment *e, ws_share *s) {
     }
     const int total = s->total = st ? 0 : s->first[np];
     const size_t n = (size_t)total + 1;
-    char **keys = calloc(n, sizeof *keys), **pkeys = calloc(n, sizeof *pkeys);
-    s->canon = calloc(n, sizeof *s->canon);
-    s->at = calloc(n, sizeof *s->at);
-    s->count = calloc(n, sizeof *s->count);
-    s->upto = calloc(n, sizeof *s->upto);
-    s->recs = calloc(n, sizeof *s->recs);
+    char **keys = ws_sys_calloc(n, sizeof *keys), **pkeys = ws_sys_calloc(n, sizeof *pkeys);
+    s->canon = ws_sys_calloc(n, sizeof *s->canon);
+    s->at = ws_sys_calloc(n, sizeof *s->at);
+    s->count = ws_sys_calloc(n, sizeof *s->count);
+    s->upto = ws_sys_calloc(n, sizeof *s->upto);
+    s->recs = ws_sys_calloc(n, sizeof *s->recs);
     if (!st && (!keys || !pkeys || !s->canon || !s->at || !s->count || !s->upto || !s->recs))
         st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
     for (int p = 0; p < np && !st; p++) {
@@ -233,7 +234,7 @@ int ws_share_snapshots(const ws_share *s, int p, int k, int **epochs) {
     if (!s || !s->canon || p < 0 || p >= s->npoints || s->first[p] + k >= s->first[p + 1]) return 0;
     const int c = s->first[p] + k;
     if (!s->upto[c]) return 0;
-    int n = 0, *e = malloc(sizeof *e * (size_t)(s->total + 1));
+    int n = 0, *e = ws_sys_malloc(sizeof *e * (size_t)(s->total + 1));
     if (!e) return -1;
     e[n++] = s->count[c];
     for (int t = c + 1; t < s->total; t++) {

@@ -26,7 +26,7 @@ void ws_sweep_mark_front(ws_sweep_entry *e, int n) {
 }
 
 int ws_sweep_entries(const ws_table *t, const ws_point *p, ws_sweep_entry *out, int cap) {
-    ws_sweep_point *pt = malloc(sizeof *pt);
+    ws_sweep_point *pt = ws_sys_malloc(sizeof *pt);
     if (!pt) return -1;
     ws_sweep_cells(t, p, pt);
     int n = 0;
@@ -48,7 +48,7 @@ ws_sweep_entry *ws_sweep_table(const ws_table *t, int *n) {
     *n = 0;
     ws_sweep_entry *all = NULL;
     for (int k = 0; k < t->npoints; k++) {
-        ws_sweep_entry *v = realloc(all, sizeof *v * (size_t)(*n + WS_MAX_LEARNERS));
+        ws_sweep_entry *v = ws_sys_realloc(all, sizeof *v * (size_t)(*n + WS_MAX_LEARNERS));
         if (!v) return free(all), *n = 0, NULL;
         all = v;
         const int m = ws_sweep_entries(t, &t->points[k], all + *n, WS_MAX_LEARNERS);

@@ -32,7 +32,7 @@ int ws_table_learner_add(ws_table *t, const char *name) {
 ws_run *ws_point_add_run(ws_point *p, int learner, int64_t seed, int stage) {
     if (p->nruns == p->cap) {
         int cap = p->cap ? 2 * p->cap : 16;
-        ws_run *v = realloc(p->runs, (size_t)cap * sizeof *v);
+        ws_run *v = ws_sys_realloc(p->runs, (size_t)cap * sizeof *v);
         if (!v) return NULL;
         p->runs = v, p->cap = cap;
     }
@@ -46,7 +46,7 @@ ws_run *ws_point_add_run(ws_point *p, int learner, int64_t seed, int stage) {
 ws_status ws_curve_from_json(ws_ctx *ctx, ws_curve *c, const cJSON *x, const cJSON *y) {
     int n = cJSON_GetArraySize(x) < cJSON_GetArraySize(y) ? cJSON_GetArraySize(x) : cJSON_GetArraySize(y);
     if (n <= 0) return WS_OK;
-    c->x = malloc(sizeof *c->x * (size_t)n), c->y = malloc(sizeof *c->y * (size_t)n);
+    c->x = ws_sys_malloc(sizeof *c->x * (size_t)n), c->y = ws_sys_malloc(sizeof *c->y * (size_t)n);
     if (!c->x || !c->y) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the results table");
     const cJSON *a = x->child, *b = y->child;
     for (int i = 0; i < n; i++, a = a->next, b = b->next) {
@@ -86,7 +86,9 @@ static int by_key(const void *a, const void *b) {
     return (x->stage > y->stage) - (x->stage < y->stage);
 }
 
-void ws_point_sort(ws_point *p) { qsort(p->runs, (size_t)p->nruns, sizeof *p->runs, by_key); }
+void ws_point_sort(ws_point *p) {
+    if (p->nruns) qsort(p->runs, (size_t)p->nruns, sizeof *p->runs, by_key); // a point with no run has no array
+}
 
 const ws_run *ws_point_run(const ws_point *p, int learner, int64_t seed, int stage) {
     ws_run key = {.learner = learner, .seed = seed, .stage = stage};
@@ -197,7 +199,7 @@ static ws_status read_point(ws_ctx *ctx, ws_table *t, ws_point *p, const ws_scen
 }
 
 ws_table *ws_table_new(const char *scenario) {
-    ws_table *t = calloc(1, sizeof *t);
+    ws_table *t = ws_sys_calloc(1, sizeof *t);
     if (!t) return NULL;
     t->base = -1;
     snprintf(t->scenario, sizeof t->scenario, "%s", scenario ? scenario : "");
@@ -206,7 +208,7 @@ ws_table *ws_table_new(const char *scenario) {
 }
 
 ws_point *ws_table_add_point(ws_table *t) {
-    ws_point *v = realloc(t->points, sizeof *v * (size_t)(t->npoints + 1));
+    ws_point *v = ws_sys_realloc(t->points, sizeof *v * (size_t)(t->npoints + 1));
     if (!v) return NULL;
     t->points = v;
     memset(&v[t->npoints], 0, sizeof *v);
@@ -310,7 +312,7 @@ static ws_status read_sweep(ws_ctx *ctx, ws_table *t, const char *dir, const cha
 ws_status ws_table_read(ws_ctx *ctx, const char *path, ws_table **out) {
     *out = NULL;
     struct stat sb;
-    if (stat(path, &sb) != 0) return ws_fail(ctx, WS_ERR_IO, "%s: %s", path, strerror(errno));
+    if (stat(path, &sb) != 0) return ws_fail(ctx, WS_ERR_IO, "%s: %s", path, ws_sys_strerror(errno));
     ws_table *t = ws_table_new("");
     if (!t) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the results table");
     t->experiment[0] = 0;

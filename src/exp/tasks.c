@@ -82,7 +82,7 @@ static int32_t class_at(uint64_t seed, int64_t i, int num_classes, int32_t *scra
 }
 
 int ws_task_classes(const ws_task_spec *spec, uint64_t seed, int t, int num_classes, int32_t *classes, int cap) {
-    int32_t *scratch = malloc(sizeof(int32_t) * (size_t)num_classes);
+    int32_t *scratch = ws_sys_malloc(sizeof(int32_t) * (size_t)num_classes);
     if (!scratch) return 0;
     int64_t first, count;
     if (spec->kind == WS_TASKS_CLASS_INCREMENTAL) {

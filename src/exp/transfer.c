@@ -133,7 +133,7 @@ ws_status ws_transfer_seed_open(ws_ctx *ctx, const ws_transfer_config *cfg, cons
     if (cfg->keep_head && a->num_classes != b->num_classes)
         return ws_fail(ctx, WS_ERR_ARG, "--keep-head: %s has %d classes, %s %d", a->name, a->num_classes, b->name,
                        b->num_classes);
-    ws_transfer_seed *t = calloc(1, sizeof *t);
+    ws_transfer_seed *t = ws_sys_calloc(1, sizeof *t);
     if (!t) return WS_ERR_NOMEM;
     t->ctx = ctx, t->cfg = cfg, t->a = a, t->b = b;
     t->seed = cfg->base.seed + (uint64_t)i;
@@ -247,7 +247,7 @@ cJSON *ws_transfer_config_json(const ws_transfer_config *cfg, const ws_source *a
     cJSON_AddStringToObject(t, "pretrain_data", a->name);
     cJSON_AddNumberToObject(t, "pretrain_train_examples", (double)a->train.n);
     cJSON_AddNumberToObject(t, "pretrain_classes", a->num_classes);
-    cJSON_AddItemToObject(t, "fractions", cJSON_CreateDoubleArray(cfg->fractions, cfg->nfractions));
+    ws_json_put(t, "fractions", cJSON_CreateDoubleArray(cfg->fractions, cfg->nfractions));
     cJSON_AddBoolToObject(t, "keep_head", cfg->keep_head);
     cJSON_AddNumberToObject(t, "pretrain_fraction", cfg->pretrain_fraction);
     cJSON_AddStringToObject(t, "warm", cfg->keep_head ? "A's model, head included" : "A's model with a fresh head");
@@ -257,16 +257,16 @@ cJSON *ws_transfer_config_json(const ws_transfer_config *cfg, const ws_source *a
 cJSON *ws_transfer_seed_json(const ws_transfer_seed_result *r) {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddNumberToObject(j, "seed", (double)r->seed);
-    cJSON_AddItemToObject(j, "pretrain", ws_run_json(&r->pretrain));
+    ws_json_put(j, "pretrain", ws_run_json(&r->pretrain));
     cJSON *pts = cJSON_AddArrayToObject(j, "points");
     for (int k = 0; k < r->npoints; k++) {
         const ws_transfer_point *p = &r->points[k];
         cJSON *o = cJSON_CreateObject();
         cJSON_AddNumberToObject(o, "fraction", p->fraction);
         cJSON_AddNumberToObject(o, "train_examples", (double)p->n_train);
-        for (int l = 0; l < p->nlearners; l++) cJSON_AddItemToObject(o, p->runs[l].learner, ws_run_json(&p->runs[l]));
-        cJSON_AddItemToObject(o, "warm_body_vs_pretrained", ws_similarity_json(&p->warm_to_pretrained));
-        cJSON_AddItemToArray(pts, o);
+        for (int l = 0; l < p->nlearners; l++) ws_json_put(o, p->runs[l].learner, ws_run_json(&p->runs[l]));
+        ws_json_put(o, "warm_body_vs_pretrained", ws_similarity_json(&p->warm_to_pretrained));
+        ws_json_push(pts, o);
     }
     return j;
 }

@@ -11,6 +11,7 @@
 #include "exp/scenario.h"
 #include "exp/share.h"
 #include "io/dir.h"
+#include "io/json.h"
 
 
 
@@ -34,7 +35,7 @@ int ws_units_count(const ws_experiment *e) { return seeds_of(e) * ws_units_group
 // Every unit's id, seed by seed, as the scenario names them.
 static ws_unit_id *plan_ids(ws_ctx *ctx, const ws_experiment *e) {
     const int per = ws_units_group(e), total = ws_units_count(e);
-    ws_unit_id *ids = calloc((size_t)(total > 0 ? total : 1), sizeof *ids);
+    ws_unit_id *ids = ws_sys_calloc((size_t)(total > 0 ? total : 1), sizeof *ids);
     if (!ids) {
         if (ctx) ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
         return NULL;
@@ -90,7 +91,7 @@ static ws_status take_shared(ws_units *u) {
         cJSON *rec = cJSON_Duplicate(s->recs[t], 1);
         if (!rec) return free(ids), ws_fail(u->ctx, WS_ERR_NOMEM, "out of memory");
         cJSON_ReplaceItemInObjectCaseSensitive(rec, "unit", cJSON_CreateString(ids[k]));
-        cJSON_AddItemToArray(u->run->recs, rec);
+        ws_json_push(u->run->recs, rec);
         u->o->shared++;
     }
     free(ids);
@@ -141,7 +142,7 @@ int ws_units_snapshots(const ws_units *u, int k, const char *id, int **counts, w
     *ids = NULL;
     const int n = ws_share_snapshots(u->share, u->e->point, k, counts);
     if (n <= 0) return n;
-    if (!(*ids = calloc((size_t)n, sizeof **ids))) {
+    if (!(*ids = ws_sys_calloc((size_t)n, sizeof **ids))) {
         free(*counts), *counts = NULL;
         return -1;
     }
@@ -244,8 +245,8 @@ ws_status ws_units_record_diverged(ws_units *u, const char *id, int round, int e
 ws_status ws_units_record_done(ws_units *u, const char *id, cJSON *data, cJSON *seed) {
     cJSON *rec = cJSON_CreateObject();
     cJSON_AddStringToObject(rec, "status", "done");
-    if (data) cJSON_AddItemToObject(rec, "data", data);
-    if (seed) cJSON_AddItemToObject(rec, "seed", seed);
+    if (data) ws_json_put(rec, "data", data);
+    if (seed) ws_json_put(rec, "seed", seed);
     ws_units *m = counted(u);
     m->o->ran++;
     uncounted(m);
@@ -347,7 +348,7 @@ static ws_status record_round(ws_units *u, const ws_chain_ops *ops, void *c, con
     ws_status st = ops->save(c, ckpt);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "round", r);
-    cJSON_AddItemToObject(o, "data", ops->rec_json(c, rec));
+    ws_json_put(o, "data", ops->rec_json(c, rec));
     if (!st) st = ws_runner_append(u->run, id, o);
     else cJSON_Delete(o);
     if (!st) ws_runner_ckpt_prune(u->run, id, r);
@@ -357,7 +358,7 @@ static ws_status record_round(ws_units *u, const ws_chain_ops *ops, void *c, con
 ws_status ws_units_run_chain(ws_units *u, const ws_chain_ops *ops, const void *arg, int i, int l, const char *id) {
     const ws_setup *base = ws_experiment_setup(u->e);
     const int last = ws_runner_last_round(u->run, id);
-    void *c, *rec = calloc(1, ops->rec_size);
+    void *c, *rec = ws_sys_calloc(1, ops->rec_size);
     if (!rec) return ws_fail(u->ctx, WS_ERR_NOMEM, "out of memory");
     ws_status st = open_resumed(u, ops, arg, i, l, id, last, &c);
     if (st) return free(rec), st;

@@ -8,6 +8,7 @@
 
 typedef struct {
     FILE *f;
+    int fd; // f's descriptor, for fsync (f writes through the seam: sys.h)
     char path[1024];
     char tmp[1100];
 } ws_atomic_file;

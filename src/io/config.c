@@ -360,8 +360,8 @@ ws_status ws_config_parse(ws_ctx *ctx, const char *text, size_t len, const char 
 ws_status ws_config_read(ws_ctx *ctx, const char *path, ws_config_file *out) {
     memset(out, 0, sizeof *out);
     snprintf(out->path, sizeof out->path, "%s", path);
-    FILE *f = fopen(path, "rb");
-    if (!f) return ws_fail(ctx, WS_ERR_IO, "%s: %s", path, strerror(errno));
+    FILE *f = ws_sys_fopen(path, "rb");
+    if (!f) return ws_fail(ctx, WS_ERR_IO, "%s: %s", path, ws_sys_strerror(errno));
     char *buf = ws_alloc(ctx, MAX_FILE_BYTES + 1);
     if (!buf) {
         fclose(f);
@@ -371,7 +371,7 @@ ws_status ws_config_read(ws_ctx *ctx, const char *path, ws_config_file *out) {
     int err = ferror(f) ? errno : 0;
     fclose(f);
     ws_status st;
-    if (err) st = ws_fail(ctx, WS_ERR_IO, "%s: %s", path, strerror(err));
+    if (err) st = ws_fail(ctx, WS_ERR_IO, "%s: %s", path, ws_sys_strerror(err));
     else if (n > MAX_FILE_BYTES)
         st = ws_fail(ctx, WS_ERR_FORMAT, "%s: too large for an experiment file (over %u bytes)", path, MAX_FILE_BYTES);
     else st = ws_config_parse(ctx, buf, n, path, out);

@@ -16,8 +16,8 @@ ws_status ws_dir_make(ws_ctx *ctx, const char *dir) {
         struct stat st;
         if (stat(path, &st) == 0) {
             if (!S_ISDIR(st.st_mode)) return ws_fail(ctx, WS_ERR_IO, "%s: exists and is not a directory", path);
-        } else if (mkdir(path, 0777) != 0 && errno != EEXIST) {
-            return ws_fail(ctx, WS_ERR_IO, "%s: cannot create directory: %s", path, strerror(errno));
+        } else if (ws_sys_mkdir(path, 0777) != 0 && errno != EEXIST) {
+            return ws_fail(ctx, WS_ERR_IO, "%s: cannot create directory: %s", path, ws_sys_strerror(errno));
         }
         if (!keep) return WS_OK;
         *p = keep;

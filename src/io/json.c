@@ -22,18 +22,30 @@ ws_status ws_json_write_file(ws_ctx *ctx, const char *path, const cJSON *j) {
     return ws_atomic_commit(ctx, &af);
 }
 
+cJSON *ws_json_put(cJSON *object, const char *key, cJSON *item) {
+    if (item && object && cJSON_AddItemToObject(object, key, item)) return item;
+    cJSON_Delete(item);
+    return NULL;
+}
+
+cJSON *ws_json_push(cJSON *array, cJSON *item) {
+    if (item && array && cJSON_AddItemToArray(array, item)) return item;
+    cJSON_Delete(item);
+    return NULL;
+}
+
 cJSON *ws_json_read_file(ws_ctx *ctx, const char *path) {
-    FILE *f = fopen(path, "rb");
+    FILE *f = ws_sys_fopen(path, "rb");
     if (!f) {
-        ws_fail(ctx, WS_ERR_IO, "%s: %s", path, strerror(errno));
+        ws_fail(ctx, WS_ERR_IO, "%s: %s", path, ws_sys_strerror(errno));
         return NULL;
     }
     size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
+    char *buf = ws_sys_malloc(cap);
     while (buf) {
         n += fread(buf + n, 1, cap - 1 - n, f);
         if (n < cap - 1 || cap >= (16u << 20)) break;
-        char *grown = realloc(buf, cap * 2);
+        char *grown = ws_sys_realloc(buf, cap * 2);
         if (!grown) free(buf);
         buf = grown, cap *= 2;
     }

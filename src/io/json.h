@@ -13,6 +13,12 @@ ws_status ws_json_write_file(ws_ctx *ctx, const char *path, const cJSON *j);
 // the file and the system's reason; WS_ERR_FORMAT when it does not parse).
 cJSON *ws_json_read_file(ws_ctx *ctx, const char *path);
 
+// cJSON_AddItemToObject and cJSON_AddItemToArray that never leak: an item that cannot be added
+// (its parent NULL because the parent's own allocation failed, or the key's copy failed) is freed.
+// The item, or NULL when it was not added. The library builds JSON with these, never the two.
+cJSON *ws_json_put(cJSON *object, const char *key, cJSON *item);
+cJSON *ws_json_push(cJSON *array, cJSON *item);
+
 // A number field of a record (a boolean reads as 0 or 1); WS_ERR_FORMAT naming it when absent.
 ws_status ws_json_number(ws_ctx *ctx, const cJSON *j, const char *key, double *out);
 

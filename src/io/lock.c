@@ -14,8 +14,8 @@ ws_status ws_dir_lock_named(ws_ctx *ctx, const char *dir, const char *name, int 
     char path[1200];
     if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
         return ws_fail(ctx, WS_ERR_ARG, "%s: path too long", dir);
-    int f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (f < 0) return ws_fail(ctx, WS_ERR_IO, "%s: cannot create its lock file: %s", dir, strerror(errno));
+    int f = ws_sys_open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (f < 0) return ws_fail(ctx, WS_ERR_IO, "%s: cannot create its lock file: %s", dir, ws_sys_strerror(errno));
     struct flock l = {.l_type = shared ? F_RDLCK : F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
     if (fcntl(f, F_SETLK, &l) != 0) {
         int err = errno;
@@ -27,7 +27,7 @@ ws_status ws_dir_lock_named(ws_ctx *ctx, const char *dir, const char *name, int 
                            "%s: another warmstart process (pid %ld) is writing results here; wait for it or choose "
                            "another --out",
                            dir, pid);
-        return ws_fail(ctx, WS_ERR_IO, "%s: cannot lock: %s", dir, strerror(err));
+        return ws_fail(ctx, WS_ERR_IO, "%s: cannot lock: %s", dir, ws_sys_strerror(err));
     }
     *fd = f;
     return WS_OK;

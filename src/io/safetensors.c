@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "io/atomic.h"
+#include "io/json.h"
 
 static const struct {
     const char *name;
@@ -50,12 +51,12 @@ static int cmp_offset(const void *a, const void *b) {
 ws_status ws_st_read(ws_ctx *ctx, ws_st_file *f, const char *path) {
     memset(f, 0, sizeof *f);
     struct stat sb;
-    if (stat(path, &sb) != 0) return ws_fail(ctx, WS_ERR_IO, "%s: %s", path, strerror(errno));
+    if (stat(path, &sb) != 0) return ws_fail(ctx, WS_ERR_IO, "%s: %s", path, ws_sys_strerror(errno));
     if (S_ISDIR(sb.st_mode)) return ws_fail(ctx, WS_ERR_IO, "%s: is a directory, expected a .safetensors file", path);
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return ws_fail(ctx, WS_ERR_IO, "%s: %s", path, strerror(errno));
+    FILE *fp = ws_sys_fopen(path, "rb");
+    if (!fp) return ws_fail(ctx, WS_ERR_IO, "%s: %s", path, ws_sys_strerror(errno));
     f->size = (int64_t)sb.st_size;
-    f->image = malloc((size_t)f->size + 1);
+    f->image = ws_sys_malloc((size_t)f->size + 1);
     if (!f->image) {
         fclose(fp);
         return ws_fail(ctx, WS_ERR_NOMEM, "%s: out of memory reading %lld bytes", path, (long long)f->size);
@@ -78,7 +79,7 @@ ws_status ws_st_read(ws_ctx *ctx, ws_st_file *f, const char *path) {
     root = cJSON_ParseWithLength((const char *)f->image + 8, (size_t)hlen);
     if (!root || !cJSON_IsObject(root)) { st = ws_fail(ctx, WS_ERR_FORMAT, "%s: header is not a JSON object", path); goto fail; }
     int n = cJSON_GetArraySize(root);
-    f->tensors = calloc((size_t)(n > 0 ? n : 1), sizeof *f->tensors);
+    f->tensors = ws_sys_calloc((size_t)(n > 0 ? n : 1), sizeof *f->tensors);
     if (!f->tensors) { st = ws_fail(ctx, WS_ERR_NOMEM, "%s: out of memory", path); goto fail; }
     for (cJSON *e = root->child; e; e = e->next) {
         // JSON allows a key twice (cJSON keeps both); the format does not.
@@ -140,7 +141,7 @@ ws_status ws_st_read(ws_ctx *ctx, ws_st_file *f, const char *path) {
     }
     // The format has no holes and no overlaps: sorted by offset, each tensor
     // starts where the previous ended and the last ends at the end of the file.
-    ws_st_tensor *sorted = malloc(sizeof *sorted * (size_t)(f->ntensors ? f->ntensors : 1));
+    ws_st_tensor *sorted = ws_sys_malloc(sizeof *sorted * (size_t)(f->ntensors ? f->ntensors : 1));
     if (!sorted) { st = ws_fail(ctx, WS_ERR_NOMEM, "%s: out of memory", path); goto fail; }
     memcpy(sorted, f->tensors, sizeof *sorted * (size_t)f->ntensors);
     qsort(sorted, (size_t)f->ntensors, sizeof *sorted, cmp_offset);
@@ -204,13 +205,13 @@ ws_status ws_st_write(ws_ctx *ctx, const char *path, const ws_st_entry *entries,
         cJSON *shape = cJSON_AddArrayToObject(t, "shape");
         int64_t numel = 1;
         for (int k = 0; k < e->ndim; k++) {
-            cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)e->dims[k]));
+            ws_json_push(shape, cJSON_CreateNumber((double)e->dims[k]));
             numel *= e->dims[k];
         }
         cJSON *offs = cJSON_AddArrayToObject(t, "data_offsets");
         int64_t bytes = numel * dtype_size(e->dtype);
-        cJSON_AddItemToArray(offs, cJSON_CreateNumber((double)off));
-        cJSON_AddItemToArray(offs, cJSON_CreateNumber((double)(off + bytes)));
+        ws_json_push(offs, cJSON_CreateNumber((double)off));
+        ws_json_push(offs, cJSON_CreateNumber((double)(off + bytes)));
         off += bytes;
     }
     char *json = cJSON_PrintUnformatted(root);

@@ -50,14 +50,14 @@ ws_status ws_cbp_check(ws_ctx *ctx, const ws_learner *l, const ws_model *m) {
 
 ws_status ws_cbp_create(ws_ctx *ctx, const ws_learner *l, const ws_model *m, ws_cbp **out) {
     *out = NULL;
-    ws_cbp *c = calloc(1, sizeof *c);
+    ws_cbp *c = ws_sys_calloc(1, sizeof *c);
     if (!c) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
     c->def = l;
     c->nlayers = find_hidden(m, c->layers);
     for (int k = 0; k < c->nlayers; k++) {
         hidden_layer *h = &c->layers[k];
-        h->utility = calloc((size_t)h->units, sizeof *h->utility);
-        h->age = calloc((size_t)h->units, sizeof *h->age);
+        h->utility = ws_sys_calloc((size_t)h->units, sizeof *h->utility);
+        h->age = ws_sys_calloc((size_t)h->units, sizeof *h->age);
         if (!h->utility || !h->age) {
             ws_cbp_free(c);
             return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
@@ -146,7 +146,7 @@ int64_t ws_cbp_step(ws_cbp *c, ws_model *m, ws_optim *opt, int b) {
         if (n < 1 || eligible == 0) continue;
         h->due -= n;
         if (n > eligible) n = eligible;
-        scored_unit *s = malloc(sizeof *s * (size_t)eligible);
+        scored_unit *s = ws_sys_malloc(sizeof *s * (size_t)eligible);
         if (!s) continue; // out of memory: no replacement this step (the owed count is dropped)
         int w = 0;
         for (int u = 0; u < h->units; u++)

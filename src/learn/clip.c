@@ -74,7 +74,7 @@ static ws_status clip_check(ws_ctx *ctx, const ws_learner *l, const ws_model *m)
 }
 
 static ws_status clip_create(ws_ctx *ctx, const ws_learner *def, const ws_model *m, void **out) {
-    clip_state *s = calloc(1, sizeof *s);
+    clip_state *s = ws_sys_calloc(1, sizeof *s);
     if (!s) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
     int n;
     ws_status st = clip_bounds(ctx, def, m, s->bound, &n);

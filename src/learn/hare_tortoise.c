@@ -31,7 +31,7 @@ typedef struct {
 } ht_state;
 
 static ws_status ht_create(ws_ctx *ctx, const ws_learner *def, const ws_model *m, void **out) {
-    ht_state *s = calloc(1, sizeof *s);
+    ht_state *s = ws_sys_calloc(1, sizeof *s);
     if (!s) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
     ws_status st = ws_model_create(ctx, &s->tortoise, &m->spec);
     if (st) {

@@ -37,11 +37,11 @@ static ws_status inject_check(ws_ctx *ctx, const ws_learner *l, const ws_model *
 }
 
 static ws_status inject_create(ws_ctx *ctx, const ws_learner *def, const ws_model *m, void **out) {
-    inject_state *s = calloc(1, sizeof *s);
+    inject_state *s = ws_sys_calloc(1, sizeof *s);
     if (!s) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
     ws_model_head_range(m, &s->off, &s->len);
     s->units = m->params[m->layers[m->nlayers - 1].param0].dims[0];
-    if (!(s->frozen = calloc((size_t)s->len, sizeof(float)))) {
+    if (!(s->frozen = ws_sys_calloc((size_t)s->len, sizeof(float)))) {
         free(s);
         return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
     }

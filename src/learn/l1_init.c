@@ -32,8 +32,8 @@ static void l1_destroy(void *state) {
 
 static ws_status l1_create(ws_ctx *ctx, const ws_learner *def, const ws_model *m, void **out) {
     (void)def;
-    l1_state *s = calloc(1, sizeof *s);
-    if (!s || !(s->theta0 = calloc((size_t)(m->nweights ? m->nweights : 1), sizeof *s->theta0))) {
+    l1_state *s = ws_sys_calloc(1, sizeof *s);
+    if (!s || !(s->theta0 = ws_sys_calloc((size_t)(m->nweights ? m->nweights : 1), sizeof *s->theta0))) {
         free(s);
         return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
     }

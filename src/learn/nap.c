@@ -74,7 +74,7 @@ static ws_status nap_check(ws_ctx *ctx, const ws_learner *l, const ws_model *m) 
 }
 
 static ws_status nap_create(ws_ctx *ctx, const ws_learner *def, const ws_model *m, void **out) {
-    nap_state *s = calloc(1, sizeof *s);
+    nap_state *s = ws_sys_calloc(1, sizeof *s);
     if (!s) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
     for (int j = 0; j < m->nlayers; j++) {
         const ws_param *p = &m->params[m->layers[j].param0];

@@ -90,7 +90,7 @@ static ws_status pv_check(ws_ctx *ctx, const ws_learner *l, const ws_model *m) {
 }
 
 static ws_status pv_create(ws_ctx *ctx, const ws_learner *def, const ws_model *m, void **out) {
-    pv_state *s = calloc(1, sizeof *s);
+    pv_state *s = ws_sys_calloc(1, sizeof *s);
     if (!s) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
     s->n = matrices_of(m, s->mat);
     int64_t most = 1;
@@ -98,7 +98,7 @@ static ws_status pv_create(ws_ctx *ctx, const ws_learner *def, const ws_model *m
         const int64_t need = ws_parseval_scratch(s->mat[k].rows, s->mat[k].cols);
         if (need > most) most = need;
     }
-    if (!(s->scratch = malloc(sizeof(float) * (size_t)most))) {
+    if (!(s->scratch = ws_sys_malloc(sizeof(float) * (size_t)most))) {
         free(s);
         return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for Parseval's products (%lld floats)", (long long)most);
     }

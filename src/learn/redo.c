@@ -41,7 +41,7 @@ static ws_status redo_check(ws_ctx *ctx, const ws_learner *l, const ws_model *m)
 }
 
 static ws_status redo_create(ws_ctx *ctx, const ws_learner *def, const ws_model *m, void **out) {
-    redo_state *s = calloc(1, sizeof *s);
+    redo_state *s = ws_sys_calloc(1, sizeof *s);
     if (!s) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
     ws_status st = ws_hidden_layers(ctx, m, def->name, s->layers, &s->n);
     int64_t total = 0;
@@ -49,7 +49,7 @@ static ws_status redo_create(ws_ctx *ctx, const ws_learner *def, const ws_model 
         s->first_off[k] = total;
         total += s->layers[k].units;
     }
-    if (!st && !(s->first = malloc(sizeof(double) * (size_t)(total ? total : 1))))
+    if (!st && !(s->first = ws_sys_malloc(sizeof(double) * (size_t)(total ? total : 1))))
         st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
     if (st) {
         free(s->first), free(s);

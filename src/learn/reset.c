@@ -65,7 +65,7 @@ static ws_status reset_check(ws_ctx *ctx, const ws_learner *l, const ws_model *m
 }
 
 static ws_status reset_create(ws_ctx *ctx, const ws_learner *def, const ws_model *m, void **out) {
-    reset_state *s = calloc(1, sizeof *s);
+    reset_state *s = ws_sys_calloc(1, sizeof *s);
     if (!s) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
     s->first = tail_start(m, (int)def->p[LAYERS], &s->units);
     for (int p = 0; p < m->nparams; p++) s->keep[p] = p < s->first;

@@ -52,14 +52,14 @@ static void snr_destroy(void *state) {
 }
 
 static ws_status snr_create(ws_ctx *ctx, const ws_learner *def, const ws_model *m, void **out) {
-    snr_state *s = calloc(1, sizeof *s);
+    snr_state *s = ws_sys_calloc(1, sizeof *s);
     if (!s) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
     ws_status st = ws_hidden_layers(ctx, m, def->name, s->layers, &s->n);
     for (int k = 0; k < s->n; k++) s->first[k + 1] = s->first[k] + s->layers[k].units;
     const size_t units = (size_t)s->first[s->n];
     s->bins = (int64_t)def->p[TAU_MAX] + 1;
-    if (!st && (!(s->age = calloc(units, sizeof *s->age)) || !(s->thr = malloc(units * sizeof *s->thr)) ||
-                !(s->hist = calloc(units * (size_t)s->bins, sizeof *s->hist))))
+    if (!st && (!(s->age = ws_sys_calloc(units, sizeof *s->age)) || !(s->thr = ws_sys_malloc(units * sizeof *s->thr)) ||
+                !(s->hist = ws_sys_calloc(units * (size_t)s->bins, sizeof *s->hist))))
         st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
     if (st) {
         snr_destroy(s);

@@ -37,9 +37,9 @@ typedef struct {
 
 static ws_status upgd_create(ws_ctx *ctx, const ws_learner *def, const ws_model *m, void **out) {
     (void)def;
-    upgd_state *s = calloc(1, sizeof *s);
+    upgd_state *s = ws_sys_calloc(1, sizeof *s);
     const size_t n = (size_t)(m->nweights ? m->nweights : 1);
-    if (!s || !(s->u = calloc(n, sizeof(float))) || !(s->xi = malloc(n * sizeof(float)))) {
+    if (!s || !(s->u = ws_sys_calloc(n, sizeof(float))) || !(s->xi = ws_sys_malloc(n * sizeof(float)))) {
         if (s) free(s->u), free(s);
         return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
     }

@@ -59,7 +59,7 @@ static const ws_layer_ops conv_ops = {.kind = "conv2d",
                                       .destroy = conv_destroy};
 
 ws_status ws_layer_conv2d(ws_ctx *ctx, ws_model *m, ws_layer *L, const char *name, ws_shape in, int out_channels, int k) {
-    ws_conv_shape *s = calloc(1, sizeof *s);
+    ws_conv_shape *s = ws_sys_calloc(1, sizeof *s);
     if (!s) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory building %s", name);
     *s = (ws_conv_shape){.B = 1, .C = in.c, .H = in.h, .W = in.w, .O = out_channels, .KH = k, .KW = k, .stride = 1,
                          .pad = 0, .plain = 1};

@@ -19,8 +19,8 @@ ws_status ws_singular_values(ws_ctx *ctx, const double *a, int rows, int cols, d
     if (rows < 1 || cols < 1) return ws_fail(ctx, WS_ERR_ARG, "singular values of an empty %dx%d matrix", rows, cols);
     // Row-major rows x cols is column-major cols x rows: the transpose, same singular values.
     const int M = cols, N = rows, k = rows < cols ? rows : cols, one = 1;
-    double *copy = malloc(sizeof(double) * (size_t)rows * (size_t)cols);
-    int *iwork = malloc(sizeof(int) * 8 * (size_t)k);
+    double *copy = ws_sys_malloc(sizeof(double) * (size_t)rows * (size_t)cols);
+    int *iwork = ws_sys_malloc(sizeof(int) * 8 * (size_t)k);
     double *work = NULL, dummy = 0, query = 0;
     int info = 0, lwork = -1;
     ws_status st = WS_OK;
@@ -31,7 +31,7 @@ ws_status ws_singular_values(ws_ctx *ctx, const double *a, int rows, int cols, d
     memcpy(copy, a, sizeof(double) * (size_t)rows * (size_t)cols); // dgesdd overwrites its input
     dgesdd_("N", &M, &N, copy, &M, sv, &dummy, &one, &dummy, &one, &query, &lwork, iwork, &info, 1);
     lwork = info == 0 ? (int)query + 1 : 0;
-    if (info || !(work = malloc(sizeof(double) * (size_t)lwork))) {
+    if (info || !(work = ws_sys_malloc(sizeof(double) * (size_t)lwork))) {
         st = ws_fail(ctx, info ? WS_ERR_ARG : WS_ERR_NOMEM, "dgesdd's workspace query for a %dx%d matrix failed (info %d)",
                      rows, cols, info);
         goto done;
@@ -159,16 +159,16 @@ static ws_status probe_memory_alloc(ws_ctx *ctx, const ws_model *m, int B, int c
     int side;
     const int64_t matrix = max_matrix_numel(m, &side);
     const int fside = B < d ? B : d;
-    p->sums = calloc((size_t)(units ? units : 1), sizeof(double));
-    p->counts = calloc((size_t)(units ? units : 1), sizeof(int64_t));
+    p->sums = ws_sys_calloc((size_t)(units ? units : 1), sizeof(double));
+    p->counts = ws_sys_calloc((size_t)(units ? units : 1), sizeof(int64_t));
     p->nchw = ws_alloc(ctx, sizeof(float) * (size_t)(biggest * chunk > 0 ? biggest * chunk : 1));
-    p->features = malloc(sizeof(double) * (size_t)B * (size_t)d);
+    p->features = ws_sys_malloc(sizeof(double) * (size_t)B * (size_t)d);
     p->grad_sum = ws_alloc(ctx, sizeof(float) * (size_t)m->nweights);
     p->keep_g = ws_alloc(ctx, sizeof(float) * (size_t)m->nweights);
-    p->keep_buf = malloc(sizeof(float) * (size_t)(m->nbuf ? m->nbuf : 1));
-    p->keep_ibuf = malloc(sizeof(int64_t) * (size_t)(m->nibuf ? m->nibuf : 1));
-    p->matrix = malloc(sizeof(double) * (size_t)(matrix ? matrix : 1));
-    p->sv = malloc(sizeof(double) * (size_t)((side > fside ? side : fside) + 1));
+    p->keep_buf = ws_sys_malloc(sizeof(float) * (size_t)(m->nbuf ? m->nbuf : 1));
+    p->keep_ibuf = ws_sys_malloc(sizeof(int64_t) * (size_t)(m->nibuf ? m->nibuf : 1));
+    p->matrix = ws_sys_malloc(sizeof(double) * (size_t)(matrix ? matrix : 1));
+    p->sv = ws_sys_malloc(sizeof(double) * (size_t)((side > fside ? side : fside) + 1));
     if (!p->sums || !p->counts || !p->nchw || !p->features || !p->grad_sum || !p->keep_g || !p->keep_buf ||
         !p->keep_ibuf || !p->matrix || !p->sv)
         return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for a measurement inside %s", m->arch);

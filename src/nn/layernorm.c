@@ -71,7 +71,7 @@ ws_status ws_layer_layernorm(ws_ctx *ctx, ws_model *m, ws_layer *L, const char *
     L->ops = &ln_ops;
     snprintf(L->name, sizeof L->name, "%s", name);
     L->in = L->out = s;
-    if (!(L->priv = calloc(1, sizeof(ln_stats)))) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory building %s", name);
+    if (!(L->priv = ws_sys_calloc(1, sizeof(ln_stats)))) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory building %s", name);
     // PyTorch's normalized_shape: (N) for a flat vector, (C,H,W) for an image.
     const int flat = s.h == 1 && s.w == 1;
     int dims[3] = {s.c, s.h, s.w};

@@ -270,7 +270,7 @@ static const ws_layer_ops block_ops = {.kind = "basic_block",
                                        .destroy = block_destroy};
 
 static ws_status add_block(ws_ctx *ctx, ws_model *m, ws_layer *L, const char *name, ws_shape in, int planes, int stride) {
-    block *k = calloc(1, sizeof *k);
+    block *k = ws_sys_calloc(1, sizeof *k);
     if (!k) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory building %s", name);
     L->ops = &block_ops;
     L->priv = k;
@@ -318,7 +318,7 @@ ws_status ws_build_resnet18(ws_ctx *ctx, ws_model *m) {
     ws_status st;
     // Stem.
     ws_layer *L = ws_model_add_layer(m);
-    conv_bn *u = calloc(1, sizeof *u);
+    conv_bn *u = ws_sys_calloc(1, sizeof *u);
     if (!u) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory building conv1");
     L->ops = &stem_ops;
     L->priv = u;

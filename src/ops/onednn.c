@@ -109,7 +109,7 @@ static void state_free(void *p) {
 static dnnl_state *state_of(ws_ctx *ctx) {
     if (ctx->backend_state && ctx->backend_state_free == state_free) return ctx->backend_state;
     ws_ctx_release(ctx); // another backend's state
-    dnnl_state *S = calloc(1, sizeof *S);
+    dnnl_state *S = ws_sys_calloc(1, sizeof *S);
     if (!S) {
         fault(ctx, WS_ERR_NOMEM, "allocating its state", dnnl_success);
         return NULL;
@@ -268,7 +268,7 @@ static conv_entry *entry_for(ws_ctx *ctx, dnnl_state *S, const ws_conv_shape *s,
             return e;
         }
     }
-    conv_entry *e = calloc(1, sizeof *e);
+    conv_entry *e = ws_sys_calloc(1, sizeof *e);
     if (!e) {
         fault(ctx, WS_ERR_NOMEM, "allocating a convolution", dnnl_success);
         return NULL;

@@ -587,7 +587,7 @@ ws_status ws_claims_evaluate(ws_ctx *ctx, const ws_table *t, const ws_claim_spec
 // ---- the family ---------------------------------------------------------------------------------
 
 void ws_claims_adjust(ws_claim *c, int n) {
-    double *p = malloc(sizeof *p * (size_t)(n ? n : 1)), *adj = malloc(sizeof *adj * (size_t)(n ? n : 1));
+    double *p = ws_sys_malloc(sizeof *p * (size_t)(n ? n : 1)), *adj = ws_sys_malloc(sizeof *adj * (size_t)(n ? n : 1));
     if (!p || !adj) {
         free(p), free(adj);
         for (int i = 0; i < n; i++) c[i].adjusted = c[i].verdict; // no memory: unadjusted, as said
@@ -624,32 +624,32 @@ static cJSON *claim_json(const ws_claim *x) {
     cJSON_AddBoolToObject(o, "confirmatory", !c->exploratory);
     const char *names[3] = {c->a, c->b, c->b2};
     for (int i = 0; i < 3; i++)
-        if (names[i][0]) cJSON_AddItemToArray(l, cJSON_CreateString(names[i]));
-    cJSON_AddItemToObject(o, "learners", l);
+        if (names[i][0]) ws_json_push(l, cJSON_CreateString(names[i]));
+    ws_json_put(o, "learners", l);
     cJSON_AddStringToObject(o, "measure", ws_claim_measure_name(c->measure));
     cJSON_AddStringToObject(o, "units", x->units);
     cJSON_AddStringToObject(o, "where", x->where);
     cJSON_AddNumberToObject(o, "n", x->d.n);
     cJSON_AddNumberToObject(o, "missing", x->d.missing);
-    cJSON_AddItemToObject(o, "mean_difference", number_or_null(x->d.mean));
-    cJSON_AddItemToObject(o, "half_width_95", number_or_null(x->d.half95));
-    if (c->kind != WS_KIND_DIFFERENCE) cJSON_AddItemToObject(o, "margin", number_or_null(c->margin));
-    cJSON_AddItemToObject(o, "effect_sizing", number_or_null(x->size));
+    ws_json_put(o, "mean_difference", number_or_null(x->d.mean));
+    ws_json_put(o, "half_width_95", number_or_null(x->d.half95));
+    if (c->kind != WS_KIND_DIFFERENCE) ws_json_put(o, "margin", number_or_null(c->margin));
+    ws_json_put(o, "effect_sizing", number_or_null(x->size));
     cJSON_AddStringToObject(o, "effect_origin", x->size_origin);
-    cJSON_AddItemToObject(o, "paper_effect", number_or_null(c->effect));
+    ws_json_put(o, "paper_effect", number_or_null(c->effect));
     cJSON_AddStringToObject(o, "paper_effect_setting", !isfinite(c->effect) ? "" : x->effect_elsewhere ? "other" : "same");
     cJSON_AddStringToObject(o, "paper", c->paper);
     cJSON_AddStringToObject(o, "source", c->source);
     cJSON_AddStringToObject(o, "verdict", ws_verdict_word(x->verdict));
     cJSON_AddStringToObject(o, "adjusted_verdict", ws_verdict_word(x->adjusted));
-    cJSON_AddItemToObject(o, "p", number_or_null(x->d.p));
-    cJSON_AddItemToObject(o, "p_adjusted", number_or_null(x->p_adjusted));
+    ws_json_put(o, "p", number_or_null(x->d.p));
+    ws_json_put(o, "p_adjusted", number_or_null(x->p_adjusted));
     cJSON_AddBoolToObject(o, "in_family", x->in_family);
     if (!x->in_family) cJSON_AddStringToObject(o, "out_of_family", x->out_of_family);
     cJSON *s = cJSON_AddArrayToObject(o, "seeds_for_80_power");
     if (x->d.seeds_lo >= 0) {
-        cJSON_AddItemToArray(s, cJSON_CreateNumber(x->d.seeds_lo));
-        cJSON_AddItemToArray(s, cJSON_CreateNumber(x->d.seeds_hi));
+        ws_json_push(s, cJSON_CreateNumber(x->d.seeds_lo));
+        ws_json_push(s, cJSON_CreateNumber(x->d.seeds_hi));
     }
     if (x->capped[0]) cJSON_AddStringToObject(o, "capped", x->capped);
     if (x->pick[0]) cJSON_AddStringToObject(o, "pick", x->pick);
@@ -667,7 +667,7 @@ ws_status ws_claims_write_json(ws_ctx *ctx, const char *path, const ws_claim *c,
     cJSON_AddStringToObject(j, "adjustment", "Holm, family-wise 5 %");
     cJSON_AddNumberToObject(j, "chance_yes", ws_claims_chance_yes(c, n));
     cJSON *arr = cJSON_AddArrayToObject(j, "items");
-    for (int i = 0; i < n; i++) cJSON_AddItemToArray(arr, claim_json(&c[i]));
+    for (int i = 0; i < n; i++) ws_json_push(arr, claim_json(&c[i]));
     ws_status st = ws_json_write_file(ctx, path, j);
     cJSON_Delete(j);
     return st;

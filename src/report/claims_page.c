@@ -89,8 +89,8 @@ static ws_status evaluate_source(ws_ctx *ctx, source *s, const ws_table *given, 
     s->first = *n;
     const int k = cJSON_GetArraySize(s->claims);
     if (!k || s->skipped) return WS_OK;
-    ws_claim_spec *specs = calloc((size_t)k, sizeof *specs);
-    ws_config_claim *keys = malloc(sizeof *keys);
+    ws_claim_spec *specs = ws_sys_calloc((size_t)k, sizeof *specs);
+    ws_config_claim *keys = ws_sys_malloc(sizeof *keys);
     ws_table *t = NULL;
     ws_status st = specs && keys ? WS_OK : ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the claims");
     for (int i = 0; i < k && !st; i++)
@@ -113,7 +113,7 @@ static ws_status evaluate_source(ws_ctx *ctx, source *s, const ws_table *given, 
 // The forest plot of every claim (report/forest.h), drawn into the pages' folder. A missing
 // gnuplot leaves a sentence instead: the tables below say everything it shows.
 static ws_status write_forest(ws_ctx *ctx, ws_page *p, const char *dir, const char *pages_rel, const ws_claim *all, int n) {
-    ws_forest_row *rows = malloc(sizeof *rows * (size_t)(n > 0 ? n : 1));
+    ws_forest_row *rows = ws_sys_malloc(sizeof *rows * (size_t)(n > 0 ? n : 1));
     if (!rows) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the forest plot");
     for (int i = 0; i < n; i++) {
         char label[400];
@@ -281,8 +281,8 @@ static const ws_table *table_of(const source *s, const char *const *rels, const 
 ws_status ws_claims_section(ws_ctx *ctx, ws_page *p, const char *dir, const char *pages_rel, const cJSON *rep,
                             const char *const *rels, const ws_table *const *tables, int nrels) {
     enum { MAX_SOURCES = 256 };
-    source *src = calloc(MAX_SOURCES, sizeof *src);
-    ws_claim *all = malloc(sizeof *all * MAX_CLAIMS);
+    source *src = ws_sys_calloc(MAX_SOURCES, sizeof *src);
+    ws_claim *all = ws_sys_malloc(sizeof *all * MAX_CLAIMS);
     if (!src || !all) return free(src), free(all), ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the claims");
     const int ns = gather(dir, rep, rels, nrels, src, MAX_SOURCES);
     int n = 0, declared = 0;

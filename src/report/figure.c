@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "exp/stats.h"
+#include "io/atomic.h"
 
 
 static const char *const COLORS[MAX_SERIES] = {"#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b",
@@ -30,8 +31,9 @@ void ws_fig_add(series *s, int k, double x, double v) {
 
 // Data blocks (gnuplot "index" i = series i): x mean lo hi.
 static ws_status write_data(ws_ctx *ctx, const char *path, const figure *f) {
-    FILE *out = fopen(path, "w");
-    if (!out) return ws_fail(ctx, WS_ERR_IO, "%s: %s", path, strerror(errno));
+    ws_atomic_file af;
+    if (ws_atomic_open(ctx, &af, path)) return WS_ERR_IO;
+    FILE *out = af.f;
     for (int i = 0; i < f->nseries; i++) {
         const series *s = f->s[i];
         fprintf(out, "# %s: x mean lo hi\n", s->name);
@@ -43,7 +45,7 @@ static ws_status write_data(ws_ctx *ctx, const char *path, const figure *f) {
         }
         fprintf(out, "\n\n");
     }
-    return fclose(out) ? ws_fail(ctx, WS_ERR_IO, "%s: write failed", path) : WS_OK;
+    return ws_atomic_commit(ctx, &af);
 }
 
 void ws_gp_escape(char *dst, size_t cap, const char *src) {
@@ -101,7 +103,7 @@ extern char **environ;
 // gnuplot missing from the PATH has its own message.
 ws_status ws_gnuplot_run(ws_ctx *ctx, const char *script) {
     int fd[2];
-    if (pipe(fd) != 0) return ws_fail(ctx, WS_ERR_IO, "cannot run gnuplot: %s", strerror(errno));
+    if (pipe(fd) != 0) return ws_fail(ctx, WS_ERR_IO, "cannot run gnuplot: %s", ws_sys_strerror(errno));
     char *argv[] = {(char *)"gnuplot", (char *)script, NULL};
     pid_t pid;
     posix_spawn_file_actions_t fa;
@@ -118,7 +120,7 @@ ws_status ws_gnuplot_run(ws_ctx *ctx, const char *script) {
     if (err) {
         close(fd[0]);
         if (err == ENOENT) return ws_fail(ctx, WS_ERR_IO, GNUPLOT_MISSING);
-        return ws_fail(ctx, WS_ERR_IO, "cannot run gnuplot: %s", strerror(err));
+        return ws_fail(ctx, WS_ERR_IO, "cannot run gnuplot: %s", ws_sys_strerror(err));
     }
     // Read to the end (gnuplot never blocks on a full pipe), keeping the first bytes.
     char msg[512] = "", sink[4096];
@@ -142,7 +144,7 @@ ws_status ws_gnuplot_run(ws_ctx *ctx, const char *script) {
 }
 
 static ws_status make_dir(ws_ctx *ctx, const char *dir) {
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) return ws_fail(ctx, WS_ERR_IO, "%s: cannot create directory: %s", dir, strerror(errno));
+    if (ws_sys_mkdir(dir, 0777) != 0 && errno != EEXIST) return ws_fail(ctx, WS_ERR_IO, "%s: cannot create directory: %s", dir, ws_sys_strerror(errno));
     return WS_OK;
 }
 
@@ -153,11 +155,11 @@ ws_status ws_fig_render(ws_ctx *ctx, const figure *f, const char *dir, int *nfig
     ws_status st = write_data(ctx, path, f);
     if (st) return st;
     snprintf(path, sizeof path, "%s/%s.gp", dir, f->file);
-    FILE *gp = fopen(path, "w");
-    if (!gp) return ws_fail(ctx, WS_ERR_IO, "%s: %s", path, strerror(errno));
-    script_for(gp, f, dir, "pngcairo size 960,600 font 'Sans,11'", "png");
-    script_for(gp, f, dir, "svg size 960,600 font 'Sans,11' background rgb 'white'", "svg");
-    fclose(gp);
+    ws_atomic_file gp;
+    if (ws_atomic_open(ctx, &gp, path)) return WS_ERR_IO;
+    script_for(gp.f, f, dir, "pngcairo size 960,600 font 'Sans,11'", "png");
+    script_for(gp.f, f, dir, "svg size 960,600 font 'Sans,11' background rgb 'white'", "svg");
+    if (ws_atomic_commit(ctx, &gp)) return WS_ERR_IO;
     ws_status run = ws_gnuplot_run(ctx, path);
     if (run) return run;
     *nfigs += 2;
@@ -187,8 +189,9 @@ ws_status ws_heatmap_render(ws_ctx *ctx, const heatmap *h, const char *dir, int 
     char path[1200], folder[2400];
     if (make_dir(ctx, dir)) return WS_ERR_IO;
     snprintf(path, sizeof path, "%s/%s.dat", dir, h->file);
-    FILE *out = fopen(path, "w");
-    if (!out) return ws_fail(ctx, WS_ERR_IO, "%s: %s", path, strerror(errno));
+    ws_atomic_file af;
+    if (ws_atomic_open(ctx, &af, path)) return WS_ERR_IO;
+    FILE *out = af.f;
     fprintf(out, "# x-index y-index value: %s over %s (x) and %s (y)\n", h->zlabel, h->xlabel, h->ylabel);
     for (int i = 0; i < h->nx; i++) {
         for (int j = 0; j < h->ny; j++) {
@@ -198,14 +201,14 @@ ws_status ws_heatmap_render(ws_ctx *ctx, const heatmap *h, const char *dir, int 
         }
         fprintf(out, "\n");
     }
-    if (fclose(out)) return ws_fail(ctx, WS_ERR_IO, "%s: write failed", path);
+    if (ws_atomic_commit(ctx, &af)) return WS_ERR_IO;
     snprintf(path, sizeof path, "%s/%s.gp", dir, h->file);
-    FILE *gp = fopen(path, "w");
-    if (!gp) return ws_fail(ctx, WS_ERR_IO, "%s: %s", path, strerror(errno));
+    ws_atomic_file gp;
+    if (ws_atomic_open(ctx, &gp, path)) return WS_ERR_IO;
     ws_gp_escape(folder, sizeof folder, dir);
-    heatmap_script(gp, h, folder, "pngcairo size 960,600 font 'Sans,11'", "png");
-    heatmap_script(gp, h, folder, "svg size 960,600 font 'Sans,11' background rgb 'white'", "svg");
-    fclose(gp);
+    heatmap_script(gp.f, h, folder, "pngcairo size 960,600 font 'Sans,11'", "png");
+    heatmap_script(gp.f, h, folder, "svg size 960,600 font 'Sans,11' background rgb 'white'", "svg");
+    if (ws_atomic_commit(ctx, &gp)) return WS_ERR_IO;
     ws_status st = ws_gnuplot_run(ctx, path);
     if (!st) *nfigs += 2;
     return st;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "io/atomic.h"
 #include "report/figure.h"
 
 #define MAX_PANELS 8   // the normalised panel and up to 7 units
@@ -152,7 +153,7 @@ static void script(FILE *gp, const ws_forest_row *rows, const placed *pl, int np
 ws_status ws_forest_render(ws_ctx *ctx, const ws_forest_row *rows, int n, const char *dir, const char *file, int *nfigs,
                            int *left_out) {
     *left_out = 0;
-    placed *pl = calloc((size_t)(n > 0 ? n : 1), sizeof *pl);
+    placed *pl = ws_sys_calloc((size_t)(n > 0 ? n : 1), sizeof *pl);
     if (!pl) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the forest plot");
     panel pn[MAX_PANELS];
     int npanels = 1, np = 0;
@@ -197,7 +198,7 @@ ws_status ws_forest_render(ws_ctx *ctx, const ws_forest_row *rows, int n, const 
     for (int p = 1; p < npanels; p++)
         if (pn[p].lo == pn[p].hi) pn[p].lo -= 1, pn[p].hi += 1;
     // Panels in order, rows in the caller's order within each; an empty normalised panel is not drawn.
-    placed *sorted = calloc((size_t)(np > 0 ? np : 1), sizeof *sorted);
+    placed *sorted = ws_sys_calloc((size_t)(np > 0 ? np : 1), sizeof *sorted);
     if (!sorted) return free(pl), ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the forest plot");
     int k = 0, drawn = 0;
     panel used[MAX_PANELS];
@@ -215,18 +216,19 @@ ws_status ws_forest_render(ws_ctx *ctx, const ws_forest_row *rows, int n, const 
         return ws_fail(ctx, WS_ERR_ARG, "no claim has a measured difference to plot");
     }
     char path[1400], folder[2400];
-    if (mkdir(dir, 0777) && errno != EEXIST) {
+    if (ws_sys_mkdir(dir, 0777) && errno != EEXIST) {
         free(sorted);
-        return ws_fail(ctx, WS_ERR_IO, "%s: cannot create directory: %s", dir, strerror(errno));
+        return ws_fail(ctx, WS_ERR_IO, "%s: cannot create directory: %s", dir, ws_sys_strerror(errno));
     }
     // The data, one block per panel (gnuplot's index): y, mean, interval, the paper's effect, the
     // tolerance's ticks, the verdict's colour, arrows where the interval is clipped.
     snprintf(path, sizeof path, "%s/%s.dat", dir, file);
-    FILE *out = fopen(path, "w");
-    if (!out) {
+    ws_atomic_file af;
+    if (ws_atomic_open(ctx, &af, path)) {
         free(sorted);
-        return ws_fail(ctx, WS_ERR_IO, "%s: %s", path, strerror(errno));
+        return WS_ERR_IO;
     }
+    FILE *out = af.f;
     for (int p = 0; p < drawn; p++) {
         const panel *q = &used[p];
         // A clipped end: an arrow over the last 5 % of the range, pointing out of it.
@@ -256,24 +258,24 @@ ws_status ws_forest_render(ws_ctx *ctx, const ws_forest_row *rows, int n, const 
         }
         fprintf(out, "\n\n");
     }
-    if (fclose(out)) {
+    if (ws_atomic_commit(ctx, &af)) {
         free(sorted);
-        return ws_fail(ctx, WS_ERR_IO, "%s: write failed", path);
+        return WS_ERR_IO;
     }
     int height = KEY_PX + 10;
     for (int p = 0; p < drawn; p++) height += TITLE_PX + used[p].n * ROW_PX + 8 + AXIS_PX;
     snprintf(path, sizeof path, "%s/%s.gp", dir, file);
-    FILE *gp = fopen(path, "w");
-    if (!gp) {
+    ws_atomic_file gp;
+    if (ws_atomic_open(ctx, &gp, path)) {
         free(sorted);
-        return ws_fail(ctx, WS_ERR_IO, "%s: %s", path, strerror(errno));
+        return WS_ERR_IO;
     }
     ws_gp_escape(folder, sizeof folder, dir);
-    script(gp, rows, sorted, np, used, drawn, folder, file, "pngcairo", "png", height);
-    script(gp, rows, sorted, np, used, drawn, folder, file, "svg background rgb 'white'", "svg", height);
-    fclose(gp);
+    script(gp.f, rows, sorted, np, used, drawn, folder, file, "pngcairo", "png", height);
+    script(gp.f, rows, sorted, np, used, drawn, folder, file, "svg background rgb 'white'", "svg", height);
     free(sorted);
-    ws_status st = ws_gnuplot_run(ctx, path);
+    ws_status st = ws_atomic_commit(ctx, &gp);
+    if (!st) st = ws_gnuplot_run(ctx, path);
     if (!st) *nfigs += 2;
     return st;
 }

@@ -124,11 +124,11 @@ static ws_status plot_staged(ws_ctx *ctx, const ws_table *t, series *all, const 
 
 ws_status ws_plot_table(ws_ctx *ctx, const ws_table *t, const char *outdir, int *nfigs) {
     if (!t->npoints) return ws_fail(ctx, WS_ERR_FORMAT, "no results to draw");
-    if (mkdir(outdir, 0777) != 0 && errno != EEXIST)
-        return ws_fail(ctx, WS_ERR_IO, "%s: cannot create directory: %s", outdir, strerror(errno));
+    if (ws_sys_mkdir(outdir, 0777) != 0 && errno != EEXIST)
+        return ws_fail(ctx, WS_ERR_IO, "%s: cannot create directory: %s", outdir, ws_sys_strerror(errno));
     if (!t->sweep && !strcmp(t->scenario, "batch")) return ws_plot_batch(ctx, t, &t->points[0], outdir, nfigs);
     if (!t->sweep && !strcmp(t->scenario, "continual")) return ws_plot_continual(ctx, t, outdir, nfigs);
-    series *all = calloc(MAX_SERIES * NQUANT, sizeof *all);
+    series *all = ws_sys_calloc(MAX_SERIES * NQUANT, sizeof *all);
     if (!all) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the figures");
     ws_status st = t->sweep ? plot_sweep(ctx, t, all, outdir, nfigs) : plot_staged(ctx, t, all, outdir, nfigs);
     free(all);

@@ -84,7 +84,7 @@ static ws_status draw_quantity(ws_ctx *ctx, batch_figs *b, int q, const char *fi
 ws_status ws_plot_batch(ws_ctx *ctx, const ws_table *t, const ws_point *p, const char *outdir, int *nfigs) {
     batch_figs b;
     memset(&b, 0, sizeof b);
-    if (!(b.all = calloc(NQ * MAX_SERIES, sizeof *b.all))) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the figures");
+    if (!(b.all = ws_sys_calloc(NQ * MAX_SERIES, sizeof *b.all))) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the figures");
     ws_plot_title(p->config, b.title, sizeof b.title);
     b.nseeds = p->nrecords;
     batch_lines(&b, t, p);
@@ -104,7 +104,7 @@ ws_status ws_plot_batch(ws_ctx *ctx, const ws_table *t, const ws_point *p, const
     if (!st) {
         batch_figs g = b;
         g.nlines = 0;
-        g.all = calloc(2 * MAX_SERIES, sizeof *g.all);
+        g.all = ws_sys_calloc(2 * MAX_SERIES, sizeof *g.all);
         if (!g.all) st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the figures");
         for (int l = 0; l < b.nlines && !st && g.nlines + 2 <= MAX_SERIES; l++) {
             if (b.all[Q_GOLD * MAX_SERIES + l].npoints < 2) continue;
@@ -141,7 +141,7 @@ ws_status ws_plot_phase1_sweep(ws_ctx *ctx, const ws_table *t, const char *outdi
     int starts = 0;
     for (int k = 1; k < t->npoints; k++) starts |= isfinite(start_epoch(&t->points[k])) && start_epoch(&t->points[k]) != start_epoch(&t->points[0]);
     if (!t->sweep || warm < 0 || random < 0 || !starts || !isfinite(start_epoch(&t->points[0]))) return WS_OK;
-    series *diff = calloc(1, sizeof *diff), *curves = calloc(MAX_SERIES, sizeof *curves);
+    series *diff = ws_sys_calloc(1, sizeof *diff), *curves = ws_sys_calloc(MAX_SERIES, sizeof *curves);
     if (!diff || !curves) return free(diff), free(curves), ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the figures");
     char title[200];
     ws_plot_title(t->points[0].config, title, sizeof title);
@@ -239,7 +239,7 @@ ws_status ws_plot_shrink_grid(ws_ctx *ctx, const ws_table *t, const char *outdir
         if (isfinite(lambda[l]) && isfinite(sigma[l])) index_of(ls, &nl, lambda[l]), index_of(ss, &ns, sigma[l]);
     }
     if (nl < 2 || ns < 2) return WS_OK;
-    heatmap *h = calloc(1, sizeof *h);
+    heatmap *h = ws_sys_calloc(1, sizeof *h);
     if (!h) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the figures");
     char title[200];
     ws_plot_title(p->config, title, sizeof title);

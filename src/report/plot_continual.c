@@ -31,7 +31,7 @@ static double task_of(const ws_run *r) { return r->stage; }
 ws_status ws_plot_continual(ws_ctx *ctx, const ws_table *t, const char *outdir, int *nfigs) {
     const ws_point *p = &t->points[0];
     const int random = ws_table_learner(t, "random");
-    series *all = calloc(MAX_SERIES * NFIGS, sizeof *all);
+    series *all = ws_sys_calloc(MAX_SERIES * NFIGS, sizeof *all);
     if (!all) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the figures");
     char title[200];
     ws_plot_title(p->config, title, sizeof title);

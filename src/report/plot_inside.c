@@ -25,7 +25,7 @@ static const struct {
 
 ws_status ws_plot_inside(ws_ctx *ctx, const ws_table *t, const ws_point *p, const ws_plot_axis *axis,
                          const char *outdir, int *nfigs) {
-    series *all = calloc(MAX_SERIES, sizeof *all);
+    series *all = ws_sys_calloc(MAX_SERIES, sizeof *all);
     if (!all) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the figures");
     char title[200];
     ws_plot_title(p->config, title, sizeof title);

@@ -149,7 +149,7 @@ ws_status ws_plot_remedies(ws_ctx *ctx, const ws_table *t, const char *outdir, i
     ws_remedy_row rows[WS_TABLE_MAX_LEARNERS];
     const int n = ws_remedy_rows(t, rows, WS_TABLE_MAX_LEARNERS);
     if (!n) return WS_OK;
-    series *all = calloc(MAX_SERIES, sizeof *all);
+    series *all = ws_sys_calloc(MAX_SERIES, sizeof *all);
     if (!all) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the figures");
     figure f;
     memset(&f, 0, sizeof f);

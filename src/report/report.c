@@ -49,7 +49,7 @@ static ws_status samples_add(ws_ctx *ctx, samples *s, double x) {
     if (!isfinite(x)) return WS_OK; // an optional field absent from this record: nothing to average
     if (s->n == s->cap) {
         int cap = s->cap ? 2 * s->cap : 8;
-        double *v = realloc(s->v, (size_t)cap * sizeof *v);
+        double *v = ws_sys_realloc(s->v, (size_t)cap * sizeof *v);
         if (!v) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the report");
         s->v = v;
         s->cap = cap;
@@ -148,7 +148,7 @@ static ws_status add_learner(ws_ctx *ctx, experiment *e, const ws_table *t, cons
     if (e->nlearners == MAX_LEARNERS) return ws_fail(ctx, WS_ERR_FORMAT, "more than %d learners", MAX_LEARNERS);
     learner *x = &e->learners[e->nlearners++];
     snprintf(x->name, sizeof x->name, "%s", t->learners[l]);
-    if (staged && !(x->per_point = calloc(MAX_POINTS, sizeof *x->per_point)))
+    if (staged && !(x->per_point = ws_sys_calloc(MAX_POINTS, sizeof *x->per_point)))
         return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the report");
     const int base = ws_table_learner(t, BASELINE), stages = ws_point_stages(p, l);
     const int online = e->kind == ONLINE || e->kind == CONTINUAL;
@@ -207,7 +207,7 @@ static ws_status summarise_sweep(ws_ctx *ctx, experiment *e, const ws_table *t) 
     }
     int n;
     e->entries = ws_sweep_table(t, &n);
-    e->rows = calloc((size_t)n + 1, sizeof *e->rows);
+    e->rows = ws_sys_calloc((size_t)n + 1, sizeof *e->rows);
     if ((!e->entries && n) || !e->rows) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the report");
     for (int i = 0; i < n; i++) {
         const ws_sweep_entry *x = &e->entries[i];
@@ -406,7 +406,7 @@ static int by_seconds(const void *a, const void *b) {
 // The rows marked Pareto-optimal (no other row both more accurate and
 // faster), fastest first: the trade-off a reader picks a setting from.
 static ws_status write_pareto_front(ws_ctx *ctx, ws_page *p, const experiment *e) {
-    const sweep_row **front = malloc((size_t)(e->nrows ? e->nrows : 1) * sizeof *front);
+    const sweep_row **front = ws_sys_malloc((size_t)(e->nrows ? e->nrows : 1) * sizeof *front);
     if (!front) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the report");
     int n = 0;
     for (int i = 0; i < e->nrows; i++)
@@ -509,7 +509,7 @@ typedef struct {
 static ws_status found_add(ws_ctx *ctx, found_list *l, const char *rel, int kind) {
     if (l->n == l->cap) {
         int cap = l->cap ? 2 * l->cap : 16;
-        found *v = realloc(l->v, (size_t)cap * sizeof *v);
+        found *v = ws_sys_realloc(l->v, (size_t)cap * sizeof *v);
         if (!v) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the report");
         l->v = v;
         l->cap = cap;
@@ -545,7 +545,7 @@ static ws_status find_experiments(ws_ctx *ctx, const char *root, const char *rel
     if (st || depth == MAX_DEPTH) return st;
     struct dirent **names;
     int n = scandir(dir, &names, NULL, alphasort);
-    if (n < 0) return ws_fail(ctx, WS_ERR_IO, "%s: cannot list the folder: %s", dir, strerror(errno));
+    if (n < 0) return ws_fail(ctx, WS_ERR_IO, "%s: cannot list the folder: %s", dir, ws_sys_strerror(errno));
     for (int i = 0; i < n; i++) {
         const char *name = names[i]->d_name;
         // Hidden folders (and . ..) are not results; a sweep's points are its table's rows.
@@ -593,7 +593,7 @@ static ws_status write_experiment_body(ws_ctx *ctx, ws_page *p, const char *root
     char dir[PATH_CAP], path[PATH_CAP];
     ws_status st = ws_path_join(ctx, dir, root, f->rel);
     if (!st) st = ws_path_join(ctx, path, dir, "STAND-IN.txt");
-    FILE *standin = st ? NULL : fopen(path, "r");
+    FILE *standin = st ? NULL : ws_sys_fopen(path, "r");
     if (standin) {
         char note[1500] = "Stand-in data: ";
         size_t len = strlen(note), got = fread(note + len, 1, sizeof note - len - 1, standin);
@@ -631,7 +631,7 @@ static ws_status write_experiment_body(ws_ctx *ctx, ws_page *p, const char *root
 }
 
 static ws_status write_experiment(ws_ctx *ctx, ws_page *p, const char *root, const found *f, const ws_table *t) {
-    experiment *e = calloc(1, sizeof *e);
+    experiment *e = ws_sys_calloc(1, sizeof *e);
     if (!e) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the report");
     ws_status st = summarise(ctx, e, t);
     if (!st) st = write_experiment_body(ctx, p, root, f, e, t);
@@ -652,12 +652,12 @@ static ws_status read_tables(ws_ctx *ctx, const char *dir, const found_list *lis
 cJSON *ws_reproduce_summary_read(const char *dir) {
     char path[PATH_CAP + 32];
     snprintf(path, sizeof path, "%s/reproduce.json", dir);
-    FILE *f = fopen(path, "rb");
+    FILE *f = ws_sys_fopen(path, "rb");
     if (!f) return NULL;
     fseek(f, 0, SEEK_END);
     long n = ftell(f);
     fseek(f, 0, SEEK_SET);
-    char *text = n > 0 ? malloc((size_t)n + 1) : NULL;
+    char *text = n > 0 ? ws_sys_malloc((size_t)n + 1) : NULL;
     cJSON *j = NULL;
     if (text && fread(text, 1, (size_t)n, f) == (size_t)n) {
         text[n] = 0;
@@ -676,7 +676,7 @@ static ws_status write_pages(ws_ctx *ctx, const char *dir, const char *sub, cons
     if (!st) st = ws_path_join(ctx, md_path, pages, "report.md");
     if (!st) st = ws_path_join(ctx, html_path, pages, sub ? "index.html" : "report.html");
     if (st) return st;
-    if (sub && mkdir(pages, 0777) && errno != EEXIST) return ws_fail(ctx, WS_ERR_IO, "%s: %s", pages, strerror(errno));
+    if (sub && ws_sys_mkdir(pages, 0777) && errno != EEXIST) return ws_fail(ctx, WS_ERR_IO, "%s: %s", pages, ws_sys_strerror(errno));
     ws_atomic_file md, html;
     if (ws_atomic_open(ctx, &md, md_path)) return WS_ERR_IO;
     if (ws_atomic_open(ctx, &html, html_path)) {
@@ -693,8 +693,8 @@ static ws_status write_pages(ws_ctx *ctx, const char *dir, const char *sub, cons
              list->n, list->n == 1 ? "" : "s", BASELINE);
     ws_page_text(&p, text);
     cJSON *rep = ws_reproduce_summary_read(dir);
-    const char **rels = malloc(sizeof *rels * (size_t)(list->n + 1));
-    ws_table **tables = calloc((size_t)list->n + 1, sizeof *tables);
+    const char **rels = ws_sys_malloc(sizeof *rels * (size_t)(list->n + 1));
+    ws_table **tables = ws_sys_calloc((size_t)list->n + 1, sizeof *tables);
     if (!rels || !tables) st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the report");
     for (int i = 0; i < list->n && !st; i++) rels[i] = list->v[i].rel;
     if (!st) st = read_tables(ctx, dir, list, tables);
@@ -720,7 +720,7 @@ static ws_status write_pages(ws_ctx *ctx, const char *dir, const char *sub, cons
 ws_status ws_report_write_in(ws_ctx *ctx, const char *dir, const char *sub, int *nexperiments) {
     *nexperiments = 0;
     struct stat sb;
-    if (stat(dir, &sb) != 0) return ws_fail(ctx, WS_ERR_IO, "%s: %s", dir, strerror(errno));
+    if (stat(dir, &sb) != 0) return ws_fail(ctx, WS_ERR_IO, "%s: %s", dir, ws_sys_strerror(errno));
     if (!S_ISDIR(sb.st_mode)) return ws_fail(ctx, WS_ERR_ARG, "%s: not a folder", dir);
     found_list list = {0};
     ws_status st = find_experiments(ctx, dir, "", 0, &list);

@@ -12,6 +12,7 @@
 
 #include "core/version.h"
 #include "data/dataset.h"
+#include "io/atomic.h"
 #include "exp/claim.h"
 #include "exp/runner.h"
 #include "io/config.h"
@@ -29,7 +30,7 @@ static int by_name(const void *a, const void *b) {
 
 static void first_comment(const char *path, char *out, size_t cap) {
     out[0] = 0;
-    FILE *f = fopen(path, "r");
+    FILE *f = ws_sys_fopen(path, "r");
     if (!f) return;
     char line[512];
     while (fgets(line, sizeof line, f)) {
@@ -75,7 +76,7 @@ static ws_status classify(ws_ctx *ctx, const ws_reproduce_opts *o, ws_artefact *
     // same-run stand-in's included.
     if (f->nclaims && !x->claims) {
         x->claims = cJSON_CreateArray();
-        for (int i = 0; i < f->nclaims; i++) cJSON_AddItemToArray(x->claims, ws_claim_keys_json(&f->claims[i]));
+        for (int i = 0; i < f->nclaims; i++) ws_json_push(x->claims, ws_claim_keys_json(&f->claims[i]));
     }
     const char *data = option_of(f, "data"), *pre = option_of(f, "pretrain");
     snprintf(x->data, sizeof x->data, "%s", data ? data : "fashion-mnist");
@@ -113,8 +114,8 @@ ws_status ws_reproduce_list(ws_ctx *ctx, const ws_reproduce_opts *o, ws_artefact
     DIR *d = opendir(sdir);
     if (!d && o->paper)
         return ws_fail(ctx, WS_ERR_ARG, "--paper %s: no experiment files at scale %s (%s: %s)", o->paper, o->scale, sdir,
-                       strerror(errno));
-    if (!d) return ws_fail(ctx, WS_ERR_IO, "%s: %s (the experiment files; --experiments DIR)", sdir, strerror(errno));
+                       ws_sys_strerror(errno));
+    if (!d) return ws_fail(ctx, WS_ERR_IO, "%s: %s (the experiment files; --experiments DIR)", sdir, ws_sys_strerror(errno));
     int total = 0;
     struct dirent *de;
     static const size_t name_cap = sizeof arts[0].name;
@@ -143,7 +144,7 @@ ws_status ws_reproduce_list(ws_ctx *ctx, const ws_reproduce_opts *o, ws_artefact
                                o->only, t, o->scale);
         }
     }
-    ws_config_file *f = malloc(sizeof *f);
+    ws_config_file *f = ws_sys_malloc(sizeof *f);
     if (!f) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
     ws_status st = WS_OK;
     for (int i = 0; i < total && !st; i++) {
@@ -162,7 +163,7 @@ void ws_reproduce_release(ws_artefact *arts, int n) {
 static void machine(char *out, size_t cap) {
     struct utsname u;
     char model[256] = "unknown CPU";
-    FILE *f = fopen("/proc/cpuinfo", "r");
+    FILE *f = ws_sys_fopen("/proc/cpuinfo", "r");
     char line[512];
     while (f && fgets(line, sizeof line, f))
         if (!strncmp(line, "model name", 10) && strchr(line, ':')) {
@@ -202,15 +203,15 @@ static void carry_earlier(cJSON *arr, const cJSON *earlier, const ws_reproduce_o
         cJSON *c = cJSON_Duplicate(a, 1);
         if (!c) continue;
         if (revision && !cJSON_GetObjectItemCaseSensitive(c, "revision")) cJSON_AddStringToObject(c, "revision", revision);
-        cJSON_AddItemToArray(arr, c);
+        ws_json_push(arr, c);
     }
     // In name order, as a full run writes them.
     const int m = cJSON_GetArraySize(arr);
-    cJSON **v = m ? malloc((size_t)m * sizeof *v) : NULL;
+    cJSON **v = m ? ws_sys_malloc((size_t)m * sizeof *v) : NULL;
     if (!v) return;
     for (int i = 0; i < m; i++) v[i] = cJSON_DetachItemFromArray(arr, 0);
     qsort(v, (size_t)m, sizeof *v, by_entry_name);
-    for (int i = 0; i < m; i++) cJSON_AddItemToArray(arr, v[i]);
+    for (int i = 0; i < m; i++) ws_json_push(arr, v[i]);
     free(v);
 }
 
@@ -255,8 +256,8 @@ static ws_status write_summary(ws_ctx *ctx, const ws_reproduce_opts *o, const ws
         if (x->standin) cJSON_AddStringToObject(a, "stand_in_data", "fashion-mnist");
         if (x->same_as[0]) cJSON_AddStringToObject(a, "same_run_as", x->same_as);
         cJSON_AddNumberToObject(a, "seconds", x->seconds);
-        if (x->claims) cJSON_AddItemToObject(a, "claims", cJSON_Duplicate(x->claims, 1));
-        cJSON_AddItemToArray(arr, a);
+        if (x->claims) ws_json_put(a, "claims", cJSON_Duplicate(x->claims, 1));
+        ws_json_push(arr, a);
     }
     if (earlier) carry_earlier(arr, earlier, o, arts, n);
     char path[1300];
@@ -410,11 +411,11 @@ static ws_status reproduce_run(ws_ctx *ctx, const ws_reproduce_opts *o, const ws
         snprintf(label, sizeof label, "%s/STAND-IN.txt", dir);
         if (!x->standin) unlink(label);
         else if (!ws_dir_make(ctx, dir)) {
-            FILE *s = fopen(label, "w");
-            if (s) {
-                fprintf(s, "%s: %s\nThis artefact ran on the built-in Fashion-MNIST instead: its numbers are not the "
-                           "paper's data.\n", x->name, x->missing);
-                fclose(s);
+            ws_atomic_file s;
+            if (!ws_atomic_open(ctx, &s, label)) {
+                fprintf(s.f, "%s: %s\nThis artefact ran on the built-in Fashion-MNIST instead: its numbers are not the "
+                             "paper's data.\n", x->name, x->missing);
+                ws_atomic_commit(ctx, &s); // the label is a courtesy: its run goes on without it
             }
         }
         double t0 = ws_now();
@@ -434,7 +435,7 @@ static ws_status reproduce_run(ws_ctx *ctx, const ws_reproduce_opts *o, const ws
 }
 
 ws_status ws_reproduce_estimate(ws_ctx *ctx, const ws_reproduce_opts *o, ws_artefact *arts, int n, ws_estimate *est) {
-    ws_calib_cache *cache = calloc(1, sizeof *cache);
+    ws_calib_cache *cache = ws_sys_calloc(1, sizeof *cache);
     if (!cache) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory");
     ws_status st = WS_OK;
     for (int i = 0; i < n && !st; i++) {

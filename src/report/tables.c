@@ -235,7 +235,7 @@ void ws_table_results(FILE *f, const ws_scenario_results *x) {
         fprintf(f, "no results: every seed has a diverged unit\n%s\n", x->excluded);
         return;
     }
-    learner_col *cols = calloc(WS_MAX_LEARNERS + 1, sizeof *cols);
+    learner_col *cols = ws_sys_calloc(WS_MAX_LEARNERS + 1, sizeof *cols);
     if (!cols) {
         fprintf(f, "(out of memory: no table)\n");
         return;

@@ -59,7 +59,7 @@ static int stop_after(const ws_train_config *cfg, int e, int64_t steps, double a
 static int grow_log(ws_train_result *out, int *cap) {
     if (out->nepochs < *cap) return 1;
     int n = *cap ? 2 * *cap : 64;
-    ws_epoch_record *e = realloc(out->epochs, sizeof *e * (size_t)n);
+    ws_epoch_record *e = ws_sys_realloc(out->epochs, sizeof *e * (size_t)n);
     if (!e) return 0;
     out->epochs = e, *cap = n;
     return 1;
@@ -70,7 +70,7 @@ static int grow_log(ws_train_result *out, int *cap) {
 static ws_status snapshot(ws_ctx *ctx, ws_model *m, const ws_optim *opt, const ws_train_config *cfg, const ws_norm *norm,
                           const ws_train_result *out, double seconds) {
     ws_train_result r = *out;
-    if (!(r.epochs = malloc(sizeof *r.epochs * (size_t)out->nepochs)))
+    if (!(r.epochs = ws_sys_malloc(sizeof *r.epochs * (size_t)out->nepochs)))
         return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for a snapshot of the run");
     memcpy(r.epochs, out->epochs, sizeof *r.epochs * (size_t)out->nepochs);
     ws_epoch_record *last = &r.epochs[r.nepochs - 1];

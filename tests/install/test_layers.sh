@@ -2,7 +2,8 @@
 # The layering check (scripts/check-layers.sh): its result on the real tree, and proof that it
 # catches each rule: one violation of each planted in a copy of src/ and include/ (an upward
 # include in src/core and in include/warmstart.h, printing in src/nn, dup2 in src/cli,
-# function-level static buffers in src/exp, an error written into ctx->err in src/data) must
+# function-level static buffers in src/exp, an error written into ctx->err in src/data, open, malloc,
+# write and fsync past the fault-injection seam in src/io) must
 # each be reported by file, line and rule, look-alikes that are allowed must not be, and the
 # copy with the plants removed passes when the real tree does.
 # Usage: tests/install/test_layers.sh [BUILD_DIR]   (BUILD_DIR unused: the check reads sources)
@@ -81,6 +82,16 @@ int zz_plant_ctxerr(ws_ctx *ctx, const char *path) {
     return 1;
 }
 EOF
+cat >"$C/src/io/zz_plant_sys.c" <<'EOF'
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+int zz_plant_sys(const char *p, char **out) {
+    int fd = open(p, O_RDONLY);
+    *out = malloc(16);
+    return fd + (int)write(fd, "x", 1) + fsync(fd);
+}
+EOF
 printf '#include "cli/cli.h"\n' >>"$C/include/warmstart.h"
 wh_line=$(wc -l <"$C/include/warmstart.h" | tr -d ' ')
 # Allowed look-alikes: none of these lines may be reported.
@@ -96,10 +107,12 @@ static const char *const names[] = {"printf(", "exit(1)"};
 int zz_allowed(FILE *f, posix_spawn_file_actions_t *fa, char *buf, size_t cap, ws_ctx *ctx, int fd) {
     static const double table[4] = {0};
     fprintf(f, "%s %c\n", names[0], ')');
+    char *p = ws_sys_malloc(8); // the seam, and members named like the calls: allowed
+    int o = fa->open(p) + ws_sys_open("open(", 0, 0) + ctx->open;
     snprintf(buf, cap, "%s", ctx->err);
     posix_spawn_file_actions_adddup2(fa, fd, 1);
     int exit_code = 0, system_ok = 1;
-    return exit_code + system_ok + (int)table[0];
+    return exit_code + system_ok + (int)table[0] + o;
 }
 EOF
 
@@ -119,6 +132,9 @@ expect src/exp/zz_plant_static.c:3 static-buffer
 expect src/exp/zz_plant_static.c:4 static-buffer
 expect src/exp/zz_plant_static.c:5 static-buffer
 expect src/data/zz_plant_ctxerr.c:4 ctx-err
+expect src/io/zz_plant_sys.c:5 sys
+expect src/io/zz_plant_sys.c:6 sys
+expect src/io/zz_plant_sys.c:7 sys
 if grep -q 'zz_plant_allowed' "$T/planted.out" || grep -q '^src/core/zz_plant_include.c:1:' "$T/planted.out"; then
     grep 'zz_plant_allowed\|zz_plant_include.c:1:' "$T/planted.out" | sed 's/^/# /'
     bad "allowed look-alikes reported (above)"
@@ -126,8 +142,8 @@ else
     ok "allowed look-alikes (comments, strings, fprintf(f, ...), const statics, adddup2, exit_code) not reported"
 fi
 n=$(count "$T/planted.out")
-if [ -n "$real_n" ] && [ "$n" = $((real_n + 9)) ]; then ok "summary: layers: $n violations (the real tree's $real_n + 9 planted)"
-else bad "summary: '$(tail -n 1 "$T/planted.out")', expected $((${real_n:-0} + 9)) violations"; fi
+if [ -n "$real_n" ] && [ "$n" = $((real_n + 12)) ]; then ok "summary: layers: $n violations (the real tree's $real_n + 12 planted)"
+else bad "summary: '$(tail -n 1 "$T/planted.out")', expected $((${real_n:-0} + 12)) violations"; fi
 
 # The plants removed: the copy is the real tree again.
 rm -f "$C"/src/*/zz_plant_*.c
