@@ -7,6 +7,7 @@
 #include <math.h>
 #include <matio.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "core/file.h"
 #include "data/loaders.h"
@@ -40,11 +41,46 @@ static int element_size(enum matio_classes c) {
 // MATLAB level 5: a 128-byte header whose last bytes give the version (0x0100) and the byte order
 // ("IM" written by a little-endian machine), then elements: an 8-byte tag (type, size in bytes;
 // a small element packs both in 4 bytes and its data in the other 4) and the data, padded to 8
-// bytes unless compressed (type 15). libmatio sizes its reads and allocations from the sizes and
-// dimensions there unchecked: a 233-byte file whose first element claimed 2 GB took it 6 s to
-// refuse, and a 3 KB one whose array claimed 32 x 46,624 elements 3 GB and 2 s (the svhn
-// fuzzer's findings, docs/FUZZING.md). So, before libmatio opens a file, each top-level element
-// must fit in it, and an uncompressed numeric array's elements in its element.
+// bytes unless compressed (type 15: a zlib stream of an array element, type 14). An array element
+// is array flags, a dimensions tag and the dimensions, a name tag and the name, then the data.
+//
+// libmatio 1.5.23 reads the header of every top-level variable up to the one it is asked for, and
+// sizes its reads, allocations and memsets from those fields before it checks them against the
+// file (where a read runs into the end of the file it also zeroes the whole buffer). The fuzzer
+// and crafted files of under 200 bytes (docs/FUZZING.md) made it spend seconds on: an element
+// claiming 2 GB (6 s), an array's dimensions claiming 3 GB of values, a name length of 4 GB (5 s
+// uncompressed, 9 s compressed), a dimensions tag of 2 GB (8 s), a cell of 2^24 empty elements
+// (10 s, 3.4 GB), a struct of 2^31 one-byte field names (2.6 s). So, before libmatio opens a
+// file, every top-level element must fit in it, and every array header (inflating the first
+// bytes of a compressed element) must be what SVHN's X and y need, with a reason for each bound:
+enum {
+    MAT_OK,
+    MAT_PAST_END, // the element's size: libmatio reads that many bytes
+    MAT_NOT_ARRAY, // libmatio reads only types 14 and 15 and stops at anything else
+    MAT_SHORT, // a header cut short: libmatio would read on past it, into the next element
+    MAT_FLAGS, // array flags: a uint32 element of 8 bytes in every MATLAB and libmatio file
+    MAT_CLASS, // cells and structs: libmatio walks and allocates every element and field name
+    MAT_RANK, // the dimensions tag's size: libmatio allocates and zeroes from it
+    MAT_NAME, // the name's length: libmatio allocates and zeroes from it
+    MAT_VALUES, // dimensions x class size: what libmatio allocates and inflates for the data
+};
+static const char *const mat_fault[] = {
+    [MAT_PAST_END] = "does not fit in the file",
+    [MAT_NOT_ARRAY] = "is not an array (type 14) or a compressed one (15)",
+    [MAT_SHORT] = "has an array header cut short",
+    [MAT_FLAGS] = "has no array flags (a uint32 pair) where they belong",
+    [MAT_CLASS] = "is not a numeric array (a cell, struct, object, text or sparse; SVHN's X and y are numeric)",
+    [MAT_RANK] = "has a rank outside 2..8 (SVHN's X has 4 dimensions, y 2)",
+    [MAT_NAME] = "has no name or one over 63 characters (MATLAB's namelengthmax)",
+    [MAT_VALUES] = "claims more values (its dimensions times their size) than its bytes can hold",
+};
+#define MAT_MAX_RANK 8
+#define MAT_MAX_NAME 63
+// deflate's best ratio is 1032:1 (258 bytes from 2 bits): a compressed element holds no more.
+#define ZLIB_MAX_RATIO 1032.0
+// The largest header those bounds allow: tag 8, flags 16, dimensions tag 8 + 4 x 8, name tag 8 + 64.
+#define MAT_MAX_HEADER 136
+
 typedef struct {
     const uint8_t *b;
     size_t len;
@@ -63,36 +99,62 @@ static int class_bytes(uint32_t c) {
     return c < 16 ? bytes[c] : 0;
 }
 
-// An uncompressed array element (miMATRIX, data at off, size bytes): do its dimensions' values
-// fit in it? An element of another shape than flags-then-dimensions is left to libmatio.
-static int array_fits(const mat_bytes *m, size_t off, uint32_t size) {
-    if (size < 24 || u32_at(m, off) != 6 || u32_at(m, off + 4) != 8 || u32_at(m, off + 16) != 5) return 1;
-    const int bytes = class_bytes(u32_at(m, off + 8) & 0xff);
-    const uint32_t dims_size = u32_at(m, off + 20);
-    if (!bytes || dims_size > size - 24 || dims_size % 4) return 1;
-    double values = 1;
-    for (uint32_t k = 0; k < dims_size; k += 4) values *= u32_at(m, off + 24 + k);
-    return values * bytes <= size;
+// The array element in h (h->len bytes: all of it, or the first inflated bytes of a compressed
+// one), whose data can hold at most max_bytes: MAT_OK or the first bound it breaks.
+static int array_header(const mat_bytes *h, double max_bytes) {
+    if (h->len < 40) return MAT_SHORT;
+    if (u32_at(h, 0) != 14) return MAT_NOT_ARRAY;
+    if (u32_at(h, 8) != 6 || u32_at(h, 12) != 8) return MAT_FLAGS;
+    const uint32_t flags = u32_at(h, 16), dims_size = u32_at(h, 28);
+    const int bytes = class_bytes(flags & 0xff) * (flags & 0x800 ? 2 : 1); // 0x800: complex
+    if (!bytes) return MAT_CLASS;
+    if (u32_at(h, 24) != 5 || dims_size % 4 || dims_size < 8 || dims_size > 4 * MAT_MAX_RANK) return MAT_RANK;
+    const size_t name_tag = 32 + (dims_size + 7) / 8 * 8;
+    if (h->len < name_tag + 8) return MAT_SHORT;
+    const uint32_t name_type = u32_at(h, name_tag), name_len = u32_at(h, name_tag + 4);
+    const int packed = (name_type & 0xffff) == 1 && name_type >> 16 >= 1 && name_type >> 16 <= 4;
+    if (!packed && (name_type != 1 || name_len < 1 || name_len > MAT_MAX_NAME)) return MAT_NAME;
+    double values = bytes;
+    for (uint32_t k = 0; k < dims_size; k += 4) values *= u32_at(h, 32 + k);
+    return values <= max_bytes ? MAT_OK : MAT_VALUES;
 }
 
-// The offset of the first top-level element that does not fit (in the file, or its values in
-// it), -1 when all do (or the file is another version, left to libmatio); *claimed its size.
-static long element_past_end(const uint8_t *b, size_t len, uint32_t *claimed) {
-    if (len < 128 || !((b[126] == 'I' && b[127] == 'M') || (b[126] == 'M' && b[127] == 'I'))) return -1;
+// A compressed element's (data at off, size bytes) first MAT_MAX_HEADER bytes inflated, then
+// checked as an array header: inflating all of it is libmatio's work, and could be 1000 times
+// the file.
+static int compressed_header(const mat_bytes *m, size_t off, uint32_t size) {
+    uint8_t head[MAT_MAX_HEADER];
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (inflateInit(&z) != Z_OK) return MAT_SHORT;
+    z.next_in = (Bytef *)(uintptr_t)(m->b + off), z.avail_in = size;
+    z.next_out = head, z.avail_out = sizeof head;
+    (void)inflate(&z, Z_SYNC_FLUSH); // a stream error shows as a short header
+    const mat_bytes h = {head, sizeof head - z.avail_out, m->little};
+    inflateEnd(&z);
+    return array_header(&h, ZLIB_MAX_RATIO * size);
+}
+
+// The first top-level element that breaks a bound (MAT_OK when none does, or the file is another
+// version, left to libmatio); *at its offset, *claimed its size.
+static int mat5_elements(const uint8_t *b, size_t len, long *at, uint32_t *claimed) {
+    if (len < 128 || !((b[126] == 'I' && b[127] == 'M') || (b[126] == 'M' && b[127] == 'I'))) return MAT_OK;
     const mat_bytes m = {b, len, b[126] == 'I'};
     const uint16_t version = m.little ? (uint16_t)(b[124] | b[125] << 8) : (uint16_t)(b[125] | b[124] << 8);
-    if (version != 0x0100) return -1;
+    if (version != 0x0100) return MAT_OK;
     for (size_t off = 128; off + 8 <= len;) {
         const uint32_t type = u32_at(&m, off), size = u32_at(&m, off + 4);
-        if (type >> 16) { // a small element: 8 bytes in all
-            off += 8;
-            continue;
-        }
-        if (size > len - off - 8 || (type == 14 && !array_fits(&m, off + 8, size))) return *claimed = size, (long)off;
+        const mat_bytes whole = {b + off, 8 + (size_t)size, m.little};
+        *at = (long)off, *claimed = size;
+        const int fault = type != 14 && type != 15 ? MAT_NOT_ARRAY
+                          : size > len - off - 8    ? MAT_PAST_END
+                          : type == 14              ? array_header(&whole, size)
+                                                    : compressed_header(&m, off + 8, size);
+        if (fault) return fault;
         const size_t step = 8 + (size_t)size;
         off += type == 15 ? step : (step + 7) / 8 * 8;
     }
-    return -1;
+    return MAT_OK;
 }
 
 // Does the 128-byte header say level 5 (0x0100) or 7.3 (0x0200, HDF5) with an endian mark? SVHN
@@ -112,15 +174,16 @@ ws_status ws_svhn_load(ws_ctx *ctx, ws_dataset *out, const char *path) {
     ws_status st = ws_file_read(ctx, path, "SVHN .mat file", &probe, &plen);
     if (st) return st;
     uint32_t claimed = 0;
+    long at = 0;
     const int versioned = mat5_or_73(probe, plen);
-    const long bad = element_past_end(probe, plen, &claimed);
+    const int fault = mat5_elements(probe, plen, &at, &claimed);
     ws_free(probe);
     if (!versioned)
         return ws_fail(ctx, WS_ERR_FORMAT, "%s: not a MATLAB level-5 or 7.3 .mat file (no version and endian mark at "
                                           "bytes 124-127; SVHN's files are level 5)", path);
-    if (bad >= 0)
-        return ws_fail(ctx, WS_ERR_FORMAT, "%s: the element at byte %ld (%u bytes) does not fit in the file (%zu bytes) or "
-                                          "its array's values in it: truncated or corrupt", path, bad, claimed, plen);
+    if (fault)
+        return ws_fail(ctx, WS_ERR_FORMAT, "%s: the element at byte %ld (%u bytes, in a file of %zu) %s: truncated, corrupt "
+                                          "or not an SVHN file", path, at, claimed, plen, mat_fault[fault]);
     mat_t *mat = Mat_Open(path, MAT_ACC_RDONLY);
     if (!mat) return ws_fail(ctx, WS_ERR_FORMAT, "%s: not a MATLAB .mat file (libmatio cannot open it)", path);
     matvar_t *xi = NULL, *yi = NULL, *x = NULL, *y = NULL;

@@ -2,8 +2,9 @@
 // binary batches, SVHN .mat files (written with libmatio), image folders of
 // PNGs (libpng) and JPEGs (libjpeg); and on broken ones: truncated, wrong
 // size, wrong dims, labels out of range, empty, corrupt, a directory where a
-// file should be, missing files. Every failure must be one message naming the
-// file and the reason, and leave nothing loaded.
+// file should be, missing files, SVHN headers crafted against libmatio. Every
+// failure must be one message naming the file and the reason, and leave
+// nothing loaded.
 #define _POSIX_C_SOURCE 200809L
 #include <matio.h>
 #include <stdio.h> // before jpeglib.h
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "core/file.h"
 #include "data/dataset.h"
@@ -178,8 +180,10 @@ END_TEST
 // ---- SVHN ---------------------------------------------------------------------------------------
 
 // Write X (uint8 d0 x d1 x d2 x n, column-major, element value (i + 2j + 5c + 11k) & 255) and y.
-static void write_mat(const char *path, size_t d0, size_t d1, size_t d2, size_t n, const double *labels, size_t ny,
-                      int with_y) {
+// zip: written compressed (MAT_COMPRESSION_ZLIB, as SVHN's own files are).
+static void write_mat_z(const char *path, size_t d0, size_t d1, size_t d2, size_t n, const double *labels, size_t ny,
+                        int with_y, int zip) {
+    const enum matio_compression z = zip ? MAT_COMPRESSION_ZLIB : MAT_COMPRESSION_NONE;
     mat_t *m = Mat_CreateVer(path, NULL, MAT_FT_MAT5);
     ck_assert_ptr_nonnull(m);
     size_t total = d0 * d1 * d2 * n;
@@ -190,15 +194,20 @@ static void write_mat(const char *path, size_t d0, size_t d1, size_t d2, size_t 
                 for (size_t i = 0; i < d0; i++) x[i + d0 * j + d0 * d1 * c + d0 * d1 * d2 * k] = (uint8_t)((i + 2 * j + 5 * c + 11 * k) & 255);
     size_t dx[4] = {d0, d1, d2, n}, dy[2] = {ny, 1};
     matvar_t *vx = Mat_VarCreate("X", MAT_C_UINT8, MAT_T_UINT8, 4, dx, x, 0);
-    ck_assert_int_eq(Mat_VarWrite(m, vx, MAT_COMPRESSION_NONE), 0);
+    ck_assert_int_eq(Mat_VarWrite(m, vx, z), 0);
     Mat_VarFree(vx);
     if (with_y) {
         matvar_t *vy = Mat_VarCreate("y", MAT_C_DOUBLE, MAT_T_DOUBLE, 2, dy, (void *)labels, 0);
-        ck_assert_int_eq(Mat_VarWrite(m, vy, MAT_COMPRESSION_NONE), 0);
+        ck_assert_int_eq(Mat_VarWrite(m, vy, z), 0);
         Mat_VarFree(vy);
     }
     Mat_Close(m);
     free(x);
+}
+
+static void write_mat(const char *path, size_t d0, size_t d1, size_t d2, size_t n, const double *labels, size_t ny,
+                      int with_y) {
+    write_mat_z(path, d0, d1, d2, n, labels, ny, with_y, 0);
 }
 
 START_TEST(svhn_loads_and_refuses) {
@@ -258,7 +267,7 @@ START_TEST(svhn_loads_and_refuses) {
     memcpy(big + 128, tag, 16);
     write_at(d, "test_32x32.mat", big, sizeof big);
     const double t0 = ws_now();
-    expect_fail(spec, NULL, WS_ERR_FORMAT, "test_32x32.mat", "the element at byte 128 (2147486776 bytes) does not fit");
+    expect_fail(spec, NULL, WS_ERR_FORMAT, "test_32x32.mat", "the element at byte 128 (2147486776 bytes, in a file of 144) does not fit");
     ck_assert_double_lt(ws_now() - t0, 1.0);
     // an array whose dimensions claim more values than its element holds (32 x 46,624 uint8 in 3 KB:
     // libmatio went to 3 GB): refused from the header too
@@ -268,7 +277,7 @@ START_TEST(svhn_loads_and_refuses) {
     ck_assert_int_eq(buf[128 + 8 + 16], 5);                // X's dimensions: after its tag and array flags
     buf[128 + 8 + 24 + 4] = 0x20, buf[128 + 8 + 24 + 5] = 0xb6; // its second, 32 -> 46,624
     write_at(d, "test_32x32.mat", buf, len);
-    expect_fail(spec, NULL, WS_ERR_FORMAT, "test_32x32.mat", "its array's values in it");
+    expect_fail(spec, NULL, WS_ERR_FORMAT, "test_32x32.mat", "claims more values");
     ws_free(buf);
     // no level-5 / 7.3 mark (the fuzzer's 252 bytes: libmatio's level-4 reader read a name length
     // of 1.9 GB from them and spent 10 s in memset): refused from the header, at once
@@ -280,6 +289,125 @@ START_TEST(svhn_loads_and_refuses) {
     const double t1 = ws_now();
     expect_fail(spec, NULL, WS_ERR_FORMAT, "test_32x32.mat", "not a MATLAB level-5 or 7.3 .mat file");
     ck_assert_double_lt(ws_now() - t1, 1.0);
+}
+END_TEST
+
+// ---- SVHN: files crafted against libmatio 1.5.23 -------------------------------------------------
+
+// A level-5 file of one element: an array element (tag 14) holding the words w (little-endian),
+// written as it is or compressed (tag 15: zlib, flushed but not finished, so that libmatio's
+// inflating runs on to the end of the file, where it zeroes the whole buffer it was reading into).
+static void write_crafted(const char *path, int zip, const uint32_t *w, size_t nw) {
+    uint8_t raw[8 + 4 * 32], out[128 + 8 + 512];
+    ck_assert_uint_le(nw, 32);
+    const uint32_t tag[2] = {14, (uint32_t)(4 * nw)};
+    for (size_t k = 0; k < 2 + nw; k++)
+        for (int i = 0; i < 4; i++) raw[4 * k + (size_t)i] = (uint8_t)((k < 2 ? tag[k] : w[k - 2]) >> (8 * i));
+    memset(out, ' ', 116);
+    memcpy(out, "MATLAB 5.0 MAT-file, crafted", 28);
+    memset(out + 116, 0, 8);
+    memcpy(out + 124, "\x00\x01IM", 4);
+    size_t n = 8 + 4 * nw;
+    if (!zip) {
+        memcpy(out + 128, raw, n);
+    } else {
+        z_stream z;
+        memset(&z, 0, sizeof z);
+        ck_assert_int_eq(deflateInit(&z, Z_DEFAULT_COMPRESSION), Z_OK);
+        z.next_in = raw, z.avail_in = (uInt)n;
+        z.next_out = out + 136, z.avail_out = 512;
+        ck_assert_int_eq(deflate(&z, Z_SYNC_FLUSH), Z_OK);
+        n = 512 - z.avail_out;
+        deflateEnd(&z);
+        const uint32_t ztag[2] = {15, (uint32_t)n};
+        for (int k = 0; k < 2; k++)
+            for (int i = 0; i < 4; i++) out[128 + 4 * k + i] = (uint8_t)(ztag[k] >> (8 * i));
+        n += 8;
+    }
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(out, 1, 128 + n, f), 128 + n);
+    fclose(f);
+}
+
+// Each header field libmatio 1.5.23 sizes an allocation, a memset or a loop from, set to what made
+// it take seconds (unpatched loader, 2-core machine: docs/FUZZING.md), in files under 200 bytes.
+// Words: array flags (6, 8, class, 0), dimensions tag and dimensions, name tag and name, ...
+static const struct {
+    const char *what;
+    int zip;
+    size_t nw;
+    uint32_t w[16];
+    const char *why;
+} crafted[] = {
+    {"name of 4 GB", 0, 12, {6, 8, 9, 0, 5, 8, 1, 1, 1, 0xfffffff0, 'X', 0}, "one over 63 characters"},
+    {"name of 4 GB, compressed", 1, 11, {6, 8, 9, 0, 5, 8, 1, 1, 1, 0xfffffff0, 'X'}, "one over 63 characters"},
+    {"dimensions tag of 2 GB, compressed", 1, 8, {6, 8, 9, 0, 5, 0x7ffffff0, 1, 1}, "rank outside 2..8"},
+    {"cell of 2^24 empty elements, compressed", 1, 10, {6, 8, 1, 0, 5, 8, 1, 1 << 24, 0x10001, 'X'}, "not a numeric array"},
+    {"struct of 2^31 field names, compressed", 1, 14, {6, 8, 2, 0, 5, 8, 1, 1, 0x10001, 'X', 0x40005, 1, 1, 0x80000000},
+     "not a numeric array"},
+    {"cell of 2^24 elements", 0, 10, {6, 8, 1, 0, 5, 8, 1, 1 << 24, 0x10001, 'X'}, "not a numeric array"},
+    {"X of 2^24 images in 50 bytes, compressed", 1, 12, {6, 8, 9, 0, 5, 16, 32, 32, 3, 1 << 24, 0x10001, 'X'},
+     "claims more values"},
+    {"flags as a uint16", 0, 10, {4, 8, 9, 0, 5, 8, 1, 1, 0x10001, 'X'}, "no array flags"},
+};
+
+START_TEST(svhn_refuses_crafted_headers) {
+    const char *d = fresh("svhn-crafted");
+    char te[700], spec[700];
+    snprintf(te, sizeof te, "%s/test_32x32.mat", d);
+    snprintf(spec, sizeof spec, "svhn:%s", d);
+    double y6[6] = {1, 10, 3, 10, 5, 9};
+    write_mat(te, 32, 32, 3, 2, y6, 2, 1);
+    snprintf(te, sizeof te, "%s/train_32x32.mat", d);
+    for (size_t k = 0; k < sizeof crafted / sizeof *crafted; k++) {
+        write_crafted(te, crafted[k].zip, crafted[k].w, crafted[k].nw);
+        const double t0 = ws_now();
+        expect_fail(spec, NULL, WS_ERR_FORMAT, "train_32x32.mat: the element at byte 128", crafted[k].why);
+        ck_assert_msg(ws_now() - t0 < 1.0, "%s: %.1f s", crafted[k].what, ws_now() - t0);
+    }
+    // the same header, sound, loads (so each case above is refused for its field alone)
+    const uint32_t one[] = {6, 8, 9, 0, 5, 16, 32, 32, 3, 1, 0x10001, 'X'};
+    write_crafted(te, 1, one, sizeof one / sizeof *one);
+    expect_fail(spec, NULL, WS_ERR_FORMAT, "train_32x32.mat: no variable 'y'", NULL);
+}
+END_TEST
+
+// SVHN's own files are compressed: libmatio's compressed files load, and a highly compressible X
+// (zeros: near deflate's 1032:1) passes the values bound.
+START_TEST(svhn_loads_compressed) {
+    const char *d = fresh("svhn-zip");
+    char tr[700], te[700], spec[700];
+    snprintf(tr, sizeof tr, "%s/train_32x32.mat", d);
+    snprintf(te, sizeof te, "%s/test_32x32.mat", d);
+    snprintf(spec, sizeof spec, "svhn:%s", d);
+    double y6[6] = {1, 10, 3, 10, 5, 9};
+    write_mat_z(tr, 32, 32, 3, 6, y6, 6, 1, 1);
+    const size_t n = 2000;
+    double *ones = malloc(n * sizeof *ones);
+    uint8_t *zeros = calloc(n, 3072);
+    for (size_t i = 0; i < n; i++) ones[i] = 1;
+    mat_t *m = Mat_CreateVer(te, NULL, MAT_FT_MAT5);
+    size_t dx[4] = {32, 32, 3, n}, dy[2] = {n, 1};
+    matvar_t *vx = Mat_VarCreate("X", MAT_C_UINT8, MAT_T_UINT8, 4, dx, zeros, 0);
+    matvar_t *vy = Mat_VarCreate("y", MAT_C_DOUBLE, MAT_T_DOUBLE, 2, dy, ones, 0);
+    ck_assert_int_eq(Mat_VarWrite(m, vx, MAT_COMPRESSION_ZLIB), 0);
+    ck_assert_int_eq(Mat_VarWrite(m, vy, MAT_COMPRESSION_ZLIB), 0);
+    Mat_VarFree(vx), Mat_VarFree(vy), Mat_Close(m);
+    free(ones), free(zeros);
+    uint8_t *buf;
+    size_t len;
+    ck_assert_int_eq(ws_file_read(&ctx, te, "t", &buf, &len), WS_OK);
+    ck_assert_int_eq(buf[128], 15); // compressed indeed
+    ck_assert_uint_lt(len, n * 3072 / 900); // and near deflate's 1032:1 (981:1 with Debian's zlib)
+    ws_free(buf);
+    ws_source src;
+    ck_assert_int_eq(ws_source_load(&ctx, &src, spec, NULL), WS_OK);
+    ck_assert_int_eq(src.train.n, 6);
+    ck_assert_int_eq(src.train.x[((3 * 3 + 2) * 32 + 4) * 32 + 7], (4 + 14 + 10 + 33) & 255);
+    ck_assert_int_eq(src.train.y[1], 0);
+    ck_assert_int_eq(src.test.n, (int64_t)n);
+    ws_source_free(&src);
 }
 END_TEST
 
@@ -528,6 +656,8 @@ Suite *loaders_suite(void) {
     tcase_add_test(t, cifar10_broken);
     tcase_add_test(t, cifar100_fine_and_coarse);
     tcase_add_test(t, svhn_loads_and_refuses);
+    tcase_add_test(t, svhn_refuses_crafted_headers);
+    tcase_add_test(t, svhn_loads_compressed);
     tcase_add_test(t, folder_loads);
     tcase_add_test(t, folder_broken);
     tcase_add_test(t, folder_grey_and_mixed);
