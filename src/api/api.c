@@ -89,6 +89,7 @@ int warmstart_experiment_run(warmstart_experiment *e, const warmstart_hooks *h, 
     if (h) hooks.note = h->note, hooks.should_stop = h->should_stop, hooks.progress = h->progress;
     ws_outcome outcome;
     memset(&outcome, 0, sizeof outcome);
+    ws_ctx_memory_reset(&e->c->ctx); // an operation begins: earlier allocation failures are the past's
     ws_status st = ws_experiment_run(&e->c->ctx, e->e, &hooks, &outcome);
     if (complete) *complete = !st && outcome.complete;
     return (int)st;
@@ -105,6 +106,7 @@ int warmstart_merge(warmstart_context *c, const char *const *dirs, int ndirs, co
     if (!dirs || ndirs < 1) return ws_fail(&c->ctx, WS_ERR_ARG, "merge: no folders given");
     ws_outcome outcome;
     memset(&outcome, 0, sizeof outcome);
+    ws_ctx_memory_reset(&c->ctx);
     return (int)ws_merge(&c->ctx, dirs, ndirs, out, NULL, &outcome);
 }
 
@@ -164,6 +166,7 @@ void warmstart_results_free(warmstart_results *r) {
 
 int warmstart_report(warmstart_context *c, const char *dir, int *experiments) {
     int n = 0;
+    ws_ctx_memory_reset(&c->ctx);
     ws_status st = ws_report_write(&c->ctx, dir, &n);
     if (experiments) *experiments = n;
     return (int)st;

@@ -129,7 +129,13 @@ static int fails(ws_sys_kind kind) {
     if (faults.sites) note_site(kind, n);
     if ((int)kind != faults.kind || n < faults.nth || (n > faults.nth && !faults.all)) return 0;
     FILE *f = faults.log ? fopen(faults.log, "a") : NULL;
-    if (f) fprintf(f, "injected %s %ld %s\n", kind_names[kind], n, strerror(faults.code)), fclose(f);
+    if (f) {
+        fprintf(f, "injected %s %ld %s\n", kind_names[kind], n, strerror(faults.code));
+        fflush(f);
+        void *frames[16]; // where: addr2line -e warmstart reads the +0x offsets
+        backtrace_symbols_fd(frames, backtrace(frames, 16), fileno(f));
+        fclose(f);
+    }
     return plant_or_fail();
 }
 

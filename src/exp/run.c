@@ -31,8 +31,10 @@ void ws_hooks_note(const ws_hooks *h, const char *who, const char *fmt, ...) {
 }
 
 ws_status ws_experiment_ctx(ws_ctx *ctx, const ws_options *o) {
+    const long memory_mark = ctx->alloc_failures; // a point's context answers for the sweep's memory
     ws_ctx_release(ctx);
     ws_ctx_init(ctx, o->threads);
+    ctx->alloc_failures = memory_mark;
     ws_status st = ws_ctx_set_backend(ctx, o->backend);
     if (!st) st = ws_ctx_set_conv_algo(ctx, o->conv_algo);
     if (!st) st = ws_ctx_set_precision(ctx, o->precision);

@@ -118,6 +118,7 @@ static void nominal_source(ws_source *s, const ws_options *o, const char *data) 
 static ws_status point_keys(ws_ctx *ctx, const ws_experiment *pe, char **keys, char **pkeys, int *counts, int n) {
     ws_ctx scratch;
     memset(&scratch, 0, sizeof scratch);
+    scratch.alloc_failures = ctx->alloc_failures;
     ws_status st = ws_experiment_ctx(&scratch, &pe->opt);
     ws_source data, pre;
     nominal_source(&data, &pe->opt, pe->opt.data);
@@ -130,7 +131,8 @@ static ws_status point_keys(ws_ctx *ctx, const ws_experiment *pe, char **keys, c
     for (int k = 0; !st && config && ids && k < n; k++)
         if (!(keys[k] = unit_key(config, ids[k], NULL)) || !(pkeys[k] = unit_key(config, ids[k], &counts[k])))
             st = WS_ERR_NOMEM;
-    if (!st && (!config || !ids)) st = WS_ERR_NOMEM;
+    // A key built while memory ran out may lack a setting, and two different units would share.
+    if (!st && (!config || !ids || ws_sys_alloc_failures() != ctx->alloc_failures)) st = WS_ERR_NOMEM;
     if (st == WS_ERR_NOMEM) ws_fail(ctx, st, "out of memory for the units' keys");
     else if (st) ws_fail(ctx, st, "%s", scratch.err);
     free(ids);
