@@ -335,6 +335,7 @@ static int run_one(ws_ctx *ctx, const ws_reproduce_opts *o, const ws_hooks *h, w
             ws_experiment_free(e);
         }
     }
+    if (st == WS_ERR_INTERRUPTED) return 3; // stopped on request: the message stays in ctx->err
     if (st) {
         ws_hooks_note(h, who, "error: %s", ctx->err);
         return 1;
@@ -422,8 +423,15 @@ static ws_status reproduce_run(ws_ctx *ctx, const ws_reproduce_opts *o, const ws
         int r = run_one(ctx, o, h, x, dir);
         x->seconds += ws_now() - t0;
         if (r == 0 && !o->shard) draw(ctx, h, x->name, dir);
-        snprintf(x->status, sizeof x->status, "%s", r == 0 ? (o->shard ? "shard done" : "ok") : r == 2 ? "diverged" : "failed");
+        snprintf(x->status, sizeof x->status, "%s",
+                 r == 0 ? (o->shard ? "shard done" : "ok") : r == 2 ? "diverged" : r == 3 ? "interrupted" : "failed");
         if (r == 1) (*failures)++;
+        if (r == 3) { // stopped on request (ws_hooks.should_stop): the later artefacts wait for --resume too
+            char why[sizeof ctx->err];
+            snprintf(why, sizeof why, "%s", ctx->err);
+            if ((st = write_summary(ctx, o, arts, n, earlier))) return st;
+            return ws_fail(ctx, WS_ERR_INTERRUPTED, "%s: %s", x->name, why);
+        }
         // The summary so far, so that a killed run keeps the wall times of what it finished.
         if ((st = write_summary(ctx, o, arts, n, earlier))) return st;
     }
