@@ -83,9 +83,12 @@ WARMSTART_API int warmstart_experiment_check(warmstart_experiment *e);
 typedef struct {
     // A progress line or note from `who` (a scenario, "sweep", ...; NULL: a line of its own).
     void (*note)(void *user, const char *who, const char *line);
-    // Asked after every recorded round of a chain and before every group of units: non-zero
-    // stops the run there (WARMSTART_INTERRUPTED); what finished is recorded, and the same
-    // experiment with "resume" set goes on (a binding's Ctrl-C).
+    // Asked before every group of units, after every recorded round of a chain and, while a unit
+    // trains, before every training step and evaluation batch: non-zero stops the run there
+    // (WARMSTART_INTERRUPTED), the unit in training abandoned with nothing of it recorded; what
+    // finished is recorded, and the same experiment with "resume" set goes on (a binding's
+    // Ctrl-C). Keep it cheap (it is asked every step); under "jobs" it is called from the jobs'
+    // threads, one call at a time.
     int (*should_stop)(void *user);
     // Before the first unit (unit NULL: done is what a resumed run found finished), then after
     // each unit of this process's share finishes (or diverges): done of total; `unit` is its id

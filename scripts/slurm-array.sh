@@ -19,9 +19,17 @@
 # overrides the 4 below). JOBS=N in the environment (sbatch passes it on) runs N groups of units
 # at once, each on CPUs/N threads (--jobs N); `warmstart run EXP --estimate --budget 8h` prints
 # the array size and this line.
+# At its time limit Slurm sends SIGTERM, then SIGKILL KillWait seconds later (slurm.conf; 30 by
+# default); warmstart stops on SIGTERM within a training step, abandoning the unit in flight, and
+# prints the command that resumes it. --signal asks for that SIGTERM 120 s before the limit (Slurm
+# may send it up to 60 s earlier still), so that a slow step (a ResNet's) ends in time even where
+# KillWait is short; B: because this script execs warmstart, which is then the batch shell (without
+# B: Slurm signals only job steps started by srun). Such a task ends FAILED, ExitCode 0:15, before
+# its limit; `scontrol requeue JOBID_I` runs it again and --resume goes on (docs/RUNNING.md).
 #SBATCH --job-name=warmstart
 #SBATCH --cpus-per-task=4
 #SBATCH --time=04:00:00
+#SBATCH --signal=B:TERM@120
 #SBATCH --requeue
 #SBATCH --open-mode=append
 set -eu

@@ -116,8 +116,8 @@ class _Run:
 
     def interrupt(self, signum=None, frame=None) -> None:
         if not self.interrupted:
-            self.note("warmstart", "Ctrl-C: stopping after the round or unit in flight (the folder stays "
-                                   "resumable: run(resume=True))")
+            self.note("warmstart", "Ctrl-C: stopping at the next training step, the unit in flight abandoned (the "
+                                   "folder stays resumable: run(resume=True))")
         self.interrupted = True
 
     def close(self) -> None:
@@ -314,8 +314,8 @@ class Experiment:
         with Python remedies, a new Experiment run whole with ``resume=True``). Notes (the data loaded, a seed's result) go to ``log`` (a logger, at INFO)
         or else stderr, none when ``quiet``.
 
-        Ctrl-C (in the main thread) stops the run after the round or unit in flight, with
-        what finished recorded, and raises KeyboardInterrupt; ``run(resume=True)`` goes on. An
+        Ctrl-C (in the main thread) stops the run at the next training step, the unit in
+        flight abandoned (it reruns on resume) and what finished recorded, and raises KeyboardInterrupt; ``run(resume=True)`` goes on. An
         exception in a remedy's hook or in ``progress`` stops the run and is raised again here.
         Returns :class:`Results` (the folder, and whether every unit has finished).
         """

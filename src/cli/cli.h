@@ -41,6 +41,21 @@ void print_outcome(const ws_experiment *e, const ws_outcome *o);
 ws_status print_results(void *user, ws_ctx *ctx, const ws_scenario_results *r);
 ws_status print_sweep(void *user, ws_ctx *ctx, const ws_sweep_results *s);
 
+// SIGINT and SIGTERM (stop.c): the first stops a run that asks (cli_stop_arm) cleanly through
+// its hooks' should_stop; a second, or one while none asks, ends the process at once.
+// Install the handlers; argv (from the program's name on) is the command the resume line repeats.
+void cli_stop_install(int argc, char **argv);
+// A run that asks the flag begins (1) or ends (0).
+void cli_stop_arm(int on);
+// The signal caught (0: none), and the should_stop hook that returns it.
+int cli_stop_caught(void);
+int cli_should_stop(void *user);
+// After a run a signal stopped: what stopped it, the library's message err (NULL: the run had
+// finished), and the command that resumes it, on stderr. Returns 128 + the signal.
+int cli_stop_report(const char *cmd, const char *err);
+// The program's end: rc, or, after a signal, death by that signal (stdio flushed first).
+int cli_stop_finish(int rc);
+
 // The commands.
 int cmd_scenario(ws_command scenario, int argc, char **argv);
 int cmd_sweep(int argc, char **argv);

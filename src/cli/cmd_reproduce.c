@@ -152,7 +152,11 @@ int cmd_reproduce(int argc, char **argv) {
     else {
         cli_out out = {.cmd = cmd, .tty = isatty(2), .draw_sweep = 1};
         ws_hooks h = cli_hooks(&out);
-        if (ws_reproduce_run(&ctx, &o, &h, arts, n, &failures)) rc = die(cmd, ctx.err);
+        cli_stop_arm(1); // SIGINT / SIGTERM: the artefact's run stops cleanly (stop.c)
+        ws_status st = ws_reproduce_run(&ctx, &o, &h, arts, n, &failures);
+        cli_stop_arm(0);
+        if (cli_stop_caught()) rc = cli_stop_report(cmd, st ? ctx.err : NULL);
+        else if (st) rc = die(cmd, ctx.err);
         else if (o.shard)
             printf("\nreproduce: shard %s done; when every shard has run: warmstart reproduce --merge --out %s\n", o.shard,
                    o.out);

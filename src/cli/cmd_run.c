@@ -77,8 +77,11 @@ static int run_experiment(const char *cmd, ws_ctx *ctx, ws_experiment *e, const 
     cli_out o = {.cmd = cmd, .tty = !e->sweep && isatty(2) && !e->opt.quiet, .draw_sweep = 1};
     ws_hooks h = cli_hooks(&o);
     ws_outcome out;
+    cli_stop_arm(!e->opt.plan); // SIGINT / SIGTERM: the run stops cleanly (stop.c)
     ws_status st = ws_experiment_run(ctx, e, &h, &out);
+    cli_stop_arm(0);
     ws_ctx_release(ctx);
+    if (cli_stop_caught()) return cli_stop_report(cmd, st ? ctx->err : NULL);
     if (st) return die(cmd, ctx->err);
     if (e->opt.plan) return 0;
     if (out.all_diverged && !e->sweep) return WS_EXIT_ALL_DIVERGED;

@@ -61,9 +61,11 @@ int main(int argc, char **argv) {
     }
     // A full disk or a file-size limit is an error to report, not a signal to die of.
     signal(SIGXFSZ, SIG_IGN);
+    // Ctrl-C and SIGTERM stop a run cleanly, saying how to resume it (stop.c).
+    cli_stop_install(argc, argv);
     const char *c = argv[1];
     for (size_t i = 0; i < sizeof COMMANDS / sizeof *COMMANDS; i++)
-        if (!strcmp(c, COMMANDS[i].name)) return COMMANDS[i].run(argc - 2, argv + 2);
+        if (!strcmp(c, COMMANDS[i].name)) return cli_stop_finish(COMMANDS[i].run(argc - 2, argv + 2));
     if (!strcmp(c, "help") || !strcmp(c, "--help") || !strcmp(c, "-h")) {
         usage(stdout);
         return 0;

@@ -92,6 +92,7 @@ ws_hooks cli_hooks(cli_out *o) {
                       .round = on_round,
                       .task = on_task,
                       .run_end = on_run_end,
+                      .should_stop = cli_should_stop,
                       .plan = on_plan,
                       .results = print_results,
                       .sweep = print_sweep};

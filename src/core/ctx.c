@@ -39,6 +39,8 @@ void ws_ctx_derive(ws_ctx *ctx, const ws_ctx *parent, int threads) {
     omp_set_num_threads(threads);
 }
 
+int ws_ctx_stop(const ws_ctx *ctx) { return ctx->should_stop && ctx->should_stop(ctx->stop_user); }
+
 void ws_ctx_release(ws_ctx *ctx) {
     if (ctx->backend_state && ctx->backend_state_free) ctx->backend_state_free(ctx->backend_state);
     ctx->backend_state = NULL;

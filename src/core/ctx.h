@@ -25,8 +25,9 @@ typedef enum {
     WS_ERR_FORMAT = 3,  // corrupt or unexpected file content
     WS_ERR_NOMEM = 4,   // allocation failed
     WS_ERR_NUMERIC = 5, // NaN / Inf met where a number was expected
-    WS_ERR_INTERRUPTED = 6, // stopped on request (ws_hooks.should_stop) between units or rounds:
-                            // what finished is recorded, the folder resumable
+    WS_ERR_INTERRUPTED = 6, // stopped on request (ws_hooks.should_stop, ws_ctx.should_stop) between
+                            // units or rounds, or between training steps (the unit in training
+                            // abandoned, unrecorded): what finished is recorded, the folder resumable
 } ws_status;
 
 struct ws_backend;
@@ -53,8 +54,17 @@ typedef struct ws_ctx {
     ws_status fault;
     // ws_sys_alloc_failures() when the context was made or last checked (ws_ctx_memory_intact).
     long alloc_failures;
+    // Asked before every training step and evaluation batch (train/train.c): non-zero abandons
+    // the training with WS_ERR_INTERRUPTED. NULL: never. exp/ points it at the program's
+    // ws_hooks.should_stop while units run (a CLI's SIGINT/SIGTERM flag, a binding's Ctrl-C),
+    // so that a unit minutes long stops within a step rather than at its end.
+    int (*should_stop)(void *user);
+    void *stop_user;
     char err[1024];                   // last error, one line
 } ws_ctx;
+
+// Does ctx's program ask to stop (ctx->should_stop; never without one)?
+int ws_ctx_stop(const ws_ctx *ctx);
 
 // Initialise a context with `threads` threads (<= 0: all cores) and the
 // default backend. Sets OpenMP's thread count, which OpenBLAS's OpenMP build

@@ -124,6 +124,7 @@ static void *job(void *arg) {
     ws_ctx_derive(&ctx, p->u->ctx, p->threads); // OpenMP's thread count is per thread: this job's
     ws_units frame = *p->u;
     frame.ctx = &ctx, frame.h = &p->hooks, frame.parent = p->u;
+    ws_hooks_arm(&ctx, frame.h); // its training asks the program too, one call at a time
     for (int i; (i = claim(p)) >= 0;) {
         ws_status st = ws_hooks_stop(frame.h) ? ws_units_interrupted(&frame, i ? p->ids[i * p->per - 1] : NULL)
                                              : p->group(&frame, p->arg, i, p->ids + i * p->per, i * p->per);
@@ -159,19 +160,33 @@ static int groups_left(const ws_units *u, ws_unit_id *ids, int seeds, int per) {
 
 static ws_status serial(ws_units *u, ws_group_fn group, void *arg, ws_unit_id *ids, int seeds, int per) {
     ws_status st = WS_OK;
+    ws_ctx *ctx = u->ctx;
+    int (*was)(void *) = ctx->should_stop;
+    void *was_user = ctx->stop_user;
+    ws_hooks_arm(ctx, u->h); // the units' training asks the program too
     for (int i = 0; i < seeds && !st; i++) {
         if (!ws_units_group_todo(u, ids, i, per)) continue;
         if (ws_hooks_stop(u->h)) st = ws_units_interrupted(u, i ? ids[i * per - 1] : NULL);
         else st = group(u, arg, i, ids + i * per, i * per);
     }
+    ctx->should_stop = was, ctx->stop_user = was_user;
     return st;
+}
+
+// A run stopped on request, between units (ws_units_interrupted) or inside a unit's training
+// (train.c: that unit abandoned), keeps the same: what finished. Said once, here.
+static ws_status stopped(ws_units *u, ws_status st) {
+    if (st != WS_ERR_INTERRUPTED) return st;
+    char was[sizeof u->ctx->err];
+    snprintf(was, sizeof was, "%s", u->ctx->err);
+    return ws_fail(u->ctx, st, "%s; what finished is recorded (--resume goes on)", was);
 }
 
 ws_status ws_units_run_groups(ws_units *u, ws_group_fn group, void *arg, ws_unit_id *ids, int seeds, int per) {
     // Each unit runs on threads/jobs threads however many groups are left (a resumed run's units
     // get the threads the others had); only the number of jobs started follows what is left.
     int unit_threads, jobs = ws_units_jobs(u->e, u->ctx->threads, &unit_threads);
-    if (jobs <= 1) return serial(u, group, arg, ids, seeds, per);
+    if (jobs <= 1) return stopped(u, serial(u, group, arg, ids, seeds, per));
     const int left = groups_left(u, ids, seeds, per);
     if (jobs > left) jobs = left;
     pool p = {.u = u, .group = group, .arg = arg, .ids = ids, .seeds = seeds, .per = per, .threads = unit_threads};
@@ -195,5 +210,5 @@ ws_status ws_units_run_groups(ws_units *u, ws_group_fn group, void *arg, ws_unit
     pthread_mutex_destroy(&counts);
     pthread_mutex_destroy(&p.mu);
     pthread_mutex_destroy(&sh.mu);
-    return p.st && p.err[0] ? ws_fail(u->ctx, p.st, "%s", p.err) : p.st; // the failing job's message
+    return stopped(u, p.st && p.err[0] ? ws_fail(u->ctx, p.st, "%s", p.err) : p.st); // the failing job's message
 }

@@ -20,6 +20,13 @@
 
 int ws_hooks_stop(const ws_hooks *h) { return h && h->should_stop && h->should_stop(h->user); }
 
+static int ask_hooks(void *h) { return ws_hooks_stop(h); }
+
+void ws_hooks_arm(ws_ctx *ctx, const ws_hooks *h) {
+    ctx->should_stop = h && h->should_stop ? ask_hooks : NULL;
+    ctx->stop_user = (void *)h;
+}
+
 void ws_hooks_note(const ws_hooks *h, const char *who, const char *fmt, ...) {
     if (!h || !h->note) return;
     char line[4000];

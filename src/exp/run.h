@@ -49,9 +49,12 @@ typedef struct ws_hooks {
     ws_status (*results)(void *user, ws_ctx *ctx, const ws_scenario_results *r);
     // A sweep's reduction is written (the CLI prints its table and draws its figure).
     ws_status (*sweep)(void *user, ws_ctx *ctx, const ws_sweep_results *s);
-    // Asked after every recorded round of a chain and before every group of units: non-zero stops
-    // the run there with WS_ERR_INTERRUPTED, all that finished recorded, so --resume goes on (a
-    // binding's Ctrl-C, without a signal handler in the library).
+    // Asked before every group of units, after every recorded round of a chain, and, while a unit
+    // trains, before every training step and evaluation batch (ws_ctx.should_stop): non-zero stops
+    // the run there with WS_ERR_INTERRUPTED, the unit in training abandoned (nothing of it
+    // recorded), all that finished recorded, so --resume goes on (the CLI's SIGINT/SIGTERM, a
+    // binding's Ctrl-C, without a signal handler in the library). Under --jobs it is called from
+    // the jobs' threads, one call at a time.
     int (*should_stop)(void *user);
     // Before the first unit (unit NULL), then after each unit of this process's share is
     // recorded (done or diverged): done of total, the units a resumed run found finished
@@ -61,6 +64,8 @@ typedef struct ws_hooks {
 
 // Does the program ask to stop? (h->should_stop; never without one.)
 int ws_hooks_stop(const ws_hooks *h);
+// ctx's training loops ask h->should_stop (ws_ctx.should_stop; h NULL or without one: never).
+void ws_hooks_arm(ws_ctx *ctx, const ws_hooks *h);
 
 // Pass a note (printf-style) to h->note, from `who` (NULL: a line of its own); nothing without one.
 void ws_hooks_note(const ws_hooks *h, const char *who, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

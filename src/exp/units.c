@@ -279,11 +279,11 @@ static void note_excluded(ws_units *u, uint64_t seed, const char *id) {
              (unsigned long long)seed, id, cJSON_IsString(err) ? err->valuestring : "?");
 }
 
-// The run stops on the program's request (ws_hooks.should_stop): a message saying where.
+// The run stops on the program's request (ws_hooks.should_stop): a message saying where (what it
+// keeps is added by ws_units_run_groups, which every stop goes through).
 ws_status ws_units_interrupted(ws_units *u, const char *after) {
     if (!after) return ws_fail(u->ctx, WS_ERR_INTERRUPTED, "stopped on request before its first unit");
-    return ws_fail(u->ctx, WS_ERR_INTERRUPTED, "stopped on request after %s%s; what finished is recorded (--resume goes on)",
-                   u->e->prefix, after);
+    return ws_fail(u->ctx, WS_ERR_INTERRUPTED, "stopped on request after %s%s", u->e->prefix, after);
 }
 
 int ws_units_group_todo(const ws_units *u, const ws_unit_id *ids, int i, int per) {
@@ -370,7 +370,8 @@ ws_status ws_units_run_chain(ws_units *u, const ws_chain_ops *ops, const void *a
         else if (r > last) st = record_round(u, ops, c, id, r, rec);
         if (!step && u->h) ops->hook(u->h, base->seed + (uint64_t)i, base->learners[l].name, rec);
         ops->rec_free(rec);
-        if (!st && !diverged && r + 1 < n && ws_hooks_stop(u->h)) st = ws_units_interrupted(u, id);
+        if (!st && !diverged && r + 1 < n && ws_hooks_stop(u->h))
+            st = ws_fail(u->ctx, WS_ERR_INTERRUPTED, "stopped on request after %s %d of %s%s", ops->round, r, u->e->prefix, id);
     }
     ws_units_run_end(u);
     if (!st && !diverged) {

@@ -305,7 +305,9 @@ static void draw_folder(ws_ctx *ctx, const ws_hooks *h, const char *name, int po
 
 static void draw(ws_ctx *ctx, const ws_hooks *h, const char *name, const char *dir) { draw_folder(ctx, h, name, -1, dir); }
 
-// Run one artefact's experiment file into dir: 0 ok, 1 failed (noted), 2 every seed diverged.
+// Run one artefact's experiment file into dir: 0 ok, 1 failed (noted), 2 every seed diverged, 3
+// stopped on request (ws_hooks.should_stop; the message in ctx->err) -- OUTCOME's index.
+static const char *const OUTCOME[] = {"ok", "failed", "diverged", "interrupted"};
 static int run_one(ws_ctx *ctx, const ws_reproduce_opts *o, const ws_hooks *h, ws_artefact *x, const char *dir) {
     ws_outcome out;
     ws_status st;
@@ -336,6 +338,7 @@ static int run_one(ws_ctx *ctx, const ws_reproduce_opts *o, const ws_hooks *h, w
             ws_experiment_free(e);
         }
     }
+    if (st == WS_ERR_INTERRUPTED) return 3; // stopped on request: the message stays in ctx->err
     if (st) {
         ws_hooks_note(h, who, "error: %s", ctx->err);
         return 1;
@@ -423,8 +426,14 @@ static ws_status reproduce_run(ws_ctx *ctx, const ws_reproduce_opts *o, const ws
         int r = run_one(ctx, o, h, x, dir);
         x->seconds += ws_now() - t0;
         if (r == 0 && !o->shard) draw(ctx, h, x->name, dir);
-        snprintf(x->status, sizeof x->status, "%s", r == 0 ? (o->shard ? "shard done" : "ok") : r == 2 ? "diverged" : "failed");
+        snprintf(x->status, sizeof x->status, "%s", r == 0 && o->shard ? "shard done" : OUTCOME[r]);
         if (r == 1) (*failures)++;
+        if (r == 3) { // stopped on request (ws_hooks.should_stop): the later artefacts wait for --resume too
+            char why[sizeof ctx->err];
+            snprintf(why, sizeof why, "%s", ctx->err);
+            if ((st = write_summary(ctx, o, arts, n, earlier))) return st;
+            return ws_fail(ctx, WS_ERR_INTERRUPTED, "%s: %s", x->name, why);
+        }
         // The summary so far, so that a killed run keeps the wall times of what it finished.
         if ((st = write_summary(ctx, o, arts, n, earlier))) return st;
     }

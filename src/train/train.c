@@ -55,6 +55,16 @@ static int stop_after(const ws_train_config *cfg, int e, int64_t steps, double a
     return 0;
 }
 
+// The program asked to stop (ws_ctx.should_stop, asked before every step and evaluation batch):
+// the training is abandoned where it stands, so that a unit minutes long (a ResNet's epoch) stops
+// within a step; the caller records nothing of it.
+static ws_status stop_asked(ws_ctx *ctx, const char *where, int epoch, int64_t step) {
+    if (epoch > 0)
+        return ws_fail(ctx, WS_ERR_INTERRUPTED, "stopped on request in %s epoch %d, before step %lld: that training is abandoned",
+                       where, epoch, (long long)step);
+    return ws_fail(ctx, WS_ERR_INTERRUPTED, "stopped on request in %s: that work is abandoned", where);
+}
+
 // Room for one more epoch record (the log grows when there is no cap).
 static int grow_log(ws_train_result *out, int *cap) {
     if (out->nepochs < *cap) return 1;
@@ -188,6 +198,10 @@ ws_status ws_train_to_threshold(ws_ctx *ctx, ws_model *m, ws_optim *opt, const w
         for (int64_t s = 0; s < n; s += B) {
             int b = (int)(n - s < B ? n - s : B);
             if ((cfg->drop_last && b < B) || (cfg->max_steps > 0 && out->steps >= cfg->max_steps)) break;
+            if (ws_ctx_stop(ctx)) {
+                st = stop_asked(ctx, "training", e, out->steps + 1);
+                goto done;
+            }
             if (rows) ws_gather_rows(x, y, rows, d, idx, pos + s, b);
             else ws_gather_augmented(x, y, d, norm, order + s, b, &cfg->augment, &ar);
             ws_model_forward(ctx, m, x, b, 1);
@@ -328,6 +342,11 @@ ws_status ws_evaluate(ws_ctx *ctx, ws_model *m, const ws_dataset *d, const ws_no
     int64_t hits = 0;
     for (int64_t s = 0; s < n; s += B) {
         int b = (int)(n - s < B ? n - s : B);
+        if (ws_ctx_stop(ctx)) {
+            stop_asked(ctx, "an evaluation", 0, 0);
+            ws_free(x), ws_free(y);
+            return WS_ERR_INTERRUPTED;
+        }
         ws_gather(x, y, d, norm, idx + s, b);
         ws_model_forward(ctx, m, x, b, 0);
         int correct = 0;
@@ -364,6 +383,10 @@ ws_status ws_each_batch_gradient(ws_ctx *ctx, ws_model *m, const ws_dataset *d, 
     ctx->fault = WS_OK;
     for (int64_t s = 0; s < n; s += batch) {
         int b = (int)(n - s < batch ? n - s : batch);
+        if (ws_ctx_stop(ctx)) {
+            st = stop_asked(ctx, "a gradient measurement", 0, 0);
+            break;
+        }
         ws_gather(x, y, d, norm, idx + s, b);
         ws_model_forward(ctx, m, x, b, 1);
         ws_model_loss(ctx, m, y, b, NULL);

@@ -3,10 +3,11 @@
 # munge: munged, slurmctld and slurmd started by hand from a temporary folder, no systemd),
 # then the commands of docs/RUNNING.md ("Slurm job arrays") as written there: an online
 # experiment submitted as an array of 3 tasks of scripts/slurm-array.sh and a merge job that
-# depends on it; task 2 cancelled mid-run (after it recorded a round) and requeued. The
-# requeued task resumes its shard, no record is repeated, and the merged results equal one
-# process's (wall times aside). Skips (exit 77, one line) where Slurm is not installed or
-# cannot start (not root, daemons that do not come up).
+# depends on it; task 2 cancelled mid-run (after it recorded a round: scancel's SIGTERM stops it
+# cleanly, its log saying how to resume) and requeued. The requeued task resumes its shard, no
+# record is repeated, and the merged results equal one process's (wall times aside). Skips
+# (exit 77, one line) where Slurm is not installed or cannot start (not root, daemons that do not
+# come up).
 # Usage: tests/cli/test_slurm.sh BUILD_DIR
 set -u
 SUITE=slurm
@@ -219,6 +220,12 @@ if [ "$restarts" = 1 ] && grep -q CANCELLED "slurm-${jobid}_2.out" && grep -q 'r
     ok "task 2 ran twice (Restarts=1); its log has the cancellation, then: $(grep -o 'resumed results/exp.*' "slurm-${jobid}_2.out")"
 else
     bad "task 2: Restarts=$restarts: $(cat "slurm-${jobid}_2.out")"
+fi
+if grep -q '^warmstart online: stopped by SIGTERM: ' "slurm-${jobid}_2.out" \
+    && grep -q '^warmstart online: to resume: warmstart run exp.ini --out results/exp --shard slurm/3 .*--resume$' "slurm-${jobid}_2.out"; then
+    ok "scancel's SIGTERM stopped task 2 cleanly: its log says so, with the command that resumes it"
+else
+    bad "task 2's log has no clean stop on SIGTERM: $(cat "slurm-${jobid}_2.out")"
 fi
 after=$(lines "$rec")
 [ "$after" -gt "$before" ] && ok "task 2 was cancelled mid-shard ($before of its $after records written)" \

@@ -6,7 +6,8 @@
 // as it was; a probe between steps (Figure 5's gradient norms) sees the model after exactly
 // its steps, measures the gradient norm a closed form gives, and leaves training as it was;
 // shrink-only evaluation (Figure 6) against evaluating a directly scaled copy; snapshots along a
-// fixed-epoch run are the shorter runs bit for bit and leave the run as it was.
+// fixed-epoch run are the shorter runs bit for bit and leave the run as it was; a request to stop
+// ends training at the next step.
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -538,6 +539,58 @@ static void same_run(const ws_train_result *a, const ws_train_result *b) {
     }
 }
 
+// A program's request to stop (ws_ctx.should_stop, the CLI's SIGINT/SIGTERM flag) is asked before
+// every step: training ends at the next step with WS_ERR_INTERRUPTED, the steps before it taken and
+// no other, its result empty; an evaluation stops too; asked and never stopping, training gives the
+// bits it gives unasked.
+static int stop_when_done(void *user) {
+    int *left = user;
+    return (*left)-- <= 0;
+}
+static void last_step(void *user, int64_t step, int b, int correct, double loss) {
+    (void)b, (void)correct, (void)loss;
+    *(int64_t *)user = step;
+}
+
+START_TEST(stops_on_request_at_the_next_step) {
+    ws_dataset d = toy();
+    ws_norm n;
+    ws_norm_from_data(&n, &d, NULL, 0);
+    ws_model *m[3];
+    int64_t last = 0;
+    for (int k = 0; k < 3; k++) {
+        m[k] = mlp(3);
+        ws_opt_config oc = ws_opt_defaults(WS_OPT_SGD, 0.05f);
+        ws_optim o;
+        ws_optim_create(&ctx, &o, &oc, m[k]->nweights);
+        // k 0: stops after 25 steps (19 an epoch: in epoch 2); k 1: asked, never stops; k 2: never asked.
+        int left = k == 0 ? 25 : 1 << 30;
+        ws_train_config tc = {.batch = 32, .epochs = 3, .on_batch = last_step, .on_batch_user = &last};
+        ctx.should_stop = k < 2 ? stop_when_done : NULL, ctx.stop_user = &left;
+        ws_train_result r;
+        ws_status st = ws_train_to_threshold(&ctx, m[k], &o, &d, &n, idx, TN, &tc, 1, 1, NULL, NULL, &r);
+        if (k == 0) {
+            ck_assert_int_eq(st, WS_ERR_INTERRUPTED);
+            ck_assert_int_eq(last, 25);
+            ck_assert_msg(strstr(ctx.err, "stopped on request in training epoch 2, before step 26"), "%s", ctx.err);
+            ck_assert_int_eq(r.nepochs, 0);
+            ck_assert_ptr_null(r.epochs);
+            double acc, loss;
+            left = 0;
+            ck_assert_int_eq(ws_evaluate(&ctx, m[k], &d, &n, idx, TN, 64, &acc, &loss), WS_ERR_INTERRUPTED);
+        } else {
+            ck_assert_int_eq(st, WS_OK);
+            ck_assert_int_eq(last, 3 * 19);
+            ws_train_result_free(&r);
+        }
+        ctx.should_stop = NULL, ctx.stop_user = NULL;
+        ws_optim_free(&o);
+    }
+    ck_assert_mem_eq(m[1]->w, m[2]->w, sizeof(float) * (size_t)m[1]->nweights);
+    for (int k = 0; k < 3; k++) ws_model_free(m[k]);
+}
+END_TEST
+
 START_TEST(snapshots_are_the_shorter_runs) {
     // A 5-epoch run with snapshots after epochs 1, 3 and 4, evaluated every 2 epochs (1 and 3 are
     // not multiples: the snapshot evaluates its last epoch for itself).
@@ -608,6 +661,7 @@ Suite *train_suite(void) {
     tcase_add_test(t, shrink_eval_equals_evaluating_a_scaled_copy);
     tcase_add_test(t, shrink_leaves_a_bias_free_relu_mlp_predicting_alike);
     tcase_add_test(t, snapshots_are_the_shorter_runs);
+    tcase_add_test(t, stops_on_request_at_the_next_step);
     suite_add_tcase(s, t);
     return s;
 }
