@@ -55,6 +55,8 @@ ws_status ws_fail(ws_ctx *ctx, ws_status code, const char *fmt, ...) {
     return code;
 }
 
+ws_status ws_nomem(ws_ctx *ctx) { return ws_fail(ctx, WS_ERR_NOMEM, "out of memory"); }
+
 ws_status ws_fail_prefix(ws_ctx *ctx, ws_status code, const char *fmt, ...) {
     char prefix[512], old[sizeof ctx->err];
     va_list ap;

@@ -97,6 +97,10 @@ void ws_ctx_release(ws_ctx *ctx);
 ws_status ws_fail(ws_ctx *ctx, ws_status code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+// An allocation failed: ws_fail(ctx, WS_ERR_NOMEM, "out of memory"). Every NOMEM returned carries
+// a message (tests/faults checks it), so a caller never shows an empty or an earlier one.
+ws_status ws_nomem(ws_ctx *ctx);
+
 // Prefix the current error with more context ("loading model: " + old message).
 ws_status ws_fail_prefix(ws_ctx *ctx, ws_status code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

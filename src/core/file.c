@@ -17,7 +17,7 @@ ws_status ws_file_read(ws_ctx *ctx, const char *path, const char *what, uint8_t 
     uint8_t *p = ws_alloc(ctx, cap ? cap : 1);
     if (!p) {
         fclose(f);
-        return WS_ERR_NOMEM;
+        return ws_nomem(ctx);
     }
     size_t got = cap ? fread(p, 1, cap, f) : 0;
     int err = ferror(f);

@@ -50,7 +50,7 @@ ws_status ws_cifar_load(ws_ctx *ctx, ws_dataset *out, const char *const *paths, 
         out->num_classes = fmt->num_classes;
         out->x = ws_alloc(ctx, (size_t)total * WS_CIFAR_PIXELS);
         out->y = ws_alloc(ctx, sizeof(int32_t) * (size_t)total);
-        if (!out->x || !out->y) st = WS_ERR_NOMEM;
+        if (!out->x || !out->y) st = ws_nomem(ctx);
     }
     const size_t rec = record_size(fmt);
     int64_t k = 0;

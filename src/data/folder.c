@@ -48,7 +48,7 @@ static ws_status decode_png(ws_ctx *ctx, const uint8_t *buf, size_t len, const c
     if (!inter || !planar) {
         png_image_free(&img);
         ws_free(inter), ws_free(planar);
-        return WS_ERR_NOMEM;
+        return ws_nomem(ctx);
     }
     if (!png_image_finish_read(&img, NULL, inter, 0, NULL)) {
         ws_free(inter), ws_free(planar);
@@ -205,7 +205,7 @@ ws_status ws_folder_load(ws_ctx *ctx, ws_dataset *out, const char *root, char (*
             goto done;
         }
         *classes = ws_alloc(ctx, sizeof **classes * (size_t)ncls);
-        if (!*classes) { st = WS_ERR_NOMEM; goto done; }
+        if (!*classes) { st = ws_nomem(ctx); goto done; }
         for (int i = 0; i < ncls; i++) {
             if (strlen(cls[i]) >= WS_CLASS_NAME) {
                 st = ws_fail(ctx, WS_ERR_FORMAT, "%s/%s: class folder name longer than %d bytes", root, cls[i], WS_CLASS_NAME - 1);

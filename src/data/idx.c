@@ -61,14 +61,14 @@ static ws_status idx_read_alloc(ws_ctx *ctx, idx_file *f, size_t n, const char *
     *out = NULL;
     size_t cap = n < ((size_t)64 << 20) ? n : ((size_t)64 << 20), done = 0;
     uint8_t *buf = ws_alloc(ctx, cap ? cap : 1);
-    if (!buf) return WS_ERR_NOMEM;
+    if (!buf) return ws_nomem(ctx);
     ws_status st = WS_OK;
     while (!st && done < n) {
         if (done == cap) { // the data so far filled the buffer: double it, up to n
             size_t grown = cap > n / 2 ? n : 2 * cap;
             uint8_t *b = ws_alloc(ctx, grown);
             if (!b) {
-                st = WS_ERR_NOMEM;
+                st = ws_nomem(ctx);
                 break;
             }
             memcpy(b, buf, done);
@@ -139,7 +139,7 @@ ws_status ws_idx_load(ws_ctx *ctx, ws_dataset *out, const char *images_path, con
     if ((st = idx_expect_end(ctx, &fi))) goto done;
     if ((st = idx_read_alloc(ctx, &fl, (size_t)out->n, "the labels", &labels8))) goto done;
     if ((st = idx_expect_end(ctx, &fl))) goto done;
-    if (!(out->y = ws_alloc(ctx, sizeof(int32_t) * (size_t)out->n))) { st = WS_ERR_NOMEM; goto done; }
+    if (!(out->y = ws_alloc(ctx, sizeof(int32_t) * (size_t)out->n))) { st = ws_nomem(ctx); goto done; }
     int maxlabel = 0;
     for (int64_t i = 0; i < out->n; i++) {
         if (num_classes > 0 && labels8[i] >= num_classes) {

@@ -42,7 +42,7 @@ static const char *const FASHION_CLASSES[10] = {"T-shirt/top", "Trouser", "Pullo
 static ws_status set_names(ws_ctx *ctx, ws_source *src, int n, const char *const *names) {
     src->num_classes = n;
     src->class_names = ws_alloc(ctx, sizeof *src->class_names * (size_t)n);
-    if (!src->class_names) return WS_ERR_NOMEM;
+    if (!src->class_names) return ws_nomem(ctx);
     for (int i = 0; i < n; i++) {
         if (names) snprintf(src->class_names[i], WS_CLASS_NAME, "%s", names[i]);
         else snprintf(src->class_names[i], WS_CLASS_NAME, "%d", i);
@@ -159,7 +159,7 @@ static ws_status append(ws_ctx *ctx, ws_dataset *a, const ws_dataset *b) {
     int32_t *y = ws_alloc(ctx, sizeof(int32_t) * (size_t)(a->n + b->n));
     if (!x || !y) {
         ws_free(x), ws_free(y);
-        return WS_ERR_NOMEM;
+        return ws_nomem(ctx);
     }
     memcpy(x, a->x, ex * (size_t)a->n);
     memcpy(x + ex * (size_t)a->n, b->x, ex * (size_t)b->n);
@@ -273,7 +273,7 @@ static ws_status select_split(ws_ctx *ctx, ws_dataset *out, const ws_dataset *d,
     out->y = ws_alloc(ctx, sizeof(int32_t) * (size_t)(n ? n : 1));
     if (!out->x || !out->y) {
         ws_dataset_free(out);
-        return WS_ERR_NOMEM;
+        return ws_nomem(ctx);
     }
     int64_t k = 0;
     for (int64_t i = 0; i < d->n; i++)
@@ -294,7 +294,7 @@ ws_status ws_source_select_classes(ws_ctx *ctx, ws_source *out, const ws_source 
     snprintf(out->labels, sizeof out->labels, "%s", src->labels);
     out->num_classes = hi - lo;
     out->class_names = ws_alloc(ctx, sizeof *out->class_names * (size_t)out->num_classes);
-    ws_status st = out->class_names ? WS_OK : WS_ERR_NOMEM;
+    ws_status st = out->class_names ? WS_OK : ws_nomem(ctx);
     for (int c = lo; c < hi && !st; c++) memcpy(out->class_names[c - lo], src->class_names[c], WS_CLASS_NAME);
     if (!st) st = select_split(ctx, &out->train, &src->train, lo, hi);
     if (!st) st = select_split(ctx, &out->test, &src->test, lo, hi);

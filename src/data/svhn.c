@@ -220,7 +220,7 @@ ws_status ws_svhn_load(ws_ctx *ctx, ws_dataset *out, const char *path) {
     out->x = ws_alloc(ctx, n * WS_CIFAR_PIXELS);
     out->y = ws_alloc(ctx, sizeof(int32_t) * n);
     if (!out->x || !out->y) {
-        st = WS_ERR_NOMEM;
+        st = ws_nomem(ctx);
         goto done;
     }
     for (size_t i = 0; i < n; i++) {

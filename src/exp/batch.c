@@ -91,7 +91,7 @@ static ws_status finish_run(ws_ctx *ctx, const ws_batch_config *cfg, const ws_sp
                                &out->test_loss);
     float *own = NULL;
     if (!st && cfg->nshrink && !scratch && !(scratch = own = ws_alloc(ctx, sizeof(float) * (size_t)m->nweights)))
-        st = WS_ERR_NOMEM;
+        st = ws_nomem(ctx);
     if (!st && cfg->nshrink) {
         ws_shrink_curve *c = &out->shrink;
         const size_t bytes = sizeof(double) * (size_t)cfg->nshrink;
@@ -123,7 +123,7 @@ static ws_status train_and_eval(ws_ctx *ctx, const ws_batch_config *cfg, const w
     if (snaps) tc.snap_at = snaps->epochs, tc.nsnap = snaps->n - 1, tc.snap = at_snapshot, tc.snap_user = snaps;
     out->learner = rl->learner;
     float *scratch = NULL;
-    if ((gp || cfg->nshrink) && !(scratch = ws_alloc(ctx, sizeof(float) * (size_t)m->nweights))) return WS_ERR_NOMEM;
+    if ((gp || cfg->nshrink) && !(scratch = ws_alloc(ctx, sizeof(float) * (size_t)m->nweights))) return ws_nomem(ctx);
     if (gp) {
         gp->scratch = scratch, gp->log = &out->grads, gp->batch = batch;
         out->grads.every = cfg->grad_every, out->grads.examples = cfg->grad_examples;
@@ -211,7 +211,7 @@ static ws_status run_learner(ws_ctx *ctx, const ws_batch_config *cfg, const ws_s
         snprintf(who, sizeof who, "%s (own phase 1)", def->name);
         rl->learner = who;
         if (!(run->own_phase1 = ws_sys_calloc(1, sizeof *run->own_phase1))) {
-            st = WS_ERR_NOMEM;
+            st = ws_nomem(ctx);
             goto done;
         }
         if ((st = ws_learner_begin(&ls, m, &phase1)) || (st = ws_learner_optimizer(&ls, &cfg->base.opt, &o1)) ||
@@ -241,7 +241,7 @@ static ws_status run_learner(ws_ctx *ctx, const ws_batch_config *cfg, const ws_s
     float *fresh = NULL;
     if (def->kind == WS_LEARNER_RANDOM) {
         if (!(fresh = ws_alloc(ctx, sizeof(float) * (size_t)m->nweights))) {
-            st = WS_ERR_NOMEM;
+            st = ws_nomem(ctx);
             goto done;
         }
         memcpy(fresh, m->w, sizeof(float) * (size_t)m->nweights);
@@ -290,7 +290,7 @@ void ws_batch_seed_close(ws_batch_seed *b) {
 ws_status ws_batch_seed_open(ws_ctx *ctx, const ws_batch_config *cfg, const ws_source *src, int i, ws_batch_seed **out) {
     *out = NULL;
     ws_batch_seed *b = ws_sys_calloc(1, sizeof *b);
-    if (!b) return WS_ERR_NOMEM;
+    if (!b) return ws_nomem(ctx);
     b->ctx = ctx, b->cfg = cfg, b->src = src;
     ws_model_spec spec;
     ws_status st = prepare(ctx, cfg, src, cfg->base.seed + (uint64_t)i, &b->s, &b->info, &spec);
@@ -304,7 +304,7 @@ ws_status ws_batch_seed_open(ws_ctx *ctx, const ws_batch_config *cfg, const ws_s
         goto fail;
     }
     if (!(b->first_init = ws_alloc(ctx, sizeof(float) * (size_t)b->first->nweights))) {
-        st = WS_ERR_NOMEM;
+        st = ws_nomem(ctx);
         goto fail;
     }
     if ((st = ws_optim_create(ctx, &b->opt1, &cfg->base.opt, b->first->nweights))) goto fail;
@@ -463,7 +463,7 @@ static ws_status prepare(ws_ctx *ctx, const ws_batch_config *cfg, const ws_sourc
     if (st) return st;
     // Phase 1 sees a random `first_fraction` of the pool.
     if (!(bs->first = ws_alloc(ctx, sizeof(int32_t) * (size_t)(s->n_pool ? s->n_pool : 1))))
-        return batch_split_free(bs), WS_ERR_NOMEM;
+        return batch_split_free(bs), ws_nomem(ctx);
     memcpy(bs->first, s->pool, sizeof(int32_t) * (size_t)s->n_pool);
     ws_rng r = ws_rng_stream(seed, "phase1", 0);
     ws_rng_shuffle(&r, bs->first, s->n_pool);

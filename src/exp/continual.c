@@ -37,7 +37,7 @@ ws_status ws_target_window_init(ws_ctx *ctx, ws_target_window *w, int window, do
     w->sizes = ws_alloc(ctx, sizeof(int) * (size_t)window);
     if (!w->hits || !w->sizes) {
         ws_target_window_free(w);
-        return WS_ERR_NOMEM;
+        return ws_nomem(ctx);
     }
     return WS_OK;
 }
@@ -97,7 +97,7 @@ ws_status ws_continual_chain_open(ws_ctx *ctx, const ws_continual_config *cfg, c
     ws_status st = ws_task_spec_check(ctx, &cfg->tasks, src->train.num_classes);
     if (st) return st;
     ws_continual_chain *c = ws_sys_calloc(1, sizeof *c);
-    if (!c) return WS_ERR_NOMEM;
+    if (!c) return ws_nomem(ctx);
     c->ctx = ctx, c->cfg = cfg, c->src = src, c->def = &cfg->base.learners[learner];
     c->seed = cfg->base.seed + (uint64_t)seed_index;
     if ((st = ws_split_make(ctx, &cfg->base, src, c->seed, &c->s))) {
@@ -108,7 +108,7 @@ ws_status ws_continual_chain_open(ws_ctx *ctx, const ws_continual_config *cfg, c
     ws_model_spec spec = ws_setup_learner_spec(&cfg->base, &src->train, learner);
     if ((st = ws_model_create(ctx, &c->m, &spec)) || (st = ws_learner_state_init(ctx, &c->ls, c->def, c->m))) goto fail;
     if (!(c->init = ws_alloc(ctx, sizeof(float) * (size_t)c->m->nweights))) {
-        st = WS_ERR_NOMEM;
+        st = ws_nomem(ctx);
         goto fail;
     }
     *out = c;
@@ -192,7 +192,7 @@ ws_status ws_continual_chain_step(ws_continual_chain *c, ws_continual_task *rec)
     const int64_t nidx = task.train.n > task.eval.n ? task.train.n : task.eval.n;
     int32_t *idx = ws_alloc(ctx, sizeof(int32_t) * (size_t)nidx);
     if (!idx) {
-        st = WS_ERR_NOMEM;
+        st = ws_nomem(ctx);
         goto failed;
     }
     for (int64_t i = 0; i < nidx; i++) idx[i] = (int32_t)i;

@@ -38,7 +38,7 @@ ws_status ws_margins(ws_ctx *ctx, ws_model *m, const ws_dataset *d, const ws_nor
     int32_t *y = ws_alloc(ctx, sizeof(int32_t) * (size_t)batch);
     if (!x || !y) {
         ws_free(x), ws_free(y);
-        return WS_ERR_NOMEM;
+        return ws_nomem(ctx);
     }
     for (int64_t s = 0; s < n && !ctx->fault; s += batch) {
         int b = (int)(n - s < batch ? n - s : batch);
@@ -168,7 +168,7 @@ ws_status ws_online_chain_open(ws_ctx *ctx, const ws_online_config *cfg, const w
     *out = NULL;
     if (learner < 0 || learner >= cfg->base.nlearners) return ws_fail(ctx, WS_ERR_ARG, "online: no learner %d", learner);
     ws_online_chain *c = ws_sys_calloc(1, sizeof *c);
-    if (!c) return WS_ERR_NOMEM;
+    if (!c) return ws_nomem(ctx);
     c->ctx = ctx, c->cfg = cfg, c->src = src, c->def = &cfg->base.learners[learner];
     c->seed = cfg->base.seed + (uint64_t)seed_index;
     ws_status st = ws_split_make(ctx, &cfg->base, src, c->seed, &c->s);
@@ -201,7 +201,7 @@ ws_status ws_online_chain_open(ws_ctx *ctx, const ws_online_config *cfg, const w
     *out = c;
     return WS_OK;
 nomem:
-    st = WS_ERR_NOMEM;
+    st = ws_nomem(ctx);
 fail:
     ws_online_chain_close(c);
     return st;
@@ -333,7 +333,7 @@ ws_status ws_online_run_seed(ws_ctx *ctx, const ws_online_config *cfg, const ws_
         if (l == 0) {
             ws_online_chain_info(c, out);
             out->nlearners = nl;
-            if (!(out->rounds = ws_alloc(ctx, sizeof *out->rounds * (size_t)(out->nrounds * nl)))) st = WS_ERR_NOMEM;
+            if (!(out->rounds = ws_alloc(ctx, sizeof *out->rounds * (size_t)(out->nrounds * nl)))) st = ws_nomem(ctx);
         }
         snprintf(out->learner_names[l], sizeof out->learner_names[l], "%s", cfg->base.learners[l].name);
         for (int r = 0; r < out->nrounds && !st; r++) {

@@ -329,7 +329,11 @@ int ws_runner_last_round(const ws_runner *r, const char *id) {
 
 ws_status ws_runner_append(ws_runner *r, const char *id, cJSON *rec) {
     // "unit" first: records read well with grep.
-    cJSON *line = cJSON_CreateObject();
+    cJSON *line = rec ? cJSON_CreateObject() : NULL; // rec NULL: its builder ran out of memory
+    if (!line) {
+        cJSON_Delete(rec);
+        return ws_nomem(r->ctx);
+    }
     cJSON_AddStringToObject(line, "unit", id);
     cJSON *x = rec->child;
     while (x) {

@@ -86,7 +86,7 @@ static ws_status continual_take(ws_units *u, void *arg, int i, ws_unit_id *sid, 
     ws_status st = take_facts(ctx, cJSON_GetObjectItemCaseSensitive(ws_runner_finished(u->run, sid[0]), "seed"), r);
     if (st) return st;
     r->nlearners = nl;
-    if (!(r->tasks = ws_alloc(ctx, sizeof *r->tasks * (size_t)(r->ntasks * nl)))) return WS_ERR_NOMEM;
+    if (!(r->tasks = ws_alloc(ctx, sizeof *r->tasks * (size_t)(r->ntasks * nl)))) return ws_nomem(ctx);
     memset(r->tasks, 0, sizeof *r->tasks * (size_t)(r->ntasks * nl));
     for (int l = 0; l < nl && !st; l++) {
         snprintf(r->learner_names[l], sizeof r->learner_names[l], "%s", u->e->continual.base.learners[l].name);

@@ -84,7 +84,7 @@ static ws_status online_take(ws_units *u, void *arg, int i, ws_unit_id *sid, int
         return st;
     r->seed = (uint64_t)s, r->n_pool = (int64_t)pool, r->n_eval = (int64_t)ev;
     r->nrounds = (int)rounds, r->num_classes = (int)classes, r->nlearners = nl;
-    if (!(r->rounds = ws_alloc(ctx, sizeof *r->rounds * (size_t)(r->nrounds * nl)))) return WS_ERR_NOMEM;
+    if (!(r->rounds = ws_alloc(ctx, sizeof *r->rounds * (size_t)(r->nrounds * nl)))) return ws_nomem(ctx);
     for (int l = 0; l < nl && !st; l++) {
         snprintf(r->learner_names[l], sizeof r->learner_names[l], "%s", u->e->online.base.learners[l].name);
         for (int k = 0; k < r->nrounds && !st; k++) {

@@ -112,7 +112,7 @@ ws_status ws_split_make(ws_ctx *ctx, const ws_setup *cfg, const ws_source *src, 
         return ws_fail(ctx, WS_ERR_ARG, "--norm cifar: CIFAR-10's per-channel mean and std are for colour images, not "
                                         "%d-channel ones (%s)", tr->c, src->name);
     int32_t *all = iota(ctx, tr->n);
-    if (!all) return WS_ERR_NOMEM;
+    if (!all) return ws_nomem(ctx);
     if (cfg->protocol == WS_PROTOCOL_PAPER && cfg->val_fraction > 0)
         return ws_free(all), ws_fail(ctx, WS_ERR_ARG, "--val-fraction: the paper protocol fixes its split (1/3 to evaluate)");
     if (cfg->protocol == WS_PROTOCOL_PAPER) {
@@ -124,7 +124,7 @@ ws_status ws_split_make(ws_ctx *ctx, const ws_setup *cfg, const ws_source *src, 
         s->n_eval = tr->n - s->n_pool;
         s->pool = all;
         s->eval = ws_alloc(ctx, sizeof(int32_t) * (size_t)(s->n_eval ? s->n_eval : 1));
-        if (!s->eval) return ws_split_free(s), WS_ERR_NOMEM;
+        if (!s->eval) return ws_split_free(s), ws_nomem(ctx);
         memcpy(s->eval, all + s->n_pool, sizeof(int32_t) * (size_t)s->n_eval);
         s->eval_ds = tr;
     } else if (cfg->val_fraction > 0) {
@@ -139,14 +139,14 @@ ws_status ws_split_make(ws_ctx *ctx, const ws_setup *cfg, const ws_source *src, 
                                          cfg->val_fraction, (long long)tr->n);
         s->pool = all;
         s->eval = ws_alloc(ctx, sizeof(int32_t) * (size_t)s->n_eval);
-        if (!s->eval) return ws_split_free(s), WS_ERR_NOMEM;
+        if (!s->eval) return ws_split_free(s), ws_nomem(ctx);
         memcpy(s->eval, all + s->n_pool, sizeof(int32_t) * (size_t)s->n_eval);
         s->eval_ds = tr;
     } else {
         s->pool = all;
         s->n_pool = tr->n;
         s->eval = iota(ctx, src->test.n);
-        if (!s->eval) return ws_split_free(s), WS_ERR_NOMEM;
+        if (!s->eval) return ws_split_free(s), ws_nomem(ctx);
         s->n_eval = src->test.n;
         s->eval_ds = &src->test;
     }
@@ -310,7 +310,7 @@ ws_status ws_grad_log_add(ws_grad_log *g, int64_t step, double old_norm, double 
         if (o) g->old_norm = o;
         double *w = ws_sys_realloc(g->new_norm, sizeof *w * (size_t)cap);
         if (w) g->new_norm = w;
-        if (!s || !o || !w) return WS_ERR_NOMEM;
+        if (!s || !o || !w) return WS_ERR_NOMEM; // no context here: the caller says it (ws_nomem)
         g->cap = cap;
     }
     g->step[g->n] = step, g->old_norm[g->n] = old_norm, g->new_norm[g->n] = new_norm;
@@ -382,7 +382,7 @@ ws_status ws_probe_make(ws_ctx *ctx, const ws_setup *s, const ws_dataset *d, con
     if (!order || !out->x || !out->y) {
         ws_free(order);
         ws_probe_free(out);
-        return WS_ERR_NOMEM;
+        return ws_nomem(ctx);
     }
     memcpy(order, idx, sizeof(int32_t) * (size_t)n);
     ws_rng r = ws_rng_stream(seed, "probe", 0);
@@ -513,7 +513,7 @@ ws_status ws_epoch_log_from_json(ws_ctx *ctx, const cJSON *log, int nepochs, ws_
     if (!cJSON_IsArray(log) || cJSON_GetArraySize(log) != nepochs)
         return ws_fail(ctx, WS_ERR_FORMAT, "record field 'epoch_log' missing or not %d epochs long", nepochs);
     t->epochs = ws_sys_calloc((size_t)(nepochs > 0 ? nepochs : 1), sizeof *t->epochs);
-    if (!t->epochs) return WS_ERR_NOMEM;
+    if (!t->epochs) return ws_nomem(ctx);
     t->nepochs = 0;
     const cJSON *e;
     ws_status st;
@@ -573,7 +573,7 @@ ws_status ws_run_from_json(ws_ctx *ctx, const cJSON *j, ws_run_result *r) {
     }
     const cJSON *own = cJSON_GetObjectItemCaseSensitive(j, "own_phase1");
     if (own) {
-        if (!(r->own_phase1 = ws_sys_calloc(1, sizeof *r->own_phase1))) st = WS_ERR_NOMEM;
+        if (!(r->own_phase1 = ws_sys_calloc(1, sizeof *r->own_phase1))) st = ws_nomem(ctx);
         else st = ws_run_from_json(ctx, own, r->own_phase1);
         if (st) ws_run_result_free(r);
     }

@@ -130,9 +130,9 @@ static ws_status point_keys(ws_ctx *ctx, const ws_experiment *pe, char **keys, c
     for (int i = 0; ids && i < pe->batch.base.seeds; i++) sc->ids(pe, pe->batch.base.seed + (uint64_t)i, ids + i * per);
     for (int k = 0; !st && config && ids && k < n; k++)
         if (!(keys[k] = unit_key(config, ids[k], NULL)) || !(pkeys[k] = unit_key(config, ids[k], &counts[k])))
-            st = WS_ERR_NOMEM;
+            st = ws_nomem(ctx);
     // A key built while memory ran out may lack a setting, and two different units would share.
-    if (!st && (!config || !ids || ws_sys_alloc_failures() != ctx->alloc_failures)) st = WS_ERR_NOMEM;
+    if (!st && (!config || !ids || ws_sys_alloc_failures() != ctx->alloc_failures)) st = ws_nomem(ctx);
     if (st == WS_ERR_NOMEM) ws_fail(ctx, st, "out of memory for the units' keys");
     else if (st) ws_fail(ctx, st, "%s", scratch.err);
     free(ids);

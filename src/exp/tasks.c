@@ -109,7 +109,7 @@ int ws_task_classes(const ws_task_spec *spec, uint64_t seed, int t, int num_clas
 static ws_status choose(ws_ctx *ctx, const ws_dataset *d, const int32_t *idx, int64_t n, const int32_t *classes, int nc,
                         int64_t cap, uint64_t seed, const char *stream, int t, int32_t **out, int64_t *nout) {
     int32_t *v = ws_alloc(ctx, sizeof(int32_t) * (size_t)(n ? n : 1));
-    if (!v) return WS_ERR_NOMEM;
+    if (!v) return ws_nomem(ctx);
     int64_t k = 0;
     for (int64_t i = 0; i < n; i++) {
         int keep = nc == 0;
@@ -136,7 +136,7 @@ static ws_status copy_examples(ws_ctx *ctx, ws_dataset *out, const ws_dataset *d
     out->y = ws_alloc(ctx, sizeof(int32_t) * (size_t)(n ? n : 1));
     if (!out->x || !out->y) {
         ws_dataset_free(out);
-        return WS_ERR_NOMEM;
+        return ws_nomem(ctx);
     }
     for (int64_t i = 0; i < n; i++) {
         const uint8_t *src = d->x + (int64_t)idx[i] * ex;
@@ -169,7 +169,7 @@ ws_status ws_task_make(ws_ctx *ctx, const ws_task_spec *spec, const ws_task_data
     int nc = 0;
     ws_status st = WS_OK;
     if (is_class_based(spec->kind)) {
-        if (!(classes = ws_alloc(ctx, sizeof(int32_t) * (size_t)nclass))) return WS_ERR_NOMEM;
+        if (!(classes = ws_alloc(ctx, sizeof(int32_t) * (size_t)nclass))) return ws_nomem(ctx);
         nc = ws_task_classes(spec, seed, t, nclass, classes, nclass);
         out->nclasses = nc < WS_MAX_TASK_CLASSES ? nc : WS_MAX_TASK_CLASSES;
         for (int i = 0; i < out->nclasses; i++) out->classes[i] = classes[i];
@@ -210,7 +210,7 @@ ws_status ws_task_make(ws_ctx *ctx, const ws_task_spec *spec, const ws_task_data
     }
     goto done;
 nomem:
-    st = WS_ERR_NOMEM;
+    st = ws_nomem(ctx);
 done:
     ws_free(tr), ws_free(ev), ws_free(perm), ws_free(map), ws_free(classes);
     if (st) ws_task_free(out);

@@ -49,7 +49,7 @@ static ws_status fit(ws_ctx *ctx, const ws_transfer_config *cfg, const ws_source
 // The initialisation a learner's network on B was drawn with (its distance is from it): A's
 // initialisation for the body (a_init) and the share's fresh head; random's whole fresh model.
 static ws_status drawn_init(ws_ctx *ctx, const ws_model *m, const float *a_init, int64_t body, int fresh, float **out) {
-    if (!(*out = ws_alloc(ctx, sizeof(float) * (size_t)m->nweights))) return WS_ERR_NOMEM;
+    if (!(*out = ws_alloc(ctx, sizeof(float) * (size_t)m->nweights))) return ws_nomem(ctx);
     memcpy(*out, m->w, sizeof(float) * (size_t)m->nweights);
     if (!fresh) memcpy(*out, a_init, sizeof(float) * (size_t)body);
     return WS_OK;
@@ -134,7 +134,7 @@ ws_status ws_transfer_seed_open(ws_ctx *ctx, const ws_transfer_config *cfg, cons
         return ws_fail(ctx, WS_ERR_ARG, "--keep-head: %s has %d classes, %s %d", a->name, a->num_classes, b->name,
                        b->num_classes);
     ws_transfer_seed *t = ws_sys_calloc(1, sizeof *t);
-    if (!t) return WS_ERR_NOMEM;
+    if (!t) return ws_nomem(ctx);
     t->ctx = ctx, t->cfg = cfg, t->a = a, t->b = b;
     t->seed = cfg->base.seed + (uint64_t)i;
     ws_status st;
@@ -158,7 +158,7 @@ ws_status ws_transfer_seed_open(ws_ctx *ctx, const ws_transfer_config *cfg, cons
     ws_rng ir = ws_rng_stream(t->seed, "init", 0);
     ws_model_init(t->pre, &ir);
     if (!(t->a_init = ws_alloc(ctx, sizeof(float) * (size_t)t->pre->nweights))) {
-        st = WS_ERR_NOMEM;
+        st = ws_nomem(ctx);
         goto fail;
     }
     memcpy(t->a_init, t->pre->w, sizeof(float) * (size_t)t->pre->nweights);

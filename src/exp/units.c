@@ -84,7 +84,7 @@ void ws_units_plan(const ws_experiment *e, const ws_hooks *h, const ws_share *sh
 static ws_status take_shared(ws_units *u) {
     const ws_share *s = u->share;
     ws_unit_id *ids = plan_ids(u->ctx, u->e);
-    if (!ids) return WS_ERR_NOMEM;
+    if (!ids) return ws_nomem(u->ctx);
     for (int k = 0; k < u->nunits; k++) {
         const int t = s->first[u->e->point] + k;
         if (ws_share_source(s, u->e->point, k) < 0 || !s->recs[t] || ws_runner_finished(u->run, ids[k])) continue;
@@ -182,7 +182,8 @@ ws_status ws_units_open(ws_units *u, ws_ctx *ctx, const ws_experiment *e, const 
     o->whole = e->nmerge || (!e->opt.shard[0] && !e->opt.unit[0]);
     if ((st = ws_dir_make(ctx, e->opt.out)) || (st = ws_runner_open(ctx, u->run, &ro, config))) return st;
     if (!e->opt.resume && o->whole && !e->nmerge) ws_results_remove(e->opt.out); // a fresh run: the last one's results go
-    return share ? take_shared(u) : WS_OK;
+    if (share && (st = take_shared(u))) ws_runner_close(u->run); // the caller closes only what opened
+    return st;
 }
 
 void ws_units_close(ws_units *u) {
@@ -296,7 +297,7 @@ ws_status ws_units_frame(ws_units *u, ws_group_fn run, ws_take_fn take, void *ar
     *n = 0;
     const int per = ws_units_group(u->e), seeds = seeds_of(u->e), total = seeds * per;
     ws_unit_id *ids = plan_ids(u->ctx, u->e);
-    if (!ids) return WS_ERR_NOMEM;
+    if (!ids) return ws_nomem(u->ctx);
     ws_status st = WS_OK;
     for (int k = 0; k < total; k++) {
         if (!unit_mine(u, k, ids[k])) continue;

@@ -365,7 +365,7 @@ ws_status ws_config_read(ws_ctx *ctx, const char *path, ws_config_file *out) {
     char *buf = ws_alloc(ctx, MAX_FILE_BYTES + 1);
     if (!buf) {
         fclose(f);
-        return WS_ERR_NOMEM;
+        return ws_nomem(ctx);
     }
     size_t n = fread(buf, 1, MAX_FILE_BYTES + 1, f);
     int err = ferror(f) ? errno : 0;

@@ -52,14 +52,14 @@ ws_status ws_records_open(ws_ctx *ctx, ws_records *r, const char *path) {
 }
 
 ws_status ws_records_append(ws_ctx *ctx, ws_records *r, const cJSON *record) {
-    if (ws_ctx_memory_intact(ctx, r->path)) return WS_ERR_NOMEM;
+    if (ws_ctx_memory_intact(ctx, r->path)) return ws_nomem(ctx);
     char *text = cJSON_PrintUnformatted(record);
-    if (!text) return WS_ERR_NOMEM;
+    if (!text) return ws_nomem(ctx);
     size_t n = strlen(text);
     char *line = ws_sys_realloc(text, n + 2);
     if (!line) {
         free(text);
-        return WS_ERR_NOMEM;
+        return ws_nomem(ctx);
     }
     line[n] = '\n', line[n + 1] = 0;
     off_t before = lseek(r->fd, 0, SEEK_END);
@@ -100,7 +100,7 @@ ws_status ws_records_each(ws_ctx *ctx, const char *path, ws_jsonl_record_fn fn, 
     off_t whole;
     ws_status st = whole_length(ctx, fd, path, &whole);
     char *text = st ? NULL : ws_sys_malloc((size_t)whole + 1);
-    if (!st && !text) st = WS_ERR_NOMEM;
+    if (!st && !text) st = ws_nomem(ctx);
     if (!st && pread(fd, text, (size_t)whole, 0) != whole)
         st = ws_fail(ctx, WS_ERR_IO, "%s: cannot read: %s", path, ws_sys_strerror(errno ? errno : EIO));
     close(fd);

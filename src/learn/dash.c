@@ -70,7 +70,7 @@ ws_status ws_dash(ws_ctx *ctx, ws_model *m, const ws_dataset *d, const ws_norm *
                   int batch, float alpha, float lambda) {
     if (n <= 0) return WS_OK;
     float *ema = ws_alloc(ctx, sizeof(float) * (size_t)m->nweights);
-    if (!ema) return WS_ERR_NOMEM;
+    if (!ema) return ws_nomem(ctx);
     gradient_ema e = {ema, alpha};
     ws_status st = ws_each_batch_gradient(ctx, m, d, norm, idx, n, batch, update_ema, &e);
     if (!st) ws_dash_shrink(m, ema, lambda);

@@ -470,10 +470,10 @@ ws_status ws_learner_state_init(ws_ctx *ctx, ws_learner_state *s, const ws_learn
                             def->kind == WS_LEARNER_PARTIAL || def->kind == WS_LEARNER_HEAD_RESET ||
                             def->kind == WS_LEARNER_CUSTOM || def->kind == WS_LEARNER_REMEDY;
     if (takes_fresh && (st = ws_model_create(ctx, &s->fresh, &m->spec))) return st;
-    if (def->kind == WS_LEARNER_L2_INIT && !(s->theta0 = ws_alloc(ctx, sizeof(float) * (size_t)s->n))) st = WS_ERR_NOMEM;
+    if (def->kind == WS_LEARNER_L2_INIT && !(s->theta0 = ws_alloc(ctx, sizeof(float) * (size_t)s->n))) st = ws_nomem(ctx);
     if (def->kind == WS_LEARNER_EWC && (!(s->anchor = ws_alloc(ctx, sizeof(float) * (size_t)s->n)) ||
                                         !(s->fisher = ws_alloc(ctx, sizeof(float) * (size_t)s->n))))
-        st = WS_ERR_NOMEM;
+        st = ws_nomem(ctx);
     if (!st && def->kind == WS_LEARNER_CBP) st = ws_cbp_create(ctx, def, m, &s->cbp);
     if (!st && def->ops && def->ops->create && (st = def->ops->create(ctx, def, m, &s->own)) && !strstr(ctx->err, def->name))
         ws_fail_prefix(ctx, st, "learner '%s': ", def->name);
@@ -748,12 +748,12 @@ ws_status ws_learner_end(ws_learner_state *s, ws_model *m, const ws_round_env *e
     if (l->fisher_examples > 0 && l->fisher_examples < n) n = l->fisher_examples;
     // The first n of a seeded shuffle of the examples seen.
     int32_t *idx = ws_alloc(s->ctx, sizeof(int32_t) * (size_t)env->n);
-    if (!idx) return WS_ERR_NOMEM;
+    if (!idx) return ws_nomem(s->ctx);
     memcpy(idx, env->idx, sizeof(int32_t) * (size_t)env->n);
     ws_rng r = ws_rng_stream(env->seed, "fisher", (uint64_t)env->round);
     ws_rng_shuffle(&r, idx, env->n);
     float *f = ws_alloc(s->ctx, sizeof(float) * (size_t)m->nweights);
-    ws_status st = f ? ws_fisher_diag(s->ctx, m, env->d, env->norm, idx, n, l->fisher_batch, f) : WS_ERR_NOMEM;
+    ws_status st = f ? ws_fisher_diag(s->ctx, m, env->d, env->norm, idx, n, l->fisher_batch, f) : ws_nomem(s->ctx);
     ws_free(idx);
     if (!st) {
         // Anchored: all of m, or its first anchor_len floats (transfer: A's body;

@@ -31,9 +31,12 @@ ws_status ws_singular_values(ws_ctx *ctx, const double *a, int rows, int cols, d
     memcpy(copy, a, sizeof(double) * (size_t)rows * (size_t)cols); // dgesdd overwrites its input
     dgesdd_("N", &M, &N, copy, &M, sv, &dummy, &one, &dummy, &one, &query, &lwork, iwork, &info, 1);
     lwork = info == 0 ? (int)query + 1 : 0;
-    if (info || !(work = ws_sys_malloc(sizeof(double) * (size_t)lwork))) {
-        st = ws_fail(ctx, info ? WS_ERR_ARG : WS_ERR_NOMEM, "dgesdd's workspace query for a %dx%d matrix failed (info %d)",
-                     rows, cols, info);
+    if (info) {
+        st = ws_fail(ctx, WS_ERR_ARG, "dgesdd's workspace query for a %dx%d matrix failed (info %d)", rows, cols, info);
+        goto done;
+    }
+    if (!(work = ws_sys_malloc(sizeof(double) * (size_t)lwork))) {
+        st = ws_fail(ctx, WS_ERR_NOMEM, "out of memory for dgesdd's workspace (a %dx%d matrix)", rows, cols);
         goto done;
     }
     dgesdd_("N", &M, &N, copy, &M, sv, &dummy, &one, &dummy, &one, work, &lwork, iwork, &info, 1);

@@ -52,7 +52,7 @@ ws_status ws_model_finish(ws_ctx *ctx, ws_model *m, ws_model **out) {
     m->ibuf = ws_alloc(ctx, sizeof(int64_t) * (size_t)m->nibuf);
     if (!m->w || !m->buf || !m->ibuf) {
         ws_model_free(m);
-        return WS_ERR_NOMEM;
+        return ws_nomem(ctx);
     }
     *out = m;
     return WS_OK;
@@ -133,18 +133,18 @@ static int grow(ws_ctx *ctx, float **arena, int64_t *cap, int64_t need) {
 static ws_status plan(ws_ctx *ctx, ws_model *m, int B, int train) {
     plan_size p = plan_size_of(ctx, m, B, train);
     // The gradient arena exists once the model is trained (inference never needs it).
-    if (train && !m->g && !(m->g = ws_alloc(ctx, sizeof(float) * (size_t)m->nweights))) return WS_ERR_NOMEM;
+    if (train && !m->g && !(m->g = ws_alloc(ctx, sizeof(float) * (size_t)m->nweights))) return ws_nomem(ctx);
     int C = m->spec.num_classes;
     if (!grow(ctx, &m->act_arena, &m->act_cap, p.act) || !grow(ctx, &m->dact_arena, &m->dact_cap, p.dact) ||
         !grow(ctx, &m->scratch, &m->scratch_cap, p.scratch))
-        return WS_ERR_NOMEM;
+        return ws_nomem(ctx);
     if (B > m->head_batch) {
         float *probs = ws_alloc(ctx, sizeof(float) * (size_t)B * (size_t)C);
         float *losses = ws_alloc(ctx, sizeof(float) * (size_t)B);
         uint8_t *correct = ws_alloc(ctx, (size_t)B);
         if (!probs || !losses || !correct) {
             ws_free(probs); ws_free(losses); ws_free(correct);
-            return WS_ERR_NOMEM;
+            return ws_nomem(ctx);
         }
         ws_free(m->probs); ws_free(m->losses); ws_free(m->correct);
         m->probs = probs; m->losses = losses; m->correct = correct;

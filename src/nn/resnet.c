@@ -47,7 +47,7 @@ static ws_status cb_register(ws_ctx *ctx, ws_model *m, conv_bn *u, const char *c
     u->nbt = ws_model_add_buffer(m, bn, "num_batches_tracked", WS_BUF_I64, 0, NULL);
     u->save_mean = ws_alloc(ctx, sizeof(float) * (size_t)O);
     u->save_invstd = ws_alloc(ctx, sizeof(float) * (size_t)O);
-    return u->save_mean && u->save_invstd ? WS_OK : WS_ERR_NOMEM;
+    return u->save_mean && u->save_invstd ? WS_OK : ws_nomem(ctx);
 }
 
 static void cb_free(conv_bn *u) {

@@ -276,7 +276,7 @@ ws_status ws_model_create(ws_ctx *ctx, ws_model **out, const ws_model_spec *spec
     ws_model_widths w;
     ws_model_widths_of(spec, &w);
     ws_model *m = ws_model_new(ctx, spec);
-    if (!m) return WS_ERR_NOMEM;
+    if (!m) return ws_nomem(ctx);
     if (spec->kind == WS_MODEL_RESNET18) st = ws_build_resnet18(ctx, m);
     else if (spec->kind == WS_MODEL_CNN) st = build_cnn(ctx, m, &w);
     else st = build_linear_stack(ctx, m, &w);

@@ -56,10 +56,10 @@ ws_status ws_optim_create(ws_ctx *ctx, ws_optim *opt, const ws_opt_config *cfg, 
     opt->cfg = *cfg;
     opt->n = n;
     int needs1 = cfg->kind == WS_OPT_ADAM || cfg->momentum > 0;
-    if (needs1 && !(opt->buf1 = ws_alloc(ctx, sizeof(float) * (size_t)n))) return WS_ERR_NOMEM;
+    if (needs1 && !(opt->buf1 = ws_alloc(ctx, sizeof(float) * (size_t)n))) return ws_nomem(ctx);
     if (cfg->kind == WS_OPT_ADAM && !(opt->buf2 = ws_alloc(ctx, sizeof(float) * (size_t)n))) {
         ws_optim_free(opt);
-        return WS_ERR_NOMEM;
+        return ws_nomem(ctx);
     }
     return WS_OK;
 }

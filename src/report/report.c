@@ -172,7 +172,7 @@ static ws_status add_learner(ws_ctx *ctx, experiment *e, const ws_table *t, cons
         if (samples_add(ctx, &x->acc, 100 * last->m[WS_M_TEST_ACC]) || samples_add(ctx, &x->epochs, last->m[WS_M_EPOCHS]) ||
             samples_add(ctx, &x->seconds, last->m[online ? WS_M_CUM_SECONDS : WS_M_SECONDS]) ||
             (b && samples_add(ctx, &x->gap, 100 * (last->m[WS_M_TEST_ACC] - b->m[WS_M_TEST_ACC]))))
-            st = WS_ERR_NOMEM;
+            st = ws_nomem(ctx);
     }
     return st;
 }

@@ -260,7 +260,7 @@ ws_status ws_train_to_threshold(ws_ctx *ctx, ws_model *m, ws_optim *opt, const w
                 goto done;
             }
         if (!grow_log(out, &log_cap)) {
-            st = WS_ERR_NOMEM;
+            st = ws_nomem(ctx);
             goto done;
         }
         ws_epoch_record *rec = &out->epochs[out->nepochs++];
@@ -336,7 +336,7 @@ ws_status ws_evaluate(ws_ctx *ctx, ws_model *m, const ws_dataset *d, const ws_no
     if (!x || !y) {
         ws_free(x);
         ws_free(y);
-        return WS_ERR_NOMEM;
+        return ws_nomem(ctx);
     }
     double loss_sum = 0.0;
     int64_t hits = 0;
@@ -374,7 +374,7 @@ ws_status ws_each_batch_gradient(ws_ctx *ctx, ws_model *m, const ws_dataset *d, 
     float *keep_buf = ws_alloc(ctx, sizeof(float) * (size_t)(m->nbuf ? m->nbuf : 1));
     int64_t *keep_ibuf = ws_alloc(ctx, sizeof(int64_t) * (size_t)(m->nibuf ? m->nibuf : 1));
     if (!x || !y || !keep_buf || !keep_ibuf) {
-        st = WS_ERR_NOMEM;
+        st = ws_nomem(ctx);
         goto done;
     }
     // Train-mode forwards update BatchNorm's running statistics: put them back after.
