@@ -29,6 +29,7 @@ done
 run cli tests/cli/test_cli.sh "$BUILD"
 run precision tests/cli/test_precision.sh "$BUILD"
 run runner tests/cli/test_runner.sh "$BUILD"
+run torn tests/cli/test_torn.sh "$BUILD"
 run share tests/cli/test_share.sh "$BUILD"
 run snapshot tests/cli/test_snapshot.sh "$BUILD"
 run slurm tests/cli/test_slurm.sh "$BUILD"
