@@ -33,6 +33,17 @@ ws_status ws_dir_lock_named(ws_ctx *ctx, const char *dir, const char *name, int 
     return WS_OK;
 }
 
+long ws_dir_writer(const char *dir) {
+    char path[1200];
+    if (snprintf(path, sizeof path, "%s/.warmstart.lock", dir) >= (int)sizeof path) return 0;
+    int f = open(path, O_RDONLY | O_CLOEXEC); // never created here: a reader leaves no trace
+    if (f < 0) return 0;
+    struct flock l = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+    long pid = fcntl(f, F_GETLK, &l) == 0 && l.l_type != F_UNLCK ? (l.l_pid > 0 ? (long)l.l_pid : -1) : 0;
+    close(f);
+    return pid;
+}
+
 void ws_dir_unlock(int fd) {
     if (fd >= 0) close(fd); // closing drops the process's record locks on the file
 }
