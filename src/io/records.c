@@ -27,7 +27,7 @@ static ws_status whole_length(ws_ctx *ctx, int fd, const char *path, off_t *out)
             const off_t at = from + i;
             if (whole < 0) {
                 if (buf[i] == '\n') whole = at + 1;
-            } else if (at != whole - 1 && buf[i] == '\n') {
+            } else if (buf[i] == '\n') { // the start of the line ending at whole - 1
                 if (!nul) return *out = whole, WS_OK;
                 whole = at + 1, nul = 0; // that line goes too; check the one before it
             } else if (!buf[i]) {
