@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "exp/batch.h"
@@ -16,6 +18,7 @@
 #include "exp/transfer.h"
 #include "exp/runner.h"
 #include "io/checkpoint.h"
+#include "io/lock.h"
 #include "io/records.h"
 #include "suites.h"
 
@@ -360,6 +363,46 @@ START_TEST(records_torn_tail_set_aside) {
 }
 END_TEST
 
+// Who holds dir's lock, asked from a child process (a reader beside the run).
+static long writer_seen_by_child(const char *dir) {
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    pid_t child = fork();
+    if (child == 0) {
+        long w = ws_dir_writer(dir);
+        _exit(write(p[1], &w, sizeof w) == sizeof w ? 0 : 1);
+    }
+    long seen = -2;
+    ck_assert_int_eq(read(p[0], &seen, sizeof seen), (ssize_t)sizeof seen);
+    waitpid(child, NULL, 0);
+    close(p[0]), close(p[1]);
+    return seen;
+}
+
+// A reader learns which process writes a folder (its pid), a shard's shared lock included; a
+// process asking about its own lock is told none, and keeps its lock (a program reading its
+// run's folder from a hook: closing a descriptor of the lock file would drop it).
+START_TEST(dir_writer_names_the_run) {
+    char dir[1200];
+    snprintf(dir, sizeof dir, "%s/writer", test_tmpdir());
+    ck_assert_int_eq(mkdir(dir, 0777), 0);
+    ck_assert_int_eq(ws_dir_writer(dir), 0); // no lock file: no run, and none made
+    char lockfile[1300];
+    snprintf(lockfile, sizeof lockfile, "%s/.warmstart.lock", dir);
+    ck_assert_int_ne(access(lockfile, F_OK), 0);
+    int fd;
+    ck_assert_int_eq(ws_dir_lock(&ctx, dir, &fd), WS_OK);
+    ck_assert_int_eq(ws_dir_writer(dir), 0); // its own
+    ck_assert_int_eq(ws_dir_writer(dir), 0);
+    ck_assert_int_eq(writer_seen_by_child(dir), (long)getpid()); // named, and still held
+    ws_dir_unlock(fd);
+    ck_assert_int_eq(writer_seen_by_child(dir), 0);
+    ck_assert_int_eq(ws_dir_lock_named(&ctx, dir, ".warmstart.lock", 1, &fd), WS_OK); // a shard's
+    ck_assert_int_eq(writer_seen_by_child(dir), (long)getpid());
+    ws_dir_unlock(fd);
+}
+END_TEST
+
 START_TEST(records_whole_or_absent) {
     const char *path = test_write_file("records.jsonl", "", 0);
     ws_records r;
@@ -471,6 +514,7 @@ Suite *resume_suite(void) {
     tcase_add_test(t, checkpoint_numbers_round_trip);
     tcase_add_test(t, records_whole_or_absent);
     tcase_add_test(t, records_torn_tail_set_aside);
+    tcase_add_test(t, dir_writer_names_the_run);
     tcase_add_test(t, config_difference_named);
     tcase_add_test(t, online_chain_resumes_bitwise);
     tcase_add_test(t, active_chain_resumes_bitwise);
