@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#ifdef __linux__
 #include <sys/sysmacros.h>
+#endif
 #include <unistd.h>
 
 ws_status ws_dir_lock(ws_ctx *ctx, const char *dir, int *fd) { return ws_dir_lock_named(ctx, dir, ".warmstart.lock", 0, fd); }
@@ -39,6 +41,10 @@ ws_status ws_dir_lock_named(ws_ctx *ctx, const char *dir, const char *name, int 
 // (hex, hex, decimal), read without opening the lock file. 1: found (*pid its holder), 0: not
 // listed (another system, a lock held over the network, a filesystem that names it otherwise).
 static int listed_holder(const struct stat *sb, long *pid) {
+#ifndef __linux__
+    (void)sb, (void)pid;
+    return 0;
+#else
     FILE *f = fopen("/proc/locks", "r");
     if (!f) return 0;
     char line[256], want[64];
@@ -54,6 +60,7 @@ static int listed_holder(const struct stat *sb, long *pid) {
     }
     fclose(f);
     return found;
+#endif
 }
 
 long ws_dir_writer(const char *dir) {
