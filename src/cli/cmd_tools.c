@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "exp/results.h"
 #include "report/plot.h"
 #include "report/report.h"
 #include "warmstart.h"
@@ -107,6 +108,12 @@ static int train_or_eval(int argc, char **argv, int is_eval) {
 int cmd_train(int argc, char **argv) { return train_or_eval(argc, argv, 0); }
 int cmd_eval(int argc, char **argv) { return train_or_eval(argc, argv, 1); }
 
+// A run was writing the folder read: what the output shows is what it had finished.
+static void note_writer(const char *cmd, const char *where, long pid, const char *what) {
+    fprintf(stderr, "warmstart %s: %s: a run (pid %ld) is still writing here; the %s the units it had finished\n", cmd,
+            where, pid, what);
+}
+
 // warmstart plot RESULTS [--out DIR]
 int cmd_plot(int argc, char **argv) {
     const char *cmd = "plot";
@@ -133,8 +140,11 @@ int cmd_plot(int argc, char **argv) {
     ws_ctx ctx;
     ws_ctx_init(&ctx, 1);
     int n = 0;
+    char where[1200];
+    const long writer = ws_results_writer(argv[0], where, sizeof where);
     if (ws_plot_results(&ctx, argv[0], out, &n)) return die(cmd, ctx.err);
     printf("%d figure files in %s/ (PNG and SVG)\n", n, out);
+    if (writer) note_writer(cmd, where, writer, "figures show");
     return 0;
 }
 
@@ -155,6 +165,8 @@ int cmd_report(int argc, char **argv) {
     warmstart_context *c;
     if (warmstart_context_new(1, &c)) return die(cmd, "out of memory");
     int n = 0;
+    char where[1200];
+    const long writer = ws_results_writer(argv[0], where, sizeof where);
     if (warmstart_report(c, argv[0], &n)) {
         die(cmd, warmstart_error(c));
         warmstart_context_free(c);
@@ -170,6 +182,7 @@ int cmd_report(int argc, char **argv) {
     else
         printf("report: %.*s/report.md, %.*s/report.html (%d experiment%s)\n", len, argv[0], len, argv[0], n,
                n == 1 ? "" : "s");
+    if (writer) note_writer(cmd, where, writer, "report shows");
     return 0;
 }
 

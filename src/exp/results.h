@@ -27,4 +27,11 @@ ws_status ws_results_write_jsonl(ws_ctx *ctx, const char *dir, const char *name,
 // Remove the scenarios' result files from dir (a fresh run: the last run's go with its records).
 void ws_results_remove(const char *dir);
 
+// A run still writing results at path (a results folder, or the folder of a results file) or in
+// a folder under it (4 levels down at most, hidden ones and units/ aside, in sorted order): its
+// pid (io/lock.h: ws_dir_writer) and the folder into where; 0 when none. Readers (report, plot)
+// say so: what they read is what the run had finished. The caller's own lock is not a writer
+// (and is kept: io/lock.h, ws_dir_writer).
+long ws_results_writer(const char *path, char *where, size_t cap);
+
 #endif

@@ -449,6 +449,13 @@ ws_status ws_merge(ws_ctx *ctx, const char *const *dirs, int ndirs, const char *
     memset(o, 0, sizeof *o);
     if (ndirs < 1) return ws_fail(ctx, WS_ERR_ARG, "expected 'warmstart merge DIR [DIR...] [--out OUT]'");
     if (ndirs > WS_MAX_MERGE) return ws_fail(ctx, WS_ERR_ARG, "at most %d folders", WS_MAX_MERGE);
+    // A folder a run still writes holds a part of its records, and is that run's to write into.
+    for (int k = 0; k < ndirs; k++) {
+        const long pid = ws_dir_writer(dirs[k]);
+        if (pid)
+            return ws_fail(ctx, WS_ERR_IO, "%s: a run (pid %ld) is still writing here; merge once it has ended (what it "
+                                           "has finished so far: warmstart report %s)", dirs[k], pid, dirs[k]);
+    }
     cJSON *run = read_run_json(ctx, dirs[0]);
     if (!run) return WS_ERR_IO;
     for (int k = 1; k < ndirs; k++) {

@@ -12,6 +12,7 @@
 
 #include "exp/scenario.h"
 #include "io/jsonl.h"
+#include "io/lock.h"
 
 // ---- learners, runs, curves ---------------------------------------------------------------------
 
@@ -309,10 +310,24 @@ static ws_status read_sweep(ws_ctx *ctx, ws_table *t, const char *dir, const cha
     return st;
 }
 
+// A folder without results (or a results file not there): where a run still writes it, that
+// is the reason given, not "no results".
+static ws_status no_results(ws_ctx *ctx, const char *dir, const char *why) {
+    const long pid = ws_dir_writer(dir);
+    if (pid) return ws_fail(ctx, WS_ERR_IO, "%s: a run (pid %ld) is still writing here; its results are written when it ends", dir, pid);
+    return ws_fail(ctx, WS_ERR_IO, "%s", why);
+}
+
 ws_status ws_table_read(ws_ctx *ctx, const char *path, ws_table **out) {
     *out = NULL;
     struct stat sb;
-    if (stat(path, &sb) != 0) return ws_fail(ctx, WS_ERR_IO, "%s: %s", path, ws_sys_strerror(errno));
+    if (stat(path, &sb) != 0) {
+        char why[1200], dir[1024];
+        snprintf(why, sizeof why, "%s: %s", path, ws_sys_strerror(errno));
+        const char *slash = strrchr(path, '/');
+        snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+        return no_results(ctx, dir, why);
+    }
     ws_table *t = ws_table_new("");
     if (!t) return ws_fail(ctx, WS_ERR_NOMEM, "out of memory for the results table");
     t->experiment[0] = 0;
@@ -323,8 +338,11 @@ ws_status ws_table_read(ws_ctx *ctx, const char *path, ws_table **out) {
         snprintf(dir, sizeof dir, "%s", path);
         snprintf(file, sizeof file, "%s/sweep.jsonl", dir);
         if (is_file(file)) st = read_sweep(ctx, t, dir, file);
-        else if (!(sc = results_in(dir, file, sizeof file)))
-            st = ws_fail(ctx, WS_ERR_IO, "%s: no results in the folder (batch.jsonl, online.jsonl, transfer.jsonl or sweep.jsonl)", dir);
+        else if (!(sc = results_in(dir, file, sizeof file))) {
+            char why[1200];
+            snprintf(why, sizeof why, "%s: no results in the folder (batch.jsonl, online.jsonl, transfer.jsonl or sweep.jsonl)", dir);
+            st = no_results(ctx, dir, why);
+        }
     } else {
         const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
         snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");

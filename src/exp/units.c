@@ -181,6 +181,11 @@ ws_status ws_units_open(ws_units *u, ws_ctx *ctx, const ws_experiment *e, const 
     if (e->nmerge) ro.merge = 1, ro.merge_dirs = (const char *const *)e->merge_dirs, ro.nmerge = e->nmerge;
     o->whole = e->nmerge || (!e->opt.shard[0] && !e->opt.unit[0]);
     if ((st = ws_dir_make(ctx, e->opt.out)) || (st = ws_runner_open(ctx, u->run, &ro, config))) return st;
+    const ws_records *rf = &u->run->out; // the io layer has no hooks: its torn tail is said here
+    if (rf->torn)
+        ws_hooks_note(h, u->who, "%s ended with %lld byte%s of a record cut short (a write the machine did not finish); "
+                                 "set aside in %s, and its unit runs again",
+                      rf->path, rf->torn, rf->torn == 1 ? "" : "s", rf->torn_path);
     if (!e->opt.resume && o->whole && !e->nmerge) ws_results_remove(e->opt.out); // a fresh run: the last one's results go
     if (share && (st = take_shared(u))) ws_runner_close(u->run); // the caller closes only what opened
     return st;

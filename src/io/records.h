@@ -1,9 +1,13 @@
 // Append-only result records: one JSON object a line. Each record is appended
 // with a single write() of the whole line and fsync'd before the call returns,
 // so once a unit of work is reported done, its record is on disk; a line cut
-// short (a crash mid-write, a full disk) is whole or absent to every reader: a
-// last line without its newline is ignored, and cut away when the file is
-// opened for appending again; a failed append truncates what it wrote.
+// short (a crash mid-write, a full disk, a power cut between the write and the
+// fsync) is whole or absent to every reader. The torn tail -- the bytes after
+// the last newline, and any last lines holding a NUL byte (blocks a power cut
+// left zero-filled) -- is ignored by readers and, when the file is opened for
+// appending again, copied into a new side file PATH.torn.N (fsync'd, never
+// overwritten) before it is cut away (docs/RELIABILITY.md, "Torn tails"); a
+// failed append truncates what it wrote.
 #ifndef WS_IO_RECORDS_H
 #define WS_IO_RECORDS_H
 
@@ -15,9 +19,11 @@
 typedef struct {
     int fd;
     char path[1200];
+    long long torn;       // bytes of a torn tail set aside when opened (0: none) ...
+    char torn_path[1220]; // ... into this side file (the io layer has no hooks: its caller says so)
 } ws_records;
 
-// Create path or open it for appending (dropping a torn last line).
+// Create path or open it for appending (a torn tail set aside: torn, torn_path).
 ws_status ws_records_open(ws_ctx *ctx, ws_records *r, const char *path);
 ws_status ws_records_append(ws_ctx *ctx, ws_records *r, const cJSON *record);
 void ws_records_close(ws_records *r);

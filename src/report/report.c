@@ -18,6 +18,7 @@
 
 #include "core/file.h"
 #include "core/text.h"
+#include "exp/results.h"
 #include "exp/stats.h"
 #include "exp/sweep.h"
 #include "exp/table.h"
@@ -670,7 +671,9 @@ cJSON *ws_reproduce_summary_read(const char *dir) {
 
 // The pages in dir (report.md, report.html) or, with a subfolder, in dir/sub (report.md,
 // index.html) linking one folder up.
-static ws_status write_pages(ws_ctx *ctx, const char *dir, const char *sub, const found_list *list) {
+// writer: a run still writing under dir (its pid, 0: none) in folder `where`, said on the page.
+static ws_status write_pages(ws_ctx *ctx, const char *dir, const char *sub, const found_list *list, long writer,
+                             const char *where) {
     char pages[PATH_CAP], md_path[PATH_CAP], html_path[PATH_CAP], text[PATH_CAP + 400];
     ws_status st = ws_path_join(ctx, pages, dir, sub ? sub : "");
     if (!st) st = ws_path_join(ctx, md_path, pages, "report.md");
@@ -692,6 +695,13 @@ static ws_status write_pages(ws_ctx *ctx, const char *dir, const char *sub, cons
              "\"%s\" in points, paired by seed.",
              list->n, list->n == 1 ? "" : "s", BASELINE);
     ws_page_text(&p, text);
+    if (writer) {
+        snprintf(text, sizeof text,
+                 "A run (pid %ld) was still writing %s when this page was made: it shows what had finished by then. "
+                 "Make the report again once the run has ended.",
+                 writer, where);
+        ws_page_text(&p, text);
+    }
     cJSON *rep = ws_reproduce_summary_read(dir);
     const char **rels = ws_sys_malloc(sizeof *rels * (size_t)(list->n + 1));
     ws_table **tables = ws_sys_calloc((size_t)list->n + 1, sizeof *tables);
@@ -723,11 +733,21 @@ ws_status ws_report_write_in(ws_ctx *ctx, const char *dir, const char *sub, int 
     if (stat(dir, &sb) != 0) return ws_fail(ctx, WS_ERR_IO, "%s: %s", dir, ws_sys_strerror(errno));
     if (!S_ISDIR(sb.st_mode)) return ws_fail(ctx, WS_ERR_ARG, "%s: not a folder", dir);
     found_list list = {0};
+    // A run writing here: its results files appear whole (renamed into place) as its experiments
+    // and a sweep's points end, so the page shows those and says the run is going.
+    char where[PATH_CAP];
+    const long writer = ws_results_writer(dir, where, sizeof where);
     ws_status st = find_experiments(ctx, dir, "", 0, &list);
-    if (!st && !list.n)
+    if (!st && !list.n && writer)
+        st = ws_fail(ctx, WS_ERR_IO, "%s: no results yet: a run (pid %ld) is still writing %s; its results are written "
+                                     "when it ends", dir, writer, where);
+    else if (!st && !list.n)
         st = ws_fail(ctx, WS_ERR_IO, "%s: no results found (batch.jsonl, online.jsonl, transfer.jsonl or sweep.jsonl)",
                      dir);
-    if (!st) st = write_pages(ctx, dir, sub, &list);
+    if (!st) st = write_pages(ctx, dir, sub, &list, writer, where);
+    // Any other failure while a run writes (its fresh start removing the last results as they
+    // are read): the run named, so that the reason is not taken for damage.
+    if (st && writer && list.n) ws_fail_prefix(ctx, st, "a run (pid %ld) is still writing %s: ", writer, where);
     if (!st) *nexperiments = list.n;
     free(list.v);
     return st;

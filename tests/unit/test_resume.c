@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "exp/batch.h"
@@ -16,6 +18,7 @@
 #include "exp/transfer.h"
 #include "exp/runner.h"
 #include "io/checkpoint.h"
+#include "io/lock.h"
 #include "io/records.h"
 #include "suites.h"
 
@@ -269,6 +272,137 @@ static ws_status count_rec(ws_ctx *c, cJSON *rec, void *user) {
     return WS_OK;
 }
 
+// The bytes of path (n of them, NUL-terminated; freed by the caller), or NULL.
+static char *slurp(const char *path, size_t *n) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *buf = calloc(1, 1 << 16);
+    *n = fread(buf, 1, (1 << 16) - 1, f);
+    fclose(f);
+    return buf;
+}
+
+static void append_bytes(const char *path, const char *bytes, size_t n) {
+    FILE *f = fopen(path, "ab");
+    ck_assert_uint_eq(fwrite(bytes, 1, n, f), n);
+    fclose(f);
+}
+
+// A torn tail (a power cut between the write and the fsync) is set aside, byte for byte, into
+// PATH.torn.N before it is cut, a second tear into a second side file; readers skip it.
+START_TEST(records_torn_tail_set_aside) {
+    const char *path = test_write_file("torn.jsonl", "", 0);
+    ws_records r;
+    ck_assert_int_eq(ws_records_open(&ctx, &r, path), WS_OK);
+    ck_assert_int_eq(r.torn, 0);
+    cJSON *rec = cJSON_CreateObject();
+    cJSON_AddNumberToObject(rec, "k", 0);
+    for (int k = 0; k < 2; k++) {
+        cJSON_ReplaceItemInObject(rec, "k", cJSON_CreateNumber(k));
+        ck_assert_int_eq(ws_records_append(&ctx, &r, rec), WS_OK);
+    }
+    ws_records_close(&r);
+    size_t whole, n;
+    free(slurp(path, &whole));
+    // The first tear: a line cut mid-way.
+    const char cut[] = "{\"k\":2,\"ha";
+    append_bytes(path, cut, sizeof cut - 1);
+    int got = 0, next = 0;
+    ck_assert_int_eq(ws_records_each(&ctx, path, count_rec, &next, &got), WS_OK);
+    ck_assert_int_eq(got, 2);
+    ck_assert_int_eq(ws_records_open(&ctx, &r, path), WS_OK);
+    ck_assert_int_eq(r.torn, (long long)sizeof cut - 1);
+    char side1[1300];
+    snprintf(side1, sizeof side1, "%s.torn.1", path);
+    ck_assert_str_eq(r.torn_path, side1);
+    char *text = slurp(side1, &n);
+    ck_assert_ptr_nonnull(text);
+    ck_assert_uint_eq(n, sizeof cut - 1);
+    ck_assert_mem_eq(text, cut, n);
+    free(text);
+    free(slurp(path, &n));
+    ck_assert_uint_eq(n, whole); // cut back to its whole records
+    cJSON_ReplaceItemInObject(rec, "k", cJSON_CreateNumber(2));
+    ck_assert_int_eq(ws_records_append(&ctx, &r, rec), WS_OK); // the record again, on a line of its own
+    ws_records_close(&r);
+    // The second tear: zero-filled blocks (one ending in a newline a later write put there), then
+    // garbage without a newline. Readers skip them; the open keeps them in a second side file.
+    const char zeros[] = "\0\0\0\0\n\0\0xyz";
+    append_bytes(path, zeros, sizeof zeros - 1);
+    next = 0;
+    ck_assert_int_eq(ws_records_each(&ctx, path, count_rec, &next, &got), WS_OK);
+    ck_assert_int_eq(got, 3);
+    ck_assert_int_eq(ws_records_open(&ctx, &r, path), WS_OK);
+    ck_assert_int_eq(r.torn, (long long)sizeof zeros - 1);
+    ck_assert_ptr_nonnull(strstr(r.torn_path, ".torn.2"));
+    text = slurp(r.torn_path, &n);
+    ck_assert_uint_eq(n, sizeof zeros - 1);
+    ck_assert_mem_eq(text, zeros, n);
+    free(text);
+    text = slurp(side1, &n); // the first side file untouched
+    ck_assert_uint_eq(n, sizeof cut - 1);
+    free(text);
+    ws_records_close(&r);
+    // A whole file opened again: nothing set aside, no third side file.
+    ck_assert_int_eq(ws_records_open(&ctx, &r, path), WS_OK);
+    ck_assert_int_eq(r.torn, 0);
+    ws_records_close(&r);
+    char side3[1300];
+    snprintf(side3, sizeof side3, "%s.torn.3", path);
+    ck_assert_int_ne(access(side3, F_OK), 0);
+    next = 0;
+    ck_assert_int_eq(ws_records_each(&ctx, path, count_rec, &next, &got), WS_OK);
+    ck_assert_int_eq(got, 3);
+    // A NUL byte inside a line that is not the last is damage, named (not the file's end).
+    const char mid[] = "{\"k\":0}\n{\"k\":1}\0\n{\"k\":2}\n";
+    const char *bad = test_write_file("torn-mid.jsonl", mid, sizeof mid - 1);
+    next = 0;
+    ck_assert_int_eq(ws_records_each(&ctx, bad, count_rec, &next, &got), WS_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(ctx.err, "line 2"));
+    cJSON_Delete(rec);
+}
+END_TEST
+
+// Who holds dir's lock, asked from a child process (a reader beside the run).
+static long writer_seen_by_child(const char *dir) {
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    pid_t child = fork();
+    if (child == 0) {
+        long w = ws_dir_writer(dir);
+        _exit(write(p[1], &w, sizeof w) == sizeof w ? 0 : 1);
+    }
+    long seen = -2;
+    ck_assert_int_eq(read(p[0], &seen, sizeof seen), (ssize_t)sizeof seen);
+    waitpid(child, NULL, 0);
+    close(p[0]), close(p[1]);
+    return seen;
+}
+
+// A reader learns which process writes a folder (its pid), a shard's shared lock included; a
+// process asking about its own lock is told none, and keeps its lock (a program reading its
+// run's folder from a hook: closing a descriptor of the lock file would drop it).
+START_TEST(dir_writer_names_the_run) {
+    char dir[1200];
+    snprintf(dir, sizeof dir, "%s/writer", test_tmpdir());
+    ck_assert_int_eq(mkdir(dir, 0777), 0);
+    ck_assert_int_eq(ws_dir_writer(dir), 0); // no lock file: no run, and none made
+    char lockfile[1300];
+    snprintf(lockfile, sizeof lockfile, "%s/.warmstart.lock", dir);
+    ck_assert_int_ne(access(lockfile, F_OK), 0);
+    int fd;
+    ck_assert_int_eq(ws_dir_lock(&ctx, dir, &fd), WS_OK);
+    ck_assert_int_eq(ws_dir_writer(dir), 0); // its own
+    ck_assert_int_eq(ws_dir_writer(dir), 0);
+    ck_assert_int_eq(writer_seen_by_child(dir), (long)getpid()); // named, and still held
+    ws_dir_unlock(fd);
+    ck_assert_int_eq(writer_seen_by_child(dir), 0);
+    ck_assert_int_eq(ws_dir_lock_named(&ctx, dir, ".warmstart.lock", 1, &fd), WS_OK); // a shard's
+    ck_assert_int_eq(writer_seen_by_child(dir), (long)getpid());
+    ws_dir_unlock(fd);
+}
+END_TEST
+
 START_TEST(records_whole_or_absent) {
     const char *path = test_write_file("records.jsonl", "", 0);
     ws_records r;
@@ -379,6 +513,8 @@ Suite *resume_suite(void) {
     tcase_set_timeout(t, 120);
     tcase_add_test(t, checkpoint_numbers_round_trip);
     tcase_add_test(t, records_whole_or_absent);
+    tcase_add_test(t, records_torn_tail_set_aside);
+    tcase_add_test(t, dir_writer_names_the_run);
     tcase_add_test(t, config_difference_named);
     tcase_add_test(t, online_chain_resumes_bitwise);
     tcase_add_test(t, active_chain_resumes_bitwise);
