@@ -21,6 +21,8 @@ void ws_ctx_init(ws_ctx *ctx, int threads) {
     ctx->alloc_failures = ws_sys_alloc_failures();
 }
 
+int ws_ctx_out_of_memory(const ws_ctx *ctx) { return ws_sys_alloc_failures() != ctx->alloc_failures; }
+
 void ws_ctx_memory_reset(ws_ctx *ctx) { ctx->alloc_failures = ws_sys_alloc_failures(); }
 
 ws_status ws_ctx_memory_intact(ws_ctx *ctx, const char *path) {

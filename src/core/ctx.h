@@ -77,6 +77,9 @@ void ws_ctx_init(ws_ctx *ctx, int threads);
 // a field it cannot allocate, so a record built while memory ran out may be incomplete, and is
 // refused (WS_ERR_NOMEM, "PATH: not written: memory ran out while it was made") rather than written.
 ws_status ws_ctx_memory_intact(ws_ctx *ctx, const char *path);
+// Has an allocation failed since then? A parse that fails for want of memory is not a file that
+// does not parse: its reader says "out of memory" (ws_nomem), not "not JSON".
+int ws_ctx_out_of_memory(const ws_ctx *ctx);
 // The start of an operation (a run, a report, a merge): earlier failures are the past's.
 void ws_ctx_memory_reset(ws_ctx *ctx);
 

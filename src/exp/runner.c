@@ -93,7 +93,7 @@ static ws_status read_config(ws_ctx *ctx, const char *dir, cJSON **out) {
     if (!cJSON_IsObject(*out)) {
         cJSON_Delete(*out);
         *out = NULL;
-        return ws_fail(ctx, WS_ERR_FORMAT, "%s: not a JSON object", path);
+        return ws_ctx_out_of_memory(ctx) ? ws_nomem(ctx) : ws_fail(ctx, WS_ERR_FORMAT, "%s: not a JSON object", path);
     }
     return WS_OK;
 }

@@ -59,7 +59,8 @@ cJSON *ws_json_read_file(ws_ctx *ctx, const char *path) {
     buf[n] = 0;
     cJSON *j = cJSON_Parse(buf);
     free(buf);
-    if (!j) ws_fail(ctx, WS_ERR_FORMAT, "%s: not JSON", path);
+    if (!j && ws_ctx_out_of_memory(ctx)) ws_nomem(ctx);
+    else if (!j) ws_fail(ctx, WS_ERR_FORMAT, "%s: not JSON", path);
     return j;
 }
 

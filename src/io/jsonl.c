@@ -23,7 +23,7 @@ ws_status ws_jsonl_each(ws_ctx *ctx, const char *path, ws_jsonl_record_fn fn, vo
         if (!blank(buf + i, j - i)) {
             cJSON *rec = cJSON_ParseWithLength((const char *)buf + i, j - i);
             if (!rec) {
-                st = ws_fail(ctx, WS_ERR_FORMAT, "%s: line %zu: not JSON", path, line);
+                st = ws_ctx_out_of_memory(ctx) ? ws_nomem(ctx) : ws_fail(ctx, WS_ERR_FORMAT, "%s: line %zu: not JSON", path, line);
                 break;
             }
             st = fn(ctx, rec, user);

@@ -181,7 +181,8 @@ ws_status ws_records_each(ws_ctx *ctx, const char *path, ws_jsonl_record_fn fn, 
         if (nl == p) continue;
         cJSON *rec = parse_line(p, (size_t)(nl - p));
         if (!rec) {
-            st = ws_fail(ctx, WS_ERR_FORMAT, "%s: line %d: not a JSON object (a damaged records file)", path, line);
+            st = ws_ctx_out_of_memory(ctx) ? ws_nomem(ctx)
+                                           : ws_fail(ctx, WS_ERR_FORMAT, "%s: line %d: not a JSON object (a damaged records file)", path, line);
             break;
         }
         st = fn(ctx, rec, user);

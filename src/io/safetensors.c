@@ -77,6 +77,7 @@ ws_status ws_st_read(ws_ctx *ctx, ws_st_file *f, const char *path) {
     const uint8_t *data = f->image + 8 + hlen;
     int64_t data_size = f->size - 8 - (int64_t)hlen;
     root = cJSON_ParseWithLength((const char *)f->image + 8, (size_t)hlen);
+    if (!root && ws_ctx_out_of_memory(ctx)) { st = ws_nomem(ctx); goto fail; }
     if (!root || !cJSON_IsObject(root)) { st = ws_fail(ctx, WS_ERR_FORMAT, "%s: header is not a JSON object", path); goto fail; }
     int n = cJSON_GetArraySize(root);
     f->tensors = ws_sys_calloc((size_t)(n > 0 ? n : 1), sizeof *f->tensors);
