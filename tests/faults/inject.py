@@ -62,6 +62,11 @@ max-epochs = 3
 [grid]
 lr = 0.001,0.003
 """
+# The table's columns: what each tried point came to. Clean: the run ended with its one error line;
+# tolerated: it did without the call, results unchanged; not reached: the call was never made
+# (a run that failed earlier for another reason is a failure, not this). The rest are failures.
+COLUMNS = ["tried", "clean", "tolerated", "not reached", "crashes", "leaks", "bad errors", "left behind",
+           "failed resumes", "wrong results"]
 SANITIZER = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:", "SUMMARY: ")
 
 
@@ -188,25 +193,26 @@ def try_point(h, ref_canon, step, kind, n, code, plant=None):
     rc, err = h.call(steps[step][1], fault=fault, extra=extra)
     injected = os.path.exists(log) and "injected" in open(log).read()
     what = "fault %s in %s" % (fault, steps[step][0])
-    problems = []
+    problems = []  # (the column of the table it counts in, what happened)
     if any(s in err for s in SANITIZER):
-        problems.append("sanitizer report: " + next(l for l in err.splitlines() if any(s in l for s in SANITIZER)))
+        line = next(l for l in err.splitlines() if any(s in l for s in SANITIZER))
+        problems.append(("leaks" if "LeakSanitizer" in line else "crashes", "sanitizer report: " + line))
     elif rc >= 128 or rc < 0 or rc in (86, 87):
-        problems.append("exit %d (a crash)" % rc)
+        problems.append(("crashes", "exit %d (a crash)" % rc))
     errors = [l for l in err.splitlines() if ": error: " in l]
     outcome = "clean" if rc else ("tolerated" if injected else "not reached")
     if rc and not problems:
         if len(errors) != 1:
-            problems.append("%d error lines, expected one: %r" % (len(errors), err[-600:]))
+            problems.append(("bad errors", "%d error lines, expected one: %r" % (len(errors), err[-600:])))
         elif REASON[code] not in errors[0]:
-            problems.append("the error does not say '%s': %r" % (REASON[code], errors[0]))
+            problems.append(("bad errors", "the error does not say '%s': %r" % (REASON[code], errors[0])))
     if not problems and leftovers(out):
-        problems.append("temporary files left: %s" % leftovers(out)[:3])
+        problems.append(("left behind", "temporary files left: %s" % leftovers(out)[:3]))
     if not problems:
         for name, _, resume in steps[step:]:
             rc2, err2 = h.call(resume)
             if rc2 != 0:
-                problems.append("the resumed %s failed (exit %d): %s" % (name, rc2, err2.strip()[-600:]))
+                problems.append(("failed resumes", "the resumed %s failed (exit %d): %s" % (name, rc2, err2.strip()[-600:])))
                 break
     if not problems:
         try:
@@ -215,10 +221,10 @@ def try_point(h, ref_canon, step, kind, n, code, plant=None):
         except (ValueError, OSError) as e:
             dup, got = "unreadable results: %s" % e, None
         if dup:
-            problems.append(dup)
+            problems.append(("wrong results", dup))
         elif got != ref_canon:
             diff = [l for l in got if l not in ref_canon][:2] + ["missing: " + l for l in ref_canon if l not in got][:2]
-            problems.append("results differ from the uninterrupted run's: %s" % diff)
+            problems.append(("wrong results", "results differ from the uninterrupted run's: %s" % diff))
     if not problems:
         shutil.rmtree(out, ignore_errors=True)
         if os.path.exists(log):
@@ -226,8 +232,8 @@ def try_point(h, ref_canon, step, kind, n, code, plant=None):
     msg = None
     if problems:
         msg = "FAIL - %s: %s\n  reproduce: WARMSTART_FAULT=%s WARMSTART_DATA=%s %s" % (
-            what, "; ".join(problems), fault, h.data, " ".join(steps[step][1]))
-    return kind, code, outcome, msg
+            what, "; ".join(t for _, t in problems), fault, h.data, " ".join(steps[step][1]))
+    return kind, code, problems[0][0] if problems else outcome, msg
 
 
 def self_test(h, ref_canon, points):
@@ -283,15 +289,16 @@ def main():
         table, failures = {}, self_test(h, ref_canon, points)
         with cf.ThreadPoolExecutor(max_workers=jobs) as pool:
             for kind, code, outcome, msg in pool.map(lambda t: try_point(h, ref_canon, *t), trials):
-                row = table.setdefault((kind, code), {"tried": 0, "clean": 0, "tolerated": 0, "not reached": 0, "failed": 0})
+                row = table.setdefault((kind, code), dict((c, 0) for c in COLUMNS))
                 row["tried"] += 1
-                row["failed" if msg else outcome] += 1
+                row[outcome] += 1
                 if msg:
                     failures.append(msg)
                     print(msg, flush=True)
-        print("%-7s %-7s %6s %6s %9s %11s %6s" % ("kind", "errno", "tried", "clean", "tolerated", "not reached", "failed"))
-        for (kind, code), r in sorted(table.items()):
-            print("%-7s %-7s %6d %6d %9d %11d %6d" % (kind, code, r["tried"], r["clean"], r["tolerated"], r["not reached"], r["failed"]))
+        print("| kind | errno | " + " | ".join(COLUMNS) + " |")
+        print("|---|---|" + "---:|" * len(COLUMNS))
+        for (kind, code), r in sorted(table.items()) + [(("all", ""), dict((c, sum(x[c] for x in table.values())) for c in COLUMNS))]:
+            print("| %s | %s | %s |" % (kind, code, " | ".join(str(r[c]) for c in COLUMNS)))
         tried = sum(r["tried"] for r in table.values())
         print("faults: %d of %d injection points tried (%s, seed %d), %d failed, %.0f s" % (
             tried, total, sys.argv[2], seed, len(failures), time.time() - started))
