@@ -82,10 +82,15 @@ static int train_or_eval(int argc, char **argv, int is_eval) {
         }
         ws_json_put(j, "result", run);
         ws_json_put(j, "config", ws_batch_config_json(&cfg, &src, &ctx));
-        char *s = cJSON_PrintUnformatted(j);
+        char *s = ws_ctx_out_of_memory(&ctx) ? NULL : cJSON_PrintUnformatted(j); // never a record missing a field
+        cJSON_Delete(j);
+        if (!s) {
+            ws_batch_seed_result_free(&r);
+            ws_source_free(&src);
+            return die(cmd, "out of memory");
+        }
         printf("%s\n", s);
         free(s);
-        cJSON_Delete(j);
     } else if (is_eval) {
         printf("%s: test accuracy %.2f%%, loss %.4f on %lld examples\n", o.init_from, 100 * r.phase1.test_acc,
                r.phase1.test_loss, (long long)r.n_eval);

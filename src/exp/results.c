@@ -13,6 +13,7 @@
 #include "exp/scenario.h"
 #include "io/atomic.h"
 #include "io/dir.h"
+#include "io/json.h"
 #include "io/lock.h"
 
 ws_status ws_results_write_jsonl(ws_ctx *ctx, const char *dir, const char *name, const cJSON *config, cJSON **recs,
@@ -23,9 +24,11 @@ ws_status ws_results_write_jsonl(ws_ctx *ctx, const char *dir, const char *name,
     ws_status st = ws_atomic_open(ctx, &af, path);
     for (int i = 0; i < n; i++) {
         if (!st) {
-            if (config) cJSON_AddItemReferenceToObject(recs[i], "config", (cJSON *)config);
+            // A reference (config stays the caller's), put so that it is freed if it cannot be added.
+            if (config) ws_json_put(recs[i], "config", cJSON_CreateObjectReference(config->child));
             char *line = cJSON_PrintUnformatted(recs[i]);
-            fprintf(af.f, "%s\n", line);
+            if (line) fprintf(af.f, "%s\n", line);
+            else st = ws_nomem(ctx), ws_atomic_abort(&af);
             free(line);
         }
         cJSON_Delete(recs[i]);

@@ -87,7 +87,7 @@ ws_status ws_st_read(ws_ctx *ctx, ws_st_file *f, const char *path) {
         if (!strcmp(e->string, "__metadata__")) {
             if (!cJSON_IsObject(e)) { st = ws_fail(ctx, WS_ERR_FORMAT, "%s: __metadata__ is not an object", path); goto fail; }
             if (f->metadata_json) { st = ws_fail(ctx, WS_ERR_FORMAT, "%s: __metadata__ appears twice", path); goto fail; }
-            f->metadata_json = cJSON_PrintUnformatted(e);
+            if (!(f->metadata_json = cJSON_PrintUnformatted(e))) { st = ws_nomem(ctx); goto fail; }
             continue;
         }
         ws_st_tensor *t = &f->tensors[f->ntensors];
