@@ -145,7 +145,7 @@ $(BUILD)/bench_mlp: $(BUILD)/bench/bench_mlp.o $(BUILD)/libwarmstart.a
 	$(CC) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
 # libFuzzer harnesses (tests/fuzz), built with clang under ASan + UBSan into
-# build/fuzz; tests/fuzz/run.sh runs them (the suite does, 15 s each).
+# build/fuzz; tests/fuzz/run.sh runs them (the suite does, 10 s each).
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZERS  := cifar idx svhn image safetensors config
 fuzz:

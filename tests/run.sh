@@ -2,7 +2,7 @@
 # The whole suite: unit tests (Check), PyTorch parity, CLI end to end, a full disk and a seeded
 # sample of injected faults (tests/faults; make test-faults runs them all), the Python package
 # (pytest over python/tests), and a short run of every loader's fuzzer (FUZZ_SECONDS each,
-# default 15: the suite keeps under 15 minutes on 2 cores; 0 skips; tests/fuzz/run.sh 600 for a
+# default 10: the suite keeps under 15 minutes on 2 cores; 0 skips; tests/fuzz/run.sh 600 for a
 # longer hunt).
 # Prints a closing line "tests: N passed, N failed[, N skipped]".
 set -u
@@ -45,7 +45,7 @@ run install tests/install/test_install.sh "$BUILD"
 run symbols tests/install/test_symbols.sh "$BUILD"
 run layers tests/install/test_layers.sh
 run python tests/python.sh "$BUILD"
-if [ "${FUZZ_SECONDS:-15}" -gt 0 ]; then run fuzz tests/fuzz/run.sh "${FUZZ_SECONDS:-15}"; fi
+if [ "${FUZZ_SECONDS:-10}" -gt 0 ]; then run fuzz tests/fuzz/run.sh "${FUZZ_SECONDS:-10}"; fi
 echo
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
