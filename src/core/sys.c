@@ -1,20 +1,18 @@
 // The seam of sys.h. An ordinary build passes each call through; the fault build (-DWS_FAULTS)
-// counts and fails them as sys.h says. Its state is the one process-wide table below: faults are
-// the process's, as the calls they stand for are, and the test build only.
+// counts and fails them as sys.h says. Its state is process-wide, as the memory and the calls it
+// stands for are: the count of failed allocations (every build) and the fault build's table.
 #define _GNU_SOURCE // fopencookie
 #include "core/sys.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <stdatomic.h>
-
-// ws_sys_alloc_failures: the process's, as the memory is.
 static atomic_long alloc_failures;
 
 static void *counted(void *p) {
