@@ -115,6 +115,9 @@ def canon(out):
     """What a run leaves that must not depend on faults and resumes: every JSON and JSONL file's
     records with wall times (and the Pareto mark, which follows them) left out, records files as
     a sorted list (a resume may record units in another order), and the report's prose."""
+    def anon(text):  # the folder's own path, where a file names it (the report escapes its '_')
+        return text.replace(out, "OUT").replace(out.replace("_", "\\_"), "OUT")
+
     def strip(x):
         if isinstance(x, dict):
             return {k: strip(v) for k, v in x.items() if "seconds" not in k and k != "pareto"}
@@ -125,7 +128,7 @@ def canon(out):
     for path in sorted(glob.glob(out + "/**/*.json*", recursive=True)):
         rel = os.path.relpath(path, out)
         with open(path) as f:
-            text = f.read().replace(out, "OUT")  # the folder's own path, where a file names it
+            text = anon(f.read())
         if path.endswith(".jsonl"):
             recs = [json.dumps(strip(json.loads(l)), sort_keys=True) for l in text.splitlines() if l.strip()]
             lines += [rel + " " + r for r in (sorted(recs) if "/units/" in rel else recs)]
@@ -134,7 +137,7 @@ def canon(out):
     report = os.path.join(out, "report.md")
     if os.path.exists(report):
         with open(report) as f:
-            lines += ["report.md " + l for l in f.read().replace(out, "OUT").splitlines() if not l.startswith("|")]
+            lines += ["report.md " + l for l in anon(f.read()).splitlines() if not l.startswith("|")]
     return lines
 
 
@@ -265,7 +268,8 @@ def main():
         print("faults: skipped: %s is absent (apt-get install dataset-fashion-mnist)" % FASHION)
         return 77
     base = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
-    scratch = tempfile.mkdtemp(prefix="warmstart-faults-", dir=base)
+    # An underscore in the name, always: the report escapes it, and canon() must see through that.
+    scratch = tempfile.mkdtemp(prefix="warmstart_faults-", dir=base)
     started = time.time()
     try:
         h = Harness(ws, scratch)
