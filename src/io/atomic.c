@@ -18,9 +18,10 @@ ws_status ws_atomic_open(ws_ctx *ctx, ws_atomic_file *af, const char *path) {
 }
 
 ws_status ws_atomic_commit(ws_ctx *ctx, ws_atomic_file *af) {
-    if (ws_ctx_memory_intact(ctx, af->path)) {
+    const ws_status intact = ws_ctx_memory_intact(ctx, af->path); // its message names the file
+    if (intact) {
         ws_atomic_abort(af);
-        return ws_nomem(ctx);
+        return intact;
     }
     int bad = ferror(af->f) || fflush(af->f) != 0 || ws_sys_fsync(af->fd) != 0;
     int err = errno;

@@ -128,7 +128,8 @@ ws_status ws_records_open(ws_ctx *ctx, ws_records *r, const char *path) {
 }
 
 ws_status ws_records_append(ws_ctx *ctx, ws_records *r, const cJSON *record) {
-    if (ws_ctx_memory_intact(ctx, r->path)) return ws_nomem(ctx);
+    const ws_status intact = ws_ctx_memory_intact(ctx, r->path); // its message names the file
+    if (intact) return intact;
     char *text = cJSON_PrintUnformatted(record);
     if (!text) return ws_nomem(ctx);
     size_t n = strlen(text);
