@@ -26,7 +26,7 @@ int ws_ctx_out_of_memory(const ws_ctx *ctx) { return ws_sys_alloc_failures() != 
 void ws_ctx_memory_reset(ws_ctx *ctx) { ctx->alloc_failures = ws_sys_alloc_failures(); }
 
 ws_status ws_ctx_memory_intact(ws_ctx *ctx, const char *path) {
-    if (ws_sys_alloc_failures() == ctx->alloc_failures) return WS_OK;
+    if (!ws_ctx_out_of_memory(ctx)) return WS_OK;
     return ws_fail(ctx, WS_ERR_NOMEM, "%s: not written: memory ran out while it was made (an allocation failed)", path);
 }
 

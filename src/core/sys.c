@@ -194,16 +194,22 @@ const char *ws_sys_strerror(int err) {
 }
 
 // A writing stream over a descriptor: stdio buffers, and its flushes go through ws_sys_write.
-static ssize_t cookie_write(void *cookie, const char *buf, size_t bytes) {
-    const int fd = (int)(intptr_t)cookie;
-    size_t done = 0;
-    while (done < bytes) {
-        ssize_t w = ws_sys_write(fd, buf + done, bytes - done);
+int ws_sys_write_all(int fd, const void *buf, size_t bytes) {
+    for (size_t done = 0; done < bytes;) {
+        ssize_t w = ws_sys_write(fd, (const char *)buf + done, bytes - done);
         if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return w < 0 ? -1 : (ssize_t)done;
+        if (w <= 0) return w < 0 ? errno : ENOSPC;
         done += (size_t)w;
     }
-    return (ssize_t)done;
+    return 0;
+}
+
+// -1 (errno set) on a failed write: stdio marks the stream's error, which its writer checks.
+static ssize_t cookie_write(void *cookie, const char *buf, size_t bytes) {
+    const int err = ws_sys_write_all((int)(intptr_t)cookie, buf, bytes);
+    if (!err) return (ssize_t)bytes;
+    errno = err;
+    return -1;
 }
 
 static ssize_t cookie_read(void *cookie, char *buf, size_t bytes) { return read((int)(intptr_t)cookie, buf, bytes); }

@@ -39,6 +39,9 @@ FILE *ws_sys_fopen(const char *path, const char *mode);
 // A stream writing to path (open flags of "w" or "a"), its descriptor in *fd (for fsync).
 FILE *ws_sys_fopen_fd(const char *path, const char *mode, int *fd);
 ssize_t ws_sys_write(int fd, const void *buf, size_t bytes);
+// All of buf through ws_sys_write (EINTR retried, short writes continued): 0, or an errno (ENOSPC
+// for a write that took nothing).
+int ws_sys_write_all(int fd, const void *buf, size_t bytes);
 int ws_sys_fsync(int fd);
 int ws_sys_rename(const char *from, const char *to);
 int ws_sys_mkdir(const char *path, mode_t mode);

@@ -132,7 +132,7 @@ static ws_status point_keys(ws_ctx *ctx, const ws_experiment *pe, char **keys, c
         if (!(keys[k] = unit_key(config, ids[k], NULL)) || !(pkeys[k] = unit_key(config, ids[k], &counts[k])))
             st = ws_nomem(ctx);
     // A key built while memory ran out may lack a setting, and two different units would share.
-    if (!st && (!config || !ids || ws_sys_alloc_failures() != ctx->alloc_failures)) st = ws_nomem(ctx);
+    if (!st && (!config || !ids || ws_ctx_out_of_memory(ctx))) st = ws_nomem(ctx);
     if (st == WS_ERR_NOMEM) ws_fail(ctx, st, "out of memory for the units' keys");
     else if (st) ws_fail(ctx, st, "%s", scratch.err);
     free(ids);

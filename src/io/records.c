@@ -50,17 +50,6 @@ static cJSON *parse_line(const char *p, size_t n) {
     return NULL;
 }
 
-// Write all of buf to fd (EINTR retried); 0 or an errno.
-static int write_all(int fd, const char *buf, size_t n) {
-    for (size_t done = 0; done < n;) {
-        ssize_t w = ws_sys_write(fd, buf + done, n - done);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return w < 0 ? errno : ENOSPC;
-        done += (size_t)w;
-    }
-    return 0;
-}
-
 // The side file for a torn tail: PATH.torn.N, the first N not taken (a file never overwritten).
 static int open_side(const char *path, char *side, size_t cap) {
     for (int n = 1; n < 10000; n++) {
@@ -85,7 +74,7 @@ static ws_status set_aside(ws_ctx *ctx, ws_records *r, int fd, off_t whole, off_
         size_t want = size - at < (off_t)sizeof buf ? (size_t)(size - at) : sizeof buf;
         ssize_t got = pread(fd, buf, want, at);
         if (got <= 0) err = got < 0 ? errno : EIO;
-        else err = write_all(side, buf, (size_t)got), at += got;
+        else err = ws_sys_write_all(side, buf, (size_t)got), at += got;
     }
     if (!err && ws_sys_fsync(side) != 0) err = errno;
     if (close(side) != 0 && !err) err = errno;
@@ -140,7 +129,7 @@ ws_status ws_records_append(ws_ctx *ctx, ws_records *r, const cJSON *record) {
     }
     line[n] = '\n', line[n + 1] = 0;
     off_t before = lseek(r->fd, 0, SEEK_END);
-    int err = write_all(r->fd, line, n + 1);
+    int err = ws_sys_write_all(r->fd, line, n + 1);
     free(line);
     if (!err && ws_sys_fsync(r->fd) != 0) err = errno;
     if (err) {

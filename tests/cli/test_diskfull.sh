@@ -34,22 +34,8 @@ max-epochs = 3
 [grid]
 lr = 0.001,0.003
 INI
-# The results with wall times and the folder's own path left out: one line a record.
-canon() {
-    "$PY" - "$1" <<'PY'
-import glob, json, os, sys
-d = sys.argv[1]
-def strip(x):
-    if isinstance(x, dict): return {k: strip(v) for k, v in x.items() if "seconds" not in k and k != "pareto"}
-    if isinstance(x, list): return [strip(v) for v in x]
-    return x
-for f in sorted(glob.glob(d + "/**/*.json*", recursive=True)):
-    text = open(f).read().replace(d, "OUT")
-    recs = [json.dumps(strip(json.loads(l)), sort_keys=True) for l in text.splitlines() if l.strip()] \
-        if f.endswith(".jsonl") else [json.dumps(strip(json.loads(text)), sort_keys=True)]
-    for r in (sorted(recs) if "/units/" in f else recs): print(os.path.relpath(f, d), r)
-PY
-}
+# The results with wall times and the folder's own path left out: one line a record (tests/canon.py).
+canon() { "$PY" "$(dirname "$0")/../canon.py" "$1"; }
 "$WS" run "$T/sweep.ini" --out "$T/ref" >/dev/null 2>"$T/ref.err" || bad "the uninterrupted run: $(cat "$T/ref.err")"
 canon "$T/ref" >"$T/ref.canon"
 umount "$M"
